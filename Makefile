@@ -1,0 +1,53 @@
+# Passerelle — everything a fresh Debian machine needs, as root with only Python present.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+APT_PACKAGES := unixodbc libsqliteodbc
+
+.PHONY: all test demo validate bench schema clean system-deps
+
+all: test
+
+# ODBC tests need the unixODBC driver manager and the SQLite ODBC driver (installed when missing).
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "warning: could not install$$missing (ODBC tests will be skipped)"; \
+	  else echo "warning: missing system packages:$$missing (ODBC tests will be skipped)"; fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: system-deps $(STAMP)
+	$(PY) -m pytest -q
+
+# The main job end to end against the built-in simulators (dry-run of the reference example for now).
+demo: $(STAMP)
+	$(PY) -m engine validate specs/
+	$(PY) -m engine dry-run specs/examples/prestashop-sage100 --flow orders_to_sage \
+	  --input specs/examples/prestashop-sage100/samples/orders.xml \
+	  --input specs/examples/prestashop-sage100/samples/order_details.xml \
+	  --input specs/examples/prestashop-sage100/samples/carriers.xml \
+	  --input specs/examples/prestashop-sage100/samples/customers.xml \
+	  --input specs/examples/prestashop-sage100/samples/taxes.xml
+
+validate: $(STAMP)
+	$(PY) -m engine validate specs/
+
+schema: $(STAMP)
+	$(PY) -m engine schema --write
+
+bench: $(STAMP)
+	$(PY) bench/mapping.py
+	$(PY) bench/validate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,179 @@
+"""The ``passerelle`` command line.
+
+Exit codes: 0 success; 1 the spec is invalid, an input is unreadable or a record failed;
+2 wrong usage. No command ever ends in a Python traceback: an unexpected failure is reported as an
+internal error with the spec path it concerned.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import SpecError, format_diagnostics, sort_diagnostics
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="passerelle", description="Declarative Sage <-> shop "
+                                     "mapping engine: validate specs, preview payloads, run flows.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check projects and connector definitions; exit 1 on errors")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="project folders, spec files, or folders holding many projects")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="text (default), json (one array), github (workflow annotations)")
+    p.add_argument("--strict", action="store_true", help="warnings count as errors")
+    p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR",
+                   help="extra folder of connector definitions (also PASSERELLE_CONNECTORS)")
+
+    p = sub.add_parser("dry-run", help="map records from files and print what the target would get")
+    p.add_argument("project", type=Path, metavar="PROJECT")
+    p.add_argument("--flow", required=True, help="the flow to run")
+    p.add_argument("--input", action="append", required=True, metavar="[RESOURCE=]FILE",
+                   help="source records (XML list response, JSON, JSONL); repeat for related "
+                        "resources; RESOURCE= names the records of a bare list")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: one JSON array of payloads on stdout")
+    p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
+
+    p = sub.add_parser("schema", help="generate the registry-derived JSON Schema fragments")
+    p.add_argument("--write", action="store_true", help="write schemas/transforms.schema.json")
+    p.add_argument("--check", action="store_true", help="exit 1 when the file on disk is stale")
+
+    p = sub.add_parser("transforms", help="list the transforms with their summary and examples")
+    p.add_argument("--format", choices=("text", "markdown"), default="text")
+
+    sub.add_parser("sandbox", help="start the local simulators (see `passerelle sandbox --help`)",
+                   add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sandbox"]:
+        from .sandbox.cli import main as sandbox_main
+        return sandbox_main(argv[1:])
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return _COMMANDS[args.command](args)
+    except SpecError as exc:
+        print(format_diagnostics(sort_diagnostics(exc.diagnostics)), file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback for a consultant; say what and where
+        print(f"internal error in `passerelle {args.command}`: {type(exc).__name__}: {exc}\n"
+              "  hint: this is a bug in Passerelle, not in your spec; please report it with the "
+              "command line", file=sys.stderr)
+        return EXIT_FAIL
+
+
+def _store(args):
+    from .project import ConnectorStore
+    return ConnectorStore(extra_dirs=args.connectors)
+
+
+def cmd_validate(args) -> int:
+    from .validate import validate_paths
+
+    report = validate_paths(args.paths, _store(args))
+    output = format_diagnostics(report.diagnostics, args.format)
+    if output:
+        print(output)
+    failed = report.errors or (args.strict and report.warnings)
+    if args.format == "text":
+        status = "FAILED" if failed else "ok"
+        print(f"{status}: {report.projects} project(s), {report.connectors} connector file(s): "
+              f"{report.errors} error(s), {report.warnings} warning(s)", file=sys.stderr)
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def cmd_dry_run(args) -> int:
+    from .dryrun import dry_run, load_plan, select_flow
+    from .errors import Diagnostic, Loc
+    from .inputs import InputError
+    from .jsonout import OutputError, dumps
+
+    if not args.project.is_dir():
+        raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
+    plan = load_plan(args.project, _store(args))
+    flow = select_flow(plan, args.flow)
+    inputs = []
+    for text in args.input:
+        name, sep, file = text.partition("=")
+        inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
+    try:
+        result = dry_run(plan, flow, inputs)
+    except InputError as exc:
+        print(f"error[input] {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    rendered = []
+    for key, payload in result.payloads:
+        try:
+            rendered.append((key, dumps(payload, indent=2)))
+        except OutputError as exc:
+            from .errors import RecordError
+            result.failures.append(RecordError(str(exc), flow.name, key, "", flow.item.loc("map")))
+    if args.format == "json":
+        print("[" + ",".join("\n" + _indent(text) for _, text in rendered) + ("\n]" if rendered else "]"))
+    else:
+        for key, text in rendered:
+            print(f"# {flow.name} record {key} -> {result.target}")
+            print(text)
+    for warning in result.warnings:
+        print(f"warning[input] {warning}", file=sys.stderr)
+    for failure in result.failures:
+        loc = f"{failure.loc}: " if failure.loc else ""
+        field = f" field {failure.field}:" if failure.field else ""
+        print(f"{loc}error[record] flow {failure.flow} record {failure.key}:{field} {failure.reason}",
+              file=sys.stderr)
+    print(f"{flow.name}: {result.read} read, {len(rendered)} mapped, {len(result.skipped)} skipped "
+          f"by filter, {len(result.failures)} failed (nothing was sent)", file=sys.stderr)
+    return EXIT_FAIL if result.failures else EXIT_OK
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+def cmd_schema(args) -> int:
+    from .schemagen import check_transforms_schema, write_transforms_schema
+
+    if args.write:
+        path = write_transforms_schema()
+        print(f"wrote {path}")
+        return EXIT_OK
+    stale = check_transforms_schema()
+    if stale:
+        print(stale, file=sys.stderr)
+        return EXIT_FAIL
+    print("schemas are up to date")
+    return EXIT_OK
+
+
+def cmd_transforms(args) -> int:
+    from .schemagen import transforms_reference
+
+    print(transforms_reference(markdown=args.format == "markdown"))
+    return EXIT_OK
+
+
+_COMMANDS = {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema,
+             "transforms": cmd_transforms}
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    sys.exit(main())
+
+
+__all__ = ["main", "json"]

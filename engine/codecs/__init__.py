@@ -1,0 +1,1 @@
+"""Codecs that turn wire formats (XML documents, ...) into plain records and back."""

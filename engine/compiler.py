@@ -1,0 +1,228 @@
+"""Project -> Plan: the only place where plugin factories run and mappings are generated.
+
+``compile_project`` never touches the network, never reads the environment and never mutates the
+spec data; it returns every diagnostic it finds (schema, semantic and compile-time) at once, and a
+Plan only when there is no error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from . import checks
+from .codegen import generate
+from .context import SimpleContext
+from .errors import Diagnostic, RecordError, TransformError
+from .expr import CompiledExpr, ExprError, compile_expression
+from .lookups import LookupTable, build_lookup
+from .mapping import MappingBuilder
+from .project import Connector, Item, Project
+from .registry import ArgError, Registry, default_registry
+from .related import RelatedSpec, compile_enricher
+from .source_types import check_types, compile_types
+from .suggest import hint_for
+
+
+@dataclass(frozen=True)
+class FlowPlan:
+    """One compiled flow. ``map(record)`` raises RecordError (without flow and key: see ``run_map``)."""
+
+    name: str
+    item: Item
+    source_endpoint: str
+    source_resource: str
+    target_endpoint: str
+    target_operation: str
+    key: Callable[[dict], Any]
+    accept: Callable[[dict], bool]
+    related: tuple[RelatedSpec, ...]
+    enrich: Callable
+    map: Callable[[dict], dict]
+    source_code: str
+    types: Mapping[str, Callable[[dict], dict]] = field(default_factory=dict)  # by resource
+
+    def record_key(self, record: dict) -> Any:
+        try:
+            return self.key(record)
+        except TransformError:
+            return None
+
+    def run_map(self, record: dict, related) -> dict:
+        """Enrich and map one typed record; every failure becomes a RecordError with flow and key."""
+        key = self.record_key(record)
+        try:
+            return self.map(self.enrich(record, related))
+        except RecordError as exc:
+            exc.flow, exc.key = self.name, key
+            raise
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: Project
+    flows: Mapping[str, FlowPlan]
+    lookups: Mapping[str, LookupTable]
+    connectors: Mapping[str, Connector]
+
+
+def compile_project(project: Project, registry: Registry | None = None
+                    ) -> tuple[Plan | None, list[Diagnostic]]:
+    registry = registry or default_registry()
+    diags: list[Diagnostic] = list(project.diagnostics)
+    for item in project.endpoints.values():
+        if ("endpoints", item.name) not in project.broken:
+            diags.extend(checks.check_endpoint(item, project))
+    lookups = _build_lookups(project, diags)
+    flows = {}
+    for name, item in project.flows.items():
+        if ("flows", name) in project.broken:
+            continue
+        try:
+            plan = _compile_flow(item, project, lookups, registry, diags)
+        except Exception as exc:  # a bug must still give a located message, not a traceback
+            diags.append(Diagnostic("internal-error", f"could not compile flow: {type(exc).__name__}: "
+                                    f"{exc}", item.key_loc(), f"flows.{name}",
+                                    "please report this with the spec"))
+            continue
+        if plan is not None:
+            flows[name] = plan
+    if any(d.is_error for d in diags):
+        return None, diags
+    return Plan(project, MappingProxyType(flows), MappingProxyType(lookups),
+                MappingProxyType(dict(project.connectors))), diags
+
+
+def _build_lookups(project: Project, diags: list[Diagnostic]) -> dict[str, LookupTable]:
+    tables = {}
+    for name, item in project.lookups.items():
+        if ("lookups", name) in project.broken:
+            continue
+        data = item.data if isinstance(item.data, dict) else {}
+        if ("map" in data) == ("file" in data):
+            diags.append(Diagnostic("bad-lookup", "a lookup has either `map` (inline) or `file` (CSV)"
+                                    + (" — not both" if "map" in data else ""), item.loc(),
+                                    f"lookups.{name}"))
+            tables[name] = build_lookup(name, {"map": {}, "default": None}, item.base_dir)
+            continue
+        try:
+            tables[name] = build_lookup(name, {k: v for k, v in data.items() if k != "description"},
+                                        item.base_dir)
+        except ArgError as exc:
+            diags.append(Diagnostic("bad-lookup", exc.message, item.loc(*exc.at),
+                                    f"lookups.{name}", exc.hint))
+            # a stand-in, so flows using the table are still checked without cascading errors
+            tables[name] = build_lookup(name, {"map": {}, "default": None}, item.base_dir)
+    return tables
+
+
+def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registry,
+                  diags: list[Diagnostic]) -> FlowPlan | None:
+    data = item.data
+    start = len(diags)
+    source = data.get("source") or {}
+    target = data.get("target") or {}
+    src_endpoint, resource = source.get("endpoint"), source.get("read")
+    diags.extend(checks.check_connector_ref(project, src_endpoint, ("source",), item, "read",
+                                            "resource", resource))
+    diags.extend(checks.check_connector_ref(project, target.get("endpoint"), ("target",), item,
+                                            "write", "operation", target.get("write")))
+    types: dict[str, Callable] = {}
+    resource_def = _resource(project, src_endpoint, resource)
+    _add_types(types, resource, resource_def, project.connectors.get(src_endpoint), diags)
+    related = _related(item, project, source, types, diags)
+    key_text = data.get("key") or (resource_def or {}).get("key") or "id"
+    key_expr = _expr(item, key_text, ("key",) if "key" in data else ("source", "read"), diags, "key")
+    accept = _filter(item, data.get("filter"), diags)
+    ctx = SimpleContext(lookups, item.base_dir)
+    builder = MappingBuilder(item.doc, item.path, registry, ctx, diags)
+    root = builder.build_object(data.get("map"), ("map",))
+    if len(diags) > start and any(d.is_error for d in diags[start:]):
+        return None
+    mapper, source_code = generate(item.name, root)
+    key = key_expr.search if key_expr is not None else (lambda record: None)
+    return FlowPlan(item.name, item, src_endpoint, resource, target.get("endpoint"), target.get("write"),
+                    key, accept, tuple(related), compile_enricher(related), mapper, source_code,
+                    MappingProxyType(types))
+
+
+def _resource(project: Project, endpoint: Any, name: Any) -> dict | None:
+    connector = project.connectors.get(endpoint) if isinstance(endpoint, str) else None
+    found = connector.resources().get(name) if connector and isinstance(name, str) else None
+    return found if isinstance(found, dict) else None
+
+
+def _add_types(types: dict, resource: Any, definition: dict | None, connector: Connector | None,
+               diags: list[Diagnostic]) -> None:
+    if not isinstance(resource, str) or resource in types:
+        return
+    declared = (definition or {}).get("types") or {}
+    problems = check_types(declared)
+    for path, problem in problems:
+        diags.append(Diagnostic("bad-type", problem, connector.loc("resources", resource, "types", path)
+                                if connector else None, f"resources.{resource}.types.{path}"))
+    if not problems:
+        types[resource] = compile_types(declared)
+
+
+def _expr(item: Item, text: Any, path: tuple, diags: list[Diagnostic], what: str) -> CompiledExpr | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return compile_expression(text)
+    except ExprError as exc:
+        quoted = item.doc.styles.get(item.path + path) in ("'", '"')
+        diags.append(Diagnostic("bad-expression", f"invalid {what} {text!r}: {exc.message}",
+                                item.loc(*path).shifted(exc.offset + quoted), f"flows.{item.name}."
+                                + ".".join(map(str, path))))
+        return None
+
+
+def _filter(item: Item, text: Any, diags: list[Diagnostic]) -> Callable[[dict], bool]:
+    from .codegen import truthy
+
+    expr = _expr(item, text, ("filter",), diags, "filter") if text is not None else None
+    if expr is None:
+        return lambda record: True
+    loc = item.loc("filter")
+
+    def accept(record: dict) -> bool:
+        try:
+            return truthy(expr.search(record))
+        except TransformError as exc:
+            raise RecordError(str(exc), field="filter", loc=loc) from None
+
+    return accept
+
+
+def _related(item: Item, project: Project, source: dict, types: dict,
+             diags: list[Diagnostic]) -> list[RelatedSpec]:
+    specs = []
+    entries = source.get("related") or {}
+    for name, entry in entries.items():
+        path = ("source", "related", name)
+        endpoint = entry.get("endpoint", source.get("endpoint"))
+        diags.extend(checks.check_connector_ref(project, endpoint, path, item, "read", "resource",
+                                                entry.get("read")))
+        definition = _resource(project, endpoint, entry.get("read"))
+        _add_types(types, entry.get("read"), definition, project.connectors.get(endpoint), diags)
+        fields, getters, texts = [], [], []
+        for field_name, text in (entry.get("match") or {}).items():
+            expr = _expr(item, text, path + ("match", field_name), diags, "join path")
+            if expr is not None:
+                fields.append(field_name)
+                getters.append(expr.search)
+                texts.append(text)
+        at = tuple(entry["at"].split(".")) if entry.get("at") else ()
+        specs.append(RelatedSpec(name, entry.get("read"), endpoint, at, tuple(fields), tuple(getters),
+                                 tuple(texts), bool(entry.get("many")), bool(entry.get("required")),
+                                 bool(entry.get("reference")), item.key_loc(*path)))
+    return specs
+
+
+def flow_hint(plan: Plan | None, project: Project, name: str) -> str:
+    return hint_for(name, project.flows, "flows")
+
+
+__all__ = ["FlowPlan", "Plan", "compile_project", "Path"]

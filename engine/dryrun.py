@@ -1,0 +1,127 @@
+"""Dry-run: map source records read from files and show exactly what the target would receive.
+
+Nothing is sent, no state is read or written, no environment variable is resolved (so no secret
+can appear). Each record that fails is reported with its key, the field, the spec location and the
+reason, and the other records still come out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .codecs.xmlcodec import XmlOptions
+from .compiler import FlowPlan, Plan, compile_project
+from .errors import Diagnostic, Loc, RecordError, SpecError, TransformError
+from .inputs import InputError, read_input
+from .project import ConnectorStore, display, load_project
+from .related import RelatedData
+from .suggest import hint_for
+
+
+@dataclass
+class DryRunResult:
+    flow: str
+    target: str
+    payloads: list = field(default_factory=list)  # (key, payload) in input order
+    failures: list[RecordError] = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # keys filtered out by the flow's `filter`
+    warnings: list[str] = field(default_factory=list)
+    read: int = 0
+
+
+def load_plan(project_dir: Path, store: ConnectorStore | None = None) -> Plan:
+    project = load_project(project_dir, store=store)
+    plan, diags = compile_project(project)
+    if plan is None:
+        raise SpecError(diags)
+    return plan
+
+
+def select_flow(plan: Plan, name: str) -> FlowPlan:
+    flow = plan.flows.get(name)
+    if flow is None:
+        raise SpecError([Diagnostic("unknown-flow", f"no flow named '{name}'",
+                                    Loc(display(plan.project.root), 1, 1), "",
+                                    hint_for(name, plan.flows, "flows"))])
+    return flow
+
+
+def xml_options(plan: Plan, endpoint: str) -> XmlOptions | None:
+    connector = plan.connectors.get(endpoint)
+    fmt = (connector.data.get("format") or {}) if connector else {}
+    if fmt.get("type") != "xml":
+        return None
+    xml = fmt.get("xml") or {}
+    return XmlOptions(root=xml.get("root"), list_attribute=xml.get("list_attribute"),
+                      list_containers=tuple(xml.get("list_containers") or ()),
+                      i18n_element=xml.get("i18n_element"),
+                      list_item_names=dict(xml.get("list_item_names") or {}))
+
+
+def read_inputs(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -> dict[str, list]:
+    """Read every ``--input`` file; returns records by resource name (untyped)."""
+    connector = plan.connectors.get(flow.source_endpoint)
+    singular = {}
+    if connector:
+        singular = {(d or {}).get("item"): name for name, d in connector.resources().items()
+                    if isinstance(d, dict) and d.get("item")}
+    options = xml_options(plan, flow.source_endpoint)
+    by_resource: dict[str, list] = {}
+    for name, path in inputs:
+        for resource, rows in read_input(path, name=name, default_resource=flow.source_resource,
+                                         xml_options=options):
+            resource = singular.get(resource, resource)
+            by_resource.setdefault(resource, []).extend(rows)
+    return by_resource
+
+
+def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -> DryRunResult:
+    result = DryRunResult(flow.name, f"{flow.target_endpoint}.{flow.target_operation}")
+    by_resource = read_inputs(plan, flow, inputs)
+    if flow.source_resource not in by_resource:
+        raise InputError(f"no input holds '{flow.source_resource}' records (the source of flow "
+                         f"'{flow.name}'); name a file with --input {flow.source_resource}=FILE")
+    missing = sorted({spec.resource for spec in flow.related if spec.resource not in by_resource})
+    if missing:
+        raise InputError(f"flow '{flow.name}' joins related records from {', '.join(missing)}: give "
+                         f"each as --input FILE (a list response names its resource, or write "
+                         f"--input {missing[0]}=FILE)")
+    related = RelatedData()
+    for resource, rows in by_resource.items():
+        if resource == flow.source_resource:
+            continue
+        related.add(resource, _typed_rows(flow, resource, rows, result.warnings))
+    records = by_resource[flow.source_resource]
+    result.read = len(records)
+    coerce = flow.types.get(flow.source_resource)
+    for raw in records:
+        key = flow.record_key(raw)
+        try:
+            record = coerce(raw) if coerce else raw
+        except TransformError as exc:
+            result.failures.append(RecordError(str(exc), flow.name, key, "source",
+                                               flow.item.loc("source", "read")))
+            continue
+        try:
+            if not flow.accept(record):
+                result.skipped.append(key)
+                continue
+            result.payloads.append((flow.record_key(record), flow.run_map(record, related)))
+        except RecordError as exc:
+            exc.flow, exc.key = flow.name, flow.record_key(record)
+            result.failures.append(exc)
+    return result
+
+
+def _typed_rows(flow: FlowPlan, resource: str, rows: list, warnings: list[str]) -> list:
+    coerce = flow.types.get(resource)
+    if coerce is None:
+        return rows
+    typed = []
+    for row in rows:
+        try:
+            typed.append(coerce(row))
+        except TransformError as exc:
+            ident = row.get("id") if isinstance(row, dict) else None
+            warnings.append(f"{resource} record {ident!r} left out: {exc}")
+    return typed

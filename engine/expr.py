@@ -1,0 +1,174 @@
+"""JMESPath expressions, compiled once, evaluated with Decimal-aware functions.
+
+Traps handled here (see design notes §7):
+* built-in functions type-check with int/float only: ``sum()`` over ``Decimal`` would raise. Our
+  function table treats ``Decimal`` as a number, and ``to_number`` / ``to_string`` keep exactness;
+* an ordering comparison between a string and a number raises ``TypeError`` inside jmespath: every
+  evaluation error becomes a ``TransformError`` that the caller locates (flow, field, record key);
+* ``jmespath.search(text, ...)`` re-parses once its small cache overflows: we keep the parsed object.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import jmespath
+from jmespath import exceptions as jexc
+from jmespath import functions as jfunc
+
+from .errors import TransformError
+
+
+class ExprError(Exception):
+    """A JMESPath syntax error; ``offset`` is the 0-based position inside the expression text."""
+
+    def __init__(self, message: str, offset: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+class DecimalFunctions(jfunc.Functions):
+    """JMESPath built-ins that accept ``Decimal`` as a number, plus a few exact-money helpers."""
+
+    def _get_allowed_pytypes(self, types):
+        allowed, subtypes = super()._get_allowed_pytypes(types)
+        if "float" in allowed:
+            allowed = list(allowed) + ["Decimal"]
+        subtypes = [list(s) + ["Decimal"] if "float" in s else s for s in subtypes]
+        return allowed, subtypes
+
+    def _convert_to_jmespath_type(self, pyobject):
+        return "number" if pyobject == "Decimal" else super()._convert_to_jmespath_type(pyobject)
+
+    @jfunc.signature({"types": []})
+    def _func_to_number(self, arg):
+        if isinstance(arg, bool):
+            return None
+        if isinstance(arg, (int, Decimal)):
+            return arg
+        if isinstance(arg, float):
+            return Decimal(repr(arg))
+        if isinstance(arg, str):
+            try:
+                value = Decimal(arg.strip())
+            except InvalidOperation:
+                return None
+            if not value.is_finite():
+                return None
+            return int(value) if value == value.to_integral_value() and "." not in arg else value
+        return None
+
+    @jfunc.signature({"types": []})
+    def _func_to_string(self, arg):
+        if isinstance(arg, str):
+            return arg
+        if isinstance(arg, Decimal):
+            return format(arg, "f")
+        return json.dumps(arg, separators=(",", ":"), default=lambda d: format(d, "f"))
+
+    @jfunc.signature({"types": []})
+    def _func_decimal(self, arg):
+        """``decimal(x)``: exact Decimal from a string or number (null when not a number)."""
+        value = self._func_to_number(arg)
+        return Decimal(value) if isinstance(value, int) else value
+
+    @jfunc.signature({"types": [], "variadic": True})
+    def _func_coalesce(self, *args):
+        """``coalesce(a, b, ...)``: the first argument that is not null or an empty string."""
+        for arg in args:
+            if arg is not None and arg != "":
+                return arg
+        return None
+
+
+OPTIONS = jmespath.Options(custom_functions=DecimalFunctions())
+_KNOWN_FUNCTIONS = frozenset(OPTIONS.custom_functions.FUNCTION_TABLE)
+
+
+def _function_names(node: dict):
+    if node.get("type") == "function_expression":
+        yield node["value"]
+    for child in node.get("children", ()):
+        if isinstance(child, dict):
+            yield from _function_names(child)
+
+
+class CompiledExpr:
+    """A parsed JMESPath expression; ``simple_path`` is set for plain dotted field paths."""
+
+    __slots__ = ("text", "_parsed", "simple_path", "_search")
+
+    def __init__(self, text: str):
+        self.text = text
+        try:
+            self._parsed = jmespath.compile(text)
+        except jexc.ParseError as exc:
+            offset = exc.lex_position if isinstance(exc.lex_position, int) else 0
+            raise ExprError(_parse_message(exc), max(0, min(offset, len(text)))) from None
+        except jexc.JMESPathError as exc:  # lexer errors
+            offset = getattr(exc, "lex_position", 0) or 0
+            raise ExprError(str(exc).splitlines()[0], offset) from None
+        for name in _function_names(self._parsed.parsed):
+            if name not in _KNOWN_FUNCTIONS:
+                from .suggest import did_you_mean
+                raise ExprError(f"unknown function '{name}()'" + did_you_mean(name, _KNOWN_FUNCTIONS),
+                                max(0, text.find(name)))
+        self.simple_path = _simple_path(self._parsed.parsed)
+        self._search = self._parsed.search
+
+    def search(self, scope: Any) -> Any:
+        try:
+            return self._search(scope, OPTIONS)
+        except (jexc.JMESPathError, TypeError, ValueError, ArithmeticError) as exc:
+            raise TransformError(f"expression {self.text!r} failed: {_runtime_message(exc)}") from None
+
+    def __repr__(self) -> str:
+        return f"CompiledExpr({self.text!r})"
+
+
+def compile_expression(text: str) -> CompiledExpr:
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("empty expression", 0)
+    return CompiledExpr(text)
+
+
+def _parse_message(exc: jexc.ParseError) -> str:
+    token = exc.token_value
+    if isinstance(exc, jexc.IncompleteExpressionError) or token in (None, ""):
+        return "incomplete expression"
+    return f"unexpected {exc.token_type} {token!r}" if exc.token_type else f"invalid syntax near {token!r}"
+
+
+def _runtime_message(exc: Exception) -> str:
+    if isinstance(exc, TypeError) and "not supported between" in str(exc):
+        return f"{exc} (compare numbers with numbers: type the source field, or use to_number())"
+    return str(exc).splitlines()[0]
+
+
+def _simple_path(node: dict) -> tuple[str, ...] | None:
+    """``a.b.c`` -> ``('a', 'b', 'c')``; anything else (indexes, filters, functions) -> None."""
+    kind = node.get("type")
+    if kind == "field":
+        return (node["value"],)
+    if kind == "current":
+        return ()
+    if kind == "subexpression":
+        parts: list[str] = []
+        for child in node["children"]:
+            sub = _simple_path(child)
+            if sub is None:
+                return None
+            parts.extend(sub)
+        return tuple(parts)
+    return None
+
+
+def walk_fields(node: dict):
+    """Yield every field name used in a parsed expression (for reference checks)."""
+    if node.get("type") == "field":
+        yield node["value"]
+    for child in node.get("children", ()):
+        if isinstance(child, dict):
+            yield from walk_fields(child)
