@@ -37,7 +37,9 @@ demo: $(STAMP)
 	  --input specs/examples/prestashop-sage100/samples/order_details.xml \
 	  --input specs/examples/prestashop-sage100/samples/carriers.xml \
 	  --input specs/examples/prestashop-sage100/samples/customers.xml \
-	  --input specs/examples/prestashop-sage100/samples/taxes.xml
+	  --input specs/examples/prestashop-sage100/samples/taxes.xml \
+	  || { test $$? -eq 3 && echo "(demo: order 1047 uses a 19.6 % tax rate missing from the strict tax table;" \
+	       "it is set aside with its reason while the other orders go through)"; }
 
 validate: $(STAMP)
 	$(PY) -m engine validate specs/

@@ -1,7 +1,7 @@
 """The ``passerelle`` command line.
 
-Exit codes: 0 success; 1 the spec is invalid, an input is unreadable or a record failed;
-2 wrong usage. No command ever ends in a Python traceback: an unexpected failure is reported as an
+Exit codes: 0 success; 1 the spec is invalid or an input is unreadable; 2 wrong usage;
+3 (dry-run) some records failed while the others were mapped. No command ever ends in a Python traceback: an unexpected failure is reported as an
 internal error with the spec path it concerned.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .errors import SpecError, format_diagnostics, sort_diagnostics
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RECORDS = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -139,7 +139,7 @@ def cmd_dry_run(args) -> int:
               file=sys.stderr)
     print(f"{flow.name}: {result.read} read, {len(rendered)} mapped, {len(result.skipped)} skipped "
           f"by filter, {len(result.failures)} failed (nothing was sent)", file=sys.stderr)
-    return EXIT_FAIL if result.failures else EXIT_OK
+    return EXIT_RECORDS if result.failures else EXIT_OK
 
 
 def _indent(text: str) -> str:

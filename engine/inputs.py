@@ -23,12 +23,14 @@ under that one name. Every record must be a JSON object / XML record; anything e
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
 from engine.codecs.xmlcodec import XmlError, XmlOptions, xml_to_records
 
 MAX_INPUT_BYTES = 200_000_000
+_LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
 
 
 class InputError(Exception):
@@ -53,9 +55,7 @@ def read_input(path: Path, *, name: str | None = None, default_resource: str,
     """The record sets of one input file, as ``[(resource name, records), ...]``."""
     path = Path(path)
     data = _read_bytes(path)
-    start = len(data) - len(data.lstrip(b" \t\r\n"))
-    if data.startswith(b"\xef\xbb\xbf"):
-        start = 3 + len(data[3:]) - len(data[3:].lstrip(b" \t\r\n"))
+    start = _LEADING_SPACE.match(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0).end()
     if start >= len(data):
         raise InputError("the file is empty (expected JSON, JSON Lines or XML)", path)
     if data[start:start + 1] == b"<":
@@ -76,8 +76,8 @@ def _read_bytes(path: Path) -> bytes:
         if path.is_dir():
             raise InputError("is a directory, not a file", path)
         if size > MAX_INPUT_BYTES:
-            raise InputError(f"the file is {size} bytes, above the limit of {MAX_INPUT_BYTES} bytes",
-                             path)
+            raise InputError(
+                f"the file is {size} bytes, above the limit of {MAX_INPUT_BYTES} bytes", path)
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", path) from None
@@ -153,7 +153,8 @@ def _reason(exc: BaseException) -> str:
 
 def _try_json_lines(path: Path, text: str) -> list[dict] | None:
     """Records of a JSON Lines file, or ``None`` when ``text`` does not look like one."""
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), start=1)
+    # Split on "\n" only (as the JSON parser counts lines): U+2028 may appear raw inside strings.
+    lines = [(number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1)
              if line.strip()]
     if len(lines) < 2:
         return None
@@ -187,8 +188,8 @@ def _kind(value: object) -> str:
 def _records(path: Path, resource: str, items: list) -> list[dict]:
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            raise InputError(f"{resource}[{index}]: a record must be an object, found {_kind(item)}",
-                             path)
+            raise InputError(
+                f"{resource}[{index}]: a record must be an object, found {_kind(item)}", path)
     return items
 
 

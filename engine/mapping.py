@@ -253,7 +253,9 @@ def _yaml_inline(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_yaml_inline(v) for v in value) + "]"
     if isinstance(value, str):
-        return value if value and value.replace("_", "").isalnum() else f'"{value}"'
+        plain = value and value.replace("_", "").isalnum() and not value[0].isdigit() \
+            and value not in ("true", "false", "null", "yes", "no", "on", "off")
+        return value if plain else f'"{value}"'
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -152,7 +152,7 @@ _CONVERTERS: dict[str, Callable[[object], object]] = {
 # Paths and the declaration tree
 
 def _parse_path(path: object) -> tuple[list[tuple[str, int]] | None, str | None]:
-    """``"a.b[].c"`` -> ``[("a", 0), ("b", 1), ("c", 0)]`` (name, number of ``[]``), or a problem."""
+    """``"a.b[].c"`` -> ``[("a", 0), ("b", 1), ("c", 0)]`` (name, count of ``[]``) or a problem."""
     if not isinstance(path, str) or not path:
         return None, "a path must be a non-empty string"
     segments = []

@@ -139,7 +139,15 @@ def load_text(text: str, name: str, doc: YamlDoc | None = None) -> YamlDoc:
         message = exc.problem or "invalid YAML"
         if exc.context:
             message = f"{exc.context}: {message}" if exc.problem else exc.context
-        doc.diagnostics.append(Diagnostic("yaml-syntax", message, loc, hint=_syntax_hint(message)))
+        opened = exc.context_mark
+        if opened is not None and mark is not None and (opened.line, opened.column) != (mark.line, mark.column):
+            message += f" (the construct starts at line {opened.line + 1}, column {opened.column + 1})"
+        lines = text.splitlines()
+        bad_char = ""
+        if mark is not None and mark.line < len(lines) and mark.column < len(lines[mark.line]):
+            bad_char = lines[mark.line][mark.column]
+        doc.diagnostics.append(Diagnostic("yaml-syntax", message, loc,
+                                          hint=_syntax_hint(message, bad_char)))
     except yaml.YAMLError as exc:  # reader errors (control characters...) have no problem_mark
         doc.diagnostics.append(Diagnostic("yaml-syntax", str(exc).splitlines()[0], Loc(name, 1, 1)))
     except _Abort:
@@ -147,11 +155,13 @@ def load_text(text: str, name: str, doc: YamlDoc | None = None) -> YamlDoc:
     return doc
 
 
-def _syntax_hint(message: str) -> str | None:
-    if "tab" in message.lower():
+def _syntax_hint(message: str, bad_char: str = "") -> str | None:
+    if bad_char == "\t" or "tab" in message.lower():
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in message:
         return "quote a value that contains ': ', or check the indentation"
+    if "expected ',' or '}'" in message or "expected ',' or ']'" in message:
+        return "close the bracket opened where the construct starts, or separate items with ','"
     if "could not find expected ':'" in message:
         return "check the indentation of this line and the one before"
     return None

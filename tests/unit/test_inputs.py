@@ -253,3 +253,8 @@ def test_fixture_copy_keeps_working(tmp_path):
     shutil.copy(FIXTURES / "customers.xml", copy)
     [(resource, records)] = read(copy)
     assert resource == "customers" and [c["id"] for c in records] == ["56", "57"]
+
+
+def test_jsonl_line_separator_characters_inside_strings(tmp_path):
+    path = write(tmp_path, '{"note": "a\u2028b"}\r\n{"note": "c"}\r\n')
+    assert read(path) == [("orders", [{"note": "a\u2028b"}, {"note": "c"}])]
