@@ -77,8 +77,9 @@ def compile_project(project: Project, registry: Registry | None = None
     lookups = _build_lookups(project, diags)
     flows = {}
     for name, item in project.flows.items():
-        if ("flows", name) in project.broken:
-            continue
+        if not isinstance(item.data, dict):
+            continue  # the schema said what is wrong; flows with other schema errors still compile,
+            # so that every mistake is reported at once
         try:
             plan = _compile_flow(item, project, lookups, registry, diags)
         except Exception as exc:  # a bug must still give a located message, not a traceback
@@ -98,6 +99,7 @@ def _build_lookups(project: Project, diags: list[Diagnostic]) -> dict[str, Looku
     tables = {}
     for name, item in project.lookups.items():
         if ("lookups", name) in project.broken:
+            tables[name] = build_lookup(name, {"map": {}, "default": None}, item.base_dir)
             continue
         data = item.data if isinstance(item.data, dict) else {}
         if ("map" in data) == ("file" in data):

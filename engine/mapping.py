@@ -117,14 +117,14 @@ class MappingBuilder:
             sub = path + (index,)
             if not isinstance(entry, dict):
                 continue
-            each = None
-            if "each" in entry:
-                each = self.expression(entry["each"], sub + ("each",), "list path")
-                if not any(k in entry for k in ("map", "from", "value")):
-                    self.error("incomplete-item", "an `each` item needs `map` (an object per "
-                               "element) or `from` (a value per element)", sub)
-            elif not any(k in entry for k in ("map", "from", "value")):
-                self.error("incomplete-item", "a list item needs `map`, `from` or `value`", sub)
+            has_body = any(k in entry for k in ("map", "from", "value"))
+            # a misspelt key is reported by the schema with a "did you mean"; don't pile on
+            misspelt = any(k not in FIELD_SPEC_KEYS and k != "description" for k in entry)
+            if not has_body and not misspelt:
+                self.error("incomplete-item", "an `each` item needs `map` (an object per element) or "
+                           "`from` (a value per element)" if "each" in entry else
+                           "a list item needs `map`, `from` or `value`", sub)
+            each = self.expression(entry["each"], sub + ("each",), "list path") if "each" in entry else None
             items.append(ListItemNode(self.build_value(entry, sub, out + (None,)), each))
         return ListNode(out, self.doc.loc(self.base + path), items)
 
