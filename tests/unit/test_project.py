@@ -1,0 +1,67 @@
+"""Project folders: merging files, connector resolution and overrides, discovery."""
+from pathlib import Path
+
+from engine.compiler import compile_project
+from engine.project import ConnectorStore, deep_merge, discover, load_project
+from helpers import ENDPOINTS
+
+FLOW = """
+flows:
+  f:
+    source: { endpoint: shop, read: orders }
+    target: { endpoint: sage, write: insert_document }
+    map: { a: { from: id } }
+"""
+
+
+def test_files_merge(tmp_path):
+    (tmp_path / "endpoints.yaml").write_text(ENDPOINTS)
+    (tmp_path / "flows.yaml").write_text(FLOW)
+    plan, diags = compile_project(load_project(tmp_path))
+    assert plan is not None and diags == []
+    assert list(plan.flows) == ["f"] and set(plan.connectors) == {"shop", "sage"}
+
+
+def test_project_connector_folder_wins_and_override_applies(tmp_path):
+    (tmp_path / "connectors").mkdir()
+    shipped = (Path(__file__).resolve().parents[2] / "specs/connectors/sage100-ws.yaml").read_text()
+    (tmp_path / "connectors" / "sage100-ws.yaml").write_text(
+        shipped.replace("InsertDocumentEtLignes\n", "InsertDocumentEtLignesV2\n"))
+    text = ENDPOINTS.replace('token: "${env:SAGE_TOKEN}" } }',
+                             'token: "${env:SAGE_TOKEN}" }, override: { operations: { insert_document: '
+                             '{ result: Piece } } } }')
+    (tmp_path / "p.yaml").write_text(text + FLOW)
+    plan, diags = compile_project(load_project(tmp_path))
+    assert plan is not None, [d.format_text() for d in diags]
+    op = plan.connectors["sage"].operations()["insert_document"]
+    assert op["path"].endswith("InsertDocumentEtLignesV2") and op["result"] == "Piece"
+    assert op["method"] == "POST"  # the rest of the definition is kept
+
+
+def test_override_that_breaks_the_connector_is_reported(tmp_path):
+    text = ENDPOINTS.replace('token: "${env:SAGE_TOKEN}" } }',
+                             'token: "${env:SAGE_TOKEN}" }, override: { operations: { insert_document: '
+                             '{ method: SEND } } } }')
+    (tmp_path / "p.yaml").write_text(text + FLOW)
+    _, diags = compile_project(load_project(tmp_path))
+    assert [d.code for d in diags] == ["bad-override"]
+    assert "SEND" in diags[0].message and diags[0].loc.line == 4
+
+
+def test_deep_merge_does_not_touch_its_inputs():
+    base = {"a": {"b": 1, "c": [1]}, "d": 2}
+    over = {"a": {"b": 3}, "e": {"f": 4}}
+    merged = deep_merge(base, over)
+    assert merged == {"a": {"b": 3, "c": [1]}, "d": 2, "e": {"f": 4}}
+    assert base == {"a": {"b": 1, "c": [1]}, "d": 2} and over == {"a": {"b": 3}, "e": {"f": 4}}
+
+
+def test_discover_projects_and_connectors():
+    root = Path(__file__).resolve().parents[2] / "specs"
+    projects, connectors = discover([root])
+    assert root / "examples" / "prestashop-sage100" in projects
+    assert {p.name for p in connectors} >= {"prestashop.yaml", "sage100-ws.yaml"}
+
+
+def test_connector_store_lists_available_names(tmp_path):
+    assert {"prestashop", "sage100-ws"} <= set(ConnectorStore().available(tmp_path))
