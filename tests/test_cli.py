@@ -5,8 +5,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
-from test_golden import run_cli
+from support import ROOT, run_cli
 
 EXAMPLE = "specs/examples/prestashop-sage100"
 SAMPLES = [f"{EXAMPLE}/samples/{n}.xml" for n in ("orders", "order_details", "carriers", "customers", "taxes")]

@@ -7,31 +7,15 @@
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import ROOT, check_golden
-from engine.cli import main
+from support import ROOT, check_golden, run_cli
 
 CASES = ROOT / "tests" / "cases"
-
-
-def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(argv)
-    finally:
-        os.chdir(old)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _dirs(folder: Path) -> list[Path]:

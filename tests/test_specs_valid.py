@@ -1,5 +1,5 @@
 """Everything shipped under specs/ validates clean, and the generated schema is current."""
-from conftest import ROOT
+from support import ROOT
 from engine.schemagen import check_transforms_schema
 from engine.validate import validate_paths
 

@@ -1,0 +1,5 @@
+"""Protocols the engine speaks: HTTP (JSON/XML bodies, auth styles, pagination styles, retries).
+
+No vendor name appears here: a connector definition (``specs/connectors/*.yaml``) names the paths,
+parameters, auth and pagination styles and quirks of one system.
+"""
