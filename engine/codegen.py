@@ -60,8 +60,14 @@ def _missing():
 
 
 class CodeGen:
-    def __init__(self, name: str):
+    """Generates the mapper. The fast variant carries no per-field bookkeeping; on the first failure
+    a *traced* twin (``F = n`` before each field) is generated from the same nodes and re-run on the
+    record to name the field, its spec location and the list position (mappings are pure, so the
+    failure repeats)."""
+
+    def __init__(self, name: str, traced: bool = False):
         self.name = name
+        self.traced = traced
         self.lines: list[str] = []
         self.args: list[Any] = []
         self._arg_ids: dict[int, str] = {}
@@ -93,16 +99,18 @@ class CodeGen:
     # -- entry point ---------------------------------------------------------------------------
     def build(self, root: ObjNode) -> tuple[Callable[[dict], dict], str]:
         body_start = len(self.lines)
-        self.emit(2, "F = 0")
+        if self.traced:
+            self.emit(2, "F = 0")
         self.emit(2, "try:")
         self.emit(3, "o0 = {}")
         self.gen_object(root, "o0", ["s0"], [], 3)
         self.emit(3, "return o0")
         self.emit(2, "except Exception as e:")
-        self.emit(3, "raise FAIL(F, e, locals()) from None")
+        self.emit(3, "raise FAIL(F, e, locals()) from None" if self.traced else "raise FAIL(e, s0) from None")
         body = self.lines[body_start:]
+        fail = self._fail if self.traced else _Relocate(self.name, root)
         helpers = {"TRUTHY": truthy, "ITER": iter_list, "WITH_PARENT": with_parent,
-                   "MISSING": _missing, "NUM": _NUM, "COPY": copy.deepcopy, "FAIL": self._fail}
+                   "MISSING": _missing, "NUM": _NUM, "COPY": copy.deepcopy, "FAIL": fail}
         helper_names = list(helpers)
         params = ", ".join(helper_names + [f"K{i}" for i in range(len(self.args))])
         source = "\n".join([f"def make({params}):", "    def mapper(s0):", *body, "    return mapper", ""])
@@ -137,6 +145,10 @@ class CodeGen:
         self.fields.append((node.path, node.loc, tuple(loops)))
         return len(self.fields) - 1
 
+    def mark(self, indent: int, node, loops: list[str]) -> None:
+        if self.traced:
+            self.emit(indent, f"F = {self.field_index(node, loops)}")
+
     def gen_list(self, node: ListNode, assign: str, scopes: list[str], loops: list[str],
                  indent: int) -> None:
         out = self.tmp("l")
@@ -149,7 +161,7 @@ class CodeGen:
                                loops, indent, in_list=True)
                 continue
             source = self.tmp("v")
-            self.emit(indent, f"F = {self.field_index(value, loops)}")
+            self.mark(indent, value, loops)
             self.gen_read(item.each, source, scopes, indent)
             scope = self.tmp("s")
             self.emit(indent, f"for {scope} in ITER({source}, {self.bind(item.each.text)}):")
@@ -159,7 +171,7 @@ class CodeGen:
 
     def gen_value(self, node: ValueNode, store: Callable[[str, int], None], scopes: list[str],
                   loops: list[str], indent: int, in_list: bool = False) -> None:
-        self.emit(indent, f"F = {self.field_index(node, loops)}")
+        self.mark(indent, node, loops)
         if node.when is not None:
             cond = self.gen_condition(node.when, scopes, indent)
             self.emit(indent, f"if {cond}:")
@@ -205,10 +217,7 @@ class CodeGen:
         if path is not None:
             base, rest = _resolve_parent(path, scopes)
             if base is not None:
-                self.emit(indent, f"{var} = {base}")
-                for step in rest:
-                    self.emit(indent, f"{var} = {var}.get({self.bind(step)}) "
-                                      f"if {var}.__class__ is dict else None")
+                self._emit_path(base, rest, var, indent)
                 return
         self.emit(indent, f"{var} = {self.bind(expr)}.search({self.scope_expr(expr, scopes)})")
 
@@ -288,7 +297,14 @@ class CodeGen:
 
     def _read_path(self, node: dict, var: str, scopes: list[str], indent: int) -> None:
         base, rest = _resolve_parent(_node_path(node), scopes)
-        self.emit(indent, f"{var} = {base}")
+        self._emit_path(base, rest, var, indent)
+
+    def _emit_path(self, base: str, rest: tuple, var: str, indent: int) -> None:
+        if base == "s0" and rest:  # the record itself is always an object
+            self.emit(indent, f"{var} = s0.get({self.bind(rest[0])})")
+            rest = rest[1:]
+        else:
+            self.emit(indent, f"{var} = {base}")
         for step in rest:
             self.emit(indent, f"{var} = {var}.get({self.bind(step)}) if {var}.__class__ is dict else None")
 
@@ -331,6 +347,28 @@ def _render(path: tuple, positions: list) -> str:
         else:
             out = str(part)
     return out
+
+
+class _Relocate:
+    """Turns a failure of the fast mapper into a located RecordError by re-running it traced."""
+
+    def __init__(self, name: str, root: ObjNode):
+        self.name, self.root = name, root
+        self._traced = None
+
+    def __call__(self, exc: Exception, record: Any) -> RecordError:
+        if isinstance(exc, RecordError):
+            return exc
+        if self._traced is None:
+            self._traced, _ = CodeGen(self.name, traced=True).build(self.root)
+        try:
+            self._traced(record)
+        except RecordError as located:
+            return located
+        except Exception as other:  # pragma: no cover - the traced twin always locates
+            exc = other
+        reason = str(exc) if isinstance(exc, TransformError) else f"internal error: {type(exc).__name__}: {exc}"
+        return RecordError(reason)
 
 
 def generate(name: str, root: ObjNode) -> tuple[Callable[[dict], dict], str]:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .expr import ExprError, compile_expression
+from .expr import ExprError, compile_expression, getter
 from .registry import ArgError
 from .suggest import hint_for
 
@@ -29,6 +29,6 @@ class SimpleContext:
 
     def expression(self, text: str) -> Callable[[Any], Any]:
         try:
-            return compile_expression(text).search
+            return getter(compile_expression(text))
         except ExprError as exc:
             raise ArgError(exc.message, offset=exc.offset) from None

@@ -16,6 +16,7 @@ from typing import Any
 import jmespath
 from jmespath import exceptions as jexc
 from jmespath import functions as jfunc
+from jmespath.visitor import TreeInterpreter
 
 from .errors import TransformError
 
@@ -84,6 +85,7 @@ class DecimalFunctions(jfunc.Functions):
 
 
 OPTIONS = jmespath.Options(custom_functions=DecimalFunctions())
+_INTERPRETER = TreeInterpreter(OPTIONS)
 _KNOWN_FUNCTIONS = frozenset(OPTIONS.custom_functions.FUNCTION_TABLE)
 
 
@@ -116,7 +118,9 @@ class CompiledExpr:
                 raise ExprError(f"unknown function '{name}()'" + did_you_mean(name, _KNOWN_FUNCTIONS),
                                 max(0, text.find(name)))
         self.simple_path = _simple_path(self._parsed.parsed)
-        self._search = self._parsed.search
+        # jmespath's ParsedResult.search builds an interpreter per call; keep one instead
+        visit, tree = _INTERPRETER.visit, self._parsed.parsed
+        self._search = lambda value, options=None: visit(tree, value)
 
     def search(self, scope: Any) -> Any:
         try:
@@ -163,6 +167,29 @@ def _simple_path(node: dict) -> tuple[str, ...] | None:
             parts.extend(sub)
         return tuple(parts)
     return None
+
+
+def getter(expr: CompiledExpr):
+    """A fast ``scope -> value`` for ``expr``: plain dotted paths read with dict.get."""
+    path = expr.simple_path
+    if path is None or not path:
+        return expr.search
+    if len(path) == 1:
+        (key,) = path
+
+        def get_one(scope):
+            return scope.get(key) if scope.__class__ is dict else None
+
+        return get_one
+
+    def get_path(scope):
+        for key in path:
+            if scope.__class__ is not dict:
+                return None
+            scope = scope.get(key)
+        return scope
+
+    return get_path
 
 
 def walk_fields(node: dict):

@@ -135,6 +135,31 @@ class LookupTable:
         raise TransformError(f"no entry for {show(value)} in lookup '{self.name}' "
                              f"(known keys: {listing}{note})")
 
+    def resolver(self, default: Any = MISSING):
+        """``resolve`` as a closure with a fast path: an exact hit (a text in a text table, an int or
+        Decimal in a number table — equal numbers hash alike) skips normalisation."""
+        table, slow = self._table, self.resolve
+        if self.match == "number":
+            def fast(value: Any) -> Any:
+                cls = value.__class__
+                if cls is Decimal or cls is int:
+                    try:
+                        return table[value]
+                    except (KeyError, TypeError):
+                        pass
+                return slow(value, default)
+        elif self.match == "text":
+            def fast(value: Any) -> Any:
+                if value.__class__ is str:
+                    found = table.get(value, MISSING)
+                    if found is not MISSING:
+                        return found
+                return slow(value, default)
+        else:
+            def fast(value: Any) -> Any:
+                return slow(value, default)
+        return fast
+
     def __len__(self) -> int:
         return len(self._table)
 

@@ -55,4 +55,4 @@ def register(reg: Registry) -> None:
             default = arg.get("default", MISSING)
         else:
             table = build_lookup("(inline)", arg, ctx.base_dir)
-        return lambda value: table.resolve(value, default)
+        return table.resolver(default)

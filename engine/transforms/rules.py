@@ -18,6 +18,9 @@ CATEGORY = "rule"
 
 def _positive(value: Any, name: str) -> Any:
     """The number when it is > 0, else None."""
+    cls = value.__class__
+    if cls is Decimal or cls is int:  # the common case, typed at the source: no conversion
+        return value if value > 0 else None
     if value is None:
         return None
     number = to_number(value, name)
@@ -31,7 +34,13 @@ def register(reg: Registry) -> None:
                    examples=[E(None, Decimal("10.000000"), 1), E(None, "0.000000", None), E(None, -5, None),
                              E(None, None, None), E(None, "aucune", raises="expected a number")])
     def flag_if_positive(arg: None, ctx: CompileContext):
-        return lambda value: None if _positive(value, "flag_if_positive") is None else 1
+        def flag(value: Any) -> Any:
+            cls = value.__class__
+            if cls is Decimal or cls is int:
+                return 1 if value > 0 else None
+            return None if _positive(value, "flag_if_positive") is None else 1
+
+        return flag
 
     @reg.transform("if_positive", category=CATEGORY,
                    summary="The value (as a number) when it is above zero, else null "
@@ -39,4 +48,7 @@ def register(reg: Registry) -> None:
                    examples=[E(None, "10.000000", Decimal("10.000000")), E(None, Decimal("0.00"), None),
                              E(None, -5, None), E(None, None, None)])
     def if_positive(arg: None, ctx: CompileContext):
-        return lambda value: _positive(value, "if_positive")
+        def positive(value: Any) -> Any:
+            return _positive(value, "if_positive")
+
+        return positive

@@ -22,7 +22,12 @@ def _text(description: str, **keywords: Any) -> dict:
 
 def _on_text(fn):
     """A closure applying ``fn`` to the stringified value; None stays None."""
-    return lambda value: None if value is None else fn(stringify(value))
+    def apply(value):
+        if value.__class__ is str:  # the common case first: no conversion
+            return fn(value)
+        return None if value is None else fn(stringify(value))
+
+    return apply
 
 
 def register(reg: Registry) -> None:
@@ -30,7 +35,15 @@ def register(reg: Registry) -> None:
                    summary="Put a text before the value (stringified first).",
                    examples=[E("PS_", 1042, "PS_1042"), E("WEB-", "C56", "WEB-C56"), E("PS_", None, None)])
     def prefix(arg: str, ctx: CompileContext):
-        return _on_text(lambda text: arg + text)
+        def apply(value):
+            cls = value.__class__
+            if cls is str:
+                return arg + value
+            if cls is int:
+                return arg + str(value)
+            return None if value is None else arg + stringify(value)
+
+        return apply
 
     @reg.transform("suffix", category=CATEGORY, args=_text("Text put after the value."),
                    summary="Put a text after the value (stringified first).",
@@ -82,9 +95,21 @@ def register(reg: Registry) -> None:
                              E({"width": 2, "char": "0"}, "1042", "1042")])
     def pad(arg: dict, ctx: CompileContext):
         width, char = arg["width"], arg.get("char", " ")
-        if arg.get("side", "left") == "left":
-            return _on_text(lambda text: text.rjust(width, char))
-        return _on_text(lambda text: text.ljust(width, char))
+        left = arg.get("side", "left") == "left"
+
+        def apply(value):
+            cls = value.__class__
+            if cls is int:
+                text = str(value)
+            elif cls is str:
+                text = value
+            elif value is None:
+                return None
+            else:
+                text = stringify(value)
+            return text.rjust(width, char) if left else text.ljust(width, char)
+
+        return apply
 
     @reg.transform("replace", category=CATEGORY,
                    args={"type": "object", "description": "Plain text replacement (every occurrence).",
