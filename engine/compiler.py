@@ -26,6 +26,16 @@ from .suggest import hint_for
 
 
 @dataclass(frozen=True)
+class AckPlan:
+    """What is written back to the source once the target confirmed a record."""
+
+    endpoint: str
+    operation: str
+    map: Callable[[dict], dict]
+    values: Mapping[str, Callable[[dict], Any]]
+
+
+@dataclass(frozen=True)
 class FlowPlan:
     """One compiled flow. ``map(record)`` raises RecordError (without flow and key: see ``run_map``)."""
 
@@ -42,6 +52,14 @@ class FlowPlan:
     map: Callable[[dict], dict]
     source_code: str
     types: Mapping[str, Callable[[dict], dict]] = field(default_factory=dict)  # by resource
+    ack: AckPlan | None = None
+    reference: Callable[[Any], Any] | None = None  # payload -> document reference (for look-ups)
+    update_operation: str | None = None
+    where: Mapping[str, Any] = field(default_factory=dict)
+    since: str | None = None
+    lookback: int = 0
+    page_size: int | None = None
+    schedule: str | None = None
 
     def record_key(self, record: dict) -> Any:
         try:
@@ -140,13 +158,34 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     ctx = SimpleContext(lookups, item.base_dir)
     builder = MappingBuilder(item.doc, item.path, registry, ctx, diags)
     root = builder.build_object(data.get("map"), ("map",))
+    ack = data.get("acknowledge") if isinstance(data.get("acknowledge"), dict) else None
+    ack_root = None
+    if ack is not None:
+        diags.extend(checks.check_connector_ref(project, ack.get("endpoint"), ("acknowledge",), item,
+                                                "write", "operation", ack.get("write")))
+        ack_root = builder.build_object(ack.get("map") or {}, ("acknowledge", "map"))
+        ack_values = {name: _expr(item, text, ("acknowledge", "with", name), diags, "value")
+                      for name, text in (ack.get("with") or {}).items()}
+    reference = _expr(item, target.get("reference"), ("target", "reference"), diags, "reference") \
+        if target.get("reference") is not None else None
+    if target.get("update") is not None:
+        diags.extend(checks.check_connector_ref(project, target.get("endpoint"), ("target",), item,
+                                                "update", "operation", target.get("update")))
     if len(diags) > start and any(d.is_error for d in diags[start:]):
         return None
     mapper, source_code = generate(item.name, root)
+    ack_plan = None
+    if ack is not None:
+        ack_mapper, _ = generate(item.name + ".acknowledge", ack_root)
+        ack_plan = AckPlan(ack["endpoint"], ack["write"], ack_mapper,
+                           MappingProxyType({k: v.search for k, v in ack_values.items() if v is not None}))
     key = key_expr.search if key_expr is not None else (lambda record: None)
     return FlowPlan(item.name, item, src_endpoint, resource, target.get("endpoint"), target.get("write"),
                     key, accept, tuple(related), compile_enricher(related), mapper, source_code,
-                    MappingProxyType(types))
+                    MappingProxyType(types), ack_plan, reference.search if reference else None,
+                    target.get("update"), MappingProxyType(dict(source.get("where") or {})),
+                    source.get("since"), int(source.get("lookback") or 0), source.get("page_size"),
+                    data.get("schedule"))
 
 
 def _resource(project: Project, endpoint: Any, name: Any) -> dict | None:

@@ -107,6 +107,27 @@ def compile_enricher(specs: list[RelatedSpec]) -> Callable[[dict, RelatedData], 
     return enrich
 
 
+def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData) -> dict:
+    """Apply one related spec (the runner fetches each spec's records before applying it)."""
+    return _attach(record, spec.at, spec, data.index(spec.resource, spec.fields))
+
+
+def join_values(record: Any, spec: RelatedSpec, steps: tuple[str, ...] | None = None) -> list:
+    """The values of the first join field on every object ``spec`` would enrich (to fetch by key)."""
+    steps = spec.at if steps is None else steps
+    if isinstance(record, list):
+        return [v for item in record for v in join_values(item, spec, steps)]
+    if not isinstance(record, dict):
+        return []
+    if steps:
+        return join_values(record.get(steps[0]), spec, steps[1:])
+    try:
+        value = spec.getters[0](record) if spec.getters else None
+    except TransformError:
+        return []
+    return [] if value is None else [value]
+
+
 def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict) -> Any:
     if not isinstance(obj, dict):
         return obj

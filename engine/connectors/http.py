@@ -153,7 +153,10 @@ class HttpEndpoint:
         except ValueError:
             return body[:200].decode("utf-8", "replace")
         if self.error_path is not None:
-            found = self.error_path.search(data)
+            try:
+                found = self.error_path.search(data)
+            except Exception:  # an odd error body must not hide the HTTP status
+                found = None
             if found:
                 return found if isinstance(found, str) else jsonlib.dumps(found, default=str)[:300]
         return jsonlib.dumps(data, default=str, ensure_ascii=False)[:300]

@@ -15,7 +15,7 @@ A :class:`Faults` object is consulted once per HTTP request, before the simulato
 Neither PrestaShop nor WebServices100 rate-limit by themselves (shops.md §1.9); 429 and 5xx here stand
 for a proxy, a WAF or an overloaded host in front of them, so their bodies are short plain text.
 
-Decisions are drawn from ``random.Random(seed)`` in a fixed order (five draws per request, whatever
+Decisions are drawn from ``random.Random(seed)`` in a fixed order (six draws per request, whatever
 the outcome), so a sequential client sees the same faults on every run. ``limit`` caps the number of
 injected faults (latency is not counted); ``methods`` and ``path_contains`` restrict which requests
 are eligible. ``injected`` counts what was injected, per kind. Swap the object on a running simulator
@@ -108,7 +108,7 @@ class Faults:
         return self.limit is None or sum(self.injected.values()) < self.limit
 
     def decide(self, method: str, path: str) -> Decision:
-        """Draw the decision for one request (always five draws, to keep the sequence stable)."""
+        """Draw the decision for one request (always six draws, to keep the sequence stable)."""
         with self._lock:
             draws = [self._rng.random() for _ in range(5)]
             pick = self._rng.choice(self.statuses)

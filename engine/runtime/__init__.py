@@ -1,0 +1,1 @@
+"""Headless runs: state store, runner (exactly-once creates, acknowledgements, dead letter), reload."""

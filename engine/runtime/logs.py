@@ -1,0 +1,48 @@
+"""Run logs: readable lines for a person, JSON lines when headless (``--log-format json``).
+
+Only what the runner passes is logged — flow names, record keys, counts, reasons and masked URLs —
+never settings, so no secret can reach a log line.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import TextIO
+
+from ..jsonout import dumps
+
+
+class RunLog:
+    def __init__(self, fmt: str = "text", stream: TextIO | None = None, progress: bool | None = None):
+        self.fmt = fmt
+        self.stream = stream or sys.stderr
+        self.progress = self.stream.isatty() if progress is None else progress
+        self._progress_shown = False
+
+    def __call__(self, event: str, **fields) -> None:
+        if self.fmt == "json":
+            line = {"ts": round(time.time(), 3), "event": event, **fields}
+            self.stream.write(dumps(line) + "\n")
+            self.stream.flush()
+            return
+        if event == "progress":
+            if self.progress:
+                self.stream.write(f"\r  {fields.get('flow')}: {fields.get('read')} read, {fields.get('created')} "
+                                  f"created, {fields.get('failed')} failed …")
+                self.stream.flush()
+                self._progress_shown = True
+            return
+        if self._progress_shown:
+            self.stream.write("\r\033[K")
+            self._progress_shown = False
+        if event in ("record_created",):
+            return  # counted in the summary; JSON logs keep every record
+        details = " ".join(f"{k}={_text(v)}" for k, v in fields.items())
+        self.stream.write(f"[{time.strftime('%H:%M:%S')}] {event} {details}\n")
+        self.stream.flush()
+
+
+def _text(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if " " not in text else json.dumps(text, ensure_ascii=False)

@@ -1,0 +1,339 @@
+"""Running one flow once: read → type → join → map → create exactly once → acknowledge.
+
+Exactly one target document per source record:
+
+1. before a create, the intent (payload) is committed to the ledger as ``pending``;
+2. the write is sent once; on a rejection (4xx) the record goes to the dead letter with the reason;
+   on a transient fault or an unknown outcome (timeout, connection reset, 5xx) the target is searched
+   by the document's reference *before* any new attempt — if it is there, it was created;
+3. on confirmation the ledger holds ``done`` with the target id, then the acknowledgement is written
+   back to the source (``acked``); a failed acknowledgement is retried later, never the create;
+4. a record left ``pending`` (crash, or faults outlasting the attempts) is resolved at the start of
+   the next run the same way: look up by reference, create only when absent, from the stored intent.
+
+The incremental cursor only moves past records whose outcome is final (done, acked or dead letter).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from ..compiler import FlowPlan, Plan
+from ..connectors.http import HttpError
+from ..errors import RecordError, TransformError
+from ..related import RelatedData, enrich_step, join_values
+from .state import ACKED, DONE, FAILED, PENDING, Entry, from_json, payload_hash, to_json
+
+KEY_CHUNK = 100
+
+
+@dataclass
+class Summary:
+    flow: str
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    acked: int = 0
+    ack_failed: int = 0
+    pending: int = 0
+    error: str | None = None  # the flow could not run to its end
+    started: float = field(default_factory=time.monotonic)
+    duration: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("flow", "read", "created", "updated", "skipped", "failed",
+                                              "acked", "ack_failed", "pending", "error")} | \
+            {"duration_s": round(self.duration, 3)}
+
+    def line(self) -> str:
+        text = (f"{self.flow}: {self.read} read, {self.created} created, {self.updated} updated, "
+                f"{self.skipped} skipped, {self.failed} failed, {self.acked} acknowledged")
+        if self.ack_failed:
+            text += f", {self.ack_failed} acknowledgements to retry"
+        if self.pending:
+            text += f", {self.pending} pending (resolved next run)"
+        text += f" in {self.duration:.2f}s"
+        return text + (f" — stopped: {self.error}" if self.error else "")
+
+
+class FlowRunner:
+    def __init__(self, plan: Plan, flow: FlowPlan, endpoints: dict, store, *,
+                 log: Callable[..., None] = lambda event, **fields: None,
+                 stop: threading.Event | None = None, create_attempts: int = 10,
+                 backoff: float = 0.2, sleep: Callable[[float], None] = time.sleep,
+                 plan_source: Callable[[], FlowPlan] | None = None, max_records: int = 10_000):
+        self.plan, self.flow, self.endpoints, self.store = plan, flow, endpoints, store
+        self.log, self.stop = log, stop or threading.Event()
+        self.create_attempts, self.backoff, self.sleep = create_attempts, backoff, sleep
+        self.plan_source = plan_source  # hot reload: the freshest flow plan, taken between records
+        self.max_records = max_records
+        self.summary = Summary(flow.name)
+        self.reference_data = RelatedData()
+        self._loaded: set[str] = set()
+
+    # -- the run ------------------------------------------------------------------------------------
+    def run(self) -> Summary:
+        try:
+            self.resume()
+            if not self.stop.is_set():
+                self.read_and_process()
+        except (HttpError, TransformError) as exc:
+            self.summary.error = str(exc)
+            self.log("flow_error", flow=self.flow.name, error=str(exc))
+        self.summary.duration = time.monotonic() - self.summary.started
+        return self.summary
+
+    def resume(self) -> None:
+        """Finish what an earlier run left open: unknown outcomes first, then acknowledgements."""
+        for entry in self.store.entries(self.flow.name, PENDING):
+            if self.stop.is_set():
+                return
+            payload, record = from_json(entry.payload), from_json(entry.record) if entry.record else None
+            self.create(entry.key, payload, entry.payload, record, resumed=True)
+        for entry in self.store.entries(self.flow.name, DONE):
+            if self.stop.is_set():
+                return
+            if self.flow.ack is not None and entry.record:
+                self.acknowledge(entry.key, from_json(entry.record), entry.target_id)
+
+    def read_and_process(self) -> None:
+        flow = self.flow
+        cursor = self.store.get_cursor(flow.name)
+        since = (flow.since, _lookback(cursor, flow.lookback)) if flow.since and cursor else None
+        source = self.endpoints[flow.source_endpoint]
+        final_since: list = []
+        open_since: list = []
+        # Read the whole batch before writing anything: acknowledgements move records out of the
+        # source's filter, and an offset-paged read running meanwhile would skip a page per page.
+        batch: list = []
+        for page in source.read(flow.source_resource, where=dict(flow.where) or None, since=since,
+                                page_size=flow.page_size):
+            batch.append(page)
+            if sum(map(len, batch)) >= self.max_records or self.stop.is_set():
+                break  # the rest comes next run: the cursor only covers what was processed
+        for page in batch:
+            if self.stop.is_set():
+                break
+            for record, enriched in self.prepare(page):
+                if self.stop.is_set():
+                    break
+                self.flow = self.plan_source() if self.plan_source else self.flow  # between records only
+                finished = self.process(record, enriched)
+                if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
+                    (final_since if finished else open_since).append(str(record[flow.since]))
+            self.log("progress", **self.summary.as_dict())
+        if final_since:
+            limit = min(open_since) if open_since else None
+            candidates = [v for v in final_since if limit is None or v < limit]
+            if candidates:
+                best = max(candidates)
+                if cursor is None or best > cursor:
+                    self.store.set_cursor(flow.name, best)
+
+    def prepare(self, page: list) -> list:
+        """Type and join a page; a record that fails either is dead-lettered here."""
+        flow = self.flow
+        coerce = flow.types.get(flow.source_resource)
+        typed: list = []
+        for raw in page:
+            self.summary.read += 1
+            try:
+                typed.append(coerce(raw) if coerce else raw)
+            except TransformError as exc:
+                self.dead_letter(flow.record_key(raw), RecordError(str(exc), flow.name, flow.record_key(raw),
+                                 "source", flow.item.loc("source", "read")), None)
+        data = RelatedData(dict(self.reference_data.records))
+        current: list = list(typed)
+        for spec in flow.related:
+            self.fetch_related(spec, current, data)
+            for index, item in enumerate(current):
+                if isinstance(item, RecordError):
+                    continue
+                try:
+                    current[index] = enrich_step(item, spec, data)
+                except RecordError as exc:
+                    exc.flow, exc.key = flow.name, flow.record_key(typed[index])
+                    current[index] = exc
+        return list(zip(typed, current))
+
+    def fetch_related(self, spec, records: list, data: RelatedData) -> None:
+        endpoint = self.endpoints[spec.endpoint]
+        coerce = self.flow.types.get(spec.resource)
+        if spec.reference:
+            if spec.resource not in self._loaded:
+                rows = [r for page in endpoint.read(spec.resource) for r in page]
+                self.reference_data.add(spec.resource, [coerce(r) if coerce else r for r in rows])
+                self._loaded.add(spec.resource)
+            data.add(spec.resource, [])
+            data.records[spec.resource] = self.reference_data.records[spec.resource]
+            return
+        values = []
+        for record in records:
+            if not isinstance(record, RecordError):
+                values.extend(v for v in join_values(record, spec) if v not in values)
+        data.add(spec.resource, [])
+        for start in range(0, len(values), KEY_CHUNK):
+            chunk = values[start:start + KEY_CHUNK]
+            for page in endpoint.read(spec.resource, keys=(spec.fields[0], chunk)):
+                data.add(spec.resource, [coerce(r) if coerce else r for r in page])
+
+    # -- one record ---------------------------------------------------------------------------------
+    def process(self, record: dict, enriched: Any) -> bool:
+        """Returns True when the record's outcome is final (so the cursor may pass it)."""
+        flow = self.flow
+        key = str(flow.record_key(record))
+        entry = self.store.entry(flow.name, key)
+        if isinstance(enriched, RecordError):
+            self.dead_letter(key, enriched, record)
+            return True
+        try:
+            if not flow.accept(enriched):
+                self.summary.skipped += 1
+                return True
+            payload = flow.map(enriched)
+        except RecordError as exc:
+            exc.flow, exc.key = flow.name, key
+            self.dead_letter(key, exc, record)
+            return True
+        payload_json = to_json(payload)
+        if entry is not None and entry.status in (DONE, ACKED):
+            return self.already_done(entry, payload, payload_json, record)
+        if entry is not None and entry.status == PENDING:  # unknown outcome earlier: resend the stored intent
+            return self.create(key, from_json(entry.payload), entry.payload, record, resumed=True)
+        return self.create(key, payload, payload_json, record)
+
+    def already_done(self, entry: Entry, payload, payload_json: str, record: dict) -> bool:
+        flow = self.flow
+        if flow.update_operation and entry.payload_hash != payload_hash(payload_json):
+            try:
+                self.target().write(flow.update_operation, payload, {"target_id": entry.target_id})
+            except HttpError as exc:
+                self.store.note(flow.name, entry.key, f"update failed: {exc.message}")
+                return not exc.transient
+            self.store.intend(flow.name, entry.key, payload_json, to_json(record))
+            self.store.done(flow.name, entry.key, entry.target_id)
+            self.summary.updated += 1
+        else:
+            self.summary.skipped += 1
+        if entry.status == DONE and flow.ack is not None:
+            self.acknowledge(entry.key, record, entry.target_id)
+        return True
+
+    def target(self):
+        return self.endpoints[self.flow.target_endpoint]
+
+    def create(self, key: str, payload: Any, payload_json: str, record: dict | None,
+               resumed: bool = False) -> bool:
+        flow = self.flow
+        record_json = to_json(record) if record is not None else None
+        if resumed:
+            found = self.lookup(payload)
+            if found is not _UNKNOWN and found is not None:
+                self.confirmed(key, found, record, created=True)
+                return True
+        self.store.intend(flow.name, key, payload_json, record_json)
+        last = ""
+        for attempt in range(self.create_attempts):
+            if self.stop.is_set() and attempt:
+                break
+            try:
+                result = self.target().write(flow.target_operation, payload)
+            except HttpError as exc:
+                if not exc.transient and not exc.outcome_unknown:
+                    self.dead_letter(key, RecordError(f"rejected by the target: {exc.message}", flow.name, key,
+                                                      "", flow.item.loc("target")), record, payload_json)
+                    return True
+                last = exc.message
+                found = self.lookup(payload)
+                if found is not _UNKNOWN and found is not None:
+                    self.confirmed(key, found, record, created=True)
+                    return True
+                self.sleep(min(5.0, self.backoff * (2 ** attempt)))
+                continue
+            self.confirmed(key, result.result, record, created=True)
+            return True
+        self.store.note(flow.name, key, f"outcome unknown after {self.create_attempts} attempts: {last}")
+        self.summary.pending += 1
+        self.log("record_pending", flow=flow.name, key=key, reason=last)
+        return False
+
+    def lookup(self, payload: Any) -> Any:
+        """The id of the document already created for ``payload``, None if absent, _UNKNOWN if we can't tell."""
+        flow = self.flow
+        op = (self.plan.connectors[flow.target_endpoint].operations().get(flow.target_operation) or {})
+        if not op.get("find") or flow.reference is None:
+            return _UNKNOWN
+        try:
+            reference = flow.reference(payload)
+            found = self.target().find(op["find"], {"reference": reference})
+        except (HttpError, TransformError):
+            return _UNKNOWN
+        if not found:
+            return None
+        from ..expr import compile_expression
+        return compile_expression(op.get("find_id", "id")).search(found[0]) if op.get("find_id") else True
+
+    def confirmed(self, key: str, target_id: Any, record: dict | None, created: bool) -> None:
+        self.store.done(self.flow.name, key, target_id)
+        if created:
+            self.summary.created += 1
+        self.log("record_created", flow=self.flow.name, key=key, target_id=target_id)
+        if self.flow.ack is not None and record is not None:
+            self.acknowledge(key, record, target_id)
+        elif self.flow.ack is None:
+            self.store.acked(self.flow.name, key)
+
+    def acknowledge(self, key: str, record: dict, target_id: Any) -> None:
+        ack = self.flow.ack
+        scope = dict(record)
+        scope["_target"] = {"id": target_id}
+        try:
+            payload = ack.map(scope)
+            values = {name: fn(scope) for name, fn in ack.values.items()}
+        except (RecordError, TransformError) as exc:
+            self.store.note(self.flow.name, key, f"acknowledgement could not be mapped: {exc}")
+            self.summary.ack_failed += 1
+            return
+        for attempt in range(3):
+            try:
+                self.endpoints[ack.endpoint].write(ack.operation, payload, values)
+            except HttpError as exc:
+                if exc.transient and attempt < 2:
+                    self.sleep(self.backoff * (2 ** attempt))
+                    continue
+                self.store.note(self.flow.name, key, f"acknowledgement failed: {exc.message}")
+                self.summary.ack_failed += 1
+                self.log("ack_failed", flow=self.flow.name, key=key, reason=exc.message)
+                return
+            self.store.acked(self.flow.name, key)
+            self.summary.acked += 1
+            return
+
+    def dead_letter(self, key: Any, error: RecordError, record: dict | None, payload_json: str | None = None):
+        loc = str(error.loc) if error.loc else None
+        reason = f"{error.field}: {error.reason}" if error.field else error.reason
+        self.store.failed(self.flow.name, str(key), reason, loc, payload_json)
+        self.summary.failed += 1
+        self.log("record_failed", flow=self.flow.name, key=str(key), reason=reason, loc=loc)
+
+
+_UNKNOWN = object()
+
+
+def _lookback(cursor: str, seconds: int) -> str:
+    if not seconds:
+        return cursor
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return (datetime.strptime(cursor, fmt) - timedelta(seconds=seconds)).strftime(fmt)
+        except ValueError:
+            continue
+    return cursor
+
+
+__all__ = ["FlowRunner", "Summary", "FAILED"]

@@ -1,0 +1,120 @@
+"""A project ready to run: live plan, state store, endpoints; ``run`` once or ``serve`` on schedules.
+
+SIGTERM and SIGINT set a stop flag: the record in hand is finished, state is saved, and the process
+exits cleanly. ``serve`` hot-reloads the project (see ``watch``) and logs which plan is live.
+"""
+from __future__ import annotations
+
+import re
+import signal
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from ..compiler import Plan
+from ..dryrun import load_plan
+from ..project import ConnectorStore
+from .endpoints import open_endpoints
+from .runner import FlowRunner, Summary
+from .state import SqliteStore
+from .watch import LivePlan
+
+_EVERY = re.compile(r"every\s+(\d+)\s*(s|sec|m|min|h|hour|d|day)s?\Z", re.I)
+_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def schedule_interval(text: str | None) -> Callable[[float], float] | None:
+    """``every 5m`` or a cron expression -> function(now epoch) -> next run epoch; None if unset."""
+    if not text:
+        return None
+    match = _EVERY.match(text.strip())
+    if match:
+        seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
+        return lambda now: now + seconds
+    from croniter import croniter
+
+    if not croniter.is_valid(text):
+        raise ValueError(f"invalid schedule {text!r}: write 'every 5m' or a cron expression")
+    return lambda now: croniter(text, datetime.fromtimestamp(now, timezone.utc)).get_next(float)
+
+
+class Session:
+    def __init__(self, project_dir: Path, *, state_dir: Path | None = None, environ=None,
+                 log: Callable[..., None] = lambda event, **f: None, store: ConnectorStore | None = None,
+                 endpoint_options: dict | None = None, runner_options: dict | None = None):
+        self.project_dir = project_dir
+        self.environ = environ
+        self.log = log
+        self.connector_store = store
+        self.endpoint_options = endpoint_options or {}
+        self.runner_options = runner_options or {}
+        self.live = LivePlan(project_dir, self._build, log)
+        plan = self.live.current()
+        folder = state_dir or project_dir / plan.project.settings.get("state_dir", ".passerelle")
+        self.state = SqliteStore(Path(folder) / "state.db")
+        self.stop = threading.Event()
+
+    def _build(self) -> Plan:
+        return load_plan(self.project_dir, self.connector_store)
+
+    def install_signal_handlers(self) -> None:
+        def handler(signum, frame):
+            self.log("stopping", signal=signal.Signals(signum).name)
+            self.stop.set()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, handler)
+
+    def run_flows(self, names: list[str] | None = None) -> list[Summary]:
+        plan = self.live.current()
+        names = names or list(plan.flows)
+        summaries = []
+        for name in names:
+            if self.stop.is_set():
+                break
+            flow = plan.flows[name]
+            needed = {flow.source_endpoint, flow.target_endpoint, *(s.endpoint for s in flow.related)}
+            if flow.ack is not None:
+                needed.add(flow.ack.endpoint)
+            endpoints = open_endpoints(plan, sorted(needed), self.environ, **self.endpoint_options)
+            try:
+                runner = FlowRunner(plan, flow, endpoints, self.state, log=self.log, stop=self.stop,
+                                    plan_source=lambda n=name: self.live.current().flows.get(n, flow),
+                                    **self.runner_options)
+                summary = runner.run()
+            finally:
+                for endpoint in endpoints.values():
+                    endpoint.close()
+            self.log("flow_summary", **summary.as_dict())
+            summaries.append(summary)
+        return summaries
+
+    def serve(self, names: list[str] | None = None, tick: float = 0.2) -> list[Summary]:
+        """Run flows on their schedules until stopped; returns the last summary of each flow."""
+        self.live.start()
+        last: dict[str, Summary] = {}
+        due: dict[str, float] = {}
+        try:
+            while not self.stop.is_set():
+                plan = self.live.current()
+                now = time.time()
+                for name in names or list(plan.flows):
+                    flow = plan.flows.get(name)
+                    if flow is None:
+                        continue
+                    nxt = schedule_interval(flow.schedule)
+                    if name not in due:
+                        due[name] = now
+                    if now >= due[name]:
+                        for summary in self.run_flows([name]):
+                            last[name] = summary
+                        due[name] = nxt(time.time()) if nxt else float("inf")
+                self.stop.wait(tick)
+        finally:
+            self.live.stop()
+        return list(last.values())
+
+    def close(self) -> None:
+        self.state.close()

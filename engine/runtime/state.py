@@ -1,0 +1,162 @@
+"""Run state: incremental cursors and the per-record ledger (exactly-once bookkeeping).
+
+The ledger holds, per flow and source record key, where the record stands:
+
+* ``pending``  the intent to create was committed *before* the write; the outcome is unknown until the
+               write is confirmed (after a crash or a lost reply, the target is searched by reference
+               before anything is created again);
+* ``done``     the target confirmed; ``target_id`` holds its id (e.g. the Sage piece number);
+* ``acked``    the acknowledgement back to the source was confirmed too;
+* ``failed``   dead letter: mapping failed or the target rejected the record; ``reason``, ``loc`` and the
+               exact ``payload`` are kept for ``failures`` and ``replay``.
+
+``StateStore`` is the interface flows and the runner use; ``SqliteStore`` is the default (a file in
+the project's state folder, WAL mode, each change committed before the call returns). A store for
+PostgreSQL with many workers implements the same methods.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+PENDING, DONE, ACKED, FAILED = "pending", "done", "acked", "failed"
+
+
+@dataclass
+class Entry:
+    flow: str
+    key: str
+    status: str
+    payload_hash: str | None = None
+    target_id: str | None = None
+    attempts: int = 0
+    reason: str | None = None
+    loc: str | None = None
+    payload: str | None = None
+    updated_at: float = 0.0
+    record: str | None = None  # the typed source record, so acks and replays need no re-read
+
+
+def payload_hash(payload_json: str) -> str:
+    return hashlib.sha256(payload_json.encode()).hexdigest()[:32]
+
+
+class StateStore(Protocol):
+    def get_cursor(self, flow: str) -> str | None: ...
+    def set_cursor(self, flow: str, value: str) -> None: ...
+    def entry(self, flow: str, key: str) -> Entry | None: ...
+    def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None) -> Entry: ...
+    def done(self, flow: str, key: str, target_id: Any) -> None: ...
+    def acked(self, flow: str, key: str) -> None: ...
+    def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None: ...
+    def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
+    def close(self) -> None: ...
+
+
+class SqliteStore:
+    """The default store. Thread-safe; every method commits before returning."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                  timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
+        self.db.executescript("""
+            CREATE TABLE IF NOT EXISTS cursors (
+                flow TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
+            CREATE TABLE IF NOT EXISTS ledger (
+                flow TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL, payload_hash TEXT,
+                target_id TEXT, attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, loc TEXT,
+                payload TEXT, updated_at REAL NOT NULL, record TEXT, PRIMARY KEY (flow, key));
+            CREATE INDEX IF NOT EXISTS ledger_status ON ledger (flow, status);
+        """)
+
+    def _exec(self, sql: str, args: tuple = ()) -> list:
+        with self._lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def get_cursor(self, flow: str) -> str | None:
+        rows = self._exec("SELECT value FROM cursors WHERE flow = ?", (flow,))
+        return rows[0][0] if rows else None
+
+    def set_cursor(self, flow: str, value: str) -> None:
+        self._exec("INSERT INTO cursors (flow, value, updated_at) VALUES (?, ?, ?) "
+                   "ON CONFLICT(flow) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                   (flow, str(value), time.time()))
+
+    def entry(self, flow: str, key: str) -> Entry | None:
+        rows = self._exec("SELECT flow, key, status, payload_hash, target_id, attempts, reason, loc, payload, "
+                          "updated_at, record FROM ledger WHERE flow = ? AND key = ?", (flow, str(key)))
+        return Entry(*rows[0]) if rows else None
+
+    def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None) -> Entry:
+        now = time.time()
+        digest = payload_hash(payload_json)
+        self._exec("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payload, record, updated_at) "
+                   "VALUES (?, ?, 'pending', ?, 1, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
+                   "status = 'pending', payload_hash = excluded.payload_hash, attempts = attempts + 1, "
+                   "payload = excluded.payload, record = COALESCE(excluded.record, record), reason = NULL, "
+                   "loc = NULL, updated_at = excluded.updated_at",
+                   (flow, str(key), digest, payload_json, record_json, now))
+        return self.entry(flow, key)  # type: ignore[return-value]
+
+    def done(self, flow: str, key: str, target_id: Any) -> None:
+        self._exec("UPDATE ledger SET status = 'done', target_id = ?, reason = NULL, updated_at = ? "
+                   "WHERE flow = ? AND key = ?",
+                   (None if target_id is None else str(target_id), time.time(), flow, str(key)))
+
+    def acked(self, flow: str, key: str) -> None:
+        self._exec("UPDATE ledger SET status = 'acked', reason = NULL, updated_at = ? WHERE flow = ? AND key = ?",
+                   (time.time(), flow, str(key)))
+
+    def note(self, flow: str, key: str, reason: str) -> None:
+        """Record the last error of a record that stays where it is (e.g. an ack to retry later)."""
+        self._exec("UPDATE ledger SET reason = ?, updated_at = ? WHERE flow = ? AND key = ?",
+                   (reason, time.time(), flow, str(key)))
+
+    def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None:
+        now = time.time()
+        self._exec("INSERT INTO ledger (flow, key, status, reason, loc, payload, attempts, updated_at) "
+                   "VALUES (?, ?, 'failed', ?, ?, ?, 1, ?) ON CONFLICT(flow, key) DO UPDATE SET "
+                   "status = 'failed', reason = excluded.reason, loc = excluded.loc, "
+                   "payload = COALESCE(excluded.payload, payload), attempts = attempts + 1, "
+                   "updated_at = excluded.updated_at",
+                   (flow, str(key), reason, loc, payload_json, now))
+
+    def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
+        sql = ("SELECT flow, key, status, payload_hash, target_id, attempts, reason, loc, payload, updated_at, "
+               "record FROM ledger WHERE 1 = 1")
+        args: list = []
+        if flow:
+            sql += " AND flow = ?"
+            args.append(flow)
+        if status:
+            sql += " AND status = ?"
+            args.append(status)
+        return [Entry(*row) for row in self._exec(sql + " ORDER BY flow, updated_at", tuple(args))]
+
+    def counts(self, flow: str) -> dict[str, int]:
+        return dict(self._exec("SELECT status, COUNT(*) FROM ledger WHERE flow = ? GROUP BY status", (flow,)))
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+
+def to_json(payload: Any) -> str:
+    from ..jsonout import dumps
+    return dumps(payload)
+
+
+def from_json(text: str) -> Any:
+    from decimal import Decimal
+    return json.loads(text, parse_float=Decimal)

@@ -1,0 +1,69 @@
+"""Both simulators serve one data set: orders read from PrestaShop insert cleanly into Sage with equal totals."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.sandbox import Sandbox
+from engine.sandbox._json import dumps
+from sandbox_helpers import INSERT, NS, ps_client, sage_client
+
+RATE_TO_CODE = {Decimal("20.000"): "S_20", Decimal("5.500"): "S_5", Decimal("10.000"): "S_10",
+                Decimal("2.100"): "S_2", Decimal("0.000"): "EXO"}
+
+
+def _sage_body(order: dict, details: list[dict], rates: dict[int, Decimal]) -> dict:
+    lines = []
+    for row in details:
+        rate = rates[row["associations"]["taxes"][0]["id"]]
+        lines.append({"__type": f"LigneArticle:{NS}", "RefArticle": row["product_reference"],
+                      "Designation": row["product_name"][:69], "Quantite": row["product_quantity"],
+                      "PrixUnitaire": Decimal(row["unit_price_tax_excl"]), "EstValorise": True,
+                      "CodeTaxe": RATE_TO_CODE[rate]})
+    if Decimal(order["total_shipping_tax_excl"]):
+        lines.append({"__type": f"LigneArticle:{NS}", "RefArticle": "PORT", "Quantite": 1,
+                      "PrixUnitaire": Decimal(order["total_shipping_tax_excl"]), "EstValorise": True})
+    if Decimal(order["total_discounts_tax_excl"]):
+        lines.append({"__type": f"LigneArticle:{NS}", "RefArticle": "REMISE", "Quantite": 1,
+                      "PrixUnitaire": -Decimal(order["total_discounts_tax_excl"]), "EstValorise": True})
+    return {"doc": {"__type": f"DocumentVente:{NS}", "TypeDocument": 1, "Date": "/Date(1715674867000+0200)/",
+                    "Reference": f"PS_{order['id']}", "NumeroTiers": f"WEB{order['id_customer']:06d}"},
+            "lignes": lines}
+
+
+def test_every_order_goes_through_with_matching_totals(fresh: Sandbox) -> None:
+    with ps_client(fresh) as ps, sage_client(fresh) as sage:
+        rates = {t["id"]: Decimal(t["rate"]) for t in
+                 ps.get("taxes", params={"display": "full", "output_format": "JSON"}).json()["taxes"]}
+        orders = ps.get("orders", params={"display": "full", "filter[current_state]": "[2|3]",
+                                          "output_format": "JSON"}).json()["orders"]
+        assert len(orders) == 20
+        for order in orders:
+            details = ps.get("order_details", params={"filter[id_order]": f"[{order['id']}]", "display": "full",
+                                                      "output_format": "JSON"}).json()["order_details"]
+            body = _sage_body(order, details, rates)
+            response = sage.post(INSERT, content=dumps(body), headers={"Content-Type": "application/json"})
+            assert response.status_code == 200, response.text
+            piece = response.json()["InsertDocumentEtLignesResult"]
+            stored = fresh.sim("sage100").document(piece)
+            assert stored["TotalHT"] == Decimal(order["total_paid_tax_excl"])
+            ack = ps.post("order_histories", content=(
+                f"<prestashop><order_history><id_order>{order['id']}</id_order><id_order_state>14</id_order_state>"
+                "</order_history></prestashop>"))
+            assert ack.status_code == 201
+        pieces = [d["NumeroDocument"] for d in fresh.sim("sage100").documents]
+        assert pieces == [f"BC{i:05d}" for i in range(1, 21)]
+        left = ps.get("orders", params={"filter[current_state]": "[2|3]", "output_format": "JSON"}).json()
+        assert left == []
+
+
+def test_shop_and_erp_share_customers_and_articles(fresh: Sandbox) -> None:
+    with ps_client(fresh) as ps, sage_client(fresh) as sage:
+        emails = {c["email"] for c in ps.get("customers", params={"display": "[email]", "output_format": "JSON"}).json()["customers"]}
+        assert emails == {c["Email"] for c in sage.get("TiersService/rest/Clients").json()}
+        references = {c["reference"] for c in ps.get("combinations", params={"display": "[reference]",
+                                                                                "output_format": "JSON"}).json()["combinations"]}
+        articles = {a["Reference"] for a in sage.get("ArticleService/rest/Articles").json()}
+        assert references <= articles and "MUG-CLASSIC" in articles
+        ps_stock = ps.get("stock_availables", params={"display": "full", "output_format": "JSON",
+                                                      "filter[id_product]": "[27]"}).json()["stock_availables"][0]
+        assert ps_stock["quantity"] == fresh.dataset.article("MUG-CLASSIC").stock_shop
