@@ -28,21 +28,29 @@ from typing import Any
 from .dataset import Dataset, generate
 from .faults import Faults
 
-__all__ = ["SYSTEMS", "Dataset", "Faults", "Sandbox", "generate"]
+__all__ = ["SIMULATORS", "SYSTEMS", "Dataset", "Faults", "Sandbox", "generate"]
 
-SYSTEMS = ("prestashop", "sage100")
+# system -> (module, class). Each simulator class provides ``connector_url(root)`` (the value of its
+# connector's ``base_url`` setting), ``api_root(root)`` and ``credentials()``.
+SIMULATORS = {
+    "prestashop": ("engine.sandbox.prestashop", "PrestaShopSim"),
+    "sage100": ("engine.sandbox.sage100", "Sage100Sim"),
+    "woocommerce": ("engine.sandbox.woocommerce", "WooCommerceSim"),
+    "shopify": ("engine.sandbox.shopify", "ShopifySim"),
+    "magento": ("engine.sandbox.magento", "MagentoSim"),
+    "sagex3": ("engine.sandbox.sagex3", "SageX3Sim"),
+    "sage-accounting": ("engine.sandbox.sage_accounting", "SageAccountingSim"),
+}
+SYSTEMS = ("prestashop", "sage100")  # the default pair (the demo's)
 
 
 def _make_sim(system: str, dataset: Dataset, faults: Faults | None, options: dict[str, Any]) -> Any:
-    if system == "prestashop":
-        from .prestashop import PrestaShopSim
+    import importlib
 
-        return PrestaShopSim(dataset, faults=faults, **options)
-    if system == "sage100":
-        from .sage100 import Sage100Sim
-
-        return Sage100Sim(dataset, faults=faults, **options)
-    raise ValueError(f"unknown system {system!r}; known: {', '.join(SYSTEMS)}")
+    if system not in SIMULATORS:
+        raise ValueError(f"unknown system {system!r}; known: {', '.join(SIMULATORS)}")
+    module, name = SIMULATORS[system]
+    return getattr(importlib.import_module(module), name)(dataset, faults=faults, **options)
 
 
 class Sandbox:
@@ -62,9 +70,9 @@ class Sandbox:
     ) -> None:
         if isinstance(systems, str):
             systems = tuple(s.strip() for s in systems.split(",") if s.strip())
-        unknown = [s for s in systems if s not in SYSTEMS]
+        unknown = [s for s in systems if s not in SIMULATORS]
         if unknown:
-            raise ValueError(f"unknown system(s) {', '.join(unknown)}; known: {', '.join(SYSTEMS)}")
+            raise ValueError(f"unknown system(s) {', '.join(unknown)}; known: {', '.join(SIMULATORS)}")
         self.systems = tuple(systems)
         if isinstance(dataset, (str, Path)):
             dataset = Dataset.load(dataset)
@@ -111,20 +119,16 @@ class Sandbox:
         return self._server(system).url
 
     def url(self, system: str) -> str:
-        """The ``base_url`` setting of the system's connector: the shop root for PrestaShop (the API
-        lives under ``/api``), ``…/WebServices100/<BASE>`` for Sage 100. No trailing slash."""
-        root = self.base_url(system)
-        if system == "prestashop":
-            return root
-        return f"{root}/WebServices100/{self._sims[system].base}"
+        """The ``base_url`` setting of the system's connector (no trailing slash): the shop root for
+        PrestaShop (the API lives under ``/api``), ``…/WebServices100/<BASE>`` for Sage 100."""
+        return self.sim(system).connector_url(self.base_url(system))
 
     def api_url(self, system: str) -> str:
         """The API root for direct calls, ending with ``/`` (``…/api/``, ``…/WebServices100/BIJOU/``)."""
-        return f"{self.url(system)}/api/" if system == "prestashop" else f"{self.url(system)}/"
+        return self.sim(system).api_root(self.base_url(system))
 
     def credentials(self, system: str) -> dict[str, str]:
-        sim = self.sim(system)
-        return {"key": sim.key} if system == "prestashop" else {"token": sim.token}
+        return self.sim(system).credentials()
 
     def sim(self, system: str) -> Any:
         if system not in self._sims:

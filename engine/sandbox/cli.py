@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 
-from . import SYSTEMS, Sandbox
+from . import SIMULATORS, SYSTEMS, Sandbox
 from .dataset import generate
 
 __all__ = ["main"]
@@ -21,7 +21,7 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="passerelle sandbox", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated: prestashop,sage100")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated, among: " + ",".join(SIMULATORS))
     parser.add_argument("--orders", type=int, default=20, help="number of shop orders (order 1042 is always one)")
     parser.add_argument("--seed", type=int, default=1, help="data set seed")
     parser.add_argument("--port-base", type=int, default=0, help="first port (0 = ephemeral)")
@@ -33,9 +33,9 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
-    unknown = [s for s in systems if s not in SYSTEMS]
+    unknown = [s for s in systems if s not in SIMULATORS]
     if unknown or not systems:
-        print(f"error: unknown system(s) {', '.join(unknown) or '(none)'}; known: {', '.join(SYSTEMS)}",
+        print(f"error: unknown system(s) {', '.join(unknown) or '(none)'}; known: {', '.join(SIMULATORS)}",
               file=sys.stderr)
         return 2
     if args.orders < 1:

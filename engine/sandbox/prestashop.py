@@ -116,6 +116,15 @@ class PrestaShopSim(Simulator):
         self.emails: list[dict[str, Any]] = []
 
     # -- assertion helpers ------------------------------------------------------------------------
+    def connector_url(self, root: str) -> str:
+        return root  # the connector adds /api
+
+    def api_root(self, root: str) -> str:
+        return f"{root}/api/"
+
+    def credentials(self) -> dict[str, str]:
+        return {"key": self.key}
+
     @property
     def orders(self) -> dict[int, dict[str, Any]]:
         return self.tables["orders"]

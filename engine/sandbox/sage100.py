@@ -190,6 +190,15 @@ class Sage100Sim(Simulator):
             self.articles[reference]["QteStock"] = Decimal(quantity)
             self.articles[reference]["DateModification"] = wcf_date(self.clock().astimezone(self.tz))
 
+    def connector_url(self, root: str) -> str:
+        return f"{root}/WebServices100/{self.base}"
+
+    def api_root(self, root: str) -> str:
+        return f"{root}/WebServices100/{self.base}/"
+
+    def credentials(self) -> dict[str, str]:
+        return {"token": self.token}
+
     def document(self, piece: str) -> dict[str, Any] | None:
         return next((d for d in self.documents if d["NumeroDocument"] == piece), None)
 

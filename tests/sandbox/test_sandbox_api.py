@@ -42,7 +42,7 @@ def test_subset_of_systems_and_errors() -> None:
         with pytest.raises(KeyError):
             sb.api_url("prestashop")
     with pytest.raises(ValueError):
-        Sandbox(systems=("shopify",))
+        Sandbox(systems=("shopifi",))
 
 
 def test_dataset_from_files_and_fixed_ports(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_dataset_from_files_and_fixed_ports(tmp_path: Path) -> None:
 
 
 def test_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--systems", "shopify"]) == 2
+    assert main(["--systems", "shopifi"]) == 2
     assert main(["--orders", "0"]) == 2
     assert "unknown system" in capsys.readouterr().err
 
