@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("sandbox", help="start the local simulators (see `passerelle sandbox --help`)",
                    add_help=False)
+    from .cli_runtime import add_parsers
+    add_parsers(sub)
     return parser
 
 
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return _COMMANDS[args.command](args)
+        return _commands()[args.command](args)
     except SpecError as exc:
         print(format_diagnostics(sort_diagnostics(exc.diagnostics)), file=sys.stderr)
         return EXIT_FAIL
@@ -168,8 +170,10 @@ def cmd_transforms(args) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema,
-             "transforms": cmd_transforms}
+def _commands() -> dict:
+    from .cli_runtime import COMMANDS
+    return {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema,
+            "transforms": cmd_transforms, **COMMANDS}
 
 
 def run() -> None:  # pragma: no cover - console entry point

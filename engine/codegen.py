@@ -196,7 +196,8 @@ class CodeGen:
             self.emit(indent, f"{var} = {self.const_expr(node.const)}")
         for step in node.transforms:
             fn = self.bind(step.fn)
-            call = f"{fn}({var}, {scopes[-1]})" if step.needs_scope else f"{fn}({var})"
+            scope = scopes[-1] if len(scopes) == 1 else self._chain(scopes)
+            call = f"{fn}({var}, {scope})" if step.needs_scope else f"{fn}({var})"
             self.emit(indent, f"{var} = {call}")
         if node.required:
             self.emit(indent, f"if {var} is None: MISSING()")
@@ -224,6 +225,11 @@ class CodeGen:
     def scope_expr(self, expr: CompiledExpr, scopes: list[str]) -> str:
         if "_parent" not in expr.text or len(scopes) == 1:
             return scopes[-1]
+        return self._chain(scopes)
+
+    @staticmethod
+    def _chain(scopes: list[str]) -> str:
+        """The current item with ``_parent`` (and ``_parent._parent``...) attached."""
         scope = scopes[0]
         for inner in scopes[1:]:
             scope = f"WITH_PARENT({inner}, {scope})"
@@ -290,7 +296,7 @@ class CodeGen:
         if kind == "comparator":
             left, right = node["children"]
             return (_node_path(left) is not None and right.get("type") == "literal"
-                    and right["value"].__class__ in (int, float) and not isinstance(right["value"], bool)
+                    and right["value"].__class__ in (int, Decimal)
                     and _resolve_parent(_node_path(left), scopes)[0] is not None)
         path = _node_path(node)
         return path is not None and _resolve_parent(path, scopes)[0] is not None
@@ -314,9 +320,10 @@ def _sub(expr: CompiledExpr, node: dict) -> CompiledExpr:
     clone = CompiledExpr.__new__(CompiledExpr)
     clone.text = expr.text
     clone.simple_path = None
+    from .expr import _INTERPRETER
     parsed = type(expr._parsed)(expr.text, node)
     clone._parsed = parsed
-    clone._search = parsed.search
+    clone._search = lambda value, options=None: _INTERPRETER.visit(node, value)
     return clone
 
 

@@ -171,6 +171,13 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     if target.get("update") is not None:
         diags.extend(checks.check_connector_ref(project, target.get("endpoint"), ("target",), item,
                                                 "update", "operation", target.get("update")))
+    if isinstance(data.get("schedule"), str):
+        from .runtime.session import schedule_interval
+        try:
+            schedule_interval(data["schedule"])
+        except ValueError as exc:
+            diags.append(Diagnostic("bad-schedule", str(exc), item.loc("schedule"), f"flows.{item.name}.schedule",
+                                    "e.g. `every 5m`, `every 1h`, or cron `*/10 8-19 * * 1-5` (UTC)"))
     if len(diags) > start and any(d.is_error for d in diags[start:]):
         return None
     mapper, source_code = generate(item.name, root)

@@ -103,10 +103,11 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -
                                                flow.item.loc("source", "read")))
             continue
         try:
-            if not flow.accept(record):
+            enriched = flow.enrich(record, related)
+            if not flow.accept(enriched):  # after the joins, as in a live run
                 result.skipped.append(key)
                 continue
-            result.payloads.append((flow.record_key(record), flow.run_map(record, related)))
+            result.payloads.append((flow.record_key(record), flow.map(enriched)))
         except RecordError as exc:
             exc.flow, exc.key = flow.name, flow.record_key(record)
             result.failures.append(exc)

@@ -26,11 +26,14 @@ class Secret(str):
     def __repr__(self) -> str:
         return "'***'"
 
+    def __str__(self) -> str:  # str(), %s and f-strings show the mask; the HTTP layer uses reveal()
+        return "***"
+
     def __format__(self, spec: str) -> str:
         return "***"
 
     def reveal(self) -> str:
-        return str.__str__(self)
+        return str.__str__(self)  # the real text, for the wire only
 
 
 def reference_problems(text: str) -> list[tuple[int, str]]:

@@ -84,8 +84,45 @@ class DecimalFunctions(jfunc.Functions):
         return None
 
 
+class Interpreter(TreeInterpreter):
+    """One truth rule everywhere (``when``, ``filter``, ``&&``, ``||``, ``!``, ``[?...]``): null, false,
+    empty text/list/object and the number zero are false. (Plain JMESPath counts 0 as true except
+    under ``!``; specs read more naturally when a zero shipping amount is "no shipping".)"""
+
+    def _is_false(self, value):
+        if value is None or value is False or value == "" or value == [] or value == {}:
+            return True
+        return value.__class__ in (int, float, Decimal) and value == 0
+
+    def _is_true(self, value):
+        return not self._is_false(value)
+
+    def visit_not_expression(self, node, value):
+        return self._is_false(self.visit(node["children"][0], value))
+
+
 OPTIONS = jmespath.Options(custom_functions=DecimalFunctions())
-_INTERPRETER = TreeInterpreter(OPTIONS)
+_INTERPRETER = Interpreter(OPTIONS)
+
+
+def _decimal_literals(node: dict) -> None:
+    """JSON literals such as `2.1` arrive as binary floats: make them exact Decimals, so that
+    `rate == \`2.1\`` matches a Decimal rate of 2.1 (Decimal compares with floats exactly)."""
+    if node.get("type") == "literal":
+        node["value"] = _exact(node["value"])
+    for child in node.get("children", ()):
+        if isinstance(child, dict):
+            _decimal_literals(child)
+
+
+def _exact(value):
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    return value
 _KNOWN_FUNCTIONS = frozenset(OPTIONS.custom_functions.FUNCTION_TABLE)
 
 
@@ -117,6 +154,7 @@ class CompiledExpr:
                 from .suggest import did_you_mean
                 raise ExprError(f"unknown function '{name}()'" + did_you_mean(name, _KNOWN_FUNCTIONS),
                                 max(0, text.find(name)))
+        _decimal_literals(self._parsed.parsed)
         self.simple_path = _simple_path(self._parsed.parsed)
         # jmespath's ParsedResult.search builds an interpreter per call; keep one instead
         visit, tree = _INTERPRETER.visit, self._parsed.parsed

@@ -71,14 +71,14 @@ def read_input(path: Path, *, name: str | None = None, default_resource: str,
 
 
 def _read_bytes(path: Path) -> bytes:
+    from .fileio import FileTooLarge, NotRegularFile, read_limited
+
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise InputError("is a directory, not a file", path)
-        if size > MAX_INPUT_BYTES:
-            raise InputError(
-                f"the file is {size} bytes, above the limit of {MAX_INPUT_BYTES} bytes", path)
-        return path.read_bytes()
+        return read_limited(path, MAX_INPUT_BYTES)
+    except NotRegularFile as exc:
+        raise InputError(f"is {exc.kind}, not a file", path) from None
+    except FileTooLarge:
+        raise InputError(f"the file is above the limit of {MAX_INPUT_BYTES} bytes", path) from None
     except FileNotFoundError:
         raise InputError("file not found", path) from None
     except PermissionError:

@@ -21,8 +21,10 @@ class OutputError(TypeError):
 def number_text(value: Decimal) -> str:
     if not value.is_finite():
         raise OutputError(f"{value} is not a JSON number")
+    if value == 0:
+        return "0"
     if value == value.to_integral_value():
-        return str(int(value))
+        return format(value.to_integral_value(), "f")  # no int(): 1e5000 has too many digits for str(int)
     return format(value.normalize(), "f")
 
 
@@ -37,7 +39,12 @@ def dumps(value: Any, indent: int | None = None) -> str:
     return "".join(parts)
 
 
+MAX_DEPTH = 100
+
+
 def _write(value: Any, out: list[str], indent: int | None, level: int, where: str) -> None:
+    if level > MAX_DEPTH:
+        raise OutputError(f"{where or 'value'} is nested more than {MAX_DEPTH} levels deep")
     if value is None:
         out.append("null")
     elif value is True:

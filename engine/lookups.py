@@ -224,8 +224,14 @@ def _read_csv(name: str, spec: dict, base_dir: Path) -> dict[str, str]:
         if key in spec and not (isinstance(spec[key], str) and spec[key]):
             raise ArgError(f"'{key}' of lookup '{name}' must be a column header", at=(key,))
     path = base_dir / file
+    from .fileio import FileTooLarge, NotRegularFile, read_limited
+
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, MAX_CSV_BYTES)
+    except NotRegularFile as exc:
+        raise ArgError(f"lookup file '{file}' {exc}", at=("file",)) from None
+    except FileTooLarge:
+        raise ArgError(f"lookup file '{file}' is too large (at most {MAX_CSV_BYTES} bytes)", at=("file",)) from None
     except FileNotFoundError:
         raise ArgError(f"lookup file '{file}' not found", at=("file",),
                        hint=f"the path is relative to the spec directory ({base_dir})") from None
@@ -245,6 +251,13 @@ def _read_csv(name: str, spec: dict, base_dir: Path) -> dict[str, str]:
         raise ArgError(f"lookup file '{file}' is empty", at=("file",),
                        hint="a header row is required, e.g. key;value")
     delimiter = max(",;\t", key=header_line.count)
+    try:
+        return _parse_csv(name, file, spec, text, delimiter)
+    except csv.Error as exc:  # e.g. a cell above the csv module's field size limit
+        raise ArgError(f"lookup file '{file}' is not valid CSV: {exc}", at=("file",)) from None
+
+
+def _parse_csv(name: str, file: str, spec: dict, text: str, delimiter: str) -> dict[str, str]:
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
     header: list[str] | None = None
     entries: dict[str, str] = {}

@@ -140,9 +140,13 @@ class MappingBuilder:
             node.const = spec["value"]
         elif "map" in spec:
             node.obj = self.build_object(spec["map"], path + ("map",), out)
-        elif "each" not in spec and ("when" in spec or "transform" in spec):
+        elif "each" not in spec and any(k in spec for k in ("when", "transform", "required", "omit_null", "else")):
             self.error("missing-source", "say where the value comes from: `from: PATH` or "
                        "`value: CONST`", path)
+        if "each" in spec and not (path and isinstance(path[-1], int)):
+            self.error("each-outside-list", "`each` builds list items: write this field as a list, "
+                       "`- each: ...`", path + ("each",), at_key=True,
+                       hint="put a dash before `each:` so the field holds a list")
         if "when" in spec:
             node.when = self.expression(spec["when"], path + ("when",), "condition")
         if "else" in spec:

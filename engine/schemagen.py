@@ -71,6 +71,22 @@ def check_transforms_schema(directory: Path = SCHEMA_DIR) -> str | None:
     return None
 
 
+def _show(value) -> str:
+    """An example value as JSON, dates in ISO 8601 (they have no JSON form)."""
+    from datetime import date
+
+    def plain(v):
+        if isinstance(v, date):
+            return v.isoformat()
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        return v
+
+    return dumps(plain(value))
+
+
 def transforms_reference(registry: Registry | None = None, markdown: bool = False) -> str:
     """A human reference of every transform: summary, argument form and examples."""
     registry = registry or default_registry()
@@ -87,9 +103,9 @@ def transforms_reference(registry: Registry | None = None, markdown: bool = Fals
             if markdown:
                 lines.append(f"- **`{spec.name}`** — {spec.summary} Form: `{form}`.")
                 for example in spec.examples[:3]:
-                    shown = f"raises “{example.raises}”" if example.raises else f"→ `{dumps(example.output)}`"
-                    args = "" if example.args is None else f" with `{dumps(example.args)}`"
-                    lines.append(f"  - `{dumps(example.input)}`{args} {shown}")
+                    shown = f"raises “{example.raises}”" if example.raises else f"→ `{_show(example.output)}`"
+                    args = "" if example.args is None else f" with `{_show(example.args)}`"
+                    lines.append(f"  - `{_show(example.input)}`{args} {shown}")
             else:
                 lines.append(f"  {spec.name:20} {spec.summary}")
         lines.append("")

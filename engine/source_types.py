@@ -84,7 +84,8 @@ def _to_int(value: object) -> object:
             return int(value)
         except ValueError:  # more digits than Python converts
             raise _Fail(value, "int") from None
-    if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent >= 0:
+    if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent >= 0 \
+            and value.adjusted() < 19:  # an identifier or a quantity, not 1e5000
         return int(value)
     raise _Fail(value, "int")
 

@@ -51,5 +51,10 @@ def validate_paths(paths: list[Path], store: ConnectorStore | None = None) -> Re
         project = load_project(root, docs=docs, store=store)
         _, diags = compile_project(project)
         report.diagnostics += diags
+    if existing and not projects and not connector_files:
+        for path in existing:
+            report.diagnostics.append(Diagnostic(
+                "nothing-to-validate", "no project or connector files (*.yaml) here", Loc(str(path), 1, 1),
+                hint="point validate at a project folder, or at a folder holding projects"))
     report.diagnostics = sort_diagnostics(report.diagnostics)
     return report

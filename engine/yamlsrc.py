@@ -379,6 +379,12 @@ class _Builder:
                     return text
                 return self._number(text, event, path, integer=True)
             if _FLOAT.match(text):
+                digits = text.lstrip("+-")
+                if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
+                    self._warn(event, path, "leading-zero",
+                               f"'{text}' has a leading zero: it is kept as the text \"{text}\"",
+                               f"quote it (\"{text}\") to say it is text, or drop the zero for a number")
+                    return text
                 return self._number(text, event, path, integer=False)
             if _SEXAGESIMAL.match(text):
                 self._warn(event, path, "yaml11-sexagesimal",

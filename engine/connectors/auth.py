@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import httpx
 
+from .errors import AuthError
 from .templates import Template, render_tree, text_of
 
 MASK = "***"
@@ -118,10 +119,6 @@ class TokenAuth(httpx.Auth):
             yield request
 
 
-class AuthError(Exception):
-    """The credentials were refused or a token could not be obtained (never carries a secret)."""
-
-
 def _post_for_token(client_factory, url: str, *, json_body=None, form=None, token_path: str = "@",
                     ttl_path: str | None = None, default_ttl: float | None = None):
     from ..expr import compile_expression
@@ -130,10 +127,17 @@ def _post_for_token(client_factory, url: str, *, json_body=None, form=None, toke
     ttl_expr = compile_expression(ttl_path) if ttl_path else None
 
     def fetch() -> tuple[str, float | None]:
-        with client_factory() as client:
-            response = client.post(url, json=json_body, data=form)
+        try:
+            with client_factory() as client:
+                response = client.post(url, json=json_body, data=form)
+        except httpx.HTTPError as exc:
+            raise AuthError(f"token request to {url} failed: {type(exc).__name__}: {exc}",
+                            transient=True) from None
         if response.status_code >= 400:
-            raise AuthError(f"token request to {url} was refused: HTTP {response.status_code}")
+            status = 401 if response.status_code in (400, 401, 403) else response.status_code
+            raise AuthError(f"token request to {url} was refused: HTTP {response.status_code}"
+                            + (f" {_error_hint(response)}" if _error_hint(response) else ""), status,
+                            transient=response.status_code >= 500 or response.status_code == 429)
         try:
             body = response.json()
         except ValueError:
@@ -145,6 +149,19 @@ def _post_for_token(client_factory, url: str, *, json_body=None, form=None, toke
         return token, float(ttl) if ttl is not None else None
 
     return fetch
+
+
+def _error_hint(response: httpx.Response) -> str:
+    """The error code of a refused token request (``invalid_grant``...), never a credential."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        for key in ("error", "message"):
+            if isinstance(body.get(key), str):
+                return f"({body[key][:120]})"
+    return ""
 
 
 def build_auth(spec: dict | None, settings: dict, client_factory: Callable[[], httpx.Client]) -> httpx.Auth:

@@ -20,22 +20,12 @@ from ..codecs.xmlcodec import XmlError, XmlOptions, records_to_xml, xml_error_me
 from ..expr import compile_expression
 from ..jsonout import dumps
 from . import auth as auth_styles
+from .errors import AuthError, HttpError
 from .pagination import pages
 from .retry import RateLimiter, RetryPolicy
 from .templates import Template, render_tree, text_of
 
 TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-
-
-class HttpError(Exception):
-    """A request that failed for good (after the retries that were safe)."""
-
-    def __init__(self, message: str, status: int | None = None, transient: bool = False,
-                 outcome_unknown: bool = False):
-        super().__init__(message)
-        self.message, self.status = message, status
-        self.transient = transient  # a 5xx/429/timeout: worth another try later
-        self.outcome_unknown = outcome_unknown  # the server may have applied a write
 
 
 @dataclass

@@ -222,9 +222,9 @@ def test_not_utf8(tmp_path):
 def test_unreadable_file(tmp_path, monkeypatch):
     path = write(tmp_path, "[]")
 
-    def denied(self):
-        raise PermissionError(13, "Permission denied", str(self))
-    monkeypatch.setattr(Path, "read_bytes", denied)  # chmod 0 does not stop root
+    def denied(path, limit):
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr("engine.fileio.read_limited", denied)  # chmod 0 does not stop root
     with pytest.raises(InputError) as info:
         read(path)
     assert str(info.value) == f"{path}: permission denied: cannot read the file"
@@ -233,9 +233,9 @@ def test_unreadable_file(tmp_path, monkeypatch):
 def test_os_error_while_reading(tmp_path, monkeypatch):
     path = write(tmp_path, "[]")
 
-    def failing(self):
+    def failing(path, limit):
         raise OSError(5, "Input/output error")
-    monkeypatch.setattr(Path, "read_bytes", failing)
+    monkeypatch.setattr("engine.fileio.read_limited", failing)
     with pytest.raises(InputError, match="cannot read the file: Input/output error"):
         read(path)
 
@@ -243,7 +243,7 @@ def test_os_error_while_reading(tmp_path, monkeypatch):
 def test_size_limit(tmp_path, monkeypatch):
     path = write(tmp_path, '[{"id": 1}]')
     monkeypatch.setattr(inputs, "MAX_INPUT_BYTES", 5)
-    with pytest.raises(InputError, match=r"the file is 11 bytes, above the limit of 5 bytes"):
+    with pytest.raises(InputError, match=r"the file is above the limit of 5 bytes"):
         read(path)
 
 
