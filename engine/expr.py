@@ -106,8 +106,8 @@ _INTERPRETER = Interpreter(OPTIONS)
 
 
 def _decimal_literals(node: dict) -> None:
-    """JSON literals such as `2.1` arrive as binary floats: make them exact Decimals, so that
-    `rate == \`2.1\`` matches a Decimal rate of 2.1 (Decimal compares with floats exactly)."""
+    """JSON literals such as 2.1 arrive as binary floats: make them exact Decimals, so that
+    ``rate == `2.1` `` matches a Decimal rate of 2.1 (a Decimal equals a float only when exact)."""
     if node.get("type") == "literal":
         node["value"] = _exact(node["value"])
     for child in node.get("children", ()):

@@ -1,0 +1,44 @@
+"""Shared set-up for runtime tests: the example project copied to a temp folder, simulators running."""
+from __future__ import annotations
+
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+from engine.sandbox import Faults, Sandbox  # noqa: F401  (re-exported for tests)
+from support import ROOT
+
+EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"
+
+
+def copy_project(tmp_path: Path) -> Path:
+    target = tmp_path / "project"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("samples", ".passerelle"))
+    return target
+
+
+def env_for(sb) -> dict:
+    return {"ACME_PS_URL": sb.url("prestashop"), "ACME_PS_KEY": sb.credentials("prestashop")["key"],
+            "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
+
+
+@contextmanager
+def simulators(orders: int = 20, faults=None, seed: int = 1):
+    with Sandbox(systems=("prestashop", "sage100"), orders=orders, faults=faults, seed=seed) as sb:
+        yield sb, env_for(sb)
+
+
+def documents_by_reference(sb) -> dict:
+    counts: dict = {}
+    for doc in sb.sim("sage100").documents:
+        counts[doc["Reference"]] = counts.get(doc["Reference"], 0) + 1
+    return counts
+
+
+def exported_orders(sb) -> set:
+    """Orders the shop shows as acknowledged (moved to the 'Exported to ERP' state 14)."""
+    return {int(h["id_order"]) for h in sb.sim("prestashop").order_histories if int(h["id_order_state"]) == 14}
+
+
+def eligible_orders(sb) -> set:
+    return {int(o["id"]) for o in sb.sim("prestashop").orders.values() if int(o["current_state"]) in (2, 3)}
