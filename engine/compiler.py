@@ -60,6 +60,11 @@ class FlowPlan:
     lookback: int = 0
     page_size: int | None = None
     schedule: str | None = None
+    target_values: Mapping[str, Callable[[dict], Any]] = field(default_factory=dict)
+
+    def write_values(self, enriched: dict) -> dict:
+        """The operation's placeholder values for one (joined) record."""
+        return {name: get(enriched) for name, get in self.target_values.items()}
 
     def record_key(self, record: dict) -> Any:
         try:
@@ -168,6 +173,8 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                       for name, text in (ack.get("with") or {}).items()}
     reference = _expr(item, target.get("reference"), ("target", "reference"), diags, "reference") \
         if target.get("reference") is not None else None
+    target_values = {name: _expr(item, text, ("target", "with", name), diags, "value")
+                     for name, text in (target.get("with") or {}).items()}
     if target.get("update") is not None:
         diags.extend(checks.check_connector_ref(project, target.get("endpoint"), ("target",), item,
                                                 "update", "operation", target.get("update")))
@@ -192,7 +199,8 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     MappingProxyType(types), ack_plan, reference.search if reference else None,
                     target.get("update"), MappingProxyType(dict(source.get("where") or {})),
                     source.get("since"), int(source.get("lookback") or 0), source.get("page_size"),
-                    data.get("schedule"))
+                    data.get("schedule"),
+                    MappingProxyType({k: v.search for k, v in target_values.items() if v is not None}))
 
 
 def _resource(project: Project, endpoint: Any, name: Any) -> dict | None:

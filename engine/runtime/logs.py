@@ -36,8 +36,8 @@ class RunLog:
         if self._progress_shown:
             self.stream.write("\r\033[K")
             self._progress_shown = False
-        if event in ("record_created",):
-            return  # counted in the summary; JSON logs keep every record
+        if event in ("record_created", "flow_summary"):
+            return  # the summary line says it; JSON logs keep every event
         details = " ".join(f"{k}={_text(v)}" for k, v in fields.items())
         self.stream.write(f"[{time.strftime('%H:%M:%S')}] {event} {details}\n")
         self.stream.flush()

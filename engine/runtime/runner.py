@@ -94,7 +94,8 @@ class FlowRunner:
             if self.stop.is_set():
                 return
             payload, record = from_json(entry.payload), from_json(entry.record) if entry.record else None
-            self.create(entry.key, payload, entry.payload, record, resumed=True)
+            values = from_json(entry.target_with) if entry.target_with else {}
+            self.create(entry.key, payload, entry.payload, record, values, resumed=True)
         for entry in self.store.entries(self.flow.name, DONE):
             if self.stop.is_set():
                 return
@@ -196,26 +197,33 @@ class FlowRunner:
                 self.summary.skipped += 1
                 return True
             payload = flow.map(enriched)
+            values = flow.write_values(enriched)
         except RecordError as exc:
             exc.flow, exc.key = flow.name, key
             self.dead_letter(key, exc, record)
             return True
+        except TransformError as exc:
+            self.dead_letter(key, RecordError(str(exc), flow.name, key, "target.with", flow.item.loc("target")),
+                             record)
+            return True
         payload_json = to_json(payload)
         if entry is not None and entry.status in (DONE, ACKED):
-            return self.already_done(entry, payload, payload_json, record)
+            return self.already_done(entry, payload, payload_json, record, values)
         if entry is not None and entry.status == PENDING:  # unknown outcome earlier: resend the stored intent
-            return self.create(key, from_json(entry.payload), entry.payload, record, resumed=True)
-        return self.create(key, payload, payload_json, record)
+            stored = from_json(entry.target_with) if entry.target_with else values
+            return self.create(key, from_json(entry.payload), entry.payload, record, stored, resumed=True)
+        return self.create(key, payload, payload_json, record, values)
 
-    def already_done(self, entry: Entry, payload, payload_json: str, record: dict) -> bool:
+    def already_done(self, entry: Entry, payload, payload_json: str, record: dict, values: dict) -> bool:
         flow = self.flow
-        if flow.update_operation and entry.payload_hash != payload_hash(payload_json):
+        with_json = to_json(values) if values else None
+        if flow.update_operation and entry.payload_hash != payload_hash(payload_json + (with_json or "")):
             try:
-                self.target().write(flow.update_operation, payload, {"target_id": entry.target_id})
+                self.target().write(flow.update_operation, payload, {**values, "target_id": entry.target_id})
             except HttpError as exc:
                 self.store.note(flow.name, entry.key, f"update failed: {exc.message}")
                 return not exc.transient
-            self.store.intend(flow.name, entry.key, payload_json, to_json(record))
+            self.store.intend(flow.name, entry.key, payload_json, to_json(record), with_json)
             self.store.done(flow.name, entry.key, entry.target_id)
             self.summary.updated += 1
         else:
@@ -227,22 +235,23 @@ class FlowRunner:
     def target(self):
         return self.endpoints[self.flow.target_endpoint]
 
-    def create(self, key: str, payload: Any, payload_json: str, record: dict | None,
+    def create(self, key: str, payload: Any, payload_json: str, record: dict | None, values: dict,
                resumed: bool = False) -> bool:
         flow = self.flow
         record_json = to_json(record) if record is not None else None
+        with_json = to_json(values) if values else None
         if resumed:
             found = self.lookup(payload)
             if found is not _UNKNOWN and found is not None:
                 self.confirmed(key, found, record, created=True)
                 return True
-        self.store.intend(flow.name, key, payload_json, record_json)
+        self.store.intend(flow.name, key, payload_json, record_json, with_json)
         last = ""
         for attempt in range(self.create_attempts):
             if self.stop.is_set() and attempt:
                 break
             try:
-                result = self.target().write(flow.target_operation, payload)
+                result = self.target().write(flow.target_operation, payload, values)
             except HttpError as exc:
                 if not exc.transient and not exc.outcome_unknown:
                     self.dead_letter(key, RecordError(f"rejected by the target: {exc.message}", flow.name, key,

@@ -41,6 +41,7 @@ class Entry:
     payload: str | None = None
     updated_at: float = 0.0
     record: str | None = None  # the typed source record, so acks and replays need no re-read
+    target_with: str | None = None  # the write's placeholder values (JSON), resent as they were
 
 
 def payload_hash(payload_json: str) -> str:
@@ -51,7 +52,8 @@ class StateStore(Protocol):
     def get_cursor(self, flow: str) -> str | None: ...
     def set_cursor(self, flow: str, value: str) -> None: ...
     def entry(self, flow: str, key: str) -> Entry | None: ...
-    def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None) -> Entry: ...
+    def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
+               with_json: str | None = None) -> Entry: ...
     def done(self, flow: str, key: str, target_id: Any) -> None: ...
     def acked(self, flow: str, key: str) -> None: ...
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None: ...
@@ -76,9 +78,13 @@ class SqliteStore:
             CREATE TABLE IF NOT EXISTS ledger (
                 flow TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL, payload_hash TEXT,
                 target_id TEXT, attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, loc TEXT,
-                payload TEXT, updated_at REAL NOT NULL, record TEXT, PRIMARY KEY (flow, key));
+                payload TEXT, updated_at REAL NOT NULL, record TEXT, target_with TEXT,
+                PRIMARY KEY (flow, key));
             CREATE INDEX IF NOT EXISTS ledger_status ON ledger (flow, status);
         """)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(ledger)")}
+        if "target_with" not in columns:  # state files written before this column existed
+            self.db.execute("ALTER TABLE ledger ADD COLUMN target_with TEXT")
 
     def _exec(self, sql: str, args: tuple = ()) -> list:
         with self._lock:
@@ -95,18 +101,19 @@ class SqliteStore:
 
     def entry(self, flow: str, key: str) -> Entry | None:
         rows = self._exec("SELECT flow, key, status, payload_hash, target_id, attempts, reason, loc, payload, "
-                          "updated_at, record FROM ledger WHERE flow = ? AND key = ?", (flow, str(key)))
+                          "updated_at, record, target_with FROM ledger WHERE flow = ? AND key = ?", (flow, str(key)))
         return Entry(*rows[0]) if rows else None
 
-    def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None) -> Entry:
+    def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
+               with_json: str | None = None) -> Entry:
         now = time.time()
-        digest = payload_hash(payload_json)
-        self._exec("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payload, record, updated_at) "
-                   "VALUES (?, ?, 'pending', ?, 1, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
+        digest = payload_hash(payload_json + (with_json or ""))
+        self._exec("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payload, record, target_with, "
+                   "updated_at) VALUES (?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
                    "status = 'pending', payload_hash = excluded.payload_hash, attempts = attempts + 1, "
-                   "payload = excluded.payload, record = COALESCE(excluded.record, record), reason = NULL, "
-                   "loc = NULL, updated_at = excluded.updated_at",
-                   (flow, str(key), digest, payload_json, record_json, now))
+                   "payload = excluded.payload, record = COALESCE(excluded.record, record), "
+                   "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at",
+                   (flow, str(key), digest, payload_json, record_json, with_json, now))
         return self.entry(flow, key)  # type: ignore[return-value]
 
     def done(self, flow: str, key: str, target_id: Any) -> None:
@@ -134,7 +141,7 @@ class SqliteStore:
 
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
         sql = ("SELECT flow, key, status, payload_hash, target_id, attempts, reason, loc, payload, updated_at, "
-               "record FROM ledger WHERE 1 = 1")
+               "record, target_with FROM ledger WHERE 1 = 1")
         args: list = []
         if flow:
             sql += " AND flow = ?"

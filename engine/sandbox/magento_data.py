@@ -57,8 +57,8 @@ ORDER_NULLABLE = frozenset({"applied_rule_ids", "coupon_code", "discount_descrip
 
 def money(value: Decimal | int) -> int | float:
     """A JSON number: ``int`` when whole, else ``float`` (exact for 2-place values)."""
-    value = Decimal(value)
-    return int(value) if value == value.to_integral_value() else float(value)
+    number = float(value)  # 2-place values: the float prints the same digits
+    return int(number) if number.is_integer() else number
 
 
 def clean(value: Any) -> Any:
@@ -68,6 +68,11 @@ def clean(value: Any) -> Any:
     if isinstance(value, list):
         return [None if v is KEEP_NULL else clean(v) for v in value if v is not None]
     return value
+
+
+def flat(record: dict[str, Any]) -> dict[str, Any]:
+    """Drop the None members of one level (nested parts are already clean and may be shared)."""
+    return {k: (None if v is KEEP_NULL else v) for k, v in record.items() if v is not None}
 
 
 def _rate_code(rate: Decimal) -> str:
@@ -95,33 +100,35 @@ def _split(order: Order) -> tuple[list[Decimal], list[Decimal]]:
 
 
 def _address(order: Order, customer: Any, kind: str, entity_id: int) -> dict[str, Any]:
-    return {"address_type": kind, "city": customer.city, "company": customer.company or None,
+    return flat({"address_type": kind, "city": customer.city, "company": customer.company or None,
             "country_id": customer.country_iso, "email": customer.email, "entity_id": entity_id,
             "firstname": customer.firstname, "lastname": customer.lastname, "parent_id": order.id,
-            "postcode": customer.postcode, "street": [customer.address1], "telephone": customer.phone}
+            "postcode": customer.postcode, "street": [customer.address1], "telephone": customer.phone})
 
 
 def _item(order: Order, line: OrderLine, discount: Decimal, tax: Decimal, rule: str | None,
           product_type: str, name: str, product_id: int) -> dict[str, Any]:
     m = money
     price, unit_incl = line.unit_excl, q2(line.unit_incl)
-    return {
+    total_excl, total_incl = m(line.total_excl), m(line.total_incl)
+    discount, tax = m(discount), m(tax)
+    return flat({
         "amount_refunded": 0, "applied_rule_ids": rule if discount else None, "base_amount_refunded": 0,
-        "base_discount_amount": m(discount), "base_discount_invoiced": m(discount),
+        "base_discount_amount": discount, "base_discount_invoiced": discount,
         "base_discount_tax_compensation_amount": 0, "base_original_price": m(line.price), "base_price": m(price),
-        "base_price_incl_tax": m(unit_incl), "base_row_invoiced": m(line.total_excl),
-        "base_row_total": m(line.total_excl), "base_row_total_incl_tax": m(line.total_incl),
-        "base_tax_amount": m(tax), "base_tax_invoiced": m(tax), "created_at": order.date_add,
-        "discount_amount": m(discount), "discount_invoiced": m(discount), "discount_percent": 0,
+        "base_price_incl_tax": m(unit_incl), "base_row_invoiced": total_excl,
+        "base_row_total": total_excl, "base_row_total_incl_tax": total_incl,
+        "base_tax_amount": tax, "base_tax_invoiced": tax, "created_at": order.date_add,
+        "discount_amount": discount, "discount_invoiced": discount, "discount_percent": 0,
         "free_shipping": 0, "discount_tax_compensation_amount": 0, "is_qty_decimal": 0, "is_virtual": 0,
         "item_id": line.id, "name": name, "no_discount": 0, "order_id": order.id,
         "original_price": m(line.price), "price": m(price), "price_incl_tax": m(unit_incl),
         "product_id": product_id, "product_type": product_type, "qty_canceled": 0,
         "qty_invoiced": line.quantity, "qty_ordered": line.quantity, "qty_refunded": 0, "qty_shipped": 0,
-        "quote_item_id": line.id + 2209, "row_invoiced": m(line.total_excl), "row_total": m(line.total_excl),
-        "row_total_incl_tax": m(line.total_incl), "sku": line.reference, "store_id": 1, "tax_amount": m(tax),
-        "tax_invoiced": m(tax), "tax_percent": m(line.tax_rate), "updated_at": order.date_upd,
-    }
+        "quote_item_id": line.id + 2209, "row_invoiced": total_excl, "row_total": total_excl,
+        "row_total_incl_tax": total_incl, "sku": line.reference, "store_id": 1, "tax_amount": tax,
+        "tax_invoiced": tax, "tax_percent": m(line.tax_rate), "updated_at": order.date_upd,
+    })
 
 
 def _child(parent: dict[str, Any], line: OrderLine) -> dict[str, Any]:
@@ -131,7 +138,8 @@ def _child(parent: dict[str, Any], line: OrderLine) -> dict[str, Any]:
     child = {**parent, **zero, "item_id": line.id + CHILD_ITEM_OFFSET, "name": line.name,
              "parent_item_id": line.id, "product_id": CHILD_PRODUCT_OFFSET + line.attribute_id,
              "product_type": "simple", "quote_item_id": line.id + 2209 + CHILD_ITEM_OFFSET,
-             "applied_rule_ids": None, "parent_item": parent}
+             "parent_item": parent}
+    child.pop("applied_rule_ids", None)
     return child
 
 
@@ -141,18 +149,19 @@ def _histories(order: Order, grand_total: int | float) -> list[dict[str, Any]]:
         status = STATES.get(history.state, ("processing", "processing"))[1]
         paid = history.state in (2, 3)
         comment = f"Captured amount of €{Decimal(str(grand_total)):.2f} online." if history.state == 2 else None
-        out.append({"comment": comment, "created_at": history.date, "entity_id": history.id + 1299,
+        out.append(flat({"comment": comment, "created_at": history.date, "entity_id": history.id + 1299,
                     "entity_name": "invoice" if paid and history.state == 2 else "order",
                     "is_customer_notified": 0, "is_visible_on_front": 0, "parent_id": order.id,
-                    "status": status})
+                    "status": status}))
     return out
 
 
-def build_order(ds: Dataset, order: Order, configurable_children: bool) -> dict[str, Any]:
+def build_order(ds: Dataset, order: Order, configurable_children: bool, customers: dict[int, Any] | None = None,
+                products: dict[int, Any] | None = None) -> dict[str, Any]:
     """One order as ``GET /V1/orders/{id}`` answers it (§4.9), None members already removed."""
     m = money
-    customer = ds.customer(order.customer_id)
-    products = {p.id: p for p in ds.products}
+    customer = customers[order.customer_id] if customers else ds.customer(order.customer_id)
+    products = products or {p.id: p for p in ds.products}
     discounts, taxes = _split(order)
     voucher = order.voucher
     rule = str(voucher.cart_rule_id - 6) if voucher else None  # WELCOME3 (cart rule 9) -> "3" (§4.9)
@@ -181,53 +190,55 @@ def build_order(ds: Dataset, order: Order, configurable_children: bool) -> dict[
         code = _rate_code(rate)
         return {"code": code, "title": code, "percent": m(rate), "amount": m(amount), "base_amount": m(amount)}
 
+    sx, si, st = m(order.shipping_excl), m(order.shipping_incl), m(shipping_tax)
+    sub, subi, nd, tax_total = m(order.products_excl), m(order.products_incl), m(-disc), m(goods_tax + shipping_tax)
     shipping_total = {
-        "base_shipping_amount": m(order.shipping_excl), "base_shipping_discount_amount": 0,
-        "base_shipping_incl_tax": m(order.shipping_incl), "base_shipping_tax_amount": m(shipping_tax),
-        "shipping_amount": m(order.shipping_excl), "shipping_discount_amount": 0,
-        "shipping_discount_tax_compensation_amount": 0, "shipping_incl_tax": m(order.shipping_incl),
-        "shipping_tax_amount": m(shipping_tax)}
+        "base_shipping_amount": sx, "base_shipping_discount_amount": 0,
+        "base_shipping_incl_tax": si, "base_shipping_tax_amount": st,
+        "shipping_amount": sx, "shipping_discount_amount": 0,
+        "shipping_discount_tax_compensation_amount": 0, "shipping_incl_tax": si,
+        "shipping_tax_amount": st}
     item_taxes: list[dict[str, Any]] = [
         {"type": "product", "item_id": line.id, "applied_taxes": [applied(line.tax_rate, tax)]}
         for line, tax in zip(order.lines, taxes) if line.tax_rate]
     if shipping_tax:
         item_taxes.append({"type": "shipping", "applied_taxes": [applied(order.carrier_tax_rate, shipping_tax)]})
     record = {
-        "applied_rule_ids": rule, "base_currency_code": "EUR", "base_discount_amount": m(-disc),
-        "base_discount_invoiced": m(-disc), "base_grand_total": grand, "base_discount_tax_compensation_amount": 0,
-        "base_shipping_amount": m(order.shipping_excl), "base_shipping_discount_amount": 0,
-        "base_shipping_incl_tax": m(order.shipping_incl), "base_shipping_tax_amount": m(shipping_tax),
-        "base_subtotal": m(order.products_excl), "base_subtotal_incl_tax": m(order.products_incl),
-        "base_tax_amount": m(goods_tax + shipping_tax), "base_total_due": 0, "base_total_invoiced": grand,
+        "applied_rule_ids": rule, "base_currency_code": "EUR", "base_discount_amount": nd,
+        "base_discount_invoiced": nd, "base_grand_total": grand, "base_discount_tax_compensation_amount": 0,
+        "base_shipping_amount": sx, "base_shipping_discount_amount": 0,
+        "base_shipping_incl_tax": si, "base_shipping_tax_amount": st,
+        "base_subtotal": sub, "base_subtotal_incl_tax": subi,
+        "base_tax_amount": tax_total, "base_total_due": 0, "base_total_invoiced": grand,
         "base_total_paid": grand, "base_to_global_rate": 1, "base_to_order_rate": 1,
         "billing_address_id": 2 * order.id - 1, "coupon_code": voucher.name if voucher else None,
         "created_at": order.date_add, "customer_email": customer.email, "customer_firstname": customer.firstname,
         "customer_group_id": 1, "customer_id": customer.id, "customer_is_guest": 0,
-        "customer_lastname": customer.lastname, "customer_note_notify": 1, "discount_amount": m(-disc),
-        "discount_description": voucher.name if voucher else None, "discount_invoiced": m(-disc),
+        "customer_lastname": customer.lastname, "customer_note_notify": 1, "discount_amount": nd,
+        "discount_description": voucher.name if voucher else None, "discount_invoiced": nd,
         "email_sent": 1, "entity_id": order.id, "global_currency_code": "EUR", "grand_total": grand,
         "discount_tax_compensation_amount": 0, "increment_id": f"{order.id:09d}", "is_virtual": 0,
         "order_currency_code": "EUR", "protect_code": "6f1c2a" if order.id == 1042 else order.secure_key[:6],
         "quote_id": order.cart_id + 899, "remote_ip": f"203.0.113.{10 + (order.id - 1042) % 240}",
-        "shipping_amount": m(order.shipping_excl), "shipping_description": ship_label,
+        "shipping_amount": sx, "shipping_description": ship_label,
         "shipping_discount_amount": 0, "shipping_discount_tax_compensation_amount": 0,
-        "shipping_incl_tax": m(order.shipping_incl), "shipping_invoiced": m(order.shipping_excl),
-        "shipping_tax_amount": m(shipping_tax), "state": state, "status": status, "store_currency_code": "EUR",
+        "shipping_incl_tax": si, "shipping_invoiced": sx,
+        "shipping_tax_amount": st, "state": state, "status": status, "store_currency_code": "EUR",
         "store_id": 1, "store_name": STORE_NAME, "store_to_base_rate": 0, "store_to_order_rate": 0,
-        "subtotal": m(order.products_excl), "subtotal_incl_tax": m(order.products_incl),
-        "subtotal_invoiced": m(order.products_excl), "tax_amount": m(goods_tax + shipping_tax),
-        "tax_invoiced": m(goods_tax + shipping_tax), "total_due": 0, "total_invoiced": grand,
+        "subtotal": sub, "subtotal_incl_tax": subi,
+        "subtotal_invoiced": sub, "tax_amount": tax_total,
+        "tax_invoiced": tax_total, "total_due": 0, "total_invoiced": grand,
         "total_item_count": len(order.lines), "total_paid": grand,
         "total_qty_ordered": sum(line.quantity for line in order.lines), "updated_at": order.date_upd,
         "weight": m(order.weight),
         "items": items,
         "billing_address": _address(order, customer, "billing", 2 * order.id - 1),
-        "payment": {
+        "payment": flat({
             "account_status": KEEP_NULL, "additional_information": [title, ""], "amount_ordered": grand,
             "amount_paid": grand, "base_amount_ordered": grand, "base_amount_paid": grand,
-            "base_shipping_amount": m(order.shipping_excl), "base_shipping_captured": m(order.shipping_excl),
+            "base_shipping_amount": sx, "base_shipping_captured": sx,
             "cc_last4": KEEP_NULL, "entity_id": order.id, "method": method, "parent_id": order.id,
-            "shipping_amount": m(order.shipping_excl), "shipping_captured": m(order.shipping_excl)},
+            "shipping_amount": sx, "shipping_captured": sx}),
         "status_histories": sorted(_histories(order, grand), key=lambda h: (h["created_at"], h["entity_id"]),
                                    reverse=True),
         "extension_attributes": {
@@ -240,11 +251,13 @@ def build_order(ds: Dataset, order: Order, configurable_children: bool) -> dict[
             "item_applied_taxes": item_taxes,
             "converting_from_quote": True},
     }
-    return clean(record)
+    return flat(record)
 
 
 def build_orders(ds: Dataset, configurable_children: bool = True) -> dict[int, dict[str, Any]]:
-    return {order.id: build_order(ds, order, configurable_children) for order in ds.orders}
+    customers = {c.id: c for c in ds.customers}
+    products = {p.id: p for p in ds.products}
+    return {order.id: build_order(ds, order, configurable_children, customers, products) for order in ds.orders}
 
 
 def stock_item(product_id: int, qty: int, in_stock: bool = True) -> dict[str, Any]:

@@ -86,7 +86,7 @@ class Builder:
         """``{name: local, name_gmt: gmt}`` from a GMT ``YYYY-MM-DD HH:MM:SS`` (or None)."""
         if not gmt_text:
             return {name: None, f"{name}_gmt": None}
-        moment = datetime.strptime(gmt_text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(gmt_text).replace(tzinfo=timezone.utc)
         return self.dates_of(name, moment)
 
     def dates_of(self, name: str, moment: datetime) -> dict[str, str]:

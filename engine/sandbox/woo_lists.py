@@ -17,7 +17,7 @@ from typing import Any
 
 from ._http import Request
 from .woo_data import STATUSES
-from .woo_query import Args, apply_fields, column_text, page_of
+from .woo_query import Args, WcError, apply_fields, column_text, page_of
 
 __all__ = ["ListsMixin"]
 
