@@ -33,9 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dry-run", help="map records from files and print what the target would get")
     p.add_argument("project", type=Path, metavar="PROJECT")
     p.add_argument("--flow", required=True, help="the flow to run")
-    p.add_argument("--input", action="append", required=True, metavar="[RESOURCE=]FILE",
+    p.add_argument("--input", action="append", metavar="[RESOURCE=]FILE",
                    help="source records (XML list response, JSON, JSONL); repeat for related "
-                        "resources; RESOURCE= names the records of a bare list")
+                        "resources; RESOURCE= names the records of a bare list. Without --input, the "
+                        "source is read live through its endpoint and the requests a run would send "
+                        "are shown (nothing is written)")
+    p.add_argument("--limit", type=int, default=20, help="live: records to read (default 20)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json: one JSON array of payloads on stdout")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
@@ -110,6 +113,8 @@ def cmd_dry_run(args) -> int:
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
     plan = load_plan(args.project, _store(args))
     flow = select_flow(plan, args.flow)
+    if not args.input:
+        return _live_dry_run(plan, flow, args)
     inputs = []
     for text in args.input:
         name, sep, file = text.partition("=")
@@ -141,6 +146,38 @@ def cmd_dry_run(args) -> int:
               file=sys.stderr)
     print(f"{flow.name}: {result.read} read, {len(rendered)} mapped, {len(result.skipped)} skipped "
           f"by filter, {len(result.failures)} failed (nothing was sent)", file=sys.stderr)
+    return EXIT_RECORDS if result.failures else EXIT_OK
+
+
+def _live_dry_run(plan, flow, args) -> int:
+    from .connectors.http import HttpError
+    from .dryrun import live_dry_run
+    from .jsonout import dumps
+    from .runtime.endpoints import ConfigError
+
+    try:
+        result = live_dry_run(plan, flow, limit=args.limit)
+    except (ConfigError, HttpError) as exc:
+        print(f"error[live] {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if args.format == "json":
+        print(dumps([payload for _, payload in result.payloads], indent=2))
+    else:
+        for key, requests in result.requests:
+            print(f"# {flow.name} record {key}")
+            for request in requests:
+                print(f"{request['method']} {request['url']}")
+                for name, value in request["headers"].items():
+                    print(f"{name}: {value}")
+                if request["body"] is not None:
+                    print()
+                    print(request["body"])
+                print()
+    for failure in result.failures:
+        loc = f"{failure.loc}: " if failure.loc else ""
+        print(f"{loc}error[record] flow {failure.flow} record {failure.key}: {failure.reason}", file=sys.stderr)
+    print(f"{flow.name}: {result.read} read live, {len(result.payloads)} mapped, {result.skipped} skipped, "
+          f"{len(result.failures)} failed (nothing was written)", file=sys.stderr)
     return EXIT_RECORDS if result.failures else EXIT_OK
 
 

@@ -126,3 +126,70 @@ def _typed_rows(flow: FlowPlan, resource: str, rows: list, warnings: list[str]) 
             ident = row.get("id") if isinstance(row, dict) else None
             warnings.append(f"{resource} record {ident!r} left out: {exc}")
     return typed
+
+
+@dataclass
+class LiveDryRun:
+    flow: str
+    requests: list = field(default_factory=list)  # (key, [request dicts]) in read order
+    payloads: list = field(default_factory=list)  # (key, payload)
+    failures: list[RecordError] = field(default_factory=list)
+    skipped: int = 0
+    read: int = 0
+
+
+def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20) -> LiveDryRun:
+    """Read up to ``limit`` records through the live source endpoint (reads only), map them, and
+    describe the writes a run would send — target and acknowledgement — without sending them."""
+    from .runtime.endpoints import open_endpoints
+    from .runtime.runner import FlowRunner
+    from .runtime.state import SqliteStore
+
+    needed = {flow.source_endpoint, flow.target_endpoint, *(s.endpoint for s in flow.related)}
+    if flow.ack is not None:
+        needed.add(flow.ack.endpoint)
+    endpoints = open_endpoints(plan, sorted(needed), environ)
+    result = LiveDryRun(flow.name)
+    scratch = SqliteStore(":memory:")  # nothing on disk: a dry-run touches no state
+    try:
+        runner = FlowRunner(plan, flow, endpoints, scratch)
+        source = endpoints[flow.source_endpoint]
+        records = []
+        for page in source.read(flow.source_resource, where=dict(flow.where) or None,
+                                page_size=min(limit, flow.page_size or limit)):
+            records.extend(page)
+            if len(records) >= limit:
+                break
+        records = records[:limit]
+        result.read = len(records)
+        for record, enriched in runner.prepare(records):
+            key = flow.record_key(record)
+            if isinstance(enriched, RecordError):
+                result.failures.append(enriched)
+                continue
+            try:
+                if not flow.accept(enriched):
+                    result.skipped += 1
+                    continue
+                payload = flow.map(enriched)
+                values = flow.write_values(enriched)
+            except RecordError as exc:
+                exc.flow, exc.key = flow.name, key
+                result.failures.append(exc)
+                continue
+            requests = [endpoints[flow.target_endpoint].describe_write(flow.target_operation, payload, values)]
+            if flow.ack is not None:
+                scope = dict(record)
+                scope["_target"] = {"id": "<id given by the target>"}
+                ack_values = {name: get(scope) for name, get in flow.ack.values.items()}
+                requests.append(endpoints[flow.ack.endpoint].describe_write(flow.ack.operation,
+                                                                            flow.ack.map(scope), ack_values))
+            result.payloads.append((key, payload))
+            result.requests.append((key, requests))
+        for failure in [e for e in scratch.entries(flow.name) if e.status == "failed"]:
+            result.failures.append(RecordError(failure.reason, flow.name, failure.key))
+    finally:
+        scratch.close()
+        for endpoint in endpoints.values():
+            endpoint.close()
+    return result

@@ -33,7 +33,6 @@ Nth order of the data set, to exercise ``status``), ``money_2dp`` (GraphQL ``Dec
 """
 from __future__ import annotations
 
-import base64
 import json
 import math
 import random
@@ -42,7 +41,6 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from ._http import Request, Response, Simulator
@@ -102,6 +100,7 @@ class ShopifySim(Simulator):
         self._indexes: dict[str, OrderIndex] = {}
         self._rest_level, self._rest_stamp = 0.0, time.monotonic()
         self._gql_available, self._gql_stamp = self.graphql_bucket, time.monotonic()
+        self._metafield_seq = 0
         self.requests_429 = 0
         self.throttled = 0
         self.rest = RestOrders(self)
@@ -176,8 +175,8 @@ class ShopifySim(Simulator):
             if mf["namespace"] == namespace and mf["key"] == key:
                 mf.update(value=str(item.get("value")), type=item.get("type") or mf["type"], updatedAt=now)
                 return mf
-        ident = 26012345678000 + sum(len(r["_metafields"]) for r in self.orders[:1]) + len(rec["_metafields"]) \
-            + rec["id"] % 100000 * 100
+        self._metafield_seq += 1
+        ident = 26012345678000 + self._metafield_seq
         mf = {"id": gid("Metafield", ident), "namespace": namespace, "key": key, "value": str(item.get("value")),
               "type": item.get("type"), "createdAt": now, "updatedAt": now}
         rec["_metafields"].append(mf)
@@ -281,18 +280,3 @@ class ShopifySim(Simulator):
             if self.search_warnings:
                 body["extensions"]["search"] = self.search_warnings
         return self.json(200, body, headers)
-
-
-def encode_token(data: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_token(token: str) -> dict[str, Any]:
-    padded = token + "=" * (-len(token) % 4)
-    data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    if not isinstance(data, dict):
-        raise ValueError("not a page_info")
-    return data
-
-
-_ = (urlencode, gql_time)
