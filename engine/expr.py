@@ -75,6 +75,20 @@ class DecimalFunctions(jfunc.Functions):
         value = self._func_to_number(arg)
         return Decimal(value) if isinstance(value, int) else value
 
+    @jfunc.signature({"types": ["string", "null"]}, {"types": []})
+    def _func_placeholders(self, message, parameters):
+        """``placeholders(message, parameters)``: fill ``%1``..``%n`` from a list, or ``%name`` from an
+        object (Magento error messages)."""
+        if message is None:
+            return None
+        if isinstance(parameters, list):
+            for index in range(len(parameters), 0, -1):
+                message = message.replace(f"%{index}", self._func_to_string(parameters[index - 1]))
+        elif isinstance(parameters, dict):
+            for name in sorted(parameters, key=len, reverse=True):
+                message = message.replace(f"%{name}", self._func_to_string(parameters[name]))
+        return message
+
     @jfunc.signature({"types": [], "variadic": True})
     def _func_coalesce(self, *args):
         """``coalesce(a, b, ...)``: the first argument that is not null or an empty string."""

@@ -100,15 +100,17 @@ class TokenAuth(httpx.Auth):
         self.fetch, self.header, self.prefix, self.margin, self.clock = fetch, header, prefix, margin, clock
         self._token: str | None = None
         self._expires: float | None = None
+        self._margin = margin
         self._lock = threading.Lock()
 
     def token(self, force: bool = False) -> str:
         with self._lock:
-            stale = self._expires is not None and self.clock() >= self._expires - self.margin
+            stale = self._expires is not None and self.clock() >= self._expires - self._margin
             if force or self._token is None or stale:
                 token, ttl = self.fetch()
                 self._token = token
                 self._expires = self.clock() + ttl if ttl else None
+                self._margin = min(self.margin, ttl / 2) if ttl else self.margin
             return self._token
 
     def auth_flow(self, request):
@@ -120,7 +122,7 @@ class TokenAuth(httpx.Auth):
 
 
 def _post_for_token(client_factory, url: str, *, json_body=None, form=None, token_path: str = "@",
-                    ttl_path: str | None = None, default_ttl: float | None = None):
+                    ttl_path: str | None = None, default_ttl: float | None = None, on_body=None):
     from ..expr import compile_expression
 
     token_expr = compile_expression(token_path)
@@ -135,8 +137,10 @@ def _post_for_token(client_factory, url: str, *, json_body=None, form=None, toke
                             transient=True) from None
         if response.status_code >= 400:
             status = 401 if response.status_code in (400, 401, 403) else response.status_code
+            hint = _error_hint(response)
+            refused = f" (credentials refused: {status})" if status == 401 else ""
             raise AuthError(f"token request to {url} was refused: HTTP {response.status_code}"
-                            + (f" {_error_hint(response)}" if _error_hint(response) else ""), status,
+                            + (f" {hint}" if hint else "") + refused, status,
                             transient=response.status_code >= 500 or response.status_code == 429)
         try:
             body = response.json()
@@ -146,6 +150,8 @@ def _post_for_token(client_factory, url: str, *, json_body=None, form=None, toke
         if not isinstance(token, str) or not token:
             raise AuthError(f"token request to {url}: no token at '{token_path}' in the answer")
         ttl = ttl_expr.search(body) if ttl_expr else default_ttl
+        if on_body is not None:
+            on_body(body)
         return token, float(ttl) if ttl is not None else None
 
     return fetch
@@ -164,7 +170,40 @@ def _error_hint(response: httpx.Response) -> str:
     return ""
 
 
-def build_auth(spec: dict | None, settings: dict, client_factory: Callable[[], httpx.Client]) -> httpx.Auth:
+class TokenStore:
+    """Where a rotated refresh token survives the run (the state store implements get/set)."""
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, value: str) -> None: ...
+
+
+def _refresh_auth(spec: dict, render, client_factory, token_store) -> "TokenAuth":
+    """Refresh-token grant. Servers that rotate refresh tokens spend the old one on use: the new
+    one from each answer is kept for the next renewal and saved in ``token_store`` (the run state),
+    so the next run does not start from a spent token."""
+    key = f"refresh_token:{render('token_url')}:{render('client_id')}"
+    current = {"token": (token_store.get(key) if token_store else None) or render("refresh_token")}
+    rotated_path = spec.get("refresh_token_path", "refresh_token")
+
+    def keep(body):
+        new = body.get(rotated_path) if isinstance(body, dict) else None
+        if isinstance(new, str) and new and new != current["token"]:
+            current["token"] = new
+            form["refresh_token"] = new
+            if token_store is not None:
+                token_store.set(key, new)
+
+    form = {"grant_type": "refresh_token", "refresh_token": current["token"],
+            "client_id": render("client_id"), "client_secret": render("client_secret")}
+    fetch = _post_for_token(client_factory, render("token_url"), form=form,
+                            token_path=spec.get("token_path", "access_token"),
+                            ttl_path=spec.get("ttl_path", "expires_in"), on_body=keep)
+    return TokenAuth(fetch, "Authorization", "Bearer ", margin=float(spec.get("margin", 30)))
+
+
+def build_auth(spec: dict | None, settings: dict, client_factory: Callable[[], httpx.Client],
+               token_store: TokenStore | None = None) -> httpx.Auth:
     """An httpx Auth for the connector's ``http.auth`` block."""
     spec = spec or {"style": "none"}
     ctx = {"settings": settings}
@@ -194,12 +233,7 @@ def build_auth(spec: dict | None, settings: dict, client_factory: Callable[[], h
                                 token_path=spec.get("token_path", "@"), default_ttl=spec.get("ttl"))
         return TokenAuth(fetch, spec.get("header", "Authorization"), spec.get("prefix", "Bearer "))
     if style == "oauth2_refresh":
-        form = {"grant_type": "refresh_token", "refresh_token": render("refresh_token"),
-                "client_id": render("client_id"), "client_secret": render("client_secret")}
-        fetch = _post_for_token(client_factory, render("token_url"), form=form,
-                                token_path=spec.get("token_path", "access_token"),
-                                ttl_path=spec.get("ttl_path", "expires_in"))
-        return TokenAuth(fetch, "Authorization", "Bearer ", margin=float(spec.get("margin", 30)))
+        return _refresh_auth(spec, render, client_factory, token_store)
     raise ValueError(f"unknown auth style {style!r}")
 
 

@@ -9,6 +9,7 @@ query parameters are masked in URLs and credentials live only in headers.
 from __future__ import annotations
 
 import json as jsonlib
+from urllib.parse import quote
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,7 +38,7 @@ class WriteResult:
 
 class HttpEndpoint:
     def __init__(self, name: str, connector: dict, settings: dict, *, transport=None,
-                 retry: RetryPolicy | None = None, max_connections: int = 8):
+                 retry: RetryPolicy | None = None, max_connections: int = 8, token_store=None):
         self.name = name
         self.connector = connector
         http = connector.get("http") or {}
@@ -61,8 +62,14 @@ class HttpEndpoint:
         self.masked_params = set(auth_styles.describe(self.auth_spec).get("params", {}))
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._client_args = dict(timeout=float(http.get("timeout", 30)), transport=transport)
-        self.client = httpx.Client(base_url=self.base_url, headers=dict(http.get("headers") or {}),
-                                   auth=auth_styles.build_auth(self.auth_spec, settings, self._bare_client),
+        headers = {}
+        for header, template in (http.get("headers") or {}).items():
+            value = text_of(Template(str(template)).render(self.ctx))
+            if value:  # an optional header (e.g. a business id) is sent only when set
+                headers[header] = value
+        self.client = httpx.Client(base_url=self.base_url, headers=headers,
+                                   auth=auth_styles.build_auth(self.auth_spec, settings, self._bare_client,
+                                                               token_store),
                                    limits=limits, follow_redirects=False, **self._client_args)
 
     def _bare_client(self) -> httpx.Client:
@@ -136,6 +143,10 @@ class HttpEndpoint:
         if not body.strip():
             return ""
         if body.lstrip()[:1] == b"<":
+            from .soap import soap_fault_message
+            fault = soap_fault_message(body)
+            if fault:
+                return fault
             pairs = xml_error_messages(body, self.xml)
             return "; ".join(f"[{code}] {message}" if code else message for code, message in pairs)
         try:
@@ -179,12 +190,14 @@ class HttpEndpoint:
         variables: dict = {}
         for index, (field, value) in enumerate((where or {}).items()):
             self._apply(query.get("where"), params, variables, field, value, index)
+        count = len(where or {})  # filter indexes never collide (Magento filter groups...)
         if since is not None:
-            self._apply(query.get("since"), params, variables, since[0], since[1], 0)
+            self._apply(query.get("since"), params, variables, since[0], since[1], count)
         if keys is not None:
-            self._apply(query.get("keys") or query.get("where"), params, variables, keys[0], list(keys[1]), 99)
+            self._apply(query.get("keys") or query.get("where"), params, variables, keys[0], list(keys[1]),
+                        count + 1)
         method = res.get("method", "GET")
-        path = res.get("path", "/" + resource)
+        path = text_of(Template(res.get("path", "/" + resource)).render(self.ctx))
         body_query = res.get("graphql")
 
         def fetch(url, page_params, page_variables):
@@ -216,7 +229,10 @@ class HttpEndpoint:
         """Method, path, params, headers and body of a write, without sending it."""
         op = (self.connector.get("operations") or {})[operation]
         ctx = {**(values or {}), "settings": self.ctx["settings"]}
-        path = text_of(Template(op["path"]).render(ctx))
+        # values placed in a path are URL-encoded (a SKU may hold '/', '?' or '%')
+        path_ctx = {**{k: quote(text_of(v), safe="") for k, v in (values or {}).items()},
+                    "settings": self.ctx["settings"]}
+        path = text_of(Template(op["path"]).render(path_ctx))
         params = {k: text_of(v) for k, v in render_tree(op.get("params") or {}, ctx).items()}
         body_kind = op.get("body", "json")
         headers = {}
@@ -254,11 +270,24 @@ class HttpEndpoint:
         return WriteResult(response.status_code, body, result)
 
     def find(self, operation: str, values: dict) -> list:
-        """Run a look-up operation (e.g. a document by reference); returns the matching records."""
+        """Run a look-up operation (e.g. a document by reference); returns the matching records.
+        A look-up with a body (a SOAP query) is POSTed; an answer that reports a failure raises,
+        so "could not look" is never mistaken for "absent"."""
         op = (self.connector.get("operations") or {})[operation]
         req = self.build_write(operation, None, values)
-        response = self.send(op.get("method", "GET"), req["path"], params=req["params"] or None)
-        return self.decode(response, op.get("records"))
+        if op.get("body") in (None, "none"):
+            response = self.send(op.get("method", "GET"), req["path"], params=req["params"] or None)
+            return self.decode(response, op.get("records"))
+        response = self.send(op.get("method", "POST"), req["path"], params=req["params"] or None,
+                             content=req["content"], headers=req["headers"])
+        body = self._body(response, op)
+        if op.get("failure") and compile_expression(op["failure"]).search(body):
+            raise HttpError(f"{req['method']} {self.safe_url(response.request.url)}: the look-up reports a "
+                            f"failure: {_short(body)}", response.status_code, transient=True)
+        found = compile_expression(op["records"]).search(body) if op.get("records") else body
+        if found is None:
+            return []
+        return found if isinstance(found, list) else [found]
 
     def _body(self, response: httpx.Response, op: dict) -> Any:
         if not response.content.strip():

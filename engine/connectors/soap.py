@@ -18,6 +18,9 @@ The operation's ``soap`` object (every string is a template over ``settings`` an
       payload_element: objectXml    # save / modify (default objectXml), run (default inputXml)
       soap_action: ""           # SOAPAction header, sent quoted ("" by default, as X3 expects)
 
+Headers sent: ``Content-Type: text/xml; charset=utf-8``, ``Accept: text/xml`` (over a connector-wide
+``Accept: application/json`` meant for its REST resources) and ``SOAPAction``.
+
 The payload of a save/modify/run is a dict of groups/tables written as ``<PARAM>`` by
 :mod:`engine.codecs.paramxml` and sent in CDATA (a ``str`` payload is sent as given). A key whose value
 renders empty is still sent (an empty criterion is the caller's choice).
@@ -131,7 +134,7 @@ def encode_soap(op: dict, payload: Any, ctx: dict) -> tuple[bytes, dict]:
             raise SoapError(f"payload: {exc}") from None
         _cdata(call, text_of(element), text)
     content = etree.tostring(envelope, encoding="UTF-8", xml_declaration=True)
-    headers = {"Content-Type": "text/xml; charset=utf-8",
+    headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml",
                "SOAPAction": '"' + text_of(spec.get("soap_action", "")) + '"'}
     return content, headers
 

@@ -23,7 +23,8 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summa
         needed = {flow.source_endpoint, flow.target_endpoint, *(s.endpoint for s in flow.related)}
         if flow.ack is not None:
             needed.add(flow.ack.endpoint)
-        endpoints = open_endpoints(plan, sorted(needed), session.environ, **session.endpoint_options)
+        endpoints = open_endpoints(plan, sorted(needed), session.environ, token_store=session.state,
+                                   **session.endpoint_options)
         try:
             runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
                                 **session.runner_options)

@@ -282,6 +282,8 @@ class FlowRunner:
             found = self.target().find(op["find"], {"reference": reference})
         except (HttpError, TransformError):
             return _UNKNOWN
+        if op.get("find_key"):  # servers that search by substring: keep exact matches only
+            found = [f for f in found if isinstance(f, dict) and str(f.get(op["find_key"])) == str(reference)]
         if not found:
             return None
         from ..expr import compile_expression

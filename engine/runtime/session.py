@@ -78,7 +78,8 @@ class Session:
             needed = {flow.source_endpoint, flow.target_endpoint, *(s.endpoint for s in flow.related)}
             if flow.ack is not None:
                 needed.add(flow.ack.endpoint)
-            endpoints = open_endpoints(plan, sorted(needed), self.environ, **self.endpoint_options)
+            endpoints = open_endpoints(plan, sorted(needed), self.environ, token_store=self.state,
+                                       **self.endpoint_options)
             try:
                 runner = FlowRunner(plan, flow, endpoints, self.state, log=self.log, stop=self.stop,
                                     plan_source=lambda n=name: self.live.current().flows.get(n, flow),

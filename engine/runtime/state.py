@@ -82,6 +82,8 @@ class SqliteStore:
                 payload TEXT, updated_at REAL NOT NULL, record TEXT, target_with TEXT,
                 PRIMARY KEY (flow, key));
             CREATE INDEX IF NOT EXISTS ledger_status ON ledger (flow, status);
+            CREATE TABLE IF NOT EXISTS tokens (
+                name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
         """)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(ledger)")}
         if "target_with" not in columns:  # state files written before this column existed
@@ -154,6 +156,15 @@ class SqliteStore:
 
     def counts(self, flow: str) -> dict[str, int]:
         return dict(self._exec("SELECT status, COUNT(*) FROM ledger WHERE flow = ? GROUP BY status", (flow,)))
+
+    # -- rotated credentials (refresh tokens that a server spends on use) -------------------------
+    def get(self, name: str) -> str | None:
+        rows = self._exec("SELECT value FROM tokens WHERE name = ?", (name,))
+        return rows[0][0] if rows else None
+
+    def set(self, name: str, value: str) -> None:
+        self._exec("INSERT INTO tokens (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO "
+                   "UPDATE SET value = excluded.value, updated_at = excluded.updated_at", (name, value, time.time()))
 
     def close(self) -> None:
         with self._lock:

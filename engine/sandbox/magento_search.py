@@ -6,8 +6,7 @@
   lists), ``finset, nfinset``, ``from`` (>=), ``to`` (<=), ``null, notnull``.
 * Comparisons follow MySQL: a numeric column compares numerically; text compares case-insensitively
   (the default ``utf8_general_ci`` collation); a date-only value on a ``*_at`` column means midnight.
-  A NULL (absent) column matches only ``null``/``neq``-free conditions, as in SQL (``NULL <> x`` is
-  not true).
+  An absent (NULL) column matches only ``null``, as in SQL (even ``NULL <> x`` is not true).
 * ``sortOrders[i][field|direction]`` (ASC default; NULL sorts first ascending); ties keep entity-id
   order. ``pageSize`` + ``currentPage`` (1-based): no ``pageSize`` (or 0) → every match; a page past
   the end answers the last page (``past_end="last"``, the historical behaviour of #3787/#8099/#26986)

@@ -125,7 +125,8 @@ class SageAccountingSim(Simulator):
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         ids = tax_rate_ids or {code: f"{country}_{kind}" for code, kind in TAX_KINDS.items()}
         self.tables, self._builder = build_tables(
-            dataset, tz=ZoneInfo(timezone_name), tax_rate_ids=ids, ledger_accounts=tuple(ledger_accounts or LEDGER_ACCOUNTS),
+            dataset, tz=ZoneInfo(timezone_name), tax_rate_ids=ids,
+            ledger_accounts=tuple(ledger_accounts or LEDGER_ACCOUNTS),
             currency=currency, seed_invoices=seed_invoices)
         self.tax_rate_ids = ids
         self.created_invoices: list[dict[str, Any]] = []
@@ -360,7 +361,8 @@ class SageAccountingSim(Simulator):
         return {k: record[k] for k in (*BASE_ATTRIBUTES, *names) if k in record}
 
     def _businesses(self, ident: str | None) -> Response:
-        business = {"id": self.business_id, "displayed_as": self.business_name, "$path": f"/businesses/{self.business_id}"}
+        business = {"id": self.business_id, "displayed_as": self.business_name,
+                    "$path": f"/businesses/{self.business_id}"}
         if ident is None:
             return self._respond(200, {"$total": 1, "$page": 1, "$next": None, "$back": None, "$items_per_page": 20,
                                        "$items": [business]})

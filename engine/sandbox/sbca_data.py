@@ -201,7 +201,8 @@ class _Builder:
             t["products"].add({
                 "id": self.sid("product", article.reference), "displayed_as": article.name,
                 "item_code": article.reference, "description": article.name, "active": True,
-                "catalog_item_type": {"id": "STOCK_ITEM", "displayed_as": "Stock", "$path": "/catalog_item_types/STOCK_ITEM"},
+                "catalog_item_type": {"id": "STOCK_ITEM", "displayed_as": "Stock",
+                                      "$path": "/catalog_item_types/STOCK_ITEM"},
                 "sales_prices": [{"id": self.sid("price", article.reference), "displayed_as": "Selling Price",
                                   "price_name": "Selling Price", "price": money(article.price),
                                   "price_includes_tax": False}],

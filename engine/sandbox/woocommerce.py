@@ -3,7 +3,7 @@
 Routes under ``/wp-json/wc/v3/`` (WordPress registers ``POST, PUT, PATCH`` for every "editable" route):
 
 ==========================================  ====================================================
-GET            ``orders``                   filters of §2.4 (:meth:`_orders`), paging headers
+GET            ``orders``                   filters of §2.4 (:mod:`.woo_lists`), paging headers
 GET/PUT        ``orders/<id>``              §2.6 shape; partial update (:mod:`.woo_writes`, §2.7)
 GET/POST       ``orders/<id>/notes``        §2.7 private/customer notes
 GET            ``products`` (``sku``), ``products/<id>``; PUT ``products/<id>`` (stock, §2.8)

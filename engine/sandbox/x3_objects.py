@@ -5,9 +5,10 @@ Sales order fields (§2a table): header group ``SOH0_1`` (SALFCY, SOHTYP, SOHNUM
 CUR), ``SOH1_4`` (VACBPR), ``SOH2_1`` (STOFCY), ``SOH2_2`` (DEMDLVDAT, SHIDAT), ``SOH3_3`` (PTE) and the
 lines table ``SOH4_1`` (ITMREF, QTY, SAU, GROPRI, DSTOFCY, ITMDES1). Dates are YYYYMMDD. A blank SOHNUM is
 numbered by the server. Line amount = QTY × GROPRI rounded half-up to 2 places; GROPRI defaults to the
-article's base price, ITMDES1 to its description, SAU to its sales unit. Customer fields (BPCNUM,
-BPCNAM, BPCSHO, CUR, CRY, CTY, POSCOD, BPCSTA) are X3 dictionary codes [assumption: which fields a
-published BPC object exposes is the customer's choice].
+article's base price, ITMDES1 to its description (30 characters [assumption]), SAU to its sales unit
+("UN" [assumption]); the stored order's ``ORDNOT`` is the sum of line amounts (no tax) [assumption].
+Customer fields (BPCNUM, BPCNAM, BPCSHO, CUR, CRY, CTY, POSCOD, BPCSTA) are X3 dictionary codes
+[assumption: which fields a published BPC object exposes is the customer's choice].
 """
 from __future__ import annotations
 

@@ -50,8 +50,9 @@ def connector(name: str) -> dict:
 def endpoint(profile: Profile, settings: dict, **options) -> HttpEndpoint:
     definition = connector(profile.connector)
     declared = definition.get("settings") or {}
+    defaults = {k: d["default"] for k, d in declared.items() if isinstance(d, dict) and "default" in d}
     wrapped = {k: Secret(v) if (declared.get(k) or {}).get("secret") and isinstance(v, str) else v
-               for k, v in settings.items()}
+               for k, v in {**defaults, **settings}.items()}
     return HttpEndpoint(profile.system, definition, wrapped, **options)
 
 
