@@ -80,32 +80,27 @@ def _finish(summaries) -> int:
     return EXIT_OK
 
 
-def cmd_run(args) -> int:
+def _with_session(args, action) -> int:
+    """Open the session, install the signal handlers, run ``action(session)``, report, close."""
     from .runtime.endpoints import ConfigError
 
     session, _ = _session(args)
     try:
         session.install_signal_handlers()
-        return _finish(session.run_flows(_flows(session, args.flow)))
+        return _finish(action(session))
     except ConfigError as exc:
         print(f"error[config] {exc}", file=sys.stderr)
         return EXIT_FAIL
     finally:
         session.close()
+
+
+def cmd_run(args) -> int:
+    return _with_session(args, lambda session: session.run_flows(_flows(session, args.flow)))
 
 
 def cmd_serve(args) -> int:
-    from .runtime.endpoints import ConfigError
-
-    session, _ = _session(args)
-    try:
-        session.install_signal_handlers()
-        return _finish(session.serve(_flows(session, args.flow)))
-    except ConfigError as exc:
-        print(f"error[config] {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    finally:
-        session.close()
+    return _with_session(args, lambda session: session.serve(_flows(session, args.flow)))
 
 
 def cmd_failures(args) -> int:
@@ -126,17 +121,9 @@ def cmd_failures(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    from .runtime.endpoints import ConfigError
     from .runtime.replay import replay
 
-    session, _ = _session(args)
-    try:
-        return _finish(replay(session, args.flow, args.key))
-    except ConfigError as exc:
-        print(f"error[config] {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    finally:
-        session.close()
+    return _with_session(args, lambda session: replay(session, args.flow, args.key))
 
 
 def cmd_check(args) -> int:

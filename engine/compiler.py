@@ -62,6 +62,13 @@ class FlowPlan:
     schedule: str | None = None
     target_values: Mapping[str, Callable[[dict], Any]] = field(default_factory=dict)
 
+    def endpoint_names(self) -> list[str]:
+        """Every endpoint a run of this flow talks to (source, target, joins, acknowledgement)."""
+        names = {self.source_endpoint, self.target_endpoint, *(spec.endpoint for spec in self.related)}
+        if self.ack is not None:
+            names.add(self.ack.endpoint)
+        return sorted(names)
+
     def write_values(self, enriched: dict) -> dict:
         """The operation's placeholder values for one (joined) record."""
         return {name: get(enriched) for name, get in self.target_values.items()}

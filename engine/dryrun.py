@@ -145,10 +145,7 @@ def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20) -> L
     from .runtime.runner import FlowRunner
     from .runtime.state import SqliteStore
 
-    needed = {flow.source_endpoint, flow.target_endpoint, *(s.endpoint for s in flow.related)}
-    if flow.ack is not None:
-        needed.add(flow.ack.endpoint)
-    endpoints = open_endpoints(plan, sorted(needed), environ)
+    endpoints = open_endpoints(plan, flow.endpoint_names(), environ)
     result = LiveDryRun(flow.name)
     scratch = SqliteStore(":memory:")  # nothing on disk: a dry-run touches no state
     try:

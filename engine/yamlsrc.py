@@ -40,6 +40,12 @@ _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?\Z")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}.*)?\Z")
 _OCTAL_HEX = re.compile(r"[-+]?0(?:[xX][0-9a-fA-F_]+|[oO]?[0-7_]+|[bB][01_]+)\Z")
 _NULL = frozenset(("", "~", "null", "Null", "NULL"))
+# plain scalars YAML 1.1 would turn into something else: kept as text, with a warning
+_TEXT_TRAPS = (
+    (_SEXAGESIMAL, "yaml11-sexagesimal", "YAML 1.1 would read it as a base-60 number"),
+    (_DATE, "yaml11-date", "YAML 1.1 would read it as a date"),
+    (_OCTAL_HEX, "yaml11-number", "YAML would read it as an octal/hex number"),
+)
 
 
 @dataclass
@@ -370,37 +376,19 @@ class _Builder:
             return text == "true"
         first = text[0]
         if first.isdigit() or first in "+-.":
-            if _INT.match(text):
-                digits = text.lstrip("+-")
-                if len(digits) > 1 and digits[0] == "0":
-                    self._warn(event, path, "leading-zero",
-                               f"'{text}' has a leading zero: it is kept as the text \"{text}\"",
-                               f"quote it (\"{text}\") to say it is text, or drop the zero for a number")
-                    return text
-                return self._number(text, event, path, integer=True)
-            if _FLOAT.match(text):
+            if _INT.match(text) or _FLOAT.match(text):
                 digits = text.lstrip("+-")
                 if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
                     self._warn(event, path, "leading-zero",
                                f"'{text}' has a leading zero: it is kept as the text \"{text}\"",
                                f"quote it (\"{text}\") to say it is text, or drop the zero for a number")
                     return text
-                return self._number(text, event, path, integer=False)
-            if _SEXAGESIMAL.match(text):
-                self._warn(event, path, "yaml11-sexagesimal",
-                           f"'{text}' is kept as text (YAML 1.1 would read it as a base-60 number)",
-                           f"quote it: \"{text}\"")
-                return text
-            if _DATE.match(text):
-                self._warn(event, path, "yaml11-date",
-                           f"'{text}' is kept as text (YAML 1.1 would read it as a date)",
-                           f"quote it: \"{text}\"")
-                return text
-            if _OCTAL_HEX.match(text):
-                self._warn(event, path, "yaml11-number",
-                           f"'{text}' is kept as text (YAML would read it as an octal/hex number)",
-                           f"quote it: \"{text}\"")
-                return text
+                return self._number(text, event, path, integer=bool(_INT.match(text)))
+            for pattern, code, reading in _TEXT_TRAPS:
+                if pattern.match(text):
+                    self._warn(event, path, code, f"'{text}' is kept as text ({reading})",
+                               f"quote it: \"{text}\"")
+                    return text
         elif _YAML11_BOOL.match(text):
             self._warn(event, path, "yaml11-bool",
                        f"'{text}' is kept as the text \"{text}\" (YAML 1.1 would read it as a boolean)",

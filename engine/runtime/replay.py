@@ -6,7 +6,6 @@ exactly-once rules apply: a record whose document turns out to exist is not crea
 """
 from __future__ import annotations
 
-from .endpoints import open_endpoints
 from .runner import FlowRunner, Summary
 from .state import FAILED, from_json
 
@@ -20,11 +19,7 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summa
         entries = [e for e in session.state.entries(name, FAILED) if not keys or e.key in keys]
         if not entries:
             continue
-        needed = {flow.source_endpoint, flow.target_endpoint, *(s.endpoint for s in flow.related)}
-        if flow.ack is not None:
-            needed.add(flow.ack.endpoint)
-        endpoints = open_endpoints(plan, sorted(needed), session.environ, token_store=session.state,
-                                   **session.endpoint_options)
+        endpoints = session.open_endpoints(plan, flow)
         try:
             runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
                                 **session.runner_options)

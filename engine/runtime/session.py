@@ -67,6 +67,10 @@ class Session:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, handler)
 
+    def open_endpoints(self, plan: Plan, flow) -> dict:
+        return open_endpoints(plan, flow.endpoint_names(), self.environ, token_store=self.state,
+                              **self.endpoint_options)
+
     def run_flows(self, names: list[str] | None = None) -> list[Summary]:
         plan = self.live.current()
         names = names or list(plan.flows)
@@ -75,11 +79,7 @@ class Session:
             if self.stop.is_set():
                 break
             flow = plan.flows[name]
-            needed = {flow.source_endpoint, flow.target_endpoint, *(s.endpoint for s in flow.related)}
-            if flow.ack is not None:
-                needed.add(flow.ack.endpoint)
-            endpoints = open_endpoints(plan, sorted(needed), self.environ, token_store=self.state,
-                                       **self.endpoint_options)
+            endpoints = self.open_endpoints(plan, flow)
             try:
                 runner = FlowRunner(plan, flow, endpoints, self.state, log=self.log, stop=self.stop,
                                     plan_source=lambda n=name: self.live.current().flows.get(n, flow),

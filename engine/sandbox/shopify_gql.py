@@ -130,8 +130,9 @@ class _Checker:
                                                 argumentName=arg))
             scalar = spec.type in SCALARS or spec.type not in self.schema
             if scalar and sel.selections:
+                names = ", ".join(s.alias for s in sel.selections if isinstance(s, Field))
                 self.errors.append(GqlError(f"Selections can't be made on scalars (field '{sel.name}' returns "
-                                            f"{spec.type} but has selections [{', '.join(s.alias for s in sel.selections if isinstance(s, Field))}])",
+                                            f"{spec.type} but has selections [{names}])",
                                             sel.loc, "selectionMismatch", here, nodeName=f"field '{sel.name}'",
                                             typeName=spec.type))
                 continue

@@ -12,7 +12,8 @@
 * ``PUT orders/<id>.json`` ``{"order":{"tags": "a, b"}}`` replaces the whole tag string (read-modify-write,
   §3.7); also ``note``, ``note_attributes`` (replaced), ``email``, ``metafields`` (created/updated).
   A body without ``order`` → 400 ``{"errors":{"order":"Required parameter missing or invalid"}}``.
-* ``POST orders/<id>/close.json`` / ``open.json`` set / clear ``closed_at``.
+* ``POST orders/<id>/close.json`` / ``open.json`` set / clear ``closed_at``. Other routes of §3.2
+  (create, delete, cancel, inventory_levels, fulfillments…) are not simulated: 404 ``{"errors":"Not Found"}``.
 """
 from __future__ import annotations
 
@@ -73,9 +74,8 @@ class RestOrders:
             if action and method == "POST":
                 rec["closed_at"] = sim.now().astimezone(sim.tz).isoformat() if action == "close" else None
                 sim.touch(rec)
-            elif action or method not in ("GET", "PUT"):
-                return sim.json(404 if action else 406, {"errors": "Not Found" if action else "Not Acceptable"},
-                                headers)
+            elif action or method not in ("GET", "PUT"):  # DELETE, cancel…: not simulated
+                return sim.json(404, {"errors": "Not Found"}, headers)
             elif method == "PUT":
                 self.update(rec, request.body)
             return sim.json(200, {"order": self.render(rec, params.get("fields"))}, headers)

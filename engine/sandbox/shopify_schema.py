@@ -10,7 +10,8 @@ currencyCode } }``, ``customer``, addresses, ``lineItems``/``shippingLines`` con
 ``metafieldsSet``, ``inventorySetQuantities``; business errors come back in ``userErrors`` with HTTP 200.
 
 Connections take at most 250 items and need ``first`` or ``last`` (shops.md §3.5). ``Decimal`` money
-amounts are rendered the way the GraphQL API does (``"42.0"``, ``"4.55"``) unless ``money_2dp``.
+amounts are rendered as shortest decimal strings (``"42.0"``, ``"4.55"``) — [unverified: the reference
+shows REST's 2-decimal strings only]; the simulator option ``money_2dp`` renders ``"42.00"`` instead.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from .shopify_data import LOCATION_ID, gid, gql_time
-from .shopify_gql import Connection, F, GqlError, Typed
+from .shopify_gql import Connection, F, GqlError
 from .shopify_search import SORT_KEYS, compile_search, decode_cursor, encode_cursor
 
 __all__ = ["SCHEMA", "paging_args", "gql_decimal"]
@@ -194,10 +195,12 @@ SCHEMA: dict[str, dict[str, F]] = {
         "tags": F("String", lambda p, args, ctx: _tags(p["tags"]), list=True),
         "taxesIncluded": F("Boolean", a("taxes_included")), "test": F("Boolean", a("test")),
         "confirmed": F("Boolean", a("confirmed")),
-        "discountCode": F("String", lambda p, args, ctx: p["discount_codes"][0]["code"] if p["discount_codes"] else None),
+        "discountCode": F("String", lambda p, args, ctx: p["discount_codes"][0]["code"]
+                          if p["discount_codes"] else None),
         "discountCodes": F("String", lambda p, args, ctx: [d["code"] for d in p["discount_codes"]], list=True),
         "paymentGatewayNames": F("String", a("payment_gateway_names"), list=True),
-        "subtotalPriceSet": _money("subtotal_price_set"), "currentSubtotalPriceSet": _money("current_subtotal_price_set"),
+        "subtotalPriceSet": _money("subtotal_price_set"),
+        "currentSubtotalPriceSet": _money("current_subtotal_price_set"),
         "totalPriceSet": _money("total_price_set"), "currentTotalPriceSet": _money("current_total_price_set"),
         "totalTaxSet": _money("total_tax_set"), "currentTotalTaxSet": _money("current_total_tax_set"),
         "totalShippingPriceSet": _money("total_shipping_price_set"),
@@ -215,7 +218,8 @@ SCHEMA: dict[str, dict[str, F]] = {
                                                                  for n in p["note_attributes"]], list=True),
         "metafield": F("Metafield", _metafield, args=("namespace", "key")),
         "metafields": _conn("Metafield", lambda p, args, ctx: list_connection(
-            [m for m in p["_metafields"] if args.get("namespace") in (None, m["namespace"])], args), "namespace", "keys"),
+            [m for m in p["_metafields"] if args.get("namespace") in (None, m["namespace"])], args),
+            "namespace", "keys"),
     },
     "MoneyBag": {"shopMoney": F("MoneyV2", a("shop_money")), "presentmentMoney": F("MoneyV2", a("presentment_money"))},
     "MoneyV2": {"amount": F("Decimal", lambda p, args, ctx: gql_decimal(p["amount"], ctx.money_2dp)),
@@ -288,4 +292,3 @@ _connection_types(SCHEMA, "Order", "LineItem", "ShippingLine", "Metafield", "Inv
 from .shopify_mutations import MUTATION_TYPES  # noqa: E402  (mutations resolve into the types above)
 
 SCHEMA.update(MUTATION_TYPES)
-_ = Typed  # re-exported for the mutations module

@@ -30,8 +30,6 @@ SORT_KEYS = {"ID": "id", "ORDER_NUMBER": "id", "UPDATED_AT": "_updated", "CREATE
 _TERM = re.compile(r"""(?P<neg>-)?(?:(?P<field>[A-Za-z_]+):(?P<op>>=|<=|>|<)?(?P<value>'[^']*'|"[^"]*"|\S*)"""
                    r"""|(?P<text>'[^']*'|"[^"]*"|\S+))""")
 _DATE_FIELDS = {"updated_at": "_updated", "created_at": "_created", "processed_at": "_created"}
-FINANCIAL = {"authorized", "pending", "paid", "partially_paid", "refunded", "voided", "partially_refunded",
-             "unpaid", "expired"}
 
 Predicate = Callable[[dict[str, Any]], bool]
 
