@@ -203,13 +203,34 @@ class HttpEndpoint:
         def fetch(url, page_params, page_variables):
             if body_query is not None:
                 payload = jsonlib.dumps({"query": body_query, "variables": page_variables or {}})
-                return self.send("POST", url or path, params=page_params, content=payload,
-                                 headers={"Content-Type": "application/json"})
+                return self.graphql(url or path, page_params, payload)
             return self.send(method, url or path, params=None if url else page_params)
 
         yield from pages(res.get("pagination", self.pagination), fetch,
                          lambda response: self.decode(response, res.get("records")), params, variables,
                          page_size)
+
+    def graphql(self, path: str, params: dict | None, payload: str, attempts: int = 8) -> httpx.Response:
+        """A GraphQL request. Errors come with HTTP 200: they raise, except a cost throttle, which waits
+        until the bucket holds the requested cost (from ``extensions.cost``) and tries again."""
+        for attempt in range(attempts):
+            response = self.send("POST", path, params=params, content=payload,
+                                 headers={"Content-Type": "application/json"})
+            try:
+                body = jsonlib.loads(response.content, parse_float=Decimal)
+            except ValueError:
+                return response
+            errors = body.get("errors") if isinstance(body, dict) else None
+            if not errors:
+                return response
+            codes = {(e.get("extensions") or {}).get("code") for e in errors if isinstance(e, dict)}
+            if "THROTTLED" in codes and attempt + 1 < attempts:
+                self.retry.sleep(_graphql_wait(body))
+                continue
+            messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+            raise HttpError(f"POST {self.safe_url(response.request.url)}: GraphQL errors: {messages[:300]}",
+                            response.status_code, transient="THROTTLED" in codes)
+        raise HttpError(f"POST {path}: GraphQL still throttled after {attempts} attempts", transient=True)
 
     def _apply(self, spec: dict | None, params: dict, variables: dict, field: str, value, index: int):
         if not spec:
@@ -245,7 +266,9 @@ class HttpEndpoint:
             headers["Content-Type"] = "text/xml; charset=utf-8"
         elif body_kind == "graphql":
             variable = op.get("variable", "input")
-            content = dumps({"query": op.get("graphql", ""), "variables": {variable: payload}}).encode()
+            # variable "*": the payload object is the whole variables object (tagsAdd(id:, tags:))
+            variables = payload if variable == "*" else {variable: payload}
+            content = dumps({"query": op.get("graphql", ""), "variables": variables}).encode()
             headers["Content-Type"] = "application/json; charset=utf-8"
         elif body_kind == "soap":
             from .soap import encode_soap  # SOAP envelopes (Sage X3 CAdxWebServiceXmlCC)
@@ -314,6 +337,18 @@ class HttpEndpoint:
                                                                           "connection")}
         body = req["content"].decode() if req["content"] is not None else None
         return {"method": req["method"], "url": str(url), "headers": headers, "body": body}
+
+
+def _graphql_wait(body: dict) -> float:
+    """Seconds until a cost-throttled query fits: (requested - available) / restore rate."""
+    cost = ((body.get("extensions") or {}).get("cost") or {}) if isinstance(body, dict) else {}
+    status = cost.get("throttleStatus") or {}
+    try:
+        missing = float(cost.get("requestedQueryCost") or 0) - float(status.get("currentlyAvailable") or 0)
+        rate = float(status.get("restoreRate") or 0)
+    except (TypeError, ValueError):
+        return 1.0
+    return min(60.0, max(0.1, missing / rate)) if rate > 0 else 1.0
 
 
 def _short(value: Any) -> str:

@@ -17,6 +17,7 @@ Timestamps: the data set's times are UTC; REST renders them in the shop's time z
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,14 +42,16 @@ def gid(kind: str, ident: int) -> str:
     return f"gid://shopify/{kind}/{ident}"
 
 
+@lru_cache(maxsize=65536)
 def money_set(amount: Decimal, currency: str) -> dict[str, Any]:
+    """``{"shop_money", "presentment_money"}``; cached and shared: never mutate the result."""
     text = str(q2(amount))
     return {"shop_money": {"amount": text, "currency_code": currency},
             "presentment_money": {"amount": text, "currency_code": currency}}
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
 
 def rest_time(moment: datetime, tz: ZoneInfo) -> str:
@@ -72,17 +75,19 @@ def _address(customer: Any) -> dict[str, Any]:
     return {"first_name": customer.firstname, "last_name": customer.lastname,
             "name": f"{customer.firstname} {customer.lastname}", "company": customer.company or None,
             "address1": customer.address1, "address2": "", "city": customer.city, "zip": customer.postcode,
-            "province": None, "province_code": None, "country": COUNTRIES.get(customer.country_iso, customer.country_iso),
+            "province": None, "province_code": None,
+            "country": COUNTRIES.get(customer.country_iso, customer.country_iso),
             "country_code": customer.country_iso, "phone": customer.phone, "latitude": None, "longitude": None}
 
 
 def _allocations(order: Order) -> list[Decimal]:
     """The voucher spread over the lines in proportion of their totals; the last line takes the rest."""
-    if not order.voucher or not order.products_excl:
+    products = order.products_excl if order.voucher else D0
+    if not products:
         return [D0 for _ in order.lines]
     total, left, out = order.voucher.amount_excl, order.voucher.amount_excl, []
     for index, line in enumerate(order.lines):
-        share = left if index == len(order.lines) - 1 else q2(total * line.total_excl / order.products_excl)
+        share = left if index == len(order.lines) - 1 else q2(total * line.total_excl / products)
         out.append(share)
         left -= share
     return out
@@ -94,8 +99,15 @@ class _Catalogue:
     def __init__(self, dataset: Dataset) -> None:
         self.products = {p.id: p for p in dataset.products}
         self.combos = {c.id: c for p in dataset.products for c in p.combinations}
+        self.cache: dict[tuple[int, int], tuple[str, str | None]] = {}
 
     def titles(self, product_id: int, attribute_id: int, fallback: str) -> tuple[str, str | None]:
+        found = self.cache.get((product_id, attribute_id))
+        if found is None:
+            found = self.cache[(product_id, attribute_id)] = self._titles(product_id, attribute_id, fallback)
+        return found
+
+    def _titles(self, product_id: int, attribute_id: int, fallback: str) -> tuple[str, str | None]:
         product = self.products.get(product_id)
         combo = self.combos.get(attribute_id)
         title = product.name_en if product else fallback
@@ -151,8 +163,8 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
     for line, share in zip(o.lines, allocations):
         by_rate[line.tax_rate] = by_rate.get(line.tax_rate, D0) + q2((line.total_excl - share) * line.tax_rate / 100)
     by_rate[o.carrier_tax_rate] = by_rate.get(o.carrier_tax_rate, D0) + ship_tax
-    discounts = o.discounts_excl
-    subtotal = o.products_excl - discounts
+    discounts, products_excl = o.discounts_excl, o.products_excl
+    subtotal = products_excl - discounts
     total_tax = goods_tax + ship_tax
     total = subtotal + o.shipping_excl + total_tax
     rid = ORDER_ID_BASE + o.id
@@ -178,7 +190,7 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
         **both("subtotal_price", subtotal), "tags": "",
         "tax_lines": [_tax_line(amount, rate, cur) for rate, amount in sorted(by_rate.items(), reverse=True)],
         "taxes_included": False, "test": False, **both("total_discounts", discounts),
-        **both("total_line_items_price", o.products_excl), "total_outstanding": "0.00",
+        **both("total_line_items_price", products_excl), "total_outstanding": "0.00",
         **both("total_price", total), "total_shipping_price_set": money_set(o.shipping_excl, cur),
         **both("total_tax", total_tax), "total_tip_received": "0.00",
         "total_weight": int(o.weight * 1000), "updated_at": rest_time(updated, tz),
