@@ -113,6 +113,8 @@ def compile_project(project: Project, registry: Registry | None = None
         try:
             plan = _compile_flow(item, project, lookups, registry, diags)
         except Exception as exc:  # a bug must still give a located message, not a traceback
+            if ("flows", name) in project.broken:
+                continue  # a value of the wrong shape: the schema error above already says where
             diags.append(Diagnostic("internal-error", f"could not compile flow: {type(exc).__name__}: "
                                     f"{exc}", item.key_loc(), f"flows.{name}",
                                     "please report this with the spec"))
@@ -162,7 +164,8 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                                             "write", "operation", target.get("write")))
     types: dict[str, Callable] = {}
     resource_def = _resource(project, src_endpoint, resource)
-    _add_types(types, resource, resource_def, project.connectors.get(src_endpoint), diags)
+    _add_types(types, resource, resource_def, project.connectors.get(src_endpoint), diags,
+               project.endpoints.get(src_endpoint) if isinstance(src_endpoint, str) else None)
     related = _related(item, project, source, types, diags)
     key_text = data.get("key") or (resource_def or {}).get("key") or "id"
     key_expr = _expr(item, key_text, ("key",) if "key" in data else ("source", "read"), diags, "key")
@@ -217,16 +220,30 @@ def _resource(project: Project, endpoint: Any, name: Any) -> dict | None:
 
 
 def _add_types(types: dict, resource: Any, definition: dict | None, connector: Connector | None,
-               diags: list[Diagnostic]) -> None:
+               diags: list[Diagnostic], endpoint: Item | None = None) -> None:
     if not isinstance(resource, str) or resource in types:
         return
     declared = (definition or {}).get("types") or {}
     problems = check_types(declared)
+    overridden = _overridden_types(endpoint, resource)
     for path, problem in problems:
-        diags.append(Diagnostic("bad-type", problem, connector.loc("resources", resource, "types", path)
-                                if connector else None, f"resources.{resource}.types.{path}"))
+        if path in overridden:  # written in the project's override, not in the shared connector
+            loc, where = endpoint.loc("override", "resources", resource, "types", path), \
+                f"endpoints.{endpoint.name}.override.resources.{resource}.types.{path}"
+        else:
+            loc, where = (connector.loc("resources", resource, "types", path) if connector else None), \
+                f"resources.{resource}.types.{path}"
+        diags.append(Diagnostic("bad-type", problem, loc, where))
     if not problems:
         types[resource] = compile_types(declared)
+
+
+def _overridden_types(endpoint: Item | None, resource: str) -> dict:
+    data = endpoint.data if endpoint is not None and isinstance(endpoint.data, dict) else {}
+    override = data.get("override") if isinstance(data.get("override"), dict) else {}
+    resources = override.get("resources") if isinstance(override.get("resources"), dict) else {}
+    entry = resources.get(resource) if isinstance(resources.get(resource), dict) else {}
+    return entry.get("types") if isinstance(entry.get("types"), dict) else {}
 
 
 def _expr(item: Item, text: Any, path: tuple, diags: list[Diagnostic], what: str) -> CompiledExpr | None:
@@ -269,7 +286,8 @@ def _related(item: Item, project: Project, source: dict, types: dict,
         diags.extend(checks.check_connector_ref(project, endpoint, path, item, "read", "resource",
                                                 entry.get("read")))
         definition = _resource(project, endpoint, entry.get("read"))
-        _add_types(types, entry.get("read"), definition, project.connectors.get(endpoint), diags)
+        _add_types(types, entry.get("read"), definition, project.connectors.get(endpoint), diags,
+                   project.endpoints.get(endpoint) if isinstance(endpoint, str) else None)
         fields, getters, texts = [], [], []
         for field_name, text in (entry.get("match") or {}).items():
             expr = _expr(item, text, path + ("match", field_name), diags, "join path")

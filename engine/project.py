@@ -233,6 +233,8 @@ def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -
                 project.diagnostics.append(Diagnostic(
                     "bad-override", f"after override: {diag.message}", endpoint.loc("override"),
                     f"endpoints.{endpoint.name}.override", diag.hint))
+        if bad:
+            return None  # never build on a connector of the wrong shape: the errors above say why
     return Connector(name, merged, doc)
 
 

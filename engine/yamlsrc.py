@@ -155,10 +155,36 @@ def load_text(text: str, name: str, doc: YamlDoc | None = None) -> YamlDoc:
         doc.diagnostics.append(Diagnostic("yaml-syntax", message, loc,
                                           hint=_syntax_hint(message, bad_char)))
     except yaml.YAMLError as exc:  # reader errors (control characters...) have no problem_mark
-        doc.diagnostics.append(Diagnostic("yaml-syntax", str(exc).splitlines()[0], Loc(name, 1, 1)))
+        doc.diagnostics.append(Diagnostic("yaml-syntax", _reader_message(exc), _reader_loc(exc, text, name),
+                                          hint="remove the control character, or quote the value with "
+                                               "an escape such as \"\\t\""))
     except _Abort:
         pass
     return doc
+
+
+def _reader_loc(exc: Exception, text: str, name: str) -> Loc:
+    """libyaml's reader errors give a position, not a mark: the offset of the character."""
+    position = getattr(exc, "position", None)
+    if not isinstance(position, int):
+        return Loc(name, 1, 1)
+    data = text.encode("utf-8")
+    if getattr(exc, "character", None) is not None and 0 <= position < len(data) \
+            and len(text) != len(data):  # libyaml counts bytes of the UTF-8 text
+        before = data[:position].decode("utf-8", "replace")
+    else:
+        before = text[:position]
+    line = before.count("\n") + 1
+    return Loc(name, line, len(before) - (before.rfind("\n") + 1) + 1)
+
+
+def _reader_message(exc: Exception) -> str:
+    character = getattr(exc, "character", None)
+    if isinstance(character, str):
+        return f"special character {character!r} (U+{ord(character):04X}) is not allowed in YAML"
+    if isinstance(character, int):
+        return f"special character (U+{character:04X}) is not allowed in YAML"
+    return str(exc).splitlines()[0]
 
 
 def _syntax_hint(message: str, bad_char: str = "") -> str | None:

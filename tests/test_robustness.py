@@ -177,52 +177,12 @@ class KnownBug:
         return bool(match) and (self.condition is None or self.condition(match, text))
 
 
-def _schema_error_in_flow(match: re.Match, text: str) -> bool:
-    """The compiler crashed on a flow that the schema already reported as malformed."""
-    return bool(re.search(rf"(?:error)\[(?:{SCHEMA_CODES})\] flows\.{re.escape(match['flow'])}[.\[]",
-                          text))
-
-
-KNOWN_BUGS = (
-    # engine/compiler.py _compile_flow/_related: since flows with schema errors still compile,
-    # every `.get`/`.items`/`.split`/`int()` on a wrong-typed value raises
-    # (test_known_bug_compile_malformed_flow).
-    KnownBug("compile-malformed-flow",
-             re.compile(r"error\[internal-error\] flows\.(?P<flow>[^:\s]+): could not compile flow: "),
-             _schema_error_in_flow),
-)
+KNOWN_BUGS: tuple = ()  # every bug this suite found is fixed; a new one is added here with its test
 
 # Bugs that only an endpoint `override:` can trigger (tolerated in test_endpoint_overrides only).
 # Root cause of most: engine/project.py resolve_connector returns the merged connector even when
 # the override made it invalid (error[bad-override]), and later code trusts its shape.
-OVERRIDE_BUGS = KNOWN_BUGS + (
-    # engine/checks.py check_endpoint on `override: {settings: <not a mapping>}`: the crash
-    # escapes compile_project (test_known_bug_override_with_non_mapping_section).
-    KnownBug("override-non-mapping-settings",
-             re.compile(r"internal error in `passerelle (?:validate|dry-run)`: (?:AttributeError: '\w+' "
-                        r"object has no attribute 'items'|TypeError: argument of type '[\w.]+' is not "
-                        r"iterable)")),
-    # engine/compiler.py on `override: {resources: <not a mapping>}` (same test).
-    KnownBug("override-non-mapping-resources",
-             re.compile(r"error\[internal-error\] flows\.[^:\s]+: could not compile flow: "),
-             lambda match, text: "error[bad-override]" in text),
-    # engine/dryrun.py xml_options -> XmlOptions refuses '' that connector.schema.json lets
-    # through (test_known_bug_empty_xml_option_in_override).
-    KnownBug("empty-xml-option",
-             re.compile(r"internal error in `passerelle dry-run`: ValueError: XmlOptions\.\w+ must be ")),
-    # engine/codecs/xmlcodec.py: lxml refuses an attribute/element name with control characters
-    # (test_known_bug_xml_option_with_control_character).
-    KnownBug("xml-option-not-xml-compatible",
-             re.compile(r"internal error in `passerelle dry-run`: ValueError: All strings must be XML "
-                        r"compatible")),
-    # engine/compiler.py _add_types: a bad `types` path written in an endpoint's `override` is
-    # located in the shipped connector file, not in the project: no located diagnostic in a file
-    # of the project (test_known_bug_override_types_located_in_shared_connector). Checked by
-    # check_validate (there is no bug-marker line to match).
-    KnownBug("override-types-location",
-             re.compile(r"^\S*specs/connectors/[\w-]+\.yaml:\d+:\d+: error\[bad-type\] resources\.",
-                        re.MULTILINE)),
-)
+OVERRIDE_BUGS = KNOWN_BUGS
 
 
 STRICT = {"known": ()}  # sections 5 and 6 check the plain property: no known bug tolerated
@@ -996,8 +956,7 @@ def test_out_of_range_number_is_number_range(tmp_path, number):
 def test_nul_byte_is_a_syntax_error(tmp_path):
     outcome, path = validate_text(tmp_path, b"project:\n  name: a\x00b\n")
     assert outcome.code == EXIT_FAIL
-    assert re.search(rf"^{re.escape(str(path))}:\d+:\d+: error\[yaml-syntax\] .*#x0000", outcome.out,
-                     re.M), outcome  # the exact place: test_known_bug_control_character_at_1_1
+    assert diag_line(path, 2, 10, "yaml-syntax") in outcome.out and "U+0000" in outcome.out, outcome
 
 
 def test_tab_indentation_has_a_hint(tmp_path):
@@ -1235,13 +1194,8 @@ def test_input_that_is_a_device_or_fifo(tmp_path, kind):
 
 
 # =============================================================================================
-# 6. Known bugs (found by this suite): strict xfail, each with its reproduction
+# 6. Bugs this suite found, now fixed: each kept as a regression test with its reproduction
 # =============================================================================================
-
-def known_bug(reason: str):
-    """A strict xfail that only accepts the property's own assertion as the failure."""
-    return pytest.mark.xfail(strict=True, raises=AssertionError, reason="BUG: " + reason)
-
 
 
 
@@ -1269,9 +1223,6 @@ def _set(path: tuple, value):
 
 # -- compile-malformed-flow ------------------------------------------------------------------
 
-@known_bug("engine/compiler.py _compile_flow/_related compile flows that have schema errors "
-           "(commit a867017) but assume schema-valid shapes: `.get`/`.items`/`.split`/`int()`/"
-           "`dict()` on a wrong-typed value raise, reported as error[internal-error]")
 @pytest.mark.parametrize("path, value", [
     (("source",), "orders"),                                   # AttributeError: str.get
     (("target",), 5),                                          # AttributeError: int.get
@@ -1286,7 +1237,7 @@ def _set(path: tuple, value):
     (("acknowledge",), {"endpoint": "shop"}),                  # KeyError: 'write'
     (("acknowledge",), {"endpoint": "shop", "write": "add_order_history", "with": [1]}),
 ], ids=lambda v: repr(v)[:30])
-def test_known_bug_compile_malformed_flow(tmp_path, path, value):
+def test_fixed_bug_compile_malformed_flow(tmp_path, path, value):
     written = _example_with_flow(tmp_path, _set(path, value))
     outcome = check_validate(tmp_path, written, **STRICT)
     assert outcome.code == EXIT_FAIL
@@ -1294,10 +1245,8 @@ def test_known_bug_compile_malformed_flow(tmp_path, path, value):
 
 # -- empty-xml-option ------------------------------------------------------------------------
 
-@known_bug("an endpoint override `format.xml.<option>: ''` passes validate (connector.schema.json "
-           "has no minLength) but engine/dryrun.py xml_options() -> XmlOptions raises ValueError")
 @pytest.mark.parametrize("option", ("root", "list_attribute", "i18n_element"))
-def test_known_bug_empty_xml_option_in_override(tmp_path, option):
+def test_fixed_bug_empty_xml_option_in_override(tmp_path, option):
     written = _example_with_override(tmp_path, "shop", {"format": {"xml": {option: ""}}})
     outcome = check_validate(tmp_path, written, **STRICT)
     if outcome.code == EXIT_OK:  # accepted by validate: dry-run must then work
@@ -1306,10 +1255,7 @@ def test_known_bug_empty_xml_option_in_override(tmp_path, option):
 
 # -- override-types-location -----------------------------------------------------------------
 
-@known_bug("engine/compiler.py _add_types locates a bad `types` path with connector.loc(): when "
-           "it comes from an endpoint's `override`, the error points into the shipped "
-           "specs/connectors/<name>.yaml instead of the project's `override:`")
-def test_known_bug_override_types_located_in_shared_connector(tmp_path):
+def test_fixed_bug_override_types_located_in_shared_connector(tmp_path):
     written = _example_with_override(tmp_path, "shop",
                                      {"resources": {"orders": {"types": {"a..b": "int"}}}})
     outcome = check_validate(tmp_path, written, **STRICT)
@@ -1320,11 +1266,6 @@ def test_known_bug_override_types_located_in_shared_connector(tmp_path):
 
 # -- override-non-mapping-settings / override-non-mapping-resources --------------------------
 
-@known_bug("engine/project.py resolve_connector keeps the merged connector even when the "
-           "override made it invalid (error[bad-override]); then engine/checks.py check_endpoint "
-           "(`settings`: `.items()` / `in` on a non-mapping, the crash escapes compile_project: "
-           "`internal error in passerelle validate`) or engine/compiler.py (`resources`: "
-           "error[internal-error]) trusts its shape")
 @pytest.mark.parametrize("endpoint, override", [
     ("sage", {"settings": "xxx"}),       # AttributeError: 'str' object has no attribute 'items'
     ("sage", {"settings": 5}),           # TypeError: argument of type 'int' is not iterable
@@ -1332,7 +1273,7 @@ def test_known_bug_override_types_located_in_shared_connector(tmp_path):
     ("shop", {"resources": "yes"}),      # compile: AttributeError: 'str' object has no attribute 'get'
     ("shop", {"resources": 5}),          # compile: TypeError: argument of type 'int' is not iterable
 ], ids=lambda v: repr(v)[:24])
-def test_known_bug_override_with_non_mapping_section(tmp_path, endpoint, override):
+def test_fixed_bug_override_with_non_mapping_section(tmp_path, endpoint, override):
     written = _example_with_override(tmp_path, endpoint, override)
     outcome = check_validate(tmp_path, written, **STRICT)
     assert outcome.code == EXIT_FAIL and "error[bad-override]" in outcome.out, outcome
@@ -1341,10 +1282,7 @@ def test_known_bug_override_with_non_mapping_section(tmp_path, endpoint, overrid
 
 # -- xml-option-not-xml-compatible -----------------------------------------------------------
 
-@known_bug("an endpoint override `format.xml.list_attribute` holding a control character passes "
-           "validate, then lxml raises ValueError ('All strings must be XML compatible') in "
-           "engine/codecs/xmlcodec.py (`options.list_attribute in el.attrib`) during dry-run")
-def test_known_bug_xml_option_with_control_character(tmp_path):
+def test_fixed_bug_xml_option_with_control_character(tmp_path):
     written = _example_with_override(tmp_path, "shop", {"format": {"xml": {"list_attribute": "a\x0bz"}}})
     outcome = check_validate(tmp_path, written, **STRICT)
     if outcome.code == EXIT_OK:  # accepted by validate: dry-run must then work
@@ -1353,14 +1291,11 @@ def test_known_bug_xml_option_with_control_character(tmp_path):
 
 # -- control-character location --------------------------------------------------------------
 
-@known_bug("engine/yamlsrc.py load_text reports libyaml reader errors (NUL and other control "
-           "characters) at 1:1: yaml.reader.ReaderError has no problem_mark, but its `position` "
-           "is the byte offset of the character in the UTF-8 text")
 @pytest.mark.parametrize("text, line, col", [
     ("project:\n  name: a\x00b\n", 2, 10),
     ("project:\n  name: x\n  description: \x1b[31m\n", 3, 16),
     ("flows: {}\nlookups: {}\nendpoints: {}\n\x07\n", 4, 1),
 ], ids=("nul", "escape", "bell"))
-def test_known_bug_control_character_at_1_1(tmp_path, text, line, col):
+def test_fixed_bug_control_character_at_1_1(tmp_path, text, line, col):
     outcome, path = validate_text(tmp_path, text)
     assert diag_line(path, line, col, "yaml-syntax") in outcome.out, outcome
