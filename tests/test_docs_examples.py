@@ -23,13 +23,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from support import run_cli
 
 from engine.cli import main
 from engine.registry import default_registry
@@ -135,19 +136,6 @@ def _examples(path: Path) -> list[Example]:
 
 
 EXAMPLES = _examples(SPEC_DOC) if SPEC_DOC.exists() else []
-
-
-def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, str]:
-    """Run the CLI in-process inside ``cwd``; returns the exit code, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(argv)
-    finally:
-        os.chdir(old)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _ordered(text: str):
