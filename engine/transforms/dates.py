@@ -79,14 +79,16 @@ def fast_parser(fmt: str | None):
         return None
     match = re.compile(pattern + r"\Z").match
     order = tuple(names)
+    positional = order == ("year", "month", "day", "hour", "minute", "second")[:len(order)]
 
     def read(text: str) -> datetime | None:
         found = match(text)
         if found is None:
             return None
-        fields = dict(zip(order, map(int, found.groups())))
         try:
-            return datetime(**fields)
+            if positional:
+                return datetime(*map(int, found.groups()))
+            return datetime(**dict(zip(order, map(int, found.groups()))))
         except ValueError:
             return None
 
@@ -96,7 +98,10 @@ def fast_parser(fmt: str | None):
 def localize(naive: datetime, zone: ZoneInfo) -> datetime:
     """Attach ``zone`` to a naive local time (first occurrence when ambiguous; a skipped time moves
     forward by the gap)."""
-    return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    aware = naive.replace(tzinfo=zone)
+    if aware.utcoffset() == aware.replace(fold=1).utcoffset():
+        return aware  # the usual case: one offset for that local time
+    return aware.astimezone(UTC).astimezone(zone)  # in a DST fold or gap: normalised as documented
 
 
 def need_datetime(value: Any, name: str) -> datetime:

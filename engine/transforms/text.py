@@ -188,15 +188,20 @@ def register(reg: Registry) -> None:
                 return None
             out = []
             for part in parts:
-                if isinstance(part, str):
+                if part.__class__ is str:
                     out.append(part)
                     continue
                 text, search = part
                 found = search(value)
-                if isinstance(found, (dict, list)):
+                if found.__class__ is str:  # the common case: no conversion
+                    out.append(found)
+                elif found is None:
+                    out.append("")
+                elif isinstance(found, (dict, list)):
                     raise TransformError(f"template placeholder {{{text}}} gave {show(found)}, not a "
                                          "single value")
-                out.append("" if found is None else stringify(found))
+                else:
+                    out.append(stringify(found))
             return "".join(out)
 
         return render
