@@ -30,7 +30,7 @@ test: system-deps $(STAMP)
 	$(PY) -m pytest -q
 
 # The main job end to end against the built-in simulators: PrestaShop orders to Sage 100 with
-# acknowledgements, stock from Sage to the shop; then a dry-run of the reference example's samples.
+# acknowledgements, prices and stock from Sage to the shop; then a dry-run of the example samples.
 demo: $(STAMP)
 	$(PY) -m engine validate specs/
 	$(PY) -m engine.demo

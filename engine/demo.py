@@ -4,7 +4,7 @@ Starts the PrestaShop and Sage 100 simulators in this process (one seeded data s
 customers agree on both sides), copies the reference project to a temporary folder (its run state
 goes there), points the endpoints at the simulators through the environment — exactly as a client
 deployment would, with ``${env:...}`` — and runs every flow: orders to Sage with acknowledgement back
-to the shop, and stock to the shop. A second run shows that nothing is created twice; a stock change
+to the shop, prices and stock to the shop. A second run shows that nothing is created twice; a stock change
 in Sage then travels to the shop alone.
 """
 from __future__ import annotations
@@ -63,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             exported = {h["id_order"] for h in sb.sim("prestashop").order_histories if int(h["id_order_state"]) == 14}
             say(f"\nSage holds {len(docs)} sales document(s) for {len(refs)} order reference(s); "
                 f"{len(exported)} order(s) marked 'Exported to ERP' in the shop.")
+            prices = _prices_in_line(sb)
+            say(f"{prices} simple product price(s) in the shop equal Sage's tax-excluded sale price.")
             failed = [s for s in first + second + third if s.error]
-            ok = not failed and len(docs) == len(refs) and second[0].created == 0 and shop_qty == 7
+            ok = not failed and len(docs) == len(refs) and second[0].created == 0 and shop_qty == 7 and prices
             say("demo: OK" if ok else "demo: FAILED")
             return 0 if ok else 1
     finally:
@@ -86,6 +88,22 @@ def _show_document(sb) -> None:
     for line in doc.get("Lignes", [])[:6]:
         print(f"    {line.get('RefArticle', ''):<16} x{line.get('Quantite')}  PU {line.get('PrixUnitaire')}  "
               f"{line.get('CodeTaxe') or ''}")
+
+
+def _prices_in_line(sb) -> int:
+    """Simple products whose shop price equals the Sage article's price (0 if any differs)."""
+    from decimal import Decimal
+
+    articles = sb.sim("sage100").articles
+    combos = {c.get("reference") for c in sb.sim("prestashop").tables["combinations"].values()}
+    equal = 0
+    for product in sb.sim("prestashop").tables["products"].values():
+        ref = product.get("reference")
+        if ref in articles and ref not in combos:
+            if Decimal(str(product["price"])) != Decimal(str(articles[ref]["PrixVente"])):
+                return 0
+            equal += 1
+    return equal
 
 
 def _change_one_stock(sb) -> str:

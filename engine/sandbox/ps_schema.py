@@ -212,7 +212,7 @@ PRODUCTS = Resource("products", "product", "The products", (
     Assoc("combinations", "combination", (F("id", "int"),), api="combinations"),
     Assoc("stock_availables", "stock_available", (F("id", "int"), F("id_product_attribute", "int")),
           api="stock_availables"),
-))
+), writable=frozenset({"PUT", "PATCH"}))  # prices from the ERP (PATCH is 8.x; PUT nulls what is left out)
 
 COMBINATIONS = Resource("combinations", "combination", "The product combinations", (
     F("id", "int"), F("id_product", "int", "products", True), F("location"), F("ean13"), F("isbn"), F("upc"),
