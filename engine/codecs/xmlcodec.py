@@ -230,6 +230,7 @@ def _value(el: etree._Element, options: XmlOptions, *, item: bool = False,
         return [{"id": c.get("id", ""), "value": _text(c)} for c in children]
     name = _local(el.tag)
     children_are_lists = name in options.list_containers
+    list_attribute = options.list_attribute
     record: dict[str, object] = {}
     for child in children:
         key = _local(child.tag)
@@ -237,7 +238,11 @@ def _value(el: etree._Element, options: XmlOptions, *, item: bool = False,
             raise XmlError(f"element <{key}> appears more than once inside <{name}>; "
                            f"mark <{name}> as a list in the connector's XML options",
                            child.sourceline)
-        record[key] = _value(child, options, as_list=children_are_lists)
+        if len(child) == 0 and not children_are_lists and (
+                list_attribute is None or child.get(list_attribute) is None):
+            record[key] = child.text or ""  # a leaf field (most of a record): what _value would give
+        else:
+            record[key] = _value(child, options, as_list=children_are_lists)
     return record
 
 

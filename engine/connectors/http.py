@@ -9,6 +9,7 @@ query parameters are masked in URLs and credentials live only in headers.
 from __future__ import annotations
 
 import json as jsonlib
+from functools import lru_cache
 from urllib.parse import quote
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -175,7 +176,8 @@ class HttpEndpoint:
                                 f"unreadable XML answer: {exc}", response.status_code) from None
             return records
         data = jsonlib.loads(body, parse_float=Decimal)
-        found = compile_expression(records_path).search(data) if records_path else data
+        response.parsed_json = data  # the paging code reads totals and cursors from it: parse once
+        found = _expression(records_path).search(data) if records_path else data
         if found is None or found == []:
             return []
         return found if isinstance(found, list) else [found]
@@ -337,6 +339,11 @@ class HttpEndpoint:
                                                                           "connection")}
         body = req["content"].decode() if req["content"] is not None else None
         return {"method": req["method"], "url": str(url), "headers": headers, "body": body}
+
+
+@lru_cache(maxsize=256)
+def _expression(text: str):
+    return compile_expression(text)
 
 
 def _graphql_wait(body: dict) -> float:

@@ -81,6 +81,12 @@ def _page_number(spec, fetch, decode, params, size):
         page += 1
 
 
+def body(response) -> Any:
+    """The JSON body, parsed once: ``decode`` leaves it on the response."""
+    parsed = getattr(response, "parsed_json", None)
+    return parsed if parsed is not None else response.json()
+
+
 def next_link(header: str | None) -> str | None:
     for url, rel in _LINK.findall(header or ""):
         if rel == "next":
@@ -106,7 +112,7 @@ def _cursor(spec, fetch, decode, params, variables, size):
     while True:
         response = fetch(None, params, {**variables, first: size, after: cursor})
         yield decode(response)
-        page_info = info.search(response.json()) or {}
+        page_info = info.search(body(response)) or {}
         if not page_info.get("hasNextPage") or not page_info.get("endCursor"):
             return
         cursor = page_info["endCursor"]
@@ -121,7 +127,7 @@ def _search_criteria(spec, fetch, decode, params, size):
         response = fetch(None, {**params, page_param: page, size_param: size}, None)
         records = decode(response)
         yield records
-        count = total.search(response.json())
+        count = total.search(body(response))
         if not isinstance(count, int) or page * size >= count or not records:
             return
         page += 1
@@ -132,7 +138,7 @@ def _next_link(spec, fetch, decode, params, size):
     response = fetch(None, {**params, spec.get("size_param", "items_per_page"): size}, None)
     while True:
         yield decode(response)
-        url = link.search(response.json())
+        url = link.search(body(response))
         if not url:
             return
         response = fetch(url, {}, None)

@@ -100,7 +100,8 @@ class FlowRunner:
             if self.stop.is_set():
                 return
             if self.flow.ack is not None and entry.record:
-                self.acknowledge(entry.key, from_json(entry.record), entry.target_id)
+                problem = self.acknowledge(entry.key, from_json(entry.record), entry.target_id)
+                self.store.settle(self.flow.name, entry.key, entry.target_id, DONE if problem else ACKED, problem)
 
     def read_and_process(self) -> None:
         flow = self.flow
@@ -178,10 +179,16 @@ class FlowRunner:
             if not isinstance(record, RecordError):
                 values.extend(v for v in join_values(record, spec) if v not in values)
         data.add(spec.resource, [])
+        definition = self.plan.connectors[spec.endpoint].resources().get(spec.resource) or {}
+        unique = definition.get("key") == spec.fields[0]  # one record per key: stop when all came
         for start in range(0, len(values), KEY_CHUNK):
             chunk = values[start:start + KEY_CHUNK]
+            found = 0
             for page in endpoint.read(spec.resource, keys=(spec.fields[0], chunk)):
                 data.add(spec.resource, [coerce(r) if coerce else r for r in page])
+                found += len(page)
+                if unique and found >= len(chunk):
+                    break  # no extra request for the empty page that would follow a full one
 
     # -- one record ---------------------------------------------------------------------------------
     def process(self, record: dict, enriched: Any) -> bool:
@@ -224,12 +231,13 @@ class FlowRunner:
                 self.store.note(flow.name, entry.key, f"update failed: {exc.message}")
                 return not exc.transient
             self.store.intend(flow.name, entry.key, payload_json, to_json(record), with_json)
-            self.store.done(flow.name, entry.key, entry.target_id)
+            self.store.settle(flow.name, entry.key, entry.target_id, entry.status)  # as it was
             self.summary.updated += 1
         else:
             self.summary.skipped += 1
         if entry.status == DONE and flow.ack is not None:
-            self.acknowledge(entry.key, record, entry.target_id)
+            problem = self.acknowledge(entry.key, record, entry.target_id)
+            self.store.settle(flow.name, entry.key, entry.target_id, DONE if problem else ACKED, problem)
         return True
 
     def target(self):
@@ -290,16 +298,22 @@ class FlowRunner:
         return compile_expression(op.get("find_id", "id")).search(found[0]) if op.get("find_id") else True
 
     def confirmed(self, key: str, target_id: Any, record: dict | None, created: bool) -> None:
-        self.store.done(self.flow.name, key, target_id)
+        """The target has the document: acknowledge, then record both in one commit. (A crash before
+        that commit leaves the record pending: the next run finds the document by reference and
+        acknowledges again — an acknowledgement may repeat, a document never does.)"""
         if created:
             self.summary.created += 1
         self.log("record_created", flow=self.flow.name, key=key, target_id=target_id)
-        if self.flow.ack is not None and record is not None:
-            self.acknowledge(key, record, target_id)
-        elif self.flow.ack is None:
-            self.store.acked(self.flow.name, key)
+        if self.flow.ack is None:
+            self.store.settle(self.flow.name, key, target_id, ACKED)
+        elif record is None:
+            self.store.settle(self.flow.name, key, target_id, DONE)
+        else:
+            problem = self.acknowledge(key, record, target_id)
+            self.store.settle(self.flow.name, key, target_id, DONE if problem else ACKED, problem)
 
-    def acknowledge(self, key: str, record: dict, target_id: Any) -> None:
+    def acknowledge(self, key: str, record: dict, target_id: Any) -> str | None:
+        """Write the acknowledgement back to the source; returns None, or why it failed."""
         ack = self.flow.ack
         scope = dict(record)
         scope["_target"] = {"id": target_id}
@@ -307,9 +321,8 @@ class FlowRunner:
             payload = ack.map(scope)
             values = {name: fn(scope) for name, fn in ack.values.items()}
         except (RecordError, TransformError) as exc:
-            self.store.note(self.flow.name, key, f"acknowledgement could not be mapped: {exc}")
             self.summary.ack_failed += 1
-            return
+            return f"acknowledgement could not be mapped: {exc}"
         for attempt in range(3):
             try:
                 self.endpoints[ack.endpoint].write(ack.operation, payload, values)
@@ -317,13 +330,12 @@ class FlowRunner:
                 if exc.transient and attempt < 2:
                     self.sleep(self.backoff * (2 ** attempt))
                     continue
-                self.store.note(self.flow.name, key, f"acknowledgement failed: {exc.message}")
                 self.summary.ack_failed += 1
                 self.log("ack_failed", flow=self.flow.name, key=key, reason=exc.message)
-                return
-            self.store.acked(self.flow.name, key)
+                return f"acknowledgement failed: {exc.message}"
             self.summary.acked += 1
-            return
+            return None
+        return None  # pragma: no cover - the loop always returns
 
     def dead_letter(self, key: Any, error: RecordError, record: dict | None, payload_json: str | None = None):
         loc = str(error.loc) if error.loc else None

@@ -53,8 +53,15 @@ class StateStore(Protocol):
     def set_cursor(self, flow: str, value: str) -> None: ...
     def entry(self, flow: str, key: str) -> Entry | None: ...
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None) -> Entry: ...
+               with_json: str | None = None) -> None: ...
     def done(self, flow: str, key: str, target_id: Any) -> None: ...
+    def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None) -> None: ...
+    def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None) -> None:
+        """One commit for a confirmed record: its target id and where it ends (done or acked)."""
+        self._exec("UPDATE ledger SET status = ?, target_id = ?, reason = ?, updated_at = ? "
+                   "WHERE flow = ? AND key = ?",
+                   (status, None if target_id is None else str(target_id), reason, time.time(), flow, str(key)))
+
     def acked(self, flow: str, key: str) -> None: ...
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
@@ -108,7 +115,7 @@ class SqliteStore:
         return Entry(*rows[0]) if rows else None
 
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None) -> Entry:
+               with_json: str | None = None) -> None:
         now = time.time()
         digest = payload_hash(payload_json + (with_json or ""))
         self._exec("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payload, record, target_with, "
@@ -117,12 +124,17 @@ class SqliteStore:
                    "payload = excluded.payload, record = COALESCE(excluded.record, record), "
                    "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at",
                    (flow, str(key), digest, payload_json, record_json, with_json, now))
-        return self.entry(flow, key)  # type: ignore[return-value]
 
     def done(self, flow: str, key: str, target_id: Any) -> None:
         self._exec("UPDATE ledger SET status = 'done', target_id = ?, reason = NULL, updated_at = ? "
                    "WHERE flow = ? AND key = ?",
                    (None if target_id is None else str(target_id), time.time(), flow, str(key)))
+
+    def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None) -> None:
+        """One commit for a confirmed record: its target id and where it ends (done or acked)."""
+        self._exec("UPDATE ledger SET status = ?, target_id = ?, reason = ?, updated_at = ? "
+                   "WHERE flow = ? AND key = ?",
+                   (status, None if target_id is None else str(target_id), reason, time.time(), flow, str(key)))
 
     def acked(self, flow: str, key: str) -> None:
         self._exec("UPDATE ledger SET status = 'acked', reason = NULL, updated_at = ? WHERE flow = ? AND key = ?",
