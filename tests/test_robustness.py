@@ -20,16 +20,15 @@ property tests are derandomized (reproducible in CI) and sized so the whole file
 minute; set ``PASSERELLE_FUZZ_SCALE=10`` for a ten times longer local hunt.
 
 Layout: 1. paths and exit codes; 2. running the CLI, the property, the known bugs; 3. strategies;
-4. property tests; 5. regression tests with exact expectations (including the bugs this suite found
-that are fixed since); 6. bugs found and not fixed yet.
+4. property tests; 5. regression tests with exact expectations for hostile inputs; 6. the bugs this
+suite found (all fixed since), each kept as a regression test with its reproduction.
 
-Known bugs: each open bug has a signature in ``KNOWN_BUGS`` or, when only an endpoint
-``override:`` can trigger it, ``OVERRIDE_BUGS`` (section 2), and a strict ``xfail``
-reproduction in section 6. A property tolerates a bug marker only when one of those signatures
-explains that very line, so the suite stays green while every *new* failure still fails it (the
-tolerated ones are counted as Hypothesis events: ``--hypothesis-show-statistics``). When a bug is
-fixed, its xfail test passes and, being strict, turns the run red: then drop the signature and
-turn the xfail into a regression test in section 5.
+Known bugs: should a property find a bug that cannot be fixed at once, give it a signature in
+``KNOWN_BUGS`` (or ``OVERRIDE_BUGS`` when only an endpoint ``override:`` can trigger it) and a
+strict ``xfail`` reproduction in section 6. A property tolerates a bug marker only when one of those
+signatures explains that very line, so the suite stays green while every *other* failure still fails
+it (tolerated ones are counted as Hypothesis events: ``--hypothesis-show-statistics``). Once the bug
+is fixed the strict xfail passes and turns the run red: drop the signature and the xfail mark.
 """
 from __future__ import annotations
 
@@ -157,13 +156,15 @@ def line_bound(raw: bytes) -> int:
 
 # -- known bugs ------------------------------------------------------------------------------
 #
-# Each bug this suite found and that is not fixed yet has (a) a signature below and (b) a strict
-# xfail test in section 6 that reproduces it exactly. The property tests tolerate an output line
-# that carries a bug marker ONLY when it matches one of these signatures (and its condition), so
-# they stay green and strict for every other failure. When a bug is fixed, its xfail test passes
-# (strict: the run goes red): delete the xfail mark and the signature together.
-
-SCHEMA_CODES = "wrong-type|missing-key|unknown-key|bad-value|bad-name"
+# A bug that is found but not fixed yet gets (a) a signature below and (b) a strict xfail test in
+# section 6 that reproduces it exactly. The properties tolerate an output line that carries a bug
+# marker ONLY when a signature (and its condition) explains it, so they stay green and strict for
+# every other failure. When the bug is fixed its xfail test passes (strict: the run goes red):
+# delete the xfail mark and the signature together. Example of a signature (a bug since fixed):
+#
+#     KnownBug("compile-malformed-flow",
+#              re.compile(r"error\[internal-error\] flows\.(?P<flow>[^:\s]+): could not compile "),
+#              lambda match, text: f"] flows.{match['flow']}." in text)  # the schema error is there too
 
 
 @dataclass(frozen=True)
@@ -177,12 +178,10 @@ class KnownBug:
         return bool(match) and (self.condition is None or self.condition(match, text))
 
 
-KNOWN_BUGS: tuple = ()  # every bug this suite found is fixed; a new one is added here with its test
+KNOWN_BUGS: tuple[KnownBug, ...] = ()  # every bug this suite found so far is fixed (section 6)
 
 # Bugs that only an endpoint `override:` can trigger (tolerated in test_endpoint_overrides only).
-# Root cause of most: engine/project.py resolve_connector returns the merged connector even when
-# the override made it invalid (error[bad-override]), and later code trusts its shape.
-OVERRIDE_BUGS = KNOWN_BUGS
+OVERRIDE_BUGS: tuple[KnownBug, ...] = KNOWN_BUGS + ()
 
 
 STRICT = {"known": ()}  # sections 5 and 6 check the plain property: no known bug tolerated
@@ -256,7 +255,8 @@ def located_in(outcome: Outcome, written: dict[Path, bytes], fmt: str = "text") 
             continue
         line, col = int(m["line"]), int(m["col"])
         assert line >= 1 and col >= 1, f"{m['file']}:{line}:{col}\n{outcome}"
-        assert line <= line_bound(by_path[path]) + 1, f"{m['file']}:{line}:{col} is past the end\n{outcome}"
+        assert line <= line_bound(by_path[path]) + 1, \
+            f"{m['file']}:{line}:{col} is past the end of the file\n{outcome}"
         found.append((path, line, col))
     return found
 
@@ -268,12 +268,10 @@ def check_validate(project: Path, written: dict[Path, bytes], fmt: str = "text",
     outcome = run_cli(*argv)
     if fmt == "json":
         assert isinstance(json.loads(outcome.out), list), outcome
-    assert_clean(outcome, VALIDATE_CODES, fmt, known)
-    if outcome.code == EXIT_FAIL and not located_in(outcome, written, fmt):
-        text = _diagnostic_text(outcome, fmt)
-        assert any(bug.name == "override-types-location" and bug.line.search(text) for bug in known), \
-            f"no located diagnostic in a written file\n{outcome}"
-        _event("tolerated known bug: override-types-location")
+    met = assert_clean(outcome, VALIDATE_CODES, fmt, known)
+    _event(f"validate exit {outcome.code}")
+    if outcome.code == EXIT_FAIL and not met:  # (a tolerated crash prints no diagnostic at all)
+        assert located_in(outcome, written, fmt), f"no located diagnostic in a written file\n{outcome}"
     return outcome
 
 
@@ -285,13 +283,15 @@ def check_dry_run(project: Path, inputs, fmt: str = "json", flow: str = FLOW,
         argv += ["--input", item]
     outcome = run_cli(*argv)
     met = assert_clean(outcome, DRY_RUN_CODES, known=known)
+    _event(f"dry-run exit {outcome.code}")
     if outcome.code != EXIT_OK and not met:
         assert DRY_RUN_ERROR.search(outcome.err), f"failure without an error[...] line\n{outcome}"
     if outcome.code == EXIT_RECORDS and EXIT_RECORDS != EXIT_FAIL:
         assert "error[record]" in outcome.err, outcome
     if fmt == "json" and outcome.out.strip() and not met:
         # parse_int: a payload may hold integers longer than Python's default 4300-digit limit
-        assert isinstance(json.loads(outcome.out, parse_float=Decimal, parse_int=Decimal), list), outcome
+        payloads = json.loads(outcome.out, parse_float=Decimal, parse_int=Decimal)
+        assert isinstance(payloads, list), outcome
     return outcome
 
 
@@ -492,7 +492,7 @@ def edited_text(draw, text: str, csv: bool = False) -> str:
 
 @st.composite
 def mutated_example(draw) -> dict[str, bytes]:
-    """The four files of the reference example after 1 to 3 random edits."""
+    """The files of the reference example after 1 to 3 random edits."""
     files = dict(EXAMPLE_FILES)
     for _ in range(draw(st.integers(1, 3))):
         name = draw(st.sampled_from(EXAMPLE_YAML * 3 + ("payments.csv",)))
@@ -559,7 +559,8 @@ field_specs = st.recursive(
     ),
     max_leaves=12,
 )
-EXAMPLE_RELATED = yaml.safe_load(EXAMPLE_FILES["orders_to_sage.yaml"])["flows"][FLOW]["source"]["related"]
+EXAMPLE_FLOW = yaml.safe_load(EXAMPLE_FILES["orders_to_sage.yaml"])["flows"][FLOW]
+EXAMPLE_RELATED = EXAMPLE_FLOW["source"]["related"]
 generated_flow = st.fixed_dictionaries(
     {"source": st.fixed_dictionaries(
         {"endpoint": st.sampled_from(("shop", "shop", "sage", "nope")),
@@ -596,10 +597,33 @@ def _dict_paths(data: dict, prefix: tuple = ()):
 
 
 EXAMPLE_ENDPOINTS = yaml.safe_load(EXAMPLE_FILES["endpoints.yaml"])
-CONNECTOR_PATHS = {
-    endpoint: tuple(_dict_paths(yaml.safe_load(
-        (ROOT / "specs" / "connectors" / f"{spec['use']}.yaml").read_text(encoding="utf-8"))["connector"]))
+CONNECTORS = {
+    endpoint: yaml.safe_load((ROOT / "specs" / "connectors" / f"{spec['use']}.yaml")
+                             .read_text(encoding="utf-8"))["connector"]
     for endpoint, spec in EXAMPLE_ENDPOINTS["endpoints"].items()
+}
+CONNECTOR_PATHS = {endpoint: tuple(_dict_paths(data)) for endpoint, data in CONNECTORS.items()}
+
+
+def _connector_value(endpoint: str, path: tuple):
+    value = CONNECTORS[endpoint]
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+# values of the same type as the one they replace (the override stays schema-valid more often,
+# so the merged connector reaches compile and dry-run)
+SAME_TYPE = {
+    str: st.one_of(st.sampled_from(KEY_WORDS), st.sampled_from(("", " ", "id", "orders", "order",
+                                                                "x", "a.[b", "\t", "é", "/"))),
+    int: st.sampled_from((0, 1, -1, 2, 1000, 10 ** 30)),
+    float: st.sampled_from((0.0, 0.5, -1.0, 1e30)),
+    bool: st.booleans(),
+    list: st.lists(st.sampled_from(("associations", "order_rows", "x", "", "id")), max_size=3),
+    dict: st.dictionaries(st.sampled_from(KEY_WORDS[:30] + ("id", "a..b", "x[0]", "a[]")),
+                          st.sampled_from(("int", "decimal", "bool", "string", "date", "x", "")),
+                          max_size=3),
 }
 override_values = st.one_of(
     spec_scalars, nested_data,
@@ -612,9 +636,9 @@ override_values = st.one_of(
 
 @st.composite
 def endpoint_overrides(draw) -> bytes:
-    """The example's endpoints.yaml with 1 to 3 `override:` entries at real connector paths."""
+    """The example's endpoints.yaml with 1 or 2 `override:` entries at real connector paths."""
     data = copy.deepcopy(EXAMPLE_ENDPOINTS)
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.integers(1, 2))):
         endpoint = draw(st.sampled_from(sorted(CONNECTOR_PATHS)))
         if draw(st.integers(0, 9)) == 0:  # the whole override of a wrong type
             data["endpoints"][endpoint]["override"] = draw(st.one_of(spec_scalars, st.lists(scalars)))
@@ -629,19 +653,23 @@ def endpoint_overrides(draw) -> bytes:
             if not isinstance(override.get(key), dict):
                 override[key] = {}
             override = override[key]
-        override[path[-1]] = draw(override_values)
+        original = _connector_value(endpoint, path)
+        same = SAME_TYPE.get(type(original))
+        use_same = same is not None and draw(st.integers(0, 3)) > 0
+        override[path[-1]] = draw(same if use_same else override_values)
     return dump_spec(data)
 
 
 # -- 3g. hostile input files for dry-run -----------------------------------------------------
 
-# 1e5000 and 600-level nesting trigger known bugs (int-max-str-digits, deep-output).
-# Not 1e999999: int(Decimal("1e999999")) alone takes ~25 s in the engine (reported, not fuzzed).
-JSON_NUMBERS = ("1e400", "-1e400", "1e5000", "-1e5000", "1e-999999", "9" * 5000, "-" + "9" * 5000,
-                "1.5", "-0", "0.1e1", "1E+99", "NaN", "Infinity", "-Infinity", "01", "1.", ".5", "0x10")
-HOSTILE_FIELD_VALUES = ("", " ", "abc", "-0", "1e400", "1e5000", "9" * 5000, "12.000", "1.5", "-1", "NaN",
-                        "Infinity", "0000-00-00 00:00:00", "2024-02-30 25:61:61", "x" * 100_000,
-                        "\u202e", "é", "]]>", "&amp;", "1,5", " 42 ", "+7", "true", "0x1F")
+# 1e5000, 1e999999, 5000 digits and 600-level nesting all found bugs, fixed since (section 6).
+JSON_NUMBERS = ("1e400", "-1e400", "1e5000", "-1e5000", "1e999999", "1e-999999", "9" * 5000,
+                "-" + "9" * 5000, "1.5", "-0", "0.1e1", "1E+99", "NaN", "Infinity", "-Infinity", "01",
+                "1.", ".5", "0x10")
+HOSTILE_FIELD_VALUES = ("", " ", "abc", "-0", "1e400", "1e5000", "1e999999", "9" * 5000, "12.000",
+                        "1.5", "-1", "NaN", "Infinity", "0000-00-00 00:00:00", "2024-02-30 25:61:61",
+                        "x" * 100_000, "\u202e", "é", "]]>", "&amp;", "1,5", " 42 ", "+7", "true",
+                        "0x1F")
 
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(any_char, max_size=10),
@@ -700,7 +728,8 @@ def hostile_input(draw) -> tuple[str, bytes | None]:
         return kind, json_text(draw(json_values)).encode("utf-8")
     if kind == "json_huge":
         number = draw(st.sampled_from(JSON_NUMBERS))
-        return kind, f'[{{"id": {number}, "id_customer": {number}, "total_paid_tax_incl": {number}}}]'.encode()
+        record = f'{{"id": {number}, "id_customer": {number}, "total_paid_tax_incl": {number}}}'
+        return kind, f"[{record}]".encode()
     if kind == "json_deep":
         depth = draw(st.sampled_from((10, 100, 600, 2_000, 100_000)))
         opener, closer = draw(st.sampled_from((("[", "]"), ('{"a":', "}"))))
@@ -1071,7 +1100,11 @@ def test_dry_run_of_unknown_flow_and_missing_project(tmp_path):
     assert outcome.code == EXIT_FAIL and "error[not-found]" in outcome.err
 
 
-# -- bugs found by this suite, now fixed: keep them fixed ------------------------------------
+# =============================================================================================
+# 6. Bugs this suite found (all fixed since): each kept as a regression test with its reproduction
+# =============================================================================================
+
+# -- huge numbers and deep values in input records (engine/source_types.py, engine/jsonout.py) -
 
 def _orders_json(**fields) -> bytes:
     """The fixture orders.json with some fields of the first order replaced (raw JSON text)."""
@@ -1128,6 +1161,8 @@ def test_deeply_nested_input_value_is_a_record_error(tmp_path):
                      re.M), outcome
 
 
+# -- lookup CSV (engine/lookups.py) ----------------------------------------------------------
+
 def test_csv_cell_above_the_field_limit(tmp_path):
     # was: csv.Error escaped from lookups._read_csv (internal error)
     files = dict(EXAMPLE_FILES)
@@ -1137,8 +1172,10 @@ def test_csv_cell_above_the_field_limit(tmp_path):
     assert diag_line(tmp_path / "lookups.yaml", line, 11, "bad-lookup") in outcome.out, outcome
 
 
-# The next tests run the CLI in a subprocess capped in memory and time: a regression (an
-# unbounded read of a device, a blocking read of a FIFO) must fail the test, not the machine.
+# -- special files (engine/lookups.py, engine/inputs.py) --------------------------------------
+#
+# The CLI runs in a subprocess capped in memory and time: a regression (an unbounded read of a
+# device, a blocking read of a FIFO) must fail the test, not the machine.
 
 _LIMITED = """
 import resource, sys
@@ -1193,11 +1230,7 @@ def test_input_that_is_a_device_or_fifo(tmp_path, kind):
     assert re.search(rf"^error\[input\] {re.escape(str(path))}: ", outcome.err, re.M), outcome
 
 
-# =============================================================================================
-# 6. Bugs this suite found, now fixed: each kept as a regression test with its reproduction
-# =============================================================================================
-
-
+# -- malformed flows and overrides (engine/compiler.py, engine/project.py, engine/checks.py) ---
 
 def _example_with_flow(tmp_path: Path, edit) -> dict[Path, bytes]:
     """The example with its flow (parsed, edited by ``edit(flow)``, dumped again) written out."""
@@ -1221,8 +1254,7 @@ def _set(path: tuple, value):
     return edit
 
 
-# -- compile-malformed-flow ------------------------------------------------------------------
-
+# was: error[internal-error] "could not compile flow" next to the schema error
 @pytest.mark.parametrize("path, value", [
     (("source",), "orders"),                                   # AttributeError: str.get
     (("target",), 5),                                          # AttributeError: int.get
@@ -1243,8 +1275,7 @@ def test_fixed_bug_compile_malformed_flow(tmp_path, path, value):
     assert outcome.code == EXIT_FAIL
 
 
-# -- empty-xml-option ------------------------------------------------------------------------
-
+# was: validate ok, then `internal error in passerelle dry-run` (XmlOptions ValueError)
 @pytest.mark.parametrize("option", ("root", "list_attribute", "i18n_element"))
 def test_fixed_bug_empty_xml_option_in_override(tmp_path, option):
     written = _example_with_override(tmp_path, "shop", {"format": {"xml": {option: ""}}})
@@ -1253,8 +1284,7 @@ def test_fixed_bug_empty_xml_option_in_override(tmp_path, option):
         check_dry_run(tmp_path, FIXTURE_INPUTS, **STRICT)
 
 
-# -- override-types-location -----------------------------------------------------------------
-
+# was: error[bad-type] located in the shipped specs/connectors/prestashop.yaml, not in the project
 def test_fixed_bug_override_types_located_in_shared_connector(tmp_path):
     written = _example_with_override(tmp_path, "shop",
                                      {"resources": {"orders": {"types": {"a..b": "int"}}}})
@@ -1262,10 +1292,7 @@ def test_fixed_bug_override_types_located_in_shared_connector(tmp_path):
     assert outcome.code == EXIT_FAIL
 
 
-
-
-# -- override-non-mapping-settings / override-non-mapping-resources --------------------------
-
+# was: `internal error in passerelle validate` (checks.check_endpoint) or error[internal-error]
 @pytest.mark.parametrize("endpoint, override", [
     ("sage", {"settings": "xxx"}),       # AttributeError: 'str' object has no attribute 'items'
     ("sage", {"settings": 5}),           # TypeError: argument of type 'int' is not iterable
@@ -1280,17 +1307,18 @@ def test_fixed_bug_override_with_non_mapping_section(tmp_path, endpoint, overrid
     check_dry_run(tmp_path, FIXTURE_INPUTS, **STRICT)
 
 
-# -- xml-option-not-xml-compatible -----------------------------------------------------------
-
+# was: validate ok, then `internal error in passerelle dry-run` (lxml: not XML compatible)
 def test_fixed_bug_xml_option_with_control_character(tmp_path):
-    written = _example_with_override(tmp_path, "shop", {"format": {"xml": {"list_attribute": "a\x0bz"}}})
+    written = _example_with_override(tmp_path, "shop",
+                                     {"format": {"xml": {"list_attribute": "a\x0bz"}}})
     outcome = check_validate(tmp_path, written, **STRICT)
     if outcome.code == EXIT_OK:  # accepted by validate: dry-run must then work
         check_dry_run(tmp_path, FIXTURE_INPUTS, **STRICT)
 
 
-# -- control-character location --------------------------------------------------------------
+# -- located YAML reader errors (engine/yamlsrc.py) -------------------------------------------
 
+# was: every control character reported at 1:1
 @pytest.mark.parametrize("text, line, col", [
     ("project:\n  name: a\x00b\n", 2, 10),
     ("project:\n  name: x\n  description: \x1b[31m\n", 3, 16),
