@@ -45,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path[1:1] = [str(ROOT / "tests"), str(ROOT / "tests" / "runtime")]
 
 import httpx  # noqa: E402
 from lxml import etree  # noqa: E402
@@ -66,15 +67,7 @@ SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=
 
 # -- set-up --------------------------------------------------------------------------------------
 
-def copy_project(tmp: Path) -> Path:
-    target = tmp / "project"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("samples", ".passerelle"))
-    return target
-
-
-def env_for(sb) -> dict:
-    return {"ACME_PS_URL": sb.url("prestashop"), "ACME_PS_KEY": sb.credentials("prestashop")["key"],
-            "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
+from runtime_support import copy_project, env_for  # noqa: E402  (the same set-up as the runtime tests)
 
 
 SYSTEMS = ("prestashop", "sage100")
