@@ -7,7 +7,6 @@ internal error with the spec path it concerned.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -217,4 +216,4 @@ def run() -> None:  # pragma: no cover - console entry point
     sys.exit(main())
 
 
-__all__ = ["main", "json"]
+__all__ = ["main", "run"]

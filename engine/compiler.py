@@ -7,7 +7,6 @@ Plan only when there is no error.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
@@ -22,7 +21,6 @@ from .project import Connector, Item, Project
 from .registry import ArgError, Registry, default_registry
 from .related import RelatedSpec, compile_enricher
 from .source_types import check_types, compile_types
-from .suggest import hint_for
 
 
 @dataclass(frozen=True)
@@ -302,8 +300,4 @@ def _related(item: Item, project: Project, source: dict, types: dict,
     return specs
 
 
-def flow_hint(plan: Plan | None, project: Project, name: str) -> str:
-    return hint_for(name, project.flows, "flows")
-
-
-__all__ = ["FlowPlan", "Plan", "compile_project", "Path"]
+__all__ = ["AckPlan", "FlowPlan", "Plan", "compile_project"]

@@ -22,7 +22,7 @@ from ..codecs.xmlcodec import XmlError, XmlOptions, records_to_xml, xml_error_me
 from ..expr import compile_expression
 from ..jsonout import dumps
 from . import auth as auth_styles
-from .errors import AuthError, HttpError
+from .errors import AuthError, HttpError  # noqa: F401  (AuthError re-exported)
 from .pagination import pages
 from .retry import RateLimiter, RetryPolicy
 from .templates import Template, render_tree, text_of
