@@ -91,6 +91,13 @@ def _to_int(value: object) -> object:
 
 
 def _to_decimal(value: object) -> object:
+    number = _decimal(value)
+    if number is not None and number and abs(number.adjusted()) > 60:
+        raise _Fail(value, "decimal")  # an amount or a quantity, not 1e999999
+    return number
+
+
+def _decimal(value: object) -> object:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
