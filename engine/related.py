@@ -69,18 +69,21 @@ class RelatedSpec:
 class RelatedData:
     """Records of related resources, indexed lazily by join fields."""
 
-    def __init__(self, records: dict[str, list[dict]] | None = None):
+    def __init__(self, records: dict[str, list[dict]] | None = None, parent: "RelatedData | None" = None):
         self.records: dict[str, list[dict]] = dict(records or {})
         self._indexes: dict[tuple, dict] = {}
+        self.parent = parent  # resources held (and indexed once) for the whole run, e.g. reference lists
 
     def add(self, resource: str, rows: list[dict]) -> None:
         self.records.setdefault(resource, []).extend(rows)
         self._indexes = {k: v for k, v in self._indexes.items() if k[0] != resource}
 
     def has(self, resource: str) -> bool:
-        return resource in self.records
+        return resource in self.records or (self.parent is not None and self.parent.has(resource))
 
     def index(self, resource: str, fields: tuple[str, ...]) -> dict:
+        if resource not in self.records and self.parent is not None and self.parent.has(resource):
+            return self.parent.index(resource, fields)
         key = (resource, fields)
         found = self._indexes.get(key)
         if found is None:

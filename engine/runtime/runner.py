@@ -149,7 +149,7 @@ class FlowRunner:
             except TransformError as exc:
                 self.dead_letter(flow.record_key(raw), RecordError(str(exc), flow.name, flow.record_key(raw),
                                  "source", flow.item.loc("source", "read")), None)
-        data = RelatedData(dict(self.reference_data.records))
+        data = RelatedData(parent=self.reference_data)  # reference lists stay indexed across pages
         current: list = list(typed)
         for spec in flow.related:
             self.fetch_related(spec, current, data)
@@ -171,13 +171,21 @@ class FlowRunner:
                 rows = [r for page in endpoint.read(spec.resource) for r in page]
                 self.reference_data.add(spec.resource, [coerce(r) if coerce else r for r in rows])
                 self._loaded.add(spec.resource)
-            data.add(spec.resource, [])
-            data.records[spec.resource] = self.reference_data.records[spec.resource]
             return
-        values = []
+        values: list = []
+        seen: set = set()  # dedupe without the quadratic `not in list` scan
         for record in records:
-            if not isinstance(record, RecordError):
-                values.extend(v for v in join_values(record, spec) if v not in values)
+            if isinstance(record, RecordError):
+                continue
+            for value in join_values(record, spec):
+                try:
+                    if value in seen:
+                        continue
+                    seen.add(value)
+                except TypeError:  # an unhashable join value: compare the slow way
+                    if value in values:
+                        continue
+                values.append(value)
         data.add(spec.resource, [])
         definition = self.plan.connectors[spec.endpoint].resources().get(spec.resource) or {}
         unique = definition.get("key") == spec.fields[0]  # one record per key: stop when all came
