@@ -37,7 +37,7 @@ from typing import Any
 
 from lxml import etree
 
-from .xmlcodec import XmlError, parse_xml
+from .xmlcodec import XmlError, number_text, parse_xml
 
 __all__ = ["ParamXmlError", "encode_param", "decode_param", "decode_param_element", "field_text"]
 
@@ -57,12 +57,8 @@ def field_text(value: Any, path: str = "value") -> str:
         return str.__str__(value)
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
-        value = Decimal(repr(value))
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ParamXmlError(f"{path}: cannot write the non-finite number {value}")
-        return format(value, "f")
+    if isinstance(value, (float, Decimal)):
+        return number_text(value, path, ParamXmlError)
     if isinstance(value, datetime):
         raise ParamXmlError(f"{path}: a date-time has no single X3 spelling; send the date (YYYYMMDD) "
                             "and the time in their own fields")

@@ -359,13 +359,17 @@ def _scalar_text(value: object, path: str) -> str:
         return value
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
-        value = Decimal(repr(value))
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise XmlError(f"{path}: cannot write the non-finite number {value}")
-        return format(value, "f")
+    if isinstance(value, (float, Decimal)):
+        return number_text(value, path, XmlError)
     raise XmlError(f"{path}: cannot write a value of type {type(value).__name__}")
+
+
+def number_text(value: float | Decimal, path: str, error: type[Exception]) -> str:
+    """A float or Decimal written exactly, as XML text ("12.500000" stays "12.500000")."""
+    number = Decimal(repr(value)) if isinstance(value, float) else value
+    if not number.is_finite():
+        raise error(f"{path}: cannot write the non-finite number {number}")
+    return format(number, "f")
 
 
 def _is_i18n_pair(value: object) -> bool:

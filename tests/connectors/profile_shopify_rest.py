@@ -6,6 +6,7 @@ the incremental read are the orders updated at or after the cursor. The at-scale
 orders in 40 pages of 250 — exactly the 40-call burst — and must see no 429; the pacing beyond the
 burst is proven in tests/sandbox/test_sandbox_shopify_budget.py.
 """
+from profile_shopify import PROFILE as GRAPHQL
 from profiles import Profile
 
 
@@ -25,10 +26,8 @@ def _since_keys(sb):
 PROFILE = Profile(
     system="shopify",
     connector="shopify",
-    settings=lambda sb: {"base_url": sb.url("shopify"), "access_token": sb.credentials("shopify")["access_token"],
-                         "api_version": "2024-10"},
-    bad_settings=lambda sb: {"base_url": sb.url("shopify"), "access_token": "shpat_" + "0" * 32,
-                             "api_version": "2024-10"},
+    settings=GRAPHQL.settings,  # the same endpoint, read through the legacy REST resource
+    bad_settings=GRAPHQL.bad_settings,
     resource="orders_rest",
     key="id",
     expected_keys=lambda sb: {str(rec["id"]) for rec in _sim(sb).orders},
