@@ -20,10 +20,10 @@ system-deps:
 	  else echo "warning: missing system packages:$$missing (ODBC tests will be skipped)"; fi; \
 	fi
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml sandbox/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]' -e ./sandbox
 	touch $(STAMP)
 
 test: system-deps $(STAMP)
@@ -33,7 +33,7 @@ test: system-deps $(STAMP)
 # acknowledgements, prices and stock from Sage to the shop; then a dry-run of the example samples.
 demo: $(STAMP)
 	$(PY) -m engine validate specs/
-	$(PY) -m engine.demo
+	$(PY) -m engine.cli.demo
 	@echo
 	@echo "== dry-run of the reference example on its sample files (nothing is sent); first payload:"
 	@$(PY) -m engine dry-run specs/examples/prestashop-sage100 --flow orders_to_sage \

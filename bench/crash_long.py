@@ -48,7 +48,7 @@ sys.path[1:1] = [str(ROOT / "tests"), str(ROOT / "tests" / "runtime")]
 
 from crash_support import run_cli  # noqa: E402  (the final run, as tests/runtime/test_crash.py does it)
 
-from engine.sandbox import Faults, Sandbox  # noqa: E402
+from passerelle_sandbox import Faults, Sandbox  # noqa: E402
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"
 FLOW = "orders_to_sage"

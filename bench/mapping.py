@@ -2,7 +2,7 @@
 
 Contenders, all timed in one run, round-robin, on the same enriched records:
 
-* compiled     — ``flow.map``: the Python function generated from the spec (engine/codegen.py);
+* compiled     — ``flow.map``: the Python function generated from the spec (engine/plan/codegen.py);
 * hand-written — ``map_order`` from tests/reference_mapping.py (what a developer would write);
 * naive        — an interpreter written here that walks the flow's ``map:`` data for every record
                  and evaluates every ``from``/``when``/``each`` with ``jmespath.search(text, ...)``
@@ -34,14 +34,14 @@ sys.path.insert(0, str(ROOT))
 
 import jmespath  # noqa: E402
 
-from engine.codegen import truthy  # noqa: E402
-from engine.context import SimpleContext  # noqa: E402
-from engine.dryrun import load_plan, read_inputs, select_flow  # noqa: E402
-from engine.expr import OPTIONS  # noqa: E402
-from engine.jsonout import dumps  # noqa: E402
-from engine.registry import default_registry  # noqa: E402
-from engine.related import RelatedData  # noqa: E402
-from engine.schema import FIELD_SPEC_KEYS  # noqa: E402
+from engine.plan.codegen import truthy  # noqa: E402
+from engine.lang.context import SimpleContext  # noqa: E402
+from engine.runtime.dryrun import load_plan, read_inputs, select_flow  # noqa: E402
+from engine.lang.expr import OPTIONS  # noqa: E402
+from engine.util.jsonout import dumps  # noqa: E402
+from engine.lang.registry import default_registry  # noqa: E402
+from engine.plan.related import RelatedData  # noqa: E402
+from engine.schema.validate import FIELD_SPEC_KEYS  # noqa: E402
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"
 FLOW = "orders_to_sage"

@@ -38,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.dryrun import load_plan  # noqa: E402
-from engine.project import ConnectorStore  # noqa: E402
+from engine.runtime.dryrun import load_plan  # noqa: E402
+from engine.project.load import ConnectorStore  # noqa: E402
 from engine.runtime.watch import LivePlan  # noqa: E402
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"

@@ -50,12 +50,12 @@ sys.path[1:1] = [str(ROOT / "tests"), str(ROOT / "tests" / "runtime")]
 import httpx  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from engine.dryrun import load_plan  # noqa: E402
-from engine.jsonout import dumps  # noqa: E402
+from engine.runtime.dryrun import load_plan  # noqa: E402
+from engine.util.jsonout import dumps  # noqa: E402
 from engine.runtime.endpoints import open_endpoints  # noqa: E402
 from engine.runtime.runner import KEY_CHUNK, FlowRunner  # noqa: E402
 from engine.runtime.state import SqliteStore  # noqa: E402
-from engine.sandbox import Sandbox, generate  # noqa: E402
+from passerelle_sandbox import Sandbox, generate  # noqa: E402
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"
 FLOW = "orders_to_sage"

@@ -5,7 +5,7 @@ and the payments CSV, not the samples), each varied so that nothing can be cache
 different project name, flow name and description, environment variable names, reference prefix,
 carrier default and extra carrier, and an extra payments row. Then times:
 
-* in process: ``engine.validate.validate_paths([tmpdir], ConnectorStore())`` (a fresh connector
+* in process: ``engine.plan.validate.validate_paths([tmpdir], ConnectorStore())`` (a fresh connector
   store each run), 5 runs — the first run (which also builds the schema validators and the
   transform registry) and the median;
 * once through the CLI: ``.venv/bin/python -m engine validate DIR`` in a subprocess (wall time,
@@ -33,12 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import engine.compiler  # noqa: E402
-import engine.mapping  # noqa: E402
-import engine.project  # noqa: E402
-import engine.validate  # noqa: E402
-from engine.project import ConnectorStore  # noqa: E402
-from engine.validate import validate_paths  # noqa: E402
+import engine.plan.compile  # noqa: E402
+import engine.plan.mapping  # noqa: E402
+import engine.project.load  # noqa: E402
+import engine.plan.validate  # noqa: E402
+from engine.project.load import ConnectorStore  # noqa: E402
+from engine.plan.validate import validate_paths  # noqa: E402
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"
 TARGET_SECONDS = 2.0
@@ -104,11 +104,11 @@ def phase_timers(totals: dict[str, float]):
         setattr(owner, attr, timed)
         totals.setdefault(phase, 0.0)  # print in this order
 
-    wrap(engine.validate, "load_file", "YAML load (project files)")
-    wrap(engine.project, "validate_doc", "schema validation (project files)")
-    wrap(engine.validate, "compile_project", "compile (all)")
-    wrap(engine.mapping.MappingBuilder, "_args_valid", "  of which transform-argument schemas")
-    wrap(engine.compiler, "generate", "  of which code generation (compile())")
+    wrap(engine.plan.validate, "load_file", "YAML load (project files)")
+    wrap(engine.project.load, "validate_doc", "schema validation (project files)")
+    wrap(engine.plan.validate, "compile_project", "compile (all)")
+    wrap(engine.plan.mapping.MappingBuilder, "_args_valid", "  of which transform-argument schemas")
+    wrap(engine.plan.compile, "generate", "  of which code generation (compile())")
     try:
         yield
     finally:
@@ -158,7 +158,7 @@ def main(argv=None) -> int:
         wall = time.perf_counter() - start
         assert done.returncode == 0, done.stdout + done.stderr
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import engine.validate, engine.cli"], cwd=ROOT, check=True)
+        subprocess.run([sys.executable, "-c", "import engine.plan.validate, engine.cli.main"], cwd=ROOT, check=True)
         startup = time.perf_counter() - start
         print(f"CLI subprocess `python -m engine validate DIR`: {wall:.3f} s wall "
               f"(interpreter start + imports alone: {startup:.3f} s); {done.stderr.strip()}")

@@ -24,18 +24,18 @@ __all__ = [
 def __getattr__(name: str):
     # Lazy re-exports: importing the package has no side effect and stays cheap.
     if name in ("Diagnostic", "Loc", "RecordError", "SpecError"):
-        from . import errors
+        from engine import errors
         return getattr(errors, name)
     if name == "load_project":
-        from .project import load_project
+        from engine.project.load import load_project
         return load_project
     if name == "compile_project":
-        from .compiler import compile_project
+        from engine.plan.compile import compile_project
         return compile_project
     if name == "dry_run":
-        from .dryrun import dry_run
+        from engine.runtime.dryrun import dry_run
         return dry_run
     if name == "validate_paths":
-        from .validate import validate_paths
+        from engine.plan.validate import validate_paths
         return validate_paths
     raise AttributeError(f"module 'engine' has no attribute {name!r}")

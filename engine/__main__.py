@@ -1,6 +1,6 @@
 """``python -m engine`` is the ``passerelle`` command."""
 import sys
 
-from .cli import main
+from engine.cli.main import main
 
 sys.exit(main())

@@ -25,7 +25,7 @@ def check_golden(path: Path, actual: str, update: bool) -> None:
 
 def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, str]:
     """Run ``passerelle ARGV`` in-process from ``cwd``; returns (exit code, stdout, stderr)."""
-    from engine.cli import main
+    from engine.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     old = Path.cwd()

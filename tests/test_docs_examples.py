@@ -16,7 +16,7 @@ block (the comment is invisible once the Markdown is rendered):
   example's folder, so locations read ``spec.yaml:LINE:COL``.
 
 A ```yaml block without a marker is a fragment and is not run. Every command runs in-process through
-``engine.cli.main`` with its output captured.
+``engine.cli.main.main`` with its output captured.
 """
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ import pytest
 
 from support import run_cli
 
-from engine.cli import main
-from engine.registry import default_registry
-from engine.yamlsrc import load_text
+from engine.cli.main import main
+from engine.lang.registry import default_registry
+from engine.spec.yamlsrc import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_DOC = ROOT / "docs" / "spec-language.md"
@@ -228,7 +228,7 @@ def test_transforms_doc_is_current():
     code, out, err = _run_transforms_markdown()
     if code != 0 and "OutputError" in err:
         pytest.xfail("`passerelle transforms --format markdown` fails on the date examples (engine bug: "
-                     "engine/schemagen.py renders examples with jsonout.dumps, which refuses dates); "
+                     "engine/schema/generate.py renders examples with jsonout.dumps, which refuses dates); "
                      f"docs/transforms.md was generated with dates shown as ISO 8601 text. {err.strip()}")
     assert code == 0, err
     doc = TRANSFORMS_DOC.read_text(encoding="utf-8")

@@ -8,11 +8,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from engine.context import SimpleContext
+from engine.lang.context import SimpleContext
 from engine.errors import TransformError
-from engine.lookups import build_lookup
-from engine.registry import Registry
-from engine.transforms import register_all
+from engine.lang.lookups import build_lookup
+from engine.lang.registry import Registry
+from engine.lang.transforms import register_all
 
 
 def _registry() -> Registry:

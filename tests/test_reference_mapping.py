@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from support import ROOT
-from engine.dryrun import load_plan, read_inputs, select_flow
+from engine.runtime.dryrun import load_plan, read_inputs, select_flow
 from engine.errors import RecordError, TransformError
-from engine.jsonout import dumps
-from engine.registry import default_registry
-from engine.related import RelatedData
+from engine.util.jsonout import dumps
+from engine.lang.registry import default_registry
+from engine.plan.related import RelatedData
 from reference_mapping import UnknownTaxRate, map_order, ms_json_date, tax_code
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"

@@ -5,7 +5,7 @@ random bytes, control characters, BOMs, UTF-16, invalid UTF-8, NUL bytes, alias 
 nesting, huge numbers, enormous strings, unknown tags, non-string keys, tabs, very long lines — and
 check, for every example:
 
-1. no exception escapes ``engine.cli.main``; the exit code is one the CLI documents
+1. no exception escapes ``engine.cli.main.main``; the exit code is one the CLI documents
    (validate: 0/1; dry-run: 0/1, plus ``EXIT_RECORDS`` when some records failed);
 2. a failed ``validate`` prints at least one located diagnostic
    ``<file>:<line>:<col>: error[code] ...`` pointing into a file the test wrote, with
@@ -52,7 +52,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from engine import cli
+from engine.cli import main as cli
 
 # Hypothesis warns when a falsifying example is huge (100 kB strings are part of the alphabet).
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
@@ -505,7 +505,7 @@ def mutated_example(draw) -> dict[str, bytes]:
 # -- 3e. spec-shaped flows: random field specs and transform pipelines on the real endpoints --
 
 def _transform_steps():
-    from engine.registry import default_registry
+    from engine.lang.registry import default_registry
 
     steps = []
     for spec in default_registry().all("transform"):
@@ -1079,7 +1079,7 @@ def test_dry_run_unreadable_input(tmp_path, kind, content, message):
 @pytest.mark.parametrize("index", range(len(FIXTURE_NAMES)))
 def test_dry_run_utf16_xml_input(tmp_path, index):
     """A UTF-16 XML input is read like UTF-8 or refused with a located error (today: refused,
-    `engine/inputs.py` sniffs the first byte for '<' and then decodes JSON as UTF-8)."""
+    `engine/connectors/codecs/records.py` sniffs the first byte for '<' and then decodes JSON as UTF-8)."""
     inputs = list(FIXTURE_INPUTS)
     name = FIXTURE_NAMES[index]
     text = FIXTURE_BYTES[name].decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
@@ -1104,7 +1104,7 @@ def test_dry_run_of_unknown_flow_and_missing_project(tmp_path):
 # 6. Bugs this suite found (all fixed since): each kept as a regression test with its reproduction
 # =============================================================================================
 
-# -- huge numbers and deep values in input records (engine/source_types.py, engine/jsonout.py) -
+# -- huge numbers and deep values in input records (engine/plan/coerce.py, engine/util/jsonout.py) -
 
 def _orders_json(**fields) -> bytes:
     """The fixture orders.json with some fields of the first order replaced (raw JSON text)."""
@@ -1164,7 +1164,7 @@ def test_deeply_nested_input_value_is_a_record_error(tmp_path):
                      re.M), outcome
 
 
-# -- lookup CSV (engine/lookups.py) ----------------------------------------------------------
+# -- lookup CSV (engine/lang/lookups.py) ----------------------------------------------------------
 
 def test_csv_cell_above_the_field_limit(tmp_path):
     # was: csv.Error escaped from lookups._read_csv (internal error)
@@ -1175,7 +1175,7 @@ def test_csv_cell_above_the_field_limit(tmp_path):
     assert diag_line(tmp_path / "lookups.yaml", line, 11, "bad-lookup") in outcome.out, outcome
 
 
-# -- special files (engine/lookups.py, engine/inputs.py) --------------------------------------
+# -- special files (engine/lang/lookups.py, engine/connectors/codecs/records.py) --------------------------------------
 #
 # The CLI runs in a subprocess capped in memory and time: a regression (an unbounded read of a
 # device, a blocking read of a FIFO) must fail the test, not the machine.
@@ -1183,7 +1183,7 @@ def test_csv_cell_above_the_field_limit(tmp_path):
 _LIMITED = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (800_000_000, 800_000_000))
-from engine.cli import main
+from engine.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -1233,7 +1233,7 @@ def test_input_that_is_a_device_or_fifo(tmp_path, kind):
     assert re.search(rf"^error\[input\] {re.escape(str(path))}: ", outcome.err, re.M), outcome
 
 
-# -- malformed flows and overrides (engine/compiler.py, engine/project.py, engine/checks.py) ---
+# -- malformed flows and overrides (engine/plan/compile.py, engine/project/load.py, engine/checks/references.py) ---
 
 def _example_with_flow(tmp_path: Path, edit) -> dict[Path, bytes]:
     """The example with its flow (parsed, edited by ``edit(flow)``, dumped again) written out."""
@@ -1319,7 +1319,7 @@ def test_fixed_bug_xml_option_with_control_character(tmp_path):
         check_dry_run(tmp_path, FIXTURE_INPUTS, **STRICT)
 
 
-# -- located YAML reader errors (engine/yamlsrc.py) -------------------------------------------
+# -- located YAML reader errors (engine/spec/yamlsrc.py) -------------------------------------------
 
 # was: every control character reported at 1:1
 @pytest.mark.parametrize("text, line, col", [

@@ -1,7 +1,7 @@
 """Everything shipped under specs/ validates clean, and the generated schema is current."""
 from support import ROOT
-from engine.schemagen import check_transforms_schema
-from engine.validate import validate_paths
+from engine.schema.generate import check_transforms_schema
+from engine.plan.validate import validate_paths
 
 
 def test_shipped_specs_validate_clean():

@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from ..compiler import Plan
-from ..connectors.http import HttpEndpoint
-from ..env import MissingEnv, resolve
+from engine.plan.compile import Plan
+from engine.connectors.http.client import HttpEndpoint
+from engine.spec.env import MissingEnv, resolve
 
 
 class ConfigError(Exception):

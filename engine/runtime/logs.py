@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TextIO
 
-from ..jsonout import dumps
+from engine.util.jsonout import dumps
 
 
 class RunLog:

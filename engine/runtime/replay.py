@@ -6,8 +6,8 @@ exactly-once rules apply: a record whose document turns out to exist is not crea
 """
 from __future__ import annotations
 
-from .runner import FlowRunner, Summary
-from .state import FAILED, from_json
+from engine.runtime.runner import FlowRunner, Summary
+from engine.runtime.state import FAILED, from_json
 
 
 def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summary]:
@@ -36,7 +36,7 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summa
 
 
 def _records(flow, source, entries) -> list:
-    from ..expr import compile_expression
+    from engine.lang.expr import compile_expression
 
     path = compile_expression(flow.item.data.get("key") or "id").simple_path
     if path is not None and len(path) == 1:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from ..compiler import FlowPlan, Plan
-from ..connectors.http import HttpError
-from ..errors import RecordError, TransformError
-from ..related import RelatedData, enrich_step, join_values
-from .state import ACKED, DONE, FAILED, PENDING, Entry, from_json, payload_hash, to_json
+from engine.plan.compile import FlowPlan, Plan
+from engine.connectors.http.client import HttpError
+from engine.errors import RecordError, TransformError
+from engine.plan.related import RelatedData, enrich_step, join_values
+from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, from_json, payload_hash, to_json
 
 KEY_CHUNK = 100
 
@@ -302,7 +302,7 @@ class FlowRunner:
             found = [f for f in found if isinstance(f, dict) and str(f.get(op["find_key"])) == str(reference)]
         if not found:
             return None
-        from ..expr import compile_expression
+        from engine.lang.expr import compile_expression
         return compile_expression(op.get("find_id", "id")).search(found[0]) if op.get("find_id") else True
 
     def confirmed(self, key: str, target_id: Any, record: dict | None, created: bool) -> None:

@@ -13,13 +13,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from ..compiler import Plan
-from ..dryrun import load_plan
-from ..project import ConnectorStore
-from .endpoints import open_endpoints
-from .runner import FlowRunner, Summary
-from .state import SqliteStore
-from .watch import LivePlan
+from engine.plan.compile import Plan
+from engine.runtime.dryrun import load_plan
+from engine.project.load import ConnectorStore
+from engine.runtime.endpoints import open_endpoints
+from engine.runtime.runner import FlowRunner, Summary
+from engine.runtime.state import SqliteStore
+from engine.runtime.watch import LivePlan
 
 _EVERY = re.compile(r"every\s+(\d+)\s*(s|sec|m|min|h|hour|d|day)s?\Z", re.I)
 _UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}

@@ -178,7 +178,7 @@ class SqliteStore:
 
 
 def to_json(payload: Any) -> str:
-    from ..jsonout import dumps
+    from engine.util.jsonout import dumps
     return dumps(payload)
 
 

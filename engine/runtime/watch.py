@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from ..compiler import Plan
-from ..errors import SpecError, format_diagnostics, sort_diagnostics
+from engine.plan.compile import Plan
+from engine.errors import SpecError, format_diagnostics, sort_diagnostics
 
 WATCHED = (".yaml", ".yml", ".csv")
 

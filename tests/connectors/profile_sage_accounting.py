@@ -1,5 +1,5 @@
 """Sage Business Cloud Accounting v3.1 (connector `sage-accounting`) against its simulator."""
-from engine.sandbox.sbca_data import parse_since
+from passerelle_sandbox.sbca_data import parse_since
 from profiles import Profile
 
 SYSTEM = "sage-accounting"

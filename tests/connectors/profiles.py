@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from engine.connectors.http import HttpEndpoint, WriteResult
-from engine.env import Secret
-from engine.project import ConnectorStore
+from engine.connectors.http.client import HttpEndpoint, WriteResult
+from engine.spec.env import Secret
+from engine.project.load import ConnectorStore
 
 HERE = Path(__file__).resolve().parent
 

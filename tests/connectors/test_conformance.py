@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.connectors.http import HttpError
-from engine.sandbox import Sandbox
+from engine.connectors.http.client import HttpError
+from passerelle_sandbox import Sandbox
 from profiles import all_profiles, endpoint
 
 PROFILES = all_profiles()

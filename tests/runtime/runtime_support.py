@@ -5,7 +5,7 @@ import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
-from engine.sandbox import Faults, Sandbox  # noqa: F401  (re-exported for tests)
+from passerelle_sandbox import Faults, Sandbox  # noqa: F401  (re-exported for tests)
 from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"

@@ -1,5 +1,5 @@
 """`make demo` runs the main job end to end; its own checks decide the exit code."""
-from engine.demo import main
+from engine.cli.demo import main
 
 
 def test_demo_runs_end_to_end(capsys):

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 from lxml import etree
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 
 XLINK = "http://www.w3.org/1999/xlink"
 NS = "http://www.proconsult.lu/WebServices100"

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.sandbox import Sandbox, generate
-from engine.sandbox.cli import main
+from passerelle_sandbox import Sandbox, generate
+from passerelle_sandbox.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +66,7 @@ def test_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "engine.sandbox", "--orders", "5", "--seed", "2", "--write-dataset", str(tmp_path)],
+        [sys.executable, "-m", "passerelle_sandbox", "--orders", "5", "--seed", "2", "--write-dataset", str(tmp_path)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = []

@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from engine.sandbox.dataset import Dataset, generate
+from passerelle_sandbox.dataset import Dataset, generate
 
 D = Decimal
 

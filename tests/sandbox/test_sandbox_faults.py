@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from engine.sandbox import Faults, Sandbox
+from passerelle_sandbox import Faults, Sandbox
 from sandbox_helpers import INSERT, order_body, ps_client, sage_client
 
 HISTORY = ("<prestashop><order_history><id_order>1042</id_order><id_order_state>14</id_order_state>"

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 
 NOT_AUTHORIZED = {"message": "The consumer isn't authorized to access %resources.",
                   "parameters": {"resources": "Magento_Sales::actions_view"}}

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 from test_sandbox_magento import client, flt, ids
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.connectors.http import HttpEndpoint, HttpError
-from engine.env import Secret
-from engine.project import ConnectorStore
-from engine.sandbox import Faults, Sandbox
+from engine.connectors.http.client import HttpEndpoint, HttpError
+from engine.spec.env import Secret
+from engine.project.load import ConnectorStore
+from passerelle_sandbox import Faults, Sandbox
 from test_sandbox_magento import client, flt, ids
 
 NOW = datetime(2024, 6, 1, 8, 30, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 from sandbox_helpers import error_codes, xml
 
 REALM = ('Basic realm="Welcome to PrestaShop Webservice, please enter the authentication key as the login. '

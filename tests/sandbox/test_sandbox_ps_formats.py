@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 from sandbox_helpers import XLINK, error_codes, xml
 
 # shops.md §1.10, "Same order with ?output_format=JSON (8.x typing)", verbatim.

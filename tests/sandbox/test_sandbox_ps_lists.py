@@ -6,7 +6,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 from sandbox_helpers import XLINK, error_codes, ids, xml
 
 

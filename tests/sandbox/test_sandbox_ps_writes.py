@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import httpx
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 from sandbox_helpers import error_codes, xml
 
 HISTORY = ("<prestashop xmlns:xlink=\"http://www.w3.org/1999/xlink\"><order_history><id_order>{order}</id_order>"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine.sandbox import Sandbox
-from engine.sandbox._json import dumps
+from passerelle_sandbox import Sandbox
+from passerelle_sandbox._json import dumps
 from sandbox_helpers import INSERT, NS, ps_client, sage_client
 
 RATE_TO_CODE = {Decimal("20.000"): "S_20", Decimal("5.500"): "S_5", Decimal("10.000"): "S_10",

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 from sandbox_helpers import INSERT, NS, order_body, sage_client
 
 
@@ -213,7 +213,7 @@ def test_clients_list_get_create_duplicate(sage: httpx.Client, fresh: Sandbox) -
 
 
 def test_shop_only_customers_are_unknown_to_sage() -> None:
-    from engine.sandbox.dataset import generate
+    from passerelle_sandbox.dataset import generate
 
     with Sandbox(systems=("sage100",), dataset=generate(seed=1, orders=3, shop_only_customers=2)) as sb:
         with sage_client(sb) as client:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.sandbox import Faults, Sandbox
+from passerelle_sandbox import Faults, Sandbox
 
 SYSTEM = "sage-accounting"
 FORM = "application/x-www-form-urlencoded"

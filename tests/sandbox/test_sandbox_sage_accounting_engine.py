@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.connectors.http import HttpError
-from engine.sandbox import Faults, Sandbox
+from engine.connectors.http.client import HttpError
+from passerelle_sandbox import Faults, Sandbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "connectors"))
 from profile_sage_accounting import PROFILE  # noqa: E402

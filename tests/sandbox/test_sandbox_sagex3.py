@@ -10,7 +10,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from engine.sandbox import Faults, Sandbox
+from passerelle_sandbox import Faults, Sandbox
 
 PATH = "/soap-generic/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC"
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.connectors.http import HttpEndpoint, HttpError
-from engine.env import Secret
-from engine.sandbox import Sandbox
+from engine.connectors.http.client import HttpEndpoint, HttpError
+from engine.spec.env import Secret
+from passerelle_sandbox import Sandbox
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "connectors"))
 from profiles import connector  # noqa: E402

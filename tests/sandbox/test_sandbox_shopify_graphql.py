@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 
 GID = "gid://shopify/Order/5829173215423"
 ORDERS = """query Orders($first: Int = 5, $after: String, $query: String, $sort: OrderSortKeys = ID) {

@@ -8,7 +8,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from engine.sandbox import Sandbox
+from passerelle_sandbox import Sandbox
 
 INVALID = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 O1042 = 5829173215423

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from engine.connectors.auth import oauth1_signature
-from engine.sandbox import Sandbox
-from engine.sandbox.woo_oauth import base_string, collect_params, header_params
+from engine.connectors.http.auth import oauth1_signature
+from passerelle_sandbox import Sandbox
+from passerelle_sandbox.woo_oauth import base_string, collect_params, header_params
 from test_sandbox_woocommerce import woo_client
 
 NOW = datetime(2024, 6, 1, 8, 0, 0, tzinfo=timezone.utc)

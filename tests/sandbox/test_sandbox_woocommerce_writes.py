@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.connectors.http import HttpError
-from engine.sandbox import Faults, Sandbox
+from engine.connectors.http.client import HttpError
+from passerelle_sandbox import Faults, Sandbox
 from test_sandbox_woocommerce import woo_client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "connectors"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from engine.compiler import compile_project
-from engine.project import load_project
+from engine.plan.compile import compile_project
+from engine.project.load import load_project
 
 ENDPOINTS = """
 endpoints:

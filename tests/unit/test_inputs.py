@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import inputs
-from engine.codecs.xmlcodec import XmlOptions
-from engine.inputs import InputError, read_input
+from engine.connectors.codecs import records as inputs
+from engine.connectors.codecs.xmlcodec import XmlOptions
+from engine.connectors.codecs.records import InputError, read_input
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "prestashop"
 PS = XmlOptions(root="prestashop", list_attribute="nodeType", list_containers=("associations",),
@@ -224,7 +224,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
 
     def denied(path, limit):
         raise PermissionError(13, "Permission denied", str(path))
-    monkeypatch.setattr("engine.fileio.read_limited", denied)  # chmod 0 does not stop root
+    monkeypatch.setattr("engine.util.fileio.read_limited", denied)  # chmod 0 does not stop root
     with pytest.raises(InputError) as info:
         read(path)
     assert str(info.value) == f"{path}: permission denied: cannot read the file"
@@ -235,7 +235,7 @@ def test_os_error_while_reading(tmp_path, monkeypatch):
 
     def failing(path, limit):
         raise OSError(5, "Input/output error")
-    monkeypatch.setattr("engine.fileio.read_limited", failing)
+    monkeypatch.setattr("engine.util.fileio.read_limited", failing)
     with pytest.raises(InputError, match="cannot read the file: Input/output error"):
         read(path)
 

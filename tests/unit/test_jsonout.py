@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.jsonout import OutputError, dumps
+from engine.util.jsonout import OutputError, dumps
 
 
 @pytest.mark.parametrize("value, text", [

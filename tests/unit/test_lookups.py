@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.context import SimpleContext
+from engine.lang.context import SimpleContext
 from engine.errors import TransformError
-from engine.lookups import LookupTable, build_lookup
-from engine.registry import ArgError, Registry
-from engine.transforms import register_all
+from engine.lang.lookups import LookupTable, build_lookup
+from engine.lang.registry import ArgError, Registry
+from engine.lang.transforms import register_all
 
 REG = Registry()
 register_all(REG)

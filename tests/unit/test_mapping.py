@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from engine.errors import RecordError
-from engine.jsonout import dumps
+from engine.util.jsonout import dumps
 from helpers import compile_flow, compile_text, flow_yaml
 
 
@@ -159,8 +159,8 @@ def test_spec_values_never_enter_the_generated_code(tmp_path):
 
 def test_compiling_never_mutates_the_spec(tmp_path):
     import copy
-    from engine.compiler import compile_project
-    from engine.project import load_project
+    from engine.plan.compile import compile_project
+    from engine.project.load import load_project
     folder = tmp_path / "p"
     folder.mkdir()
     (folder / "s.yaml").write_text(flow_yaml("a: { from: b, transform: [upper] }"))

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from engine.codecs.paramxml import ParamXmlError, decode_param, encode_param, field_text
+from engine.connectors.codecs.paramxml import ParamXmlError, decode_param, encode_param, field_text
 
 ORDER = {
     "SOH0_1": {"SALFCY": "FR011", "SOHTYP": "SON", "SOHNUM": None, "ORDDAT": date(2026, 1, 15),

@@ -1,8 +1,8 @@
 """Project folders: merging files, connector resolution and overrides, discovery."""
 from pathlib import Path
 
-from engine.compiler import compile_project
-from engine.project import ConnectorStore, deep_merge, discover, load_project
+from engine.plan.compile import compile_project
+from engine.project.load import ConnectorStore, deep_merge, discover, load_project
 from helpers import ENDPOINTS
 
 FLOW = """

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from engine.errors import RecordError
-from engine.related import RelatedData, norm_key
+from engine.plan.related import RelatedData, norm_key
 from helpers import compile_text, flow_yaml
 
 RELATED = """,

@@ -1,4 +1,4 @@
-"""SOAP 1.1 calls (engine/connectors/soap.py): envelopes, answers, faults, and the sagex3 connector's
+"""SOAP 1.1 calls (engine/connectors/codecs/soap.py): envelopes, answers, faults, and the sagex3 connector's
 operations run by HttpEndpoint against the X3 simulator (sage.md §2a)."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import httpx
 import pytest
 from lxml import etree
 
-from engine.connectors.http import HttpEndpoint, HttpError
-from engine.connectors.soap import SoapError, decode_soap, encode_soap, soap_fault_message
-from engine.env import Secret
-from engine.project import ConnectorStore
-from engine.sandbox import Sandbox
+from engine.connectors.http.client import HttpEndpoint, HttpError
+from engine.connectors.codecs.soap import SoapError, decode_soap, encode_soap, soap_fault_message
+from engine.spec.env import Secret
+from engine.project.load import ConnectorStore
+from passerelle_sandbox import Sandbox
 
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -200,7 +200,7 @@ def test_status_zero_is_a_failure_with_the_x3_text(x3) -> None:
 
 def test_find_operation_request_finds_the_order_by_reference(x3) -> None:
     """What HttpEndpoint.find must do for a SOAP look-up: POST the built envelope, decode, apply records."""
-    from engine.expr import compile_expression
+    from engine.lang.expr import compile_expression
     sb, ep = x3
     created = ep.write("create_sales_order", _order("PS_UNIT_3")).result
     req = ep.build_write("find_sales_order", None, {"reference": "PS_UNIT_3"})

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.codecs.xmlcodec import XmlOptions, xml_to_records
+from engine.connectors.codecs.xmlcodec import XmlOptions, xml_to_records
 from engine.errors import TransformError
-from engine.source_types import check_types, compile_types
+from engine.plan.coerce import check_types, compile_types
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "prestashop"
 PS = XmlOptions(root="prestashop", list_attribute="nodeType", list_containers=("associations",),

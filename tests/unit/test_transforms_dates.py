@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.context import SimpleContext
+from engine.lang.context import SimpleContext
 from engine.errors import TransformError
-from engine.registry import ArgError, Registry
-from engine.transforms import register_all
+from engine.lang.registry import ArgError, Registry
+from engine.lang.transforms import register_all
 
 REG = Registry()
 register_all(REG)

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from engine.context import SimpleContext
+from engine.lang.context import SimpleContext
 from engine.errors import TransformError
-from engine.registry import ArgError, Registry
-from engine.transforms import register_all
-from engine.transforms._common import parse_number, to_number
+from engine.lang.registry import ArgError, Registry
+from engine.lang.transforms import register_all
+from engine.lang.transforms._common import parse_number, to_number
 
 REG = Registry()
 register_all(REG)

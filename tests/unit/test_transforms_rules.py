@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from engine.context import SimpleContext
+from engine.lang.context import SimpleContext
 from engine.errors import TransformError
-from engine.registry import Registry
-from engine.transforms import register_all
+from engine.lang.registry import Registry
+from engine.lang.transforms import register_all
 
 REG = Registry()
 register_all(REG)

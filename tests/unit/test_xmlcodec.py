@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.codecs import xmlcodec
-from engine.codecs.xmlcodec import (XmlError, XmlOptions, parse_xml, records_to_xml,
+from engine.connectors.codecs import xmlcodec
+from engine.connectors.codecs.xmlcodec import (XmlError, XmlOptions, parse_xml, records_to_xml,
                                     xml_error_messages, xml_to_records)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "prestashop"

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.yamlsrc import MAX_DEPTH, load_bytes, load_text
+from engine.spec.yamlsrc import MAX_DEPTH, load_bytes, load_text
 
 
 def codes(doc):

@@ -1,0 +1,63 @@
+"""Semantic checks that the schema cannot express, each yielding located diagnostics."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from engine.spec.env import has_reference, reference_problems
+from engine.errors import Diagnostic
+from engine.project.load import Item, Project
+from engine.util.suggest import hint_for
+
+
+def check_endpoint(item: Item, project: Project) -> Iterator[Diagnostic]:
+    """Settings given by an endpoint against those its connector declares."""
+    connector = project.connectors.get(item.name)
+    data = item.data if isinstance(item.data, dict) else {}
+    given = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    base = f"endpoints.{item.name}.settings"
+    for key, value in given.items():
+        if isinstance(value, str):
+            for offset, problem in reference_problems(value):
+                yield Diagnostic("bad-env-reference", problem, item.loc("settings", key).shifted(offset),
+                                 f"{base}.{key}")
+    if connector is None:
+        return
+    declared = connector.data.get("settings") or {}
+    for key in given:
+        if key not in declared:
+            yield Diagnostic("unknown-setting", f"connector '{connector.name}' has no setting '{key}'",
+                             item.key_loc("settings", key), f"{base}.{key}",
+                             hint_for(key, declared, "settings"))
+    for key, decl in declared.items():
+        decl = decl if isinstance(decl, dict) else {}
+        if decl.get("required") and key not in given and "default" not in decl:
+            where = item.loc("settings") if "settings" in data else item.loc()
+            yield Diagnostic("missing-setting", f"connector '{connector.name}' needs setting '{key}'",
+                             where, base, decl.get("description"))
+        value = given.get(key)
+        if decl.get("secret") and isinstance(value, str) and value and not has_reference(value):
+            yield Diagnostic("literal-secret", f"secret setting '{key}' is written in the spec",
+                             item.loc("settings", key), f"{base}.{key}",
+                             "secrets come from the environment: write ${env:NAME} and set NAME "
+                             "where the engine runs")
+
+
+def check_connector_ref(project: Project, endpoint: object, path: tuple, item: Item, what: str,
+                        kind: str, name: object) -> Iterator[Diagnostic]:
+    """``endpoint`` exists and its connector has resource/operation ``name``."""
+    label = ".".join(str(p) for p in (f"flows.{item.name}",) + path)
+    if not isinstance(endpoint, str):
+        return
+    if endpoint not in project.endpoints:
+        yield Diagnostic("unknown-endpoint", f"no endpoint named '{endpoint}'",
+                         item.loc(*path, "endpoint"), label + ".endpoint",
+                         hint_for(endpoint, project.endpoints, "endpoints"))
+        return
+    connector = project.connectors.get(endpoint)
+    if connector is None or not isinstance(name, str):
+        return
+    table = connector.resources() if kind == "resource" else connector.operations()
+    if name not in table:
+        yield Diagnostic(f"unknown-{kind}", f"connector '{connector.name}' (endpoint '{endpoint}') has "
+                         f"no {kind} '{name}'", item.loc(*path, what), f"{label}.{what}",
+                         hint_for(name, table, f"{kind}s"))

@@ -1,0 +1,229 @@
+"""The ``passerelle`` command line.
+
+Exit codes: 0 success; 1 the spec is invalid or an input is unreadable; 2 wrong usage;
+3 (dry-run) some records failed while the others were mapped. No command ever ends in a Python traceback: an unexpected failure is reported as an
+internal error with the spec path it concerned.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from engine.errors import SpecError, format_diagnostics, sort_diagnostics
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RECORDS = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="passerelle", description="Declarative Sage <-> shop "
+                                     "mapping engine: validate specs, preview payloads, run flows.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check projects and connector definitions; exit 1 on errors")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="project folders, spec files, or folders holding many projects")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="text (default), json (one array), github (workflow annotations)")
+    p.add_argument("--strict", action="store_true", help="warnings count as errors")
+    p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR",
+                   help="extra folder of connector definitions (also PASSERELLE_CONNECTORS)")
+
+    p = sub.add_parser("dry-run", help="map records from files and print what the target would get")
+    p.add_argument("project", type=Path, metavar="PROJECT")
+    p.add_argument("--flow", required=True, help="the flow to run")
+    p.add_argument("--input", action="append", metavar="[RESOURCE=]FILE",
+                   help="source records (XML list response, JSON, JSONL); repeat for related "
+                        "resources; RESOURCE= names the records of a bare list. Without --input, the "
+                        "source is read live through its endpoint and the requests a run would send "
+                        "are shown (nothing is written)")
+    p.add_argument("--limit", type=int, default=20, help="live: records to read (default 20)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="json: one JSON array of payloads on stdout")
+    p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
+
+    p = sub.add_parser("schema", help="generate the registry-derived JSON Schema fragments")
+    p.add_argument("--write", action="store_true", help="write schemas/transforms.schema.json")
+    p.add_argument("--check", action="store_true", help="exit 1 when the file on disk is stale")
+
+    p = sub.add_parser("transforms", help="list the transforms with their summary and examples")
+    p.add_argument("--format", choices=("text", "markdown"), default="text")
+
+    sub.add_parser("sandbox", help="start the local simulators (see `passerelle sandbox --help`)",
+                   add_help=False)
+    from engine.cli.runtime import add_parsers
+    add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sandbox"]:
+        return _sandbox(argv[1:])
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return _commands()[args.command](args)
+    except SpecError as exc:
+        print(format_diagnostics(sort_diagnostics(exc.diagnostics)), file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # never a traceback for a consultant; say what and where
+        print(f"internal error in `passerelle {args.command}`: {type(exc).__name__}: {exc}\n"
+              "  hint: this is a bug in Passerelle, not in your spec; please report it with the "
+              "command line", file=sys.stderr)
+        return EXIT_FAIL
+
+
+def _sandbox(argv: list[str]) -> int:
+    """The simulators are their own distribution (an independent check on the engine)."""
+    try:
+        from passerelle_sandbox.cli import main as sandbox_main
+    except ImportError:
+        print("error: the simulators are not installed: `pip install passerelle[sandbox]` (from a "
+              "checkout: `pip install ./sandbox`, which `make demo` and `make test` do)", file=sys.stderr)
+        return EXIT_FAIL
+    return sandbox_main(argv)
+
+
+def _store(args):
+    from engine.project.load import ConnectorStore
+    return ConnectorStore(extra_dirs=args.connectors)
+
+
+def cmd_validate(args) -> int:
+    from engine.plan.validate import validate_paths
+
+    report = validate_paths(args.paths, _store(args))
+    output = format_diagnostics(report.diagnostics, args.format)
+    if output:
+        print(output)
+    failed = report.errors or (args.strict and report.warnings)
+    if args.format == "text":
+        status = "FAILED" if failed else "ok"
+        print(f"{status}: {report.projects} project(s), {report.connectors} connector file(s): "
+              f"{report.errors} error(s), {report.warnings} warning(s)", file=sys.stderr)
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def cmd_dry_run(args) -> int:
+    from engine.runtime.dryrun import dry_run, load_plan, select_flow
+    from engine.errors import Diagnostic, Loc
+    from engine.connectors.codecs.records import InputError
+    from engine.util.jsonout import OutputError, dumps
+
+    if not args.project.is_dir():
+        raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
+    plan = load_plan(args.project, _store(args))
+    flow = select_flow(plan, args.flow)
+    if not args.input:
+        return _live_dry_run(plan, flow, args)
+    inputs = []
+    for text in args.input:
+        name, sep, file = text.partition("=")
+        inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
+    try:
+        result = dry_run(plan, flow, inputs)
+    except InputError as exc:
+        print(f"error[input] {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    rendered = []
+    for key, payload in result.payloads:
+        try:
+            rendered.append((key, dumps(payload, indent=2)))
+        except OutputError as exc:
+            from engine.errors import RecordError
+            result.failures.append(RecordError(str(exc), flow.name, key, "", flow.item.loc("map")))
+    if args.format == "json":
+        print("[" + ",".join("\n" + _indent(text) for _, text in rendered) + ("\n]" if rendered else "]"))
+    else:
+        for key, text in rendered:
+            print(f"# {flow.name} record {key} -> {result.target}")
+            print(text)
+    for warning in result.warnings:
+        print(f"warning[input] {warning}", file=sys.stderr)
+    for failure in result.failures:
+        loc = f"{failure.loc}: " if failure.loc else ""
+        field = f" field {failure.field}:" if failure.field else ""
+        print(f"{loc}error[record] flow {failure.flow} record {failure.key}:{field} {failure.reason}",
+              file=sys.stderr)
+    print(f"{flow.name}: {result.read} read, {len(rendered)} mapped, {len(result.skipped)} skipped "
+          f"by filter, {len(result.failures)} failed (nothing was sent)", file=sys.stderr)
+    return EXIT_RECORDS if result.failures else EXIT_OK
+
+
+def _live_dry_run(plan, flow, args) -> int:
+    from engine.connectors.http.client import HttpError
+    from engine.runtime.dryrun import live_dry_run
+    from engine.util.jsonout import dumps
+    from engine.runtime.endpoints import ConfigError
+
+    try:
+        result = live_dry_run(plan, flow, limit=args.limit)
+    except (ConfigError, HttpError) as exc:
+        print(f"error[live] {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if args.format == "json":
+        print(dumps([payload for _, payload in result.payloads], indent=2))
+    else:
+        for key, requests in result.requests:
+            print(f"# {flow.name} record {key}")
+            for request in requests:
+                print(f"{request['method']} {request['url']}")
+                for name, value in request["headers"].items():
+                    print(f"{name}: {value}")
+                if request["body"] is not None:
+                    print()
+                    print(request["body"])
+                print()
+    for failure in result.failures:
+        loc = f"{failure.loc}: " if failure.loc else ""
+        print(f"{loc}error[record] flow {failure.flow} record {failure.key}: {failure.reason}", file=sys.stderr)
+    print(f"{flow.name}: {result.read} read live, {len(result.payloads)} mapped, {result.skipped} skipped, "
+          f"{len(result.failures)} failed (nothing was written)", file=sys.stderr)
+    return EXIT_RECORDS if result.failures else EXIT_OK
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
+
+
+def cmd_schema(args) -> int:
+    from engine.schema.generate import check_transforms_schema, write_transforms_schema
+
+    if args.write:
+        path = write_transforms_schema()
+        print(f"wrote {path}")
+        return EXIT_OK
+    stale = check_transforms_schema()
+    if stale:
+        print(stale, file=sys.stderr)
+        return EXIT_FAIL
+    print("schemas are up to date")
+    return EXIT_OK
+
+
+def cmd_transforms(args) -> int:
+    from engine.schema.generate import transforms_reference
+
+    print(transforms_reference(markdown=args.format == "markdown"))
+    return EXIT_OK
+
+
+def _commands() -> dict:
+    from engine.cli.runtime import COMMANDS
+    return {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema,
+            "transforms": cmd_transforms, **COMMANDS}
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    sys.exit(main())
+
+
+__all__ = ["main", "run"]

@@ -1,0 +1,142 @@
+"""``passerelle run | serve | failures | replay | check``: the headless commands."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from engine.errors import Diagnostic, Loc, SpecError
+from engine.util.jsonout import dumps
+
+EXIT_OK, EXIT_FAIL, EXIT_RECORDS = 0, 1, 3
+
+
+def add_parsers(sub) -> None:
+    common = dict(metavar="PROJECT", type=Path)
+    p = sub.add_parser("run", help="run the flows once against their endpoints and exit (for cron, CI)")
+    p.add_argument("project", **common)
+    p.add_argument("--flow", action="append", help="only this flow (repeatable)")
+    _runtime_options(p)
+
+    p = sub.add_parser("serve", help="run the flows on their schedules until stopped, hot-reloading the specs")
+    p.add_argument("project", **common)
+    p.add_argument("--flow", action="append", help="only this flow (repeatable)")
+    _runtime_options(p)
+
+    p = sub.add_parser("failures", help="list the records set aside (dead letter) with their reasons")
+    p.add_argument("project", **common)
+    p.add_argument("--flow")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--state", type=Path, metavar="DIR", help="state folder (default PROJECT/.passerelle)")
+
+    p = sub.add_parser("replay", help="map failed records again with the current spec and send them")
+    p.add_argument("project", **common)
+    p.add_argument("--flow")
+    p.add_argument("--key", action="append", help="only this record key (repeatable)")
+    _runtime_options(p)
+
+    p = sub.add_parser("check", help="test each endpoint's connection and credentials")
+    p.add_argument("project", **common)
+    p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
+
+
+def _runtime_options(p) -> None:
+    p.add_argument("--state", type=Path, metavar="DIR", help="state folder (default PROJECT/.passerelle)")
+    p.add_argument("--log-format", choices=("text", "json"), default="text",
+                   help="json: one JSON object per line (for headless runs)")
+    p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
+
+
+def _session(args):
+    from engine.project.load import ConnectorStore
+    from engine.runtime.logs import RunLog
+    from engine.runtime.session import Session
+
+    if not args.project.is_dir():
+        raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
+    log = RunLog(args.log_format)
+    return Session(args.project, state_dir=args.state, log=log,
+                   store=ConnectorStore(extra_dirs=getattr(args, "connectors", []))), log
+
+
+def _flows(session, names):
+    if not names:
+        return None
+    plan = session.live.current()
+    unknown = [n for n in names if n not in plan.flows]
+    if unknown:
+        from engine.util.suggest import hint_for
+        raise SpecError([Diagnostic("unknown-flow", f"no flow named '{unknown[0]}'",
+                                    Loc(str(session.project_dir), 1, 1), "", hint_for(unknown[0], plan.flows, "flows"))])
+    return names
+
+
+def _finish(summaries) -> int:
+    for summary in summaries:
+        print(summary.line(), file=sys.stderr)
+    if any(s.error for s in summaries):
+        return EXIT_FAIL
+    if any(s.failed or s.pending or s.ack_failed for s in summaries):
+        return EXIT_RECORDS
+    return EXIT_OK
+
+
+def _with_session(args, action) -> int:
+    """Open the session, install the signal handlers, run ``action(session)``, report, close."""
+    from engine.runtime.endpoints import ConfigError
+
+    session, _ = _session(args)
+    try:
+        session.install_signal_handlers()
+        return _finish(action(session))
+    except ConfigError as exc:
+        print(f"error[config] {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    finally:
+        session.close()
+
+
+def cmd_run(args) -> int:
+    return _with_session(args, lambda session: session.run_flows(_flows(session, args.flow)))
+
+
+def cmd_serve(args) -> int:
+    return _with_session(args, lambda session: session.serve(_flows(session, args.flow)))
+
+
+def cmd_failures(args) -> int:
+    from engine.runtime.state import FAILED, SqliteStore
+
+    state_dir = args.state or args.project / ".passerelle"
+    db = Path(state_dir) / "state.db"
+    entries = SqliteStore(db).entries(args.flow, FAILED) if db.exists() else []
+    if args.format == "json":
+        print(dumps([{"flow": e.flow, "key": e.key, "reason": e.reason, "spec": e.loc, "attempts": e.attempts,
+                      "payload": e.payload} for e in entries], indent=2))
+    else:
+        for e in entries:
+            where = f"{e.loc}: " if e.loc else ""
+            print(f"{where}{e.flow} record {e.key}: {e.reason}")
+        print(f"{len(entries)} record(s) set aside", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_replay(args) -> int:
+    from engine.runtime.replay import replay
+
+    return _with_session(args, lambda session: replay(session, args.flow, args.key))
+
+
+def cmd_check(args) -> int:
+    from engine.runtime.dryrun import load_plan
+    from engine.project.load import ConnectorStore
+    from engine.runtime.probe import check_endpoints
+
+    plan = load_plan(args.project, ConnectorStore(extra_dirs=args.connectors))
+    results = check_endpoints(plan)
+    for name, ok, message in results:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: {message}")
+    return EXIT_OK if all(ok for _, ok, _ in results) else EXIT_FAIL
+
+
+COMMANDS = {"run": cmd_run, "serve": cmd_serve, "failures": cmd_failures, "replay": cmd_replay,
+            "check": cmd_check}

@@ -1,0 +1,34 @@
+"""A plain :class:`~engine.lang.registry.CompileContext`: named lookup tables and JMESPath compilation."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from engine.lang.expr import ExprError, compile_expression, getter
+from engine.lang.registry import ArgError
+from engine.util.suggest import hint_for
+
+
+class SimpleContext:
+    """What a transform factory may ask for at compile time.
+
+    ``lookups`` maps table names to compiled :class:`~engine.lang.lookups.LookupTable` objects;
+    ``base_dir`` is the directory of the spec (files such as lookup CSVs are read beside it)."""
+
+    def __init__(self, lookups: dict[str, Any] | None = None, base_dir: Path = Path(".")):
+        self.lookups: dict[str, Any] = dict(lookups or {})
+        self.base_dir = Path(base_dir)
+
+    def lookup(self, name: str) -> Any:
+        try:
+            return self.lookups[name]
+        except (KeyError, TypeError):
+            raise ArgError(f"unknown lookup '{name}'",
+                           hint=hint_for(name, self.lookups, "lookups")) from None
+
+    def expression(self, text: str) -> Callable[[Any], Any]:
+        try:
+            return getter(compile_expression(text))
+        except ExprError as exc:
+            raise ArgError(exc.message, offset=exc.offset) from None

@@ -1,0 +1,253 @@
+"""JMESPath expressions, compiled once, evaluated with Decimal-aware functions.
+
+Traps handled here (see design notes §7):
+* built-in functions type-check with int/float only: ``sum()`` over ``Decimal`` would raise. Our
+  function table treats ``Decimal`` as a number, and ``to_number`` / ``to_string`` keep exactness;
+* an ordering comparison between a string and a number raises ``TypeError`` inside jmespath: every
+  evaluation error becomes a ``TransformError`` that the caller locates (flow, field, record key);
+* ``jmespath.search(text, ...)`` re-parses once its small cache overflows: we keep the parsed object.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import jmespath
+from jmespath import exceptions as jexc
+from jmespath import functions as jfunc
+from jmespath.visitor import TreeInterpreter
+
+from engine.errors import TransformError
+
+
+class ExprError(Exception):
+    """A JMESPath syntax error; ``offset`` is the 0-based position inside the expression text."""
+
+    def __init__(self, message: str, offset: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+class DecimalFunctions(jfunc.Functions):
+    """JMESPath built-ins that accept ``Decimal`` as a number, plus a few exact-money helpers."""
+
+    def _get_allowed_pytypes(self, types):
+        allowed, subtypes = super()._get_allowed_pytypes(types)
+        if "float" in allowed:
+            allowed = list(allowed) + ["Decimal"]
+        subtypes = [list(s) + ["Decimal"] if "float" in s else s for s in subtypes]
+        return allowed, subtypes
+
+    def _convert_to_jmespath_type(self, pyobject):
+        return "number" if pyobject == "Decimal" else super()._convert_to_jmespath_type(pyobject)
+
+    @jfunc.signature({"types": []})
+    def _func_to_number(self, arg):
+        if isinstance(arg, bool):
+            return None
+        if isinstance(arg, (int, Decimal)):
+            return arg
+        if isinstance(arg, float):
+            return Decimal(repr(arg))
+        if isinstance(arg, str):
+            try:
+                value = Decimal(arg.strip())
+            except InvalidOperation:
+                return None
+            if not value.is_finite():
+                return None
+            return int(value) if value == value.to_integral_value() and "." not in arg else value
+        return None
+
+    @jfunc.signature({"types": []})
+    def _func_to_string(self, arg):
+        if isinstance(arg, str):
+            return arg
+        if isinstance(arg, Decimal):
+            return format(arg, "f")
+        return json.dumps(arg, separators=(",", ":"), default=lambda d: format(d, "f"))
+
+    @jfunc.signature({"types": []})
+    def _func_decimal(self, arg):
+        """``decimal(x)``: exact Decimal from a string or number (null when not a number)."""
+        value = self._func_to_number(arg)
+        return Decimal(value) if isinstance(value, int) else value
+
+    @jfunc.signature({"types": ["string", "null"]}, {"types": []})
+    def _func_placeholders(self, message, parameters):
+        """``placeholders(message, parameters)``: fill ``%1``..``%n`` from a list, or ``%name`` from an
+        object (Magento error messages)."""
+        if message is None:
+            return None
+        if isinstance(parameters, list):
+            for index in range(len(parameters), 0, -1):
+                message = message.replace(f"%{index}", self._func_to_string(parameters[index - 1]))
+        elif isinstance(parameters, dict):
+            for name in sorted(parameters, key=len, reverse=True):
+                message = message.replace(f"%{name}", self._func_to_string(parameters[name]))
+        return message
+
+    @jfunc.signature({"types": [], "variadic": True})
+    def _func_coalesce(self, *args):
+        """``coalesce(a, b, ...)``: the first argument that is not null or an empty string."""
+        for arg in args:
+            if arg is not None and arg != "":
+                return arg
+        return None
+
+
+class Interpreter(TreeInterpreter):
+    """One truth rule everywhere (``when``, ``filter``, ``&&``, ``||``, ``!``, ``[?...]``): null, false,
+    empty text/list/object and the number zero are false. (Plain JMESPath counts 0 as true except
+    under ``!``; specs read more naturally when a zero shipping amount is "no shipping".)"""
+
+    def _is_false(self, value):
+        if value is None or value is False or value == "" or value == [] or value == {}:
+            return True
+        return value.__class__ in (int, float, Decimal) and value == 0
+
+    def _is_true(self, value):
+        return not self._is_false(value)
+
+    def visit_not_expression(self, node, value):
+        return self._is_false(self.visit(node["children"][0], value))
+
+
+OPTIONS = jmespath.Options(custom_functions=DecimalFunctions())
+_INTERPRETER = Interpreter(OPTIONS)
+
+
+def _decimal_literals(node: dict) -> None:
+    """JSON literals such as 2.1 arrive as binary floats: make them exact Decimals, so that
+    ``rate == `2.1` `` matches a Decimal rate of 2.1 (a Decimal equals a float only when exact)."""
+    if node.get("type") == "literal":
+        node["value"] = _exact(node["value"])
+    for child in node.get("children", ()):
+        if isinstance(child, dict):
+            _decimal_literals(child)
+
+
+def _exact(value):
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    return value
+_KNOWN_FUNCTIONS = frozenset(OPTIONS.custom_functions.FUNCTION_TABLE)
+
+
+def _function_names(node: dict):
+    if node.get("type") == "function_expression":
+        yield node["value"]
+    for child in node.get("children", ()):
+        if isinstance(child, dict):
+            yield from _function_names(child)
+
+
+class CompiledExpr:
+    """A parsed JMESPath expression; ``simple_path`` is set for plain dotted field paths."""
+
+    __slots__ = ("text", "_parsed", "simple_path", "_search")
+
+    def __init__(self, text: str):
+        self.text = text
+        try:
+            self._parsed = jmespath.compile(text)
+        except jexc.ParseError as exc:
+            offset = exc.lex_position if isinstance(exc.lex_position, int) else 0
+            raise ExprError(_parse_message(exc), max(0, min(offset, len(text)))) from None
+        except jexc.JMESPathError as exc:  # lexer errors
+            offset = getattr(exc, "lex_position", 0) or 0
+            raise ExprError(str(exc).splitlines()[0], offset) from None
+        for name in _function_names(self._parsed.parsed):
+            if name not in _KNOWN_FUNCTIONS:
+                from engine.util.suggest import did_you_mean
+                raise ExprError(f"unknown function '{name}()'" + did_you_mean(name, _KNOWN_FUNCTIONS),
+                                max(0, text.find(name)))
+        _decimal_literals(self._parsed.parsed)
+        self.simple_path = _simple_path(self._parsed.parsed)
+        # jmespath's ParsedResult.search builds an interpreter per call; keep one instead
+        visit, tree = _INTERPRETER.visit, self._parsed.parsed
+        self._search = lambda value, options=None: visit(tree, value)
+
+    def search(self, scope: Any) -> Any:
+        try:
+            return self._search(scope, OPTIONS)
+        except (jexc.JMESPathError, TypeError, ValueError, ArithmeticError) as exc:
+            raise TransformError(f"expression {self.text!r} failed: {_runtime_message(exc)}") from None
+
+    def __repr__(self) -> str:
+        return f"CompiledExpr({self.text!r})"
+
+
+def compile_expression(text: str) -> CompiledExpr:
+    if not isinstance(text, str) or not text.strip():
+        raise ExprError("empty expression", 0)
+    return CompiledExpr(text)
+
+
+def _parse_message(exc: jexc.ParseError) -> str:
+    token = exc.token_value
+    if isinstance(exc, jexc.IncompleteExpressionError) or token in (None, ""):
+        return "incomplete expression"
+    return f"unexpected {exc.token_type} {token!r}" if exc.token_type else f"invalid syntax near {token!r}"
+
+
+def _runtime_message(exc: Exception) -> str:
+    if isinstance(exc, TypeError) and "not supported between" in str(exc):
+        return f"{exc} (compare numbers with numbers: type the source field, or use to_number())"
+    return str(exc).splitlines()[0]
+
+
+def _simple_path(node: dict) -> tuple[str, ...] | None:
+    """``a.b.c`` -> ``('a', 'b', 'c')``; anything else (indexes, filters, functions) -> None."""
+    kind = node.get("type")
+    if kind == "field":
+        return (node["value"],)
+    if kind == "current":
+        return ()
+    if kind == "subexpression":
+        parts: list[str] = []
+        for child in node["children"]:
+            sub = _simple_path(child)
+            if sub is None:
+                return None
+            parts.extend(sub)
+        return tuple(parts)
+    return None
+
+
+def getter(expr: CompiledExpr):
+    """A fast ``scope -> value`` for ``expr``: plain dotted paths read with dict.get."""
+    path = expr.simple_path
+    if path is None or not path:
+        return expr.search
+    if len(path) == 1:
+        (key,) = path
+
+        def get_one(scope):
+            return scope.get(key) if scope.__class__ is dict else None
+
+        return get_one
+
+    def get_path(scope):
+        for key in path:
+            if scope.__class__ is not dict:
+                return None
+            scope = scope.get(key)
+        return scope
+
+    return get_path
+
+
+def walk_fields(node: dict):
+    """Yield every field name used in a parsed expression (for reference checks)."""
+    if node.get("type") == "field":
+        yield node["value"]
+    for child in node.get("children", ()):
+        if isinstance(child, dict):
+            yield from walk_fields(child)

@@ -1,0 +1,383 @@
+"""Mapping nodes -> one Python function per flow, generated and compiled once.
+
+Why generate source: a tree of closures ran at about 0.55x the speed of a hand-written mapping
+function, generated code at about 0.86x (design notes). Safety rule: **no spec value is ever
+pasted into the code text**. Field names, constants, compiled expressions and transform closures are
+bound as arguments of a factory function (``K0``, ``K1``, ...); the text holds only generated
+identifiers and small integers, so no spec can inject code.
+
+Semantics kept identical to the interpreter one would write by hand:
+* a plain dotted path ``a.b.c`` is read with ``dict.get`` (null when a step is missing or not an
+  object), anything else goes through the compiled JMESPath;
+* ``_parent`` as the first step of a path inside ``each`` reads the enclosing record;
+* conditions of the form ``path OP literal`` (and ``&&``, ``||``, ``!`` of them) are inlined when the
+  value is a number; otherwise they fall back to the full JMESPath evaluation, so a text compared
+  with a number raises a located error instead of silently being false;
+* a condition is true unless it is null, false, empty text/list/object or the number zero.
+"""
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any, Callable
+
+from engine.errors import RecordError, TransformError
+from engine.lang.expr import CompiledExpr
+from engine.plan.mapping import OMIT, ListNode, ObjNode, ValueNode
+
+_NUM = (int, Decimal, float)
+_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "==", "ne": "!="}
+
+
+def truthy(value: Any) -> bool:
+    if value is None or value is False or value == "" or value == [] or value == {}:
+        return False
+    if value.__class__ in _NUM and value == 0:
+        return False
+    return True
+
+
+def iter_list(value: Any, what: str):
+    if value is None:
+        return ()
+    if value.__class__ is list:
+        return value
+    raise TransformError(f"`each: {what}` expected a list, got {type(value).__name__}")
+
+
+def with_parent(item: Any, parent: Any) -> dict:
+    scope = dict(item) if isinstance(item, dict) else {"@": item}
+    scope["_parent"] = parent
+    return scope
+
+
+class _Missing(TransformError):
+    pass
+
+
+def _missing():
+    raise _Missing("required value is null")
+
+
+class CodeGen:
+    """Generates the mapper. The fast variant carries no per-field bookkeeping; on the first failure
+    a *traced* twin (``F = n`` before each field) is generated from the same nodes and re-run on the
+    record to name the field, its spec location and the list position (mappings are pure, so the
+    failure repeats)."""
+
+    def __init__(self, name: str, traced: bool = False):
+        self.name = name
+        self.traced = traced
+        self.lines: list[str] = []
+        self.args: list[Any] = []
+        self._arg_ids: dict[int, str] = {}
+        self.fields: list[tuple[tuple, Any, tuple]] = []  # (output path, loc, loop index vars)
+        self.counter = 0
+
+    # -- small helpers -------------------------------------------------------------------------
+    def bind(self, value: Any) -> str:
+        """A name for ``value`` in the generated code (the value itself never enters the text)."""
+        if isinstance(value, (str, int, Decimal, bool)) or value is None:
+            key = (type(value), value)
+            name = self._arg_ids.get(key)  # type: ignore[arg-type]
+            if name is None:
+                name = f"K{len(self.args)}"
+                self.args.append(value)
+                self._arg_ids[key] = name  # type: ignore[index]
+            return name
+        name = f"K{len(self.args)}"
+        self.args.append(value)
+        return name
+
+    def tmp(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def emit(self, indent: int, line: str) -> None:
+        self.lines.append("    " * indent + line)
+
+    # -- entry point ---------------------------------------------------------------------------
+    def build(self, root: ObjNode) -> tuple[Callable[[dict], dict], str]:
+        body_start = len(self.lines)
+        if self.traced:
+            self.emit(2, "F = 0")
+        self.emit(2, "try:")
+        self.emit(3, "o0 = {}")
+        self.gen_object(root, "o0", ["s0"], [], 3)
+        self.emit(3, "return o0")
+        self.emit(2, "except Exception as e:")
+        self.emit(3, "raise FAIL(F, e, locals()) from None" if self.traced else "raise FAIL(e, s0) from None")
+        body = self.lines[body_start:]
+        fail = self._fail if self.traced else _Relocate(self.name, root)
+        helpers = {"TRUTHY": truthy, "ITER": iter_list, "WITH_PARENT": with_parent,
+                   "MISSING": _missing, "NUM": _NUM, "COPY": copy.deepcopy, "FAIL": fail}
+        helper_names = list(helpers)
+        params = ", ".join(helper_names + [f"K{i}" for i in range(len(self.args))])
+        source = "\n".join([f"def make({params}):", "    def mapper(s0):", *body, "    return mapper", ""])
+        namespace: dict = {"__builtins__": {"len": len, "dict": dict, "locals": locals,
+                                            "Exception": Exception}}
+        code = compile(source, f"<passerelle mapping {self.name}>", "exec")
+        exec(code, namespace)  # noqa: S102 - the text contains generated identifiers only
+        mapper = namespace["make"](*helpers.values(), *self.args)
+        return mapper, source
+
+    def _fail(self, index: int, exc: Exception, scope: dict) -> RecordError:
+        if isinstance(exc, RecordError):
+            return exc
+        path, loc, loops = self.fields[index] if index < len(self.fields) else ((), None, ())
+        positions = [len(scope[v]) if isinstance(scope.get(v), list) else None for v in loops]
+        reason = str(exc) if isinstance(exc, TransformError) else \
+            f"internal error: {type(exc).__name__}: {exc}"
+        return RecordError(reason, field=_render(path, positions), loc=loc)
+
+    # -- objects, lists, values ----------------------------------------------------------------
+    def gen_object(self, obj: ObjNode, target: str, scopes: list[str], loops: list[str],
+                   indent: int) -> None:
+        for key, node in obj.fields:
+            key_name = self.bind(key)
+            if isinstance(node, ListNode):
+                self.gen_list(node, f"{target}[{key_name}]", scopes, loops, indent)
+            else:
+                self.gen_value(node, lambda v, ind, t=target, k=key_name: self.emit(ind, f"{t}[{k}] = {v}"),
+                               scopes, loops, indent)
+
+    def field_index(self, node, loops: list[str]) -> int:
+        self.fields.append((node.path, node.loc, tuple(loops)))
+        return len(self.fields) - 1
+
+    def mark(self, indent: int, node, loops: list[str]) -> None:
+        if self.traced:
+            self.emit(indent, f"F = {self.field_index(node, loops)}")
+
+    def gen_list(self, node: ListNode, assign: str, scopes: list[str], loops: list[str],
+                 indent: int) -> None:
+        out = self.tmp("l")
+        self.emit(indent, f"{out} = []")
+        loops = loops + [out]
+        for item in node.items:
+            value = item.value
+            if item.each is None:
+                self.gen_value(value, lambda v, ind: self.emit(ind, f"{out}.append({v})"), scopes,
+                               loops, indent, in_list=True)
+                continue
+            source = self.tmp("v")
+            self.mark(indent, value, loops)
+            self.gen_read(item.each, source, scopes, indent)
+            scope = self.tmp("s")
+            self.emit(indent, f"for {scope} in ITER({source}, {self.bind(item.each.text)}):")
+            self.gen_value(value, lambda v, ind: self.emit(ind, f"{out}.append({v})"),
+                           scopes + [scope], loops, indent + 1, in_list=True)
+        self.emit(indent, f"{assign} = {out}")
+
+    def gen_value(self, node: ValueNode, store: Callable[[str, int], None], scopes: list[str],
+                  loops: list[str], indent: int, in_list: bool = False) -> None:
+        self.mark(indent, node, loops)
+        if node.when is not None:
+            cond = self.gen_condition(node.when, scopes, indent)
+            self.emit(indent, f"if {cond}:")
+            self.gen_body(node, store, scopes, loops, indent + 1)
+            if node.otherwise is not OMIT:
+                self.emit(indent, "else:")
+                if isinstance(node.otherwise, ValueNode):
+                    self.gen_value(node.otherwise, store, scopes, loops, indent + 1, in_list)
+                else:
+                    store(self.const_expr(node.otherwise), indent + 1)
+        else:
+            self.gen_body(node, store, scopes, loops, indent)
+
+    def gen_body(self, node: ValueNode, store, scopes, loops, indent) -> None:
+        var = self.tmp("v")
+        if node.obj is not None:
+            self.emit(indent, f"{var} = {{}}")
+            self.gen_object(node.obj, var, scopes, loops, indent)
+        elif node.expr is not None:
+            self.gen_read(node.expr, var, scopes, indent)
+        else:
+            self.emit(indent, f"{var} = {self.const_expr(node.const)}")
+        for step in node.transforms:
+            fn = self.bind(step.fn)
+            scope = scopes[-1] if len(scopes) == 1 else self._chain(scopes)
+            call = f"{fn}({var}, {scope})" if step.needs_scope else f"{fn}({var})"
+            self.emit(indent, f"{var} = {call}")
+        if node.required:
+            self.emit(indent, f"if {var} is None: MISSING()")
+        if node.omit_null:
+            self.emit(indent, f"if {var} is not None:")
+            store(var, indent + 1)
+        else:
+            store(var, indent)
+
+    def const_expr(self, value: Any) -> str:
+        if isinstance(value, (dict, list)):
+            return f"COPY({self.bind(value)})"
+        return self.bind(value)
+
+    # -- reading paths -------------------------------------------------------------------------
+    def gen_read(self, expr: CompiledExpr, var: str, scopes: list[str], indent: int) -> None:
+        path = expr.simple_path
+        if path is not None:
+            base, rest = _resolve_parent(path, scopes)
+            if base is not None:
+                self._emit_path(base, rest, var, indent)
+                return
+        self.emit(indent, f"{var} = {self.bind(expr)}.search({self.scope_expr(expr, scopes)})")
+
+    def scope_expr(self, expr: CompiledExpr, scopes: list[str]) -> str:
+        if "_parent" not in expr.text or len(scopes) == 1:
+            return scopes[-1]
+        return self._chain(scopes)
+
+    @staticmethod
+    def _chain(scopes: list[str]) -> str:
+        """The current item with ``_parent`` (and ``_parent._parent``...) attached."""
+        scope = scopes[0]
+        for inner in scopes[1:]:
+            scope = f"WITH_PARENT({inner}, {scope})"
+        return scope
+
+    # -- conditions ----------------------------------------------------------------------------
+    def gen_condition(self, expr: CompiledExpr, scopes: list[str], indent: int) -> str:
+        var = self.tmp("c")
+        parsed = expr._parsed.parsed
+        if not self._inline_condition(parsed, var, expr, scopes, indent):
+            self.emit(indent, f"{var} = TRUTHY({self.bind(expr)}.search({self.scope_expr(expr, scopes)}))")
+        return var
+
+    def _inline_condition(self, node: dict, var: str, expr: CompiledExpr, scopes, indent) -> bool:
+        kind = node.get("type")
+        if kind in ("and_expression", "or_expression"):
+            left, right = node["children"]
+            if not (self._inlinable(left, scopes) and self._inlinable(right, scopes)):
+                return False
+            self._inline_condition(left, var, expr, scopes, indent)
+            self.emit(indent, f"if {var}:" if kind == "and_expression" else f"if not {var}:")
+            self._inline_condition(right, var, expr, scopes, indent + 1)
+            return True
+        if kind == "not_expression":
+            if not self._inlinable(node["children"][0], scopes):
+                return False
+            self._inline_condition(node["children"][0], var, expr, scopes, indent)
+            self.emit(indent, f"{var} = not {var}")
+            return True
+        if not self._inlinable(node, scopes):
+            return False
+        if kind == "comparator":
+            left, right = node["children"]
+            value = self.tmp("x")
+            self._read_path(left, value, scopes, indent)
+            literal = self.bind(right["value"])
+            op = _OPS[node["value"]]
+            if node["value"] in ("eq", "ne"):
+                self.emit(indent, f"if {value}.__class__ in NUM and {literal}.__class__ in NUM:")
+                self.emit(indent + 1, f"{var} = {value} {op} {literal}")
+                self.emit(indent, "else:")
+                self.emit(indent + 1, f"{var} = TRUTHY({self.bind(_sub(expr, node))}.search("
+                                      f"{self.scope_expr(expr, scopes)}))")
+                return True
+            self.emit(indent, f"if {value}.__class__ in NUM:")
+            self.emit(indent + 1, f"{var} = {value} {op} {literal}")
+            self.emit(indent, f"elif {value} is None:")
+            self.emit(indent + 1, f"{var} = False")
+            self.emit(indent, "else:")
+            self.emit(indent + 1, f"{var} = TRUTHY({self.bind(_sub(expr, node))}.search("
+                                  f"{self.scope_expr(expr, scopes)}))")
+            return True
+        value = self.tmp("x")
+        self._read_path(node, value, scopes, indent)
+        self.emit(indent, f"{var} = TRUTHY({value})")
+        return True
+
+    def _inlinable(self, node: dict, scopes) -> bool:
+        kind = node.get("type")
+        if kind in ("and_expression", "or_expression"):
+            return all(self._inlinable(c, scopes) for c in node["children"])
+        if kind == "not_expression":
+            return self._inlinable(node["children"][0], scopes)
+        if kind == "comparator":
+            left, right = node["children"]
+            return (_node_path(left) is not None and right.get("type") == "literal"
+                    and right["value"].__class__ in (int, Decimal)
+                    and _resolve_parent(_node_path(left), scopes)[0] is not None)
+        path = _node_path(node)
+        return path is not None and _resolve_parent(path, scopes)[0] is not None
+
+    def _read_path(self, node: dict, var: str, scopes: list[str], indent: int) -> None:
+        base, rest = _resolve_parent(_node_path(node), scopes)
+        self._emit_path(base, rest, var, indent)
+
+    def _emit_path(self, base: str, rest: tuple, var: str, indent: int) -> None:
+        if base == "s0" and rest:  # the record itself is always an object
+            self.emit(indent, f"{var} = s0.get({self.bind(rest[0])})")
+            rest = rest[1:]
+        else:
+            self.emit(indent, f"{var} = {base}")
+        for step in rest:
+            self.emit(indent, f"{var} = {var}.get({self.bind(step)}) if {var}.__class__ is dict else None")
+
+
+def _sub(expr: CompiledExpr, node: dict) -> CompiledExpr:
+    """A CompiledExpr evaluating just ``node`` (used for the exact-semantics fallback)."""
+    clone = CompiledExpr.__new__(CompiledExpr)
+    clone.text = expr.text
+    clone.simple_path = None
+    from engine.lang.expr import _INTERPRETER
+    parsed = type(expr._parsed)(expr.text, node)
+    clone._parsed = parsed
+    clone._search = lambda value, options=None: _INTERPRETER.visit(node, value)
+    return clone
+
+
+def _node_path(node: dict):
+    from engine.lang.expr import _simple_path
+    return _simple_path(node)
+
+
+def _resolve_parent(path: tuple, scopes: list[str]):
+    """Split leading ``_parent`` steps off ``path``: (scope variable, remaining steps)."""
+    depth = 0
+    while depth < len(path) and path[depth] == "_parent":
+        depth += 1
+    if depth >= len(scopes):
+        return None, ()
+    return scopes[-1 - depth], path[depth:]
+
+
+def _render(path: tuple, positions: list) -> str:
+    out = ""
+    pos = iter(positions)
+    for part in path:
+        if part is None:
+            index = next(pos, None)
+            out += f"[{index}]" if index is not None else "[]"
+        elif out:
+            out += f".{part}"
+        else:
+            out = str(part)
+    return out
+
+
+class _Relocate:
+    """Turns a failure of the fast mapper into a located RecordError by re-running it traced."""
+
+    def __init__(self, name: str, root: ObjNode):
+        self.name, self.root = name, root
+        self._traced = None
+
+    def __call__(self, exc: Exception, record: Any) -> RecordError:
+        if isinstance(exc, RecordError):
+            return exc
+        if self._traced is None:
+            self._traced, _ = CodeGen(self.name, traced=True).build(self.root)
+        try:
+            self._traced(record)
+        except RecordError as located:
+            return located
+        except Exception as other:  # pragma: no cover - the traced twin always locates
+            exc = other
+        reason = str(exc) if isinstance(exc, TransformError) else f"internal error: {type(exc).__name__}: {exc}"
+        return RecordError(reason)
+
+
+def generate(name: str, root: ObjNode) -> tuple[Callable[[dict], dict], str]:
+    """Compile the mapping tree of flow ``name`` into ``mapper(record) -> payload``."""
+    return CodeGen(name).build(root)

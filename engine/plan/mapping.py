@@ -1,0 +1,267 @@
+"""From a flow's ``map:`` (plain data) to a small tree of mapping nodes, checked and located.
+
+Every JMESPath is compiled here, every transform factory runs here, and every problem becomes a
+diagnostic pointing at the spec. The node tree is then turned into one Python function by
+``codegen`` (nothing is parsed per record).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from engine.errors import Diagnostic, Loc
+from engine.lang.expr import CompiledExpr, ExprError, compile_expression
+from engine.lang.registry import ArgError, Registry
+from engine.schema.validate import FIELD_SPEC_KEYS
+from engine.util.suggest import hint_for
+from engine.spec.yamlsrc import YamlDoc, format_path
+
+OMIT = object()  # `when` false and no `else`: the field is left out
+
+
+@dataclass
+class Transform:
+    name: str
+    fn: Callable
+    needs_scope: bool
+
+
+@dataclass
+class ValueNode:
+    """One produced value: a source (expression, constant or nested object) and what follows."""
+
+    path: tuple  # output path; None marks a list position (filled in at run time)
+    loc: Loc
+    expr: CompiledExpr | None = None
+    const: Any = None
+    obj: "ObjNode | None" = None
+    transforms: list[Transform] = field(default_factory=list)
+    when: CompiledExpr | None = None
+    otherwise: Any = OMIT  # OMIT, a constant, or a ValueNode
+    required: bool = False
+    omit_null: bool = False
+
+
+@dataclass
+class ListItemNode:
+    """One entry of a list spec: a value, or one value per element of ``each``."""
+
+    value: ValueNode
+    each: CompiledExpr | None = None
+
+
+@dataclass
+class ListNode:
+    path: tuple
+    loc: Loc
+    items: list[ListItemNode]
+
+
+@dataclass
+class ObjNode:
+    fields: list[tuple[str, "ValueNode | ListNode"]]
+
+
+class MappingBuilder:
+    """Builds nodes for one flow; collects diagnostics instead of stopping at the first."""
+
+    def __init__(self, doc: YamlDoc, base: tuple, registry: Registry, ctx, diags: list[Diagnostic]):
+        self.doc = doc
+        self.base = base  # path of the flow in the document, e.g. ('flows', 'orders_to_sage')
+        self.registry = registry
+        self.ctx = ctx
+        self.diags = diags
+
+    # -- helpers -------------------------------------------------------------------------------
+    def error(self, code: str, message: str, path: tuple, hint: str | None = None,
+              at_key: bool = False, offset: int = 0) -> None:
+        full = self.base + path
+        loc = self.doc.key_loc(full) if at_key else self.doc.loc(full)
+        if offset:
+            loc = loc.shifted(offset + (1 if self.doc.styles.get(full) in ("'", '"') else 0))
+        self.diags.append(Diagnostic(code, message, loc, format_path(full), hint))
+
+    def expression(self, text: Any, path: tuple, what: str) -> CompiledExpr | None:
+        if not isinstance(text, str):
+            return None  # the schema reported it
+        try:
+            return compile_expression(text)
+        except ExprError as exc:
+            self.error("bad-expression", f"invalid {what} {text!r}: {exc.message}", path,
+                       hint="JMESPath syntax: a.b, a[0], a[?x > `1`], f(a) — quote the whole value "
+                            "in YAML if it contains ': ' or starts with a special character",
+                       offset=exc.offset)
+            return None
+
+    # -- objects and fields --------------------------------------------------------------------
+    def build_object(self, spec: Any, path: tuple, out: tuple = ()) -> ObjNode:
+        fields: list = []
+        if not isinstance(spec, dict):
+            return ObjNode(fields)
+        for key, entry in spec.items():
+            sub = path + (key,)
+            sub_out = out + (key,)
+            if isinstance(entry, list):
+                fields.append((key, self.build_list(entry, sub, sub_out)))
+            elif isinstance(entry, dict):
+                if any(k in entry for k in FIELD_SPEC_KEYS):
+                    fields.append((key, self.build_value(entry, sub, sub_out)))
+                else:
+                    fields.append((key, ValueNode(sub_out, self.doc.loc(self.base + sub),
+                                                  obj=self.build_object(entry, sub, sub_out))))
+        return ObjNode(fields)
+
+    def build_list(self, entries: list, path: tuple, out: tuple) -> ListNode:
+        items = []
+        for index, entry in enumerate(entries):
+            sub = path + (index,)
+            if not isinstance(entry, dict):
+                continue
+            has_body = any(k in entry for k in ("map", "from", "value"))
+            # a misspelt key is reported by the schema with a "did you mean"; don't pile on
+            misspelt = any(k not in FIELD_SPEC_KEYS and k != "description" for k in entry)
+            if not has_body and not misspelt:
+                self.error("incomplete-item", "an `each` item needs `map` (an object per element) or "
+                           "`from` (a value per element)" if "each" in entry else
+                           "a list item needs `map`, `from` or `value`", sub)
+            each = self.expression(entry["each"], sub + ("each",), "list path") if "each" in entry else None
+            items.append(ListItemNode(self.build_value(entry, sub, out + (None,)), each))
+        return ListNode(out, self.doc.loc(self.base + path), items)
+
+    def build_value(self, spec: dict, path: tuple, out: tuple) -> ValueNode:
+        node = ValueNode(out, self.doc.loc(self.base + path))
+        sources = [k for k in ("from", "value", "map") if k in spec]
+        if len(sources) > 1:
+            self.error("conflicting-keys", f"use only one of `from`, `value`, `map` (found "
+                       f"{', '.join(sources)})", path + (sources[1],), at_key=True)
+        if "from" in spec:
+            node.expr = self.expression(spec["from"], path + ("from",), "source path")
+        elif "value" in spec:
+            node.const = spec["value"]
+        elif "map" in spec:
+            node.obj = self.build_object(spec["map"], path + ("map",), out)
+        elif "each" not in spec and any(k in spec for k in ("when", "transform", "required", "omit_null", "else")):
+            self.error("missing-source", "say where the value comes from: `from: PATH` or "
+                       "`value: CONST`", path)
+        if "each" in spec and not (path and isinstance(path[-1], int)):
+            self.error("each-outside-list", "`each` builds list items: write this field as a list, "
+                       "`- each: ...`", path + ("each",), at_key=True,
+                       hint="put a dash before `each:` so the field holds a list")
+        if "when" in spec:
+            node.when = self.expression(spec["when"], path + ("when",), "condition")
+        if "else" in spec:
+            if "when" not in spec:
+                self.error("else-without-when", "`else` only applies with `when`", path + ("else",),
+                           at_key=True)
+            other = spec["else"]
+            if isinstance(other, dict) and any(k in other for k in ("from", "value", "map")):
+                node.otherwise = self.build_value(other, path + ("else",), out)
+            else:
+                node.otherwise = other
+        node.required = spec.get("required") is True
+        node.omit_null = spec.get("omit_null") is True
+        if node.required and node.omit_null:
+            self.error("conflicting-keys", "`required` and `omit_null` contradict each other",
+                       path + ("omit_null",), at_key=True)
+        if "transform" in spec:
+            node.transforms = self.build_pipeline(spec["transform"], path + ("transform",))
+        return node
+
+    # -- transforms ----------------------------------------------------------------------------
+    def build_pipeline(self, spec: Any, path: tuple) -> list[Transform]:
+        steps = spec if isinstance(spec, list) else [spec]
+        out = []
+        for index, step in enumerate(steps):
+            sub = path + (index,) if isinstance(spec, list) else path
+            built = self.build_transform(step, sub)
+            if built is not None:
+                out.append(built)
+        return out
+
+    def build_transform(self, step: Any, path: tuple) -> Transform | None:
+        known = self.registry.names("transform")
+        if isinstance(step, str):
+            name, args, written_bare = step, None, True
+        elif isinstance(step, dict) and len(step) == 1:
+            (name, args), written_bare = next(iter(step.items())), False
+        else:
+            self.error("bad-transform", "a transform is a name (`upper`) or a one-key mapping "
+                       "(`{prefix: PS_}`)", path)
+            return None
+        spec = self.registry.get("transform", name)
+        if spec is None:
+            self.error("unknown-transform", f"unknown transform '{name}'",
+                       path if written_bare else path + (name,), hint_for(name, known, "transforms"),
+                       at_key=not written_bare)
+            return None
+        arg_path = path + (name,)
+        if written_bare and spec.args_schema is not None and not spec.args_optional:
+            example = _example_args(spec)
+            self.error("missing-argument", f"transform '{name}' needs an argument", path,
+                       f"write {{{name}: {example}}}")
+            return None
+        if not written_bare and spec.args_schema is None:
+            self.error("unexpected-argument", f"transform '{name}' takes no argument", arg_path,
+                       f"write it as a bare name: `{name}`")
+            return None
+        if not written_bare and not self._args_valid(spec, args, arg_path):
+            return None
+        try:
+            fn = spec.factory(args, self.ctx)
+        except ArgError as exc:
+            self.error("bad-argument", f"{name}: {exc.message}", arg_path + tuple(exc.at), exc.hint,
+                       offset=exc.offset)
+            return None
+        return Transform(name, fn, spec.needs_scope)
+
+    def _args_valid(self, spec, args, arg_path) -> bool:
+        from engine.schema.validate import error_to_diagnostics
+        validator = _args_validator(spec)
+        found = False
+        for error in validator.iter_errors(args):
+            found = True
+            for diag in error_to_diagnostics(error, self.doc, self.base + arg_path):
+                self.diags.append(Diagnostic("bad-argument", f"{spec.name}: {diag.message}", diag.loc,
+                                             diag.path, diag.hint or _example_hint(spec)))
+        return not found
+
+
+_VALIDATORS: dict = {}
+
+
+def _args_validator(spec):
+    import jsonschema
+
+    validator = _VALIDATORS.get(id(spec))
+    if validator is None:
+        validator = jsonschema.Draft202012Validator(spec.args_schema)
+        _VALIDATORS[id(spec)] = validator
+    return validator
+
+
+def _example_args(spec) -> str:
+    for example in spec.examples:
+        if example.args is not None:
+            return _yaml_inline(example.args)
+    return "..."
+
+
+def _example_hint(spec) -> str | None:
+    text = _example_args(spec)
+    return f"for example {{{spec.name}: {text}}}" if text != "..." else None
+
+
+def _yaml_inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_yaml_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_inline(v) for v in value) + "]"
+    if isinstance(value, str):
+        plain = value and value.replace("_", "").isalnum() and not value[0].isdigit() \
+            and value not in ("true", "false", "null", "yes", "no", "on", "off")
+        return value if plain else f'"{value}"'
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,164 @@
+"""Related records: joining other resources onto each source record.
+
+A flow declares, in order, what to join and how::
+
+    related:
+      customer: { read: customers, match: { id: id_customer } }
+      detail:   { at: associations.order_rows, read: order_details, match: { id: id } }
+      tax:      { at: associations.order_rows.detail, read: taxes,
+                  match: { id: "associations.taxes[0].id" }, reference: true }
+
+Each entry attaches the matching record (or, with ``many``, the list of matches) under its name,
+on the record itself or on every object reached through ``at`` (lists are walked through). Later
+entries see what earlier ones attached. Records are never mutated: the enriched record is a new
+object sharing the untouched parts.
+
+Join keys are compared after normalisation, so an id read as the text "56" from XML matches the
+number 56 from JSON. Indexes are built once per resource and key (a hash join), so a reference list
+such as carriers or taxes is read and indexed once for the whole run.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from engine.errors import Loc, RecordError, TransformError
+
+_NUMERIC = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
+
+
+def norm_key(value: Any) -> Any:
+    """Normalise a join key: numbers and numeric texts compare by value."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return _canonical(value)
+    if isinstance(value, float):
+        return _canonical(Decimal(repr(value)))
+    if isinstance(value, str):
+        text = value.strip()
+        return _canonical(Decimal(text)) if _NUMERIC.match(text) else text
+    return repr(value)
+
+
+def _canonical(number: Decimal) -> str:
+    if number == number.to_integral_value():
+        return str(int(number))
+    return format(number.normalize(), "f")
+
+
+@dataclass(frozen=True)
+class RelatedSpec:
+    name: str
+    resource: str
+    endpoint: str
+    at: tuple[str, ...]
+    fields: tuple[str, ...]  # related-side fields
+    getters: tuple[Callable[[Any], Any], ...]  # our side, evaluated on the object being enriched
+    texts: tuple[str, ...]
+    many: bool
+    required: bool
+    reference: bool
+    loc: Loc
+
+
+class RelatedData:
+    """Records of related resources, indexed lazily by join fields."""
+
+    def __init__(self, records: dict[str, list[dict]] | None = None, parent: "RelatedData | None" = None):
+        self.records: dict[str, list[dict]] = dict(records or {})
+        self._indexes: dict[tuple, dict] = {}
+        self.parent = parent  # resources held (and indexed once) for the whole run, e.g. reference lists
+
+    def add(self, resource: str, rows: list[dict]) -> None:
+        self.records.setdefault(resource, []).extend(rows)
+        self._indexes = {k: v for k, v in self._indexes.items() if k[0] != resource}
+
+    def has(self, resource: str) -> bool:
+        return resource in self.records or (self.parent is not None and self.parent.has(resource))
+
+    def index(self, resource: str, fields: tuple[str, ...]) -> dict:
+        if resource not in self.records and self.parent is not None and self.parent.has(resource):
+            return self.parent.index(resource, fields)
+        key = (resource, fields)
+        found = self._indexes.get(key)
+        if found is None:
+            found = {}
+            for row in self.records.get(resource, ()):
+                if isinstance(row, dict):
+                    ident = tuple(norm_key(row.get(f)) for f in fields)
+                    found.setdefault(ident, []).append(row)
+            self._indexes[key] = found
+        return found
+
+
+def compile_enricher(specs: list[RelatedSpec]) -> Callable[[dict, RelatedData], dict]:
+    """``enrich(record, data) -> new record`` applying every related spec in order."""
+    if not specs:
+        return lambda record, data: record
+
+    def enrich(record: dict, data: RelatedData) -> dict:
+        for spec in specs:
+            index = data.index(spec.resource, spec.fields)
+            record = _attach(record, spec.at, spec, index)
+        return record
+
+    return enrich
+
+
+def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData) -> dict:
+    """Apply one related spec (the runner fetches each spec's records before applying it)."""
+    return _attach(record, spec.at, spec, data.index(spec.resource, spec.fields))
+
+
+def join_values(record: Any, spec: RelatedSpec, steps: tuple[str, ...] | None = None) -> list:
+    """The values of the first join field on every object ``spec`` would enrich (to fetch by key)."""
+    steps = spec.at if steps is None else steps
+    if isinstance(record, list):
+        return [v for item in record for v in join_values(item, spec, steps)]
+    if not isinstance(record, dict):
+        return []
+    if steps:
+        return join_values(record.get(steps[0]), spec, steps[1:])
+    try:
+        value = spec.getters[0](record) if spec.getters else None
+    except TransformError:
+        return []
+    return [] if value is None else [value]
+
+
+def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict) -> Any:
+    if not isinstance(obj, dict):
+        return obj
+    if not steps:
+        try:
+            ident = tuple(norm_key(get(obj)) for get in spec.getters)
+        except TransformError as exc:
+            raise RecordError(f"related '{spec.name}': {exc}", field=f"related.{spec.name}",
+                              loc=spec.loc) from None
+        matches = index.get(ident, [])
+        if not matches and spec.required and None not in ident:
+            shown = ", ".join(f"{f} = {v}" for f, v in zip(spec.fields, ident))
+            raise RecordError(f"no '{spec.resource}' record with {shown} (related '{spec.name}' "
+                              "is required)", field=f"related.{spec.name}", loc=spec.loc)
+        if not matches and spec.required:
+            raise RecordError(f"related '{spec.name}': the join value ({', '.join(spec.texts)}) is "
+                              "null", field=f"related.{spec.name}", loc=spec.loc)
+        new = dict(obj)
+        new[spec.name] = list(matches) if spec.many else (matches[0] if matches else None)
+        return new
+    head, rest = steps[0], steps[1:]
+    value = obj.get(head)
+    if isinstance(value, list):
+        replaced = [_attach(item, rest, spec, index) for item in value]
+    elif isinstance(value, dict):
+        replaced = _attach(value, rest, spec, index)
+    else:
+        return obj
+    new = dict(obj)
+    new[head] = replaced
+    return new

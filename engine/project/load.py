@@ -1,0 +1,278 @@
+"""Loading a client project: find its YAML files, validate each one, merge them, resolve connectors.
+
+A project is a folder. Every ``*.yaml``/``*.yml`` file in it (not in sub-folders) is part of the
+project and may define ``endpoints``, ``lookups`` and ``flows``; a name defined twice is an error.
+Files whose top-level key is ``connector`` are connector definitions, not project files.
+``use: NAME`` resolves, in order, to ``<project>/connectors/NAME.yaml``, to the folders listed in
+``PASSERELLE_CONNECTORS`` and to the shipped ``specs/connectors/NAME.yaml``.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.errors import Diagnostic, Loc
+from engine.util.resources import shipped_connectors_dir
+from engine.schema.validate import error_to_diagnostics, python_validator, validate_doc
+from engine.util.suggest import hint_for
+from engine.spec.yamlsrc import YamlDoc, load_file
+
+SECTIONS = ("endpoints", "lookups", "flows")
+_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".passerelle", ".hypothesis"}
+
+
+@dataclass
+class Item:
+    """A named definition (endpoint, lookup or flow) and where it was written."""
+
+    kind: str
+    name: str
+    data: Any
+    doc: YamlDoc
+    path: tuple
+
+    def loc(self, *sub) -> Loc:
+        return self.doc.loc(self.path + sub)
+
+    def key_loc(self, *sub) -> Loc:
+        return self.doc.key_loc(self.path + sub)
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self.doc.file).parent
+
+
+@dataclass
+class Connector:
+    name: str
+    data: dict  # the mapping under `connector:`, with the endpoint's override applied
+    doc: YamlDoc
+
+    def loc(self, *sub) -> Loc:
+        return self.doc.loc(("connector",) + sub)
+
+    def resources(self) -> dict:
+        return self.data.get("resources") or {}
+
+    def operations(self) -> dict:
+        return self.data.get("operations") or {}
+
+
+@dataclass
+class Project:
+    root: Path
+    docs: list[YamlDoc] = field(default_factory=list)
+    endpoints: dict[str, Item] = field(default_factory=dict)
+    lookups: dict[str, Item] = field(default_factory=dict)
+    flows: dict[str, Item] = field(default_factory=dict)
+    connectors: dict[str, Connector] = field(default_factory=dict)  # by endpoint name
+    settings: dict = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    broken: set = field(default_factory=set)  # (section, name) with schema errors inside
+
+    def section(self, name: str) -> dict[str, Item]:
+        return getattr(self, name)
+
+
+class ConnectorStore:
+    """Loads and caches connector definition files (each validated once)."""
+
+    def __init__(self, extra_dirs: list[Path] | None = None):
+        self.extra_dirs = list(extra_dirs or [])
+        env = os.environ.get("PASSERELLE_CONNECTORS", "")
+        self.extra_dirs += [Path(p) for p in env.split(os.pathsep) if p]
+        self._cache: dict[Path, YamlDoc] = {}
+
+    def search_dirs(self, project_root: Path) -> list[Path]:
+        return [project_root / "connectors", *self.extra_dirs, shipped_connectors_dir()]
+
+    def available(self, project_root: Path) -> list[str]:
+        names = set()
+        for folder in self.search_dirs(project_root):
+            if folder.is_dir():
+                names.update(p.stem for p in folder.glob("*.yaml"))
+        return sorted(names)
+
+    def find(self, name: str, project_root: Path) -> Path | None:
+        for folder in self.search_dirs(project_root):
+            for ext in (".yaml", ".yml"):
+                candidate = folder / f"{name}{ext}"
+                if candidate.is_file():
+                    return candidate
+        return None
+
+    def load(self, path: Path) -> YamlDoc:
+        key = path.resolve()
+        doc = self._cache.get(key)
+        if doc is None:
+            doc = load_file(path, display_name=display(path))
+            if doc.ok:
+                doc.diagnostics += validate_doc(doc, "connector.schema.json")
+                data = doc.data.get("connector") if isinstance(doc.data, dict) else None
+                if isinstance(data, dict) and data.get("name") not in (None, path.stem):
+                    doc.diagnostics.append(Diagnostic(
+                        "connector-name", f"connector name '{data.get('name')}' differs from its file "
+                        f"name '{path.stem}'", doc.loc(("connector", "name")), "connector.name",
+                        f"name it '{path.stem}': projects find connectors by file name"))
+            self._cache[key] = doc
+        return doc
+
+
+def display(path: Path) -> str:
+    """A path as shown in messages: relative to the working directory when possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def is_connector_doc(doc: YamlDoc) -> bool:
+    return isinstance(doc.data, dict) and "connector" in doc.data
+
+
+def project_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_project(root: Path, docs: list[YamlDoc] | None = None,
+                 store: ConnectorStore | None = None) -> Project:
+    """Parse, schema-check and merge the project in folder ``root`` (nothing is compiled here)."""
+    store = store or ConnectorStore()
+    project = Project(root=root)
+    if docs is None:
+        docs = [load_file(p, display_name=display(p)) for p in project_files(root)]
+    for doc in docs:
+        if is_connector_doc(doc):
+            continue
+        project.docs.append(doc)
+        project.diagnostics += doc.diagnostics
+        if not doc.ok:
+            continue
+        if doc.data is None:
+            continue
+        schema_diags = validate_doc(doc, "project.schema.json", skip=_reported_by_checks)
+        project.diagnostics += schema_diags
+        _merge(project, doc, schema_diags)
+    if not project.docs:
+        project.diagnostics.append(Diagnostic(
+            "empty-project", "no project files (*.yaml with endpoints, lookups or flows) here",
+            Loc(display(root), 1, 1)))
+    for name, item in project.endpoints.items():
+        connector = resolve_connector(item, project, store)
+        if connector is not None:
+            project.connectors[name] = connector
+    return project
+
+
+def _reported_by_checks(error) -> bool:
+    """Transform pipelines are checked by the compiler, with better messages than the schema's."""
+    schema_path = list(error.absolute_schema_path)
+    return any(a == "properties" and b == "transform" for a, b in zip(schema_path, schema_path[1:]))
+
+
+def _merge(project: Project, doc: YamlDoc, schema_diags: list[Diagnostic]) -> None:
+    data = doc.data if isinstance(doc.data, dict) else {}
+    broken_paths = {d.path for d in schema_diags}
+    settings = data.get("project")
+    if isinstance(settings, dict):
+        project.settings.update(settings)
+    for section in SECTIONS:
+        entries = data.get(section)
+        if not isinstance(entries, dict):
+            continue
+        kind = section[:-1]
+        for name, value in entries.items():
+            item = Item(kind, name, value, doc, (section, name))
+            existing = project.section(section).get(name)
+            if existing is not None:
+                project.diagnostics.append(Diagnostic(
+                    "duplicate-name", f"{kind} '{name}' is defined twice (first in {existing.file} "
+                    f"line {existing.key_loc().line})", item.key_loc(), f"{section}.{name}",
+                    "rename one of them or remove the copy"))
+                continue
+            prefix = f"{section}.{name}"
+            if any(p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "[")
+                   for p in broken_paths):
+                project.broken.add((section, name))
+            project.section(section)[name] = item
+
+
+def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -> Connector | None:
+    data = endpoint.data if isinstance(endpoint.data, dict) else {}
+    name = data.get("use")
+    if not isinstance(name, str):
+        return None
+    path = store.find(name, project.root)
+    if path is None:
+        project.diagnostics.append(Diagnostic(
+            "unknown-connector", f"no connector definition named '{name}'", endpoint.loc("use"),
+            f"endpoints.{endpoint.name}.use", hint_for(name, store.available(project.root), "connectors")))
+        return None
+    doc = store.load(path)
+    if doc.diagnostics:
+        project.diagnostics += [d for d in doc.diagnostics if d not in project.diagnostics]
+    if not doc.ok or not isinstance(doc.data, dict) or not isinstance(doc.data.get("connector"), dict):
+        project.diagnostics.append(Diagnostic(
+            "broken-connector", f"connector '{name}' ({doc.file}) has errors", endpoint.loc("use"),
+            f"endpoints.{endpoint.name}.use"))
+        return None
+    merged = doc.data["connector"]
+    override = data.get("override")
+    if isinstance(override, dict):
+        merged = deep_merge(merged, override)
+        bad = list(python_validator("connector.schema.json").iter_errors({"connector": merged}))
+        for error in bad:
+            for diag in error_to_diagnostics(error, doc, ()):
+                project.diagnostics.append(Diagnostic(
+                    "bad-override", f"after override: {diag.message}", endpoint.loc("override"),
+                    f"endpoints.{endpoint.name}.override", diag.hint))
+        if bad:
+            return None  # never build on a connector of the wrong shape: the errors above say why
+    return Connector(name, merged, doc)
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """A new value: ``override`` merged into ``base`` (mappings recursively; other values replace)."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        result = dict(base)
+        for key, value in override.items():
+            result[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return result
+    return copy.deepcopy(override)
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Split the given paths into project folders and standalone connector files."""
+    projects: list[Path] = []
+    connectors: list[Path] = []
+    seen: set[Path] = set()
+
+    def visit_dir(folder: Path) -> None:
+        yaml_files = project_files(folder)
+        if yaml_files:
+            is_connector_dir = folder.name == "connectors"
+            if is_connector_dir:
+                connectors.extend(yaml_files)
+            elif folder.resolve() not in seen:
+                seen.add(folder.resolve())
+                projects.append(folder)
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+            if sub.name not in _SKIP_DIRS and not sub.name.startswith("."):
+                visit_dir(sub)
+
+    for path in paths:
+        if path.is_dir():
+            visit_dir(path)
+        elif path.parent.name == "connectors":
+            connectors.append(path)
+        elif path.resolve().parent not in seen:
+            seen.add(path.resolve().parent)
+            projects.append(path.parent)
+    return projects, connectors

@@ -1,0 +1,47 @@
+"""``passerelle check``: can each endpoint be reached with its credentials?
+
+For every endpoint, one small read of its first resource (or of the resource a flow reads from it)
+is made; the answer is classified in words a consultant can act on. Nothing is written.
+"""
+from __future__ import annotations
+
+from engine.plan.compile import Plan
+from engine.connectors.http.client import HttpError
+from engine.runtime.endpoints import ConfigError, open_endpoints
+
+
+def _probe_resource(plan: Plan, name: str) -> str | None:
+    for flow in plan.flows.values():
+        if flow.source_endpoint == name:
+            return flow.source_resource
+    resources = plan.connectors[name].resources()
+    return next(iter(resources), None)
+
+
+def check_endpoints(plan: Plan, environ=None) -> list[tuple[str, bool, str]]:
+    results = []
+    for name in plan.project.endpoints:
+        if name not in plan.connectors:
+            results.append((name, False, "connector definition not found"))
+            continue
+        resource = _probe_resource(plan, name)
+        try:
+            endpoints = open_endpoints(plan, [name], environ)
+        except ConfigError as exc:
+            results.append((name, False, str(exc)))
+            continue
+        endpoint = endpoints[name]
+        try:
+            if resource is None:
+                results.append((name, True, f"{endpoint.base_url}: no readable resource to probe"))
+                continue
+            page = next(iter(endpoint.read(resource, page_size=1)), [])
+            results.append((name, True, f"{endpoint.safe_url(endpoint.base_url)}: read '{resource}' "
+                                        f"({len(page)} record(s) in the first page)"))
+        except HttpError as exc:
+            kind = {401: "credentials refused", 403: "access forbidden", 404: "path not found"}.get(
+                exc.status, "unreachable" if exc.status is None else "error")
+            results.append((name, False, f"{kind}: {exc.message}"))
+        finally:
+            endpoint.close()
+    return results

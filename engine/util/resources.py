@@ -1,0 +1,37 @@
+"""Where the data shipped inside the package lives: JSON Schemas, connector definitions, examples.
+
+Everything is read through :mod:`importlib.resources`, so an installed wheel works exactly as a
+checkout does. In the repository, ``engine/_data/schemas`` and ``engine/_data/specs`` are links to the
+top-level ``schemas/`` and ``specs/`` folders (one copy in git); the wheel build copies the files.
+"""
+from __future__ import annotations
+
+from importlib.resources import as_file, files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+
+def _data() -> Traversable:
+    return files("engine") / "_data"
+
+
+def _path(node: Traversable) -> Path:
+    # Installed from a wheel or run from a checkout, the package is a folder on disk: as_file gives
+    # its path without copying. (A zipped install would get a temporary copy.)
+    with as_file(node) as path:
+        return Path(path)
+
+
+def schemas_dir() -> Path:
+    """The JSON Schemas of the spec language (``project``, ``connector``, generated fragments)."""
+    return _path(_data() / "schemas")
+
+
+def shipped_connectors_dir() -> Path:
+    """The connector definitions a project can ``use:`` without providing its own."""
+    return _path(_data() / "specs" / "connectors")
+
+
+def examples_dir() -> Path:
+    """The example client projects (templates)."""
+    return _path(_data() / "specs" / "examples")

@@ -1,0 +1,78 @@
+"""``passerelle sandbox``: run the simulators until Ctrl-C and print where they listen.
+
+    python -m passerelle_sandbox.cli --systems prestashop,sage100 --orders 50 --seed 1 --port-base 8100
+
+``--port-base P`` gives the i-th system port P+i (0 = ephemeral ports). ``--write-dataset DIR`` also
+writes the data set as JSON fixtures. Output lines are ``<system> url=<base_url> <name>=<secret>
+api=<api root>`` (``url`` is the connector's ``base_url`` setting) so a script can grep them.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from passerelle_sandbox import SIMULATORS, SYSTEMS, Sandbox
+from passerelle_sandbox.dataset import generate
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="passerelle sandbox", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated, among: " + ",".join(SIMULATORS))
+    parser.add_argument("--orders", type=int, default=20, help="number of shop orders (order 1042 is always one)")
+    parser.add_argument("--seed", type=int, default=1, help="data set seed")
+    parser.add_argument("--port-base", type=int, default=0, help="first port (0 = ephemeral)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--write-dataset", metavar="DIR", help="also write the data set as JSON files")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
+    unknown = [s for s in systems if s not in SIMULATORS]
+    if unknown or not systems:
+        print(f"error: unknown system(s) {', '.join(unknown) or '(none)'}; known: {', '.join(SIMULATORS)}",
+              file=sys.stderr)
+        return 2
+    if args.orders < 1:
+        print("error: --orders must be at least 1", file=sys.stderr)
+        return 2
+    dataset = generate(seed=args.seed, orders=args.orders)
+    if args.write_dataset:
+        for path in dataset.write(args.write_dataset):
+            print(f"wrote {path}")
+    ports = {s: (args.port_base + i if args.port_base else 0) for i, s in enumerate(systems)}
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if threading.current_thread() is \
+        threading.main_thread() else None
+    try:
+        with Sandbox(systems, dataset=dataset, host=args.host, ports=ports) as sandbox:
+            for system in systems:
+                secrets = " ".join(f"{k}={v}" for k, v in sandbox.credentials(system).items())
+                print(f"{system} url={sandbox.url(system)} {secrets} api={sandbox.api_url(system)}", flush=True)
+            print(f"{len(dataset.orders)} orders, seed {args.seed}. Ctrl-C to stop.", flush=True)
+            try:
+                while not stop.wait(0.2):
+                    pass
+            except KeyboardInterrupt:
+                pass
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    raise SystemExit(main())

@@ -1,0 +1,413 @@
+"""Sage 100 "WebServices100" (Proconsult) REST simulator — sage.md "Contract used by the Passerelle Sage 100
+simulator" and §1a. The wire contract is not public: every unverified choice below is an option.
+
+Routes, under ``/WebServices100/<BASE>/`` (``base="BIJOU"``; matched case-insensitively, as IIS does):
+
+=======  ==============================================  ==============================================
+POST     ``DocumentService/rest/InsertDocumentEtLignes``  body ``{"doc": {...}, "lignes": [...]}`` →
+                                                          ``{"InsertDocumentEtLignesResult": "BC00001"}``
+GET      ``DocumentService/rest/Documents``              JSON array; filters ``?Reference=``,
+                                                          ``?NumeroTiers=``, ``?TypeDocument=`` (exact,
+                                                          case-insensitive like SQL Server)
+GET      ``DocumentService/rest/Documents/{piece}``      one document (with ``Lignes``)
+GET      ``TiersService/rest/Clients`` / ``…/{NumeroTiers}``  JSON array / one client
+POST     ``TiersService/rest/Clients``                   create (bare Client object or ``{"client": …}``);
+                                                          answers 200 with the created client
+GET      ``ArticleService/rest/Articles`` / ``…/{Reference}``  articles with ``PrixVente``, ``QteStock``
+GET      ``TaxeService/rest/Taxes``                      tax codes (``Code``, ``Taux``)
+GET      ``ModeExpeditionService/rest/ModesExpedition``  shipping modes (``Id``, ``Intitule``)
+=======  ==============================================  ==============================================
+
+Authentication: the raw token in ``Authorization`` (no ``Bearer`` prefix; ``accept_bearer=True`` allows one).
+
+Errors are WCF-fault-like JSON (HTTP 400 for a rejected request, 401, 404, 405, 415)::
+
+    {"Message": "lignes[1].CodeTaxe 'TVA20' is not a tax code (known: S_20, …)",
+     "Field": "lignes[1].CodeTaxe", "Code": "UnknownTaxCode",
+     "Errors": [{"Message": …, "Field": …, "Code": …}, …]}
+
+``Message``/``Field``/``Code`` describe the first problem, ``Errors`` lists all of them (codes in
+:mod:`.sage_checks`; plus ``InvalidJson``, ``Unauthorized``, ``NotFound``, ``Duplicate``, ``MethodNotAllowed``,
+``UnsupportedMediaType``).
+
+Dates are ``/Date(ms±hhmm)/`` (ms since the Unix epoch, UTC; offset of ``timezone``), written ``\\/Date(…)\\/``
+in the JSON text like WCF (``escape_slashes``). Numbers are parsed as ``Decimal``. Piece numbers are
+``<prefix><5 digits>`` per document type (``piece_prefixes``; type 1 → ``BC00001``, ``BC00002``…). Line
+amounts follow sage.md §1b: HT = Qte × PU × (1 − remise%/100) (or Qte × (PU − remise) for an amount),
+rounded half-up to 2 places; TTC = HT × (1 + rate/100); ``EstValorise`` false → amounts 0.
+The same reference may be inserted twice (Sage does not deduplicate): look documents up before retrying.
+"""
+from __future__ import annotations
+
+import random
+import re
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Callable
+from urllib.parse import parse_qsl, unquote
+from zoneinfo import ZoneInfo
+
+from passerelle_sandbox import _json
+from passerelle_sandbox._http import Request, Response, Simulator
+from passerelle_sandbox.dataset import Dataset, q2
+from passerelle_sandbox.faults import Faults
+from passerelle_sandbox.sage_checks import DOC_TYPE, LINE_TYPE, NS, TEXT_LINE_TYPE, Checker, Problem, check_client
+
+__all__ = ["Sage100Sim", "wcf_date", "parse_wcf_date"]
+
+PIECE_PREFIXES = {0: "DE", 1: "BC", 2: "PL", 3: "BL", 4: "BR", 5: "BA", 6: "FA", 7: "FA"}
+REMISE_TYPES = {0: "amount", 1: "percent"}
+EXPEDITION_MODES = {1: "Transporteur", 2: "Colissimo", 3: "UPS Ground", 4: "DHL Express", 5: "Divers"}
+COUNTRY_NAMES = {"FR": "France", "BE": "Belgique", "LU": "Luxembourg"}
+
+
+def wcf_date(moment: datetime) -> str:
+    """``/Date(ms±hhmm)/`` for an aware datetime (ms are UTC; the offset is the local one)."""
+    ms = int(moment.timestamp() * 1000)
+    offset = moment.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"/Date({ms}{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d})/"
+
+
+def parse_wcf_date(text: str) -> tuple[int, str]:
+    match = re.fullmatch(r"/Date\((-?\d+)([+-]\d{4})?\)/", text)
+    if not match:
+        raise ValueError(f"not a WCF date: {text!r}")
+    return int(match.group(1)), match.group(2) or ""
+
+
+def _error(status: int, problems: list[Problem]) -> tuple[int, Any]:
+    first = problems[0]
+    return status, {**first.to_json(), "Errors": [p.to_json() for p in problems]}
+
+
+class Sage100Sim(Simulator):
+    """In-memory Sage 100 behind WebServices100. ``documents``/``clients``/``articles`` are inspectable.
+
+    Options (defaults = the Passerelle contract): ``base``, ``token``, ``accept_bearer``,
+    ``special_articles`` (PORT, REMISE), ``tax_codes`` (S_20, S_5, S_10, S_2, EXO → rate),
+    ``piece_prefixes`` (TypeDocument → prefix; the enum integers are unverified), ``remise_types``
+    (``{0: "amount", 1: "percent"}``, unverified), ``expedition_modes``, ``reject_unknown_properties``,
+    ``naming`` ("pascal" | "sage" | "both"), ``date_offset_required``, ``response_form`` ("wrapped" →
+    ``{"InsertDocumentEtLignesResult": piece}``, "bare" → ``"BC00001"``, "document" → the stored document),
+    ``escape_slashes``, ``require_json_content_type``, ``timezone_name``, ``clock`` (aware UTC datetime),
+    ``faults``.
+    """
+
+    name = "sage100"
+    server_header = "Microsoft-IIS/10.0"
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        base: str = "BIJOU",
+        token: str | None = None,
+        accept_bearer: bool = False,
+        special_articles: tuple[str, ...] | None = None,
+        tax_codes: dict[str, Decimal] | None = None,
+        piece_prefixes: dict[int, str] | None = None,
+        remise_types: dict[int, str] | None = None,
+        expedition_modes: dict[int, str] | None = None,
+        reject_unknown_properties: bool = True,
+        naming: str = "pascal",
+        date_offset_required: bool = True,
+        response_form: str = "wrapped",
+        escape_slashes: bool = True,
+        require_json_content_type: bool = True,
+        timezone_name: str = "Europe/Paris",
+        clock: Callable[[], datetime] | None = None,
+        faults: Faults | None = None,
+    ) -> None:
+        super().__init__(faults)
+        if naming not in ("pascal", "sage", "both"):
+            raise ValueError("naming must be 'pascal', 'sage' or 'both'")
+        if response_form not in ("wrapped", "bare", "document"):
+            raise ValueError("response_form must be 'wrapped', 'bare' or 'document'")
+        self.dataset = dataset
+        self.base = base
+        self.token = token or "%040x" % random.Random(f"sage-token:{dataset.seed}").getrandbits(160)
+        self.accept_bearer = accept_bearer
+        self.special_articles = tuple(special_articles or dataset.special_articles)
+        self.tax_codes = dict(tax_codes or {t.sage_code: t.rate for t in dataset.taxes})
+        self.piece_prefixes = dict(piece_prefixes or PIECE_PREFIXES)
+        self.remise_types = dict(remise_types or REMISE_TYPES)
+        self.expedition_modes = dict(expedition_modes or EXPEDITION_MODES)
+        self.reject_unknown_properties = reject_unknown_properties
+        self.naming = naming
+        self.date_offset_required = date_offset_required
+        self.response_form = response_form
+        self.escape_slashes = escape_slashes
+        self.require_json_content_type = require_json_content_type
+        self.tz = ZoneInfo(timezone_name)
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.documents: list[dict[str, Any]] = []
+        self.raw_inserts: list[Any] = []
+        self.counters: dict[str, int] = {}
+        self.clients: dict[str, dict[str, Any]] = {}
+        self.articles: dict[str, dict[str, Any]] = {}
+        self._load(dataset)
+
+    # -- reference data ---------------------------------------------------------------------------
+    def _local(self, text: str) -> str:
+        return wcf_date(datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=self.tz))
+
+    def _load(self, ds: Dataset) -> None:
+        codes = {t.id: t.sage_code for t in ds.taxes}
+        for c in ds.customers:
+            if not c.in_sage:
+                continue
+            name = f"{c.firstname} {c.lastname}"
+            self.clients[c.sage_code] = {
+                "TypeTiers": 0, "NumeroTiers": c.sage_code, "NumeroTiersPayeur": c.sage_code,
+                "IdCategorieComptable": 1, "IdCategorieTarifaire": 1, "Intitule": c.company or name,
+                "Abrege": c.lastname.upper()[:17], "Contact": name, "CompteCollectif": "4110000",
+                "Adresse": c.address1, "Complement": "", "CodePostal": c.postcode, "Ville": c.city,
+                "Pays": COUNTRY_NAMES.get(c.country_iso, c.country_iso), "Telephone": c.phone, "Email": c.email,
+                "EstEnSommeil": False, "DateCreation": self._local(c.date_add),
+                "DateModification": self._local(c.date_add),
+            }
+        for a in ds.articles:
+            self.articles[a.reference] = self._article(a.reference, a.name, a.family[:10], a.price,
+                                                       codes[a.tax_id], a.stock_sage, a.ean13, True)
+        for ref in self.special_articles:
+            label = {"PORT": "Frais de port", "REMISE": "Remise"}.get(ref, ref)
+            self.articles[ref] = self._article(ref, label, "DIVERS", Decimal("0.00"), "S_20", 0, "", False)
+
+    def _article(self, ref: str, name: str, family: str, price: Decimal, tax: str, stock: int, ean: str,
+                 stocked: bool) -> dict[str, Any]:
+        return {
+            "__type": f"ArticleStandard:{NS}", "Reference": ref, "Intitule": name, "CodeFamille": family,
+            "TypeArticle": 0, "PrixAchat": q2(price * Decimal("0.45")), "PrixVente": price, "EstEnPrixTTTC": False,
+            "CodeTaxe": tax, "PoidsNet": Decimal("0.300"), "UnitePoids": 3, "TypeSuiviStock": 2 if stocked else 0,
+            "EstEnSommeil": False, "Publie": stocked, "CodeBarres": ean, "QteStock": Decimal(stock),
+            "DateModification": self._local("2024-01-02 08:00:00"),
+        }
+
+    def set_stock(self, reference: str, quantity: int | Decimal) -> None:
+        with self.lock:
+            self.articles[reference]["QteStock"] = Decimal(quantity)
+            self.articles[reference]["DateModification"] = wcf_date(self.clock().astimezone(self.tz))
+
+    def connector_url(self, root: str) -> str:
+        return f"{root}/WebServices100/{self.base}"
+
+    def api_root(self, root: str) -> str:
+        return f"{root}/WebServices100/{self.base}/"
+
+    def credentials(self) -> dict[str, str]:
+        return {"token": self.token}
+
+    def document(self, piece: str) -> dict[str, Any] | None:
+        return next((d for d in self.documents if d["NumeroDocument"] == piece), None)
+
+    def find_documents(self, reference: str) -> list[dict[str, Any]]:
+        return [d for d in self.documents if (d.get("Reference") or "").casefold() == reference.casefold()]
+
+    # -- HTTP -------------------------------------------------------------------------------------
+    def _respond(self, status: int, payload: Any) -> Response:
+        body = _json.dumps(payload, escape_slashes=self.escape_slashes).encode()
+        return Response(status, body, [("Content-Type", "application/json; charset=utf-8"),
+                                       ("X-Powered-By", "ASP.NET"), ("Cache-Control", "private")])
+
+    def _authorized(self, request: Request) -> str | None:
+        value = (request.header("Authorization") or "").strip()
+        if value == self.token:
+            return None
+        if value[:7].lower() == "bearer ":
+            if self.accept_bearer and value[7:].strip() == self.token:
+                return None
+            if value[7:].strip() == self.token:
+                return "Authorization must carry the raw token, without the 'Bearer' prefix"
+        return "Missing or invalid token in the Authorization header" if value else \
+            "Missing Authorization header (raw token expected)"
+
+    def handle(self, request: Request) -> Response:
+        prefix = f"/webservices100/{self.base}/".lower()
+        path = unquote(request.path)
+        if not path.lower().startswith(prefix):
+            return self._respond(*_error(404, [Problem("NotFound", "", "Endpoint not found.")]))
+        denied = self._authorized(request)
+        if denied:
+            return self._respond(*_error(401, [Problem("Unauthorized", "Authorization", denied)]))
+        route = path[len(prefix):].strip("/")
+        parts = route.split("/")
+        key = "/".join(parts[:3]).lower()
+        ident = "/".join(parts[3:])
+        method = request.method.upper()
+        routes = {
+            "documentservice/rest/insertdocumentetlignes": ({"POST"}, self._insert),
+            "documentservice/rest/documents": ({"GET"}, self._documents),
+            "tiersservice/rest/clients": ({"GET", "POST"}, self._clients),
+            "articleservice/rest/articles": ({"GET"}, self._articles),
+            "taxeservice/rest/taxes": ({"GET"}, self._taxes),
+            "modeexpeditionservice/rest/modesexpedition": ({"GET"}, self._modes),
+        }
+        if key not in routes or (ident and key == "documentservice/rest/insertdocumentetlignes"):
+            return self._respond(*_error(404, [Problem("NotFound", "", "Endpoint not found.")]))
+        allowed, handler = routes[key]
+        if method == "HEAD" and "GET" in allowed:
+            method = "GET"
+        if method not in allowed:
+            return self._respond(*_error(405, [Problem("MethodNotAllowed", "", "Method not allowed.")]))
+        if method == "POST":
+            content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
+            if self.require_json_content_type and content_type != "application/json":
+                return self._respond(*_error(415, [Problem(
+                    "UnsupportedMediaType", "Content-Type",
+                    f"Content-Type must be application/json (got {content_type or 'nothing'})")]))
+        with self.lock:
+            status, payload = handler(method, ident, request)
+            response = self._respond(status, payload)
+        response.head_only = request.method.upper() == "HEAD"
+        return response
+
+    def _body(self, request: Request) -> Any:
+        try:
+            return _json.loads_strict(request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise _Rejected([Problem("InvalidJson", "", f"The request body is not valid JSON: {exc}")]) from None
+
+    def _query(self, request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
+        params = {}
+        for key, value in parse_qsl(request.query, keep_blank_values=True):
+            name = next((a for a in allowed if a.lower() == key.lower()), None)
+            if name is None:
+                raise _Rejected([Problem("UnknownProperty", key, f"Unknown query parameter {key!r} "
+                                                                 f"(known: {', '.join(allowed)})")])
+            params[name] = value
+        return params
+
+    # -- DocumentService --------------------------------------------------------------------------
+    def _insert(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
+        try:
+            body = self._body(request)
+        except _Rejected as rejected:
+            return _error(400, rejected.problems)
+        checker = Checker(set(self.clients), self.articles, self.special_articles, self.tax_codes,
+                          self.piece_prefixes, self.remise_types, self.expedition_modes,
+                          self.reject_unknown_properties, self.naming, self.date_offset_required)
+        doc, lines = checker.check_insert(body)
+        if checker.problems:
+            return _error(400, checker.problems)
+        self.raw_inserts.append(body)
+        document = self._store(doc, lines)
+        piece = document["NumeroDocument"]
+        if self.response_form == "bare":
+            return 200, piece
+        if self.response_form == "document":
+            return 200, document
+        return 200, {"InsertDocumentEtLignesResult": piece}
+
+    def _store(self, doc: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
+        prefix = self.piece_prefixes[doc["TypeDocument"]]
+        self.counters[prefix] = self.counters.get(prefix, 0) + 1
+        piece = f"{prefix}{self.counters[prefix]:05d}"
+        stored_lines = []
+        total_ht = total_ttc = Decimal("0")
+        for index, line in enumerate(lines, 1):
+            if line["__type"] == TEXT_LINE_TYPE:
+                stored_lines.append({"__type": TEXT_LINE_TYPE, "NumeroDocument": piece, "NumeroLigne": index * 1000,
+                                     "Designation": line["Designation"]})
+                continue
+            article = self.articles[line["RefArticle"]]
+            quantity = Decimal(line["Quantite"])
+            price = Decimal(line["PrixUnitaire"]) if line.get("PrixUnitaire") is not None else article["PrixVente"]
+            kind = self.remise_types.get(line.get("RemiseType1"))
+            value = Decimal(line.get("RemiseValeur1") or 0)
+            if kind == "percent":
+                ht = q2(quantity * price * (Decimal(1) - value / Decimal(100)))
+            elif kind == "amount":
+                ht = q2(quantity * (price - value))
+            else:
+                ht = q2(quantity * price)
+            valued = bool(line.get("EstValorise", True))
+            code = line.get("CodeTaxe") or article["CodeTaxe"]
+            rate = self.tax_codes.get(code, Decimal("0"))
+            ht = ht if valued else Decimal("0.00")
+            ttc = q2(ht * (Decimal(1) + rate / Decimal(100)))
+            total_ht += ht
+            total_ttc += ttc
+            stored_lines.append({
+                "__type": LINE_TYPE, "NumeroDocument": piece, "NumeroLigne": index * 1000,
+                "RefArticle": line["RefArticle"], "Designation": line.get("Designation") or article["Intitule"],
+                "Quantite": line["Quantite"], "PrixUnitaire": price, "RemiseType1": line.get("RemiseType1"),
+                "RemiseValeur1": line.get("RemiseValeur1") or 0, "EstValorise": valued, "CodeTaxe": code,
+                "TauxTaxe": rate, "MontantHT": ht, "MontantTTC": ttc,
+            })
+        document = {"__type": DOC_TYPE, "NumeroDocument": piece}
+        document.update({k: v for k, v in doc.items() if k not in ("__type", "NumeroDocument")})
+        document.update({
+            "TotalHT": total_ht, "TotalTTC": total_ttc, "TotalTVA": total_ttc - total_ht,
+            "DateCreation": wcf_date(self.clock().astimezone(self.tz)), "Lignes": stored_lines,
+        })
+        self.documents.append(document)
+        return document
+
+    def _documents(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
+        if ident:
+            document = self.document(ident.upper())
+            if document is None:
+                return _error(404, [Problem("NotFound", "NumeroDocument", f"Document {ident!r} does not exist")])
+            return 200, document
+        try:
+            query = self._query(request, ("Reference", "NumeroTiers", "TypeDocument"))
+        except _Rejected as rejected:
+            return _error(400, rejected.problems)
+        found = self.documents
+        if "Reference" in query:
+            found = [d for d in found if (d.get("Reference") or "").casefold() == query["Reference"].casefold()]
+        if "NumeroTiers" in query:
+            found = [d for d in found if d.get("NumeroTiers", "").casefold() == query["NumeroTiers"].casefold()]
+        if "TypeDocument" in query:
+            found = [d for d in found if str(d.get("TypeDocument")) == query["TypeDocument"]]
+        return 200, found
+
+    # -- TiersService / ArticleService / references -----------------------------------------------
+    def _clients(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
+        if method == "GET":
+            if ident:
+                client = self.clients.get(ident.upper())
+                if client is None:
+                    return _error(404, [Problem("NotFound", "NumeroTiers", f"Client {ident!r} does not exist")])
+                return 200, client
+            return 200, list(self.clients.values())
+        try:
+            body = self._body(request)
+        except _Rejected as rejected:
+            return _error(400, rejected.problems)
+        if isinstance(body, dict) and list(body) == ["client"] and isinstance(body["client"], dict):
+            body = body["client"]
+        problems = check_client(body, self.clients, self.reject_unknown_properties)
+        if problems:
+            return _error(400, problems)
+        code = body["NumeroTiers"].upper()
+        now = wcf_date(self.clock().astimezone(self.tz))
+        client = {"TypeTiers": 0, "NumeroTiers": code, "NumeroTiersPayeur": code, "IdCategorieComptable": 1,
+                  "IdCategorieTarifaire": 1, "CompteCollectif": "4110000", "EstEnSommeil": False}
+        client.update({k: v for k, v in body.items() if k != "__type"})
+        client.update({"NumeroTiers": code, "DateCreation": now, "DateModification": now})
+        self.clients[code] = client
+        return 200, client
+
+    def _articles(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
+        if ident:
+            article = next((a for ref, a in self.articles.items() if ref.upper() == ident.upper()), None)
+            if article is None:  # references compare case-insensitively, like SQL Server
+                return _error(404, [Problem("NotFound", "Reference", f"Article {ident!r} does not exist")])
+            return 200, article
+        return 200, list(self.articles.values())
+
+    def _taxes(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
+        return 200, [{"Code": code, "Intitule": f"TVA {rate.normalize():f} %", "Taux": rate, "TypeTaux": 0}
+                     for code, rate in self.tax_codes.items()]
+
+    def _modes(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
+        return 200, [{"Id": key, "Intitule": label} for key, label in sorted(self.expedition_modes.items())]
+
+
+class _Rejected(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].message)
+        self.problems = problems
