@@ -36,10 +36,11 @@ import jmespath  # noqa: E402
 
 from engine.plan.codegen import truthy  # noqa: E402
 from engine.lang.context import SimpleContext  # noqa: E402
-from engine.runtime.dryrun import load_plan, read_inputs, select_flow  # noqa: E402
+from engine.plan.load import load_plan, select_flow  # noqa: E402
+from engine.runtime.dryrun import read_inputs  # noqa: E402
 from engine.lang.expr import OPTIONS  # noqa: E402
 from engine.util.jsonout import dumps  # noqa: E402
-from engine.lang.registry import default_registry  # noqa: E402
+from engine.lang.builtins import default_registry  # noqa: E402
 from engine.plan.related import RelatedData  # noqa: E402
 from engine.schema.validate import FIELD_SPEC_KEYS  # noqa: E402
 

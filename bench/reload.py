@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.runtime.dryrun import load_plan  # noqa: E402
+from engine.plan.load import load_plan  # noqa: E402
 from engine.project.load import ConnectorStore  # noqa: E402
 from engine.runtime.watch import LivePlan  # noqa: E402
 

@@ -50,7 +50,7 @@ sys.path[1:1] = [str(ROOT / "tests"), str(ROOT / "tests" / "runtime")]
 import httpx  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from engine.runtime.dryrun import load_plan  # noqa: E402
+from engine.plan.load import load_plan  # noqa: E402
 from engine.util.jsonout import dumps  # noqa: E402
 from engine.runtime.endpoints import open_endpoints  # noqa: E402
 from engine.runtime.runner import KEY_CHUNK, FlowRunner  # noqa: E402

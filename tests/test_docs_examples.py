@@ -33,7 +33,7 @@ import pytest
 from support import run_cli
 
 from engine.cli.main import main
-from engine.lang.registry import default_registry
+from engine.lang.builtins import default_registry
 from engine.spec.yamlsrc import load_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from support import ROOT
-from engine.runtime.dryrun import load_plan, read_inputs, select_flow
+from engine.plan.load import load_plan, select_flow
+from engine.runtime.dryrun import read_inputs
 from engine.errors import RecordError, TransformError
 from engine.util.jsonout import dumps
-from engine.lang.registry import default_registry
+from engine.lang.builtins import default_registry
 from engine.plan.related import RelatedData
 from reference_mapping import UnknownTaxRate, map_order, ms_json_date, tax_code
 

@@ -505,7 +505,7 @@ def mutated_example(draw) -> dict[str, bytes]:
 # -- 3e. spec-shaped flows: random field specs and transform pipelines on the real endpoints --
 
 def _transform_steps():
-    from engine.lang.registry import default_registry
+    from engine.lang.builtins import default_registry
 
     steps = []
     for spec in default_registry().all("transform"):

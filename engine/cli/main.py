@@ -113,7 +113,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_dry_run(args) -> int:
-    from engine.runtime.dryrun import dry_run, load_plan, select_flow
+    from engine.plan.load import load_plan, select_flow
+    from engine.runtime.dryrun import dry_run
     from engine.errors import Diagnostic, Loc
     from engine.connectors.codecs.records import InputError
     from engine.util.jsonout import OutputError, dumps

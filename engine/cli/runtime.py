@@ -127,7 +127,7 @@ def cmd_replay(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from engine.runtime.dryrun import load_plan
+    from engine.plan.load import load_plan
     from engine.project.load import ConnectorStore
     from engine.runtime.probe import check_endpoints
 

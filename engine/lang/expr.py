@@ -169,10 +169,25 @@ class CompiledExpr:
                 raise ExprError(f"unknown function '{name}()'" + did_you_mean(name, _KNOWN_FUNCTIONS),
                                 max(0, text.find(name)))
         _decimal_literals(self._parsed.parsed)
-        self.simple_path = _simple_path(self._parsed.parsed)
+        self.simple_path = simple_path_of(self._parsed.parsed)
         # jmespath's ParsedResult.search builds an interpreter per call; keep one instead
         visit, tree = _INTERPRETER.visit, self._parsed.parsed
         self._search = lambda value, options=None: visit(tree, value)
+
+    @property
+    def tree(self) -> dict:
+        """The parsed expression (JMESPath's AST), for code generation."""
+        return self._parsed.parsed
+
+    def sub(self, node: dict) -> "CompiledExpr":
+        """An expression evaluating just ``node`` of this one's tree, with the same semantics."""
+        clone = CompiledExpr.__new__(CompiledExpr)
+        clone.text = self.text
+        clone.simple_path = None
+        clone._parsed = type(self._parsed)(self.text, node)
+        visit = _INTERPRETER.visit
+        clone._search = lambda value, options=None: visit(node, value)
+        return clone
 
     def search(self, scope: Any) -> Any:
         try:
@@ -203,7 +218,7 @@ def _runtime_message(exc: Exception) -> str:
     return str(exc).splitlines()[0]
 
 
-def _simple_path(node: dict) -> tuple[str, ...] | None:
+def simple_path_of(node: dict) -> tuple[str, ...] | None:
     """``a.b.c`` -> ``('a', 'b', 'c')``; anything else (indexes, filters, functions) -> None."""
     kind = node.get("type")
     if kind == "field":
@@ -213,7 +228,7 @@ def _simple_path(node: dict) -> tuple[str, ...] | None:
     if kind == "subexpression":
         parts: list[str] = []
         for child in node["children"]:
-            sub = _simple_path(child)
+            sub = simple_path_of(child)
             if sub is None:
                 return None
             parts.extend(sub)

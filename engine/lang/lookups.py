@@ -31,7 +31,7 @@ from typing import Any
 from engine.errors import TransformError
 from engine.lang.registry import ArgError
 from engine.util.suggest import did_you_mean, hint_for, known_list
-from engine.lang.transforms._common import parse_number, show
+from engine.lang.values import parse_number, show
 
 MATCH_MODES = ("auto", "number", "text", "text_ci")
 MAX_CSV_BYTES = 5_000_000

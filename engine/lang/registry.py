@@ -108,18 +108,3 @@ class Registry:
     def all(self, kind: str) -> Iterator[PluginSpec]:
         for name in self.names(kind):
             yield self._plugins[kind][name]
-
-
-_DEFAULT: Registry | None = None
-
-
-def default_registry() -> Registry:
-    """The registry with every built-in plugin, built on first use (no import-time side effects)."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        from engine.lang.transforms import register_all
-
-        registry = Registry()
-        register_all(registry)
-        _DEFAULT = registry
-    return _DEFAULT

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from engine.errors import RecordError, TransformError
-from engine.lang.expr import CompiledExpr
+from engine.lang.expr import CompiledExpr, simple_path_of
 from engine.plan.mapping import OMIT, ListNode, ObjNode, ValueNode
 
 _NUM = (int, Decimal, float)
@@ -238,7 +238,7 @@ class CodeGen:
     # -- conditions ----------------------------------------------------------------------------
     def gen_condition(self, expr: CompiledExpr, scopes: list[str], indent: int) -> str:
         var = self.tmp("c")
-        parsed = expr._parsed.parsed
+        parsed = expr.tree
         if not self._inline_condition(parsed, var, expr, scopes, indent):
             self.emit(indent, f"{var} = TRUTHY({self.bind(expr)}.search({self.scope_expr(expr, scopes)}))")
         return var
@@ -271,7 +271,7 @@ class CodeGen:
                 self.emit(indent, f"if {value}.__class__ in NUM and {literal}.__class__ in NUM:")
                 self.emit(indent + 1, f"{var} = {value} {op} {literal}")
                 self.emit(indent, "else:")
-                self.emit(indent + 1, f"{var} = TRUTHY({self.bind(_sub(expr, node))}.search("
+                self.emit(indent + 1, f"{var} = TRUTHY({self.bind(expr.sub(node))}.search("
                                       f"{self.scope_expr(expr, scopes)}))")
                 return True
             self.emit(indent, f"if {value}.__class__ in NUM:")
@@ -279,7 +279,7 @@ class CodeGen:
             self.emit(indent, f"elif {value} is None:")
             self.emit(indent + 1, f"{var} = False")
             self.emit(indent, "else:")
-            self.emit(indent + 1, f"{var} = TRUTHY({self.bind(_sub(expr, node))}.search("
+            self.emit(indent + 1, f"{var} = TRUTHY({self.bind(expr.sub(node))}.search("
                                   f"{self.scope_expr(expr, scopes)}))")
             return True
         value = self.tmp("x")
@@ -295,14 +295,14 @@ class CodeGen:
             return self._inlinable(node["children"][0], scopes)
         if kind == "comparator":
             left, right = node["children"]
-            return (_node_path(left) is not None and right.get("type") == "literal"
+            return (simple_path_of(left) is not None and right.get("type") == "literal"
                     and right["value"].__class__ in (int, Decimal)
-                    and _resolve_parent(_node_path(left), scopes)[0] is not None)
-        path = _node_path(node)
+                    and _resolve_parent(simple_path_of(left), scopes)[0] is not None)
+        path = simple_path_of(node)
         return path is not None and _resolve_parent(path, scopes)[0] is not None
 
     def _read_path(self, node: dict, var: str, scopes: list[str], indent: int) -> None:
-        base, rest = _resolve_parent(_node_path(node), scopes)
+        base, rest = _resolve_parent(simple_path_of(node), scopes)
         self._emit_path(base, rest, var, indent)
 
     def _emit_path(self, base: str, rest: tuple, var: str, indent: int) -> None:
@@ -313,23 +313,6 @@ class CodeGen:
             self.emit(indent, f"{var} = {base}")
         for step in rest:
             self.emit(indent, f"{var} = {var}.get({self.bind(step)}) if {var}.__class__ is dict else None")
-
-
-def _sub(expr: CompiledExpr, node: dict) -> CompiledExpr:
-    """A CompiledExpr evaluating just ``node`` (used for the exact-semantics fallback)."""
-    clone = CompiledExpr.__new__(CompiledExpr)
-    clone.text = expr.text
-    clone.simple_path = None
-    from engine.lang.expr import _INTERPRETER
-    parsed = type(expr._parsed)(expr.text, node)
-    clone._parsed = parsed
-    clone._search = lambda value, options=None: _INTERPRETER.visit(node, value)
-    return clone
-
-
-def _node_path(node: dict):
-    from engine.lang.expr import _simple_path
-    return _simple_path(node)
 
 
 def _resolve_parent(path: tuple, scopes: list[str]):

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from engine.checks import references as checks
+from engine.checks.schedule import schedule_interval
 from engine.plan.codegen import generate
 from engine.lang.context import SimpleContext
 from engine.errors import Diagnostic, RecordError, TransformError
@@ -18,7 +19,8 @@ from engine.lang.expr import CompiledExpr, ExprError, compile_expression
 from engine.lang.lookups import LookupTable, build_lookup
 from engine.plan.mapping import MappingBuilder
 from engine.project.load import Connector, Item, Project
-from engine.lang.registry import ArgError, Registry, default_registry
+from engine.lang.builtins import default_registry
+from engine.lang.registry import ArgError, Registry
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.plan.coerce import check_types, compile_types
 
@@ -187,7 +189,6 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
         diags.extend(checks.check_connector_ref(project, target.get("endpoint"), ("target",), item,
                                                 "update", "operation", target.get("update")))
     if isinstance(data.get("schedule"), str):
-        from engine.runtime.session import schedule_interval
         try:
             schedule_interval(data["schedule"])
         except ValueError as exc:

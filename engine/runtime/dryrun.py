@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.connectors.codecs.xmlcodec import XmlOptions
-from engine.plan.compile import FlowPlan, Plan, compile_project
+from engine.plan.compile import FlowPlan, Plan
 from engine.errors import Diagnostic, Loc, RecordError, SpecError, TransformError
 from engine.connectors.codecs.records import InputError, read_input
 from engine.project.load import ConnectorStore, display, load_project
@@ -27,23 +27,6 @@ class DryRunResult:
     skipped: list = field(default_factory=list)  # keys filtered out by the flow's `filter`
     warnings: list[str] = field(default_factory=list)
     read: int = 0
-
-
-def load_plan(project_dir: Path, store: ConnectorStore | None = None) -> Plan:
-    project = load_project(project_dir, store=store)
-    plan, diags = compile_project(project)
-    if plan is None:
-        raise SpecError(diags)
-    return plan
-
-
-def select_flow(plan: Plan, name: str) -> FlowPlan:
-    flow = plan.flows.get(name)
-    if flow is None:
-        raise SpecError([Diagnostic("unknown-flow", f"no flow named '{name}'",
-                                    Loc(display(plan.project.root), 1, 1), "",
-                                    hint_for(name, plan.flows, "flows"))])
-    return flow
 
 
 def xml_options(plan: Plan, endpoint: str) -> XmlOptions | None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.util.jsonout import dumps
-from engine.lang.registry import Registry, default_registry
+from engine.lang.builtins import default_registry
+from engine.lang.registry import Registry
 from engine.util.resources import schemas_dir
 
 TRANSFORMS_FILE = "transforms.schema.json"

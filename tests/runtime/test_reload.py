@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from engine.runtime.dryrun import load_plan
+from engine.plan.load import load_plan
 from engine.runtime.session import Session
 from engine.runtime.watch import LivePlan
 from runtime_support import copy_project, simulators

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.runtime.dryrun import load_plan
+from engine.plan.load import load_plan
 from engine.runtime.endpoints import open_endpoints
 from engine.runtime.runner import FlowRunner
 from engine.runtime.state import ACKED, DONE, FAILED, SqliteStore

@@ -5,64 +5,19 @@ connectors should never produce) is converted through its ``repr`` so ``0.1`` st
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from engine.errors import TransformError
 from engine.lang.registry import ArgError, CompileContext
-
-_INT_TEXT = re.compile(r"[+-]?[0-9]+\Z")
-_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
-_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+\Z")
-
-Number = int | Decimal
-
-
-def show(value: Any, limit: int = 40) -> str:
-    """A short, readable rendering of a value for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        text = format(value, "f")
-    elif isinstance(value, int):
-        text = str(value)
-    else:
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+from engine.lang.values import DECIMAL_COMMA, Number, parse_number, show  # noqa: F401  (used by the transform modules)
 
 
 def is_number(value: Any) -> bool:
     """int, Decimal or float, but not bool."""
     return isinstance(value, (int, Decimal, float)) and not isinstance(value, bool)
-
-
-def parse_number(value: Any) -> Number | None:
-    """The number a value stands for, or None when it is not one (bool, text that is not a number,
-    NaN or infinity). Integer text gives an ``int``, any other number text a ``Decimal``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
-    if isinstance(value, float):
-        number = Decimal(repr(value))
-        return number if number.is_finite() else None
-    if isinstance(value, str):
-        text = value.strip()
-        if _INT_TEXT.match(text):
-            return int(text)
-        if _NUMBER_TEXT.match(text):
-            try:
-                return Decimal(text)
-            except InvalidOperation:  # pragma: no cover - the regex only lets numbers through
-                return None
-    return None
 
 
 def to_number(value: Any, what: str = "") -> Number:
@@ -72,7 +27,7 @@ def to_number(value: Any, what: str = "") -> Number:
     if number is None:
         where = f" for {what}" if what else ""
         hint = ""
-        if isinstance(value, str) and _DECIMAL_COMMA.match(value.strip()):
+        if isinstance(value, str) and DECIMAL_COMMA.match(value.strip()):
             hint = " (decimal comma? add {replace: {old: ',', new: '.'}} first)"
         elif value == "":
             hint = " (an empty string: add {null_if: ''} first to treat it as null)"
