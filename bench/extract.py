@@ -46,6 +46,7 @@ from lxml import etree  # noqa: E402
 
 from engine.connectors import auth as auth_styles  # noqa: E402
 from engine.connectors.http.client import HttpEndpoint  # noqa: E402
+from engine.connectors.registry import open_connector  # noqa: E402
 from engine.spec.env import Secret  # noqa: E402
 from engine.project.load import ConnectorStore  # noqa: E402
 from sync import LocalSims, RemoteSims  # noqa: E402  (simulators in a child process, shared with sync.py)
@@ -69,7 +70,7 @@ def endpoint(system: str, definition: dict, sims) -> HttpEndpoint:
     settings.update({"base_url": sims.url(system), **sims.credentials(system)})
     settings = {k: Secret(v) if (declared.get(k) or {}).get("secret") and isinstance(v, str) else v
                 for k, v in settings.items()}
-    return HttpEndpoint(system, definition, settings)
+    return open_connector(system, definition, settings)
 
 
 def page_size_of(definition: dict, resource: str = "orders") -> int:

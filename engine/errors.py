@@ -141,6 +141,16 @@ class RecordError(Exception):
         head = " ".join(p for p in parts if p)
         return f"{head}: {self.reason}" if head else self.reason
 
+    @property
+    def detail(self) -> str:
+        """The reason with the field it concerns: the same text in dry-runs, logs and the dead letter."""
+        return f"field {self.field}: {self.reason}" if self.field else self.reason
+
+    def line(self) -> str:
+        """``file:line:col: error[record] flow F record K: field X: reason`` (one line, for people)."""
+        where = f"{self.loc}: " if self.loc else ""
+        return f"{where}error[record] flow {self.flow} record {self.key}: {self.detail}"
+
     def to_json(self) -> dict:
         return {
             "flow": self.flow,

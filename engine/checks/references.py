@@ -1,11 +1,13 @@
-"""Semantic checks that the schema cannot express, each yielding located diagnostics."""
+"""Semantic checks that the schema cannot express, each yielding located diagnostics: endpoint
+settings against their connector, and the resources and operations a flow names."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine.spec.env import has_reference, reference_problems
+from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
 from engine.errors import Diagnostic
 from engine.project.load import Item, Project
+from engine.spec.env import has_reference, reference_problems
 from engine.util.suggest import hint_for
 
 
@@ -20,26 +22,31 @@ def check_endpoint(item: Item, project: Project) -> Iterator[Diagnostic]:
             for offset, problem in reference_problems(value):
                 yield Diagnostic("bad-env-reference", problem, item.loc("settings", key).shifted(offset),
                                  f"{base}.{key}")
-    if connector is None:
+    plan = connector.plan if connector is not None else None
+    if plan is None:
         return
-    declared = connector.data.get("settings") or {}
+    declared = plan.settings
     for key in given:
         if key not in declared:
-            yield Diagnostic("unknown-setting", f"connector '{connector.name}' has no setting '{key}'",
+            yield Diagnostic("unknown-setting", f"connector '{plan.name}' has no setting '{key}'",
                              item.key_loc("settings", key), f"{base}.{key}",
                              hint_for(key, declared, "settings"))
     for key, decl in declared.items():
-        decl = decl if isinstance(decl, dict) else {}
-        if decl.get("required") and key not in given and "default" not in decl:
+        if decl.required and key not in given and not decl.has_default:
             where = item.loc("settings") if "settings" in data else item.loc()
-            yield Diagnostic("missing-setting", f"connector '{connector.name}' needs setting '{key}'",
-                             where, base, decl.get("description"))
+            yield Diagnostic("missing-setting", f"connector '{plan.name}' needs setting '{key}'",
+                             where, base, decl.description)
         value = given.get(key)
-        if decl.get("secret") and isinstance(value, str) and value and not has_reference(value):
+        if decl.secret and isinstance(value, str) and value and not has_reference(value):
             yield Diagnostic("literal-secret", f"secret setting '{key}' is written in the spec",
                              item.loc("settings", key), f"{base}.{key}",
                              "secrets come from the environment: write ${env:NAME} and set NAME "
                              "where the engine runs")
+
+
+def connector_plan(project: Project, endpoint: object) -> ConnectorPlan | None:
+    connector = project.connectors.get(endpoint) if isinstance(endpoint, str) else None
+    return connector.plan if connector is not None else None
 
 
 def check_connector_ref(project: Project, endpoint: object, path: tuple, item: Item, what: str,
@@ -53,11 +60,21 @@ def check_connector_ref(project: Project, endpoint: object, path: tuple, item: I
                          item.loc(*path, "endpoint"), label + ".endpoint",
                          hint_for(endpoint, project.endpoints, "endpoints"))
         return
-    connector = project.connectors.get(endpoint)
-    if connector is None or not isinstance(name, str):
+    plan = connector_plan(project, endpoint)
+    if plan is None or not isinstance(name, str):
         return
-    table = connector.resources() if kind == "resource" else connector.operations()
+    table = plan.resources if kind == "resource" else plan.operations
     if name not in table:
-        yield Diagnostic(f"unknown-{kind}", f"connector '{connector.name}' (endpoint '{endpoint}') has "
+        yield Diagnostic(f"unknown-{kind}", f"connector '{plan.name}' (endpoint '{endpoint}') has "
                          f"no {kind} '{name}'", item.loc(*path, what), f"{label}.{what}",
                          hint_for(name, table, f"{kind}s"))
+
+
+def resource_of(project: Project, endpoint: object, name: object) -> ResourcePlan | None:
+    plan = connector_plan(project, endpoint)
+    return plan.resources.get(name) if plan is not None and isinstance(name, str) else None
+
+
+def operation_of(project: Project, endpoint: object, name: object) -> OperationPlan | None:
+    plan = connector_plan(project, endpoint)
+    return plan.operations.get(name) if plan is not None and isinstance(name, str) else None

@@ -117,7 +117,7 @@ def cmd_dry_run(args) -> int:
     from engine.runtime.dryrun import dry_run
     from engine.errors import Diagnostic, Loc
     from engine.connectors.codecs.records import InputError
-    from engine.util.jsonout import OutputError, dumps
+    from engine.util.jsonout import dumps
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
@@ -134,40 +134,29 @@ def cmd_dry_run(args) -> int:
     except InputError as exc:
         print(f"error[input] {exc}", file=sys.stderr)
         return EXIT_FAIL
-    rendered = []
-    for key, payload in result.payloads:
-        try:
-            rendered.append((key, dumps(payload, indent=2)))
-        except OutputError as exc:
-            from engine.errors import RecordError
-            result.failures.append(RecordError(str(exc), flow.name, key, "", flow.item.loc("map")))
+    rendered = [(key, dumps(payload, indent=2)) for key, payload in result.payloads]  # JSON-checked
     if args.format == "json":
         print("[" + ",".join("\n" + _indent(text) for _, text in rendered) + ("\n]" if rendered else "]"))
     else:
         for key, text in rendered:
             print(f"# {flow.name} record {key} -> {result.target}")
             print(text)
-    for warning in result.warnings:
-        print(f"warning[input] {warning}", file=sys.stderr)
     for failure in result.failures:
-        loc = f"{failure.loc}: " if failure.loc else ""
-        field = f" field {failure.field}:" if failure.field else ""
-        print(f"{loc}error[record] flow {failure.flow} record {failure.key}:{field} {failure.reason}",
-              file=sys.stderr)
+        print(failure.line(), file=sys.stderr)
     print(f"{flow.name}: {result.read} read, {len(rendered)} mapped, {len(result.skipped)} skipped "
           f"by filter, {len(result.failures)} failed (nothing was sent)", file=sys.stderr)
     return EXIT_RECORDS if result.failures else EXIT_OK
 
 
 def _live_dry_run(plan, flow, args) -> int:
-    from engine.connectors.http.client import HttpError
+    from engine.connectors.errors import EndpointError
     from engine.runtime.dryrun import live_dry_run
     from engine.util.jsonout import dumps
     from engine.runtime.endpoints import ConfigError
 
     try:
         result = live_dry_run(plan, flow, limit=args.limit)
-    except (ConfigError, HttpError) as exc:
+    except (ConfigError, EndpointError) as exc:
         print(f"error[live] {exc}", file=sys.stderr)
         return EXIT_FAIL
     if args.format == "json":
@@ -184,8 +173,7 @@ def _live_dry_run(plan, flow, args) -> int:
                     print(request["body"])
                 print()
     for failure in result.failures:
-        loc = f"{failure.loc}: " if failure.loc else ""
-        print(f"{loc}error[record] flow {failure.flow} record {failure.key}: {failure.reason}", file=sys.stderr)
+        print(failure.line(), file=sys.stderr)
     print(f"{flow.name}: {result.read} read live, {len(result.payloads)} mapped, {result.skipped} skipped, "
           f"{len(result.failures)} failed (nothing was written)", file=sys.stderr)
     return EXIT_RECORDS if result.failures else EXIT_OK

@@ -115,7 +115,7 @@ def cmd_failures(args) -> int:
     else:
         for e in entries:
             where = f"{e.loc}: " if e.loc else ""
-            print(f"{where}{e.flow} record {e.key}: {e.reason}")
+            print(f"{where}error[record] flow {e.flow} record {e.key}: {e.reason}")
         print(f"{len(entries)} record(s) set aside", file=sys.stderr)
     return EXIT_OK
 

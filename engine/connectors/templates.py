@@ -1,14 +1,21 @@
-"""``{settings.key}``-style templates used in connector definitions, parsed once.
+"""``{settings.key}``-style templates of connector definitions, parsed once at compile time.
 
 Placeholders are dotted names looked up in a context dict (``settings``, ``value``, ``field``,
-``values``, ``offset``, ``count``, ``record``...). ``{{`` and ``}}`` are literal braces. A template
+``values``, ``index``, a write's ``with`` values...). ``{{`` and ``}}`` are literal braces. A template
 that is only one placeholder keeps the value's type (a number stays a number).
+
+A :class:`~engine.spec.env.Secret` in the context renders as ``***`` unless the caller is the
+transport putting the request on the wire (``reveal=True``): a dry-run, a log line or an error
+message built from the same template shows the mask.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+from engine.spec.env import MASK, Secret
 
 _PART = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
@@ -18,6 +25,8 @@ class TemplateError(ValueError):
 
 
 class Template:
+    """A parsed template; ``names`` are its placeholders (``settings.key``, ``id``...)."""
+
     __slots__ = ("text", "_parts", "_single")
 
     def __init__(self, text: str):
@@ -47,17 +56,27 @@ class Template:
     def names(self) -> list[str]:
         return [".".join(p) for p in self._parts if isinstance(p, tuple)]
 
-    def render(self, context: dict) -> Any:
+    @property
+    def paths(self) -> list[tuple[str, ...]]:
+        return [p for p in self._parts if isinstance(p, tuple)]
+
+    def render(self, context: dict, reveal: bool = False) -> Any:
         if self._single:
-            return lookup(context, self._parts[0])
+            value = lookup(context, self._parts[0])
+            return (value.reveal() if reveal else MASK) if isinstance(value, Secret) else value
         out = []
         for part in self._parts:
             if isinstance(part, tuple):
-                value = lookup(context, part)
-                out.append(text_of(value))
+                out.append(text_of(lookup(context, part), reveal))
             else:
                 out.append(part)
         return "".join(out)
+
+    def text_for(self, context: dict, reveal: bool = False) -> str:
+        return text_of(self.render(context, reveal), reveal)
+
+    def __repr__(self) -> str:
+        return f"Template({self.text!r})"
 
 
 def lookup(context: dict, path: tuple) -> Any:
@@ -70,24 +89,49 @@ def lookup(context: dict, path: tuple) -> Any:
     return value
 
 
-def text_of(value: Any) -> str:
+def text_of(value: Any, reveal: bool = False) -> str:
     if value is None:
         return ""
+    if isinstance(value, Secret):
+        return value.reveal() if reveal else MASK
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, str):
-        return str.__str__(value)  # a Secret renders its real text only inside a request
+        return value
     return str(value)
 
 
-def render_tree(value: Any, context: dict) -> Any:
-    """Render every string of a nested structure (query params, bodies of token requests)."""
+TreeRenderer = Callable[[dict, bool], Any]
+
+
+def compile_tree(value: Any) -> TreeRenderer:
+    """A renderer for every string of a nested structure (query params, token request bodies, SOAP
+    settings), parsed once: ``render(context, reveal) -> value``."""
     if isinstance(value, str):
-        return Template(value).render(context)
+        template = Template(value)
+        return lambda context, reveal=False: template.render(context, reveal)
     if isinstance(value, dict):
-        return {k: render_tree(v, context) for k, v in value.items()}
+        items = [(key, compile_tree(item)) for key, item in value.items()]
+        return lambda context, reveal=False: {key: render(context, reveal) for key, render in items}
     if isinstance(value, list):
-        return [render_tree(v, context) for v in value]
-    return value
+        renderers = [compile_tree(item) for item in value]
+        return lambda context, reveal=False: [render(context, reveal) for render in renderers]
+    return lambda context, reveal=False: value
+
+
+def tree_templates(value: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    """Every template string of a nested structure with its path (to check placeholders)."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in tree_templates(item, path + (key,))]
+    if isinstance(value, list):
+        return [found for index, item in enumerate(value) for found in tree_templates(item, path + (index,))]
+    return []
+
+
+def render_tree(value: Any, context: dict, reveal: bool = False) -> Any:
+    """Render a nested structure once (for a value that is not worth compiling)."""
+    return compile_tree(value)(context, reveal)

@@ -66,6 +66,19 @@ class RelatedSpec:
     loc: Loc
 
 
+class BadRow:
+    """A related record that could not be typed: it stays in the index, so the record that joins it
+    fails with the reason instead of silently finding nothing."""
+
+    __slots__ = ("raw", "reason")
+
+    def __init__(self, raw: dict, reason: str):
+        self.raw, self.reason = raw, reason
+
+    def get(self, field: str, default: Any = None) -> Any:
+        return self.raw.get(field, default)
+
+
 class RelatedData:
     """Records of related resources, indexed lazily by join fields."""
 
@@ -89,7 +102,7 @@ class RelatedData:
         if found is None:
             found = {}
             for row in self.records.get(resource, ()):
-                if isinstance(row, dict):
+                if isinstance(row, (dict, BadRow)):
                     ident = tuple(norm_key(row.get(f)) for f in fields)
                     found.setdefault(ident, []).append(row)
             self._indexes[key] = found
@@ -148,6 +161,11 @@ def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict) ->
         if not matches and spec.required:
             raise RecordError(f"related '{spec.name}': the join value ({', '.join(spec.texts)}) is "
                               "null", field=f"related.{spec.name}", loc=spec.loc)
+        for match in matches:
+            if isinstance(match, BadRow):
+                shown = ", ".join(f"{f} = {v}" for f, v in zip(spec.fields, ident))
+                raise RecordError(f"the '{spec.resource}' record with {shown} could not be read: {match.reason}",
+                                  field=f"related.{spec.name}", loc=spec.loc)
         new = dict(obj)
         new[spec.name] = list(matches) if spec.many else (matches[0] if matches else None)
         return new

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.connectors.base import ConnectorPlan
+from engine.connectors.compile import compile_connector
 from engine.errors import Diagnostic, Loc
 from engine.util.resources import shipped_connectors_dir
 from engine.schema.validate import error_to_diagnostics, python_validator, validate_doc
@@ -54,8 +56,14 @@ class Connector:
     name: str
     data: dict  # the mapping under `connector:`, with the endpoint's override applied
     doc: YamlDoc
+    plan: ConnectorPlan | None = None  # compiled (None when the definition has errors)
+    override: Item | None = None  # the endpoint whose `override` changed the definition
 
     def loc(self, *sub) -> Loc:
+        """Where a part of the definition is written: in the project's override when it comes from
+        there, else in the shared connector file."""
+        if self.override is not None and _has_path(self.override.data.get("override"), sub):
+            return self.override.loc("override", *sub)
         return self.doc.loc(("connector",) + sub)
 
     def resources(self) -> dict:
@@ -89,6 +97,7 @@ class ConnectorStore:
         env = os.environ.get("PASSERELLE_CONNECTORS", "")
         self.extra_dirs += [Path(p) for p in env.split(os.pathsep) if p]
         self._cache: dict[Path, YamlDoc] = {}
+        self._plans: dict[Path, ConnectorPlan | None] = {}
 
     def search_dirs(self, project_root: Path) -> list[Path]:
         return [project_root / "connectors", *self.extra_dirs, shipped_connectors_dir()]
@@ -121,8 +130,32 @@ class ConnectorStore:
                         "connector-name", f"connector name '{data.get('name')}' differs from its file "
                         f"name '{path.stem}'", doc.loc(("connector", "name")), "connector.name",
                         f"name it '{path.stem}': projects find connectors by file name"))
+                if doc.ok and isinstance(data, dict):
+                    shared = Connector(str(data.get("name")), data, doc)
+                    doc.diagnostics += compile_definition(shared)
+                    self._plans[key] = shared.plan
             self._cache[key] = doc
         return doc
+
+    def plan(self, path: Path) -> ConnectorPlan | None:
+        """The compiled definition of a connector file as shipped (no override)."""
+        self.load(path)
+        return self._plans.get(path.resolve())
+
+
+def _has_path(data: Any, path: tuple) -> bool:
+    for step in path:
+        if not isinstance(data, dict) or step not in data:
+            return False
+        data = data[step]
+    return True
+
+
+def compile_definition(connector: Connector) -> list[Diagnostic]:
+    """Compile ``connector.data`` into ``connector.plan``; returns the located problems."""
+    plan, diags = compile_connector(connector.data, lambda path: connector.loc(*path))
+    connector.plan = plan if not any(d.is_error for d in diags) else None
+    return diags
 
 
 def display(path: Path) -> str:
@@ -225,17 +258,20 @@ def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -
         return None
     merged = doc.data["connector"]
     override = data.get("override")
-    if isinstance(override, dict):
-        merged = deep_merge(merged, override)
-        bad = list(python_validator("connector.schema.json").iter_errors({"connector": merged}))
-        for error in bad:
-            for diag in error_to_diagnostics(error, doc, ()):
-                project.diagnostics.append(Diagnostic(
-                    "bad-override", f"after override: {diag.message}", endpoint.loc("override"),
-                    f"endpoints.{endpoint.name}.override", diag.hint))
-        if bad:
-            return None  # never build on a connector of the wrong shape: the errors above say why
-    return Connector(name, merged, doc)
+    if not isinstance(override, dict):
+        return Connector(name, merged, doc, store.plan(path))
+    merged = deep_merge(merged, override)
+    bad = list(python_validator("connector.schema.json").iter_errors({"connector": merged}))
+    for error in bad:
+        for diag in error_to_diagnostics(error, doc, ()):
+            project.diagnostics.append(Diagnostic(
+                "bad-override", f"after override: {diag.message}", endpoint.loc("override"),
+                f"endpoints.{endpoint.name}.override", diag.hint))
+    if bad:
+        return None  # never build on a connector of the wrong shape: the errors above say why
+    connector = Connector(name, merged, doc, override=endpoint)
+    project.diagnostics += compile_definition(connector)
+    return connector
 
 
 def deep_merge(base: Any, override: Any) -> Any:

@@ -1,21 +1,31 @@
-"""Dry-run: map source records read from files and show exactly what the target would receive.
+"""Dry-runs: what a flow would send, with nothing sent.
 
-Nothing is sent, no state is read or written, no environment variable is resolved (so no secret
-can appear). Each record that fails is reported with its key, the field, the spec location and the
-reason, and the other records still come out.
+* from files (``--input``): source and related records are read from files; no environment variable
+  is resolved (so no secret can appear), no state is read or written;
+* live (no ``--input``): the source is read through its endpoint (reads only), related records are
+  fetched as a run would, and the requests of the target write and of the acknowledgement are
+  described with every credential masked.
+
+Both go through :mod:`engine.runtime.pipeline`, as ``run`` does: a record that fails is reported with
+its key, the field, the spec location and the reason — the same text in all three — and the other
+records still come out.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.connectors.codecs.xmlcodec import XmlOptions
-from engine.plan.compile import FlowPlan, Plan
-from engine.errors import Diagnostic, Loc, RecordError, SpecError, TransformError
 from engine.connectors.codecs.records import InputError, read_input
-from engine.project.load import ConnectorStore, display, load_project
+from engine.connectors.codecs.xmlcodec import XmlOptions
+from engine.connectors.base import ConnectorPlan
+from engine.connectors.errors import EndpointError
+from engine.errors import RecordError, TransformError
+from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedData
-from engine.util.suggest import hint_for
+from engine.runtime.pipeline import Joiner, failure, records, typed_rows
+
+PAGE = 100
 
 
 @dataclass
@@ -25,30 +35,20 @@ class DryRunResult:
     payloads: list = field(default_factory=list)  # (key, payload) in input order
     failures: list[RecordError] = field(default_factory=list)
     skipped: list = field(default_factory=list)  # keys filtered out by the flow's `filter`
-    warnings: list[str] = field(default_factory=list)
     read: int = 0
 
 
-def xml_options(plan: Plan, endpoint: str) -> XmlOptions | None:
-    connector = plan.connectors.get(endpoint)
-    fmt = (connector.data.get("format") or {}) if connector else {}
-    if fmt.get("type") != "xml":
-        return None
-    xml = fmt.get("xml") or {}
-    return XmlOptions(root=xml.get("root"), list_attribute=xml.get("list_attribute"),
-                      list_containers=tuple(xml.get("list_containers") or ()),
-                      i18n_element=xml.get("i18n_element"),
-                      list_item_names=dict(xml.get("list_item_names") or {}))
+def record_options(connector: ConnectorPlan | None) -> XmlOptions | None:
+    """How the connector's XML answers map to records (None for JSON and non-HTTP connectors)."""
+    detail = connector.detail if connector is not None else None
+    return getattr(detail, "xml", None) if getattr(detail, "format", None) == "xml" else None
 
 
 def read_inputs(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -> dict[str, list]:
     """Read every ``--input`` file; returns records by resource name (untyped)."""
     connector = plan.connectors.get(flow.source_endpoint)
-    singular = {}
-    if connector:
-        singular = {(d or {}).get("item"): name for name, d in connector.resources().items()
-                    if isinstance(d, dict) and d.get("item")}
-    options = xml_options(plan, flow.source_endpoint)
+    singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
+    options = record_options(connector)
     by_resource: dict[str, list] = {}
     for name, path in inputs:
         for resource, rows in read_input(path, name=name, default_resource=flow.source_resource,
@@ -58,8 +58,13 @@ def read_inputs(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]
     return by_resource
 
 
+def _pages(rows: list, size: int = PAGE) -> Iterator[list]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
 def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -> DryRunResult:
-    result = DryRunResult(flow.name, f"{flow.target_endpoint}.{flow.target_operation}")
+    result = DryRunResult(flow.name, flow.target)
     by_resource = read_inputs(plan, flow, inputs)
     if flow.source_resource not in by_resource:
         raise InputError(f"no input holds '{flow.source_resource}' records (the source of flow "
@@ -71,44 +76,18 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -
                          f"--input {missing[0]}=FILE)")
     related = RelatedData()
     for resource, rows in by_resource.items():
-        if resource == flow.source_resource:
-            continue
-        related.add(resource, _typed_rows(flow, resource, rows, result.warnings))
-    records = by_resource[flow.source_resource]
-    result.read = len(records)
-    coerce = flow.types.get(flow.source_resource)
-    for raw in records:
-        key = flow.record_key(raw)
-        try:
-            record = coerce(raw) if coerce else raw
-        except TransformError as exc:
-            result.failures.append(RecordError(str(exc), flow.name, key, "source",
-                                               flow.item.loc("source", "read")))
-            continue
-        try:
-            enriched = flow.enrich(record, related)
-            if not flow.accept(enriched):  # after the joins, as in a live run
-                result.skipped.append(key)
-                continue
-            result.payloads.append((flow.record_key(record), flow.map(enriched)))
-        except RecordError as exc:
-            exc.flow, exc.key = flow.name, flow.record_key(record)
-            result.failures.append(exc)
+        if resource != flow.source_resource:
+            related.add(resource, typed_rows(flow.types.get(resource), rows))
+    rows = by_resource[flow.source_resource]
+    result.read = len(rows)
+    for outcome in records(flow, _pages(rows), Joiner(preloaded=related)):
+        if outcome.error is not None:
+            result.failures.append(outcome.error)
+        elif outcome.skipped:
+            result.skipped.append(outcome.key)
+        else:
+            result.payloads.append((outcome.key, outcome.payload))
     return result
-
-
-def _typed_rows(flow: FlowPlan, resource: str, rows: list, warnings: list[str]) -> list:
-    coerce = flow.types.get(resource)
-    if coerce is None:
-        return rows
-    typed = []
-    for row in rows:
-        try:
-            typed.append(coerce(row))
-        except TransformError as exc:
-            ident = row.get("id") if isinstance(row, dict) else None
-            warnings.append(f"{resource} record {ident!r} left out: {exc}")
-    return typed
 
 
 @dataclass
@@ -132,42 +111,43 @@ def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20) -> L
     result = LiveDryRun(flow.name)
     scratch = SqliteStore(":memory:")  # nothing on disk: a dry-run touches no state
     try:
-        runner = FlowRunner(plan, flow, endpoints, scratch)
-        source = endpoints[flow.source_endpoint]
-        records = []
-        for page in source.read(flow.source_resource, where=dict(flow.where) or None,
-                                page_size=min(limit, flow.page_size or limit)):
-            records.extend(page)
-            if len(records) >= limit:
-                break
-        records = records[:limit]
-        result.read = len(records)
-        for record, enriched in runner.prepare(records):
-            key = flow.record_key(record)
-            if isinstance(enriched, RecordError):
-                result.failures.append(enriched)
+        reader = FlowRunner(plan, flow, endpoints, scratch)  # reads and joins exactly as a run does
+
+        def first_pages() -> Iterator[list]:
+            left = limit
+            for page in endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
+                                                              page_size=min(limit, flow.page_size or limit)):
+                yield page[:left]
+                left -= len(page[:left])
+                if left <= 0:
+                    return
+
+        for outcome in records(flow, first_pages(), reader.joiner, reader.unique_keys):
+            result.read += 1
+            if outcome.error is not None:
+                result.failures.append(outcome.error)
+                continue
+            if outcome.skipped:
+                result.skipped += 1
                 continue
             try:
-                if not flow.accept(enriched):
-                    result.skipped += 1
-                    continue
-                payload = flow.map(enriched)
-                values = flow.write_values(enriched)
-            except RecordError as exc:
-                exc.flow, exc.key = flow.name, key
-                result.failures.append(exc)
+                requests = [endpoints[flow.target_endpoint].describe_write(flow.target_operation, outcome.payload,
+                                                                            outcome.values)]
+            except EndpointError as exc:
+                result.failures.append(failure(flow, outcome.key, exc, "", flow.item.loc("target")))
                 continue
-            requests = [endpoints[flow.target_endpoint].describe_write(flow.target_operation, payload, values)]
             if flow.ack is not None:
-                scope = dict(record)
+                scope = dict(outcome.record)
                 scope["_target"] = {"id": "<id given by the target>"}
-                ack_values = {name: get(scope) for name, get in flow.ack.values.items()}
-                requests.append(endpoints[flow.ack.endpoint].describe_write(flow.ack.operation,
-                                                                            flow.ack.map(scope), ack_values))
-            result.payloads.append((key, payload))
-            result.requests.append((key, requests))
-        for failure in [e for e in scratch.entries(flow.name) if e.status == "failed"]:
-            result.failures.append(RecordError(failure.reason, flow.name, failure.key))
+                try:
+                    requests.append(endpoints[flow.ack.endpoint].describe_write(
+                        flow.ack.operation, flow.ack.map(scope), flow.ack.write_values(scope)))
+                except (RecordError, TransformError, EndpointError) as exc:
+                    result.failures.append(failure(flow, outcome.key, exc, "acknowledge",
+                                                   flow.item.loc("acknowledge")))
+                    continue
+            result.payloads.append((outcome.key, outcome.payload))
+            result.requests.append((outcome.key, requests))
     finally:
         scratch.close()
         for endpoint in endpoints.values():

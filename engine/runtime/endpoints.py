@@ -1,11 +1,14 @@
-"""Opening a plan's endpoints: settings resolved from the environment, secrets wrapped."""
+"""Opening a plan's endpoints: settings resolved from the environment, secrets wrapped, each endpoint
+made by its protocol (HTTP, ODBC, files) through the connector registry."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from engine.plan.compile import Plan
-from engine.connectors.http.client import HttpEndpoint
+from engine.connectors.base import Endpoint
+from engine.connectors.registry import open_endpoint
+from engine.plan.model import Plan
 from engine.spec.env import MissingEnv, resolve
 
 
@@ -13,18 +16,16 @@ class ConfigError(Exception):
     """An endpoint cannot be opened (a variable is not set...); the message names the spec location."""
 
 
-def resolve_settings(plan: Plan, name: str, environ: Mapping[str, str] | None = None) -> dict:
+def resolve_settings(plan: Plan, name: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     item = plan.project.endpoints[name]
     connector = plan.connectors[name]
-    declared = connector.data.get("settings") or {}
     given = (item.data.get("settings") or {}) if isinstance(item.data, dict) else {}
-    settings = {}
-    for key, decl in declared.items():
-        decl = decl if isinstance(decl, dict) else {}
-        value = given.get(key, decl.get("default"))
+    settings: dict[str, Any] = {}
+    for key, decl in connector.settings.items():
+        value = given.get(key, decl.default)
         if isinstance(value, str):
             try:
-                value = resolve(value, environ, secret=bool(decl.get("secret")))
+                value = resolve(value, environ, secret=decl.secret)
             except MissingEnv as exc:
                 raise ConfigError(f"{item.loc('settings', key)}: endpoint '{name}' setting '{key}': "
                                   f"environment variable {exc.name} is not set") from None
@@ -32,17 +33,15 @@ def resolve_settings(plan: Plan, name: str, environ: Mapping[str, str] | None = 
     return settings
 
 
-def open_endpoints(plan: Plan, names, environ: Mapping[str, str] | None = None, **options) -> dict:
-    """HttpEndpoint per endpoint name (only those a run needs)."""
+def open_endpoints(plan: Plan, names: Iterable[str], environ: Mapping[str, str] | None = None,
+                   **options) -> dict[str, Endpoint]:
+    """One endpoint per name (only those a run needs); all closed again if one cannot open."""
     environ = os.environ if environ is None else environ
-    opened = {}
+    opened: dict[str, Endpoint] = {}
     try:
         for name in names:
-            connector = plan.connectors[name]
-            if connector.data.get("protocol") != "http":
-                raise ConfigError(f"endpoint '{name}': protocol {connector.data.get('protocol')!r} is not "
-                                  "supported by `run` yet")
-            opened[name] = HttpEndpoint(name, connector.data, resolve_settings(plan, name, environ), **options)
+            opened[name] = open_endpoint(name, plan.connectors[name], resolve_settings(plan, name, environ),
+                                         **options)
     except Exception:
         for endpoint in opened.values():
             endpoint.close()

@@ -5,8 +5,8 @@ is made; the answer is classified in words a consultant can act on. Nothing is w
 """
 from __future__ import annotations
 
-from engine.plan.compile import Plan
-from engine.connectors.http.client import HttpError
+from engine.connectors.errors import EndpointError
+from engine.plan.model import Plan
 from engine.runtime.endpoints import ConfigError, open_endpoints
 
 
@@ -14,8 +14,7 @@ def _probe_resource(plan: Plan, name: str) -> str | None:
     for flow in plan.flows.values():
         if flow.source_endpoint == name:
             return flow.source_resource
-    resources = plan.connectors[name].resources()
-    return next(iter(resources), None)
+    return next(iter(plan.connectors[name].resources), None)
 
 
 def check_endpoints(plan: Plan, environ=None) -> list[tuple[str, bool, str]]:
@@ -33,12 +32,12 @@ def check_endpoints(plan: Plan, environ=None) -> list[tuple[str, bool, str]]:
         endpoint = endpoints[name]
         try:
             if resource is None:
-                results.append((name, True, f"{endpoint.base_url}: no readable resource to probe"))
+                results.append((name, True, f"{endpoint.location()}: no readable resource to probe"))
                 continue
             page = next(iter(endpoint.read(resource, page_size=1)), [])
-            results.append((name, True, f"{endpoint.safe_url(endpoint.base_url)}: read '{resource}' "
+            results.append((name, True, f"{endpoint.location()}: read '{resource}' "
                                         f"({len(page)} record(s) in the first page)"))
-        except HttpError as exc:
+        except EndpointError as exc:
             kind = {401: "credentials refused", 403: "access forbidden", 404: "path not found"}.get(
                 exc.status, "unreachable" if exc.status is None else "error")
             results.append((name, False, f"{kind}: {exc.message}"))

@@ -1,13 +1,16 @@
 """``passerelle replay``: failed records mapped again with the current spec and sent again.
 
-The source record is read again by key when the flow's key is a plain field (the data may have
-been fixed in the shop since); otherwise the record kept in the ledger is used. The usual
-exactly-once rules apply: a record whose document turns out to exist is not created twice.
+The source record is read again by key when the flow's key is a plain field the resource can be
+fetched by (the data may have been fixed in the shop since); otherwise the record kept in the ledger
+is used. The usual exactly-once rules apply: a record whose document turns out to exist is not
+created twice.
 """
 from __future__ import annotations
 
+from engine.plan.model import FlowPlan
+from engine.runtime.pipeline import records
 from engine.runtime.runner import FlowRunner, Summary
-from engine.runtime.state import FAILED, from_json
+from engine.runtime.state import FAILED, Entry, from_json
 
 
 def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summary]:
@@ -23,11 +26,10 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summa
         try:
             runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
                                 **session.runner_options)
-            records = _records(flow, endpoints[flow.source_endpoint], entries)
-            for record in records:
-                prepared = runner.prepare([record])
-                for typed_or_raw, enriched in prepared:
-                    runner.process(typed_or_raw, enriched)
+            for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
+                                   runner.unique_keys):
+                runner.summary.read += 1
+                runner.process(outcome)
             summaries.append(runner.summary)
         finally:
             for endpoint in endpoints.values():
@@ -35,12 +37,10 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summa
     return summaries
 
 
-def _records(flow, source, entries) -> list:
-    from engine.lang.expr import compile_expression
-
-    path = compile_expression(flow.item.data.get("key") or "id").simple_path
-    if path is not None and len(path) == 1:
-        wanted = [e.key for e in entries]
-        found = [r for page in source.read(flow.source_resource, keys=(path[0], wanted)) for r in page]
-        return found
-    return [from_json(e.record) for e in entries if e.record]
+def _pages(flow: FlowPlan, source, entries: list[Entry]):
+    path = flow.key_path
+    support = flow.source.key_support()
+    if path is not None and len(path) == 1 and support is not None and support.accepts(path[0]):
+        yield from source.read(flow.source_resource, keys=(path[0], [e.key for e in entries]))
+        return
+    yield [from_json(e.record) for e in entries if e.record]

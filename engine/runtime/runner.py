@@ -19,15 +19,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from collections.abc import Iterable
 from typing import Any, Callable
 
-from engine.plan.compile import FlowPlan, Plan
-from engine.connectors.http.client import HttpError
+from engine.connectors.base import Endpoint
+from engine.connectors.errors import EncodeError, EndpointError
 from engine.errors import RecordError, TransformError
-from engine.plan.related import RelatedData, enrich_step, join_values
-from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, from_json, payload_hash, to_json
-
-KEY_CHUNK = 100
+from engine.plan.model import FlowPlan, Plan
+from engine.plan.related import RelatedSpec
+from engine.runtime.pipeline import Joiner, Outcome, records
+from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, payload_hash, to_json
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Summary:
 
 
 class FlowRunner:
-    def __init__(self, plan: Plan, flow: FlowPlan, endpoints: dict, store, *,
+    def __init__(self, plan: Plan, flow: FlowPlan, endpoints: dict[str, Endpoint], store: StateStore, *,
                  log: Callable[..., None] = lambda event, **fields: None,
                  stop: threading.Event | None = None, create_attempts: int = 10,
                  backoff: float = 0.2, sleep: Callable[[float], None] = time.sleep,
@@ -73,8 +74,23 @@ class FlowRunner:
         self.plan_source = plan_source  # hot reload: the freshest flow plan, taken between records
         self.max_records = max_records
         self.summary = Summary(flow.name)
-        self.reference_data = RelatedData()
-        self._loaded: set[str] = set()
+        self.joiner = Joiner(self.read_all, self.fetch_keys)
+
+    # -- reading through the endpoints ----------------------------------------------------------------
+    def read_all(self, spec: RelatedSpec) -> Iterable[list]:
+        return self.endpoints[spec.endpoint].read(spec.resource)
+
+    def fetch_keys(self, spec: RelatedSpec, values: list) -> Iterable[list]:
+        return self.endpoints[spec.endpoint].read(spec.resource, keys=(spec.fields[0], values))
+
+    def unique_keys(self, spec: RelatedSpec) -> bool:
+        resource = self.plan.connectors[spec.endpoint].resources.get(spec.resource)
+        return resource is not None and bool(spec.fields) and resource.key == spec.fields[0]
+
+    def current(self) -> FlowPlan:
+        if self.plan_source is not None:
+            self.flow = self.plan_source()  # between records only
+        return self.flow
 
     # -- the run ------------------------------------------------------------------------------------
     def run(self) -> Summary:
@@ -82,7 +98,7 @@ class FlowRunner:
             self.resume()
             if not self.stop.is_set():
                 self.read_and_process()
-        except (HttpError, TransformError) as exc:
+        except (EndpointError, TransformError) as exc:
             self.summary.error = str(exc)
             self.log("flow_error", flow=self.flow.name, error=str(exc))
         self.summary.duration = time.monotonic() - self.summary.started
@@ -103,32 +119,38 @@ class FlowRunner:
                 problem = self.acknowledge(entry.key, from_json(entry.record), entry.target_id)
                 self.store.settle(self.flow.name, entry.key, entry.target_id, DONE if problem else ACKED, problem)
 
-    def read_and_process(self) -> None:
+    def batch(self) -> list[list]:
+        """The pages of this run. Read before writing anything: acknowledgements move records out of
+        the source's filter, and an offset-paged read running meanwhile would skip a page per page."""
         flow = self.flow
         cursor = self.store.get_cursor(flow.name)
         since = (flow.since, _lookback(cursor, flow.lookback)) if flow.since and cursor else None
-        source = self.endpoints[flow.source_endpoint]
+        pages: list = []
+        read = 0
+        for page in self.endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
+                                                              since=since, page_size=flow.page_size):
+            pages.append(page)
+            read += len(page)
+            if read >= self.max_records or self.stop.is_set():
+                break  # the rest comes next run: the cursor only covers what was processed
+        return pages
+
+    def read_and_process(self) -> None:
+        flow = self.flow
+        cursor = self.store.get_cursor(flow.name)
         final_since: list = []
         open_since: list = []
-        # Read the whole batch before writing anything: acknowledgements move records out of the
-        # source's filter, and an offset-paged read running meanwhile would skip a page per page.
-        batch: list = []
-        for page in source.read(flow.source_resource, where=dict(flow.where) or None, since=since,
-                                page_size=flow.page_size):
-            batch.append(page)
-            if sum(map(len, batch)) >= self.max_records or self.stop.is_set():
-                break  # the rest comes next run: the cursor only covers what was processed
-        for page in batch:
+        for outcome in records(flow, self.batch(), self.joiner, self.unique_keys, self.current):
             if self.stop.is_set():
                 break
-            for record, enriched in self.prepare(page):
-                if self.stop.is_set():
-                    break
-                self.flow = self.plan_source() if self.plan_source else self.flow  # between records only
-                finished = self.process(record, enriched)
-                if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
-                    (final_since if finished else open_since).append(str(record[flow.since]))
-            self.log("progress", **self.summary.as_dict())
+            self.summary.read += 1
+            finished = self.process(outcome)
+            record = outcome.raw
+            if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
+                (final_since if finished else open_since).append(str(record[flow.since]))
+            if self.summary.read % 100 == 0:
+                self.log("progress", **self.summary.as_dict())
+        self.log("progress", **self.summary.as_dict())
         if final_since:
             limit = min(open_since) if open_since else None
             candidates = [v for v in final_since if limit is None or v < limit]
@@ -137,96 +159,24 @@ class FlowRunner:
                 if cursor is None or best > cursor:
                     self.store.set_cursor(flow.name, best)
 
-    def prepare(self, page: list) -> list:
-        """Type and join a page; a record that fails either is dead-lettered here."""
-        flow = self.flow
-        coerce = flow.types.get(flow.source_resource)
-        typed: list = []
-        for raw in page:
-            self.summary.read += 1
-            try:
-                typed.append(coerce(raw) if coerce else raw)
-            except TransformError as exc:
-                self.dead_letter(flow.record_key(raw), RecordError(str(exc), flow.name, flow.record_key(raw),
-                                 "source", flow.item.loc("source", "read")), None)
-        data = RelatedData(parent=self.reference_data)  # reference lists stay indexed across pages
-        current: list = list(typed)
-        for spec in flow.related:
-            self.fetch_related(spec, current, data)
-            for index, item in enumerate(current):
-                if isinstance(item, RecordError):
-                    continue
-                try:
-                    current[index] = enrich_step(item, spec, data)
-                except RecordError as exc:
-                    exc.flow, exc.key = flow.name, flow.record_key(typed[index])
-                    current[index] = exc
-        return list(zip(typed, current))
-
-    def fetch_related(self, spec, records: list, data: RelatedData) -> None:
-        endpoint = self.endpoints[spec.endpoint]
-        coerce = self.flow.types.get(spec.resource)
-        if spec.reference:
-            if spec.resource not in self._loaded:
-                rows = [r for page in endpoint.read(spec.resource) for r in page]
-                self.reference_data.add(spec.resource, [coerce(r) if coerce else r for r in rows])
-                self._loaded.add(spec.resource)
-            return
-        values: list = []
-        seen: set = set()  # dedupe without the quadratic `not in list` scan
-        for record in records:
-            if isinstance(record, RecordError):
-                continue
-            for value in join_values(record, spec):
-                try:
-                    if value in seen:
-                        continue
-                    seen.add(value)
-                except TypeError:  # an unhashable join value: compare the slow way
-                    if value in values:
-                        continue
-                values.append(value)
-        data.add(spec.resource, [])
-        definition = self.plan.connectors[spec.endpoint].resources().get(spec.resource) or {}
-        unique = definition.get("key") == spec.fields[0]  # one record per key: stop when all came
-        for start in range(0, len(values), KEY_CHUNK):
-            chunk = values[start:start + KEY_CHUNK]
-            found = 0
-            for page in endpoint.read(spec.resource, keys=(spec.fields[0], chunk)):
-                data.add(spec.resource, [coerce(r) if coerce else r for r in page])
-                found += len(page)
-                if unique and found >= len(chunk):
-                    break  # no extra request for the empty page that would follow a full one
-
     # -- one record ---------------------------------------------------------------------------------
-    def process(self, record: dict, enriched: Any) -> bool:
+    def process(self, outcome: Outcome) -> bool:
         """Returns True when the record's outcome is final (so the cursor may pass it)."""
-        flow = self.flow
-        key = str(flow.record_key(record))
+        flow, key = self.flow, outcome.key
+        if outcome.error is not None:
+            self.dead_letter(key, outcome.error, outcome.record)
+            return True
+        if outcome.skipped:
+            self.summary.skipped += 1
+            return True
         entry = self.store.entry(flow.name, key)
-        if isinstance(enriched, RecordError):
-            self.dead_letter(key, enriched, record)
-            return True
-        try:
-            if not flow.accept(enriched):
-                self.summary.skipped += 1
-                return True
-            payload = flow.map(enriched)
-            values = flow.write_values(enriched)
-        except RecordError as exc:
-            exc.flow, exc.key = flow.name, key
-            self.dead_letter(key, exc, record)
-            return True
-        except TransformError as exc:
-            self.dead_letter(key, RecordError(str(exc), flow.name, key, "target.with", flow.item.loc("target")),
-                             record)
-            return True
-        payload_json = to_json(payload)
+        payload, payload_json, record, values = outcome.payload, outcome.payload_json or "", outcome.record, \
+            outcome.values or {}
         if entry is not None and entry.status in (DONE, ACKED):
             return self.already_done(entry, payload, payload_json, record, values)
         if entry is not None and entry.status == PENDING:  # unknown outcome earlier: resend the stored intent
             stored = from_json(entry.target_with) if entry.target_with else values
-            return self.create(key, from_json(entry.payload), entry.payload, record, stored, resumed=True)
+            return self.create(key, from_json(entry.payload), entry.payload or "", record, stored, resumed=True)
         return self.create(key, payload, payload_json, record, values)
 
     def already_done(self, entry: Entry, payload, payload_json: str, record: dict, values: dict) -> bool:
@@ -235,7 +185,7 @@ class FlowRunner:
         if flow.update_operation and entry.payload_hash != payload_hash(payload_json + (with_json or "")):
             try:
                 self.target().write(flow.update_operation, payload, {**values, "target_id": entry.target_id})
-            except HttpError as exc:
+            except EndpointError as exc:
                 self.store.note(flow.name, entry.key, f"update failed: {exc.message}")
                 return not exc.transient
             self.store.intend(flow.name, entry.key, payload_json, to_json(record), with_json)
@@ -268,10 +218,11 @@ class FlowRunner:
                 break
             try:
                 result = self.target().write(flow.target_operation, payload, values)
-            except HttpError as exc:
+            except EndpointError as exc:
                 if not exc.transient and not exc.outcome_unknown:
-                    self.dead_letter(key, RecordError(f"rejected by the target: {exc.message}", flow.name, key,
-                                                      "", flow.item.loc("target")), record, payload_json)
+                    why = "cannot be sent" if isinstance(exc, EncodeError) else "rejected by the target"
+                    self.dead_letter(key, RecordError(f"{why}: {exc.message}", flow.name, key, "",
+                                                      flow.item.loc("target")), record, payload_json)
                     return True
                 last = exc.message
                 found = self.lookup(payload)
@@ -290,20 +241,19 @@ class FlowRunner:
     def lookup(self, payload: Any) -> Any:
         """The id of the document already created for ``payload``, None if absent, _UNKNOWN if we can't tell."""
         flow = self.flow
-        op = (self.plan.connectors[flow.target_endpoint].operations().get(flow.target_operation) or {})
-        if not op.get("find") or flow.reference is None:
+        op = flow.target_op
+        if not op.find or flow.reference is None:
             return _UNKNOWN
         try:
             reference = flow.reference(payload)
-            found = self.target().find(op["find"], {"reference": reference})
-        except (HttpError, TransformError):
+            found = self.target().find(op.find, {"reference": reference})
+        except (EndpointError, TransformError):
             return _UNKNOWN
-        if op.get("find_key"):  # servers that search by substring: keep exact matches only
-            found = [f for f in found if isinstance(f, dict) and str(f.get(op["find_key"])) == str(reference)]
+        if op.find_key:  # servers that search by substring: keep exact matches only
+            found = [f for f in found if isinstance(f, dict) and str(f.get(op.find_key)) == str(reference)]
         if not found:
             return None
-        from engine.lang.expr import compile_expression
-        return compile_expression(op.get("find_id", "id")).search(found[0]) if op.get("find_id") else True
+        return op.find_id.search(found[0]) if op.find_id is not None else True
 
     def confirmed(self, key: str, target_id: Any, record: dict | None, created: bool) -> None:
         """The target has the document: acknowledge, then record both in one commit. (A crash before
@@ -334,7 +284,7 @@ class FlowRunner:
         for attempt in range(3):
             try:
                 self.endpoints[ack.endpoint].write(ack.operation, payload, values)
-            except HttpError as exc:
+            except EndpointError as exc:
                 if exc.transient and attempt < 2:
                     self.sleep(self.backoff * (2 ** attempt))
                     continue
@@ -347,7 +297,7 @@ class FlowRunner:
 
     def dead_letter(self, key: Any, error: RecordError, record: dict | None, payload_json: str | None = None):
         loc = str(error.loc) if error.loc else None
-        reason = f"{error.field}: {error.reason}" if error.field else error.reason
+        reason = error.detail
         self.store.failed(self.flow.name, str(key), reason, loc, payload_json)
         self.summary.failed += 1
         self.log("record_failed", flow=self.flow.name, key=str(key), reason=reason, loc=loc)
@@ -367,4 +317,4 @@ def _lookback(cursor: str, seconds: int) -> str:
     return cursor
 
 
-__all__ = ["FlowRunner", "Summary", "FAILED"]
+__all__ = ["FAILED", "FlowRunner", "Summary"]

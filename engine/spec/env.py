@@ -2,7 +2,7 @@
 
 A setting's value may be a literal or contain references; they are resolved only when an endpoint
 is actually used (never at validation, never in dry-run from files), and a resolved secret is
-wrapped so that it prints as ``***`` wherever it ends up.
+wrapped in a :class:`Secret`, which is not a string and shows as ``***`` wherever it ends up.
 """
 from __future__ import annotations
 
@@ -20,20 +20,50 @@ class MissingEnv(Exception):
         self.name = name
 
 
-class Secret(str):
-    """A resolved secret: behaves as its text for use, shows as *** in repr/str formatting."""
+MASK = "***"
 
-    def __repr__(self) -> str:
-        return "'***'"
 
-    def __str__(self) -> str:  # str(), %s and f-strings show the mask; the HTTP layer uses reveal()
-        return "***"
+class Secret:
+    """A resolved secret. It is not a string: it cannot be concatenated, JSON-encoded or written into a
+    message by accident (``str()``, ``repr()`` and f-strings show ``***``; ``"x" + secret`` and
+    ``json.dumps(secret)`` raise). Only a transport putting a request on the wire calls
+    :meth:`reveal`."""
 
-    def __format__(self, spec: str) -> str:
-        return "***"
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str):
+        self._text = str(text)
 
     def reveal(self) -> str:
-        return str.__str__(self)  # the real text, for the wire only
+        """The real text, for the wire only."""
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"Secret({MASK!r})"
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __format__(self, spec: str) -> str:
+        return MASK
+
+    def __bool__(self) -> bool:
+        return bool(self._text)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._text == self._text
+
+    def __hash__(self) -> int:
+        return hash((Secret, self._text))
+
+    def __copy__(self) -> "Secret":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "Secret":
+        return self
+
+    def __reduce__(self):  # never pickled into a file or a queue
+        raise TypeError("a Secret cannot be pickled")
 
 
 def reference_problems(text: str) -> list[tuple[int, str]]:
@@ -50,7 +80,7 @@ def has_reference(text: object) -> bool:
     return isinstance(text, str) and bool(ENV_REF.search(text))
 
 
-def resolve(text: str, environ: Mapping[str, str] | None = None, secret: bool = False) -> str:
+def resolve(text: str, environ: Mapping[str, str] | None = None, secret: bool = False) -> str | Secret:
     """Substitute every ``${env:NAME}``; raises MissingEnv for an unset variable."""
     environ = os.environ if environ is None else environ
 

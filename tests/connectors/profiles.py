@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.connectors.http.client import HttpEndpoint, WriteResult
+from engine.connectors.registry import open_connector
 from engine.spec.env import Secret
 from engine.project.load import ConnectorStore
 
@@ -53,7 +54,7 @@ def endpoint(profile: Profile, settings: dict, **options) -> HttpEndpoint:
     defaults = {k: d["default"] for k, d in declared.items() if isinstance(d, dict) and "default" in d}
     wrapped = {k: Secret(v) if (declared.get(k) or {}).get("secret") and isinstance(v, str) else v
                for k, v in {**defaults, **settings}.items()}
-    return HttpEndpoint(profile.system, definition, wrapped, **options)
+    return open_connector(profile.system, definition, wrapped, **options)
 
 
 def all_profiles() -> list[Profile]:

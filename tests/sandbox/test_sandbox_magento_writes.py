@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from engine.connectors.http.client import HttpEndpoint, HttpError
+from engine.connectors.registry import open_connector
 from engine.spec.env import Secret
 from engine.project.load import ConnectorStore
 from passerelle_sandbox import Faults, Sandbox
@@ -118,7 +119,7 @@ def endpoint(sb: Sandbox, **overrides) -> HttpEndpoint:
     creds = sb.credentials("magento")
     settings = {"base_url": sb.url("magento"), "username": creds["username"], "password": Secret(creds["password"]),
                 "store": "default", **overrides}
-    return HttpEndpoint("magento", doc.data["connector"], settings)
+    return open_connector("magento", doc.data["connector"], settings)
 
 
 def test_connector_where_and_since_together_and_the_error_message() -> None:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from engine.connectors.http.client import HttpEndpoint, HttpError
+from engine.connectors.registry import open_connector
 from engine.spec.env import Secret
 from passerelle_sandbox import Sandbox
 
@@ -22,7 +23,7 @@ GID = "gid://shopify/Order/5829173215423"
 def _endpoint(sb: Sandbox) -> HttpEndpoint:
     settings = {"base_url": sb.url("shopify"), "api_version": "2024-10",
                 "access_token": Secret(sb.credentials("shopify")["access_token"])}
-    return HttpEndpoint("shopify", connector("shopify"), settings)
+    return open_connector("shopify", connector("shopify"), settings)
 
 
 def test_rest_reads_stay_under_the_bucket_beyond_the_burst() -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from engine.connectors.http.auth import OAuth1Auth
+from engine.connectors.http.flows import OAuth1Auth
 from passerelle_sandbox import Sandbox
 
 NOW = datetime(2024, 6, 1, 8, 0, 0, tzinfo=timezone.utc)

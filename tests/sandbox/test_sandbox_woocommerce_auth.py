@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from engine.connectors.http.auth import oauth1_signature
+from engine.connectors.http.flows import oauth1_signature
 from passerelle_sandbox import Sandbox
 from passerelle_sandbox.woo_oauth import base_string, collect_params, header_params
 from test_sandbox_woocommerce import woo_client

@@ -33,9 +33,9 @@ def test_project_connector_folder_wins_and_override_applies(tmp_path):
     (tmp_path / "p.yaml").write_text(text + FLOW)
     plan, diags = compile_project(load_project(tmp_path))
     assert plan is not None, [d.format_text() for d in diags]
-    op = plan.connectors["sage"].operations()["insert_document"]
-    assert op["path"].endswith("InsertDocumentEtLignesV2") and op["result"] == "Piece"
-    assert op["method"] == "POST"  # the rest of the definition is kept
+    op = plan.connectors["sage"].operations["insert_document"].detail
+    assert op.path.text.endswith("InsertDocumentEtLignesV2") and op.result.text == "Piece"
+    assert op.method == "POST"  # the rest of the definition is kept
 
 
 def test_override_that_breaks_the_connector_is_reported(tmp_path):

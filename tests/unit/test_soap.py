@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 
 from engine.connectors.http.client import HttpEndpoint, HttpError
+from engine.connectors.registry import open_connector
 from engine.connectors.codecs.soap import SoapError, decode_soap, encode_soap, soap_fault_message
 from engine.spec.env import Secret
 from engine.project.load import ConnectorStore
@@ -171,7 +172,7 @@ def x3():
         settings = {"base_url": sb.url("sagex3"), "username": creds["username"],
                     "password": Secret(creds["password"]), "pool": creds["pool"], "folder": creds["folder"],
                     "language": "ENG", "order_publication": "SOH", "lookup_size": 10}
-        with HttpEndpoint("x3", _definition(), settings) as ep:
+        with open_connector("x3", _definition(), settings) as ep:
             yield sb, ep
 
 
@@ -200,16 +201,15 @@ def test_status_zero_is_a_failure_with_the_x3_text(x3) -> None:
 
 def test_find_operation_request_finds_the_order_by_reference(x3) -> None:
     """What HttpEndpoint.find must do for a SOAP look-up: POST the built envelope, decode, apply records."""
-    from engine.lang.expr import compile_expression
     sb, ep = x3
     created = ep.write("create_sales_order", _order("PS_UNIT_3")).result
     req = ep.build_write("find_sales_order", None, {"reference": "PS_UNIT_3"})
     response = ep.send(req["method"], req["path"], content=req["content"], headers=req["headers"])
-    rows = compile_expression(req["op"]["records"]).search(decode_soap(response.content, req["op"]))
+    rows = req["op"].records.search(decode_soap(response.content))
     assert [row["SOHNUM"] for row in rows] == [created]
     req = ep.build_write("find_sales_order", None, {"reference": "PS_NEVER"})
     response = ep.send(req["method"], req["path"], content=req["content"], headers=req["headers"])
-    assert compile_expression(req["op"]["records"]).search(decode_soap(response.content, req["op"])) == []
+    assert req["op"].records.search(decode_soap(response.content)) == []
 
 
 def test_endpoint_find_runs_the_soap_query(x3) -> None:

@@ -54,7 +54,7 @@ from engine.connectors.codecs.paramxml import ParamXmlError, decode_param_elemen
 from engine.connectors.codecs.xmlcodec import XmlError, parse_xml
 from engine.connectors.templates import render_tree, text_of
 
-__all__ = ["SoapError", "encode_soap", "decode_soap", "soap_fault_message", "ENV_NS"]
+__all__ = ["SoapError", "encode_soap", "encode_soap_call", "decode_soap", "soap_fault_message", "ENV_NS"]
 
 ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 ENV12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -94,7 +94,11 @@ def _cdata(parent: etree._Element, name: str, text: str) -> None:
 
 def encode_soap(op: dict, payload: Any, ctx: dict) -> tuple[bytes, dict]:
     """The SOAP 1.1 envelope and headers of one call (see the module docstring for ``op["soap"]``)."""
-    spec = render_tree(dict(op.get("soap") or {}), ctx)
+    return encode_soap_call(render_tree(dict(op.get("soap") or {}), ctx, reveal=True), payload)
+
+
+def encode_soap_call(spec: dict, payload: Any) -> tuple[bytes, dict]:
+    """The envelope for the ``soap`` settings already rendered with the write's values."""
     action = text_of(spec.get("action") or "")
     if not action:
         raise SoapError("the operation's soap settings need an `action` (save, read, query…)")

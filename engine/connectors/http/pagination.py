@@ -1,4 +1,4 @@
-"""Pagination styles a connector definition can name (``http.pagination.style``).
+"""Pagination styles a connector definition can name (``http.pagination.style``): the registry.
 
 Each style is a generator of pages: it asks ``fetch(url, params, variables)`` for a response (``url``
 None means the resource's own path with ``params``; a string is an absolute or relative next-page
@@ -18,43 +18,48 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from engine.lang.expr import compile_expression
+from engine.lang.expr import CompiledExpr
 
 Fetch = Callable[[str | None, dict, dict | None], Any]
 Decode = Callable[[Any], list]
-
-PAGINATION_STYLES = ("none", "offset_count", "page_number", "link_header", "cursor", "search_criteria",
-                     "next_link")
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([a-z]+)"?')
+_TEXT = {"type": "string"}
+_JMESPATH = {"type": "string", "description": "JMESPath"}
 
 
-def pages(spec: dict | None, fetch: Fetch, decode: Decode, params: dict,
-          variables: dict | None = None, page_size: int | None = None) -> Iterator[list]:
-    spec = spec or {"style": "none"}
-    style = spec.get("style", "none")
-    size = int(page_size or spec.get("page_size", 100))
-    if style == "none":
-        yield decode(fetch(None, params, variables))
-    elif style == "offset_count":
-        yield from _offset_count(spec, fetch, decode, params, size)
-    elif style == "page_number":
-        yield from _page_number(spec, fetch, decode, params, size)
-    elif style == "link_header":
-        yield from _link_header(spec, fetch, decode, params, size)
-    elif style == "cursor":
-        yield from _cursor(spec, fetch, decode, params, variables or {}, size)
-    elif style == "search_criteria":
-        yield from _search_criteria(spec, fetch, decode, params, size)
-    elif style == "next_link":
-        yield from _next_link(spec, fetch, decode, params, size)
-    else:
-        raise ValueError(f"unknown pagination style {style!r}")
+@dataclass(frozen=True)
+class PaginationStyle:
+    name: str
+    summary: str
+    args: dict  # argument -> JSON Schema (besides `style` and `page_size`)
+    expressions: dict  # JMESPath arguments -> default text (compiled once)
+    pages: Callable[..., Iterator[list]]
 
 
-def _offset_count(spec, fetch, decode, params, size):
-    param = spec.get("param", "limit")
+@dataclass(frozen=True)
+class PaginationPlan:
+    style: PaginationStyle
+    args: dict
+    exprs: dict  # name -> CompiledExpr
+
+    def pages(self, fetch: Fetch, decode: Decode, params: dict, variables: dict | None,
+              page_size: int | None) -> Iterator[list]:
+        size = int(page_size or self.args.get("page_size", 100))
+        return self.style.pages(self, fetch, decode, params, variables or {}, size)
+
+    def expr(self, name: str) -> CompiledExpr:
+        return self.exprs[name]
+
+
+def _none(plan, fetch, decode, params, variables, size):
+    yield decode(fetch(None, params, variables or None))
+
+
+def _offset_count(plan, fetch, decode, params, variables, size):
+    param = plan.args.get("param", "limit")
     offset = 0
     while True:
         records = decode(fetch(None, {**params, param: f"{offset},{size}"}, None))
@@ -64,10 +69,10 @@ def _offset_count(spec, fetch, decode, params, size):
         offset += size
 
 
-def _page_number(spec, fetch, decode, params, size):
-    page = int(spec.get("start", 1))
-    page_param, size_param = spec.get("page_param", "page"), spec.get("size_param", "per_page")
-    total_header = spec.get("total_pages_header")
+def _page_number(plan, fetch, decode, params, variables, size):
+    page = int(plan.args.get("start", 1))
+    page_param, size_param = plan.args.get("page_param", "page"), plan.args.get("size_param", "per_page")
+    total_header = plan.args.get("total_pages_header")
     while True:
         response = fetch(None, {**params, page_param: page, size_param: size}, None)
         records = decode(response)
@@ -94,8 +99,8 @@ def next_link(header: str | None) -> str | None:
     return None
 
 
-def _link_header(spec, fetch, decode, params, size):
-    size_param = spec.get("size_param", "limit")
+def _link_header(plan, fetch, decode, params, variables, size):
+    size_param = plan.args.get("size_param", "limit")
     response = fetch(None, {**params, size_param: size}, None)
     while True:
         yield decode(response)
@@ -105,9 +110,9 @@ def _link_header(spec, fetch, decode, params, size):
         response = fetch(url, {}, None)
 
 
-def _cursor(spec, fetch, decode, params, variables, size):
-    info = compile_expression(spec.get("page_info", "data.*.pageInfo | [0]"))
-    after, first = spec.get("cursor_variable", "after"), spec.get("size_variable", "first")
+def _cursor(plan, fetch, decode, params, variables, size):
+    info = plan.expr("page_info")
+    after, first = plan.args.get("cursor_variable", "after"), plan.args.get("size_variable", "first")
     cursor = None
     while True:
         response = fetch(None, params, {**variables, first: size, after: cursor})
@@ -118,10 +123,10 @@ def _cursor(spec, fetch, decode, params, variables, size):
         cursor = page_info["endCursor"]
 
 
-def _search_criteria(spec, fetch, decode, params, size):
-    page_param = spec.get("page_param", "searchCriteria[currentPage]")
-    size_param = spec.get("size_param", "searchCriteria[pageSize]")
-    total = compile_expression(spec.get("total_path", "total_count"))
+def _search_criteria(plan, fetch, decode, params, variables, size):
+    page_param = plan.args.get("page_param", "searchCriteria[currentPage]")
+    size_param = plan.args.get("size_param", "searchCriteria[pageSize]")
+    total = plan.expr("total_path")
     page = 1
     while True:
         response = fetch(None, {**params, page_param: page, size_param: size}, None)
@@ -133,12 +138,32 @@ def _search_criteria(spec, fetch, decode, params, size):
         page += 1
 
 
-def _next_link(spec, fetch, decode, params, size):
-    link = compile_expression(spec.get("next_path", '"$next"'))
-    response = fetch(None, {**params, spec.get("size_param", "items_per_page"): size}, None)
+def _next_link(plan, fetch, decode, params, variables, size):
+    link = plan.expr("next_path")
+    response = fetch(None, {**params, plan.args.get("size_param", "items_per_page"): size}, None)
     while True:
         yield decode(response)
         url = link.search(body(response))
         if not url:
             return
         response = fetch(url, {}, None)
+
+
+STYLES: dict[str, PaginationStyle] = {style.name: style for style in (
+    PaginationStyle("none", "one request", {}, {}, _none),
+    PaginationStyle("offset_count", "`limit=offset,count` until a short page (PrestaShop)",
+                    {"param": _TEXT}, {}, _offset_count),
+    PaginationStyle("page_number", "page and page size parameters, until a total-pages header or a short page",
+                    {"page_param": _TEXT, "size_param": _TEXT, "start": {"type": "integer"},
+                     "total_pages_header": _TEXT}, {}, _page_number),
+    PaginationStyle("link_header", 'follow `Link: <...>; rel="next"` (later pages carry only the cursor)',
+                    {"size_param": _TEXT}, {}, _link_header),
+    PaginationStyle("cursor", "GraphQL `pageInfo { hasNextPage endCursor }` fed back as a variable",
+                    {"page_info": _JMESPATH, "cursor_variable": _TEXT, "size_variable": _TEXT},
+                    {"page_info": "data.*.pageInfo | [0]"}, _cursor),
+    PaginationStyle("search_criteria", "`searchCriteria[currentPage]`/`[pageSize]` until `total_count`",
+                    {"page_param": _TEXT, "size_param": _TEXT, "total_path": _JMESPATH},
+                    {"total_path": "total_count"}, _search_criteria),
+    PaginationStyle("next_link", "follow a next-page link in the body until it is null",
+                    {"size_param": _TEXT, "next_path": _JMESPATH}, {"next_path": '"$next"'}, _next_link),
+)}

@@ -1,0 +1,138 @@
+"""The endpoint protocol every transport implements, and the compiled plans of connector definitions.
+
+A connector definition (``specs/connectors/*.yaml``) is compiled once, at validate, into a
+:class:`ConnectorPlan`: typed resource and operation plans whose templates, placeholders and JMESPath
+expressions are parsed and checked. An :class:`Endpoint` is one connector plan opened with one
+client's settings; the runtime talks to HTTP, ODBC and file endpoints through the same methods.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from engine.lang.expr import CompiledExpr
+
+
+@dataclass(frozen=True)
+class SettingDecl:
+    """A setting an endpoint supplies (base_url, credentials...)."""
+
+    name: str
+    required: bool = False
+    secret: bool = False
+    default: Any = None
+    has_default: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class FilterSupport:
+    """What a resource can be filtered on: ``fields`` None means any field."""
+
+    fields: frozenset[str] | None = None
+
+    def accepts(self, name: str) -> bool:
+        return self.fields is None or name in self.fields
+
+
+@dataclass(frozen=True)
+class ResourcePlan:
+    """A readable resource. ``where``/``since``/``keys`` say which filters the system understands
+    (None: that filter cannot be asked for); ``detail`` is the protocol's own compiled part."""
+
+    name: str
+    key: str | None
+    item: str | None
+    types: Mapping[str, str]
+    where: FilterSupport | None
+    since: FilterSupport | None
+    keys: FilterSupport | None
+    detail: Any = None
+
+    def key_support(self) -> FilterSupport | None:
+        """Fetching records by key values (related joins): ``keys`` when declared, else ``where``."""
+        return self.keys or self.where
+
+
+@dataclass(frozen=True)
+class OperationPlan:
+    """A write or look-up. ``needs`` are the values its templates take from the flow (``with``)."""
+
+    name: str
+    needs: frozenset[str]
+    creates: bool = False
+    idempotent: bool = False
+    find: str | None = None
+    find_id: CompiledExpr | None = None
+    find_key: str | None = None
+    description: str | None = None
+    detail: Any = None
+
+
+@dataclass(frozen=True)
+class ConnectorPlan:
+    name: str
+    protocol: str
+    settings: Mapping[str, SettingDecl]
+    resources: Mapping[str, ResourcePlan]
+    operations: Mapping[str, OperationPlan]
+    detail: Any = None
+    summary: str | None = None
+    source: Mapping[str, Any] = field(default_factory=dict)  # the definition as written, for display
+
+    def setting_names(self) -> list[str]:
+        return list(self.settings)
+
+
+@dataclass
+class WriteResult:
+    status: int | None
+    body: Any
+    result: Any  # the created id (e.g. the Sage piece number), or None
+
+
+class Endpoint(Protocol):
+    """One connector plan opened with one client's settings."""
+
+    name: str
+
+    def read(self, resource: str, *, where: Mapping[str, Any] | None = None,
+             since: tuple[str, Any] | None = None, keys: tuple[str, list] | None = None,
+             page_size: int | None = None) -> Iterator[list[dict]]:
+        """Pages of raw records. ``since`` = (field, value); ``keys`` = (field, values)."""
+        ...
+
+    def write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> WriteResult:
+        """Send one mapped payload; raises EndpointError (``transient``/``outcome_unknown`` say what
+        the runtime may do next)."""
+        ...
+
+    def find(self, operation: str, values: Mapping[str, Any]) -> list:
+        """Run a look-up operation; an answer that cannot be read raises (never "absent")."""
+        ...
+
+    def describe_write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> dict:
+        """What a write would send, every credential masked: {method, url, headers, body}."""
+        ...
+
+    def location(self) -> str:
+        """Where the endpoint points, credentials masked (for messages and `check`)."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+@dataclass(frozen=True)
+class ProtocolSpec:
+    """A transport. Its hooks compile the protocol's part of a definition; ``open`` makes an endpoint."""
+
+    name: str
+    summary: str
+    compile_connector: Callable[..., Any]  # (definition, ConnectorCompiler) -> connector detail
+    compile_resource: Callable[..., Any]  # (name, resource, ctx, detail) -> (detail, (where, since, keys))
+    compile_operation: Callable[..., Any]  # (name, operation, ctx, detail, needs) -> detail
+    open: Callable[..., Endpoint]  # (endpoint name, ConnectorPlan, settings, **options) -> Endpoint
+    resource_keys: frozenset[str] = frozenset()  # keys of a resource definition the protocol reads
+    operation_keys: frozenset[str] = frozenset()  # keys of an operation definition the protocol reads

@@ -1,0 +1,60 @@
+"""Body formats of HTTP writes (``operations.X.body``): the registry.
+
+Each format declares the operation keys it reads and encodes one mapped payload into the bytes and
+headers of a request. ``none`` sends no body (look-ups by query parameters).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.connectors.codecs.xmlcodec import XmlOptions, records_to_xml
+from engine.util.jsonout import dumps
+
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class BodyFormat:
+    name: str
+    summary: str
+    keys: tuple[str, ...]  # operation keys this format reads
+    encode: Callable[..., tuple[bytes | None, dict]]  # (operation, payload, context, xml, reveal)
+    required: tuple[str, ...] = ()
+
+
+def _json(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
+    return dumps(payload).encode(), {"Content-Type": JSON_TYPE}
+
+
+def _xml(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
+    return records_to_xml(op.item or "item", payload, xml), {"Content-Type": "text/xml; charset=utf-8"}
+
+
+def _graphql(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
+    # variable "*": the payload object is the whole variables object (tagsAdd(id:, tags:))
+    variables = payload if op.variable == "*" else {op.variable: payload}
+    return dumps({"query": op.graphql or "", "variables": variables}).encode(), {"Content-Type": JSON_TYPE}
+
+
+def _soap(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
+    from engine.connectors.codecs.soap import encode_soap_call  # Sage X3 CAdxWebServiceXmlCC envelopes
+
+    return encode_soap_call(op.soap(context, reveal) if op.soap else {}, payload)
+
+
+def _none(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
+    return None, {}
+
+
+FORMATS: dict[str, BodyFormat] = {body.name: body for body in (
+    BodyFormat("json", "the payload as JSON (exact decimals)", (), _json),
+    BodyFormat("xml", "the payload as XML under the `item` element, with the connector's XML format",
+               ("item",), _xml),
+    BodyFormat("graphql", "a GraphQL `graphql` document; the payload is the variable `variable` (default "
+               "input; `*`: the whole variables object)", ("graphql", "variable"), _graphql, ("graphql",)),
+    BodyFormat("soap", "a SOAP 1.1 call described by `soap` (Sage X3 classic web services)", ("soap",), _soap,
+               ("soap",)),
+    BodyFormat("none", "no body: the values travel in the path and query parameters", (), _none),
+)}

@@ -1,0 +1,197 @@
+"""The HTTP transport of an endpoint: a pooled httpx client, retries, vendor error messages, decoding.
+
+This is the one place credentials are revealed: the auth flow and the default headers are built
+from the settings here, for the wire. Everything that leaves as text — URLs in messages, error
+bodies, dry-run requests — goes through :meth:`HttpTransport.scrub` (every secret setting removed,
+plain, URL-encoded or base64) and :meth:`safe_url` (auth parameters and user info masked).
+"""
+from __future__ import annotations
+
+import base64
+import json as jsonlib
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from engine.connectors.base import ConnectorPlan
+from engine.connectors.codecs.soap import soap_fault_message
+from engine.connectors.codecs.xmlcodec import XmlError, xml_error_messages, xml_to_records
+from engine.connectors.errors import HttpError
+from engine.connectors.http.auth import AuthArgs
+from engine.connectors.http.plan import HttpConnector
+from engine.connectors.http.retry import RateLimiter, RetryPolicy
+from engine.lang.expr import CompiledExpr
+from engine.spec.env import MASK, Secret
+
+TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+def secret_forms(settings: Mapping[str, Any]) -> list[str]:
+    """Every way a secret setting could appear in text: plain, URL-encoded, base64 (longest first)."""
+    forms: set[str] = set()
+    for value in settings.values():
+        if isinstance(value, Secret) and len(value.reveal()) >= 3:
+            text = value.reveal()
+            forms.update({text, quote(text, safe=""), quote(text), base64.b64encode(text.encode()).decode()})
+    return sorted(forms, key=len, reverse=True)
+
+
+class HttpTransport:
+    def __init__(self, name: str, plan: ConnectorPlan, settings: Mapping[str, Any], *, transport=None,
+                 retry: RetryPolicy | None = None, max_connections: int = 8, token_store=None):
+        self.name = name
+        self.plan = plan
+        self.http: HttpConnector = plan.detail
+        self.ctx = {"settings": dict(settings)}
+        self._secrets = secret_forms(settings)
+        self.base_url = self.http.base_url.text_for(self.ctx, reveal=True) if self.http.base_url else ""
+        self.retry = retry or RetryPolicy.from_spec(self.http.retry)
+        limit = self.http.rate_limit or {}
+        self.limiter = RateLimiter(limit["rate"], limit.get("burst", 1)) if limit.get("rate") else None
+        self.call_limit_header = limit.get("call_limit_header")
+        self.masked_params = set(self.http.auth.masked().get("params", {}))
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self._client_args = dict(timeout=self.http.timeout, transport=transport)
+        headers = {}
+        for header, template in self.http.headers:
+            value = template.text_for(self.ctx, reveal=True)
+            if value:  # an optional header (e.g. a business id) is sent only when set
+                headers[header] = value
+        auth = self.http.auth.style.build(AuthArgs(self.http.auth, settings), self._bare_client, token_store)
+        self.client = httpx.Client(base_url=self.base_url, headers=headers, auth=auth, limits=limits,
+                                   follow_redirects=False, **self._client_args)
+
+    def _bare_client(self) -> httpx.Client:
+        return httpx.Client(**self._client_args)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- what may be shown ---------------------------------------------------------------------------
+    def scrub(self, text: str) -> str:
+        for form in self._secrets:
+            if form in text:
+                text = text.replace(form, MASK)
+        return text
+
+    def full_url(self, path: str) -> httpx.URL:
+        if path.startswith(("http://", "https://")):
+            return httpx.URL(path)
+        return httpx.URL(str(self.client.base_url).rstrip("/") + "/" + path.lstrip("/"))
+
+    def safe_url(self, url) -> str:
+        url = httpx.URL(str(url))
+        if url.userinfo:
+            url = url.copy_with(username=MASK, password=None)
+        if self.masked_params:
+            params = [(k, MASK if k in self.masked_params else v) for k, v in url.params.multi_items()]
+            url = url.copy_with(params=params)
+        return self.scrub(str(url))
+
+    def location(self) -> str:
+        return self.safe_url(self.base_url)
+
+    def fail(self, message: str, status: int | None = None, **flags) -> HttpError:
+        return HttpError(self.scrub(message), status, **flags)
+
+    # -- requests ------------------------------------------------------------------------------------
+    def send(self, method: str, url: str, *, params=None, content=None, headers=None,
+             idempotent: bool = True) -> httpx.Response:
+        """One logical request, retried with backoff when that is safe."""
+        retry = 0
+        while True:
+            if self.limiter:
+                self.limiter.acquire()
+            try:
+                response = self.client.request(method, url, params=params, content=content, headers=headers)
+            except TRANSIENT as exc:
+                where = self.safe_url(self.full_url(url))
+                if idempotent and retry + 1 < self.retry.attempts:
+                    self.retry.sleep(self.retry.delay(retry))
+                    retry += 1
+                    continue
+                raise self.fail(f"{method} {where}: {type(exc).__name__}: {exc}", transient=True,
+                                outcome_unknown=not idempotent) from None
+            self._observe(response)
+            if response.status_code in self.retry.statuses and idempotent and retry + 1 < self.retry.attempts:
+                self.retry.sleep(self.retry.delay(retry, response.headers.get("retry-after")))
+                retry += 1
+                continue
+            if response.status_code >= 400:
+                status = response.status_code
+                raise self.fail(self.describe_failure(response), status, transient=status in self.retry.statuses,
+                                outcome_unknown=not idempotent and status >= 500)
+            return response
+
+    def _observe(self, response: httpx.Response) -> None:
+        if self.limiter and self.call_limit_header:
+            used, _, cap = response.headers.get(self.call_limit_header, "").partition("/")
+            if used.isdigit() and cap.isdigit():
+                self.limiter.observe(int(used), int(cap))
+
+    def describe_failure(self, response: httpx.Response) -> str:
+        where = f"{response.request.method} {self.safe_url(response.request.url)}"
+        detail = self.vendor_message(response)
+        reason = response.reason_phrase or ""
+        return f"{where}: HTTP {response.status_code} {reason}".rstrip() + (f": {detail}" if detail else "")
+
+    def vendor_message(self, response: httpx.Response) -> str:
+        body = response.content
+        if not body.strip():
+            return ""
+        if body.lstrip()[:1] == b"<":
+            fault = soap_fault_message(body)
+            if fault:
+                return fault
+            pairs = xml_error_messages(body, self.http.xml)
+            return "; ".join(f"[{code}] {message}" if code else message for code, message in pairs)
+        try:
+            data = jsonlib.loads(body)
+        except ValueError:
+            return body[:200].decode("utf-8", "replace")
+        if self.http.error_message is not None:
+            try:
+                found = self.http.error_message.search(data)
+            except Exception:  # an odd error body must not hide the HTTP status
+                found = None
+            if found:
+                return found if isinstance(found, str) else jsonlib.dumps(found, default=str)[:300]
+        return jsonlib.dumps(data, default=str, ensure_ascii=False)[:300]
+
+    # -- decoding ------------------------------------------------------------------------------------
+    def decode(self, response: httpx.Response, records: CompiledExpr | None = None) -> list:
+        body = response.content
+        if not body.strip():
+            return []
+        if body.lstrip()[:1] == b"<":
+            try:
+                _, found, _ = xml_to_records(body, self.http.xml)
+            except XmlError as exc:
+                raise self.fail(f"{response.request.method} {self.safe_url(response.request.url)}: "
+                                f"unreadable XML answer: {exc}", response.status_code) from None
+            return found
+        try:
+            data = jsonlib.loads(body, parse_float=Decimal)
+        except ValueError:
+            raise self.fail(f"{response.request.method} {self.safe_url(response.request.url)}: the answer "
+                            f"is neither JSON nor XML: {_short(body[:200].decode('utf-8', 'replace'))}",
+                            response.status_code) from None
+        response.parsed_json = data  # type: ignore[attr-defined]  # paging reads totals from it: parse once
+        found = records.search(data) if records is not None else data
+        if found is None or found == []:
+            return []
+        return found if isinstance(found, list) else [found]
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else jsonlib.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= 300 else text[:297] + "…"

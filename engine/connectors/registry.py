@@ -1,0 +1,57 @@
+"""The connector registry: protocols by ``protocol:`` name, and the HTTP auth styles, pagination styles
+and body formats. The connector schema's lists are generated from it (``passerelle schema --write``)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.connectors.base import ConnectorPlan, Endpoint, ProtocolSpec
+from engine.connectors.http import auth, bodies, pagination
+from engine.connectors.http import plan as http_plan
+
+
+_PROTOCOLS: dict[str, ProtocolSpec] | None = None
+
+
+def protocols() -> dict[str, ProtocolSpec]:
+    global _PROTOCOLS
+    if _PROTOCOLS is None:
+        _PROTOCOLS = {spec.name: spec for spec in (http_plan.PROTOCOL,)}
+    return _PROTOCOLS
+
+
+def protocol(name: str) -> ProtocolSpec | None:
+    return protocols().get(name)
+
+
+def auth_styles() -> Mapping[str, auth.AuthStyle]:
+    return auth.STYLES
+
+
+def pagination_styles() -> Mapping[str, pagination.PaginationStyle]:
+    return pagination.STYLES
+
+
+def body_formats() -> Mapping[str, bodies.BodyFormat]:
+    return bodies.FORMATS
+
+
+def open_endpoint(name: str, plan: ConnectorPlan, settings: Mapping[str, Any], **options) -> Endpoint:
+    """One client's endpoint over a compiled connector (``settings`` resolved, secrets wrapped)."""
+    spec = protocol(plan.protocol)
+    if spec is None:  # pragma: no cover - compile refuses unknown protocols
+        raise ValueError(f"protocol {plan.protocol!r} is not known")
+    return spec.open(name, plan, settings, **options)
+
+
+def open_connector(name: str, definition: Mapping[str, Any], settings: Mapping[str, Any], **options) -> Endpoint:
+    """Compile a connector definition (the mapping under ``connector:``) and open it: for scripts and
+    tests that hold a definition rather than a project. Raises ConnectorError when it does not compile."""
+    from engine.connectors.compile import compile_connector
+    from engine.connectors.errors import ConnectorError
+
+    plan, diags = compile_connector(definition, lambda path: None)
+    errors = [d for d in diags if d.is_error]
+    if plan is None or errors:
+        raise ConnectorError(errors)
+    return open_endpoint(name, plan, settings, **options)

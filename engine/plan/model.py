@@ -1,0 +1,92 @@
+"""The compiled plan: immutable, typed, final. The runtime never reads raw YAML again."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
+from engine.errors import TransformError
+from engine.lang.lookups import LookupTable
+from engine.plan.related import RelatedSpec
+from engine.project.load import Item, Project
+
+Getter = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """One write of a flow: its operation, the payload mapping, and the operation's ``with`` values."""
+
+    endpoint: str
+    operation: str
+    op: OperationPlan
+    map: Callable[[dict], Any]
+    values: Mapping[str, Getter] = field(default_factory=dict)
+
+    def write_values(self, scope: Any) -> dict:
+        """The operation's placeholder values for one (joined) record."""
+        return {name: get(scope) for name, get in self.values.items()}
+
+
+AckPlan = WritePlan  # what is written back to the source once the target confirmed a record
+
+
+@dataclass(frozen=True)
+class FlowPlan:
+    """One compiled flow. ``map(record)`` raises RecordError (without flow and key)."""
+
+    name: str
+    item: Item
+    source_endpoint: str
+    source_resource: str
+    source: ResourcePlan
+    target_endpoint: str
+    target_operation: str
+    target_op: OperationPlan
+    key: Getter
+    accept: Callable[[dict], bool]
+    related: tuple[RelatedSpec, ...]
+    enrich: Callable
+    map: Callable[[dict], dict]
+    source_code: str
+    types: Mapping[str, Callable[[dict], dict]] = field(default_factory=dict)  # by resource
+    ack: WritePlan | None = None
+    reference: Getter | None = None  # payload -> document reference (for look-ups)
+    update_operation: str | None = None
+    where: Mapping[str, Any] = field(default_factory=dict)
+    since: str | None = None
+    lookback: int = 0
+    page_size: int | None = None
+    schedule: str | None = None
+    target_values: Mapping[str, Getter] = field(default_factory=dict)
+    key_path: tuple[str, ...] | None = None  # the key as a plain field path, when it is one
+
+    def endpoint_names(self) -> list[str]:
+        """Every endpoint a run of this flow talks to (source, target, joins, acknowledgement)."""
+        names = {self.source_endpoint, self.target_endpoint, *(spec.endpoint for spec in self.related)}
+        if self.ack is not None:
+            names.add(self.ack.endpoint)
+        return sorted(names)
+
+    def write_values(self, enriched: dict) -> dict:
+        """The target operation's placeholder values for one (joined) record."""
+        return {name: get(enriched) for name, get in self.target_values.items()}
+
+    def record_key(self, record: dict) -> Any:
+        try:
+            return self.key(record)
+        except TransformError:
+            return None
+
+    @property
+    def target(self) -> str:
+        return f"{self.target_endpoint}.{self.target_operation}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: Project
+    flows: Mapping[str, FlowPlan]
+    lookups: Mapping[str, LookupTable]
+    connectors: Mapping[str, ConnectorPlan]  # by endpoint name

@@ -1,0 +1,179 @@
+"""The one per-record path: type -> join related -> filter -> map -> check, shared by the file dry-run,
+the live dry-run and ``run``. Each of them adds only its own last step (show the payload, show the
+request, or write exactly once and acknowledge), so the same record gives the same outcome and the
+same error text, with the same field path, in all three.
+
+Records flow through iterators page by page; only the related records a page joins are held (and
+the reference lists, read once per run).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from engine.errors import RecordError, TransformError
+from engine.plan.model import FlowPlan
+from engine.plan.related import BadRow, RelatedData, RelatedSpec, enrich_step, join_values
+from engine.util.jsonout import OutputError, dumps
+
+KEY_CHUNK = 100
+
+
+@dataclass
+class Outcome:
+    """Where one source record stands. ``error`` set: it is set aside with that reason."""
+
+    key: str
+    raw: Any
+    record: Any = None  # typed
+    enriched: Any = None  # typed and joined
+    payload: Any = None
+    payload_json: str | None = None
+    values: dict | None = None
+    error: RecordError | None = None
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.skipped
+
+
+def record_key(flow: FlowPlan, record: Any) -> str:
+    return str(flow.record_key(record)) if isinstance(record, dict) else "None"
+
+
+def failure(flow: FlowPlan, key: str, exc: Exception, field: str, loc=None) -> RecordError:
+    """Any failure of one record as a RecordError naming flow, key, field and spec location."""
+    if isinstance(exc, RecordError):
+        exc.flow, exc.key = flow.name, key
+        return exc
+    return RecordError(str(exc), flow.name, key, field, loc)
+
+
+def typed_rows(coerce: Callable | None, rows: Iterable[Any]) -> list:
+    """Related rows typed; a row that cannot be typed stays as a BadRow (its joiners fail with why)."""
+    if coerce is None:
+        return list(rows)
+    out: list = []
+    for row in rows:
+        try:
+            out.append(coerce(row))
+        except TransformError as exc:
+            out.append(BadRow(row if isinstance(row, dict) else {}, str(exc)))
+    return out
+
+
+Fetch = Callable[[RelatedSpec, list], Iterable[list]]  # (spec, key values) -> pages of raw rows
+
+
+class Joiner:
+    """Joins related records onto pages of typed records. Reference lists (``reference: true``) are
+    read once and indexed for the whole run; other resources are fetched by key for each page
+    (``fetch``), or come preloaded (a file dry-run gives every related record at once)."""
+
+    def __init__(self, read_all: Callable[[RelatedSpec], Iterable[list]] | None = None,
+                 fetch: Fetch | None = None, preloaded: RelatedData | None = None):
+        self.read_all, self.fetch = read_all, fetch
+        self.reference = preloaded or RelatedData()
+        self.preloaded = preloaded is not None
+        self._loaded: set[str] = set()
+
+    def join(self, flow: FlowPlan, outcomes: list[Outcome], unique_keys: Callable[[RelatedSpec], bool]) -> None:
+        data = RelatedData(parent=self.reference)  # reference lists stay indexed across pages
+        for spec in flow.related:
+            if not self.preloaded:
+                self._gather(flow, spec, outcomes, data, unique_keys(spec))
+            for outcome in outcomes:
+                if outcome.error is not None:
+                    continue
+                try:
+                    outcome.enriched = enrich_step(outcome.enriched, spec, data)
+                except RecordError as exc:
+                    outcome.error = failure(flow, outcome.key, exc, f"related.{spec.name}", spec.loc)
+
+    def _gather(self, flow: FlowPlan, spec: RelatedSpec, outcomes: list[Outcome], data: RelatedData,
+                unique: bool) -> None:
+        coerce = flow.types.get(spec.resource)
+        if spec.reference:
+            if spec.resource not in self._loaded and self.read_all is not None:
+                self.reference.add(spec.resource, typed_rows(coerce, (r for page in self.read_all(spec)
+                                                                       for r in page)))
+                self._loaded.add(spec.resource)
+            return
+        values: list = []
+        seen: set = set()  # dedupe without the quadratic `not in list` scan
+        for outcome in outcomes:
+            if outcome.error is not None:
+                continue
+            for value in join_values(outcome.enriched, spec):
+                try:
+                    if value in seen:
+                        continue
+                    seen.add(value)
+                except TypeError:  # an unhashable join value: compare the slow way
+                    if value in values:
+                        continue
+                values.append(value)
+        data.add(spec.resource, [])
+        if self.fetch is None:
+            return
+        for start in range(0, len(values), KEY_CHUNK):
+            chunk = values[start:start + KEY_CHUNK]
+            found = 0
+            for page in self.fetch(spec, chunk):
+                data.add(spec.resource, typed_rows(coerce, page))
+                found += len(page)
+                if unique and found >= len(chunk):
+                    break  # one record per key: no request for the empty page after a full one
+
+
+def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[RelatedSpec], bool]) -> list[Outcome]:
+    """Type and join one page of raw source records."""
+    coerce = flow.types.get(flow.source_resource)
+    outcomes = []
+    for raw in page:
+        key = record_key(flow, raw)
+        outcome = Outcome(key, raw)
+        try:
+            outcome.record = outcome.enriched = coerce(raw) if coerce else raw
+        except TransformError as exc:
+            outcome.error = failure(flow, key, exc, "source", flow.item.loc("source", "read"))
+        outcomes.append(outcome)
+    joiner.join(flow, outcomes, unique_keys)
+    return outcomes
+
+
+def evaluate(flow: FlowPlan, outcome: Outcome) -> Outcome:
+    """Filter, map and check one prepared record (with the flow plan live at that moment)."""
+    if outcome.error is not None:
+        return outcome
+    enriched = outcome.enriched
+    try:
+        if not flow.accept(enriched):
+            outcome.skipped = True
+            return outcome
+        outcome.payload = flow.map(enriched)
+    except (RecordError, TransformError) as exc:
+        outcome.error = failure(flow, outcome.key, exc, "map", flow.item.loc("map"))
+        return outcome
+    try:
+        outcome.values = flow.write_values(enriched)
+    except TransformError as exc:
+        outcome.error = failure(flow, outcome.key, exc, "target.with", flow.item.loc("target", "with"))
+        return outcome
+    try:
+        outcome.payload_json = dumps(outcome.payload)
+    except OutputError as exc:  # a value with no JSON form (a date left unformatted...)
+        outcome.error = failure(flow, outcome.key, exc, "map", flow.item.loc("map"))
+    return outcome
+
+
+def records(flow: FlowPlan, pages: Iterable[list], joiner: Joiner,
+            unique_keys: Callable[[RelatedSpec], bool] = lambda spec: False,
+            current: Callable[[], FlowPlan] | None = None) -> Iterator[Outcome]:
+    """Every record's outcome, page by page. ``current`` gives the flow plan live now (hot reload
+    swaps plans between records, never inside one)."""
+    for page in pages:
+        for outcome in prepare(flow, page, joiner, unique_keys):
+            yield evaluate(current() if current else flow, outcome)
