@@ -43,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
 
     p = sub.add_parser("schema", help="generate the registry-derived JSON Schema fragments")
-    p.add_argument("--write", action="store_true", help="write schemas/transforms.schema.json")
+    p.add_argument("--write", action="store_true", help="write the generated schemas (transforms, protocols)")
     p.add_argument("--check", action="store_true", help="exit 1 when the file on disk is stale")
 
     p = sub.add_parser("transforms", help="list the transforms with their summary and examples")
@@ -184,22 +184,23 @@ def _indent(text: str) -> str:
 
 
 def cmd_schema(args) -> int:
-    from engine.schema.generate import check_transforms_schema, write_transforms_schema
+    from engine.schema.generate import check_schemas, write_schemas
 
     if args.write:
-        path = write_transforms_schema()
-        print(f"wrote {path}")
+        for path in write_schemas():
+            print(f"wrote {path}")
         return EXIT_OK
-    stale = check_transforms_schema()
+    stale = check_schemas()
+    for message in stale:
+        print(message, file=sys.stderr)
     if stale:
-        print(stale, file=sys.stderr)
         return EXIT_FAIL
     print("schemas are up to date")
     return EXIT_OK
 
 
 def cmd_transforms(args) -> int:
-    from engine.schema.generate import transforms_reference
+    from engine.schema.reference import transforms_reference
 
     print(transforms_reference(markdown=args.format == "markdown"))
     return EXIT_OK

@@ -66,12 +66,6 @@ class Connector:
             return self.override.loc("override", *sub)
         return self.doc.loc(("connector",) + sub)
 
-    def resources(self) -> dict:
-        return self.data.get("resources") or {}
-
-    def operations(self) -> dict:
-        return self.data.get("operations") or {}
-
 
 @dataclass
 class Project:

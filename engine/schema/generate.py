@@ -1,19 +1,23 @@
-"""Schema fragments and reference docs generated from the plugin registry (one source of truth).
+"""Schema files generated from the registries (one source of truth), never edited by hand.
 
-``schemas/transforms.schema.json`` lists every transform with its argument schema, so editors
-complete and check transform arguments. It is generated, never edited: ``passerelle schema
---write`` rewrites it and a test fails when it is stale.
+* ``schemas/transforms.schema.json`` — every transform with its argument schema (transform registry);
+* ``schemas/protocols.schema.json`` — the protocols, HTTP auth styles (each with its arguments),
+  pagination styles and body formats (connector registry); ``connector.schema.json`` refers to it.
+
+``passerelle schema --write`` rewrites them; ``--check`` (and a test) fails when one is stale.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from engine.util.jsonout import dumps
+from engine.connectors import registry as connectors
 from engine.lang.builtins import default_registry
 from engine.lang.registry import Registry
+from engine.util.jsonout import dumps
 from engine.util.resources import schemas_dir
 
-TRANSFORMS_FILE = "transforms.schema.json"
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def transforms_schema(registry: Registry | None = None) -> dict:
@@ -28,7 +32,7 @@ def transforms_schema(registry: Registry | None = None) -> dict:
             with_args[spec.name] = {"description": spec.summary + " (takes no argument: write the bare "
                                     "name)", "type": "null"}
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": DRAFT,
         "title": "Passerelle transforms",
         "description": "GENERATED from the transform registry by `passerelle schema --write`; do not "
                        "edit. A pipeline is a list of transforms, each a bare name or a one-key "
@@ -52,64 +56,76 @@ def transforms_schema(registry: Registry | None = None) -> dict:
     }
 
 
-def render(registry: Registry | None = None) -> str:
-    return dumps(transforms_schema(registry), indent=2) + "\n"
+def _styled(kind: str, description: str, styles: dict, common: dict) -> dict:
+    """A mapping discriminated by its ``style`` key: each style's own arguments, nothing else."""
+    defs = {}
+    branches = []
+    for name, (summary, args) in styles.items():
+        defs[f"{kind}_{name}"] = {
+            "type": "object", "description": summary,
+            "properties": {"style": {"const": name, "description": summary}, **common, **args},
+            "additionalProperties": False,
+        }
+        branches.append({"if": {"properties": {"style": {"const": name}}, "required": ["style"]},
+                         "then": {"$ref": f"#/$defs/{kind}_{name}"}})
+    summary = "; ".join(f"{name} ({text})" for name, (text, _) in styles.items())
+    defs[kind] = {"type": "object", "description": description,
+                  "properties": {"style": {"enum": list(styles), "description": summary}},
+                  "required": ["style"], "allOf": branches}
+    return defs
 
 
-def write_transforms_schema(directory: Path | None = None) -> Path:
+def protocols_schema() -> dict:
+    auth = {name: (s.summary, dict(s.args)) for name, s in connectors.auth_styles().items()}
+    paging = {name: (s.summary, dict(s.args)) for name, s in connectors.pagination_styles().items()}
+    bodies = connectors.body_formats()
+    protocols = connectors.protocols()
+    return {
+        "$schema": DRAFT,
+        "title": "Passerelle protocols",
+        "description": "GENERATED from the connector registry by `passerelle schema --write`; do not edit. "
+                       "The protocols a connector definition can name, and the HTTP auth styles, "
+                       "pagination styles and body formats with their arguments.",
+        "$defs": {
+            "protocol": {"enum": list(protocols), "description": "The transport the engine uses: "
+                         + "; ".join(f"{n} ({p.summary})" for n, p in protocols.items())},
+            "body": {"enum": list(bodies), "description": "How the mapped payload is sent: "
+                     + "; ".join(f"{n} ({b.summary})" for n, b in bodies.items())},
+            **_styled("auth", "How requests authenticate.", auth, {}),
+            **_styled("pagination", "How lists are paged.", paging,
+                      {"page_size": {"type": "integer", "minimum": 1, "description": "records per page"}}),
+        },
+    }
+
+
+GENERATED: dict[str, Callable[[], dict]] = {
+    "transforms.schema.json": transforms_schema,
+    "protocols.schema.json": protocols_schema,
+}
+
+
+def render(name: str) -> str:
+    return dumps(GENERATED[name](), indent=2) + "\n"
+
+
+def write_schemas(directory: Path | None = None) -> list[Path]:
     directory = directory or schemas_dir()
-    path = directory / TRANSFORMS_FILE
-    path.write_text(render(), encoding="utf-8")
-    return path
+    written = []
+    for name in GENERATED:
+        path = directory / name
+        path.write_text(render(name), encoding="utf-8")
+        written.append(path)
+    return written
 
 
-def check_transforms_schema(directory: Path | None = None) -> str | None:
-    """None when the file matches the registry, else a message saying how to fix it."""
+def check_schemas(directory: Path | None = None) -> list[str]:
+    """One message per generated file that no longer matches its registry (empty: all current)."""
     directory = directory or schemas_dir()
-    path = directory / TRANSFORMS_FILE
-    current = path.read_text(encoding="utf-8") if path.exists() else ""
-    if current != render():
-        return (f"{path} is stale: it no longer matches the transform registry; run "
-                "`passerelle schema --write` and commit the result")
-    return None
-
-
-def _show(value) -> str:
-    """An example value as JSON, dates in ISO 8601 (they have no JSON form)."""
-    from datetime import date
-
-    def plain(v):
-        if isinstance(v, date):
-            return v.isoformat()
-        if isinstance(v, dict):
-            return {k: plain(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [plain(x) for x in v]
-        return v
-
-    return dumps(plain(value))
-
-
-def transforms_reference(registry: Registry | None = None, markdown: bool = False) -> str:
-    """A human reference of every transform: summary, argument form and examples."""
-    registry = registry or default_registry()
-    lines: list[str] = []
-    by_category: dict[str, list] = {}
-    for spec in registry.all("transform"):
-        by_category.setdefault(spec.category, []).append(spec)
-    for category in sorted(by_category):
-        lines.append(f"### {category}" if markdown else f"[{category}]")
-        for spec in by_category[category]:
-            form = spec.name if spec.args_schema is None else f"{{{spec.name}: ARG}}"
-            if spec.args_optional:
-                form = f"{spec.name} | {form}"
-            if markdown:
-                lines.append(f"- **`{spec.name}`** — {spec.summary} Form: `{form}`.")
-                for example in spec.examples[:3]:
-                    shown = f"raises “{example.raises}”" if example.raises else f"→ `{_show(example.output)}`"
-                    args = "" if example.args is None else f" with `{_show(example.args)}`"
-                    lines.append(f"  - `{_show(example.input)}`{args} {shown}")
-            else:
-                lines.append(f"  {spec.name:20} {spec.summary}")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    stale = []
+    for name in GENERATED:
+        path = directory / name
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != render(name):
+            stale.append(f"{path} is stale: it no longer matches its registry; run `passerelle schema "
+                         "--write` and commit the result")
+    return stale

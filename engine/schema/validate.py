@@ -23,7 +23,8 @@ from engine.util.suggest import closest, hint_for, known_list
 from engine.spec.yamlsrc import YamlDoc, format_path
 
 _BASE = "https://passerelle.invalid/schemas/"
-SCHEMA_FILES = ("project.schema.json", "connector.schema.json", "transforms.schema.json")
+SCHEMA_FILES = ("project.schema.json", "connector.schema.json", "transforms.schema.json",
+                "protocols.schema.json")
 
 try:  # optional accelerator; the python validator is the reference
     import jsonschema_rs
