@@ -1151,8 +1151,9 @@ def test_huge_amount_is_set_aside_with_its_reason(tmp_path, value):
     outcome = _dry_run_orders_json(tmp_path, total_paid_tax_incl=value)
     assert outcome.code == EXIT_RECORDS, outcome
     assert json.loads(outcome.out) == []
-    assert re.search(r"error\[record\] flow orders_to_sage record 1042: field source: "
-                     r"field total_paid_tax_incl: cannot read .* as decimal", outcome.err), outcome
+    assert re.search(r"error\[record\] flow orders_to_sage record 1042: "
+                     r"field total_paid_tax_incl: cannot read .* as decimal, the type its connector declares",
+                     outcome.err), outcome
 
 
 def test_deeply_nested_input_value_is_a_record_error(tmp_path):

@@ -59,14 +59,28 @@ class _Fail(Exception):
         self.type_name = type_name
         self.parts: list[str] = []  # innermost first
 
-    def message(self) -> str:
+    def path(self) -> str:
         path = ""
         for part in reversed(self.parts):
             path += part if part.startswith("[") or not path else "." + part
+        return path
+
+    def reason(self) -> str:
         shown = repr(self.value)
         if len(shown) > 60:
             shown = shown[:57] + "..."
-        return f"field {path}: cannot read {shown} as {self.type_name}"
+        return f"cannot read {shown} as {self.type_name}"
+
+    def message(self) -> str:
+        return f"field {self.path()}: {self.reason()}"
+
+
+class SourceTypeError(TransformError):
+    """A source value that is not of the type its connector declares; ``field`` is its concrete path."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"field {field}: {reason}")
+        self.field, self.reason = field, reason
 
 
 # ----------------------------------------------------------------------------------------------
@@ -287,5 +301,5 @@ def compile_types(types: dict[str, str]) -> Callable[[dict], dict]:
         try:
             return convert(record)
         except _Fail as fail:
-            raise TransformError(fail.message()) from None
+            raise SourceTypeError(fail.path(), fail.reason()) from None
     return apply_types

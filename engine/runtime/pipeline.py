@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import RecordError, TransformError
+from engine.plan.coerce import SourceTypeError
 from engine.plan.model import FlowPlan
 from engine.plan.related import BadRow, RelatedData, RelatedSpec, enrich_step, join_values
 from engine.util.jsonout import OutputError, dumps
@@ -137,6 +138,9 @@ def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[R
         outcome = Outcome(key, raw)
         try:
             outcome.record = outcome.enriched = coerce(raw) if coerce else raw
+        except SourceTypeError as exc:  # named by its field, located at the resource the flow reads
+            outcome.error = RecordError(f"{exc.reason}, the type its connector declares", flow.name, key,
+                                        exc.field, flow.item.loc("source", "read"))
         except TransformError as exc:
             outcome.error = failure(flow, key, exc, "source", flow.item.loc("source", "read"))
         outcomes.append(outcome)
