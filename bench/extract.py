@@ -46,7 +46,7 @@ from lxml import etree  # noqa: E402
 
 from engine.connectors import auth as auth_styles  # noqa: E402
 from engine.connectors.http.client import HttpEndpoint  # noqa: E402
-from engine.connectors.registry import open_connector  # noqa: E402
+from engine.connectors.compile import open_connector  # noqa: E402
 from engine.spec.env import Secret  # noqa: E402
 from engine.project.load import ConnectorStore  # noqa: E402
 from sync import LocalSims, RemoteSims  # noqa: E402  (simulators in a child process, shared with sync.py)

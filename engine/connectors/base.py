@@ -92,6 +92,15 @@ class WriteResult:
     result: Any  # the created id (e.g. the Sage piece number), or None
 
 
+class TokenStore(Protocol):
+    """Where a rotated credential (a refresh token a server spends on use) survives the run; the run
+    state implements it."""
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, value: str) -> None: ...
+
+
 class Endpoint(Protocol):
     """One connector plan opened with one client's settings."""
 

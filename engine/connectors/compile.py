@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan, SettingDecl
+from engine.connectors.base import ConnectorPlan, Endpoint, OperationPlan, ResourcePlan, SettingDecl
 from engine.connectors.context import ConnectorCompiler, Locate
-from engine.connectors.registry import protocol
+from engine.connectors.errors import ConnectorError
+from engine.connectors.registry import open_endpoint, protocol
 from engine.errors import Diagnostic
 from engine.util.suggest import hint_for
 
@@ -84,3 +85,13 @@ def compile_connector(data: Mapping[str, Any], locate: Locate) -> tuple[Connecto
                          MappingProxyType(operations), detail, data.get("summary"),
                          MappingProxyType(dict(data)))
     return plan, ctx.diagnostics
+
+
+def open_connector(name: str, definition: Mapping[str, Any], settings: Mapping[str, Any], **options) -> Endpoint:
+    """Compile a connector definition (the mapping under ``connector:``) and open it: for scripts and
+    tests that hold a definition rather than a project. Raises ConnectorError when it does not compile."""
+    plan, diags = compile_connector(definition, lambda path: None)
+    errors = [d for d in diags if d.is_error]
+    if plan is None or errors:
+        raise ConnectorError(errors)
+    return open_endpoint(name, plan, settings, **options)

@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.connectors.base import ConnectorPlan, Endpoint, ProtocolSpec
 from engine.connectors.http import auth, bodies, pagination
-from engine.connectors.http import plan as http_plan
+from engine.connectors.http import protocol as http_protocol
 
 
 _PROTOCOLS: dict[str, ProtocolSpec] | None = None
@@ -16,7 +16,7 @@ _PROTOCOLS: dict[str, ProtocolSpec] | None = None
 def protocols() -> dict[str, ProtocolSpec]:
     global _PROTOCOLS
     if _PROTOCOLS is None:
-        _PROTOCOLS = {spec.name: spec for spec in (http_plan.PROTOCOL,)}
+        _PROTOCOLS = {spec.name: spec for spec in (http_protocol.PROTOCOL,)}
     return _PROTOCOLS
 
 
@@ -43,15 +43,3 @@ def open_endpoint(name: str, plan: ConnectorPlan, settings: Mapping[str, Any], *
         raise ValueError(f"protocol {plan.protocol!r} is not known")
     return spec.open(name, plan, settings, **options)
 
-
-def open_connector(name: str, definition: Mapping[str, Any], settings: Mapping[str, Any], **options) -> Endpoint:
-    """Compile a connector definition (the mapping under ``connector:``) and open it: for scripts and
-    tests that hold a definition rather than a project. Raises ConnectorError when it does not compile."""
-    from engine.connectors.compile import compile_connector
-    from engine.connectors.errors import ConnectorError
-
-    plan, diags = compile_connector(definition, lambda path: None)
-    errors = [d for d in diags if d.is_error]
-    if plan is None or errors:
-        raise ConnectorError(errors)
-    return open_endpoint(name, plan, settings, **options)

@@ -22,8 +22,12 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
+
+from engine.connectors.base import TokenStore
+from engine.util.jsonout import dumps
 
 PENDING, DONE, ACKED, FAILED = "pending", "done", "acked", "failed"
 
@@ -48,17 +52,20 @@ def payload_hash(payload_json: str) -> str:
     return hashlib.sha256(payload_json.encode()).hexdigest()[:32]
 
 
-class StateStore(Protocol):
+class StateStore(TokenStore, Protocol):
+    """What the runtime needs of a run state: cursors, the per-record ledger, rotated credentials.
+    ``SqliteStore`` is the default; a store shared by many workers implements the same methods."""
+
     def get_cursor(self, flow: str) -> str | None: ...
     def set_cursor(self, flow: str, value: str) -> None: ...
     def entry(self, flow: str, key: str) -> Entry | None: ...
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
                with_json: str | None = None) -> None: ...
-    def done(self, flow: str, key: str, target_id: Any) -> None: ...
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None) -> None: ...
-    def acked(self, flow: str, key: str) -> None: ...
+    def note(self, flow: str, key: str, reason: str) -> None: ...
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
+    def counts(self, flow: str) -> dict[str, int]: ...
     def close(self) -> None: ...
 
 
@@ -119,20 +126,11 @@ class SqliteStore:
                    "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at",
                    (flow, str(key), digest, payload_json, record_json, with_json, now))
 
-    def done(self, flow: str, key: str, target_id: Any) -> None:
-        self._exec("UPDATE ledger SET status = 'done', target_id = ?, reason = NULL, updated_at = ? "
-                   "WHERE flow = ? AND key = ?",
-                   (None if target_id is None else str(target_id), time.time(), flow, str(key)))
-
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None) -> None:
         """One commit for a confirmed record: its target id and where it ends (done or acked)."""
         self._exec("UPDATE ledger SET status = ?, target_id = ?, reason = ?, updated_at = ? "
                    "WHERE flow = ? AND key = ?",
                    (status, None if target_id is None else str(target_id), reason, time.time(), flow, str(key)))
-
-    def acked(self, flow: str, key: str) -> None:
-        self._exec("UPDATE ledger SET status = 'acked', reason = NULL, updated_at = ? WHERE flow = ? AND key = ?",
-                   (time.time(), flow, str(key)))
 
     def note(self, flow: str, key: str, reason: str) -> None:
         """Record the last error of a record that stays where it is (e.g. an ack to retry later)."""
@@ -178,10 +176,8 @@ class SqliteStore:
 
 
 def to_json(payload: Any) -> str:
-    from engine.util.jsonout import dumps
     return dumps(payload)
 
 
 def from_json(text: str) -> Any:
-    from decimal import Decimal
     return json.loads(text, parse_float=Decimal)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.connectors.http.client import HttpEndpoint, WriteResult
-from engine.connectors.registry import open_connector
+from engine.connectors.compile import open_connector
 from engine.spec.env import Secret
 from engine.project.load import ConnectorStore
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from engine.connectors.http.client import HttpEndpoint, HttpError
-from engine.connectors.registry import open_connector
+from engine.connectors.compile import open_connector
 from engine.spec.env import Secret
 from engine.project.load import ConnectorStore
 from passerelle_sandbox import Faults, Sandbox

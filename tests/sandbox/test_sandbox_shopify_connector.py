@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from engine.connectors.http.client import HttpEndpoint, HttpError
-from engine.connectors.registry import open_connector
+from engine.connectors.compile import open_connector
 from engine.spec.env import Secret
 from passerelle_sandbox import Sandbox
 

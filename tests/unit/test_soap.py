@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from engine.connectors.http.client import HttpEndpoint, HttpError
-from engine.connectors.registry import open_connector
+from engine.connectors.compile import open_connector
 from engine.connectors.codecs.soap import SoapError, decode_soap, encode_soap, soap_fault_message
 from engine.spec.env import Secret
 from engine.project.load import ConnectorStore

@@ -10,8 +10,8 @@ import pytest
 from lxml import etree
 
 from engine.connectors.codecs import xmlcodec
-from engine.connectors.codecs.xmlcodec import (XmlError, XmlOptions, parse_xml, records_to_xml,
-                                    xml_error_messages, xml_to_records)
+from engine.connectors.codecs.xmlcodec import XmlError, XmlOptions, parse_xml, xml_error_messages, xml_to_records
+from engine.connectors.codecs.xmlwrite import records_to_xml
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "prestashop"
 

@@ -37,7 +37,8 @@ from typing import Any
 
 from lxml import etree
 
-from engine.connectors.codecs.xmlcodec import XmlError, number_text, parse_xml
+from engine.connectors.codecs.xmlcodec import XmlError, parse_xml
+from engine.connectors.codecs.xmlwrite import number_text
 
 __all__ = ["ParamXmlError", "encode_param", "decode_param", "decode_param_element", "field_text"]
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.connectors.codecs.xmlcodec import XmlOptions, records_to_xml
+from engine.connectors.codecs.xmlcodec import XmlOptions
+from engine.connectors.codecs.xmlwrite import records_to_xml
 from engine.util.jsonout import dumps
 
 JSON_TYPE = "application/json; charset=utf-8"

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
+from engine.connectors.base import TokenStore
 from engine.connectors.errors import AuthError
 from engine.lang.expr import compile_expression
 
@@ -154,15 +155,7 @@ def _error_hint(response: httpx.Response) -> str:
     return ""
 
 
-class TokenStore:
-    """Where a rotated refresh token survives the run (the state store implements get/set)."""
-
-    def get(self, name: str) -> str | None: ...
-
-    def set(self, name: str, value: str) -> None: ...
-
-
-def refresh_auth(args, client_factory, token_store) -> "TokenAuth":
+def refresh_auth(args, client_factory, token_store: TokenStore | None) -> "TokenAuth":
     """Refresh-token grant. Servers that rotate refresh tokens spend the old one on use: the new
     one from each answer is kept for the next renewal and saved in ``token_store`` (the run state),
     so the next run does not start from a spent token. The store's key is a digest: the client id

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.connectors.base import FilterSupport, ProtocolSpec
+from engine.connectors.base import FilterSupport
 from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.context import ConnectorCompiler, filter_support
 from engine.connectors.http.auth import STYLES as AUTH_STYLES, AuthPlan
@@ -183,17 +183,3 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Http
         ctx.expression(op.get("result"), path + ("result",), "result"),
         ctx.expression(op.get("failure"), path + ("failure",), "failure"),
         ctx.expression(op.get("records"), path + ("records",), "records"))
-
-
-def open_endpoint(name: str, plan, settings: Mapping[str, Any], **options):
-    from engine.connectors.http.client import HttpEndpoint  # httpx is loaded only here
-
-    return HttpEndpoint(name, plan, settings, **options)
-
-
-PROTOCOL = ProtocolSpec(
-    "http", "JSON, XML, GraphQL or SOAP over HTTP(S), with auth styles, pagination styles and retries",
-    compile_connector, compile_resource, compile_operation, open_endpoint,
-    frozenset({"path", "params", "records", "query", "pagination", "method", "graphql"}),
-    frozenset({"method", "path", "body", "item", "params", "records", "result", "failure", "graphql", "variable",
-               "soap"}))
