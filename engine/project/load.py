@@ -90,8 +90,7 @@ class ConnectorStore:
         self.extra_dirs = list(extra_dirs or [])
         env = os.environ.get("PASSERELLE_CONNECTORS", "")
         self.extra_dirs += [Path(p) for p in env.split(os.pathsep) if p]
-        self._cache: dict[Path, YamlDoc] = {}
-        self._plans: dict[Path, ConnectorPlan | None] = {}
+        self._cache: dict[Path, tuple[Any, YamlDoc, ConnectorPlan | None]] = {}  # path -> (version, doc, plan)
 
     def search_dirs(self, project_root: Path) -> list[Path]:
         return [project_root / "connectors", *self.extra_dirs, shipped_connectors_dir()]
@@ -112,29 +111,38 @@ class ConnectorStore:
         return None
 
     def load(self, path: Path) -> YamlDoc:
+        """The parsed, schema-checked and compiled connector file; read again when it changed on disk
+        (``serve`` keeps one store while a consultant edits a project's own connectors)."""
         key = path.resolve()
-        doc = self._cache.get(key)
-        if doc is None:
-            doc = load_file(path, display_name=display(path))
-            if doc.ok:
-                doc.diagnostics += validate_doc(doc, "connector.schema.json")
-                data = doc.data.get("connector") if isinstance(doc.data, dict) else None
-                if isinstance(data, dict) and data.get("name") not in (None, path.stem):
-                    doc.diagnostics.append(Diagnostic(
-                        "connector-name", f"connector name '{data.get('name')}' differs from its file "
-                        f"name '{path.stem}'", doc.loc(("connector", "name")), "connector.name",
-                        f"name it '{path.stem}': projects find connectors by file name"))
-                if doc.ok and isinstance(data, dict):
-                    shared = Connector(str(data.get("name")), data, doc)
-                    doc.diagnostics += compile_definition(shared)
-                    self._plans[key] = shared.plan
-            self._cache[key] = doc
+        try:
+            stat = key.stat()
+            version = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            version = None
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        doc = load_file(path, display_name=display(path))
+        plan = None
+        if doc.ok:
+            doc.diagnostics += validate_doc(doc, "connector.schema.json")
+            data = doc.data.get("connector") if isinstance(doc.data, dict) else None
+            if isinstance(data, dict) and data.get("name") not in (None, path.stem):
+                doc.diagnostics.append(Diagnostic(
+                    "connector-name", f"connector name '{data.get('name')}' differs from its file "
+                    f"name '{path.stem}'", doc.loc(("connector", "name")), "connector.name",
+                    f"name it '{path.stem}': projects find connectors by file name"))
+            if doc.ok and isinstance(data, dict):
+                shared = Connector(str(data.get("name")), data, doc)
+                doc.diagnostics += compile_definition(shared)
+                plan = shared.plan
+        self._cache[key] = (version, doc, plan)
         return doc
 
     def plan(self, path: Path) -> ConnectorPlan | None:
         """The compiled definition of a connector file as shipped (no override)."""
         self.load(path)
-        return self._plans.get(path.resolve())
+        return self._cache[path.resolve()][2]
 
 
 def _has_path(data: Any, path: tuple) -> bool:

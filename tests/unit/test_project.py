@@ -65,3 +65,22 @@ def test_discover_projects_and_connectors():
 
 def test_connector_store_lists_available_names(tmp_path):
     assert {"prestashop", "sage100-ws"} <= set(ConnectorStore().available(tmp_path))
+
+
+def test_connector_store_reads_a_changed_connector_file_again(tmp_path):
+    """`serve` keeps one store: a consultant's edit of the project's own connector must reach the next build."""
+    import os
+
+    folder = tmp_path / "connectors"
+    folder.mkdir()
+    shipped = (Path(__file__).resolve().parents[2] / "specs/connectors/sage100-ws.yaml").read_text()
+    path = folder / "sage100-ws.yaml"
+    path.write_text(shipped)
+    store = ConnectorStore()
+    first = store.plan(path)
+    assert first is not None and store.plan(path) is first  # unchanged: compiled once
+    path.write_text(shipped.replace("InsertDocumentEtLignes\n", "InsertDocumentEtLignesV2\n"))
+    os.utime(path, ns=(1, 1))  # a different modification time even on a coarse clock
+    second = store.plan(path)
+    assert second is not first
+    assert second.operations["insert_document"].detail.path.text.endswith("InsertDocumentEtLignesV2")
