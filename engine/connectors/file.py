@@ -121,10 +121,10 @@ class FileEndpoint:
         self.settings = dict(settings)
         self.scrub = Scrubber(settings)
         folder = self.detail.dir.text_for({"settings": self.settings}, reveal=True) if self.detail.dir else ""
-        self.base = Path(folder).expanduser().resolve() if folder else Path.cwd().resolve()
+        self.base = Path(folder).expanduser().resolve() if str(folder).strip() else None
 
     def location(self) -> str:
-        return self.scrub(f"file:{self.base}")
+        return self.scrub(f"file:{self.base if self.base is not None else '(no dir)'}")
 
     def close(self) -> None:
         pass
@@ -139,12 +139,14 @@ class FileEndpoint:
         return EndpointError(self.scrub(message), **flags)
 
     def _folder(self) -> Path:
+        if self.base is None:
+            raise self._fail(f"connector '{self.plan.name}': `dir` is empty (check its setting)")
         if not self.base.is_dir():
             raise self._fail(f"{self.location()}: the folder does not exist (check the connector's `dir` setting)")
         return self.base
 
     def _inside(self, path: Path) -> bool:
-        return path == self.base or path.is_relative_to(self.base)
+        return self.base is not None and (path == self.base or path.is_relative_to(self.base))
 
     # -- reading -----------------------------------------------------------------------------------
     def read(self, resource: str, *, where: Mapping[str, Any] | None = None, since: tuple | None = None,
@@ -159,7 +161,11 @@ class FileEndpoint:
         if problem:
             raise self._fail(f"resource '{resource}': path {pattern!r} {problem}")
         folder = self._folder()
-        found = sorted((p for p in folder.glob(pattern) if p.is_file()), key=lambda p: p.relative_to(folder).as_posix())
+        try:
+            found = sorted((p for p in folder.glob(pattern) if p.is_file()),
+                           key=lambda p: p.relative_to(folder).as_posix())
+        except (ValueError, OSError) as exc:  # a malformed glob (`**x`), an unreadable sub-folder
+            raise self._fail(f"resource '{resource}': cannot list {pattern!r}: {exc}") from None
         size = page_size or PAGE
         options = self.detail.xml if self.detail.format == "xml" else None
         for file in found:

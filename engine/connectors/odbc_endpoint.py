@@ -40,6 +40,9 @@ _LOCK_WORDS = ("deadlock", "lock request time out", "lock wait timeout", "databa
                "could not obtain lock", "timeout expired")
 
 
+_VALUE_ERRORS = (OverflowError, TypeError, ValueError)  # raised by pyodbc itself, before the database
+
+
 def _state(exc: Exception) -> str:
     """The SQLSTATE of a pyodbc error (its first argument, when it has a message after it)."""
     args: tuple = tuple(getattr(exc, "args", ()))
@@ -153,6 +156,8 @@ class OdbcEndpoint:
                     yield [{name: exact(value) for name, value in zip(columns, row)} for row in rows]
             except self._pyodbc.Error as exc:
                 raise self._fail(f"reading '{resource}' from {self.location()}", exc) from None
+            except _VALUE_ERRORS as exc:  # a column the driver cannot convert (bad encoding...)
+                raise EndpointError(self.scrub(f"reading '{resource}' from {self.location()}: {exc}")) from None
         finally:
             if cursor is not None:
                 try:
@@ -194,9 +199,10 @@ class OdbcEndpoint:
         what = f"operation '{operation}' on {self.location()}"
         self._end_read()
         conn = self._connect()
-        cursor = conn.cursor()
+        cursor = None
         rows, result = 0, None
         try:
+            cursor = conn.cursor()
             for text, params in batches:
                 cursor.execute(text, params)
                 rows += max(cursor.rowcount, 0)
@@ -208,6 +214,9 @@ class OdbcEndpoint:
             error = self._fail(what, exc)
             self._rollback()
             raise error from None
+        except _VALUE_ERRORS as exc:  # a value the driver cannot bind (an integer beyond 64 bits...)
+            self._rollback()
+            raise EncodeError(self.scrub(f"{what}: a value cannot be bound: {exc}")) from None
         finally:
             _close(cursor, self._pyodbc)
         try:
@@ -236,7 +245,7 @@ class OdbcEndpoint:
             cursor.execute(*batches[0])
             columns = [c[0] for c in cursor.description or ()]
             return [{name: exact(value) for name, value in zip(columns, row)} for row in cursor.fetchmany(1000)]
-        except self._pyodbc.Error as exc:
+        except (self._pyodbc.Error, *_VALUE_ERRORS) as exc:
             raise self._fail(f"look-up '{operation}' on {self.location()}", exc, transient=True) from None
         finally:
             _close(cursor, self._pyodbc)

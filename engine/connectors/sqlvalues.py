@@ -36,6 +36,8 @@ def bind_values(sql: SqlText, scope: Mapping[str, Any], reveal: bool) -> list:
             value = int(value)
         elif isinstance(value, float):
             value = Decimal(repr(value))
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise ValueError(f"{{{'.'.join(path)}}} is {value}, not a number a database can store")
         elif isinstance(value, (Mapping, list, tuple, set)):
             raise ValueError(f"{{{'.'.join(path)}}} is {_kind(value)}, not one value a parameter can hold")
         out.append(value)

@@ -151,6 +151,10 @@ def test_a_payload_that_cannot_be_bound_is_an_encode_error(sage, db):
         sage.write("add_article", {"ref": "X", "design": {"fr": "x"}, "price": 1})
     with pytest.raises(EncodeError, match="not a list"):
         sage.write("insert_order", {**ORDER, "lines": "none"})
+    with pytest.raises(EncodeError, match="is NaN, not a number"):
+        sage.write("add_article", {"ref": "X", "design": "x", "price": Decimal("NaN")})
+    with pytest.raises(EncodeError, match="a value cannot be bound: int too big"):
+        sage.write("add_article", {"ref": "X", "design": "x", "price": 2 ** 70})
     assert rows(db, "SELECT COUNT(*) FROM F_ARTICLE WHERE AR_Ref = 'X'") == [(0,)]
 
 
