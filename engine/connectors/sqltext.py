@@ -99,7 +99,8 @@ def _quoted(source: str, start: int, opener: str, out: list[str]) -> int:
         while True:
             end = source.find(closing, end)
             if end < 0:
-                raise SqlTextError(f"unterminated {_QUOTED[opener].split(' ', 1)[1]} (opened at character {start + 1})", start)
+                what = _QUOTED[opener].split(" ", 1)[1]
+                raise SqlTextError(f"unterminated {what} (opened at character {start + 1})", start)
             if source[end + 1:end + 2] == closing:  # '' inside '...', "" inside "...", ]] inside [...]
                 end += 2
                 continue

@@ -181,7 +181,8 @@ def test_validate_dry_run_and_run_twice(project, tmp_path):
     code, out, err = cli("run", str(root), "--state", state, cwd=tmp_path)
     assert code == 0, out + err
     assert "stock_to_files: 2 read, 0 created" in err and "files_to_sage: 3 read, 0 created" in err
-    assert rows(db, "SELECT COUNT(*) FROM F_DOCENTETE") == [(3,)] and rows(db, "SELECT COUNT(*) FROM F_DOCLIGNE") == [(4,)]
+    assert rows(db, "SELECT COUNT(*) FROM F_DOCENTETE") == [(3,)]
+    assert rows(db, "SELECT COUNT(*) FROM F_DOCLIGNE") == [(4,)]
     assert {p.name: p.stat().st_mtime_ns for p in (exchange / "stock").iterdir()} == written
 
     code, out, err = cli("check", str(root), cwd=tmp_path)
@@ -246,8 +247,8 @@ def test_validate_locates_a_quoted_placeholder_in_sql(project, tmp_path):
     replace_in(root / "connectors" / "sage100-sql.yaml", "WHERE DO_Ref = {reference}", "WHERE DO_Ref = '{reference}'")
     code, out, err = cli("validate", str(root), cwd=tmp_path)
     assert code == 1
-    assert "martin/connectors/sage100-sql.yaml:36:12: error[bad-sql] connector.operations.find_order.sql: placeholder " \
-           "{reference} inside a quoted SQL string literal" in out
+    assert "martin/connectors/sage100-sql.yaml:36:12: error[bad-sql] connector.operations.find_order.sql: " \
+           "placeholder {reference} inside a quoted SQL string literal" in out
     assert "error[broken-connector] endpoints.sage.use" in out
 
 
