@@ -7,6 +7,9 @@ block (the comment is invisible once the Markdown is rendered):
   empty folder as ``spec.yaml``, ``passerelle validate FOLDER`` exits 0 with no error and no warning.
 * ``<!-- example: invalid CODE -->``: the same, but validation exits 1 and reports ``error[CODE]``.
 * ``<!-- example: warning CODE -->``: validation exits 0 and reports ``warning[CODE]`` (YAML traps).
+* Any of these may end with ``in PATH`` (``<!-- example: validate in connectors/erp.yaml -->``): the
+  block is written at ``PATH`` inside the empty folder instead of ``spec.yaml`` (a connector definition
+  belongs in the project's ``connectors/`` folder, and its name must match its file name).
 * ``<!-- input -->`` before a ```json block: source records for a dry-run of the flow of the example
   above it (its only flow, or ``<!-- input: flow NAME -->``), given as one ``--input`` file.
 * ``<!-- output -->`` (or ``<!-- output: exit 3 -->`` when records fail) before a ```json block: the
@@ -41,7 +44,8 @@ SPEC_DOC = ROOT / "docs" / "spec-language.md"
 TRANSFORMS_DOC = ROOT / "docs" / "transforms.md"
 
 _MARKER = re.compile(r"<!--\s*(.*?)\s*-->\s*\Z")
-_EXAMPLE = re.compile(r"example:\s*(validate|invalid|warning)(?:\s+([a-z0-9-]+))?\Z")
+_EXAMPLE = re.compile(r"example:\s*(validate|invalid|warning)(?:\s+([a-z0-9-]+))?"
+                      r"(?:\s+in\s+((?:[A-Za-z0-9_-]+/)*[A-Za-z0-9_-]+\.yaml))?\Z")
 _INPUT = re.compile(r"input(?::\s*flow\s+([A-Za-z_][A-Za-z0-9_-]*))?\Z")
 _OUTPUT = re.compile(r"output(?::\s*exit\s+([0-9]+))?\Z")
 _FENCE_LANG = {"example": "yaml", "input": "json", "output": "json", "messages": "text"}
@@ -62,6 +66,7 @@ class Example:
     code: str | None
     yaml: str
     steps: list[Block] = field(default_factory=list)
+    file: str | None = None  # where the block is written in the example's folder (default spec.yaml)
 
     @property
     def ident(self) -> str:
@@ -96,9 +101,10 @@ def _blocks(path: Path) -> tuple[list[Block], list[str]]:
             m = _EXAMPLE.match(body)
             if not m or (m.group(1) != "validate") != bool(m.group(2)):
                 problems.append(f"line {index + 1}: bad marker '{body}' (example: validate | "
-                                "example: invalid CODE | example: warning CODE)")
+                                "example: invalid CODE | example: warning CODE, each optionally followed "
+                                "by `in PATH.yaml`)")
                 continue
-            args = (m.group(1), m.group(2))
+            args = (m.group(1), m.group(2), m.group(3))
         elif kind == "input":
             m = _INPUT.match(body)
             if not m:
@@ -129,7 +135,7 @@ def _examples(path: Path) -> list[Example]:
     examples: list[Example] = []
     for block in blocks:
         if block.kind == "example":
-            examples.append(Example(block.line, block.args[0], block.args[1], block.text))
+            examples.append(Example(block.line, block.args[0], block.args[1], block.text, file=block.args[2]))
         elif examples:
             examples[-1].steps.append(block)
     return examples
@@ -177,7 +183,9 @@ def test_doc_markers_are_well_formed():
 def test_doc_example(example: Example, tmp_path: Path):
     project = tmp_path / "project"
     project.mkdir()
-    (project / "spec.yaml").write_text(example.yaml, encoding="utf-8")
+    target = project / (example.file or "spec.yaml")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(example.yaml, encoding="utf-8")
     code, stdout, stderr = run_cli(["validate", str(project)], project)
     output = stdout + stderr
     where = f"docs/spec-language.md line {example.line}"

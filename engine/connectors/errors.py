@@ -26,6 +26,10 @@ class AuthError(HttpError):
     """The credentials were refused, or no token could be obtained."""
 
 
+class OdbcUnavailable(EndpointError):
+    """pyodbc, the system ODBC library or the ODBC driver is missing: nothing can be sent."""
+
+
 class ConnectorError(Exception):
     """A connector definition that cannot be compiled (the diagnostics say where and why)."""
 

@@ -1,10 +1,13 @@
-"""The connector registry: protocols by ``protocol:`` name, and the HTTP auth styles, pagination styles
-and body formats. The connector schema's lists are generated from it (``passerelle schema --write``)."""
+"""The connector registry: protocols by ``protocol:`` name (http, odbc, file), and the HTTP auth styles,
+pagination styles and body formats. The connector schema's lists are generated from it
+(``passerelle schema --write``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from engine.connectors import file as file_protocol
+from engine.connectors import odbc as odbc_protocol
 from engine.connectors.base import ConnectorPlan, Endpoint, ProtocolSpec
 from engine.connectors.http import auth, bodies, pagination
 from engine.connectors.http import protocol as http_protocol
@@ -16,7 +19,8 @@ _PROTOCOLS: dict[str, ProtocolSpec] | None = None
 def protocols() -> dict[str, ProtocolSpec]:
     global _PROTOCOLS
     if _PROTOCOLS is None:
-        _PROTOCOLS = {spec.name: spec for spec in (http_protocol.PROTOCOL,)}
+        _PROTOCOLS = {spec.name: spec for spec in (http_protocol.PROTOCOL, odbc_protocol.PROTOCOL,
+                                                    file_protocol.PROTOCOL)}
     return _PROTOCOLS
 
 

@@ -1,6 +1,8 @@
-"""Reading source records from files (``passerelle dry-run --input [NAME=]FILE``).
+"""Reading source records from files (``passerelle dry-run --input [NAME=]FILE``, and the resources
+of ``protocol: file`` connectors).
 
-The format is detected from the content, never from the file name:
+The format is detected from the content, never from the file name (a file connector's resource may
+instead declare it, ``format: json | jsonl | xml``, and then a file of another format is an error):
 
 * first non-space character ``<``  -> XML, read with :func:`engine.connectors.codecs.xmlcodec.xml_to_records`
   and the connector's XML options (no envelope when none are given);
@@ -30,6 +32,7 @@ from pathlib import Path
 from engine.connectors.codecs.xmlcodec import XmlError, XmlOptions, xml_to_records
 
 MAX_INPUT_BYTES = 200_000_000
+_EXPECTED = {"json": "JSON", "jsonl": "JSON Lines", "xml": "XML"}
 _LEADING_SPACE = re.compile(rb"[ \t\r\n]*")
 
 
@@ -50,18 +53,30 @@ class InputError(Exception):
         return f"{head}: {self.message}" if head else self.message
 
 
+FORMATS = ("json", "jsonl", "xml")
+
+
 def read_input(path: Path, *, name: str | None = None, default_resource: str,
-               xml_options: XmlOptions | None) -> list[tuple[str, list[dict]]]:
-    """The record sets of one input file, as ``[(resource name, records), ...]``."""
+               xml_options: XmlOptions | None, fmt: str | None = None) -> list[tuple[str, list[dict]]]:
+    """The record sets of one input file, as ``[(resource name, records), ...]``. ``fmt`` (one of
+    :data:`FORMATS`) forces the format instead of detecting it from the content."""
     path = Path(path)
     data = _read_bytes(path)
     start = _LEADING_SPACE.match(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0).end()
     if start >= len(data):
-        raise InputError("the file is empty (expected JSON, JSON Lines or XML)", path)
-    if data[start:start + 1] == b"<":
+        if fmt == "jsonl":
+            return [(name or default_resource, [])]  # an empty JSON Lines file holds no record
+        raise InputError(f"the file is empty (expected {_EXPECTED.get(fmt, 'JSON, JSON Lines or XML')})", path)
+    is_xml = data[start:start + 1] == b"<"
+    if fmt is not None and is_xml != (fmt == "xml"):
+        raise InputError(f"expected {_EXPECTED[fmt]} (format: {fmt}), found "
+                         f"{'XML' if is_xml else 'text that is not XML'}", path)
+    if is_xml:
         sets = [_read_xml(path, data, xml_options)]
+    elif fmt == "jsonl":
+        sets = [(default_resource, _try_json_lines(path, _decode(path, data), strict=True) or [])]
     else:
-        sets = _read_json(path, data, default_resource)
+        sets = _read_json(path, data, default_resource, lines=fmt is None)
     if name is not None:
         merged: list[dict] = []
         for _, records in sets:
@@ -130,17 +145,18 @@ def _decode(path: Path, data: bytes) -> str:
                          path, line, col) from None
 
 
-def _read_json(path: Path, data: bytes, default_resource: str) -> list[tuple[str, list[dict]]]:
+def _read_json(path: Path, data: bytes, default_resource: str, lines: bool = True) -> list[tuple[str, list[dict]]]:
+    """One JSON value; when ``lines``, a text that is not one value may be JSON Lines."""
     text = _decode(path, data)
     try:
         value = _loads(text)
     except json.JSONDecodeError as exc:
-        records = _try_json_lines(path, text)
+        records = _try_json_lines(path, text) if lines else None
         if records is None:
             raise InputError(f"invalid JSON: {exc.msg}", path, exc.lineno, exc.colno) from None
         return [(default_resource, records)]
     except (ValueError, RecursionError) as exc:  # refused values, over-long integers, ...
-        records = _try_json_lines(path, text)
+        records = _try_json_lines(path, text) if lines else None
         if records is None:
             raise InputError(f"invalid JSON: {_reason(exc)}", path) from None
         return [(default_resource, records)]
@@ -151,24 +167,25 @@ def _reason(exc: BaseException) -> str:
     return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
 
 
-def _try_json_lines(path: Path, text: str) -> list[dict] | None:
-    """Records of a JSON Lines file, or ``None`` when ``text`` does not look like one."""
+def _try_json_lines(path: Path, text: str, strict: bool = False) -> list[dict] | None:
+    """Records of a JSON Lines file, or ``None`` when ``text`` does not look like one (``strict``:
+    the file is declared JSON Lines, so every line must be a record)."""
     # Split on "\n" only (as the JSON parser counts lines): U+2028 may appear raw inside strings.
     lines = [(number, line.rstrip("\r")) for number, line in enumerate(text.split("\n"), start=1)
              if line.strip()]
-    if len(lines) < 2:
+    if len(lines) < 2 and not strict:
         return None
     records = []
     for position, (number, line) in enumerate(lines):
         try:
             value = _loads(line)
         except json.JSONDecodeError as exc:
-            if position == 0:
+            if position == 0 and not strict:
                 return None  # not JSON Lines: report the whole-file JSON error instead
             raise InputError(f"invalid JSON Lines record: {exc.msg}", path, number,
                              exc.colno) from None
         except (ValueError, RecursionError) as exc:
-            if position == 0 and not isinstance(exc, _Refused):
+            if position == 0 and not strict and not isinstance(exc, _Refused):
                 return None
             raise InputError(f"invalid JSON Lines record: {_reason(exc)}", path, number) from None
         if not isinstance(value, dict):

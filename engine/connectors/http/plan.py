@@ -172,12 +172,15 @@ def compile_resource(name: str, res: Mapping, ctx: ConnectorCompiler, conn: Http
 def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: HttpConnector,
                       needs: set) -> HttpOperation:
     path = ("operations", name)
+    for key in ("method", "path"):  # the schema does not require them: other protocols have no method
+        if key not in op:
+            ctx.error("missing-key", f"an http operation needs `{key}`", path)
     body = FORMATS[op.get("body", "json")]
     for key in body.required:
         if key not in op:
             ctx.error("missing-key", f"`body: {body.name}` needs `{key}`", path)
     return HttpOperation(
-        op["method"], ctx.template(op["path"], path + ("path",), needs=needs),
+        op.get("method", "POST"), ctx.template(op.get("path"), path + ("path",), needs=needs),
         ctx.tree(op.get("params"), path + ("params",), needs=needs), body, op.get("item"), op.get("graphql"),
         op.get("variable", "input"), ctx.tree(op.get("soap"), path + ("soap",), needs=needs),
         ctx.expression(op.get("result"), path + ("result",), "result"),

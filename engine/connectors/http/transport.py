@@ -2,17 +2,16 @@
 
 This is the one place credentials are revealed: the auth flow and the default headers are built
 from the settings here, for the wire. Everything that leaves as text — URLs in messages, error
-bodies, dry-run requests — goes through :meth:`HttpTransport.scrub` (every secret setting removed,
-plain, URL-encoded or base64) and :meth:`safe_url` (auth parameters and user info masked).
+bodies, dry-run requests — goes through ``scrub`` (a :class:`~engine.connectors.secrets.Scrubber`:
+every secret setting removed, plain, URL-encoded or base64) and :meth:`safe_url` (auth parameters
+and user info masked).
 """
 from __future__ import annotations
 
-import base64
 import json as jsonlib
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
@@ -23,20 +22,11 @@ from engine.connectors.errors import HttpError
 from engine.connectors.http.auth import AuthArgs
 from engine.connectors.http.plan import HttpConnector
 from engine.connectors.http.retry import RateLimiter, RetryPolicy
+from engine.connectors.secrets import Scrubber
 from engine.lang.expr import CompiledExpr
-from engine.spec.env import MASK, Secret
+from engine.spec.env import MASK
 
 TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
-
-
-def secret_forms(settings: Mapping[str, Any]) -> list[str]:
-    """Every way a secret setting could appear in text: plain, URL-encoded, base64 (longest first)."""
-    forms: set[str] = set()
-    for value in settings.values():
-        if isinstance(value, Secret) and len(value.reveal()) >= 3:
-            text = value.reveal()
-            forms.update({text, quote(text, safe=""), quote(text), base64.b64encode(text.encode()).decode()})
-    return sorted(forms, key=len, reverse=True)
 
 
 class HttpTransport:
@@ -46,7 +36,7 @@ class HttpTransport:
         self.plan = plan
         self.http: HttpConnector = plan.detail
         self.ctx = {"settings": dict(settings)}
-        self._secrets = secret_forms(settings)
+        self.scrub = Scrubber(settings)
         self.base_url = self.http.base_url.text_for(self.ctx, reveal=True) if self.http.base_url else ""
         self.retry = retry or RetryPolicy.from_spec(self.http.retry)
         limit = self.http.rate_limit or {}
@@ -77,12 +67,6 @@ class HttpTransport:
         self.close()
 
     # -- what may be shown ---------------------------------------------------------------------------
-    def scrub(self, text: str) -> str:
-        for form in self._secrets:
-            if form in text:
-                text = text.replace(form, MASK)
-        return text
-
     def full_url(self, path: str) -> httpx.URL:
         if path.startswith(("http://", "https://")):
             return httpx.URL(path)

@@ -1,0 +1,17 @@
+"""Scrubbing secrets out of text, shared by every protocol (HTTP messages, ODBC driver messages)."""
+from engine.connectors.secrets import Scrubber, mask_connection_string, secret_forms
+from engine.spec.env import Secret
+
+
+def test_every_form_of_a_secret_is_scrubbed():
+    scrub = Scrubber({"token": Secret("a b/c"), "user": "alice", "short": Secret("ab")})
+    assert scrub("plain a b/c, url a%20b%2Fc, base64 YSBiL2M=, user alice") == \
+        "plain ***, url ***, base64 ***, user alice"  # non-secrets stay; too short to scrub safely
+    assert secret_forms({"pin": Secret("ab")}) == []
+
+
+def test_connection_string_credentials_are_masked():
+    assert mask_connection_string("DSN=SAGE;UID=sa;PWD=p4ss;Database=X") == "DSN=SAGE;UID=sa;PWD=***;Database=X"
+    assert mask_connection_string("Driver={ODBC Driver 18};Password={a;b}; pwd = x") == \
+        "Driver={ODBC Driver 18};Password=***; pwd = ***"
+    assert mask_connection_string("Server=tcp:srv;Trusted_Connection=yes") == "Server=tcp:srv;Trusted_Connection=yes"
