@@ -15,7 +15,8 @@ def check_endpoint(item: Item, project: Project) -> Iterator[Diagnostic]:
     """Settings given by an endpoint against those its connector declares."""
     connector = project.connectors.get(item.name)
     data = item.data if isinstance(item.data, dict) else {}
-    given = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    settings = data.get("settings")
+    given: dict = settings if isinstance(settings, dict) else {}
     base = f"endpoints.{item.name}.settings"
     for key, value in given.items():
         if isinstance(value, str):

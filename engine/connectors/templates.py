@@ -111,14 +111,30 @@ def compile_tree(value: Any) -> TreeRenderer:
     settings), parsed once: ``render(context, reveal) -> value``."""
     if isinstance(value, str):
         template = Template(value)
-        return lambda context, reveal=False: template.render(context, reveal)
+
+        def render_text(context: dict, reveal: bool = False) -> Any:
+            return template.render(context, reveal)
+
+        return render_text
     if isinstance(value, dict):
         items = [(key, compile_tree(item)) for key, item in value.items()]
-        return lambda context, reveal=False: {key: render(context, reveal) for key, render in items}
+
+        def render_dict(context: dict, reveal: bool = False) -> Any:
+            return {key: render(context, reveal) for key, render in items}
+
+        return render_dict
     if isinstance(value, list):
         renderers = [compile_tree(item) for item in value]
-        return lambda context, reveal=False: [render(context, reveal) for render in renderers]
-    return lambda context, reveal=False: value
+
+        def render_list(context: dict, reveal: bool = False) -> Any:
+            return [render(context, reveal) for render in renderers]
+
+        return render_list
+
+    def constant(context: dict, reveal: bool = False) -> Any:
+        return value
+
+    return constant
 
 
 def tree_templates(value: Any, path: tuple = ()) -> list[tuple[tuple, str]]:

@@ -70,7 +70,7 @@ class CodeGen:
         self.traced = traced
         self.lines: list[str] = []
         self.args: list[Any] = []
-        self._arg_ids: dict[int, str] = {}
+        self._arg_ids: dict[tuple[type, Any], str] = {}
         self.fields: list[tuple[tuple, Any, tuple]] = []  # (output path, loc, loop index vars)
         self.counter = 0
 
@@ -79,11 +79,11 @@ class CodeGen:
         """A name for ``value`` in the generated code (the value itself never enters the text)."""
         if isinstance(value, (str, int, Decimal, bool)) or value is None:
             key = (type(value), value)
-            name = self._arg_ids.get(key)  # type: ignore[arg-type]
+            name = self._arg_ids.get(key)
             if name is None:
                 name = f"K{len(self.args)}"
                 self.args.append(value)
-                self._arg_ids[key] = name  # type: ignore[index]
+                self._arg_ids[key] = name
             return name
         name = f"K{len(self.args)}"
         self.args.append(value)
@@ -138,8 +138,12 @@ class CodeGen:
             if isinstance(node, ListNode):
                 self.gen_list(node, f"{target}[{key_name}]", scopes, loops, indent)
             else:
-                self.gen_value(node, lambda v, ind, t=target, k=key_name: self.emit(ind, f"{t}[{k}] = {v}"),
-                               scopes, loops, indent)
+                self.gen_value(node, self._assign_to(f"{target}[{key_name}]"), scopes, loops, indent)
+
+    def _assign_to(self, slot: str) -> Callable[[str, int], None]:
+        def assign(value: str, indent: int) -> None:
+            self.emit(indent, f"{slot} = {value}")
+        return assign
 
     def field_index(self, node, loops: list[str]) -> int:
         self.fields.append((node.path, node.loc, tuple(loops)))
@@ -295,14 +299,17 @@ class CodeGen:
             return self._inlinable(node["children"][0], scopes)
         if kind == "comparator":
             left, right = node["children"]
-            return (simple_path_of(left) is not None and right.get("type") == "literal"
+            left_path = simple_path_of(left)
+            return (left_path is not None and right.get("type") == "literal"
                     and right["value"].__class__ in (int, Decimal)
-                    and _resolve_parent(simple_path_of(left), scopes)[0] is not None)
+                    and _resolve_parent(left_path, scopes)[0] is not None)
         path = simple_path_of(node)
         return path is not None and _resolve_parent(path, scopes)[0] is not None
 
     def _read_path(self, node: dict, var: str, scopes: list[str], indent: int) -> None:
-        base, rest = _resolve_parent(simple_path_of(node), scopes)
+        path = simple_path_of(node)
+        assert path is not None  # only plain paths are inlined (_inlinable)
+        base, rest = _resolve_parent(path, scopes)
         self._emit_path(base, rest, var, indent)
 
     def _emit_path(self, base: str, rest: tuple, var: str, indent: int) -> None:
@@ -344,7 +351,7 @@ class _Relocate:
 
     def __init__(self, name: str, root: ObjNode):
         self.name, self.root = name, root
-        self._traced = None
+        self._traced: Callable[[dict], dict] | None = None
 
     def __call__(self, exc: Exception, record: Any) -> RecordError:
         if isinstance(exc, RecordError):

@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from engine.errors import TransformError
 from engine.util.suggest import did_you_mean
@@ -98,20 +99,20 @@ def _to_int(value: object) -> object:
             return int(value)
         except ValueError:  # more digits than Python converts
             raise _Fail(value, "int") from None
-    if isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent >= 0 \
+    if isinstance(value, Decimal) and value.is_finite() and int(value.as_tuple().exponent) >= 0 \
             and value.adjusted() < 19:  # an identifier or a quantity, not 1e5000
         return int(value)
     raise _Fail(value, "int")
 
 
-def _to_decimal(value: object) -> object:
+def _to_decimal(value: object) -> Decimal | None:
     number = _decimal(value)
     if number is not None and number and abs(number.adjusted()) > 60:
         raise _Fail(value, "decimal")  # an amount or a quantity, not 1e999999
     return number
 
 
-def _decimal(value: object) -> object:
+def _decimal(value: object) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -193,23 +194,25 @@ def _parse_path(path: object) -> tuple[list[tuple[str, int]] | None, str | None]
 
 # A tree node is ("leaf", type) | ("dict", {name: node}) | ("list", node).
 def _insert(tree: dict, segments: list[tuple[str, int]], type_name: str) -> str | None:
-    fields = tree
+    fields: dict = tree
     for position, (name, depth) in enumerate(segments):
         last = position == len(segments) - 1
         wanted: list[str] = ["list"] * depth + ["leaf" if last else "dict"]
-        node_holder, key = fields, name
+        node_holder: dict = fields
+        key = name
         for kind in wanted:
-            node = node_holder.get(key)
+            node: tuple[str, Any] | None = node_holder.get(key)
             if node is None:
                 node = ("leaf", type_name) if kind == "leaf" else (
                     ("dict", {}) if kind == "dict" else ("list", {}))
                 node_holder[key] = node
             elif node[0] != kind or kind == "leaf":
                 return "conflicts with another declaration of the same field"
+            children: Any = node[1]  # a dict of fields for "dict" and "list" nodes
             if kind == "list":
-                node_holder, key = node[1], "[]"
+                node_holder, key = children, "[]"
             elif kind == "dict":
-                fields = node[1]
+                fields = children
     return None
 
 
@@ -230,7 +233,7 @@ def check_types(types: object) -> list[tuple[str, str]]:
             problems.append((shown, f"unknown type {type_name!r}{hint} "
                                     f"(known types: {', '.join(TYPES)})"))
             continue
-        problem = _insert(tree, segments, type_name)
+        problem = _insert(tree, segments or [], type_name)
         if problem:
             problems.append((shown, problem))
     return problems
@@ -292,14 +295,16 @@ def compile_types(types: dict[str, str]) -> Callable[[dict], dict]:
     tree: dict = {}
     for path, type_name in types.items():
         segments, _ = _parse_path(path)
-        _insert(tree, segments, type_name)
+        _insert(tree, segments or [], type_name)
     convert = _compile_node(("dict", tree))
 
     def apply_types(record: dict) -> dict:
         if not isinstance(record, dict):
             raise TransformError(f"a record must be a dict, not {type(record).__name__}")
         try:
-            return convert(record)
+            typed = convert(record)
         except _Fail as fail:
             raise SourceTypeError(fail.path(), fail.reason()) from None
+        assert isinstance(typed, dict)
+        return typed
     return apply_types

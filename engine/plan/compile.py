@@ -166,7 +166,7 @@ class _FlowCompiler:
         self.ref(endpoint, path, op_key, "operation", name)
         operation = checks.operation_of(self.project, endpoint, name)
         if operation is not None:
-            self.diags.extend(connector_use.check_write_values(self.item, path, endpoint, operation,
+            self.diags.extend(connector_use.check_write_values(self.item, path, str(endpoint), operation,
                                                                block.get("with"), provided))
         return endpoint, operation
 
@@ -183,7 +183,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     resource = checks.resource_of(project, src_endpoint, resource_name)
     fc.add_types(src_endpoint, resource)
     if resource is not None:
-        diags.extend(connector_use.check_source_filters(item, resource, src_endpoint, source.get("where"),
+        diags.extend(connector_use.check_source_filters(item, resource, str(src_endpoint), source.get("where"),
                                                         source.get("since")))
     related = fc.related(source)
     key_text = data.get("key") or (resource.key if resource is not None else None) or "id"
@@ -210,16 +210,16 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                                     "e.g. `every 5m`, `every 1h`, or cron `*/10 8-19 * * 1-5` (UTC)"))
     if len(diags) > start and any(d.is_error for d in diags[start:]):
         return None
-    if resource is None or target_op is None or (ack is not None and ack_op is None):
+    if resource is None or target_op is None or root is None or (ack is not None and ack_op is None):
         return None  # a broken connector: its own diagnostics say why
     mapper, source_code = generate(item.name, root)
     ack_plan: AckPlan | None = None
-    if ack is not None and ack_op is not None:
+    if ack is not None and ack_op is not None and ack_root is not None:
         ack_mapper, _ = generate(item.name + ".acknowledge", ack_root)
         ack_plan = WritePlan(ack["endpoint"], ack["write"], ack_op, ack_mapper, MappingProxyType(ack_values))
     key = key_expr.search if key_expr is not None else (lambda record: None)
-    return FlowPlan(item.name, item, src_endpoint, resource_name, resource, target.get("endpoint"),
-                    target.get("write"), target_op, key, accept, tuple(related), compile_enricher(related),
+    return FlowPlan(item.name, item, str(src_endpoint), str(resource_name), resource, str(target.get("endpoint")),
+                    str(target.get("write")), target_op, key, accept, tuple(related), compile_enricher(related),
                     mapper, source_code, MappingProxyType(fc.types), ack_plan,
                     reference.search if reference else None, target.get("update"),
                     MappingProxyType(dict(source.get("where") or {})), source.get("since"),

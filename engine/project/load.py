@@ -96,7 +96,7 @@ class ConnectorStore:
         return [project_root / "connectors", *self.extra_dirs, shipped_connectors_dir()]
 
     def available(self, project_root: Path) -> list[str]:
-        names = set()
+        names: set[str] = set()
         for folder in self.search_dirs(project_root):
             if folder.is_dir():
                 names.update(p.stem for p in folder.glob("*.yaml"))

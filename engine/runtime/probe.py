@@ -38,8 +38,8 @@ def check_endpoints(plan: Plan, environ=None) -> list[tuple[str, bool, str]]:
             results.append((name, True, f"{endpoint.location()}: read '{resource}' "
                                         f"({len(page)} record(s) in the first page)"))
         except EndpointError as exc:
-            kind = {401: "credentials refused", 403: "access forbidden", 404: "path not found"}.get(
-                exc.status, "unreachable" if exc.status is None else "error")
+            kind = "unreachable" if exc.status is None else {
+                401: "credentials refused", 403: "access forbidden", 404: "path not found"}.get(exc.status, "error")
             results.append((name, False, f"{kind}: {exc.message}"))
         finally:
             endpoint.close()

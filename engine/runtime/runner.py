@@ -109,9 +109,10 @@ class FlowRunner:
         for entry in self.store.entries(self.flow.name, PENDING):
             if self.stop.is_set():
                 return
-            payload, record = from_json(entry.payload), from_json(entry.record) if entry.record else None
+            intent = entry.payload or "null"  # a pending entry always holds its intent
+            record = from_json(entry.record) if entry.record else None
             values = from_json(entry.target_with) if entry.target_with else {}
-            self.create(entry.key, payload, entry.payload, record, values, resumed=True)
+            self.create(entry.key, from_json(intent), intent, record, values, resumed=True)
         for entry in self.store.entries(self.flow.name, DONE):
             if self.stop.is_set():
                 return
@@ -176,7 +177,8 @@ class FlowRunner:
             return self.already_done(entry, payload, payload_json, record, values)
         if entry is not None and entry.status == PENDING:  # unknown outcome earlier: resend the stored intent
             stored = from_json(entry.target_with) if entry.target_with else values
-            return self.create(key, from_json(entry.payload), entry.payload or "", record, stored, resumed=True)
+            intent = entry.payload or "null"
+            return self.create(key, from_json(intent), intent, record, stored, resumed=True)
         return self.create(key, payload, payload_json, record, values)
 
     def already_done(self, entry: Entry, payload, payload_json: str, record: dict, values: dict) -> bool:
@@ -273,6 +275,8 @@ class FlowRunner:
     def acknowledge(self, key: str, record: dict, target_id: Any) -> str | None:
         """Write the acknowledgement back to the source; returns None, or why it failed."""
         ack = self.flow.ack
+        if ack is None:  # pragma: no cover - callers acknowledge only flows that have one
+            return None
         scope = dict(record)
         scope["_target"] = {"id": target_id}
         try:

@@ -26,6 +26,7 @@ _BASE = "https://passerelle.invalid/schemas/"
 SCHEMA_FILES = ("project.schema.json", "connector.schema.json", "transforms.schema.json",
                 "protocols.schema.json")
 
+jsonschema_rs: Any
 try:  # optional accelerator; the python validator is the reference
     import jsonschema_rs
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing

@@ -168,10 +168,11 @@ def decode_param_element(top: etree._Element) -> dict:
         block = child.get("ID")
         if not block:
             raise ParamXmlError(f"<{kind}> without an ID (line {child.sourceline})")
+        value: dict | list[dict]
         if kind == "GRP":
             value = _row(child, block)
         else:
-            rows = []
+            rows: list[tuple[int, dict]] = []
             for lin in child:
                 if _local(lin.tag) != "LIN":
                     continue

@@ -62,11 +62,11 @@ def read_input(path: Path, *, name: str | None = None, default_resource: str,
     :data:`FORMATS`) forces the format instead of detecting it from the content."""
     path = Path(path)
     data = _read_bytes(path)
-    start = _LEADING_SPACE.match(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0).end()
+    start = _LEADING_SPACE.match(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0).end()  # type: ignore[union-attr]
     if start >= len(data):
         if fmt == "jsonl":
             return [(name or default_resource, [])]  # an empty JSON Lines file holds no record
-        raise InputError(f"the file is empty (expected {_EXPECTED.get(fmt, 'JSON, JSON Lines or XML')})", path)
+        raise InputError(f"the file is empty (expected {_EXPECTED.get(fmt or '', 'JSON, JSON Lines or XML')})", path)
     is_xml = data[start:start + 1] == b"<"
     if fmt is not None and is_xml != (fmt == "xml"):
         raise InputError(f"expected {_EXPECTED[fmt]} (format: {fmt}), found "

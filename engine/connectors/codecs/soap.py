@@ -206,8 +206,9 @@ def _messages(holder: etree._Element | None) -> list[dict]:
         items = [c for c in _children(holder) if _child(c, "message") is not None]
     out = []
     for item in items:
-        kind = (_child(item, "type").text or "").strip() if _child(item, "type") is not None else ""
-        text = "".join(_child(item, "message").itertext()).strip()
+        type_el, message_el = _child(item, "type"), _child(item, "message")
+        kind = (type_el.text or "").strip() if type_el is not None else ""
+        text = "".join(message_el.itertext()).strip() if message_el is not None else ""
         out.append({"type": int(kind) if kind.isdigit() else kind, "message": text})
     return out
 

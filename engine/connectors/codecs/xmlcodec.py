@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from lxml import etree
 
@@ -112,7 +113,7 @@ def _scan_buffer(data: bytes) -> bytes | str:
     return data  # ASCII-compatible encodings: scan the bytes themselves
 
 
-def _position(buf: bytes | str, offset: int) -> tuple[int, int]:
+def _position(buf: Any, offset: int) -> tuple[int, int]:  # bytes, or text for UTF-16/32 documents
     newline = b"\n" if isinstance(buf, bytes) else "\n"
     line = buf.count(newline, 0, offset) + 1
     return line, offset - (buf.rfind(newline, 0, offset) + 1) + 1
@@ -120,7 +121,7 @@ def _position(buf: bytes | str, offset: int) -> tuple[int, int]:
 
 def _check_prolog(data: bytes) -> None:
     """Refuse any ``<!...>`` declaration (DOCTYPE, ENTITY, ...) before the document element."""
-    buf = _scan_buffer(data)
+    buf: Any = _scan_buffer(data)  # bytes, or text for UTF-16/32 documents
     tok = (lambda s: s.encode("ascii")) if isinstance(buf, bytes) else (lambda s: s)
     space = _SPACE_BYTES if isinstance(buf, bytes) else _SPACE_TEXT
     pi_open, pi_close = tok("<?"), tok("?>")
@@ -129,7 +130,7 @@ def _check_prolog(data: bytes) -> None:
     if isinstance(buf, bytes) and buf.startswith(b"\xef\xbb\xbf"):
         i = 3  # UTF-8 byte order mark
     while True:
-        i = space.match(buf, i).end()
+        i = space.match(buf, i).end()  # type: ignore[union-attr]  # `\s*` always matches
         if i >= n:
             return
         if buf.startswith(com_open, i):

@@ -86,9 +86,9 @@ def fast_parser(fmt: str | None):
         if found is None:
             return None
         try:
-            if positional:
-                return datetime(*map(int, found.groups()))
-            return datetime(**dict(zip(order, map(int, found.groups()))))
+            if positional:  # year, month, day[, hour, minute, second]
+                return datetime(*map(int, found.groups()))  # type: ignore[arg-type]
+            return datetime(**dict(zip(order, map(int, found.groups()))))  # type: ignore[arg-type]
         except ValueError:
             return None
 
@@ -282,7 +282,9 @@ def register(reg: Registry) -> None:
             if value is None:
                 return None
             moment = need_aware(value, "ms_json_date")
-            minutes = int(moment.utcoffset().total_seconds()) // 60
+            offset = moment.utcoffset()
+            assert offset is not None  # need_aware: the moment has a time zone
+            minutes = int(offset.total_seconds()) // 60
             sign = "-" if minutes < 0 else "+"
             hours, minutes = divmod(abs(minutes), 60)
             return f"/Date({epoch_ms(moment)}{sign}{hours:02d}{minutes:02d})/"
