@@ -59,8 +59,8 @@ lock:
 	test -x $(TOOLS)/bin/uv || ($(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION))
 	$(TOOLS)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	  --no-header $(if $(UPGRADE),--upgrade) --extra test \
-	  pyproject.toml sandbox/pyproject.toml requirements/build.in -o $(LOCK).new
-	{ echo "$$LOCK_HEADER"; cat $(LOCK).new; } > $(LOCK) && rm -f $(LOCK).new
+	  pyproject.toml sandbox/pyproject.toml requirements/build.in -o $(LOCK)
+	{ echo "$$LOCK_HEADER"; cat $(LOCK); } > $(LOCK).new && mv $(LOCK).new $(LOCK)
 
 define LOCK_HEADER
 # Exact versions, with hashes, of everything .venv gets: the runtime dependencies of passerelle and
