@@ -1,11 +1,21 @@
 # Passerelle — everything a fresh Debian machine needs, as root with only Python present.
+# .venv is installed from requirements/lock.txt (exact versions, with hashes); `make lock` remakes the
+# lock, `make test-latest` runs the suite on the newest versions the pyproject ranges allow instead.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+LOCK   := requirements/lock.txt
+LATEST := .venv-latest
+TOOLS  := .venv-tools
+UV_VERSION := 0.13.9
+# pytest-xdist workers (auto: one per core; on 2 cores no other count measured faster); work stealing,
+# and tests marked slow start first (tests/conftest.py), so no long test runs alone at the end
+WORKERS ?= auto
+PYTEST  := -m pytest -q -n $(WORKERS) --dist worksteal
 APT_PACKAGES := unixodbc libsqliteodbc
 
-.PHONY: all test demo validate bench schema clean system-deps
+.PHONY: all test test-latest lock demo validate bench schema clean system-deps
 
 all: test
 
@@ -20,14 +30,66 @@ system-deps:
 	  else echo "warning: missing system packages:$$missing (ODBC tests will be skipped)"; fi; \
 	fi
 
-$(STAMP): pyproject.toml sandbox/pyproject.toml
+# A new .venv whenever the lock or a pyproject changes: the locked versions (runtime, test extra,
+# build backend) checked against their hashes, then the two local packages, editable, on top.
+$(STAMP): $(LOCK) pyproject.toml sandbox/pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]' -e ./sandbox
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . -e ./sandbox
+	$(PY) -m pip check
 	touch $(STAMP)
 
 test: system-deps $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) $(PYTEST)
+
+# The same suite on the newest releases the ranges in the pyproject files allow (no lock), in a
+# separate venv made anew each time: tells whether the lock can move forward.
+test-latest: system-deps
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]' -e ./sandbox
+	@$(LATEST)/bin/python -c "$$NEWER_THAN_LOCK" $(LOCK)
+	$(LATEST)/bin/python $(PYTEST)
+
+# Re-resolves the lock from pyproject.toml, sandbox/pyproject.toml and requirements/build.in, keeping
+# the locked versions that still fit; `make lock UPGRADE=1` moves everything to the newest allowed.
+lock:
+	test -x $(TOOLS)/bin/uv || ($(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION))
+	$(TOOLS)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	  --no-header $(if $(UPGRADE),--upgrade) --extra test \
+	  pyproject.toml sandbox/pyproject.toml requirements/build.in -o $(LOCK)
+	{ echo "$$LOCK_HEADER"; cat $(LOCK); } > $(LOCK).new && mv $(LOCK).new $(LOCK)
+
+define LOCK_HEADER
+# Exact versions, with hashes, of everything .venv gets: the runtime dependencies of passerelle and
+# passerelle-sandbox, the `test` extra, and the build backend (requirements/build.in), so that
+# `pip install --require-hashes -r requirements/lock.txt` then `pip install --no-deps
+# --no-build-isolation -e . -e ./sandbox` need nothing else (what `make test` and `make demo` do).
+# Made by `make lock` (uv $(UV_VERSION): uv pip compile --universal --generate-hashes --extra test
+# pyproject.toml sandbox/pyproject.toml requirements/build.in); `make lock UPGRADE=1` takes the newest
+# versions the ranges allow. Do not edit by hand: change the pyproject ranges, then `make lock`.
+endef
+export LOCK_HEADER
+
+# Prints the installed versions that differ from the lock (for test-latest).
+define NEWER_THAN_LOCK
+import re, sys
+from importlib.metadata import distributions
+norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+locked = dict(re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)", open(sys.argv[1]).read(), re.M))
+locked = {norm(k): v for k, v in locked.items()}
+lines = []
+for dist in sorted(distributions(), key=lambda d: norm(d.metadata["Name"])):
+    name = norm(dist.metadata["Name"])
+    if name in locked and locked[name] != dist.version:
+        lines.append(f"  {name} {dist.version} (lock: {locked[name]})")
+    elif name not in locked and name not in ("passerelle", "passerelle-sandbox", "pip"):
+        lines.append(f"  {name} {dist.version} (not in the lock)")
+print(f"versions that differ from {sys.argv[1]}:", *(lines or ["  none"]), sep="\n")
+endef
+export NEWER_THAN_LOCK
 
 # The main job end to end against the built-in simulators: PrestaShop orders to Sage 100 with
 # acknowledgements, prices and stock from Sage to the shop; then a dry-run of the example samples.
@@ -62,4 +124,4 @@ bench: $(STAMP)
 	$(PY) bench/crash_long.py --kills 20
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(LATEST) $(TOOLS) .pytest_cache .hypothesis build dist *.egg-info sandbox/build sandbox/*.egg-info

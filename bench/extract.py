@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from engine.connectors import auth as auth_styles  # noqa: E402
+from engine.connectors.http import auth as auth_styles  # noqa: E402
 from engine.connectors.http.client import HttpEndpoint  # noqa: E402
 from engine.connectors.compile import open_connector  # noqa: E402
 from engine.spec.env import Secret  # noqa: E402

@@ -12,3 +12,9 @@ def pytest_addoption(parser):
 @pytest.fixture
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow run first (in their collected order otherwise): with pytest-xdist's work
+    stealing (`make test`), a long test then never starts last while the other workers sit idle."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

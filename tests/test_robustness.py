@@ -794,6 +794,7 @@ def test_validate_random_text(text: str, encoding: str, fmt: str):
 
 # -- 4b. structurally valid YAML from random data (with and without the sections) ------------
 
+@pytest.mark.slow
 @fuzz(250)
 @given(data=st.one_of(nested_data, sectioned_data), options=dump_options)
 def test_validate_and_dry_run_random_data(data, options):
@@ -806,6 +807,7 @@ def test_validate_and_dry_run_random_data(data, options):
 
 # -- 4c. mutations of the reference example: validate AND dry-run with the fixtures ----------
 
+@pytest.mark.slow
 @fuzz(400)
 @given(files=mutated_example())
 def test_mutated_example(files: dict[str, bytes]):
@@ -817,6 +819,7 @@ def test_mutated_example(files: dict[str, bytes]):
 
 # -- 4d. random flows (field specs, transform pipelines) on the example's endpoints ----------
 
+@pytest.mark.slow
 @fuzz(250)
 @given(flow=generated_flow, fmt=st.sampled_from(("json", "text")))
 def test_generated_flows(flow: dict, fmt: str):
@@ -830,6 +833,7 @@ def test_generated_flows(flow: dict, fmt: str):
 
 # -- 4e. endpoint overrides (deep-merged onto the shipped connectors) ------------------------
 
+@pytest.mark.slow
 @fuzz(200)
 @given(endpoints=endpoint_overrides(), fmt=st.sampled_from(("json", "text")))
 def test_endpoint_overrides(endpoints: bytes, fmt: str):
@@ -843,6 +847,7 @@ def test_endpoint_overrides(endpoints: bytes, fmt: str):
 
 # -- 4f. hostile input files with the unmodified example -------------------------------------
 
+@pytest.mark.slow
 @fuzz(250)
 @given(hostile=hostile_input(), position=st.integers(0, len(FIXTURE_INPUTS)),
        replace=st.booleans(), prefix=st.sampled_from(("", "", "orders=", "customers=", "x=", "=")),

@@ -71,6 +71,7 @@ def test_write_is_visible_afterwards(running):
     assert verify(sb, result)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", [p for p in PROFILES if p.big_orders], ids=lambda p: p.system)
 def test_every_order_exactly_once_at_scale(profile):
     """Many orders, read in the connector's own page size: each one exactly once, no 429."""

@@ -2,11 +2,14 @@
 every order exists exactly once in Sage, none is missing, every one is acknowledged."""
 from __future__ import annotations
 
+import pytest
+
 from crash_support import kill_repeatedly, run_cli
 from runtime_support import Faults, copy_project, documents_by_reference, eligible_orders, exported_orders, \
     simulators
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_points_never_loses_or_duplicates_an_order(tmp_path):
     project = copy_project(tmp_path)
     state = tmp_path / "state"

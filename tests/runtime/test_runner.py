@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from engine.plan.load import load_plan
 from engine.runtime.endpoints import open_endpoints
 from engine.runtime.runner import FlowRunner
@@ -41,6 +43,7 @@ def test_each_order_once_then_nothing_to_do(tmp_path):
         assert len(sb.sim("sage100").documents) == len(wanted)
 
 
+@pytest.mark.slow
 def test_faults_every_order_created_exactly_once_and_acknowledged(tmp_path):
     """20 % of Sage writes answer 503 and 5 % are stored but the reply is lost."""
     project = copy_project(tmp_path)

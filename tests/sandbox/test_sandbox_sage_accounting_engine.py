@@ -31,6 +31,7 @@ def _read_slowly(sb: Sandbox) -> tuple[list[str], float]:
     return found, time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_a_read_longer_than_the_token_lifetime_keeps_working() -> None:
     with _slow_sandbox(rotate_refresh_tokens=False) as sb:
         sim = sb.sim(SYSTEM)
@@ -41,6 +42,7 @@ def test_a_read_longer_than_the_token_lifetime_keeps_working() -> None:
         assert sum(t["status"] == 200 for t in sim.token_requests) >= 2
 
 
+@pytest.mark.slow
 def test_a_long_read_survives_refresh_token_rotation() -> None:
     with _slow_sandbox() as sb:  # rotation on: the simulator's default
         found, _ = _read_slowly(sb)

@@ -26,6 +26,7 @@ def _endpoint(sb: Sandbox) -> HttpEndpoint:
     return open_connector("shopify", connector("shopify"), settings)
 
 
+@pytest.mark.slow
 def test_rest_reads_stay_under_the_bucket_beyond_the_burst() -> None:
     """A 6-call bucket and pages of one order: 16 calls, paced by the call-limit header, no 429."""
     with Sandbox(systems=("shopify",), orders=16, options={"shopify": {"rest_bucket": 6}}) as sb, \
@@ -89,6 +90,7 @@ def test_orders_page_size_fits_the_single_query_cost_ceiling() -> None:
         assert bigger.json()["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
 
 
+@pytest.mark.slow
 def test_graphql_read_at_the_default_cost_budget_returns_every_order() -> None:
     """A THROTTLED answer (HTTP 200, no data) waits for the cost bucket instead of ending the read."""
     with Sandbox(systems=("shopify",), orders=60) as sb, _endpoint(sb) as ep:

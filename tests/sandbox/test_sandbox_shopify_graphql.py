@@ -210,6 +210,7 @@ def test_inventory_set_quantities_is_compare_and_set(fresh: Sandbox) -> None:
     assert sim.stock("MUG-CLASSIC") == 3
 
 
+@pytest.mark.slow
 def test_ten_thousand_orders_page_fast_and_exactly_once() -> None:
     options = {"shopify": {"graphql_bucket": 100000.0, "restore_rate": 10000.0}}
     with Sandbox(systems=("shopify",), orders=10_000, options=options) as sb, _client(sb) as api:

@@ -2,8 +2,9 @@
 from decimal import Decimal
 
 import pytest
+import yaml
 
-from engine.spec.yamlsrc import MAX_DEPTH, load_bytes, load_text
+from engine.spec.yamlsrc import MAX_DEPTH, _deep_flow_cut, load_bytes, load_text
 
 
 def codes(doc):
@@ -77,6 +78,79 @@ def test_deep_nesting_is_bounded():
     doc = load_text("[" * 100_000 + "]" * 100_000, "f.yaml")  # libyaml's composer segfaults on this
     assert [d.code for d in doc.diagnostics] == ["too-deep"]
     assert doc.diagnostics[0].loc.col == MAX_DEPTH + 1
+
+
+# Deep enough that libyaml >= 0.2.6 (PyYAML 6.0.4) gives up on its own at 1000 flow levels while
+# looking ahead: the engine's depth check must answer first, at the place where nesting passes 64.
+DEEP = 2000
+
+
+@pytest.mark.parametrize("text, line, col", [
+    ("flows: " + "[" * DEEP, 1, len("flows: ") + MAX_DEPTH),  # the mapping is level 1
+    ("[" * DEEP + "]" * DEEP, 1, MAX_DEPTH + 1),
+    ("[\n" * DEEP, MAX_DEPTH + 1, 1),
+    ("{a: " * DEEP + "x" + "}" * DEEP, 1, len("{a: ") * MAX_DEPTH + 1),
+    ('{"a":' * DEEP + "1" + "}" * DEEP, 1, len('{"a":') * MAX_DEPTH + 1),
+    ("- " * DEEP + "x\n", 1, len("- ") * MAX_DEPTH + 1),  # block nesting
+    ("".join(" " * i + "a:\n" for i in range(DEEP // 10)) + "x\n", MAX_DEPTH + 1, MAX_DEPTH + 1),
+    # mapping, sequence, mapping, then '{' and '[' by turns: level 65 is the 31st '['
+    ("a:\n  - b: " + "{c: [" * DEEP, 2, len("  - b: ") + 30 * len("{c: [") + len("{c: [")),
+    # libyaml reads ahead at most 1024 characters: the limit is far from the first '['
+    ("[" * 30 + " " * 2000 + "[" * DEEP, 1, 30 + 2000 + (MAX_DEPTH + 1 - 30)),
+    ("k: &anchor !!seq " + "[" * DEEP, 1, len("k: &anchor !!seq ") + MAX_DEPTH),
+    ("k:\r\n  " + "[" * DEEP, 2, len("  ") + MAX_DEPTH),
+])
+def test_too_deep_is_found_by_the_engine_whatever_libyaml_does(text, line, col):
+    assert codes(load_text(text, "f.yaml")) == [("too-deep", line, col)]
+
+
+NOISE = "[" * DEEP + "{" * DEEP  # never an opener below
+
+
+@pytest.mark.parametrize("text", [
+    f'q: "{NOISE}"\n',
+    f"q: '{NOISE}'\n",
+    f"q: 'it''s {NOISE}'\n",
+    f'q: "say \\"{NOISE}\\" \\\\"\n',
+    f"# {NOISE}\n",
+    f"q: 1  # {NOISE}\n",
+    f"q: [a, '{NOISE}', \"{NOISE}\"]  # {NOISE}\n",
+    f"q: |\n  {NOISE}\n\n  {NOISE}\n",
+    f"q: >-\n  {NOISE}\n",
+    f"q:\n- a: |\n    {NOISE}\n  b: 1\n",
+    f"q:\n- |\n  {NOISE}\n",
+    f"q: some text {NOISE}\n",  # inside a plain scalar of block context
+    f"q: a{NOISE}\n",
+    f"q: &x\n  - {{k: '{NOISE}'}}\n",
+])
+def test_brackets_that_open_nothing_are_not_nesting(text):
+    doc = load_text(text, "f.yaml")
+    assert doc.ok and doc.diagnostics == [] and doc.data == yaml.safe_load(text)  # valid stays valid
+    assert _deep_flow_cut(text, 0, len(text)) is None
+    # and a really deep collection after them is still found, at its own place
+    lines = text.count("\n")
+    deep = load_text(text + "z: " + "[" * DEEP, "f.yaml")
+    assert codes(deep) == [("too-deep", lines + 1, len("z: ") + MAX_DEPTH)]
+
+
+def test_a_plain_scalar_line_taken_for_nesting_does_not_hide_the_real_place():
+    # The continuation line of a plain scalar looks like flow openers to the scan: that place is
+    # not confirmed, and the scan goes on to the real one.
+    text = "q: x\n  " + "[" * 100 + "\nz: " + "[" * DEEP
+    assert load_text(text, "f.yaml").ok is False
+    assert codes(load_text(text, "f.yaml")) == [("too-deep", 3, len("z: ") + MAX_DEPTH)]
+
+
+def test_a_syntax_error_before_deep_nesting_is_reported_as_such():
+    text = "q: 'unclosed\nz: " + "[" * DEEP
+    assert [d.code for d in load_text(text, "f.yaml").diagnostics] == ["yaml-syntax"]
+    text = "q: x\n  " + "[" * 100 + "\nb: 'unclosed\n"  # brackets in text: nothing to confirm
+    assert [d.code for d in load_text(text, "f.yaml").diagnostics] == ["yaml-syntax"]
+
+
+def test_diagnostics_before_the_deep_place_are_kept():
+    text = "country: NO\nz: " + "[" * DEEP
+    assert codes(load_text(text, "f.yaml")) == [("yaml11-bool", 1, 10), ("too-deep", 2, len("z: ") + MAX_DEPTH)]
 
 
 def test_alias_bomb_is_bounded():
