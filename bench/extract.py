@@ -44,7 +44,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from engine.connectors.http import auth as auth_styles  # noqa: E402
 from engine.connectors.http.client import HttpEndpoint  # noqa: E402
 from engine.connectors.compile import open_connector  # noqa: E402
 from engine.spec.env import Secret  # noqa: E402
@@ -71,6 +70,12 @@ def endpoint(system: str, definition: dict, sims) -> HttpEndpoint:
     settings = {k: Secret(v) if (declared.get(k) or {}).get("secret") and isinstance(v, str) else v
                 for k, v in settings.items()}
     return open_connector(system, definition, settings)
+
+
+def engine_auth(system: str, definition: dict, sims) -> httpx.Auth:
+    """The connector's own auth flow (signing and token fetching cost the same for every contender)."""
+    with endpoint(system, definition, sims) as opened:
+        return opened.client.auth
 
 
 def page_size_of(definition: dict, resource: str = "orders") -> int:
@@ -102,9 +107,7 @@ def hand_prestashop(sims, definition: dict) -> list[dict]:
 
 def hand_woocommerce(sims, definition: dict) -> list[dict]:
     size = page_size_of(definition)
-    cred = sims.credentials("woocommerce")
-    auth = auth_styles.build_auth(definition["http"]["auth"],
-                                  {k: Secret(v) for k, v in cred.items()}, httpx.Client)
+    auth = engine_auth("woocommerce", definition, sims)
     records: list[dict] = []
     with httpx.Client(base_url=sims.api_url("woocommerce").rstrip("/") + "/", auth=auth, timeout=30,
                       headers={"Accept": "application/json"}) as client:
@@ -120,10 +123,7 @@ def hand_woocommerce(sims, definition: dict) -> list[dict]:
 
 def hand_magento(sims, definition: dict) -> list[dict]:
     size = page_size_of(definition)
-    cred = sims.credentials("magento")
-    auth = auth_styles.build_auth(definition["http"]["auth"],
-                                  {"base_url": sims.url("magento"), **{k: Secret(v) for k, v in cred.items()}},
-                                  httpx.Client)
+    auth = engine_auth("magento", definition, sims)
     params = dict(definition["resources"]["orders"].get("params") or {})
     records: list[dict] = []
     with httpx.Client(base_url=sims.api_url("magento"), auth=auth, timeout=60,

@@ -1,0 +1,52 @@
+"""A parsed YAML file: plain values, and the location of every value and key by its path."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import Loc
+
+Path_ = tuple  # a path inside a document: keys (str) and list indexes (int)
+
+
+@dataclass
+class YamlDoc:
+    """One parsed YAML file."""
+
+    file: str
+    data: Any = None
+    locs: dict = field(default_factory=dict)
+    key_locs: dict = field(default_factory=dict)
+    styles: dict = field(default_factory=dict)  # path -> scalar style for quoted/block strings
+    diagnostics: list = field(default_factory=list)
+
+    def loc(self, path: Path_) -> Loc:
+        """The location of the value at ``path``, or of its nearest located ancestor."""
+        path = tuple(path)
+        while path:
+            found = self.locs.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return self.locs.get((), Loc(self.file, 1, 1))
+
+    def key_loc(self, path: Path_) -> Loc:
+        """The location of the key that holds ``path`` (falls back to the value's location)."""
+        return self.key_locs.get(tuple(path)) or self.loc(path)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def format_path(path: Path_) -> str:
+    """``('flows', 'x', 'map', 'lignes', 0)`` -> ``flows.x.map.lignes[0]``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif out:
+            out += f".{part}"
+        else:
+            out = str(part)
+    return out
