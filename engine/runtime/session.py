@@ -40,9 +40,16 @@ class Session:
         return load_plan(self.project_dir, self.connector_store)
 
     def install_signal_handlers(self) -> None:
-        def handler(signum, frame):
-            self.log("stopping", signal=signal.Signals(signum).name)
+        def stopping(name: str) -> None:
+            self.log("stopping", signal=name)
             self.stop.set()
+
+        def handler(signum, frame):
+            # Not here: the handler runs in the main thread, between two bytecodes of whatever it was
+            # doing — inside `stop.wait()` it holds the event's lock (set() would wait for it forever),
+            # inside a log write it holds the stream's. Another thread takes them once the main thread
+            # lets go.
+            threading.Thread(target=stopping, args=(signal.Signals(signum).name,), daemon=True).start()
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, handler)
