@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.connectors.base import Endpoint
+from engine.connectors.errors import EndpointError
 from engine.connectors.registry import open_endpoint
 from engine.plan.model import Plan
 from engine.spec.env import MissingEnv, resolve
@@ -40,8 +41,11 @@ def open_endpoints(plan: Plan, names: Iterable[str], environ: Mapping[str, str] 
     opened: dict[str, Endpoint] = {}
     try:
         for name in names:
-            opened[name] = open_endpoint(name, plan.connectors[name], resolve_settings(plan, name, environ),
-                                         **options)
+            settings = resolve_settings(plan, name, environ)
+            try:
+                opened[name] = open_endpoint(name, plan.connectors[name], settings, **options)
+            except EndpointError as exc:  # a setting the transport refuses (a URL it cannot parse...)
+                raise ConfigError(f"{plan.project.endpoints[name].loc('settings')}: {exc.message}") from None
     except Exception:
         for endpoint in opened.values():
             endpoint.close()
