@@ -56,7 +56,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Scrubbed:
+    """A text stream written through :func:`engine.spec.env.scrub`: whatever a command prints — an
+    error message, a log line, an internal error — holds no secret the command resolved."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from engine.spec.env import scrub
+
+        self._stream.write(scrub(text))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
+    from engine.spec.env import secrets_scope
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Scrubbed(out), _Scrubbed(err)
+    try:
+        with secrets_scope():  # this command's secrets (a test process runs many commands)
+            return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sandbox"]:
         return _sandbox(argv[1:])

@@ -36,7 +36,7 @@ from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.context import ConnectorCompiler
 from engine.connectors.errors import EncodeError, EndpointError
 from engine.connectors.http.plan import xml_options
-from engine.connectors.secrets import Scrubber
+from engine.connectors.secrets import settings_scrubber
 from engine.connectors.templates import Template, TemplateError, lookup, text_of
 from engine.util.jsonout import OutputError, dumps
 
@@ -119,7 +119,7 @@ class FileEndpoint:
         self.plan = plan
         self.detail: FileConnector = plan.detail
         self.settings = dict(settings)
-        self.scrub = Scrubber(settings)
+        self.scrub = settings_scrubber(settings)
         folder = self.detail.dir.text_for({"settings": self.settings}, reveal=True) if self.detail.dir else ""
         self.base = Path(folder).expanduser().resolve() if str(folder).strip() else None
 

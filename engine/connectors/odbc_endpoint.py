@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.connectors.base import ConnectorPlan, WriteResult
 from engine.connectors.errors import EncodeError, EndpointError, OdbcUnavailable
-from engine.connectors.secrets import Scrubber, mask_connection_string
+from engine.connectors.secrets import mask_connection_string, settings_scrubber
 from engine.connectors.sqltext import SqlText
 from engine.connectors.sqlvalues import bind_values, exact, shown, value_at
 
@@ -63,7 +63,7 @@ class OdbcEndpoint:
         self.plan = plan
         self.odbc = plan.detail  # an odbc.OdbcConnector
         self.settings = dict(settings)
-        self.scrub = Scrubber(settings)
+        self.scrub = settings_scrubber(settings)
         self._pyodbc = load_pyodbc()
         ctx = {"settings": self.settings}
         template = self.odbc.connection

@@ -7,40 +7,21 @@ database driver's message quoting its connection string).
 """
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
-from engine.spec.env import MASK, Secret
+from engine.spec.env import MASK, Scrubber, Secret
 
 # keys of an ODBC/ADO connection string whose value is a credential
 _CREDENTIAL_KEYS = re.compile(r"(?i)(^|;)(\s*(?:pwd|password|pass|passwd|secret|token|access[ _]?token|"
                               r"account[ _]?key)\s*=\s*)(\{[^}]*\}|[^;]*)")
 
 
-def secret_forms(settings: Mapping[str, Any]) -> list[str]:
-    """Every way a secret setting could appear in text: plain, URL-encoded, base64 (longest first)."""
-    forms: set[str] = set()
-    for value in settings.values():
-        if isinstance(value, Secret) and len(value.reveal()) >= 3:
-            text = value.reveal()
-            forms.update({text, quote(text, safe=""), quote(text), base64.b64encode(text.encode()).decode()})
-    return sorted(forms, key=len, reverse=True)
-
-
-class Scrubber:
-    """Removes every form of the secret settings from a text."""
-
-    def __init__(self, settings: Mapping[str, Any]):
-        self.forms = secret_forms(settings)
-
-    def __call__(self, text: str) -> str:
-        for form in self.forms:
-            if form in text:
-                text = text.replace(form, MASK)
-        return text
+def settings_scrubber(settings: Mapping[str, Any]) -> Scrubber:
+    """A scrubber for an endpoint: every form of its secret settings (see
+    :class:`engine.spec.env.Scrubber`); its auth flow adds the tokens it obtains."""
+    return Scrubber(value for value in settings.values() if isinstance(value, Secret))
 
 
 def mask_connection_string(text: str) -> str:

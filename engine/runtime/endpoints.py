@@ -44,9 +44,10 @@ def open_endpoints(plan: Plan, names: Iterable[str], environ: Mapping[str, str] 
             settings = resolve_settings(plan, name, environ)
             try:
                 opened[name] = open_endpoint(name, plan.connectors[name], settings, **options)
-            except EndpointError as exc:  # a system library or driver missing (ODBC): say so, and where
+            except EndpointError as exc:  # a library or driver missing (ODBC), a setting the transport
+                # refuses (a URL it cannot parse...): say so, and where
                 item = plan.project.endpoints[name]
-                raise ConfigError(f"{item.loc('use')}: endpoint '{name}' cannot be opened: {exc.message}") from None
+                raise ConfigError(f"{item.loc('settings')}: endpoint '{name}' cannot be opened: {exc.message}") from None
     except Exception:
         for endpoint in opened.values():
             endpoint.close()

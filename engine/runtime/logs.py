@@ -1,7 +1,8 @@
 """Run logs: readable lines for a person, JSON lines when headless (``--log-format json``).
 
 Only what the runner passes is logged — flow names, record keys, counts, reasons and masked URLs —
-never settings, so no secret can reach a log line.
+never settings; and every line is scrubbed of every registered secret before it is written (the
+last safety net: endpoints already scrub the messages they raise).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import time
 from typing import TextIO
 
+from engine.spec.env import scrub
 from engine.util.jsonout import dumps
 
 
@@ -23,13 +25,13 @@ class RunLog:
     def __call__(self, event: str, **fields) -> None:
         if self.fmt == "json":
             line = {"ts": round(time.time(), 3), "event": event, **fields}
-            self.stream.write(dumps(line) + "\n")
+            self.stream.write(scrub(dumps(line)) + "\n")
             self.stream.flush()
             return
         if event == "progress":
             if self.progress:
-                self.stream.write(f"\r  {fields.get('flow')}: {fields.get('read')} read, {fields.get('created')} "
-                                  f"created, {fields.get('failed')} failed …")
+                self.stream.write(scrub(f"\r  {fields.get('flow')}: {fields.get('read')} read, "
+                                        f"{fields.get('created')} created, {fields.get('failed')} failed …"))
                 self.stream.flush()
                 self._progress_shown = True
             return
@@ -39,7 +41,7 @@ class RunLog:
         if event in ("record_created", "flow_summary"):
             return  # the summary line says it; JSON logs keep every event
         details = " ".join(f"{k}={_text(v)}" for k, v in fields.items())
-        self.stream.write(f"[{time.strftime('%H:%M:%S')}] {event} {details}\n")
+        self.stream.write(scrub(f"[{time.strftime('%H:%M:%S')}] {event} {details}") + "\n")
         self.stream.flush()
 
 

@@ -7,6 +7,8 @@ created twice.
 """
 from __future__ import annotations
 
+from engine.connectors.errors import EndpointError
+from engine.errors import TransformError
 from engine.plan.model import FlowPlan
 from engine.runtime.pipeline import records
 from engine.runtime.runner import FlowRunner, Summary
@@ -26,10 +28,14 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summa
         try:
             runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
                                 **session.runner_options)
-            for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
-                                   runner.unique_keys):
-                runner.summary.read += 1
-                runner.process(outcome)
+            try:
+                for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
+                                       runner.unique_keys):
+                    runner.summary.read += 1
+                    runner.process(outcome)
+            except (EndpointError, TransformError) as exc:  # as a run reports it: the flow stops, the rest goes on
+                runner.summary.error = str(exc)
+                session.log("flow_error", flow=name, error=str(exc))
             summaries.append(runner.summary)
         finally:
             for endpoint in endpoints.values():

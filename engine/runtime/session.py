@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from engine.plan.compile import Plan
+
 from engine.checks.schedule import schedule_interval
 from engine.plan.load import load_plan
+from engine.plan.model import FlowPlan, Plan
 from engine.project.load import ConnectorStore
 from engine.runtime.endpoints import open_endpoints
 from engine.runtime.runner import FlowRunner, Summary
@@ -40,9 +41,16 @@ class Session:
         return load_plan(self.project_dir, self.connector_store)
 
     def install_signal_handlers(self) -> None:
-        def handler(signum, frame):
-            self.log("stopping", signal=signal.Signals(signum).name)
+        def stopping(name: str) -> None:
+            self.log("stopping", signal=name)
             self.stop.set()
+
+        def handler(signum, frame):
+            # Not here: the handler runs in the main thread, between two bytecodes of whatever it was
+            # doing — inside `stop.wait()` it holds the event's lock (set() would wait for it forever),
+            # inside a log write it holds the stream's. Another thread takes them once the main thread
+            # lets go.
+            threading.Thread(target=stopping, args=(signal.Signals(signum).name,), daemon=True).start()
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, handler)
@@ -62,8 +70,7 @@ class Session:
             endpoints = self.open_endpoints(plan, flow)
             try:
                 runner = FlowRunner(plan, flow, endpoints, self.state, log=self.log, stop=self.stop,
-                                    plan_source=lambda n=name: self.live.current().flows.get(n, flow),
-                                    **self.runner_options)
+                                    plan_source=self._live_flow(name, flow), **self.runner_options)
                 summary = runner.run()
             finally:
                 for endpoint in endpoints.values():
@@ -71,6 +78,12 @@ class Session:
             self.log("flow_summary", **summary.as_dict())
             summaries.append(summary)
         return summaries
+
+    def _live_flow(self, name: str, fallback: FlowPlan) -> Callable[[], FlowPlan]:
+        """The flow as the live plan has it now (hot reload), or as it was if a reload removed it."""
+        def current() -> FlowPlan:
+            return self.live.current().flows.get(name, fallback)
+        return current
 
     def serve(self, names: list[str] | None = None, tick: float = 0.2) -> list[Summary]:
         """Run flows on their schedules until stopped; returns the last summary of each flow."""

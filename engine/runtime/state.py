@@ -13,6 +13,10 @@ The ledger holds, per flow and source record key, where the record stands:
 ``StateStore`` is the interface flows and the runner use; ``SqliteStore`` is the default (a file in
 the project's state folder, WAL mode, each change committed before the call returns). A store for
 PostgreSQL with many workers implements the same methods.
+
+A reason is stored scrubbed of every registered secret (``failures`` prints it later, when no
+secret is known any more). The ``tokens`` table holds the refresh tokens a server rotated (its own
+new tokens, needed by the next run) under a digest key, never a configured secret.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
+from engine.spec.env import scrub
 from engine.util.jsonout import dumps
 
 PENDING, DONE, ACKED, FAILED = "pending", "done", "acked", "failed"
@@ -130,12 +135,13 @@ class SqliteStore:
         """One commit for a confirmed record: its target id and where it ends (done or acked)."""
         self._exec("UPDATE ledger SET status = ?, target_id = ?, reason = ?, updated_at = ? "
                    "WHERE flow = ? AND key = ?",
-                   (status, None if target_id is None else str(target_id), reason, time.time(), flow, str(key)))
+                   (status, None if target_id is None else str(target_id), _clean(reason), time.time(), flow,
+                    str(key)))
 
     def note(self, flow: str, key: str, reason: str) -> None:
         """Record the last error of a record that stays where it is (e.g. an ack to retry later)."""
         self._exec("UPDATE ledger SET reason = ?, updated_at = ? WHERE flow = ? AND key = ?",
-                   (reason, time.time(), flow, str(key)))
+                   (_clean(reason), time.time(), flow, str(key)))
 
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None:
         now = time.time()
@@ -144,7 +150,7 @@ class SqliteStore:
                    "status = 'failed', reason = excluded.reason, loc = excluded.loc, "
                    "payload = COALESCE(excluded.payload, payload), attempts = attempts + 1, "
                    "updated_at = excluded.updated_at",
-                   (flow, str(key), reason, loc, payload_json, now))
+                   (flow, str(key), _clean(reason), loc, payload_json, now))
 
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
         sql = ("SELECT flow, key, status, payload_hash, target_id, attempts, reason, loc, payload, updated_at, "
@@ -173,6 +179,10 @@ class SqliteStore:
     def close(self) -> None:
         with self._lock:
             self.db.close()
+
+
+def _clean(reason: str | None) -> str | None:
+    return scrub(reason) if reason else reason
 
 
 def to_json(payload: Any) -> str:

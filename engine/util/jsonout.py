@@ -2,7 +2,8 @@
 
 The standard encoder cannot write a Decimal as a number without going through float; this small
 encoder writes payloads exactly, keeps key order as built, and refuses values that have no JSON
-form (a date left unformatted) with a message saying how to fix the spec.
+form (a date left unformatted) with a message saying how to fix the spec. A value whose type defines
+``__jsonout__()`` is written as what that returns: a ``Secret`` is written as its mask, ``"***"``.
 """
 from __future__ import annotations
 
@@ -63,6 +64,8 @@ def _write(value: Any, out: list[str], indent: int | None, level: int, where: st
         _container(list(value.items()), "{", "}", out, indent, level, where, True)
     elif isinstance(value, (list, tuple)):
         _container(list(value), "[", "]", out, indent, level, where, False)
+    elif callable(getattr(type(value), "__jsonout__", None)):  # a value that chooses its JSON form
+        _write(value.__jsonout__(), out, indent, level + 1, where)
     elif isinstance(value, (datetime, date)):
         raise OutputError(f"{where or 'value'} is a date ({value.isoformat()}); format it for the "
                           "target, e.g. with `ms_json_date` or `format_date`")

@@ -23,8 +23,10 @@ def env_for(sb) -> dict:
 
 
 @contextmanager
-def simulators(orders: int = 20, faults=None, seed: int = 1):
-    with Sandbox(systems=("prestashop", "sage100"), orders=orders, faults=faults, seed=seed) as sb:
+def simulators(orders: int = 20, faults=None, seed: int = 1, options: dict | None = None):
+    """The shop and Sage simulators; ``options`` per system (e.g. ``{"sage100": {"token": ...}}``)."""
+    with Sandbox(systems=("prestashop", "sage100"), orders=orders, faults=faults, seed=seed,
+                 options=options) as sb:
         yield sb, env_for(sb)
 
 

@@ -65,3 +65,13 @@ def test_check_reports_each_endpoint(tmp_path, monkeypatch):
         assert code == 0 and out.count("ok  ") == 2
         code, out, _ = cli(["check", str(project)], {**env, "ACME_SAGE_TOKEN": "wrong"}, monkeypatch)
         assert code == 1 and "FAIL sage: credentials refused" in out and "wrong" not in out
+
+
+def test_an_endpoint_that_cannot_be_opened_is_a_located_config_error(tmp_path, monkeypatch):
+    project = copy_project(tmp_path)
+    with simulators(orders=1) as (sb, env):
+        env = {**env, "ACME_PS_URL": "http://shop.example.test:port"}
+        code, out, err = cli(["run", str(project), "--state", str(tmp_path / "s")], env, monkeypatch)
+        assert code == 1 and "error[config]" in err and "endpoints.yaml:" in err and "cannot be opened" in err
+        code, out, _ = cli(["check", str(project)], env, monkeypatch)
+        assert code == 1 and "FAIL shop: " in out and "cannot be opened" in out and "internal error" not in out

@@ -1,13 +1,12 @@
 """Scrubbing secrets out of text, shared by every protocol (HTTP messages, ODBC driver messages)."""
-from engine.connectors.secrets import Scrubber, mask_connection_string, secret_forms
+from engine.connectors.secrets import mask_connection_string, settings_scrubber
 from engine.spec.env import Secret
 
 
-def test_every_form_of_a_secret_is_scrubbed():
-    scrub = Scrubber({"token": Secret("a b/c"), "user": "alice", "short": Secret("ab")})
-    assert scrub("plain a b/c, url a%20b%2Fc, base64 YSBiL2M=, user alice") == \
-        "plain ***, url ***, base64 ***, user alice"  # non-secrets stay; too short to scrub safely
-    assert secret_forms({"pin": Secret("ab")}) == []
+def test_every_form_of_an_endpoints_secret_settings_is_scrubbed():
+    scrub = settings_scrubber({"token": Secret("a b/c"), "user": "alice", "short": Secret("ab")})
+    assert scrub("plain a b/c, url a%20b%2Fc, base64 YSBiL2M=, user alice, pin ab") == \
+        "plain ***, url ***, base64 ***, user alice, pin ab"  # non-secrets stay; too short to scrub safely
 
 
 def test_connection_string_credentials_are_masked():

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from engine.connectors.secrets import settings_scrubber
 from engine.connectors.templates import Template, TreeRenderer, text_of
-from engine.spec.env import MASK
+from engine.spec.env import MASK, Scrubber
 
 _TEMPLATE = {"type": "string", "description": "A template: `{settings.NAME}` placeholders."}
 
@@ -42,10 +43,12 @@ class AuthPlan:
 
 
 class AuthArgs:
-    """An auth plan's arguments rendered with one endpoint's settings, secrets revealed (wire only)."""
+    """An auth plan's arguments rendered with one endpoint's settings, secrets revealed (wire only).
+    ``scrubber`` is the endpoint's: an auth flow scrubs its errors with it and adds the tokens it obtains."""
 
-    def __init__(self, plan: AuthPlan, settings: Mapping[str, Any]):
+    def __init__(self, plan: AuthPlan, settings: Mapping[str, Any], scrubber: Scrubber | None = None):
         self.plan, self.context = plan, {"settings": dict(settings)}
+        self.scrubber = scrubber or settings_scrubber(settings)
 
     def text(self, name: str, default: str = "") -> str:
         template = self.plan.templates.get(name)
@@ -96,7 +99,7 @@ def _token(args: AuthArgs, client_factory, token_store):
     flows = _flows()
     fetch = flows.post_for_token(client_factory, args.text("token_url"), json_body=args.tree("json"),
                                  form=args.tree("form"), token_path=args.raw("token_path", "@"),
-                                 default_ttl=args.raw("ttl"))
+                                 default_ttl=args.raw("ttl"), scrubber=args.scrubber)
     return flows.TokenAuth(fetch, args.raw("header", "Authorization"), args.raw("prefix", "Bearer "))
 
 

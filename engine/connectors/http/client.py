@@ -21,7 +21,7 @@ from engine.connectors.codecs.soap import decode_soap
 from engine.connectors.codecs.xmlcodec import XmlError
 from engine.connectors.errors import AuthError, EncodeError, HttpError  # noqa: F401  (re-exported)
 from engine.connectors.http.plan import FilterPlan, HttpOperation, HttpResource
-from engine.connectors.http.transport import HttpTransport, _short
+from engine.connectors.http.transport import HttpTransport
 from engine.connectors.templates import text_of
 
 
@@ -76,7 +76,7 @@ class HttpEndpoint(HttpTransport):
                 self.retry.sleep(_graphql_wait(body))
                 continue
             messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
-            raise self.fail(f"POST {self.safe_url(response.request.url)}: GraphQL errors: {messages[:300]}",
+            raise self.fail(f"POST {self.safe_url(response.request.url)}: GraphQL errors: {self.short(messages)}",
                             response.status_code, transient="THROTTLED" in codes)
         raise self.fail(f"POST {path}: GraphQL still throttled after {attempts} attempts", transient=True)
 
@@ -123,7 +123,7 @@ class HttpEndpoint(HttpTransport):
             failed = op.failure.search(body)
             if failed:
                 raise self.fail(f"{req['method']} {self.safe_url(response.request.url)}: the answer reports a "
-                                f"failure: {_short(failed)}", response.status_code)
+                                f"failure: {self.short(failed)}", response.status_code)
         result = op.result.search(body) if op.result is not None else None
         return WriteResult(response.status_code, body, result)
 
@@ -141,7 +141,7 @@ class HttpEndpoint(HttpTransport):
         body = self._body(response, op)
         if op.failure is not None and op.failure.search(body):
             raise self.fail(f"{req['method']} {self.safe_url(response.request.url)}: the look-up reports a "
-                            f"failure: {_short(body)}", response.status_code, transient=True)
+                            f"failure: {self.short(body)}", response.status_code, transient=True)
         found = op.records.search(body) if op.records is not None else body
         if found is None:
             return []
@@ -170,7 +170,7 @@ class HttpEndpoint(HttpTransport):
         for header, template in self.http.headers:  # as configured, secrets masked
             if header.lower() in headers:
                 headers[header.lower()] = template.text_for(self.ctx)
-        headers = {**headers, **req["headers"], **masked.get("headers", {})}
+        headers = {k: self.scrub(v) for k, v in {**headers, **req["headers"], **masked.get("headers", {})}.items()}
         body = req["content"].decode() if req["content"] is not None else None
         return {"method": req["method"], "url": self.safe_url(url), "headers": headers,
                 "body": self.scrub(body) if body is not None else None}

@@ -1,7 +1,10 @@
 """The httpx ``Auth`` flows behind the auth styles of :mod:`engine.connectors.http.auth`.
 
 They receive credentials already rendered (revealed) by the style's builder: this module is the
-wire. Imported only when an endpoint is opened, so validating a project never loads httpx.
+wire. Every token a server issues (an access token, a rotated refresh token) becomes a secret of
+the endpoint's scrubber (and of the command's, :func:`engine.spec.env.register`), so a message that
+would quote it is scrubbed like one that quotes a setting; every error raised here is scrubbed.
+Imported only when an endpoint is opened, so validating a project never loads httpx.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ import httpx
 from engine.connectors.base import TokenStore
 from engine.connectors.errors import AuthError
 from engine.lang.expr import compile_expression
+from engine.spec.env import Scrubber, register
 
 
 class NoAuth(httpx.Auth):
@@ -109,31 +113,40 @@ class TokenAuth(httpx.Auth):
 
 
 def post_for_token(client_factory, url: str, *, json_body=None, form=None, token_path: str = "@",
-                    ttl_path: str | None = None, default_ttl: float | None = None, on_body=None):
+                   ttl_path: str | None = None, default_ttl: float | None = None, on_body=None,
+                   scrubber: Scrubber | None = None):
+    """A fetch of ``(token, ttl)``. Its errors are scrubbed: the token URL may hold a secret, and a
+    refused request's answer may echo the credentials it was sent."""
     token_expr = compile_expression(token_path)
     ttl_expr = compile_expression(ttl_path) if ttl_path else None
+    scrub = scrubber if scrubber is not None else Scrubber()
+    where = scrub(url)
+
+    def refused(message: str, status: int | None = None, transient: bool = False) -> AuthError:
+        return AuthError(scrub(message), status, transient=transient)
 
     def fetch() -> tuple[str, float | None]:
         try:
             with client_factory() as client:
                 response = client.post(url, json=json_body, data=form)
-        except httpx.HTTPError as exc:
-            raise AuthError(f"token request to {url} failed: {type(exc).__name__}: {exc}",
-                            transient=True) from None
+        except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:
+            raise refused(f"token request to {where} failed: {type(exc).__name__}: {exc}",
+                          transient=isinstance(exc, httpx.HTTPError)) from None
         if response.status_code >= 400:
             status = 401 if response.status_code in (400, 401, 403) else response.status_code
-            hint = _error_hint(response)
-            refused = f" (credentials refused: {status})" if status == 401 else ""
-            raise AuthError(f"token request to {url} was refused: HTTP {response.status_code}"
-                            + (f" {hint}" if hint else "") + refused, status,
-                            transient=response.status_code >= 500 or response.status_code == 429)
+            hint = _error_hint(response, scrub)
+            why = f" (credentials refused: {status})" if status == 401 else ""
+            raise refused(f"token request to {where} was refused: HTTP {response.status_code}"
+                          + (f" {hint}" if hint else "") + why, status,
+                          transient=response.status_code >= 500 or response.status_code == 429)
         try:
             body = response.json()
         except ValueError:
-            raise AuthError(f"token request to {url} answered something that is not JSON") from None
+            raise refused(f"token request to {where} answered something that is not JSON") from None
         token = token_expr.search(body)
         if not isinstance(token, str) or not token:
-            raise AuthError(f"token request to {url}: no token at '{token_path}' in the answer")
+            raise refused(f"token request to {where}: no token at '{token_path}' in the answer")
+        issued(scrub, token)
         ttl = ttl_expr.search(body) if ttl_expr else default_ttl
         if on_body is not None:
             on_body(body)
@@ -142,8 +155,15 @@ def post_for_token(client_factory, url: str, *, json_body=None, form=None, token
     return fetch
 
 
-def _error_hint(response: httpx.Response) -> str:
-    """The error code of a refused token request (``invalid_grant``...), never a credential."""
+def issued(scrubber: Scrubber, token: str) -> None:
+    """A token a server issued is a secret from now on, for the endpoint and for the command."""
+    scrubber.add(token, obtained=True)
+    register(token, obtained=True)
+
+
+def _error_hint(response: httpx.Response, scrub: Scrubber) -> str:
+    """The error code of a refused token request (``invalid_grant``...), never a credential (the
+    answer is scrubbed before it is cut: a server may echo what it was sent)."""
     try:
         body = response.json()
     except ValueError:
@@ -151,7 +171,7 @@ def _error_hint(response: httpx.Response) -> str:
     if isinstance(body, dict):
         for key in ("error", "message"):
             if isinstance(body.get(key), str):
-                return f"({body[key][:120]})"
+                return f"({scrub(body[key])[:120]})"
     return ""
 
 
@@ -162,12 +182,16 @@ def refresh_auth(args, client_factory, token_store: TokenStore | None) -> "Token
     may itself be a secret."""
     token_url, client_id = args.text("token_url"), args.text("client_id")
     key = "refresh_token:" + hashlib.sha256(f"{token_url}\0{client_id}".encode()).hexdigest()[:24]
-    current = {"token": (token_store.get(key) if token_store else None) or args.text("refresh_token")}
+    stored = token_store.get(key) if token_store else None
+    if stored:
+        issued(args.scrubber, stored)
+    current = {"token": stored or args.text("refresh_token")}
     rotated_path = args.raw("refresh_token_path", "refresh_token")
 
     def keep(body):
         new = body.get(rotated_path) if isinstance(body, dict) else None
         if isinstance(new, str) and new and new != current["token"]:
+            issued(args.scrubber, new)
             current["token"] = new
             form["refresh_token"] = new
             if token_store is not None:
@@ -177,5 +201,5 @@ def refresh_auth(args, client_factory, token_store: TokenStore | None) -> "Token
             "client_id": client_id, "client_secret": args.text("client_secret")}
     fetch = post_for_token(client_factory, token_url, form=form,
                            token_path=args.raw("token_path", "access_token"),
-                           ttl_path=args.raw("ttl_path", "expires_in"), on_body=keep)
+                           ttl_path=args.raw("ttl_path", "expires_in"), on_body=keep, scrubber=args.scrubber)
     return TokenAuth(fetch, "Authorization", "Bearer ", margin=float(args.raw("margin", 30)))

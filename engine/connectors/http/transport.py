@@ -2,9 +2,9 @@
 
 This is the one place credentials are revealed: the auth flow and the default headers are built
 from the settings here, for the wire. Everything that leaves as text — URLs in messages, error
-bodies, dry-run requests — goes through ``scrub`` (a :class:`~engine.connectors.secrets.Scrubber`:
-every secret setting removed, plain, URL-encoded or base64) and :meth:`safe_url` (auth parameters
-and user info masked).
+bodies (scrubbed whole, before any cut), exceptions of httpx and of the auth flows, dry-run requests —
+goes through :meth:`HttpTransport.scrub` (every secret removed, plain, URL-encoded, escaped or
+base64) and :meth:`safe_url` (auth parameters and user info masked).
 """
 from __future__ import annotations
 
@@ -18,15 +18,19 @@ import httpx
 from engine.connectors.base import ConnectorPlan
 from engine.connectors.codecs.soap import soap_fault_message
 from engine.connectors.codecs.xmlcodec import XmlError, xml_error_messages, xml_to_records
-from engine.connectors.errors import HttpError
+from engine.connectors.errors import EndpointError, HttpError
 from engine.connectors.http.auth import AuthArgs
 from engine.connectors.http.plan import HttpConnector
 from engine.connectors.http.retry import RateLimiter, RetryPolicy
-from engine.connectors.secrets import Scrubber
+from engine.connectors.secrets import settings_scrubber
 from engine.lang.expr import CompiledExpr
 from engine.spec.env import MASK
 
 TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+# a request that cannot be sent at all: a header value with a line break (a secret read from a file
+# with its newline: h11 quotes the value in its error), a non-ASCII header, a malformed URL
+UNSENDABLE = (httpx.HTTPError, httpx.InvalidURL, UnicodeError)
+SHORT = 300
 
 
 class HttpTransport:
@@ -36,7 +40,7 @@ class HttpTransport:
         self.plan = plan
         self.http: HttpConnector = plan.detail
         self.ctx = {"settings": dict(settings)}
-        self.scrub = Scrubber(settings)
+        self._scrubber = settings_scrubber(settings)
         self.base_url = self.http.base_url.text_for(self.ctx, reveal=True) if self.http.base_url else ""
         self.retry = retry or RetryPolicy.from_spec(self.http.retry)
         limit = self.http.rate_limit or {}
@@ -50,9 +54,13 @@ class HttpTransport:
             value = template.text_for(self.ctx, reveal=True)
             if value:  # an optional header (e.g. a business id) is sent only when set
                 headers[header] = value
-        auth = self.http.auth.style.build(AuthArgs(self.http.auth, settings), self._bare_client, token_store)
-        self.client = httpx.Client(base_url=self.base_url, headers=headers, auth=auth, limits=limits,
-                                   follow_redirects=False, **self._client_args)
+        auth = self.http.auth.style.build(AuthArgs(self.http.auth, settings, self._scrubber), self._bare_client,
+                                          token_store)
+        try:
+            self.client = httpx.Client(base_url=self.base_url, headers=headers, auth=auth, limits=limits,
+                                       follow_redirects=False, **self._client_args)
+        except UNSENDABLE as exc:  # httpx quotes the URL or header it refuses
+            raise self.fail(f"endpoint '{name}' cannot be opened: {type(exc).__name__}: {exc}") from None
 
     def _bare_client(self) -> httpx.Client:
         return httpx.Client(**self._client_args)
@@ -67,6 +75,17 @@ class HttpTransport:
         self.close()
 
     # -- what may be shown ---------------------------------------------------------------------------
+    def scrub(self, text: str) -> str:
+        """``text`` without this endpoint's secrets (its secret settings, the tokens its auth flow
+        obtained), in any form: see :class:`engine.spec.env.Scrubber`."""
+        return self._scrubber(text)
+
+    def short(self, value: Any, limit: int = SHORT) -> str:
+        """A value for a message: scrubbed first, then cut (a cut must never leave half a secret)."""
+        text = value if isinstance(value, str) else jsonlib.dumps(value, default=str, ensure_ascii=False)
+        text = self.scrub(text)
+        return text if len(text) <= limit else text[:limit - 1] + "…"
+
     def full_url(self, path: str) -> httpx.URL:
         if path.startswith(("http://", "https://")):
             return httpx.URL(path)
@@ -80,6 +99,13 @@ class HttpTransport:
             params = [(k, MASK if k in self.masked_params else v) for k, v in url.params.multi_items()]
             url = url.copy_with(params=params)
         return self.scrub(str(url))
+
+    def where(self, url) -> str:
+        """A request's URL for a message, masked, even when httpx cannot parse it."""
+        try:
+            return self.safe_url(self.full_url(str(url)))
+        except (httpx.InvalidURL, ValueError):
+            return self.scrub(str(url))
 
     def location(self) -> str:
         return self.safe_url(self.base_url)
@@ -98,13 +124,19 @@ class HttpTransport:
             try:
                 response = self.client.request(method, url, params=params, content=content, headers=headers)
             except TRANSIENT as exc:
-                where = self.safe_url(self.full_url(url))
+                where = self.where(url)
                 if idempotent and retry + 1 < self.retry.attempts:
                     self.retry.sleep(self.retry.delay(retry))
                     retry += 1
                     continue
                 raise self.fail(f"{method} {where}: {type(exc).__name__}: {exc}", transient=True,
                                 outcome_unknown=not idempotent) from None
+            except EndpointError as exc:  # raised by an auth flow (a token request): scrubbed here too
+                raise type(exc)(self.scrub(exc.message), exc.status, transient=exc.transient,
+                                outcome_unknown=exc.outcome_unknown) from None
+            except UNSENDABLE as exc:  # nothing was sent
+                raise self.fail(f"{method} {self.where(url)}: the request cannot be sent: "
+                                f"{type(exc).__name__}: {exc}") from None
             self._observe(response)
             if response.status_code in self.retry.statuses and idempotent and retry + 1 < self.retry.attempts:
                 self.retry.sleep(self.retry.delay(retry, response.headers.get("retry-after")))
@@ -129,27 +161,31 @@ class HttpTransport:
         return f"{where}: HTTP {response.status_code} {reason}".rstrip() + (f": {detail}" if detail else "")
 
     def vendor_message(self, response: httpx.Response) -> str:
-        body = response.content
-        if not body.strip():
+        """The vendor's own words for a failure. A vendor may echo the credential it received ("invalid
+        key XYZ"): the whole body is scrubbed before it is read, so no cut leaves a piece of it."""
+        if not response.content.strip():
             return ""
-        if body.lstrip()[:1] == b"<":
+        raw = self.scrub(response.content.decode("utf-8", "surrogateescape"))  # XML in any charset round-trips
+        if raw.lstrip()[:1] == "<":
+            body = raw.encode("utf-8", "surrogateescape")
             fault = soap_fault_message(body)
             if fault:
                 return fault
             pairs = xml_error_messages(body, self.http.xml)
             return "; ".join(f"[{code}] {message}" if code else message for code, message in pairs)
+        text = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         try:
-            data = jsonlib.loads(body)
+            data = jsonlib.loads(text)
         except ValueError:
-            return body[:200].decode("utf-8", "replace")
+            return text[:200]
         if self.http.error_message is not None:
             try:
                 found = self.http.error_message.search(data)
             except Exception:  # an odd error body must not hide the HTTP status
                 found = None
             if found:
-                return found if isinstance(found, str) else jsonlib.dumps(found, default=str)[:300]
-        return jsonlib.dumps(data, default=str, ensure_ascii=False)[:300]
+                return found if isinstance(found, str) else self.short(found)
+        return self.short(data)
 
     # -- decoding ------------------------------------------------------------------------------------
     def decode(self, response: httpx.Response, records: CompiledExpr | None = None) -> list:
@@ -167,7 +203,7 @@ class HttpTransport:
             data = jsonlib.loads(body, parse_float=Decimal)
         except ValueError:
             raise self.fail(f"{response.request.method} {self.safe_url(response.request.url)}: the answer "
-                            f"is neither JSON nor XML: {_short(body[:200].decode('utf-8', 'replace'))}",
+                            f"is neither JSON nor XML: {self.short(body.decode('utf-8', 'replace'), 200)}",
                             response.status_code) from None
         response.parsed_json = data  # type: ignore[attr-defined]  # paging reads totals from it: parse once
         found = records.search(data) if records is not None else data
@@ -175,7 +211,3 @@ class HttpTransport:
             return []
         return found if isinstance(found, list) else [found]
 
-
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else jsonlib.dumps(value, default=str, ensure_ascii=False)
-    return text if len(text) <= 300 else text[:297] + "…"
