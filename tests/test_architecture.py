@@ -1,9 +1,11 @@
 """The shape of the code, checked like behaviour: import contracts (.importlinter), small modules, no
-side effect when the package is imported, simulators kept apart from the product."""
+side effect when the package is imported, simulators kept apart from the product, types checked by mypy."""
 from __future__ import annotations
 
 import subprocess
 import sys
+
+import pytest
 
 from support import ROOT
 
@@ -55,3 +57,11 @@ def test_the_product_package_holds_no_simulator():
                           capture_output=True, text=True).stdout.split()
     # only the two places that start the optional simulators (and say how to install them) name them
     assert sorted(hits) == ["engine/cli/demo.py", "engine/cli/main.py"], hits
+
+
+@pytest.mark.slow
+def test_the_engine_type_checks():
+    """mypy over the engine (settings in pyproject.toml): no error."""
+    result = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir",
+                             str(ROOT / ".mypy_cache")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -227,4 +227,4 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None)
 
 
-__all__ = ["AckPlan", "FlowPlan", "Plan", "compile_project"]
+__all__ = ["compile_project"]

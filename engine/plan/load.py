@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.errors import Diagnostic, Loc, SpecError
-from engine.plan.compile import FlowPlan, Plan, compile_project
+from engine.plan.compile import compile_project
+from engine.plan.model import FlowPlan, Plan
 from engine.project.load import ConnectorStore, display, load_project
 from engine.util.suggest import hint_for
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from engine.plan.compile import Plan
+from engine.plan.model import Plan
 from engine.errors import SpecError, format_diagnostics, sort_diagnostics
 
 WATCHED = (".yaml", ".yml", ".csv")

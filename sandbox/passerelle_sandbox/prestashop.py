@@ -37,17 +37,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
-import re
 import time
 from datetime import datetime
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, unquote_plus
 
-from lxml import etree
 
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
+from passerelle_sandbox.ps_body import child_text, parse_entities, validated
 from passerelle_sandbox.ps_query import (
     WsError, apply_query, did_you_mean, parse_languages, parse_list_query, php_int, php_params,
 )
@@ -60,8 +59,6 @@ __all__ = ["PrestaShopSim", "WS_METHODS"]
 WS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 REALM = ('Basic realm="Welcome to PrestaShop Webservice, please enter the authentication key as the login. '
          'No password required."')
-CLASS_NAMES = {"order_histories": "OrderHistory", "stock_availables": "StockAvailable"}
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def derive_key(seed: int) -> str:
@@ -287,37 +284,9 @@ class PrestaShopSim(Simulator):
         return 200, renderer.listing(res, rows, query.display)
 
     # -- writes -----------------------------------------------------------------------------------
-    @staticmethod
-    def _entities(body: bytes) -> list[etree._Element]:
-        try:
-            root = etree.fromstring(body, _PARSER)
-        except (etree.XMLSyntaxError, ValueError) as exc:
-            text = body.decode("utf-8", "replace")
-            raise WsError(500, 127, f"XML error : String could not be parsed as XML ({exc})\n"
-                                    f"XML length : {len(body)}\nOriginal XML : {text}") from None
-        return [child for child in root if isinstance(child.tag, str)]
-
-    @staticmethod
-    def _text(entity: etree._Element, name: str) -> str | None:
-        child = entity.find(name)
-        return None if child is None else (child.text or "").strip()
-
-    def _validated(self, res: Resource, f: F, raw: str | None) -> Any:
-        cls = CLASS_NAMES.get(res.name, res.node)
-        if raw is None:
-            return None
-        if raw == "" and f.required:
-            raise WsError(400, 85, f'Validation error: "Property {cls}->{f.name} is empty."')
-        patterns = {"uint": r"\d+", "int": r"[+-]?\d+", "bool": r"[01]"}
-        if raw != "" and f.fmt in patterns and not re.fullmatch(patterns[f.fmt], raw):
-            raise WsError(400, 85, f'Validation error: "Property {cls}->{f.name} is not valid"')
-        if f.kind in ("int", "bool"):
-            return int(raw) if raw != "" else None
-        return raw
-
     def _post(self, res: Resource, body: bytes, params: dict[str, Any], renderer: Renderer) -> tuple[int, bytes]:
-        entities = self._entities(body)
-        if any((self._text(e, "id") or "") != "" for e in entities):
+        entities = parse_entities(body)
+        if any((child_text(e, "id") or "") != "" for e in entities):
             raise WsError(400, 91, "id is forbidden when adding a new resource")
         created = []
         for entity in entities:
@@ -325,10 +294,10 @@ class PrestaShopSim(Simulator):
             for f in res.fields:
                 if f.name == "id":
                     continue
-                raw = self._text(entity, f.name)
+                raw = child_text(entity, f.name)
                 if raw is None and f.required:
                     raise WsError(400, 41, f'parameter "{f.name}" required')
-                values[f.name] = self._validated(res, f, raw)
+                values[f.name] = validated(res, f, raw)
             created.append(self._add_history(values, params.get("sendemail") == "1"))
         if len(created) == 1:
             return 201, renderer.single(res, created[0])
@@ -354,8 +323,8 @@ class PrestaShopSim(Simulator):
         return record
 
     def _put(self, res: Resource, body: bytes, patch: bool, renderer: Renderer) -> tuple[int, bytes]:
-        entities = self._entities(body)
-        ids = [self._text(e, "id") for e in entities]
+        entities = parse_entities(body)
+        ids = [child_text(e, "id") for e in entities]
         present = [i for i in ids if i]
         if len(set(present)) != len(present):
             raise WsError(400, 89, "id is duplicate in request")
@@ -371,12 +340,12 @@ class PrestaShopSim(Simulator):
             for f in res.fields:
                 if f.name == "id":
                     continue
-                raw = self._text(entity, f.name)
+                raw = child_text(entity, f.name)
                 if raw is None and patch:
                     continue
                 if raw is None and f.required:
                     raise WsError(400, 41, f'parameter "{f.name}" required')
-                values[f.name] = self._validated(res, f, raw)
+                values[f.name] = validated(res, f, raw)
             updates.append((record, values))
         for record, values in updates:
             record.update(values)

@@ -40,8 +40,7 @@ The same reference may be inserted twice (Sage does not deduplicate): look docum
 from __future__ import annotations
 
 import random
-import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote
@@ -51,6 +50,7 @@ from passerelle_sandbox import _json
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset, q2
 from passerelle_sandbox.faults import Faults
+from passerelle_sandbox.sage_wcf import parse_wcf_date, wcf_date
 from passerelle_sandbox.sage_checks import DOC_TYPE, LINE_TYPE, NS, TEXT_LINE_TYPE, Checker, Problem, check_client
 
 __all__ = ["Sage100Sim", "wcf_date", "parse_wcf_date"]
@@ -59,22 +59,6 @@ PIECE_PREFIXES = {0: "DE", 1: "BC", 2: "PL", 3: "BL", 4: "BR", 5: "BA", 6: "FA",
 REMISE_TYPES = {0: "amount", 1: "percent"}
 EXPEDITION_MODES = {1: "Transporteur", 2: "Colissimo", 3: "UPS Ground", 4: "DHL Express", 5: "Divers"}
 COUNTRY_NAMES = {"FR": "France", "BE": "Belgique", "LU": "Luxembourg"}
-
-
-def wcf_date(moment: datetime) -> str:
-    """``/Date(ms±hhmm)/`` for an aware datetime (ms are UTC; the offset is the local one)."""
-    ms = int(moment.timestamp() * 1000)
-    offset = moment.utcoffset() or timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"/Date({ms}{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d})/"
-
-
-def parse_wcf_date(text: str) -> tuple[int, str]:
-    match = re.fullmatch(r"/Date\((-?\d+)([+-]\d{4})?\)/", text)
-    if not match:
-        raise ValueError(f"not a WCF date: {text!r}")
-    return int(match.group(1)), match.group(2) or ""
 
 
 def _error(status: int, problems: list[Problem]) -> tuple[int, Any]:
