@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from engine.connectors.errors import EndpointError
-from engine.connectors.registry import open_connector
+from engine.connectors.compile import open_connector
 from engine.project.load import ConnectorStore
 from engine.runtime.state import SqliteStore
 from engine.spec.env import Secret
