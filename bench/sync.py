@@ -53,7 +53,8 @@ from lxml import etree  # noqa: E402
 from engine.plan.load import load_plan  # noqa: E402
 from engine.util.jsonout import dumps  # noqa: E402
 from engine.runtime.endpoints import open_endpoints  # noqa: E402
-from engine.runtime.runner import KEY_CHUNK, FlowRunner  # noqa: E402
+from engine.runtime.pipeline import KEY_CHUNK, records  # noqa: E402
+from engine.runtime.runner import FlowRunner  # noqa: E402
 from engine.runtime.state import SqliteStore  # noqa: E402
 from passerelle_sandbox import Sandbox, generate  # noqa: E402
 
@@ -165,12 +166,10 @@ def prebuilt_bodies(plan, seed: int, orders: int) -> dict[str, bytes]:
     sb = sandbox(seed, orders)
     endpoints = open_endpoints(plan, ["shop", "sage"], env_for(sb))
     try:
-        runner = FlowRunner(plan, flow, endpoints, store=None)
-        bodies = {}
-        for page in endpoints["shop"].read(flow.source_resource, where=dict(flow.where)):
-            for record, enriched in runner.prepare(page):
-                key = str(flow.record_key(record))
-                bodies[key] = dumps(flow.map(enriched)).encode()
+        runner = FlowRunner(plan, flow, endpoints, store=None)  # reads and joins as a run does
+        pages = endpoints["shop"].read(flow.source_resource, where=dict(flow.where))
+        bodies = {outcome.key: dumps(outcome.payload).encode()
+                  for outcome in records(flow, pages, runner.joiner, runner.unique_keys)}
         # the acknowledgement body the bare client writes by hand must be what the engine sends
         scope = {"id": 1042, "_target": {"id": "BC00001"}}
         engine_ack = endpoints["shop"].build_write(flow.ack.operation, flow.ack.map(scope))["content"]
