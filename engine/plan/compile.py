@@ -24,7 +24,7 @@ from engine.lang.registry import ArgError, Registry
 from engine.plan.codegen import generate, truthy
 from engine.plan.coerce import check_types, compile_types
 from engine.plan.mapping import MappingBuilder
-from engine.plan.model import AckPlan, FlowPlan, Plan, WritePlan
+from engine.plan.model import AckPlan, EndpointPlan, FlowPlan, Plan, WritePlan
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
 
@@ -57,7 +57,17 @@ def compile_project(project: Project, registry: Registry | None = None
         return None, diags
     connectors: dict[str, ConnectorPlan] = {name: c.plan for name, c in project.connectors.items()
                                             if c.plan is not None}
-    return Plan(project, MappingProxyType(flows), MappingProxyType(lookups), MappingProxyType(connectors)), diags
+    endpoints = {name: _endpoint(project.endpoints[name], plan) for name, plan in connectors.items()}
+    return Plan(project, MappingProxyType(flows), MappingProxyType(lookups), MappingProxyType(connectors),
+                MappingProxyType(endpoints), MappingProxyType(dict(project.settings))), diags
+
+
+def _endpoint(item: Item, connector: ConnectorPlan) -> EndpointPlan:
+    given = item.data.get("settings") if isinstance(item.data, dict) else None
+    given = given if isinstance(given, dict) else {}
+    settings = {key: given.get(key, decl.default) for key, decl in connector.settings.items()}
+    locs = {key: item.loc("settings", key) if key in given else item.key_loc() for key in connector.settings}
+    return EndpointPlan(item.name, connector, MappingProxyType(settings), MappingProxyType(locs), item.key_loc())
 
 
 def _build_lookups(project: Project, diags: list[Diagnostic]) -> dict[str, LookupTable]:

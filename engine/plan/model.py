@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
-from engine.errors import TransformError
+from engine.errors import Loc, TransformError
 from engine.lang.lookups import LookupTable
 from engine.plan.related import RelatedSpec
 from engine.project.load import Item, Project
@@ -85,8 +85,22 @@ class FlowPlan:
 
 
 @dataclass(frozen=True)
+class EndpointPlan:
+    """An endpoint of the project: its compiled connector and its settings as written (``${env:}``
+    references are resolved only when it opens), each with where it is written."""
+
+    name: str
+    connector: ConnectorPlan
+    settings: Mapping[str, Any]
+    locs: Mapping[str, Loc]  # setting -> where it is written (or the endpoint, for a default)
+    loc: Loc
+
+
+@dataclass(frozen=True)
 class Plan:
     project: Project
     flows: Mapping[str, FlowPlan]
     lookups: Mapping[str, LookupTable]
     connectors: Mapping[str, ConnectorPlan]  # by endpoint name
+    endpoints: Mapping[str, EndpointPlan] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)  # the project's own (`project:`)

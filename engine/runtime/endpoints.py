@@ -18,17 +18,14 @@ class ConfigError(Exception):
 
 
 def resolve_settings(plan: Plan, name: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    item = plan.project.endpoints[name]
-    connector = plan.connectors[name]
-    given = (item.data.get("settings") or {}) if isinstance(item.data, dict) else {}
+    endpoint = plan.endpoints[name]
     settings: dict[str, Any] = {}
-    for key, decl in connector.settings.items():
-        value = given.get(key, decl.default)
+    for key, value in endpoint.settings.items():
         if isinstance(value, str):
             try:
-                value = resolve(value, environ, secret=decl.secret)
+                value = resolve(value, environ, secret=endpoint.connector.settings[key].secret)
             except MissingEnv as exc:
-                raise ConfigError(f"{item.loc('settings', key)}: endpoint '{name}' setting '{key}': "
+                raise ConfigError(f"{endpoint.locs[key]}: endpoint '{name}' setting '{key}': "
                                   f"environment variable {exc.name} is not set") from None
         settings[key] = value
     return settings
@@ -46,8 +43,7 @@ def open_endpoints(plan: Plan, names: Iterable[str], environ: Mapping[str, str] 
                 opened[name] = open_endpoint(name, plan.connectors[name], settings, **options)
             except EndpointError as exc:  # a library or driver missing (ODBC), a setting the transport
                 # refuses (a URL it cannot parse...): say so, and where
-                item = plan.project.endpoints[name]
-                raise ConfigError(f"{item.loc('settings')}: endpoint '{name}' cannot be opened: {exc.message}") from None
+                raise ConfigError(f"{plan.endpoints[name].loc}: endpoint '{name}' cannot be opened: {exc.message}") from None
     except Exception:
         for endpoint in opened.values():
             endpoint.close()

@@ -33,7 +33,7 @@ class Session:
         self.runner_options = runner_options or {}
         self.live = LivePlan(project_dir, self._build, log)
         plan = self.live.current()
-        folder = state_dir or project_dir / plan.project.settings.get("state_dir", ".passerelle")
+        folder = state_dir or project_dir / plan.settings.get("state_dir", ".passerelle")
         self.state = SqliteStore(Path(folder) / "state.db")
         self.stop = threading.Event()
 
