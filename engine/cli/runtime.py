@@ -7,7 +7,7 @@ from pathlib import Path
 from engine.errors import Diagnostic, Loc, SpecError
 from engine.util.jsonout import dumps
 
-EXIT_OK, EXIT_FAIL, EXIT_RECORDS = 0, 1, 3
+EXIT_OK, EXIT_FAIL, EXIT_RECORDS, EXIT_BUSY = 0, 1, 3, 4
 
 
 def add_parsers(sub) -> None:
@@ -44,6 +44,9 @@ def _runtime_options(p) -> None:
     p.add_argument("--log-format", choices=("text", "json"), default="text",
                    help="json: one JSON object per line (for headless runs)")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="when another process runs the same flow (or serves the project), wait for it up "
+                        "to SECONDS instead of stopping at once (exit 4)")
 
 
 def _session(args):
@@ -54,7 +57,7 @@ def _session(args):
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
     log = RunLog(args.log_format)
-    return Session(args.project, state_dir=args.state, log=log,
+    return Session(args.project, state_dir=args.state, log=log, wait=max(0.0, getattr(args, "wait", 0.0)),
                    store=ConnectorStore(extra_dirs=getattr(args, "connectors", []))), log
 
 
@@ -83,6 +86,7 @@ def _finish(summaries) -> int:
 def _with_session(args, action) -> int:
     """Open the session, install the signal handlers, run ``action(session)``, report, close."""
     from engine.runtime.endpoints import ConfigError
+    from engine.runtime.lease import Busy
 
     session, _ = _session(args)
     try:
@@ -91,6 +95,10 @@ def _with_session(args, action) -> int:
     except ConfigError as exc:
         print(f"error[config] {exc}", file=sys.stderr)
         return EXIT_FAIL
+    except Busy as exc:  # never two processes on one flow: nothing was done
+        print(f"error[busy] {exc}\n  hint: it ends by itself (a run) or on SIGTERM (a serve); "
+              "pass --wait SECONDS to wait for it", file=sys.stderr)
+        return EXIT_BUSY
     finally:
         session.close()
 

@@ -211,6 +211,11 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
         ack_root = fc.builder.build_object(ack.get("map") or {}, ("acknowledge", "map"))
     ack_values = fc.values(ack.get("with") if ack else None, ("acknowledge", "with"))
     reference = fc.expr(target.get("reference"), ("target", "reference"), "reference")
+    if target.get("lookup_before_create") and target_op is not None and (reference is None or not target_op.find):
+        missing = "a `reference`" if reference is None else f"a `find` on operation '{target_op.name}'"
+        diags.append(Diagnostic("no-lookup", f"lookup_before_create needs {missing} to search the target by",
+                                item.loc("target", "lookup_before_create"), f"flows.{item.name}.target.lookup_before_create",
+                                "declare target.reference (the payload's document reference), or remove the key"))
     target_values = fc.values(target.get("with"), ("target", "with"))
     if isinstance(data.get("schedule"), str):
         try:
@@ -234,7 +239,9 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     reference.search if reference else None, target.get("update"),
                     MappingProxyType(dict(source.get("where") or {})), source.get("since"),
                     int(source.get("lookback") or 0), source.get("page_size"), data.get("schedule"),
-                    MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None)
+                    MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None,
+                    target.get("lookup_before_create", "always") == "always" and reference is not None
+                    and target_op.find is not None)
 
 
 __all__ = ["compile_project"]

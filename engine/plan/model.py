@@ -61,6 +61,7 @@ class FlowPlan:
     schedule: str | None = None
     target_values: Mapping[str, Getter] = field(default_factory=dict)
     key_path: tuple[str, ...] | None = None  # the key as a plain field path, when it is one
+    lookup_first: bool = False  # search the target by reference before every create (not only after doubt)
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgement)."""

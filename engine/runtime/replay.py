@@ -3,7 +3,8 @@
 The source record is read again by key when the flow's key is a plain field the resource can be
 fetched by (the data may have been fixed in the shop since); otherwise the record kept in the ledger
 is used. The usual exactly-once rules apply: a record whose document turns out to exist is not
-created twice.
+created twice. A pending record named with ``--key`` is sent again even when the target cannot be
+searched: the operator has checked that it is not there.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from engine.errors import TransformError
 from engine.plan.model import FlowPlan
 from engine.runtime.pipeline import records
 from engine.runtime.runner import FlowRunner, Summary
-from engine.runtime.state import FAILED, Entry, from_json
+from engine.runtime.state import FAILED, PENDING, Entry, from_json
 
 
 def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summary]:
@@ -22,25 +23,33 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summa
         if flow_name and name != flow_name:
             continue
         entries = [e for e in session.state.entries(name, FAILED) if not keys or e.key in keys]
-        if not entries:
+        # a pending record whose outcome nobody can check is sent again only when named: the operator
+        # looked at the target and says it is not there
+        resend = [e for e in session.state.entries(name, PENDING) if keys and e.key in keys]
+        if not entries and not resend:
             continue
-        endpoints = session.open_endpoints(plan, flow)
-        try:
-            runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
-                                **session.runner_options)
-            try:
-                for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
-                                       runner.unique_keys):
-                    runner.summary.read += 1
-                    runner.process(outcome)
-            except (EndpointError, TransformError) as exc:  # as a run reports it: the flow stops, the rest goes on
-                runner.summary.error = str(exc)
-                session.log("flow_error", flow=name, error=str(exc))
-            summaries.append(runner.summary)
-        finally:
-            for endpoint in endpoints.values():
-                endpoint.close()
+        with session.flow_lease(name):
+            summaries.append(_replay_flow(session, plan, flow, entries + resend, frozenset(e.key for e in resend)))
     return summaries
+
+
+def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: frozenset[str]) -> Summary:
+    endpoints = session.open_endpoints(plan, flow)
+    try:
+        runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
+                            resend=resend, **session.runner_options)
+        try:
+            for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
+                                   runner.unique_keys):
+                runner.summary.read += 1
+                runner.process(outcome)
+        except (EndpointError, TransformError) as exc:  # as a run reports it: the flow stops, the rest goes on
+            runner.summary.error = str(exc)
+            session.log("flow_error", flow=flow.name, error=str(exc))
+        return runner.summary
+    finally:
+        for endpoint in endpoints.values():
+            endpoint.close()
 
 
 def _pages(flow: FlowPlan, source, entries: list[Entry]):

@@ -67,12 +67,14 @@ class FlowRunner:
                  log: Callable[..., None] = lambda event, **fields: None,
                  stop: threading.Event | None = None, create_attempts: int = 10,
                  backoff: float = 0.2, sleep: Callable[[float], None] = time.sleep,
-                 plan_source: Callable[[], FlowPlan] | None = None, max_records: int = 10_000):
+                 plan_source: Callable[[], FlowPlan] | None = None, max_records: int = 10_000,
+                 resend: frozenset[str] = frozenset()):
         self.plan, self.flow, self.endpoints, self.store = plan, flow, endpoints, store
         self.log, self.stop = log, stop or threading.Event()
         self.create_attempts, self.backoff, self.sleep = create_attempts, backoff, sleep
         self.plan_source = plan_source  # hot reload: the freshest flow plan, taken between records
         self.max_records = max_records
+        self.resend = resend  # pending keys the operator asked to send again (replay --key)
         self.summary = Summary(flow.name)
         self.joiner = Joiner(self.read_all, self.fetch_keys)
 
@@ -205,12 +207,21 @@ class FlowRunner:
 
     def create(self, key: str, payload: Any, payload_json: str, record: dict | None, values: dict,
                resumed: bool = False) -> bool:
+        """Create the target document once. ``resumed``: an earlier send's outcome is unknown. The target
+        is searched first when in doubt, and always when the flow says so; "cannot tell" holds the
+        record pending (next run tries again, the cursor waits) — a document is never sent blind."""
         flow = self.flow
         record_json = to_json(record) if record is not None else None
         with_json = to_json(values) if values else None
-        if resumed:
+        if resumed or flow.lookup_first:
             found = self.lookup(payload)
-            if found is not _UNKNOWN and found is not None:
+            if found is _CANNOT_SEARCH and resumed and not flow.target_op.idempotent and not self.resend_ok(key):
+                return self.hold(key, payload_json, record_json, with_json, "the outcome of an earlier send is "
+                                 "unknown and the target cannot be searched by reference: check the target, "
+                                 f"then `passerelle replay --key {key}` to send it again")
+            if isinstance(found, _Unknown):
+                return self.hold(key, payload_json, record_json, with_json, found.reason)
+            if found is not None and found is not _CANNOT_SEARCH:
                 self.confirmed(key, found, record, created=True)
                 return True
         self.store.intend(flow.name, key, payload_json, record_json, with_json)
@@ -226,31 +237,58 @@ class FlowRunner:
                     self.dead_letter(key, RecordError(f"{why}: {exc.message}", flow.name, key, "",
                                                       flow.item.loc("target")), record, payload_json)
                     return True
+                if exc.unreachable:  # nothing answers: every other record would wait the same
+                    self.store.note(flow.name, key, f"not sent: {exc.message}")
+                    raise
                 last = exc.message
-                found = self.lookup(payload)
-                if found is not _UNKNOWN and found is not None:
-                    self.confirmed(key, found, record, created=True)
-                    return True
+                if exc.outcome_unknown:  # the target may hold it now: look before anything else
+                    found = self.lookup(payload)
+                    if isinstance(found, _Unknown):
+                        return self.hold(key, None, None, None, f"{last}; then {found.reason}")
+                    if found is _CANNOT_SEARCH and not flow.target_op.idempotent:
+                        return self.hold(key, None, None, None, f"{last}; the outcome is unknown and the target "
+                                         f"cannot be searched by reference: check it, then `passerelle replay "
+                                         f"--key {key}`")
+                    if found is not None and found is not _CANNOT_SEARCH:
+                        self.confirmed(key, found, record, created=True)
+                        return True
                 self.sleep(min(5.0, self.backoff * (2 ** attempt)))
                 continue
             self.confirmed(key, result.result, record, created=True)
             return True
-        self.store.note(flow.name, key, f"outcome unknown after {self.create_attempts} attempts: {last}")
+        return self.hold(key, None, None, None, f"outcome unknown after {self.create_attempts} attempts: {last}")
+
+    def resend_ok(self, key: str) -> bool:
+        """The operator checked the target and asked for this record to be sent again (replay --key)."""
+        return key in self.resend
+
+    def hold(self, key: str, payload_json: str | None, record_json: str | None, with_json: str | None,
+             reason: str) -> bool:
+        """Leave the record pending with why; the next run resolves it (look-up first). Returns False:
+        the record's outcome is not final, so the incremental cursor stays before it."""
+        if payload_json is not None:
+            self.store.intend(self.flow.name, key, payload_json, record_json, with_json)
+        self.store.note(self.flow.name, key, reason)
         self.summary.pending += 1
-        self.log("record_pending", flow=flow.name, key=key, reason=last)
+        self.log("record_pending", flow=self.flow.name, key=key, reason=reason)
         return False
 
     def lookup(self, payload: Any) -> Any:
-        """The id of the document already created for ``payload``, None if absent, _UNKNOWN if we can't tell."""
+        """The id of the document already created for ``payload``; None if absent; _CANNOT_SEARCH when
+        the flow declares no way to search; an _Unknown (with why) when the search could not answer."""
         flow = self.flow
         op = flow.target_op
         if not op.find or flow.reference is None:
-            return _UNKNOWN
+            return _CANNOT_SEARCH
         try:
             reference = flow.reference(payload)
             found = self.target().find(op.find, {"reference": reference})
-        except (EndpointError, TransformError):
-            return _UNKNOWN
+        except EndpointError as exc:
+            if exc.unreachable:  # nothing answers: stop the flow, every record would wait the same
+                raise
+            return _Unknown(f"the look-up by reference could not answer: {exc.message}")
+        except TransformError as exc:
+            return _Unknown(f"the document reference could not be computed: {exc}")
         if op.find_key:  # servers that search by substring: keep exact matches only
             found = [f for f in found if isinstance(f, dict) and str(f.get(op.find_key)) == str(reference)]
         if not found:
@@ -307,7 +345,14 @@ class FlowRunner:
         self.log("record_failed", flow=self.flow.name, key=str(key), reason=reason, loc=loc)
 
 
-_UNKNOWN = object()
+class _Unknown:
+    """A look-up that could not answer: wait, never resend."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+_CANNOT_SEARCH = object()
 
 
 def _lookback(cursor: str, seconds: int) -> str:

@@ -18,14 +18,17 @@ from engine.plan.model import FlowPlan, Plan
 from engine.project.load import ConnectorStore
 from engine.runtime.endpoints import open_endpoints
 from engine.runtime.runner import FlowRunner, Summary
+from engine.runtime.lease import Busy, Lease
 from engine.runtime.state import SqliteStore
 from engine.runtime.watch import LivePlan
 
 class Session:
     def __init__(self, project_dir: Path, *, state_dir: Path | None = None, environ=None,
                  log: Callable[..., None] = lambda event, **f: None, store: ConnectorStore | None = None,
-                 endpoint_options: dict | None = None, runner_options: dict | None = None):
+                 endpoint_options: dict | None = None, runner_options: dict | None = None,
+                 wait: float = 0.0):
         self.project_dir = project_dir
+        self.wait = wait  # seconds to wait for a lease another process holds (0: refuse at once)
         self.environ = environ
         self.log = log
         self.connector_store = store
@@ -59,25 +62,43 @@ class Session:
         return open_endpoints(plan, flow.endpoint_names(), self.environ, token_store=self.state,
                               **self.endpoint_options)
 
-    def run_flows(self, names: list[str] | None = None) -> list[Summary]:
+    def flow_lease(self, name: str, wait: float | None = None) -> Lease:
+        """The lease of one flow's ledger and cursor (raises Busy naming the holder)."""
+        return self.state.lease(f"flow-{name}", f"flow '{name}' of {self.project_dir}",
+                                self.wait if wait is None else wait)
+
+    def run_flows(self, names: list[str] | None = None, skip_busy: bool = False) -> list[Summary]:
+        """Run flows once, each under its lease. A flow another process is running raises Busy, or
+        with ``skip_busy`` (serve) waits for its next turn."""
         plan = self.live.current()
         names = names or list(plan.flows)
         summaries = []
         for name in names:
             if self.stop.is_set():
                 break
-            flow = plan.flows[name]
-            endpoints = self.open_endpoints(plan, flow)
             try:
-                runner = FlowRunner(plan, flow, endpoints, self.state, log=self.log, stop=self.stop,
-                                    plan_source=self._live_flow(name, flow), **self.runner_options)
-                summary = runner.run()
-            finally:
-                for endpoint in endpoints.values():
-                    endpoint.close()
-            self.log("flow_summary", **summary.as_dict())
-            summaries.append(summary)
+                lease = self.flow_lease(name, 0.0 if skip_busy else None)
+            except Busy as exc:
+                if not skip_busy:
+                    raise
+                self.log("flow_busy", flow=name, reason=str(exc))
+                continue
+            with lease:
+                summaries.append(self._run_flow(plan, name))
         return summaries
+
+    def _run_flow(self, plan: Plan, name: str) -> Summary:
+        flow = plan.flows[name]
+        endpoints = self.open_endpoints(plan, flow)
+        try:
+            runner = FlowRunner(plan, flow, endpoints, self.state, log=self.log, stop=self.stop,
+                                plan_source=self._live_flow(name, flow), **self.runner_options)
+            summary = runner.run()
+        finally:
+            for endpoint in endpoints.values():
+                endpoint.close()
+        self.log("flow_summary", **summary.as_dict())
+        return summary
 
     def _live_flow(self, name: str, fallback: FlowPlan) -> Callable[[], FlowPlan]:
         """The flow as the live plan has it now (hot reload), or as it was if a reload removed it."""
@@ -85,8 +106,13 @@ class Session:
             return self.live.current().flows.get(name, fallback)
         return current
 
-    def serve(self, names: list[str] | None = None, tick: float = 0.2) -> list[Summary]:
-        """Run flows on their schedules until stopped; returns the last summary of each flow."""
+    def serve(self, names: list[str] | None = None, tick: float = 0.2, busy_retry: float = 5.0) -> list[Summary]:
+        """Run flows on their schedules until stopped; returns the last summary of each flow. One
+        serve per project (its lease); a flow another process is running gets its turn a little later."""
+        with self.state.lease("serve", f"serving {self.project_dir}", self.wait):
+            return self._serve(names, tick, busy_retry)
+
+    def _serve(self, names: list[str] | None, tick: float, busy_retry: float) -> list[Summary]:
         self.live.start()
         last: dict[str, Summary] = {}
         due: dict[str, float] = {}
@@ -102,9 +128,13 @@ class Session:
                     if name not in due:
                         due[name] = now
                     if now >= due[name]:
-                        for summary in self.run_flows([name]):
+                        ran = self.run_flows([name], skip_busy=True)
+                        for summary in ran:
                             last[name] = summary
-                        due[name] = nxt(time.time()) if nxt else float("inf")
+                        if ran:
+                            due[name] = nxt(time.time()) if nxt else float("inf")
+                        else:  # busy in another process (a manual run): its turn comes shortly
+                            due[name] = time.time() + busy_retry
                 self.stop.wait(tick)
         finally:
             self.live.stop()

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
+from engine.runtime.lease import Lease, acquire
 from engine.spec.env import scrub
 from engine.util.jsonout import dumps
 
@@ -71,6 +72,10 @@ class StateStore(TokenStore, Protocol):
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
     def counts(self, flow: str) -> dict[str, int]: ...
+    def lease(self, name: str, what: str, wait: float = 0.0) -> Lease:
+        """An exclusive lease (a flow's, the serve's) that a killed holder cannot leave behind;
+        raises Busy naming the holder when it is not free within ``wait`` seconds."""
+        ...
     def close(self) -> None: ...
 
 
@@ -175,6 +180,11 @@ class SqliteStore:
     def set(self, name: str, value: str) -> None:
         self._exec("INSERT INTO tokens (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO "
                    "UPDATE SET value = excluded.value, updated_at = excluded.updated_at", (name, value, time.time()))
+
+    def lease(self, name: str, what: str, wait: float = 0.0) -> Lease:
+        if str(self.path) == ":memory:":  # a scratch store (live dry-run) shares nothing
+            return Lease(self.path, None)
+        return acquire(self.path.parent / "locks", name, what, wait)
 
     def close(self) -> None:
         with self._lock:

@@ -73,8 +73,8 @@ class HttpEndpoint(HttpTransport):
                 return response
             codes = {(e.get("extensions") or {}).get("code") for e in errors if isinstance(e, dict)}
             if "THROTTLED" in codes and attempt + 1 < attempts:
-                self.retry.sleep(_graphql_wait(body))
-                continue
+                if self.retry.wait(_graphql_wait(body)):
+                    continue
             messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
             raise self.fail(f"POST {self.safe_url(response.request.url)}: GraphQL errors: {self.short(messages)}",
                             response.status_code, transient="THROTTLED" in codes)

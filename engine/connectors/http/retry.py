@@ -21,18 +21,30 @@ class RetryPolicy:
     base: float = 0.5  # seconds before the first retry (before jitter)
     cap: float = 30.0  # longest computed wait
     max_retry_after: float = 120.0  # longest wait a server may impose with Retry-After
+    budget: float = 300.0  # longest an endpoint may spend waiting between retries, over a whole run
+    connect_attempts: int = 3  # tries of a connection that is refused or a host that is not found
     statuses: frozenset = RETRY_STATUSES
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    waited: float = 0.0  # spent so far
 
     @classmethod
     def from_spec(cls, spec: dict | None, **overrides) -> "RetryPolicy":
         spec = dict(spec or {})
-        kwargs = {k: spec[k] for k in ("attempts", "base", "cap", "max_retry_after") if k in spec}
+        kwargs = {k: spec[k] for k in ("attempts", "base", "cap", "max_retry_after", "budget", "connect_attempts")
+                  if k in spec}
         if "statuses" in spec:
             kwargs["statuses"] = frozenset(spec["statuses"])
         kwargs.update(overrides)
         return cls(**kwargs)
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep ``seconds`` before a retry, unless that would pass the budget (False: give up)."""
+        if self.waited + seconds > self.budget:
+            return False
+        self.waited += seconds
+        self.sleep(seconds)
+        return True
 
     def delay(self, retry: int, retry_after: str | None = None) -> float:
         """Seconds to wait before retry number ``retry`` (0-based)."""

@@ -27,6 +27,7 @@ from engine.lang.expr import CompiledExpr
 from engine.spec.env import MASK
 
 TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+NOT_CONNECTED = (httpx.ConnectError,)  # connection refused, host not found (a connect timeout may be a slow start)
 # a request that cannot be sent at all: a header value with a line break (a secret read from a file
 # with its newline: h11 quotes the value in its error), a non-ASCII header, a malformed URL
 UNSENDABLE = (httpx.HTTPError, httpx.InvalidURL, UnicodeError)
@@ -123,13 +124,19 @@ class HttpTransport:
                 self.limiter.acquire()
             try:
                 response = self.client.request(method, url, params=params, content=content, headers=headers)
-            except TRANSIENT as exc:
-                where = self.where(url)
-                if idempotent and retry + 1 < self.retry.attempts:
-                    self.retry.sleep(self.retry.delay(retry))
+            except NOT_CONNECTED as exc:  # refused, no such host: nothing was sent, whatever the method
+                if retry + 1 < min(self.retry.connect_attempts, self.retry.attempts) \
+                        and self.retry.wait(self.retry.delay(retry)):
                     retry += 1
                     continue
-                raise self.fail(f"{method} {where}: {type(exc).__name__}: {exc}", transient=True,
+                raise self.fail(f"{method} {self.where(url)}: cannot connect: {type(exc).__name__}: {exc}",
+                                transient=True, unreachable=True) from None
+            except TRANSIENT as exc:
+                where = self.where(url)
+                if idempotent and retry + 1 < self.retry.attempts and self.retry.wait(self.retry.delay(retry)):
+                    retry += 1
+                    continue
+                raise self.fail(f"{method} {where}: {type(exc).__name__}: {exc}{self._spent()}", transient=True,
                                 outcome_unknown=not idempotent) from None
             except EndpointError as exc:  # raised by an auth flow (a token request): scrubbed here too
                 raise type(exc)(self.scrub(exc.message), exc.status, transient=exc.transient,
@@ -138,15 +145,22 @@ class HttpTransport:
                 raise self.fail(f"{method} {self.where(url)}: the request cannot be sent: "
                                 f"{type(exc).__name__}: {exc}") from None
             self._observe(response)
-            if response.status_code in self.retry.statuses and idempotent and retry + 1 < self.retry.attempts:
-                self.retry.sleep(self.retry.delay(retry, response.headers.get("retry-after")))
+            if response.status_code in self.retry.statuses and idempotent and retry + 1 < self.retry.attempts \
+                    and self.retry.wait(self.retry.delay(retry, response.headers.get("retry-after"))):
                 retry += 1
                 continue
             if response.status_code >= 400:
                 status = response.status_code
-                raise self.fail(self.describe_failure(response), status, transient=status in self.retry.statuses,
+                raise self.fail(self.describe_failure(response) + self._spent(), status,
+                                transient=status in self.retry.statuses,
                                 outcome_unknown=not idempotent and status >= 500)
             return response
+
+    def _spent(self) -> str:
+        """Said when the endpoint's waiting budget ended the retries early."""
+        if self.retry.waited and self.retry.waited + self.retry.base > self.retry.budget:
+            return f" (gave up: {self.retry.waited:.0f} s of the {self.retry.budget:.0f} s this endpoint may wait were spent)"
+        return ""
 
     def _observe(self, response: httpx.Response) -> None:
         if self.limiter and self.call_limit_header:
