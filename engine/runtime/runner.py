@@ -27,7 +27,8 @@ from engine.connectors.errors import EncodeError, EndpointError
 from engine.errors import RecordError, TransformError
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
-from engine.runtime.pipeline import Joiner, Outcome, records
+from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
+from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, payload_hash, to_json
 
 
@@ -75,6 +76,7 @@ class FlowRunner:
         self.plan_source = plan_source  # hot reload: the freshest flow plan, taken between records
         self.max_records = max_records
         self.resend = resend  # pending keys the operator asked to send again (replay --key)
+        self.ahead: dict[str, Any] = {}  # this page's searches by reference, made together beforehand
         self.summary = Summary(flow.name)
         self.joiner = Joiner(self.read_all, self.fetch_keys)
 
@@ -143,17 +145,22 @@ class FlowRunner:
         cursor = self.store.get_cursor(flow.name)
         final_since: list = []
         open_since: list = []
-        for outcome in records(flow, self.batch(), self.joiner, self.unique_keys, self.current):
+        for page in self.batch():
             if self.stop.is_set():
                 break
-            self.summary.read += 1
-            finished = self.process(outcome)
-            record = outcome.raw
-            if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
-                (final_since if finished else open_since).append(str(record[flow.since]))
-            if self.summary.read % 100 == 0:
-                self.log("progress", **self.summary.as_dict())
-        self.log("progress", **self.summary.as_dict())
+            current = self.current()  # hot reload: a new plan applies from the next page on
+            outcomes = [evaluate(current, outcome) for outcome in prepare(current, page, self.joiner,
+                                                                          self.unique_keys)]
+            self.ahead = search_ahead(current, self.target(), self.store, outcomes)
+            for outcome in outcomes:
+                if self.stop.is_set():
+                    break
+                self.summary.read += 1
+                finished = self.process(outcome)
+                record = outcome.raw
+                if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
+                    (final_since if finished else open_since).append(str(record[flow.since]))
+            self.log("progress", **self.summary.as_dict())
         if final_since:
             limit = min(open_since) if open_since else None
             candidates = [v for v in final_since if limit is None or v < limit]
@@ -214,14 +221,14 @@ class FlowRunner:
         record_json = to_json(record) if record is not None else None
         with_json = to_json(values) if values else None
         if resumed or flow.lookup_first:
-            found = self.lookup(payload)
-            if found is _CANNOT_SEARCH and resumed and not flow.target_op.idempotent and not self.resend_ok(key):
+            found = self.lookup(payload, None if resumed else key)
+            if found is CANNOT_SEARCH and resumed and not flow.target_op.idempotent and not self.resend_ok(key):
                 return self.hold(key, payload_json, record_json, with_json, "the outcome of an earlier send is "
                                  "unknown and the target cannot be searched by reference: check the target, "
                                  f"then `passerelle replay --key {key}` to send it again")
-            if isinstance(found, _Unknown):
+            if isinstance(found, Unknown):
                 return self.hold(key, payload_json, record_json, with_json, found.reason)
-            if found is not None and found is not _CANNOT_SEARCH:
+            if found is not None and found is not CANNOT_SEARCH:
                 self.confirmed(key, found, record, created=True)
                 return True
         self.store.intend(flow.name, key, payload_json, record_json, with_json)
@@ -243,13 +250,13 @@ class FlowRunner:
                 last = exc.message
                 if exc.outcome_unknown:  # the target may hold it now: look before anything else
                     found = self.lookup(payload)
-                    if isinstance(found, _Unknown):
+                    if isinstance(found, Unknown):
                         return self.hold(key, None, None, None, f"{last}; then {found.reason}")
-                    if found is _CANNOT_SEARCH and not flow.target_op.idempotent:
+                    if found is CANNOT_SEARCH and not flow.target_op.idempotent:
                         return self.hold(key, None, None, None, f"{last}; the outcome is unknown and the target "
                                          f"cannot be searched by reference: check it, then `passerelle replay "
                                          f"--key {key}`")
-                    if found is not None and found is not _CANNOT_SEARCH:
+                    if found is not None and found is not CANNOT_SEARCH:
                         self.confirmed(key, found, record, created=True)
                         return True
                 self.sleep(min(5.0, self.backoff * (2 ** attempt)))
@@ -273,27 +280,13 @@ class FlowRunner:
         self.log("record_pending", flow=self.flow.name, key=key, reason=reason)
         return False
 
-    def lookup(self, payload: Any) -> Any:
-        """The id of the document already created for ``payload``; None if absent; _CANNOT_SEARCH when
-        the flow declares no way to search; an _Unknown (with why) when the search could not answer."""
-        flow = self.flow
-        op = flow.target_op
-        if not op.find or flow.reference is None:
-            return _CANNOT_SEARCH
-        try:
-            reference = flow.reference(payload)
-            found = self.target().find(op.find, {"reference": reference})
-        except EndpointError as exc:
-            if exc.unreachable:  # nothing answers: stop the flow, every record would wait the same
-                raise
-            return _Unknown(f"the look-up by reference could not answer: {exc.message}")
-        except TransformError as exc:
-            return _Unknown(f"the document reference could not be computed: {exc}")
-        if op.find_key:  # servers that search by substring: keep exact matches only
-            found = [f for f in found if isinstance(f, dict) and str(f.get(op.find_key)) == str(reference)]
-        if not found:
-            return None
-        return op.find_id.search(found[0]) if op.find_id is not None else True
+    def lookup(self, payload: Any, key: str | None = None) -> Any:
+        """The id of the document already created for ``payload``; None if absent; CANNOT_SEARCH when
+        the flow declares no way to search; an Unknown (with why) when the search could not answer.
+        With ``key``, an answer fetched for this page ahead of time is taken when there is one."""
+        if key is not None and key in self.ahead:
+            return self.ahead.pop(key)
+        return search(self.flow, self.target(), payload)
 
     def confirmed(self, key: str, target_id: Any, record: dict | None, created: bool) -> None:
         """The target has the document: acknowledge, then record both in one commit. (A crash before
@@ -343,16 +336,6 @@ class FlowRunner:
         self.store.failed(self.flow.name, str(key), reason, loc, payload_json)
         self.summary.failed += 1
         self.log("record_failed", flow=self.flow.name, key=str(key), reason=reason, loc=loc)
-
-
-class _Unknown:
-    """A look-up that could not answer: wait, never resend."""
-
-    def __init__(self, reason: str):
-        self.reason = reason
-
-
-_CANNOT_SEARCH = object()
 
 
 def _lookback(cursor: str, seconds: int) -> str:

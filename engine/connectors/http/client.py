@@ -26,6 +26,8 @@ from engine.connectors.templates import text_of
 
 
 class HttpEndpoint(HttpTransport):
+    concurrent = True  # the pooled client takes requests from several threads (searches ahead)
+
     # -- reading -------------------------------------------------------------------------------------
     def resource(self, name: str) -> HttpResource:
         return self.plan.resources[name].detail
