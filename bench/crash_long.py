@@ -8,11 +8,17 @@ child process and SIGKILL it, alternately
 
 * at a random point of the write phase: once the Sage simulator holds 1..8 more documents than when
   the process started, plus 0..6 ms, so the kill falls between the Sage insert, the ledger updates
-  and the acknowledgement of an order;
-* every other kill at a random time instead, 0.02..0.6 s after the start (or after 30 new documents):
+  and the acknowledgement of an order (or after 5 s if it gets no further);
+* every other kill at a random time instead, 0.02..2 s after the start (or after 30 new documents):
   those land anywhere, from interpreter start-up and plan loading through resuming, reading the
   order pages and fetching related data, to the first writes (a run reaches its first Sage insert
   about 0.4 s after it starts).
+
+Each round starts ``--runners`` processes at once (default 2; the second and later with ``--wait 1``):
+the leases let one of them work on the flow, the others wait or stop (exit 4); every process still
+running after the round's kill is killed too, a little later. Every fourth round is an outage: Sage
+loses the reply of 30 % of its inserts (the document is stored) and answers 503 to the searches by
+reference, so the runs must hold orders pending rather than send them again.
 
 After every kill the script checks that no order has two Sage documents and reads the ledger (the
 SQLite file left behind): how many entries the kill left ``pending`` (intent committed, outcome
@@ -21,7 +27,7 @@ acknowledged). Then a normal run, which must exit 0, and the assertions: every e
 exactly once in Sage, every one is acknowledged in the shop (state "Exported to ERP"), and the
 ledger holds every one as ``acked``.
 
-    .venv/bin/python bench/crash_long.py [--kills 200] [--orders N] [--seed 1] [--strict]
+    .venv/bin/python bench/crash_long.py [--kills 200] [--runners 2] [--orders N] [--seed 1] [--strict]
 
 Default N = max(300, 4 x kills), so the kills keep finding work. ``--kills 20`` is a quick check
 (about 20 s); the default takes a few minutes. Exit status 1 on any failed check (always, with or
@@ -83,21 +89,42 @@ def ledger(state: Path) -> Counter:
         db.close()
 
 
-def start_run(project: Path, state: Path, env: dict) -> subprocess.Popen:
+def start_run(project: Path, state: Path, env: dict, wait: float = 0.0) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "engine", "run", str(project), "--flow", FLOW,
-                             "--state", str(state), "--log-format", "json"], cwd=ROOT,
+                             "--state", str(state), "--log-format", "json", "--wait", str(wait)], cwd=ROOT,
                             env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class Either:
+    """Two fault plans on one simulator: the first that injects something wins."""
+
+    def __init__(self, *plans):
+        self.plans = plans
+
+    def decide(self, method: str, path: str):
+        for plan in self.plans:
+            decision = plan.decide(method, path)
+            if decision.kind is not None or decision.lose_reply or decision.truncate:
+                return decision
+        return decision
+
+
+def outage(seed: int) -> Either:
+    """Lost replies on 30 % of the inserts (stored anyway) and every search by reference answering 503."""
+    return Either(Faults(stored_but_lost_rate=0.3, methods=("POST",), seed=seed),
+                  Faults(error_rate=1.0, statuses=(503,), methods=("GET",), path_contains="Documents", seed=seed + 1),
+                  Faults(latency_ms=4, seed=seed + 2))
 
 
 def kill_once(process: subprocess.Popen, sb: Sandbox, rng: random.Random, timed: bool) -> dict:
     """SIGKILL once the Sage simulator holds 1..8 more documents (+0..6 ms); a timed kill instead at a
-    random time 0.02..0.6 s after the start (or after 30 new documents, whichever comes first)."""
+    random time 0.02..2 s after the start (or after 30 new documents, whichever comes first)."""
     documents = sb.sim("sage100").documents
     before = len(documents)
     started = time.perf_counter()
     cap = before + (30 if timed else rng.randint(1, 8))
     extra = rng.uniform(0.0, 0.006)
-    deadline = started + (rng.uniform(0.02, 0.6) if timed else 30.0)
+    deadline = started + (rng.uniform(0.02, 2.0) if timed else 5.0)
     while process.poll() is None and len(documents) < cap and time.perf_counter() < deadline:
         time.sleep(0.0005)
     by_progress = len(documents) >= cap
@@ -114,6 +141,7 @@ def kill_once(process: subprocess.Popen, sb: Sandbox, rng: random.Random, timed:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=200, help="SIGKILLs (default 200; 20 for a quick check)")
+    parser.add_argument("--runners", type=int, default=2, help="processes started at once each round (default 2)")
     parser.add_argument("--orders", type=int, default=None, help="orders in the shop (default max(300, 4 x kills))")
     parser.add_argument("--seed", type=int, default=1, help="data set and kill-timing seed")
     parser.add_argument("--strict", action="store_true", help="accepted for symmetry; failures always exit 1")
@@ -133,8 +161,20 @@ def main(argv=None) -> int:
             wanted = {int(o["id"]) for o in sb.sim("prestashop").orders.values() if int(o["current_state"]) in (2, 3)}
             kills: list[dict] = []
             left = Counter()
+            sage = sb.sim("sage100")
             for n in range(args.kills):
-                kill = kill_once(start_run(project, state, env), sb, rng, timed=n % 2 == 0)
+                in_outage = n % 4 == 3
+                sage.faults = outage(n) if in_outage else latency["sage100"]
+                first = start_run(project, state, env)
+                time.sleep(rng.uniform(0.05, 0.3))  # the others arrive while the first starts working
+                others = [start_run(project, state, env, wait=1.0) for _ in range(args.runners - 1)]
+                kill = kill_once(first, sb, rng, timed=n % 2 == 0 or in_outage)
+                for process in others:  # a little later: wherever they are (waiting, working, refused)
+                    time.sleep(rng.uniform(0.0, 0.15))
+                    if process.poll() is None:
+                        process.send_signal(signal.SIGKILL)
+                    left["refused"] += process.wait(timeout=30) == 4
+                kill["outage"] = in_outage
                 refs = references(sb)
                 duplicated = [ref for ref, count in refs.items() if count > 1]
                 if duplicated:
@@ -150,6 +190,7 @@ def main(argv=None) -> int:
                           f"{len(refs):>5}/{len(wanted)} orders in Sage, {time.perf_counter() - began:6.1f} s",
                           flush=True)
             kill_phase = time.perf_counter() - began
+            sage.faults = latency["sage100"]
             final_start = time.perf_counter()
             final = run_cli(project, state, env, timeout=600)
             final_s = time.perf_counter() - final_start
@@ -160,13 +201,16 @@ def main(argv=None) -> int:
         print(f"{FLOW}: {orders} shop orders, {len(wanted)} eligible; simulators with latency (Sage 4 ms, "
               f"PrestaShop 1 ms)")
         print(f"kills: {len(kills)}, hit a running process: {len(hits)} "
-              f"(at a random time 0.02..0.6 s: {sum(k['mode'] == 'time' for k in hits)}, "
+              f"(at a random time 0.02..2 s: {sum(k['mode'] == 'time' for k in hits)}, "
               f"after 1..8 new Sage documents: {sum(k['mode'] == 'progress' for k in hits)})")
         print(f"  runs killed before their first Sage insert: {sum(1 for k in hits if k['created'] == 0)}; "
               f"killed while creating: {sum(1 for k in hits if k['created'] > 0)}; "
               f"cut short with orders left to create: {sum(1 for k in hits if k['done_total'] < len(wanted))}")
         print(f"  kills after which the ledger held an entry pending (intent written, outcome unknown): {left['pending']}; "
               f"held a created order not yet acknowledged: {left['done']}")
+        print(f"  rounds of {args.runners} processes at once; processes that found the flow busy and stopped "
+              f"(exit 4): {left['refused']}; outage rounds (lost replies, searches answering 503): "
+              f"{sum(k['outage'] for k in kills)}")
         print(f"  orders in Sage after the kills: {kills[-1]['done_total'] if kills else 0}/{len(wanted)}")
         print(f"final run: exit {final.returncode}, {final_s:.1f} s; kill phase {kill_phase:.1f} s; "
               f"total {time.perf_counter() - began:.1f} s")
