@@ -111,6 +111,13 @@ class SpecError(Exception):
         super().__init__(format_diagnostics([d for d in diagnostics if d.is_error]) or "invalid spec")
 
 
+class OperatorError(Exception):
+    """A problem of the machine or the setup that the operator can fix (a state file, a setting): the
+    message says what and where; the command line prints it as ``error[<code>] <message>``."""
+
+    code = "setup"
+
+
 class TransformError(ValueError):
     """Raised by a compiled transform or expression on a value it cannot handle.
 

@@ -57,6 +57,8 @@ def check_connector_ref(project: Project, endpoint: object, path: tuple, item: I
     if not isinstance(endpoint, str):
         return
     if endpoint not in project.endpoints:
+        if project.names_may_be_missing():
+            return
         yield Diagnostic("unknown-endpoint", f"no endpoint named '{endpoint}'",
                          item.loc(*path, "endpoint"), label + ".endpoint",
                          hint_for(endpoint, project.endpoints, "endpoints"))

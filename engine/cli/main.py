@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.errors import SpecError, format_diagnostics, sort_diagnostics
+from engine.errors import OperatorError, SpecError, format_diagnostics, sort_diagnostics
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RECORDS = 0, 1, 2, 3
 
@@ -98,6 +98,9 @@ def _main(argv: list[str] | None) -> int:
         return _commands()[args.command](args)
     except SpecError as exc:
         print(format_diagnostics(sort_diagnostics(exc.diagnostics)), file=sys.stderr)
+        return EXIT_FAIL
+    except OperatorError as exc:  # the machine or the setup, not a bug: say what and where
+        print(f"error[{exc.code}] {exc}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130

@@ -114,9 +114,17 @@ def cmd_serve(args) -> int:
 def cmd_failures(args) -> int:
     from engine.runtime.state import FAILED, SqliteStore
 
+    if not args.project.is_dir():
+        raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
     state_dir = args.state or args.project / ".passerelle"
     db = Path(state_dir) / "state.db"
-    entries = SqliteStore(db).entries(args.flow, FAILED) if db.exists() else []
+    entries = []
+    if db.exists():
+        store = SqliteStore(db)
+        try:
+            entries = store.entries(args.flow, FAILED)
+        finally:
+            store.close()
     if args.format == "json":
         print(dumps([{"flow": e.flow, "key": e.key, "reason": e.reason, "spec": e.loc, "attempts": e.attempts,
                       "payload": e.payload} for e in entries], indent=2))

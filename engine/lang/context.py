@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.lang.expr import ExprError, compile_expression, getter
+from engine.lang.lookups import build_lookup
 from engine.lang.registry import ArgError
 from engine.util.suggest import hint_for
 
@@ -16,14 +17,19 @@ class SimpleContext:
     ``lookups`` maps table names to compiled :class:`~engine.lang.lookups.LookupTable` objects;
     ``base_dir`` is the directory of the spec (files such as lookup CSVs are read beside it)."""
 
-    def __init__(self, lookups: dict[str, Any] | None = None, base_dir: Path = Path(".")):
+    def __init__(self, lookups: dict[str, Any] | None = None, base_dir: Path = Path("."),
+                 missing_ok: bool = False):
         self.lookups: dict[str, Any] = dict(lookups or {})
         self.base_dir = Path(base_dir)
+        self.missing_ok = missing_ok  # a file that could not be read may define the table
 
     def lookup(self, name: str) -> Any:
         try:
             return self.lookups[name]
         except (KeyError, TypeError):
+            if self.missing_ok and isinstance(name, str):
+                # a stand-in: the unreadable file's own error says what to fix
+                return build_lookup(name, {"map": {}, "default": None}, self.base_dir)
             raise ArgError(f"unknown lookup '{name}'",
                            hint=hint_for(name, self.lookups, "lookups")) from None
 

@@ -99,7 +99,8 @@ class _FlowCompiler:
 
     def __init__(self, item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic]):
         self.item, self.project, self.diags = item, project, diags
-        self.builder = MappingBuilder(item.doc, item.path, registry, SimpleContext(lookups, item.base_dir), diags)
+        context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing())
+        self.builder = MappingBuilder(item.doc, item.path, registry, context, diags)
         self.types: dict[str, Callable] = {}
 
     def expr(self, text: Any, path: tuple, what: str) -> CompiledExpr | None:

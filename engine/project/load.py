@@ -78,6 +78,12 @@ class Project:
     settings: dict = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     broken: set = field(default_factory=set)  # (section, name) with schema errors inside
+    unreadable: list[str] = field(default_factory=list)  # files that could not be read as YAML
+
+    def names_may_be_missing(self) -> bool:
+        """A file that could not be read may define the endpoints or lookups others name: an unknown
+        name is then no mistake of its own (the file's error says what to fix)."""
+        return bool(self.unreadable)
 
     def section(self, name: str) -> dict[str, Item]:
         return getattr(self, name)
@@ -189,6 +195,7 @@ def load_project(root: Path, docs: list[YamlDoc] | None = None,
         project.docs.append(doc)
         project.diagnostics += doc.diagnostics
         if not doc.ok:
+            project.unreadable.append(doc.file)
             continue
         if doc.data is None:
             continue

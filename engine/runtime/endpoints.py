@@ -9,12 +9,15 @@ from typing import Any
 from engine.connectors.base import Endpoint
 from engine.connectors.errors import EndpointError
 from engine.connectors.registry import open_endpoint
+from engine.errors import OperatorError
 from engine.plan.model import Plan
 from engine.spec.env import MissingEnv, resolve
 
 
-class ConfigError(Exception):
+class ConfigError(OperatorError):
     """An endpoint cannot be opened (a variable is not set...); the message names the spec location."""
+
+    code = "config"
 
 
 def resolve_settings(plan: Plan, name: str, environ: Mapping[str, str] | None = None) -> dict[str, Any]:

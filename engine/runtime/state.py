@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
+from engine.errors import OperatorError
 from engine.runtime.lease import Lease, acquire
 from engine.spec.env import scrub
 from engine.util.jsonout import dumps
@@ -79,16 +80,42 @@ class StateStore(TokenStore, Protocol):
     def close(self) -> None: ...
 
 
+class StateError(OperatorError):
+    """The state database cannot be used: damaged, read-only, locked by another program, not ours."""
+
+    code = "state"
+
+    def __init__(self, path: Path, exc: BaseException):
+        text = str(exc) or type(exc).__name__
+        if "not a database" in text or "malformed" in text:
+            hint = ("it is damaged or not a Passerelle state: move it aside (keep it for the record); the next "
+                    "run starts a new state and searches the target by reference before creating anything")
+        elif "readonly" in text or isinstance(exc, PermissionError):
+            hint = "the process cannot write there: check the folder's owner and permissions"
+        elif "locked" in text:
+            hint = "another program holds it locked (an open sqlite3 session?): close it and run again"
+        else:
+            hint = "check the disk and the file"
+        super().__init__(f"state database {path}: {text}\n  hint: {hint}")
+        self.path = path
+
+
 class SqliteStore:
     """The default store. Thread-safe; every method commits before returning."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, busy_timeout: float = 10.0):
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
-                                  timeout=30)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
+                                      timeout=busy_timeout)
+            self._schema()
+        except (sqlite3.Error, OSError) as exc:
+            raise StateError(self.path, exc) from None
+
+    def _schema(self) -> None:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
         self.db.executescript("""
@@ -109,7 +136,10 @@ class SqliteStore:
 
     def _exec(self, sql: str, args: tuple = ()) -> list:
         with self._lock:
-            return self.db.execute(sql, args).fetchall()
+            try:
+                return self.db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise StateError(self.path, exc) from None
 
     def get_cursor(self, flow: str) -> str | None:
         rows = self._exec("SELECT value FROM cursors WHERE flow = ?", (flow,))

@@ -43,6 +43,10 @@ class HttpTransport:
         self.ctx = {"settings": dict(settings)}
         self._scrubber = settings_scrubber(settings)
         self.base_url = self.http.base_url.text_for(self.ctx, reveal=True) if self.http.base_url else ""
+        if not self.base_url.lower().startswith(("http://", "https://")) or len(self.base_url.split("//", 1)[1]) < 1:
+            shown = self.scrub(self.base_url) or "empty"
+            raise HttpError(f"its base URL ({shown!s}) is not an http:// or https:// address: check the setting "
+                            "that gives it (e.g. base_url = https://shop.example.test)")
         self.retry = retry or RetryPolicy.from_spec(self.http.retry)
         limit = self.http.rate_limit or {}
         self.limiter = RateLimiter(limit["rate"], limit.get("burst", 1)) if limit.get("rate") else None
