@@ -32,6 +32,7 @@ class Busy(Exception):
         self.what, self.path, self.holder = what, path, holder
         who = holder.get("command") or "another process"
         details = ", ".join(f"{k} {holder[k]}" for k in ("pid", "host", "since") if holder.get(k))
+        self.serving = " serve " in f" {who} "  # a serve lets go of a flow at the end of its run
         super().__init__(f"{what} is in use by `{who}`" + (f" ({details})" if details else "")
                          + f"; lock file {path}")
 

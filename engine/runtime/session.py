@@ -22,6 +22,9 @@ from engine.runtime.lease import Busy, Lease
 from engine.runtime.state import SqliteStore
 from engine.runtime.watch import LivePlan
 
+SERVE_TURN_WAIT = 900.0  # how long a run waits for a serve to finish the flow it is running
+
+
 class Session:
     def __init__(self, project_dir: Path, *, state_dir: Path | None = None, environ=None,
                  log: Callable[..., None] = lambda event, **f: None, store: ConnectorStore | None = None,
@@ -79,10 +82,14 @@ class Session:
             try:
                 lease = self.flow_lease(name, 0.0 if skip_busy else None)
             except Busy as exc:
-                if not skip_busy:
+                if skip_busy:
+                    self.log("flow_busy", flow=name, reason=str(exc))
+                    continue
+                if not exc.serving:
                     raise
-                self.log("flow_busy", flow=name, reason=str(exc))
-                continue
+                # a serve is running this flow right now: it lets go within its run; take the next turn
+                self.log("flow_waiting", flow=name, reason=str(exc))
+                lease = self.flow_lease(name, max(self.wait, SERVE_TURN_WAIT))
             with lease:
                 summaries.append(self._run_flow(plan, name))
         return summaries

@@ -167,3 +167,24 @@ class _Either:
             if decision.kind is not None or decision.lose_reply or decision.truncate:
                 return decision
         return decision
+
+
+@pytest.mark.slow
+def test_a_manual_run_beside_a_serve_takes_the_flows_turn(tmp_path):
+    """The common case: `serve` runs the project and a consultant starts `run --flow X` by hand. The run
+    waits for the serve to finish its round of X (no --wait needed), then finds nothing left to create."""
+    project = copy_project(tmp_path)
+    state = tmp_path / "state"
+    slow = {"sage100": Faults(latency_ms=15, seed=1)}
+    with simulators(orders=120, faults=slow) as (sb, env):
+        wanted = eligible_orders(sb)
+        serve = _start(["serve", str(project), "--state", str(state), "--flow", "orders_to_sage"], env)
+        deadline = time.monotonic() + 30
+        while not documents_by_reference(sb) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the serve is creating documents: it holds the flow
+        manual = run_cli(project, state, {**env}, timeout=300)
+        serve.terminate()
+        serve.wait(timeout=60)
+        assert manual.returncode == 0, manual.stderr[-1500:]
+        assert "flow_waiting" in manual.stderr  # it waited for its turn rather than refusing
+        assert documents_by_reference(sb) == {f"PS_{i}": 1 for i in wanted}
