@@ -223,3 +223,15 @@ def test_whole_records_pass_untouched_and_undeclared_truncation_is_caught():
     marked = complete(hidden, (), _never, scan=True)
     assert isinstance(marked, IncompleteRecord) and marked.field == "lines.edges[].node.taxes"
     assert complete(hidden, (), _never, scan=False) is hidden  # not a GraphQL resource: no Relay convention
+
+
+def test_an_incomplete_related_row_is_kept_as_a_bad_row_with_its_reason():
+    from engine.plan.related import BadRow
+    from engine.runtime.pipeline import typed_rows
+
+    marked = IncompleteRecord({"id": 7}, "lines has more than 10 entries and the connector cannot read the rest",
+                              "lines")
+    for coerce in (None, dict):
+        rows = typed_rows(coerce, [{"id": 6}, marked])
+        assert rows[0] == {"id": 6} and isinstance(rows[1], BadRow)
+        assert rows[1].reason == marked.reason and rows[1].get("id") == 7
