@@ -61,14 +61,15 @@ class HttpEndpoint(HttpTransport):
         if not res.nested and res.graphql is None:
             yield from pages
             return
-        follow = self._follow_up(path)
+        follow = self._follow_up(path, dict(res.params) or None)
         for page in pages:  # each record completed (nested connections read to their end) or marked
             yield complete_page(page, res.nested, follow, scan=res.graphql is not None)
 
-    def _follow_up(self, path: str):
+    def _follow_up(self, path: str, params: dict | None):
+        """A nested connection's follow-up query, sent where the resource is read (its fixed params)."""
         def fetch(query: str, variables: dict) -> Any:
             payload = jsonlib.dumps({"query": query, "variables": variables}, default=str)
-            return jsonlib.loads(self.graphql(path, None, payload).content, parse_float=Decimal)
+            return jsonlib.loads(self.graphql(path, params, payload).content, parse_float=Decimal)
         return fetch
 
     def graphql(self, path: str, params: dict | None, payload: str, attempts: int = 8) -> httpx.Response:
