@@ -23,7 +23,7 @@ serves every round.
 Target: connector >= 0.7x hand (records/s), PrestaShop row; the other rows are reported.
 
     .venv/bin/python bench/extract.py [--orders 5000] [--rounds 3] [--shops prestashop,...]
-                                      [--extra-orders 2000] [--shopify-orders 500]
+                                      [--extra-orders 2000] [--shopify-orders 400]
                                       [--in-process] [--profile] [--strict]
 """
 from __future__ import annotations
@@ -178,7 +178,7 @@ def time_once(fn) -> tuple[float, int]:
 
 
 # Shopify's GraphQL cost bucket (2,000 points, 100/s) would make the row measure the vendor's rate limit
-# (about 8 s per 15-order page): the simulator gets an unlimited bucket here, so parsing is measured.
+# (several seconds per 10-order page): the simulator gets an unlimited bucket here, so parsing is measured.
 SIM_OPTIONS = {"shopify": {"graphql_bucket": 1e12, "restore_rate": 1e12}}
 
 
@@ -215,8 +215,8 @@ def main(argv=None) -> int:
                              "reported and skipped (PrestaShop is required)")
     parser.add_argument("--extra-orders", type=int, default=2000,
                         help="orders for the WooCommerce and Magento rows (default 2000)")
-    parser.add_argument("--shopify-orders", type=int, default=500,
-                        help="orders for the Shopify row (default 500: 34 pages of 15, under the connector's "
+    parser.add_argument("--shopify-orders", type=int, default=400,
+                        help="orders for the Shopify row (default 400: 40 pages of 10, under the connector's "
                              "client-side burst of 40 calls, after which it paces at 2 calls/s)")
     parser.add_argument("--in-process", action="store_true", help="simulators in this process (threads)")
     parser.add_argument("--profile", action="store_true", help="cProfile of one PrestaShop connector read")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,8 +17,12 @@ def test_import_contracts_are_kept():
     """Layers import downwards only, no cycle anywhere, simulators import nothing from the engine."""
     from importlinter.api import read_configuration  # noqa: F401  (the tool is installed)
 
-    lint = ROOT / ".venv" / "bin" / "lint-imports"
-    command = [str(lint)] if lint.exists() else [sys.executable, "-m", "importlinter.cli"]
+    # the project's venv, else the one running the tests (a worktree without its own .venv); the
+    # module has no __main__ guard, so `python -m importlinter.cli` would print nothing
+    lints = [ROOT / ".venv" / "bin" / "lint-imports", Path(sys.executable).parent / "lint-imports"]
+    lint = next((path for path in lints if path.exists()), None)
+    command = [str(lint)] if lint is not None else [
+        sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command as c; sys.exit(c())"]
     result = subprocess.run(command + ["--no-cache"], cwd=ROOT, capture_output=True, text=True,
                             env={"PYTHONPATH": f"{ROOT}:{ROOT / 'sandbox'}", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stdout + result.stderr

@@ -252,7 +252,7 @@ def test_every_transform_is_documented():
 
 _CODE_PATTERNS = (
     re.compile(r'Diagnostic\(\s*"([a-z0-9-]+)"'),
-    re.compile(r'self\.error\(\s*"([a-z0-9-]+)"'),
+    re.compile(r'(?:self|ctx)\.error\(\s*"([a-z0-9-]+)"'),  # ctx: the connector compilers
     re.compile(r'\._diag\(\s*"([a-z0-9-]+)"'),
     re.compile(r'self\._warn\(\s*event,\s*path,\s*"([a-z0-9-]+)"'),
 )

@@ -85,6 +85,19 @@ class ConnectorPlan:
         return list(self.settings)
 
 
+class IncompleteRecord(dict):
+    """A record an endpoint could not read whole: a nested list (an order's lines) with more entries
+    than it could fetch. It stays the record, in its place in the page (its key can be named), but the
+    record pipeline sets it aside with ``reason``, naming ``field``: a record is never passed on
+    truncated. The same for every protocol."""
+
+    __slots__ = ("reason", "field")
+
+    def __init__(self, record: Mapping[str, Any], reason: str, field: str = ""):
+        super().__init__(record)
+        self.reason, self.field = reason, field
+
+
 @dataclass
 class WriteResult:
     status: int | None
@@ -109,7 +122,8 @@ class Endpoint(Protocol):
     def read(self, resource: str, *, where: Mapping[str, Any] | None = None,
              since: tuple[str, Any] | None = None, keys: tuple[str, list] | None = None,
              page_size: int | None = None) -> Iterator[list[dict]]:
-        """Pages of raw records. ``since`` = (field, value); ``keys`` = (field, values)."""
+        """Pages of raw records. ``since`` = (field, value); ``keys`` = (field, values). A record that
+        could not be read whole is an :class:`IncompleteRecord`."""
         ...
 
     def write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> WriteResult:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from engine.connectors.base import IncompleteRecord
 from engine.errors import RecordError, TransformError
 from engine.plan.coerce import SourceTypeError
 from engine.plan.model import FlowPlan
@@ -54,10 +55,14 @@ def failure(flow: FlowPlan, key: str, exc: Exception, field: str, loc=None) -> R
 
 def typed_rows(coerce: Callable | None, rows: Iterable[Any]) -> list:
     """Related rows typed; a row that cannot be typed stays as a BadRow (its joiners fail with why)."""
-    if coerce is None:
-        return list(rows)
     out: list = []
     for row in rows:
+        if isinstance(row, IncompleteRecord):  # never joined as if whole: its joiners fail with why
+            out.append(BadRow(row, row.reason))
+            continue
+        if coerce is None:
+            out.append(row)
+            continue
         try:
             out.append(coerce(row))
         except TransformError as exc:
@@ -136,6 +141,10 @@ def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[R
     for raw in page:
         key = record_key(flow, raw)
         outcome = Outcome(key, raw)
+        if isinstance(raw, IncompleteRecord):  # the endpoint could not read it whole
+            outcome.error = RecordError(raw.reason, flow.name, key, raw.field, flow.item.loc("source", "read"))
+            outcomes.append(outcome)
+            continue
         try:
             outcome.record = outcome.enriched = coerce(raw) if coerce else raw
         except SourceTypeError as exc:  # named by its field, located at the resource the flow reads

@@ -8,6 +8,9 @@ The schema is a dict ``type name -> {field name: F}`` (see :mod:`.shopify_schema
 Shopify's codes (``undefinedField``, ``argumentNotAccepted``, ``selectionMismatch``) and the error shape
 ``{"message", "locations": [{"line", "column"}], "path", "extensions": {"code"}}``.
 
+A real Admin API field the simulator does not serve (``F(simulated=False)``) answers ``NOT_SIMULATED``,
+never Shopify's own ``undefinedField``: a connector bug must not look like a genuine vendor answer.
+
 Cost, as shopify.dev "GraphQL Admin API rate limits" describes it: scalars and enums 0, an object 1, a
 connection 2 + (``first``/``last``) × the cost of one node; a mutation field costs 10. ``requested``
 is computed before running from the arguments; ``actual`` counts what was really returned.
@@ -35,6 +38,7 @@ class F:
     list: bool = False
     connection: bool = False
     args: tuple[str, ...] = ()
+    simulated: bool = True  # False: a real Admin API field the simulator does not serve (NOT_SIMULATED)
 
 
 @dataclass
@@ -122,6 +126,11 @@ class _Checker:
             if spec is None:
                 self.errors.append(GqlError(f"Field '{sel.name}' doesn't exist on type '{type_name}'", sel.loc,
                                             "undefinedField", here, typeName=type_name, fieldName=sel.name))
+                continue
+            if not spec.simulated:  # never the vendor's "doesn't exist" for a field Shopify has
+                self.errors.append(GqlError(f"Field '{sel.name}' on type '{type_name}' is not simulated (the "
+                                            "Shopify simulator serves a subset of the Admin API)", sel.loc,
+                                            "NOT_SIMULATED", here, typeName=type_name, fieldName=sel.name))
                 continue
             for arg in sel.args:
                 if arg not in spec.args:

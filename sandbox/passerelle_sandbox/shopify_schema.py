@@ -9,6 +9,9 @@ currencyCode } }``, ``customer``, addresses, ``lineItems``/``shippingLines`` con
 ``Location``. Mutations (:mod:`.shopify_mutations`): ``tagsAdd``, ``tagsRemove``, ``orderUpdate``,
 ``metafieldsSet``, ``inventorySetQuantities``; business errors come back in ``userErrors`` with HTTP 200.
 
+Real Admin API fields the simulator does not serve (``discountApplications``, ``fulfillments``, a line's
+``discountedTotalSet``…, see ``_unserved``) answer a ``NOT_SIMULATED`` error, never ``undefinedField``.
+
 Connections take at most 250 items and need ``first`` or ``last`` (shops.md §3.5). ``Decimal`` money
 amounts are rendered as shortest decimal strings (``"42.0"``, ``"4.55"``) — [unverified: the reference
 shows REST's 2-decimal strings only]; the simulator option ``money_2dp`` renders ``"42.00"`` instead.
@@ -157,6 +160,11 @@ def _connection_types(schema: dict[str, dict[str, F]], *nodes: str) -> None:
         schema[f"{node}Edge"] = {"cursor": F("String", a("cursor")), "node": F(node, a("node"))}
 
 
+def _unserved(*names: str) -> dict[str, F]:
+    """Fields of the real Admin API (2024-10) the simulator does not serve: they answer NOT_SIMULATED."""
+    return {name: F("", lambda p, args, ctx: None, simulated=False) for name in names}
+
+
 def _level(item: dict[str, Any]) -> dict[str, Any]:
     return {"item": item, "id": f"gid://shopify/InventoryLevel/{LOCATION_ID}?inventory_item_id={item['id']}"}
 
@@ -220,6 +228,15 @@ SCHEMA: dict[str, dict[str, F]] = {
         "metafields": _conn("Metafield", lambda p, args, ctx: list_connection(
             [m for m in p["_metafields"] if args.get("namespace") in (None, m["namespace"])], args),
             "namespace", "keys"),
+        **_unserved("discountApplications", "fulfillments", "fulfillmentOrders", "refunds", "transactions",
+                    "events", "returns", "shippingLine", "originalTotalPriceSet", "totalReceivedSet",
+                    "totalRefundedSet", "totalOutstandingSet", "totalTipReceivedSet", "netPaymentSet",
+                    "cartDiscountAmountSet", "totalCapturableSet", "totalWeight", "currentTotalWeight",
+                    "subtotalLineItemsQuantity", "currentSubtotalLineItemsQuantity", "paymentTerms",
+                    "poNumber", "statusPageUrl", "clientIp", "app", "channelInformation", "customerLocale",
+                    "edited", "fullyPaid", "unpaid", "requiresShipping", "canMarkAsPaid", "displayAddress",
+                    "billingAddressMatchesShippingAddress", "merchantEditable", "nonFulfillableLineItems",
+                    "suggestedRefund", "agreements", "risks", "sourceIdentifier", "retailLocation"),
     },
     "MoneyBag": {"shopMoney": F("MoneyV2", a("shop_money")), "presentmentMoney": F("MoneyV2", a("presentment_money"))},
     "MoneyV2": {"amount": F("Decimal", lambda p, args, ctx: gql_decimal(p["amount"], ctx.money_2dp)),
@@ -248,6 +265,11 @@ SCHEMA: dict[str, dict[str, F]] = {
         "discountAllocations": F("DiscountAllocation", a("discount_allocations"), list=True),
         "variant": F("ProductVariant", lambda p, args, ctx: {"id": p["variant_id"], "sku": p["sku"],
                                                              "title": p["variant_title"] or "Default Title"}),
+        **_unserved("discountedTotalSet", "discountedUnitPriceSet", "originalTotalSet", "product", "image",
+                    "customAttributes", "duties", "isGiftCard", "nonFulfillableQuantity", "refundableQuantity",
+                    "restockable", "sellingPlan", "staffMember", "unfulfilledDiscountedTotalSet",
+                    "unfulfilledOriginalTotalSet", "merchantEditable", "lineItemGroup", "contract",
+                    "discountedUnitPriceAfterAllDiscountsSet"),
     },
     "ProductVariant": {"id": F("ID", lambda p, args, ctx: gid("ProductVariant", p["id"])),
                        "legacyResourceId": F("UnsignedInt64", lambda p, args, ctx: str(p["id"])),
@@ -261,7 +283,9 @@ SCHEMA: dict[str, dict[str, F]] = {
                      "title": F("String", a("title")), "code": F("String", a("code")),
                      "source": F("String", a("source")), "carrierIdentifier": F("String", a("carrier_identifier")),
                      "originalPriceSet": _money("price_set"), "discountedPriceSet": _money("discounted_price_set"),
-                     "taxLines": F("TaxLine", a("tax_lines"), list=True)},
+                     "taxLines": F("TaxLine", a("tax_lines"), list=True),
+                     **_unserved("discountAllocations", "deliveryCategory", "isRemoved", "custom",
+                                 "shippingRateHandle", "phone", "currentDiscountedPriceSet")},
     "Attribute": {"key": F("String", a("key")), "value": F("String", a("value"))},
     "Metafield": {"id": F("ID", a("id")), "namespace": F("String", a("namespace")), "key": F("String", a("key")),
                   "value": F("String", a("value")), "type": F("String", a("type")),

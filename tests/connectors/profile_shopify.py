@@ -7,9 +7,9 @@ The engine paces requests (REST bucket, 2/s) but not GraphQL *cost* yet, and a T
 (HTTP 200, no data) would end a read early: the cost bucket is therefore widened here so these
 checks measure paging, and ``requests_429`` counts THROTTLED answers too (the at-scale read must see
 none). The default bucket (2,000 points, 100/s) and THROTTLED itself are proven in
-tests/sandbox/test_sandbox_shopify_graphql.py. ``big_orders`` is 600 (40 pages of 15, the cost
-ceiling's page size, inside the 40-call burst); 10,000 orders are read through REST in
-profile_shopify_rest.py.
+tests/sandbox/test_sandbox_shopify_graphql.py. ``big_orders`` is 400 (40 pages of 10, the cost
+ceiling's page size with 10 lines and 3 shipping lines per order, inside the 40-call burst); 10,000
+orders are read through REST in profile_shopify_rest.py.
 """
 from profiles import Profile
 
@@ -52,7 +52,7 @@ PROFILE = Profile(
            lambda sb: {}, _verify),
     secret_settings=("access_token",),
     sandbox_options={"options": {"shopify": {"graphql_bucket": 200000.0, "restore_rate": 1000.0}}},
-    big_orders=600,
+    big_orders=400,
     rate_limited=True,
     requests_429=lambda sb: _sim(sb).requests_429 + _sim(sb).throttled,
 )

@@ -20,6 +20,7 @@ from engine.connectors.base import WriteResult
 from engine.connectors.codecs.soap import decode_soap
 from engine.connectors.codecs.xmlcodec import XmlError
 from engine.connectors.errors import AuthError, EncodeError, HttpError  # noqa: F401  (re-exported)
+from engine.connectors.http.nested import complete_page
 from engine.connectors.http.plan import FilterPlan, HttpOperation, HttpResource
 from engine.connectors.http.transport import HttpTransport
 from engine.connectors.templates import text_of
@@ -57,8 +58,21 @@ class HttpEndpoint(HttpTransport):
                 return self.graphql(url or path, page_params, payload)
             return self.send(res.method, url or path, params=None if url else page_params)
 
-        yield from res.pagination.pages(fetch, lambda response: self.decode(response, res.records), params,
-                                        variables, page_size)
+        pages = res.pagination.pages(fetch, lambda response: self.decode(response, res.records), params,
+                                     variables, page_size)
+        if not res.nested and res.graphql is None:
+            yield from pages
+            return
+        follow = self._follow_up(path, dict(res.params) or None)
+        for page in pages:  # each record completed (nested connections read to their end) or marked
+            yield complete_page(page, res.nested, follow, scan=res.graphql is not None)
+
+    def _follow_up(self, path: str, params: dict | None):
+        """A nested connection's follow-up query, sent where the resource is read (its fixed params)."""
+        def fetch(query: str, variables: dict) -> Any:
+            payload = jsonlib.dumps({"query": query, "variables": variables}, default=str)
+            return jsonlib.loads(self.graphql(path, params, payload).content, parse_float=Decimal)
+        return fetch
 
     def graphql(self, path: str, params: dict | None, payload: str, attempts: int = 8) -> httpx.Response:
         """A GraphQL request. Errors come with HTTP 200: they raise, except a cost throttle, which waits

@@ -15,6 +15,7 @@ from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.context import ConnectorCompiler, filter_support
 from engine.connectors.http.auth import STYLES as AUTH_STYLES, AuthPlan
 from engine.connectors.http.bodies import FORMATS, BodyFormat
+from engine.connectors.http.nested import NestedPlan, compile_nested
 from engine.connectors.http.pagination import STYLES as PAGINATION_STYLES, PaginationPlan
 from engine.connectors.templates import Template, TreeRenderer
 from engine.lang.expr import CompiledExpr
@@ -71,6 +72,7 @@ class HttpResource:
     pagination: PaginationPlan
     records: CompiledExpr | None
     graphql: str | None
+    nested: tuple[NestedPlan, ...] = ()  # connections read to their end (or the record set aside)
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def compile_resource(name: str, res: Mapping, ctx: ConnectorCompiler, conn: Http
     detail = HttpResource(res.get("method", "POST" if graphql is not None else "GET"),
                           ctx.template(res.get("path", "/" + name), path + ("path",)), dict(res.get("params") or {}),
                           query, pagination, ctx.expression(res.get("records"), path + ("records",), "records"),
-                          graphql)
+                          graphql, compile_nested(res.get("nested"), ctx, path + ("nested",), res.get("key"), graphql))
     supports = tuple(f.support if f is not None else None for f in (query.where, query.since, query.keys))
     return detail, supports
 

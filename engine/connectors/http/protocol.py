@@ -17,6 +17,6 @@ def open_endpoint(name: str, connector: ConnectorPlan, settings: Mapping[str, An
 PROTOCOL = ProtocolSpec(
     "http", "JSON, XML, GraphQL or SOAP over HTTP(S), with auth styles, pagination styles and retries",
     plan.compile_connector, plan.compile_resource, plan.compile_operation, open_endpoint,
-    frozenset({"path", "params", "records", "query", "pagination", "method", "graphql"}),
+    frozenset({"path", "params", "records", "query", "pagination", "method", "graphql", "nested"}),
     frozenset({"method", "path", "body", "item", "params", "records", "result", "failure", "graphql", "variable",
                "soap"}))
