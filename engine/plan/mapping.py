@@ -209,7 +209,7 @@ class MappingBuilder:
         try:
             fn = spec.factory(args, self.ctx)
         except ArgError as exc:
-            self.error("bad-argument", f"{name}: {exc.message}", arg_path + tuple(exc.at), exc.hint,
+            self.error(exc.code or "bad-argument", f"{name}: {exc.message}", arg_path + tuple(exc.at), exc.hint,
                        offset=exc.offset)
             return None
         return Transform(name, fn, spec.needs_scope)
