@@ -24,7 +24,8 @@ from engine.connectors.http.plan import HttpConnector
 from engine.connectors.http.retry import RateLimiter, RetryPolicy
 from engine.connectors.secrets import settings_scrubber
 from engine.lang.expr import CompiledExpr
-from engine.spec.env import MASK
+from engine.spec.env import MASK, Scrubber, register
+from engine.util.urls import mask_userinfo, userinfo_secrets
 
 TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 # a request that cannot be sent at all: a header value with a line break (a secret read from a file
@@ -42,6 +43,8 @@ class HttpTransport:
         self.ctx = {"settings": dict(settings)}
         self._scrubber = settings_scrubber(settings)
         self.base_url = self.http.base_url.text_for(self.ctx, reveal=True) if self.http.base_url else ""
+        for found in userinfo_secrets(self.base_url):  # a password the template put in the URL
+            issued_secret(self._scrubber, found)
         self.retry = retry or RetryPolicy.from_spec(self.http.retry)
         limit = self.http.rate_limit or {}
         self.limiter = RateLimiter(limit["rate"], limit.get("burst", 1)) if limit.get("rate") else None
@@ -93,12 +96,10 @@ class HttpTransport:
 
     def safe_url(self, url) -> str:
         url = httpx.URL(str(url))
-        if url.userinfo:
-            url = url.copy_with(username=MASK, password=None)
         if self.masked_params:
             params = [(k, MASK if k in self.masked_params else v) for k, v in url.params.multi_items()]
             url = url.copy_with(params=params)
-        return self.scrub(str(url))
+        return mask_userinfo(self.scrub(str(url)))
 
     def where(self, url) -> str:
         """A request's URL for a message, masked, even when httpx cannot parse it."""
@@ -211,3 +212,8 @@ class HttpTransport:
             return []
         return found if isinstance(found, list) else [found]
 
+
+def issued_secret(scrubber: Scrubber, text: str) -> None:
+    """``text`` is a secret of this endpoint and of the command from now on."""
+    scrubber.add(text)
+    register(text)
