@@ -154,3 +154,14 @@ def test_a_project_connector_linked_from_outside(project, tmp_path):
     os.symlink(tmp_path / "evil.yaml", project / "connectors" / "prestashop.yaml")
     out = _validate(project, canary)
     assert "error[outside-project] endpoints.shop.use" in out and "connectors/prestashop.yaml" in out, out
+
+
+@pytest.mark.parametrize("state_dir", ["/tmp", "../state", "link/state"])
+def test_state_dir_stays_in_the_project(project, tmp_path, state_dir):
+    (project / "link").symlink_to(tmp_path, target_is_directory=True)
+    endpoints = project / "endpoints.yaml"
+    text = endpoints.read_text().replace("project:\n", f"project:\n  state_dir: {state_dir}\n", 1)
+    endpoints.write_text(text)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "state_dir:" in row)
+    out = _validate(project)
+    assert f"endpoints.yaml:{line}:" in out and "error[outside-project] project.state_dir" in out, out

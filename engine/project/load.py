@@ -219,6 +219,13 @@ def _merge(project: Project, doc: YamlDoc, schema_diags: list[Diagnostic]) -> No
     settings = data.get("project")
     if isinstance(settings, dict):
         project.settings.update(settings)
+        state_dir = settings.get("state_dir")
+        if isinstance(state_dir, str) and state_dir and not _confined(project.root, project.root / state_dir):
+            project.diagnostics.append(Diagnostic(
+                "outside-project", f"state_dir '{state_dir}' is outside the project folder (symbolic links "
+                "followed)", doc.loc(("project", "state_dir")), "project.state_dir",
+                "name a folder of the project (default .passerelle); to keep the state elsewhere, run "
+                "with --state DIR"))
     for section in SECTIONS:
         entries = data.get(section)
         if not isinstance(entries, dict):
@@ -291,9 +298,9 @@ def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -
 
 
 def _confined(root: Path, path: Path) -> bool:
-    """Whether ``path`` (under ``root``) is really in ``root`` once symbolic links are followed."""
+    """Whether ``path`` (joined to ``root``) is really in ``root`` once symbolic links are followed."""
     try:
-        confine(root, path.relative_to(root))
+        confine(root, path.relative_to(root) if path.is_relative_to(root) else path)
     except (OutsideFolder, OSError):
         return False
     return True
