@@ -118,3 +118,27 @@ def test_mask_userinfo(text, masked, secrets):
 def test_every_scrubbed_text_loses_url_userinfo():
     scrub = Scrubber()
     assert scrub("POST http://user:secret-1@host/x failed") == "POST http://***@host/x failed"
+
+
+def test_a_token_url_with_userinfo_is_masked_in_auth_errors():
+    from engine.connectors.compile import open_connector
+    from engine.connectors.errors import EndpointError
+    from engine.project.load import ConnectorStore
+    from engine.spec.env import Secret
+
+    password = canary(40)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://app:{quote(password, safe='')}@127.0.0.1:{probe.getsockname()[1]}"
+    found = ConnectorStore().load(ROOT / "specs" / "connectors" / "sage-accounting.yaml").data["connector"]
+    settings = {"base_url": closed + "/v3.1", "token_url": closed + "/oauth/token", "client_id": "app",
+                "client_secret": Secret("client-secret-123"), "refresh_token": Secret("refresh-token-456"),
+                "business_id": ""}
+    with open_connector("sage-accounting", found, settings, retry=RetryPolicy(attempts=1)) as endpoint:
+        shown = [endpoint.location()]
+        with pytest.raises(EndpointError) as info:
+            next(iter(endpoint.read("contacts", page_size=5)))
+    shown += [info.value.message, str(info.value)]
+    assert "token request to http://***@127.0.0.1" in info.value.message, info.value.message
+    for text in shown:
+        assert_clean("sage-accounting message", text, {"URL password": password})
