@@ -50,7 +50,8 @@ def test_importing_the_package_loads_nothing_else():
 def test_validating_never_loads_the_transport_or_the_simulators():
     code = ("import sys; from pathlib import Path; from engine.plan.validate import validate_paths; "
             "report = validate_paths([Path('specs')]); assert report.errors == 0; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'httpx', 'pyodbc', 'passerelle_sandbox'}))")
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'httpx', 'pyodbc', 'passerelle_sandbox', "
+            "'cryptography'}))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", result.stdout

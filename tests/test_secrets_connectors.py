@@ -13,6 +13,7 @@ import socket
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 from engine.connectors.errors import EndpointError
 from engine.connectors.compile import open_connector
@@ -83,7 +84,8 @@ def first_page(resource: str):
 
 
 @pytest.mark.slow
-def test_sage_accounting_oauth2_refresh(tmp_path):
+def test_sage_accounting_oauth2_refresh(tmp_path, monkeypatch):
+    monkeypatch.setenv("PASSERELLE_STATE_KEY", Fernet.generate_key().decode())  # rotated tokens are kept encrypted
     secrets = {"client_secret": canary(), "refresh_token": canary()}
     options = {"sage-accounting": {"client_id": "passerelle-app", **secrets}}
     with Sandbox(systems=("sage-accounting",), orders=5, options=options) as sb:

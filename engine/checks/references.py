@@ -9,6 +9,7 @@ from engine.errors import Diagnostic
 from engine.project.load import Item, Project
 from engine.spec.env import has_reference, reference_problems
 from engine.util.suggest import hint_for
+from engine.util.urls import userinfo_secrets
 
 
 def check_endpoint(item: Item, project: Project) -> Iterator[Diagnostic]:
@@ -23,6 +24,11 @@ def check_endpoint(item: Item, project: Project) -> Iterator[Diagnostic]:
             for offset, problem in reference_problems(value):
                 yield Diagnostic("bad-env-reference", problem, item.loc("settings", key).shifted(offset),
                                  f"{base}.{key}")
+            if any(not has_reference(found) for found in userinfo_secrets(value, users=False)):
+                yield Diagnostic("literal-secret", f"setting '{key}' holds a password in a URL "
+                                 "(user:password@host) written in the spec", item.loc("settings", key),
+                                 f"{base}.{key}", "a password comes from the environment: write "
+                                 "https://user:${env:NAME}@host, or the whole URL as ${env:NAME}")
     plan = connector.plan if connector is not None else None
     if plan is None:
         return

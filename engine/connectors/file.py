@@ -38,6 +38,7 @@ from engine.connectors.errors import EncodeError, EndpointError
 from engine.connectors.http.plan import xml_options
 from engine.connectors.secrets import settings_scrubber
 from engine.connectors.templates import Template, TemplateError, lookup, text_of
+from engine.util.fileio import OutsideFolder, confine, inside
 from engine.util.jsonout import OutputError, dumps
 
 PAGE = 1000  # records per page when a file holds many
@@ -146,7 +147,7 @@ class FileEndpoint:
         return self.base
 
     def _inside(self, path: Path) -> bool:
-        return self.base is not None and (path == self.base or path.is_relative_to(self.base))
+        return self.base is not None and inside(path, self.base)
 
     # -- reading -----------------------------------------------------------------------------------
     def read(self, resource: str, *, where: Mapping[str, Any] | None = None, since: tuple | None = None,
@@ -170,9 +171,10 @@ class FileEndpoint:
         options = self.detail.xml if self.detail.format == "xml" else None
         for file in found:
             shown = file.relative_to(folder).as_posix()
-            real = file.resolve()
-            if not self._inside(real):
-                raise self._fail(f"resource '{resource}': {shown} is a link to {real}, outside {folder}: refused")
+            try:
+                real = confine(folder, shown)
+            except (OutsideFolder, OSError):
+                raise self._fail(f"resource '{resource}': {shown} is a link leading outside {folder}: refused") from None
             try:
                 sets = read_input(real, name=resource, default_resource=resource, xml_options=options,
                                   fmt=res.format)

@@ -21,6 +21,44 @@ from jmespath.visitor import TreeInterpreter
 from engine.errors import TransformError
 
 
+MAX_DEPTH = 64  # nesting of an expression: brackets, or operators within operators
+
+
+def _deep_bracket(text: str) -> int | None:
+    """The offset of the first bracket that opens level ``MAX_DEPTH + 1`` (quoted text, raw strings
+    and JSON literals skipped), or None. Checked before parsing: the parser recurses per level."""
+    depth, quote = 0, None
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = None
+        elif char in "'\"`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return i
+        elif char in ")]}":
+            depth -= 1
+        i += 1
+    return None
+
+
+def _depth(node: dict) -> int:
+    """The depth of a parsed expression, walked without recursion."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, level = stack.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:
+            stack.extend((child, level + 1) for child in current.get("children", ()) if isinstance(child, dict))
+    return deepest
+
+
 class ExprError(Exception):
     """A JMESPath syntax error; ``offset`` is the 0-based position inside the expression text."""
 
@@ -155,6 +193,9 @@ class CompiledExpr:
 
     def __init__(self, text: str):
         self.text = text
+        deep = _deep_bracket(text)
+        if deep is not None:
+            raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep", deep)
         try:
             self._parsed = jmespath.compile(text)
         except jexc.ParseError as exc:
@@ -163,12 +204,19 @@ class CompiledExpr:
         except jexc.JMESPathError as exc:  # lexer errors
             offset = getattr(exc, "lex_position", 0) or 0
             raise ExprError(str(exc).splitlines()[0], offset) from None
+        except RecursionError:  # e.g. a long run of `!` (brackets are caught above)
+            raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep", 0) from None
+        if _depth(self._parsed.parsed) > MAX_DEPTH:  # `a || b || ...`, `!!!a`: no bracket needed
+            raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep", 0)
         for name in _function_names(self._parsed.parsed):
             if name not in _KNOWN_FUNCTIONS:
                 from engine.util.suggest import did_you_mean
                 raise ExprError(f"unknown function '{name}()'" + did_you_mean(name, _KNOWN_FUNCTIONS),
                                 max(0, text.find(name)))
-        _decimal_literals(self._parsed.parsed)
+        try:
+            _decimal_literals(self._parsed.parsed)
+        except RecursionError:  # a JSON literal nested hundreds of levels deep
+            raise ExprError(f"a literal nested more than {MAX_DEPTH} levels deep", 0) from None
         self.simple_path = simple_path_of(self._parsed.parsed)
         # jmespath's ParsedResult.search builds an interpreter per call; keep one instead
         visit, tree = _INTERPRETER.visit, self._parsed.parsed

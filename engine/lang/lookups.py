@@ -70,7 +70,7 @@ class LookupTable:
     default; ``resolve(value)`` applies the default or raises for a strict table."""
 
     def __init__(self, name: str, entries: dict[Any, Any], match: str = "auto",
-                 default: Any = MISSING, source: str = "map"):
+                 default: Any = MISSING, source: str = "map", rows: dict[str, int] | None = None):
         if match not in MATCH_MODES:
             raise ArgError(f"unknown match mode '{match}'", hint=hint_for(match, MATCH_MODES, "modes"),
                            at=("match",))
@@ -86,14 +86,18 @@ class LookupTable:
         self._keys = [t for t in texts]
         self._table: dict[Any, Any] = {}
         seen: dict[Any, str] = {}
+        # a key read from a CSV file is named by its row: a message never shows a file's data
         for text, key in texts.items():
             norm = self._normalise(key)
             if norm is MISSING:
-                raise ArgError(f"key '{text}' of lookup '{name}' is not a number",
+                what = f"key '{text}' of lookup '{name}'" if rows is None else \
+                    f"the key in row {rows[text]} of lookup file '{source}'"
+                raise ArgError(f"{what} is not a number",
                                hint="use match: text for a table of text keys", at=("map", text))
             if norm in seen:
-                raise ArgError(f"keys '{seen[norm]}' and '{text}' of lookup '{name}' are the same "
-                               f"with match: {match}", at=("map", text))
+                what = f"keys '{seen[norm]}' and '{text}' of lookup '{name}'" if rows is None else \
+                    f"the keys in rows {rows[seen[norm]]} and {rows[text]} of lookup file '{source}'"
+                raise ArgError(f"{what} are the same with match: {match}", at=("map", text))
             seen[norm] = text
             self._table[norm] = entries[key]
 
@@ -208,26 +212,40 @@ def build_lookup(name: str, spec: Any, base_dir: Path) -> LookupTable:
                 raise ArgError(f"value of key '{_key_text(key)}' in lookup '{name}' must be a scalar "
                                "(text, number, true/false or null)", at=("map", key))
         return LookupTable(name, entries, match, default, source="map")
-    entries = _read_csv(name, spec, Path(base_dir))
+    entries, rows = _read_csv(name, spec, Path(base_dir))
+    file = spec["file"]
     try:
-        return LookupTable(name, entries, match, default, source=spec["file"])
+        return LookupTable(name, entries, match, default, source=file, rows=rows)
     except ArgError as exc:  # a key problem found after normalisation: point at the file
-        raise ArgError(f"{exc.message} (in lookup file '{spec['file']}')", hint=exc.hint,
-                       at=("file",)) from None
+        raise ArgError(exc.message, hint=exc.hint, at=("file",)) from None
 
 
-def _read_csv(name: str, spec: dict, base_dir: Path) -> dict[str, str]:
+def _read_csv(name: str, spec: dict, base_dir: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """The entries of a lookup's CSV file and the row each key was read from. The file must be in
+    the project folder (``base_dir``, where the spec files are), links followed: anything else is
+    refused before it is opened, and no message ever shows a data row (only header cells)."""
     file = spec["file"]
     if not isinstance(file, str) or not file:
         raise ArgError(f"'file' of lookup '{name}' must be a file name", at=("file",))
     for key in ("key_column", "value_column"):
         if key in spec and not (isinstance(spec[key], str) and spec[key]):
             raise ArgError(f"'{key}' of lookup '{name}' must be a column header", at=(key,))
-    path = base_dir / file
-    from engine.util.fileio import FileTooLarge, NotRegularFile, read_limited
+    from engine.util.fileio import FileTooLarge, NotRegularFile, OutsideFolder, confine, read_limited
 
+    outside = ArgError(f"lookup file '{file}' is outside the project folder (symbolic links followed): "
+                       "refused", at=("file",), code="outside-project",
+                       hint="keep lookup CSV files in the project folder or a sub-folder of it, named "
+                            "relative to it")
     try:
-        raw = read_limited(path, MAX_CSV_BYTES)
+        folder = base_dir.resolve()
+        real = confine(folder, file)
+        if any(part.startswith(".") for part in real.relative_to(folder).parts):
+            raise ArgError(f"lookup file '{file}' is hidden or in a hidden folder (a name starting with "
+                           "'.', such as .env), links followed: refused", at=("file",), code="outside-project",
+                           hint="keep lookup CSV files in visible files of the project folder")
+        raw = read_limited(real, MAX_CSV_BYTES, inside_of=folder)
+    except OutsideFolder:
+        raise outside from None
     except NotRegularFile as exc:
         raise ArgError(f"lookup file '{file}' {exc}", at=("file",)) from None
     except FileTooLarge:
@@ -237,9 +255,6 @@ def _read_csv(name: str, spec: dict, base_dir: Path) -> dict[str, str]:
                        hint=f"the path is relative to the spec directory ({base_dir})") from None
     except OSError as exc:
         raise ArgError(f"cannot read lookup file '{file}': {exc.strerror or exc}", at=("file",)) from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise ArgError(f"lookup file '{file}' is too large ({len(raw)} bytes, at most {MAX_CSV_BYTES})",
-                       at=("file",))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -257,7 +272,8 @@ def _read_csv(name: str, spec: dict, base_dir: Path) -> dict[str, str]:
         raise ArgError(f"lookup file '{file}' is not valid CSV: {exc}", at=("file",)) from None
 
 
-def _parse_csv(name: str, file: str, spec: dict, text: str, delimiter: str) -> dict[str, str]:
+def _parse_csv(name: str, file: str, spec: dict, text: str, delimiter: str
+               ) -> tuple[dict[str, str], dict[str, int]]:
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
     header: list[str] | None = None
     entries: dict[str, str] = {}
@@ -280,11 +296,11 @@ def _parse_csv(name: str, file: str, spec: dict, text: str, delimiter: str) -> d
         if not key:
             raise ArgError(f"empty key in row {line} of lookup file '{file}'", at=("file",))
         if key in entries:
-            raise ArgError(f"duplicate key '{key}' in lookup file '{file}' (rows {first_row[key]} "
-                           f"and {line})", at=("file",), hint="keep one row per key")
+            raise ArgError(f"rows {first_row[key]} and {line} of lookup file '{file}' have the same key",
+                           at=("file",), hint="keep one row per key")
         entries[key] = value
         first_row[key] = line
-    return entries
+    return entries, first_row
 
 
 def _column(name: str, file: str, header: list[str], spec: dict, option: str, position: int) -> int:
@@ -293,10 +309,18 @@ def _column(name: str, file: str, header: list[str], spec: dict, option: str, po
         if len(header) <= position:
             raise ArgError(f"lookup file '{file}' has {len(header)} column(s); a key and a value "
                            "column are needed", at=("file",),
-                           hint=f"columns present: {', '.join(header) or 'none'}")
+                           hint=f"columns present: {_columns(header)}")
         return position
     if wanted in header:
         return header.index(wanted)
     guess = did_you_mean(wanted, header)
     raise ArgError(f"column '{wanted}' not found in lookup file '{file}'{guess}", at=(option,),
-                   hint=f"columns present: {', '.join(header)}")
+                   hint=f"columns present: {_columns(header)}")
+
+
+def _columns(header: list[str], limit: int = 20, width: int = 40) -> str:
+    """The header's cells for a hint, each cut, at most ``limit`` of them (a file whose first line
+    is not a header must not be shown at length)."""
+    shown = [cell if len(cell) <= width else cell[:width - 1] + "…" for cell in header[:limit]]
+    more = f", … ({len(header) - limit} more)" if len(header) > limit else ""
+    return (", ".join(shown) or "none") + more

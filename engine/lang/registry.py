@@ -31,12 +31,14 @@ from typing import Any, Protocol
 class ArgError(Exception):
     """Invalid transform arguments, found by the factory at compile time."""
 
-    def __init__(self, message: str, hint: str | None = None, at: tuple = (), offset: int = 0):
+    def __init__(self, message: str, hint: str | None = None, at: tuple = (), offset: int = 0,
+                 code: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.at = at  # sub-path inside the argument, for a precise location
         self.offset = offset  # column offset inside that string value (JMESPath errors)
+        self.code = code  # the diagnostic code when not the caller's default (e.g. outside-project)
 
 
 @dataclass(frozen=True)

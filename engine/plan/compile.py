@@ -87,7 +87,7 @@ def _build_lookups(project: Project, diags: list[Diagnostic]) -> dict[str, Looku
             tables[name] = build_lookup(name, {k: v for k, v in data.items() if k != "description"},
                                         item.base_dir)
         except ArgError as exc:
-            diags.append(Diagnostic("bad-lookup", exc.message, item.loc(*exc.at),
+            diags.append(Diagnostic(exc.code or "bad-lookup", exc.message, item.loc(*exc.at),
                                     f"lookups.{name}", exc.hint))
             # a stand-in, so flows using the table are still checked without cascading errors
             tables[name] = build_lookup(name, {"map": {}, "default": None}, item.base_dir)

@@ -17,6 +17,8 @@ from engine.util.suggest import hint_for
 from engine.spec.yamlsrc import YamlDoc, format_path
 
 OMIT = object()  # `when` false and no `else`: the field is left out
+MAX_NESTING = 48  # values within values: `map` in `map`, `when` in `else`, lists in lists
+MAX_LIST_NESTING = 12  # lists made with `each` within each other (the mapper nests a loop per level)
 
 
 @dataclass
@@ -71,6 +73,9 @@ class MappingBuilder:
         self.registry = registry
         self.ctx = ctx
         self.diags = diags
+        self.depth = 0  # values being built within each other
+        self.loops = 0  # of them, lists made with `each`
+        self.too_deep = False  # reported once per flow (aliases can repeat a deep node many times)
 
     # -- helpers -------------------------------------------------------------------------------
     def error(self, code: str, message: str, path: tuple, hint: str | None = None,
@@ -87,17 +92,48 @@ class MappingBuilder:
         try:
             return compile_expression(text)
         except ExprError as exc:
-            self.error("bad-expression", f"invalid {what} {text!r}: {exc.message}", path,
+            shown = text if len(text) <= 120 else text[:119] + "…"
+            self.error("bad-expression", f"invalid {what} {shown!r}: {exc.message}", path,
                        hint="JMESPath syntax: a.b, a[0], a[?x > `1`], f(a) — quote the whole value "
                             "in YAML if it contains ': ' or starts with a special character",
                        offset=exc.offset)
             return None
 
+    def _deeper(self, path: tuple, each: bool = False) -> bool:
+        """Enter one more level (``each``: a list made per element); False past the bounds, with one
+        located error at the first node too deep (YAML aliases can nest without limit, and the
+        generated mapper nests a block per level)."""
+        if self.depth >= MAX_NESTING or (each and self.loops >= MAX_LIST_NESTING):
+            if not self.too_deep:
+                self.too_deep = True
+                lists = self.depth < MAX_NESTING
+                what = (f"lists made with `each` nested more than {MAX_LIST_NESTING} levels deep" if lists
+                        else f"values nested more than {MAX_NESTING} levels deep (`map` within `map`, "
+                        "`when`/`else` within `else`, lists within lists)")
+                self.error("too-deep", what, path, at_key=True,
+                           hint="flatten the lists (a JMESPath projection such as rows[].taxes[])" if lists
+                           else "flatten the mapping: a lookup table instead of a ladder of when/else, "
+                                "fewer nested objects")
+            return False
+        self.depth += 1
+        self.loops += each
+        return True
+
+    def _leave(self, each: bool = False) -> None:
+        self.depth -= 1
+        self.loops -= each
+
     # -- objects and fields --------------------------------------------------------------------
     def build_object(self, spec: Any, path: tuple, out: tuple = ()) -> ObjNode:
         fields: list = []
-        if not isinstance(spec, dict):
+        if not isinstance(spec, dict) or not self._deeper(path):
             return ObjNode(fields)
+        try:
+            return self._build_object(spec, path, out, fields)
+        finally:
+            self._leave()
+
+    def _build_object(self, spec: dict, path: tuple, out: tuple, fields: list) -> ObjNode:
         for key, entry in spec.items():
             sub = path + (key,)
             sub_out = out + (key,)
@@ -112,24 +148,42 @@ class MappingBuilder:
         return ObjNode(fields)
 
     def build_list(self, entries: list, path: tuple, out: tuple) -> ListNode:
-        items = []
+        items: list[ListItemNode] = []
         for index, entry in enumerate(entries):
             sub = path + (index,)
             if not isinstance(entry, dict):
                 continue
-            has_body = any(k in entry for k in ("map", "from", "value"))
-            # a misspelt key is reported by the schema with a "did you mean"; don't pile on
-            misspelt = any(k not in FIELD_SPEC_KEYS and k != "description" for k in entry)
-            if not has_body and not misspelt:
-                self.error("incomplete-item", "an `each` item needs `map` (an object per element) or "
-                           "`from` (a value per element)" if "each" in entry else
-                           "a list item needs `map`, `from` or `value`", sub)
-            each = self.expression(entry["each"], sub + ("each",), "list path") if "each" in entry else None
-            items.append(ListItemNode(self.build_value(entry, sub, out + (None,)), each))
+            each = "each" in entry
+            if not self._deeper(sub, each):
+                break
+            try:
+                self._build_item(entry, sub, out, items)
+            finally:
+                self._leave(each)
         return ListNode(out, self.doc.loc(self.base + path), items)
+
+    def _build_item(self, entry: dict, sub: tuple, out: tuple, items: list) -> None:
+        has_body = any(k in entry for k in ("map", "from", "value"))
+        # a misspelt key is reported by the schema with a "did you mean"; don't pile on
+        misspelt = any(k not in FIELD_SPEC_KEYS and k != "description" for k in entry)
+        if not has_body and not misspelt:
+            self.error("incomplete-item", "an `each` item needs `map` (an object per element) or "
+                       "`from` (a value per element)" if "each" in entry else
+                       "a list item needs `map`, `from` or `value`", sub)
+        each = self.expression(entry["each"], sub + ("each",), "list path") if "each" in entry else None
+        items.append(ListItemNode(self.build_value(entry, sub, out + (None,)), each))
 
     def build_value(self, spec: dict, path: tuple, out: tuple) -> ValueNode:
         node = ValueNode(out, self.doc.loc(self.base + path))
+        if not self._deeper(path):
+            return node
+        try:
+            return self._build_value(spec, path, node)
+        finally:
+            self._leave()
+
+    def _build_value(self, spec: dict, path: tuple, node: ValueNode) -> ValueNode:
+        out = node.path
         sources = [k for k in ("from", "value", "map") if k in spec]
         if len(sources) > 1:
             self.error("conflicting-keys", f"use only one of `from`, `value`, `map` (found "
@@ -209,7 +263,7 @@ class MappingBuilder:
         try:
             fn = spec.factory(args, self.ctx)
         except ArgError as exc:
-            self.error("bad-argument", f"{name}: {exc.message}", arg_path + tuple(exc.at), exc.hint,
+            self.error(exc.code or "bad-argument", f"{name}: {exc.message}", arg_path + tuple(exc.at), exc.hint,
                        offset=exc.offset)
             return None
         return Transform(name, fn, spec.needs_scope)

@@ -17,6 +17,7 @@ from typing import Any
 from engine.connectors.base import ConnectorPlan
 from engine.connectors.compile import compile_connector
 from engine.errors import Diagnostic, Loc
+from engine.util.fileio import OutsideFolder, confine
 from engine.util.resources import shipped_connectors_dir
 from engine.schema.validate import error_to_diagnostics, python_validator, validate_doc
 from engine.util.suggest import hint_for
@@ -225,6 +226,13 @@ def _merge(project: Project, doc: YamlDoc, schema_diags: list[Diagnostic]) -> No
     settings = data.get("project")
     if isinstance(settings, dict):
         project.settings.update(settings)
+        state_dir = settings.get("state_dir")
+        if isinstance(state_dir, str) and state_dir and not _confined(project.root, project.root / state_dir):
+            project.diagnostics.append(Diagnostic(
+                "outside-project", f"state_dir '{state_dir}' is outside the project folder (symbolic links "
+                "followed)", doc.loc(("project", "state_dir")), "project.state_dir",
+                "name a folder of the project (default .passerelle); to keep the state elsewhere, run "
+                "with --state DIR"))
     for section in SECTIONS:
         entries = data.get(section)
         if not isinstance(entries, dict):
@@ -251,11 +259,24 @@ def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -
     name = data.get("use")
     if not isinstance(name, str):
         return None
+    if any(char in name for char in "/\\\x00") or name.startswith("."):
+        project.diagnostics.append(Diagnostic(
+            "outside-project", f"'{name}' is a path: `use` takes the name of a connector definition",
+            endpoint.loc("use"), f"endpoints.{endpoint.name}.use",
+            "write the name alone (use: prestashop); a project's own definitions go in its connectors/ folder"))
+        return None
     path = store.find(name, project.root)
     if path is None:
         project.diagnostics.append(Diagnostic(
             "unknown-connector", f"no connector definition named '{name}'", endpoint.loc("use"),
             f"endpoints.{endpoint.name}.use", hint_for(name, store.available(project.root), "connectors")))
+        return None
+    if path.parent == project.root / "connectors" and not _confined(project.root, path):
+        project.diagnostics.append(Diagnostic(
+            "outside-project", f"connectors/{path.name} is a link leading outside the project folder: refused",
+            endpoint.loc("use"), f"endpoints.{endpoint.name}.use",
+            "copy the definition into the project's connectors/ folder, or name its folder in "
+            "PASSERELLE_CONNECTORS"))
         return None
     doc = store.load(path)
     if doc.diagnostics:
@@ -283,6 +304,15 @@ def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -
     return connector
 
 
+def _confined(root: Path, path: Path) -> bool:
+    """Whether ``path`` (joined to ``root``) is really in ``root`` once symbolic links are followed."""
+    try:
+        confine(root, path.relative_to(root) if path.is_relative_to(root) else path)
+    except (OutsideFolder, OSError):
+        return False
+    return True
+
+
 def deep_merge(base: Any, override: Any) -> Any:
     """A new value: ``override`` merged into ``base`` (mappings recursively; other values replace)."""
     if isinstance(base, dict) and isinstance(override, dict):
@@ -303,8 +333,9 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         yaml_files = project_files(folder)
         if yaml_files:
             is_connector_dir = folder.name == "connectors"
-            if is_connector_dir:
-                connectors.extend(yaml_files)
+            if is_connector_dir:  # a project's definitions; one linked from outside it is not read
+                # (a `use:` naming it is refused, with the reason)
+                connectors.extend(p for p in yaml_files if _confined(folder.parent, p))
             elif folder.resolve() not in seen:
                 seen.add(folder.resolve())
                 projects.append(folder)

@@ -16,7 +16,8 @@ PostgreSQL with many workers implements the same methods.
 
 A reason is stored scrubbed of every registered secret (``failures`` prints it later, when no
 secret is known any more). The ``tokens`` table holds the refresh tokens a server rotated (its own
-new tokens, needed by the next run) under a digest key, never a configured secret.
+new tokens, needed by the next run) under a digest key, never a configured secret, encrypted with the
+key in ``PASSERELLE_STATE_KEY`` (:mod:`engine.runtime.vault`).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
 from engine.errors import OperatorError
+from engine.runtime import vault
 from engine.runtime.lease import Lease, acquire
 from engine.spec.env import scrub
 from engine.util.jsonout import dumps
@@ -202,14 +204,25 @@ class SqliteStore:
     def counts(self, flow: str) -> dict[str, int]:
         return dict(self._exec("SELECT status, COUNT(*) FROM ledger WHERE flow = ? GROUP BY status", (flow,)))
 
-    # -- rotated credentials (refresh tokens that a server spends on use) -------------------------
+    # -- rotated credentials (refresh tokens that a server spends on use), encrypted: vault.py ------
     def get(self, name: str) -> str | None:
+        """The kept token; needs the key even when none is kept yet (one will be, on the first
+        renewal: better stop before the server spends the old one)."""
+        fernet = vault.cipher()
         rows = self._exec("SELECT value FROM tokens WHERE name = ?", (name,))
-        return rows[0][0] if rows else None
+        if not rows:
+            return None
+        value, sealed = vault.unseal(fernet, rows[0][0], str(self.path))
+        if not sealed:  # kept in clear by an earlier version: encrypted from now on
+            self._exec("PRAGMA secure_delete = ON")
+            self.set(name, value)
+            self._exec("PRAGMA secure_delete = OFF")
+        return value
 
     def set(self, name: str, value: str) -> None:
+        sealed = vault.seal(vault.cipher(), value)
         self._exec("INSERT INTO tokens (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO "
-                   "UPDATE SET value = excluded.value, updated_at = excluded.updated_at", (name, value, time.time()))
+                   "UPDATE SET value = excluded.value, updated_at = excluded.updated_at", (name, sealed, time.time()))
 
     def lease(self, name: str, what: str, wait: float = 0.0) -> Lease:
         if str(self.path) == ":memory:":  # a scratch store (live dry-run) shares nothing

@@ -6,7 +6,8 @@ wrapped in a :class:`Secret`, which is not a string and shows as ``***`` whereve
 
 Text that may carry a secret anyway (a vendor's error body echoing the credential, an exception of
 the HTTP library quoting a header) goes through a :class:`Scrubber`: every form of a secret becomes
-``***``, whether plain, URL-encoded, escaped or base64 at any alignment. An endpoint scrubs every
+``***``, whether plain, URL-encoded, escaped or base64 at any alignment, and so does the user info of
+any URL (``https://user:password@host``: see :mod:`engine.util.urls`). An endpoint scrubs every
 message it raises of its own secrets (its secret settings, the tokens its auth flow obtained);
 command output, log lines and the reasons kept in the state file are scrubbed again where they
 leave the process, by :func:`scrub`, of every secret made in this command (each ``Secret`` made,
@@ -24,6 +25,8 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from urllib.parse import quote, quote_plus
+
+from engine.util.urls import mask_userinfo
 
 ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 ANY_REF = re.compile(r"\$\{([^}]*)\}?")
@@ -145,7 +148,7 @@ class Scrubber:
         for form in self.forms:
             if form in text:
                 text = text.replace(form, MASK)
-        return text
+        return mask_userinfo(text)  # the user info of any URL (``https://user:pw@host``) too
 
 
 _known = Scrubber()  # every secret of this process (or of the command running: see secrets_scope)

@@ -1,10 +1,15 @@
-"""Reading a user-named file safely: regular files only, never more than a bound.
+"""Reading a user-named file safely: regular files only, never more than a bound, and a file a spec
+names only inside the folder it belongs to.
 
 A device (``/dev/zero``), a FIFO or a file that grows while read must end in a clear error, not an
-exhausted machine or a hang.
+exhausted machine or a hang. A path written in a spec is untrusted: :func:`confine` resolves it
+(symbolic links followed) and refuses anything that ends outside its folder — an absolute path, a
+way up with ``..``, a link out — before a byte is read; :func:`read_limited` with ``inside_of`` then
+opens the file without following a link swapped in since, and checks again where the open file is.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -22,10 +27,61 @@ class NotRegularFile(Exception):
         self.kind = kind
 
 
-def read_limited(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes (OSError subclasses propagate)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+class OutsideFolder(Exception):
+    """A path that leads outside the folder it must stay in (after symbolic links are followed)."""
+
+    def __init__(self, why: str = "leads outside the folder"):
+        super().__init__(why)
+        self.why = why
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or below it (both already resolved)."""
+    return path == folder or path.is_relative_to(folder)
+
+
+def confine(folder: Path, relative: str | Path) -> Path:
+    """The real path (links followed) of ``relative`` taken from ``folder``; OutsideFolder when it is
+    not inside ``folder`` (itself resolved first). Nothing is opened: a path outside is refused
+    whether or not it exists."""
+    if "\x00" in str(relative):
+        raise OutsideFolder("holds a NUL character")
     try:
+        base = Path(folder).resolve()
+        real = (base / relative).resolve()
+    except RuntimeError:  # a symbolic link loop (Python < 3.13)
+        raise OSError(errno.ELOOP, "too many levels of symbolic links") from None
+    if not inside(real, base):
+        raise OutsideFolder()
+    return real
+
+
+def _opened_path(fd: int) -> Path | None:
+    """Where an open file really is (Linux: /proc/self/fd), or None when the system cannot tell."""
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        return None
+
+
+def read_limited(path: Path, limit: int, inside_of: Path | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (OSError subclasses propagate). With
+    ``inside_of`` (a resolved folder), ``path`` must be a real path in it: a link is not followed, and
+    the opened file must still be in the folder (OutsideFolder otherwise)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if inside_of is not None:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if inside_of is not None and exc.errno == errno.ELOOP:  # a link swapped in since confine()
+            raise OutsideFolder() from None
+        raise
+    try:
+        if inside_of is not None:
+            opened = _opened_path(fd)
+            if opened is not None and not inside(opened, inside_of):
+                raise OutsideFolder()
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             kind = "a directory" if stat.S_ISDIR(mode) else "a device or pipe"

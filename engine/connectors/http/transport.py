@@ -24,7 +24,8 @@ from engine.connectors.http.plan import HttpConnector
 from engine.connectors.http.retry import RateLimiter, RetryPolicy
 from engine.connectors.secrets import settings_scrubber
 from engine.lang.expr import CompiledExpr
-from engine.spec.env import MASK
+from engine.spec.env import MASK, Scrubber, register
+from engine.util.urls import mask_userinfo, userinfo_secrets
 
 TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 NOT_CONNECTED = (httpx.ConnectError,)  # connection refused, host not found (a connect timeout may be a slow start)
@@ -43,6 +44,8 @@ class HttpTransport:
         self.ctx = {"settings": dict(settings)}
         self._scrubber = settings_scrubber(settings)
         self.base_url = self.http.base_url.text_for(self.ctx, reveal=True) if self.http.base_url else ""
+        for found in userinfo_secrets(self.base_url):  # a password the template put in the URL
+            issued_secret(self._scrubber, found)
         if not self.base_url.lower().startswith(("http://", "https://")) or len(self.base_url.split("//", 1)[1]) < 1:
             shown = self.scrub(self.base_url) or "empty"
             raise HttpError(f"its base URL ({shown!s}) is not an http:// or https:// address: check the setting "
@@ -98,12 +101,10 @@ class HttpTransport:
 
     def safe_url(self, url) -> str:
         url = httpx.URL(str(url))
-        if url.userinfo:
-            url = url.copy_with(username=MASK, password=None)
         if self.masked_params:
             params = [(k, MASK if k in self.masked_params else v) for k, v in url.params.multi_items()]
             url = url.copy_with(params=params)
-        return self.scrub(str(url))
+        return mask_userinfo(self.scrub(str(url)))
 
     def where(self, url) -> str:
         """A request's URL for a message, masked, even when httpx cannot parse it."""
@@ -229,3 +230,8 @@ class HttpTransport:
             return []
         return found if isinstance(found, list) else [found]
 
+
+def issued_secret(scrubber: Scrubber, text: str) -> None:
+    """``text`` is a secret of this endpoint and of the command from now on."""
+    scrubber.add(text)
+    register(text)

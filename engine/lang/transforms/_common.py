@@ -117,7 +117,7 @@ def operand(arg: Any, ctx: CompileContext, name: str) -> Callable[[Any], Number 
 
 def relocate(exc: ArgError, at: tuple) -> ArgError:
     """The same ArgError located deeper inside the argument."""
-    return ArgError(exc.message, hint=exc.hint, at=tuple(at) + tuple(exc.at), offset=exc.offset)
+    return ArgError(exc.message, hint=exc.hint, at=tuple(at) + tuple(exc.at), offset=exc.offset, code=exc.code)
 
 
 def expect_list(value: Any, transform: str) -> list:

@@ -5,15 +5,17 @@ Every transform here stringifies its input first (Decimal written plainly, ``tru
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 from engine.errors import TransformError
+from engine.lang.patterns import TIMEOUT, BoundedPattern
 from engine.lang.registry import ArgError, CompileContext, Example as E, Registry
 from engine.lang.transforms._common import expect_list, parse_number, same_value, show, stringify, to_decimal, to_number
 
 CATEGORY = "text"
+MAX_WIDTH = 1_000  # pad: a code or a number padded for a target field, never a page of text
+MAX_LENGTH = 1_000_000  # truncate: beyond, there is nothing left to cut
 
 
 def _text(description: str, **keywords: Any) -> dict:
@@ -72,7 +74,7 @@ def register(reg: Registry) -> None:
         return _on_text(str.strip)
 
     @reg.transform("truncate", category=CATEGORY,
-                   args={"type": "integer", "minimum": 0,
+                   args={"type": "integer", "minimum": 0, "maximum": MAX_LENGTH,
                          "description": "Maximum number of characters (Sage AR_Ref: 19, CT_Num: 17)."},
                    summary="Cut the text to at most N characters.",
                    examples=[E(19, "BAGUE-SOLITAIRE-OR-BLANC-18K", "BAGUE-SOLITAIRE-OR-"),
@@ -83,7 +85,8 @@ def register(reg: Registry) -> None:
     @reg.transform("pad", category=CATEGORY,
                    args={"type": "object", "description": "Padding to a fixed width.",
                          "properties": {
-                             "width": {"type": "integer", "minimum": 1, "description": "Width to reach."},
+                             "width": {"type": "integer", "minimum": 1, "maximum": MAX_WIDTH,
+                                       "description": "Width to reach."},
                              "char": {"type": "string", "minLength": 1, "maxLength": 1,
                                       "description": "Padding character (default: a space)."},
                              "side": {"enum": ["left", "right"],
@@ -126,7 +129,8 @@ def register(reg: Registry) -> None:
     @reg.transform("regex_replace", category=CATEGORY,
                    args={"type": "object", "description": "Regular expression replacement (Python syntax).",
                          "properties": {
-                             "pattern": _text("Regular expression to find (Python re syntax)."),
+                             "pattern": _text(f"Regular expression to find (Python re syntax; it may run "
+                                              f"at most {TIMEOUT} s on a value, or the record fails)."),
                              "replace": _text("Replacement; \\1 or \\g<name> insert a captured group.")},
                          "required": ["pattern", "replace"], "additionalProperties": False},
                    summary="Replace every match of a regular expression.",
@@ -135,17 +139,9 @@ def register(reg: Registry) -> None:
                              E({"pattern": "^(\\d{2})/(\\d{2})/(\\d{4})$", "replace": "\\3-\\2-\\1"},
                                "14/05/2024", "2024-05-14")])
     def regex_replace(arg: dict, ctx: CompileContext):
-        try:
-            regex = re.compile(arg["pattern"])
-        except re.error as exc:
-            raise ArgError(f"invalid regular expression: {exc}", at=("pattern",),
-                           offset=exc.pos or 0) from None
+        regex = BoundedPattern(arg["pattern"])  # run with a time bound: see engine.lang.patterns
         template = arg["replace"]
-        try:
-            regex.sub(template, "")  # parses the replacement: bad group references fail here
-        except (re.error, IndexError) as exc:
-            raise ArgError(f"invalid replacement: {exc}", at=("replace",),
-                           hint="\\1 inserts the first group; write \\\\ for a backslash") from None
+        regex.check_replacement(template)
         return _on_text(lambda text: regex.sub(template, text))
 
     @reg.transform("join", category=CATEGORY, args=_text("Separator put between the items."),
