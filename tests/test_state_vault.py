@@ -154,3 +154,19 @@ def test_the_store_never_writes_clear_text_without_a_key(tmp_path, monkeypatch):
         store.get("t")
     assert store.db.execute("SELECT COUNT(*) FROM tokens").fetchone() == (0,)
     store.close()
+
+
+@pytest.mark.slow
+def test_check_and_a_live_dry_run_keep_the_token_they_make_the_server_rotate(books):
+    """`check` and a live dry-run authenticate too: a server that rotates refresh tokens spends the kept
+    one, so they keep the new one in the run state — the next run still authenticates."""
+    key = Fernet.generate_key().decode()
+    code, err = books.run(key)
+    assert code == 0, err
+    for argv in (["check", str(books.project), "--state", str(books.state)],
+                 ["dry-run", str(books.project), "--flow", "contacts_to_invoices", "--limit", "2",
+                  "--state", str(books.state)]):
+        code, out, err = run_cli(argv, ROOT)
+        assert code == 0, out + err
+    code, err = books.run(key)
+    assert code == 0, err

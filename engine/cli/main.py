@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
                         "source is read live through its endpoint and the requests a run would send "
                         "are shown (nothing is written)")
     p.add_argument("--limit", type=int, default=20, help="live: records to read (default 20)")
+    p.add_argument("--state", type=Path, metavar="DIR",
+                   help="live: the state folder where a rotated refresh token is kept (default PROJECT/.passerelle)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json: one JSON array of payloads on stdout")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
@@ -183,11 +185,17 @@ def cmd_dry_run(args) -> int:
 def _live_dry_run(plan, flow, args) -> int:
     from engine.connectors.errors import EndpointError
     from engine.runtime.dryrun import live_dry_run
+    from engine.runtime.state import SqliteStore, state_database
     from engine.util.jsonout import dumps
     from engine.runtime.endpoints import ConfigError
 
     try:
-        result = live_dry_run(plan, flow, limit=args.limit)
+        # a rotated refresh token a server issues is kept where runs find it (the only state touched)
+        tokens = SqliteStore(state_database(args.project, plan.settings, args.state))
+        try:
+            result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens)
+        finally:
+            tokens.close()
     except (ConfigError, EndpointError) as exc:
         print(f"error[live] {exc}", file=sys.stderr)
         return EXIT_FAIL

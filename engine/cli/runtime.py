@@ -36,6 +36,8 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("check", help="test each endpoint's connection and credentials")
     p.add_argument("project", **common)
+    p.add_argument("--state", type=Path, metavar="DIR",
+                   help="state folder, where a rotated refresh token is kept (default PROJECT/.passerelle)")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
 
 
@@ -112,12 +114,13 @@ def cmd_serve(args) -> int:
 
 
 def cmd_failures(args) -> int:
-    from engine.runtime.state import FAILED, SqliteStore
+    from engine.runtime.state import FAILED, SqliteStore, state_database
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
-    state_dir = args.state or args.project / ".passerelle"
-    db = Path(state_dir) / "state.db"
+    from engine.project.load import load_project
+
+    db = state_database(args.project, {} if args.state else load_project(args.project).settings, args.state)
     entries = []
     if db.exists():
         store = SqliteStore(db)
@@ -147,8 +150,15 @@ def cmd_check(args) -> int:
     from engine.project.load import ConnectorStore
     from engine.runtime.probe import check_endpoints
 
+    from engine.runtime.state import SqliteStore, state_database
+
     plan = load_plan(args.project, ConnectorStore(extra_dirs=args.connectors))
-    results = check_endpoints(plan)
+    # a server that rotates refresh tokens spends the kept one: the new one goes to the run state
+    tokens = SqliteStore(state_database(args.project, plan.settings, getattr(args, "state", None)))
+    try:
+        results = check_endpoints(plan, token_store=tokens)
+    finally:
+        tokens.close()
     for name, ok, message in results:
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {message}")
     return EXIT_OK if all(ok for _, ok, _ in results) else EXIT_FAIL

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from engine.connectors.codecs.records import InputError, read_input
 from engine.connectors.codecs.xmlcodec import XmlOptions
-from engine.connectors.base import ConnectorPlan
+from engine.connectors.base import ConnectorPlan, TokenStore
 from engine.connectors.errors import EndpointError
 from engine.errors import RecordError, TransformError
 from engine.plan.model import FlowPlan, Plan
@@ -100,14 +100,15 @@ class LiveDryRun:
     read: int = 0
 
 
-def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20) -> LiveDryRun:
+def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
+                 token_store: TokenStore | None = None) -> LiveDryRun:
     """Read up to ``limit`` records through the live source endpoint (reads only), map them, and
     describe the writes a run would send — target and acknowledgement — without sending them."""
     from engine.runtime.endpoints import open_endpoints
     from engine.runtime.runner import FlowRunner
     from engine.runtime.state import SqliteStore
 
-    endpoints = open_endpoints(plan, flow.endpoint_names(), environ)
+    endpoints = open_endpoints(plan, flow.endpoint_names(), environ, token_store=token_store)
     result = LiveDryRun(flow.name)
     scratch = SqliteStore(":memory:")  # nothing on disk: a dry-run touches no state
     try:

@@ -5,6 +5,7 @@ is made; the answer is classified in words a consultant can act on. Nothing is w
 """
 from __future__ import annotations
 
+from engine.connectors.base import TokenStore
 from engine.connectors.errors import EndpointError
 from engine.plan.model import Plan
 from engine.runtime.endpoints import ConfigError, open_endpoints
@@ -17,12 +18,12 @@ def _probe_resource(plan: Plan, name: str) -> str | None:
     return next(iter(plan.connectors[name].resources), None)
 
 
-def check_endpoints(plan: Plan, environ=None) -> list[tuple[str, bool, str]]:
+def check_endpoints(plan: Plan, environ=None, token_store: TokenStore | None = None) -> list[tuple[str, bool, str]]:
     results = []
     for name in plan.endpoints:  # a compiled plan has every endpoint's connector
         resource = _probe_resource(plan, name)
         try:
-            endpoints = open_endpoints(plan, [name], environ)
+            endpoints = open_endpoints(plan, [name], environ, token_store=token_store)
         except ConfigError as exc:
             results.append((name, False, str(exc)))
             continue

@@ -19,7 +19,7 @@ from engine.project.load import ConnectorStore
 from engine.runtime.endpoints import open_endpoints
 from engine.runtime.runner import FlowRunner, Summary
 from engine.runtime.lease import Busy, Lease
-from engine.runtime.state import SqliteStore
+from engine.runtime.state import SqliteStore, state_database
 from engine.runtime.watch import LivePlan
 
 SERVE_TURN_WAIT = 900.0  # how long a run waits for a serve to finish the flow it is running
@@ -39,8 +39,7 @@ class Session:
         self.runner_options = runner_options or {}
         self.live = LivePlan(project_dir, self._build, log)
         plan = self.live.current()
-        folder = state_dir or project_dir / plan.settings.get("state_dir", ".passerelle")
-        self.state = SqliteStore(Path(folder) / "state.db")
+        self.state = SqliteStore(state_database(project_dir, plan.settings, state_dir))
         self.stop = threading.Event()
 
     def _build(self) -> Plan:
