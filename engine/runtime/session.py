@@ -1,7 +1,8 @@
 """A project ready to run: live plan, state store, endpoints; ``run`` once or ``serve`` on schedules.
 
 SIGTERM and SIGINT set a stop flag: the record in hand is finished, state is saved, and the process
-exits cleanly. ``serve`` hot-reloads the project (see ``watch``) and logs which plan is live.
+exits cleanly. ``serve`` hot-reloads the project (see ``watch``) and logs which plan is live; both
+``run`` and ``serve`` start from a project whose files have been quiet for the settle period.
 """
 from __future__ import annotations
 
@@ -24,17 +25,18 @@ from engine.runtime.watch import LivePlan
 class Session:
     def __init__(self, project_dir: Path, *, state_dir: Path | None = None, environ=None,
                  log: Callable[..., None] = lambda event, **f: None, store: ConnectorStore | None = None,
-                 endpoint_options: dict | None = None, runner_options: dict | None = None):
+                 endpoint_options: dict | None = None, runner_options: dict | None = None,
+                 settle: float | None = None):
         self.project_dir = project_dir
         self.environ = environ
         self.log = log
         self.connector_store = store
         self.endpoint_options = endpoint_options or {}
         self.runner_options = runner_options or {}
-        self.live = LivePlan(project_dir, self._build, log)
+        self.live = LivePlan(project_dir, self._build, log, settle=settle)
         plan = self.live.current()
-        folder = state_dir or project_dir / plan.settings.get("state_dir", ".passerelle")
-        self.state = SqliteStore(Path(folder) / "state.db")
+        self.state_dir = Path(state_dir or project_dir / plan.settings.get("state_dir", ".passerelle"))
+        self.state = SqliteStore(self.state_dir / "state.db")
         self.stop = threading.Event()
 
     def _build(self) -> Plan:
@@ -87,7 +89,7 @@ class Session:
 
     def serve(self, names: list[str] | None = None, tick: float = 0.2) -> list[Summary]:
         """Run flows on their schedules until stopped; returns the last summary of each flow."""
-        self.live.start()
+        self.live.start(control=self.state_dir)  # `passerelle reload --accept` reaches it there
         last: dict[str, Summary] = {}
         due: dict[str, float] = {}
         try:
