@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
                    add_help=False)
     from engine.cli.runtime import add_parsers
     add_parsers(sub)
+    from engine.cli.reload import add_parser as add_reload_parser
+    add_reload_parser(sub)
     return parser
 
 
@@ -236,9 +238,10 @@ def cmd_transforms(args) -> int:
 
 
 def _commands() -> dict:
+    from engine.cli.reload import COMMANDS as RELOAD
     from engine.cli.runtime import COMMANDS
     return {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema,
-            "transforms": cmd_transforms, **COMMANDS}
+            "transforms": cmd_transforms, **COMMANDS, **RELOAD}
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -20,6 +20,9 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("serve", help="run the flows on their schedules until stopped, hot-reloading the specs")
     p.add_argument("project", **common)
     p.add_argument("--flow", action="append", help="only this flow (repeatable)")
+    from engine.cli.reload import seconds
+    p.add_argument("--settle", type=seconds, metavar="SECONDS", help="quiet period before a changed file is "
+                   "built (default: the project's reload.settle, else 1)")
     _runtime_options(p)
 
     p = sub.add_parser("failures", help="list the records set aside (dead letter) with their reasons")
@@ -54,7 +57,7 @@ def _session(args):
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
     log = RunLog(args.log_format)
-    return Session(args.project, state_dir=args.state, log=log,
+    return Session(args.project, state_dir=args.state, log=log, settle=getattr(args, "settle", None),
                    store=ConnectorStore(extra_dirs=getattr(args, "connectors", []))), log
 
 
