@@ -296,11 +296,12 @@ class LivePlan:
         held = self._held
         if digest != self._seen:
             self._seen, self._quiet_since = digest, now
-            self._dirty = digest != self._considered
             if held is not None and digest != held.version:
                 self._held = None
+                self._considered = ""  # the content held back is considered afresh if it comes back
                 self.log("plan_hold_dropped", version=held.version, reason="the files changed again")
                 self._publish()
+            self._dirty = digest != self._considered
         elif saved and held is not None and digest == held.version and now >= held.since:
             held.confirmed = True  # the same content saved again after it was held back
             self._dirty = True

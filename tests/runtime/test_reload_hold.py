@@ -109,20 +109,25 @@ def test_restoring_the_file_drops_the_held_reload(tmp_path):
     project = copy_project(tmp_path)
     flow = project / "orders_to_sage.yaml"
     good = flow.read_text()
+    cut = "".join(lines_of(flow)[:45])  # cut short: 28 of its 31 fields would go
     events = Events()
     live = LivePlan(project, CountingBuild(project), events, settle=0.3)
     live.start()
     try:
-        flow.write_text("".join(lines_of(flow)[:45]))  # cut short: 28 of its 31 fields would go
+        flow.write_text(cut)
         assert wait_for(lambda: events.named("plan_held"), timeout=5)
         assert "warning[reload-removes-fields] flows.orders_to_sage.map: flow 'orders_to_sage' would lose " \
                "28 of its 31 mapped fields" in events.named("plan_held")[0]["details"]
         flow.write_text(good)
         assert wait_for(lambda: events.named("plan_hold_dropped"), timeout=5)
+        flow.write_text(cut)  # back within the settle period: considered afresh, held back again
+        assert wait_for(lambda: len(events.named("plan_held")) == 2, timeout=5)
+        assert live.generation == 1 and live.held is not None
+        flow.write_text(good)
         assert wait_for(lambda: live.generation == 2, timeout=5)
     finally:
         live.stop()
-    assert live.held is None
+    assert live.held is None and len(events.named("plan_hold_dropped")) == 2
     assert events.named("plan_live")[-1]["diff"] == "no change to flows, lookups or endpoints"
 
 
