@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                    add_help=False)
     from engine.cli.runtime import add_parsers
     add_parsers(sub)
+    from engine.cli.reload import add_parser as add_reload_parser
+    add_reload_parser(sub)
     return parser
 
 
@@ -185,13 +187,13 @@ def cmd_dry_run(args) -> int:
 def _live_dry_run(plan, flow, args) -> int:
     from engine.connectors.errors import EndpointError
     from engine.runtime.dryrun import live_dry_run
-    from engine.runtime.state import SqliteStore, state_database
+    from engine.runtime.state import TokenKeeper, state_database
     from engine.util.jsonout import dumps
     from engine.runtime.endpoints import ConfigError
 
     try:
         # a rotated refresh token a server issues is kept where runs find it (the only state touched)
-        tokens = SqliteStore(state_database(args.project, plan.settings, args.state))
+        tokens = TokenKeeper(state_database(args.project, plan.settings, args.state))
         try:
             result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens)
         finally:
@@ -247,9 +249,10 @@ def cmd_transforms(args) -> int:
 
 
 def _commands() -> dict:
+    from engine.cli.reload import COMMANDS as RELOAD
     from engine.cli.runtime import COMMANDS
     return {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema,
-            "transforms": cmd_transforms, **COMMANDS}
+            "transforms": cmd_transforms, **COMMANDS, **RELOAD}
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -20,6 +20,9 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("serve", help="run the flows on their schedules until stopped, hot-reloading the specs")
     p.add_argument("project", **common)
     p.add_argument("--flow", action="append", help="only this flow (repeatable)")
+    from engine.cli.reload import seconds
+    p.add_argument("--settle", type=seconds, metavar="SECONDS", help="quiet period before a changed file is "
+                   "built (default: the project's reload.settle, else 1)")
     _runtime_options(p)
 
     p = sub.add_parser("failures", help="list the records set aside (dead letter) with their reasons")
@@ -60,6 +63,7 @@ def _session(args):
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
     log = RunLog(args.log_format)
     return Session(args.project, state_dir=args.state, log=log, wait=max(0.0, getattr(args, "wait", 0.0)),
+                   settle=getattr(args, "settle", None),
                    store=ConnectorStore(extra_dirs=getattr(args, "connectors", []))), log
 
 
@@ -150,11 +154,11 @@ def cmd_check(args) -> int:
     from engine.project.load import ConnectorStore
     from engine.runtime.probe import check_endpoints
 
-    from engine.runtime.state import SqliteStore, state_database
+    from engine.runtime.state import TokenKeeper, state_database
 
     plan = load_plan(args.project, ConnectorStore(extra_dirs=args.connectors))
     # a server that rotates refresh tokens spends the kept one: the new one goes to the run state
-    tokens = SqliteStore(state_database(args.project, plan.settings, getattr(args, "state", None)))
+    tokens = TokenKeeper(state_database(args.project, plan.settings, getattr(args, "state", None)))
     try:
         results = check_endpoints(plan, token_store=tokens)
     finally:

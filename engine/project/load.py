@@ -9,6 +9,7 @@ Files whose top-level key is ``connector`` are connector definitions, not projec
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,8 @@ from engine.util.fileio import OutsideFolder, confine
 from engine.util.resources import shipped_connectors_dir
 from engine.schema.validate import error_to_diagnostics, python_validator, validate_doc
 from engine.util.suggest import hint_for
-from engine.spec.yamlsrc import YamlDoc, load_file
+from engine.spec.yamlsrc import YamlDoc, load_bytes, load_file
+from engine.util.fileio import read_bytes
 
 SECTIONS = ("endpoints", "lookups", "flows")
 _SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".passerelle", ".hypothesis"}
@@ -118,18 +120,21 @@ class ConnectorStore:
         return None
 
     def load(self, path: Path) -> YamlDoc:
-        """The parsed, schema-checked and compiled connector file; read again when it changed on disk
-        (``serve`` keeps one store while a consultant edits a project's own connectors)."""
+        """The parsed, schema-checked and compiled connector file; parsed again when its content changed
+        (``serve`` keeps one store while a consultant edits a project's own connectors). The cache is
+        keyed by the bytes read — not the file's date and size — so a hot reload building from pinned
+        bytes (``engine.util.fileio.pinned``) never gets a definition parsed from other bytes."""
         key = path.resolve()
         try:
-            stat = key.stat()
-            version = (stat.st_mtime_ns, stat.st_size)
+            raw: bytes | None = read_bytes(key)
         except OSError:
-            version = None
+            raw = None
+        version = hashlib.sha256(raw).digest() if raw is not None else None
         cached = self._cache.get(key)
-        if cached is not None and cached[0] == version:
+        if cached is not None and cached[0] == version and version is not None:
             return cached[1]
-        doc = load_file(path, display_name=display(path))
+        name = display(path)
+        doc = load_bytes(raw, name) if raw is not None else load_file(path, display_name=name)
         plan = None
         if doc.ok:
             doc.diagnostics += validate_doc(doc, "connector.schema.json")

@@ -40,9 +40,23 @@ class RunLog:
             self._progress_shown = False
         if event in ("record_created", "flow_summary"):
             return  # the summary line says it; JSON logs keep every event
-        details = " ".join(f"{k}={_text(v)}" for k, v in fields.items())
+        head = _TEXT_HEAD.get(event)
+        if head is None:
+            details = " ".join(f"{k}={_text(v)}" for k, v in fields.items())
+        else:  # a readable line: a few fields, then the sentence; located warnings on their own lines
+            details = " ".join(f"{k}={_text(fields[k])}" for k in head if k in fields)
+            sentence = fields.get("diff") or fields.get("hint")
+            if sentence:
+                details += f": {sentence}"
+            if fields.get("details"):
+                details += "\n" + "\n".join(f"  {line}" for line in str(fields["details"]).splitlines())
         self.stream.write(scrub(f"[{time.strftime('%H:%M:%S')}] {event} {details}") + "\n")
         self.stream.flush()
+
+
+# events whose text line shows these fields, then their `diff` (or `hint`) and `details` lines
+_TEXT_HEAD = {"plan_live": ("generation", "version", "previous", "confirmed"),
+              "plan_held": ("version", "live_generation", "warnings")}
 
 
 def _text(value) -> str:

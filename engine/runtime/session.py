@@ -1,7 +1,8 @@
 """A project ready to run: live plan, state store, endpoints; ``run`` once or ``serve`` on schedules.
 
 SIGTERM and SIGINT set a stop flag: the record in hand is finished, state is saved, and the process
-exits cleanly. ``serve`` hot-reloads the project (see ``watch``) and logs which plan is live.
+exits cleanly. ``serve`` hot-reloads the project (see ``watch``) and logs which plan is live; both
+``run`` and ``serve`` start from a project whose files have been quiet for the settle period.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ class Session:
     def __init__(self, project_dir: Path, *, state_dir: Path | None = None, environ=None,
                  log: Callable[..., None] = lambda event, **f: None, store: ConnectorStore | None = None,
                  endpoint_options: dict | None = None, runner_options: dict | None = None,
-                 wait: float = 0.0):
+                 wait: float = 0.0, settle: float | None = None):
         self.project_dir = project_dir
         self.wait = wait  # seconds to wait for a lease another process holds (0: refuse at once)
         self.environ = environ
@@ -37,9 +38,10 @@ class Session:
         self.connector_store = store
         self.endpoint_options = endpoint_options or {}
         self.runner_options = runner_options or {}
-        self.live = LivePlan(project_dir, self._build, log)
+        self.live = LivePlan(project_dir, self._build, log, settle=settle)
         plan = self.live.current()
-        self.state = SqliteStore(state_database(project_dir, plan.settings, state_dir))
+        self.state_dir = state_database(project_dir, plan.settings, state_dir).parent
+        self.state = SqliteStore(self.state_dir / "state.db")
         self.stop = threading.Event()
 
     def _build(self) -> Plan:
@@ -119,7 +121,7 @@ class Session:
             return self._serve(names, tick, busy_retry)
 
     def _serve(self, names: list[str] | None, tick: float, busy_retry: float) -> list[Summary]:
-        self.live.start()
+        self.live.start(control=self.state_dir)  # `passerelle reload --accept` reaches it there
         last: dict[str, Summary] = {}
         due: dict[str, float] = {}
         try:

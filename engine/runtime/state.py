@@ -238,6 +238,33 @@ def _clean(reason: str | None) -> str | None:
     return scrub(reason) if reason else reason
 
 
+class TokenKeeper:
+    """The run state as a :class:`TokenStore` for commands that keep no record state (``check``, a live
+    dry-run): the database is opened only when a server hands out a token to keep (or one is kept)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._store: SqliteStore | None = None
+
+    def _opened(self) -> SqliteStore:
+        if self._store is None:
+            self._store = SqliteStore(self.path)
+        return self._store
+
+    def get(self, name: str) -> str | None:
+        if self.path.exists():
+            return self._opened().get(name)
+        vault.cipher()  # no token kept yet, but one will be: stop now if it could not be (no key)
+        return None
+
+    def set(self, name: str, value: str) -> None:
+        self._opened().set(name, value)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
 def state_database(project_dir: Path, settings: Any, folder: Path | None = None) -> Path:
     """Where a project's state lives: ``--state DIR`` when given, else the project's ``state_dir``
     (a folder of the project), else ``PROJECT/.passerelle``."""

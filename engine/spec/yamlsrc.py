@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from engine.errors import Diagnostic, Loc
+from engine.util.fileio import read_bytes
 from engine.spec.yamlbuild import MAX_DEPTH, _Abort, _Builder  # noqa: F401  (MAX_DEPTH re-exported)
 from engine.spec.yamldepth import _CUT_TRIES, _deep_flow_cut, _line_end  # noqa: F401
 from engine.spec.yamldoc import Path_, YamlDoc, format_path  # noqa: F401  (re-exported)
@@ -35,7 +36,7 @@ def load_file(path: str | Path, display_name: str | None = None) -> YamlDoc:
     name = display_name or str(path)
     doc = YamlDoc(name)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_bytes(path)
     except OSError as exc:
         doc.diagnostics.append(Diagnostic("io-error", f"cannot read file: {exc.strerror or exc}",
                                           Loc(name, 1, 1)))

@@ -6,13 +6,43 @@ exhausted machine or a hang. A path written in a spec is untrusted: :func:`confi
 (symbolic links followed) and refuses anything that ends outside its folder — an absolute path, a
 way up with ``..``, a link out — before a byte is read; :func:`read_limited` with ``inside_of`` then
 opens the file without following a link swapped in since, and checks again where the open file is.
+
+:func:`pinned` lets a caller that has already read a set of files (hot reload hashes a project's
+files, then builds from them) make every read of those files, inside the ``with`` block and in that
+thread, return the very bytes it hashed: the build never sees a later state of a file being written.
 """
 from __future__ import annotations
 
 import errno
 import os
 import stat
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+
+_PINNED: ContextVar[Mapping[str, bytes] | None] = ContextVar("passerelle_pinned_files", default=None)
+
+
+@contextmanager
+def pinned(files: Mapping[Path, bytes]) -> Iterator[None]:
+    """Within the block (in this thread), reading one of ``files`` returns the given bytes."""
+    token = _PINNED.set({os.path.realpath(path): data for path, data in files.items()})
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
+
+
+def _pinned_bytes(path: str | Path) -> bytes | None:
+    files = _PINNED.get()
+    return files.get(os.path.realpath(path)) if files else None
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The bytes of a file (the pinned ones inside :func:`pinned`)."""
+    data = _pinned_bytes(path)
+    return data if data is not None else Path(path).read_bytes()
 
 
 class FileTooLarge(Exception):
@@ -67,7 +97,13 @@ def _opened_path(fd: int) -> Path | None:
 def read_limited(path: Path, limit: int, inside_of: Path | None = None) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes (OSError subclasses propagate). With
     ``inside_of`` (a resolved folder), ``path`` must be a real path in it: a link is not followed, and
-    the opened file must still be in the folder (OutsideFolder otherwise)."""
+    the opened file must still be in the folder (OutsideFolder otherwise). Inside :func:`pinned`, a
+    pinned file's bytes are returned instead (they were read, and confined, when they were pinned)."""
+    data = _pinned_bytes(path)
+    if data is not None:
+        if len(data) > limit:
+            raise FileTooLarge(len(data), limit)
+        return data
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
     if inside_of is not None:
         flags |= getattr(os, "O_NOFOLLOW", 0)

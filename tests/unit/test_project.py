@@ -84,3 +84,28 @@ def test_connector_store_reads_a_changed_connector_file_again(tmp_path):
     second = store.plan(path)
     assert second is not first
     assert second.operations["insert_document"].detail.path.text.endswith("InsertDocumentEtLignesV2")
+
+
+def test_connector_store_keys_its_cache_by_content_and_reads_pinned_bytes(tmp_path):
+    """Hot reload builds from the bytes it hashed (`fileio.pinned`): the store must parse those bytes,
+    and never serve a definition parsed from other bytes because the date and size look the same."""
+    import os
+
+    from engine.util.fileio import pinned
+
+    shipped = (Path(__file__).resolve().parents[2] / "specs/connectors/sage100-ws.yaml").read_text()
+    path = tmp_path / "sage100-ws.yaml"
+    changed = shipped.replace("InsertDocumentEtLignes\n", "InsertDocumentEtLignesV9\n")  # same size
+    path.write_text(changed)
+    store = ConnectorStore()
+
+    def operation_path() -> str:
+        return store.plan(path).operations["insert_document"].detail.path.text
+
+    with pinned({path: shipped.encode()}):  # what the reload hashed, the file having moved on since
+        assert operation_path().endswith("InsertDocumentEtLignes")
+    assert operation_path().endswith("InsertDocumentEtLignesV9")  # the disk's, not the pinned parse
+    stat = path.stat()
+    path.write_text(shipped)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same date, same size, other content
+    assert operation_path().endswith("InsertDocumentEtLignes")
