@@ -6,7 +6,10 @@ A reload is *suspicious* when, compared with the live plan, it
 * removes a flow (``reload-removes-flow``) — a flow file emptied, deleted or renamed;
 * empties a lookup table, removes it, or removes more than half of its keys (``reload-empties-lookup``)
   — a CSV saved with its header only, a table cut short;
-* removes more than half of the leaf fields a flow's ``map`` sets (``reload-removes-fields``).
+* removes more than half of the leaf fields a flow's ``map`` sets (``reload-removes-fields``);
+* removes a whole item of a list a flow's ``map`` writes — a shipping or a discount line
+  (``reload-removes-items``): a file cut short after its first lines compiles, and would send every
+  order without its last lines.
 
 Such a reload is held back with a located warning until it is confirmed (see ``watch``).
 """
@@ -71,6 +74,17 @@ def map_fields(entries: Any, prefix: str = "") -> dict[str, Any]:
         else:
             _field(entry, path, fields)
     return fields
+
+
+def list_items(fields: dict[str, Any]) -> set[str]:
+    """The list items the fields belong to: ``lignes[1].RefArticle`` -> ``lignes[1]`` (nested too)."""
+    items = set()
+    for path in fields:
+        end = path.find("]")
+        while end != -1:
+            items.add(path[:end + 1])
+            end = path.find("]", end + 1)
+    return items
 
 
 def _field(entry: Any, path: str, fields: dict[str, Any]) -> None:
@@ -198,6 +212,13 @@ def suspicious(old: Plan, new: Plan) -> list[Diagnostic]:
             warnings.append(Diagnostic(
                 "reload-removes-fields", f"flow '{name}' would lose {len(lost)} of its {len(before)} mapped "
                 f"fields: {_names(lost)}", item.key_loc("map"), f"flows.{name}.map",
+                "if the file is cut short or still being written, restore it", "warning"))
+            continue
+        gone = sorted(list_items(before) - list_items(after))
+        if gone:
+            warnings.append(Diagnostic(
+                "reload-removes-items", f"flow '{name}' would no longer write {_names(gone)}: a whole item of "
+                "a list (a shipping or a discount line…)", item.key_loc("map"), f"flows.{name}.map",
                 "if the file is cut short or still being written, restore it", "warning"))
     for name, table in old.lookups.items():
         if not len(table):

@@ -215,3 +215,49 @@ def test_the_settle_period_is_a_project_setting_and_serve_settle_overrides_it(tm
     assert LivePlan(project, lambda: load_plan(project), Events(), settle=0.7).settle == 0.7
     assert [parse_settle(v) for v in ("1s", "500ms", "2.5s", 2, Decimal("0.25"), "1 minute", -1, True)] == \
         [1.0, 0.5, 2.5, 2.0, 0.25, None, None, None]
+
+
+@pytest.mark.slow
+def test_a_file_written_in_two_parts_longer_apart_than_the_settle_period_is_held_back(tmp_path):
+    """The case measured on main: an upload writes the first 69 lines of the flow, pauses 1.5 s (longer
+    than the 1 s settle period), then the rest. The 69-line prefix compiles — without the shipping and
+    voucher lines — and must not go live: it is held back (reload-removes-items), the full file then
+    replaces the hold, and no order is ever sent without its PORT line."""
+    project = copy_project(tmp_path)
+    flow = project / "orders_to_sage.yaml"
+    first = flow.read_text().replace("schedule: every 5m", "schedule: every 1s")
+    flow.write_text(first)
+    age(flow)
+    lines = first.replace("Paid PrestaShop orders become", "Paid PrestaShop orders (any carrier) become") \
+        .splitlines(keepends=True)
+    events = Events()
+    with simulators(orders=30) as (sb, env):
+        ps = sb.sim("prestashop")
+        arriving = hold_back_orders(ps, keep=3)
+        session = Session(project, state_dir=tmp_path / "state", environ=env, log=events,
+                          runner_options={"backoff": 0.001})
+        thread = threading.Thread(target=session.serve, kwargs={"tick": 0.05}, daemon=True)
+        thread.start()
+        try:
+            assert wait_for(lambda: events.named("flow_summary"), timeout=15)
+            releaser = threading.Thread(target=release_orders, args=(ps, arriving, 0.1), daemon=True)
+            releaser.start()
+            with flow.open("w") as handle:
+                handle.write("".join(lines[:69]))
+                handle.flush()
+                time.sleep(1.5)
+                handle.write("".join(lines[69:]))
+            assert wait_for(lambda: session.live.generation == 2, timeout=6), events.named("plan_live")
+            releaser.join(timeout=10)
+            everything = set(ps.orders)
+            assert wait_for(lambda: exported_orders(sb) == everything, timeout=20)
+        finally:
+            session.stop.set()
+            thread.join(timeout=15)
+            session.close()
+        documents, orders = sb.sim("sage100").documents, ps.orders
+    held = events.named("plan_held")
+    assert held and "reload-removes-items" in str(held[0]) and "lignes[1]" in str(held[0]), held
+    assert [f["generation"] for f in events.named("plan_live")] == [1, 2]
+    with_shipping = [d for d in documents if Decimal(orders[int(d["Reference"][3:])]["total_shipping_tax_excl"]) > 0]
+    assert with_shipping and all(any(line["RefArticle"] == "PORT" for line in d["Lignes"]) for d in with_shipping)
