@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path[1:1] = [str(ROOT / "tests"), str(ROOT / "tests" / "runtime")]
 
-from crash_support import run_cli  # noqa: E402  (the final run, as tests/runtime/test_crash.py does it)
+from crash_support import Either, run_cli  # noqa: E402  (the final run, as tests/runtime/test_crash.py does it)
 
 from passerelle_sandbox import Faults, Sandbox  # noqa: E402
 
@@ -93,20 +93,6 @@ def start_run(project: Path, state: Path, env: dict, wait: float = 0.0) -> subpr
     return subprocess.Popen([sys.executable, "-m", "engine", "run", str(project), "--flow", FLOW,
                              "--state", str(state), "--log-format", "json", "--wait", str(wait)], cwd=ROOT,
                             env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-class Either:
-    """Two fault plans on one simulator: the first that injects something wins."""
-
-    def __init__(self, *plans):
-        self.plans = plans
-
-    def decide(self, method: str, path: str):
-        for plan in self.plans:
-            decision = plan.decide(method, path)
-            if decision.kind is not None or decision.lose_reply or decision.truncate:
-                return decision
-        return decision
 
 
 def outage(seed: int) -> Either:

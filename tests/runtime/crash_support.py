@@ -35,3 +35,17 @@ def kill_repeatedly(project: Path, state: Path, env: dict, kills: int, seed: int
             interrupted += 1
         process.wait(timeout=30)
     return interrupted
+
+
+class Either:
+    """Two fault plans on one simulator: the first that injects something wins."""
+
+    def __init__(self, *plans):
+        self.plans = plans
+
+    def decide(self, method: str, path: str):
+        for plan in self.plans:
+            decision = plan.decide(method, path)
+            if decision.kind is not None or decision.lose_reply or decision.truncate:
+                return decision
+        return decision

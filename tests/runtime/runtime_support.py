@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from passerelle_sandbox import Faults, Sandbox  # noqa: F401  (re-exported for tests)
-from support import ROOT
+from support import ROOT, run_cli
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"
 
@@ -44,3 +44,10 @@ def exported_orders(sb) -> set:
 
 def eligible_orders(sb) -> set:
     return {int(o["id"]) for o in sb.sim("prestashop").orders.values() if int(o["current_state"]) in (2, 3)}
+
+
+def cli(argv, env, monkeypatch):
+    """``passerelle ARGV`` in-process, with ``env`` set in the environment for this test only."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return run_cli(argv, ROOT)

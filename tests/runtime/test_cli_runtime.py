@@ -3,14 +3,7 @@ from __future__ import annotations
 
 import json
 
-from runtime_support import copy_project, documents_by_reference, eligible_orders, simulators
-from support import ROOT, run_cli
-
-
-def cli(argv, env, monkeypatch):
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return run_cli(argv, ROOT)
+from runtime_support import cli, copy_project, documents_by_reference, eligible_orders, simulators
 
 
 def test_run_failures_replay(tmp_path, monkeypatch):

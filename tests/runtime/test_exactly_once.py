@@ -9,10 +9,20 @@ import time
 
 import pytest
 
-from crash_support import run_cli
+from crash_support import Either, run_cli
 from runtime_support import Faults, copy_project, documents_by_reference, eligible_orders, exported_orders, \
     simulators
 from support import ROOT
+
+
+def _impatient_with_sage(project) -> str:
+    """This client waits at most 2 s on Sage per run (http.retry.budget); returns the file as it was."""
+    endpoints = project / "endpoints.yaml"
+    patient = endpoints.read_text()
+    endpoints.write_text(patient.replace('      token: "${env:ACME_SAGE_TOKEN}"\n',
+                                         '      token: "${env:ACME_SAGE_TOKEN}"\n'
+                                         '    override: { http: { retry: { budget: 2 } } }\n'))
+    return patient
 
 
 def _start(argv: list[str], env: dict) -> subprocess.Popen:
@@ -71,23 +81,18 @@ def test_a_lost_reply_then_a_look_up_outage_holds_the_order_pending_never_resend
         # every write's reply is lost (the document is stored); every search answers 503
         sage.faults = Faults(stored_but_lost_rate=1.0, methods=("POST",), seed=3)
         outage = Faults(error_rate=1.0, statuses=(503,), methods=("GET",), path_contains="Documents", seed=4)
-        both = _Either(sage.faults, outage)
+        both = Either(sage.faults, outage)
         sage.faults = both
         flow = project / "orders_to_sage.yaml"  # search only after a doubt, so the first send happens
         flow.write_text(flow.read_text().replace("      reference: doc.Reference\n",
                                                  "      reference: doc.Reference\n      lookup_before_create: after_doubt\n"))
-        endpoints = project / "endpoints.yaml"
-        patient = endpoints.read_text()
-        # this client waits at most 2 s on Sage per run (http.retry.budget): the outage outlasts it
-        endpoints.write_text(patient.replace('      token: "${env:ACME_SAGE_TOKEN}"\n',
-                                             '      token: "${env:ACME_SAGE_TOKEN}"\n'
-                                             '    override: { http: { retry: { budget: 2 } } }\n'))
+        patient = _impatient_with_sage(project)  # the outage outlasts what this client waits
         first = run_cli(project, state, env, timeout=120)
         assert first.returncode == 3, first.stderr[-2000:]  # records pending, nothing lost
         created = documents_by_reference(sb)
         assert created and all(n == 1 for n in created.values())
         sage.faults = None  # the outage ends
-        endpoints.write_text(patient)
+        (project / "endpoints.yaml").write_text(patient)
         second = run_cli(project, state, env, timeout=120)
         assert second.returncode == 0, second.stderr[-2000:]
         assert documents_by_reference(sb) == {f"PS_{i}": 1 for i in wanted}
@@ -102,16 +107,12 @@ def test_a_look_up_that_cannot_answer_before_a_first_create_sends_nothing(tmp_pa
         wanted = eligible_orders(sb)
         sb.sim("sage100").faults = Faults(error_rate=1.0, statuses=(503,), methods=("GET",), path_contains="Documents",
                                           seed=6)
-        endpoints = project / "endpoints.yaml"
-        patient = endpoints.read_text()
-        endpoints.write_text(patient.replace('      token: "${env:ACME_SAGE_TOKEN}"\n',
-                                             '      token: "${env:ACME_SAGE_TOKEN}"\n'
-                                             '    override: { http: { retry: { budget: 2 } } }\n'))
+        patient = _impatient_with_sage(project)
         first = run_cli(project, state, env, timeout=120)
         assert first.returncode == 3, first.stderr[-2000:]
         assert not documents_by_reference(sb)
         sb.sim("sage100").faults = None
-        endpoints.write_text(patient)
+        (project / "endpoints.yaml").write_text(patient)
         second = run_cli(project, state, env, timeout=120)
         assert second.returncode == 0, second.stderr[-2000:]
         assert documents_by_reference(sb) == {f"PS_{i}": 1 for i in wanted}
@@ -153,20 +154,6 @@ def test_an_unreachable_target_stops_the_flow_fast_with_exit_1(tmp_path):
         again = run_cli(project, state, env, timeout=120)  # once Sage is back, nothing was lost
         assert again.returncode == 0, again.stderr[-2000:]
         assert documents_by_reference(sb) == {f"PS_{i}": 1 for i in wanted}
-
-
-class _Either:
-    """Two fault plans on one simulator: the first that injects something wins."""
-
-    def __init__(self, *plans):
-        self.plans = plans
-
-    def decide(self, method: str, path: str):
-        for plan in self.plans:
-            decision = plan.decide(method, path)
-            if decision.kind is not None or decision.lose_reply or decision.truncate:
-                return decision
-        return decision
 
 
 @pytest.mark.slow

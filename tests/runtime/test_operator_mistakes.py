@@ -7,16 +7,10 @@ import threading
 
 import pytest
 
-from runtime_support import copy_project, simulators
+from runtime_support import cli, copy_project, simulators
 from support import ROOT, run_cli
 
 INTERNAL = "internal error"
-
-
-def cli(argv, env, monkeypatch):
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return run_cli(argv, ROOT)
 
 
 def test_a_damaged_state_database_is_named_with_what_to_do(tmp_path, monkeypatch):
