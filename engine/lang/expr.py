@@ -10,6 +10,7 @@ Traps handled here (see design notes §7):
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,11 +25,11 @@ from engine.errors import TransformError
 MAX_DEPTH = 64  # nesting of an expression: brackets, or operators within operators
 
 
-def _deep_bracket(text: str) -> int | None:
-    """The offset of the first bracket that opens level ``MAX_DEPTH + 1`` (quoted text, raw strings
-    and JSON literals skipped), or None. Checked before parsing: the parser recurses per level."""
+def bracket_depths(text: str, start: int = 0, opening: str = "([{", closing: str = ")]}") -> Iterator[tuple[int, int]]:
+    """``(index, depth after it)`` for every bracket of ``text`` from ``start``, skipping quoted text,
+    raw strings and JSON literals (``'…'``, ``"…"``, `` `…` ``, with backslash escapes)."""
     depth, quote = 0, None
-    i = 0
+    i = start
     while i < len(text):
         char = text[i]
         if quote:
@@ -38,14 +39,19 @@ def _deep_bracket(text: str) -> int | None:
                 quote = None
         elif char in "'\"`":
             quote = char
-        elif char in "([{":
+        elif char in opening:
             depth += 1
-            if depth > MAX_DEPTH:
-                return i
-        elif char in ")]}":
+            yield i, depth
+        elif char in closing:
             depth -= 1
+            yield i, depth
         i += 1
-    return None
+
+
+def _deep_bracket(text: str) -> int | None:
+    """The offset of the first bracket that opens level ``MAX_DEPTH + 1``, or None. Checked before
+    parsing: the parser recurses per level."""
+    return next((i for i, depth in bracket_depths(text) if depth > MAX_DEPTH), None)
 
 
 def _depth(node: dict) -> int:

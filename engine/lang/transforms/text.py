@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import TransformError
+from engine.lang.expr import bracket_depths
 from engine.lang.patterns import TIMEOUT, BoundedPattern
 from engine.lang.registry import ArgError, CompileContext, Example as E, Registry
 from engine.lang.transforms._common import expect_list, parse_number, same_value, show, stringify, to_decimal, to_number
@@ -325,22 +326,5 @@ def parse_template(text: str, ctx: CompileContext) -> list:
 def _closing_brace(text: str, start: int) -> int:
     """Index of the brace closing the placeholder opened at ``start`` (nested braces and quoted
     JMESPath literals allowed), or -1."""
-    depth, quote, i = 0, None, start
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = None
-        elif char in "'\"`":
-            quote = char
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+    return next((i for i, depth in bracket_depths(text, start, "{", "}") if depth == 0), -1)
 
