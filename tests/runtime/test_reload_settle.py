@@ -38,41 +38,38 @@ def release_orders(ps, ids: list[int], every: float) -> None:
         time.sleep(every)
 
 
-@pytest.mark.slow
-def test_a_flow_file_written_in_slow_chunks_never_maps_an_order_with_a_partial_spec(tmp_path):
-    project = copy_project(tmp_path)
+def flow_every_second(project):
+    """The reference flow scheduled every second (aged: not "being written"), and the lines of its
+    final version (a one-word change of the description)."""
     flow = project / "orders_to_sage.yaml"
     first = flow.read_text().replace("schedule: every 5m", "schedule: every 1s")
     flow.write_text(first)
     age(flow)
     final = first.replace("Paid PrestaShop orders become", "Paid PrestaShop orders (any carrier) become")
-    lines = final.splitlines(keepends=True)
-    cuts = [17, 34, 51, 68, len(lines)]  # the prefixes of 51 and 68 lines compile: no PORT line in them
-    events = Events()
-    with simulators(orders=40) as (sb, env):
+    return flow, final.splitlines(keepends=True)
+
+
+def serve_while_writing(project, tmp_path, orders: int, keep: int, every: float, write, events: Events) -> dict:
+    """``serve`` the project while orders arrive in the shop (all but ``keep`` paid one by one) and
+    ``write()`` rewrites a file; waits for the second plan and every order exported. Returns the Sage
+    documents, the shop's orders, when the writing started and ended, and the session."""
+    with simulators(orders=orders) as (sb, env):
         ps = sb.sim("prestashop")
-        arriving = hold_back_orders(ps, keep=5)
+        arriving = hold_back_orders(ps, keep=keep)
         session = Session(project, state_dir=tmp_path / "state", environ=env, log=events,
                           runner_options={"backoff": 0.001})
         thread = threading.Thread(target=session.serve, kwargs={"tick": 0.05}, daemon=True)
         thread.start()
         try:
             assert wait_for(lambda: events.named("flow_summary"), timeout=15)
-            releaser = threading.Thread(target=release_orders, args=(ps, arriving, 0.08), daemon=True)
+            releaser = threading.Thread(target=release_orders, args=(ps, arriving, every), daemon=True)
             releaser.start()
             started = time.monotonic()
-            with flow.open("w") as handle:  # an upload, a slow editor: 5 chunks 0.4 s apart
-                done = 0
-                for cut in cuts:
-                    handle.write("".join(lines[done:cut]))
-                    handle.flush()
-                    done = cut
-                    if cut != cuts[-1]:
-                        time.sleep(0.4)
+            write()
             written = time.monotonic()
             assert wait_for(lambda: session.live.generation == 2, timeout=5), events.named("plan_live")
             releaser.join(timeout=10)
-            everything = set(sorted(ps.orders))
+            everything = set(ps.orders)
             assert wait_for(lambda: exported_orders(sb) == everything, timeout=20), \
                 sorted(everything - exported_orders(sb))
         finally:
@@ -80,22 +77,48 @@ def test_a_flow_file_written_in_slow_chunks_never_maps_an_order_with_a_partial_s
             thread.join(timeout=15)
             session.close()
         assert not thread.is_alive()
-        documents = sb.sim("sage100").documents
-        orders = ps.orders
+        return {"documents": sb.sim("sage100").documents, "orders": ps.orders, "started": started,
+                "written": written, "session": session}
 
-    assert sorted(int(d["Reference"][3:]) for d in documents) == sorted(orders)  # each order once
+
+def without_port(documents, orders) -> tuple[list, list]:
+    """The documents of orders with shipping, and those of them sent without their PORT line."""
     with_shipping = [d for d in documents if Decimal(orders[int(d["Reference"][3:])]["total_shipping_tax_excl"]) > 0]
+    return with_shipping, [d["Reference"] for d in with_shipping
+                           if not any(line["RefArticle"] == "PORT" for line in d["Lignes"])]
+
+
+@pytest.mark.slow
+def test_a_flow_file_written_in_slow_chunks_never_maps_an_order_with_a_partial_spec(tmp_path):
+    project = copy_project(tmp_path)
+    flow, lines = flow_every_second(project)
+    cuts = [17, 34, 51, 68, len(lines)]  # the prefixes of 51 and 68 lines compile: no PORT line in them
+    events = Events()
+
+    def write():  # an upload, a slow editor: 5 chunks 0.4 s apart
+        with flow.open("w") as handle:
+            done = 0
+            for cut in cuts:
+                handle.write("".join(lines[done:cut]))
+                handle.flush()
+                done = cut
+                if cut != cuts[-1]:
+                    time.sleep(0.4)
+
+    seen = serve_while_writing(project, tmp_path, orders=40, keep=5, every=0.08, write=write, events=events)
+    documents, orders = seen["documents"], seen["orders"]
+    assert sorted(int(d["Reference"][3:]) for d in documents) == sorted(orders)  # each order once
+    with_shipping, missing = without_port(documents, orders)
     assert len(with_shipping) > 20
-    missing = [d["Reference"] for d in with_shipping if not any(line["RefArticle"] == "PORT" for line in d["Lignes"])]
     assert missing == [], f"orders mapped with a partial spec (no PORT line): {missing}"
 
     lives = events.timed("plan_live")
     assert [f["generation"] for _, f in lives] == [1, 2]
-    assert lives[1][0] >= written + 1.0  # the settle period after the last chunk
+    assert lives[1][0] >= seen["written"] + 1.0  # the settle period after the last chunk
     assert lives[1][1]["flows_changed"]["orders_to_sage"]["parts"] == ["description"]
     assert not events.named("plan_rejected") and not events.named("plan_held")
-    assert session.live.builds == 2  # the start, and the final content: no partial content was built
-    during = [f for t, f in events.timed("record_created") if started <= t <= lives[1][0]]
+    assert seen["session"].live.builds == 2  # the start, and the final content: no partial content was built
+    during = [f for t, f in events.timed("record_created") if seen["started"] <= t <= lives[1][0]]
     assert during, "no order was created while the file was being written: the test proves nothing"
 
 
@@ -224,40 +247,19 @@ def test_a_file_written_in_two_parts_longer_apart_than_the_settle_period_is_held
     voucher lines — and must not go live: it is held back (reload-removes-items), the full file then
     replaces the hold, and no order is ever sent without its PORT line."""
     project = copy_project(tmp_path)
-    flow = project / "orders_to_sage.yaml"
-    first = flow.read_text().replace("schedule: every 5m", "schedule: every 1s")
-    flow.write_text(first)
-    age(flow)
-    lines = first.replace("Paid PrestaShop orders become", "Paid PrestaShop orders (any carrier) become") \
-        .splitlines(keepends=True)
+    flow, lines = flow_every_second(project)
     events = Events()
-    with simulators(orders=30) as (sb, env):
-        ps = sb.sim("prestashop")
-        arriving = hold_back_orders(ps, keep=3)
-        session = Session(project, state_dir=tmp_path / "state", environ=env, log=events,
-                          runner_options={"backoff": 0.001})
-        thread = threading.Thread(target=session.serve, kwargs={"tick": 0.05}, daemon=True)
-        thread.start()
-        try:
-            assert wait_for(lambda: events.named("flow_summary"), timeout=15)
-            releaser = threading.Thread(target=release_orders, args=(ps, arriving, 0.1), daemon=True)
-            releaser.start()
-            with flow.open("w") as handle:
-                handle.write("".join(lines[:69]))
-                handle.flush()
-                time.sleep(1.5)
-                handle.write("".join(lines[69:]))
-            assert wait_for(lambda: session.live.generation == 2, timeout=6), events.named("plan_live")
-            releaser.join(timeout=10)
-            everything = set(ps.orders)
-            assert wait_for(lambda: exported_orders(sb) == everything, timeout=20)
-        finally:
-            session.stop.set()
-            thread.join(timeout=15)
-            session.close()
-        documents, orders = sb.sim("sage100").documents, ps.orders
+
+    def write():
+        with flow.open("w") as handle:
+            handle.write("".join(lines[:69]))
+            handle.flush()
+            time.sleep(1.5)
+            handle.write("".join(lines[69:]))
+
+    seen = serve_while_writing(project, tmp_path, orders=30, keep=3, every=0.1, write=write, events=events)
     held = events.named("plan_held")
     assert held and "reload-removes-items" in str(held[0]) and "lignes[1]" in str(held[0]), held
     assert [f["generation"] for f in events.named("plan_live")] == [1, 2]
-    with_shipping = [d for d in documents if Decimal(orders[int(d["Reference"][3:])]["total_shipping_tax_excl"]) > 0]
-    assert with_shipping and all(any(line["RefArticle"] == "PORT" for line in d["Lignes"]) for d in with_shipping)
+    with_shipping, missing = without_port(seen["documents"], seen["orders"])
+    assert with_shipping and missing == []
