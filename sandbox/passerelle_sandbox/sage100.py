@@ -13,7 +13,9 @@ GET      ``DocumentService/rest/Documents/{piece}``      one document (with ``Li
 GET      ``TiersService/rest/Clients`` / ``…/{NumeroTiers}``  JSON array / one client
 POST     ``TiersService/rest/Clients``                   create (bare Client object or ``{"client": …}``);
                                                           answers 200 with the created client
-GET      ``ArticleService/rest/Articles`` / ``…/{Reference}``  articles with ``PrixVente``, ``QteStock``
+GET      ``ArticleService/rest/Articles`` / ``…/{Reference}``  articles with ``PrixVente``, ``QteStock``, range
+                                                          and tiers (:mod:`.sage_articles`); filters
+                                                          ``?TypeArticle=``, ``?Gamme=``, ``?CodeFamille=``
 GET      ``TaxeService/rest/Taxes``                      tax codes (``Code``, ``Taux``)
 GET      ``ModeExpeditionService/rest/ModesExpedition``  shipping modes (``Id``, ``Intitule``)
 =======  ==============================================  ==============================================
@@ -50,6 +52,7 @@ from passerelle_sandbox import _json
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset, q2
 from passerelle_sandbox.faults import Faults
+from passerelle_sandbox.sage_articles import build_articles
 from passerelle_sandbox.sage_wcf import parse_wcf_date, wcf_date
 from passerelle_sandbox.sage_checks import DOC_TYPE, LINE_TYPE, NS, TEXT_LINE_TYPE, Checker, Problem, check_client
 
@@ -152,22 +155,7 @@ class Sage100Sim(Simulator):
                 "EstEnSommeil": False, "DateCreation": self._local(c.date_add),
                 "DateModification": self._local(c.date_add),
             }
-        for a in ds.articles:
-            self.articles[a.reference] = self._article(a.reference, a.name, a.family[:10], a.price,
-                                                       codes[a.tax_id], a.stock_sage, a.ean13, True)
-        for ref in self.special_articles:
-            label = {"PORT": "Frais de port", "REMISE": "Remise"}.get(ref, ref)
-            self.articles[ref] = self._article(ref, label, "DIVERS", Decimal("0.00"), "S_20", 0, "", False)
-
-    def _article(self, ref: str, name: str, family: str, price: Decimal, tax: str, stock: int, ean: str,
-                 stocked: bool) -> dict[str, Any]:
-        return {
-            "__type": f"ArticleStandard:{NS}", "Reference": ref, "Intitule": name, "CodeFamille": family,
-            "TypeArticle": 0, "PrixAchat": q2(price * Decimal("0.45")), "PrixVente": price, "EstEnPrixTTTC": False,
-            "CodeTaxe": tax, "PoidsNet": Decimal("0.300"), "UnitePoids": 3, "TypeSuiviStock": 2 if stocked else 0,
-            "EstEnSommeil": False, "Publie": stocked, "CodeBarres": ean, "QteStock": Decimal(stock),
-            "DateModification": self._local("2024-01-02 08:00:00"),
-        }
+        self.articles = build_articles(ds, codes, self.special_articles, self._local)
 
     def set_stock(self, reference: str, quantity: int | Decimal) -> None:
         with self.lock:
@@ -381,7 +369,13 @@ class Sage100Sim(Simulator):
             if article is None:  # references compare case-insensitively, like SQL Server
                 return _error(404, [Problem("NotFound", "Reference", f"Article {ident!r} does not exist")])
             return 200, article
-        return 200, list(self.articles.values())
+        try:  # filters of the working contract (sage_articles): exact, case-insensitive like SQL Server
+            query = self._query(request, ("TypeArticle", "Gamme", "CodeFamille"))
+        except _Rejected as rejected:
+            return _error(400, rejected.problems)
+        return 200, [a for a in self.articles.values()
+                     if all(str(a.get(k) if a.get(k) is not None else "").casefold() == v.casefold()
+                            for k, v in query.items())]
 
     def _taxes(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
         return 200, [{"Code": code, "Intitule": f"TVA {rate.normalize():f} %", "Taux": rate, "TypeTaux": 0}

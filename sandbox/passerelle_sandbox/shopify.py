@@ -46,7 +46,11 @@ from zoneinfo import ZoneInfo
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
-from passerelle_sandbox.shopify_data import LOCATION_ID, ORDER_ID_BASE, build_inventory, build_orders, gid, gql_time, rest_time
+from passerelle_sandbox.shopify_data import (
+    LOCATION_ID, ORDER_ID_BASE, PRODUCT_ID_BASE, VARIANT_ID_BASE, build_inventory, build_orders, gid, gql_time,
+    rest_time,
+)
+from passerelle_sandbox.shopify_catalogue import build_customers, build_price_lists, build_products
 from passerelle_sandbox.shopify_gql import GqlError, execute, parse
 from passerelle_sandbox.shopify_rest import RestOrders
 from passerelle_sandbox.shopify_schema import SCHEMA
@@ -104,6 +108,13 @@ class ShopifySim(Simulator):
         self.requests_429 = 0
         self.throttled = 0
         self.rest = RestOrders(self)
+        self.products = build_products(dataset)
+        self.customers = build_customers(dataset, currency)
+        self.price_lists = build_price_lists(currency)
+        self._variants = {v["id"]: v for p in self.products for v in p["variants"]}
+        self.product_writes: list[int] = []  # product ids written by productSet, in order
+        self.break_seq = 0
+        self.request_version = api_version
 
     # -- helpers for tests ------------------------------------------------------------------------
     def connector_url(self, root: str) -> str:
@@ -157,6 +168,64 @@ class ShopifySim(Simulator):
     def inventory_by_sku(self, sku: str) -> dict[str, Any] | None:
         return self._items_by_sku.get(sku)
 
+    # -- catalogue (shopify_catalogue*.py) ---------------------------------------------------------
+    def _by_gid(self, kind: str, ident: Any) -> int | None:
+        text = str(ident or "")
+        tail = text.rsplit("/", 1)[-1]
+        return int(tail) if text.startswith(f"gid://shopify/{kind}/") and tail.isdigit() else None
+
+    def customer_by_gid(self, ident: Any) -> dict[str, Any] | None:
+        number = self._by_gid("Customer", ident)
+        return next((c for c in self.customers if c["id"] == number), None)
+
+    def product_by_gid(self, ident: Any) -> dict[str, Any] | None:
+        number = self._by_gid("Product", ident)
+        return next((p for p in self.products if p["id"] == number), None)
+
+    def product_by_handle(self, handle: str) -> dict[str, Any] | None:
+        return next((p for p in self.products if p["handle"] == handle), None)
+
+    def price_list_by_gid(self, ident: Any) -> dict[str, Any] | None:
+        return next((p for p in self.price_lists if p["gid"] == ident), None)
+
+    def variant_by_id(self, ident: Any) -> dict[str, Any] | None:
+        self._variants = {v["id"]: v for p in self.products for v in p["variants"]}
+        return self._variants.get(int(ident)) if str(ident).isdigit() else None
+
+    def variant_by_gid(self, ident: Any) -> dict[str, Any] | None:
+        number = self._by_gid("ProductVariant", ident)
+        return None if number is None else self.variant_by_id(number)
+
+    def variant_by_sku(self, sku: str) -> dict[str, Any] | None:
+        return next((v for p in self.products for v in p["variants"] if v["sku"] == sku), None)
+
+    def product_of_variant(self, ident: Any) -> dict[str, Any] | None:
+        return next((p for p in self.products if any(v["id"] == ident for v in p["variants"])), None)
+
+    def new_product(self, handle: str) -> dict[str, Any]:
+        ident = max(p["id"] for p in self.products) + 1 if self.products else PRODUCT_ID_BASE + 1
+        product = {"id": ident, "handle": handle, "title": "", "status": "ACTIVE", "vendor": "",
+                   "_created": self.now(), "_updated": self.now(), "options": [], "variants": []}
+        self.products.append(product)
+        return product
+
+    def next_variant_id(self) -> int:
+        return max([v["id"] for p in self.products for v in p["variants"]] + [VARIANT_ID_BASE + 900000]) + 1
+
+    def ensure_inventory(self, sku: str | None) -> None:
+        if sku and sku not in self._items_by_sku:
+            item = {"id": max(self._items_by_id) + 1, "sku": sku, "tracked": True,
+                    "quantities": {"available": 0, "on_hand": 0}}
+            self.inventory_items.append(item)
+            self._items_by_id[item["id"]] = item
+            self._items_by_sku[sku] = item
+
+    def price_breaks(self, sku: str | None = None) -> list[dict[str, Any]]:
+        """The price breaks of the B2B price list (of one SKU's variant), sorted by minimum quantity."""
+        variant = self.variant_by_sku(sku) if sku is not None else None
+        return sorted((b for b in self.price_lists[0]["breaks"] if variant is None or b["variant_id"] == variant["id"]),
+                      key=lambda b: (b["variant_id"], b["minimumQuantity"]))
+
     def touch(self, rec: dict[str, Any]) -> None:
         moment = self.now()
         rec["_updated"] = moment
@@ -196,6 +265,7 @@ class ShopifySim(Simulator):
             return self.json(404, {"errors": "Not Found"}, headers)
         with self.lock:
             if match.group("rest") == "graphql.json":
+                self.request_version = version  # productSet's identifier exists from 2025-04 on
                 return self.graphql(request, headers)
             used = self._rest_take()
             limit = ("X-Shopify-Shop-Api-Call-Limit", f"{used}/{self.rest_bucket}")

@@ -1,7 +1,9 @@
 """The GraphQL Admin API subset the simulator serves (shops.md §3.9), over the REST order dicts.
 
 Queries: ``orders(first|last, after|before, query, sortKey, reverse)``, ``order(id)``,
-``inventoryItems(first, after, query: "sku:…")``, ``inventoryItem(id)``, ``locations(first, after)``.
+``inventoryItems(first, after, query: "sku:…")``, ``inventoryItem(id)``, ``locations(first, after)``;
+``customers``, ``productVariants``, ``products``, ``priceList`` and the mutations ``productSet``,
+``quantityPricingByVariantUpdate`` come from :mod:`.shopify_catalogue` / :mod:`.shopify_catalogue_writes`.
 Types: ``Order`` (ids, names, dates in UTC, statuses, ``tags``, money bags ``*Set { shopMoney { amount
 currencyCode } }``, ``customer``, addresses, ``lineItems``/``shippingLines`` connections, ``taxLines``,
 ``discountCodes``, ``customAttributes``, ``metafield(namespace, key)``, ``metafields``), ``LineItem``,
@@ -316,3 +318,17 @@ _connection_types(SCHEMA, "Order", "LineItem", "ShippingLine", "Metafield", "Inv
 from passerelle_sandbox.shopify_mutations import MUTATION_TYPES  # noqa: E402  (mutations resolve into the types above)
 
 SCHEMA.update(MUTATION_TYPES)
+
+# catalogue, customers and B2B price breaks (shopify_catalogue*.py)
+from passerelle_sandbox.shopify_catalogue import (  # noqa: E402
+    CATALOGUE_QUERIES, CATALOGUE_TYPES, CUSTOMER_FIELDS, VARIANT_FIELDS,
+)
+from passerelle_sandbox.shopify_catalogue_writes import CATALOGUE_MUTATIONS, CATALOGUE_PAYLOADS  # noqa: E402
+
+SCHEMA["QueryRoot"].update(CATALOGUE_QUERIES)
+SCHEMA["Mutation"].update(CATALOGUE_MUTATIONS)
+SCHEMA["Customer"].update(CUSTOMER_FIELDS)
+SCHEMA["ProductVariant"].update(VARIANT_FIELDS)
+SCHEMA.update(CATALOGUE_TYPES)
+SCHEMA.update(CATALOGUE_PAYLOADS)
+_connection_types(SCHEMA, "Customer", "ProductVariant", "Product")
