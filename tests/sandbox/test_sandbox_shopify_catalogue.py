@@ -152,3 +152,12 @@ def test_fixed_prices_and_quantity_rules_are_not_simulated(sb):
                     "{pricesToAdd: [{variantId: \"x\", price: {amount: \"1\", currencyCode: EUR}}]}) "
                     "{ userErrors { code } } }")
     assert body["errors"][0]["extensions"]["code"] == "NOT_SIMULATED"
+
+
+def test_order_metafields_from_a_mapped_object(sb):
+    order = "gid://shopify/Order/5829173215423"
+    payload = {"metafields": [{"ownerId": order, "namespace": "sage", "key": "piece", "type": "single_line_text_field",
+                               "value": "BC00001"}]}
+    with _endpoint(sb) as ep:
+        assert ep.write("set_order_metafields", payload).result.startswith("gid://shopify/Metafield/")
+    assert [(m["key"], m["value"]) for m in sb.sim("shopify").order(1042)["_metafields"]] == [("piece", "BC00001")]
