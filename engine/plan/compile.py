@@ -30,6 +30,7 @@ from engine.plan.model import AckPlan, EndpointPlan, FlowPlan, Plan, WritePlan
 from engine.plan.rejects import compile_rejects
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
+from engine.spec.yamlsrc import format_path
 
 
 def compile_project(project: Project, registry: Registry | None = None
@@ -116,7 +117,7 @@ class _FlowCompiler:
             quoted = item.doc.styles.get(item.path + path) in ("'", '"')
             self.diags.append(Diagnostic("bad-expression", f"invalid {what} {text!r}: {exc.message}",
                                          item.loc(*path).shifted(exc.offset + quoted),
-                                         f"flows.{item.name}." + ".".join(map(str, path))))
+                                         format_path(item.path + path)))
             return None
 
     def values(self, given: Any, path: tuple) -> dict[str, Callable]:
