@@ -23,10 +23,14 @@ from engine.lang.registry import ArgError, Registry
 
 from engine.plan.codegen import generate, truthy
 from engine.plan.coerce import check_types, compile_types
+from engine.plan.lets import compile_lets, scope_names, shadowed_fields
 from engine.plan.mapping import MappingBuilder
+from engine.plan.match import compile_match
 from engine.plan.model import AckPlan, EndpointPlan, FlowPlan, Plan, WritePlan
+from engine.plan.rejects import compile_rejects
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
+from engine.spec.yamlsrc import format_path
 
 
 def compile_project(project: Project, registry: Registry | None = None
@@ -113,7 +117,7 @@ class _FlowCompiler:
             quoted = item.doc.styles.get(item.path + path) in ("'", '"')
             self.diags.append(Diagnostic("bad-expression", f"invalid {what} {text!r}: {exc.message}",
                                          item.loc(*path).shifted(exc.offset + quoted),
-                                         f"flows.{item.name}." + ".".join(map(str, path))))
+                                         format_path(item.path + path)))
             return None
 
     def values(self, given: Any, path: tuple) -> dict[str, Callable]:
@@ -156,19 +160,15 @@ class _FlowCompiler:
             self.ref(endpoint, path, "read", "resource", entry.get("read"))
             resource = checks.resource_of(self.project, endpoint, entry.get("read"))
             self.add_types(endpoint, resource)
-            fields, getters, texts = [], [], []
-            for field_name, text in (entry.get("match") or {}).items():
-                expr = self.expr(text, path + ("match", field_name), "join path")
-                if expr is not None:
-                    fields.append(field_name)
-                    getters.append(expr.search)
-                    texts.append(text)
+            match = compile_match(self.item, path, entry.get("match"), bool(entry.get("reference")), self.expr,
+                                  self.builder, self.diags)
+            fields = match.fields
             if resource is not None and fields and not entry.get("reference"):
                 self.diags.extend(connector_use.check_join(self.item, path, resource, endpoint, fields[0]))
             at = tuple(entry["at"].split(".")) if entry.get("at") else ()
-            specs.append(RelatedSpec(name, entry.get("read"), endpoint, at, tuple(fields), tuple(getters),
-                                     tuple(texts), bool(entry.get("many")), bool(entry.get("required")),
-                                     bool(entry.get("reference")), self.item.key_loc(*path)))
+            specs.append(RelatedSpec(name, entry.get("read"), endpoint, at, tuple(fields), tuple(match.getters),
+                                     tuple(match.texts), bool(entry.get("many")), bool(entry.get("required")),
+                                     bool(entry.get("reference")), self.item.key_loc(*path), tuple(match.theirs)))
         return specs
 
     def write(self, block: dict, path: tuple, op_key: str, provided: tuple = ()) -> tuple[Any, Any]:
@@ -199,7 +199,10 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     related = fc.related(source)
     key_text = data.get("key") or (resource.key if resource is not None else None) or "id"
     key_expr = fc.expr(key_text, ("key",) if "key" in data else ("source", "read"), "key")
+    lets = compile_lets(item, data.get("let"), fc.expr, diags, shadowed_fields(resource, (s.name for s in related)),
+                        scope_names(data))
     accept = fc.filter(data.get("filter"))
+    rejects = compile_rejects(item, data.get("reject"), fc.expr, fc.builder.ctx, diags)
     root = fc.builder.build_object(data.get("map"), ("map",))
     _, target_op = fc.write(target, ("target",), "write")
     update_op = None
@@ -242,7 +245,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     int(source.get("lookback") or 0), source.get("page_size"), data.get("schedule"),
                     MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None,
                     target.get("lookup_before_create", "always") == "always" and reference is not None
-                    and target_op.find is not None)
+                    and target_op.find is not None, lets=lets, reject=rejects)
 
 
 __all__ = ["compile_project"]

@@ -62,6 +62,8 @@ class FlowPlan:
     target_values: Mapping[str, Getter] = field(default_factory=dict)
     key_path: tuple[str, ...] | None = None  # the key as a plain field path, when it is one
     lookup_first: bool = False  # search the target by reference before every create (not only after doubt)
+    lets: Callable[[Any], dict] | None = None  # record -> scope with the flow's `let` values (None: no let)
+    reject: Callable[[Any], None] | None = None  # raises the RecordError of the first `reject` rule that holds
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgement)."""

@@ -64,6 +64,8 @@ class RelatedSpec:
     required: bool
     reference: bool
     loc: Loc
+    # per field, ``(value, row) -> value`` applied to the related row's field before indexing (`their`)
+    theirs: tuple[Callable[[Any, Any], Any] | None, ...] = ()
 
 
 class BadRow:
@@ -94,19 +96,44 @@ class RelatedData:
     def has(self, resource: str) -> bool:
         return resource in self.records or (self.parent is not None and self.parent.has(resource))
 
-    def index(self, resource: str, fields: tuple[str, ...]) -> dict:
+    def index(self, resource: str, fields: tuple[str, ...], theirs: tuple = ()) -> dict:
+        """Rows by their join values; ``theirs`` normalises each field first (a row whose
+        normalisation fails is left out: nothing can join it)."""
         if resource not in self.records and self.parent is not None and self.parent.has(resource):
-            return self.parent.index(resource, fields)
-        key = (resource, fields)
+            return self.parent.index(resource, fields, theirs)
+        key = (resource, fields, theirs)
         found = self._indexes.get(key)
         if found is None:
             found = {}
+            normalise = any(theirs)
             for row in self.records.get(resource, ()):
-                if isinstance(row, (dict, BadRow)):
+                if not isinstance(row, (dict, BadRow)):
+                    continue
+                if normalise:
+                    ident = _their_ident(row, fields, theirs)
+                    if ident is None:
+                        continue
+                else:
                     ident = tuple(norm_key(row.get(f)) for f in fields)
-                    found.setdefault(ident, []).append(row)
+                found.setdefault(ident, []).append(row)
             self._indexes[key] = found
         return found
+
+
+def _their_ident(row: Any, fields: tuple[str, ...], theirs: tuple) -> tuple | None:
+    """The join values of a related row, each through its `their` pipeline; None when one fails."""
+    scope = row.raw if isinstance(row, BadRow) else row
+    values = []
+    for position, name in enumerate(fields):
+        value = row.get(name)
+        their = theirs[position] if position < len(theirs) else None
+        if their is not None:
+            try:
+                value = their(value, scope)
+            except (TransformError, RecordError):
+                return None
+        values.append(norm_key(value))
+    return tuple(values)
 
 
 def compile_enricher(specs: list[RelatedSpec]) -> Callable[[dict, RelatedData], dict]:
@@ -116,7 +143,7 @@ def compile_enricher(specs: list[RelatedSpec]) -> Callable[[dict, RelatedData], 
 
     def enrich(record: dict, data: RelatedData) -> dict:
         for spec in specs:
-            index = data.index(spec.resource, spec.fields)
+            index = data.index(spec.resource, spec.fields, spec.theirs)
             record = _attach(record, spec.at, spec, index)
         return record
 
@@ -125,7 +152,7 @@ def compile_enricher(specs: list[RelatedSpec]) -> Callable[[dict, RelatedData], 
 
 def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData) -> dict:
     """Apply one related spec (the runner fetches each spec's records before applying it)."""
-    return _attach(record, spec.at, spec, data.index(spec.resource, spec.fields))
+    return _attach(record, spec.at, spec, data.index(spec.resource, spec.fields, spec.theirs))
 
 
 def join_values(record: Any, spec: RelatedSpec, steps: tuple[str, ...] | None = None) -> list:

@@ -222,7 +222,7 @@ def load_project(root: Path, docs: list[YamlDoc] | None = None,
 def _reported_by_checks(error) -> bool:
     """Transform pipelines are checked by the compiler, with better messages than the schema's."""
     schema_path = list(error.absolute_schema_path)
-    return any(a == "properties" and b == "transform" for a, b in zip(schema_path, schema_path[1:]))
+    return any(a == "properties" and b in ("transform", "their") for a, b in zip(schema_path, schema_path[1:]))
 
 
 def _merge(project: Project, doc: YamlDoc, schema_diags: list[Diagnostic]) -> None:

@@ -158,14 +158,18 @@ def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[R
 
 
 def evaluate(flow: FlowPlan, outcome: Outcome) -> Outcome:
-    """Filter, map and check one prepared record (with the flow plan live at that moment)."""
+    """Let, filter, reject, map and check one prepared record (with the flow plan live at that moment)."""
     if outcome.error is not None:
         return outcome
     enriched = outcome.enriched
     try:
+        if flow.lets is not None:  # the scope: the joined record plus the flow's named values
+            enriched = flow.lets(enriched)
         if not flow.accept(enriched):
             outcome.skipped = True
             return outcome
+        if flow.reject is not None:  # the first rule that holds fails the record, before anything is sent
+            flow.reject(enriched)
         outcome.payload = flow.map(enriched)
     except (RecordError, TransformError) as exc:
         outcome.error = failure(flow, outcome.key, exc, "map", flow.item.loc("map"))

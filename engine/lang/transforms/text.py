@@ -5,6 +5,7 @@ Every transform here stringifies its input first (Decimal written plainly, ``tru
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -178,30 +179,8 @@ def register(reg: Registry) -> None:
                                "Commande 1042 (XKBKNABJK)"),
                              E("{{PS}} {company}", {"company": None}, "{PS} ")])
     def template(arg: str, ctx: CompileContext):
-        parts = parse_template(arg, ctx)
-
-        def render(value: Any) -> Any:
-            if value is None:
-                return None
-            out = []
-            for part in parts:
-                if part.__class__ is str:
-                    out.append(part)
-                    continue
-                text, search = part
-                found = search(value)
-                if found.__class__ is str:  # the common case: no conversion
-                    out.append(found)
-                elif found is None:
-                    out.append("")
-                elif isinstance(found, (dict, list)):
-                    raise TransformError(f"template placeholder {{{text}}} gave {show(found)}, not a "
-                                         "single value")
-                else:
-                    out.append(stringify(found))
-            return "".join(out)
-
-        return render
+        fill = template_renderer(parse_template(arg, ctx))
+        return lambda value: None if value is None else fill(value)
 
     @reg.transform("default", category=CATEGORY,
                    args={"description": "Value used when the input is null or an empty text (any value)."},
@@ -321,6 +300,32 @@ def parse_template(text: str, ctx: CompileContext) -> list:
     if literal:
         parts.append("".join(literal))
     return parts
+
+
+def template_renderer(parts: list) -> Callable[[Any], str]:
+    """``scope -> text`` for parts from :func:`parse_template` (a null placeholder gives ""; a list or
+    an object is a TransformError). Shared by the ``template`` transform and the ``reject`` reasons."""
+
+    def render(value: Any) -> str:
+        out = []
+        for part in parts:
+            if part.__class__ is str:
+                out.append(part)
+                continue
+            text, search = part
+            found = search(value)
+            if found.__class__ is str:  # the common case: no conversion
+                out.append(found)
+            elif found is None:
+                out.append("")
+            elif isinstance(found, (dict, list)):
+                raise TransformError(f"template placeholder {{{text}}} gave {show(found)}, not a "
+                                     "single value")
+            else:
+                out.append(stringify(found))
+        return "".join(out)
+
+    return render
 
 
 def _closing_brace(text: str, start: int) -> int:
