@@ -15,6 +15,7 @@ from engine.runtime.runner import FlowRunner
 from engine.runtime.state import ACKED, DONE, SqliteStore
 from runtime_support import Faults
 from passerelle_sandbox import Sandbox
+from support import ROOT, run_cli
 
 FLOW = "orders_to_sage"
 
@@ -157,6 +158,10 @@ def test_second_acknowledgement_failing_is_retried_alone(tmp_path, sandbox):
         states = store.ack_states(FLOW, entry.key)
         assert states["sage_number"].confirmed and not states["note"].confirmed
     assert len(woo_writes(sb, "meta")) == len(orders) and woo_writes(sb, "note") == []
+    code, out, err = run_cli(["failures", str(project), "--state", str(tmp_path)], ROOT)
+    assert code == 0 and f"{len(orders)} with an acknowledgement to retry" in err, err
+    assert all(f"record {i} " in out for i in orders)
+    assert out.count("warning[ack]") == len(orders) and out.count("acknowledgement 'note' failed") == len(orders)
     sb.sim("woocommerce").faults = Faults()  # the shop is back
     again, store = run_once(project, env, tmp_path / "state.db")
     assert again.created == 0 and again.acked == len(orders) and again.ack_failed == 0
