@@ -163,3 +163,18 @@ def test_an_acknowledgement_that_cannot_be_mapped_waits_with_why(tmp_path):
     entry = runner.store.entry("f", "10")
     state = runner.store.ack_states("f", "10")["shop.add_order_note"]
     assert entry.status == DONE and not state.confirmed and "could not be mapped" in state.reason
+
+
+def test_a_reload_diff_names_the_acknowledgements_added_and_removed(tmp_path):
+    from engine.runtime.reload_policy import plan_diff
+
+    (tmp_path / "old").mkdir()
+    (tmp_path / "new").mkdir()
+    old, _ = compile_text(tmp_path / "old", HEAD + """
+    acknowledge: { endpoint: shop, write: add_order_note, with: { id: id } }
+""")
+    new, _ = compile_text(tmp_path / "new", HEAD + TWO)
+    change = plan_diff(old, new).flows_changed["f"]
+    assert (change.acks_added, change.acks_removed) == (["sage_number"], [])
+    assert change.text() == "acknowledge (+sage_number)"
+    assert plan_diff(new, old).flows_changed["f"].text() == "acknowledge (-sage_number)"
