@@ -8,10 +8,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from engine.connectors.base import OperationPlan, ResourcePlan
 from engine.errors import Diagnostic
 from engine.project.load import Item
+from engine.spec.yamlsrc import format_path
 
 
 def _label(item: Item, path: tuple) -> str:
-    return ".".join(str(p) for p in (f"flows.{item.name}",) + path)
+    return format_path(("flows", item.name) + path)  # list items as [N]
 
 
 def check_write_values(item: Item, path: tuple, endpoint: str, operation: OperationPlan,
@@ -32,8 +33,11 @@ def check_write_values(item: Item, path: tuple, endpoint: str, operation: Operat
 
 def _keys(item: Item, path: tuple) -> Iterable:
     data = item.data
-    for step in path:
-        data = data.get(step) if isinstance(data, dict) else None
+    for step in path:  # a step is a key, or an index in a list (`acknowledge: [...]`)
+        if isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            data = data.get(step) if isinstance(data, dict) else None
     return data if isinstance(data, dict) else {}
 
 

@@ -8,6 +8,7 @@ from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
 from engine.errors import Diagnostic
 from engine.project.load import Item, Project
 from engine.spec.env import has_reference, reference_problems
+from engine.spec.yamlsrc import format_path
 from engine.util.suggest import hint_for
 from engine.util.urls import userinfo_secrets
 
@@ -59,7 +60,7 @@ def connector_plan(project: Project, endpoint: object) -> ConnectorPlan | None:
 def check_connector_ref(project: Project, endpoint: object, path: tuple, item: Item, what: str,
                         kind: str, name: object) -> Iterator[Diagnostic]:
     """``endpoint`` exists and its connector has resource/operation ``name``."""
-    label = ".".join(str(p) for p in (f"flows.{item.name}",) + path)
+    label = format_path(("flows", item.name) + path)  # list items as [N]
     if not isinstance(endpoint, str):
         return
     if endpoint not in project.endpoints:

@@ -118,28 +118,36 @@ def cmd_serve(args) -> int:
 
 
 def cmd_failures(args) -> int:
-    from engine.runtime.state import FAILED, SqliteStore, state_database
+    from engine.runtime.state import DONE, FAILED, SqliteStore, state_database
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
     from engine.project.load import load_project
 
     db = state_database(args.project, {} if args.state else load_project(args.project).settings, args.state)
-    entries = []
+    entries, unacked = [], []
     if db.exists():
         store = SqliteStore(db)
         try:
             entries = store.entries(args.flow, FAILED)
+            # created, but an acknowledgement failed (its reason names which): retried by the next run
+            unacked = [e for e in store.entries(args.flow, DONE) if e.reason]
         finally:
             store.close()
     if args.format == "json":
         print(dumps([{"flow": e.flow, "key": e.key, "reason": e.reason, "spec": e.loc, "attempts": e.attempts,
-                      "payload": e.payload} for e in entries], indent=2))
+                      "payload": e.payload} for e in entries]
+                    + [{"flow": e.flow, "key": e.key, "status": DONE, "target_id": e.target_id, "reason": e.reason,
+                        "spec": None}
+                       for e in unacked], indent=2))
     else:
         for e in entries:
             where = f"{e.loc}: " if e.loc else ""
             print(f"{where}error[record] flow {e.flow} record {e.key}: {e.reason}")
-        print(f"{len(entries)} record(s) set aside", file=sys.stderr)
+        for e in unacked:
+            print(f"warning[ack] flow {e.flow} record {e.key} (created as {e.target_id}): {e.reason}")
+        print(f"{len(entries)} record(s) set aside" + (f", {len(unacked)} with an acknowledgement to retry "
+                                                       "(next run)" if unacked else ""), file=sys.stderr)
     return EXIT_OK
 
 

@@ -25,8 +25,9 @@ from engine.plan.codegen import generate, truthy
 from engine.plan.coerce import check_types, compile_types
 from engine.plan.lets import compile_lets, scope_names, shadowed_fields
 from engine.plan.mapping import MappingBuilder
+from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
-from engine.plan.model import AckPlan, EndpointPlan, FlowPlan, Plan, WritePlan
+from engine.plan.model import EndpointPlan, FlowPlan, Plan
 from engine.plan.rejects import compile_rejects
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
@@ -208,12 +209,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     update_op = None
     if target.get("update") is not None:
         _, update_op = fc.write(target, ("target",), "update", provided=("target_id",))
-    ack = data.get("acknowledge") if isinstance(data.get("acknowledge"), dict) else None
-    ack_root = ack_op = None
-    if ack is not None:
-        _, ack_op = fc.write(ack, ("acknowledge",), "write")
-        ack_root = fc.builder.build_object(ack.get("map") or {}, ("acknowledge", "map"))
-    ack_values = fc.values(ack.get("with") if ack else None, ("acknowledge", "with"))
+    acks = AckCompiler(fc, data.get("acknowledge"), diags)
     reference = fc.expr(target.get("reference"), ("target", "reference"), "reference")
     if target.get("lookup_before_create") and target_op is not None and (reference is None or not target_op.find):
         missing = "a `reference`" if reference is None else f"a `find` on operation '{target_op.name}'"
@@ -229,17 +225,13 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                                     "e.g. `every 5m`, `every 1h`, or cron `*/10 8-19 * * 1-5` (UTC)"))
     if len(diags) > start and any(d.is_error for d in diags[start:]):
         return None
-    if resource is None or target_op is None or root is None or (ack is not None and ack_op is None):
+    if resource is None or target_op is None or root is None or acks.broken:
         return None  # a broken connector: its own diagnostics say why
     mapper, source_code = generate(item.name, root)
-    ack_plan: AckPlan | None = None
-    if ack is not None and ack_op is not None and ack_root is not None:
-        ack_mapper, _ = generate(item.name + ".acknowledge", ack_root)
-        ack_plan = WritePlan(ack["endpoint"], ack["write"], ack_op, ack_mapper, MappingProxyType(ack_values))
     key = key_expr.search if key_expr is not None else (lambda record: None)
     return FlowPlan(item.name, item, str(src_endpoint), str(resource_name), resource, str(target.get("endpoint")),
                     str(target.get("write")), target_op, key, accept, tuple(related), compile_enricher(related),
-                    mapper, source_code, MappingProxyType(fc.types), ack_plan,
+                    mapper, source_code, MappingProxyType(fc.types), acks.plans(item.name),
                     reference.search if reference else None, target.get("update"),
                     MappingProxyType(dict(source.get("where") or {})), source.get("since"),
                     int(source.get("lookback") or 0), source.get("page_size"), data.get("schedule"),

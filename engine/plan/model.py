@@ -23,6 +23,9 @@ class WritePlan:
     op: OperationPlan
     map: Callable[[dict], Any]
     values: Mapping[str, Getter] = field(default_factory=dict)
+    name: str = ""  # an acknowledgement's identity in the ledger (`name`, else "<endpoint>.<write>")
+    when: Callable[[dict], bool] | None = None  # an acknowledgement sent only when true (None: always)
+    loc: Loc | None = None  # where it is written
 
     def write_values(self, scope: Any) -> dict:
         """The operation's placeholder values for one (joined) record."""
@@ -51,7 +54,7 @@ class FlowPlan:
     map: Callable[[dict], dict]
     source_code: str
     types: Mapping[str, Callable[[dict], dict]] = field(default_factory=dict)  # by resource
-    ack: WritePlan | None = None
+    acks: tuple[WritePlan, ...] = ()  # acknowledgements, in the order written (engine.plan.acks)
     reference: Getter | None = None  # payload -> document reference (for look-ups)
     update_operation: str | None = None
     where: Mapping[str, Any] = field(default_factory=dict)
@@ -66,10 +69,9 @@ class FlowPlan:
     reject: Callable[[Any], None] | None = None  # raises the RecordError of the first `reject` rule that holds
 
     def endpoint_names(self) -> list[str]:
-        """Every endpoint a run of this flow talks to (source, target, joins, acknowledgement)."""
+        """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""
         names = {self.source_endpoint, self.target_endpoint, *(spec.endpoint for spec in self.related)}
-        if self.ack is not None:
-            names.add(self.ack.endpoint)
+        names.update(ack.endpoint for ack in self.acks)
         return sorted(names)
 
     def write_values(self, enriched: dict) -> dict:

@@ -3,7 +3,7 @@
 * from files (``--input``): source and related records are read from files; no environment variable
   is resolved (so no secret can appear), no state is read or written;
 * live (no ``--input``): the source is read through its endpoint (reads only), related records are
-  fetched as a run would, and the requests of the target write and of the acknowledgement are
+  fetched as a run would, and the requests of the target write and of every acknowledgement are
   described with every credential masked.
 
 Both go through :mod:`engine.runtime.pipeline`, as ``run`` does: a record that fails is reported with
@@ -23,6 +23,7 @@ from engine.connectors.errors import EndpointError
 from engine.errors import RecordError, TransformError
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedData
+from engine.runtime.acks import describe as describe_acks
 from engine.runtime.pipeline import Joiner, failure, records, typed_rows
 
 PAGE = 100
@@ -103,7 +104,7 @@ class LiveDryRun:
 def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
                  token_store: TokenStore | None = None) -> LiveDryRun:
     """Read up to ``limit`` records through the live source endpoint (reads only), map them, and
-    describe the writes a run would send — target and acknowledgement — without sending them."""
+    describe the writes a run would send — target and acknowledgements — without sending them."""
     from engine.runtime.endpoints import open_endpoints
     from engine.runtime.runner import FlowRunner
     from engine.runtime.state import SqliteStore
@@ -137,12 +138,9 @@ def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
             except EndpointError as exc:
                 result.failures.append(failure(flow, outcome.key, exc, "", flow.item.loc("target")))
                 continue
-            if flow.ack is not None:
-                scope = dict(outcome.record)
-                scope["_target"] = {"id": "<id given by the target>"}
-                try:
-                    requests.append(endpoints[flow.ack.endpoint].describe_write(
-                        flow.ack.operation, flow.ack.map(scope), flow.ack.write_values(scope)))
+            if flow.acks:
+                try:  # every acknowledgement due for the record, in order
+                    requests.extend(describe_acks(endpoints, flow, outcome.record))
                 except (RecordError, TransformError, EndpointError) as exc:
                     result.failures.append(failure(flow, outcome.key, exc, "acknowledge",
                                                    flow.item.loc("acknowledge")))

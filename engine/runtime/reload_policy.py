@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import Diagnostic
+from engine.plan.acks import ack_blocks, identity
 from engine.plan.model import Plan
 
 DEFAULT_SETTLE = 1.0  # seconds of quiet before a change is built
@@ -102,10 +103,17 @@ class FlowChange:
     fields_added: list[str] = field(default_factory=list)
     fields_removed: list[str] = field(default_factory=list)
     fields_changed: list[str] = field(default_factory=list)
+    acks_added: list[str] = field(default_factory=list)  # acknowledgements by identity (engine.plan.acks)
+    acks_removed: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         out = []
         for part in self.parts:
+            if part == "acknowledge" and (self.acks_added or self.acks_removed):
+                signed = [f"{sign}{name}" for sign, names in (("+", self.acks_added), ("-", self.acks_removed))
+                          for name in names]
+                out.append(f"acknowledge ({'; '.join(signed)})")
+                continue
             if part != "map":
                 out.append(part)
                 continue
@@ -145,7 +153,9 @@ class PlanDiff:
         """The diff as log fields (JSON logs)."""
         return {"flows_added": self.flows_added, "flows_removed": self.flows_removed,
                 "flows_changed": {name: {"parts": c.parts, "fields_added": c.fields_added,
-                                         "fields_removed": c.fields_removed, "fields_changed": c.fields_changed}
+                                         "fields_removed": c.fields_removed, "fields_changed": c.fields_changed,
+                                         **({"acks_added": c.acks_added, "acks_removed": c.acks_removed}
+                                            if c.acks_added or c.acks_removed else {})}
                                   for name, c in self.flows_changed.items()},
                 "lookups_added": self.lookups_added, "lookups_removed": self.lookups_removed,
                 "lookups_changed": self.lookups_changed, "endpoints_changed": self.endpoints_changed}
@@ -186,6 +196,11 @@ def _flow_change(old: Any, new: Any) -> FlowChange | None:
         change.fields_added = [path for path in after if path not in before]
         change.fields_removed = [path for path in before if path not in after]
         change.fields_changed = [path for path in after if path in before and before[path] != after[path]]
+    if "acknowledge" in parts:  # a new one applies to records confirmed from now on (engine.runtime.acks)
+        was = [identity(block) for _, block in ack_blocks(old.get("acknowledge"))]
+        now = [identity(block) for _, block in ack_blocks(new.get("acknowledge"))]
+        change.acks_added = [name for name in now if name not in was]
+        change.acks_removed = [name for name in was if name not in now]
     return change
 
 

@@ -6,8 +6,9 @@ Exactly one target document per source record:
 2. the write is sent once; on a rejection (4xx) the record goes to the dead letter with the reason;
    on a transient fault or an unknown outcome (timeout, connection reset, 5xx) the target is searched
    by the document's reference *before* any new attempt — if it is there, it was created;
-3. on confirmation the ledger holds ``done`` with the target id, then the acknowledgement is written
-   back to the source (``acked``); a failed acknowledgement is retried later, never the create;
+3. on confirmation the ledger holds ``done`` with the target id, then each acknowledgement is written
+   back to the source, once (``acked`` when all are); a failed one is retried later on its own, never
+   the create (:mod:`engine.runtime.acks`);
 4. a record left ``pending`` (crash, or faults outlasting the attempts) is resolved at the start of
    the next run the same way: look up by reference, create only when absent, from the stored intent.
 
@@ -27,6 +28,7 @@ from engine.connectors.errors import EncodeError, EndpointError
 from engine.errors import RecordError, TransformError
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
+from engine.runtime import acks
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, payload_hash, to_json
@@ -120,9 +122,8 @@ class FlowRunner:
         for entry in self.store.entries(self.flow.name, DONE):
             if self.stop.is_set():
                 return
-            if self.flow.ack is not None and entry.record:
-                problem = self.acknowledge(entry.key, from_json(entry.record), entry.target_id)
-                self.store.settle(self.flow.name, entry.key, entry.target_id, DONE if problem else ACKED, problem)
+            if self.flow.acks and entry.record:  # only the acknowledgements still missing
+                acks.finish(self, entry.key, from_json(entry.record), entry.target_id)
 
     def batch(self) -> list[list]:
         """The pages of this run. Read before writing anything: acknowledgements move records out of
@@ -204,9 +205,8 @@ class FlowRunner:
             self.summary.updated += 1
         else:
             self.summary.skipped += 1
-        if entry.status == DONE and flow.ack is not None:
-            problem = self.acknowledge(entry.key, record, entry.target_id)
-            self.store.settle(flow.name, entry.key, entry.target_id, DONE if problem else ACKED, problem)
+        if entry.status == DONE and flow.acks:
+            acks.finish(self, entry.key, record, entry.target_id)
         return True
 
     def target(self):
@@ -289,46 +289,16 @@ class FlowRunner:
         return search(self.flow, self.target(), payload)
 
     def confirmed(self, key: str, target_id: Any, record: dict | None, created: bool) -> None:
-        """The target has the document: acknowledge, then record both in one commit. (A crash before
-        that commit leaves the record pending: the next run finds the document by reference and
-        acknowledges again — an acknowledgement may repeat, a document never does.)"""
+        """The target has the document: record it, then acknowledge (:mod:`engine.runtime.acks`)."""
         if created:
             self.summary.created += 1
         self.log("record_created", flow=self.flow.name, key=key, target_id=target_id)
-        if self.flow.ack is None:
+        if not self.flow.acks:
             self.store.settle(self.flow.name, key, target_id, ACKED)
         elif record is None:
             self.store.settle(self.flow.name, key, target_id, DONE)
         else:
-            problem = self.acknowledge(key, record, target_id)
-            self.store.settle(self.flow.name, key, target_id, DONE if problem else ACKED, problem)
-
-    def acknowledge(self, key: str, record: dict, target_id: Any) -> str | None:
-        """Write the acknowledgement back to the source; returns None, or why it failed."""
-        ack = self.flow.ack
-        if ack is None:  # pragma: no cover - callers acknowledge only flows that have one
-            return None
-        scope = dict(record)
-        scope["_target"] = {"id": target_id}
-        try:
-            payload = ack.map(scope)
-            values = {name: fn(scope) for name, fn in ack.values.items()}
-        except (RecordError, TransformError) as exc:
-            self.summary.ack_failed += 1
-            return f"acknowledgement could not be mapped: {exc}"
-        for attempt in range(3):
-            try:
-                self.endpoints[ack.endpoint].write(ack.operation, payload, values)
-            except EndpointError as exc:
-                if exc.transient and attempt < 2:
-                    self.sleep(self.backoff * (2 ** attempt))
-                    continue
-                self.summary.ack_failed += 1
-                self.log("ack_failed", flow=self.flow.name, key=key, reason=exc.message)
-                return f"acknowledgement failed: {exc.message}"
-            self.summary.acked += 1
-            return None
-        return None  # pragma: no cover - the loop always returns
+            acks.confirmed(self, key, record, target_id)
 
     def dead_letter(self, key: Any, error: RecordError, record: dict | None, payload_json: str | None = None):
         loc = str(error.loc) if error.loc else None

@@ -6,7 +6,8 @@ The ledger holds, per flow and source record key, where the record stands:
                write is confirmed (after a crash or a lost reply, the target is searched by reference
                before anything is created again);
 * ``done``     the target confirmed; ``target_id`` holds its id (e.g. the Sage piece number);
-* ``acked``    the acknowledgement back to the source was confirmed too;
+* ``acked``    every acknowledgement back to the source was confirmed too (each one's own state is kept
+               per acknowledgement: :mod:`engine.runtime.ack_store`);
 * ``failed``   dead letter: mapping failed or the target rejected the record; ``reason``, ``loc`` and the
                exact ``payload`` are kept for ``failures`` and ``replay``.
 
@@ -33,7 +34,8 @@ from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
 from engine.errors import OperatorError
-from engine.runtime import vault
+from engine.runtime import ack_store, vault
+from engine.runtime.ack_store import AckState
 from engine.runtime.lease import Lease, acquire
 from engine.spec.env import scrub
 from engine.util.jsonout import dumps
@@ -75,6 +77,12 @@ class StateStore(TokenStore, Protocol):
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
     def counts(self, flow: str) -> dict[str, int]: ...
+    def ack_states(self, flow: str, key: str) -> dict[str, AckState]:
+        """The acknowledgements of one record, by identity (see :mod:`engine.runtime.ack_store`)."""
+        ...
+    def ack_result(self, flow: str, key: str, ack: str, target_id: Any, reason: str | None) -> None:
+        """One acknowledgement sent for document ``target_id``: confirmed (no reason) or failed."""
+        ...
     def lease(self, name: str, what: str, wait: float = 0.0) -> Lease:
         """An exclusive lease (a flow's, the serve's) that a killed holder cannot leave behind;
         raises Busy naming the holder when it is not free within ``wait`` seconds."""
@@ -131,7 +139,7 @@ class SqliteStore:
             CREATE INDEX IF NOT EXISTS ledger_status ON ledger (flow, status);
             CREATE TABLE IF NOT EXISTS tokens (
                 name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
-        """)
+        """ + ack_store.SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(ledger)")}
         if "target_with" not in columns:  # state files written before this column existed
             self.db.execute("ALTER TABLE ledger ADD COLUMN target_with TEXT")
@@ -203,6 +211,12 @@ class SqliteStore:
 
     def counts(self, flow: str) -> dict[str, int]:
         return dict(self._exec("SELECT status, COUNT(*) FROM ledger WHERE flow = ? GROUP BY status", (flow,)))
+
+    def ack_states(self, flow: str, key: str) -> dict[str, AckState]:
+        return ack_store.states(self._exec, flow, key)
+
+    def ack_result(self, flow: str, key: str, ack: str, target_id: Any, reason: str | None) -> None:
+        ack_store.record(self._exec, flow, key, ack, target_id, _clean(reason))
 
     # -- rotated credentials (refresh tokens that a server spends on use), encrypted: vault.py ------
     def get(self, name: str) -> str | None:
