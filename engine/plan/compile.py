@@ -23,6 +23,7 @@ from engine.lang.registry import ArgError, Registry
 
 from engine.plan.codegen import generate, truthy
 from engine.plan.coerce import check_types, compile_types
+from engine.plan.expand import ExpandCompiler
 from engine.plan.mapping import MappingBuilder
 from engine.plan.model import AckPlan, EndpointPlan, FlowPlan, Plan, WritePlan
 from engine.plan.related import RelatedSpec, compile_enricher
@@ -200,6 +201,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     key_text = data.get("key") or (resource.key if resource is not None else None) or "id"
     key_expr = fc.expr(key_text, ("key",) if "key" in data else ("source", "read"), "key")
     accept = fc.filter(data.get("filter"))
+    fan_out, group = ExpandCompiler(item, fc.expr, fc.builder.ctx, diags).compile(data)
     root = fc.builder.build_object(data.get("map"), ("map",))
     _, target_op = fc.write(target, ("target",), "write")
     update_op = None
@@ -242,7 +244,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     int(source.get("lookback") or 0), source.get("page_size"), data.get("schedule"),
                     MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None,
                     target.get("lookup_before_create", "always") == "always" and reference is not None
-                    and target_op.find is not None)
+                    and target_op.find is not None, fan_out=fan_out, group=group)
 
 
 __all__ = ["compile_project"]

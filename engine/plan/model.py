@@ -8,6 +8,7 @@ from typing import Any
 from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
 from engine.errors import Loc, TransformError
 from engine.lang.lookups import LookupTable
+from engine.plan.expand import FanOut, Grouping
 from engine.plan.related import RelatedSpec
 from engine.project.load import Item, Project
 
@@ -62,6 +63,8 @@ class FlowPlan:
     target_values: Mapping[str, Getter] = field(default_factory=dict)
     key_path: tuple[str, ...] | None = None  # the key as a plain field path, when it is one
     lookup_first: bool = False  # search the target by reference before every create (not only after doubt)
+    fan_out: FanOut | None = None  # one record -> several items, each with its own key (engine/plan/expand.py)
+    group: Grouping | None = None  # several records -> one, keyed by the group key
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgement)."""
