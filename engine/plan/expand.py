@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from engine.errors import Diagnostic, Loc, RecordError, TransformError
-from engine.lang.expr import CompiledExpr, getter
+from engine.lang.expr import CompiledExpr, compile_expression, getter
 from engine.lang.names import INDEX, KEY, POSITION
 from engine.lang.registry import ArgError
 from engine.lang.transforms._common import show, stringify
@@ -86,7 +87,7 @@ class ExpandCompiler:
             return None
         loc = self.item.loc("fan_out")
         return FanOut(fan_out_items(getter(each), name, key, self.item.loc("fan_out", "each"),
-                                    self.item.loc("fan_out", "key")), name, loc)
+                                    self.item.loc("fan_out", "key"), _mentioned(self.item.data)), name, loc)
 
     def key_template(self, text: Any) -> list | None:
         if not isinstance(text, str):
@@ -111,94 +112,198 @@ class ExpandCompiler:
         if by is None or ("order" in spec and order is None):
             return None
         loc = self.item.loc("group")
-        return Grouping(group_key(getter(by), self.item.loc("group", "by")),
+        return Grouping(group_key(getter(by), self.item.loc("group", "by"), _field(by)),
                         group_scope(getter(order) if order is not None else None, name,
-                                    self.item.loc("group", "order")), name, loc)
+                                    self.item.loc("group", "order"), _field(order)), name, loc)
+
+
+def _mentioned(data: Any, names: frozenset = frozenset({INDEX, POSITION, KEY})) -> frozenset:
+    """The reserved names written anywhere in a flow (keys and texts): a scope holds only those."""
+    found: set = set()
+    stack = [data]
+    while stack and len(found) < len(names):
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and "_" in node:
+            found.update(name for name in names if name in node)
+    return frozenset(found)
+
+
+def _field(expr: CompiledExpr | None) -> str | None:
+    """The one field an expression reads, when it is a plain field name."""
+    path = expr.simple_path if expr is not None else None
+    return path[0] if path is not None and len(path) == 1 else None
 
 
 # -- the closures -----------------------------------------------------------------------------------
 
-def render_key(parts: list, loc: Loc | None) -> Callable[[dict, int], str]:
-    """The key template as a closure; a placeholder giving null, an empty text, a list or an object
-    fails the record (a key with a part missing would collide with another item's)."""
-    steps = tuple((part, None) if part.__class__ is str else (part[0], part[1]) for part in parts)
-
-    def render(scope: dict, position: int) -> str:
-        out = []
-        for text, search in steps:
-            if search is None:
-                out.append(text)
-                continue
-            value = search(scope)
-            if value.__class__ is not str:
-                if value is None or isinstance(value, (dict, list)):
-                    raise RecordError(f"item {position}: key placeholder {{{text}}} gave {show(value)}, not "
-                                      "a value: each item needs a key of its own", field="fan_out.key", loc=loc)
-                value = stringify(value)
-            elif not value:
-                raise RecordError(f"item {position}: key placeholder {{{text}}} is an empty text: each item "
-                                  "needs a key of its own", field="fan_out.key", loc=loc)
-            out.append(value)
-        return "".join(out)
-
-    return render
-
-
-def fan_out_items(each: Getter, name: str, parts: list, each_loc: Loc | None, key_loc: Loc | None
-                  ) -> Callable[[Any], list]:
-    render = render_key(parts, key_loc)
-
-    def items(record: Any) -> list:
+def _part(text: str, loc: Loc | None) -> Callable[[Any, int], str]:
+    """A key part that is not a non-empty text: written as text, or the record fails (a key with a
+    part missing would collide with another item's)."""
+    def part(value: Any, position: int) -> str:
+        if value.__class__ is str and value:
+            return value
+        if value is None or value == "" or isinstance(value, (dict, list)):
+            what = "is an empty text" if value == "" else f"gave {show(value)}, not a value"
+            raise RecordError(f"item {position}: key placeholder {{{text}}} {what}: each item needs a key of "
+                              "its own", field="fan_out.key", loc=loc)
         try:
-            elements = each(record)
+            return stringify(value)
         except TransformError as exc:
-            raise RecordError(str(exc), field="fan_out.each", loc=each_loc) from None
+            raise RecordError(f"item {position}: {exc}", field="fan_out.key", loc=loc) from None
+
+    return part
+
+
+def _read(path: tuple, source: str, target: str) -> list[str]:
+    """Lines reading a plain dotted ``path`` from ``source`` into ``target`` (as the mapping's code does)."""
+    lines = [f"{target} = {source}.get({path[0]!r}) if {source}.__class__ is dict else None"]
+    lines += [f"{target} = {target}.get({step!r}) if {target}.__class__ is dict else None" for step in path[1:]]
+    return lines
+
+
+ITEMS_CODE = """def make(EACH, NOT_LIST, EACH_FAILED, DUPLICATE, BASE, SEARCH, PART):
+    def items(record):
+        try:
+            elements = EACH(record)
+        except TransformError as exc:
+            EACH_FAILED(exc)
         if elements is None:
             return []
         if elements.__class__ is not list:
-            raise RecordError(f"`each` gave {show(elements)}, not a list", field="fan_out.each", loc=each_loc)
-        base = record if record.__class__ is dict else {}
+            NOT_LIST(elements)
+        base = record if record.__class__ is dict else BASE
         out = []
-        seen: dict[str, int] = {}
-        for index, element in enumerate(elements):
+        if not elements:
+            return out
+{hoisted}
+        seen = {{}}
+        position = 0
+        for element in elements:
+            position += 1
             scope = base.copy()
-            scope[name] = element
-            scope[INDEX] = index
-            scope[POSITION] = index + 1
-            try:
-                key = render(scope, index + 1)
-            except TransformError as exc:
-                raise RecordError(f"item {index + 1}: {exc}", field="fan_out.key", loc=key_loc) from None
+            scope[{name!r}] = element
+{positions}
+{parts}
+            key = {key}
             if key in seen:
-                raise RecordError(f"items {seen[key] + 1} and {index + 1} both have the key {key!r}: each item "
-                                  "needs a key of its own", field="fan_out.key", loc=key_loc)
-            seen[key] = index
-            scope[KEY] = key
+                DUPLICATE(key, seen[key], position)
+            seen[key] = position
+{key_line}
             out.append((key, scope))
         return out
-
     return items
+"""
 
 
-def group_key(by: Getter, loc: Loc | None) -> Callable[[Any], str | None]:
+def fan_out_items(each: Getter, name: str, parts: list, each_loc: Loc | None, key_loc: Loc | None,
+                  used: frozenset = frozenset({INDEX, POSITION, KEY})) -> Callable[[Any], list]:
+    """The items of one record, as one generated function: the key's placeholders that read only the
+    record (not the element, nor a position) are read once per record; plain paths are inlined.
+    ``used``: the reserved names the flow mentions somewhere (the others are not put in the scope)."""
+    per_item = {name, INDEX, POSITION, KEY}
+    hoisted: list[str] = []
+    lines: list[str] = []
+    pieces: list[str] = []
+    searches: list = []
+    part_fns: list = []
+    prefix: list[str] = []
+    per_record = True  # still in the leading pieces that do not depend on the item
+    for part in parts:
+        if part.__class__ is str:
+            pieces.append(repr(part))
+            if per_record:
+                prefix.append(repr(part))
+            continue
+        text, search = part
+        n = len(part_fns)
+        part_fns.append(_part(text, key_loc))
+        path = compile_expression(text).simple_path
+        var = f"p{n}"
+        if path and path[0] not in per_item:  # the record's own field: read and checked once per record
+            hoisted += _read(path, "base", var) + [f"if {var}.__class__ is not str or not {var}:",
+                                                   f"    {var} = PART[{n}]({var}, 1)"]
+        else:
+            per_record = False
+            if path and path[0] == name:  # the element itself: no look-up in the scope
+                lines += [f"{var} = element"] + _read(path[1:], var, var) if len(path) > 1 else [f"{var} = element"]
+            elif path:
+                lines += _read(path, "scope", var)
+            else:
+                lines.append(f"{var} = SEARCH[{len(searches)}](scope)")
+                searches.append(search)
+            lines.append(f"if {var}.__class__ is not str or not {var}:")  # an int written as is, else checked
+            lines.append(f"    {var} = str({var}) if {var}.__class__ is int else PART[{n}]({var}, position)")
+        pieces.append(var)
+        if per_record:  # a leading run of literals and record fields is joined once per record
+            prefix.append(var)
+    prefix_len = len(prefix)
+    hoisted.append("prefix = " + (" + ".join(pieces[:prefix_len]) if prefix_len else "''"))
+    key = " + ".join(["prefix"] + pieces[prefix_len:]) if prefix_len < len(pieces) else "prefix"
+    code = ITEMS_CODE.format(hoisted="\n".join(" " * 8 + line for line in hoisted),
+                             parts="\n".join(" " * 12 + line for line in lines), key=key,
+                             name=name, positions="\n".join(
+                                 " " * 12 + f"scope[{n!r}] = {value}" for n, value in
+                                 ((INDEX, "position - 1"), (POSITION, "position")) if n in used) or "",
+                             key_line=" " * 12 + f"scope[{KEY!r}] = key" if KEY in used else "")
+
+    def not_list(elements: Any) -> None:
+        raise RecordError(f"`each` gave {show(elements)}, not a list", field="fan_out.each", loc=each_loc)
+
+    def each_failed(exc: TransformError) -> None:
+        raise RecordError(str(exc), field="fan_out.each", loc=each_loc) from None
+
+    def duplicate(key: str, before: int, position: int) -> None:
+        raise RecordError(f"items {before} and {position} both have the key {key!r}: each item needs a key of "
+                          "its own", field="fan_out.key", loc=key_loc)
+
+    namespace: dict = {"TransformError": TransformError}
+    exec(compile(code, f"<passerelle fan-out {name}>", "exec"), namespace)  # compiled once, per flow
+    return namespace["make"](each, not_list, each_failed, duplicate, {}, tuple(searches), tuple(part_fns))
+
+
+def group_key(by: Getter, loc: Loc | None, field: str | None = None) -> Callable[[Any], str | None]:
+    """The group key of one record as text (None: no group). ``field``: ``by`` is that one field."""
+    def text(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, (dict, list)):
+            raise RecordError(f"the group key is {show(value)}, not a value", field="group.by", loc=loc)
+        return stringify(value)
+
+    if field is not None:
+        def key_of_field(record: Any) -> str | None:
+            value = record.get(field) if record.__class__ is dict else None
+            return value if value.__class__ is str and value else text(value)
+
+        return key_of_field
+
     def key(record: Any) -> str | None:
         try:
             value = by(record)
         except TransformError as exc:
             raise RecordError(str(exc), field="group.by", loc=loc) from None
-        if value is None or value == "":
-            return None
-        if isinstance(value, (dict, list)):
-            raise RecordError(f"the group key is {show(value)}, not a value", field="group.by", loc=loc)
-        return value if value.__class__ is str else stringify(value)
+        return value if value.__class__ is str and value else text(value)
 
     return key
 
 
-def group_scope(order: Getter | None, name: str, loc: Loc | None) -> Callable[[str, list], dict]:
+def group_scope(order: Getter | None, name: str, loc: Loc | None, field: str | None = None
+                ) -> Callable[[str, list], dict]:
+    """The group's scope; ``field``: ``order`` is that one field (read inline)."""
+    by_field = itemgetter(field) if field is not None else None
+
     def scope(key: str, members: list) -> dict:
         if order is not None and len(members) > 1:
-            members = _ordered(members, order, loc)
+            try:  # the common case, in C: one field, values of one kind, no null (stable: ties as read)
+                members = sorted(members, key=by_field) if by_field is not None else _ordered(
+                    members, _values(members, order, loc))
+            except (KeyError, TypeError):  # a member without it, a null, values of different kinds
+                members = _ordered(members, _values(members, order, loc))
         first = members[0]
         out = first.copy() if first.__class__ is dict else {}
         out[name] = members
@@ -208,12 +313,21 @@ def group_scope(order: Getter | None, name: str, loc: Loc | None) -> Callable[[s
     return scope
 
 
-def _ordered(members: list, order: Getter, loc: Loc | None) -> list:
+def _values(members: list, order: Getter, loc: Loc | None) -> list:
     try:
-        keyed = [(order(member), position, member) for position, member in enumerate(members)]
+        return [order(member) for member in members]
     except TransformError as exc:
         raise RecordError(str(exc), field="group.order", loc=loc) from None
-    try:  # nulls last; ties keep the order read
+
+
+def _ordered(members: list, values: list) -> list:
+    if None not in values:
+        try:  # the common case: values of one kind; the sort is stable, ties keep the order read
+            return [members[i] for i in sorted(range(len(members)), key=values.__getitem__)]
+        except TypeError:
+            pass
+    keyed = list(zip(values, range(len(members)), members))
+    try:  # nulls last
         keyed.sort(key=lambda entry: (entry[0] is None, entry[0] if entry[0] is not None else 0, entry[1]))
     except TypeError:  # values of different kinds (text and numbers): compared as text
         keyed.sort(key=lambda entry: (entry[0] is None, "" if entry[0] is None else str(entry[0]), entry[1]))
