@@ -81,7 +81,7 @@ class ExpandCompiler:
 
     def fan_out(self, spec: dict) -> FanOut | None:
         each = self.expr(spec.get("each"), ("fan_out", "each"), "fan-out list")
-        name = spec.get("as") if isinstance(spec.get("as"), str) else "item"
+        name: str = spec["as"] if isinstance(spec.get("as"), str) else "item"
         key = self.key_template(spec.get("key"))
         if each is None or key is None:
             return None
@@ -108,7 +108,7 @@ class ExpandCompiler:
     def grouping(self, spec: dict) -> Grouping | None:
         by = self.expr(spec.get("by"), ("group", "by"), "group key")
         order = self.expr(spec.get("order"), ("group", "order"), "group order") if "order" in spec else None
-        name = spec.get("as") if isinstance(spec.get("as"), str) else "members"
+        name: str = spec["as"] if isinstance(spec.get("as"), str) else "members"
         if by is None or ("order" in spec and order is None):
             return None
         loc = self.item.loc("group")
