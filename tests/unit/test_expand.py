@@ -199,3 +199,18 @@ def test_bad_expressions_in_each_by_and_order(tmp_path):
 def test_unknown_keys_and_bad_names_are_schema_errors(tmp_path):
     codes = _codes(tmp_path, FAN_OUT.replace("as: tier", "as: _tier, eachh: x"))
     assert sorted(codes) == [("bad-value", "flows.tiers.fan_out.as"), ("unknown-key", "flows.tiers.fan_out.eachh")]
+
+
+def test_key_placeholders_of_any_kind_and_values_of_any_scalar_type(tmp_path):
+    text = FAN_OUT.replace('key: "{Reference}/{tier.QteMin}"', 'key: "{tier.QteMin}-{Reference}-{length(tier.x)}{{}}"')
+    flow = _flow(tmp_path, text, "tiers")
+    rows = [{"Reference": "A", "TarifsQuantite": [{"QteMin": Decimal("10.5"), "x": "ab"}, {"QteMin": True, "x": ""},
+                                                  {"QteMin": "7", "x": "abc"}]}]
+    assert [o.key for o in _outcomes(flow, rows)] == ["10.5-A-2{}", "true-A-0{}", "7-A-3{}"]
+
+
+def test_reserved_names_the_flow_does_not_name_stay_out_of_the_scope(tmp_path):
+    text = FAN_OUT.replace("      index: { from: _index }\n      position: { from: _position }\n      key: { from: _key }\n", "")
+    flow = _flow(tmp_path, text, "tiers")
+    (item,) = _outcomes(flow, [{"Reference": "A", "TarifsQuantite": [{"QteMin": 1}]}])
+    assert item.key == "A/1" and set(item.enriched) == {"Reference", "TarifsQuantite", "tier"}
