@@ -24,6 +24,7 @@ from engine.lang.registry import ArgError, Registry
 from engine.plan.codegen import generate, truthy
 from engine.plan.coerce import check_types, compile_types
 from engine.plan.lets import compile_lets, scope_names, shadowed_fields
+from engine.plan.expand import ExpandCompiler
 from engine.plan.mapping import MappingBuilder
 from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
@@ -204,6 +205,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                         scope_names(data))
     accept = fc.filter(data.get("filter"))
     rejects = compile_rejects(item, data.get("reject"), fc.expr, fc.builder.ctx, diags)
+    fan_out, group = ExpandCompiler(item, fc.expr, fc.builder.ctx, diags).compile(data)
     root = fc.builder.build_object(data.get("map"), ("map",))
     _, target_op = fc.write(target, ("target",), "write")
     update_op = None
@@ -237,7 +239,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     int(source.get("lookback") or 0), source.get("page_size"), data.get("schedule"),
                     MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None,
                     target.get("lookup_before_create", "always") == "always" and reference is not None
-                    and target_op.find is not None, lets=lets, reject=rejects)
+                    and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group)
 
 
 __all__ = ["compile_project"]

@@ -8,6 +8,7 @@ from typing import Any
 from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
 from engine.errors import Loc, TransformError
 from engine.lang.lookups import LookupTable
+from engine.plan.expand import FanOut, Grouping
 from engine.plan.related import RelatedSpec
 from engine.project.load import Item, Project
 
@@ -67,6 +68,8 @@ class FlowPlan:
     lookup_first: bool = False  # search the target by reference before every create (not only after doubt)
     lets: Callable[[Any], dict] | None = None  # record -> scope with the flow's `let` values (None: no let)
     reject: Callable[[Any], None] | None = None  # raises the RecordError of the first `reject` rule that holds
+    fan_out: FanOut | None = None  # one record -> several items, each with its own key (engine/plan/expand.py)
+    group: Grouping | None = None  # several records -> one, keyed by the group key
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""

@@ -116,7 +116,7 @@ def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
         reader = FlowRunner(plan, flow, endpoints, scratch)  # reads and joins exactly as a run does
 
         def first_pages() -> Iterator[list]:
-            left = limit
+            left = limit if flow.group is None else 1 << 62  # a group needs all its members: read them all
             for page in endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
                                                               page_size=min(limit, flow.page_size or limit)):
                 yield page[:left]

@@ -17,6 +17,7 @@ from engine.errors import RecordError, TransformError
 from engine.plan.coerce import SourceTypeError
 from engine.plan.model import FlowPlan
 from engine.plan.related import BadRow, RelatedData, RelatedSpec, enrich_step, join_values
+from engine.runtime.expansion import expand, whole
 from engine.util.jsonout import OutputError, dumps
 
 KEY_CHUNK = 100
@@ -191,6 +192,6 @@ def records(flow: FlowPlan, pages: Iterable[list], joiner: Joiner,
             current: Callable[[], FlowPlan] | None = None) -> Iterator[Outcome]:
     """Every record's outcome, page by page. ``current`` gives the flow plan live now (hot reload
     swaps plans between records, never inside one)."""
-    for page in pages:
-        for outcome in prepare(flow, page, joiner, unique_keys):
+    for page in whole(flow, pages):  # a grouping flow: every page at once
+        for outcome in expand(flow, prepare(flow, page, joiner, unique_keys)):  # items or groups
             yield evaluate(current() if current else flow, outcome)

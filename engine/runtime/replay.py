@@ -4,7 +4,8 @@ The source record is read again by key when the flow's key is a plain field the 
 fetched by (the data may have been fixed in the shop since); otherwise the record kept in the ledger
 is used. The usual exactly-once rules apply: a record whose document turns out to exist is not
 created twice. A pending record named with ``--key`` is sent again even when the target cannot be
-searched: the operator has checked that it is not there.
+searched: the operator has checked that it is not there. A fan-out or grouping flow reads its source
+again whole (an item's or a group's key is not a source key) and sends only the items or groups named.
 """
 from __future__ import annotations
 
@@ -38,9 +39,12 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
     try:
         runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
                             resend=resend, **session.runner_options)
+        wanted = {e.key for e in entries}
         try:
             for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
                                    runner.unique_keys):
+                if (flow.fan_out or flow.group) and outcome.key not in wanted:
+                    continue  # another item of the record, another group: not asked for
                 runner.summary.read += 1
                 runner.process(outcome)
         except (EndpointError, TransformError) as exc:  # as a run reports it: the flow stops, the rest goes on
@@ -53,6 +57,9 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
 
 
 def _pages(flow: FlowPlan, source, entries: list[Entry]):
+    if flow.fan_out is not None or flow.group is not None:  # an item's or a group's key is not the source's:
+        yield from source.read(flow.source_resource, where=dict(flow.where) or None)  # read it again whole
+        return
     path = flow.key_path
     support = flow.source.key_support()
     if path is not None and len(path) == 1 and support is not None and support.accepts(path[0]):

@@ -30,6 +30,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
 from engine.runtime import acks
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
+from engine.runtime.expansion import expand, whole
 from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, payload_hash, to_json
 
@@ -137,7 +138,7 @@ class FlowRunner:
                                                               since=since, page_size=flow.page_size):
             pages.append(page)
             read += len(page)
-            if read >= self.max_records or self.stop.is_set():
+            if (read >= self.max_records and flow.group is None) or self.stop.is_set():  # groups stay whole
                 break  # the rest comes next run: the cursor only covers what was processed
         return pages
 
@@ -146,12 +147,12 @@ class FlowRunner:
         cursor = self.store.get_cursor(flow.name)
         final_since: list = []
         open_since: list = []
-        for page in self.batch():
+        for page in whole(flow, self.batch()):
             if self.stop.is_set():
                 break
             current = self.current()  # hot reload: a new plan applies from the next page on
-            outcomes = [evaluate(current, outcome) for outcome in prepare(current, page, self.joiner,
-                                                                          self.unique_keys)]
+            prepared = expand(current, prepare(current, page, self.joiner, self.unique_keys))  # items or groups
+            outcomes = [evaluate(current, outcome) for outcome in prepared]
             self.ahead = search_ahead(current, self.target(), self.store, outcomes)
             for outcome in outcomes:
                 if self.stop.is_set():
