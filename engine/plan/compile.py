@@ -23,6 +23,7 @@ from engine.lang.registry import ArgError, Registry
 
 from engine.plan.codegen import generate, truthy
 from engine.plan.coerce import check_types, compile_types
+from engine.plan.find import compile_find, xref_type
 from engine.plan.mapping import MappingBuilder
 from engine.plan.model import AckPlan, EndpointPlan, FlowPlan, Plan, WritePlan
 from engine.plan.related import RelatedSpec, compile_enricher
@@ -205,6 +206,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     update_op = None
     if target.get("update") is not None:
         _, update_op = fc.write(target, ("target",), "update", provided=("target_id",))
+    find = compile_find(fc, item, project, target, diags)
     ack = data.get("acknowledge") if isinstance(data.get("acknowledge"), dict) else None
     ack_root = ack_op = None
     if ack is not None:
@@ -242,7 +244,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     int(source.get("lookback") or 0), source.get("page_size"), data.get("schedule"),
                     MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None,
                     target.get("lookup_before_create", "always") == "always" and reference is not None
-                    and target_op.find is not None)
+                    and target_op.find is not None, find=find, xref_type=xref_type(target, resource_name))
 
 
 __all__ = ["compile_project"]

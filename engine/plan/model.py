@@ -8,6 +8,7 @@ from typing import Any
 from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
 from engine.errors import Loc, TransformError
 from engine.lang.lookups import LookupTable
+from engine.plan.find import FindPlan
 from engine.plan.related import RelatedSpec
 from engine.project.load import Item, Project
 
@@ -62,6 +63,8 @@ class FlowPlan:
     target_values: Mapping[str, Getter] = field(default_factory=dict)
     key_path: tuple[str, ...] | None = None  # the key as a plain field path, when it is one
     lookup_first: bool = False  # search the target by reference before every create (not only after doubt)
+    find: FindPlan | None = None  # find-or-create: search the target before creating (plan/find.py)
+    xref_type: str = ""  # the type the flow's id pairs are kept under in the cross-reference store
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgement)."""
