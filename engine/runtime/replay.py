@@ -39,10 +39,11 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
         runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
                             resend=resend, **session.runner_options)
         try:
-            for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
-                                   runner.unique_keys):
-                runner.summary.read += 1
-                runner.process(outcome)
+            with runner.xref_bound():
+                for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
+                                       runner.unique_keys):
+                    runner.summary.read += 1
+                    runner.process(outcome)
         except (EndpointError, TransformError) as exc:  # as a run reports it: the flow stops, the rest goes on
             runner.summary.error = str(exc)
             session.log("flow_error", flow=flow.name, error=str(exc))

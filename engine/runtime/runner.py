@@ -102,10 +102,14 @@ class FlowRunner:
             self.flow = self.plan_source()  # between records only
         return self.flow
 
+    def xref_bound(self):
+        """While records are mapped, the `xref` transform translates ids through this state's pairs."""
+        return bound(self.store.xref_resolver(flows_by_type(self.plan)))
+
     # -- the run ------------------------------------------------------------------------------------
     def run(self) -> Summary:
         try:
-            with bound(self.store.xref_resolver(flows_by_type(self.plan))):  # the `xref` transform's pairs
+            with self.xref_bound():
                 self.resume()
                 if not self.stop.is_set():
                     self.read_and_process()

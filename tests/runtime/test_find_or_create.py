@@ -205,3 +205,20 @@ def test_a_lost_reply_or_a_crash_is_resolved_by_the_find_never_by_a_second_creat
         again, _ = run(project, env, tmp_path / "state.db")
         assert again.pending == 0 and store.entry("customers_to_sage", "3").status == ACKED
         assert len(sage.clients) == len(customers)
+
+
+def test_orders_set_aside_for_a_missing_cross_reference_are_replayed_once_it_exists(tmp_path, monkeypatch):
+    project = project_with_customers(tmp_path, orders_by_xref=True)
+    state = tmp_path / "state"
+    with simulators(orders=10) as (sb, env):
+        wanted = eligible_orders(sb)
+        code, _, err = cli(["run", str(project), "--state", str(state), "--flow", "orders_to_sage"], env, monkeypatch)
+        assert code == 3 and "has no cross-reference yet" in err
+        assert not sb.sim("sage100").documents
+        code, _, err = cli(["run", str(project), "--state", str(state), "--flow", "customers_to_sage"], env,
+                           monkeypatch)
+        assert code == 0, err
+        code, _, err = cli(["replay", str(project), "--state", str(state), "--flow", "orders_to_sage"], env,
+                           monkeypatch)
+        assert code == 0, err
+        assert len(sb.sim("sage100").documents) == len(wanted)
