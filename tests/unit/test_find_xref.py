@@ -211,3 +211,36 @@ def test_a_dry_run_reads_the_project_state_and_never_writes_it(tmp_path):
     docs = json.loads(out)
     assert docs and all(d["doc"]["NumeroTiers"].startswith("SAGE-") for d in docs), err
     assert (state / "state.db").read_bytes() == before  # opened read-only (SQLite may add its -shm index)
+
+
+ERP = """connector:
+  name: erp
+  protocol: http
+  settings:
+    base_url: { required: true }
+  http:
+    base_url: "{settings.base_url}"
+    query: { where: { params: { "{field}": "{value}" } } }
+  resources:
+    accounts: { path: /accounts }
+  operations:
+    create_account: { method: POST, path: /accounts, body: json, creates: true }
+"""
+
+
+def test_a_resource_without_key_needs_an_id(tmp_path):
+    folder = tmp_path / "project"
+    (folder / "connectors").mkdir(parents=True)
+    (folder / "connectors" / "erp.yaml").write_text(ERP)
+    text = ENDPOINTS + """  erp: { use: erp, settings: { base_url: "http://erp.test" } }
+flows:
+  customers_to_erp:
+    source: { endpoint: shop, read: customers }
+    target: { endpoint: erp, write: create_account, find: { read: accounts, match: { mail: email } } }
+    map: { mail: { from: email } }
+"""
+    plan, diags = compile_text(tmp_path, text)
+    assert plan is None and [d.code for d in diags if d.is_error] == ["no-find-id"]
+    assert "add `id:`" in diags[-1].hint and diags[-1].loc.line == 9
+    plan, diags = compile_text(tmp_path, text.replace("{ mail: email } }", "{ mail: email }, id: code }"))
+    assert plan is not None and plan.flows["customers_to_erp"].find.id({"code": "A1"}) == "A1"
