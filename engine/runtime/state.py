@@ -182,8 +182,10 @@ class SqliteStore:
                        "WHERE flow = ? AND key = ?",
                        (status, None if target_id is None else str(target_id), _clean(reason), time.time(), flow,
                         str(key)))]
-        if pair is not None and target_id is not None:
-            statements.append(xref_store.upsert(pair, target_id))
+        if pair is None or target_id is None or isinstance(target_id, bool):  # no id to pair (found: True)
+            self._exec(*statements[0])
+            return
+        statements.append(xref_store.upsert(pair, target_id))
         with self._lock:
             try:
                 self.db.execute("BEGIN IMMEDIATE")
