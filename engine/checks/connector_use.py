@@ -75,6 +75,20 @@ def check_join(item: Item, path: tuple, resource: ResourcePlan, endpoint: str, f
     yield _refused(item, path + ("match",), resource, endpoint, what, hint)
 
 
+def check_find(item: Item, path: tuple, resource: ResourcePlan, endpoint: str,
+               fields: Iterable[str]) -> Iterator[Diagnostic]:
+    """``target.find``: the resource can be read filtered on every ``match`` field (its ``where``)."""
+    for field in fields:
+        if resource.where is None:
+            yield _refused(item, path + ("match", field), resource, endpoint, "filtered",
+                           "the connector must declare `query.where` for this resource (with `fields:` "
+                           f"naming '{field}')", key=True)
+            return
+        if not resource.where.accepts(field):
+            yield _refused(item, path + ("match", field), resource, endpoint, f"filtered on '{field}'",
+                           f"it can be filtered on: {_fields(resource.where.fields)}", key=True)
+
+
 def _refused(item: Item, path: tuple, resource: ResourcePlan, endpoint: str, what: str, hint: str,
              key: bool = False) -> Diagnostic:
     loc = item.key_loc(*path) if key else item.loc(*path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from engine.errors import OperatorError, SpecError, format_diagnostics, sort_diagnostics
@@ -39,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
                         "are shown (nothing is written)")
     p.add_argument("--limit", type=int, default=20, help="live: records to read (default 20)")
     p.add_argument("--state", type=Path, metavar="DIR",
-                   help="live: the state folder where a rotated refresh token is kept (default PROJECT/.passerelle)")
+                   help="the state folder (default PROJECT/.passerelle): its cross-references are read (never "
+                        "written) for the xref transform; live: a rotated refresh token is kept there")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json: one JSON array of payloads on stdout")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
@@ -57,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     add_parsers(sub)
     from engine.cli.reload import add_parser as add_reload_parser
     add_reload_parser(sub)
+    from engine.cli.xref import add_parser as add_xref_parser
+    add_xref_parser(sub)
     return parser
 
 
@@ -166,7 +170,8 @@ def cmd_dry_run(args) -> int:
         name, sep, file = text.partition("=")
         inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
     try:
-        result = dry_run(plan, flow, inputs)
+        with _xref(plan, args):
+            result = dry_run(plan, flow, inputs)
     except InputError as exc:
         print(f"error[input] {exc}", file=sys.stderr)
         return EXIT_FAIL
@@ -195,7 +200,8 @@ def _live_dry_run(plan, flow, args) -> int:
         # a rotated refresh token a server issues is kept where runs find it (the only state touched)
         tokens = TokenKeeper(state_database(args.project, plan.settings, args.state))
         try:
-            result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens)
+            with _xref(plan, args):
+                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens)
         finally:
             tokens.close()
     except (ConfigError, EndpointError) as exc:
@@ -219,6 +225,22 @@ def _live_dry_run(plan, flow, args) -> int:
     print(f"{flow.name}: {result.read} read live, {len(result.payloads)} mapped, {result.skipped} skipped, "
           f"{len(result.failures)} failed (nothing was written)", file=sys.stderr)
     return EXIT_RECORDS if result.failures else EXIT_OK
+
+
+@contextmanager
+def _xref(plan, args):
+    """The project's cross-reference store for the `xref` transform, read-only (never created)."""
+    from engine.lang.xref import bound
+    from engine.runtime.state import state_database
+    from engine.runtime.xref_store import read_only_xref
+
+    resolver = read_only_xref(state_database(args.project, plan.settings, args.state), plan)
+    try:
+        with bound(resolver):
+            yield
+    finally:
+        if resolver is not None:
+            resolver.close()
 
 
 def _indent(text: str) -> str:
@@ -250,9 +272,10 @@ def cmd_transforms(args) -> int:
 
 def _commands() -> dict:
     from engine.cli.reload import COMMANDS as RELOAD
+    from engine.cli.xref import COMMANDS as XREF
     from engine.cli.runtime import COMMANDS
     return {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema,
-            "transforms": cmd_transforms, **COMMANDS, **RELOAD}
+            "transforms": cmd_transforms, **COMMANDS, **RELOAD, **XREF}
 
 
 def run() -> None:  # pragma: no cover - console entry point

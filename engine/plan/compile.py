@@ -25,6 +25,7 @@ from engine.plan.codegen import generate, truthy
 from engine.plan.coerce import check_types, compile_types
 from engine.plan.lets import compile_lets, scope_names, shadowed_fields
 from engine.plan.expand import ExpandCompiler
+from engine.plan.find import compile_find, xref_type
 from engine.plan.mapping import MappingBuilder
 from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
@@ -212,6 +213,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     if target.get("update") is not None:
         _, update_op = fc.write(target, ("target",), "update", provided=("target_id",))
     acks = AckCompiler(fc, data.get("acknowledge"), diags)
+    find = compile_find(fc, item, project, target, diags)
     reference = fc.expr(target.get("reference"), ("target", "reference"), "reference")
     if target.get("lookup_before_create") and target_op is not None and (reference is None or not target_op.find):
         missing = "a `reference`" if reference is None else f"a `find` on operation '{target_op.name}'"
@@ -239,7 +241,8 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     int(source.get("lookback") or 0), source.get("page_size"), data.get("schedule"),
                     MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None,
                     target.get("lookup_before_create", "always") == "always" and reference is not None
-                    and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group)
+                    and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group,
+                    find=find, xref_type=xref_type(target, resource_name))
 
 
 __all__ = ["compile_project"]

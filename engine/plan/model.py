@@ -9,6 +9,7 @@ from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
 from engine.errors import Loc, TransformError
 from engine.lang.lookups import LookupTable
 from engine.plan.expand import FanOut, Grouping
+from engine.plan.find import FindPlan
 from engine.plan.related import RelatedSpec
 from engine.project.load import Item, Project
 
@@ -70,6 +71,8 @@ class FlowPlan:
     reject: Callable[[Any], None] | None = None  # raises the RecordError of the first `reject` rule that holds
     fan_out: FanOut | None = None  # one record -> several items, each with its own key (engine/plan/expand.py)
     group: Grouping | None = None  # several records -> one, keyed by the group key
+    find: FindPlan | None = None  # find-or-create: search the target before creating (plan/find.py)
+    xref_type: str = ""  # the type the flow's id pairs are kept under in the cross-reference store
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""

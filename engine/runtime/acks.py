@@ -37,9 +37,10 @@ def scope_of(record: dict, target_id: Any) -> dict:
     return scope
 
 
-def confirmed(runner: Any, key: str, record: dict, target_id: Any) -> None:
-    """The target has just confirmed the record's document: settle it, then acknowledge."""
-    runner.store.settle(runner.flow.name, key, target_id, DONE)
+def confirmed(runner: Any, key: str, record: dict, target_id: Any, pair: Any = None) -> None:
+    """The target has just confirmed the record's document: settle it (with its cross-reference
+    ``pair``, in the same commit), then acknowledge."""
+    runner.store.settle(runner.flow.name, key, target_id, DONE, pair=pair)
     finish(runner, key, record, target_id)
 
 

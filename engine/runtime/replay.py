@@ -41,12 +41,13 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
                             resend=resend, **session.runner_options)
         wanted = {e.key for e in entries}
         try:
-            for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
-                                   runner.unique_keys):
-                if (flow.fan_out or flow.group) and outcome.key not in wanted:
-                    continue  # another item of the record, another group: not asked for
-                runner.summary.read += 1
-                runner.process(outcome)
+            with runner.xref_bound():
+                for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
+                                       runner.unique_keys):
+                    if (flow.fan_out or flow.group) and outcome.key not in wanted:
+                        continue  # another item of the record, another group: not asked for
+                    runner.summary.read += 1
+                    runner.process(outcome)
         except (EndpointError, TransformError) as exc:  # as a run reports it: the flow stops, the rest goes on
             runner.summary.error = str(exc)
             session.log("flow_error", flow=flow.name, error=str(exc))

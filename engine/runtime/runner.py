@@ -26,13 +26,16 @@ from typing import Any, Callable
 from engine.connectors.base import Endpoint
 from engine.connectors.errors import EncodeError, EndpointError
 from engine.errors import RecordError, TransformError
+from engine.lang.xref import bound
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
 from engine.runtime import acks
+from engine.runtime.finder import find_first, pair, search_again
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import expand, whole
 from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, payload_hash, to_json
+from engine.runtime.xref_store import flows_by_type
 
 
 @dataclass
@@ -46,18 +49,21 @@ class Summary:
     acked: int = 0
     ack_failed: int = 0
     pending: int = 0
+    found: int = 0  # find-or-create: records found in the target (not created)
     error: str | None = None  # the flow could not run to its end
     started: float = field(default_factory=time.monotonic)
     duration: float = 0.0
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("flow", "read", "created", "updated", "skipped", "failed",
-                                              "acked", "ack_failed", "pending", "error")} | \
+                                              "acked", "ack_failed", "pending", "found", "error")} | \
             {"duration_s": round(self.duration, 3)}
 
     def line(self) -> str:
         text = (f"{self.flow}: {self.read} read, {self.created} created, {self.updated} updated, "
                 f"{self.skipped} skipped, {self.failed} failed, {self.acked} acknowledged")
+        if self.found:
+            text += f", {self.found} found"
         if self.ack_failed:
             text += f", {self.ack_failed} acknowledgements to retry"
         if self.pending:
@@ -99,12 +105,17 @@ class FlowRunner:
             self.flow = self.plan_source()  # between records only
         return self.flow
 
+    def xref_bound(self):
+        """While records are mapped, the `xref` transform translates ids through this state's pairs."""
+        return bound(self.store.xref_resolver(flows_by_type(self.plan)))
+
     # -- the run ------------------------------------------------------------------------------------
     def run(self) -> Summary:
         try:
-            self.resume()
-            if not self.stop.is_set():
-                self.read_and_process()
+            with self.xref_bound():
+                self.resume()
+                if not self.stop.is_set():
+                    self.read_and_process()
         except (EndpointError, TransformError) as exc:
             self.summary.error = str(exc)
             self.log("flow_error", flow=self.flow.name, error=str(exc))
@@ -190,6 +201,10 @@ class FlowRunner:
             stored = from_json(entry.target_with) if entry.target_with else values
             intent = entry.payload or "null"
             return self.create(key, from_json(intent), intent, record, stored, resumed=True)
+        if flow.find is not None:  # find-or-create: search the target first (finder.py)
+            found = find_first(self, outcome, entry)
+            if found is not None:
+                return found
         return self.create(key, payload, payload_json, record, values)
 
     def already_done(self, entry: Entry, payload, payload_json: str, record: dict, values: dict) -> bool:
@@ -222,7 +237,7 @@ class FlowRunner:
         record_json = to_json(record) if record is not None else None
         with_json = to_json(values) if values else None
         if resumed or flow.lookup_first:
-            found = self.lookup(payload, None if resumed else key)
+            found = self.lookup(payload, None if resumed else key, record)
             if found is CANNOT_SEARCH and resumed and not flow.target_op.idempotent and not self.resend_ok(key):
                 return self.hold(key, payload_json, record_json, with_json, "the outcome of an earlier send is "
                                  "unknown and the target cannot be searched by reference: check the target, "
@@ -250,7 +265,7 @@ class FlowRunner:
                     raise
                 last = exc.message
                 if exc.outcome_unknown:  # the target may hold it now: look before anything else
-                    found = self.lookup(payload)
+                    found = self.lookup(payload, None, record)
                     if isinstance(found, Unknown):
                         return self.hold(key, None, None, None, f"{last}; then {found.reason}")
                     if found is CANNOT_SEARCH and not flow.target_op.idempotent:
@@ -281,25 +296,30 @@ class FlowRunner:
         self.log("record_pending", flow=self.flow.name, key=key, reason=reason)
         return False
 
-    def lookup(self, payload: Any, key: str | None = None) -> Any:
+    def lookup(self, payload: Any, key: str | None = None, record: Any = None) -> Any:
         """The id of the document already created for ``payload``; None if absent; CANNOT_SEARCH when
         the flow declares no way to search; an Unknown (with why) when the search could not answer.
         With ``key``, an answer fetched for this page ahead of time is taken when there is one."""
         if key is not None and key in self.ahead:
             return self.ahead.pop(key)
-        return search(self.flow, self.target(), payload)
+        found = search(self.flow, self.target(), payload)
+        if found is CANNOT_SEARCH and self.flow.find is not None:  # the find's match answers instead
+            return search_again(self.flow, self.target(), record, key)
+        return found
 
-    def confirmed(self, key: str, target_id: Any, record: dict | None, created: bool) -> None:
-        """The target has the document: record it, then acknowledge (:mod:`engine.runtime.acks`)."""
+    def confirmed(self, key: str, target_id: Any, record: dict | None, created: bool, how: str = "created") -> None:
+        """The target has the document: record it with its cross-reference pair (one commit), then
+        acknowledge (:mod:`engine.runtime.acks`)."""
         if created:
             self.summary.created += 1
-        self.log("record_created", flow=self.flow.name, key=key, target_id=target_id)
+            self.log("record_created", flow=self.flow.name, key=key, target_id=target_id)
+        kept = pair(self.flow, key, how)  # the cross-reference, in the same commit as the settle
         if not self.flow.acks:
-            self.store.settle(self.flow.name, key, target_id, ACKED)
+            self.store.settle(self.flow.name, key, target_id, ACKED, pair=kept)
         elif record is None:
-            self.store.settle(self.flow.name, key, target_id, DONE)
+            self.store.settle(self.flow.name, key, target_id, DONE, pair=kept)
         else:
-            acks.confirmed(self, key, record, target_id)
+            acks.confirmed(self, key, record, target_id, pair=kept)
 
     def dead_letter(self, key: Any, error: RecordError, record: dict | None, payload_json: str | None = None):
         loc = str(error.loc) if error.loc else None

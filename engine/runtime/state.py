@@ -37,6 +37,8 @@ from engine.errors import OperatorError
 from engine.runtime import ack_store, vault
 from engine.runtime.ack_store import AckState
 from engine.runtime.lease import Lease, acquire
+from engine.runtime import xref_store
+from engine.runtime.xref_store import Pair, StoreXref, XrefRow
 from engine.spec.env import scrub
 from engine.util.jsonout import dumps
 
@@ -72,7 +74,12 @@ class StateStore(TokenStore, Protocol):
     def entry(self, flow: str, key: str) -> Entry | None: ...
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
                with_json: str | None = None) -> None: ...
-    def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None) -> None: ...
+    def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
+               pair: Pair | None = None) -> None:
+        """``pair``: kept in the cross-reference store in the same commit (xref_store.py)."""
+        ...
+    def xrefs(self, type_: str | None = None, source_system: str | None = None) -> list[XrefRow]: ...
+    def xref_resolver(self, flows_for: dict[tuple[str, str], list[str]]) -> StoreXref: ...
     def note(self, flow: str, key: str, reason: str) -> None: ...
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
@@ -139,7 +146,7 @@ class SqliteStore:
             CREATE INDEX IF NOT EXISTS ledger_status ON ledger (flow, status);
             CREATE TABLE IF NOT EXISTS tokens (
                 name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
-        """ + ack_store.SCHEMA)
+        """ + ack_store.SCHEMA + xref_store.SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(ledger)")}
         if "target_with" not in columns:  # state files written before this column existed
             self.db.execute("ALTER TABLE ledger ADD COLUMN target_with TEXT")
@@ -176,12 +183,35 @@ class SqliteStore:
                    "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at",
                    (flow, str(key), digest, payload_json, record_json, with_json, now))
 
-    def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None) -> None:
-        """One commit for a confirmed record: its target id and where it ends (done or acked)."""
-        self._exec("UPDATE ledger SET status = ?, target_id = ?, reason = ?, updated_at = ? "
-                   "WHERE flow = ? AND key = ?",
-                   (status, None if target_id is None else str(target_id), _clean(reason), time.time(), flow,
-                    str(key)))
+    def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
+               pair: Pair | None = None) -> None:
+        """One commit for a confirmed record: its target id, where it ends (done or acked) and its pair."""
+        statements = [("UPDATE ledger SET status = ?, target_id = ?, reason = ?, updated_at = ? "
+                       "WHERE flow = ? AND key = ?",
+                       (status, None if target_id is None else str(target_id), _clean(reason), time.time(), flow,
+                        str(key)))]
+        if pair is None or target_id is None or isinstance(target_id, bool):  # no id to pair (found: True)
+            self._exec(*statements[0])
+            return
+        statements.append(xref_store.upsert(pair, target_id))
+        with self._lock:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    for sql, args in statements:
+                        self.db.execute(sql, args)
+                except BaseException:
+                    self.db.execute("ROLLBACK")
+                    raise
+                self.db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StateError(self.path, exc) from None
+
+    def xrefs(self, type_: str | None = None, source_system: str | None = None) -> list[XrefRow]:
+        return xref_store.rows(self._exec(*xref_store.select(type_, source_system)))
+
+    def xref_resolver(self, flows_for: dict[tuple[str, str], list[str]]) -> StoreXref:
+        return StoreXref(self._exec, flows_for)
 
     def note(self, flow: str, key: str, reason: str) -> None:
         """Record the last error of a record that stays where it is (e.g. an ack to retry later)."""

@@ -10,9 +10,11 @@ GET      ``DocumentService/rest/Documents``              JSON array; filters ``?
                                                           ``?NumeroTiers=``, ``?TypeDocument=`` (exact,
                                                           case-insensitive like SQL Server)
 GET      ``DocumentService/rest/Documents/{piece}``      one document (with ``Lignes``)
-GET      ``TiersService/rest/Clients`` / ``…/{NumeroTiers}``  JSON array / one client
+GET      ``TiersService/rest/Clients`` / ``…/{NumeroTiers}``  JSON array (filters ``?Email=``, ``?NumeroTiers=``,
+                                                          ``?Intitule=``: exact, case-insensitive) / one client
 POST     ``TiersService/rest/Clients``                   create (bare Client object or ``{"client": …}``);
                                                           answers 200 with the created client
+PUT      ``TiersService/rest/Clients/{NumeroTiers}``     update, validated like a create (:mod:`.sage_clients`)
 GET      ``ArticleService/rest/Articles`` / ``…/{Reference}``  articles with ``PrixVente``, ``QteStock``, range
                                                           and tiers (:mod:`.sage_articles`); filters
                                                           ``?TypeArticle=``, ``?Gamme=``, ``?CodeFamille=``
@@ -54,7 +56,8 @@ from passerelle_sandbox.dataset import Dataset, q2
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sage_articles import build_articles
 from passerelle_sandbox.sage_wcf import parse_wcf_date, wcf_date
-from passerelle_sandbox.sage_checks import DOC_TYPE, LINE_TYPE, NS, TEXT_LINE_TYPE, Checker, Problem, check_client
+from passerelle_sandbox.sage_checks import DOC_TYPE, LINE_TYPE, NS, TEXT_LINE_TYPE, Checker, Problem
+from passerelle_sandbox.sage_clients import handle_clients
 
 __all__ = ["Sage100Sim", "wcf_date", "parse_wcf_date"]
 
@@ -211,7 +214,7 @@ class Sage100Sim(Simulator):
         routes = {
             "documentservice/rest/insertdocumentetlignes": ({"POST"}, self._insert),
             "documentservice/rest/documents": ({"GET"}, self._documents),
-            "tiersservice/rest/clients": ({"GET", "POST"}, self._clients),
+            "tiersservice/rest/clients": ({"GET", "POST", "PUT"}, self._clients),
             "articleservice/rest/articles": ({"GET"}, self._articles),
             "taxeservice/rest/taxes": ({"GET"}, self._taxes),
             "modeexpeditionservice/rest/modesexpedition": ({"GET"}, self._modes),
@@ -223,7 +226,7 @@ class Sage100Sim(Simulator):
             method = "GET"
         if method not in allowed:
             return self._respond(*_error(405, [Problem("MethodNotAllowed", "", "Method not allowed.")]))
-        if method == "POST":
+        if method in ("POST", "PUT"):
             content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
             if self.require_json_content_type and content_type != "application/json":
                 return self._respond(*_error(415, [Problem(
@@ -338,30 +341,8 @@ class Sage100Sim(Simulator):
 
     # -- TiersService / ArticleService / references -----------------------------------------------
     def _clients(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
-        if method == "GET":
-            if ident:
-                client = self.clients.get(ident.upper())
-                if client is None:
-                    return _error(404, [Problem("NotFound", "NumeroTiers", f"Client {ident!r} does not exist")])
-                return 200, client
-            return 200, list(self.clients.values())
-        try:
-            body = self._body(request)
-        except _Rejected as rejected:
-            return _error(400, rejected.problems)
-        if isinstance(body, dict) and list(body) == ["client"] and isinstance(body["client"], dict):
-            body = body["client"]
-        problems = check_client(body, self.clients, self.reject_unknown_properties)
-        if problems:
-            return _error(400, problems)
-        code = body["NumeroTiers"].upper()
-        now = wcf_date(self.clock().astimezone(self.tz))
-        client = {"TypeTiers": 0, "NumeroTiers": code, "NumeroTiersPayeur": code, "IdCategorieComptable": 1,
-                  "IdCategorieTarifaire": 1, "CompteCollectif": "4110000", "EstEnSommeil": False}
-        client.update({k: v for k, v in body.items() if k != "__type"})
-        client.update({"NumeroTiers": code, "DateCreation": now, "DateModification": now})
-        self.clients[code] = client
-        return 200, client
+        return handle_clients(self, method, ident, request, _error, _Rejected,
+                              lambda: wcf_date(self.clock().astimezone(self.tz)))
 
     def _articles(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
         if ident:

@@ -58,8 +58,8 @@ def _run(plan, name, source, target, store, **options):
     return FlowRunner(plan, flow, endpoints, store, backoff=0, sleep=lambda s: None, **options).run()
 
 
-TIERS = [{"Reference": "ART-1", "TarifsQuantite": [{"QteMin": 10}, {"QteMin": 50}, {"QteMin": 100}]},
-         {"Reference": "ART-2", "TarifsQuantite": [{"QteMin": 1}]}]
+TIERS = [{"Reference": "ART-1", "TarifsQuantite": [{"Seuil": 10}, {"Seuil": 50}, {"Seuil": 100}]},
+         {"Reference": "ART-2", "TarifsQuantite": [{"Seuil": 1}]}]
 
 
 def test_each_item_is_created_once_then_nothing_twice(tmp_path):
@@ -97,10 +97,10 @@ def test_one_bad_tier_goes_to_the_dead_letter_the_others_are_created_then_replay
 
 
 def test_a_changed_item_is_updated_alone(tmp_path):
-    plan, store = _plan(tmp_path, FAN_OUT.replace("qty: { from: tier.QteMin }",
-                                                  "qty: { from: tier.QteMin }\n      price: { from: tier.Prix }")), \
+    plan, store = _plan(tmp_path, FAN_OUT.replace("qty: { from: tier.Seuil }",
+                                                  "qty: { from: tier.Seuil }\n      price: { from: tier.Prix }")), \
         SqliteStore(tmp_path / "state.db")
-    rows = [{"Reference": "ART-1", "TarifsQuantite": [{"QteMin": 10, "Prix": "9"}, {"QteMin": 50, "Prix": "8"}]}]
+    rows = [{"Reference": "ART-1", "TarifsQuantite": [{"Seuil": 10, "Prix": "9"}, {"Seuil": 50, "Prix": "8"}]}]
     source, target = Memory(rows), Memory()
     _run(plan, "tiers", source, target, store)
     source.rows[0]["TarifsQuantite"][1]["Prix"] = "7.5"

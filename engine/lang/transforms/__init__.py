@@ -6,7 +6,7 @@ registry it is given (see :func:`engine.lang.builtins.default_registry`).
 from __future__ import annotations
 
 from engine.lang.registry import Registry
-from engine.lang.transforms import dates, lookup, numbers, rules, text
+from engine.lang.transforms import dates, lookup, numbers, rules, text, xref
 
 
 def register_all(registry: Registry) -> None:
@@ -15,3 +15,4 @@ def register_all(registry: Registry) -> None:
     dates.register(registry)
     rules.register(registry)
     lookup.register(registry)
+    xref.register(registry)

@@ -1,0 +1,149 @@
+"""The cross-reference store: which target id each source id became (or was found as), per system and type.
+
+One row per pair: (source system = the flow's source endpoint, type = ``target.xref`` or the source
+resource, source id = the record's ledger key) ↔ (target system = the target endpoint, target id), with
+the flow that recorded it, how (``created`` or ``found``) and when. A pair is written in the same SQLite
+transaction as the ledger's settle (:meth:`SqliteStore.settle`), so a crash never leaves a record done
+without its pair. The table is created on opening; older state files need nothing else.
+
+:class:`StoreXref` answers the ``xref`` transform (:mod:`engine.lang.xref`) from a store for one run,
+caching what it found; :func:`read_only_xref` opens a project's state without ever creating or
+changing it (dry-runs).
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.lang.xref import XrefMissing
+
+SCHEMA = """
+    CREATE TABLE IF NOT EXISTS xref (
+        source_system TEXT NOT NULL, type TEXT NOT NULL, source_id TEXT NOT NULL,
+        target_system TEXT NOT NULL, target_id TEXT NOT NULL, flow TEXT NOT NULL, how TEXT NOT NULL,
+        updated_at REAL NOT NULL, PRIMARY KEY (source_system, type, source_id, target_system));
+    CREATE INDEX IF NOT EXISTS xref_reverse ON xref (source_system, type, target_id);
+"""
+
+COLUMNS = "source_system, type, source_id, target_system, target_id, flow, how, updated_at"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """What a flow records for one of its records (the target id comes with the settle)."""
+
+    source_system: str
+    type: str
+    source_id: str
+    target_system: str
+    flow: str
+    how: str = "created"  # or "found"
+
+
+@dataclass(frozen=True)
+class XrefRow:
+    source_system: str
+    type: str
+    source_id: str
+    target_system: str
+    target_id: str
+    flow: str
+    how: str
+    updated_at: float
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in COLUMNS.split(", ")}
+
+
+def upsert(pair: Pair, target_id: Any) -> tuple[str, tuple]:
+    """The statement that keeps ``pair`` ↔ ``target_id`` (the latest wins)."""
+    return ("INSERT INTO xref (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(source_system, type, source_id, target_system) DO UPDATE SET "
+            "target_id = excluded.target_id, flow = excluded.flow, how = excluded.how, "
+            "updated_at = excluded.updated_at",
+            (pair.source_system, pair.type, str(pair.source_id), pair.target_system, str(target_id), pair.flow,
+             pair.how, time.time()))
+
+
+def select(type_: str | None = None, source_system: str | None = None) -> tuple[str, tuple]:
+    sql = f"SELECT {COLUMNS} FROM xref WHERE 1 = 1"
+    args: list = []
+    if type_:
+        sql += " AND type = ?"
+        args.append(type_)
+    if source_system:
+        sql += " AND source_system = ?"
+        args.append(source_system)
+    return sql + " ORDER BY source_system, type, target_system, source_id", tuple(args)
+
+
+def translate_sql(system: str, type_: str, value: str, to: str | None, reverse: bool) -> tuple[str, tuple]:
+    given, wanted = ("target_id", "source_id") if reverse else ("source_id", "target_id")
+    sql = f"SELECT DISTINCT {wanted}, target_system FROM xref WHERE source_system = ? AND type = ? AND {given} = ?"
+    args: tuple = (system, type_, value)
+    if to:
+        sql += " AND target_system = ?"
+        args += (to,)
+    return sql, args
+
+
+def rows(found: Iterable[tuple]) -> list[XrefRow]:
+    return [XrefRow(*row) for row in found]
+
+
+class StoreXref:
+    """The ``xref`` transform's resolver for one run: ``query(sql, args) -> rows`` is the store's; answers
+    found are cached (a pair does not change during a run), misses are asked again (cheap: indexed)."""
+
+    def __init__(self, query, flows_for: dict[tuple[str, str], list[str]] | None = None, close=lambda: None):
+        self.query, self.close = query, close
+        self.flows = flows_for or {}
+        self.cache: dict[tuple, str] = {}
+
+    def translate(self, system: str, type_: str, value: str, to: str | None, reverse: bool) -> str:
+        key = (system, type_, value, to, reverse)
+        if key in self.cache:
+            return self.cache[key]
+        try:
+            found = self.query(*translate_sql(system, type_, value, to, reverse))
+        except sqlite3.OperationalError as exc:  # a state older than the table: nothing recorded yet
+            if "no such table" not in str(exc):
+                raise
+            found = []
+        if not found:
+            raise XrefMissing(self.flows.get((system, type_), []))
+        answers = sorted({str(row[0]) for row in found})
+        if len(answers) > 1:
+            systems = sorted({str(row[1]) for row in found})
+            raise XrefMissing([], f"has {len(answers)} cross-references ({', '.join(answers)}"
+                                  + (f" in {', '.join(systems)}" if len(systems) > 1 else "") + ")"
+                                  + (": name the target system with `to`" if len(systems) > 1 and not to else ""))
+        self.cache[key] = answers[0]
+        return answers[0]
+
+
+def flows_by_type(plan: Any) -> dict[tuple[str, str], list[str]]:
+    """(source system, type) -> the flows that record pairs of that type (for "run X first")."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for flow in plan.flows.values():
+        out.setdefault((flow.source_endpoint, flow.xref_type or flow.source_resource), []).append(flow.name)
+    return out
+
+
+def read_only_xref(db: Path, plan: Any) -> StoreXref | None:
+    """The project's state opened read-only (never created, never changed); None when there is none."""
+    if not db.exists():
+        return None
+    connection = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+
+    def query(sql: str, args: tuple) -> list:
+        return connection.execute(sql, args).fetchall()
+
+    return StoreXref(query, flows_by_type(plan), connection.close)
+
+
+__all__ = ["Pair", "StoreXref", "XrefRow", "flows_by_type", "read_only_xref", "rows", "select", "upsert"]

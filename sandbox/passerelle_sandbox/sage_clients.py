@@ -1,0 +1,96 @@
+"""Sage 100 simulator, ``TiersService/rest/Clients``: list (with filters), read one, create, update.
+
+* ``GET  Clients?Email=…&NumeroTiers=…`` — exact, case-insensitive filters (like SQL Server and like the
+  documents' filters); the WebServices100 criteria take any Client property name (sage.md: ``Email``,
+  ``NumeroTiers``…); the simulator accepts ``Email``, ``NumeroTiers`` and ``Intitule``;
+* ``POST Clients`` — create (bare Client object or ``{"client": …}``), validated by :func:`check_client`;
+* ``PUT  Clients/{NumeroTiers}`` — update an existing client: validated like an insert (the body's
+  ``NumeroTiers``, when given, must be the one in the path); 404 for an unknown client.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from passerelle_sandbox.sage_checks import Problem, check_client
+
+FILTERS = ("Email", "NumeroTiers", "Intitule")
+
+
+def _fold(value: Any) -> str:
+    return str(value if value is not None else "").casefold()
+
+
+def list_clients(clients: dict[str, dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
+    found = list(clients.values())
+    for name, value in query.items():
+        found = [c for c in found if _fold(c.get(name)) == value.casefold()]
+    return found
+
+
+def unwrap(body: Any) -> Any:
+    if isinstance(body, dict) and list(body) == ["client"] and isinstance(body["client"], dict):
+        return body["client"]
+    return body
+
+
+def update_client(clients: dict[str, dict[str, Any]], ident: str, body: Any, reject_unknown: bool,
+                  now: str) -> tuple[int, Any] | list[Problem]:
+    """(200, the updated client), (404, message) or the problems of the body."""
+    code = ident.upper()
+    current = clients.get(code)
+    if current is None:
+        return 404, f"Client {ident!r} does not exist"
+    body = unwrap(body)
+    if isinstance(body, dict) and "NumeroTiers" not in body:
+        body = {**body, "NumeroTiers": code}
+    others = {k: v for k, v in clients.items() if k != code}
+    problems = check_client(body, others, reject_unknown)
+    if not problems and str(body["NumeroTiers"]).upper() != code:
+        problems = [Problem("InvalidValue", "NumeroTiers", f"NumeroTiers {body['NumeroTiers']!r} is not the "
+                                                           f"client of the path ({code})")]
+    if problems:
+        return problems
+    current.update({k: v for k, v in body.items() if k not in ("__type", "DateCreation")})
+    current.update({"NumeroTiers": code, "DateModification": now})
+    return 200, current
+
+
+def handle_clients(sim: Any, method: str, ident: str, request: Any, error: Callable, rejected: type,
+                   now: Callable[[], str]) -> tuple[int, Any]:
+    """The Clients routes of :class:`~passerelle_sandbox.sage100.Sage100Sim` (``sim``)."""
+    clients = sim.clients
+    if method == "GET":
+        if ident:
+            client = clients.get(ident.upper())
+            if client is None:
+                return error(404, [Problem("NotFound", "NumeroTiers", f"Client {ident!r} does not exist")])
+            return 200, client
+        try:
+            return 200, list_clients(clients, sim._query(request, FILTERS))
+        except rejected as exc:
+            return error(400, exc.problems)
+    try:
+        body = sim._body(request)
+    except rejected as exc:
+        return error(400, exc.problems)
+    if method == "PUT":
+        if not ident:
+            return error(405, [Problem("MethodNotAllowed", "", "Method not allowed.")])
+        answer = update_client(clients, ident, body, sim.reject_unknown_properties, now())
+        if isinstance(answer, list):
+            return error(400, answer)
+        if answer[0] == 404:
+            return error(404, [Problem("NotFound", "NumeroTiers", answer[1])])
+        return answer
+    body = unwrap(body)
+    problems = check_client(body, clients, sim.reject_unknown_properties)
+    if problems:
+        return error(400, problems)
+    code = body["NumeroTiers"].upper()
+    stamp = now()
+    client = {"TypeTiers": 0, "NumeroTiers": code, "NumeroTiersPayeur": code, "IdCategorieComptable": 1,
+              "IdCategorieTarifaire": 1, "CompteCollectif": "4110000", "EstEnSommeil": False}
+    client.update({k: v for k, v in body.items() if k != "__type"})
+    client.update({"NumeroTiers": code, "DateCreation": stamp, "DateModification": stamp})
+    clients[code] = client
+    return 200, client
