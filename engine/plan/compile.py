@@ -10,13 +10,14 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
-from engine.checks import connector_use
+from engine.checks import connector_use, expr_lint
 from engine.checks import references as checks
 from engine.checks.schedule import schedule_interval
 from engine.connectors.base import ConnectorPlan, ResourcePlan
 from engine.errors import Diagnostic, RecordError, TransformError
 from engine.lang.builtins import default_registry
 from engine.lang.context import SimpleContext
+from engine.lang import names
 from engine.lang.expr import CompiledExpr, ExprError, compile_expression
 from engine.lang.lookups import LookupTable, build_lookup
 from engine.lang.registry import ArgError, Registry
@@ -100,24 +101,30 @@ class _FlowCompiler:
     def __init__(self, item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic]):
         self.item, self.project, self.diags = item, project, diags
         context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing())
-        self.builder = MappingBuilder(item.doc, item.path, registry, context, diags)
+        self.builder = MappingBuilder(item.doc, item.path, registry, context, diags,
+                                      scope_names=frozenset())  # fan-out/grouping: _index, _position, _key
         self.types: dict[str, Callable] = {}
 
-    def expr(self, text: Any, path: tuple, what: str) -> CompiledExpr | None:
+    def expr(self, text: Any, path: tuple, what: str, allowed: frozenset[str] | None = None) -> CompiledExpr | None:
+        """``allowed``: the reserved names of its scope (default: the flow's)."""
         if not isinstance(text, str):
             return None
+        item = self.item
+        quoted = item.doc.styles.get(item.path + path) in ("'", '"')
         try:
-            return compile_expression(text)
+            compiled = compile_expression(text)
         except ExprError as exc:
-            item = self.item
-            quoted = item.doc.styles.get(item.path + path) in ("'", '"')
             self.diags.append(Diagnostic("bad-expression", f"invalid {what} {text!r}: {exc.message}",
                                          item.loc(*path).shifted(exc.offset + quoted),
                                          f"flows.{item.name}." + ".".join(map(str, path))))
             return None
+        self.diags.extend(expr_lint.check_expression(
+            text, self.builder.scope_names if allowed is None else allowed, item.loc(*path).shifted(quoted),
+            f"flows.{item.name}." + ".".join(map(str, path))))
+        return compiled
 
-    def values(self, given: Any, path: tuple) -> dict[str, Callable]:
-        getters = {name: self.expr(text, path + (name,), "value") for name, text in (given or {}).items()}
+    def values(self, given: Any, path: tuple, allowed: frozenset[str] | None = None) -> dict[str, Callable]:
+        getters = {name: self.expr(text, path + (name,), "value", allowed) for name, text in (given or {}).items()}
         return {name: expr.search for name, expr in getters.items() if expr is not None}
 
     def ref(self, endpoint: Any, path: tuple, what: str, kind: str, name: Any) -> None:
@@ -158,7 +165,7 @@ class _FlowCompiler:
             self.add_types(endpoint, resource)
             fields, getters, texts = [], [], []
             for field_name, text in (entry.get("match") or {}).items():
-                expr = self.expr(text, path + ("match", field_name), "join path")
+                expr = self.expr(text, path + ("match", field_name), "join path", frozenset())
                 if expr is not None:
                     fields.append(field_name)
                     getters.append(expr.search)
@@ -209,9 +216,11 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     ack_root = ack_op = None
     if ack is not None:
         _, ack_op = fc.write(ack, ("acknowledge",), "write")
-        ack_root = fc.builder.build_object(ack.get("map") or {}, ("acknowledge", "map"))
-    ack_values = fc.values(ack.get("with") if ack else None, ("acknowledge", "with"))
-    reference = fc.expr(target.get("reference"), ("target", "reference"), "reference")
+        ack_root = fc.builder.build_root(ack.get("map") or {}, ("acknowledge", "map"), frozenset({names.TARGET}))
+    ack_values = fc.values(ack.get("with") if ack else None, ("acknowledge", "with"),
+                           fc.builder.scope_names | {names.TARGET})
+    reference = fc.expr(target.get("reference"), ("target", "reference"), "reference", frozenset())  # on the payload
+    diags.extend(expr_lint.check_lookups(item, lookups, key_expr.simple_path if key_expr is not None else None))
     if target.get("lookup_before_create") and target_op is not None and (reference is None or not target_op.find):
         missing = "a `reference`" if reference is None else f"a `find` on operation '{target_op.name}'"
         diags.append(Diagnostic("no-lookup", f"lookup_before_create needs {missing} to search the target by",
