@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from jmespath import exceptions as jexc
 from jmespath import parser as jparser
 
 from engine.lang import names
+from engine.util.suggest import closest
 
 # the first child continues the parent's path, on the same value (`a` in `a.b`, `a[0]`, `a | b`)
 _LEFT = frozenset({"subexpression", "index_expression", "projection", "value_projection", "filter_projection",
@@ -61,11 +63,12 @@ class _SpanningParser(jparser.Parser):
     def _expression(self, binding_power=0):  # the parent's loop, plus the spans
         first = self._lookahead_token(0)
         self._advance()
-        left = getattr(self, f"_token_nud_{first['type']}", self._error_nud_token)(first)
+        nud: Any = getattr(self, f"_token_nud_{first['type']}", self._error_nud_token)
+        left = nud(first)
         _mark(left, first["start"], self._end(), first["type"] == "lparen")
         current = self._current_token()
         while binding_power < self.BINDING_POWER[current]:
-            led = getattr(self, f"_token_led_{current}", None)
+            led: Any = getattr(self, f"_token_led_{current}", None)
             if led is None:
                 self._error_led_token(self._lookahead_token(0))
             self._advance()
@@ -103,7 +106,7 @@ def root_names(tree: dict) -> list[RootName]:
     stack: list[tuple[dict, bool, bool]] = [(tree, True, True)]  # node, read on the scope, starts a path
     while stack:
         node, at_root, head = stack.pop()
-        kind = node.get("type")
+        kind = str(node.get("type"))
         if kind == "field":
             if head:
                 found.append(RootName(node["value"], node.get("span", (0, 0))[0], at_root))
@@ -148,8 +151,9 @@ def name_problems(text: str, allowed: frozenset[str]) -> Iterator[tuple[int, str
             yield (found.offset, f"`{name}` is not available here", f"{_WHERE[name]}; "
                    f"{reserved_here(allowed)}")
         else:
+            guess = closest(name, allowed)
             yield (found.offset, f"unknown name `{name}`: names starting with `_` are reserved",
-                   f"{reserved_here(allowed)}; or {literal}")
+                   (f"did you mean `{guess}`? " if guess else "") + f"{reserved_here(allowed)}; or {literal}")
 
 
 __all__ = ["RootName", "name_problems", "reserved_here", "root_names", "spanned_tree"]
