@@ -188,8 +188,8 @@ def _field(spec: dict, lookups, key, path: tuple, guarded: bool) -> Iterator[tup
             table, strict, gives_null = _lookup_step(arg, lookups)
             if strict and nullable:
                 where = path + ("transform",) + ((index,) if listed else ())
-                yield (where, f"a null `{source}` fails the strict lookup '{table}' (no default): the "
-                       "whole record would be set aside",
+                yield (where, f"`{source}` can be null here, and a null fails the strict lookup '{table}' "
+                       "(it has no default): the whole record would be set aside",
                        f"guard the field with `when: \"{source} != null\"`, give the lookup a `default`, "
                        "or say a null is an error with `required: true`")
             nullable = gives_null
