@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.errors import Diagnostic, Loc
 from engine.lang.expr import simple_path_of
-from engine.lang.exprnames import name_problems, spanned_tree
+from engine.lang.exprnames import name_problems, outer_span, spanned_tree
 from engine.lang.lookups import LookupTable
 from engine.project.load import Item
 from engine.schema.validate import FIELD_SPEC_KEYS
@@ -65,7 +65,7 @@ def pipe_problems(text: str) -> Iterator[tuple[int, str, str]]:
         if node.get("type") != "pipe" or len(node.get("children", ())) != 2:
             continue
         left, right = node["children"]
-        if right.get("paren") or right.get("type") not in _BINARY or "span" not in left:
+        if right.get("paren") or right.get("type") not in _BINARY or "span" not in left or "span" not in right:
             continue
         spine, others = right, []
         while spine.get("type") in _BINARY and not spine.get("paren"):
@@ -74,13 +74,13 @@ def pipe_problems(text: str) -> Iterator[tuple[int, str, str]]:
         misread = next((o for o in reversed(others) if not _constant(o)), None)
         if misread is None or "span" not in spine or "span" not in misread:
             continue
-        start, end = left["span"][0], spine["span"][1]
-        bar = text.find("|", left["span"][1])
-        finish = right["span"][1] if "span" in right else len(text)
+        start, end = outer_span(left)[0], outer_span(spine)[1]
+        bar = text.find("|", outer_span(left)[1])
+        finish = outer_span(right)[1]
         whole = text[start:finish]
         read = f"{text[start:bar].rstrip()} | ({text[bar + 1:finish].strip()})"
         rewrite = f"{text[:start]}({text[start:end]}){text[end:]}"
-        shown = text[misread["span"][0]:misread["span"][1]]
+        shown = text[slice(*outer_span(misread))]
         yield (bar, f"`|` binds last: JMESPath reads `{whole}` as `{read}`, so `{shown}` is evaluated on "
                "the piped value, not on the record",
                f"write `{rewrite}` (or put the right side of `|` in parentheses if that reading is meant)")

@@ -2,8 +2,8 @@
 
 JMESPath's tree has no positions. ``spanned_tree`` parses the text once more with a parser that
 records, on every node it builds, the span of text it covers (``span``: start, end offsets, quotes
-and brackets included, from the lexer's tokens, so quoted text never confuses it) and marks a node
-written inside parentheses (``paren``). It runs at compile time only, never per record.
+and brackets included, from the lexer's tokens, so quoted text never confuses it) and, for a node
+written inside parentheses, the span with them (``paren``). It runs at compile time only, never per record.
 
 ``root_names`` lists the names read at the *start* of a path (``_index`` in ``_index``,
 ``_parent.id``, ``length(_index)``, ``a || _key``), each with its offset and whether it is read on the
@@ -79,10 +79,20 @@ class _SpanningParser(jparser.Parser):
 
 
 def _mark(node: dict, start: int, end: int, paren: bool) -> None:
-    if isinstance(node, dict):
-        node["span"] = (start, end)
-        if paren:
-            node["paren"] = True
+    """``span``: the node's own text; ``paren``: its text with the parentheses written around it."""
+    if not isinstance(node, dict):
+        return
+    if paren:
+        node["paren"] = (start, end)
+        return
+    node["span"] = (start, end)
+    if "paren" in node and node["paren"][1] < end:  # `(a.b).c`: the path grew past its parentheses
+        del node["paren"]
+
+
+def outer_span(node: dict) -> tuple[int, int]:
+    """The node's text, with its parentheses when it has some."""
+    return node.get("paren") or node["span"]
 
 
 def spanned_tree(text: str) -> dict | None:
@@ -156,4 +166,4 @@ def name_problems(text: str, allowed: frozenset[str]) -> Iterator[tuple[int, str
                    (f"did you mean `{guess}`? " if guess else "") + f"{reserved_here(allowed)}; or {literal}")
 
 
-__all__ = ["RootName", "name_problems", "reserved_here", "root_names", "spanned_tree"]
+__all__ = ["RootName", "name_problems", "outer_span", "reserved_here", "root_names", "spanned_tree"]
