@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.errors import Diagnostic, RecordError, TransformError
+from engine.lang import names
 from engine.plan.codegen import generate, truthy
 from engine.plan.model import WritePlan
 from engine.spec.yamlsrc import format_path
@@ -61,9 +62,10 @@ class AckCompiler:
         seen: dict[str, tuple] = {}
         for path, block in ack_blocks(given):
             _, op = fc.write(block, path, "write")
-            root = fc.builder.build_object(block.get("map") or {}, path + ("map",))
-            values = fc.values(block.get("with"), path + ("with",))
-            when = fc.expr(block.get("when"), path + ("when",), "condition") if "when" in block else None
+            scope = fc.builder.scope_names | {names.TARGET}  # the record, and what the target answered
+            root = fc.builder.build_root(block.get("map") or {}, path + ("map",), frozenset({names.TARGET}))
+            values = fc.values(block.get("with"), path + ("with",), scope)
+            when = fc.expr(block.get("when"), path + ("when",), "condition", scope) if "when" in block else None
             name = identity(block)
             if name in seen:
                 at = path + ("name",) if "name" in block else path

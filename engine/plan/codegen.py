@@ -9,7 +9,9 @@ identifiers and small integers, so no spec can inject code.
 Semantics kept identical to the interpreter one would write by hand:
 * a plain dotted path ``a.b.c`` is read with ``dict.get`` (null when a step is missing or not an
   object), anything else goes through the compiled JMESPath;
-* ``_parent`` as the first step of a path inside ``each`` reads the enclosing record;
+* ``_parent`` as the first step of a path inside ``each`` reads the enclosing record; ``_index``
+  (0-based) and ``_position`` (1-based) read the item's place in its list. A loop numbers its items
+  (``enumerate``) only when an expression within it names them: a mapping without them pays nothing;
 * conditions of the form ``path OP literal`` (and ``&&``, ``||``, ``!`` of them) are inlined when the
   value is a number; otherwise they fall back to the full JMESPath evaluation, so a text compared
   with a number raises a located error instead of silently being false;
@@ -24,6 +26,7 @@ from typing import Any, Callable
 from engine.errors import RecordError, TransformError
 from engine.lang.expr import CompiledExpr, simple_path_of
 from engine.plan.mapping import OMIT, ListNode, ObjNode, ValueNode
+from engine.plan.positions import POSITIONS, names_position, uses_position, with_position
 
 _NUM = (int, Decimal, float)
 _OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "==", "ne": "!="}
@@ -73,6 +76,7 @@ class CodeGen:
         self._arg_ids: dict[tuple[type, Any], str] = {}
         self.fields: list[tuple[tuple, Any, tuple]] = []  # (output path, loc, loop index vars)
         self.counter = 0
+        self.index_of: dict[str, str] = {}  # item scope variable -> its index variable (numbered loops)
 
     # -- small helpers -------------------------------------------------------------------------
     def bind(self, value: Any) -> str:
@@ -109,13 +113,13 @@ class CodeGen:
         self.emit(3, "raise FAIL(F, e, locals()) from None" if self.traced else "raise FAIL(e, s0) from None")
         body = self.lines[body_start:]
         fail = self._fail if self.traced else _Relocate(self.name, root)
-        helpers = {"TRUTHY": truthy, "ITER": iter_list, "WITH_PARENT": with_parent,
+        helpers = {"TRUTHY": truthy, "ITER": iter_list, "WITH_PARENT": with_parent, "WITH_POS": with_position,
                    "MISSING": _missing, "NUM": _NUM, "COPY": copy.deepcopy, "FAIL": fail}
         helper_names = list(helpers)
         params = ", ".join(helper_names + [f"K{i}" for i in range(len(self.args))])
         source = "\n".join([f"def make({params}):", "    def mapper(s0):", *body, "    return mapper", ""])
         namespace: dict = {"__builtins__": {"len": len, "dict": dict, "locals": locals,
-                                            "Exception": Exception}}
+                                            "Exception": Exception, "enumerate": enumerate}}
         code = compile(source, f"<passerelle mapping {self.name}>", "exec")
         exec(code, namespace)  # noqa: S102 - the text contains generated identifiers only
         mapper = namespace["make"](*helpers.values(), *self.args)
@@ -168,7 +172,11 @@ class CodeGen:
             self.mark(indent, value, loops)
             self.gen_read(item.each, source, scopes, indent)
             scope = self.tmp("s")
-            self.emit(indent, f"for {scope} in ITER({source}, {self.bind(item.each.text)}):")
+            if uses_position(value):
+                self.index_of[scope] = index = self.tmp("i")
+                self.emit(indent, f"for {index}, {scope} in enumerate(ITER({source}, {self.bind(item.each.text)})):")
+            else:
+                self.emit(indent, f"for {scope} in ITER({source}, {self.bind(item.each.text)}):")
             self.gen_value(value, lambda v, ind: self.emit(ind, f"{out}.append({v})"),
                            scopes + [scope], loops, indent + 1, in_list=True)
         self.emit(indent, f"{assign} = {out}")
@@ -200,7 +208,7 @@ class CodeGen:
             self.emit(indent, f"{var} = {self.const_expr(node.const)}")
         for step in node.transforms:
             fn = self.bind(step.fn)
-            scope = scopes[-1] if len(scopes) == 1 else self._chain(scopes)
+            scope = scopes[-1] if len(scopes) == 1 else self._chain(scopes, step.reads)
             call = f"{fn}({var}, {scope})" if step.needs_scope else f"{fn}({var})"
             self.emit(indent, f"{var} = {call}")
         if node.required:
@@ -220,24 +228,34 @@ class CodeGen:
     def gen_read(self, expr: CompiledExpr, var: str, scopes: list[str], indent: int) -> None:
         path = expr.simple_path
         if path is not None:
-            base, rest = _resolve_parent(path, scopes)
+            base, rest = self._resolve(path, scopes)
             if base is not None:
                 self._emit_path(base, rest, var, indent)
                 return
         self.emit(indent, f"{var} = {self.bind(expr)}.search({self.scope_expr(expr, scopes)})")
 
     def scope_expr(self, expr: CompiledExpr, scopes: list[str]) -> str:
-        if "_parent" not in expr.text or len(scopes) == 1:
+        if len(scopes) == 1 or ("_parent" not in expr.text and not names_position(expr.text)):
             return scopes[-1]
-        return self._chain(scopes)
+        return self._chain(scopes, expr.text)
 
-    @staticmethod
-    def _chain(scopes: list[str]) -> str:
-        """The current item with ``_parent`` (and ``_parent._parent``...) attached."""
+    def _chain(self, scopes: list[str], text: str = "") -> str:
+        """The current item with ``_parent`` (and ``_parent._parent``...) attached, and the positions
+        of the numbered loops when ``text`` (blank: unknown) may name them."""
         scope = scopes[0]
+        positions = not text or names_position(text)
         for inner in scopes[1:]:
-            scope = f"WITH_PARENT({inner}, {scope})"
+            index = self.index_of.get(inner) if positions else None
+            scope = f"WITH_PARENT({inner}, {scope})" if index is None else f"WITH_POS({inner}, {scope}, {index})"
         return scope
+
+    def _resolve(self, path: tuple, scopes: list[str]) -> tuple[str | None, tuple]:
+        """``_resolve_parent``, plus ``_index``/``_position`` of a numbered loop read as its counter."""
+        base, rest = _resolve_parent(path, scopes)
+        index = self.index_of.get(base) if base is not None else None
+        if index is not None and rest and rest[0] in POSITIONS:
+            return (index if rest[0] == "_index" else f"({index} + 1)"), rest[1:]
+        return base, rest
 
     # -- conditions ----------------------------------------------------------------------------
     def gen_condition(self, expr: CompiledExpr, scopes: list[str], indent: int) -> str:
@@ -302,14 +320,15 @@ class CodeGen:
             left_path = simple_path_of(left)
             return (left_path is not None and right.get("type") == "literal"
                     and right["value"].__class__ in (int, Decimal)
-                    and _resolve_parent(left_path, scopes)[0] is not None)
+                    and self._resolve(left_path, scopes)[0] is not None)
         path = simple_path_of(node)
-        return path is not None and _resolve_parent(path, scopes)[0] is not None
+        return path is not None and self._resolve(path, scopes)[0] is not None
 
     def _read_path(self, node: dict, var: str, scopes: list[str], indent: int) -> None:
         path = simple_path_of(node)
         assert path is not None  # only plain paths are inlined (_inlinable)
-        base, rest = _resolve_parent(path, scopes)
+        base, rest = self._resolve(path, scopes)
+        assert base is not None
         self._emit_path(base, rest, var, indent)
 
     def _emit_path(self, base: str, rest: tuple, var: str, indent: int) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
-from engine.checks import connector_use
+from engine.checks import connector_use, expr_lint
 from engine.checks import references as checks
 from engine.checks.schedule import schedule_interval
 from engine.connectors.base import ConnectorPlan, ResourcePlan
@@ -110,21 +110,26 @@ class _FlowCompiler:
         self.builder = MappingBuilder(item.doc, item.path, registry, context, diags)
         self.types: dict[str, Callable] = {}
 
-    def expr(self, text: Any, path: tuple, what: str) -> CompiledExpr | None:
+    def expr(self, text: Any, path: tuple, what: str, allowed: frozenset[str] | None = None) -> CompiledExpr | None:
+        """``allowed``: the reserved names of its scope (default: the flow's)."""
         if not isinstance(text, str):
             return None
+        item = self.item
+        quoted = item.doc.styles.get(item.path + path) in ("'", '"')
         try:
-            return compile_expression(text)
+            compiled = compile_expression(text)
         except ExprError as exc:
-            item = self.item
-            quoted = item.doc.styles.get(item.path + path) in ("'", '"')
             self.diags.append(Diagnostic("bad-expression", f"invalid {what} {text!r}: {exc.message}",
                                          item.loc(*path).shifted(exc.offset + quoted),
                                          format_path(item.path + path)))
             return None
+        self.diags.extend(expr_lint.check_expression(
+            text, self.builder.scope_names if allowed is None else allowed, item.loc(*path).shifted(quoted),
+            f"flows.{item.name}." + ".".join(map(str, path))))
+        return compiled
 
-    def values(self, given: Any, path: tuple) -> dict[str, Callable]:
-        getters = {name: self.expr(text, path + (name,), "value") for name, text in (given or {}).items()}
+    def values(self, given: Any, path: tuple, allowed: frozenset[str] | None = None) -> dict[str, Callable]:
+        getters = {name: self.expr(text, path + (name,), "value", allowed) for name, text in (given or {}).items()}
         return {name: expr.search for name, expr in getters.items() if expr is not None}
 
     def ref(self, endpoint: Any, path: tuple, what: str, kind: str, name: Any) -> None:
@@ -163,7 +168,8 @@ class _FlowCompiler:
             self.ref(endpoint, path, "read", "resource", entry.get("read"))
             resource = checks.resource_of(self.project, endpoint, entry.get("read"))
             self.add_types(endpoint, resource)
-            match = compile_match(self.item, path, entry.get("match"), bool(entry.get("reference")), self.expr,
+            match = compile_match(self.item, path, entry.get("match"), bool(entry.get("reference")),
+                                  lambda text, at, what: self.expr(text, at, what, frozenset()),  # the joined row's
                                   self.builder, self.diags)
             fields = match.fields
             if resource is not None and fields and not entry.get("reference"):
@@ -190,6 +196,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     data = item.data
     start = len(diags)
     fc = _FlowCompiler(item, project, lookups, registry, diags)
+    fc.builder.scope_names = fc.builder.names = scope_names(data)  # fan-out/grouping: _index, _position, _key
     source = data.get("source") or {}
     target = data.get("target") or {}
     src_endpoint, resource_name = source.get("endpoint"), source.get("read")
@@ -202,8 +209,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     related = fc.related(source)
     key_text = data.get("key") or (resource.key if resource is not None else None) or "id"
     key_expr = fc.expr(key_text, ("key",) if "key" in data else ("source", "read"), "key")
-    lets = compile_lets(item, data.get("let"), fc.expr, diags, shadowed_fields(resource, (s.name for s in related)),
-                        scope_names(data))
+    lets = compile_lets(item, data.get("let"), fc.expr, diags, shadowed_fields(resource, (s.name for s in related)))
     accept = fc.filter(data.get("filter"))
     rejects = compile_rejects(item, data.get("reject"), fc.expr, fc.builder.ctx, diags)
     fan_out, group = ExpandCompiler(item, fc.expr, fc.builder.ctx, diags).compile(data)
@@ -214,7 +220,8 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
         _, update_op = fc.write(target, ("target",), "update", provided=("target_id",))
     acks = AckCompiler(fc, data.get("acknowledge"), diags)
     find = compile_find(fc, item, project, target, diags)
-    reference = fc.expr(target.get("reference"), ("target", "reference"), "reference")
+    reference = fc.expr(target.get("reference"), ("target", "reference"), "reference", frozenset())  # on the payload
+    diags.extend(expr_lint.check_lookups(item, lookups, key_expr.simple_path if key_expr is not None else None))
     if target.get("lookup_before_create") and target_op is not None and (reference is None or not target_op.find):
         missing = "a `reference`" if reference is None else f"a `find` on operation '{target_op.name}'"
         diags.append(Diagnostic("no-lookup", f"lookup_before_create needs {missing} to search the target by",

@@ -23,7 +23,6 @@ from engine.lang.expr import CompiledExpr, getter
 from engine.lang.names import KEY, INDEX, POSITION
 from engine.lang.scope_names import root_fields
 from engine.project.load import Item
-from engine.util.suggest import hint_for
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")  # read unquoted by JMESPath (`short-ref` is not)
 ExprFn = Callable[[Any, tuple, str], "CompiledExpr | None"]  # reports bad-expression itself
@@ -51,8 +50,8 @@ def shadowed_fields(resource: ResourcePlan | None, related: Iterable[str]) -> di
     return known
 
 
-def compile_lets(item: Item, spec: Any, expr: ExprFn, diags: list[Diagnostic], shadowed: Mapping[str, str],
-                 engine_names: frozenset[str] = frozenset()) -> Callable[[Any], dict] | None:
+def compile_lets(item: Item, spec: Any, expr: ExprFn, diags: list[Diagnostic],
+                 shadowed: Mapping[str, str]) -> Callable[[Any], dict] | None:
     """``record -> scope`` (the record plus every let), or None when the flow has no ``let``."""
     if not isinstance(spec, dict) or not spec:
         return None
@@ -76,12 +75,6 @@ def compile_lets(item: Item, spec: Any, expr: ExprFn, diags: list[Diagnostic], s
                 diags.append(Diagnostic("bad-let", f"let '{name}' uses '{used}', which is defined after it",
                                         item.loc(*path), f"{label}.{name}",
                                         f"move `{used}` above `{name}`: lets are evaluated in the order written"))
-            elif used.startswith("_") and used not in engine_names:
-                diags.append(Diagnostic("unknown-name", f"'{used}' is not a name of the record's scope here",
-                                        item.loc(*path), f"{label}.{name}",
-                                        hint_for(used, engine_names, "names valid here") if engine_names
-                                        else "no `_` name is defined at flow level in this flow (write "
-                                             "`@._name` for a source field starting with `_`)"))
         if name in shadowed:
             diags.append(Diagnostic("let-shadows", f"let '{name}' hides {shadowed[name]}", item.key_loc(*path),
                                     f"{label}.{name}", f"rename the let (e.g. `{name}_value`) unless hiding "

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from engine.checks.expr_lint import check_expression
 from engine.errors import Diagnostic, Loc
+from engine.lang import names as reserved
 from engine.lang.expr import CompiledExpr, ExprError, compile_expression
 from engine.lang.registry import ArgError, Registry
 from engine.schema.validate import FIELD_SPEC_KEYS
@@ -26,6 +28,7 @@ class Transform:
     name: str
     fn: Callable
     needs_scope: bool
+    reads: str = ""  # what a transform reading the scope was given (its `from`), for the code generator
 
 
 @dataclass
@@ -67,8 +70,11 @@ class ObjNode:
 class MappingBuilder:
     """Builds nodes for one flow; collects diagnostics instead of stopping at the first."""
 
-    def __init__(self, doc: YamlDoc, base: tuple, registry: Registry, ctx, diags: list[Diagnostic]):
+    def __init__(self, doc: YamlDoc, base: tuple, registry: Registry, ctx, diags: list[Diagnostic],
+                 scope_names: frozenset[str] = frozenset()):
         self.doc = doc
+        self.scope_names = scope_names  # the reserved `_` names of the flow's scope (fan-out: _index...)
+        self.names = scope_names  # those valid where the builder stands (an `each` item adds its own)
         self.base = base  # path of the flow in the document, e.g. ('flows', 'orders_to_sage')
         self.registry = registry
         self.ctx = ctx
@@ -90,7 +96,7 @@ class MappingBuilder:
         if not isinstance(text, str):
             return None  # the schema reported it
         try:
-            return compile_expression(text)
+            compiled = compile_expression(text)
         except ExprError as exc:
             shown = text if len(text) <= 120 else text[:119] + "…"
             self.error("bad-expression", f"invalid {what} {shown!r}: {exc.message}", path,
@@ -98,6 +104,18 @@ class MappingBuilder:
                             "in YAML if it contains ': ' or starts with a special character",
                        offset=exc.offset)
             return None
+        full = self.base + path
+        start = self.doc.loc(full).shifted(1 if self.doc.styles.get(full) in ("'", '"') else 0)
+        self.diags.extend(check_expression(text, self.names, start, format_path(full)))
+        return compiled
+
+    def build_root(self, spec: Any, path: tuple, extra: frozenset[str] = frozenset()) -> ObjNode:
+        """A whole ``map`` whose scope also holds ``extra`` (``_target`` in `acknowledge`)."""
+        self.names = self.scope_names | extra
+        try:
+            return self.build_object(spec, path)
+        finally:
+            self.names = self.scope_names
 
     def _deeper(self, path: tuple, each: bool = False) -> bool:
         """Enter one more level (``each``: a list made per element); False past the bounds, with one
@@ -171,7 +189,13 @@ class MappingBuilder:
                        "`from` (a value per element)" if "each" in entry else
                        "a list item needs `map`, `from` or `value`", sub)
         each = self.expression(entry["each"], sub + ("each",), "list path") if "each" in entry else None
-        items.append(ListItemNode(self.build_value(entry, sub, out + (None,)), each))
+        outer = self.names
+        if "each" in entry:  # the element's scope: the element, its parent and its position
+            self.names = outer | {reserved.PARENT, reserved.INDEX, reserved.POSITION}
+        try:
+            items.append(ListItemNode(self.build_value(entry, sub, out + (None,)), each))
+        finally:
+            self.names = outer
 
     def build_value(self, spec: dict, path: tuple, out: tuple) -> ValueNode:
         node = ValueNode(out, self.doc.loc(self.base + path))
@@ -266,7 +290,12 @@ class MappingBuilder:
             self.error(exc.code or "bad-argument", f"{name}: {exc.message}", arg_path + tuple(exc.at), exc.hint,
                        offset=exc.offset)
             return None
-        return Transform(name, fn, spec.needs_scope)
+        reads = args.get("from") if spec.needs_scope and isinstance(args, dict) else None
+        if isinstance(reads, str):  # `{multiply: {from: PATH}}`: a path read on the scope
+            full = self.base + arg_path + ("from",)
+            start = self.doc.loc(full).shifted(1 if self.doc.styles.get(full) in ("'", '"') else 0)
+            self.diags.extend(check_expression(reads, self.names, start, format_path(full)))
+        return Transform(name, fn, spec.needs_scope, reads if isinstance(reads, str) else "")
 
     def _args_valid(self, spec, args, arg_path) -> bool:
         from engine.schema.validate import error_to_diagnostics

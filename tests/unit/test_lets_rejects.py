@@ -129,7 +129,7 @@ def test_a_flow_without_let_or_reject_has_no_step(tmp_path):
     ('    let:\n      a: "b"\n      b: "id"\n', "bad-let", "let 'a' uses 'b', which is defined after it"),
     ('    let:\n      _mine: "id"\n', "bad-let", "names starting with '_' are the engine's"),
     ('    let:\n      short-ref: "id"\n', "bad-let", "is not a name an expression can read unquoted"),
-    ('    let:\n      a: "_index"\n', "unknown-name", "'_index' is not a name of the record's scope here"),
+    ('    let:\n      a: "_index"\n', "unknown-name", "`_index` is not available here"),
     ('    let:\n      a: "id ||"\n', "bad-expression", "invalid let"),
     ('    reject:\n      - { when: "x", reason: "oops {x" }\n', "bad-template", "unclosed '{'"),
     ('    reject:\n      - { when: "x", reason: "{length(}" }\n', "bad-expression", "in placeholder {length(}"),

@@ -129,3 +129,31 @@ def register(reg: Registry) -> None:
             return total
 
         return apply
+
+    @reg.transform("line_number", category=CATEGORY,
+                   args={"type": "object", "description": "How lines are numbered.",
+                         "properties": {
+                             "step": {"type": "integer", "minimum": 1,
+                                      "description": "Gap between two lines (Sage 100: 1000)."},
+                             "start": {"type": "integer", "minimum": 0,
+                                       "description": "Number of the first line (default: step)."}},
+                         "required": ["step"], "additionalProperties": False},
+                   summary="Turn a 1-based position (`_position` inside `each`) into a line number: "
+                           "start + (position - 1) * step; start defaults to step (1000, 2000, ...).",
+                   examples=[E({"step": 1000}, 1, 1000), E({"step": 1000}, 3, 3000),
+                             E({"step": 10, "start": 100}, 2, 110), E({"step": 1000}, None, None),
+                             E({"step": 1000}, 0, raises="expected a 1-based position"),
+                             E({"step": 1000}, "2", raises="expected a 1-based position")])
+    def line_number(arg: dict, ctx: CompileContext):
+        step = arg["step"]
+        start = arg.get("start", step)
+
+        def apply(value: Any) -> Any:
+            if value is None:
+                return None
+            if value.__class__ is not int or value < 1:
+                raise TransformError(f"line_number: expected a 1-based position (1, 2, 3, ...), got "
+                                     f"{show(value)}: give it `_position` (`_index` counts from 0)")
+            return start + (value - 1) * step
+
+        return apply
