@@ -23,6 +23,7 @@ from engine.lang.registry import ArgError, Registry
 
 from engine.plan.codegen import generate, truthy
 from engine.plan.coerce import check_types, compile_types
+from engine.plan.contracts import check_contract
 from engine.plan.mapping import MappingBuilder
 from engine.plan.model import AckPlan, EndpointPlan, FlowPlan, Plan, WritePlan
 from engine.plan.related import RelatedSpec, compile_enricher
@@ -211,6 +212,11 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
         _, ack_op = fc.write(ack, ("acknowledge",), "write")
         ack_root = fc.builder.build_object(ack.get("map") or {}, ("acknowledge", "map"))
     ack_values = fc.values(ack.get("with") if ack else None, ("acknowledge", "with"))
+    diags.extend(check_contract(item, root, data.get("map"), ("map",), getattr(target_op, "contract", None),
+                                f"{target.get('endpoint')}.{target.get('write')}"))
+    if ack is not None:  # what the acknowledgement writes back is checked the same way
+        diags.extend(check_contract(item, ack_root, ack.get("map"), ("acknowledge", "map"),
+                                    getattr(ack_op, "contract", None), f"{ack.get('endpoint')}.{ack.get('write')}"))
     reference = fc.expr(target.get("reference"), ("target", "reference"), "reference")
     if target.get("lookup_before_create") and target_op is not None and (reference is None or not target_op.find):
         missing = "a `reference`" if reference is None else f"a `find` on operation '{target_op.name}'"

@@ -316,6 +316,11 @@ class FlowRunner:
         except (RecordError, TransformError) as exc:
             self.summary.ack_failed += 1
             return f"acknowledgement could not be mapped: {exc}"
+        broken = ack.op.contract.check(payload) if ack.op.contract else None
+        if broken is not None:  # never sent; retried like any failed acknowledgement, never a re-create
+            self.summary.ack_failed += 1
+            self.log("ack_failed", flow=self.flow.name, key=key, reason=f"{broken[0]}: {broken[1]}")
+            return f"acknowledgement breaks its contract: {broken[0]}: {broken[1]}"
         for attempt in range(3):
             try:
                 self.endpoints[ack.endpoint].write(ack.operation, payload, values)
