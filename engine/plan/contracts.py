@@ -67,16 +67,20 @@ class _Walker:
                 continue
             self.value(value, _entry(spec, key), known[key], at, out + [key])
         required = set.intersection(*(set(s.get("required") or ()) for s in shapes))
-        for name in sorted(required, key=lambda n: list(known).index(n) if n in known else 0):
-            value = mapped.get(name)
-            shown = field_path(out + [name])
-            if value is None:
-                self.report("contract", f"`{shown}` is required by {self.contract.system} ({self.what}) "
-                            "and the map never produces it", spec_path, f"map `{name}`")
-            elif isinstance(value, ValueNode) and _may_omit(value):
-                self.report("contract", f"`{shown}` is required by {self.contract.system} ({self.what}), "
-                            "but the map leaves it out for some records (`when` without `else`, or "
-                            "`omit_null`)", spec_path + (name,), "give it an `else`, or a `default`",
+        order = list(known)
+        missing = sorted((n for n in required if n not in mapped), key=lambda n: order.index(n) if n in order else 0)
+        if missing:
+            names = ", ".join(f"`{field_path(out + [n])}`" for n in missing)
+            self.report("contract", f"{names} {'is' if len(missing) == 1 else 'are'} required by "
+                        f"{self.contract.system} ({self.what}) and the map never produces "
+                        f"{'it' if len(missing) == 1 else 'them'}", spec_path,
+                        "map " + ", ".join(f"`{n}`" for n in missing))
+        for name in sorted(required - set(missing), key=lambda n: order.index(n) if n in order else 0):
+            value = mapped[name]
+            if isinstance(value, ValueNode) and _may_omit(value):
+                self.report("contract", f"`{field_path(out + [name])}` is required by {self.contract.system} "
+                            f"({self.what}), but the map leaves it out for some records (`when` without "
+                            "`else`, or `omit_null`)", spec_path + (name,), "give it an `else`, or a `default`",
                             "warning")
 
     def value(self, node: Any, spec: Any, schema: Any, spec_path: tuple, out: list) -> None:
