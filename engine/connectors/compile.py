@@ -44,7 +44,7 @@ def _settings(data: Mapping) -> dict[str, SettingDecl]:
 
 def _contract(ctx: ConnectorCompiler, op: Mapping, path: tuple, system: str):
     """The operation's `accepts:` compiled once; each mistake a located `bad-contract`."""
-    if "accepts" not in op:
+    if op.get("accepts") is None:  # none declared, or dropped by an endpoint's override (`accepts: null`)
         return None
     return compile_contract(op["accepts"], system, lambda message, sub, hint: ctx.error(
         "bad-contract", message, path + ("accepts",) + sub, hint))
