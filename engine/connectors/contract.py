@@ -29,6 +29,7 @@ KEYWORDS = frozenset({
 SUBSCHEMA = frozenset({"additionalProperties", "items", "if", "then", "else"})  # one schema each
 SCHEMA_LISTS = frozenset({"oneOf", "allOf"})  # a list of schemas each
 MAX_DEPTH = 32
+TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
 
 
 def _is_integer(checker: Any, value: Any) -> bool:
@@ -121,7 +122,12 @@ def compile_contract(schema: Any, system: str, report: Report) -> Contract | Non
     for error in meta.iter_errors(schema):
         where = tuple(error.absolute_path)
         before.append(where)
-        report(f"invalid JSON Schema: {error.message}", where, None)
+        if where and where[-1] == "type" or (len(where) > 1 and where[-2] == "type"):
+            wrong = error.instance
+            report(f"{wrong!r} is not a type; the types are {', '.join(TYPES)}", where,
+                   hint_for(str(wrong), TYPES, "types"))
+        else:
+            report(f"invalid JSON Schema: {error.message}", where, None)
     count = len(before)
 
     def counted(message: str, path: tuple, hint: str | None) -> None:

@@ -85,6 +85,8 @@ def describe(error: Any, system: str) -> list[tuple[str, str]]:
         return [(field_path(where + [name]), f"not a field {system} accepts{did_you_mean(name, known)}")
                 for name in extra]
     if rule == "type":
+        if value is None:
+            return [(path, f"no value (null), {system} accepts {_types(limit)}")]
         return [(path, f"{shown(value)} is {kind_of(value)}, {system} accepts {_types(limit)}")]
     if rule == "maxLength":
         return [(path, f"{shown(value)} is {len(value)} characters, {system} accepts {limit}")]
