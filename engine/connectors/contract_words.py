@@ -50,6 +50,8 @@ def kind_of(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true/false"
+    if isinstance(value, Decimal) and not value.is_finite():
+        return "not a finite number"
     if isinstance(value, (int, float, Decimal)):
         return "a number"
     if isinstance(value, str):
