@@ -127,3 +127,19 @@ def test_random_maps_against_the_sage_contract_give_located_diagnostics(tmp_path
         assert d.loc is not None and d.loc.line >= 1 and d.loc.col >= 1, d.format_text()
         assert d.path.startswith("flows.orders_to_sage") or d.path.startswith("endpoints"), d.format_text()
     assert (plan is None) == any(d.is_error for d in diags)
+
+
+@SETTINGS
+@given(st.sampled_from(CONTRACTS), st.one_of(payloads, near_valid_sage()))
+def test_the_accelerator_agrees_with_the_reference_validator(named, payload):
+    """A payload the fast validator accepts is one the reference (jsonschema, Decimal as number)
+    accepts: the fast path never lets a broken payload through."""
+    _, contract = named
+    if contract.fast is None:
+        return
+    try:
+        fast = contract.fast.is_valid(payload)
+    except Exception:
+        return  # the reference validator decides alone
+    reference = not any(True for _ in contract.validator.iter_errors(payload))
+    assert fast == reference, (payload, fast, reference)

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 
-from engine.connectors.contract_words import describe
+jsonschema_rs: Any
+try:  # optional accelerator for the common case (a valid payload); jsonschema is the reference
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - exercised only where the wheel is missing
+    jsonschema_rs = None
+
+from engine.connectors.contract_words import describe, field_path
 from engine.util.suggest import hint_for
 
 # The keywords a contract may use; anything else is a mistake (JSON Schema would ignore a misspelt
@@ -59,14 +65,24 @@ class Contract:
     schema: Mapping[str, Any]
     system: str  # the target's name in messages ("Sage 100 accepts 19")
     validator: Any
+    fast: Any = None  # a jsonschema-rs validator: a payload it accepts needs no further look
 
     def broken(self, payload: Any) -> list[tuple[str, str]]:
         """Every rule the payload breaks as ``(field, sentence)`` (empty: it is accepted)."""
+        if self.fast is not None:
+            try:
+                if self.fast.is_valid(payload):
+                    return []
+            except Exception:  # a value the accelerator cannot read: the reference validator decides
+                pass
         out: list[tuple[str, str]] = []
-        for error in self.validator.iter_errors(payload):
-            for found in describe(error, self.system):
-                if found not in out:
-                    out.append(found)
+        try:
+            for error in self.validator.iter_errors(payload):
+                for found in describe(error, self.system):
+                    if found not in out:
+                        out.append(found)
+        except InvalidOperation:  # a signalling NaN cannot even be compared
+            return [(field_path(_not_finite(payload) or ()), f"not a finite number, {self.system} accepts numbers")]
         return out
 
     def problems(self, payload: Any) -> list[str]:
@@ -80,6 +96,18 @@ class Contract:
         if not found:
             return None
         return found[0][0], "; ".join([found[0][1]] + [f"{path}: {text}" for path, text in found[1:]])
+
+
+def _not_finite(value: Any, path: tuple = ()) -> tuple | None:
+    """Where the first non-finite Decimal of a payload is."""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return path
+    items = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
+    for key, sub in items:
+        found = _not_finite(sub, path + (key,))
+        if found is not None:
+            return found
+    return None
 
 
 Report = Callable[[str, tuple, str | None], None]  # (message, path inside `accepts`, hint)
@@ -138,7 +166,16 @@ def compile_contract(schema: Any, system: str, report: Report) -> Contract | Non
     _walk(schema, (), counted)
     if count:
         return None
-    return Contract(schema, system, ContractValidator(schema))
+    return Contract(schema, system, ContractValidator(schema), _fast(schema))
+
+
+def _fast(schema: Mapping[str, Any]) -> Any:
+    if jsonschema_rs is None:  # pragma: no cover - the wheel is a dependency
+        return None
+    try:
+        return jsonschema_rs.validator_for(dict(schema))
+    except Exception:  # pragma: no cover - a schema the accelerator refuses is checked by jsonschema alone
+        return None
 
 
 def object_schemas(schema: Any, discriminant: Mapping[str, Any] | None = None) -> Iterator[Mapping[str, Any]]:

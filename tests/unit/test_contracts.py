@@ -287,3 +287,15 @@ def test_the_connectors_chapter_is_generated_and_current():
     assert "| `lignes[].RefArticle` | text | 19 | yes |" in text
     for name in ("prestashop", "woocommerce", "shopify", "magento", "sage100-ws", "sagex3", "sage-accounting"):
         assert f"## `{name}`" in text
+
+
+def test_a_signalling_nan_is_named_not_raised():
+    payload = _order(TypeDocument=Decimal("sNaN"))
+    assert _sage().problems(payload) == ["doc.TypeDocument: not a finite number, Sage 100 accepts numbers"]
+
+
+def test_the_accelerator_and_the_reference_agree_on_the_reference_flow_payload():
+    contract = _sage()
+    good, bad = _order(), _order(NumeroTiers="X" * 18)
+    assert contract.fast is not None and contract.fast.is_valid(good) and not contract.fast.is_valid(bad)
+    assert contract.problems(bad) == ["doc.NumeroTiers: 'XXXXXXXXXXXXXXXXXX' is 18 characters, Sage 100 accepts 17"]
