@@ -1166,8 +1166,10 @@ def test_deeply_nested_input_value_is_a_record_error(tmp_path):
     deep = "[" * 600 + '"x"' + "]" * 600
     outcome = _dry_run_orders_json(tmp_path, **{"associations.order_rows.0.product_reference": deep})
     assert outcome.code == EXIT_RECORDS, outcome
-    assert re.search(r"^\S+:\d+:\d+: error\[record\] .*nested more than \d+ levels deep", outcome.err,
-                     re.M), outcome
+    # the Sage 100 contract refuses the list where it accepts text, before the JSON output would
+    # refuse its depth: either way a located record error, never a RecursionError
+    assert re.search(r"^\S+:\d+:\d+: error\[record\] .*(nested more than \d+ levels deep|RefArticle: a list of 1 "
+                     r"is a list, Sage 100 accepts text)", outcome.err, re.M), outcome
 
 
 # -- lookup CSV (engine/lang/lookups.py) ----------------------------------------------------------

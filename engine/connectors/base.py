@@ -68,6 +68,7 @@ class OperationPlan:
     find_key: str | None = None
     description: str | None = None
     detail: Any = None
+    contract: Any = None  # engine.connectors.contract.Contract: the payload it accepts (`accepts:`)
 
 
 @dataclass(frozen=True)

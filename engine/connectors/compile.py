@@ -14,13 +14,15 @@ from typing import Any
 
 from engine.connectors.base import ConnectorPlan, Endpoint, OperationPlan, ResourcePlan, SettingDecl
 from engine.connectors.context import ConnectorCompiler, Locate
+from engine.connectors.contract import compile_contract
 from engine.connectors.errors import ConnectorError
 from engine.connectors.registry import open_endpoint, protocol
 from engine.errors import Diagnostic
 from engine.util.suggest import hint_for
 
 COMMON_RESOURCE_KEYS = frozenset({"description", "key", "item", "types"})
-COMMON_OPERATION_KEYS = frozenset({"description", "creates", "idempotent", "find", "find_id", "find_key"})
+COMMON_OPERATION_KEYS = frozenset({"description", "creates", "idempotent", "find", "find_id", "find_key",
+                                   "accepts"})
 
 
 def _foreign_keys(ctx: ConnectorCompiler, protocol_name: str, entry: Mapping, known: frozenset, path: tuple) -> None:
@@ -38,6 +40,14 @@ def _settings(data: Mapping) -> dict[str, SettingDecl]:
         out[name] = SettingDecl(name, bool(decl.get("required")), bool(decl.get("secret")), decl.get("default"),
                                 "default" in decl, decl.get("description"))
     return out
+
+
+def _contract(ctx: ConnectorCompiler, op: Mapping, path: tuple, system: str):
+    """The operation's `accepts:` compiled once; each mistake a located `bad-contract`."""
+    if op.get("accepts") is None:  # none declared, or dropped by an endpoint's override (`accepts: null`)
+        return None
+    return compile_contract(op["accepts"], system, lambda message, sub, hint: ctx.error(
+        "bad-contract", message, path + ("accepts",) + sub, hint))
 
 
 def compile_connector(data: Mapping[str, Any], locate: Locate) -> tuple[ConnectorPlan | None, list[Diagnostic]]:
@@ -74,7 +84,8 @@ def compile_connector(data: Mapping[str, Any], locate: Locate) -> tuple[Connecto
         operations[op_name] = OperationPlan(op_name, frozenset(needs), bool(op.get("creates")),
                                             bool(op.get("idempotent")), find,
                                             ctx.expression(op.get("find_id"), path + ("find_id",), "find_id"),
-                                            op.get("find_key"), op.get("description"), op_detail)
+                                            op.get("find_key"), op.get("description"), op_detail,
+                                            _contract(ctx, op, path, str(data.get("system") or name)))
     for op_name, op in operations.items():  # a look-up gets only the reference
         found = operations.get(op.find) if op.find else None
         if found is not None and found.needs - {"reference"}:

@@ -1,6 +1,6 @@
 """JMESPath expressions, compiled once, evaluated with Decimal-aware functions.
 
-Traps handled here (see design notes §7):
+Traps handled here:
 * built-in functions type-check with int/float only: ``sum()`` over ``Decimal`` would raise. Our
   function table treats ``Decimal`` as a number, and ``to_number`` / ``to_string`` keep exactness;
 * an ordering comparison between a string and a number raises ``TypeError`` inside jmespath: every

@@ -26,6 +26,7 @@ from engine.plan.coerce import check_types, compile_types
 from engine.plan.lets import compile_lets, scope_names, shadowed_fields
 from engine.plan.expand import ExpandCompiler
 from engine.plan.find import compile_find, xref_type
+from engine.plan.contracts import check_contract
 from engine.plan.mapping import MappingBuilder
 from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
@@ -220,6 +221,12 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
         _, update_op = fc.write(target, ("target",), "update", provided=("target_id",))
     acks = AckCompiler(fc, data.get("acknowledge"), diags)
     find = compile_find(fc, item, project, target, diags)
+    diags.extend(check_contract(item, root, data.get("map"), ("map",), getattr(target_op, "contract", None),
+                                f"{target.get('endpoint')}.{target.get('write')}"))
+    for part in acks.parts:  # what each acknowledgement writes back is checked the same way
+        diags.extend(check_contract(item, part.root, part.block.get("map"), part.path + ("map",),
+                                    getattr(part.op, "contract", None),
+                                    f"{part.block.get('endpoint')}.{part.block.get('write')}"))
     reference = fc.expr(target.get("reference"), ("target", "reference"), "reference", frozenset())  # on the payload
     diags.extend(expr_lint.check_lookups(item, lookups, key_expr.simple_path if key_expr is not None else None))
     if target.get("lookup_before_create") and target_op is not None and (reference is None or not target_op.find):

@@ -82,6 +82,9 @@ def send(runner: Any, ack: WritePlan, scope: dict) -> str | None:
         values = ack.write_values(scope)
     except (RecordError, TransformError) as exc:
         return f"{label} could not be mapped: {exc}"
+    broken = ack.op.contract.check(payload) if ack.op.contract else None
+    if broken is not None:  # never sent; retried like any failed acknowledgement, never a re-create
+        return f"{label} breaks its contract: {broken[0]}: {broken[1]}"
     for attempt in range(ATTEMPTS):
         try:
             runner.endpoints[ack.endpoint].write(ack.operation, payload, values)

@@ -159,8 +159,9 @@ def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[R
 
 
 def evaluate(flow: FlowPlan, outcome: Outcome) -> Outcome:
-    """Let, filter, reject, map and check one prepared record (with the flow plan live at that moment)."""
-    if outcome.error is not None:
+    """Let, filter, reject, map and check one prepared record (with the flow plan live at that moment):
+    the payload must be what the target operation accepts (its contract)."""
+    if outcome.error is not None or outcome.skipped:  # set aside, or nothing to write (a fan-out of no item)
         return outcome
     enriched = outcome.enriched
     try:
@@ -174,6 +175,10 @@ def evaluate(flow: FlowPlan, outcome: Outcome) -> Outcome:
         outcome.payload = flow.map(enriched)
     except (RecordError, TransformError) as exc:
         outcome.error = failure(flow, outcome.key, exc, "map", flow.item.loc("map"))
+        return outcome
+    broken = flow.target_op.contract.check(outcome.payload) if flow.target_op.contract else None
+    if broken is not None:  # what the target accepts (`accepts:`): nothing is sent
+        outcome.error = RecordError(broken[1], flow.name, outcome.key, broken[0], flow.item.loc("map"))
         return outcome
     try:
         outcome.values = flow.write_values(enriched)

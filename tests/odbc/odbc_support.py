@@ -1,5 +1,6 @@
 """A Sage 100-shaped SQLite database reached through the SQLite ODBC driver (unixODBC + libsqliteodbc),
-after the DDL sketch of shared/reference/sage.md §6, reduced to the tables these tests use."""
+with the Sage column names and widths (AR_Ref 19, CT_Num 17, DO_Piece 13…), reduced to the tables these
+tests use."""
 from __future__ import annotations
 
 import sqlite3

@@ -10,11 +10,12 @@ from engine.runtime.pipeline import Joiner, records
 
 from helpers import compile_text
 
+# the payloads here are small made-up objects: the targets' contracts are off (tested in test_contracts)
 ENDPOINTS = """
 endpoints:
-  shop: { use: prestashop, settings: { base_url: "http://shop.test", key: "${env:PS_KEY}" } }
-  shopify: { use: shopify, settings: { base_url: "http://shopify.test", access_token: "${env:SHOP_TOKEN}" } }
-  sage: { use: sage100-ws, settings: { base_url: "http://sage.test", token: "${env:SAGE_TOKEN}" } }
+  shop: { use: prestashop, settings: { base_url: "http://shop.test", key: "${env:PS_KEY}" }, override: { operations: { add_specific_price: { accepts: null }, update_specific_price: { accepts: null } } } }
+  shopify: { use: shopify, settings: { base_url: "http://shopify.test", access_token: "${env:SHOP_TOKEN}" }, override: { operations: { set_product: { accepts: null } } } }
+  sage: { use: sage100-ws, settings: { base_url: "http://sage.test", token: "${env:SAGE_TOKEN}" }, override: { operations: { insert_document: { accepts: null } } } }
 """
 
 FAN_OUT = ENDPOINTS + """

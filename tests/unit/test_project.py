@@ -3,7 +3,10 @@ from pathlib import Path
 
 from engine.plan.compile import compile_project
 from engine.project.load import ConnectorStore, deep_merge, discover, load_project
-from helpers import ENDPOINTS
+from helpers import ENDPOINTS as DROPPED
+
+# the shop and Sage endpoints as a project writes them (FLOW's made-up payload drops the contract below)
+ENDPOINTS = DROPPED.replace(', override: { operations: { insert_document: { accepts: null } } }', '')
 
 FLOW = """
 flows:
@@ -15,7 +18,7 @@ flows:
 
 
 def test_files_merge(tmp_path):
-    (tmp_path / "endpoints.yaml").write_text(ENDPOINTS)
+    (tmp_path / "endpoints.yaml").write_text(DROPPED)
     (tmp_path / "flows.yaml").write_text(FLOW)
     plan, diags = compile_project(load_project(tmp_path))
     assert plan is not None and diags == []
@@ -29,7 +32,7 @@ def test_project_connector_folder_wins_and_override_applies(tmp_path):
         shipped.replace("InsertDocumentEtLignes\n", "InsertDocumentEtLignesV2\n"))
     text = ENDPOINTS.replace('token: "${env:SAGE_TOKEN}" } }',
                              'token: "${env:SAGE_TOKEN}" }, override: { operations: { insert_document: '
-                             '{ result: Piece } } } }')
+                             '{ result: Piece, accepts: null } } } }')
     (tmp_path / "p.yaml").write_text(text + FLOW)
     plan, diags = compile_project(load_project(tmp_path))
     assert plan is not None, [d.format_text() for d in diags]
@@ -41,7 +44,7 @@ def test_project_connector_folder_wins_and_override_applies(tmp_path):
 def test_override_that_breaks_the_connector_is_reported(tmp_path):
     text = ENDPOINTS.replace('token: "${env:SAGE_TOKEN}" } }',
                              'token: "${env:SAGE_TOKEN}" }, override: { operations: { insert_document: '
-                             '{ method: SEND } } } }')
+                             '{ method: SEND, accepts: null } } } }')
     (tmp_path / "p.yaml").write_text(text + FLOW)
     _, diags = compile_project(load_project(tmp_path))
     assert [d.code for d in diags] == ["bad-override"]

@@ -1,4 +1,4 @@
-"""The ``<PARAM>`` / ``<RESULT>`` object XML of the X3-style classic SOAP web services (sage.md §2a).
+"""The ``<PARAM>`` / ``<RESULT>`` object XML of the X3-style classic SOAP web services.
 
 A payload is a dict of *blocks* keyed by their screen/group ID; the shape of each value says which
 element it becomes (nothing here knows a particular object such as a sales order)::

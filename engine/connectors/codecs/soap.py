@@ -1,5 +1,5 @@
 """SOAP 1.1 calls for operations with ``body: soap`` (RPC/encoded services such as Sage X3's classic
-``CAdxWebServiceXmlCC``, sage.md §2a). Used by :meth:`HttpEndpoint.build_write` / ``write``.
+``CAdxWebServiceXmlCC``). Used by :meth:`HttpEndpoint.build_write` / ``write``.
 
 The operation's ``soap`` object (every string is a template over ``settings`` and the write's values)::
 
@@ -31,7 +31,7 @@ renders empty is still sent (an empty criterion is the caller's choice).
      "result": {"SOH0_1": {"SOHNUM": "SO0000001", …}, "SOH4_1": [{…}, …]}}
 
 * ``status`` is the service's integer (1 = OK, 0 = failure — X3 answers a rejected order with HTTP 200
-  and status 0, §2a); ``messages`` lists every ``CAdxMessage`` (type 1 info, 2 warning, 3 error);
+  and status 0); ``messages`` lists every ``CAdxMessage`` (type 1 info, 2 warning, 3 error);
 * ``error`` is ``None`` when status is 1, else the error messages joined by ``"; "`` (all messages when
   none has type 3, ``"status 0"`` when there are none) — a connector writes
   ``failure: "status == `0` && error"`` and the engine's failure message shows the X3 text;
