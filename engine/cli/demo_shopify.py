@@ -30,14 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
 
+    from engine.cli.demo import simulators
     from engine.runtime.logs import RunLog
     from engine.runtime.session import Session
-    try:
-        from passerelle_sandbox import Sandbox, generate
-    except ImportError:
-        print("error: the demo runs on the simulators, which are not installed: `pip install "
-              "passerelle[sandbox]` (from a checkout: `pip install ./sandbox`, or `make demo`)", file=sys.stderr)
+    sandbox = simulators()
+    if sandbox is None:
         return 1
+    Sandbox, generate = sandbox.Sandbox, sandbox.generate
 
     work = Path(tempfile.mkdtemp(prefix="passerelle-demo-"))
     project = work / EXAMPLE_NAME
