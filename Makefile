@@ -92,10 +92,14 @@ endef
 export NEWER_THAN_LOCK
 
 # The main job end to end against the built-in simulators: PrestaShop orders to Sage 100 with
-# acknowledgements, prices and stock from Sage to the shop; then a dry-run of the example samples.
+# acknowledgements, prices and stock from Sage to the shop; then the Sage 100 <-> Shopify example
+# (find-or-create, two acknowledgements, grouping, fan-out); then a dry-run of the example samples.
 demo: $(STAMP)
 	$(PY) -m engine validate specs/
 	$(PY) -m engine.cli.demo
+	@echo
+	@echo "== the Sage 100 <-> Shopify example (specs/examples/sage100-shopify)"
+	$(PY) -m engine.cli.demo_shopify
 	@echo
 	@echo "== dry-run of the reference example on its sample files (nothing is sent); first payload:"
 	@$(PY) -m engine dry-run specs/examples/prestashop-sage100 --flow orders_to_sage \

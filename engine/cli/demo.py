@@ -30,12 +30,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from engine.runtime.logs import RunLog
     from engine.runtime.session import Session
-    try:
-        from passerelle_sandbox import Sandbox
-    except ImportError:
-        print("error: the demo runs on the simulators, which are not installed: `pip install "
-              "passerelle[sandbox]` (from a checkout: `pip install ./sandbox`, or `make demo`)", file=sys.stderr)
+    sandbox = simulators()
+    if sandbox is None:
         return 1
+    Sandbox = sandbox.Sandbox
 
     work = Path(tempfile.mkdtemp(prefix="passerelle-demo-"))
     project = work / "prestashop-sage100"
@@ -79,6 +77,17 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if ok else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def simulators():
+    """The simulators' package (``Sandbox``, ``generate``…), or None after saying how to install it."""
+    try:
+        import passerelle_sandbox
+    except ImportError:
+        print("error: the demo runs on the simulators, which are not installed: `pip install "
+              "passerelle[sandbox]` (from a checkout: `pip install ./sandbox`, or `make demo`)", file=sys.stderr)
+        return None
+    return passerelle_sandbox
 
 
 def _print(summaries) -> None:

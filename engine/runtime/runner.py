@@ -324,7 +324,8 @@ class FlowRunner:
     def dead_letter(self, key: Any, error: RecordError, record: dict | None, payload_json: str | None = None):
         loc = str(error.loc) if error.loc else None
         reason = error.detail
-        self.store.failed(self.flow.name, str(key), reason, loc, payload_json)
+        self.store.failed(self.flow.name, str(key), reason, loc, payload_json,
+                          to_json(record) if record is not None else None)  # replay maps it again
         self.summary.failed += 1
         self.log("record_failed", flow=self.flow.name, key=str(key), reason=reason, loc=loc)
 

@@ -81,7 +81,8 @@ class StateStore(TokenStore, Protocol):
     def xrefs(self, type_: str | None = None, source_system: str | None = None) -> list[XrefRow]: ...
     def xref_resolver(self, flows_for: dict[tuple[str, str], list[str]]) -> StoreXref: ...
     def note(self, flow: str, key: str, reason: str) -> None: ...
-    def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None: ...
+    def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None,
+               record_json: str | None = None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
     def counts(self, flow: str) -> dict[str, int]: ...
     def ack_states(self, flow: str, key: str) -> dict[str, AckState]:
@@ -218,14 +219,17 @@ class SqliteStore:
         self._exec("UPDATE ledger SET reason = ?, updated_at = ? WHERE flow = ? AND key = ?",
                    (_clean(reason), time.time(), flow, str(key)))
 
-    def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None) -> None:
+    def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None,
+               record_json: str | None = None) -> None:
+        """``record_json``: the source record, so ``replay`` can map it again when the source cannot be
+        read by key (a record that failed before its intent was written has no other copy)."""
         now = time.time()
-        self._exec("INSERT INTO ledger (flow, key, status, reason, loc, payload, attempts, updated_at) "
-                   "VALUES (?, ?, 'failed', ?, ?, ?, 1, ?) ON CONFLICT(flow, key) DO UPDATE SET "
+        self._exec("INSERT INTO ledger (flow, key, status, reason, loc, payload, record, attempts, updated_at) "
+                   "VALUES (?, ?, 'failed', ?, ?, ?, ?, 1, ?) ON CONFLICT(flow, key) DO UPDATE SET "
                    "status = 'failed', reason = excluded.reason, loc = excluded.loc, "
-                   "payload = COALESCE(excluded.payload, payload), attempts = attempts + 1, "
-                   "updated_at = excluded.updated_at",
-                   (flow, str(key), _clean(reason), loc, payload_json, now))
+                   "payload = COALESCE(excluded.payload, payload), record = COALESCE(excluded.record, record), "
+                   "attempts = attempts + 1, updated_at = excluded.updated_at",
+                   (flow, str(key), _clean(reason), loc, payload_json, record_json, now))
 
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
         sql = ("SELECT flow, key, status, payload_hash, target_id, attempts, reason, loc, payload, updated_at, "

@@ -165,6 +165,15 @@ def test_the_xref_transform_translates_through_the_bound_store():
         strict(56)  # outside the run: nothing bound
 
 
+def test_a_null_id_takes_the_default_or_stays_null():
+    """A guest order has no customer: with a default (the generic account) it goes there, as the docs say;
+    without one the null stays null (found by the first real use, the Sage 100 <-> Shopify example)."""
+    with bound(_store_with_pairs().xref_resolver({})):
+        assert _xref({"from": "shop", "type": "customers", "default": "CLIENT-WEB"})(None) == "CLIENT-WEB"
+        assert _xref({"from": "shop", "type": "customers"})(None) is None
+    assert _xref({"from": "shop", "type": "customers", "default": "CLIENT-WEB"})(None) == "CLIENT-WEB"  # unbound
+
+
 def test_an_id_paired_in_two_target_systems_needs_to():
     store = _store_with_pairs()
     store.intend("customers_to_x3", "56", "{}")

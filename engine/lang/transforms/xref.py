@@ -3,7 +3,7 @@
 ``{xref: {from: shop, type: customers}}`` turns shop customer 56 into the Sage code recorded when
 ``customers_to_sage`` created or found it. The store is not known at compile time: the run binds it
 (:mod:`engine.lang.xref`). Strict without ``default``: an id with no pair fails the record, naming the
-flows that record that type.
+flows that record that type. A null id (a guest order has no customer) stays null, or takes the ``default``.
 """
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ ARGS_SCHEMA = {
         "to": {"type": "string", "minLength": 1,
                "description": "The target system (an endpoint), when ids of that type went to several."},
         "reverse": {"type": "boolean", "description": "Translate a target id back to its source id."},
-        "default": {"description": "Result when the id has no pair yet (e.g. a generic customer account); "
-                                   "without it such a record fails."},
+        "default": {"description": "Result when the id has no pair yet, or is null (e.g. a generic customer "
+                                   "account for guest orders); without it such a record fails (a null stays null)."},
     },
     "required": ["from", "type"],
     "additionalProperties": False,
@@ -45,7 +45,8 @@ def register(reg: Registry) -> None:
                    examples=[E({"from": "shop", "type": "customers", "default": "CLIENT-WEB"}, 56, "CLIENT-WEB"),
                              E({"from": "shop", "type": "customers"}, 56,
                                raises="shop customers 56: no cross-reference store yet"),
-                             E({"from": "shop", "type": "customers"}, None, None)])
+                             E({"from": "shop", "type": "customers"}, None, None),
+                             E({"from": "shop", "type": "customers", "default": "CLIENT-WEB"}, None, "CLIENT-WEB")])
     def xref(arg: dict, ctx: CompileContext):
         system, kind, to = arg["from"], arg["type"], arg.get("to")
         reverse = bool(arg.get("reverse", False))
@@ -53,8 +54,8 @@ def register(reg: Registry) -> None:
         side = "target id" if reverse else ""
 
         def translate(value: Any) -> Any:
-            if value is None:
-                return None
+            if value is None:  # no id at all (a guest order): the default account when there is one
+                return None if default is NO_DEFAULT else default
             text = stringify(value)
             resolver = current()
             try:
