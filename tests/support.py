@@ -36,3 +36,9 @@ def run_cli(argv: list[str], cwd: Path) -> tuple[int, str, str]:
     finally:
         os.chdir(old)
     return code, out.getvalue(), err.getvalue()
+
+
+def without_contracts(*operations: str) -> dict:
+    """An endpoint ``override`` dropping the contracts of ``operations``: for specs whose payloads are
+    small made-up objects, testing something else than what the target accepts."""
+    return {"operations": {name: {"accepts": None} for name in operations}}

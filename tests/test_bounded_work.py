@@ -48,7 +48,7 @@ def _validate(project: Path) -> str:
 def test_a_backtracking_regex_is_stopped_on_one_value(tmp_path):
     project = copy_project(tmp_path)
     _, line = _add_fields(project, [
-        f'        Cleaned: {{ from: reference, transform: [{{ regex_replace: {{ pattern: "{BACKTRACKING}", '
+        f'        SectionAnalytique: {{ from: reference, transform: [{{ regex_replace: {{ pattern: "{BACKTRACKING}", '
         'replace: "" } }] }'])
     samples = tmp_path / "samples"
     shutil.copytree(SAMPLES, samples)
@@ -62,7 +62,7 @@ def test_a_backtracking_regex_is_stopped_on_one_value(tmp_path):
     assert code == 3, err
     failure = next(row for row in err.splitlines() if "regular expression" in row)
     assert re.search(rf"orders_to_sage\.yaml:{line}:\d+: error\[record\] flow orders_to_sage record \d+: "
-                     r"field doc\.Cleaned: regular expression .* was stopped", failure), failure
+                     r"field doc\.SectionAnalytique: regular expression .* was stopped", failure), failure
     assert "internal error" not in err and out.count("# orders_to_sage record") == 4  # the others mapped
 
 

@@ -160,7 +160,7 @@ ITEMS = st.lists(st.fixed_dictionaries({"ref": st.text(max_size=5),
 NUMBERED = """
 endpoints:
   shop: { use: prestashop, settings: { base_url: "http://shop", key: "${env:PS_KEY}" } }
-  sage: { use: sage100-ws, settings: { base_url: "http://sage", token: "${env:SAGE_TOKEN}" } }
+  sage: { use: sage100-ws, settings: { base_url: "http://sage", token: "${env:SAGE_TOKEN}" }, override: { operations: { insert_document: { accepts: null } } } }
 flows:
   f:
     source: { endpoint: shop, read: orders }

@@ -28,6 +28,7 @@ endpoints:
       client_id: "${env:SBCA_CLIENT_ID}"
       client_secret: "${env:SBCA_CLIENT_SECRET}"
       refresh_token: "${env:SBCA_REFRESH_TOKEN}"
+    override: { operations: { create_sales_invoice: { accepts: null } } }   # nothing is sent: no contract
 flows:
   contacts_to_invoices:
     source: { endpoint: books, read: contacts }

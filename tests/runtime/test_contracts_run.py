@@ -47,7 +47,7 @@ def test_an_acknowledgement_breaking_its_contract_fails_without_recreating(tmp_p
         assert summary.created == len(wanted) and summary.acked == 0 and summary.ack_failed == len(wanted)
         assert {e.status for e in store.entries(FLOW)} == {DONE}
         reasons = {e.reason for e in store.entries(FLOW)}
-        assert all(r and r.startswith("acknowledgement breaks its contract: id_order_state: 'S") and
+        assert all(r and r.startswith("acknowledgement 'shop.add_order_history' breaks its contract: id_order_state: 'S") and
                    "is not in the form PrestaShop accepts" in r for r in reasons), reasons
         assert not _posts(sb, "prestashop")  # nothing was sent to the shop
         flow.write_text(text)  # fixed: the acknowledgements go out, no document twice

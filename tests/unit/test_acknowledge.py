@@ -14,8 +14,8 @@ from helpers import compile_text
 
 HEAD = """
 endpoints:
-  shop: { use: woocommerce, settings: { base_url: "http://s.test", consumer_key: "${env:K}", consumer_secret: "${env:S}" } }
-  sage: { use: sage100-ws, settings: { base_url: "http://sage.test", token: "${env:T}" } }
+  shop: { use: woocommerce, settings: { base_url: "http://s.test", consumer_key: "${env:K}", consumer_secret: "${env:S}" }, override: { operations: { add_order_note: { accepts: null }, update_order: { accepts: null } } } }
+  sage: { use: sage100-ws, settings: { base_url: "http://sage.test", token: "${env:T}" }, override: { operations: { insert_document: { accepts: null } } } }
 flows:
   f:
     source: { endpoint: shop, read: orders }
