@@ -1,0 +1,26 @@
+"""The benchmark scripts still run against the engine as it is (tiny sizes, no timing judged): a plan
+change that breaks a script is caught here, not at the next `make bench`."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from support import ROOT
+
+SCRIPTS = [
+    ("mapping.py", ["--records", "30", "--rounds", "1"]),
+    ("expand.py", ["--records", "30", "--rounds", "1"]),
+    ("validate.py", ["--projects", "3", "--runs", "1"]),
+    ("sync.py", ["--orders", "12", "--rounds", "1", "--in-process"]),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script, args", SCRIPTS, ids=[s for s, _ in SCRIPTS])
+def test_the_benchmark_runs_and_compares_identical_outputs(script, args):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr  # without --strict: 0 unless it broke
+    assert "Traceback" not in done.stderr and "target" in done.stdout, done.stdout + done.stderr
