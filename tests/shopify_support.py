@@ -13,6 +13,18 @@ from passerelle_sandbox import Sandbox
 from support import ROOT
 
 
+# a file connector the Shopify runs write their orders to (one JSON file per order)
+EXCHANGE = """\
+connector:
+  name: exchange
+  protocol: file
+  settings: { dir: { required: true } }
+  file: { dir: "{settings.dir}" }
+  operations:
+    save_order: { path: "orders/{ref}.json", creates: true }
+"""
+
+
 def shipped() -> dict:
     """The shipped `shopify` definition (the mapping under `connector:`), a copy the test may change."""
     doc = ConnectorStore().load(ROOT / "specs" / "connectors" / "shopify.yaml")

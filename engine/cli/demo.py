@@ -21,12 +21,17 @@ from engine.util.resources import examples_dir
 EXAMPLE_NAME = "prestashop-sage100"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.cli.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=25, help="orders in the simulated shop")
+def arguments(argv: list[str] | None, module: str, description: str, orders: int) -> argparse.Namespace:
+    """The options every demo takes: how many orders the simulated shop holds, its seed, the log format."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
+    parser.add_argument("--orders", type=int, default=orders, help="orders in the simulated shop")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv, "engine.cli.demo", __doc__.splitlines()[0], orders=25)
 
     from engine.runtime.logs import RunLog
     from engine.runtime.session import Session

@@ -8,7 +8,6 @@ product with its variants, each quantity tier as one B2B price break. A second r
 """
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -24,13 +23,8 @@ FAST_SHOPIFY = {"shopify": {"graphql_bucket": 200000.0, "restore_rate": 1000.0}}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine.cli.demo_shopify", description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=15, help="orders in the simulated shop")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--log-format", choices=("text", "json"), default="text")
-    args = parser.parse_args(argv)
-
-    from engine.cli.demo import simulators
+    from engine.cli.demo import arguments, simulators
+    args = arguments(argv, "engine.cli.demo_shopify", __doc__.splitlines()[0], orders=15)
     from engine.runtime.logs import RunLog
     from engine.runtime.session import Session
     sandbox = simulators()

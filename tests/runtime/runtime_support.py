@@ -51,3 +51,22 @@ def cli(argv, env, monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return run_cli(argv, ROOT)
+
+
+def run_once(project: Path, env: dict, state: Path, flow: str = "orders_to_sage", **options):
+    """One run of ``flow`` (the reference flow by default) against endpoints ``shop`` and ``sage``:
+    (its summary, the state store, left open for the test to read)."""
+    from engine.plan.load import load_plan
+    from engine.runtime.endpoints import open_endpoints
+    from engine.runtime.runner import FlowRunner
+    from engine.runtime.state import SqliteStore
+
+    plan = load_plan(project)
+    endpoints = open_endpoints(plan, ["shop", "sage"], env)
+    store = SqliteStore(state)
+    try:
+        options.setdefault("backoff", 0.001)
+        return FlowRunner(plan, plan.flows[flow], endpoints, store, **options).run(), store
+    finally:
+        for endpoint in endpoints.values():
+            endpoint.close()

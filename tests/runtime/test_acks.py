@@ -10,10 +10,8 @@ import pytest
 
 from engine.plan.load import load_plan
 from engine.runtime.dryrun import live_dry_run
-from engine.runtime.endpoints import open_endpoints
-from engine.runtime.runner import FlowRunner
 from engine.runtime.state import ACKED, DONE, SqliteStore
-from runtime_support import Faults
+from runtime_support import Faults, run_once
 from passerelle_sandbox import Sandbox
 from support import ROOT, run_cli
 
@@ -82,18 +80,6 @@ def env_for(sb) -> dict:
     creds = sb.credentials("woocommerce")
     return {"WC_URL": sb.url("woocommerce"), "WC_KEY": creds["consumer_key"], "WC_SECRET": creds["consumer_secret"],
             "SAGE_URL": sb.url("sage100"), "SAGE_TOKEN": sb.credentials("sage100")["token"]}
-
-
-def run_once(project: Path, env: dict, state: Path, **options):
-    plan = load_plan(project)
-    endpoints = open_endpoints(plan, ["shop", "sage"], env)
-    store = SqliteStore(state)
-    try:
-        options.setdefault("backoff", 0.001)
-        return FlowRunner(plan, plan.flows[FLOW], endpoints, store, **options).run(), store
-    finally:
-        for endpoint in endpoints.values():
-            endpoint.close()
 
 
 def woo_writes(sb, kind: str) -> list[str]:

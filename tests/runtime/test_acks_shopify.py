@@ -2,24 +2,16 @@
 (orderUpdate with a metafield holding the id the target answered). Each is sent once per order, and
 a failing second one is sent alone by the next run.
 
-(`set_metafields` is not used here: its payload is the *list* `metafields`, and an acknowledgement's
-`map` builds an object; `update_order` carries the same metafields inside its `input` object.)"""
+(`update_order` carries the metafield inside its `input` object; the example project
+`specs/examples/sage100-shopify` writes it with `set_order_metafields` instead.)"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from passerelle_sandbox import Sandbox
+from shopify_support import EXCHANGE
 from support import run_cli
 
-EXCHANGE = """\
-connector:
-  name: exchange
-  protocol: file
-  settings: { dir: { required: true } }
-  file: { dir: "{settings.dir}" }
-  operations:
-    save_order: { path: "orders/{ref}.json", creates: true }
-"""
 PROJECT = """\
 endpoints:
   shop:

@@ -7,19 +7,10 @@ import json
 from pathlib import Path
 
 from passerelle_sandbox import Sandbox
-from shopify_support import lengthen
+from shopify_support import EXCHANGE, lengthen
 from support import run_cli
 
 GID = "gid://shopify/Order/5829173215423"  # data set order 1042
-EXCHANGE = """\
-connector:
-  name: exchange
-  protocol: file
-  settings: { dir: { required: true } }
-  file: { dir: "{settings.dir}" }
-  operations:
-    save_order: { path: "orders/{ref}.json", creates: true }
-"""
 PROJECT = """\
 endpoints:
   shop:

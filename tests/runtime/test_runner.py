@@ -1,30 +1,13 @@
 """Runs against the simulators: exactly one Sage document per order, acknowledgements, dead letter."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from engine.plan.load import load_plan
-from engine.runtime.endpoints import open_endpoints
-from engine.runtime.runner import FlowRunner
-from engine.runtime.state import ACKED, DONE, FAILED, SqliteStore
-from runtime_support import Faults, copy_project, documents_by_reference, eligible_orders, \
-    exported_orders, simulators
+from engine.runtime.state import ACKED, DONE, FAILED
+from runtime_support import Faults, copy_project, documents_by_reference, eligible_orders, exported_orders, \
+    run_once, simulators
 
 FLOW = "orders_to_sage"
-
-
-def run_once(project: Path, env: dict, state: Path, **options):
-    plan = load_plan(project)
-    endpoints = open_endpoints(plan, ["shop", "sage"], env)
-    store = SqliteStore(state)
-    try:
-        options.setdefault("backoff", 0.001)
-        return FlowRunner(plan, plan.flows[FLOW], endpoints, store, **options).run(), store
-    finally:
-        for endpoint in endpoints.values():
-            endpoint.close()
 
 
 def test_each_order_once_then_nothing_to_do(tmp_path):
