@@ -4,7 +4,7 @@ Every entity draws from its own ``random.Random(f"{seed}:{kind}:{id}")``, so ord
 whatever the number of orders asked for. Feature coverage is driven by the order id, so any run with
 about ten orders or more has orders without shipping, with a voucher, with percentage and amount
 reductions, several tax rates in one order, each payment module and both states 2 and 3.
-Reference entities of shops.md §1.10 (products 12/27, combination 34, customer 56, address 87,
+Reference entities of the PrestaShop example order (products 12/27, combination 34, customer 56, address 87,
 carrier 3, order 1042) are fixed.
 """
 from __future__ import annotations
@@ -210,7 +210,7 @@ def _reference(rng: random.Random) -> str:
 
 
 def _anchor_order() -> Order:
-    """Order 1042 exactly as shops.md §1.10."""
+    """Order 1042, the fixed reference order (same ids, lines and totals whatever the seed)."""
     lines = [
         OrderLine(2201, 12, 34, "TSHIRT-BLU-M", "T-shirt - Color : Blue, Size : M", "3760000000012", 2,
                   D("12.50"), 1, D("20.000")),

@@ -1,7 +1,7 @@
 """JSON helpers shared by the simulators (standard library only).
 
 * :func:`dumps` writes :class:`~decimal.Decimal` values as JSON *numbers* with their exact digits
-  (WCF ``DataContractJsonSerializer`` writes ``decimal`` members as numbers, sage.md §1a), and can
+  (WCF ``DataContractJsonSerializer`` writes ``decimal`` members as numbers), and can
   escape ``/`` as ``\\/`` the way WCF (``"\\/Date(…)\\/"``) and PHP's ``json_encode`` do.
 * :func:`loads_strict` parses numbers with a fraction or exponent as ``Decimal`` (never ``float``),
   keeps member order (needed to check that ``__type`` comes first) and rejects duplicate members.

@@ -1,6 +1,6 @@
 """The deterministic data set both simulators serve (neutral model, no vendor formatting here).
 
-Money rules (shops.md "Common numbers"; sage.md §1b line arithmetic), all in ``Decimal``:
+Money rules (shared by every shop simulator and the Sage line arithmetic), all in ``Decimal``:
 
 * a line's net unit price ``unit_excl`` is the catalogue price minus its reduction
   (percentage: ``round_half_up(price × (1 − pct/100), 2)``; amount: ``price − amount``);
@@ -10,7 +10,7 @@ Money rules (shops.md "Common numbers"; sage.md §1b line arithmetic), all in ``
   ``incl`` amounts; a voucher's ``incl`` amount is prorated on the goods
   (``round_half_up(excl × products_incl / products_excl, 2)``: 3.00 → 3.60 in order 1042).
 
-Order 1042 of shops.md §1.10 (customer 56 Claire Martin, carrier 3, rows 2201/2202, voucher WELCOME3,
+Order 1042, the reference order (customer 56 Claire Martin, carrier 3, rows 2201/2202, voucher WELCOME3,
 totals 35.00 / 42.00) is present whatever the seed. Generation lives in :mod:`._generate`; this module
 holds the model, :func:`generate`, and JSON round-tripping (:meth:`Dataset.to_json`,
 :meth:`Dataset.write`, :meth:`Dataset.load`).

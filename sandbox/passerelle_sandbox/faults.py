@@ -8,11 +8,11 @@ A :class:`Faults` object is consulted once per HTTP request, before the simulato
 * answer an error status drawn from ``statuses`` (``error_rate``; the request is *not* applied);
 * for writes (POST/PUT/PATCH/DELETE), apply the request and then drop the connection so the reply
   never arrives (``stored_but_lost_rate``) — the "did my order get stored?" case that makes
-  look-up-before-retry necessary (design.md §6);
+  look-up-before-retry necessary;
 * send the headers with the full ``Content-Length`` but only part of the body, then close
   (``truncate_rate``).
 
-Neither PrestaShop nor WebServices100 rate-limit by themselves (shops.md §1.9); 429 and 5xx here stand
+Neither PrestaShop nor WebServices100 rate-limit by themselves; 429 and 5xx here stand
 for a proxy, a WAF or an overloaded host in front of them, so their bodies are short plain text.
 
 Decisions are drawn from ``random.Random(seed)`` in a fixed order (six draws per request, whatever

@@ -1,4 +1,4 @@
-"""Magento 2 / Adobe Commerce 2.4 REST simulator (shops.md §4; behaviours of §5 "Magento").
+"""Magento 2 / Adobe Commerce 2.4 REST simulator (Adobe Commerce REST API reference, ``/V1/`` routes).
 
 Routes (JSON only), under ``/rest/<store>/V1/`` or ``/rest/V1/`` (= ``default``; ``/index.php/rest/…`` too):
 

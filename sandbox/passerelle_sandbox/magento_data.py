@@ -1,4 +1,4 @@
-"""The shared data set in Magento 2 shapes (shops.md §4.3, §4.5, §4.6, §4.9) — no HTTP here.
+"""The shared data set in Magento 2 shapes (orders, products, stock items, customers) — no HTTP here.
 
 * Numbers are JSON numbers (§4.5): money is built from the data set's ``Decimal`` values and stored as
   ``int`` when whole, else ``float`` (2 places, so ``json.dumps`` writes ``4.55``, ``12.5``, ``42``).

@@ -1,4 +1,4 @@
-"""``searchCriteria`` for the Magento simulator's list endpoints (shops.md §4.4).
+"""``searchCriteria`` for the Magento simulator's list endpoints (Adobe Commerce REST, search criteria).
 
 * ``searchCriteria[filter_groups][G][filters][F][field|value|condition_type]``: filters of one group
   are OR-ed, groups are AND-ed; ``condition_type`` defaults to ``eq``. Conditions: ``eq, neq, gt,

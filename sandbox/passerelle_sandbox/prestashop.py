@@ -1,4 +1,4 @@
-"""PrestaShop 8.x Webservice simulator (shops.md §1, behaviours of §5 "Simulator behaviours").
+"""PrestaShop 8.x Webservice simulator (PrestaShop 8 webservice API and ``classes/webservice`` sources).
 
 Request pipeline, in PrestaShop's order (``dispatcher.php`` then ``WebserviceRequest::fetch``):
 
@@ -19,7 +19,7 @@ Request pipeline, in PrestaShop's order (``dispatcher.php`` then ``WebserviceReq
    code 91; missing required field → 400 code 41) → 201 with the created object, and the order's
    ``current_state``/``date_upd`` change. PUT/PATCH ``stock_availables`` (``<id>`` required → 400 code 90,
    duplicates → 89, unknown → 404 code 92, invalid value → 400 code 85); PUT sets every omitted
-   optional field to NULL (shops.md §1.4 "PUT is destructive"), PATCH changes only what is sent.
+   optional field to NULL (PUT replaces the whole resource), PATCH changes only what is sent.
 
 Response headers: ``X-Powered-By: PrestaShop Webservice``, ``Execution-Time``, ``Access-Time``,
 ``Content-Sha1`` (successful bodies), ``PSWS-Version`` only once authenticated (``psws_version_on_errors``
@@ -264,7 +264,7 @@ class PrestaShopSim(Simulator):
         if method in ("GET", "HEAD"):
             return self._get(res, ident, params, renderer)
         body = request.body
-        if body.startswith(b"xml="):  # form-encoded "xml=<...>" is accepted too (shops.md §1.4)
+        if body.startswith(b"xml="):  # form-encoded "xml=<...>" is accepted too, as by PrestaShop
             body = unquote_plus(body[4:].decode("utf-8", "replace")).encode("utf-8")
         if method == "POST":
             return self._post(res, body, params, renderer)

@@ -1,4 +1,4 @@
-"""PrestaShop list parameters: ``filter``, ``display``, ``sort``, ``limit``, ``date`` (shops.md §1.3).
+"""PrestaShop list parameters: ``filter``, ``display``, ``sort``, ``limit``, ``date``.
 
 Mirrors ``WebserviceRequest::manageFilters()`` and ``getSQLRetrieveFilter()`` (PrestaShop 8.x), in the
 same order and with the same error codes:

@@ -1,4 +1,4 @@
-"""PrestaShop webservice renderings: XML (default) and JSON (shops.md §1.4, §1.5, §1.10).
+"""PrestaShop webservice renderings: XML (default) and JSON (``output_format=JSON``).
 
 XML: ``<?xml version="1.0" encoding="UTF-8"?>`` + ``<prestashop xmlns:xlink=…>``; every non-empty scalar in
 CDATA, empty values as ``<x></x>``; ``xlink:href`` on foreign keys; ``notFilterable="true"`` on getter

@@ -1,7 +1,8 @@
 """PrestaShop 8.x webservice resource definitions served by the simulator (data only).
 
-Field lists follow shops.md §1.2/§1.6/§1.8 and the example payloads of §1.10 (order, order rows,
-order_cart_rules, order_carriers, taxes). Kinds drive both renderings (§1.4, 8.x typing):
+Field lists follow PrestaShop 8.x's ``ObjectModel::$definition`` / ``$webserviceParameters`` for the
+served resources (order, order rows, order_cart_rules, order_carriers, taxes…). Kinds drive both
+renderings (8.x typing):
 
 ========  ===================================  ==========================
 kind      XML (inside CDATA)                   JSON
@@ -235,7 +236,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
     TAX_RULE_GROUPS, TAXES,
 )}
 
-# Every resource name PrestaShop 8.x knows (WebserviceRequest::getResources, shops.md §1.2), for the
+# Every resource name PrestaShop 8.x knows (WebserviceRequest::getResources), for the
 # "does not exists … Did you mean" error (code 27) and forbidden methods (code 101).
 ALL_RESOURCES: dict[str, frozenset[str]] = {name: frozenset() for name in (
     "addresses attachments carriers cart_rules carts categories combinations configurations contacts "

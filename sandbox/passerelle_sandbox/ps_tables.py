@@ -1,10 +1,10 @@
 """Build the PrestaShop tables (resource → {id: record}) from the neutral :class:`Dataset`.
 
 Records hold Python values (int, Decimal, str, ``{lang_id: text}`` for i18n, None for NULL) plus an
-``associations`` dict; :mod:`.ps_render` formats them. Values follow shops.md §1.6 and the example
-of §1.10 (order 1042, its rows, cart rule 77, order carrier 990, tax 1). Languages are 1 = English,
-2 = French. Order state ids follow the typical fresh install of §1.7 [unverified there], plus
-14 "Exported to ERP", the dedicated state §1.7 recommends creating.
+``associations`` dict; :mod:`.ps_render` formats them. Values follow PrestaShop 8.x's column types and
+the reference order (order 1042, its rows, cart rule 77, order carrier 990, tax 1). Languages are 1 = English,
+2 = French. Order state ids follow a typical fresh install [unverified], plus
+14 "Exported to ERP", a dedicated state for orders handed to the ERP.
 """
 from __future__ import annotations
 

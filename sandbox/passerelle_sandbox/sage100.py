@@ -1,5 +1,5 @@
-"""Sage 100 "WebServices100" (Proconsult) REST simulator — sage.md "Contract used by the Passerelle Sage 100
-simulator" and §1a. The wire contract is not public: every unverified choice below is an option.
+"""Sage 100 "WebServices100" (Proconsult) REST simulator, after the Proconsult WebServices100 demo.
+The wire contract is not public: every unverified choice below is an option.
 
 Routes, under ``/WebServices100/<BASE>/`` (``base="BIJOU"``; matched case-insensitively, as IIS does):
 
@@ -37,7 +37,7 @@ Errors are WCF-fault-like JSON (HTTP 400 for a rejected request, 401, 404, 405, 
 Dates are ``/Date(ms±hhmm)/`` (ms since the Unix epoch, UTC; offset of ``timezone``), written ``\\/Date(…)\\/``
 in the JSON text like WCF (``escape_slashes``). Numbers are parsed as ``Decimal``. Piece numbers are
 ``<prefix><5 digits>`` per document type (``piece_prefixes``; type 1 → ``BC00001``, ``BC00002``…). Line
-amounts follow sage.md §1b: HT = Qte × PU × (1 − remise%/100) (or Qte × (PU − remise) for an amount),
+amounts: HT = Qte × PU × (1 − remise%/100) (or Qte × (PU − remise) for an amount),
 rounded half-up to 2 places; TTC = HT × (1 + rate/100); ``EstValorise`` false → amounts 0.
 The same reference may be inserted twice (Sage does not deduplicate): look documents up before retrying.
 """

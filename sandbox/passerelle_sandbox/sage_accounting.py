@@ -1,4 +1,4 @@
-"""Sage Business Cloud Accounting API v3.1 simulator (sage.md §3), with its OAuth2 token endpoint.
+"""Sage Business Cloud Accounting API v3.1 simulator, with its OAuth2 token endpoint.
 
 Routes (``api_prefix="/v3.1"``; the token endpoint is on the same server here, on another host in reality):
 
@@ -20,7 +20,7 @@ GET     ``/v3.1/businesses[/lead|/{id}]``   the (single, lead) business; the lis
 
 API calls need ``Authorization: Bearer <access token>``; a missing, unknown or expired token → 401
 ``[{"$severity": "error", "$dataCode": "AuthorizationFailure", "$message": …}]``. ``X-Business`` is
-optional (absent = the lead business, sage.md §3); another id → ``unknown_business_status`` (403,
+optional (absent = the lead business); another id → ``unknown_business_status`` (403,
 ``MultiUserAccessDenied``). Refresh tokens rotate on use (``rotate_refresh_tokens``: the old one is
 then refused); access tokens live ``access_token_ttl`` seconds (tests use 2).
 
@@ -154,7 +154,7 @@ class SageAccountingSim(Simulator):
         return {"client_id": self.client_id, "client_secret": self.client_secret, "refresh_token": self.refresh_token}
 
     def issue_code(self) -> str:
-        """A single-use authorization code, valid ``code_ttl`` seconds (the browser step, sage.md §3)."""
+        """A single-use authorization code, valid ``code_ttl`` seconds (the browser step of the OAuth2 code flow)."""
         with self.lock:
             code = secrets.token_hex(16)
             self._codes[code] = self._now() + self.code_ttl

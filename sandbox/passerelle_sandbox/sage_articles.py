@@ -1,6 +1,6 @@
 """Articles of the Sage 100 simulator: standard articles, range (gamme) variants and quantity tiers.
 
-Sage facts (sage-catalogue-payments.md §1.4, §1.7; sage.md "JSON conventions"):
+Sage facts (Sage 100 tables ``F_ARTICLE``, ``F_ARTENUMREF``, ``F_ARTGAMME``; WebServices100 JSON):
 
 * a range article (``F_ARTICLE.AR_Gamme1/2``) has one variant per combination (``F_ARTENUMREF``, its
   own reference ``AE_Ref`` and bar code), each pointing at one value per range axis (``F_ARTGAMME``,

@@ -1,5 +1,5 @@
-"""Strict checks of an ``InsertDocumentEtLignes`` body (sage.md "Contract used by the Passerelle Sage 100
-simulator" and §1a "Example InsertDocumentEtLignes request").
+"""Strict checks of an ``InsertDocumentEtLignes`` body (the simulator's WebServices100 contract, modelled
+on the Proconsult WebServices100 demo).
 
 The body is the WCF *wrapped* form ``{"doc": {...}, "lignes": [...]}``. Every problem found is reported
 (not only the first) as a :class:`Problem` ``(code, field, message)``; ``field`` is a path such as
@@ -17,12 +17,12 @@ The body is the WCF *wrapped* form ``{"doc": {...}, "lignes": [...]}``. Every pr
   ``RemiseType1`` null or a known integer; a non-zero ``RemiseValeur1`` needs ``RemiseType1``; a percentage
   lies within 0–100; ``EstValorise`` 0/1/true/false;
 * ``CodeTaxe`` (optional) a known tax code (``UnknownTaxCode``);
-* text limits from the Sage schema (sage.md §6): ``Reference`` ≤ 17 (DO_Ref), ``RefArticle`` ≤ 19 (AR_Ref),
+* text limits from the Sage 100 schema: ``Reference`` ≤ 17 (DO_Ref), ``RefArticle`` ≤ 19 (AR_Ref),
   ``Designation`` ≤ 69, ``Contact`` ≤ 35 (``TooLong``);
 * members outside the contract → ``UnknownProperty`` (switch off with ``reject_unknown=False``);
   ``lignes`` empty → ``EmptyDocument``.
 
-With ``naming="sage"`` or ``"both"`` the Sage column names of sage.md §1a "Variant B" (``DO_Type``,
+With ``naming="sage"`` or ``"both"`` the Sage 100 column names (``DO_Type``,
 ``DO_Date``, ``DO_Ref``, ``CT_Num``, ``DO_Statut``, ``DO_Piece``; ``AR_Ref``, ``DL_Qte``, ``DL_PrixUnitaire``,
 ``DL_Remise``, ``DL_Design``) are accepted and mapped onto the contract names.
 """
@@ -44,7 +44,7 @@ DOC_FIELDS = {
     "__type", "TypeDocument", "Date", "Reference", "NumeroTiers", "NumeroTiersPayeur", "Statut", "Contact",
     "SectionAnalytique", "IdCategorieComptable", "IdCategorieTarifaire", "IdDepot", "IdModeExpedition",
     "IdConditionLivraison", "IdCollaborateur", "IdSouche", "IdDevise", "CoursDevise", "NumeroDocument",
-    # Passerelle's working contract (sage.md, issue "core" seed mapping): shipping and payment modes by
+    # Passerelle's working contract: shipping and payment modes by
     # code, and the order total as the shop computed it (checked against the lines by the consultant)
     "ModeExpedition", "ModeReglement", "TotalTTC",
 }
@@ -279,7 +279,7 @@ class Checker:
 
 
 def check_client(body: Any, existing: dict[str, Any], reject_unknown: bool = True) -> list[Problem]:
-    """A Client to create (sage.md §1a property names): ``NumeroTiers`` ≤ 17 (CT_Num) and new,
+    """A Client to create (WebServices100 property names): ``NumeroTiers`` ≤ 17 (CT_Num) and new,
     ``Intitule`` ≤ 69; other members must be Client properties unless ``reject_unknown`` is off."""
     if not isinstance(body, dict):
         return [Problem("InvalidType", "", "the body must be a Client JSON object")]

@@ -1,7 +1,7 @@
 """Sage 100 simulator, ``TiersService/rest/Clients``: list (with filters), read one, create, update.
 
 * ``GET  Clients?Email=…&NumeroTiers=…`` — exact, case-insensitive filters (like SQL Server and like the
-  documents' filters); the WebServices100 criteria take any Client property name (sage.md: ``Email``,
+  documents' filters); the WebServices100 criteria take any Client property name (``Email``,
   ``NumeroTiers``…); the simulator accepts ``Email``, ``NumeroTiers`` and ``Intitule``;
 * ``POST Clients`` — create (bare Client object or ``{"client": …}``), validated by :func:`check_client`;
 * ``PUT  Clients/{NumeroTiers}`` — update an existing client: validated like an insert (the body's

@@ -1,6 +1,6 @@
-"""Sage X3 (V12 / Syracuse) simulator — sage.md §2a (classic SOAP web services) and §2b (REST, customers).
+"""Sage X3 (V12 / Syracuse) simulator — classic SOAP web services and the REST (SData) customers endpoint.
 
-Routes (HTTP Basic on every one, sage.md §2a; wrong or missing credentials → 401 with
+Routes (HTTP Basic on every one; wrong or missing credentials → 401 with
 ``WWW-Authenticate: Basic realm="Syracuse"`` and a JSON ``$diagnoses`` body [unverified body]):
 
 =======  =====================================================================  ==========================

@@ -1,6 +1,6 @@
 """Sage Business Cloud Accounting v3.1 simulator: the shared data set in Sage's shapes, and list queries.
 
-Shapes follow sage.md §3: objects carry ``id`` (32 hex digits, or a code such as ``FR_STANDARD`` for tax
+Shapes follow the Accounting API v3.1: objects carry ``id`` (32 hex digits, or a code such as ``FR_STANDARD`` for tax
 rates), ``displayed_as`` and ``$path``; links to other objects are ``{id, displayed_as, $path}``; money and
 quantities are strings with 2 decimal places; timestamps are ISO 8601 UTC (``2024-05-14T08:21:09Z``).
 
@@ -46,7 +46,7 @@ def sage_id(seed: int, kind: str, key: object) -> str:
 
 
 def money(value: Decimal) -> str:
-    """Decimals are strings with 2 dp (sage.md §3)."""
+    """Decimals are strings with 2 dp, as the API writes them."""
     return format(q2(Decimal(value)), "f")
 
 
@@ -285,7 +285,7 @@ class _Builder:
     def artefact(self, aid: str, kind: str, number: str, *, contact: dict[str, Any], day: str, due: str,
                  reference: str | None, lines: list[dict[str, Any]], shipping: tuple, status: str,
                  created: datetime, updated: datetime, notes: str) -> dict[str, Any]:
-        """A sales invoice or quote with its totals (lines + shipping; net + tax = total, sage.md §3)."""
+        """A sales invoice or quote with its totals (lines + shipping; net + tax = total)."""
         ship_net, ship_tax, ship_rate = shipping
         net = sum((Decimal(x["net_amount"]) for x in lines), Decimal(0)) + ship_net
         tax = sum((Decimal(x["tax_amount"]) for x in lines), Decimal(0)) + ship_tax

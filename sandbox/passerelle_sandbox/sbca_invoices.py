@@ -1,4 +1,4 @@
-"""Sage Business Cloud Accounting v3.1 simulator: ``POST /sales_invoices`` checks and creation (sage.md §3).
+"""Sage Business Cloud Accounting v3.1 simulator: ``POST /sales_invoices`` checks and creation.
 
 Body: ``{"sales_invoice": {contact_id, date, invoice_lines: [{description, ledger_account_id, quantity,
 unit_price, tax_rate_id, discount_amount, tax_amount, product_id…}], reference, due_date, notes,

@@ -1,4 +1,4 @@
-"""Shopify Admin API simulator: GraphQL Admin API + the legacy REST orders endpoint (shops.md §3).
+"""Shopify Admin API simulator: GraphQL Admin API + the legacy REST orders endpoint.
 
 Routing (§3.1): everything lives under ``/admin/api/<YYYY-MM>/``; other paths, and versions that are
 not ``YYYY-01|04|07|10``, answer 404 ``{"errors":"Not Found"}``. Auth: ``X-Shopify-Access-Token``

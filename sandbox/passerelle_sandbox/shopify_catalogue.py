@@ -1,4 +1,4 @@
-"""Catalogue, customers and B2B price lists of the Shopify simulator (shops.md §3, shops-catalogue.md §3).
+"""Catalogue, customers and B2B price lists of the Shopify simulator (Shopify Admin GraphQL API).
 
 Data (from the shared data set, consistent with the orders of :mod:`.shopify_data`):
 

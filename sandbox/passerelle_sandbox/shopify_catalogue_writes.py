@@ -1,6 +1,6 @@
 """Catalogue mutations of the Shopify simulator: ``productSet`` and ``quantityPricingByVariantUpdate``.
 
-``productSet(identifier, input, synchronous)`` (shops-catalogue.md §3.1):
+``productSet(identifier, input, synchronous)`` (Shopify Admin GraphQL API, productSet):
 
 * synchronous by default (2024-07+), answers ``product``; ``synchronous: false`` (``productSetOperation``)
   is not simulated (``NOT_SIMULATED``);

@@ -1,4 +1,4 @@
-"""The shared data set in Shopify's shapes (shops.md §3.4, §3.6, §3.10): REST order dicts + inventory.
+"""The shared data set in Shopify's shapes: REST order dicts + inventory.
 
 Every order is stored once, as its REST 2024-07 representation (JSON-native values only, so a page is
 one ``json.dumps``); hidden members start with ``_`` (UTC datetimes, metafields) and are never rendered.

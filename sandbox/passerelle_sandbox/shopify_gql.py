@@ -1,4 +1,4 @@
-"""A small, real GraphQL engine for the Shopify simulator (shops.md §3.9): parse, validate, cost, execute.
+"""A small, real GraphQL engine for the Shopify simulator: parse, validate, cost, execute.
 
 Parsing lives in :mod:`.shopify_gqlparse`. Here: variable coercion (``operationName``, defaults,
 ``INVALID_VARIABLE``), validation against the schema, cost, and execution returning only the requested

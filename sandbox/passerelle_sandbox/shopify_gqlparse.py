@@ -1,4 +1,4 @@
-"""GraphQL document parser for the Shopify simulator (shops.md §3.9): tokens, AST, syntax errors.
+"""GraphQL document parser for the Shopify simulator: tokens, AST, syntax errors.
 
 Supported: operations (``query``/``mutation``, the anonymous ``{…}`` shorthand), variable definitions with
 types and defaults, fields with arguments (literals, variables, lists, input objects, enums, block

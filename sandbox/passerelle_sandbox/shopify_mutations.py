@@ -1,4 +1,4 @@
-"""GraphQL mutations of the Shopify simulator (shops.md §3.7, §3.9): business errors in ``userErrors``.
+"""GraphQL mutations of the Shopify simulator: business errors in ``userErrors``.
 
 * ``tagsAdd(id, tags)`` / ``tagsRemove(id, tags)``: append / remove atomically (case-insensitive, no
   duplicates; ``tags`` may be a list or one comma-separated string); ``node`` is the order (select its

@@ -1,4 +1,4 @@
-"""Legacy REST orders endpoint of the Shopify simulator (shops.md §3.2, §3.3, §3.4, §3.7).
+"""Legacy REST orders endpoint of the Shopify simulator (Shopify Admin REST API, Order).
 
 * ``GET orders.json``: filters ``ids``, ``since_id``, ``created_at_min/max``, ``updated_at_min/max``,
   ``processed_at_min/max`` (ISO 8601), ``status`` (open default | closed | cancelled | any),

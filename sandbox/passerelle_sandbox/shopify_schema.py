@@ -1,4 +1,4 @@
-"""The GraphQL Admin API subset the simulator serves (shops.md §3.9), over the REST order dicts.
+"""The GraphQL Admin API subset the simulator serves, over the REST order dicts.
 
 Queries: ``orders(first|last, after|before, query, sortKey, reverse)``, ``order(id)``,
 ``inventoryItems(first, after, query: "sku:…")``, ``inventoryItem(id)``, ``locations(first, after)``;
@@ -14,7 +14,7 @@ currencyCode } }``, ``customer``, addresses, ``lineItems``/``shippingLines`` con
 Real Admin API fields the simulator does not serve (``discountApplications``, ``fulfillments``, a line's
 ``discountedTotalSet``…, see ``_unserved``) answer a ``NOT_SIMULATED`` error, never ``undefinedField``.
 
-Connections take at most 250 items and need ``first`` or ``last`` (shops.md §3.5). ``Decimal`` money
+Connections take at most 250 items and need ``first`` or ``last``. ``Decimal`` money
 amounts are rendered as shortest decimal strings (``"42.0"``, ``"4.55"``) — [unverified: the reference
 shows REST's 2-decimal strings only]; the simulator option ``money_2dp`` renders ``"42.00"`` instead.
 """

@@ -1,4 +1,4 @@
-"""Shopify search syntax and cursor paging over the stored orders (shops.md §3.7, §3.9).
+"""Shopify search syntax and cursor paging over the stored orders (Shopify API search syntax).
 
 ``query:`` strings: terms separated by spaces are ANDed, ``OR`` between terms, ``-term`` or ``NOT term``
 negates, ``field:value`` with optional comparators ``:>``, ``:>=``, ``:<``, ``:<=`` and values quoted

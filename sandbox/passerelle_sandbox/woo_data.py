@@ -1,4 +1,4 @@
-"""The shared data set in WooCommerce wc/v3 shapes (shops.md §2.3, §2.5, §2.6, §2.12).
+"""The shared data set in WooCommerce wc/v3 shapes (WooCommerce REST API docs).
 
 Conventions (so WooCommerce agrees with the other simulators):
 
@@ -9,7 +9,7 @@ Conventions (so WooCommerce agrees with the other simulators):
   and tax items get ``100000 + order_id × 10 + k`` (one id sequence per order items table);
 * a PrestaShop line reduction is a sale price (``subtotal`` is already reduced); the voucher is spread
   over the lines in proportion to their subtotal, its tax in proportion to their tax, remainder on
-  the last line (2.27 + 0.73 and 0.45 + 0.15 for order 1042, shops.md "Common numbers"), so
+  the last line (2.27 + 0.73 and 0.45 + 0.15 for order 1042), so
   ``total``/``total_tax`` equal the data set's totals and ``total = Σ line totals + shipping + total_tax``;
 * money fields are strings with 2 decimals; line ``price`` is a number (``Decimal``, written as
   ``12.5``/``8``); per-line ``taxes[]`` amounts are unrounded strings (``"4.546"``, ``"5"``).
@@ -34,7 +34,7 @@ STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refun
 # PrestaShop order state → WooCommerce status (1/10 awaiting payment, 2 paid, 3 preparing, 4 shipped…)
 DEFAULT_STATUS_MAP = {1: "on-hold", 10: "on-hold", 2: "processing", 3: "processing", 4: "completed",
                       5: "completed", 6: "cancelled", 7: "refunded", 8: "failed"}
-# data set tax id → (tax class slug, rate name); "" is the standard class (shops.md §2.3 taxes)
+# data set tax id → (tax class slug, rate name); "" is the standard class
 TAX_CLASSES = {1: ("", "TVA"), 2: ("reduced-rate", "TVA 5.5%"), 3: ("intermediate-rate", "TVA 10%"),
                4: ("super-reduced-rate", "TVA 2.1%"), 5: ("zero-rate", "Exonéré")}
 GATEWAYS = {"ps_wirepayment": ("bacs", "Direct bank transfer"), "ps_checkpayment": ("cheque", "Check payments"),
@@ -51,7 +51,7 @@ SHIPPING_METHODS = [
 
 
 def money(value: Decimal) -> str:
-    """A money field: string with 2 decimals (shops.md §2.5)."""
+    """A money field: string with 2 decimals."""
     return f"{q2(value):.2f}"
 
 
@@ -116,7 +116,7 @@ class Builder:
     # -- catalogue ------------------------------------------------------------------------------------
     @staticmethod
     def stock_status(manage: bool, quantity: int | None) -> str:
-        """Derived when stock is managed (shops.md §2.8)."""
+        """Derived from the quantity when stock is managed."""
         if not manage:
             return "instock"
         return "instock" if (quantity or 0) > 0 else "outofstock"

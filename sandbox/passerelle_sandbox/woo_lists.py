@@ -1,4 +1,5 @@
-"""WooCommerce list reads and rendering (shops.md §2.4, §2.5), mixed into :class:`.woocommerce.WooCommerceSim`.
+"""WooCommerce list reads and rendering (WooCommerce REST API docs, list parameters), mixed into
+:class:`.woocommerce.WooCommerceSim`.
 
 * ``GET orders``: ``status`` (comma list or ``status[]``; ``any`` = everything but trash), ``include``,
   ``exclude``, ``customer``, ``product``, ``search`` (id, billing names, e-mail), ``after``/``before`` (created)

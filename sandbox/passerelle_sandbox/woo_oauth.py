@@ -1,6 +1,6 @@
-"""OAuth 1.0a one-legged verification as WooCommerce performs it over plain HTTP (shops.md §2.2).
+"""OAuth 1.0a one-legged verification as WooCommerce performs it over plain HTTP.
 
-Written from RFC 5849 and the checks listed in shops.md §2.2, independently of the engine's signer:
+Written from RFC 5849 and the checks of WooCommerce's ``WC_REST_Authentication``, independently of the engine's signer:
 
 * parameters come from the query string, a form-encoded body and an ``Authorization: OAuth …``
   header (RFC 5849 §3.5.1); none of the five ``oauth_*`` names present → not an OAuth request;
@@ -109,7 +109,7 @@ def verify(method: str, uri: str, params: list[tuple[str, str]], secrets: dict[s
            nonces: NonceStore, now: float) -> str | None:
     """The consumer key of a valid OAuth request, None when the request carries no OAuth at all.
 
-    Raises :class:`AuthFailure` exactly as ``WC_REST_Authentication`` would (shops.md §2.2).
+    Raises :class:`AuthFailure` exactly as ``WC_REST_Authentication`` would.
     """
     found: dict[str, str] = {}
     for name, value in params:

@@ -1,6 +1,6 @@
 """WordPress REST argument validation, WooCommerce list filters, paging headers, ``_fields``.
 
-* Arguments are validated the way WP core does (shops.md §2.4, §2.5): every invalid argument is
+* Arguments are validated the way WP core does (WP core REST argument validation): every invalid argument is
   collected, then one 400 ``rest_invalid_param`` "Invalid parameter(s): a, b" with
   ``data.params = {name: reason}`` is answered (``per_page must be between 1 (inclusive) and 100
   (inclusive)``, ``page must be greater than or equal to 1``, ``x is not of type integer.``,
@@ -28,7 +28,7 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)
 
 
 class WcError(Exception):
-    """``{"code", "message", "data": {"status", …}}`` (shops.md §2.5)."""
+    """``{"code", "message", "data": {"status", …}}``, the WP REST error shape."""
 
     def __init__(self, status: int, code: str, message: str, **data: Any) -> None:
         super().__init__(message)
@@ -162,7 +162,8 @@ def column_text(parsed: tuple[datetime, bool], gmt: bool, tz: ZoneInfo) -> str:
 
 def page_of(rows: list[Any], args: Args, url: str, query_pairs: list[tuple[str, str]],
             rels: tuple[str, ...], max_per_page: int = 100) -> tuple[list[Any], list[tuple[str, str]]]:
-    """Slice ``rows`` by page/per_page/offset and build the paging headers (shops.md §2.4)."""
+    """Slice ``rows`` by page/per_page/offset and build the paging headers
+    (``X-WP-Total``, ``X-WP-TotalPages``, ``Link``)."""
     page = args.integer("page", 1, minimum=1) or 1
     per_page = args.integer("per_page", 10, minimum=1, maximum=max_per_page) or 10
     offset = args.integer("offset", None)
@@ -213,7 +214,7 @@ def _trim(value: Any, tree: dict[str, Any]) -> Any:
 
 
 def apply_fields(record: dict[str, Any], fields: str | list | None) -> dict[str, Any]:
-    """``_fields`` (shops.md §2.4): keep the listed fields; without it drop nothing."""
+    """``_fields``: keep the listed fields; without it drop nothing."""
     if fields is None:
         return record
     paths = [p.strip() for p in (fields if isinstance(fields, list) else str(fields).split(",")) if p.strip()]

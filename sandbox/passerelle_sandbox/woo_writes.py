@@ -1,4 +1,4 @@
-"""WooCommerce writes: order updates, order notes, stock updates and batches (shops.md §2.7–§2.9).
+"""WooCommerce writes: order updates, order notes, stock updates and batches.
 
 * ``PUT orders/<id>`` is partial (§2.7): ``status`` (one of the core statuses; a change to
   ``completed`` sets ``date_completed``, to ``processing``/``completed`` sets ``date_paid`` when empty,
@@ -46,7 +46,7 @@ def _require_object(body: Any) -> dict[str, Any]:
 
 
 def apply_meta(record: dict[str, Any], entries: Any, builder: Builder, null_deletes: bool) -> None:
-    """``meta_data`` update semantics of shops.md §2.7."""
+    """``meta_data`` update semantics of WooCommerce (by ``id``, else by ``key``)."""
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise _invalid("meta_data", "meta_data is not of type array.")
     rows: list[dict[str, Any]] = record["meta_data"]
@@ -69,7 +69,7 @@ def apply_meta(record: dict[str, Any], entries: Any, builder: Builder, null_dele
 
 def update_order(sim: Any, order_id: int, body: Any, now: datetime) -> dict[str, Any]:
     order = sim.orders.get(order_id)
-    if order is None:  # updating an unknown id answers 400 (shops.md §2.5)
+    if order is None:  # updating an unknown id answers 400, not 404
         raise WcError(400, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
     body = _require_object(body)
     for name in ("line_items", "shipping_lines", "fee_lines", "coupon_lines"):
@@ -131,7 +131,7 @@ def _integer(name: str, value: Any) -> int:
 
 def update_stock_item(sim: Any, record: dict[str, Any] | None, body: Any, now: datetime,
                       invalid_code: str) -> dict[str, Any]:
-    """Stock/price update of a product or a variation (shops.md §2.8)."""
+    """Stock/price update of a product or a variation."""
     if record is None:
         raise WcError(400, invalid_code, "Invalid ID.")
     body = _require_object(body)
@@ -162,7 +162,7 @@ def update_stock_item(sim: Any, record: dict[str, Any] | None, body: Any, now: d
 
 
 def batch(body: Any, limit: int, update: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, list]:
-    """``{"create", "update", "delete"}`` → per-item results, errors inline (shops.md §2.9)."""
+    """``{"create", "update", "delete"}`` → per-item results, errors inline."""
     body = _require_object(body)
     groups = {name: body.get(name) or [] for name in ("create", "update", "delete")}
     if any(not isinstance(items, list) for items in groups.values()):

@@ -1,4 +1,4 @@
-"""WooCommerce REST API ``wc/v3`` simulator over plain HTTP (shops.md §2).
+"""WooCommerce REST API ``wc/v3`` simulator over plain HTTP (WooCommerce REST API docs).
 
 Routes under ``/wp-json/wc/v3/`` (WordPress registers ``POST, PUT, PATCH`` for every "editable" route):
 

@@ -1,4 +1,4 @@
-"""SOAP 1.1 wire format of the simulated ``CAdxWebServiceXmlCC`` (sage.md §2a): envelopes in, results
+"""SOAP 1.1 wire format of the simulated ``CAdxWebServiceXmlCC``: envelopes in, results
 and faults out, and the ``<PARAM>``/``<RESULT>`` object XML. Standard library + lxml only.
 
 Request (RPC style; element names are not namespace-checked below the method, as Axis does not)::

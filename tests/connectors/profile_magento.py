@@ -1,4 +1,4 @@
-"""Magento 2 REST (connector `magento`) against the Magento simulator (shops.md §4)."""
+"""Magento 2 REST (connector `magento`) against the Magento simulator."""
 from profiles import Profile
 
 COMMENT = "Exported to Sage (conformance)"

@@ -1,7 +1,7 @@
 """Shopify legacy REST orders list (connector `shopify`, resource `orders_rest`) against the simulator.
 
 Every seventh order is closed (``closed_every``): the resource sends ``status=any`` (the default
-``open`` would hide them, shops.md §3.3). ``updated_at_min`` is inclusive, so the expected keys of
+``open`` would hide them). ``updated_at_min`` is inclusive, so the expected keys of
 the incremental read are the orders updated at or after the cursor. The at-scale read takes 10,000
 orders in 40 pages of 250 — exactly the 40-call burst — and must see no 429; the pacing beyond the
 burst is proven in tests/sandbox/test_sandbox_shopify_budget.py.

@@ -87,7 +87,7 @@ def test_reads_in_batches_of_constant_size_with_exact_values(sage):
 
 def test_reads_the_stock_view_figures_of_the_reference(sage):
     found = {r["AR_Ref"]: r for page in sage.read("stock") for r in page}
-    assert found["BAAR01"]["stock_disponible"] == 7 and found["BAAR01"]["stock_a_terme"] == 12  # sage.md §6
+    assert found["BAAR01"]["stock_disponible"] == 7 and found["BAAR01"]["stock_a_terme"] == 12  # reference figures
 
 
 def test_filters_are_refused_rather_than_ignored(sage):

@@ -1,4 +1,4 @@
-"""Magento 2 REST simulator (shops.md §4): admin token, searchCriteria, order shape, comments, stock."""
+"""Magento 2 REST simulator: admin token, searchCriteria, order shape, comments, stock."""
 from __future__ import annotations
 
 from collections.abc import Iterator

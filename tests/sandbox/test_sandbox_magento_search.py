@@ -1,4 +1,4 @@
-"""Magento simulator: searchCriteria filters, sorting and paging (shops.md §4.4)."""
+"""Magento simulator: searchCriteria filters, sorting and paging."""
 from __future__ import annotations
 
 from collections.abc import Iterator

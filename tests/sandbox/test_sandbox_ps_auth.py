@@ -1,4 +1,4 @@
-"""PrestaShop authentication, permissions and activation (shops.md §1.1, §5.1)."""
+"""PrestaShop authentication, permissions and activation."""
 from __future__ import annotations
 
 import httpx

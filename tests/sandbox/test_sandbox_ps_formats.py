@@ -1,4 +1,4 @@
-"""PrestaShop output formats and headers (shops.md §1.4, §1.5, §1.10)."""
+"""PrestaShop output formats and headers."""
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +9,7 @@ import httpx
 from passerelle_sandbox import Sandbox
 from sandbox_helpers import XLINK, error_codes, xml
 
-# shops.md §1.10, "Same order with ?output_format=JSON (8.x typing)", verbatim.
+# Order 1042 as PrestaShop 8.x answers it with ?output_format=JSON (8.x typing), byte for byte.
 REFERENCE_JSON = '{"order":{"id":1042,"id_address_delivery":87,"id_address_invoice":87,"id_cart":1311,"id_currency":1,"id_lang":1,"id_customer":56,"id_carrier":3,"current_state":2,"module":"ps_wirepayment","invoice_number":318,"invoice_date":"2024-05-14 10:21:09","delivery_number":0,"delivery_date":"0000-00-00 00:00:00","valid":"1","date_add":"2024-05-14 10:21:07","date_upd":"2024-05-14 10:21:09","shipping_number":"","note":"","id_shop_group":1,"id_shop":1,"secure_key":"3f2c9a7e5b1d4c8f9a0b6e2d7c1f5a93","payment":"Bank transfer","recyclable":"0","gift":"0","gift_message":"","mobile_theme":"0","total_discounts":"3.600000","total_discounts_tax_incl":"3.600000","total_discounts_tax_excl":"3.000000","total_paid":"42.000000","total_paid_tax_incl":"42.000000","total_paid_tax_excl":"35.000000","total_paid_real":"42.000000","total_products":"33.000000","total_products_wt":"39.600000","total_shipping":"6.000000","total_shipping_tax_incl":"6.000000","total_shipping_tax_excl":"5.000000","carrier_tax_rate":"20.000","total_wrapping":"0.000000","total_wrapping_tax_incl":"0.000000","total_wrapping_tax_excl":"0.000000","round_mode":2,"round_type":2,"conversion_rate":"1.000000","reference":"LJHRTGKQE","associations":{"order_rows":[{"id":2201,"product_id":12,"product_attribute_id":34,"product_quantity":2,"product_name":"T-shirt - Color : Blue, Size : M","product_reference":"TSHIRT-BLU-M","product_ean13":"3760000000012","product_isbn":"","product_upc":"","product_price":"12.500000","id_customization":0,"unit_price_tax_incl":"15.000000","unit_price_tax_excl":"12.500000"},{"id":2202,"product_id":27,"product_attribute_id":0,"product_quantity":1,"product_name":"Classic mug","product_reference":"MUG-CLASSIC","product_ean13":"3760000000029","product_isbn":"","product_upc":"","product_price":"8.000000","id_customization":0,"unit_price_tax_incl":"9.600000","unit_price_tax_excl":"8.000000"}]}}}'  # noqa: E501
 
 

@@ -1,4 +1,4 @@
-"""PrestaShop list semantics: display, filters, date=1, sort, limit (shops.md §1.3)."""
+"""PrestaShop list semantics: display, filters, date=1, sort, limit."""
 from __future__ import annotations
 
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""PrestaShop writes: order_histories POST, stock_availables PUT/PATCH (shops.md §1.4, §1.7, §1.8)."""
+"""PrestaShop writes: order_histories POST, stock_availables PUT/PATCH."""
 from __future__ import annotations
 
 import httpx

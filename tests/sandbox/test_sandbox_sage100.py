@@ -1,4 +1,4 @@
-"""Sage 100 WebServices100 simulator: contract of sage.md (insert, strict checks, look-ups, tiers, articles)."""
+"""Sage 100 WebServices100 simulator: its contract (insert, strict checks, look-ups, tiers, articles)."""
 from __future__ import annotations
 
 import copy

@@ -1,4 +1,4 @@
-"""Sage Business Cloud Accounting v3.1 simulator (sage.md §3): OAuth2 token endpoint, bearer auth,
+"""Sage Business Cloud Accounting v3.1 simulator: OAuth2 token endpoint, bearer auth,
 X-Business, $next paging, filters, sales invoices (201 / 422 error array), faults."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Sage X3 simulator (sage.md §2a/§2b): SOAP save/read/query on SOH and BPC, HTTP 200 + status 0 on
+"""Sage X3 simulator: SOAP save/read/query on SOH and BPC, HTTP 200 + status 0 on
 business failures, faults, Basic auth, SData customers with key-set paging, fault injection."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shopify simulator, GraphQL side (shops.md §3.5, §3.7, §3.9): parsing, only the requested fields,
+"""Shopify simulator, GraphQL side: parsing, only the requested fields,
 connections and search syntax, cost and throttling, error shapes, mutations with userErrors."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shopify simulator, REST side (shops.md §3.1–§3.5, §3.7, §3.10): auth, versions, the orders list and
+"""Shopify simulator, REST side: auth, versions, the orders list and
 its cursor pages, filters, single orders, PUT tags (replace), close/open, the leaky bucket."""
 from __future__ import annotations
 

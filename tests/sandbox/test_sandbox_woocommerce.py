@@ -1,4 +1,4 @@
-"""WooCommerce simulator: order shape, list arguments, paging headers and catalogue reads (shops.md §2)."""
+"""WooCommerce simulator: order shape, list arguments, paging headers and catalogue reads."""
 from __future__ import annotations
 
 import json

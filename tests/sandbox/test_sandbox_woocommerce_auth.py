@@ -1,4 +1,4 @@
-"""WooCommerce authentication over plain http: OAuth 1.0a one-legged only (shops.md §2.2)."""
+"""WooCommerce authentication over plain http: OAuth 1.0a one-legged only."""
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,4 @@
-"""WooCommerce writes: order updates, notes, stock, batches, faults, and the connector (shops.md §2.7–§2.9)."""
+"""WooCommerce writes: order updates, notes, stock, batches, faults, and the connector."""
 from __future__ import annotations
 
 import sys

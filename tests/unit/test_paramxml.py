@@ -1,4 +1,4 @@
-"""The <PARAM>/<RESULT> object XML codec (sage.md §2a): groups, tables, lists, exact values, safe parsing."""
+"""The <PARAM>/<RESULT> object XML codec of Sage X3 web services: groups, tables, lists, exact values, safe parsing."""
 from __future__ import annotations
 
 from datetime import date, datetime

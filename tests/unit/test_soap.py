@@ -1,5 +1,5 @@
 """SOAP 1.1 calls (engine/connectors/codecs/soap.py): envelopes, answers, faults, and the sagex3 connector's
-operations run by HttpEndpoint against the X3 simulator (sage.md §2a)."""
+operations run by HttpEndpoint against the X3 simulator."""
 from __future__ import annotations
 
 from decimal import Decimal
