@@ -142,6 +142,13 @@ def test_a_null_group_key_sets_the_record_aside_alone(tmp_path):
     assert mug.key == "MUG" and mug.error.field == "group.by" and "null" in mug.error.reason
 
 
+def test_an_empty_group_key_is_not_called_null(tmp_path):
+    # was: "its group key (`group.by`) is null" for a record whose Gamme is ""
+    flow = _flow(tmp_path, GROUP, "ranges")
+    (empty,) = _outcomes(flow, [dict(ARTICLES[0], Gamme="")])
+    assert empty.error.field == "group.by" and "is null or empty" in empty.error.reason
+
+
 def test_a_failed_member_fails_its_whole_group_naming_it(tmp_path):
     flow = _flow(tmp_path, GROUP, "ranges")
     rows = [dict(ARTICLES[0]), dict(ARTICLES[2], PrixVente="abc"), dict(ARTICLES[3])]
