@@ -128,6 +128,10 @@ def test_each_over_a_non_list_fails_the_record(tmp_path):
     flow = compile_flow(tmp_path, "l: [{ each: rows, from: x }]")
     with pytest.raises(RecordError, match="expected a list"):
         flow.map({"rows": "oops"})
+    for value, said in (("oops", "got 'oops' (a text)"), ({"a": 1}, "(an object)"), (7, "got 7 (a number)")):
+        with pytest.raises(RecordError) as info:  # was: "got str", Python's name of the type
+            flow.map({"rows": value})
+        assert said in info.value.reason
 
 
 def test_runtime_error_names_the_output_position(tmp_path):
