@@ -196,6 +196,19 @@ def test_bad_key_templates_are_located(tmp_path, key, code):
     assert (diag.code, diag.path) == (code, "flows.tiers.fan_out.key") and diag.loc.line == 10
 
 
+@pytest.mark.parametrize("key, said", [
+    ("{Reference}/{_idx}", "unknown name `_idx`"), ("{Reference}/{_key}", "`_key` is not available here"),
+])
+def test_unknown_names_in_key_placeholders_are_located(tmp_path, key, said):
+    # was: unreported; each item's key placeholder gave null at run time
+    text = FAN_OUT.replace('key: "{Reference}/{tier.Seuil}"', f'key: "{key}"')
+    _, diags = compile_text(tmp_path, text)
+    (diag,) = [d for d in diags if d.is_error]
+    assert (diag.code, diag.path) == ("unknown-name", "flows.tiers.fan_out.key") and said in diag.message
+    assert text.splitlines()[diag.loc.line - 1][diag.loc.col - 1:].startswith(key[13:])
+    assert _codes(tmp_path, FAN_OUT.replace("{tier.Seuil}", "{tier.Seuil}/{_position}")) == []
+
+
 def test_bad_expressions_in_each_by_and_order(tmp_path):
     assert ("bad-expression", "flows.tiers.fan_out.each") in _codes(tmp_path, FAN_OUT.replace(
         "each: TarifsQuantite", "each: 'TarifsQuantite[?'"))
