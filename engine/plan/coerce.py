@@ -70,6 +70,7 @@ class _Fail(Exception):
     def reason(self) -> str:
         # as the input wrote it: 1.5 or 1E+5000, not Decimal('1.5'); true, not True
         shown = str(self.value) if isinstance(self.value, Decimal) else show(self.value, 60)
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
         return f"cannot read {shown} as {self.type_name}"
 
     def message(self) -> str:

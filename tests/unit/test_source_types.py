@@ -203,7 +203,10 @@ def test_nested_lists_and_list_of_scalars():
 def test_long_values_are_shortened_in_messages():
     with pytest.raises(TransformError) as info:
         compile_types({"v": "int"})({"v": "x" * 200})
-    assert str(info.value) == "field v: cannot read '" + "x" * 56 + "... as int"
+    assert str(info.value) == "field v: cannot read '" + "x" * 58 + "… as int"
+    with pytest.raises(TransformError) as info:
+        compile_types({"v": "int"})({"v": Decimal("9" * 200 + ".5")})
+    assert str(info.value) == "field v: cannot read " + "9" * 59 + "… as int"
 
 
 def test_record_must_be_a_dict():
