@@ -36,6 +36,14 @@ def check_expression(text: str, allowed: frozenset[str], loc: Loc, path: str) ->
     return out
 
 
+def check_placeholders(spans: list, allowed: frozenset[str], loc: Loc | None, path: str) -> list[Diagnostic]:
+    """``check_expression`` for each ``(offset, text)`` placeholder of a template on the scope (a reject
+    reason, a fan-out key); ``loc`` is where the template's text starts."""
+    if loc is None:
+        return []
+    return [diag for offset, text in spans for diag in check_expression(text, allowed, loc.shifted(offset), path)]
+
+
 # -- pipe precedence -----------------------------------------------------------------------------
 
 def _constant(node: dict) -> bool:
@@ -199,4 +207,4 @@ def _field(spec: dict, lookups, key, path: tuple, guarded: bool) -> Iterator[tup
             nullable = True
 
 
-__all__ = ["check_expression", "check_lookups", "pipe_problems", "strict_lookup_problems"]
+__all__ = ["check_expression", "check_placeholders", "check_lookups", "pipe_problems", "strict_lookup_problems"]

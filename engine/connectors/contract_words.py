@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from engine.util.jsonout import OutputError, dumps
 from engine.util.suggest import did_you_mean
 
 TYPE_WORDS = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "true or false",
@@ -45,6 +46,18 @@ def shown(value: Any) -> str:
     return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "…"
 
 
+def literal(value: Any) -> str:
+    """``shown``, but an object or a list is written out (a ``const``/``enum`` of structures: "an object,
+    ERP accepts only an object" would say nothing)."""
+    if not isinstance(value, (Mapping, list, tuple)):
+        return shown(value)
+    try:
+        text = dumps(value)
+    except (OutputError, TypeError, ValueError, RecursionError):
+        return shown(value)
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 1] + "…"
+
+
 def kind_of(value: Any) -> str:
     if value is None:
         return "null"
@@ -69,7 +82,7 @@ def _types(expected: Any) -> str:
 
 
 def _choices(values: Any) -> str:
-    return ", ".join(shown(v) for v in values) if isinstance(values, list) else shown(values)
+    return ", ".join(literal(v) for v in values) if isinstance(values, list) else literal(values)
 
 
 def describe(error: Any, system: str) -> list[tuple[str, str]]:
@@ -96,9 +109,9 @@ def describe(error: Any, system: str) -> list[tuple[str, str]]:
         what = "empty" if value == "" else f"{len(value)} characters"
         return [(path, f"{shown(value)} is {what}, {system} needs at least {limit}")]
     if rule == "enum":
-        return [(path, f"{shown(value)} is not one of the values {system} accepts: {_choices(limit)}")]
+        return [(path, f"{literal(value)} is not one of the values {system} accepts: {_choices(limit)}")]
     if rule == "const":
-        return [(path, f"{shown(value)}, {system} accepts only {shown(limit)}")]
+        return [(path, f"{literal(value)}, {system} accepts only {literal(limit)}")]
     if rule == "pattern":
         form = schema.get("description") if isinstance(schema, Mapping) else None
         return [(path, f"{shown(value)} is not in the form {system} accepts ({form or limit})")]
@@ -127,7 +140,11 @@ def _one_of(error: Any, value: Any, branches: Any, system: str, path: str) -> li
         for index, name, const in kinds:
             if value.get(name) == const:
                 own = [e for e in error.context or () if e.schema_path and e.schema_path[0] == index]
-                lines = [line for e in own for line in describe(e, system)]
+                # a field another kind accepts is refused for this kind only: say which kind
+                lines = [(field, sentence.replace(f"not a field {system} accepts",
+                                                  f"not a field {system} accepts when {name} is {shown(const)}")
+                          if e.validator == "additionalProperties" else sentence)
+                         for e in own for field, sentence in describe(e, system)]
                 if lines:
                     return lines
     if kinds:

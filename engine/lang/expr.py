@@ -20,6 +20,7 @@ from jmespath import functions as jfunc
 from jmespath.visitor import TreeInterpreter
 
 from engine.errors import TransformError
+from engine.lang.values import show
 
 
 MAX_DEPTH = 64  # nesting of an expression: brackets, or operators within operators
@@ -266,7 +267,17 @@ def _parse_message(exc: jexc.ParseError) -> str:
     return f"unexpected {exc.token_type} {token!r}" if exc.token_type else f"invalid syntax near {token!r}"
 
 
+_TYPE_WORDS = {"null": "null", "str": "a text", "string": "a text", "number": "a number", "array": "a list",
+               "object": "an object", "boolean": "a boolean", "bool": "a boolean", "array-number": "a list of numbers",
+               "array-string": "a list of texts", "expref": "an &expression", "list": "a list", "dict": "an object"}
+
+
 def _runtime_message(exc: Exception) -> str:
+    if isinstance(exc, jexc.JMESPathTypeError):  # was: "... invalid type for value: None, ... received: "null""
+        words = [_TYPE_WORDS.get(kind, kind) for kind in exc.expected_types]
+        expected = " or ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " or " + words[-1]
+        return (f"{exc.function_name}() takes {expected}, got {show(exc.current_value)}"
+                + ("" if exc.current_value is None else f" ({_TYPE_WORDS.get(exc.actual_type, exc.actual_type)})"))
     if isinstance(exc, TypeError) and "not supported between" in str(exc):
         return f"{exc} (compare numbers with numbers: type the source field, or use to_number())"
     return str(exc).splitlines()[0]

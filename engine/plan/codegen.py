@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 from engine.errors import RecordError, TransformError
 from engine.lang.expr import CompiledExpr, simple_path_of
+from engine.lang.values import show
 from engine.plan.mapping import OMIT, ListNode, ObjNode, ValueNode
 from engine.plan.positions import POSITIONS, names_position, uses_position, with_position
 
@@ -45,7 +46,9 @@ def iter_list(value: Any, what: str):
         return ()
     if value.__class__ is list:
         return value
-    raise TransformError(f"`each: {what}` expected a list, got {type(value).__name__}")
+    kind = ("an object" if isinstance(value, dict) else "a text" if isinstance(value, str)
+            else "true/false" if isinstance(value, bool) else "a number")  # was: "got str", Python's word
+    raise TransformError(f"`each: {what}` expected a list, got {show(value)} ({kind})")
 
 
 def with_parent(item: Any, parent: Any) -> dict:

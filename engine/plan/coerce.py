@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.errors import TransformError
+from engine.lang.values import show
 from engine.util.suggest import did_you_mean
 
 TYPES = ("int", "decimal", "string", "bool")
@@ -67,9 +68,9 @@ class _Fail(Exception):
         return path
 
     def reason(self) -> str:
-        shown = repr(self.value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
+        # as the input wrote it: 1.5 or 1E+5000, not Decimal('1.5'); true, not True
+        shown = str(self.value) if isinstance(self.value, Decimal) else show(self.value, 60)
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
         return f"cannot read {shown} as {self.type_name}"
 
     def message(self) -> str:

@@ -126,7 +126,7 @@ class _FlowCompiler:
             return None
         self.diags.extend(expr_lint.check_expression(
             text, self.builder.scope_names if allowed is None else allowed, item.loc(*path).shifted(quoted),
-            f"flows.{item.name}." + ".".join(map(str, path))))
+            format_path(item.path + path)))
         return compiled
 
     def values(self, given: Any, path: tuple, allowed: frozenset[str] | None = None) -> dict[str, Callable]:

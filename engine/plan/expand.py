@@ -11,16 +11,19 @@ scope. Failures are :class:`RecordError` located at the spec (the runtime adds f
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import itemgetter
 from typing import Any
 
+from engine.checks.expr_lint import check_placeholders
 from engine.errors import Diagnostic, Loc, RecordError, TransformError
 from engine.lang.expr import CompiledExpr, compile_expression, getter
 from engine.lang.names import INDEX, KEY, POSITION
 from engine.lang.registry import ArgError
 from engine.lang.transforms._common import show, stringify
 from engine.lang.transforms.text import parse_template
+from engine.plan.lets import scope_names
+from engine.spec.yamlsrc import format_path
 
 Getter = Callable[[Any], Any]
 
@@ -92,8 +95,9 @@ class ExpandCompiler:
     def key_template(self, text: Any) -> list | None:
         if not isinstance(text, str):
             return None
+        spans: list = []
         try:
-            parts = parse_template(text, self.ctx)
+            parts = parse_template(text, self.ctx, spans)
         except ArgError as exc:
             code = "bad-template" if "in placeholder" not in exc.message else "bad-expression"
             self.error(code, f"fan-out key {text!r}: {exc.message}", ("fan_out", "key"), exc.hint, exc.offset)
@@ -103,6 +107,12 @@ class ExpandCompiler:
                        "would get the same key", ("fan_out", "key"),
                        "name what tells the items apart, e.g. `{Reference}/{tier.QteMin}`")
             return None
+        path = self.item.path + ("fan_out", "key")  # was: `{_keyy}` in a key went unreported
+        quoted = self.item.doc.styles.get(path) in ("'", '"')
+        for diag in check_placeholders(spans, scope_names(self.item.data) - {KEY},
+                                       self.item.loc("fan_out", "key").shifted(quoted), format_path(path)):
+            self.diags.append(replace(diag, hint="`_key` is the key this template writes") if
+                              diag.message.startswith(f"`{KEY}` ") else diag)
         return parts
 
     def grouping(self, spec: dict) -> Grouping | None:

@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from engine.checks.expr_lint import check_placeholders
 from engine.errors import Diagnostic, RecordError, TransformError
 from engine.lang.expr import CompiledExpr, getter
 from engine.lang.registry import ArgError
 from engine.lang.transforms.text import parse_template, template_renderer
 from engine.plan.codegen import truthy
+from engine.plan.lets import scope_names
 from engine.project.load import Item
 from engine.spec.yamlsrc import format_path
 
@@ -47,15 +49,20 @@ def compile_rejects(item: Item, rules: Any, expr: ExprFn, ctx: Any,
 def _reason(item: Item, text: Any, path: tuple, ctx: Any, diags: list[Diagnostic]) -> Callable | None:
     if not isinstance(text, str):
         return None  # the schema said what is wrong
+    quoted = item.doc.styles.get(item.path + path) in ("'", '"')
+    spans: list = []
     try:
-        return template_renderer(parse_template(text, ctx))
+        render = template_renderer(parse_template(text, ctx, spans))
     except ArgError as exc:
-        quoted = item.doc.styles.get(item.path + path) in ("'", '"')
         code = "bad-expression" if exc.message.startswith("in placeholder") else "bad-template"
         diags.append(Diagnostic(code, f"reason: {exc.message}", item.loc(*path).shifted(exc.offset + quoted),
                                 format_path(item.path + path),
                                 exc.hint or "a placeholder is {JMESPath}: {Reference}, {length(Reference)}"))
         return None
+    # was: `{_index}` or `{_keyy}` in a reason went unreported (read as null, written as "")
+    diags.extend(check_placeholders(spans, scope_names(item.data), item.loc(*path).shifted(quoted),
+                                    format_path(item.path + path)))
+    return render
 
 
 def _rejecter(rules: tuple) -> Callable[[Any], None]:

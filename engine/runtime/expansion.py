@@ -82,7 +82,7 @@ def _groups(flow: FlowPlan, outcomes: list) -> list:
             continue
         if key is None:
             if outcome.error is None:
-                outcome.error = RecordError("its group key (`group.by`) is null: it belongs to no group",
+                outcome.error = RecordError("its group key (`group.by`) is null or empty: it belongs to no group",
                                             flow.name, outcome.key, "group.by", flow.item.loc("group", "by"))
             out.append(outcome)
             continue

@@ -143,6 +143,23 @@ def test_an_integral_decimal_is_a_whole_number_and_money_a_number():
         "n: true is true/false, ERP accepts a whole number", "m: NaN is not a finite number, ERP accepts a number"]
 
 
+def test_a_const_or_enum_of_structures_shows_the_values():
+    # was: "fixed: an object, ERP accepts only an object" (true of both, saying nothing)
+    contract, _ = _compile({"type": "object", "properties": {
+        "fixed": {"const": {"a": 1, "b": [1, 2]}}, "pick": {"enum": [[1], {"k": "v"}, "x"]}}})
+    assert contract.problems({"fixed": {"a": True, "b": [1, 2]}, "pick": [2]}) == [
+        'fixed: {"a":true,"b":[1,2]}, ERP accepts only {"a":1,"b":[1,2]}',
+        "pick: [2] is not one of the values ERP accepts: [1], {\"k\":\"v\"}, 'x'"]
+
+
+def test_a_field_of_another_kind_of_line_names_the_kind_that_refuses_it():
+    # was: "lignes[1].Quantite: not a field Sage 100 accepts", though an article line accepts it
+    payload = _order()
+    payload["lignes"].append({"__type": TEXT, "Designation": "Merci", "Quantite": 1})
+    assert _sage().problems(payload) == [
+        f"lignes[1].Quantite: not a field Sage 100 accepts when __type is '{TEXT}'"]
+
+
 def test_long_values_are_shown_cut():
     contract, _ = _compile({"type": "object", "properties": {"t": {"type": "string", "maxLength": 3}}})
     [message] = contract.problems({"t": "x" * 500})

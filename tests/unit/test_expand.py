@@ -142,6 +142,13 @@ def test_a_null_group_key_sets_the_record_aside_alone(tmp_path):
     assert mug.key == "MUG" and mug.error.field == "group.by" and "null" in mug.error.reason
 
 
+def test_an_empty_group_key_is_not_called_null(tmp_path):
+    # was: "its group key (`group.by`) is null" for a record whose Gamme is ""
+    flow = _flow(tmp_path, GROUP, "ranges")
+    (empty,) = _outcomes(flow, [dict(ARTICLES[0], Gamme="")])
+    assert empty.error.field == "group.by" and "is null or empty" in empty.error.reason
+
+
 def test_a_failed_member_fails_its_whole_group_naming_it(tmp_path):
     flow = _flow(tmp_path, GROUP, "ranges")
     rows = [dict(ARTICLES[0]), dict(ARTICLES[2], PrixVente="abc"), dict(ARTICLES[3])]
@@ -187,6 +194,19 @@ def test_bad_key_templates_are_located(tmp_path, key, code):
     _, diags = compile_text(tmp_path, text)
     (diag,) = [d for d in diags if d.is_error]
     assert (diag.code, diag.path) == (code, "flows.tiers.fan_out.key") and diag.loc.line == 10
+
+
+@pytest.mark.parametrize("key, said", [
+    ("{Reference}/{_idx}", "unknown name `_idx`"), ("{Reference}/{_key}", "`_key` is not available here"),
+])
+def test_unknown_names_in_key_placeholders_are_located(tmp_path, key, said):
+    # was: unreported; each item's key placeholder gave null at run time
+    text = FAN_OUT.replace('key: "{Reference}/{tier.Seuil}"', f'key: "{key}"')
+    _, diags = compile_text(tmp_path, text)
+    (diag,) = [d for d in diags if d.is_error]
+    assert (diag.code, diag.path) == ("unknown-name", "flows.tiers.fan_out.key") and said in diag.message
+    assert text.splitlines()[diag.loc.line - 1][diag.loc.col - 1:].startswith(key[13:])
+    assert _codes(tmp_path, FAN_OUT.replace("{tier.Seuil}", "{tier.Seuil}/{_position}")) == []
 
 
 def test_bad_expressions_in_each_by_and_order(tmp_path):

@@ -134,12 +134,24 @@ def test_a_flow_without_let_or_reject_has_no_step(tmp_path):
     ('    reject:\n      - { when: "x", reason: "oops {x" }\n', "bad-template", "unclosed '{'"),
     ('    reject:\n      - { when: "x", reason: "{length(}" }\n', "bad-expression", "in placeholder {length(}"),
     ('    reject:\n      - { when: "x ==", reason: "r" }\n', "bad-expression", "invalid condition"),
+    # was: a reason's placeholders were never checked for names (`{_index}` was written as "")
+    ('    reject:\n      - { when: "x", reason: "line {_index}" }\n', "unknown-name", "`_index` is not available"),
+    ('    reject:\n      - { when: "x", reason: "{_keyy}" }\n', "unknown-name", "unknown name `_keyy`"),
 ])
 def test_errors_are_located(tmp_path, blocks, code, text):
     plan, diags = compile_text(tmp_path, _text(blocks, "      Id: { from: id }"))
     assert plan is None
     found = [d for d in diags if d.code == code]
     assert found and text in found[0].message and found[0].loc.line >= 6, [d.format_text() for d in diags]
+
+
+def test_a_reason_placeholder_problem_is_at_the_placeholder_with_the_path_as_elsewhere(tmp_path):
+    blocks = '    reject:\n      - when: "_idx"\n        reason: "order {id} line {_index}"\n'
+    _, diags = compile_text(tmp_path, _text(blocks, "      Id: { from: id }"))
+    when, reason = [d for d in diags if d.code == "unknown-name"]
+    assert when.path == "flows.f.reject[0].when"  # was: flows.f.reject.0.when
+    line = _text(blocks, "").splitlines()[reason.loc.line - 1]
+    assert reason.path == "flows.f.reject[0].reason" and line[reason.loc.col - 1:].startswith("_index}")
 
 
 def test_a_let_may_use_itself_to_normalise_a_source_field(tmp_path):

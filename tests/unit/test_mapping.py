@@ -80,6 +80,19 @@ def test_text_compared_with_number_is_a_located_record_error(tmp_path):
     assert info.value.loc.line > 1 and "not supported between" in info.value.reason
 
 
+@pytest.mark.parametrize(("expr", "record", "said"), [
+    ("length(gone)", {}, "length() takes a text, a list or an object, got null"),
+    ("sum(rows)", {"rows": [1, "a"]}, "sum() takes a list of numbers, got 'a' (a text)"),
+    ("abs(flag)", {"flag": True}, "abs() takes a number, got true (a boolean)"),
+])
+def test_a_function_given_the_wrong_kind_of_value_says_so_in_the_language(tmp_path, expr, record, said):
+    # was: "In function length(), invalid type for value: None, expected one of: ['string', ...]"
+    flow = compile_flow(tmp_path, f'r: {{ from: "{expr}" }}')
+    with pytest.raises(RecordError) as info:
+        flow.map(record)
+    assert said in info.value.reason and "None" not in info.value.reason
+
+
 def test_each_with_parent_and_conditional_extra_items(tmp_path):
     flow = compile_flow(tmp_path, """
         lignes:
@@ -115,6 +128,10 @@ def test_each_over_a_non_list_fails_the_record(tmp_path):
     flow = compile_flow(tmp_path, "l: [{ each: rows, from: x }]")
     with pytest.raises(RecordError, match="expected a list"):
         flow.map({"rows": "oops"})
+    for value, said in (("oops", "got 'oops' (a text)"), ({"a": 1}, "(an object)"), (7, "got 7 (a number)")):
+        with pytest.raises(RecordError) as info:  # was: "got str", Python's name of the type
+            flow.map({"rows": value})
+        assert said in info.value.reason
 
 
 def test_runtime_error_names_the_output_position(tmp_path):

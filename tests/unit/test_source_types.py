@@ -11,6 +11,7 @@ import pytest
 from engine.connectors.codecs.xmlcodec import XmlOptions, xml_to_records
 from engine.errors import TransformError
 from engine.plan.coerce import check_types, compile_types
+from engine.lang.values import show
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "prestashop"
 PS = XmlOptions(root="prestashop", list_attribute="nodeType", list_containers=("associations",),
@@ -123,7 +124,7 @@ def test_int_accepts(value, expected):
 def test_int_refuses(value):
     with pytest.raises(TransformError) as info:
         compile_types({"v": "int"})({"v": value})
-    assert str(info.value) == f"field v: cannot read {value!r} as int"
+    assert str(info.value) == f"field v: cannot read {show(value, 60)} as int"
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -140,7 +141,7 @@ def test_decimal_accepts(value, expected):
 def test_decimal_refuses(value):
     with pytest.raises(TransformError) as info:
         compile_types({"v": "decimal"})({"v": value})
-    assert str(info.value) == f"field v: cannot read {value!r} as decimal"
+    assert str(info.value) == f"field v: cannot read {show(value, 60)} as decimal"
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -157,13 +158,23 @@ def test_bool_refuses(value):
         compile_types({"v": "bool"})({"v": value})
 
 
+def test_refused_values_read_as_the_input_wrote_them():
+    # was: "cannot read Decimal('1.5') as int", Python's spelling, in a consultant's error message
+    convert = compile_types({"v": "int"})
+    for value, shown in ((Decimal("1.5"), "1.5"), (Decimal("1E+5000"), "1E+5000"), (True, "true"),
+                         ("1}0", "'1}0'")):
+        with pytest.raises(TransformError) as info:
+            convert({"v": value})
+        assert str(info.value) == f"field v: cannot read {shown} as int"
+
+
 def test_string_conversion():
     convert = compile_types({"a": "string", "b": "string", "c": "string", "d": "string"})
     assert convert({"a": 1042, "b": Decimal("1.50"), "c": None, "d": "x"}) == {
         "a": "1042", "b": "1.50", "c": None, "d": "x"}
     with pytest.raises(TransformError, match=r"field a: cannot read \{'k': 1\} as string"):
         convert({"a": {"k": 1}})
-    with pytest.raises(TransformError, match=r"field a: cannot read True as string"):
+    with pytest.raises(TransformError, match=r"field a: cannot read true as string"):
         convert({"a": True})
 
 
@@ -192,7 +203,10 @@ def test_nested_lists_and_list_of_scalars():
 def test_long_values_are_shortened_in_messages():
     with pytest.raises(TransformError) as info:
         compile_types({"v": "int"})({"v": "x" * 200})
-    assert str(info.value) == "field v: cannot read '" + "x" * 56 + "... as int"
+    assert str(info.value) == "field v: cannot read '" + "x" * 58 + "… as int"
+    with pytest.raises(TransformError) as info:
+        compile_types({"v": "int"})({"v": Decimal("9" * 200 + ".5")})
+    assert str(info.value) == "field v: cannot read " + "9" * 59 + "… as int"
 
 
 def test_record_must_be_a_dict():

@@ -262,8 +262,9 @@ def _join(separator: str, value: Any, name: str) -> Any:
     return separator.join(stringify(item) for item in expect_list(value, name) if item is not None)
 
 
-def parse_template(text: str, ctx: CompileContext) -> list:
-    """Literal strings and ``(expression text, compiled search)`` pairs; ArgError on bad syntax."""
+def parse_template(text: str, ctx: CompileContext, spans: list | None = None) -> list:
+    """Literal strings and ``(expression text, compiled search)`` pairs; ArgError on bad syntax.
+    ``spans``: receives ``(offset, expression text)`` of each placeholder (for located name checks)."""
     parts: list = []
     literal: list[str] = []
     i, n = 0, len(text)
@@ -296,6 +297,8 @@ def parse_template(text: str, ctx: CompileContext) -> list:
             parts.append("".join(literal))
             literal = []
         parts.append((source, search))
+        if spans is not None:
+            spans.append((i + 1, source))
         i = end + 1
     if literal:
         parts.append("".join(literal))
