@@ -3,17 +3,17 @@
 Routes (JSON only), under ``/rest/<store>/V1/`` or ``/rest/V1/`` (= ``default``; ``/index.php/rest/…`` too):
 
 =======  ===========================================  =====================================================
-POST     ``integration/admin/token``                  ``{"username","password"}`` → bare JSON string (§4.2)
-GET      ``orders?searchCriteria…``                   ``{"items","search_criteria","total_count"}`` (§4.4)
-GET      ``orders/{id}``                              one order (§4.9); unknown → 404 (§4.5)
-POST     ``orders/{id}/comments``                     ``{"statusHistory": {...}}`` → ``true`` (§4.7)
-GET      ``products?searchCriteria…``, ``products/{sku}``  catalogue (§4.3)
+POST     ``integration/admin/token``                  ``{"username","password"}`` → bare JSON string
+GET      ``orders?searchCriteria…``                   ``{"items","search_criteria","total_count"}``
+GET      ``orders/{id}``                              one order; unknown → 404
+POST     ``orders/{id}/comments``                     ``{"statusHistory": {...}}`` → ``true``
+GET      ``products?searchCriteria…``, ``products/{sku}``  catalogue
 PUT      ``products/{sku}/stockItems/{itemId}``       ``{"stockItem": {"qty", "is_in_stock"}}`` → item id
 GET      ``stockItems/{sku}``                         the legacy stock item
 GET      ``customers/search?searchCriteria…``, ``customers/{id}``  customers with addresses
 =======  ===========================================  =====================================================
 
-Authentication (§4.2): ``Authorization: Bearer <admin token>`` on every call except the token one; a token
+Authentication: ``Authorization: Bearer <admin token>`` on every call except the token one; a token
 lives ``token_lifetime`` seconds (4 h). Missing, unknown or expired → 401 ``The consumer isn't authorized
 to access %resources.`` with the route's ACL resource (``Magento_Sales::actions_view`` for order reads).
 Wrong credentials → 401 ``The account sign-in was incorrect or your account is disabled temporarily.
@@ -22,11 +22,11 @@ Please wait and try again later.``; a missing username/password → 400 ``"%fiel
 the 2fa provider-specific endpoints to obtain a token." (HTTP status ``two_factor_status``, default 401:
 unverified).
 
-Errors are ``{"message": "…%1…", "parameters": […] | {…}}`` (§4.5), ``parameters`` left out when empty;
+Errors are ``{"message": "…%1…", "parameters": […] | {…}}``, ``parameters`` left out when empty;
 unknown route or method → 404 ``Request does not match any route.``; unknown store code → 404
-``Requested store is not found`` (status unverified). Null members are omitted from every answer (§4.5).
+``Requested store is not found`` (status unverified). Null members are omitted from every answer.
 
-Comments (§4.7, ``Order::addStatusHistory``): the history is stored with ``parent_id`` = the order, the
+Comments (``Order::addStatusHistory``): the history is stored with ``parent_id`` = the order, the
 order's status becomes the history's status and ``updated_at`` moves to now. Options for the unverified
 or version-dependent parts: ``missing_status="null"`` (2.3/2.4 before the #34180 fix: the order status
 becomes NULL and disappears from the answers) or ``"keep"`` (fixed versions copy the current status into
@@ -36,8 +36,8 @@ mail in :attr:`emails`.
 
 Other options: ``username``/``password`` (the admin; the password defaults to one derived from the seed),
 ``token_lifetime`` (14400 s), ``store_codes`` (default, all), ``past_end`` ("last": a page past the end
-repeats the last page, #3787; "empty"), ``configurable_children`` (True: configurable lines appear twice,
-§4.6), ``history_order`` ("desc": newest first, like the order's status-history collection; "asc"),
+repeats the last page, #3787; "empty"), ``configurable_children`` (True: configurable lines appear twice),
+``history_order`` ("desc": newest first, like the order's status-history collection; "asc"),
 ``clock`` (naive UTC ``datetime`` of writes and token expiry), ``faults``.
 """
 from __future__ import annotations

@@ -1,18 +1,18 @@
 """The shared data set in Magento 2 shapes (orders, products, stock items, customers) — no HTTP here.
 
-* Numbers are JSON numbers (§4.5): money is built from the data set's ``Decimal`` values and stored as
+* Numbers are JSON numbers: money is built from the data set's ``Decimal`` values and stored as
   ``int`` when whole, else ``float`` (2 places, so ``json.dumps`` writes ``4.55``, ``12.5``, ``42``).
-* Null-valued properties are left out when building (§4.5 "Null-valued optional properties are
-  omitted"); the few Magento still prints as ``null`` (``payment.account_status``, ``payment.cc_last4``,
-  as in §4.9) are kept.
-* Orders follow §4.9: order 1042 keeps its ids (addresses 2083/2084, items 2201/2202, quote 2210,
+* Null-valued properties are left out when building ("Null-valued optional properties are
+  omitted"); the few Magento still prints as ``null`` (``payment.account_status``, ``payment.cc_last4``)
+  are kept.
+* Orders: order 1042 keeps its ids (addresses 2083/2084, items 2201/2202, quote 2210,
   quote items 4410/4411, rule "3", history 3301, protect code 6f1c2a, IP 203.0.113.10). The voucher is
-  spread over the lines in proportion to their row totals (2.27 + 0.73, §"Common numbers"), item taxes
+  spread over the lines in proportion to their row totals (2.27 + 0.73), item taxes
   are computed after discount and the last taxed line absorbs the rounding so that the order totals
   equal the data set's (grand total 42 = subtotal 33 − 3 + shipping 5 + tax 7).
-* Configurable products (§4.6): a line of a combination gives a ``configurable`` parent line carrying the
+* Configurable products: a line of a combination gives a ``configurable`` parent line carrying the
   price (parent product id, the child SKU) and a ``simple`` child line (``parent_item_id``, price 0) when
-  ``configurable_children`` is true; false gives one ``simple`` line, like the trimmed §4.9 example.
+  ``configurable_children`` is true; false gives one ``simple`` line.
   Child line ids are ``1_000_000 + parent id`` and child product ids ``1000 + combination id`` (simulator
   numbering; Magento's own are database sequences).
 """
@@ -40,7 +40,7 @@ PAYMENT_METHODS = {
     "stripe_official": ("stripe_payments", "Pay by Card (Stripe)"),
     "klarnapayment": ("klarna_kp", "Klarna"),
 }
-# carrier id of the data set -> (shipping method code, description) (§4.3 carrier_code_method_code)
+# carrier id of the data set -> (shipping method code, description) (carrier_code_method_code)
 SHIPPING_METHODS = {
     1: ("ups_GND", "United Parcel Service - Ground"),
     2: ("tablerate_bestway", "Best Way - Table Rate"),
@@ -50,7 +50,7 @@ SHIPPING_METHODS = {
 # data set order state -> (state, status); 10/1 = awaiting payment
 STATES = {1: ("new", "pending"), 10: ("new", "pending"), 2: ("processing", "processing"),
           3: ("processing", "processing")}
-# top-level order columns that may be absent (null) on some orders, still filterable (§4.4)
+# top-level order columns that may be absent (null) on some orders, still filterable
 ORDER_NULLABLE = frozenset({"applied_rule_ids", "coupon_code", "discount_description", "status", "state",
                             "customer_note", "ext_order_id", "hold_before_state", "hold_before_status"})
 
@@ -132,7 +132,7 @@ def _item(order: Order, line: OrderLine, discount: Decimal, tax: Decimal, rule: 
 
 
 def _child(parent: dict[str, Any], line: OrderLine) -> dict[str, Any]:
-    """The simple child line of a configurable parent (§4.6: parent_item_id set, price 0)."""
+    """The simple child line of a configurable parent (parent_item_id set, price 0)."""
     zero = {k: 0 for k, v in parent.items() if isinstance(v, (int, float)) and k not in (
         "item_id", "order_id", "product_id", "qty_invoiced", "qty_ordered", "quote_item_id", "store_id")}
     child = {**parent, **zero, "item_id": line.id + CHILD_ITEM_OFFSET, "name": line.name,
@@ -158,13 +158,13 @@ def _histories(order: Order, grand_total: int | float) -> list[dict[str, Any]]:
 
 def build_order(ds: Dataset, order: Order, configurable_children: bool, customers: dict[int, Any] | None = None,
                 products: dict[int, Any] | None = None) -> dict[str, Any]:
-    """One order as ``GET /V1/orders/{id}`` answers it (§4.9), None members already removed."""
+    """One order as ``GET /V1/orders/{id}`` answers it, None members already removed."""
     m = money
     customer = customers[order.customer_id] if customers else ds.customer(order.customer_id)
     products = products or {p.id: p for p in ds.products}
     discounts, taxes = _split(order)
     voucher = order.voucher
-    rule = str(voucher.cart_rule_id - 6) if voucher else None  # WELCOME3 (cart rule 9) -> "3" (§4.9)
+    rule = str(voucher.cart_rule_id - 6) if voucher else None  # WELCOME3 (cart rule 9) -> "3"
     shipping_tax = order.shipping_incl - order.shipping_excl
     goods_tax = sum(taxes, Decimal(0))
     grand = m(order.total_paid_incl)
@@ -261,7 +261,7 @@ def build_orders(ds: Dataset, configurable_children: bool = True) -> dict[int, d
 
 
 def stock_item(product_id: int, qty: int, in_stock: bool = True) -> dict[str, Any]:
-    """A legacy CatalogInventory stock item (§4.3); ``item_id`` = product id in the simulator."""
+    """A legacy CatalogInventory stock item; ``item_id`` = product id in the simulator."""
     return {"item_id": product_id, "product_id": product_id, "stock_id": 1, "qty": qty, "is_in_stock": in_stock,
             "is_qty_decimal": False, "show_default_notification_message": False, "use_config_min_qty": True,
             "min_qty": 0, "use_config_min_sale_qty": 1, "min_sale_qty": 1, "use_config_max_sale_qty": True,
@@ -304,7 +304,7 @@ def build_products(ds: Dataset) -> dict[str, dict[str, Any]]:
 
 
 def build_customers(ds: Dataset) -> dict[int, dict[str, Any]]:
-    """Customers (§4.3: addresses embedded with region, country_id, street[], defaults)."""
+    """Customers (addresses embedded with region, country_id, street[], defaults)."""
     out = {}
     for c in ds.customers:
         address = {"id": c.address_id, "customer_id": c.id, "region": {"region_id": 0}, "region_id": 0,

@@ -14,7 +14,7 @@
 * camelCase and snake_case keys are both accepted (``filterGroups``/``filter_groups``, ``pageSize``/
   ``page_size``…), as Magento's input processor converts them.
 * An unknown field or condition would be an SQL error inside Magento: the simulator answers the
-  generic 500 of §4.5 (simulator choice).
+  a generic 500 (simulator choice).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 class MagentoError(Exception):
-    """An error answer: ``{"message": …, "parameters": …}`` (§4.5); parameters left out when empty."""
+    """An error answer: ``{"message": …, "parameters": …}``; parameters left out when empty."""
 
     def __init__(self, status: int, message: str, parameters: list | dict | None = None) -> None:
         super().__init__(message)
@@ -93,7 +93,7 @@ class Criteria:
 
 
 def parse_criteria(params: dict[str, Any]) -> Criteria:
-    """``params`` = PHP-style nested query (``php_params``); missing ``searchCriteria`` → 400 (§4.4)."""
+    """``params`` = PHP-style nested query (``php_params``); missing ``searchCriteria`` → 400."""
     if "searchCriteria" not in params and "search_criteria" not in params:
         raise required("searchCriteria")
     root = _node(params.get("searchCriteria", params.get("search_criteria")))

@@ -6,19 +6,19 @@ Routes (HTTP Basic on every one; wrong or missing credentials → 401 with
 =======  =====================================================================  ==========================
 POST     ``/soap-generic/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC``  SOAP 1.1, ``text/xml``
 GET      ``/api1/x3/erp/<folder>/BPCUSTOMER?representation=BPCUSTOMER.$query``  SData list, ``count=N``,
-         ``&count=N[&key=gt.<last BPCNUM>]``                                   key-set paging (§2b)
+         ``&count=N[&key=gt.<last BPCNUM>]``                                   key-set paging
 =======  =====================================================================  ==========================
 
-SOAP methods (:mod:`.x3_soap` for the wire format; §2a): ``save`` (create), ``read`` (``objectKeys``) and
+SOAP methods (:mod:`.x3_soap` for the wire format): ``save`` (create), ``read`` (``objectKeys``) and
 ``query`` (``objectKeys`` as equality criteria on the query list + ``listSize``) on the published
 objects ``publications`` (public name → object; default ``{"SOH": "SOH", "BPC": "BPC"}`` — real public
 names are whatever the customer published in GESAWE, e.g. ``ZSOH``). Sales orders follow
 :mod:`.x3_objects`; customers are read-only here.
 
-Business failures answer **HTTP 200 with status 0** and type-3 messages (§2a): unknown customer or
+Business failures answer **HTTP 200 with status 0** and type-3 messages: unknown customer or
 article, unknown site/order type, bad dates or numbers, a missing line, an unknown field (option
 ``reject_unknown_fields``), an already used SOHNUM, a record that does not exist, a wrong ``poolAlias``
-("Record does not exist", §2a). A malformed envelope, an unknown method or a non-SOAP body is a SOAP
+("Record does not exist"). A malformed envelope, an unknown method or a non-SOAP body is a SOAP
 fault with HTTP 500; a body that is not ``text/xml`` gets 415. With ``requestConfig`` containing
 ``adxwss.optreturn=JSON`` the ``resultXml`` is JSON keyed by block ID.
 

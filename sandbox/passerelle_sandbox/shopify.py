@@ -1,11 +1,11 @@
 """Shopify Admin API simulator: GraphQL Admin API + the legacy REST orders endpoint.
 
-Routing (§3.1): everything lives under ``/admin/api/<YYYY-MM>/``; other paths, and versions that are
+Routing: everything lives under ``/admin/api/<YYYY-MM>/``; other paths, and versions that are
 not ``YYYY-01|04|07|10``, answer 404 ``{"errors":"Not Found"}``. Auth: ``X-Shopify-Access-Token``
 missing or wrong → 401 ``{"errors":"[API] Invalid API key or access token (unrecognized login or wrong
 password)"}``. Every answer carries ``X-Request-Id`` and ``X-Shopify-API-Version``.
 
-GraphQL ``POST graphql.json`` (§3.5, §3.9; engine in :mod:`.shopify_gql`, schema in :mod:`.shopify_schema`):
+GraphQL ``POST graphql.json`` (engine in :mod:`.shopify_gql`, schema in :mod:`.shopify_schema`):
 body ``{"query", "variables", "operationName"}`` (or ``application/graphql``); a missing query → 400
 ``{"errors":{"query":"Required parameter missing or invalid"}}``. Cost-based leaky bucket: a query whose
 requested cost exceeds ``max_query_cost`` fails with ``MAX_COST_EXCEEDED``; a query costing more than
@@ -15,8 +15,8 @@ taken, and the difference with the actual cost refunded. Every executed answer h
 ``extensions.cost {requestedQueryCost, actualQueryCost, throttleStatus {maximumAvailable,
 currentlyAvailable, restoreRate}}``.
 
-REST (§3.2–§3.5, §3.7): ``GET orders.json`` (``status`` default ``open`` hides closed/cancelled orders,
-``limit`` default 50 / max 250, filters of §3.3, ``fields``; cursor pages in ``Link`` rel next/previous
+REST: ``GET orders.json`` (``status`` default ``open`` hides closed/cancelled orders,
+``limit`` default 50 / max 250, filters, ``fields``; cursor pages in ``Link`` rel next/previous
 with ``page_info`` — a ``page_info`` request may only add ``limit``/``fields``, anything else → 400
 ``{"errors":{"<p>":"<p> cannot be passed when page_info is present"}}``; no Link when one page holds
 everything), ``GET orders/count.json``, ``GET orders/<id>.json``, ``PUT orders/<id>.json`` (``tags``
@@ -26,9 +26,9 @@ per second: every REST answer has ``X-Shopify-Shop-Api-Call-Limit: <used>/<bucke
 ``Retry-After: 2.0`` and ``{"errors":"Exceeded 2 calls per second for api client. …"}``.
 
 Options for facts the reference leaves open: ``throttle_status`` (200; some clients see 429),
-``graphql_bucket``/``restore_rate`` (2000 / 100 per s: Standard plan restore rate of §3.5, bucket size
+``graphql_bucket``/``restore_rate`` (2000 / 100 per s: Standard plan restore rate, bucket size
 unverified), ``max_query_cost`` (1000, shopify.dev; None disables), ``limit_over_max`` ("clamp" | "error"),
-``read_all_orders`` (True; False hides orders older than 60 days, §3.1), ``closed_every`` (close every
+``read_all_orders`` (True; False hides orders older than 60 days), ``closed_every`` (close every
 Nth order of the data set, to exercise ``status``), ``money_2dp`` (GraphQL ``Decimal`` as "42.00").
 """
 from __future__ import annotations
@@ -282,7 +282,7 @@ class ShopifySim(Simulator):
         return Response(status, data, [("Content-Type", "application/json; charset=utf-8"), *headers])
 
     def _rest_take(self) -> int:
-        """Leak, then add one call; the used count, or -1 when the bucket is full (§3.5)."""
+        """Leak, then add one call; the used count, or -1 when the bucket is full."""
         now = time.monotonic()
         self._rest_level = max(0.0, self._rest_level - (now - self._rest_stamp) * self.rest_leak)
         self._rest_stamp = now

@@ -17,7 +17,7 @@ Queries (connections: ``first``/``last``, ``after``/``before``, at most 250, see
   ``extensions.search`` (as for orders). ``customer(id)``.
 * ``productVariants(query: "sku:A OR sku:B")`` (a comma list ``sku:A,B`` is read the same way) and
   ``products(query: "handle:…")``, ``product(id)``, ``productVariant(id)``, ``priceList(id)``.
-  Shopify's SKU search can be fuzzy (§3.6): the simulator's is exact, so clients must still compare.
+  Shopify's SKU search can be fuzzy: the simulator's is exact, so clients must still compare.
 """
 from __future__ import annotations
 

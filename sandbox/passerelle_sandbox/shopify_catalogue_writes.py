@@ -14,14 +14,14 @@
   variant with the same option values [unverified: how Shopify matches variants without id], so order
   lines and price breaks keep pointing at it; others get new ids;
 * a variant's ``sku`` is read from ``sku`` or ``inventoryItem.sku`` (which of the two the version's
-  ``ProductVariantSetInput`` takes is unverified, §3.1); ``price`` is a ``Money`` string;
+  ``ProductVariantSetInput`` takes is unverified); ``price`` is a ``Money`` string;
 * a created product takes ``input.handle``, else the identifier's handle [unverified], else its title
   in lower case with dashes.
 
 userErrors carry ``field`` and ``message`` (the simulator's wording); their ``code`` is null (the
 reference gives no ``ProductSetUserErrorCode`` for these cases).
 
-``quantityPricingByVariantUpdate(priceListId, input)`` (§3.3): only ``quantityPriceBreaksToAdd``
+``quantityPricingByVariantUpdate(priceListId, input)``: only ``quantityPriceBreaksToAdd``
 (``[{variantId, price: {amount, currencyCode}, minimumQuantity}]``) and ``quantityPriceBreaksToDelete``
 (break ids) are simulated (fixed prices and quantity rules answer ``NOT_SIMULATED``). All-or-nothing:
 every row is checked before anything changes; deletes run before adds. Codes: ``PRICE_LIST_NOT_FOUND``,

@@ -4,8 +4,8 @@ Every order is stored once, as its REST 2024-07 representation (JSON-native valu
 one ``json.dumps``); hidden members start with ``_`` (UTC datetimes, metafields) and are never rendered.
 GraphQL resolvers (:mod:`.shopify_schema`) read the same dicts.
 
-Identities: the REST id is ``ORDER_ID_BASE + <data set id>`` so order 1042 is ``5829173215423`` as in
-§3.10 (``name`` "#1042", ``order_number`` 1042, ``admin_graphql_api_id`` ``gid://shopify/Order/…``);
+Identities: the REST id is ``ORDER_ID_BASE + <data set id>`` so order 1042 is ``5829173215423``
+(``name`` "#1042", ``order_number`` 1042, ``admin_graphql_api_id`` ``gid://shopify/Order/…``);
 customers ``7012345678845 + id`` (56 → 7012345678901); line items ``14523866998822 + line id``
 (2201 → 14523867001023). Money: prices tax excluded (``taxes_included`` false), 2-decimal strings;
 the voucher becomes ``discount_codes`` + per-line ``discount_allocations`` prorated on the line totals

@@ -4,12 +4,12 @@
   duplicates; ``tags`` may be a list or one comma-separated string); ``node`` is the order (select its
   fields with ``... on Order { tags }``). Unknown id → ``userErrors`` ``[{field: ["id"], message}]``.
 * ``orderUpdate(input: {id, tags, note, email, customAttributes, metafields})``: ``tags`` and
-  ``customAttributes`` *replace* (like REST PUT, §3.7); answers ``order`` + ``userErrors``.
+  ``customAttributes`` *replace* (like REST PUT); answers ``order`` + ``userErrors``.
 * ``metafieldsSet(metafields: [{ownerId, namespace, key, type, value}])``: create or update on orders;
   a new metafield needs ``type``; at most 25 per call (``LESS_THAN_OR_EQUAL_TO``).
 * ``inventorySetQuantities(input: {name, reason, referenceDocumentUri, ignoreCompareQuantity,
   quantities: [{inventoryItemId, locationId, quantity, compareQuantity}]})``: compare-and-set unless
-  ``ignoreCompareQuantity`` (§3.9); all rows are checked before any is applied. Error codes:
+  ``ignoreCompareQuantity``; all rows are checked before any is applied. Error codes:
   ``INVALID_NAME``, ``INVALID_REASON``, ``INVALID_INVENTORY_ITEM``, ``INVALID_LOCATION``,
   ``COMPARE_QUANTITY_REQUIRED``, ``COMPARE_QUANTITY_STALE``, ``INVALID_QUANTITY_NEGATIVE``.
 

@@ -9,10 +9,10 @@
   ``{"errors":{"<p>":"<p> cannot be passed when page_info is present"}}``.
 * ``GET orders/count.json`` → ``{"count": N}`` (same filters); ``GET orders/<id>.json`` → ``{"order"}``;
   unknown (or hidden by the 60-day window) → 404 ``{"errors":"Not Found"}``.
-* ``PUT orders/<id>.json`` ``{"order":{"tags": "a, b"}}`` replaces the whole tag string (read-modify-write,
-  §3.7); also ``note``, ``note_attributes`` (replaced), ``email``, ``metafields`` (created/updated).
+* ``PUT orders/<id>.json`` ``{"order":{"tags": "a, b"}}`` replaces the whole tag string (read-modify-write);
+  also ``note``, ``note_attributes`` (replaced), ``email``, ``metafields`` (created/updated).
   A body without ``order`` → 400 ``{"errors":{"order":"Required parameter missing or invalid"}}``.
-* ``POST orders/<id>/close.json`` / ``open.json`` set / clear ``closed_at``. Other routes of §3.2
+* ``POST orders/<id>/close.json`` / ``open.json`` set / clear ``closed_at``. Other REST routes
   (create, delete, cancel, inventory_levels, fulfillments…) are not simulated: 404 ``{"errors":"Not Found"}``.
 """
 from __future__ import annotations

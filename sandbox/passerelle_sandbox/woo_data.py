@@ -2,10 +2,10 @@
 
 Conventions (so WooCommerce agrees with the other simulators):
 
-* the data set's dates are GMT (order 1042: ``date_created_gmt`` 2024-05-14T10:21:07 as in §2.12);
+* the data set's dates are GMT (order 1042: ``date_created_gmt`` 2024-05-14T10:21:07);
   site-local twins use ``timezone_name`` (Europe/Paris → 12:21:07);
 * products keep their ids; a PrestaShop combination is a WooCommerce variation with the same id
-  (product 12 / variation 34 as in §2.12); line items keep the data set's line ids; shipping, coupon
+  (product 12 / variation 34); line items keep the data set's line ids; shipping, coupon
   and tax items get ``100000 + order_id × 10 + k`` (one id sequence per order items table);
 * a PrestaShop line reduction is a sale price (``subtotal`` is already reduced); the voucher is spread
   over the lines in proportion to their subtotal, its tax in proportion to their tax, remainder on

@@ -87,7 +87,7 @@ class ListsMixin:
         return rows[::-1] if descending and orderby != "include" else rows
 
     def _orders(self, *, params: dict[str, Any], site: str, request: Request, **_: Any) -> tuple[int, Any, list]:
-        """``GET orders`` with the §2.4 filters (strict date bounds, status list, include/exclude…)."""
+        """``GET orders`` with its filters (strict date bounds, status list, include/exclude…)."""
         args = Args(params)
         statuses = args.enum_array("status", ("any", "trash", *STATUSES), ["any"])
         include, exclude = args.int_array("include"), set(args.int_array("exclude"))

@@ -1,6 +1,6 @@
 """WooCommerce writes: order updates, order notes, stock updates and batches.
 
-* ``PUT orders/<id>`` is partial (§2.7): ``status`` (one of the core statuses; a change to
+* ``PUT orders/<id>`` is partial: ``status`` (one of the core statuses; a change to
   ``completed`` sets ``date_completed``, to ``processing``/``completed`` sets ``date_paid`` when empty,
   and records the customer e-mail WooCommerce would send in :attr:`emails`), ``set_paid``,
   ``meta_data`` (an entry with ``id`` updates that row; without ``id`` it updates the first row with
@@ -13,7 +13,7 @@
 * ``PUT products/<id>`` and ``products/<pid>/variations/<id>``: ``manage_stock``, ``stock_quantity``
   (applied when stock is managed; ``stock_status`` derived), ``regular_price``, ``sale_price``,
   ``stock_status`` (when not managed), ``meta_data``.
-* ``POST …/batch`` (§2.9): more than ``batch_limit`` objects across create+update+delete → 413
+* ``POST …/batch``: more than ``batch_limit`` objects across create+update+delete → 413
   ``woocommerce_rest_request_entity_too_large``; results in request order; a failed item is
   ``{"id": <id or 0>, "error": {code, message, data: {status}}}`` with HTTP 200.
 """

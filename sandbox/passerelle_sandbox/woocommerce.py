@@ -3,16 +3,16 @@
 Routes under ``/wp-json/wc/v3/`` (WordPress registers ``POST, PUT, PATCH`` for every "editable" route):
 
 ==========================================  ====================================================
-GET            ``orders``                   filters of §2.4 (:mod:`.woo_lists`), paging headers
-GET/PUT        ``orders/<id>``              §2.6 shape; partial update (:mod:`.woo_writes`, §2.7)
-GET/POST       ``orders/<id>/notes``        §2.7 private/customer notes
-GET            ``products`` (``sku``), ``products/<id>``; PUT ``products/<id>`` (stock, §2.8)
-POST           ``products/batch``, ``products/<pid>/variations/batch`` (§2.9)
+GET            ``orders``                   filters (:mod:`.woo_lists`), paging headers
+GET/PUT        ``orders/<id>``              order shape; partial update (:mod:`.woo_writes`)
+GET/POST       ``orders/<id>/notes``        private/customer notes
+GET            ``products`` (``sku``), ``products/<id>``; PUT ``products/<id>`` (stock)
+POST           ``products/batch``, ``products/<pid>/variations/batch``
 GET/PUT        ``products/<pid>/variations[/<id>]``
-GET            ``customers[/<id>]``, ``taxes[/<id>]``, ``shipping_methods[/<id>]`` (§2.3)
+GET            ``customers[/<id>]``, ``taxes[/<id>]``, ``shipping_methods[/<id>]``
 ==========================================  ====================================================
 
-Authentication (§2.2): the server is plain HTTP, so only OAuth 1.0a one-legged signatures count
+Authentication: the server is plain HTTP, so only OAuth 1.0a one-legged signatures count
 (:mod:`.woo_oauth`); HTTP Basic and ``consumer_key``/``consumer_secret`` query parameters are not even
 looked at, and the request proceeds unauthenticated: the route then answers 401
 ``woocommerce_rest_cannot_view`` "Sorry, you cannot list resources.". Key permissions: GET/HEAD
@@ -22,8 +22,8 @@ Unknown route or method → 404 ``rest_no_route``. Errors are ``{"code","message
 Options for unverified facts (stated values as defaults): ``anonymous_error`` ("view": every route
 answers ``woocommerce_rest_cannot_view``; "per_route": view/edit/create/batch codes), ``coupon_lowercase``,
 ``rate_percent`` / ``instance_id`` (newer fields on tax/shipping lines), ``meta_null_deletes``,
-``sku_matches_variations``, ``orderby_modified`` (False: ``orderby=modified`` is rejected, §2.4 lists
-``date, id, include, title, slug``), ``line_price`` ("subtotal" as the §2.12 example, or "total"),
+``sku_matches_variations``, ``orderby_modified`` (False: ``orderby=modified`` is rejected, the documented values
+being ``date, id, include, title, slug``), ``line_price`` ("subtotal" or "total"),
 ``link_rels``. Others: ``consumer_key``/``consumer_secret`` (derived from the seed), ``permissions``,
 ``keys`` (extra ``{ck: (cs, permissions)}``), ``relax_http_auth`` (accept Basic/query keys like HTTPS),
 ``site_url`` (the URL WordPress believes it has; default from the Host header), ``timezone_name``,
@@ -151,7 +151,7 @@ class WooCommerceSim(ListsMixin, Simulator):
         return Response(status, _json.dumps(body).encode("utf-8"), headers, head_only=method == "HEAD")
 
     def _authenticate(self, request: Request, site: str, method: str) -> str | None:
-        """The consumer key of the caller, or None (anonymous); AuthFailure for a refused one (§2.2)."""
+        """The consumer key of the caller, or None (anonymous); AuthFailure for a refused one."""
         if not request.path.startswith(PREFIX):
             return None
         params = collect_params(request.query, request.body, request.header("Content-Type"),
@@ -286,7 +286,7 @@ class WooCommerceSim(ListsMixin, Simulator):
 
     def _put_stock(self, table: dict[int, dict[str, Any]], key: int, kind: str, *, body: Any, site: str,
                    params: dict[str, Any], **_: Any) -> tuple[int, Any, list]:
-        if key not in table:  # an unknown id on update is a 400 (§2.5)
+        if key not in table:  # an unknown id on update is a 400
             raise WcError(400, f"woocommerce_rest_{kind}_invalid_id", "Invalid ID.")
         record = update_stock_item(self, table[key], body, self.clock(), f"woocommerce_rest_{kind}_invalid_id")
         return 200, self._render(record, site, params), []

@@ -1,7 +1,7 @@
 """Business objects of the simulated Sage X3 folder: sales orders (object SOH) and customers (BPC).
 Pure data logic (no HTTP): checks raise :class:`~.x3_soap.Rejected` with X3-like texts.
 
-Sales order fields (§2a table): header group ``SOH0_1`` (SALFCY, SOHTYP, SOHNUM, ORDDAT, BPCORD, CUSORDREF,
+Sales order fields: header group ``SOH0_1`` (SALFCY, SOHTYP, SOHNUM, ORDDAT, BPCORD, CUSORDREF,
 CUR), ``SOH1_4`` (VACBPR), ``SOH2_1`` (STOFCY), ``SOH2_2`` (DEMDLVDAT, SHIDAT), ``SOH3_3`` (PTE) and the
 lines table ``SOH4_1`` (ITMREF, QTY, SAU, GROPRI, DSTOFCY, ITMDES1). Dates are YYYYMMDD. A blank SOHNUM is
 numbered by the server. Line amount = QTY × GROPRI rounded half-up to 2 places; GROPRI defaults to the

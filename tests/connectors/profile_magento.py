@@ -24,7 +24,7 @@ def _since_keys(sb):
 
 
 def _payload(sb):
-    status = sb.sim("magento").order(1042)["status"]  # §4.7: always send the current status
+    status = sb.sim("magento").order(1042)["status"]  # always send the current status
     return {"statusHistory": {"comment": COMMENT, "is_customer_notified": 0, "is_visible_on_front": 0,
                               "parent_id": 1042, "entity_name": "order", "status": status}}
 

@@ -49,7 +49,7 @@ def ids(response: httpx.Response) -> list[int]:
     return [o["entity_id"] for o in response.json()["items"]]
 
 
-# -- authentication (§4.2) -----------------------------------------------------------------------------
+# -- authentication --------------------------------------------------------------------------------------
 def test_token_is_a_bare_json_string_and_wrong_credentials_are_401(mg_sb: Sandbox) -> None:
     url = f"{mg_sb.url('magento')}/rest/V1/integration/admin/token"
     good = httpx.post(url, json=mg_sb.credentials("magento"))
@@ -114,7 +114,7 @@ def test_routes_errors_and_store_codes(mg_sb: Sandbox, mg: httpx.Client) -> None
     assert mg.get("orders/1042").headers["content-type"].startswith("application/json")
 
 
-# -- order shape (§4.5, §4.6, §4.9) ----------------------------------------------------------------------
+# -- order shape -----------------------------------------------------------------------------------------
 def _no_nulls(value: Any, path: str = "") -> list[str]:
     if isinstance(value, dict):
         return [p for k, v in value.items() for p in (_no_nulls(v, f"{path}.{k}") if v is not None
@@ -128,7 +128,7 @@ def test_order_1042_matches_the_reference_numbers(mg: httpx.Client) -> None:
     response = mg.get("orders/1042")
     raw = response.text
     order = response.json()
-    assert '"grand_total":42,' in raw and '"subtotal_incl_tax":39.6,' in raw  # JSON numbers (§4.5)
+    assert '"grand_total":42,' in raw and '"subtotal_incl_tax":39.6,' in raw  # JSON numbers
     expected = {"entity_id": 1042, "increment_id": "000001042", "state": "processing", "status": "processing",
                 "created_at": "2024-05-14 10:21:07", "updated_at": "2024-05-14 10:21:09", "customer_id": 56,
                 "customer_email": "claire.martin@example.test", "customer_is_guest": 0, "subtotal": 33,
@@ -139,7 +139,7 @@ def test_order_1042_matches_the_reference_numbers(mg: httpx.Client) -> None:
                 "remote_ip": "203.0.113.10", "shipping_description": "Flat Rate - Fixed", "weight": 0.7}
     assert {k: order[k] for k in expected} == expected
     assert order["subtotal"] + order["discount_amount"] + order["shipping_amount"] + order["tax_amount"] == 42
-    assert _no_nulls(order) == [".payment.account_status", ".payment.cc_last4"]  # §4.5, §4.9
+    assert _no_nulls(order) == [".payment.account_status", ".payment.cc_last4"]  # the nulls Magento keeps
     assert "shipping_address" not in order
     assignment = order["extension_attributes"]["shipping_assignments"][0]
     assert assignment["shipping"]["method"] == "flatrate_flatrate"

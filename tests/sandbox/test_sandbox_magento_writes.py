@@ -1,4 +1,4 @@
-"""Magento simulator writes: order comments (§4.7), legacy stock items (§4.3), faults; the connector on top."""
+"""Magento simulator writes: order comments, legacy stock items, faults; the connector on top."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -50,7 +50,7 @@ def test_comment_without_status_nulls_the_order_status_by_default() -> None:
     with sandbox() as sb, client(sb) as c:
         assert c.post("orders/1042/comments", json=comment(status=None)).status_code == 200
         order = c.get("orders/1042").json()
-        assert "status" not in order and order["state"] == "processing"  # null → omitted (§4.5, #34180)
+        assert "status" not in order and order["state"] == "processing"  # null → omitted (#34180)
         assert "status" not in order["status_histories"][0]
         assert ids(c.get("orders", params=flt(0, 0, "status", "", "null"))) == [1042]
 
