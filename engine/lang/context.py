@@ -18,10 +18,27 @@ class SimpleContext:
     ``base_dir`` is the directory of the spec (files such as lookup CSVs are read beside it)."""
 
     def __init__(self, lookups: dict[str, Any] | None = None, base_dir: Path = Path("."),
-                 missing_ok: bool = False):
+                 missing_ok: bool = False, xrefs: dict[tuple[str, str], tuple[str, ...]] | None = None):
         self.lookups: dict[str, Any] = dict(lookups or {})
         self.base_dir = Path(base_dir)
         self.missing_ok = missing_ok  # a file that could not be read may define the table
+        # (source system, type) -> the flows of the project that record such pairs; None: not known here
+        self.xrefs = xrefs
+
+    def xref_recorded(self, system: str, kind: str) -> None:
+        """Raise ArgError when no flow of the project records (``system``, ``kind``) pairs: a misspelt
+        `from` or `type` would otherwise never find a pair (and silently give its `default`)."""
+        if self.xrefs is None or self.missing_ok or (system, kind) in self.xrefs:
+            return
+        systems = sorted({s for s, _ in self.xrefs})
+        if system not in systems:
+            raise ArgError(f"no flow of this project reads from '{system}': no id of it has a pair",
+                           hint=hint_for(system, systems, "source endpoints of the flows"), at=("from",),
+                           code="unknown-xref")
+        kinds = sorted(k for s, k in self.xrefs if s == system)
+        raise ArgError(f"no flow of this project records {system} '{kind}' pairs",
+                       hint=hint_for(kind, kinds, f"types recorded from {system}"), at=("type",),
+                       code="unknown-xref")
 
     def lookup(self, name: str) -> Any:
         try:

@@ -45,13 +45,14 @@ def compile_project(project: Project, registry: Registry | None = None
         if ("endpoints", item.name) not in project.broken:
             diags.extend(checks.check_endpoint(item, project))
     lookups = _build_lookups(project, diags)
+    pairs = recorded_pairs(project)  # what the `xref` transforms of the flows may translate
     flows = {}
     for name, item in project.flows.items():
         if not isinstance(item.data, dict):
             continue  # the schema said what is wrong; flows with other schema errors still compile,
             # so that every mistake is reported at once
         try:
-            plan = _compile_flow(item, project, lookups, registry, diags)
+            plan = _compile_flow(item, project, lookups, registry, diags, pairs)
         except Exception as exc:  # a bug must still give a located message, not a traceback
             if ("flows", name) in project.broken:
                 continue  # a value of the wrong shape: the schema error above already says where
@@ -102,12 +103,29 @@ def _build_lookups(project: Project, diags: list[Diagnostic]) -> dict[str, Looku
     return tables
 
 
+def recorded_pairs(project: Project) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(source endpoint, type) -> the flows keeping such cross-reference pairs (every flow keeps its own:
+    type `target.xref`, else the resource it reads)."""
+    pairs: dict[tuple[str, str], tuple[str, ...]] = {}
+    for name, item in project.flows.items():
+        source = item.data.get("source") if isinstance(item.data, dict) else None
+        target = item.data.get("target") if isinstance(item.data, dict) else None
+        if not isinstance(source, dict):
+            continue
+        if isinstance(source.get("endpoint"), str) and isinstance(source.get("read"), str):
+            key = (source["endpoint"], xref_type(target if isinstance(target, dict) else {}, source["read"]))
+            pairs[key] = pairs.get(key, ()) + (name,)
+    return pairs
+
+
 class _FlowCompiler:
     """Compiles one flow; every problem goes to ``diags`` (nothing stops at the first)."""
 
-    def __init__(self, item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic]):
+    def __init__(self, item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic],
+                 project_pairs: dict[tuple[str, str], tuple[str, ...]] | None = None):
         self.item, self.project, self.diags = item, project, diags
-        context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing())
+        context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing(),
+                                xrefs=project_pairs)
         self.builder = MappingBuilder(item.doc, item.path, registry, context, diags)
         self.types: dict[str, Callable] = {}
 
@@ -192,11 +210,11 @@ class _FlowCompiler:
         return endpoint, operation
 
 
-def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registry,
-                  diags: list[Diagnostic]) -> FlowPlan | None:
+def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic],
+                  pairs: dict[tuple[str, str], tuple[str, ...]] | None = None) -> FlowPlan | None:
     data = item.data
     start = len(diags)
-    fc = _FlowCompiler(item, project, lookups, registry, diags)
+    fc = _FlowCompiler(item, project, lookups, registry, diags, pairs)
     fc.builder.scope_names = fc.builder.names = scope_names(data)  # fan-out/grouping: _index, _position, _key
     source = data.get("source") or {}
     target = data.get("target") or {}

@@ -184,6 +184,16 @@ def test_an_id_paired_in_two_target_systems_needs_to():
         assert _xref({"from": "shop", "type": "customers", "to": "x3"})(56) == "X3-56"
 
 
+CUSTOMERS_FLOW = """flows:
+  customers_to_sage:
+    source: { endpoint: shop, read: customers }
+    target: { endpoint: sage, write: insert_client, xref: customers }
+    map:
+      NumeroTiers: { from: id, transform: [{ pad: { width: 6, char: "0" } }, { prefix: WEB }] }
+      Intitule: { from: lastname }
+"""
+
+
 def _orders_project(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     shutil.copytree(ROOT / "specs" / "examples" / "prestashop-sage100", project,
@@ -192,6 +202,7 @@ def _orders_project(tmp_path: Path) -> Path:
     flow.write_text(flow.read_text().replace(
         'NumeroTiers: { from: id_customer, transform: [{ pad: { width: 6, char: "0" } }, { prefix: WEB }] }',
         "NumeroTiers: { from: id_customer, transform: [{ xref: { from: shop, type: customers } }] }"))
+    (project / "customers_to_sage.yaml").write_text(CUSTOMERS_FLOW)  # the flow that records the pairs
     return project
 
 
@@ -253,3 +264,15 @@ flows:
     assert "add `id:`" in diags[-1].hint and diags[-1].loc.line == 9
     plan, diags = compile_text(tmp_path, text.replace("{ mail: email } }", "{ mail: email }, id: code }"))
     assert plan is not None and plan.flows["customers_to_erp"].find.id({"code": "A1"}) == "A1"
+
+
+def test_an_xref_no_flow_records_is_refused_at_validate(tmp_path):
+    project = _orders_project(tmp_path)
+    flow = project / "orders_to_sage.yaml"
+    flow.write_text(flow.read_text().replace("type: customers", "type: customerz"))
+    code, out, _ = run_cli(["validate", str(project)], ROOT)
+    assert code == 1 and "error[unknown-xref]" in out and "no flow of this project records shop 'customerz' pairs" \
+        in out and "did you mean 'customers'?" in out, out
+    flow.write_text(flow.read_text().replace("type: customerz", "type: customers").replace("from: shop", "from: shp"))
+    code, out, _ = run_cli(["validate", str(project)], ROOT)
+    assert code == 1 and "no flow of this project reads from 'shp'" in out and "did you mean 'shop'?" in out, out

@@ -49,6 +49,9 @@ def register(reg: Registry) -> None:
                              E({"from": "shop", "type": "customers", "default": "CLIENT-WEB"}, None, "CLIENT-WEB")])
     def xref(arg: dict, ctx: CompileContext):
         system, kind, to = arg["from"], arg["type"], arg.get("to")
+        recorded = getattr(ctx, "xref_recorded", None)  # a project's compiler knows which pairs its flows keep
+        if recorded is not None:
+            recorded(system, kind)
         reverse = bool(arg.get("reverse", False))
         default = arg.get("default", NO_DEFAULT)
         side = "target id" if reverse else ""
