@@ -232,7 +232,7 @@ def _xref(plan, args):
     """The project's cross-reference store for the `xref` transform, read-only (never created)."""
     from engine.lang.xref import bound
     from engine.runtime.state import state_database
-    from engine.runtime.xref_store import read_only_xref
+    from engine.runtime.state_read import read_only_xref
 
     resolver = read_only_xref(state_database(args.project, plan.settings, args.state), plan)
     try:

@@ -118,7 +118,10 @@ def cmd_serve(args) -> int:
 
 
 def cmd_failures(args) -> int:
-    from engine.runtime.state import DONE, FAILED, SqliteStore, state_database
+    import sqlite3
+
+    from engine.runtime.state import DONE, FAILED, StateError, state_database
+    from engine.runtime.state_read import connect_read_only, read_entries
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
@@ -126,14 +129,16 @@ def cmd_failures(args) -> int:
 
     db = state_database(args.project, {} if args.state else load_project(args.project).settings, args.state)
     entries, unacked = [], []
-    if db.exists():
-        store = SqliteStore(db)
+    if db.exists():  # read-only: listing never creates, changes or migrates the state
+        connection = connect_read_only(db)
         try:
-            entries = store.entries(args.flow, FAILED)
+            entries = read_entries(connection, args.flow, FAILED)
             # created, but an acknowledgement failed (its reason names which): retried by the next run
-            unacked = [e for e in store.entries(args.flow, DONE) if e.reason]
+            unacked = [e for e in read_entries(connection, args.flow, DONE) if e.reason]
+        except sqlite3.Error as exc:
+            raise StateError(db, exc) from None
         finally:
-            store.close()
+            connection.close()
     if args.format == "json":
         print(dumps([{"flow": e.flow, "key": e.key, "reason": e.reason, "spec": e.loc, "attempts": e.attempts,
                       "payload": e.payload} for e in entries]

@@ -31,6 +31,7 @@ def cmd_xref(args) -> int:
     from engine.errors import Diagnostic, Loc, SpecError
     from engine.project.load import load_project
     from engine.runtime.state import state_database
+    from engine.runtime.state_read import connect_read_only
     from engine.runtime.xref_store import rows, select
     from engine.util.jsonout import dumps
 
@@ -39,7 +40,7 @@ def cmd_xref(args) -> int:
     db = state_database(args.project, {} if args.state else load_project(args.project).settings, args.state)
     found = []
     if db.exists():
-        connection = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        connection = connect_read_only(db)  # StateError: error[state], exit 1
         try:
             found = rows(connection.execute(*select(args.type, args.source)).fetchall())
         except sqlite3.OperationalError as exc:

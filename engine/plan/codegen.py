@@ -23,7 +23,7 @@ import copy
 from decimal import Decimal
 from typing import Any, Callable
 
-from engine.errors import RecordError, TransformError
+from engine.errors import OperatorError, RecordError, TransformError
 from engine.lang.expr import CompiledExpr, simple_path_of
 from engine.lang.values import show
 from engine.plan.mapping import OMIT, ListNode, ObjNode, ValueNode
@@ -131,6 +131,8 @@ class CodeGen:
     def _fail(self, index: int, exc: Exception, scope: dict) -> RecordError:
         if isinstance(exc, RecordError):
             return exc
+        if isinstance(exc, OperatorError):  # the machine, not the record (the run state locked): stop
+            raise exc
         path, loc, loops = self.fields[index] if index < len(self.fields) else ((), None, ())
         positions = [len(scope[v]) if isinstance(scope.get(v), list) else None for v in loops]
         reason = str(exc) if isinstance(exc, TransformError) else \
@@ -378,6 +380,8 @@ class _Relocate:
     def __call__(self, exc: Exception, record: Any) -> RecordError:
         if isinstance(exc, RecordError):
             return exc
+        if isinstance(exc, OperatorError):  # the machine, not the record: never an "internal error"
+            raise exc
         if self._traced is None:
             self._traced, _ = CodeGen(self.name, traced=True).build(self.root)
         try:

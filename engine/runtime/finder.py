@@ -133,6 +133,11 @@ def search_again(flow: FlowPlan, endpoint: Any, record: Any, key: str | None) ->
     CANNOT_SEARCH (a null match value: the runner then asks the operator, as for any flow)."""
     if flow.find is None or record is None:
         return CANNOT_SEARCH
+    if flow.lets is not None and isinstance(record, dict):  # the match may name a let, as at the first search
+        try:
+            record = flow.lets(record)
+        except (RecordError, TransformError):
+            return CANNOT_SEARCH
     answer = search_match(flow, flow.find, endpoint, record, str(key))
     if answer is SKIPPED:
         return CANNOT_SEARCH

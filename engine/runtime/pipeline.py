@@ -166,7 +166,7 @@ def evaluate(flow: FlowPlan, outcome: Outcome) -> Outcome:
     enriched = outcome.enriched
     try:
         if flow.lets is not None:  # the scope: the joined record plus the flow's named values
-            enriched = flow.lets(enriched)
+            enriched = outcome.enriched = flow.lets(enriched)  # kept: `target.find` matches on it too
         if not flow.accept(enriched):
             outcome.skipped = True
             return outcome

@@ -162,6 +162,8 @@ class FlowRunner:
             if self.stop.is_set():
                 break
             current = self.current()  # hot reload: a new plan applies from the next page on
+            if (current.group is None) != (flow.group is None):  # pages were cut for the other plan:
+                break  # a group from one page would lack members; the rest next run, read whole
             prepared = expand(current, prepare(current, page, self.joiner, self.unique_keys))  # items or groups
             outcomes = [evaluate(current, outcome) for outcome in prepared]
             self.ahead = search_ahead(current, self.target(), self.store, outcomes)

@@ -7,8 +7,8 @@ transaction as the ledger's settle (:meth:`SqliteStore.settle`), so a crash neve
 without its pair. The table is created on opening; older state files need nothing else.
 
 :class:`StoreXref` answers the ``xref`` transform (:mod:`engine.lang.xref`) from a store for one run,
-caching what it found; :func:`read_only_xref` opens a project's state without ever creating or
-changing it (dry-runs).
+caching what it found; :func:`engine.runtime.state_read.read_only_xref` opens a project's state without
+ever creating or changing it (dry-runs).
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from engine.lang.xref import XrefMissing
@@ -134,16 +133,4 @@ def flows_by_type(plan: Any) -> dict[tuple[str, str], list[str]]:
     return out
 
 
-def read_only_xref(db: Path, plan: Any) -> StoreXref | None:
-    """The project's state opened read-only (never created, never changed); None when there is none."""
-    if not db.exists():
-        return None
-    connection = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-
-    def query(sql: str, args: tuple) -> list:
-        return connection.execute(sql, args).fetchall()
-
-    return StoreXref(query, flows_by_type(plan), connection.close)
-
-
-__all__ = ["Pair", "StoreXref", "XrefRow", "flows_by_type", "read_only_xref", "rows", "select", "upsert"]
+__all__ = ["Pair", "StoreXref", "XrefRow", "flows_by_type", "rows", "select", "upsert"]

@@ -1,0 +1,80 @@
+"""A project's run state opened read-only, for the commands that only look (``failures``, ``xref``, a
+dry-run's cross-references): never created, never changed, never migrated.
+
+The state is a WAL-mode SQLite file. Read-only access to a WAL database still needs its ``-shm`` file,
+which SQLite creates beside the database — impossible in a folder this process cannot write: the
+operator logged in as themselves reading the service user's state, a backup mounted read-only. When
+there is no ``-wal`` file beside it (the last writer closed cleanly: every commit is in the database
+file itself), the file is then read as it is (SQLite's ``immutable``); with a ``-wal`` file, a writer
+may be running or commits may wait in it, and the state cannot be read from here (:class:`StateError`,
+with a hint).
+
+A state written by an earlier version may lack tables or columns added since: the tables read as
+empty, the columns as null.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from engine.runtime.state import Entry, StateError
+from engine.runtime.xref_store import StoreXref, flows_by_type
+
+ENTRY_COLUMNS = ("flow", "key", "status", "payload_hash", "target_id", "attempts", "reason", "loc", "payload",
+                 "updated_at", "record", "target_with")
+
+
+def connect_read_only(db: Path) -> sqlite3.Connection:
+    """A read-only connection to an existing state database; StateError when it cannot be read."""
+    uri = db.resolve().as_uri()
+    connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        return connection
+    except sqlite3.Error as exc:
+        connection.close()
+        if Path(f"{db}-wal").exists() or "unable to open" not in str(exc):
+            raise StateError(db, exc) from None
+    connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    except sqlite3.Error as exc:
+        connection.close()
+        raise StateError(db, exc) from None
+    return connection
+
+
+def columns(connection: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+
+
+def read_entries(connection: sqlite3.Connection, flow: str | None = None, status: str | None = None) -> list[Entry]:
+    """The ledger's entries (of ``flow``, with ``status``), as :meth:`SqliteStore.entries` gives them."""
+    have = columns(connection, "ledger")
+    if not have:
+        return []
+    select = ", ".join(name if name in have else "NULL" for name in ENTRY_COLUMNS)
+    sql, args = f"SELECT {select} FROM ledger WHERE 1 = 1", []
+    if flow:
+        sql += " AND flow = ?"
+        args.append(flow)
+    if status:
+        sql += " AND status = ?"
+        args.append(status)
+    return [Entry(*row) for row in connection.execute(sql + " ORDER BY flow, updated_at", tuple(args))]
+
+
+def read_only_xref(db: Path, plan: Any) -> StoreXref | None:
+    """The ``xref`` transform's resolver on the project's state (dry-runs); None when there is none."""
+    if not db.exists():
+        return None
+    connection = connect_read_only(db)
+
+    def query(sql: str, args: tuple) -> list:
+        return connection.execute(sql, args).fetchall()
+
+    return StoreXref(query, flows_by_type(plan), connection.close)
+
+
+__all__ = ["connect_read_only", "read_entries", "read_only_xref"]
