@@ -18,7 +18,7 @@ flows:
     key: Reference
     target: { endpoint: shopify, write: set_product }
     map:
-      title: { from: Reference, transform: { xref: { from: sage, type: customers } } }
+      title: { from: Reference, transform: { xref: { from: sage, type: articles } } }  # pairs this flow keeps
 """
 
 
