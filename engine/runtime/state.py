@@ -61,6 +61,22 @@ class Entry:
     target_with: str | None = None  # the write's placeholder values (JSON), resent as they were
 
 
+ENTRY_COLUMNS = ("flow", "key", "status", "payload_hash", "target_id", "attempts", "reason", "loc", "payload",
+                 "updated_at", "record", "target_with")  # an Entry's fields, in order
+
+
+def entries_query(select: str, flow: str | None = None, status: str | None = None) -> tuple[str, tuple]:
+    """The ledger's entries (of ``flow``, with ``status``) in the order ``entries`` gives them."""
+    sql, args = f"SELECT {select} FROM ledger WHERE 1 = 1", []
+    if flow:
+        sql += " AND flow = ?"
+        args.append(flow)
+    if status:
+        sql += " AND status = ?"
+        args.append(status)
+    return sql + " ORDER BY flow, updated_at", tuple(args)
+
+
 def payload_hash(payload_json: str) -> str:
     return hashlib.sha256(payload_json.encode()).hexdigest()[:32]
 
@@ -232,16 +248,7 @@ class SqliteStore:
                    (flow, str(key), _clean(reason), loc, payload_json, record_json, now))
 
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
-        sql = ("SELECT flow, key, status, payload_hash, target_id, attempts, reason, loc, payload, updated_at, "
-               "record, target_with FROM ledger WHERE 1 = 1")
-        args: list = []
-        if flow:
-            sql += " AND flow = ?"
-            args.append(flow)
-        if status:
-            sql += " AND status = ?"
-            args.append(status)
-        return [Entry(*row) for row in self._exec(sql + " ORDER BY flow, updated_at", tuple(args))]
+        return [Entry(*row) for row in self._exec(*entries_query(", ".join(ENTRY_COLUMNS), flow, status))]
 
     def counts(self, flow: str) -> dict[str, int]:
         return dict(self._exec("SELECT status, COUNT(*) FROM ledger WHERE flow = ? GROUP BY status", (flow,)))

@@ -18,11 +18,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from engine.runtime.state import Entry, StateError
+from engine.runtime.state import ENTRY_COLUMNS, Entry, StateError, entries_query
 from engine.runtime.xref_store import StoreXref, flows_by_type
-
-ENTRY_COLUMNS = ("flow", "key", "status", "payload_hash", "target_id", "attempts", "reason", "loc", "payload",
-                 "updated_at", "record", "target_with")
 
 
 def connect_read_only(db: Path) -> sqlite3.Connection:
@@ -55,14 +52,7 @@ def read_entries(connection: sqlite3.Connection, flow: str | None = None, status
     if not have:
         return []
     select = ", ".join(name if name in have else "NULL" for name in ENTRY_COLUMNS)
-    sql, args = f"SELECT {select} FROM ledger WHERE 1 = 1", []
-    if flow:
-        sql += " AND flow = ?"
-        args.append(flow)
-    if status:
-        sql += " AND status = ?"
-        args.append(status)
-    return [Entry(*row) for row in connection.execute(sql + " ORDER BY flow, updated_at", tuple(args))]
+    return [Entry(*row) for row in connection.execute(*entries_query(select, flow, status))]
 
 
 def read_only_xref(db: Path, plan: Any) -> StoreXref | None:
