@@ -13,9 +13,11 @@ records still come out.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain, islice
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.connectors.codecs.instream import stream_input
 from engine.connectors.codecs.records import InputError, read_input
 from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.base import ConnectorPlan, TokenStore
@@ -24,7 +26,7 @@ from engine.errors import RecordError, TransformError
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
-from engine.runtime.pipeline import Joiner, failure, records, typed_rows
+from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
 
 PAGE = 100
 
@@ -59,14 +61,39 @@ def read_inputs(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]
     return by_resource
 
 
-def _pages(rows: list, size: int = PAGE) -> Iterator[list]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+@dataclass
+class DryRunCounts:
+    """What a streaming file dry-run has done so far (complete once its outcomes are consumed)."""
+    flow: str
+    target: str
+    failures: list[RecordError] = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # keys filtered out by the flow's `filter`
+    read: int = 0
+    mapped: int = 0
 
 
-def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -> DryRunResult:
+def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
+            max_input_bytes: int | None = None) -> DryRunResult:
+    counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes)
     result = DryRunResult(flow.name, flow.target)
-    by_resource = read_inputs(plan, flow, inputs)
+    result.payloads = [(outcome.key, outcome.payload) for outcome in outcomes]
+    result.failures, result.skipped, result.read = counts.failures, counts.skipped, counts.read
+    return result
+
+
+def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
+                   max_input_bytes: int | None = None) -> tuple[DryRunCounts, Iterator[Outcome]]:
+    """The mapped records of a file dry-run as they come: the source file is read page by page (in
+    constant memory), related files are read and typed first. ``counts`` is filled as the outcomes
+    are consumed; an :class:`InputError` may come from either call."""
+    connector = plan.connectors.get(flow.source_endpoint)
+    singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
+    options = record_options(connector)
+    by_resource: dict[str, list[Iterator[dict]]] = {}
+    for name, path in inputs:
+        for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
+                                           xml_options=options, max_bytes=max_input_bytes):
+            by_resource.setdefault(singular.get(resource, resource), []).append(rows)
     if flow.source_resource not in by_resource:
         raise InputError(f"no input holds '{flow.source_resource}' records (the source of flow "
                          f"'{flow.name}'); name a file with --input {flow.source_resource}=FILE")
@@ -76,19 +103,31 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -
                          f"each as --input FILE (a list response names its resource, or write "
                          f"--input {missing[0]}=FILE)")
     related = RelatedData()
-    for resource, rows in by_resource.items():
+    for resource, sets in by_resource.items():
         if resource != flow.source_resource:
-            related.add(resource, typed_rows(flow.types.get(resource), rows))
-    rows = by_resource[flow.source_resource]
-    result.read = len(rows)
-    for outcome in records(flow, _pages(rows), Joiner(preloaded=related)):
+            related.add(resource, typed_rows(flow.types.get(resource), chain.from_iterable(sets)))
+    counts = DryRunCounts(flow.name, flow.target)
+    return counts, _outcomes(flow, counts, chain.from_iterable(by_resource[flow.source_resource]), related)
+
+
+def _outcomes(flow: FlowPlan, counts: DryRunCounts, rows: Iterator[dict], related: RelatedData) -> Iterator[Outcome]:
+    for outcome in records(flow, _counted(counts, rows), Joiner(preloaded=related)):
         if outcome.error is not None:
-            result.failures.append(outcome.error)
+            counts.failures.append(outcome.error)
         elif outcome.skipped:
-            result.skipped.append(outcome.key)
+            counts.skipped.append(outcome.key)
         else:
-            result.payloads.append((outcome.key, outcome.payload))
-    return result
+            counts.mapped += 1
+            yield outcome
+
+
+def _counted(counts: DryRunCounts, rows: Iterator[dict], size: int = PAGE) -> Iterator[list]:
+    while True:
+        page = list(islice(rows, size))
+        if not page:
+            return
+        counts.read += len(page)
+        yield page
 
 
 @dataclass
