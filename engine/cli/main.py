@@ -161,7 +161,6 @@ def cmd_dry_run(args) -> int:
     from engine.runtime.dryrun import stream_dry_run
     from engine.errors import Diagnostic, Loc
     from engine.connectors.codecs.records import InputError
-    from engine.util.jsonout import dumps
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
@@ -182,7 +181,7 @@ def cmd_dry_run(args) -> int:
                 out.write("[")
                 started = True
             for outcome in outcomes:  # each payload written as soon as it is mapped
-                text = dumps(outcome.payload, indent=2)  # JSON-checked
+                text = outcome.payload_json  # indented, JSON-checked
                 if as_json:
                     out.write(("," if mapped else "") + "\n" + _indent(text))
                 else:
@@ -271,7 +270,9 @@ def _xref(plan, args):
 
 
 def _indent(text: str) -> str:
-    return "\n".join("  " + line for line in text.splitlines())
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:  # line breaks for splitlines, raw in JSON strings
+        return "\n".join("  " + line for line in text.splitlines())
+    return "  " + text.replace("\n", "\n  ")  # JSON text: every other line break is escaped
 
 
 def cmd_schema(args) -> int:

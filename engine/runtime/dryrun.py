@@ -27,6 +27,8 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
+from engine.runtime.relspill import RelatedSpill, spillable
+from engine.util.jsonout import OutputError, dumps
 
 PAGE = 100
 
@@ -102,23 +104,56 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
         raise InputError(f"flow '{flow.name}' joins related records from {', '.join(missing)}: give "
                          f"each as --input FILE (a list response names its resource, or write "
                          f"--input {missing[0]}=FILE)")
-    related = RelatedData()
-    for resource, sets in by_resource.items():
-        if resource != flow.source_resource:
-            related.add(resource, typed_rows(flow.types.get(resource), chain.from_iterable(sets)))
     counts = DryRunCounts(flow.name, flow.target)
-    return counts, _outcomes(flow, counts, chain.from_iterable(by_resource[flow.source_resource]), related)
+    source = chain.from_iterable(by_resource[flow.source_resource])
+    others = {r: chain.from_iterable(sets) for r, sets in by_resource.items() if r != flow.source_resource}
+    if not spillable(flow):
+        related = RelatedData()
+        for resource, rows in others.items():
+            related.add(resource, typed_rows(flow.types.get(resource), rows))
+        return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
+    spill = RelatedSpill(flow)  # joined page by page from disk: memory does not grow with the files
+    try:
+        for resource, rows in others.items():
+            spill.load(resource, rows, flow.types.get(resource))
+        spill.ready()
+    except BaseException:
+        spill.close()
+        raise
+    return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
 
 
-def _outcomes(flow: FlowPlan, counts: DryRunCounts, rows: Iterator[dict], related: RelatedData) -> Iterator[Outcome]:
-    for outcome in records(flow, _counted(counts, rows), Joiner(preloaded=related)):
-        if outcome.error is not None:
-            counts.failures.append(outcome.error)
-        elif outcome.skipped:
-            counts.skipped.append(outcome.key)
-        else:
-            counts.mapped += 1
-            yield outcome
+def _outcomes(flow: FlowPlan, counts: DryRunCounts, rows: Iterator[dict], joiner: Joiner,
+              spill: RelatedSpill | None) -> Iterator[Outcome]:
+    try:
+        for outcome in records(flow, _counted(counts, rows), joiner, render=False):
+            if outcome.ok:  # rendered once, as shown (`payload_json` holds the indented text here)
+                try:
+                    outcome.payload_json = dumps(outcome.payload, indent=2)
+                except OutputError as exc:  # a value with no JSON form (a date left unformatted...)
+                    outcome.error = failure(flow, outcome.key, exc, "map", flow.item.loc("map"))
+            if outcome.error is not None:
+                counts.failures.append(_detached(outcome.error))
+            elif outcome.skipped:
+                counts.skipped.append(outcome.key)
+            else:
+                counts.mapped += 1
+                yield outcome
+    finally:
+        if spill is not None:
+            spill.close()
+
+
+def _detached(error: RecordError) -> RecordError:
+    """The error without its traceback (nor those of the errors it was raised from): kept to the end of
+    the run, a traceback would keep the frames' locals alive, a whole page of records each."""
+    seen: set[int] = set()
+    exc: BaseException | None = error
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        exc = exc.__cause__ or exc.__context__
+    return error
 
 
 def _counted(counts: DryRunCounts, rows: Iterator[dict], size: int = PAGE) -> Iterator[list]:
