@@ -2,7 +2,8 @@
 a file) against a hand-written lxml iterparse script (``bench/dryrun_baseline.py``) on PrestaShop order
 exports of growing size (``bench/gen_orders.py``: several taxes, tax-exempt lines, discounts, unknown
 carriers). Each contender runs as its own process; wall time and peak RSS (``os.wait4`` rusage) are
-taken per run, rounds alternate, the median time and the largest peak are kept. The outputs must be
+taken per run (and CPU time, printed beside it: on a loaded machine it is the steadier figure), rounds
+alternate, the median time and the largest peak are kept. The outputs must be
 byte-identical, else the script exits 2.
 
 Targets (issue 10): time ≥ 0.8× the baseline (baseline time / engine time) at every size; peak RSS at
@@ -30,8 +31,8 @@ PROJECT = ROOT / "specs" / "examples" / "prestashop-sage100"
 FILES = ("orders", "order_details", "customers", "carriers", "taxes")
 
 
-def run(argv: list[str], out: Path) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB, exit code) of one child process writing stdout to ``out``."""
+def run(argv: list[str], out: Path) -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS MiB, exit code) of one child process writing stdout to ``out``."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "sandbox"), os.environ.get("PYTHONPATH", "")]))
     with open(out, "wb") as handle:
         start = time.perf_counter()
@@ -39,7 +40,7 @@ def run(argv: list[str], out: Path) -> tuple[float, float, int]:
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, child.returncode
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode
 
 
 def contenders(folder: Path) -> dict[str, list[str]]:
@@ -59,7 +60,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     base = args.keep or Path(tempfile.mkdtemp(prefix="dryrun-scale-"))
-    results: dict[int, dict[str, tuple[float, float]]] = {}
+    results: dict[int, dict[str, tuple[float, float, float]]] = {}
     try:
         for size in sizes:
             folder = base / f"orders-{size}"
@@ -67,26 +68,29 @@ def main() -> int:
                 write(folder, size)
             mib = sum((folder / f"{n}.xml").stat().st_size for n in FILES) / 2**20
             times: dict[str, list[float]] = {"engine": [], "baseline": []}
+            cpus: dict[str, list[float]] = {"engine": [], "baseline": []}
             peaks: dict[str, float] = {"engine": 0.0, "baseline": 0.0}
             outputs: dict[str, bytes] = {}
             for _ in range(args.rounds):
                 for name, argv in contenders(folder).items():  # alternating: noise hits both alike
                     out = folder / f"{name}.json"
-                    wall, peak, code = run(argv, out)
+                    wall, cpu, peak, code = run(argv, out)
                     if code not in (0, 3):
                         print(f"{name} failed at {size} orders (exit {code})")
                         return 2
                     times[name].append(wall)
+                    cpus[name].append(cpu)
                     peaks[name] = max(peaks[name], peak)
                     outputs[name] = out.read_bytes()
             if outputs["engine"] != outputs["baseline"]:
                 print(f"DISAGREE at {size} orders: outputs differ ({folder}/engine.json vs baseline.json)")
                 return 2
-            results[size] = {n: (statistics.median(times[n]), peaks[n]) for n in times}
+            results[size] = {n: (statistics.median(times[n]), peaks[n], statistics.median(cpus[n])) for n in times}
             e, b = results[size]["engine"], results[size]["baseline"]
-            print(f"{size:>7} orders ({mib:7.1f} MiB in): engine {e[0]:7.2f} s {e[1]:7.1f} MiB | "
-                  f"baseline {b[0]:7.2f} s {b[1]:7.1f} MiB | time ratio {b[0] / e[0]:.2f}x, RSS ratio "
-                  f"{e[1] / b[1]:.2f}x | outputs identical ({len(outputs['engine'])} bytes)", flush=True)
+            print(f"{size:>7} orders ({mib:6.1f} MiB in): engine {e[0]:6.2f} s (CPU {e[2]:6.2f} s) {e[1]:6.1f} MiB | "
+                  f"baseline {b[0]:6.2f} s (CPU {b[2]:6.2f} s) {b[1]:6.1f} MiB | time ratio {b[0] / e[0]:.2f}x "
+                  f"(CPU {b[2] / e[2]:.2f}x), RSS {e[1] / b[1]:.2f}x | outputs identical ({len(outputs['engine'])} bytes)",
+                  flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
