@@ -181,7 +181,7 @@ def cmd_dry_run(args) -> int:
                 out.write("[")
                 started = True
             for outcome in outcomes:  # each payload written as soon as it is mapped
-                text = outcome.payload_json  # indented, JSON-checked
+                text = outcome.payload_json or ""  # indented, JSON-checked
                 if as_json:
                     out.write(("," if mapped else "") + "\n" + _indent(text))
                 else:

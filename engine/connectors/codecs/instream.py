@@ -56,8 +56,7 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
         except XmlError as exc:
             raise InputError(exc.message, path, exc.line, exc.col) from None
         if found is not None:
-            sets = [(found[0], _located(path, found[1]))]
-            return [(name, sets[0][1])] if name is not None else sets
+            return [(name or found[0], _located(path, found[1]))]
     elif first == b"[":
         return [(name or default_resource, _array(path, name or default_resource))]
     elif first == b"{" and _is_json_lines(path):
@@ -67,9 +66,9 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
         xml_options = replace(xml_options, max_bytes=limit)
     elif first == b"<":
         xml_options = XmlOptions(root=None, max_bytes=limit)
-    sets = whole.read_input(path, name=name, default_resource=default_resource, xml_options=xml_options,
-                            max_bytes=limit)
-    return [(resource, iter(rows)) for resource, rows in sets]
+    return [(resource, iter(rows)) for resource, rows in
+            whole.read_input(path, name=name, default_resource=default_resource, xml_options=xml_options,
+                             max_bytes=limit)]
 
 
 def _check_file(path: Path, max_bytes: int | None) -> None:
