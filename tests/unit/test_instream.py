@@ -101,7 +101,8 @@ def orders_xml(count: int, tail: str = "</orders>\n</prestashop>\n", every: str 
     return HEAD + "<orders>\n" + body + tail
 
 
-def test_xml_records_come_before_the_end_of_the_file_is_read(tmp_path):
+def test_xml_records_come_before_the_end_of_the_file_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(instream, "EXACT_ERRORS_BYTES", 0)
     path = write(tmp_path, orders_xml(3000, tail="  <order><id>x</id>\n</orders>\n</prestashop>\n"))
     [(name, rows)] = stream_input(path, default_resource="orders", xml_options=PS)
     assert name == "orders"
@@ -135,8 +136,10 @@ def test_xml_stream_holds_one_record_at_a_time(tmp_path):
     (orders_xml(3, tail="</orders>\n<customers/>\n</prestashop>\n"), "holds several elements", 26),
     (orders_xml(2, every="<!-- a comment -->\n"), None, None),
 ])
-def test_xml_errors_are_located(tmp_path, text, message, line):
+def test_xml_errors_are_located(tmp_path, monkeypatch, text, message, line):
     path = write(tmp_path, text)
+    assert streamed(path) == whole(path)  # a small file: the error exactly as the whole reader gives it
+    monkeypatch.setattr(instream, "EXACT_ERRORS_BYTES", 0)  # a large one: the stream's own, located
     got = streamed(path)
     if message is None:
         assert got == whole(path) and len(got[0][1]) == 2

@@ -10,7 +10,9 @@ records of a list are handed out one at a time as the file is read:
 * every other shape (one record, ``{"orders": [...]}``, an error document...) is read whole by
   ``read_input``, with the same limit.
 
-``max_bytes`` (``--max-input-bytes``) refuses a larger file before anything is read; ``None``: no
+An error met by the stream in a file of at most :data:`EXACT_ERRORS_BYTES` is reported exactly as the
+whole-file reader reports it (the file is read again for that); a larger file gets the stream's own
+located error. ``max_bytes`` (``--max-input-bytes``) refuses a larger file before anything is read; ``None``: no
 limit on a streamed file, and :data:`~engine.connectors.codecs.records.MAX_INPUT_BYTES` on one read
 whole (it is held in memory). Errors are :class:`InputError` naming the file, line and column; an
 error met late in a file is raised by the iterator, after the records before it.
@@ -32,6 +34,7 @@ from engine.connectors.codecs.xmlstream import stream_xml
 
 HEAD = 1 << 16
 CHUNK = 1 << 20
+EXACT_ERRORS_BYTES = 10_000_000  # an error in a file up to this size is reported as read_input reports it
 _SPACE = b" \t\r\n"
 
 
@@ -40,7 +43,7 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     """The record sets of one input file, as ``[(resource name, records), ...]``, each ``records``
     an iterator read from the file as it is consumed."""
     path = Path(path)
-    _check_file(path, max_bytes)
+    size = _check_file(path, max_bytes)
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD)
@@ -49,29 +52,52 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     start = len(head) - len(head[start:].lstrip(_SPACE))
     first = head[start:start + 1]
-    if first == b"<":
-        options = xml_options or XmlOptions(root=None)
-        try:
-            found = stream_xml(path, options)
-        except XmlError as exc:
-            raise InputError(exc.message, path, exc.line, exc.col) from None
-        if found is not None:
-            return [(name or found[0], _located(path, found[1]))]
-    elif first == b"[":
-        return [(name or default_resource, _array(path, name or default_resource))]
-    elif first == b"{" and _is_json_lines(path):
-        return [(name or default_resource, _json_lines(path))]
     limit = max_bytes if max_bytes is not None else whole.MAX_INPUT_BYTES
     if xml_options is not None:
         xml_options = replace(xml_options, max_bytes=limit)
     elif first == b"<":
         xml_options = XmlOptions(root=None, max_bytes=limit)
-    return [(resource, iter(rows)) for resource, rows in
-            whole.read_input(path, name=name, default_resource=default_resource, xml_options=xml_options,
-                             max_bytes=limit)]
+
+    def read_whole() -> list[tuple[str, list[dict]]]:
+        return whole.read_input(path, name=name, default_resource=default_resource, xml_options=xml_options,
+                                max_bytes=limit)
+
+    rows: Iterator[dict] | None = None
+    if first == b"<":
+        try:
+            found = stream_xml(path, xml_options or XmlOptions(root=None))
+        except XmlError as exc:
+            raise _first_error(InputError(exc.message, path, exc.line, exc.col), read_whole, size) from None
+        if found is not None:
+            resource, rows = found[0], _located(path, found[1])
+    elif first == b"[":
+        resource, rows = default_resource, _array(path, name or default_resource)
+    elif first == b"{" and _is_json_lines(path):
+        resource, rows = default_resource, _json_lines(path)
+    if rows is None:
+        return [(resource, iter(records)) for resource, records in read_whole()]
+    return [(name or resource, _exact(rows, read_whole, size))]
 
 
-def _check_file(path: Path, max_bytes: int | None) -> None:
+def _exact(rows: Iterator[dict], read_whole, size: int) -> Iterator[dict]:
+    try:
+        yield from rows
+    except InputError as exc:
+        raise _first_error(exc, read_whole, size) from None
+
+
+def _first_error(exc: InputError, read_whole, size: int) -> InputError:
+    """The error the whole-file reader gives (its message, line and column: the first problem in the
+    file, which may lie before what the stream saw) when the file is small enough to read again."""
+    if size <= EXACT_ERRORS_BYTES:
+        try:
+            read_whole()
+        except InputError as first:
+            return first
+    return exc
+
+
+def _check_file(path: Path, max_bytes: int | None) -> int:
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -87,6 +113,7 @@ def _check_file(path: Path, max_bytes: int | None) -> None:
     if max_bytes is not None and info.st_size > max_bytes:
         raise InputError(f"the file is {info.st_size} bytes, above the limit of {max_bytes} bytes "
                          "(--max-input-bytes)", path)
+    return info.st_size
 
 
 def _located(path: Path, records: Iterator[dict]) -> Iterator[dict]:
