@@ -96,31 +96,41 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
         for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
                                            xml_options=options, max_bytes=max_input_bytes):
             by_resource.setdefault(singular.get(resource, resource), []).append(rows)
+    counts = DryRunCounts(flow.name, flow.target)
+    others = {r: chain.from_iterable(sets) for r, sets in by_resource.items() if r != flow.source_resource}
+    spill = RelatedSpill(flow) if spillable(flow) else None  # joined page by page from disk
+    related = RelatedData()
+    try:  # related files first: an unreadable one is reported before anything is printed
+        for resource, rows in others.items():
+            if spill is not None:
+                spill.load(resource, rows, flow.types.get(resource))
+            else:
+                related.add(resource, typed_rows(flow.types.get(resource), rows))
+        _check_present(flow, by_resource)
+        if spill is not None:
+            spill.ready()
+    except BaseException:
+        if spill is not None:
+            spill.close()
+        raise
+    source = chain.from_iterable(by_resource[flow.source_resource])
+    if spill is None:
+        return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
+    return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
+
+
+def _check_present(flow: FlowPlan, by_resource: dict[str, list[Iterator[dict]]]) -> None:
     if flow.source_resource not in by_resource:
         raise InputError(f"no input holds '{flow.source_resource}' records (the source of flow "
                          f"'{flow.name}'); name a file with --input {flow.source_resource}=FILE")
     missing = sorted({spec.resource for spec in flow.related if spec.resource not in by_resource})
     if missing:
+        for rows in by_resource[flow.source_resource]:  # an unreadable source file is reported first
+            for _ in rows:
+                pass
         raise InputError(f"flow '{flow.name}' joins related records from {', '.join(missing)}: give "
                          f"each as --input FILE (a list response names its resource, or write "
                          f"--input {missing[0]}=FILE)")
-    counts = DryRunCounts(flow.name, flow.target)
-    source = chain.from_iterable(by_resource[flow.source_resource])
-    others = {r: chain.from_iterable(sets) for r, sets in by_resource.items() if r != flow.source_resource}
-    if not spillable(flow):
-        related = RelatedData()
-        for resource, rows in others.items():
-            related.add(resource, typed_rows(flow.types.get(resource), rows))
-        return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
-    spill = RelatedSpill(flow)  # joined page by page from disk: memory does not grow with the files
-    try:
-        for resource, rows in others.items():
-            spill.load(resource, rows, flow.types.get(resource))
-        spill.ready()
-    except BaseException:
-        spill.close()
-        raise
-    return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
 
 
 def _outcomes(flow: FlowPlan, counts: DryRunCounts, rows: Iterator[dict], joiner: Joiner,
