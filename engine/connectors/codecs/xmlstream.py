@@ -16,19 +16,24 @@ touches the network, and the document's DOCTYPE is checked again on its first el
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
-from engine.connectors.codecs.xmlcodec import (XmlError, XmlOptions, _check_prolog, _local,
-                                               _POSITION_SUFFIX, record_value)
+from engine.connectors.codecs.xmlcodec import XmlError, XmlOptions, _check_prolog, record_value
 
+_POSITION_SUFFIX = re.compile(r",\s*line \d+, column \d+\s*$")  # as parse_xml words its errors
 HEAD_BYTES = 1 << 20  # the prolog check reads this much of the file's start
 _SAFE: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False,
                          "huge_tree": False, "remove_blank_text": True}
 _DOCTYPE = "DOCTYPE and ENTITY declarations are not allowed (refused for safety)"
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2] if tag.startswith("{") else tag
 
 
 def _syntax(exc: etree.XMLSyntaxError) -> XmlError:
