@@ -70,16 +70,51 @@ def test_an_input_broken_late_leaves_the_payloads_before_it_as_one_json_array(tm
     assert 100 <= len(payloads) < 400 and payloads[0]["doc"]["Reference"] == "PS_10000"
 
 
-def test_related_records_joined_from_disk_match_those_joined_in_memory(monkeypatch):
+def both_ways(monkeypatch, inputs):
     from engine.plan.load import load_plan, select_flow
     from engine.project.load import ConnectorStore
 
     plan = load_plan(EXAMPLE, ConnectorStore(extra_dirs=[]))
     flow = select_flow(plan, "orders_to_sage")
-    inputs = [(None, path) for path in SAMPLES.values()]
     spilled = dryrun.dry_run(plan, flow, inputs)
-    monkeypatch.setattr(dryrun, "spillable", lambda flow: False)
-    in_memory = dryrun.dry_run(plan, flow, inputs)
-    assert spilled.payloads == in_memory.payloads and len(spilled.payloads) == 5
+    with monkeypatch.context() as patch:
+        patch.setattr(dryrun, "spillable", lambda flow: False)
+        in_memory = dryrun.dry_run(plan, flow, inputs)
+    assert spilled.payloads == in_memory.payloads
     assert [f.line() for f in spilled.failures] == [f.line() for f in in_memory.failures]
-    assert spilled.read == in_memory.read == 6
+    assert spilled.read == in_memory.read
+    return spilled
+
+
+def test_related_records_joined_from_disk_match_those_joined_in_memory(monkeypatch):
+    result = both_ways(monkeypatch, [(None, path) for path in SAMPLES.values()])
+    assert len(result.payloads) == 5 and result.read == 6
+
+
+CUSTOMERS = [  # keys that type differently from their text, rows that cannot be typed, null keys
+    {"id": "056", "firstname": "Zero", "lastname": "Padded"}, {"id": " 57 ", "firstname": "Spaced", "lastname": "X"},
+    {"id": 58.0, "firstname": "Float", "lastname": "Y"}, {"id": "+59", "firstname": "Plus", "lastname": "Z"},
+    {"id": "", "firstname": "Empty", "lastname": "E"}, {"id": None, "firstname": "Null", "lastname": "N"},
+    {"id": "60", "id_default_group": "not a number", "firstname": "Bad", "lastname": "Row"},
+    {"id": "+63", "id_default_group": "not a number", "firstname": "Bad", "lastname": "Signed"},
+    {"id": True, "firstname": "Bool", "lastname": "B"}, {"id": "61", "firstname": "Twice", "lastname": "1"},
+    {"id": 61, "firstname": "Twice", "lastname": "2"}, {"id": "1e5000", "firstname": "Huge", "lastname": "H"},
+]
+
+
+def test_tricky_join_keys_join_the_same_from_disk_and_in_memory(tmp_path, monkeypatch):
+    customers = tmp_path / "customers.json"
+    customers.write_text(json.dumps({"customers": CUSTOMERS}), encoding="utf-8")
+    ids = ["56", "57", "58", "59", "", "60", "61", "1", "62", "1e5000", None, "0056", "+63", "63"]
+    orders = [{"id": 1000 + n, "id_customer": ident, "id_carrier": "1", "module": "paypal", "date_add": "2024-05-14 10:21:07",
+               "total_paid_tax_incl": "10.00", "total_shipping_tax_excl": "5", "total_discounts_tax_excl": "0",
+               "carrier_tax_rate": "20", "associations": {"order_rows": []}} for n, ident in enumerate(ids)]
+    source = tmp_path / "orders.json"
+    source.write_text(json.dumps(orders), encoding="utf-8")
+    inputs = [(None, source), (None, customers)] + [(None, SAMPLES[n]) for n in ("order_details", "carriers", "taxes")]
+    result = both_ways(monkeypatch, inputs)
+    assert result.read == len(ids)
+    contacts = {key: payload["doc"]["Contact"] for key, payload in result.payloads}
+    reasons = " | ".join(f.line() for f in result.failures)
+    assert contacts["1000"] == "Zero Padded" and contacts["1001"] == "Spaced X", (contacts, reasons)
+    assert "could not be read" in reasons and "no 'customers' record" in reasons, reasons

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from engine.plan.model import FlowPlan
 from engine.plan.related import RelatedSpec, norm_key
@@ -37,6 +37,26 @@ def _key(value: object) -> str | None:
     if key is None or isinstance(key, str):
         return key
     return "\x00" + repr(key)  # True / False: never equal to a text key
+
+
+def _field_values(row: dict, name: str, coerce: Callable[[dict], dict] | None) -> list:
+    """The field's raw value and its typed value (when the field can be typed)."""
+    if not isinstance(row, dict):
+        return [None]
+    raw = row.get(name)
+    if coerce is None or name not in row:
+        return [raw]
+    try:
+        return [raw, coerce({name: raw}).get(name)]
+    except Exception:  # noqa: BLE001 - a value its type refuses: the row is joined by its raw value
+        return [raw]
+
+
+def _safe_key(value: object) -> str | None:
+    try:
+        return _key(value)
+    except (ValueError, ArithmeticError):  # no key: kept with the null-key rows, the page index decides
+        return None
 
 
 class RelatedSpill:
@@ -58,9 +78,11 @@ class RelatedSpill:
         self.db.execute("CREATE TABLE idx(res TEXT, field TEXT, k TEXT, id INTEGER)")
         self.next_id = 0
 
-    def load(self, resource: str, rows: Iterable[dict], coerce=None) -> None:
+    def load(self, resource: str, rows: Iterable[dict], coerce: Callable[[dict], dict] | None = None) -> None:
         """Keep the rows of ``resource`` as its joins need them (nothing for a resource no join reads).
-        Keys are those of the typed row (``coerce``), as the in-memory index has them."""
+        A row is found by the key of its raw field and by that of the field typed (``coerce`` applied
+        to the field alone): the in-memory index uses the latter, or the former for a row that cannot
+        be typed (matched, it fails the record with why) - the page's index then sorts it out."""
         keep = self.reference_rows.get(resource)
         fields = self.fields.get(resource, ())
         bodies: list[tuple[int, bytes]] = []
@@ -72,18 +94,11 @@ class RelatedSpill:
                 continue
             self.next_id += 1
             bodies.append((self.next_id, pickle.dumps(row, pickle.HIGHEST_PROTOCOL)))
-            typed = row
-            if coerce is not None:
-                try:
-                    typed = coerce(row)
-                except Exception:  # noqa: BLE001 - typed again when fetched: the join then fails with why
-                    typed = row
             for name in fields:
-                key = _key(typed.get(name)) if isinstance(typed, dict) else None
-                if key is None:
+                found = {_safe_key(value) for value in _field_values(row, name, coerce)}
+                if None in found:
                     self.loose.setdefault((resource, name), []).append(row)
-                else:
-                    keys.append((resource, name, key, self.next_id))
+                keys.extend((resource, name, key, self.next_id) for key in found if key is not None)
             if len(bodies) >= BATCH:
                 self._flush(bodies, keys)
         self._flush(bodies, keys)
