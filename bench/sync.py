@@ -31,6 +31,7 @@ Requests are sequential in both contenders, so the simulators' time per request 
 Targets (orders/s): engine (lookup_before_create: always) >= 0.5x bare; after_doubt >= 0.6x bare.
 
     .venv/bin/python bench/sync.py [--orders 1000] [--rounds 3] [--seed 1] [--in-process] [--profile] [--strict]
+    .venv/bin/python bench/sync.py --concurrency [--orders 2000] [--latency 50] ...   (bench/sync_concurrency.py)
 """
 from __future__ import annotations
 
@@ -305,6 +306,10 @@ def timed(name: str, contender, sims_class, seed: int, orders: int, tmp: Path, r
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--concurrency" in argv:  # concurrency: 4 vs 1 on a Sage taking 50 ms per request (bench/sync_concurrency.py)
+        from sync_concurrency import main as concurrency
+        return concurrency([a for a in argv if a != "--concurrency"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1000, help="orders in the shop (default 1000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds (default 3; median reported)")

@@ -76,7 +76,9 @@ def _endpoint(item: Item, connector: ConnectorPlan) -> EndpointPlan:
     given = given if isinstance(given, dict) else {}
     settings = {key: given.get(key, decl.default) for key, decl in connector.settings.items()}
     locs = {key: item.loc("settings", key) if key in given else item.key_loc() for key in connector.settings}
-    return EndpointPlan(item.name, connector, MappingProxyType(settings), MappingProxyType(locs), item.key_loc())
+    width = item.data.get("concurrency", 1) if isinstance(item.data, dict) else 1
+    return EndpointPlan(item.name, connector, MappingProxyType(settings), MappingProxyType(locs), item.key_loc(),
+                        width if isinstance(width, int) and not isinstance(width, bool) and width > 0 else 1)
 
 
 def _build_lookups(project: Project, diags: list[Diagnostic]) -> dict[str, LookupTable]:

@@ -105,6 +105,7 @@ class EndpointPlan:
     settings: Mapping[str, Any]
     locs: Mapping[str, Loc]  # setting -> where it is written (or the endpoint, for a default)
     loc: Loc
+    concurrency: int = 1  # records of a flow written to this endpoint at the same time (runtime/parallel.py)
 
 
 @dataclass(frozen=True)
