@@ -20,7 +20,7 @@ from engine.connectors.compile import compile_connector
 from engine.errors import Diagnostic, Loc
 from engine.util.fileio import OutsideFolder, confine
 from engine.util.resources import shipped_connectors_dir
-from engine.schema.validate import error_to_diagnostics, python_validator, validate_doc
+from engine.schema.validate import error_to_diagnostics, schema_errors, validate_doc
 from engine.util.suggest import hint_for
 from engine.spec.yamlsrc import YamlDoc, load_bytes, load_file
 from engine.util.fileio import read_bytes
@@ -296,7 +296,7 @@ def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -
     if not isinstance(override, dict):
         return Connector(name, merged, doc, store.plan(path))
     merged = deep_merge(merged, override)
-    bad = list(python_validator("connector.schema.json").iter_errors({"connector": merged}))
+    bad = schema_errors("connector.schema.json", {"connector": merged})
     for error in bad:
         for diag in error_to_diagnostics(error, doc, ()):
             project.diagnostics.append(Diagnostic(
