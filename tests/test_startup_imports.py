@@ -1,7 +1,8 @@
 """``passerelle validate`` loads only what validation needs (issue 10, fast start-up): editors and CI
 start it constantly, so the HTTP client, the run state's SQLite, the file watcher, the runtime and
 python-jsonschema (only needed to explain a refused document; jsonschema-rs says "valid") must stay
-out of its process. Not a timing test: ``bench/startup.py`` times it."""
+out of its process, and so must lxml (the XML connectors import it when they parse or write XML,
+not when they are compiled). Not a timing test: ``bench/startup.py`` times it."""
 from __future__ import annotations
 
 import subprocess
@@ -13,7 +14,8 @@ from support import ROOT
 
 # never imported by `validate` of valid specs (prefixes: a package and all its modules)
 NOT_FOR_VALIDATE = ("httpx", "httpcore", "h11", "sqlite3", "_sqlite3", "watchfiles", "jsonschema",
-                    "referencing", "engine.runtime", "pyodbc", "ssl", "engine.connectors.odbc_endpoint")
+                    "referencing", "engine.runtime", "pyodbc", "ssl", "engine.connectors.odbc_endpoint",
+                    "lxml")
 
 
 def _imported(argv: list[str], cwd=ROOT) -> tuple[set[str], subprocess.CompletedProcess]:
