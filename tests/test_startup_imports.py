@@ -70,3 +70,21 @@ def test_an_invalid_spec_is_still_explained_in_full(tmp_path):
     assert "Traceback" not in done.stderr and "error[" in done.stdout + done.stderr
     assert "unknown key 'sourc'" in done.stdout + done.stderr
     assert "jsonschema" in names
+
+
+def test_shipped_data_is_where_importlib_resources_finds_it():
+    """The package's data folders are taken from disk without importing importlib.resources: the
+    very paths it gives (the wheel tests prove an installed package finds them too)."""
+    from importlib.resources import as_file, files
+    from pathlib import Path
+
+    from engine.util import resources
+
+    for found, parts in ((resources.schemas_dir(), ("schemas",)),
+                         (resources.shipped_connectors_dir(), ("specs", "connectors")),
+                         (resources.examples_dir(), ("specs", "examples"))):
+        node = files("engine") / "_data"
+        for part in parts:
+            node = node / part
+        with as_file(node) as path:
+            assert str(found) == str(Path(path)) and found.is_dir()
