@@ -24,7 +24,8 @@ def args_validator(spec: Any) -> ArgsValidator:
 
 class ArgsValidator:
     def __init__(self, schema: Any):
-        self.schema, self.reference = schema, None
+        self.schema = schema
+        self.reference: Any = None  # python-jsonschema's validator, built for the first refusal
         self.fast: Any = None
         try:
             import jsonschema_rs
