@@ -15,6 +15,7 @@ SCRIPTS = [
     ("validate.py", ["--projects", "3", "--runs", "1"]),
     ("sync.py", ["--orders", "12", "--rounds", "1", "--in-process"]),
     ("sync_concurrency.py", ["--orders", "12", "--rounds", "1", "--latency", "5"]),
+    ("startup.py", ["--runs", "1", "--imports", "3"]),
 ]
 
 

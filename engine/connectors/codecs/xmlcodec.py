@@ -30,9 +30,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lxml import etree
+if TYPE_CHECKING:  # lxml is imported by the functions that parse (`validate` never does)
+    from lxml import etree
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
 DEFAULT_MAX_BYTES = 50_000_000
@@ -97,6 +98,7 @@ _SPACE_TEXT = re.compile(r"[ \t\r\n]*")
 
 
 def _make_parser() -> etree.XMLParser:
+    from lxml import etree
     # A fresh parser per document: lxml parsers must not be shared between threads.
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                            huge_tree=False, remove_blank_text=True)
@@ -164,6 +166,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if len(data) > max_bytes:
         raise XmlError(f"document is {len(data)} bytes, above the limit of {max_bytes} bytes")
     _check_prolog(data)
+    from lxml import etree
     try:
         root = etree.fromstring(data, _make_parser())
     except etree.XMLSyntaxError as exc:
