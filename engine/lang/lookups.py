@@ -153,9 +153,12 @@ class LookupTable:
                         pass
                 return slow(value, default)
         elif self.match == "text":
+            # a text missing from a text table is looked up as itself: the default answers at once
+            miss = default if default is not MISSING else self.default if self.has_default else MISSING
+
             def fast(value: Any) -> Any:
                 if value.__class__ is str:
-                    found = table.get(value, MISSING)
+                    found = table.get(value, miss)
                     if found is not MISSING:
                         return found
                 return slow(value, default)

@@ -49,6 +49,9 @@ def register(reg: Registry) -> None:
                              E(None, -5, None), E(None, None, None)])
     def if_positive(arg: None, ctx: CompileContext):
         def positive(value: Any) -> Any:
+            cls = value.__class__
+            if cls is Decimal or cls is int:  # the common case first (as _positive, without the call)
+                return value if value > 0 else None
             return _positive(value, "if_positive")
 
         return positive

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import TransformError
-from engine.lang.expr import bracket_depths
+from engine.lang.expr import bracket_depths, compile_expression
 from engine.lang.patterns import TIMEOUT, BoundedPattern
 from engine.lang.registry import ArgError, CompileContext, Example as E, Registry
 from engine.lang.transforms._common import expect_list, parse_number, same_value, show, stringify, to_decimal, to_number
@@ -179,8 +179,9 @@ def register(reg: Registry) -> None:
                                "Commande 1042 (XKBKNABJK)"),
                              E("{{PS}} {company}", {"company": None}, "{PS} ")])
     def template(arg: str, ctx: CompileContext):
-        fill = template_renderer(parse_template(arg, ctx))
-        return lambda value: None if value is None else fill(value)
+        parts = parse_template(arg, ctx)
+        fill = template_renderer(parts)
+        return _fields_template(parts, fill) or (lambda value: None if value is None else fill(value))
 
     @reg.transform("default", category=CATEGORY,
                    args={"description": "Value used when the input is null or an empty text (any value)."},
@@ -329,6 +330,39 @@ def template_renderer(parts: list) -> Callable[[Any], str]:
         return "".join(out)
 
     return render
+
+
+def _fields_template(parts: list, fill: Callable[[Any], str]) -> Callable[[Any], Any] | None:
+    """A faster renderer for templates whose placeholders are all plain field names
+    (``{firstname} {lastname}``) on an object whose fields are texts; anything else (a null, a
+    number, not an object) goes to ``fill``, the general renderer, so results are the same."""
+    pairs: list[tuple[str, str]] = []
+    literal = ""
+    for part in parts:
+        if part.__class__ is str:
+            literal += part
+            continue
+        path = compile_expression(part[0]).simple_path
+        if path is None or len(path) != 1:
+            return None
+        pairs.append((literal, path[0]))
+        literal = ""
+    tail = literal
+
+    def render(value: Any) -> Any:
+        if value.__class__ is not dict:
+            return None if value is None else fill(value)
+        out = []
+        for before, key in pairs:
+            found = value.get(key)
+            if found.__class__ is not str:
+                return fill(value)
+            out.append(before)
+            out.append(found)
+        out.append(tail)
+        return "".join(out)
+
+    return render if pairs else None
 
 
 def _closing_brace(text: str, start: int) -> int:
