@@ -162,6 +162,8 @@ class LookupTable:
                     if found is not MISSING:
                         return found
                 return slow(value, default)
+            if miss is not MISSING:  # the same, written into the generated mapper (plan/fuse.py)
+                setattr(fast, "inline", ("{0}.get({v}, {1}) if {v}.__class__ is str else {F}({v})", (table, miss)))
         else:
             def fast(value: Any) -> Any:
                 return slow(value, default)

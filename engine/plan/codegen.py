@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from engine.errors import OperatorError, RecordError, TransformError
 from engine.lang.expr import CompiledExpr, simple_path_of
-from engine.plan.fuse import fuse_steps
+from engine.plan.fuse import fuse_steps, inline_call
 from engine.plan.codegen_rt import NUM, Relocate, iter_list, missing, render_field, truthy, with_parent
 from engine.plan.mapping import OMIT, ListNode, ObjNode, ValueNode
 from engine.plan.positions import POSITIONS, names_position, uses_position, with_position
@@ -96,7 +96,7 @@ class CodeGen:
         params = ", ".join(helper_names + [f"K{i}" for i in range(len(self.args))])
         source = "\n".join([f"def make({params}):", "    def mapper(s0):", *body, "    return mapper", ""])
         namespace: dict = {"__builtins__": {"len": len, "dict": dict, "locals": locals,
-                                            "Exception": Exception, "enumerate": enumerate}}
+                                            "Exception": Exception, "enumerate": enumerate, "str": str, "int": int, "list": list}}
         code = compile(source, f"<passerelle mapping {self.name}>", "exec")
         exec(code, namespace)  # noqa: S102 - the text contains generated identifiers only
         mapper = namespace["make"](*helpers.values(), *self.args)
@@ -124,13 +124,17 @@ class CodeGen:
             self.emit(indent, f"{target} = {{}}")
         for key, node in obj.fields:
             key_name = self.bind(key)
-            if entries is not None and (isinstance(node, ListNode) or (node.when is None and not node.omit_null)):
+            if entries is not None and (isinstance(node, ListNode) or always_sets(node)):
                 if isinstance(node, ListNode):
                     entries.append(f"{key_name}: {self.gen_list(node, scopes, loops, indent)}")
-                else:
+                elif node.when is None:
                     got: list[str] = []
                     self.gen_value(node, lambda value, _: got.append(value), scopes, loops, indent)
                     entries.append(f"{key_name}: {got[0]}")
+                else:  # `when` with `else`: each branch sets a variable
+                    var = self.tmp("w")
+                    self.gen_value(node, self._assign_to(var), scopes, loops, indent)
+                    entries.append(f"{key_name}: {var}")
                 continue
             if entries is not None:
                 self.emit(indent, f"{target} = {{{', '.join(entries)}}}")
@@ -166,13 +170,14 @@ class CodeGen:
                                loops, indent, in_list=True)
                 continue
             self.mark(indent, value, loops)
-            source = self.read_expr(item.each, scopes, indent)
+            source = self.as_var(self.read_expr(item.each, scopes, indent), indent)
+            items = f"({source} if {source}.__class__ is list else ITER({source}, {self.bind(item.each.text)}))"
             scope = self.tmp("s")
             if uses_position(value):
                 self.index_of[scope] = index = self.tmp("i")
-                self.emit(indent, f"for {index}, {scope} in enumerate(ITER({source}, {self.bind(item.each.text)})):")
+                self.emit(indent, f"for {index}, {scope} in enumerate({items}):")
             else:
-                self.emit(indent, f"for {scope} in ITER({source}, {self.bind(item.each.text)}):")
+                self.emit(indent, f"for {scope} in {items}:")
             self.gen_value(value, lambda v, ind: self.emit(ind, f"{out}.append({v})"),
                            scopes + [scope], loops, indent + 1, in_list=True)
         return out
@@ -205,6 +210,10 @@ class CodeGen:
             value = self.const_expr(node.const)
         for step in fuse_steps(node.transforms):
             fn = self.bind(step.fn)
+            inline = None if step.needs_scope else getattr(step.fn, "inline", None)
+            if inline is not None:  # the transform's common case written out (plan/fuse.py)
+                value = inline_call(inline, self.as_var(value, indent), fn, self.bind)
+                continue
             scope = scopes[-1] if len(scopes) == 1 else self._chain(scopes, step.reads)
             value = f"{fn}({value}, {scope})" if step.needs_scope else f"{fn}({value})"
         var = value
@@ -218,6 +227,14 @@ class CodeGen:
             store(var, indent + 1)
         else:
             store(var, indent)
+
+    def as_var(self, value: str, indent: int) -> str:
+        """``value`` itself when it is a name, else a variable set to it (an expression used twice)."""
+        if value.isidentifier():
+            return value
+        var = self.tmp("t")
+        self.emit(indent, f"{var} = {value}")
+        return var
 
     def const_expr(self, value: Any) -> str:
         if isinstance(value, (dict, list)):
@@ -328,6 +345,15 @@ class CodeGen:
         assert base is not None
         return self._path_value(base, rest, indent)
 
+    def _is_dict(self, value: str, indent: int) -> str:
+        """A variable telling whether ``value`` is an object, tested once per block."""
+        got = self.memo.get(("is dict", value))
+        if got is None:
+            got = (self.tmp("d"), indent)
+            self.emit(indent, f"{got[0]} = {value}.__class__ is dict")
+            self.memo[("is dict", value)] = got
+        return got[0]
+
     def _path_value(self, base: str, rest: tuple, indent: int) -> str:
         """A variable holding ``base.rest`` (null when a step is missing or not an object). Every step
         read is kept for the lines after it in the same block (``memo``): a path or a prefix read
@@ -343,10 +369,20 @@ class CodeGen:
             if value == "s0":  # the record itself is always an object
                 self.emit(indent, f"{var} = s0.get({step})")
             else:
-                self.emit(indent, f"{var} = {value}.get({step}) if {value}.__class__ is dict else None")
+                self.emit(indent, f"{var} = {value}.get({step}) if {self._is_dict(value, indent)} else None")
             self.memo[(base, rest[:depth])] = (var, indent)
             value = var
         return value
+
+
+def always_sets(node: ValueNode) -> bool:
+    """Whether the field is set whatever the record (no omit_null; a `when` has an `else` that is)."""
+    if node.omit_null:
+        return False
+    if node.when is None:
+        return True
+    other = node.otherwise
+    return other is not OMIT and (not isinstance(other, ValueNode) or always_sets(other))
 
 
 def _resolve_parent(path: tuple, scopes: list[str]):

@@ -1,12 +1,21 @@
-"""Fusing consecutive transforms of a pipeline into one function, where a transform offers it.
+"""Fusing consecutive transforms of a pipeline into one function, and writing a transform's common
+case into the generated code, where a transform offers it.
 
 A transform closure may carry a ``fuse(next_name, next_fn)`` attribute returning one function that
 does both steps (same results, same errors: a fused function falls back to ``next_fn(fn(value))``
 for anything its fast path does not take), or None. ``parse_date`` with an ISO-shaped format and a
 time zone followed by ``ms_json_date`` is one (engine/lang/transforms/_datefast.py): the code
 generator then calls one function instead of two and no aware date is built in between.
+
+A transform closure may also carry ``inline = (pattern, constants)``: an expression of its common case
+in which ``{v}`` is the value (a variable), ``{F}`` the closure itself (the general case) and ``{0}``,
+``{1}``... the constants, bound as arguments of the generated factory like every other value (no
+spec value enters the code text). E.g. ``prefix``: ``{0} + {v} if {v}.__class__ is str else {F}({v})``.
+The pattern must give what the closure gives for every value: its general case is the closure.
 """
 from __future__ import annotations
+
+from typing import Any, Callable
 
 from engine.plan.mapping import Transform
 
@@ -23,3 +32,9 @@ def fuse_steps(steps: list[Transform]) -> list[Transform]:
                 continue
         out.append(step)
     return out
+
+
+def inline_call(inline: tuple[str, tuple], value: str, fn: str, bind: Callable[[Any], str]) -> str:
+    """The expression of ``inline`` applied to the variable ``value`` (``fn``: the closure's name)."""
+    pattern, constants = inline
+    return "(" + pattern.format(*[bind(c) for c in constants], v=value, F=fn) + ")"

@@ -163,3 +163,44 @@ def test_a_text_missing_from_a_text_table_gets_the_default_at_once():
                                              (3, 3), ("4.5", Decimal("4.5")), (None, None)])
 def test_if_positive(value, expected):
     assert make("if_positive")(value) == expected
+
+
+VALUES = [None, "", " a b ", "Colissimo", "Coursier", 0, 7, -3, 1042, Decimal("0"), Decimal("12.50"),
+          Decimal("-1"), Decimal("NaN"), True, False, 1.5, [], [1], {}, {"a": 1}]
+INLINED = [("prefix", "PS_"), ("pad", {"width": 6, "char": "0"}), ("trim", None), ("flag_if_positive", None),
+           ("if_positive", None)]
+
+
+def _inline_fn(fn):
+    """The closure's ``inline`` pattern compiled as the code generator writes it (plan/fuse.py)."""
+    from engine.plan.fuse import inline_call
+
+    names: dict = {"F": fn}
+
+    def bind(constant):
+        name = f"K{len(names)}"
+        names[name] = constant
+        return name
+
+    expr = inline_call(fn.inline, "v", "F", bind)
+    code = compile(f"lambda v: {expr}", "<inline>", "eval")
+    return eval(code, {"__builtins__": {"str": str, "int": int, "list": list}, **names})  # noqa: S307
+
+
+@pytest.mark.parametrize("name, arg", INLINED + [("lookup", "carriers")], ids=lambda x: str(x))
+def test_an_inlined_transform_gives_what_its_closure_gives(name, arg):
+    ctx = SimpleContext(lookups={"carriers": LookupTable("carriers", {"Colissimo": "COLI"}, match="text",
+                                                         default="DIVERS")})
+    fn = make(name, arg, ctx)
+    assert hasattr(fn, "inline")
+    inlined = _inline_fn(fn)
+    for value in VALUES:
+        expected = _outcome(fn, value)
+        assert _outcome(inlined, value) == expected, (name, value)
+
+
+def _outcome(fn, value):
+    try:
+        return fn(value), None
+    except Exception as exc:  # noqa: BLE001 - compared
+        return None, f"{type(exc).__name__}: {exc}"

@@ -47,6 +47,7 @@ def register(reg: Registry) -> None:
                 return arg + str(value)
             return None if value is None else arg + stringify(value)
 
+        setattr(apply, "inline", ("{0} + {v} if {v}.__class__ is str else {F}({v})", (arg,)))
         return apply
 
     @reg.transform("suffix", category=CATEGORY, args=_text("Text put after the value."),
@@ -73,7 +74,9 @@ def register(reg: Registry) -> None:
                    examples=[E(None, "  BAGUE-OR-18K \n", "BAGUE-OR-18K"), E(None, "   ", ""),
                              E(None, None, None)])
     def trim(arg: None, ctx: CompileContext):
-        return _on_text(str.strip)
+        apply = _on_text(str.strip)
+        setattr(apply, "inline", ("{v}.strip() if {v}.__class__ is str else {F}({v})", ()))
+        return apply
 
     @reg.transform("truncate", category=CATEGORY,
                    args={"type": "integer", "minimum": 0, "maximum": MAX_LENGTH,
@@ -114,6 +117,9 @@ def register(reg: Registry) -> None:
                 text = stringify(value)
             return text.rjust(width, char) if left else text.ljust(width, char)
 
+        if left:
+            setattr(apply, "inline", ("str({v}).rjust({0}, {1}) if {v}.__class__ is int else {F}({v})",
+                                      (width, char)))
         return apply
 
     @reg.transform("replace", category=CATEGORY,
@@ -348,6 +354,17 @@ def _fields_template(parts: list, fill: Callable[[Any], str]) -> Callable[[Any],
         pairs.append((literal, path[0]))
         literal = ""
     tail = literal
+    if len(pairs) == 2:  # "{firstname} {lastname}": the usual shape, written out
+        (before1, key1), (before2, key2) = pairs
+
+        def render2(value: Any) -> Any:
+            if value.__class__ is dict:
+                first, second = value.get(key1), value.get(key2)
+                if first.__class__ is str and second.__class__ is str:
+                    return f"{before1}{first}{before2}{second}{tail}"
+            return None if value is None else fill(value)
+
+        return render2
 
     def render(value: Any) -> Any:
         if value.__class__ is not dict:
