@@ -1,10 +1,10 @@
 """Mapping nodes -> one Python function per flow, generated and compiled once.
 
-Why generate source: a tree of closures ran at about 0.55x the speed of a hand-written mapping
-function, generated code at about 0.86x (design notes). Safety rule: **no spec value is ever
-pasted into the code text**. Field names, constants, compiled expressions and transform closures are
-bound as arguments of a factory function (``K0``, ``K1``, ...); the text holds only generated
-identifiers and small integers, so no spec can inject code.
+Why generate source: closures ran at 0.55x a hand-written mapping, generated code (dict displays,
+paths read once per block, transforms inlined or fused) at about 1.0x (bench/README.md). Safety rule:
+**no spec value is ever pasted into the code text**. Field names, constants, compiled expressions and
+transform closures are bound as arguments of a factory function (``K0``, ``K1``, ...); the text holds
+only generated identifiers and small integers, so no spec can inject code.
 
 Semantics kept identical to the interpreter one would write by hand:
 * a plain dotted path ``a.b.c`` is read with ``dict.get`` (null when a step is missing or not an
@@ -95,8 +95,8 @@ class CodeGen:
         helper_names = list(helpers)
         params = ", ".join(helper_names + [f"K{i}" for i in range(len(self.args))])
         source = "\n".join([f"def make({params}):", "    def mapper(s0):", *body, "    return mapper", ""])
-        namespace: dict = {"__builtins__": {"len": len, "dict": dict, "locals": locals,
-                                            "Exception": Exception, "enumerate": enumerate, "str": str, "int": int, "list": list}}
+        namespace: dict = {"__builtins__": {"len": len, "dict": dict, "list": list, "str": str, "int": int,
+                                            "locals": locals, "Exception": Exception, "enumerate": enumerate}}
         code = compile(source, f"<passerelle mapping {self.name}>", "exec")
         exec(code, namespace)  # noqa: S102 - the text contains generated identifiers only
         mapper = namespace["make"](*helpers.values(), *self.args)
