@@ -166,9 +166,10 @@ def test_if_positive(value, expected):
 
 
 VALUES = [None, "", " a b ", "Colissimo", "Coursier", 0, 7, -3, 1042, Decimal("0"), Decimal("12.50"),
-          Decimal("-1"), Decimal("NaN"), True, False, 1.5, [], [1], {}, {"a": 1}]
-INLINED = [("prefix", "PS_"), ("pad", {"width": 6, "char": "0"}), ("trim", None), ("flag_if_positive", None),
-           ("if_positive", None)]
+          Decimal("-1"), Decimal("NaN"), Decimal("sNaN"), Decimal("-Infinity"), True, False, 1.5, "12.5",
+          [], [1], {}, {"a": 1}]
+INLINED = [("prefix", "PS_"), ("negate", None), ("pad", {"width": 6, "char": "0"}), ("trim", None),
+           ("flag_if_positive", None), ("if_positive", None)]
 
 
 def _inline_fn(fn):

@@ -76,7 +76,7 @@ def local_ms_json(fmt: str, zone: ZoneInfo, parse: Callable[[Any], Any],
     separators, length = _SEPARATORS[fmt], _LENGTHS[fmt]
     stop = 3 * len(separators) + 2
     offset_of = zone.utcoffset
-    suffixes: dict[timedelta, str] = {}
+    known: dict[timedelta, tuple[str, datetime]] = {}  # offset -> (its text, the epoch in that offset)
 
     def fused(value: Any) -> Any:
         if value.__class__ is str and len(value) == length and value[4:stop:3] == separators \
@@ -90,10 +90,10 @@ def local_ms_json(fmt: str, zone: ZoneInfo, parse: Callable[[Any], Any],
                 later = datetime(moment.year, moment.month, moment.day, moment.hour, moment.minute,
                                  moment.second, 0, None, fold=1)  # these formats have no fraction
                 if offset is not None and offset == offset_of(later):  # neither a fold nor a gap
-                    suffix = suffixes.get(offset)
-                    if suffix is None:
-                        suffix = suffixes[offset] = _offset_text(offset)
-                    return f"/Date({(moment - _EPOCH - offset) // _ONE_MS}{suffix})/"
+                    got = known.get(offset)
+                    if got is None:
+                        got = known[offset] = (_offset_text(offset), _EPOCH + offset)
+                    return f"/Date({(moment - got[1]) // _ONE_MS}{got[0]})/"
         return write(parse(value))
 
     return fused

@@ -47,7 +47,8 @@ def register(reg: Registry) -> None:
                 return arg + str(value)
             return None if value is None else arg + stringify(value)
 
-        setattr(apply, "inline", ("{0} + {v} if {v}.__class__ is str else {F}({v})", (arg,)))
+        setattr(apply, "inline", ("{0} + {v} if {v}.__class__ is str else {0} + str({v}) if {v}.__class__ is int "
+                                  "else {F}({v})", (arg,)))
         return apply
 
     @reg.transform("suffix", category=CATEGORY, args=_text("Text put after the value."),
