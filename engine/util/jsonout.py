@@ -17,8 +17,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import orjson
-
 _str = json.JSONEncoder(ensure_ascii=False).encode
 
 MAX_DEPTH = 100
@@ -45,7 +43,7 @@ def plain(value: Any) -> Any:
 
 def dumps(value: Any, indent: int | None = None) -> str:
     if indent is None or indent == 2:
-        fast = _fast(value, orjson.OPT_INDENT_2 if indent else 0)
+        fast = _fast(value, indent == 2)
         if fast is not None:
             return fast.decode()
     return _dumps(value, indent)
@@ -53,7 +51,7 @@ def dumps(value: Any, indent: int | None = None) -> str:
 
 def dumps_bytes(value: Any) -> bytes:
     """``dumps(value).encode()`` without the detour through str (request bodies)."""
-    fast = _fast(value, 0)
+    fast = _fast(value, False)
     return fast if fast is not None else _dumps(value, None).encode()
 
 
@@ -62,35 +60,48 @@ def dumps_bytes(value: Any) -> bytes:
 _LEAVES = frozenset({str, int, bool, type(None), Decimal})
 _NESTS = frozenset({dict, list, tuple})
 _KINDS = _LEAVES | _NESTS
-# anything orjson would write itself but differently goes to _decimal, which refuses it: the reference
-_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
-_numbers: dict[Decimal, orjson.Fragment] = {}  # equal Decimals have the same text (12.50 and 12.5)
+_numbers: dict[Decimal, Any] = {}  # orjson.Fragment by value: equal Decimals have the same text (12.50, 12.5)
+_orjson: Any = None  # imported on first use (with uuid, ~5 ms): `validate` writes no JSON
+_options: tuple[int, int] = (0, 0)  # (compact, indent=2)
+
+
+def _load() -> Any:
+    global _orjson, _options
+    import orjson
+
+    # anything orjson would write itself but differently goes to _decimal, which refuses it: the reference
+    passthrough = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+                   | orjson.OPT_PASSTHROUGH_SUBCLASS)
+    _options = (passthrough, passthrough | orjson.OPT_INDENT_2)
+    _orjson = orjson
+    return orjson
 
 
 class _Other(TypeError):
     """A value for the reference encoder (raised inside orjson's ``default``)."""
 
 
-def _decimal(value: Any) -> orjson.Fragment:
+def _decimal(value: Any) -> Any:
     if type(value) is not Decimal or not value.is_finite():
         raise _Other
     fragment = _numbers.get(value)
     if fragment is None:
         if len(_numbers) >= 4096:
             _numbers.clear()
-        fragment = _numbers[value] = orjson.Fragment(number_text(value))
+        fragment = _numbers[value] = _orjson.Fragment(number_text(value))
     return fragment
 
 
-def _fast(value: Any, option: int) -> bytes | None:
+def _fast(value: Any, indent2: bool) -> bytes | None:
     kind = type(value)
     if kind in _NESTS:
         if value and not _plain(value, 0):
             return None
     elif kind not in _LEAVES:
         return None
+    orjson = _orjson or _load()
     try:
-        return orjson.dumps(value, default=_decimal, option=_OPTIONS | option)
+        return orjson.dumps(value, default=_decimal, option=_options[indent2])
     except orjson.JSONEncodeError:  # a lone surrogate, an int past 64 bits, a non-str key, NaN...
         return None
 

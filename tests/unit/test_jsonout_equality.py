@@ -170,7 +170,7 @@ def test_fast_path_writes_what_the_reference_wrote(value):
 def test_plain_payloads_take_the_fast_path(value):
     # what the pipeline builds is written by orjson, not the reference (else the speed is lost silently)
     if not any(c in "\ud800\udfff" or 0xD800 <= ord(c) <= 0xDFFF for c in old_dumps(value)):
-        assert jsonout._fast(value, 0) is not None
+        assert jsonout._fast(value, False) is not None
     same(value)
 
 
@@ -203,7 +203,7 @@ def test_a_cycle_is_refused_as_too_deep():
 ])
 def test_decimal_edge_cases(value, text):
     assert dumps(value) == dumps([value])[1:-1] == dumps({"v": value})[5:-1] == text
-    assert jsonout._fast({"v": value}, 0) is not None  # exact numbers on the fast path
+    assert jsonout._fast({"v": value}, False) is not None  # exact numbers on the fast path
 
 
 def test_huge_exponents_are_written_whole():
