@@ -92,23 +92,26 @@ def engine_convert(docs, opts: XmlOptions) -> list[dict]:
     return records
 
 
-def timed(fn) -> float:
+def timed(fn) -> tuple[float, float]:
+    """(wall seconds, CPU seconds): one process, no server, so CPU is the steadier figure on a busy machine."""
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
     finally:
         gc.enable()
 
 
-def race(contenders: dict, rounds: int) -> dict[str, list[float]]:
+def race(contenders: dict, rounds: int) -> dict[str, tuple[list[float], list[float]]]:
     names = list(contenders)
-    seconds: dict[str, list[float]] = {name: [] for name in names}
+    seconds: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in names}
     for round_no in range(rounds):
         for name in names[round_no % 2:] + names[:round_no % 2]:
-            seconds[name].append(timed(contenders[name]))
+            wall, cpu = timed(contenders[name])
+            seconds[name][0].append(wall)
+            seconds[name][1].append(cpu)
     return seconds
 
 
@@ -133,18 +136,21 @@ def main(argv=None) -> int:
             "tree -> dicts": race({"engine": lambda: engine_convert(docs, opts),
                                    "hand": lambda: [r for d in docs for r in hand_convert(d)]}, args.rounds)}
     print(f"PrestaShop orders, XML -> dicts: engine decoder vs hand-written lxml loop; {n} orders in pages of "
-          f"{PAGE}; {args.rounds} rounds, median records/s (min..max); identical records checked first")
-    print(f"  {'step':<16}{'engine':>12}{'hand':>12}   ratio")
+          f"{PAGE}; {args.rounds} rounds, median records/s (min..max); identical records checked first; "
+          f"the ratio judged is CPU time (median)")
+    print(f"  {'step':<16}{'engine':>12}{'hand':>12}   wall   CPU ratio (judged)")
     ok = True
     for step, seconds in rows.items():
-        rate = {name: n / statistics.median(ts) for name, ts in seconds.items()}
+        rate = {name: n / statistics.median(ts[0]) for name, ts in seconds.items()}
         ratio = rate["engine"] / rate["hand"]
+        cpu_ratio = statistics.median(seconds["hand"][1]) / statistics.median(seconds["engine"][1])
         verdict = ""
         if step == "bytes -> dicts":
-            ok = ratio >= TARGET
+            ok = cpu_ratio >= TARGET
             verdict = f"  (target >= {TARGET}x)  {'PASS' if ok else 'FAIL'}"
-        spread = "  ".join(f"{name} {n / max(ts):,.0f}..{n / min(ts):,.0f}" for name, ts in seconds.items())
-        print(f"  {step:<16}{rate['engine']:>12,.0f}{rate['hand']:>12,.0f}   {ratio:.2f}x{verdict}    [{spread}]")
+        spread = "  ".join(f"{name} {n / max(ts[0]):,.0f}..{n / min(ts[0]):,.0f}" for name, ts in seconds.items())
+        print(f"  {step:<16}{rate['engine']:>12,.0f}{rate['hand']:>12,.0f}  {ratio:.2f}x  {cpu_ratio:.2f}x{verdict}"
+              f"    [{spread}]")
     return 1 if args.strict and not ok else 0
 
 

@@ -324,16 +324,30 @@ def xml_to_records(data: bytes, options: XmlOptions) -> tuple[str, list[dict], b
         if not isinstance(record, dict):
             raise XmlError(f"<{name}> is not a record", resource.sourceline)
         return name, [record], False
-    records = []
     reader = _reader(options)
-    read = reader.fast if reader.plain(resource) else lambda el, item: _general_value(el, options, item=item)
+    if not reader.plain(resource):
+        return name, _records(lambda el, item: _general_value(el, options, item=item), children, name), True
+    unchecked = reader.leaves_unchecked(data, doc, resource)
+    if unchecked is not None:  # no list attribute looked for on leaves, if the raw bytes vouch for it
+        read, seen, expected = unchecked
+        try:
+            records = _records(read, children, name)
+            if seen[0] == expected:
+                return name, records, True
+        except XmlError:
+            pass  # read again below: the first error in document order
+    return name, _records(reader.fast, children, name), True
+
+
+def _records(read: Any, children: list[etree._Element], name: str) -> list[dict]:
+    records = []
     for child in children:
         value = read(child, True)
         if not isinstance(value, dict):
             raise XmlError(f"<{_local(child.tag)}> inside <{name}> is not a record "
                            f"(found {type(value).__name__})", child.sourceline)
         records.append(value)
-    return name, records, True
+    return records
 
 
 def xml_error_messages(data: bytes, options: XmlOptions) -> list[tuple[str, str]]:
