@@ -220,12 +220,14 @@ class HttpTransport:
                 raise self.fail(f"{response.request.method} {self.safe_url(response.request.url)}: "
                                 f"unreadable XML answer: {exc}", response.status_code) from None
             return found
-        try:
-            data = jsonlib.loads(body, parse_float=Decimal)
-        except ValueError:
-            raise self.fail(f"{response.request.method} {self.safe_url(response.request.url)}: the answer "
-                            f"is neither JSON nor XML: {self.short(body.decode('utf-8', 'replace'), 200)}",
-                            response.status_code) from None
+        data = getattr(response, "parsed_json", None)  # a GraphQL answer, parsed when checked for errors
+        if data is None:
+            try:
+                data = jsonlib.loads(body, parse_float=Decimal)
+            except ValueError:
+                raise self.fail(f"{response.request.method} {self.safe_url(response.request.url)}: the answer "
+                                f"is neither JSON nor XML: {self.short(body.decode('utf-8', 'replace'), 200)}",
+                                response.status_code) from None
         response.parsed_json = data  # type: ignore[attr-defined]  # paging reads totals from it: parse once
         found = records.search(data) if records is not None else data
         if found is None or found == []:
