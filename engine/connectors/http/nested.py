@@ -230,15 +230,20 @@ def _truncated(value: Any, path: str) -> str | None:
 def _more_below(record: Any) -> bool:
     """Whether a connection below the top of ``record`` reports more pages: ``_truncated`` without
     building a path for every nested value (most records have none; the path is found afterwards)."""
-    stack: list[Any] = [sub for sub in (record.values() if isinstance(record, dict) else record)
-                        if isinstance(sub, (dict, list))] if isinstance(record, (dict, list)) else []
+    if isinstance(record, dict):
+        stack = list(record.values())
+    elif isinstance(record, list):
+        stack = list(record)
+    else:
+        return False
+    pop, extend = stack.pop, stack.extend
     while stack:
-        value = stack.pop()
+        value = pop()
         if isinstance(value, dict):
             info = value.get("pageInfo")
             if isinstance(info, dict) and info.get("hasNextPage") is True:
                 return True
-            stack.extend(sub for sub in value.values() if isinstance(sub, (dict, list)))
-        else:
-            stack.extend(sub for sub in value if isinstance(sub, (dict, list)))
+            extend(value.values())
+        elif isinstance(value, list):
+            extend(value)
     return False
