@@ -78,9 +78,6 @@ def _compile(options: Any, general: General, check_leaves: bool, seen: list[int]
         tag = el.tag
         if tag[0] == "{":
             return slow(el, item)
-        first = el[0]
-        if first.tag == i18n and len(first) == 0:
-            return translated(el, item)
         try:
             if tag in containers:
                 record = {c.tag: container_child(c) for c in el}
@@ -91,6 +88,8 @@ def _compile(options: Any, general: General, check_leaves: bool, seen: list[int]
                           else value(c) for c in el}
         except Exception:  # noqa: BLE001 - an error below: the general reader raises the first one,
             return slow(el, item)  # which may be a repeated name before it
+        if i18n in record:  # a translated field if every child is a childless i18n element
+            return translated(el, item)
         if len(record) != len(el) or "{" in "".join(record):
             return slow(el, item)  # a repeated name (the general reader says which) or a namespace
         return record
