@@ -36,7 +36,7 @@ from typing import Any
 from engine.lang import names
 from engine.lang.exprnames import spanned_tree
 
-_WORD = re.compile(r"[A-Za-z0-9_\-]+")
+_WORDS = (re.compile(r"[\w\-]+"), re.compile(r"\w+"))  # `a-b` as one name and as two; any alphabet
 _SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 # the first child continues on the same value as its parent (`a` in `a.b`, `a[0]`, `a | b`)
 _LEFT = frozenset({"subexpression", "index_expression", "projection", "value_projection", "filter_projection",
@@ -104,7 +104,8 @@ def used_fields(flow: Mapping[str, Any], key_text: Any = None) -> frozenset[str]
         texts.append(key_text)
     try:
         for text in texts:
-            found.update(_WORD.findall(text))
+            for words in _WORDS:
+                found.update(words.findall(text))
             tree = spanned_tree(text) if text.strip() else None
             if tree is not None:
                 _expression_names(tree, found)

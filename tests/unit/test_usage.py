@@ -104,3 +104,9 @@ def test_a_whole_record_flow_types_every_field(tmp_path):
     assert flow.source_fields is None
     with pytest.raises(TransformError, match="invoice_number"):
         flow.types[flow.source_resource]({"id": "7", "invoice_number": "F-0042"})
+
+
+def test_words_of_any_alphabet_and_hyphenated_names():
+    used = used_fields({"map": {"A": {"from": "x", "transform": [{"template": "{Désignation} {ref}-{n°}"}]}},
+                        "source": {"since": "date-upd"}})
+    assert used is not None and {"Désignation", "ref", "date-upd", "date", "upd"} <= used
