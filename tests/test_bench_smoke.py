@@ -16,6 +16,7 @@ SCRIPTS = [
     ("sync.py", ["--orders", "12", "--rounds", "1", "--in-process"]),
     ("sync_concurrency.py", ["--orders", "12", "--rounds", "1", "--latency", "5"]),
     ("startup.py", ["--runs", "1", "--imports", "3"]),
+    ("decode.py", ["--orders", "30", "--rounds", "1"]),
 ]
 
 
