@@ -34,9 +34,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # lxml is imported by the functions that parse (`validate` never does)
+    from engine.connectors.codecs.xmlread import Reader
     from lxml import etree
 
-from engine.connectors.codecs.xmlread import Reader
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
 DEFAULT_MAX_BYTES = 50_000_000
@@ -222,6 +222,8 @@ def _value(el: etree._Element, options: XmlOptions, *, item: bool = False,
 
 @lru_cache(maxsize=64)
 def _reader(options: XmlOptions) -> Reader:
+    from engine.connectors.codecs.xmlread import Reader  # imports lxml: only when XML is read
+
     return Reader(options, _general_value)
 
 
