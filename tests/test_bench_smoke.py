@@ -14,6 +14,9 @@ SCRIPTS = [
     ("expand.py", ["--records", "30", "--rounds", "1"]),
     ("validate.py", ["--projects", "3", "--runs", "1"]),
     ("sync.py", ["--orders", "12", "--rounds", "1", "--in-process"]),
+    ("sync_concurrency.py", ["--orders", "12", "--rounds", "1", "--latency", "5"]),
+    ("startup.py", ["--runs", "1", "--imports", "3"]),
+    ("decode.py", ["--orders", "30", "--rounds", "1"]),
     ("dryrun_scale.py", ["--sizes", "30,60", "--rounds", "1"]),
 ]
 

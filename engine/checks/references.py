@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
+from engine.connectors.registry import protocol
 from engine.errors import Diagnostic
 from engine.project.load import Item, Project
 from engine.spec.env import has_reference, reference_problems
@@ -33,6 +34,12 @@ def check_endpoint(item: Item, project: Project) -> Iterator[Diagnostic]:
     plan = connector.plan if connector is not None else None
     if plan is None:
         return
+    width, spec = data.get("concurrency"), protocol(plan.protocol)
+    if isinstance(width, int) and width > 1 and spec is not None and not spec.concurrent:
+        yield Diagnostic("concurrency-ignored", f"connector '{plan.name}' ({plan.protocol}) takes one request at a "
+                         f"time: records are written to this endpoint one at a time", item.loc("concurrency"),
+                         f"endpoints.{item.name}.concurrency", "remove `concurrency` (it applies to HTTP endpoints)",
+                         severity="warning")
     declared = plan.settings
     for key in given:
         if key not in declared:

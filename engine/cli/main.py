@@ -16,7 +16,9 @@ from engine.errors import OperatorError, SpecError, format_diagnostics, sort_dia
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RECORDS = 0, 1, 2, 3
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; for ``validate`` (started constantly by editors and CI) its own
+    sub-parser only: the others, and the modules declaring them, are not needed to parse it."""
     parser = argparse.ArgumentParser(prog="passerelle", description="Declarative Sage <-> shop "
                                      "mapping engine: validate specs, preview payloads, run flows.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -29,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="warnings count as errors")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR",
                    help="extra folder of connector definitions (also PASSERELLE_CONNECTORS)")
+    if command == "validate":
+        return parser
 
     p = sub.add_parser("dry-run", help="map records from files and print what the target would get")
     p.add_argument("project", type=Path, metavar="PROJECT")
@@ -101,13 +105,13 @@ def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sandbox"]:
         return _sandbox(argv[1:])
-    parser = _parser()
+    parser = _parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return _commands()[args.command](args)
+        return _commands(args.command)[args.command](args)
     except SpecError as exc:
         print(format_diagnostics(sort_diagnostics(exc.diagnostics)), file=sys.stderr)
         return EXIT_FAIL
@@ -298,12 +302,15 @@ def cmd_transforms(args) -> int:
     return EXIT_OK
 
 
-def _commands() -> dict:
+def _commands(name: str | None = None) -> dict:
+    """The commands by name; the modules of the others are imported only for one of theirs."""
+    own = {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema, "transforms": cmd_transforms}
+    if name in own:
+        return own
     from engine.cli.reload import COMMANDS as RELOAD
     from engine.cli.xref import COMMANDS as XREF
     from engine.cli.runtime import COMMANDS
-    return {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema,
-            "transforms": cmd_transforms, **COMMANDS, **RELOAD, **XREF}
+    return {**own, **COMMANDS, **RELOAD, **XREF}
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -160,3 +160,4 @@ class ProtocolSpec:
     open: Callable[..., Endpoint]  # (endpoint name, ConnectorPlan, settings, **options) -> Endpoint
     resource_keys: frozenset[str] = frozenset()  # keys of a resource definition the protocol reads
     operation_keys: frozenset[str] = frozenset()  # keys of an operation definition the protocol reads
+    concurrent: bool = False  # its endpoints take requests from several threads (an endpoint's `concurrency`)

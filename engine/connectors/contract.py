@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property, lru_cache
 from typing import Any
-
-from jsonschema import Draft202012Validator, validators
 
 jsonschema_rs: Any
 try:  # optional accelerator for the common case (a valid payload); jsonschema is the reference
@@ -54,8 +53,32 @@ def _is_number(checker: Any, value: Any) -> bool:
     return isinstance(value, (int, float))
 
 
-_TYPES = Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number})
-ContractValidator = validators.extend(Draft202012Validator, type_checker=_TYPES)
+@lru_cache(maxsize=None)
+def _validator_class() -> Any:
+    """python-jsonschema's draft 2020-12 validator with Decimal numbers, imported only when a rule is
+    broken (or jsonschema-rs cannot read a value): ``validate`` of valid specs never loads it."""
+    from jsonschema import Draft202012Validator, validators
+
+    types = Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number})
+    return validators.extend(Draft202012Validator, type_checker=types)
+
+
+def contract_validator(schema: Mapping[str, Any]) -> Any:
+    """The reference validator of a contract's schema (or of one of its sub-schemas)."""
+    return _validator_class()(schema)
+
+
+def contract_errors(schema: Mapping[str, Any], value: Any) -> Iterator[Any]:
+    """The reference validator's errors for ``value`` — none, without loading it, when jsonschema-rs
+    accepts the value (Decimal values, which it cannot read, always go to the reference)."""
+    fast = _fast(schema)
+    if fast is not None:
+        try:
+            if fast.is_valid(value):
+                return iter(())
+        except Exception:  # a value the accelerator cannot read: the reference validator decides
+            pass
+    return contract_validator(schema).iter_errors(value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,8 +87,12 @@ class Contract:
 
     schema: Mapping[str, Any]
     system: str  # the target's name in messages ("Sage 100 accepts 19")
-    validator: Any
     fast: Any = None  # a jsonschema-rs validator: a payload it accepts needs no further look
+
+    @cached_property
+    def validator(self) -> Any:
+        """The reference (python-jsonschema) validator, built the first time a payload needs it."""
+        return contract_validator(self.schema)
 
     def broken(self, payload: Any) -> list[tuple[str, str]]:
         """Every rule the payload breaks as ``(field, sentence)`` (empty: it is accepted)."""
@@ -146,8 +173,7 @@ def compile_contract(schema: Any, system: str, report: Report) -> Contract | Non
         report("`accepts` is a JSON Schema: a mapping such as {type: object, properties: {...}}", (), None)
         return None
     before = []
-    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
-    for error in meta.iter_errors(schema):
+    for error in _meta_errors(schema):
         where = tuple(error.absolute_path)
         before.append(where)
         if where and where[-1] == "type" or (len(where) > 1 and where[-2] == "type"):
@@ -166,7 +192,21 @@ def compile_contract(schema: Any, system: str, report: Report) -> Contract | Non
     _walk(schema, (), counted)
     if count:
         return None
-    return Contract(schema, system, ContractValidator(schema), _fast(schema))
+    return Contract(schema, system, _fast(schema))
+
+
+def _meta_errors(schema: dict) -> list[Any]:
+    """The schema's errors against the draft 2020-12 meta-schema; jsonschema-rs answers first (a valid
+    schema, the common case, never loads python-jsonschema), the reference explains a refusal."""
+    if jsonschema_rs is not None and "$schema" not in schema:  # `$schema` would pick another draft
+        try:
+            if jsonschema_rs.meta.is_valid(schema):
+                return []
+        except Exception:  # a value the accelerator cannot read: the reference decides
+            pass
+    from jsonschema import Draft202012Validator
+
+    return list(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema))
 
 
 def _fast(schema: Mapping[str, Any]) -> Any:
@@ -213,4 +253,4 @@ def _agrees(schema: Mapping, known: Mapping[str, Any], strict: bool = False) -> 
     return True
 
 
-__all__ = ["Contract", "ContractValidator", "KEYWORDS", "compile_contract", "object_schemas"]
+__all__ = ["Contract", "KEYWORDS", "compile_contract", "contract_errors", "contract_validator", "object_schemas"]

@@ -25,15 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.connectors.base import ConnectorPlan, ProtocolSpec
 from engine.connectors.context import ConnectorCompiler
 from engine.connectors.errors import OdbcUnavailable
-from engine.connectors.odbc_endpoint import OdbcEndpoint, load_pyodbc
 from engine.connectors.sqltext import SqlText, SqlTextError, parse_sql
 from engine.connectors.templates import Template
 from engine.util.suggest import hint_for
+
+if TYPE_CHECKING:  # the endpoint is imported when a run opens one (see __getattr__ below)
+    from engine.connectors.odbc_endpoint import OdbcEndpoint, load_pyodbc
 
 # -- compiled parts --------------------------------------------------------------------------------
 
@@ -140,7 +142,19 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Odbc
 
 
 def open_endpoint(name: str, plan: ConnectorPlan, settings: Mapping[str, Any], **options) -> OdbcEndpoint:
+    from engine.connectors.odbc_endpoint import OdbcEndpoint
+
     return OdbcEndpoint(name, plan, settings, **options)  # loads pyodbc
+
+
+def __getattr__(name: str) -> Any:
+    """``OdbcEndpoint`` and ``load_pyodbc`` from :mod:`engine.connectors.odbc_endpoint`, imported when
+    first asked for: compiling a connector (``validate``) never needs the endpoint."""
+    if name in ("OdbcEndpoint", "load_pyodbc"):
+        from engine.connectors import odbc_endpoint
+
+        return getattr(odbc_endpoint, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 PROTOCOL = ProtocolSpec(

@@ -153,12 +153,17 @@ class LookupTable:
                         pass
                 return slow(value, default)
         elif self.match == "text":
+            # a text missing from a text table is looked up as itself: the default answers at once
+            miss = default if default is not MISSING else self.default if self.has_default else MISSING
+
             def fast(value: Any) -> Any:
                 if value.__class__ is str:
-                    found = table.get(value, MISSING)
+                    found = table.get(value, miss)
                     if found is not MISSING:
                         return found
                 return slow(value, default)
+            if miss is not MISSING:  # the same, written into the generated mapper (plan/fuse.py)
+                setattr(fast, "inline", ("{0}.get({v}, {1}) if {v}.__class__ is str else {F}({v})", (table, miss)))
         else:
             def fast(value: Any) -> Any:
                 return slow(value, default)

@@ -1,10 +1,10 @@
 """Mapping nodes -> one Python function per flow, generated and compiled once.
 
-Why generate source: a tree of closures ran at about 0.55x the speed of a hand-written mapping
-function, generated code at about 0.86x (design notes). Safety rule: **no spec value is ever
-pasted into the code text**. Field names, constants, compiled expressions and transform closures are
-bound as arguments of a factory function (``K0``, ``K1``, ...); the text holds only generated
-identifiers and small integers, so no spec can inject code.
+Why generate source: closures ran at 0.55x a hand-written mapping, generated code (dict displays,
+paths read once per block, transforms inlined or fused) at about 1.0x (bench/README.md). Safety rule:
+**no spec value is ever pasted into the code text**. Field names, constants, compiled expressions and
+transform closures are bound as arguments of a factory function (``K0``, ``K1``, ...); the text holds
+only generated identifiers and small integers, so no spec can inject code.
 
 Semantics kept identical to the interpreter one would write by hand:
 * a plain dotted path ``a.b.c`` is read with ``dict.get`` (null when a step is missing or not an
@@ -25,45 +25,12 @@ from typing import Any, Callable
 
 from engine.errors import OperatorError, RecordError, TransformError
 from engine.lang.expr import CompiledExpr, simple_path_of
-from engine.lang.values import show
+from engine.plan.fuse import fuse_steps, inline_call
+from engine.plan.codegen_rt import NUM, Relocate, iter_list, missing, render_field, truthy, with_parent
 from engine.plan.mapping import OMIT, ListNode, ObjNode, ValueNode
 from engine.plan.positions import POSITIONS, names_position, uses_position, with_position
 
-_NUM = (int, Decimal, float)
 _OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "==", "ne": "!="}
-
-
-def truthy(value: Any) -> bool:
-    if value is None or value is False or value == "" or value == [] or value == {}:
-        return False
-    if value.__class__ in _NUM and value == 0:
-        return False
-    return True
-
-
-def iter_list(value: Any, what: str):
-    if value is None:
-        return ()
-    if value.__class__ is list:
-        return value
-    kind = ("an object" if isinstance(value, dict) else "a text" if isinstance(value, str)
-            else "true/false" if isinstance(value, bool) else "a number")  # was: "got str", Python's word
-    raise TransformError(f"`each: {what}` expected a list, got {show(value)} ({kind})")
-
-
-def with_parent(item: Any, parent: Any) -> dict:
-    scope = dict(item) if isinstance(item, dict) else {"@": item}
-    scope["_parent"] = parent
-    return scope
-
-
-class _Missing(TransformError):
-    pass
-
-
-def _missing():
-    raise _Missing("required value is null")
-
 
 class CodeGen:
     """Generates the mapper. The fast variant carries no per-field bookkeeping; on the first failure
@@ -80,6 +47,7 @@ class CodeGen:
         self.fields: list[tuple[tuple, Any, tuple]] = []  # (output path, loc, loop index vars)
         self.counter = 0
         self.index_of: dict[str, str] = {}  # item scope variable -> its index variable (numbered loops)
+        self.memo: dict[tuple, tuple[str, int]] = {}  # (scope, steps) -> (variable, indent) read already
 
     # -- small helpers -------------------------------------------------------------------------
     def bind(self, value: Any) -> str:
@@ -101,7 +69,13 @@ class CodeGen:
         return f"{prefix}{self.counter}"
 
     def emit(self, indent: int, line: str) -> None:
+        self.forget_deeper(indent)
         self.lines.append("    " * indent + line)
+
+    def forget_deeper(self, indent: int) -> None:
+        """Code at ``indent`` is past the blocks more indented: the paths read there are unknown."""
+        if self.memo:
+            self.memo = {key: got for key, got in self.memo.items() if got[1] <= indent}
 
     # -- entry point ---------------------------------------------------------------------------
     def build(self, root: ObjNode) -> tuple[Callable[[dict], dict], str]:
@@ -109,20 +83,20 @@ class CodeGen:
         if self.traced:
             self.emit(2, "F = 0")
         self.emit(2, "try:")
-        self.emit(3, "o0 = {}")
         self.gen_object(root, "o0", ["s0"], [], 3)
         self.emit(3, "return o0")
         self.emit(2, "except Exception as e:")
         self.emit(3, "raise FAIL(F, e, locals()) from None" if self.traced else "raise FAIL(e, s0) from None")
         body = self.lines[body_start:]
-        fail = self._fail if self.traced else _Relocate(self.name, root)
+        fail = self._fail if self.traced else \
+            Relocate(lambda: CodeGen(self.name, traced=True).build(root)[0])
         helpers = {"TRUTHY": truthy, "ITER": iter_list, "WITH_PARENT": with_parent, "WITH_POS": with_position,
-                   "MISSING": _missing, "NUM": _NUM, "COPY": copy.deepcopy, "FAIL": fail}
+                   "MISSING": missing, "NUM": NUM, "COPY": copy.deepcopy, "FAIL": fail}
         helper_names = list(helpers)
         params = ", ".join(helper_names + [f"K{i}" for i in range(len(self.args))])
         source = "\n".join([f"def make({params}):", "    def mapper(s0):", *body, "    return mapper", ""])
-        namespace: dict = {"__builtins__": {"len": len, "dict": dict, "locals": locals,
-                                            "Exception": Exception, "enumerate": enumerate}}
+        namespace: dict = {"__builtins__": {"len": len, "dict": dict, "list": list, "str": str, "int": int,
+                                            "locals": locals, "Exception": Exception, "enumerate": enumerate}}
         code = compile(source, f"<passerelle mapping {self.name}>", "exec")
         exec(code, namespace)  # noqa: S102 - the text contains generated identifiers only
         mapper = namespace["make"](*helpers.values(), *self.args)
@@ -137,17 +111,40 @@ class CodeGen:
         positions = [len(scope[v]) if isinstance(scope.get(v), list) else None for v in loops]
         reason = str(exc) if isinstance(exc, TransformError) else \
             f"internal error: {type(exc).__name__}: {exc}"
-        return RecordError(reason, field=_render(path, positions), loc=loc)
+        return RecordError(reason, field=render_field(path, positions), loc=loc)
 
     # -- objects, lists, values ----------------------------------------------------------------
     def gen_object(self, obj: ObjNode, target: str, scopes: list[str], loops: list[str],
                    indent: int) -> None:
+        """``target = {...}``. The fast mapper puts the leading fields that are always set in one dict
+        display (values that need statements are computed first, in field order); from the first
+        conditional field on, fields are set one by one, so the keys keep the spec's order."""
+        entries: list[str] | None = None if self.traced else []
+        if entries is None:
+            self.emit(indent, f"{target} = {{}}")
         for key, node in obj.fields:
             key_name = self.bind(key)
+            if entries is not None and (isinstance(node, ListNode) or always_sets(node)):
+                if isinstance(node, ListNode):
+                    entries.append(f"{key_name}: {self.gen_list(node, scopes, loops, indent)}")
+                elif node.when is None:
+                    got: list[str] = []
+                    self.gen_value(node, lambda value, _: got.append(value), scopes, loops, indent)
+                    entries.append(f"{key_name}: {got[0]}")
+                else:  # `when` with `else`: each branch sets a variable
+                    var = self.tmp("w")
+                    self.gen_value(node, self._assign_to(var), scopes, loops, indent)
+                    entries.append(f"{key_name}: {var}")
+                continue
+            if entries is not None:
+                self.emit(indent, f"{target} = {{{', '.join(entries)}}}")
+                entries = None
             if isinstance(node, ListNode):
-                self.gen_list(node, f"{target}[{key_name}]", scopes, loops, indent)
+                self.emit(indent, f"{target}[{key_name}] = {self.gen_list(node, scopes, loops, indent)}")
             else:
                 self.gen_value(node, self._assign_to(f"{target}[{key_name}]"), scopes, loops, indent)
+        if entries is not None:
+            self.emit(indent, f"{target} = {{{', '.join(entries)}}}")
 
     def _assign_to(self, slot: str) -> Callable[[str, int], None]:
         def assign(value: str, indent: int) -> None:
@@ -162,8 +159,7 @@ class CodeGen:
         if self.traced:
             self.emit(indent, f"F = {self.field_index(node, loops)}")
 
-    def gen_list(self, node: ListNode, assign: str, scopes: list[str], loops: list[str],
-                 indent: int) -> None:
+    def gen_list(self, node: ListNode, scopes: list[str], loops: list[str], indent: int) -> str:
         out = self.tmp("l")
         self.emit(indent, f"{out} = []")
         loops = loops + [out]
@@ -173,18 +169,18 @@ class CodeGen:
                 self.gen_value(value, lambda v, ind: self.emit(ind, f"{out}.append({v})"), scopes,
                                loops, indent, in_list=True)
                 continue
-            source = self.tmp("v")
             self.mark(indent, value, loops)
-            self.gen_read(item.each, source, scopes, indent)
+            source = self.as_var(self.read_expr(item.each, scopes, indent), indent)
+            items = f"({source} if {source}.__class__ is list else ITER({source}, {self.bind(item.each.text)}))"
             scope = self.tmp("s")
             if uses_position(value):
                 self.index_of[scope] = index = self.tmp("i")
-                self.emit(indent, f"for {index}, {scope} in enumerate(ITER({source}, {self.bind(item.each.text)})):")
+                self.emit(indent, f"for {index}, {scope} in enumerate({items}):")
             else:
-                self.emit(indent, f"for {scope} in ITER({source}, {self.bind(item.each.text)}):")
+                self.emit(indent, f"for {scope} in {items}:")
             self.gen_value(value, lambda v, ind: self.emit(ind, f"{out}.append({v})"),
                            scopes + [scope], loops, indent + 1, in_list=True)
-        self.emit(indent, f"{assign} = {out}")
+        return out
 
     def gen_value(self, node: ValueNode, store: Callable[[str, int], None], scopes: list[str],
                   loops: list[str], indent: int, in_list: bool = False) -> None:
@@ -203,19 +199,27 @@ class CodeGen:
             self.gen_body(node, store, scopes, loops, indent)
 
     def gen_body(self, node: ValueNode, store, scopes, loops, indent) -> None:
-        var = self.tmp("v")
+        """The value as one expression (transforms are nested calls, consecutive ones fused where a
+        transform offers it); a variable only when it is tested (required, omit_null)."""
         if node.obj is not None:
-            self.emit(indent, f"{var} = {{}}")
-            self.gen_object(node.obj, var, scopes, loops, indent)
+            value = self.tmp("v")
+            self.gen_object(node.obj, value, scopes, loops, indent)
         elif node.expr is not None:
-            self.gen_read(node.expr, var, scopes, indent)
+            value = self.read_expr(node.expr, scopes, indent)
         else:
-            self.emit(indent, f"{var} = {self.const_expr(node.const)}")
-        for step in node.transforms:
+            value = self.const_expr(node.const)
+        for step in fuse_steps(node.transforms):
             fn = self.bind(step.fn)
+            inline = None if step.needs_scope else getattr(step.fn, "inline", None)
+            if inline is not None:  # the transform's common case written out (plan/fuse.py)
+                value = inline_call(inline, self.as_var(value, indent), fn, self.bind)
+                continue
             scope = scopes[-1] if len(scopes) == 1 else self._chain(scopes, step.reads)
-            call = f"{fn}({var}, {scope})" if step.needs_scope else f"{fn}({var})"
-            self.emit(indent, f"{var} = {call}")
+            value = f"{fn}({value}, {scope})" if step.needs_scope else f"{fn}({value})"
+        var = value
+        if node.required or node.omit_null:
+            var = self.tmp("v")
+            self.emit(indent, f"{var} = {value}")
         if node.required:
             self.emit(indent, f"if {var} is None: MISSING()")
         if node.omit_null:
@@ -224,20 +228,28 @@ class CodeGen:
         else:
             store(var, indent)
 
+    def as_var(self, value: str, indent: int) -> str:
+        """``value`` itself when it is a name, else a variable set to it (an expression used twice)."""
+        if value.isidentifier():
+            return value
+        var = self.tmp("t")
+        self.emit(indent, f"{var} = {value}")
+        return var
+
     def const_expr(self, value: Any) -> str:
         if isinstance(value, (dict, list)):
             return f"COPY({self.bind(value)})"
         return self.bind(value)
 
     # -- reading paths -------------------------------------------------------------------------
-    def gen_read(self, expr: CompiledExpr, var: str, scopes: list[str], indent: int) -> None:
+    def read_expr(self, expr: CompiledExpr, scopes: list[str], indent: int) -> str:
+        """An expression giving the value of ``expr`` (statements emitted for the steps before it)."""
         path = expr.simple_path
         if path is not None:
             base, rest = self._resolve(path, scopes)
             if base is not None:
-                self._emit_path(base, rest, var, indent)
-                return
-        self.emit(indent, f"{var} = {self.bind(expr)}.search({self.scope_expr(expr, scopes)})")
+                return self._path_value(base, rest, indent)
+        return f"{self.bind(expr)}.search({self.scope_expr(expr, scopes)})"
 
     def scope_expr(self, expr: CompiledExpr, scopes: list[str]) -> str:
         if len(scopes) == 1 or ("_parent" not in expr.text and not names_position(expr.text)):
@@ -290,8 +302,7 @@ class CodeGen:
             return False
         if kind == "comparator":
             left, right = node["children"]
-            value = self.tmp("x")
-            self._read_path(left, value, scopes, indent)
+            value = self._read_path(left, scopes, indent)
             literal = self.bind(right["value"])
             op = _OPS[node["value"]]
             if node["value"] in ("eq", "ne"):
@@ -309,9 +320,7 @@ class CodeGen:
             self.emit(indent + 1, f"{var} = TRUTHY({self.bind(expr.sub(node))}.search("
                                   f"{self.scope_expr(expr, scopes)}))")
             return True
-        value = self.tmp("x")
-        self._read_path(node, value, scopes, indent)
-        self.emit(indent, f"{var} = TRUTHY({value})")
+        self.emit(indent, f"{var} = TRUTHY({self._read_path(node, scopes, indent)})")
         return True
 
     def _inlinable(self, node: dict, scopes) -> bool:
@@ -329,21 +338,51 @@ class CodeGen:
         path = simple_path_of(node)
         return path is not None and self._resolve(path, scopes)[0] is not None
 
-    def _read_path(self, node: dict, var: str, scopes: list[str], indent: int) -> None:
+    def _read_path(self, node: dict, scopes: list[str], indent: int) -> str:
         path = simple_path_of(node)
         assert path is not None  # only plain paths are inlined (_inlinable)
         base, rest = self._resolve(path, scopes)
         assert base is not None
-        self._emit_path(base, rest, var, indent)
+        return self._path_value(base, rest, indent)
 
-    def _emit_path(self, base: str, rest: tuple, var: str, indent: int) -> None:
-        if base == "s0" and rest:  # the record itself is always an object
-            self.emit(indent, f"{var} = s0.get({self.bind(rest[0])})")
-            rest = rest[1:]
-        else:
-            self.emit(indent, f"{var} = {base}")
-        for step in rest:
-            self.emit(indent, f"{var} = {var}.get({self.bind(step)}) if {var}.__class__ is dict else None")
+    def _is_dict(self, value: str, indent: int) -> str:
+        """A variable telling whether ``value`` is an object, tested once per block."""
+        got = self.memo.get(("is dict", value))
+        if got is None:
+            got = (self.tmp("d"), indent)
+            self.emit(indent, f"{got[0]} = {value}.__class__ is dict")
+            self.memo[("is dict", value)] = got
+        return got[0]
+
+    def _path_value(self, base: str, rest: tuple, indent: int) -> str:
+        """A variable holding ``base.rest`` (null when a step is missing or not an object). Every step
+        read is kept for the lines after it in the same block (``memo``): a path or a prefix read
+        again (``detail.tax.rate`` after ``detail.reduction_percent``) costs nothing."""
+        value = base
+        self.forget_deeper(indent)
+        for depth in range(1, len(rest) + 1):
+            got = self.memo.get((base, rest[:depth]))
+            if got is not None:
+                value = got[0]
+                continue
+            var, step = self.tmp("p"), self.bind(rest[depth - 1])
+            if value == "s0":  # the record itself is always an object
+                self.emit(indent, f"{var} = s0.get({step})")
+            else:
+                self.emit(indent, f"{var} = {value}.get({step}) if {self._is_dict(value, indent)} else None")
+            self.memo[(base, rest[:depth])] = (var, indent)
+            value = var
+        return value
+
+
+def always_sets(node: ValueNode) -> bool:
+    """Whether the field is set whatever the record (no omit_null; a `when` has an `else` that is)."""
+    if node.omit_null:
+        return False
+    if node.when is None:
+        return True
+    other = node.otherwise
+    return other is not OMIT and (not isinstance(other, ValueNode) or always_sets(other))
 
 
 def _resolve_parent(path: tuple, scopes: list[str]):
@@ -354,44 +393,6 @@ def _resolve_parent(path: tuple, scopes: list[str]):
     if depth >= len(scopes):
         return None, ()
     return scopes[-1 - depth], path[depth:]
-
-
-def _render(path: tuple, positions: list) -> str:
-    out = ""
-    pos = iter(positions)
-    for part in path:
-        if part is None:
-            index = next(pos, None)
-            out += f"[{index}]" if index is not None else "[]"
-        elif out:
-            out += f".{part}"
-        else:
-            out = str(part)
-    return out
-
-
-class _Relocate:
-    """Turns a failure of the fast mapper into a located RecordError by re-running it traced."""
-
-    def __init__(self, name: str, root: ObjNode):
-        self.name, self.root = name, root
-        self._traced: Callable[[dict], dict] | None = None
-
-    def __call__(self, exc: Exception, record: Any) -> RecordError:
-        if isinstance(exc, RecordError):
-            return exc
-        if isinstance(exc, OperatorError):  # the machine, not the record: never an "internal error"
-            raise exc
-        if self._traced is None:
-            self._traced, _ = CodeGen(self.name, traced=True).build(self.root)
-        try:
-            self._traced(record)
-        except RecordError as located:
-            return located
-        except Exception as other:  # pragma: no cover - the traced twin always locates
-            exc = other
-        reason = str(exc) if isinstance(exc, TransformError) else f"internal error: {type(exc).__name__}: {exc}"
-        return RecordError(reason)
 
 
 def generate(name: str, root: ObjNode) -> tuple[Callable[[dict], dict], str]:

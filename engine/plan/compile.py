@@ -32,6 +32,7 @@ from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
 from engine.plan.model import EndpointPlan, FlowPlan, Plan
 from engine.plan.rejects import compile_rejects
+from engine.plan.usage import restrict_types, used_fields
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
 from engine.spec.yamlsrc import format_path
@@ -76,7 +77,9 @@ def _endpoint(item: Item, connector: ConnectorPlan) -> EndpointPlan:
     given = given if isinstance(given, dict) else {}
     settings = {key: given.get(key, decl.default) for key, decl in connector.settings.items()}
     locs = {key: item.loc("settings", key) if key in given else item.key_loc() for key in connector.settings}
-    return EndpointPlan(item.name, connector, MappingProxyType(settings), MappingProxyType(locs), item.key_loc())
+    width = item.data.get("concurrency", 1) if isinstance(item.data, dict) else 1
+    return EndpointPlan(item.name, connector, MappingProxyType(settings), MappingProxyType(locs), item.key_loc(),
+                        width if isinstance(width, int) and not isinstance(width, bool) and width > 0 else 1)
 
 
 def _build_lookups(project: Project, diags: list[Diagnostic]) -> dict[str, LookupTable]:
@@ -227,6 +230,9 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                                                         source.get("since")))
     related = fc.related(source)
     key_text = data.get("key") or (resource.key if resource is not None else None) or "id"
+    used = used_fields(data, key_text)  # only the source fields the flow may read are typed (plan/usage.py)
+    if resource is not None and resource.name in fc.types and all(s.resource != resource.name for s in related):
+        fc.types[resource.name] = compile_types(restrict_types(resource.types, used))
     key_expr = fc.expr(key_text, ("key",) if "key" in data else ("source", "read"), "key")
     lets = compile_lets(item, data.get("let"), fc.expr, diags, shadowed_fields(resource, (s.name for s in related)))
     accept = fc.filter(data.get("filter"))
@@ -274,7 +280,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None,
                     target.get("lookup_before_create", "always") == "always" and reference is not None
                     and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group,
-                    find=find, xref_type=xref_type(target, resource_name))
+                    find=find, xref_type=xref_type(target, resource_name), source_fields=used)
 
 
 __all__ = ["compile_project"]

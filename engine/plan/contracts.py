@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.connectors.contract import Contract, ContractValidator, object_schemas
+from engine.connectors.contract import Contract, contract_errors, object_schemas
 from engine.connectors.contract_words import describe, field_path
 from engine.errors import Diagnostic
 from engine.plan.mapping import OMIT, ListNode, ObjNode, ValueNode
@@ -39,7 +39,7 @@ class _Walker:
         """A constant against the schema of its field (checked once, here, for every record)."""
         if not isinstance(schema, dict):
             return
-        for error in ContractValidator(schema).iter_errors(value):
+        for error in contract_errors(schema, value):
             for path, text in describe(error, self.contract.system)[:1]:
                 shown = field_path(out + _parts(path))
                 self.report("contract", f"{shown}: {text}", spec_path, "the contract of " + self.what)

@@ -14,6 +14,7 @@ from engine.errors import Diagnostic, Loc
 from engine.lang import names as reserved
 from engine.lang.expr import CompiledExpr, ExprError, compile_expression
 from engine.lang.registry import ArgError, Registry
+from engine.plan.args_check import args_validator
 from engine.schema.validate import FIELD_SPEC_KEYS
 from engine.util.suggest import hint_for
 from engine.spec.yamlsrc import YamlDoc, format_path
@@ -299,7 +300,7 @@ class MappingBuilder:
 
     def _args_valid(self, spec, args, arg_path) -> bool:
         from engine.schema.validate import error_to_diagnostics
-        validator = _args_validator(spec)
+        validator = args_validator(spec)
         found = False
         for error in validator.iter_errors(args):
             found = True
@@ -307,19 +308,6 @@ class MappingBuilder:
                 self.diags.append(Diagnostic("bad-argument", f"{spec.name}: {diag.message}", diag.loc,
                                              diag.path, diag.hint or _example_hint(spec)))
         return not found
-
-
-_VALIDATORS: dict = {}
-
-
-def _args_validator(spec):
-    import jsonschema
-
-    validator = _VALIDATORS.get(id(spec))
-    if validator is None:
-        validator = jsonschema.Draft202012Validator(spec.args_schema)
-        _VALIDATORS[id(spec)] = validator
-    return validator
 
 
 def _example_args(spec) -> str:

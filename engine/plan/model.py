@@ -73,6 +73,7 @@ class FlowPlan:
     group: Grouping | None = None  # several records -> one, keyed by the group key
     find: FindPlan | None = None  # find-or-create: search the target before creating (plan/find.py)
     xref_type: str = ""  # the type the flow's id pairs are kept under in the cross-reference store
+    source_fields: frozenset[str] | None = None  # top-level source fields the flow may read, None: all (plan/usage.py)
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""
@@ -105,6 +106,7 @@ class EndpointPlan:
     settings: Mapping[str, Any]
     locs: Mapping[str, Loc]  # setting -> where it is written (or the endpoint, for a default)
     loc: Loc
+    concurrency: int = 1  # records of a flow written to this endpoint at the same time (runtime/parallel.py)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ Files whose top-level key is ``connector`` are connector definitions, not projec
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from engine.connectors.compile import compile_connector
 from engine.errors import Diagnostic, Loc
 from engine.util.fileio import OutsideFolder, confine
 from engine.util.resources import shipped_connectors_dir
-from engine.schema.validate import error_to_diagnostics, python_validator, validate_doc
+from engine.schema.validate import error_to_diagnostics, schema_errors, validate_doc
 from engine.util.suggest import hint_for
 from engine.spec.yamlsrc import YamlDoc, load_bytes, load_file
 from engine.util.fileio import read_bytes
@@ -99,7 +98,7 @@ class ConnectorStore:
         self.extra_dirs = list(extra_dirs or [])
         env = os.environ.get("PASSERELLE_CONNECTORS", "")
         self.extra_dirs += [Path(p) for p in env.split(os.pathsep) if p]
-        self._cache: dict[Path, tuple[Any, YamlDoc, ConnectorPlan | None]] = {}  # path -> (version, doc, plan)
+        self._cache: dict[Path, tuple[Any, YamlDoc, ConnectorPlan | None]] = {}  # path -> (bytes, doc, plan)
 
     def search_dirs(self, project_root: Path) -> list[Path]:
         return [project_root / "connectors", *self.extra_dirs, shipped_connectors_dir()]
@@ -129,7 +128,7 @@ class ConnectorStore:
             raw: bytes | None = read_bytes(key)
         except OSError:
             raw = None
-        version = hashlib.sha256(raw).digest() if raw is not None else None
+        version = raw  # the bytes themselves (a digest would cost OpenSSL's start-up to every validate)
         cached = self._cache.get(key)
         if cached is not None and cached[0] == version and version is not None:
             return cached[1]
@@ -296,7 +295,7 @@ def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -
     if not isinstance(override, dict):
         return Connector(name, merged, doc, store.plan(path))
     merged = deep_merge(merged, override)
-    bad = list(python_validator("connector.schema.json").iter_errors({"connector": merged}))
+    bad = schema_errors("connector.schema.json", {"connector": merged})
     for error in bad:
         for diag in error_to_diagnostics(error, doc, ()):
             project.diagnostics.append(Diagnostic(

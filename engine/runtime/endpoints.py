@@ -38,6 +38,10 @@ def open_endpoints(plan: Plan, names: Iterable[str], environ: Mapping[str, str] 
                    **options) -> dict[str, Endpoint]:
     """One endpoint per name (only those a run needs); all closed again if one cannot open."""
     environ = os.environ if environ is None else environ
+    names = list(names)
+    width = max((plan.endpoints[n].concurrency for n in names if n in plan.endpoints), default=1)
+    if width > 1:  # `concurrency: N`: N writes (and their acknowledgements) in flight, plus searches ahead
+        options.setdefault("max_connections", max(8, width + 4))
     opened: dict[str, Endpoint] = {}
     try:
         for name in names:

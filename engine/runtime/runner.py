@@ -29,7 +29,7 @@ from engine.errors import RecordError, TransformError
 from engine.lang.xref import bound
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
-from engine.runtime import acks
+from engine.runtime import acks, parallel
 from engine.runtime.finder import find_first, pair, search_again
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import expand, whole
@@ -167,11 +167,7 @@ class FlowRunner:
             prepared = expand(current, prepare(current, page, self.joiner, self.unique_keys))  # items or groups
             outcomes = [evaluate(current, outcome) for outcome in prepared]
             self.ahead = search_ahead(current, self.target(), self.store, outcomes)
-            for outcome in outcomes:
-                if self.stop.is_set():
-                    break
-                self.summary.read += 1
-                finished = self.process(outcome)
+            for outcome, finished in self.each(outcomes):
                 record = outcome.raw
                 if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
                     (final_since if finished else open_since).append(str(record[flow.since]))
@@ -183,6 +179,19 @@ class FlowRunner:
                 best = max(candidates)
                 if cursor is None or best > cursor:
                     self.store.set_cursor(flow.name, best)
+
+    def each(self, outcomes: list[Outcome]) -> Iterable[tuple[Outcome, bool]]:
+        """Each record of a page processed, in record order with whether its outcome is final; N at
+        a time when the target endpoint declares ``concurrency: N`` (:mod:`engine.runtime.parallel`)."""
+        n = parallel.width(self)
+        if n > 1:
+            yield from parallel.process(self, outcomes, n)
+            return
+        for outcome in outcomes:
+            if self.stop.is_set():
+                break
+            self.summary.read += 1
+            yield outcome, self.process(outcome)
 
     # -- one record ---------------------------------------------------------------------------------
     def process(self, outcome: Outcome) -> bool:

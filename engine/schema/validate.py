@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012 as _DRAFT
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import Diagnostic
 from engine.util.resources import schemas_dir
 from engine.util.suggest import closest, hint_for, known_list
 from engine.spec.yamlsrc import YamlDoc, format_path
+
+if TYPE_CHECKING:  # python-jsonschema is imported only to explain an invalid document (start-up time)
+    import jsonschema
+    from referencing import Registry
 
 _BASE = "https://passerelle.invalid/schemas/"
 SCHEMA_FILES = ("project.schema.json", "connector.schema.json", "transforms.schema.json",
@@ -44,6 +44,9 @@ def load_schema(name: str) -> dict:
 
 @lru_cache(maxsize=None)
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012 as _DRAFT
+
     resources = []
     for name in SCHEMA_FILES:
         resource = Resource.from_contents(load_schema(name), default_specification=_DRAFT)
@@ -55,6 +58,8 @@ def _registry() -> Registry:
 
 @lru_cache(maxsize=None)
 def python_validator(name: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
     return jsonschema.Draft202012Validator(load_schema(name), registry=_registry())
 
 
@@ -66,19 +71,25 @@ def _fast_validator(name: str):
     return jsonschema_rs.validator_for(load_schema(name), registry=registry, base_uri=_BASE + name)
 
 
+def schema_errors(schema_name: str, data: Any) -> list:
+    """The reference validator's errors for ``data`` (none without asking it when jsonschema-rs
+    accepts the document: the common case needs neither the python validator nor its import)."""
+    fast = _fast_validator(schema_name)
+    if fast is not None:
+        try:
+            if fast.is_valid(data):
+                return []
+        except Exception:  # values the accelerator cannot take: fall back to the reference
+            pass
+    return list(python_validator(schema_name).iter_errors(data))
+
+
 def validate_doc(doc: YamlDoc, schema_name: str, skip=None) -> list[Diagnostic]:
     """Validate a parsed document; ``skip(error)`` may drop errors reported better elsewhere."""
     if doc.data is None and not doc.ok:
         return []
-    fast = _fast_validator(schema_name)
-    if fast is not None:
-        try:
-            if fast.is_valid(doc.data):
-                return []
-        except Exception:  # values the accelerator cannot take: fall back to the reference
-            pass
     diags = []
-    for error in python_validator(schema_name).iter_errors(doc.data):
+    for error in schema_errors(schema_name, doc.data):
         if skip is not None and skip(error):
             continue
         diags.extend(error_to_diagnostics(error, doc, ()))

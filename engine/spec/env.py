@@ -16,7 +16,6 @@ each token a server issued, is registered).
 from __future__ import annotations
 
 import base64
-import html
 import json
 import os
 import re
@@ -99,6 +98,8 @@ def secret_forms(text: str) -> set[str]:
     httpx does to a URL it is given; lower-case escapes too), JSON- and XML-escaped, and base64
     (standard and URL-safe) at each of the three byte alignments — so ``Basic base64(user:secret)``,
     or the secret anywhere inside a base64 blob, is found whatever precedes it."""
+    import html  # (its entity table costs start-up time to every command; only secrets need it)
+
     forms: set[str] = set()
     for plain in {text, text.strip()}:
         if len(plain) < MIN_LENGTH:

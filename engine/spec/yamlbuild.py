@@ -66,17 +66,19 @@ class _Builder:
     # -- main loop -----------------------------------------------------------------------------
     def run(self, text: str) -> None:
         loader = yaml.CSafeLoader(text)
+        get_event, add, scalar = loader.get_event, self._add, self._scalar
+        scalar_event, starts = yaml.ScalarEvent, (yaml.MappingStartEvent, yaml.SequenceStartEvent)
         try:
             stack: list[_Frame] = []
             root_holder: list = []
             while True:
-                event = loader.get_event()
+                event = get_event()
                 if event is None:
                     break
                 kind = type(event)
-                if kind is yaml.ScalarEvent:
-                    self._add(stack, root_holder, *self._scalar(event, stack), event, None)
-                elif kind in (yaml.MappingStartEvent, yaml.SequenceStartEvent):
+                if kind is scalar_event:
+                    add(stack, root_holder, *scalar(event, stack), event, None)
+                elif kind in starts:
                     if len(stack) >= MAX_DEPTH:
                         self._diag("too-deep", f"nesting deeper than {MAX_DEPTH} levels",
                                    event.start_mark, self._child_path(stack[:3]))
@@ -136,29 +138,34 @@ class _Builder:
 
     def _add(self, stack, root_holder, value, path, event, style, located=False):
         """Attach a finished value to its parent (as a key or as a value)."""
+        mark = event.start_mark
         if not located:
-            self._count(1, event.start_mark)
+            if self.nodes >= MAX_NODES:
+                self._count(1, mark)  # says so and stops
+            self.nodes += 1
         if not stack:
             root_holder.append(value)
-            self.doc.locs[()] = self._loc(event.start_mark)
+            self.doc.locs[()] = self._loc(mark)
             return
         top = stack[-1]
-        if top.is_map and top.key is _NO_KEY:  # this value is a key
-            self._take_key(top, value, event)
-            return
-        if top.is_map and top.key is _SKIP:
-            top.key = _NO_KEY
-            return
-        if top.is_map and top.key == "<<" and top.merge_key_plain:
-            top.merges.append((value, event))
-            top.key = _NO_KEY
-            return
+        if top.is_map:
+            key = top.key
+            if key is _NO_KEY:  # this value is a key
+                self._take_key(top, value, event)
+                return
+            if key is _SKIP:
+                top.key = _NO_KEY
+                return
+            if key == "<<" and top.merge_key_plain:
+                top.merges.append((value, event))
+                top.key = _NO_KEY
+                return
         if top.discard:
             if top.is_map:
                 top.key = _NO_KEY
             return
-        path = self._child_path(stack)
-        self.doc.locs[path] = self._loc(event.start_mark)
+        # `path` is the child path of the stack as it is now: computed by the caller just before
+        self.doc.locs[path] = Loc(self.doc.file, mark.line + 1, mark.column + 1)
         if style:
             self.doc.styles[path] = style
         if top.is_map:
@@ -198,14 +205,14 @@ class _Builder:
                        self._child_path(stack), hint="remove the tag; specs use plain YAML values")
 
     def _scalar(self, event, stack) -> tuple[Any, tuple]:
+        """The scalar's value and path (a key's path is not needed: its mapping's key_locs say)."""
         text = event.value
-        path = self._child_path(stack)
-        is_key = bool(stack) and stack[-1].is_map and stack[-1].key is _NO_KEY
         plain = not event.style and event.implicit[0]
-        if is_key:
+        if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:  # a key
             self._last_key_text = text
             self._last_key_plain = plain
-            return text, path
+            return text, ()
+        path = self._child_path(stack)
         tag = event.tag
         if tag and tag != "!":
             return self._tagged(text, tag, event, path), path

@@ -1,9 +1,14 @@
 """JSON output with exact decimals: ``Decimal("12.500000")`` is written as the number ``12.5``.
 
-The standard encoder cannot write a Decimal as a number without going through float; this small
-encoder writes payloads exactly, keeps key order as built, and refuses values that have no JSON
-form (a date left unformatted) with a message saying how to fix the spec. A value whose type defines
-``__jsonout__()`` is written as what that returns: a ``Secret`` is written as its mask, ``"***"``.
+One encoder for payloads, request bodies and the run state's copies. ``orjson`` writes the common
+case (dicts, lists, tuples, str, int, bool, None and Decimal, at most 100 levels deep), each Decimal as
+its exact text (:func:`number_text`, through ``orjson.Fragment``: no float). Anything else, and
+anything orjson refuses (a lone surrogate, an int past 64 bits, a non-str key), is written by the
+original encoder below, which is also the reference the fast path is tested against byte for byte
+(``tests/unit/test_jsonout_equality.py``): keys in order as built, ``ensure_ascii=False``, values
+that have no JSON form (a date left unformatted) refused with a message saying how to fix the spec.
+A value whose type defines ``__jsonout__()`` is written as what that returns: a ``Secret`` is
+written as its mask, ``"***"``.
 """
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 _str = json.JSONEncoder(ensure_ascii=False).encode
+
+MAX_DEPTH = 100
 
 
 class OutputError(TypeError):
@@ -35,12 +42,94 @@ def plain(value: Any) -> Any:
 
 
 def dumps(value: Any, indent: int | None = None) -> str:
+    if indent is None or indent == 2:
+        fast = _fast(value, indent == 2)
+        if fast is not None:
+            return fast.decode()
+    return _dumps(value, indent)
+
+
+def dumps_bytes(value: Any) -> bytes:
+    """``dumps(value).encode()`` without the detour through str (request bodies)."""
+    fast = _fast(value, False)
+    return fast if fast is not None else _dumps(value, None).encode()
+
+
+# -- the fast path: orjson on values known to be written alike --------------------------------------
+
+_LEAVES = frozenset({str, int, bool, type(None), Decimal})
+_NESTS = frozenset({dict, list, tuple})
+_KINDS = _LEAVES | _NESTS
+_numbers: dict[Decimal, Any] = {}  # orjson.Fragment by value: equal Decimals have the same text (12.50, 12.5)
+_orjson: Any = None  # imported on first use (with uuid, ~5 ms): `validate` writes no JSON
+_options: tuple[int, int] = (0, 0)  # (compact, indent=2)
+
+
+def _load() -> Any:
+    global _orjson, _options
+    import orjson
+
+    # anything orjson would write itself but differently goes to _decimal, which refuses it: the reference
+    passthrough = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+                   | orjson.OPT_PASSTHROUGH_SUBCLASS)
+    _options = (passthrough, passthrough | orjson.OPT_INDENT_2)
+    _orjson = orjson
+    return orjson
+
+
+class _Other(TypeError):
+    """A value for the reference encoder (raised inside orjson's ``default``)."""
+
+
+def _decimal(value: Any) -> Any:
+    if type(value) is not Decimal or not value.is_finite():
+        raise _Other
+    fragment = _numbers.get(value)
+    if fragment is None:
+        if len(_numbers) >= 4096:
+            _numbers.clear()
+        fragment = _numbers[value] = _orjson.Fragment(number_text(value))
+    return fragment
+
+
+def _fast(value: Any, indent2: bool) -> bytes | None:
+    kind = type(value)
+    if kind in _NESTS:
+        if value and not _plain(value, 0):
+            return None
+    elif kind not in _LEAVES:
+        return None
+    orjson = _orjson or _load()
+    try:
+        return orjson.dumps(value, default=_decimal, option=_options[indent2])
+    except orjson.JSONEncodeError:  # a lone surrogate, an int past 64 bits, a non-str key, NaN...
+        return None
+
+
+def _plain(value: Any, level: int) -> bool:
+    """True when the non-empty container ``value`` (at ``level``) holds only kinds orjson writes as
+    the reference does (no float: its text differs) and nothing deeper than MAX_DEPTH."""
+    if level >= MAX_DEPTH:
+        return False
+    items = value.values() if type(value) is dict else value
+    kinds = set(map(type, items))
+    if kinds <= _LEAVES:
+        return True
+    if not kinds <= _KINDS:
+        return False
+    level += 1
+    for item in items:
+        if type(item) in _NESTS and item and not _plain(item, level):
+            return False
+    return True
+
+
+# -- the reference encoder: everything else, and every refusal with its message ---------------------
+
+def _dumps(value: Any, indent: int | None) -> str:
     parts: list[str] = []
     _write(value, parts, indent, 0, "")
     return "".join(parts)
-
-
-MAX_DEPTH = 100
 
 
 def _write(value: Any, out: list[str], indent: int | None, level: int, where: str) -> None:

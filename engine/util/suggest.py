@@ -1,7 +1,6 @@
 """'Did you mean ...?' suggestions for misspelt names."""
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -13,6 +12,8 @@ def closest(name: str, known: Iterable[str]) -> str | None:
     lowered = {k.lower(): k for k in known}
     if name.lower() in lowered:
         return lowered[name.lower()]
+    import difflib  # only when a name is misspelt (start-up of `validate`)
+
     match = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return match[0] if match else None
 

@@ -44,6 +44,7 @@ The same reference may be inserted twice (Sage does not deduplicate): look docum
 from __future__ import annotations
 
 import random
+import time
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
@@ -82,7 +83,8 @@ class Sage100Sim(Simulator):
     ``naming`` ("pascal" | "sage" | "both"), ``date_offset_required``, ``response_form`` ("wrapped" →
     ``{"InsertDocumentEtLignesResult": piece}``, "bare" → ``"BC00001"``, "document" → the stored document),
     ``escape_slashes``, ``require_json_content_type``, ``timezone_name``, ``clock`` (aware UTC datetime),
-    ``faults``.
+    ``faults``, ``latency_ms`` (every answer after that delay, as a real WebServices100 takes tens to
+    hundreds of ms per document; concurrent requests wait side by side, the data stays under the lock).
     """
 
     name = "sage100"
@@ -109,8 +111,13 @@ class Sage100Sim(Simulator):
         timezone_name: str = "Europe/Paris",
         clock: Callable[[], datetime] | None = None,
         faults: Faults | None = None,
+        latency_ms: int = 0,
     ) -> None:
         super().__init__(faults)
+        if latency_ms < 0:
+            raise ValueError("latency_ms must be >= 0")
+        self.latency_s = latency_ms / 1000.0
+        self.in_flight = self.most_in_flight = 0  # requests waiting out the latency together (at most)
         if naming not in ("pascal", "sage", "both"):
             raise ValueError("naming must be 'pascal', 'sage' or 'both'")
         if response_form not in ("wrapped", "bare", "document"):
@@ -199,6 +206,15 @@ class Sage100Sim(Simulator):
             "Missing Authorization header (raw token expected)"
 
     def handle(self, request: Request) -> Response:
+        if self.latency_s:  # a real server's time per request, outside the lock: requests overlap
+            with self.lock:
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                time.sleep(self.latency_s)
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
         prefix = f"/webservices100/{self.base}/".lower()
         path = unquote(request.path)
         if not path.lower().startswith(prefix):

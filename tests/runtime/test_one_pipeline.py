@@ -29,7 +29,8 @@ EXPORTS = {
 def _spoil(sb) -> None:
     shop = sb.sim("prestashop")
     eligible = sorted(i for i, o in shop.orders.items() if int(o["current_state"]) in (2, 3))
-    shop.orders[eligible[0]]["invoice_number"] = "F-0042"  # an invoicing module wrote a prefix: not an int
+    shop.orders[eligible[0]]["id_carrier"] = "C-3"  # not an int, in a field the flow reads (its carrier join)
+    shop.orders[eligible[2]]["invoice_number"] = "F-0042"  # not an int, in a field the flow never reads: mapped
     del shop.tables["customers"][int(shop.orders[eligible[1]]["id_customer"])]  # required join missing
     shop.tables["taxes"][4]["rate"] = Decimal("19.600")  # not in the strict tax table
 
@@ -102,7 +103,8 @@ def test_file_dry_run_live_dry_run_and_run_agree(tmp_path, monkeypatch, update_g
         run_mode = _run(project, tmp_path, tmp_path / "state")
 
     failed = {key: outcome for key, outcome in file_mode.items() if outcome.startswith("failed")}
-    assert any("field invoice_number: cannot read 'F-0042' as int" in line for line in failed.values())  # typing
+    assert any("field id_carrier: cannot read 'C-3' as int" in line for line in failed.values())
+    assert not any("invoice_number" in line for line in failed.values())  # only the fields the flow reads are typed
     assert any("field related.customer:" in line for line in failed.values())  # join
     assert any("field lignes[" in line and "19.600" in line for line in failed.values())  # mapping
     assert file_mode == live_mode

@@ -146,7 +146,7 @@ def test_command_output_is_scrubbed_even_for_an_internal_error(monkeypatch):
         Secret(TEXT)  # resolved by the command (secrets made before it are not its own)
         raise RuntimeError(f"unexpected: token {TEXT} / {quote(TEXT, safe='')}")
 
-    monkeypatch.setattr(cli, "_commands", lambda: {"validate": broken})
+    monkeypatch.setattr(cli, "_commands", lambda *_: {"validate": broken})
     code, out, err = run_cli(["validate", "x"], ROOT)
     assert code == 1 and "internal error" in err and TEXT not in err and quote(TEXT, safe="") not in err
     assert "token *** / ***" in err

@@ -29,10 +29,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lxml import etree
+if TYPE_CHECKING:  # lxml is imported by the functions that parse (`validate` never does)
+    from engine.connectors.codecs.xmlread import Reader
+    from lxml import etree
+
 
 XLINK_NS = "http://www.w3.org/1999/xlink"
 DEFAULT_MAX_BYTES = 50_000_000
@@ -97,6 +101,7 @@ _SPACE_TEXT = re.compile(r"[ \t\r\n]*")
 
 
 def _make_parser() -> etree.XMLParser:
+    from lxml import etree
     # A fresh parser per document: lxml parsers must not be shared between threads.
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                            huge_tree=False, remove_blank_text=True)
@@ -164,6 +169,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     if len(data) > max_bytes:
         raise XmlError(f"document is {len(data)} bytes, above the limit of {max_bytes} bytes")
     _check_prolog(data)
+    from lxml import etree
     try:
         root = etree.fromstring(data, _make_parser())
     except etree.XMLSyntaxError as exc:
@@ -211,12 +217,25 @@ def _is_i18n(children: list[etree._Element], options: XmlOptions) -> bool:
 def _value(el: etree._Element, options: XmlOptions, *, item: bool = False,
            as_list: bool = False) -> object:
     """The value of one element under the reading rules of the module docstring."""
+    return _reader(options).read(el, item, as_list)
+
+
+@lru_cache(maxsize=64)
+def _reader(options: XmlOptions) -> Reader:
+    from engine.connectors.codecs.xmlread import Reader  # imports lxml: only when XML is read
+
+    return Reader(options, _general_value)
+
+
+def _general_value(el: etree._Element, options: XmlOptions, *, item: bool = False,
+                   as_list: bool = False) -> object:
+    """The reading rules as written (any document; ``xmlread`` is the fast path of the common ones)."""
     children = _elements(el)
     if as_list or _is_list_element(el, options):
         if not children and _text(el).strip():
             raise XmlError(f"<{_local(el.tag)}> should hold a list of elements but holds text",
                            el.sourceline)
-        return [_value(child, options, item=True) for child in children]
+        return [_general_value(child, options, item=True) for child in children]
     if not children:
         text = _text(el)
         if item and not text.strip():
@@ -242,7 +261,7 @@ def _value(el: etree._Element, options: XmlOptions, *, item: bool = False,
                 list_attribute is None or child.get(list_attribute) is None):
             record[key] = child.text or ""  # a leaf field (most of a record): what _value would give
         else:
-            record[key] = _value(child, options, as_list=children_are_lists)
+            record[key] = _general_value(child, options, as_list=children_are_lists)
     return record
 
 
@@ -316,14 +335,30 @@ def xml_to_records(data: bytes, options: XmlOptions) -> tuple[str, list[dict], b
         if not isinstance(record, dict):
             raise XmlError(f"<{name}> is not a record", resource.sourceline)
         return name, [record], False
+    reader = _reader(options)
+    if not reader.plain(resource):
+        return name, _records(lambda el, item: _general_value(el, options, item=item), children, name), True
+    unchecked = reader.leaves_unchecked(data, doc, resource)
+    if unchecked is not None:  # no list attribute looked for on leaves, if the raw bytes vouch for it
+        read, seen, expected = unchecked
+        try:
+            records = _records(read, children, name)
+            if seen[0] == expected:
+                return name, records, True
+        except XmlError:
+            pass  # read again below: the first error in document order
+    return name, _records(reader.fast, children, name), True
+
+
+def _records(read: Any, children: list[etree._Element], name: str) -> list[dict]:
     records = []
     for child in children:
-        value = _value(child, options, item=True)
+        value = read(child, True)
         if not isinstance(value, dict):
             raise XmlError(f"<{_local(child.tag)}> inside <{name}> is not a record "
                            f"(found {type(value).__name__})", child.sourceline)
         records.append(value)
-    return name, records, True
+    return records
 
 
 def xml_error_messages(data: bytes, options: XmlOptions) -> list[tuple[str, str]]:

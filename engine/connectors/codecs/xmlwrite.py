@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from engine.connectors.codecs.xmlcodec import XLINK_NS, XmlError, XmlOptions
+
+if TYPE_CHECKING:  # lxml is imported when a body is written (`validate` never does)
+    from lxml import etree
 
 
 def _item_name(list_name: str, options: XmlOptions, path: str) -> str:
@@ -46,6 +48,7 @@ def _is_i18n_pair(value: object) -> bool:
 
 def _write(parent: etree._Element | None, name: str, value: object, options: XmlOptions,
            path: str) -> etree._Element:
+    from lxml import etree
     try:
         el = etree.Element(name) if parent is None else etree.SubElement(parent, name)
     except ValueError:
@@ -85,6 +88,7 @@ def records_to_xml(item: str, record: dict, options: XmlOptions) -> bytes:
     empty element); dicts become nested elements in key order; a list becomes repeated item
     elements named by ``options.list_item_names`` (fallback: the list name without its final
     "s"); a list of ``{"id", "value"}`` dicts becomes translations (``options.i18n_element``)."""
+    from lxml import etree
     if not isinstance(record, Mapping):
         raise TypeError(f"records_to_xml expects a dict record, not {type(record).__name__}")
     if options.root is None:

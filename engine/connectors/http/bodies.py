@@ -11,7 +11,7 @@ from typing import Any
 
 from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.codecs.xmlwrite import records_to_xml
-from engine.util.jsonout import dumps
+from engine.util.jsonout import dumps_bytes
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -26,7 +26,7 @@ class BodyFormat:
 
 
 def _json(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
-    return dumps(payload).encode(), {"Content-Type": JSON_TYPE}
+    return dumps_bytes(payload), {"Content-Type": JSON_TYPE}
 
 
 def _xml(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
@@ -36,7 +36,7 @@ def _xml(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tupl
 def _graphql(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
     # variable "*": the payload object is the whole variables object (tagsAdd(id:, tags:))
     variables = payload if op.variable == "*" else {op.variable: payload}
-    return dumps({"query": op.graphql or "", "variables": variables}).encode(), {"Content-Type": JSON_TYPE}
+    return dumps_bytes({"query": op.graphql or "", "variables": variables}), {"Content-Type": JSON_TYPE}
 
 
 def _soap(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:

@@ -86,6 +86,7 @@ class HttpEndpoint(HttpTransport):
                 return response
             errors = body.get("errors") if isinstance(body, dict) else None
             if not errors:
+                response.parsed_json = body  # type: ignore[attr-defined]  # decode reads it: parsed once
                 return response
             codes = {(e.get("extensions") or {}).get("code") for e in errors if isinstance(e, dict)}
             if "THROTTLED" in codes and attempt + 1 < attempts:

@@ -136,7 +136,7 @@ def complete(record: Any, plans: tuple[NestedPlan, ...], fetch: FollowFetch, sca
         reason = _complete(record, plan, fetch)
         if reason is not None:
             return IncompleteRecord(record, reason, plan.name)
-    found = _truncated(record, "") if scan else None
+    found = _truncated(record, "") if scan and _more_below(record) else None
     if found is not None:
         return IncompleteRecord(record, f"{found} has more entries than the record carries and the connector "
                                 "does not declare it under `nested` (it cannot read the rest)", found)
@@ -225,3 +225,25 @@ def _truncated(value: Any, path: str) -> str | None:
                 if found is not None:
                     return found
     return None
+
+
+def _more_below(record: Any) -> bool:
+    """Whether a connection below the top of ``record`` reports more pages: ``_truncated`` without
+    building a path for every nested value (most records have none; the path is found afterwards)."""
+    if isinstance(record, dict):
+        stack = list(record.values())
+    elif isinstance(record, list):
+        stack = list(record)
+    else:
+        return False
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        value = pop()
+        if isinstance(value, dict):
+            info = value.get("pageInfo")
+            if isinstance(info, dict) and info.get("hasNextPage") is True:
+                return True
+            extend(value.values())
+        elif isinstance(value, list):
+            extend(value)
+    return False

@@ -9,6 +9,7 @@ base64) and :meth:`safe_url` (auth parameters and user info masked).
 from __future__ import annotations
 
 import json as jsonlib
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,7 @@ NOT_CONNECTED = (httpx.ConnectError,)  # connection refused, host not found (a c
 # with its newline: h11 quotes the value in its error), a non-ASCII header, a malformed URL
 UNSENDABLE = (httpx.HTTPError, httpx.InvalidURL, UnicodeError)
 SHORT = 300
+_STARTS_XML = re.compile(rb"[ \t\n\r\x0b\x0c]*<")  # what bytes.lstrip() strips, then <
 
 
 class HttpTransport:
@@ -209,21 +211,23 @@ class HttpTransport:
     # -- decoding ------------------------------------------------------------------------------------
     def decode(self, response: httpx.Response, records: CompiledExpr | None = None) -> list:
         body = response.content
-        if not body.strip():
+        if not body or body.isspace():  # no copy of a page of records (strip would make one)
             return []
-        if body.lstrip()[:1] == b"<":
+        if _STARTS_XML.match(body):
             try:
                 _, found, _ = xml_to_records(body, self.http.xml)
             except XmlError as exc:
                 raise self.fail(f"{response.request.method} {self.safe_url(response.request.url)}: "
                                 f"unreadable XML answer: {exc}", response.status_code) from None
             return found
-        try:
-            data = jsonlib.loads(body, parse_float=Decimal)
-        except ValueError:
-            raise self.fail(f"{response.request.method} {self.safe_url(response.request.url)}: the answer "
-                            f"is neither JSON nor XML: {self.short(body.decode('utf-8', 'replace'), 200)}",
-                            response.status_code) from None
+        data = getattr(response, "parsed_json", None)  # a GraphQL answer, parsed when checked for errors
+        if data is None:
+            try:
+                data = jsonlib.loads(body, parse_float=Decimal)
+            except ValueError:
+                raise self.fail(f"{response.request.method} {self.safe_url(response.request.url)}: the answer "
+                                f"is neither JSON nor XML: {self.short(body.decode('utf-8', 'replace'), 200)}",
+                                response.status_code) from None
         response.parsed_json = data  # type: ignore[attr-defined]  # paging reads totals from it: parse once
         found = records.search(data) if records is not None else data
         if found is None or found == []:

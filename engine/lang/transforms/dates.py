@@ -24,6 +24,7 @@ from engine.errors import TransformError
 from engine.lang.registry import ArgError, CompileContext, Example as E, Registry
 from engine.util.suggest import closest
 from engine.lang.transforms._common import show, to_decimal
+from engine.lang.transforms._datefast import iso_reader, local_ms_json
 
 CATEGORY = "date"
 UTC = timezone.utc
@@ -160,11 +161,16 @@ def register(reg: Registry) -> None:
                            hint="add tz: Europe/Paris (or put %z in the format when every date has one)")
         shown = fmt or "ISO 8601"
         fast = fast_parser(fmt)
+        iso = iso_reader(fmt)
 
         def parse(value: Any) -> Any:
             if value is None:
                 return None
             if isinstance(value, str):
+                if iso is not None:  # an ISO-shaped format: the C reader (see _datefast)
+                    moment = iso(value)
+                    if moment is not None:
+                        return localize(moment, zone) if zone is not None else moment
                 text = value.strip()
                 if text in EMPTY_DATES:
                     return None
@@ -188,6 +194,9 @@ def register(reg: Registry) -> None:
                 raise TransformError(f"the date {show(value)} has no UTC offset and parse_date has no tz")
             return localize(moment, zone)
 
+        if iso is not None and zone is not None and fmt is not None:  # then ms_json_date: one function
+            setattr(parse, "fuse", lambda name, then: local_ms_json(fmt, zone, parse, then)
+                    if name == "ms_json_date" else None)
         return parse
 
     @reg.transform("format_date", category=CATEGORY,

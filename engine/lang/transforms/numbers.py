@@ -85,7 +85,12 @@ def register(reg: Registry) -> None:
     @reg.transform("negate", category=CATEGORY, summary="Change the sign of a number.",
                    examples=[E(None, _D("12.50"), _D("-12.50")), E(None, "-3", 3), E(None, None, None)])
     def negate(arg: None, ctx: CompileContext):
-        return lambda value: None if value is None else -to_number(value, "negate")
+        def apply(value: Any) -> Any:
+            return None if value is None else -to_number(value, "negate")
+
+        setattr(apply, "inline", ("-{v} if {v}.__class__ is int or ({v}.__class__ is {0} and {v}.is_finite()) "
+                                  "else {F}({v})", (Decimal,)))
+        return apply
 
     @reg.transform("abs", category=CATEGORY, summary="The absolute value of a number.",
                    examples=[E(None, _D("-12.50"), _D("12.50")), E(None, 3, 3),

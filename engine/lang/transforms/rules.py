@@ -14,6 +14,7 @@ from engine.lang.registry import CompileContext, Example as E, Registry
 from engine.lang.transforms._common import to_number
 
 CATEGORY = "rule"
+_TYPED = (Decimal, int)  # the common case, typed at the source (a bool is neither)
 
 
 def _positive(value: Any, name: str) -> Any:
@@ -40,6 +41,7 @@ def register(reg: Registry) -> None:
                 return 1 if value > 0 else None
             return None if _positive(value, "flag_if_positive") is None else 1
 
+        setattr(flag, "inline", ("(1 if {v} > 0 else None) if {v}.__class__ in {0} else {F}({v})", (_TYPED,)))
         return flag
 
     @reg.transform("if_positive", category=CATEGORY,
@@ -49,6 +51,10 @@ def register(reg: Registry) -> None:
                              E(None, -5, None), E(None, None, None)])
     def if_positive(arg: None, ctx: CompileContext):
         def positive(value: Any) -> Any:
+            cls = value.__class__
+            if cls is Decimal or cls is int:  # the common case first (as _positive, without the call)
+                return value if value > 0 else None
             return _positive(value, "if_positive")
 
+        setattr(positive, "inline", ("({v} if {v} > 0 else None) if {v}.__class__ in {0} else {F}({v})", (_TYPED,)))
         return positive

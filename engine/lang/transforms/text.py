@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.errors import TransformError
-from engine.lang.expr import bracket_depths
+from engine.lang.expr import bracket_depths, compile_expression
 from engine.lang.patterns import TIMEOUT, BoundedPattern
 from engine.lang.registry import ArgError, CompileContext, Example as E, Registry
 from engine.lang.transforms._common import expect_list, parse_number, same_value, show, stringify, to_decimal, to_number
@@ -47,6 +47,8 @@ def register(reg: Registry) -> None:
                 return arg + str(value)
             return None if value is None else arg + stringify(value)
 
+        setattr(apply, "inline", ("{0} + {v} if {v}.__class__ is str else {0} + str({v}) if {v}.__class__ is int "
+                                  "else {F}({v})", (arg,)))
         return apply
 
     @reg.transform("suffix", category=CATEGORY, args=_text("Text put after the value."),
@@ -73,7 +75,9 @@ def register(reg: Registry) -> None:
                    examples=[E(None, "  BAGUE-OR-18K \n", "BAGUE-OR-18K"), E(None, "   ", ""),
                              E(None, None, None)])
     def trim(arg: None, ctx: CompileContext):
-        return _on_text(str.strip)
+        apply = _on_text(str.strip)
+        setattr(apply, "inline", ("{v}.strip() if {v}.__class__ is str else {F}({v})", ()))
+        return apply
 
     @reg.transform("truncate", category=CATEGORY,
                    args={"type": "integer", "minimum": 0, "maximum": MAX_LENGTH,
@@ -114,6 +118,9 @@ def register(reg: Registry) -> None:
                 text = stringify(value)
             return text.rjust(width, char) if left else text.ljust(width, char)
 
+        if left:
+            setattr(apply, "inline", ("str({v}).rjust({0}, {1}) if {v}.__class__ is int else {F}({v})",
+                                      (width, char)))
         return apply
 
     @reg.transform("replace", category=CATEGORY,
@@ -179,8 +186,9 @@ def register(reg: Registry) -> None:
                                "Commande 1042 (XKBKNABJK)"),
                              E("{{PS}} {company}", {"company": None}, "{PS} ")])
     def template(arg: str, ctx: CompileContext):
-        fill = template_renderer(parse_template(arg, ctx))
-        return lambda value: None if value is None else fill(value)
+        parts = parse_template(arg, ctx)
+        fill = template_renderer(parts)
+        return _fields_template(parts, fill) or (lambda value: None if value is None else fill(value))
 
     @reg.transform("default", category=CATEGORY,
                    args={"description": "Value used when the input is null or an empty text (any value)."},
@@ -329,6 +337,50 @@ def template_renderer(parts: list) -> Callable[[Any], str]:
         return "".join(out)
 
     return render
+
+
+def _fields_template(parts: list, fill: Callable[[Any], str]) -> Callable[[Any], Any] | None:
+    """A faster renderer for templates whose placeholders are all plain field names
+    (``{firstname} {lastname}``) on an object whose fields are texts; anything else (a null, a
+    number, not an object) goes to ``fill``, the general renderer, so results are the same."""
+    pairs: list[tuple[str, str]] = []
+    literal = ""
+    for part in parts:
+        if part.__class__ is str:
+            literal += part
+            continue
+        path = compile_expression(part[0]).simple_path
+        if path is None or len(path) != 1:
+            return None
+        pairs.append((literal, path[0]))
+        literal = ""
+    tail = literal
+    if len(pairs) == 2:  # "{firstname} {lastname}": the usual shape, written out
+        (before1, key1), (before2, key2) = pairs
+
+        def render2(value: Any) -> Any:
+            if value.__class__ is dict:
+                first, second = value.get(key1), value.get(key2)
+                if first.__class__ is str and second.__class__ is str:
+                    return f"{before1}{first}{before2}{second}{tail}"
+            return None if value is None else fill(value)
+
+        return render2
+
+    def render(value: Any) -> Any:
+        if value.__class__ is not dict:
+            return None if value is None else fill(value)
+        out = []
+        for before, key in pairs:
+            found = value.get(key)
+            if found.__class__ is not str:
+                return fill(value)
+            out.append(before)
+            out.append(found)
+        out.append(tail)
+        return "".join(out)
+
+    return render if pairs else None
 
 
 def _closing_brace(text: str, start: int) -> int:

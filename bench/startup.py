@@ -1,0 +1,138 @@
+"""Start-up: ``passerelle validate`` of the shipped specs, as editors and CI call it (a new process
+each time), beside the interpreter's own start.
+
+Contenders, each a fresh ``python`` process, run in alternating rounds (one of each per round, so a
+burst of load on the machine hits them all alike):
+
+* ``python -c pass`` — the floor: interpreter start and ``site``;
+* ``python -c "import engine"`` — the package itself (nothing may be imported by it);
+* ``python -m engine validate specs/`` — what ``make validate`` runs (the console script
+  ``passerelle`` goes through the same ``engine.cli.main``).
+
+Bytecode is cached for every contender in a temporary folder (``PYTHONPYCACHEPREFIX``) filled by a
+warm-up run, so a read-only checkout or ``PYTHONDONTWRITEBYTECODE`` does not turn the measure into
+a compile benchmark. Reported: median and min wall time, the ratio to ``python -c pass``, the median
+CPU time of the child (user + system: less sensitive to a busy machine than wall time), and with
+``--imports K`` the K costliest imports of validate (``python -X importtime``, self time).
+``validate`` must exit 0 and report 0 errors, or the script exits non-zero.
+
+Target: ``validate specs/`` <= 150 ms median.
+
+    .venv/bin/python bench/startup.py [--runs 21] [--imports 15] [--strict]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "specs"
+TARGET_MS = 150.0
+
+
+def contenders() -> list[tuple[str, list[str]]]:
+    py = sys.executable
+    return [
+        ("python -c pass", [py, "-c", "pass"]),
+        ('python -c "import engine"', [py, "-c", "import engine"]),
+        ("passerelle validate specs/", [py, "-m", "engine", "validate", str(SPECS)]),
+    ]
+
+
+def child_env(pycache: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    paths = [str(ROOT), str(ROOT / "sandbox")]  # this checkout's engine, whatever is installed
+    env["PYTHONPATH"] = os.pathsep.join(paths + [p for p in [env.get("PYTHONPATH")] if p])
+    return env
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(wall seconds, CPU seconds of the child, the finished process)."""
+    cpu, start = _children_cpu(), time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
+    return time.perf_counter() - start, _children_cpu() - cpu, done
+
+
+def check(name: str, done: subprocess.CompletedProcess) -> str | None:
+    """Why the run does not count (it failed, or validate found errors), or None."""
+    if done.returncode != 0:
+        return f"{name} exited {done.returncode}: {(done.stderr or done.stdout).strip()[-500:]}"
+    if "validate" in name and " 0 error(s)" not in done.stderr:
+        return f"{name} did not report 0 errors: {done.stderr.strip()[-500:]}"
+    return None
+
+
+def import_costs(env: dict[str, str], count: int) -> list[tuple[int, int, str]]:
+    """The ``count`` costliest imports of validate: (self µs, cumulative µs, module)."""
+    argv = [sys.executable, "-X", "importtime", "-m", "engine", "validate", str(SPECS)]
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
+    rows = []
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "self [us]" not in line:
+            own, cumulative, module = line[len("import time:"):].split("|")
+            rows.append((int(own), int(cumulative), module.strip()))
+    return sorted(rows, reverse=True)[:count]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=21, help="rounds (one run of each contender each)")
+    parser.add_argument("--imports", type=int, default=15, metavar="K",
+                        help="list the K costliest imports of validate (0: none)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="passerelle-pyc-") as pycache:
+        env = child_env(pycache)
+        runs = contenders()
+        for name, command in runs:  # warm-up: fills the bytecode cache, checks each contender works
+            problem = check(name, run_once(command, env)[2])
+            if problem:
+                print(f"error: {problem}", file=sys.stderr)
+                return 2
+        times: dict[str, list[float]] = {name: [] for name, _ in runs}
+        cpus: dict[str, list[float]] = {name: [] for name, _ in runs}
+        for _ in range(max(1, args.runs)):
+            for name, command in runs:
+                seconds, cpu, done = run_once(command, env)
+                problem = check(name, done)
+                if problem:
+                    print(f"error: {problem}", file=sys.stderr)
+                    return 2
+                times[name].append(seconds)
+                cpus[name].append(cpu)
+        costs = import_costs(env, args.imports) if args.imports > 0 else []
+    floor = statistics.median(times[runs[0][0]])
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"start-up, {args.runs} alternating rounds, wall time per process (load {load:.2f}):")
+    print(f"  {'contender':<30}{'median':>10}{'min':>10}{'x pass':>9}{'CPU median':>14}")
+    for name, _ in runs:
+        median, low = statistics.median(times[name]), min(times[name])
+        cpu = statistics.median(cpus[name])
+        print(f"  {name:<30}{median * 1000:8.1f} ms{low * 1000:7.1f} ms{median / floor:8.2f}x"
+              f"{cpu * 1000:11.1f} ms")
+    if costs:
+        print(f"  costliest imports of validate (python -X importtime, self time):")
+        for own, cumulative, module in costs:
+            print(f"    {module:<44}{own / 1000:6.1f} ms self {cumulative / 1000:7.1f} ms cumulative")
+    median = statistics.median(times[runs[-1][0]]) * 1000
+    ok = median <= TARGET_MS
+    print(f"validate specs/ median {median:.1f} ms (target <= {TARGET_MS:g} ms)  {'PASS' if ok else 'FAIL'}")
+    return 1 if args.strict and not ok else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The ``args:`` of a transform checked against its schema when a mapping is compiled.
+
+jsonschema-rs says "valid" for the common case without loading python-jsonschema (``validate`` of
+valid specs starts faster); python-jsonschema, imported only then, explains a refusal with the rich
+errors :func:`engine.schema.validate.error_to_diagnostics` places. Arguments holding a ``Decimal``
+always go to the reference: its ``integer`` refuses ``2.0`` written in YAML, jsonschema-rs accepts it.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+_VALIDATORS: dict[int, ArgsValidator] = {}
+
+
+def args_validator(spec: Any) -> ArgsValidator:
+    """The validator of one transform's ``args_schema``, built once per transform."""
+    validator = _VALIDATORS.get(id(spec))
+    if validator is None:
+        validator = ArgsValidator(spec.args_schema)
+        _VALIDATORS[id(spec)] = validator
+    return validator
+
+
+class ArgsValidator:
+    def __init__(self, schema: Any):
+        self.schema = schema
+        self.reference: Any = None  # python-jsonschema's validator, built for the first refusal
+        self.fast: Any = None
+        try:
+            import jsonschema_rs
+
+            self.fast = jsonschema_rs.validator_for(schema)
+        except Exception:  # pragma: no cover - no wheel, or a schema the accelerator refuses
+            self.fast = None
+
+    def iter_errors(self, args: Any) -> Any:
+        """python-jsonschema's errors for ``args`` (none without asking it when the fast path agrees)."""
+        if self.fast is not None and not _has_decimal(args):
+            try:
+                if self.fast.is_valid(args):
+                    return iter(())
+            except Exception:  # a value the accelerator cannot read: the reference decides
+                pass
+        if self.reference is None:
+            import jsonschema
+
+            self.reference = jsonschema.Draft202012Validator(self.schema)
+        return self.reference.iter_errors(args)
+
+
+def _has_decimal(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_decimal(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_decimal(v) for v in value)
+    return isinstance(value, Decimal)
