@@ -43,6 +43,10 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
                         "source is read live through its endpoint and the requests a run would send "
                         "are shown (nothing is written)")
     p.add_argument("--limit", type=int, default=20, help="live: records to read (default 20)")
+    p.add_argument("--max-input-bytes", type=_size, metavar="BYTES",
+                   help="refuse an --input file larger than this (e.g. 500000000, 500MB, 2GB); default: "
+                        "no limit for list files, which are read record by record, and 200MB for a "
+                        "file read whole (one record, an object of lists)")
     p.add_argument("--state", type=Path, metavar="DIR",
                    help="the state folder (default PROJECT/.passerelle): its cross-references are read (never "
                         "written) for the xref transform; live: a rotated refresh token is kept there")
@@ -158,10 +162,9 @@ def cmd_validate(args) -> int:
 
 def cmd_dry_run(args) -> int:
     from engine.plan.load import load_plan, select_flow
-    from engine.runtime.dryrun import dry_run
+    from engine.runtime.dryrun import stream_dry_run
     from engine.errors import Diagnostic, Loc
     from engine.connectors.codecs.records import InputError
-    from engine.util.jsonout import dumps
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
@@ -173,24 +176,47 @@ def cmd_dry_run(args) -> int:
     for text in args.input:
         name, sep, file = text.partition("=")
         inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
+    out = sys.stdout
+    as_json, started, mapped = args.format == "json", False, 0
     try:
         with _xref(plan, args):
-            result = dry_run(plan, flow, inputs)
+            counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes)
+            if as_json:
+                out.write("[")
+                started = True
+            for outcome in outcomes:  # each payload written as soon as it is mapped
+                text = outcome.payload_json or ""  # indented, JSON-checked
+                if as_json:
+                    out.write(("," if mapped else "") + "\n" + _indent(text))
+                else:
+                    out.write(f"# {flow.name} record {outcome.key} -> {counts.target}\n{text}\n")
+                mapped += 1
     except InputError as exc:
+        if started:  # stdout stays one JSON array: the payloads mapped before the unreadable part
+            out.write("\n]\n" if mapped else "]\n")
+        out.flush()
         print(f"error[input] {exc}", file=sys.stderr)
         return EXIT_FAIL
-    rendered = [(key, dumps(payload, indent=2)) for key, payload in result.payloads]  # JSON-checked
-    if args.format == "json":
-        print("[" + ",".join("\n" + _indent(text) for _, text in rendered) + ("\n]" if rendered else "]"))
-    else:
-        for key, text in rendered:
-            print(f"# {flow.name} record {key} -> {result.target}")
-            print(text)
-    for failure in result.failures:
+    if as_json:
+        out.write("\n]\n" if mapped else "]\n")
+    out.flush()
+    for failure in counts.failures:
         print(failure.line(), file=sys.stderr)
-    print(f"{flow.name}: {result.read} read, {len(rendered)} mapped, {len(result.skipped)} skipped "
-          f"by filter, {len(result.failures)} failed (nothing was sent)", file=sys.stderr)
-    return EXIT_RECORDS if result.failures else EXIT_OK
+    print(f"{flow.name}: {counts.read} read, {mapped} mapped, {len(counts.skipped)} skipped "
+          f"by filter, {len(counts.failures)} failed (nothing was sent)", file=sys.stderr)
+    return EXIT_RECORDS if counts.failures else EXIT_OK
+
+
+def _size(text: str) -> int:
+    """A byte count for --max-input-bytes: digits, optionally followed by KB, MB or GB (powers of 1000)."""
+    number, unit = text.strip().upper(), 1
+    for suffix, factor in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3), ("B", 1)):
+        if number.endswith(suffix):
+            number, unit = number[:-len(suffix)].strip(), factor
+            break
+    if not number.isdigit() or int(number) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of bytes (e.g. 500MB), got {text!r}")
+    return int(number) * unit
 
 
 def _live_dry_run(plan, flow, args) -> int:
@@ -248,7 +274,9 @@ def _xref(plan, args):
 
 
 def _indent(text: str) -> str:
-    return "\n".join("  " + line for line in text.splitlines())
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:  # line breaks for splitlines, raw in JSON strings
+        return "\n".join("  " + line for line in text.splitlines())
+    return "  " + text.replace("\n", "\n  ")  # JSON text: every other line break is escaped
 
 
 def cmd_schema(args) -> int:

@@ -46,8 +46,8 @@ def norm_key(value: Any) -> Any:
 
 
 def _canonical(number: Decimal) -> str:
-    if number == number.to_integral_value():
-        return str(int(number))
+    if number == number.to_integral_value():  # not str(int()): 1e5000 has too many digits for it
+        return "0" if number == 0 else format(number.to_integral_value(), "f")
     return format(number.normalize(), "f")
 
 

@@ -13,9 +13,11 @@ records still come out.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain, islice
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.connectors.codecs.instream import stream_input
 from engine.connectors.codecs.records import InputError, read_input
 from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.base import ConnectorPlan, TokenStore
@@ -24,7 +26,9 @@ from engine.errors import RecordError, TransformError
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
-from engine.runtime.pipeline import Joiner, failure, records, typed_rows
+from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
+from engine.runtime.relspill import RelatedSpill, spillable
+from engine.util.jsonout import OutputError, dumps
 
 PAGE = 100
 
@@ -59,36 +63,116 @@ def read_inputs(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]
     return by_resource
 
 
-def _pages(rows: list, size: int = PAGE) -> Iterator[list]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+@dataclass
+class DryRunCounts:
+    """What a streaming file dry-run has done so far (complete once its outcomes are consumed)."""
+    flow: str
+    target: str
+    failures: list[RecordError] = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # keys filtered out by the flow's `filter`
+    read: int = 0
+    mapped: int = 0
 
 
-def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -> DryRunResult:
+def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
+            max_input_bytes: int | None = None) -> DryRunResult:
+    counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes)
     result = DryRunResult(flow.name, flow.target)
-    by_resource = read_inputs(plan, flow, inputs)
+    result.payloads = [(outcome.key, outcome.payload) for outcome in outcomes]
+    result.failures, result.skipped, result.read = counts.failures, counts.skipped, counts.read
+    return result
+
+
+def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
+                   max_input_bytes: int | None = None) -> tuple[DryRunCounts, Iterator[Outcome]]:
+    """The mapped records of a file dry-run as they come: the source file is read page by page (in
+    constant memory), related files are read and typed first. ``counts`` is filled as the outcomes
+    are consumed; an :class:`InputError` may come from either call."""
+    connector = plan.connectors.get(flow.source_endpoint)
+    singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
+    options = record_options(connector)
+    by_resource: dict[str, list[Iterator[dict]]] = {}
+    for name, path in inputs:
+        for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
+                                           xml_options=options, max_bytes=max_input_bytes):
+            by_resource.setdefault(singular.get(resource, resource), []).append(rows)
+    counts = DryRunCounts(flow.name, flow.target)
+    others = {r: chain.from_iterable(sets) for r, sets in by_resource.items() if r != flow.source_resource}
+    spill = RelatedSpill(flow) if spillable(flow) else None  # joined page by page from disk
+    related = RelatedData()
+    try:  # related files first: an unreadable one is reported before anything is printed
+        for resource, rows in others.items():
+            if spill is not None:
+                spill.load(resource, rows, flow.types.get(resource))
+            else:
+                related.add(resource, typed_rows(flow.types.get(resource), rows))
+        _check_present(flow, by_resource)
+        if spill is not None:
+            spill.ready()
+    except BaseException:
+        if spill is not None:
+            spill.close()
+        raise
+    source = chain.from_iterable(by_resource[flow.source_resource])
+    if spill is None:
+        return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
+    return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
+
+
+def _check_present(flow: FlowPlan, by_resource: dict[str, list[Iterator[dict]]]) -> None:
     if flow.source_resource not in by_resource:
         raise InputError(f"no input holds '{flow.source_resource}' records (the source of flow "
                          f"'{flow.name}'); name a file with --input {flow.source_resource}=FILE")
     missing = sorted({spec.resource for spec in flow.related if spec.resource not in by_resource})
     if missing:
+        for rows in by_resource[flow.source_resource]:  # an unreadable source file is reported first
+            for _ in rows:
+                pass
         raise InputError(f"flow '{flow.name}' joins related records from {', '.join(missing)}: give "
                          f"each as --input FILE (a list response names its resource, or write "
                          f"--input {missing[0]}=FILE)")
-    related = RelatedData()
-    for resource, rows in by_resource.items():
-        if resource != flow.source_resource:
-            related.add(resource, typed_rows(flow.types.get(resource), rows))
-    rows = by_resource[flow.source_resource]
-    result.read = len(rows)
-    for outcome in records(flow, _pages(rows), Joiner(preloaded=related)):
-        if outcome.error is not None:
-            result.failures.append(outcome.error)
-        elif outcome.skipped:
-            result.skipped.append(outcome.key)
-        else:
-            result.payloads.append((outcome.key, outcome.payload))
-    return result
+
+
+def _outcomes(flow: FlowPlan, counts: DryRunCounts, rows: Iterator[dict], joiner: Joiner,
+              spill: RelatedSpill | None) -> Iterator[Outcome]:
+    try:
+        for outcome in records(flow, _counted(counts, rows), joiner, render=False):
+            if outcome.ok:  # rendered once, as shown (`payload_json` holds the indented text here)
+                try:
+                    outcome.payload_json = dumps(outcome.payload, indent=2)
+                except OutputError as exc:  # a value with no JSON form (a date left unformatted...)
+                    outcome.error = failure(flow, outcome.key, exc, "map", flow.item.loc("map"))
+            if outcome.error is not None:
+                counts.failures.append(_detached(outcome.error))
+            elif outcome.skipped:
+                counts.skipped.append(outcome.key)
+            else:
+                counts.mapped += 1
+                yield outcome
+    finally:
+        if spill is not None:
+            spill.close()
+
+
+def _detached(error: RecordError) -> RecordError:
+    """The error without its traceback (nor those of the errors it was raised from): kept to the end of
+    the run, a traceback would keep the frames' locals alive, a whole page of records each."""
+    seen: set[int] = set()
+    exc: BaseException | None = error
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        exc.__traceback__ = None
+        exc = exc.__cause__ or exc.__context__
+    return error
+
+
+def _counted(counts: DryRunCounts, rows: Iterator[dict], size: int = PAGE) -> Iterator[list]:
+    while True:
+        page = list(islice(rows, size))
+        if not page:
+            return
+        counts.read += len(page)
+        yield page
 
 
 @dataclass

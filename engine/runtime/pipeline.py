@@ -158,9 +158,10 @@ def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[R
     return outcomes
 
 
-def evaluate(flow: FlowPlan, outcome: Outcome) -> Outcome:
+def evaluate(flow: FlowPlan, outcome: Outcome, render: bool = True) -> Outcome:
     """Let, filter, reject, map and check one prepared record (with the flow plan live at that moment):
-    the payload must be what the target operation accepts (its contract)."""
+    the payload must be what the target operation accepts (its contract). ``render=False``: the caller
+    writes the payload's JSON itself (and sets the record aside when it has none)."""
     if outcome.error is not None or outcome.skipped:  # set aside, or nothing to write (a fan-out of no item)
         return outcome
     enriched = outcome.enriched
@@ -185,6 +186,8 @@ def evaluate(flow: FlowPlan, outcome: Outcome) -> Outcome:
     except TransformError as exc:
         outcome.error = failure(flow, outcome.key, exc, "target.with", flow.item.loc("target", "with"))
         return outcome
+    if not render:
+        return outcome
     try:
         outcome.payload_json = dumps(outcome.payload)
     except OutputError as exc:  # a value with no JSON form (a date left unformatted...)
@@ -194,9 +197,9 @@ def evaluate(flow: FlowPlan, outcome: Outcome) -> Outcome:
 
 def records(flow: FlowPlan, pages: Iterable[list], joiner: Joiner,
             unique_keys: Callable[[RelatedSpec], bool] = lambda spec: False,
-            current: Callable[[], FlowPlan] | None = None) -> Iterator[Outcome]:
+            current: Callable[[], FlowPlan] | None = None, render: bool = True) -> Iterator[Outcome]:
     """Every record's outcome, page by page. ``current`` gives the flow plan live now (hot reload
     swaps plans between records, never inside one)."""
     for page in whole(flow, pages):  # a grouping flow: every page at once
         for outcome in expand(flow, prepare(flow, page, joiner, unique_keys)):  # items or groups
-            yield evaluate(current() if current else flow, outcome)
+            yield evaluate(current() if current else flow, outcome, render)

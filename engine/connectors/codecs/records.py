@@ -57,11 +57,13 @@ FORMATS = ("json", "jsonl", "xml")
 
 
 def read_input(path: Path, *, name: str | None = None, default_resource: str,
-               xml_options: XmlOptions | None, fmt: str | None = None) -> list[tuple[str, list[dict]]]:
+               xml_options: XmlOptions | None, fmt: str | None = None,
+               max_bytes: int | None = None) -> list[tuple[str, list[dict]]]:
     """The record sets of one input file, as ``[(resource name, records), ...]``. ``fmt`` (one of
-    :data:`FORMATS`) forces the format instead of detecting it from the content."""
+    :data:`FORMATS`) forces the format instead of detecting it from the content; ``max_bytes``:
+    a larger file is refused (default :data:`MAX_INPUT_BYTES`)."""
     path = Path(path)
-    data = _read_bytes(path)
+    data = _read_bytes(path, MAX_INPUT_BYTES if max_bytes is None else max_bytes)
     start = _LEADING_SPACE.match(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0).end()  # type: ignore[union-attr]
     if start >= len(data):
         if fmt == "jsonl":
@@ -85,15 +87,15 @@ def read_input(path: Path, *, name: str | None = None, default_resource: str,
     return sets
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limit: int) -> bytes:
     from engine.util.fileio import FileTooLarge, NotRegularFile, read_limited
 
     try:
-        return read_limited(path, MAX_INPUT_BYTES)
+        return read_limited(path, limit)
     except NotRegularFile as exc:
         raise InputError(f"is {exc.kind}, not a file", path) from None
     except FileTooLarge:
-        raise InputError(f"the file is above the limit of {MAX_INPUT_BYTES} bytes", path) from None
+        raise InputError(f"the file is above the limit of {limit} bytes", path) from None
     except FileNotFoundError:
         raise InputError("file not found", path) from None
     except PermissionError:

@@ -265,6 +265,12 @@ def _general_value(el: etree._Element, options: XmlOptions, *, item: bool = Fals
     return record
 
 
+def record_value(el: etree._Element, options: XmlOptions) -> object:
+    """The value of one record element (an item of a list document), by the reading rules above:
+    what :func:`xml_to_records` gives for each record; used by the streaming reader."""
+    return _value(el, options, item=True)
+
+
 def _looks_like_item(el: etree._Element, options: XmlOptions) -> bool:
     """Would ``el``, as the only child of a resource element, be a record (list item)?"""
     children = _elements(el)

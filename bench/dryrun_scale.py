@@ -1,0 +1,128 @@
+"""File dry-run at scale: the engine (``passerelle dry-run ... --format json``, as a subprocess writing to
+a file) against a hand-written lxml iterparse script (``bench/dryrun_baseline.py``) on PrestaShop order
+exports of growing size (``bench/gen_orders.py``: several taxes, tax-exempt lines, discounts, unknown
+carriers). Each contender runs as its own process; wall time and peak RSS (``os.wait4`` rusage) are
+taken per run (the parent holds no output: a child's peak RSS starts from its parent's at fork) (and CPU time, printed beside it: on a loaded machine it is the steadier figure), rounds
+alternate, the median time and the largest peak are kept. The outputs must be
+byte-identical, else the script exits 2.
+
+Targets (issue 10): time ≥ 0.8× the baseline (baseline time / engine time) at every size; peak RSS at
+the largest size ≤ 2× the baseline's there and ≤ 1.2× the engine's own at 10k orders (constant memory).
+
+    python bench/dryrun_scale.py [--sizes 1000,10000,100000] [--rounds 3] [--keep DIR] [--strict]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from gen_orders import write  # noqa: E402
+
+PROJECT = ROOT / "specs" / "examples" / "prestashop-sage100"
+FILES = ("orders", "order_details", "customers", "carriers", "taxes")
+
+
+def run(argv: list[str], out: Path) -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS MiB, exit code) of one child process writing stdout to ``out``."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "sandbox"), os.environ.get("PYTHONPATH", "")]))
+    with open(out, "wb") as handle:
+        start = time.perf_counter()
+        child = subprocess.Popen(argv, stdout=handle, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode
+
+
+def digest(path: Path) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest(), path.stat().st_size
+
+
+def contenders(folder: Path) -> dict[str, list[str]]:
+    files = [str(folder / f"{name}.xml") for name in FILES]
+    engine = [sys.executable, "-m", "engine", "dry-run", str(PROJECT), "--flow", "orders_to_sage", "--format", "json"]
+    for file in files:
+        engine += ["--input", file]
+    return {"engine": engine, "baseline": [sys.executable, str(ROOT / "bench" / "dryrun_baseline.py"), *files]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="order counts, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="generate (or reuse) the input files in this folder")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    base = args.keep or Path(tempfile.mkdtemp(prefix="dryrun-scale-"))
+    results: dict[int, dict[str, tuple[float, float, float]]] = {}
+    try:
+        for size in sizes:
+            folder = base / f"orders-{size}"
+            if not (folder / "taxes.xml").exists():
+                write(folder, size)
+            mib = sum((folder / f"{n}.xml").stat().st_size for n in FILES) / 2**20
+            times: dict[str, list[float]] = {"engine": [], "baseline": []}
+            cpus: dict[str, list[float]] = {"engine": [], "baseline": []}
+            peaks: dict[str, float] = {"engine": 0.0, "baseline": 0.0}
+            outputs: dict[str, tuple[str, int]] = {}
+            for _ in range(args.rounds):
+                for name, argv in contenders(folder).items():  # alternating: noise hits both alike
+                    out = folder / f"{name}.json"
+                    wall, cpu, peak, code = run(argv, out)
+                    if code not in (0, 3):
+                        print(f"{name} failed at {size} orders (exit {code})")
+                        return 2
+                    times[name].append(wall)
+                    cpus[name].append(cpu)
+                    peaks[name] = max(peaks[name], peak)
+                    outputs[name] = digest(out)  # never the bytes: a child's peak RSS counts its parent's
+            if outputs["engine"] != outputs["baseline"]:
+                print(f"DISAGREE at {size} orders: outputs differ ({folder}/engine.json vs baseline.json)")
+                return 2
+            results[size] = {n: (statistics.median(times[n]), peaks[n], statistics.median(cpus[n])) for n in times}
+            e, b = results[size]["engine"], results[size]["baseline"]
+            print(f"{size:>7} orders ({mib:6.1f} MiB in): engine {e[0]:6.2f} s (CPU {e[2]:6.2f} s) {e[1]:6.1f} MiB | "
+                  f"baseline {b[0]:6.2f} s (CPU {b[2]:6.2f} s) {b[1]:6.1f} MiB | time ratio {b[0] / e[0]:.2f}x "
+                  f"(CPU {b[2] / e[2]:.2f}x), RSS {e[1] / b[1]:.2f}x | outputs identical ({outputs['engine'][1]} bytes)",
+                  flush=True)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+    misses = 0
+    print("\ntarget                                                  measured   ")
+    for size in sizes:
+        ratio = results[size]["baseline"][0] / results[size]["engine"][0]
+        ok = ratio >= 0.8
+        misses += not ok
+        print(f"time at {size} orders: engine ≥ 0.8× baseline          {ratio:5.2f}×     {'PASS' if ok else 'FAIL'}")
+    top = max(sizes)
+    peak = results[top]["engine"][1]
+    ratio = peak / results[top]["baseline"][1]
+    ok = ratio <= 2.0
+    misses += not ok
+    print(f"peak RSS at {top} orders: engine ≤ 2× baseline        {ratio:5.2f}×     {'PASS' if ok else 'FAIL'}")
+    if 10000 in results and top > 10000:
+        ratio = peak / results[10000]["engine"][1]
+        ok = ratio <= 1.2
+        misses += not ok
+        print(f"peak RSS at {top} / at 10000 orders (engine) ≤ 1.2×   {ratio:5.2f}×     {'PASS' if ok else 'FAIL'}")
+    return 1 if misses and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

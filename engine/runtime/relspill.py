@@ -1,0 +1,131 @@
+"""Related records of a file dry-run held on disk, fetched by key page by page (constant memory).
+
+A file dry-run joins other ``--input`` files onto the source records. Held in memory, an export of
+250,000 order details costs gigabytes; here each related record is written once to a private
+temporary SQLite database (deleted when closed) under the normalised value of the field it is
+matched on, and the :class:`~engine.runtime.pipeline.Joiner` fetches, for each page of source
+records, only the records its join values name — as a run fetches them from a shop. Records are
+typed when fetched, as a run types them.
+
+The matches are those of the in-memory index (:class:`~engine.plan.related.RelatedData`): rows are
+looked up by the first join field's normalised value (``norm_key`` on both sides), the page's index
+then checks every field; rows whose key is null are kept aside and given with every fetch (a null
+join value finds them in the in-memory index too); file order is kept. Reference lists
+(``reference: true``) stay in memory, read once. A flow whose join normalises the related side
+(``their``) is not spilled (see :func:`spillable`).
+"""
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+
+from engine.plan.model import FlowPlan
+from engine.plan.related import RelatedSpec, norm_key
+
+BATCH = 2000
+_MAX_PARAMS = 500
+
+
+def spillable(flow: FlowPlan) -> bool:
+    """Whether every non-reference join of ``flow`` matches plain field values (no `their`)."""
+    return all(spec.reference or not any(spec.theirs) for spec in flow.related)
+
+
+def _key(value: object) -> str | None:
+    key = norm_key(value)
+    if key is None or isinstance(key, str):
+        return key
+    return "\x00" + repr(key)  # True / False: never equal to a text key
+
+
+def _field_values(row: dict, name: str, coerce: Callable[[dict], dict] | None) -> list:
+    """The field's raw value and its typed value (when the field can be typed)."""
+    if not isinstance(row, dict):
+        return [None]
+    raw = row.get(name)
+    if coerce is None or name not in row:
+        return [raw]
+    try:
+        return [raw, coerce({name: raw}).get(name)]
+    except Exception:  # noqa: BLE001 - a value its type refuses: the row is joined by its raw value
+        return [raw]
+
+
+def _safe_key(value: object) -> str | None:
+    try:
+        return _key(value)
+    except (ValueError, ArithmeticError):  # no key: kept with the null-key rows, the page index decides
+        return None
+
+
+class RelatedSpill:
+    """Related rows by resource: reference lists in memory, the others on disk by join key."""
+
+    def __init__(self, flow: FlowPlan) -> None:
+        self.reference_rows: dict[str, list[dict]] = {}
+        self.fields: dict[str, set[str]] = {}
+        for spec in flow.related:
+            if spec.reference:
+                self.reference_rows.setdefault(spec.resource, [])
+            else:
+                self.fields.setdefault(spec.resource, set()).add(spec.fields[0])
+        self.loose: dict[tuple[str, str], list[dict]] = {}  # rows whose key is null
+        self.db = sqlite3.connect("")  # a private temporary database on disk, deleted on close
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE rec(id INTEGER PRIMARY KEY, body BLOB)")
+        self.db.execute("CREATE TABLE idx(res TEXT, field TEXT, k TEXT, id INTEGER)")
+        self.next_id = 0
+
+    def load(self, resource: str, rows: Iterable[dict], coerce: Callable[[dict], dict] | None = None) -> None:
+        """Keep the rows of ``resource`` as its joins need them (nothing for a resource no join reads).
+        A row is found by the key of its raw field and by that of the field typed (``coerce`` applied
+        to the field alone): the in-memory index uses the latter, or the former for a row that cannot
+        be typed (matched, it fails the record with why) - the page's index then sorts it out."""
+        keep = self.reference_rows.get(resource)
+        fields = self.fields.get(resource, ())
+        bodies: list[tuple[int, bytes]] = []
+        keys: list[tuple[str, str, str, int]] = []
+        for row in rows:
+            if keep is not None:
+                keep.append(row)
+            if not fields:
+                continue
+            self.next_id += 1
+            bodies.append((self.next_id, pickle.dumps(row, pickle.HIGHEST_PROTOCOL)))
+            for name in fields:
+                found = {_safe_key(value) for value in _field_values(row, name, coerce)}
+                if None in found:
+                    self.loose.setdefault((resource, name), []).append(row)
+                keys.extend((resource, name, key, self.next_id) for key in found if key is not None)
+            if len(bodies) >= BATCH:
+                self._flush(bodies, keys)
+        self._flush(bodies, keys)
+
+    def _flush(self, bodies: list, keys: list) -> None:
+        self.db.executemany("INSERT INTO rec VALUES (?, ?)", bodies)
+        self.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?)", keys)
+        bodies.clear()
+        keys.clear()
+
+    def ready(self) -> None:
+        """Index the keys (once every file is loaded)."""
+        self.db.execute("CREATE INDEX idx_k ON idx(res, field, k)")
+
+    def read_all(self, spec: RelatedSpec) -> Iterator[list]:
+        yield self.reference_rows.get(spec.resource, [])
+
+    def fetch(self, spec: RelatedSpec, values: list) -> Iterator[list]:
+        keys = sorted({k for k in map(_key, values) if k is not None})
+        found: dict[int, bytes] = {}
+        for start in range(0, len(keys), _MAX_PARAMS):
+            chunk = keys[start:start + _MAX_PARAMS]
+            query = ("SELECT rec.id, rec.body FROM idx JOIN rec ON rec.id = idx.id WHERE idx.res = ? AND "
+                     f"idx.field = ? AND idx.k IN ({','.join('?' * len(chunk))})")
+            found.update(self.db.execute(query, (spec.resource, spec.fields[0], *chunk)))
+        rows = [pickle.loads(found[ident]) for ident in sorted(found)]  # our own rows, from our own file
+        yield self.loose.get((spec.resource, spec.fields[0]), []) + rows
+
+    def close(self) -> None:
+        self.db.close()

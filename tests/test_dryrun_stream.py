@@ -1,0 +1,120 @@
+"""dry-run from files at any size: no fixed input limit (a configurable one), payloads written as they
+are mapped, related files joined from disk with the same matches as in memory."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.runtime import dryrun
+from support import ROOT, run_cli
+
+EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"
+SAMPLES = {n: EXAMPLE / "samples" / f"{n}.xml" for n in ("orders", "order_details", "carriers", "customers", "taxes")}
+GOLDEN = ROOT / "tests" / "cases" / "dry_run" / "reference_example" / "expected"
+
+
+def argv(orders: Path, *extra: str) -> list[str]:
+    args = ["dry-run", str(EXAMPLE), "--flow", "orders_to_sage", "--format", "json", *extra]
+    for name, path in SAMPLES.items():
+        args += ["--input", str(orders if name == "orders" else path)]
+    return args
+
+
+def test_an_orders_file_above_50_mb_is_accepted_by_default(tmp_path):
+    text = SAMPLES["orders"].read_text(encoding="utf-8")
+    padding = ("<!-- " + "x" * 1_000_000 + " -->\n") * 52  # comments between records: 52 MB
+    big = tmp_path / "orders.xml"
+    big.write_text(text.replace("  </order>\n", "  </order>\n" + padding, 1), encoding="utf-8")
+    assert big.stat().st_size > 52_000_000
+    code, out, err = run_cli(argv(big), ROOT)
+    assert code == 3, err  # order 1047 is set aside, as in the golden case
+    assert out == (GOLDEN / "stdout.json").read_text(encoding="utf-8")
+    assert err == (GOLDEN / "stderr.txt").read_text(encoding="utf-8")
+
+
+def test_the_limit_is_configurable_and_refuses_with_a_clear_message():
+    size = SAMPLES["orders"].stat().st_size
+    code, out, err = run_cli(argv(SAMPLES["orders"], "--max-input-bytes", str(size - 1)), ROOT)
+    assert code == 1 and out == ""
+    assert err == (f"error[input] {SAMPLES['orders']}: the file is {size} bytes, above the limit of {size - 1} "
+                   "bytes (--max-input-bytes)\n")
+    code, _, err = run_cli(argv(SAMPLES["orders"], "--max-input-bytes", "1MB"), ROOT)
+    assert code == 3, err
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "12XB"])
+def test_a_wrong_limit_is_a_usage_error(value, capsys):
+    from engine.cli.main import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv(SAMPLES["orders"], "--max-input-bytes", value))
+    assert info.value.code == 2 and "--max-input-bytes: expected a positive number of bytes" in capsys.readouterr().err
+
+
+def test_an_input_broken_late_leaves_the_payloads_before_it_as_one_json_array(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_orders import write
+
+    files = write(tmp_path, 400)
+    text = files["orders"].read_text(encoding="utf-8")
+    files["orders"].write_text(text.replace("</orders>", "<order><id>9</id></orders>"), encoding="utf-8")
+    args = ["dry-run", str(EXAMPLE), "--flow", "orders_to_sage", "--format", "json"]
+    for path in files.values():
+        args += ["--input", str(path)]
+    code, out, err = run_cli(args, ROOT)
+    assert code == 1 and err.startswith(f"error[input] {files['orders']}:") and "malformed XML" in err, err
+    payloads = json.loads(out)  # the payloads mapped before the error, then the array is closed
+    assert 100 <= len(payloads) < 400 and payloads[0]["doc"]["Reference"] == "PS_10000"
+
+
+def both_ways(monkeypatch, inputs):
+    from engine.plan.load import load_plan, select_flow
+    from engine.project.load import ConnectorStore
+
+    plan = load_plan(EXAMPLE, ConnectorStore(extra_dirs=[]))
+    flow = select_flow(plan, "orders_to_sage")
+    spilled = dryrun.dry_run(plan, flow, inputs)
+    with monkeypatch.context() as patch:
+        patch.setattr(dryrun, "spillable", lambda flow: False)
+        in_memory = dryrun.dry_run(plan, flow, inputs)
+    assert spilled.payloads == in_memory.payloads
+    assert [f.line() for f in spilled.failures] == [f.line() for f in in_memory.failures]
+    assert spilled.read == in_memory.read
+    return spilled
+
+
+def test_related_records_joined_from_disk_match_those_joined_in_memory(monkeypatch):
+    result = both_ways(monkeypatch, [(None, path) for path in SAMPLES.values()])
+    assert len(result.payloads) == 5 and result.read == 6
+
+
+CUSTOMERS = [  # keys that type differently from their text, rows that cannot be typed, null keys
+    {"id": "056", "firstname": "Zero", "lastname": "Padded"}, {"id": " 57 ", "firstname": "Spaced", "lastname": "X"},
+    {"id": 58.0, "firstname": "Float", "lastname": "Y"}, {"id": "+59", "firstname": "Plus", "lastname": "Z"},
+    {"id": "", "firstname": "Empty", "lastname": "E"}, {"id": None, "firstname": "Null", "lastname": "N"},
+    {"id": "60", "id_default_group": "not a number", "firstname": "Bad", "lastname": "Row"},
+    {"id": "+63", "id_default_group": "not a number", "firstname": "Bad", "lastname": "Signed"},
+    {"id": True, "firstname": "Bool", "lastname": "B"}, {"id": "61", "firstname": "Twice", "lastname": "1"},
+    {"id": 61, "firstname": "Twice", "lastname": "2"}, {"id": "1e5000", "firstname": "Huge", "lastname": "H"},
+]
+
+
+def test_tricky_join_keys_join_the_same_from_disk_and_in_memory(tmp_path, monkeypatch):
+    customers = tmp_path / "customers.json"
+    customers.write_text(json.dumps({"customers": CUSTOMERS}), encoding="utf-8")
+    ids = ["56", "57", "58", "59", "", "60", "61", "1", "62", "1e5000", None, "0056", "+63", "63"]
+    orders = [{"id": 1000 + n, "id_customer": ident, "id_carrier": "1", "module": "paypal", "date_add": "2024-05-14 10:21:07",
+               "total_paid_tax_incl": "10.00", "total_shipping_tax_excl": "5", "total_discounts_tax_excl": "0",
+               "carrier_tax_rate": "20", "associations": {"order_rows": []}} for n, ident in enumerate(ids)]
+    source = tmp_path / "orders.json"
+    source.write_text(json.dumps(orders), encoding="utf-8")
+    inputs = [(None, source), (None, customers)] + [(None, SAMPLES[n]) for n in ("order_details", "carriers", "taxes")]
+    result = both_ways(monkeypatch, inputs)
+    assert result.read == len(ids)
+    contacts = {key: payload["doc"]["Contact"] for key, payload in result.payloads}
+    reasons = " | ".join(f.line() for f in result.failures)
+    assert contacts["1000"] == "Zero Padded" and contacts["1001"] == "Spaced X", (contacts, reasons)
+    assert "could not be read" in reasons and "no 'customers' record" in reasons, reasons
