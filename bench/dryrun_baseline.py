@@ -7,7 +7,12 @@ money, the strict tax table, and the JSON written straight from the known payloa
 standard library's C string encoder. Same stdout bytes as
 ``passerelle dry-run ... --format json`` (orders the engine sets aside are left out).
 
-    python bench/dryrun_baseline.py ORDERS ORDER_DETAILS CUSTOMERS CARRIERS TAXES > out.json
+With ``--dicts`` each payload is built as data (dicts, lists, Decimal money) and encoded by one call
+(orjson, Decimals written exactly through ``orjson.Fragment``), the way a sync script that sends the
+payload as a request body is written; without it, the JSON text is written straight from templates
+of the known payload shape (faster, but tied to this one flow's output text).
+
+    python bench/dryrun_baseline.py [--dicts] ORDERS ORDER_DETAILS CUSTOMERS CARRIERS TAXES > out.json
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ ONE_MS = timedelta(milliseconds=1)
 SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False}
 DOC = '"DocumentVente:http://www.proconsult.lu/WebServices100"'
 LINE = '"LigneArticle:http://www.proconsult.lu/WebServices100"'
+DOC_TYPE, LINE_TYPE = DOC[1:-1], LINE[1:-1]
 XLINK = "{http://www.w3.org/1999/xlink}"
 
 
@@ -73,7 +79,7 @@ def tax(rate: Decimal | None) -> str:
     return code
 
 
-def main(orders: str, details: str, customers: str, carriers: str, taxes: str) -> int:
+def main(orders: str, details: str, customers: str, carriers: str, taxes: str, dicts: bool = False) -> int:
     rates = {el.findtext("id"): Decimal(el.findtext("rate")) for el in records(taxes, "tax")}
     carrier_names = {el.findtext("id"): el.findtext("name") for el in records(carriers, "carrier")}
     contacts = {el.findtext("id"): f"{el.findtext('firstname') or ''} {el.findtext('lastname') or ''}".strip()
@@ -87,9 +93,19 @@ def main(orders: str, details: str, customers: str, carriers: str, taxes: str) -
     write = out.write
     write("[")
     first, failed = True, 0
+    build = order_text
+    if dicts:
+        import orjson
+
+        def fragment(value):
+            return orjson.Fragment(number(value))
+
+        def build(el, *tables):
+            text = orjson.dumps(order_data(el, *tables), default=fragment, option=orjson.OPT_INDENT_2).decode()
+            return "  " + text.replace("\n", "\n  ")
     for el in records(orders, "order"):
         try:
-            payload = order(el, lines_of, contacts, carrier_names)
+            payload = build(el, lines_of, contacts, carrier_names)
         except SetAside:
             failed += 1
             continue
@@ -99,7 +115,53 @@ def main(orders: str, details: str, customers: str, carriers: str, taxes: str) -
     return 3 if failed else 0
 
 
-def order(el, lines_of, contacts, carrier_names) -> str:
+def ms_date_value(text: str) -> str | None:
+    text = text.strip()
+    if text in EMPTY_DATES:
+        return None
+    instant = datetime.fromisoformat(text).replace(tzinfo=PARIS).astimezone(UTC)
+    minutes = int(instant.astimezone(PARIS).utcoffset().total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"/Date({(instant - EPOCH) // ONE_MS}{sign}{hours:02d}{minutes:02d})/"
+
+
+def order_data(el, lines_of, contacts, carrier_names) -> dict:
+    """The payload as data (the ``--dicts`` contender)."""
+    get = el.findtext
+    contact = contacts.get(get("id_customer"))
+    if contact is None:
+        raise SetAside("customer")
+    lines = []
+    for row in el.iterfind("associations/order_rows/order_row"):
+        found = lines_of.get(row.findtext("id"))
+        if found is None or found[1] is None:
+            raise SetAside("detail or tax")
+        reduction, rate = found
+        discounted = reduction > 0
+        lines.append({"__type": LINE_TYPE, "RefArticle": row.findtext("product_reference"),
+                      "Designation": row.findtext("product_name"), "Quantite": int(row.findtext("product_quantity")),
+                      "PrixUnitaire": Decimal(row.findtext("product_price" if discounted else "unit_price_tax_excl")),
+                      "CodeTaxe": tax(rate), "EstValorise": 1, "RemiseType1": 1 if discounted else None,
+                      "RemiseValeur1": reduction if discounted else None})
+    shipping = Decimal(get("total_shipping_tax_excl"))
+    if shipping > 0:
+        lines.append({"__type": LINE_TYPE, "RefArticle": "PORT", "Quantite": 1, "PrixUnitaire": shipping,
+                      "CodeTaxe": tax(Decimal(get("carrier_tax_rate"))), "EstValorise": 1})
+    discounts = Decimal(get("total_discounts_tax_excl"))
+    if discounts > 0:
+        lines.append({"__type": LINE_TYPE, "RefArticle": "REMISE", "Quantite": 1, "PrixUnitaire": -discounts,
+                      "CodeTaxe": "S_20", "EstValorise": 1})
+    carrier = carrier_names.get(get("id_carrier"))
+    return {"doc": {"__type": DOC_TYPE, "TypeDocument": 1, "Date": ms_date_value(get("date_add")),
+                    "Reference": "PS_" + get("id"), "NumeroTiers": "WEB" + get("id_customer").rjust(6, "0"),
+                    "Statut": 0, "Contact": contact, "ModeExpedition": CARRIERS.get(carrier, CARRIER_DEFAULT),
+                    "ModeReglement": PAYMENTS.get(get("module"), PAYMENT_DEFAULT),
+                    "TotalTTC": Decimal(get("total_paid_tax_incl"))},
+            "lignes": lines}
+
+
+def order_text(el, lines_of, contacts, carrier_names) -> str:
     get = el.findtext
     contact = contacts.get(get("id_customer"))
     if contact is None:
@@ -141,4 +203,5 @@ def order(el, lines_of, contacts, carrier_names) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:6]))
+    arguments = [a for a in sys.argv[1:] if a != "--dicts"]
+    sys.exit(main(*arguments[:5], dicts="--dicts" in sys.argv[1:]))
