@@ -14,6 +14,7 @@ SCRIPTS = [
     ("expand.py", ["--records", "30", "--rounds", "1"]),
     ("validate.py", ["--projects", "3", "--runs", "1"]),
     ("sync.py", ["--orders", "12", "--rounds", "1", "--in-process"]),
+    ("run_scale.py", ["--sizes", "12,40"]),
 ]
 
 
