@@ -35,7 +35,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from engine.errors import OperatorError
+
 SPOOL_PREFIX = ".passerelle-spool-"
+
+
+class SpoolError(OperatorError):
+    """The run's read cannot be held on disk (no space left, a folder it cannot write): the flow stops
+    before anything is written, and the command line says where and why."""
+
+    code = "state"
+
+    def __init__(self, folder: Path | None, exc: OSError):
+        where = folder if folder is not None else Path(tempfile.gettempdir())
+        super().__init__(f"cannot hold the records read by this run in {where}: {exc.strerror or exc}\n"
+                         "  hint: a run keeps its batch on disk in the state folder while it writes (about "
+                         "the size of the source's answers): free space there, or choose another folder "
+                         "with --state")
 
 
 def spool_folder(store: Any) -> Path | None:
@@ -48,28 +64,38 @@ def spool_folder(store: Any) -> Path | None:
 
 
 def _private_file(folder: Path | None) -> IO[bytes]:
-    return tempfile.TemporaryFile(prefix=SPOOL_PREFIX, dir=folder)  # 0600, unlinked (or nameless)
+    try:
+        return tempfile.TemporaryFile(prefix=SPOOL_PREFIX, dir=folder)  # 0600, unlinked (or nameless)
+    except OSError as exc:
+        raise SpoolError(folder, exc) from None
 
 
 class Spool:
     """Pages written once, then read back in order, one page in memory at a time."""
 
     def __init__(self, folder: Path | None = None):
+        self.folder = folder
         self.file: IO[bytes] | None = _private_file(folder)
         self.pages = 0
         self.records = 0
 
     def add(self, page: list) -> None:
         assert self.file is not None, "spool closed"
-        pickle.dump(page, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            pickle.dump(page, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        except OSError as exc:  # the disk is full
+            raise SpoolError(self.folder, exc) from None
         self.pages += 1
         self.records += len(page)
 
     def __iter__(self) -> Iterator[list]:
         file = self.file
         assert file is not None, "spool closed"
-        file.flush()
-        file.seek(0)
+        try:
+            file.flush()
+            file.seek(0)
+        except OSError as exc:
+            raise SpoolError(self.folder, exc) from None
         for _ in range(self.pages):
             yield pickle.load(file)
 
@@ -106,7 +132,10 @@ class SinceTally:
             self.highest_final = value
         if self.finals is None:
             self.finals = _private_file(self.folder)
-        self.finals.write(json.dumps(value).encode() + b"\n")  # one line whatever the value holds
+        try:
+            self.finals.write(json.dumps(value).encode() + b"\n")  # one line whatever the value holds
+        except OSError as exc:
+            raise SpoolError(self.folder, exc) from None
 
     def best(self) -> str | None:
         """The largest final value below every open one (None: the cursor cannot move)."""
@@ -115,7 +144,10 @@ class SinceTally:
         if self.highest_final < self.lowest_open:
             return self.highest_final
         assert self.finals is not None
-        self.finals.flush()
+        try:
+            self.finals.flush()
+        except OSError as exc:
+            raise SpoolError(self.folder, exc) from None
         self.finals.seek(0)
         best: str | None = None
         for line in self.finals:
@@ -136,4 +168,4 @@ class SinceTally:
         self.close()
 
 
-__all__ = ["SPOOL_PREFIX", "SinceTally", "Spool", "spool_folder"]
+__all__ = ["SPOOL_PREFIX", "SinceTally", "Spool", "SpoolError", "spool_folder"]

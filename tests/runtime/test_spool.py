@@ -19,7 +19,7 @@ from engine.connectors.base import IncompleteRecord, WriteResult
 from engine.connectors.errors import EndpointError
 from engine.runtime import spool as spool_module
 from engine.runtime.runner import FlowRunner
-from engine.runtime.spool import SinceTally, Spool, spool_folder
+from engine.runtime.spool import SinceTally, Spool, SpoolError, spool_folder
 from engine.runtime.state import ACKED, PENDING, SqliteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
@@ -115,12 +115,22 @@ def test_the_whole_batch_is_read_and_spooled_before_the_first_write_then_process
     target = Target(events)
     runner, store = _runner(tmp_path, Source(_rows(25), size=3, events=events), target)
     pages_seen: list = []
+    on_disk: list = []
     original = runner.process_pages
-    runner.process_pages = lambda pages, tally: original(_counting(pages, pages_seen), tally)
+
+    def process_pages(pages, tally):
+        def counting():
+            for page in pages:
+                on_disk.append(os.fstat(pages.file.fileno()).st_size)  # the whole read is in the file
+                pages_seen.append(len(page))
+                yield page
+        return original(counting(), tally)
+    runner.process_pages = process_pages
     summary = runner.run()
     assert (summary.read, summary.created, summary.error) == (25, 25, None)
     assert events.index(("read", "end")) < events.index(("write", "1"))  # read before writing
     assert pages_seen == [3] * 8 + [1]  # back from the file one page at a time
+    assert on_disk[0] > 25 * len("2026-01-01 00:00:01")
     assert target.created == [str(i) for i in range(1, 26)]
     assert len(store.entries("items", ACKED)) == 25
     assert store.get_cursor("items") == "2026-01-01 00:00:25"
@@ -128,12 +138,6 @@ def test_the_whole_batch_is_read_and_spooled_before_the_first_write_then_process
     assert mode == 0o600 and folder == tmp_path / "state"  # private, in the state folder
     assert all(f.closed for f, _, _ in opened)
     assert _left_in(tmp_path / "state") == []
-
-
-def _counting(pages, seen):
-    for page in pages:
-        seen.append(len(page))
-        yield page
 
 
 def test_no_record_limit_by_default_and_max_records_still_cuts_a_batch(tmp_path):
@@ -177,6 +181,20 @@ def test_the_spool_is_gone_when_the_read_itself_fails(tmp_path, opened):
     runner, _ = _runner(tmp_path, Broken([]), Target([]))
     summary = runner.run()
     assert summary.error and summary.read == 0  # nothing is written from a batch not read to its end
+    assert opened and all(f.closed for f, _, _ in opened)
+
+
+def test_a_full_disk_stops_the_run_before_anything_is_written_and_says_where(tmp_path, opened, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(spool_module.pickle, "dump", full)
+    target = Target([])
+    runner, store = _runner(tmp_path, Source(_rows(9)), target)
+    with pytest.raises(SpoolError) as caught:
+        runner.run()
+    assert target.created == [] and store.entries("items") == []
+    assert str(tmp_path / "state") in str(caught.value) and "No space left on device" in str(caught.value)
+    assert caught.value.code == "state" and "hint:" in str(caught.value)
     assert opened and all(f.closed for f, _, _ in opened)
 
 
