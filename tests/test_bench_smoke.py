@@ -18,6 +18,7 @@ SCRIPTS = [
     ("startup.py", ["--runs", "1", "--imports", "3"]),
     ("decode.py", ["--orders", "30", "--rounds", "1"]),
     ("dryrun_scale.py", ["--sizes", "30,60", "--rounds", "1"]),
+    ("run_scale.py", ["--sizes", "12,40"]),
 ]
 
 

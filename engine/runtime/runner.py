@@ -20,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from collections.abc import Iterable
 from typing import Any, Callable
 
@@ -34,6 +35,7 @@ from engine.runtime.finder import find_first, pair, search_again
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import expand, whole
 from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
+from engine.runtime.spool import SinceTally, Spool, spool_folder
 from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, payload_hash, to_json
 from engine.runtime.xref_store import flows_by_type
 
@@ -77,13 +79,14 @@ class FlowRunner:
                  log: Callable[..., None] = lambda event, **fields: None,
                  stop: threading.Event | None = None, create_attempts: int = 10,
                  backoff: float = 0.2, sleep: Callable[[float], None] = time.sleep,
-                 plan_source: Callable[[], FlowPlan] | None = None, max_records: int = 10_000,
-                 resend: frozenset[str] = frozenset()):
+                 plan_source: Callable[[], FlowPlan] | None = None, max_records: int | None = None,
+                 resend: frozenset[str] = frozenset(), spool_dir: Path | None = None):
         self.plan, self.flow, self.endpoints, self.store = plan, flow, endpoints, store
         self.log, self.stop = log, stop or threading.Event()
         self.create_attempts, self.backoff, self.sleep = create_attempts, backoff, sleep
         self.plan_source = plan_source  # hot reload: the freshest flow plan, taken between records
-        self.max_records = max_records
+        self.max_records = max_records  # None: every record the source gives (pages spooled to disk)
+        self.spool_dir = spool_dir or spool_folder(store)  # the state folder: the spool is private data
         self.resend = resend  # pending keys the operator asked to send again (replay --key)
         self.ahead: dict[str, Any] = {}  # this page's searches by reference, made together beforehand
         self.summary = Summary(flow.name)
@@ -124,41 +127,58 @@ class FlowRunner:
 
     def resume(self) -> None:
         """Finish what an earlier run left open: unknown outcomes first, then acknowledgements."""
-        for entry in self.store.entries(self.flow.name, PENDING):
+        for entry in self._each(PENDING):  # one entry in memory at a time (keys first)
             if self.stop.is_set():
                 return
             intent = entry.payload or "null"  # a pending entry always holds its intent
             record = from_json(entry.record) if entry.record else None
             values = from_json(entry.target_with) if entry.target_with else {}
             self.create(entry.key, from_json(intent), intent, record, values, resumed=True)
-        for entry in self.store.entries(self.flow.name, DONE):
+        for entry in self._each(DONE):
             if self.stop.is_set():
                 return
             if self.flow.acks and entry.record:  # only the acknowledgements still missing
                 acks.finish(self, entry.key, from_json(entry.record), entry.target_id)
 
-    def batch(self) -> list[list]:
+    def _each(self, status: str) -> Iterable[Entry]:
+        for key in self.store.keys(self.flow.name, status):
+            entry = self.store.entry(self.flow.name, key)
+            if entry is not None and entry.status == status:
+                yield entry
+
+    def batch(self) -> Spool:
         """The pages of this run. Read before writing anything: acknowledgements move records out of
-        the source's filter, and an offset-paged read running meanwhile would skip a page per page."""
+        the source's filter, and an offset-paged read running meanwhile would skip a page per page.
+        The pages go to a private file on disk as they are read (:mod:`engine.runtime.spool`), so a
+        run of any size holds one page in memory; ``max_records`` (None: no limit) cuts a batch."""
         flow = self.flow
         cursor = self.store.get_cursor(flow.name)
         since = (flow.since, _lookback(cursor, flow.lookback)) if flow.since and cursor else None
-        pages: list = []
-        read = 0
-        for page in self.endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
-                                                              since=since, page_size=flow.page_size):
-            pages.append(page)
-            read += len(page)
-            if (read >= self.max_records and flow.group is None) or self.stop.is_set():  # groups stay whole
-                break  # the rest comes next run: the cursor only covers what was processed
-        return pages
+        spool = Spool(self.spool_dir)
+        try:
+            for page in self.endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
+                                                                  since=since, page_size=flow.page_size):
+                spool.add(page)
+                if (self.max_records is not None and spool.records >= self.max_records and flow.group is None) \
+                        or self.stop.is_set():  # groups stay whole
+                    break  # the rest comes next run: the cursor only covers what was processed
+        except BaseException:
+            spool.close()
+            raise
+        return spool
 
     def read_and_process(self) -> None:
         flow = self.flow
         cursor = self.store.get_cursor(flow.name)
-        final_since: list = []
-        open_since: list = []
-        for page in whole(flow, self.batch()):
+        with self.batch() as spooled, SinceTally(self.spool_dir) as tally:  # closed (gone) however it ends
+            self.process_pages(spooled, tally)
+            best = tally.best()  # the largest final value before every open one
+        if best is not None and (cursor is None or best > cursor):
+            self.store.set_cursor(flow.name, best)
+
+    def process_pages(self, pages: Iterable[list], tally: SinceTally) -> None:
+        flow = self.flow
+        for page in whole(flow, pages):  # one page in memory at a time (a grouping flow: all at once)
             if self.stop.is_set():
                 break
             current = self.current()  # hot reload: a new plan applies from the next page on
@@ -170,15 +190,8 @@ class FlowRunner:
             for outcome, finished in self.each(outcomes):
                 record = outcome.raw
                 if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
-                    (final_since if finished else open_since).append(str(record[flow.since]))
+                    tally.add(str(record[flow.since]), finished)
             self.log("progress", **self.summary.as_dict())
-        if final_since:
-            limit = min(open_since) if open_since else None
-            candidates = [v for v in final_since if limit is None or v < limit]
-            if candidates:
-                best = max(candidates)
-                if cursor is None or best > cursor:
-                    self.store.set_cursor(flow.name, best)
 
     def each(self, outcomes: list[Outcome]) -> Iterable[tuple[Outcome, bool]]:
         """Each record of a page processed, in record order with whether its outcome is final; N at

@@ -100,6 +100,7 @@ class StateStore(TokenStore, Protocol):
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None,
                record_json: str | None = None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
+    def keys(self, flow: str, status: str) -> list[str]: ...
     def counts(self, flow: str) -> dict[str, int]: ...
     def ack_states(self, flow: str, key: str) -> dict[str, AckState]:
         """The acknowledgements of one record, by identity (see :mod:`engine.runtime.ack_store`)."""
@@ -249,6 +250,10 @@ class SqliteStore:
 
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
         return [Entry(*row) for row in self._exec(*entries_query(", ".join(ENTRY_COLUMNS), flow, status))]
+
+    def keys(self, flow: str, status: str) -> list[str]:
+        """The keys of ``entries`` alone (in their order): a run resumes any number of them one at a time."""
+        return [row[0] for row in self._exec(*entries_query("key", flow, status))]
 
     def counts(self, flow: str) -> dict[str, int]:
         return dict(self._exec("SELECT status, COUNT(*) FROM ledger WHERE flow = ? GROUP BY status", (flow,)))

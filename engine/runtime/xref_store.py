@@ -94,6 +94,9 @@ def rows(found: Iterable[tuple]) -> list[XrefRow]:
     return [XrefRow(*row) for row in found]
 
 
+CACHE_LIMIT = 50_000  # pairs a run's resolver keeps at most (a few MB)
+
+
 class StoreXref:
     """The ``xref`` transform's resolver for one run: ``query(sql, args) -> rows`` is the store's; answers
     found are cached (a pair does not change during a run), misses are asked again (cheap: indexed)."""
@@ -121,6 +124,8 @@ class StoreXref:
             raise XrefMissing([], f"has {len(answers)} cross-references ({', '.join(answers)}"
                                   + (f" in {', '.join(systems)}" if len(systems) > 1 else "") + ")"
                                   + (": name the target system with `to`" if len(systems) > 1 and not to else ""))
+        if len(self.cache) >= CACHE_LIMIT:  # a run of any size: the cache never outgrows its bound
+            self.cache.clear()
         self.cache[key] = answers[0]
         return answers[0]
 
