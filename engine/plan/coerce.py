@@ -303,6 +303,7 @@ def compile_types(types: dict[str, str]) -> Callable[[dict], dict]:
         segments, _ = _parse_path(path)
         _insert(tree, segments or [], type_name)
     convert = _compile_node(("dict", tree))
+    fields = {name: _compile_node(node) for name, node in tree.items()}
 
     def apply_types(record: dict) -> dict:
         if not isinstance(record, dict):
@@ -313,4 +314,5 @@ def compile_types(types: dict[str, str]) -> Callable[[dict], dict]:
             raise SourceTypeError(fail.path(), fail.reason()) from None
         assert isinstance(typed, dict)
         return typed
+    apply_types.fields = fields  # type: ignore[attr-defined]  # one top-level field's converter, by name
     return apply_types
