@@ -280,7 +280,8 @@ class _Chunks:
     """Text for ``stream`` gathered and written about 64 KiB at a time (``flush`` writes the rest)."""
 
     def __init__(self, stream) -> None:
-        self.stream, self.parts, self.size = stream, [], 0
+        self.stream, self.size = stream, 0
+        self.parts: list[str] = []
 
     def write(self, text: str) -> None:
         self.parts.append(text)
@@ -291,7 +292,8 @@ class _Chunks:
     def flush(self) -> None:
         if self.parts:
             self.stream.write("".join(self.parts))
-            self.parts, self.size = [], 0
+            self.parts.clear()
+            self.size = 0
         self.stream.flush()
 
 
