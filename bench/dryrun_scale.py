@@ -4,7 +4,10 @@ exports of growing size (``bench/gen_orders.py``: several taxes, tax-exempt line
 carriers). Each contender runs as its own process; wall time and peak RSS (``os.wait4`` rusage) are
 taken per run (the parent holds no output: a child's peak RSS starts from its parent's at fork) (and CPU time, printed beside it: on a loaded machine it is the steadier figure), rounds
 alternate, the median time and the largest peak are kept. The outputs must be
-byte-identical, else the script exits 2.
+byte-identical, else the script exits 2. Bytecode is cached for both contenders in a temporary folder
+(``PYTHONPYCACHEPREFIX``) filled by an untimed warm-up run of each, as in ``bench/startup.py``: an
+installed package has its .pyc files, and with ``PYTHONDONTWRITEBYTECODE`` set each run would
+otherwise compile every module again (about 0.1 s for the engine, in every process).
 
 Two hand-written contenders: the *baseline* builds each payload as data and encodes it with one call (the
 way a script that sends it as a request body is written: the work the engine does too), and the
@@ -37,9 +40,15 @@ PROJECT = ROOT / "specs" / "examples" / "prestashop-sage100"
 FILES = ("orders", "order_details", "customers", "carriers", "taxes")
 
 
-def run(argv: list[str], out: Path) -> tuple[float, float, float, int]:
-    """(wall seconds, CPU seconds, peak RSS MiB, exit code) of one child process writing stdout to ``out``."""
+def child_env(pycache: str) -> dict[str, str]:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "sandbox"), os.environ.get("PYTHONPATH", "")]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    return env
+
+
+def run(argv: list[str], out: Path, env: dict[str, str]) -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS MiB, exit code) of one child process writing stdout to ``out``."""
     with open(out, "wb") as handle:
         start = time.perf_counter()
         child = subprocess.Popen(argv, stdout=handle, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
@@ -75,6 +84,8 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     base = args.keep or Path(tempfile.mkdtemp(prefix="dryrun-scale-"))
+    pycache = tempfile.mkdtemp(prefix="passerelle-pyc-")
+    env = child_env(pycache)
     results: dict[int, dict[str, tuple[float, float, float]]] = {}
     try:
         for size in sizes:
@@ -86,10 +97,13 @@ def main() -> int:
             cpus: dict[str, list[float]] = {name: [] for name in contenders(folder)}
             peaks: dict[str, float] = {name: 0.0 for name in contenders(folder)}
             outputs: dict[str, tuple[str, int]] = {}
+            if size == sizes[0]:
+                for name, argv in contenders(folder).items():  # warm-up, untimed: fills the bytecode cache
+                    run(argv, folder / f"{name}.json", env)
             for _ in range(args.rounds):
                 for name, argv in contenders(folder).items():  # alternating: noise hits both alike
                     out = folder / f"{name}.json"
-                    wall, cpu, peak, code = run(argv, out)
+                    wall, cpu, peak, code = run(argv, out, env)
                     if code not in (0, 3):
                         print(f"{name} failed at {size} orders (exit {code})")
                         return 2
@@ -113,6 +127,7 @@ def main() -> int:
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(pycache, ignore_errors=True)
     misses = 0
     print("\ntarget                                                  measured   ")
     for size in sizes:

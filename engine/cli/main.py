@@ -176,7 +176,7 @@ def cmd_dry_run(args) -> int:
     for text in args.input:
         name, sep, file = text.partition("=")
         inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
-    out = sys.stdout
+    out = _Chunks(sys.stdout)  # written in large chunks, not one write (a syscall unbuffered) per record
     as_json, started, mapped = args.format == "json", False, 0
     try:
         with _xref(plan, args):
@@ -197,6 +197,9 @@ def cmd_dry_run(args) -> int:
         out.flush()
         print(f"error[input] {exc}", file=sys.stderr)
         return EXIT_FAIL
+    except BaseException:
+        out.flush()  # what was mapped before the error is shown, as when written record by record
+        raise
     if as_json:
         out.write("\n]\n" if mapped else "]\n")
     out.flush()
@@ -271,6 +274,27 @@ def _xref(plan, args):
     finally:
         if resolver is not None:
             resolver.close()
+
+
+class _Chunks:
+    """Text for ``stream`` gathered and written about 64 KiB at a time (``flush`` writes the rest)."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.size = stream, 0
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            self.stream.write("".join(self.parts))
+            self.parts.clear()
+            self.size = 0
+        self.stream.flush()
 
 
 def _indent(text: str) -> str:

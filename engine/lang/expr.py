@@ -10,7 +10,7 @@ Traps handled here:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -228,6 +228,8 @@ class CompiledExpr:
         # jmespath's ParsedResult.search builds an interpreter per call; keep one instead
         visit, tree = _INTERPRETER.visit, self._parsed.parsed
         self._search = lambda value, options=None: visit(tree, value)
+        if self.simple_path:
+            self._search = _path_search(self.simple_path)
 
     @property
     def tree(self) -> dict:
@@ -299,6 +301,19 @@ def simple_path_of(node: dict) -> tuple[str, ...] | None:
             parts.extend(sub)
         return tuple(parts)
     return None
+
+
+def _path_search(path: tuple[str, ...]) -> Callable[..., Any]:
+    """The interpreter's own steps for a dotted path, without its dispatch: each field is
+    ``value.get(name)``, and a value without ``get`` (None, a list, a string) gives None."""
+    def search(value: Any, options: Any = None) -> Any:
+        for name in path:
+            try:
+                value = value.get(name)
+            except AttributeError:
+                return None
+        return value
+    return search
 
 
 def getter(expr: CompiledExpr):

@@ -48,6 +48,7 @@ TYPES = ("int", "decimal", "string", "bool")
 _SEGMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*)((?:\[\])*)")
 _INT = re.compile(r"\s*[+-]?[0-9]+\s*")
 _DECIMAL = re.compile(r"\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,20})?").fullmatch
 _TRUE = frozenset({"1", "true"})
 _FALSE = frozenset({"0", "false"})
 
@@ -89,6 +90,8 @@ class SourceTypeError(TransformError):
 # Leaf converters
 
 def _to_int(value: object) -> object:
+    if value.__class__ is str and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)  # the common case first: plain ASCII digits (what XML gives)
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -107,6 +110,8 @@ def _to_int(value: object) -> object:
 
 
 def _to_decimal(value: object) -> Decimal | None:
+    if value.__class__ is str and _PLAIN_DECIMAL(value):  # the common case first: 12.500000
+        return Decimal(value)  # at most 40 digits: never beyond the exponent limit below
     number = _decimal(value)
     if number is not None and number and abs(number.adjusted()) > 60:
         raise _Fail(value, "decimal")  # an amount or a quantity, not 1e999999
@@ -298,6 +303,7 @@ def compile_types(types: dict[str, str]) -> Callable[[dict], dict]:
         segments, _ = _parse_path(path)
         _insert(tree, segments or [], type_name)
     convert = _compile_node(("dict", tree))
+    fields = {name: _compile_node(node) for name, node in tree.items()}
 
     def apply_types(record: dict) -> dict:
         if not isinstance(record, dict):
@@ -308,4 +314,5 @@ def compile_types(types: dict[str, str]) -> Callable[[dict], dict]:
             raise SourceTypeError(fail.path(), fail.reason()) from None
         assert isinstance(typed, dict)
         return typed
+    apply_types.fields = fields  # type: ignore[attr-defined]  # one top-level field's converter, by name
     return apply_types

@@ -31,6 +31,8 @@ _NUMERIC = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
 
 def norm_key(value: Any) -> Any:
     """Normalise a join key: numbers and numeric texts compare by value."""
+    if value.__class__ is int:  # the common case first (a typed id; never a bool)
+        return str(value)
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -176,7 +178,8 @@ def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict) ->
         return obj
     if not steps:
         try:
-            ident = tuple(norm_key(get(obj)) for get in spec.getters)
+            getters = spec.getters
+            ident = (norm_key(getters[0](obj)),) if len(getters) == 1 else tuple(norm_key(get(obj)) for get in getters)
         except TransformError as exc:
             raise RecordError(f"related '{spec.name}': {exc}", field=f"related.{spec.name}",
                               loc=spec.loc) from None

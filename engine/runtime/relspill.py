@@ -46,10 +46,15 @@ def _field_values(row: dict, name: str, coerce: Callable[[dict], dict] | None) -
     raw = row.get(name)
     if coerce is None or name not in row:
         return [raw]
-    try:
-        return [raw, coerce({name: raw}).get(name)]
+    fields = getattr(coerce, "fields", None)  # compile_types' converters by field: no dict per row
+    try:  # the field alone typed, as coerce({name: raw}) types it
+        return [raw, fields.get(name, _untyped)(raw) if fields is not None else coerce({name: raw}).get(name)]
     except Exception:  # noqa: BLE001 - a value its type refuses: the row is joined by its raw value
         return [raw]
+
+
+def _untyped(value: object) -> object:
+    return value
 
 
 def _safe_key(value: object) -> str | None:
