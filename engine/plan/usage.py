@@ -19,9 +19,10 @@ The analysis is deliberately generous (a field is dropped only when nothing can 
 * the flow's key, when it comes from the connector (``resources.<name>.key``), counts too;
 * anything that reads the record *as a whole* makes the flow use every field (``None``): ``@`` on
   the scope itself (``@``, ``keys(@)``, ``to_string(@)``, ``merge(@, ...)``), a wildcard on it
-  (``*``, ``*.x``), ``_parent`` used whole, and flows that fan out or group (their scopes hold
-  whole records). ``@`` inside a filter or a projection (``rows[?@ > `1`]``, ``x[].{n: @}``) reads
-  an element, not the record.
+  (``*``, ``*.x``), ``_parent`` used whole (anything but ``_parent.name``: ``_parent | keys(@)``,
+  ``_parent.*``, ``_parent._parent``), and flows that fan out or group (their scopes hold whole
+  records). ``@`` inside a filter or a projection (``rows[?@ > `1`]``, ``x[].{n: @}``) reads an
+  element, not the record.
 
 Records kept in the run state (for replays and acknowledgements sent later) are the typed records:
 every field an acknowledgement reads is in the set, and a replay types the stored record again
@@ -66,6 +67,12 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(item)
 
 
+def _is_parent(node: dict) -> bool:
+    """``node`` is the field ``_parent``, or a node whose first child (the value it continues) is."""
+    first = node if node.get("type") == "field" else (node.get("children") or [{}])[0]
+    return isinstance(first, dict) and first.get("type") == "field" and first.get("value") == names.PARENT
+
+
 def _expression_names(tree: dict, found: set[str]) -> None:
     """Every field name of ``tree`` into ``found``; raises :class:`_Whole` when the scope itself is read
     whole (``@``, a wildcard, ``_parent`` alone) - not an element inside a filter or projection."""
@@ -83,6 +90,10 @@ def _expression_names(tree: dict, found: set[str]) -> None:
         if on_scope and kind in ("value_projection", "flatten", "projection") and \
                 (node.get("children") or [{}])[0].get("type") in ("identity", "current"):
             raise _Whole()  # `*`, `*.x`, `[*]`, `[]` on the scope
+        if on_scope and kind in _LEFT and _is_parent(node):  # `_parent` continued by other than a field
+            steps = node.get("children") or []
+            if kind != "subexpression" or len(steps) < 2 or steps[1].get("type") != "field" or _is_parent(steps[1]):
+                raise _Whole()  # `_parent | keys(@)`, `_parent.*`, `_parent[*]`, `_parent._parent`
         for index, child in enumerate(node.get("children", ())):
             if not isinstance(child, dict):
                 continue
