@@ -12,7 +12,8 @@ The analysis is deliberately generous (a field is dropped only when nothing can 
 * every name in the flow's spec counts as possibly read: each field name of every expression that
   parses as JMESPath (at any depth: ``associations.order_rows[].detail`` keeps ``associations``,
   ``order_rows`` and ``detail``), every word of every other string (``since: date_upd``, transform
-  arguments such as a ``template: "{firstname} {lastname}"``), and every mapping key (``where:``
+  arguments such as a ``template: "{firstname} {lastname}"``, whose placeholders are also read as
+  expressions: a reject ``reason`` is rendered on the record), and every mapping key (``where:``
   fields, ``match:`` sides, output names). That covers map, let, filter, reject, key, related
   joins, acknowledgements (``when``/``map``/``with``), ``target.with``, ``find.match``, ``since``,
   ``where`` and transform arguments alike, wherever they are written;
@@ -67,6 +68,24 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(item)
 
 
+def _placeholders(text: str) -> Iterator[str]:
+    """The ``{expression}`` texts of a template (``reason:``, ``template:``); ``{{`` is a literal brace."""
+    depth, start, i = 0, 0, 0
+    while i < len(text):
+        char = text[i]
+        if char == "{" and depth == 0 and text.startswith("{{", i):
+            i += 2
+            continue
+        if char == "{":
+            depth += 1
+            start = i + 1 if depth == 1 else start
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                yield text[start:i]
+        i += 1
+
+
 def _is_parent(node: dict) -> bool:
     """``node`` is the field ``_parent``, or a node whose first child (the value it continues) is."""
     first = node if node.get("type") == "field" else (node.get("children") or [{}])[0]
@@ -117,9 +136,10 @@ def used_fields(flow: Mapping[str, Any], key_text: Any = None) -> frozenset[str]
         for text in texts:
             for words in _WORDS:
                 found.update(words.findall(text))
-            tree = spanned_tree(text) if text.strip() else None
-            if tree is not None:
-                _expression_names(tree, found)
+            for source in (text, *_placeholders(text)):  # a template's `{expr}` reads the record too
+                tree = spanned_tree(source) if source.strip() else None
+                if tree is not None:
+                    _expression_names(tree, found)
     except _Whole:
         return None
     return frozenset(found)
