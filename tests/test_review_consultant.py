@@ -63,3 +63,23 @@ def test_template_placeholder_reading_the_record_whole_types_every_field(tmp_pat
 """, [_RECORD])
     assert code == 3, err
     assert '{"id":56,"company":"Bijoux Martin","active":true,"newsletter":false}' in out + err
+
+
+# --- streaming dry-run ---------------------------------------------------------------------------
+
+def test_an_input_error_late_in_a_file_still_reports_the_records_that_failed_before_it(tmp_path: Path) -> None:
+    """The payloads mapped before an unreadable part are printed (documented); the records that failed
+    before it must be reported too, or one of them looks mapped-and-printed-elsewhere (it is not)."""
+    records = [{"id": str(i), "company": "A"} for i in range(1, 300)]
+    records[0]["max_payment_days"] = "45"  # text compared with a number: the record fails
+    (tmp_path / "spec.yaml").write_text(_HEAD + """\
+    map:
+      Intitule: { from: company }
+      Relance: { value: 1, when: "max_payment_days > `30`", else: 0 }
+""", encoding="utf-8")
+    (tmp_path / "in.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n{bad\n", encoding="utf-8")
+    code, out, err = run_cli(["dry-run", ".", "--flow", "customers_to_sage", "--input", "in.jsonl", "--format",
+                              "json"], tmp_path)
+    assert code == 1 and "error[input] in.jsonl:300:2" in err
+    assert len(json.loads(out)) == 199  # two pages of 100 mapped before the error, record 1 failed
+    assert "record 1: field Relance" in err
