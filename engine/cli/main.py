@@ -177,7 +177,7 @@ def cmd_dry_run(args) -> int:
         name, sep, file = text.partition("=")
         inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
     out = _Chunks(sys.stdout)  # written in large chunks, not one write (a syscall unbuffered) per record
-    as_json, started, mapped = args.format == "json", False, 0
+    as_json, started, mapped, counts = args.format == "json", False, 0, None
     try:
         with _xref(plan, args):
             counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes)
@@ -195,6 +195,8 @@ def cmd_dry_run(args) -> int:
         if started:  # stdout stays one JSON array: the payloads mapped before the unreadable part
             out.write("\n]\n" if mapped else "]\n")
         out.flush()
+        for failure in counts.failures if counts is not None else ():  # met before the unreadable part
+            print(failure.line(), file=sys.stderr)
         print(f"error[input] {exc}", file=sys.stderr)
         return EXIT_FAIL
     except BaseException:

@@ -12,16 +12,18 @@ The analysis is deliberately generous (a field is dropped only when nothing can 
 * every name in the flow's spec counts as possibly read: each field name of every expression that
   parses as JMESPath (at any depth: ``associations.order_rows[].detail`` keeps ``associations``,
   ``order_rows`` and ``detail``), every word of every other string (``since: date_upd``, transform
-  arguments such as a ``template: "{firstname} {lastname}"``), and every mapping key (``where:``
+  arguments such as a ``template: "{firstname} {lastname}"``, whose placeholders are also read as
+  expressions: a reject ``reason`` is rendered on the record), and every mapping key (``where:``
   fields, ``match:`` sides, output names). That covers map, let, filter, reject, key, related
   joins, acknowledgements (``when``/``map``/``with``), ``target.with``, ``find.match``, ``since``,
   ``where`` and transform arguments alike, wherever they are written;
 * the flow's key, when it comes from the connector (``resources.<name>.key``), counts too;
 * anything that reads the record *as a whole* makes the flow use every field (``None``): ``@`` on
   the scope itself (``@``, ``keys(@)``, ``to_string(@)``, ``merge(@, ...)``), a wildcard on it
-  (``*``, ``*.x``), ``_parent`` used whole, and flows that fan out or group (their scopes hold
-  whole records). ``@`` inside a filter or a projection (``rows[?@ > `1`]``, ``x[].{n: @}``) reads
-  an element, not the record.
+  (``*``, ``*.x``), ``_parent`` used whole (anything but ``_parent.name``: ``_parent | keys(@)``,
+  ``_parent.*``, ``_parent._parent``), and flows that fan out or group (their scopes hold whole
+  records). ``@`` inside a filter or a projection (``rows[?@ > `1`]``, ``x[].{n: @}``) reads an
+  element, not the record.
 
 Records kept in the run state (for replays and acknowledgements sent later) are the typed records:
 every field an acknowledgement reads is in the set, and a replay types the stored record again
@@ -66,6 +68,30 @@ def _strings(value: Any) -> Iterator[str]:
             stack.extend(item)
 
 
+def _placeholders(text: str) -> Iterator[str]:
+    """The ``{expression}`` texts of a template (``reason:``, ``template:``); ``{{`` is a literal brace."""
+    depth, start, i = 0, 0, 0
+    while i < len(text):
+        char = text[i]
+        if char == "{" and depth == 0 and text.startswith("{{", i):
+            i += 2
+            continue
+        if char == "{":
+            depth += 1
+            start = i + 1 if depth == 1 else start
+        elif char == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                yield text[start:i]
+        i += 1
+
+
+def _is_parent(node: dict) -> bool:
+    """``node`` is the field ``_parent``, or a node whose first child (the value it continues) is."""
+    first = node if node.get("type") == "field" else (node.get("children") or [{}])[0]
+    return isinstance(first, dict) and first.get("type") == "field" and first.get("value") == names.PARENT
+
+
 def _expression_names(tree: dict, found: set[str]) -> None:
     """Every field name of ``tree`` into ``found``; raises :class:`_Whole` when the scope itself is read
     whole (``@``, a wildcard, ``_parent`` alone) - not an element inside a filter or projection."""
@@ -83,6 +109,10 @@ def _expression_names(tree: dict, found: set[str]) -> None:
         if on_scope and kind in ("value_projection", "flatten", "projection") and \
                 (node.get("children") or [{}])[0].get("type") in ("identity", "current"):
             raise _Whole()  # `*`, `*.x`, `[*]`, `[]` on the scope
+        if on_scope and kind in _LEFT and _is_parent(node):  # `_parent` continued by other than a field
+            steps = node.get("children") or []
+            if kind != "subexpression" or len(steps) < 2 or steps[1].get("type") != "field" or _is_parent(steps[1]):
+                raise _Whole()  # `_parent | keys(@)`, `_parent.*`, `_parent[*]`, `_parent._parent`
         for index, child in enumerate(node.get("children", ())):
             if not isinstance(child, dict):
                 continue
@@ -106,9 +136,10 @@ def used_fields(flow: Mapping[str, Any], key_text: Any = None) -> frozenset[str]
         for text in texts:
             for words in _WORDS:
                 found.update(words.findall(text))
-            tree = spanned_tree(text) if text.strip() else None
-            if tree is not None:
-                _expression_names(tree, found)
+            for source in (text, *_placeholders(text)):  # a template's `{expr}` reads the record too
+                tree = spanned_tree(source) if source.strip() else None
+                if tree is not None:
+                    _expression_names(tree, found)
     except _Whole:
         return None
     return frozenset(found)

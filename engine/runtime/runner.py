@@ -131,14 +131,24 @@ class FlowRunner:
             if self.stop.is_set():
                 return
             intent = entry.payload or "null"  # a pending entry always holds its intent
-            record = from_json(entry.record) if entry.record else None
+            record = self.stored_record(entry.record)
             values = from_json(entry.target_with) if entry.target_with else {}
             self.create(entry.key, from_json(intent), intent, record, values, resumed=True)
         for entry in self._each(DONE):
             if self.stop.is_set():
                 return
             if self.flow.acks and entry.record:  # only the acknowledgements still missing
-                acks.finish(self, entry.key, from_json(entry.record), entry.target_id)
+                acks.finish(self, entry.key, self.stored_record(entry.record), entry.target_id)
+
+    def stored_record(self, text: str | None) -> Any:
+        """A record kept in the state, typed again with the plan of the day: it was typed with the fields
+        its plan read then (plan/usage.py), and an acknowledgement added since may read others."""
+        record = from_json(text) if text else None
+        coerce = self.flow.types.get(self.flow.source_resource)
+        try:
+            return coerce(record) if coerce is not None and isinstance(record, dict) else record
+        except TransformError:
+            return record  # a value the connector's type refuses: the acknowledgement reading it says so
 
     def _each(self, status: str) -> Iterable[Entry]:
         for key in self.store.keys(self.flow.name, status):
