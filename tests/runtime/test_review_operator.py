@@ -43,7 +43,7 @@ def test_a_full_temporary_folder_during_a_file_dry_run_is_an_operator_error_not_
     assert code == 1, err
     assert "internal error" not in err and "Traceback" not in err
     assert "error[disk]" in err and "TMPDIR" in err, err
-    assert json.loads(out) == []  # stdout stays one JSON array
+    assert out == "" or isinstance(json.loads(out), list)  # nothing, or one JSON array
 
 
 def test_no_room_even_to_start_the_temporary_database(monkeypatch):
