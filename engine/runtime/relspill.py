@@ -68,19 +68,24 @@ class SpillError(OperatorError):
 
     code = "disk"
 
-    def __init__(self, exc: sqlite3.Error):
-        where = os.environ.get("SQLITE_TMPDIR") or tempfile.gettempdir()
+    def __init__(self, where: str, exc: sqlite3.Error):
         super().__init__(f"cannot hold the related records of this dry-run on disk in {where}: {exc}\n"
                          "  hint: a file dry-run keeps the related files' records in a temporary file (about "
                          "their size): free space there, or set TMPDIR to a folder with room")
 
 
+def _folder() -> str:
+    """Where SQLite puts the temporary database (asked before it fills the disk: a full folder makes
+    :func:`tempfile.gettempdir` fall back to another one)."""
+    return os.environ.get("SQLITE_TMPDIR") or tempfile.gettempdir()
+
+
 @contextmanager
-def _disk():
+def _disk(where: str):
     try:
         yield
     except sqlite3.Error as exc:
-        raise SpillError(exc) from None
+        raise SpillError(where, exc) from None
 
 
 class RelatedSpill:
@@ -95,7 +100,8 @@ class RelatedSpill:
             else:
                 self.fields.setdefault(spec.resource, set()).add(spec.fields[0])
         self.loose: dict[tuple[str, str], list[dict]] = {}  # rows whose key is null
-        with _disk():
+        self.where = _folder()
+        with _disk(self.where):
             self.db = sqlite3.connect("")  # a private temporary database on disk, deleted on close
             self.db.execute("PRAGMA journal_mode=OFF")
             self.db.execute("PRAGMA synchronous=OFF")
@@ -129,7 +135,7 @@ class RelatedSpill:
         self._flush(bodies, keys)
 
     def _flush(self, bodies: list, keys: list) -> None:
-        with _disk():
+        with _disk(self.where):
             self.db.executemany("INSERT INTO rec VALUES (?, ?)", bodies)
             self.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?)", keys)
         bodies.clear()
@@ -137,7 +143,7 @@ class RelatedSpill:
 
     def ready(self) -> None:
         """Index the keys (once every file is loaded)."""
-        with _disk():
+        with _disk(self.where):
             self.db.execute("CREATE INDEX idx_k ON idx(res, field, k)")
 
     def read_all(self, spec: RelatedSpec) -> Iterator[list]:
@@ -150,7 +156,7 @@ class RelatedSpill:
             chunk = keys[start:start + _MAX_PARAMS]
             query = ("SELECT rec.id, rec.body FROM idx JOIN rec ON rec.id = idx.id WHERE idx.res = ? AND "
                      f"idx.field = ? AND idx.k IN ({','.join('?' * len(chunk))})")
-            with _disk():
+            with _disk(self.where):
                 found.update(self.db.execute(query, (spec.resource, spec.fields[0], *chunk)))
         rows = [pickle.loads(found[ident]) for ident in sorted(found)]  # our own rows, from our own file
         yield self.loose.get((spec.resource, spec.fields[0]), []) + rows

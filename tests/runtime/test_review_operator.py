@@ -35,11 +35,13 @@ def _dry_run(*extra: str):
     return run_cli(["dry-run", str(EXAMPLE), "--flow", "orders_to_sage", *files, *extra], ROOT)
 
 
-def test_a_full_temporary_folder_during_a_file_dry_run_is_an_operator_error_not_an_internal_one(monkeypatch):
+def test_a_full_temporary_folder_during_a_file_dry_run_is_an_operator_error_not_an_internal_one(monkeypatch, tmp_path):
     """`TMPDIR` on a full disk: the related records cannot be held on disk. Before: `internal error in
     passerelle dry-run: OperationalError: database or disk is full` and "this is a bug in Passerelle"."""
     _cramped(monkeypatch, 4)
+    monkeypatch.setenv("SQLITE_TMPDIR", str(tmp_path))
     code, out, err = _dry_run("--format", "json")
+    assert f"on disk in {tmp_path}:" in err, err  # the folder that is full
     assert code == 1, err
     assert "internal error" not in err and "Traceback" not in err
     assert "error[disk]" in err and "TMPDIR" in err, err
@@ -103,6 +105,8 @@ def test_a_hot_reload_lowering_concurrency_applies_from_the_next_page(tmp_path):
     """docs/runtime.md: "a hot reload applies from the next page". An operator whose Sage locks up under
     parallel writes sets `concurrency: 1` while `serve` runs: before, the running flow kept writing 4 at
     a time until its batch ended (the width was taken from the plan the flow started with)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     four, one = plan_for(tmp_path / "a", 4), plan_for(tmp_path / "b", 1)
     live = {"plan": four}
     shop = _PagedShop(16, None)
