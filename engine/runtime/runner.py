@@ -80,11 +80,13 @@ class FlowRunner:
                  stop: threading.Event | None = None, create_attempts: int = 10,
                  backoff: float = 0.2, sleep: Callable[[float], None] = time.sleep,
                  plan_source: Callable[[], FlowPlan] | None = None, max_records: int | None = None,
-                 resend: frozenset[str] = frozenset(), spool_dir: Path | None = None):
+                 resend: frozenset[str] = frozenset(), spool_dir: Path | None = None,
+                 live_plan: Callable[[], Plan] | None = None):
         self.plan, self.flow, self.endpoints, self.store = plan, flow, endpoints, store
         self.log, self.stop = log, stop or threading.Event()
         self.create_attempts, self.backoff, self.sleep = create_attempts, backoff, sleep
         self.plan_source = plan_source  # hot reload: the freshest flow plan, taken between records
+        self.live_plan = live_plan  # hot reload: the freshest whole plan (an endpoint's `concurrency`)
         self.max_records = max_records  # None: every record the source gives (pages spooled to disk)
         self.spool_dir = spool_dir or spool_folder(store)  # the state folder: the spool is private data
         self.resend = resend  # pending keys the operator asked to send again (replay --key)
