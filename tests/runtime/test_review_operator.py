@@ -123,3 +123,38 @@ def test_a_hot_reload_lowering_concurrency_applies_from_the_next_page(tmp_path):
     summary = run(four, shop, sage, store, plan_source=flow_source, live_plan=lambda: live["plan"])
     assert summary.created == 16 and sorted(sage.documents) == sorted(f"R{i}" for i in range(1, 17))
     assert sage.late_most == 1  # pages 2.. one record at a time
+
+
+def test_records_left_pending_when_the_target_dies_mid_write_are_counted_and_say_why(tmp_path):
+    """Sage killed with 4 writes in flight: each was received (the documents exist), the connection
+    dropped before the answer, and the search after that doubt found nothing listening. The records
+    are rightly pending (resolved by a look-up next run), but the summary said "0 pending" and their
+    ledger entries gave no reason: `passerelle failures` showed pending records without why."""
+    (tmp_path / "p").mkdir()
+    plan = plan_for(tmp_path / "p", 4, reference=True)
+    dead = threading.Event()
+
+    class Dying(Sage):
+        def write(self, operation, payload, values):
+            result = super().write(operation, payload, values)
+            if int(payload["doc"]["Reference"][1:]) >= 7:
+                dead.set()
+                from engine.connectors.errors import EndpointError
+                raise EndpointError("connection reset by peer", transient=True, outcome_unknown=True)
+            return result
+
+        def find(self, operation, values):
+            if dead.is_set():
+                from engine.connectors.errors import EndpointError
+                raise EndpointError("cannot connect: connection refused", transient=True, unreachable=True)
+            return super().find(operation, values)
+
+    from concurrency_support import Shop
+    store = SqliteStore(tmp_path / "state.db")
+    summary = run(plan, Shop(orders(20)), Dying(pause=0.01), store)
+    assert summary.error is not None and "connection refused" in summary.error
+    pending = [e for e in store.entries("f") if e.status == "pending"]
+    assert pending  # the writes in flight when Sage died
+    assert summary.pending == len(pending), (summary.pending, [e.key for e in pending])
+    assert all(e.reason for e in pending), [(e.key, e.reason) for e in pending]
+    assert "pending" in summary.line()
