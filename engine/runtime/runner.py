@@ -288,10 +288,15 @@ class FlowRunner:
                     return True
                 if exc.unreachable:  # nothing answers: every other record would wait the same
                     self.store.note(flow.name, key, f"not sent: {exc.message}")
+                    self.summary.pending += 1  # its intent is in the ledger: resolved next run
                     raise
                 last = exc.message
                 if exc.outcome_unknown:  # the target may hold it now: look before anything else
-                    found = self.lookup(payload, None, record)
+                    try:
+                        found = self.lookup(payload, None, record)
+                    except EndpointError as gone:  # the target died with the write in flight
+                        self.hold(key, None, None, None, f"{last}; then the search: {gone.message}")
+                        raise
                     if isinstance(found, Unknown):
                         return self.hold(key, None, None, None, f"{last}; then {found.reason}")
                     if found is CANNOT_SEARCH and not flow.target_op.idempotent:
