@@ -191,13 +191,13 @@ def cmd_dry_run(args) -> int:
                 else:
                     out.write(f"# {flow.name} record {outcome.key} -> {counts.target}\n{text}\n")
                 mapped += 1
-    except InputError as exc:
+    except (InputError, OperatorError) as exc:  # an unreadable input; no room for the related files
         if started:  # stdout stays one JSON array: the payloads mapped before the unreadable part
             out.write("\n]\n" if mapped else "]\n")
         out.flush()
         for failure in counts.failures if counts is not None else ():  # met before the unreadable part
             print(failure.line(), file=sys.stderr)
-        print(f"error[input] {exc}", file=sys.stderr)
+        print(f"error[{getattr(exc, 'code', 'input')}] {exc}", file=sys.stderr)
         return EXIT_FAIL
     except BaseException:
         out.flush()  # what was mapped before the error is shown, as when written record by record

@@ -43,7 +43,8 @@ COUNTERS = ("created", "updated", "skipped", "failed", "acked", "ack_failed", "p
 def width(runner: Any) -> int:
     """How many records of this flow may be in flight at once (1: one at a time, as always)."""
     flow = runner.flow
-    declared = runner.plan.endpoints.get(flow.target_endpoint)
+    plan = runner.live_plan() if getattr(runner, "live_plan", None) is not None else runner.plan  # hot reload
+    declared = plan.endpoints.get(flow.target_endpoint)
     wanted = getattr(declared, "concurrency", 1) if declared is not None else 1
     if wanted <= 1:
         return 1

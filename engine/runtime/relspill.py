@@ -16,10 +16,14 @@ join value finds them in the in-memory index too); file order is kept. Reference
 """
 from __future__ import annotations
 
+import os
 import pickle
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
+from engine.errors import OperatorError
 from engine.plan.model import FlowPlan
 from engine.plan.related import RelatedSpec, norm_key
 
@@ -64,6 +68,31 @@ def _safe_key(value: object) -> str | None:
         return None
 
 
+class SpillError(OperatorError):
+    """The temporary folder cannot hold the related records (a full disk, a folder it cannot write)."""
+
+    code = "disk"
+
+    def __init__(self, where: str, exc: sqlite3.Error):
+        super().__init__(f"cannot hold the related records of this dry-run on disk in {where}: {exc}\n"
+                         "  hint: a file dry-run keeps the related files' records in a temporary file (about "
+                         "their size): free space there, or set TMPDIR to a folder with room")
+
+
+def _folder() -> str:
+    """Where SQLite puts the temporary database (asked before it fills the disk: a full folder makes
+    :func:`tempfile.gettempdir` fall back to another one)."""
+    return os.environ.get("SQLITE_TMPDIR") or tempfile.gettempdir()
+
+
+@contextmanager
+def _disk(where: str):
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise SpillError(where, exc) from None
+
+
 class RelatedSpill:
     """Related rows by resource: reference lists in memory, the others on disk by join key."""
 
@@ -76,11 +105,13 @@ class RelatedSpill:
             else:
                 self.fields.setdefault(spec.resource, set()).add(spec.fields[0])
         self.loose: dict[tuple[str, str], list[dict]] = {}  # rows whose key is null
-        self.db = sqlite3.connect("")  # a private temporary database on disk, deleted on close
-        self.db.execute("PRAGMA journal_mode=OFF")
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE rec(id INTEGER PRIMARY KEY, body BLOB)")
-        self.db.execute("CREATE TABLE idx(res TEXT, field TEXT, k TEXT, id INTEGER)")
+        self.where = _folder()
+        with _disk(self.where):
+            self.db = sqlite3.connect("")  # a private temporary database on disk, deleted on close
+            self.db.execute("PRAGMA journal_mode=OFF")
+            self.db.execute("PRAGMA synchronous=OFF")
+            self.db.execute("CREATE TABLE rec(id INTEGER PRIMARY KEY, body BLOB)")
+            self.db.execute("CREATE TABLE idx(res TEXT, field TEXT, k TEXT, id INTEGER)")
         self.next_id = 0
 
     def load(self, resource: str, rows: Iterable[dict], coerce: Callable[[dict], dict] | None = None) -> None:
@@ -109,14 +140,16 @@ class RelatedSpill:
         self._flush(bodies, keys)
 
     def _flush(self, bodies: list, keys: list) -> None:
-        self.db.executemany("INSERT INTO rec VALUES (?, ?)", bodies)
-        self.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?)", keys)
+        with _disk(self.where):
+            self.db.executemany("INSERT INTO rec VALUES (?, ?)", bodies)
+            self.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?)", keys)
         bodies.clear()
         keys.clear()
 
     def ready(self) -> None:
         """Index the keys (once every file is loaded)."""
-        self.db.execute("CREATE INDEX idx_k ON idx(res, field, k)")
+        with _disk(self.where):
+            self.db.execute("CREATE INDEX idx_k ON idx(res, field, k)")
 
     def read_all(self, spec: RelatedSpec) -> Iterator[list]:
         yield self.reference_rows.get(spec.resource, [])
@@ -128,7 +161,8 @@ class RelatedSpill:
             chunk = keys[start:start + _MAX_PARAMS]
             query = ("SELECT rec.id, rec.body FROM idx JOIN rec ON rec.id = idx.id WHERE idx.res = ? AND "
                      f"idx.field = ? AND idx.k IN ({','.join('?' * len(chunk))})")
-            found.update(self.db.execute(query, (spec.resource, spec.fields[0], *chunk)))
+            with _disk(self.where):
+                found.update(self.db.execute(query, (spec.resource, spec.fields[0], *chunk)))
         rows = [pickle.loads(found[ident]) for ident in sorted(found)]  # our own rows, from our own file
         yield self.loose.get((spec.resource, spec.fields[0]), []) + rows
 

@@ -80,11 +80,13 @@ class FlowRunner:
                  stop: threading.Event | None = None, create_attempts: int = 10,
                  backoff: float = 0.2, sleep: Callable[[float], None] = time.sleep,
                  plan_source: Callable[[], FlowPlan] | None = None, max_records: int | None = None,
-                 resend: frozenset[str] = frozenset(), spool_dir: Path | None = None):
+                 resend: frozenset[str] = frozenset(), spool_dir: Path | None = None,
+                 live_plan: Callable[[], Plan] | None = None):
         self.plan, self.flow, self.endpoints, self.store = plan, flow, endpoints, store
         self.log, self.stop = log, stop or threading.Event()
         self.create_attempts, self.backoff, self.sleep = create_attempts, backoff, sleep
         self.plan_source = plan_source  # hot reload: the freshest flow plan, taken between records
+        self.live_plan = live_plan  # hot reload: the freshest whole plan (an endpoint's `concurrency`)
         self.max_records = max_records  # None: every record the source gives (pages spooled to disk)
         self.spool_dir = spool_dir or spool_folder(store)  # the state folder: the spool is private data
         self.resend = resend  # pending keys the operator asked to send again (replay --key)
@@ -296,10 +298,15 @@ class FlowRunner:
                     return True
                 if exc.unreachable:  # nothing answers: every other record would wait the same
                     self.store.note(flow.name, key, f"not sent: {exc.message}")
+                    self.summary.pending += 1  # its intent is in the ledger: resolved next run
                     raise
                 last = exc.message
                 if exc.outcome_unknown:  # the target may hold it now: look before anything else
-                    found = self.lookup(payload, None, record)
+                    try:
+                        found = self.lookup(payload, None, record)
+                    except EndpointError as gone:  # the target died with the write in flight
+                        self.hold(key, None, None, None, f"{last}; then the search: {gone.message}")
+                        raise
                     if isinstance(found, Unknown):
                         return self.hold(key, None, None, None, f"{last}; then {found.reason}")
                     if found is CANNOT_SEARCH and not flow.target_op.idempotent:

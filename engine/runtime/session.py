@@ -100,7 +100,8 @@ class Session:
         endpoints = self.open_endpoints(plan, flow)
         try:
             runner = FlowRunner(plan, flow, endpoints, self.state, log=self.log, stop=self.stop,
-                                plan_source=self._live_flow(name, flow), **self.runner_options)
+                                plan_source=self._live_flow(name, flow), live_plan=self.live.current,
+                                **self.runner_options)
             summary = runner.run()
         finally:
             for endpoint in endpoints.values():

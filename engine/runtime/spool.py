@@ -50,8 +50,8 @@ class SpoolError(OperatorError):
         where = folder if folder is not None else Path(tempfile.gettempdir())
         super().__init__(f"cannot hold the records read by this run in {where}: {exc.strerror or exc}\n"
                          "  hint: a run keeps its batch on disk in the state folder while it writes (about "
-                         "the size of the source's answers): free space there, or choose another folder "
-                         "with --state")
+                         "the size of the source's answers): free space there, or move the whole state folder "
+                         "(state.db with it: the ledger and cursors) to a larger disk and pass it with --state")
 
 
 def spool_folder(store: Any) -> Path | None:
