@@ -58,14 +58,8 @@ def number(value: Decimal) -> str:
 
 
 def ms_date(text: str) -> str:
-    text = text.strip()
-    if text in EMPTY_DATES:
-        return "null"
-    instant = datetime.fromisoformat(text).replace(tzinfo=PARIS).astimezone(UTC)
-    minutes = int(instant.astimezone(PARIS).utcoffset().total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f'"/Date({(instant - EPOCH) // ONE_MS}{sign}{hours:02d}{minutes:02d})/"'
+    value = ms_date_value(text)
+    return "null" if value is None else f'"{value}"'
 
 
 class SetAside(Exception):

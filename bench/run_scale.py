@@ -17,7 +17,6 @@ peak at the smallest.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import shutil
 import subprocess
@@ -31,61 +30,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(1, str(ROOT / "bench"))
 
-from sync import EXPORTED_STATE, FLOW, eligible, sandbox  # noqa: E402  (the same simulators as sync.py)
+from sync import EXPORTED_STATE, FLOW, RemoteSims  # noqa: E402  (the same simulators as sync.py)
 from runtime_support import copy_project, env_for  # noqa: E402  (sync.py put tests/runtime on the path)
 
 TARGET = 1.2  # peak RSS at the largest size / at the smallest
 
 
-def _serve_counts(conn, seed: int, orders: int) -> None:
-    """The simulators in a child process; answers the counts the check needs (small, whatever the size)."""
-    try:
-        sb = sandbox(seed, orders)
-    except Exception as exc:
-        conn.send(RuntimeError(f"simulators did not start: {type(exc).__name__}: {exc}"))
-        return
-    conn.send({"eligible": eligible(sb), "url": {s: sb.url(s) for s in ("prestashop", "sage100")},
-               "credentials": {s: sb.credentials(s) for s in ("prestashop", "sage100")}})
-    try:
-        while conn.recv() == "counts":
-            references = Counter(doc["Reference"] for doc in sb.sim("sage100").documents)
-            exported = {int(h["id_order"]) for h in sb.sim("prestashop").order_histories
-                        if int(h["id_order_state"]) == EXPORTED_STATE}
-            conn.send({"references": references, "exported": exported,
-                       "errors": len(sb.sim("sage100").errors) + len(sb.sim("prestashop").errors)})
-    finally:
-        sb.stop()
-
-
-class Sims:
-    def __init__(self, seed: int, orders: int):
-        self.conn, child = multiprocessing.get_context("spawn").Pipe()
-        self.process = multiprocessing.get_context("spawn").Process(target=_serve_counts,
-                                                                    args=(child, seed, orders), daemon=True)
-        self.process.start()
-        info = self.conn.recv()
-        if isinstance(info, BaseException):
-            raise info
-        self.eligible, self._url, self._cred = info["eligible"], info["url"], info["credentials"]
-
-    def url(self, system: str) -> str:
-        return self._url[system]
-
-    def credentials(self, system: str) -> dict:
-        return self._cred[system]
-
-    def counts(self) -> dict:
-        self.conn.send("counts")
-        return self.conn.recv()
-
-    def stop(self) -> None:
-        try:
-            self.conn.send("stop")
-        except OSError:
-            pass
-        self.process.join(timeout=30)
-        if self.process.is_alive():
-            self.process.kill()
+def sage_counts(sb) -> dict:
+    """The counts the check needs, computed in the simulators' process (small, whatever the size)."""
+    references = Counter(doc["Reference"] for doc in sb.sim("sage100").documents)
+    exported = {int(h["id_order"]) for h in sb.sim("prestashop").order_histories
+                if int(h["id_order_state"]) == EXPORTED_STATE}
+    return {"references": references, "exported": exported,
+            "errors": len(sb.sim("sage100").errors) + len(sb.sim("prestashop").errors)}
 
 
 def run_once(project: Path, workdir: Path, env: dict) -> tuple[int, float, float, int, str]:
@@ -105,13 +62,13 @@ def run_once(project: Path, workdir: Path, env: dict) -> tuple[int, float, float
 
 
 def measure(size: int, seed: int, tmp: Path) -> dict:
-    sims = Sims(seed, size)
+    sims = RemoteSims(seed, size, report=sage_counts)
     workdir = tmp / f"run-{size}"
     workdir.mkdir()
     try:
         project = copy_project(workdir)
         code, seconds, cpu, rss, tail = run_once(project, workdir, env_for(sims))
-        counts = sims.counts()
+        counts = sims.outcome()
     finally:
         sims.stop()
     wanted = sims.eligible

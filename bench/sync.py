@@ -103,14 +103,15 @@ class LocalSims:
 
 class RemoteSims:
     """The simulators in a child process, as real systems would be: no GIL shared with the client.
-    (Also used by bench/extract.py.)"""
+    (Also used by bench/extract.py, sync_concurrency.py and run_scale.py.) ``outcome()`` answers what
+    ``report(sandbox)`` gives, computed in the child (a module-level function; default: :func:`outcome`)."""
 
-    def __init__(self, seed: int, orders: int, systems=SYSTEMS, options=None):
+    def __init__(self, seed: int, orders: int, systems=SYSTEMS, options=None, report=None):
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve_sims, args=(child, seed, orders, tuple(systems), options),
+        self.process = ctx.Process(target=_serve_sims, args=(child, seed, orders, tuple(systems), options, report),
                                    daemon=True)
         self.process.start()
         info = self.conn.recv()
@@ -138,13 +139,13 @@ class RemoteSims:
             self.conn.send("stop")
         except OSError:
             pass
-        self.process.join(timeout=10)
+        self.process.join(timeout=30)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
 
 
-def _serve_sims(conn, seed: int, orders: int, systems: tuple, options=None) -> None:
+def _serve_sims(conn, seed: int, orders: int, systems: tuple, options=None, report=None) -> None:
     try:
         sb = sandbox(seed, orders, systems, options)
     except Exception as exc:  # e.g. a simulator that does not start: the parent raises it
@@ -157,7 +158,7 @@ def _serve_sims(conn, seed: int, orders: int, systems: tuple, options=None) -> N
         while True:
             command = conn.recv()
             if command == "outcome":
-                conn.send(outcome(sb))
+                conn.send((report or outcome)(sb))
             else:
                 return
     finally:

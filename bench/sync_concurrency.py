@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sync import FLOW, check_outcome, copy_project, eligible, outcome, run_engine, sandbox  # noqa: E402
+from sync import FLOW, RemoteSims, check_outcome, copy_project, outcome, run_engine  # noqa: E402
 
 from engine.plan.load import load_plan  # noqa: E402
 
@@ -56,52 +56,15 @@ def project_with(tmp: Path, name: str, width: int, lookup: str) -> Path:
     return project
 
 
-class Sims:
-    """The shop and a Sage taking ``latency_ms`` per request, in a child process (as bench/sync.py's
-    RemoteSims); the outcome also tells the most Sage requests in flight at once."""
-
-    def __init__(self, seed: int, orders: int, latency_ms: int):
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, seed, orders, latency_ms), daemon=True)
-        self.process.start()
-        info = self.conn.recv()
-        self.eligible = info["eligible"]
-        self._urls, self._cred = info["url"], info["credentials"]
-
-    def url(self, system):
-        return self._urls[system]
-
-    def credentials(self, system):
-        return self._cred[system]
-
-    def outcome(self) -> dict:
-        self.conn.send("outcome")
-        return self.conn.recv()
-
-    def stop(self) -> None:
-        try:
-            self.conn.send("stop")
-        except OSError:
-            pass
-        self.process.join(timeout=10)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(timeout=5)
+def in_flight_outcome(sb) -> dict:
+    """The outcome, and the most Sage requests in flight at once (computed in the simulators' process)."""
+    return outcome(sb) | {"in_flight": sb.sim("sage100").most_in_flight}
 
 
-def _serve(conn, seed: int, orders: int, latency_ms: int) -> None:
-    systems = ("prestashop", "sage100")
-    sb = sandbox(seed, orders, systems, {"sage100": {"latency_ms": latency_ms}})
-    conn.send({"eligible": eligible(sb), "url": {s: sb.url(s) for s in systems},
-               "credentials": {s: sb.credentials(s) for s in systems}})
-    try:
-        while conn.recv() == "outcome":
-            conn.send(outcome(sb) | {"in_flight": sb.sim("sage100").most_in_flight})
-    finally:
-        sb.stop()
+def Sims(seed: int, orders: int, latency_ms: int) -> RemoteSims:
+    """The shop and a Sage taking ``latency_ms`` per request, in a child process."""
+    return RemoteSims(seed, orders, ("prestashop", "sage100"), {"sage100": {"latency_ms": latency_ms}},
+                      report=in_flight_outcome)
 
 
 def timed(plan, seed: int, orders: int, latency: int, workdir: Path) -> tuple[float, int, dict]:
