@@ -121,9 +121,15 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/mapping.py
+	$(PY) bench/expand.py
 	$(PY) bench/validate.py
+	$(PY) bench/startup.py
+	$(PY) bench/decode.py
 	$(PY) bench/extract.py
+	$(PY) bench/dryrun_scale.py
 	$(PY) bench/sync.py
+	$(PY) bench/sync.py --concurrency
+	$(PY) bench/run_scale.py --sizes 2000,20000
 	$(PY) bench/reload.py
 	$(PY) bench/crash_long.py --kills 20
 
