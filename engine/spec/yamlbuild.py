@@ -86,6 +86,10 @@ class _Builder:
                         self.nodes += 1
                         self._take_key(top, event.value, event)
                         continue
+                    if top is not None and not top.discard and (not top.is_map or (
+                            top.key.__class__ is str and not (top.key == "<<" and top.merge_key_plain))):
+                        self._value(top, event)
+                        continue
                     add(stack, root_holder, *scalar(event, stack), event, None)
                 elif kind in starts:
                     if len(stack) >= MAX_DEPTH:
@@ -178,6 +182,31 @@ class _Builder:
         if style:
             self.doc.styles[path] = style
         if top.is_map:
+            top.value[top.key] = value
+            top.key = _NO_KEY
+        else:
+            top.value.append(value)
+
+    def _value(self, top: _Frame, event) -> None:
+        """A scalar value going straight into its collection (the common case): what ``_scalar``
+        then ``_add`` do, in the same order."""
+        is_map = top.is_map
+        path = top.path + ((top.key,) if is_map else (len(top.value),))
+        text, tag, style = event.value, event.tag, event.style
+        if tag and tag != "!":
+            value = self._tagged(text, tag, event, path)
+        elif style or not event.implicit[0]:
+            if style:
+                self.doc.styles[path] = style
+            value = text
+        else:
+            value = self._plain(text, event, path)
+        mark = event.start_mark
+        if self.nodes >= MAX_NODES:
+            self._count(1, mark)  # says so and stops
+        self.nodes += 1
+        self.doc.locs[path] = (mark.line + 1, mark.column + 1)
+        if is_map:
             top.value[top.key] = value
             top.key = _NO_KEY
         else:
