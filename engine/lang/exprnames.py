@@ -120,6 +120,8 @@ def spanned_tree(text: str) -> dict | None:
 
 @dataclass(frozen=True)
 class RootName:
+    """A name read at the start of a path, where it is written."""
+
     name: str
     offset: int  # in the expression text
     at_root: bool  # read on the scope itself (False: on an element, or on what a pipe gives)
