@@ -73,6 +73,8 @@ class OperationPlan:
 
 @dataclass(frozen=True)
 class ConnectorPlan:
+    """A compiled connector definition: its settings, resources and operations."""
+
     name: str
     protocol: str
     settings: Mapping[str, SettingDecl]
@@ -101,6 +103,8 @@ class IncompleteRecord(dict):
 
 @dataclass
 class WriteResult:
+    """What one write gave back: the HTTP status (if any), the body, the created id."""
+
     status: int | None
     body: Any
     result: Any  # the created id (e.g. the Sage piece number), or None

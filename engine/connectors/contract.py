@@ -87,7 +87,12 @@ class Contract:
 
     schema: Mapping[str, Any]
     system: str  # the target's name in messages ("Sage 100 accepts 19")
-    fast: Any = None  # a jsonschema-rs validator: a payload it accepts needs no further look
+
+    @cached_property
+    def fast(self) -> Any:
+        """A jsonschema-rs validator (a payload it accepts needs no further look), or None; built the
+        first time a payload is checked (``validate`` never needs it: start-up time)."""
+        return _fast(self.schema)
 
     @cached_property
     def validator(self) -> Any:
@@ -192,7 +197,7 @@ def compile_contract(schema: Any, system: str, report: Report) -> Contract | Non
     _walk(schema, (), counted)
     if count:
         return None
-    return Contract(schema, system, _fast(schema))
+    return Contract(schema, system)
 
 
 def _meta_errors(schema: dict) -> list[Any]:

@@ -47,6 +47,8 @@ _TRANSIENT = {errno.ENOSPC, errno.EAGAIN, errno.EBUSY, errno.EIO, errno.EDQUOT, 
 
 @dataclass(frozen=True)
 class FileConnector:
+    """The file protocol's connector: the folder its paths are read from and written to."""
+
     dir: Template | None
     format: str  # the connector's `format.type`: XML options for `dry-run --input` too
     xml: XmlOptions
@@ -54,12 +56,16 @@ class FileConnector:
 
 @dataclass(frozen=True)
 class FileResource:
+    """A file resource: the path template of the file to read."""
+
     path: Template | None
     format: str | None  # None: detected from each file's content
 
 
 @dataclass(frozen=True)
 class FileOperation:
+    """A file operation: the path template of the file to write."""
+
     path: Template | None
     format: str  # json | jsonl
 

@@ -42,6 +42,8 @@ if TYPE_CHECKING:  # the endpoint is imported when a run opens one (see __getatt
 
 @dataclass(frozen=True)
 class OdbcConnector:
+    """The ODBC protocol's connector: connection string template, timeout, batch size."""
+
     connection: Template | None
     timeout: int
     batch: int
@@ -49,17 +51,23 @@ class OdbcConnector:
 
 @dataclass(frozen=True)
 class OdbcResource:
+    """An ODBC resource: the SQL query reading its records."""
+
     sql: SqlText | None
 
 
 @dataclass(frozen=True)
 class Statement:
+    """One SQL statement of an operation."""
+
     sql: SqlText
     each: tuple[str, ...] | None = None  # a list in the payload: the statement runs once per element
 
 
 @dataclass(frozen=True)
 class OdbcOperation:
+    """An ODBC operation: its statements and the query giving its result."""
+
     statements: tuple[Statement, ...]
     result: SqlText | None
 

@@ -95,16 +95,33 @@ def outer_span(node: dict) -> tuple[int, int]:
     return node.get("paren") or node["span"]
 
 
+_TREES: dict[str, dict | None] = {}  # text -> tree: the checks ask for the same text several times
+_TREES_MAX = 2048
+
+
 def spanned_tree(text: str) -> dict | None:
-    """The parsed tree of ``text`` with spans, or None when it does not parse (reported elsewhere)."""
+    """The parsed tree of ``text`` with spans, or None when it does not parse (reported elsewhere).
+    Trees are shared between callers (one parse per text): read them, never change them."""
+    if isinstance(text, str) and text in _TREES:
+        return _TREES[text]
     try:
-        return _SpanningParser().parse(text).parsed
-    except (jexc.JMESPathError, RecursionError, KeyError, IndexError, TypeError):
-        return None
+        tree = _SpanningParser().parse(text).parsed
+    except RecursionError:
+        return None  # depends on the caller's stack depth: not remembered
+    except (jexc.JMESPathError, KeyError, IndexError, TypeError):
+        tree = None
+    if not isinstance(text, str):
+        return tree
+    if len(_TREES) >= _TREES_MAX:
+        _TREES.clear()
+    _TREES[text] = tree
+    return tree
 
 
 @dataclass(frozen=True)
 class RootName:
+    """A name read at the start of a path, where it is written."""
+
     name: str
     offset: int  # in the expression text
     at_root: bool  # read on the scope itself (False: on an element, or on what a pipe gives)

@@ -55,6 +55,8 @@ class Example:
 
 @dataclass(frozen=True)
 class PluginSpec:
+    """A transform plugin: its function, arguments schema, summary and examples."""
+
     kind: str  # "transform"
     name: str
     summary: str
@@ -80,6 +82,8 @@ class CompileContext(Protocol):
 
 @dataclass
 class Registry:
+    """The transform plugins, by kind and name."""
+
     _plugins: dict[str, dict[str, PluginSpec]] = field(default_factory=dict)
 
     def add(self, spec: PluginSpec) -> PluginSpec:

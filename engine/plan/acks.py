@@ -43,6 +43,8 @@ def identity(block: dict) -> str:
 
 @dataclass
 class _Part:
+    """One acknowledgement of a flow while it is checked: its name, place and operation."""
+
     name: str
     path: tuple
     block: dict

@@ -26,6 +26,8 @@ MAX_LIST_NESTING = 12  # lists made with `each` within each other (the mapper ne
 
 @dataclass
 class Transform:
+    """One transform step of a value: its name and the function applying it."""
+
     name: str
     fn: Callable
     needs_scope: bool
@@ -58,6 +60,8 @@ class ListItemNode:
 
 @dataclass
 class ListNode:
+    """A produced list: its entries, in order."""
+
     path: tuple
     loc: Loc
     items: list[ListItemNode]
@@ -65,6 +69,8 @@ class ListNode:
 
 @dataclass
 class ObjNode:
+    """A produced object: its fields, in order."""
+
     fields: list[tuple[str, "ValueNode | ListNode"]]
 
 

@@ -111,6 +111,8 @@ class EndpointPlan:
 
 @dataclass(frozen=True)
 class Plan:
+    """A compiled project: its flows, lookups, connectors and endpoints."""
+
     project: Project
     flows: Mapping[str, FlowPlan]
     lookups: Mapping[str, LookupTable]

@@ -55,6 +55,8 @@ def _canonical(number: Decimal) -> str:
 
 @dataclass(frozen=True)
 class RelatedSpec:
+    """A related resource joined to each record (`related:`), as compiled."""
+
     name: str
     resource: str
     endpoint: str

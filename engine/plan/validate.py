@@ -12,6 +12,8 @@ from engine.spec.yamlsrc import load_file
 
 @dataclass
 class Report:
+    """What `passerelle validate` found: the diagnostics, and how many projects and connectors."""
+
     diagnostics: list[Diagnostic] = field(default_factory=list)
     projects: int = 0
     connectors: int = 0

@@ -55,6 +55,8 @@ class Item:
 
 @dataclass
 class Connector:
+    """A connector definition an endpoint uses, with the endpoint's override applied."""
+
     name: str
     data: dict  # the mapping under `connector:`, with the endpoint's override applied
     doc: YamlDoc
@@ -71,6 +73,8 @@ class Connector:
 
 @dataclass
 class Project:
+    """A loaded project: its documents, endpoints, flows, lookups and connectors."""
+
     root: Path
     docs: list[YamlDoc] = field(default_factory=list)
     endpoints: dict[str, Item] = field(default_factory=dict)

@@ -10,10 +10,11 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import yaml
-
 from engine.errors import Diagnostic, Loc
 from engine.spec.yamldoc import YamlDoc, format_path
+from engine.spec.yamlimport import import_yaml
+
+yaml = import_yaml()  # without compiling the pure-Python reader's pattern (start-up time)
 
 MAX_DEPTH = 64
 MAX_NODES = 200_000
@@ -77,6 +78,18 @@ class _Builder:
                     break
                 kind = type(event)
                 if kind is scalar_event:
+                    top = stack[-1] if stack else None
+                    if top is not None and top.is_map and top.key is _NO_KEY:  # a key: what `_add` does
+                        self._last_key_plain = not event.style and event.implicit[0]
+                        if self.nodes >= MAX_NODES:
+                            self._count(1, event.start_mark)  # says so and stops
+                        self.nodes += 1
+                        self._take_key(top, event.value, event)
+                        continue
+                    if top is not None and not top.discard and (not top.is_map or (
+                            top.key.__class__ is str and not (top.key == "<<" and top.merge_key_plain))):
+                        self._value(top, event)
+                        continue
                     add(stack, root_holder, *scalar(event, stack), event, None)
                 elif kind in starts:
                     if len(stack) >= MAX_DEPTH:
@@ -124,7 +137,7 @@ class _Builder:
                         raise _Abort
             self.doc.data = root_holder[0] if root_holder else None
             if not root_holder:
-                self.doc.locs[()] = Loc(self.doc.file, 1, 1)
+                self.doc.locs[()] = (1, 1)
         finally:
             loader.dispose()
 
@@ -145,7 +158,7 @@ class _Builder:
             self.nodes += 1
         if not stack:
             root_holder.append(value)
-            self.doc.locs[()] = self._loc(mark)
+            self.doc.locs[()] = (mark.line + 1, mark.column + 1)
             return
         top = stack[-1]
         if top.is_map:
@@ -165,10 +178,35 @@ class _Builder:
                 top.key = _NO_KEY
             return
         # `path` is the child path of the stack as it is now: computed by the caller just before
-        self.doc.locs[path] = Loc(self.doc.file, mark.line + 1, mark.column + 1)
+        self.doc.locs[path] = (mark.line + 1, mark.column + 1)  # YamlDoc.loc makes the Loc
         if style:
             self.doc.styles[path] = style
         if top.is_map:
+            top.value[top.key] = value
+            top.key = _NO_KEY
+        else:
+            top.value.append(value)
+
+    def _value(self, top: _Frame, event) -> None:
+        """A scalar value going straight into its collection (the common case): what ``_scalar``
+        then ``_add`` do, in the same order."""
+        is_map = top.is_map
+        path = top.path + ((top.key,) if is_map else (len(top.value),))
+        text, tag, style = event.value, event.tag, event.style
+        if tag and tag != "!":
+            value = self._tagged(text, tag, event, path)
+        elif style or not event.implicit[0]:
+            if style:
+                self.doc.styles[path] = style
+            value = text
+        else:
+            value = self._plain(text, event, path)
+        mark = event.start_mark
+        if self.nodes >= MAX_NODES:
+            self._count(1, mark)  # says so and stops
+        self.nodes += 1
+        self.doc.locs[path] = (mark.line + 1, mark.column + 1)
+        if is_map:
             top.value[top.key] = value
             top.key = _NO_KEY
         else:
@@ -179,23 +217,22 @@ class _Builder:
             self._diag("complex-key", "a mapping key must be a plain value", event.start_mark, frame.path)
             frame.key = _SKIP
             return
-        key = self._last_key_text if self._last_key_text is not None else str(value)
-        self._last_key_text = None
+        key = str(value)  # a scalar key is its text; an alias to a plain value, that value's text
         frame.merge_key_plain = key == "<<" and self._last_key_plain
         if key in frame.value or key in frame.key_marks:
             first = frame.key_marks.get(key)
-            where = f" (first defined at line {first.line})" if first else ""
+            where = f" (first defined at line {first[0]})" if first else ""
             self._diag("duplicate-key", f"duplicate key '{key}'{where}", event.start_mark,
                        frame.path + (key,), hint="remove one of them: YAML keeps only one value")
             frame.key = _SKIP
             return
-        loc = self._loc(event.start_mark)
+        mark = event.start_mark
+        loc = (mark.line + 1, mark.column + 1)  # YamlDoc.key_loc makes the Loc
         frame.key_marks[key] = loc
         self.doc.key_locs[frame.path + (key,)] = loc
         frame.key = key
 
-    _last_key_text: str | None = None
-    _last_key_plain: bool = False
+    _last_key_plain: bool = False  # whether the last scalar key was written plain (`<<` merges)
 
     # -- scalars -------------------------------------------------------------------------------
     def _check_tag(self, event, stack):
@@ -205,13 +242,9 @@ class _Builder:
                        self._child_path(stack), hint="remove the tag; specs use plain YAML values")
 
     def _scalar(self, event, stack) -> tuple[Any, tuple]:
-        """The scalar's value and path (a key's path is not needed: its mapping's key_locs say)."""
+        """A value's scalar (keys are taken in ``run``): its value and path."""
         text = event.value
         plain = not event.style and event.implicit[0]
-        if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:  # a key
-            self._last_key_text = text
-            self._last_key_plain = plain
-            return text, ()
         path = self._child_path(stack)
         tag = event.tag
         if tag and tag != "!":
@@ -315,5 +348,6 @@ class _Frame:
                 for key, item in source.items():
                     if key not in self.value:
                         self.value[key] = item
-                        builder.doc.key_locs.setdefault(self.path + (key,), builder._loc(event.start_mark))
-                        builder.doc.locs.setdefault(self.path + (key,), builder._loc(event.start_mark))
+                        mark = event.start_mark
+                        builder.doc.key_locs.setdefault(self.path + (key,), (mark.line + 1, mark.column + 1))
+                        builder.doc.locs.setdefault(self.path + (key,), (mark.line + 1, mark.column + 1))

@@ -15,6 +15,9 @@ class YamlDoc:
 
     file: str
     data: Any = None
+    # path -> where its value (``locs``) or the key holding it (``key_locs``) is written: a ``Loc``, or
+    # a (line, column) pair the parser stores instead (one object less per value); read them through
+    # ``loc``/``key_loc``, which always give a ``Loc``
     locs: dict = field(default_factory=dict)
     key_locs: dict = field(default_factory=dict)
     styles: dict = field(default_factory=dict)  # path -> scalar style for quoted/block strings
@@ -26,13 +29,18 @@ class YamlDoc:
         while path:
             found = self.locs.get(path)
             if found is not None:
-                return found
+                return self._as_loc(found)
             path = path[:-1]
-        return self.locs.get((), Loc(self.file, 1, 1))
+        found = self.locs.get(())
+        return Loc(self.file, 1, 1) if found is None else self._as_loc(found)
 
     def key_loc(self, path: Path_) -> Loc:
         """The location of the key that holds ``path`` (falls back to the value's location)."""
-        return self.key_locs.get(tuple(path)) or self.loc(path)
+        found = self.key_locs.get(tuple(path))
+        return self.loc(path) if found is None else self._as_loc(found)
+
+    def _as_loc(self, found: Loc | tuple[int, int]) -> Loc:
+        return found if isinstance(found, Loc) else Loc(self.file, found[0], found[1])
 
     @property
     def ok(self) -> bool:

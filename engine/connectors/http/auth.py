@@ -21,6 +21,8 @@ _TEMPLATE = {"type": "string", "description": "A template: `{settings.NAME}` pla
 
 @dataclass(frozen=True)
 class AuthStyle:
+    """One authentication style (`auth: style:`): its arguments and how it builds the client's auth."""
+
     name: str
     summary: str
     args: Mapping[str, dict]  # argument -> JSON Schema (besides `style`)
@@ -33,6 +35,8 @@ class AuthStyle:
 
 @dataclass(frozen=True)
 class AuthPlan:
+    """A connector's authentication: its style and its compiled argument templates."""
+
     style: AuthStyle
     raw: Mapping[str, Any]
     templates: Mapping[str, Template]

@@ -18,6 +18,8 @@ JSON_TYPE = "application/json; charset=utf-8"
 
 @dataclass(frozen=True)
 class BodyFormat:
+    """How an operation's payload is written into the request body."""
+
     name: str
     summary: str
     keys: tuple[str, ...]  # operation keys this format reads

@@ -36,6 +36,8 @@ _DECLARED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*:")  # `$id: ID!` in the o
 
 @dataclass(frozen=True)
 class FollowPlan:
+    """How the rest of a nested connection is fetched, page after page."""
+
     query: str
     connection: CompiledExpr
     connection_text: str
@@ -46,6 +48,8 @@ class FollowPlan:
 
 @dataclass(frozen=True)
 class NestedPlan:
+    """A nested list of a record (an order's lines) read to its end."""
+
     name: str  # the field path as written, named in every reason
     parts: tuple[str, ...]
     items: str

@@ -32,6 +32,8 @@ _JMESPATH = {"type": "string", "description": "JMESPath"}
 
 @dataclass(frozen=True)
 class PaginationStyle:
+    """One pagination style (`pagination: style:`): its arguments and how it walks pages."""
+
     name: str
     summary: str
     args: dict  # argument -> JSON Schema (besides `style` and `page_size`)
@@ -41,6 +43,8 @@ class PaginationStyle:
 
 @dataclass(frozen=True)
 class PaginationPlan:
+    """A resource's pagination: its style, arguments and compiled expressions."""
+
     style: PaginationStyle
     args: dict
     exprs: dict  # name -> CompiledExpr

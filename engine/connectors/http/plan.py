@@ -36,6 +36,8 @@ class FilterPlan:
 
 @dataclass(frozen=True)
 class QueryPlan:
+    """The filters (`where`, `since`, `keys`) a resource turns into request parameters."""
+
     where: FilterPlan | None = None
     since: FilterPlan | None = None
     keys: FilterPlan | None = None
@@ -50,6 +52,8 @@ class QueryPlan:
 
 @dataclass(frozen=True)
 class HttpConnector:
+    """The HTTP protocol's compiled connector settings."""
+
     base_url: Template | None
     headers: tuple[tuple[str, Template], ...]
     auth: AuthPlan
@@ -65,6 +69,8 @@ class HttpConnector:
 
 @dataclass(frozen=True)
 class HttpResource:
+    """A compiled HTTP resource: how its records are fetched."""
+
     method: str
     path: Template | None
     params: Mapping[str, Any]
@@ -77,6 +83,8 @@ class HttpResource:
 
 @dataclass(frozen=True)
 class HttpOperation:
+    """A compiled HTTP operation: how a payload is sent and its result read."""
+
     method: str
     path: Template | None
     params: TreeRenderer | None
