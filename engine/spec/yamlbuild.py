@@ -10,11 +10,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import yaml
+
 from engine.errors import Diagnostic, Loc
 from engine.spec.yamldoc import YamlDoc, format_path
-from engine.spec.yamlimport import import_yaml
-
-yaml = import_yaml()  # without compiling the pure-Python reader's pattern (start-up time)
 
 MAX_DEPTH = 64
 MAX_NODES = 200_000

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from engine.errors import Diagnostic, Loc
 from engine.util.fileio import read_bytes
-from engine.spec.yamlimport import import_yaml
 from engine.spec.yamlbuild import MAX_DEPTH, _Abort, _Builder  # noqa: F401  (MAX_DEPTH re-exported)
 from engine.spec.yamldepth import _CUT_TRIES, _deep_flow_cut, _line_end  # noqa: F401
 from engine.spec.yamldoc import Path_, YamlDoc, format_path  # noqa: F401  (re-exported)
-
-yaml = import_yaml()  # without compiling the pure-Python reader's pattern (start-up time)
 
 MAX_FILE_BYTES = 5_000_000
 
