@@ -144,17 +144,34 @@ def compile_enricher(specs: list[RelatedSpec]) -> Callable[[dict, RelatedData], 
         return lambda record, data: record
 
     def enrich(record: dict, data: RelatedData) -> dict:
+        owned: dict[int, Any] = {}  # the containers copied for this record: later specs fill them in place
         for spec in specs:
             index = data.index(spec.resource, spec.fields, spec.theirs)
-            record = _attach(record, spec.at, spec, index)
+            record = _enrich(record, spec, index, owned)
         return record
 
     return enrich
 
 
-def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData) -> dict:
-    """Apply one related spec (the runner fetches each spec's records before applying it)."""
-    return _attach(record, spec.at, spec, data.index(spec.resource, spec.fields, spec.theirs))
+def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData, owned: dict[int, Any] | None = None) -> dict:
+    """Apply one related spec (the runner fetches each spec's records before applying it). ``record`` is
+    never changed, but the containers this record's earlier steps copied (``owned``, one dict per record
+    kept across its steps) are filled in place: each container on the way is copied once per record,
+    not once per spec."""
+    return _enrich(record, spec, data.index(spec.resource, spec.fields, spec.theirs), {} if owned is None else owned)
+
+
+def _enrich(record: dict, spec: RelatedSpec, index: dict, owned: dict[int, Any]) -> dict:
+    undo: list = []
+    try:
+        return _attach(record, spec.at, spec, index, owned, undo)
+    except RecordError:
+        for container, key, previous in reversed(undo):  # the record as it was before this spec
+            if previous is _MISSING:
+                del container[key]
+            else:
+                container[key] = previous
+        raise
 
 
 def join_values(record: Any, spec: RelatedSpec, steps: tuple[str, ...] | None = None) -> list:
@@ -173,7 +190,26 @@ def join_values(record: Any, spec: RelatedSpec, steps: tuple[str, ...] | None = 
     return [] if value is None else [value]
 
 
-def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict) -> Any:
+_MISSING = object()
+
+
+def _own(obj: Any, owned: dict[int, Any]) -> Any:
+    """``obj`` itself when this record already copied it, else a copy of it (a dict or list) now owned.
+    The copies are held in ``owned``: their ids cannot be reused by other objects meanwhile."""
+    if id(obj) in owned:
+        return obj
+    new = dict(obj) if isinstance(obj, dict) else list(obj)
+    owned[id(new)] = new
+    return new
+
+
+def _put(container: Any, key: Any, value: Any, undo: list) -> None:
+    undo.append((container, key, container.get(key, _MISSING) if isinstance(container, dict) else container[key]))
+    container[key] = value
+
+
+def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict, owned: dict[int, Any],
+            undo: list) -> Any:
     if not isinstance(obj, dict):
         return obj
     if not steps:
@@ -196,17 +232,22 @@ def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict) ->
                 shown = ", ".join(f"{f} = {v}" for f, v in zip(spec.fields, ident))
                 raise RecordError(f"the '{spec.resource}' record with {shown} could not be read: {match.reason}",
                                   field=f"related.{spec.name}", loc=spec.loc)
-        new = dict(obj)
-        new[spec.name] = list(matches) if spec.many else (matches[0] if matches else None)
+        new = _own(obj, owned)
+        _put(new, spec.name, list(matches) if spec.many else (matches[0] if matches else None), undo)
         return new
     head, rest = steps[0], steps[1:]
     value = obj.get(head)
     if isinstance(value, list):
-        replaced = [_attach(item, rest, spec, index) for item in value]
+        replaced = _own(value, owned)
+        for position, item in enumerate(replaced):
+            attached = _attach(item, rest, spec, index, owned, undo)
+            if attached is not item:
+                _put(replaced, position, attached, undo)
     elif isinstance(value, dict):
-        replaced = _attach(value, rest, spec, index)
+        replaced = _attach(value, rest, spec, index, owned, undo)
     else:
         return obj
-    new = dict(obj)
-    new[head] = replaced
+    new = _own(obj, owned)
+    if new.get(head, _MISSING) is not replaced:
+        _put(new, head, replaced, undo)
     return new

@@ -88,14 +88,15 @@ class Joiner:
 
     def join(self, flow: FlowPlan, outcomes: list[Outcome], unique_keys: Callable[[RelatedSpec], bool]) -> None:
         data = RelatedData(parent=self.reference)  # reference lists stay indexed across pages
+        owned: list[dict] = [{} for _ in outcomes] if flow.related else []  # per record: copied once for all specs
         for spec in flow.related:
             if not self.preloaded:
                 self._gather(flow, spec, outcomes, data, unique_keys(spec))
-            for outcome in outcomes:
+            for outcome, copies in zip(outcomes, owned):
                 if outcome.error is not None:
                     continue
                 try:
-                    outcome.enriched = enrich_step(outcome.enriched, spec, data)
+                    outcome.enriched = enrich_step(outcome.enriched, spec, data, copies)
                 except RecordError as exc:
                     outcome.error = failure(flow, outcome.key, exc, f"related.{spec.name}", spec.loc)
 
