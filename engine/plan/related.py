@@ -161,6 +161,9 @@ def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData, owned: dict[
     return _enrich(record, spec, data.index(spec.resource, spec.fields, spec.theirs), {} if owned is None else owned)
 
 
+_MISSING = object()
+
+
 def _enrich(record: dict, spec: RelatedSpec, index: dict, owned: dict[int, Any]) -> dict:
     undo: list = []
     try:
@@ -190,26 +193,11 @@ def join_values(record: Any, spec: RelatedSpec, steps: tuple[str, ...] | None = 
     return [] if value is None else [value]
 
 
-_MISSING = object()
-
-
-def _own(obj: Any, owned: dict[int, Any]) -> Any:
-    """``obj`` itself when this record already copied it, else a copy of it (a dict or list) now owned.
-    The copies are held in ``owned``: their ids cannot be reused by other objects meanwhile."""
-    if id(obj) in owned:
-        return obj
-    new = dict(obj) if isinstance(obj, dict) else list(obj)
-    owned[id(new)] = new
-    return new
-
-
-def _put(container: Any, key: Any, value: Any, undo: list) -> None:
-    undo.append((container, key, container.get(key, _MISSING) if isinstance(container, dict) else container[key]))
-    container[key] = value
-
-
 def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict, owned: dict[int, Any],
             undo: list) -> Any:
+    """``obj`` with ``spec`` attached. A container this record copied before (in ``owned``, held there so
+    that its id is not reused meanwhile) is filled in place, each change noted in ``undo``; any other is
+    copied (once: the copy is owned from then on)."""
     if not isinstance(obj, dict):
         return obj
     if not steps:
@@ -232,22 +220,39 @@ def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict, ow
                 shown = ", ".join(f"{f} = {v}" for f, v in zip(spec.fields, ident))
                 raise RecordError(f"the '{spec.resource}' record with {shown} could not be read: {match.reason}",
                                   field=f"related.{spec.name}", loc=spec.loc)
-        new = _own(obj, owned)
-        _put(new, spec.name, list(matches) if spec.many else (matches[0] if matches else None), undo)
+        attached = list(matches) if spec.many else (matches[0] if matches else None)
+        name = spec.name
+        if id(obj) in owned:
+            undo.append((obj, name, obj.get(name, _MISSING)))
+            obj[name] = attached
+            return obj
+        new = dict(obj)
+        owned[id(new)] = new
+        new[name] = attached
         return new
     head, rest = steps[0], steps[1:]
     value = obj.get(head)
     if isinstance(value, list):
-        replaced = _own(value, owned)
-        for position, item in enumerate(replaced):
-            attached = _attach(item, rest, spec, index, owned, undo)
-            if attached is not item:
-                _put(replaced, position, attached, undo)
+        if id(value) in owned:
+            for position, item in enumerate(value):
+                done = _attach(item, rest, spec, index, owned, undo)
+                if done is not item:
+                    undo.append((value, position, item))
+                    value[position] = done
+            replaced: Any = value
+        else:
+            replaced = [_attach(item, rest, spec, index, owned, undo) for item in value]
+            owned[id(replaced)] = replaced
     elif isinstance(value, dict):
         replaced = _attach(value, rest, spec, index, owned, undo)
     else:
         return obj
-    new = _own(obj, owned)
-    if new.get(head, _MISSING) is not replaced:
-        _put(new, head, replaced, undo)
+    if id(obj) in owned:
+        if replaced is not value:
+            undo.append((obj, head, value))
+            obj[head] = replaced
+        return obj
+    new = dict(obj)
+    owned[id(new)] = new
+    new[head] = replaced
     return new
