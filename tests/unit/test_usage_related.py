@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.plan.load import load_plan
 from engine.plan.usage import whole_related
@@ -181,3 +183,37 @@ def test_a_reference_list_is_typed_again_when_a_reloaded_plan_types_other_fields
     assert joined({"id", "rate"}) == {"id": 3, "rate": Decimal("1.5"), "weight": "2.0"}
     assert joined({"id", "rate"})["weight"] == "2.0" and len(reads) == 1  # read once while the plan is the same
     assert joined({"id", "rate", "weight"})["weight"] == Decimal("2.0") and len(reads) == 2
+
+
+_TEXTS = ["detail", "detail.x", "keys(detail)", "associations.order_rows", "{detail}", "@", "a[0].b", "x[?y]", "(", "`1`",
+          "rows[].detail", "_parent.detail", "", "detail |", "*"]
+_specs = st.recursive(
+    st.one_of(st.sampled_from(_TEXTS),
+                                               st.integers(),
+                                               st.none()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["map", "each", "from", "at", "related", "source",
+                                                              "detail", "let", "fan_out", "match"]),
+            inner, max_size=4)),
+    max_leaves=15)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_specs)
+def test_any_spec_data_gives_an_answer(data):
+    """Whatever the (possibly malformed) spec data, the analysis answers: never an exception."""
+    flow = data if isinstance(data, dict) else {"map": data}
+    result = whole_related(flow)
+    assert result is None or isinstance(result, frozenset)
+
+
+@pytest.mark.parametrize("related, expected", [
+    ({"d": {"at": 5, "read": "x"}}, None),  # not a path: every related record typed whole
+    ({"d": "x"}, frozenset()),
+    ([1, 2], frozenset()),
+    ({"d": {"at": "", "read": "x"}}, frozenset()),
+])
+def test_malformed_related_entries(related, expected):
+    assert whole_related({"source": {"related": related}, "map": {"X": {"from": "id"}}}) == expected
