@@ -136,3 +136,27 @@ def test_a_failed_spec_leaves_the_record_as_before_it():
     assert new == old
     assert new[0][0] == "error" and new[1] == {"id": 1, "x": {"id": 1},
                                                "rows": [{"id": 1, "w": {"id": 1}}, {"id": 9, "w": None}]}
+
+
+def test_the_pipeline_keeps_the_typed_record_unjoined():
+    """`outcome.record` (stored in the ledger for replays and acknowledgements) never gets the joined
+    fields; `outcome.enriched` has them all."""
+    from pathlib import Path
+
+    from engine.plan.load import load_plan
+    from engine.runtime.pipeline import Joiner, prepare
+
+    flow = load_plan(Path(__file__).resolve().parents[2] / "specs" / "examples" / "prestashop-sage100"
+                     ).flows["orders_to_sage"]
+    data = RelatedData({"customers": [{"id": "5", "firstname": "A"}], "carriers": [{"id": "2", "name": "DHL"}],
+                        "order_details": [{"id": "7", "associations": {"taxes": [{"id": "1"}]}}],
+                        "taxes": [{"id": "1", "rate": "20.000"}]})
+    raw = {"id": "1", "id_customer": "5", "id_carrier": "2",
+           "associations": {"order_rows": [{"id": "7", "product_quantity": "2"}]}}
+    (outcome,) = prepare(flow, [raw], Joiner(preloaded=data), lambda spec: False)
+    assert outcome.error is None
+    assert set(outcome.record) == {"id", "id_customer", "id_carrier", "associations"}
+    assert outcome.record["associations"]["order_rows"] == [{"id": 7, "product_quantity": 2}]
+    row = outcome.enriched["associations"]["order_rows"][0]
+    assert outcome.enriched["customer"]["firstname"] == "A" and row["detail"]["tax"]["rate"] == "20.000"
+    assert outcome.enriched["carrier"]["name"] == "DHL"
