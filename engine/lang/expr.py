@@ -20,6 +20,7 @@ from jmespath import functions as jfunc
 from jmespath.visitor import TreeInterpreter
 
 from engine.errors import TransformError
+from engine.lang.indexpath import indexed_path_of, steps_search
 from engine.lang.values import show
 
 
@@ -230,6 +231,8 @@ class CompiledExpr:
         self._search = lambda value, options=None: visit(tree, value)
         if self.simple_path:
             self._search = _path_search(self.simple_path)
+        elif (steps := indexed_path_of(self._parsed.parsed)) is not None:  # `associations.taxes[0].id`
+            self._search = steps_search(steps)
 
     @property
     def tree(self) -> dict:

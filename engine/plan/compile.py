@@ -32,7 +32,7 @@ from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
 from engine.plan.model import EndpointPlan, FlowPlan, Plan
 from engine.plan.rejects import compile_rejects
-from engine.plan.usage import restrict_types, used_fields
+from engine.plan.usage import related_types, restrict_types, used_fields
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
 from engine.spec.yamlsrc import format_path
@@ -233,6 +233,10 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     used = used_fields(data, key_text)  # only the source fields the flow may read are typed (plan/usage.py)
     if resource is not None and resource.name in fc.types and all(s.resource != resource.name for s in related):
         fc.types[resource.name] = compile_types(restrict_types(resource.types, used))
+    for name, declared in related_types(data, used, related, lambda spec: checks.resource_of(
+            project, spec.endpoint, spec.resource), str(resource_name), key_text).items():
+        if name in fc.types:  # related records nothing reads whole: typed on the same names (plan/usage.py)
+            fc.types[name] = compile_types(declared)
     key_expr = fc.expr(key_text, ("key",) if "key" in data else ("source", "read"), "key")
     lets = compile_lets(item, data.get("let"), fc.expr, diags, shadowed_fields(resource, (s.name for s in related)))
     accept = fc.filter(data.get("filter"))

@@ -146,17 +146,37 @@ def compile_enricher(specs: list[RelatedSpec]) -> Callable[[dict, RelatedData], 
         return lambda record, data: record
 
     def enrich(record: dict, data: RelatedData) -> dict:
+        owned: dict[int, Any] = {}  # the containers copied for this record: later specs fill them in place
         for spec in specs:
             index = data.index(spec.resource, spec.fields, spec.theirs)
-            record = _attach(record, spec.at, spec, index)
+            record = _enrich(record, spec, index, owned)
         return record
 
     return enrich
 
 
-def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData) -> dict:
-    """Apply one related spec (the runner fetches each spec's records before applying it)."""
-    return _attach(record, spec.at, spec, data.index(spec.resource, spec.fields, spec.theirs))
+def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData, owned: dict[int, Any] | None = None) -> dict:
+    """Apply one related spec (the runner fetches each spec's records before applying it). ``record`` is
+    never changed, but the containers this record's earlier steps copied (``owned``, one dict per record
+    kept across its steps) are filled in place: each container on the way is copied once per record,
+    not once per spec."""
+    return _enrich(record, spec, data.index(spec.resource, spec.fields, spec.theirs), {} if owned is None else owned)
+
+
+_MISSING = object()
+
+
+def _enrich(record: dict, spec: RelatedSpec, index: dict, owned: dict[int, Any]) -> dict:
+    undo: list = []
+    try:
+        return _attach(record, spec.at, spec, index, owned, undo)
+    except RecordError:
+        for container, key, previous in reversed(undo):  # the record as it was before this spec
+            if previous is _MISSING:
+                del container[key]
+            else:
+                container[key] = previous
+        raise
 
 
 def join_values(record: Any, spec: RelatedSpec, steps: tuple[str, ...] | None = None) -> list:
@@ -175,7 +195,11 @@ def join_values(record: Any, spec: RelatedSpec, steps: tuple[str, ...] | None = 
     return [] if value is None else [value]
 
 
-def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict) -> Any:
+def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict, owned: dict[int, Any],
+            undo: list) -> Any:
+    """``obj`` with ``spec`` attached. A container this record copied before (in ``owned``, held there so
+    that its id is not reused meanwhile) is filled in place, each change noted in ``undo``; any other is
+    copied (once: the copy is owned from then on)."""
     if not isinstance(obj, dict):
         return obj
     if not steps:
@@ -198,17 +222,39 @@ def _attach(obj: Any, steps: tuple[str, ...], spec: RelatedSpec, index: dict) ->
                 shown = ", ".join(f"{f} = {v}" for f, v in zip(spec.fields, ident))
                 raise RecordError(f"the '{spec.resource}' record with {shown} could not be read: {match.reason}",
                                   field=f"related.{spec.name}", loc=spec.loc)
+        attached = list(matches) if spec.many else (matches[0] if matches else None)
+        name = spec.name
+        if id(obj) in owned:
+            undo.append((obj, name, obj.get(name, _MISSING)))
+            obj[name] = attached
+            return obj
         new = dict(obj)
-        new[spec.name] = list(matches) if spec.many else (matches[0] if matches else None)
+        owned[id(new)] = new
+        new[name] = attached
         return new
     head, rest = steps[0], steps[1:]
     value = obj.get(head)
     if isinstance(value, list):
-        replaced = [_attach(item, rest, spec, index) for item in value]
+        if id(value) in owned:
+            for position, item in enumerate(value):
+                done = _attach(item, rest, spec, index, owned, undo)
+                if done is not item:
+                    undo.append((value, position, item))
+                    value[position] = done
+            replaced: Any = value
+        else:
+            replaced = [_attach(item, rest, spec, index, owned, undo) for item in value]
+            owned[id(replaced)] = replaced
     elif isinstance(value, dict):
-        replaced = _attach(value, rest, spec, index)
+        replaced = _attach(value, rest, spec, index, owned, undo)
     else:
         return obj
+    if id(obj) in owned:
+        if replaced is not value:
+            undo.append((obj, head, value))
+            obj[head] = replaced
+        return obj
     new = dict(obj)
+    owned[id(new)] = new
     new[head] = replaced
     return new

@@ -28,11 +28,20 @@ The analysis is deliberately generous (a field is dropped only when nothing can 
 Records kept in the run state (for replays and acknowledgements sent later) are the typed records:
 every field an acknowledgement reads is in the set, and a replay types the stored record again
 with the plan of the day.
+
+Related records (``source.related``) are typed the same way, on the same set of names, unless the flow
+may read one of them *whole* - then its resource keeps every declaration. Conservatively, a related
+entry is read whole when an expression ends on (reads without going on to one of its fields) its
+name or a step of its ``at`` path (``detail``, ``keys(detail)``, ``detail[0]``, ``detail | x``,
+``from: customer`` with a transform, ``associations.order_rows`` copied to the payload), when the
+source itself is read whole (see above), or when the resource is also the flow's source. ``each:``
+iterates its list (its elements' whole reads are ``@``, caught above), and ``at:`` only says where
+to attach.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from engine.lang import names
@@ -157,4 +166,100 @@ def restrict_types(types: Mapping[str, str], used: frozenset[str] | None) -> dic
     return kept
 
 
-__all__ = ["restrict_types", "used_fields"]
+def _field_step(node: Any) -> bool:
+    """``node`` goes on into a field of the value before it (``.name``, ``.name[0]``)."""
+    while isinstance(node, dict) and node.get("type") in ("subexpression", "index_expression"):
+        node = (node.get("children") or [None])[0]
+    return isinstance(node, dict) and node.get("type") == "field"
+
+
+def _ends(tree: dict, found: set[str], iterated: bool = False) -> None:
+    """The field names of ``tree`` whose value may be read whole (not only through a field of it) into
+    ``found``; ``iterated``: the expression's own value is only iterated (``each:``)."""
+    stack: list[tuple[Any, bool]] = [(tree, iterated)]  # node, its value is only gone into
+    while stack:
+        node, continued = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        kind, children = node.get("type"), node.get("children") or []
+        if kind == "field":
+            if not continued:
+                found.add(str(node.get("value")))
+            continue
+        for index, child in enumerate(children):
+            if kind == "subexpression":
+                stack.append((child, continued if index == len(children) - 1 else _field_step(children[index + 1])))
+            elif kind in ("index_expression", "flatten") and index == 0:
+                stack.append((child, continued))
+            elif kind in ("projection", "filter_projection") and index < 2:
+                stack.append((child, _field_step(children[1]) if index == 0 and len(children) > 1 else
+                              continued if index == 1 else False))
+            else:
+                stack.append((child, False))
+
+
+def _related_texts(flow: Mapping[str, Any]) -> Iterator[tuple[str, bool]]:
+    """Every string value of the flow's spec (not its keys, not related `at:`), with whether it is an
+    ``each:`` list path."""
+    stack: list[tuple[Any, str | None, tuple]] = [(flow, None, ())]
+    while stack:
+        item, key, path = stack.pop()
+        if isinstance(item, str):
+            if key == "at" and len(path) == 4 and path[:2] == ("source", "related"):
+                continue
+            yield item, key == "each"
+        elif isinstance(item, Mapping):
+            stack.extend((sub, name, path + (name,)) for name, sub in item.items() if name != "description")
+        elif isinstance(item, (list, tuple)):
+            stack.extend((sub, key, path + (None,)) for sub in item)
+
+
+def whole_related(flow: Mapping[str, Any], key_text: Any = None) -> frozenset[str] | None:
+    """The names of the related entries whose records ``flow`` may read whole; ``None``: all of them."""
+    if used_fields(flow, key_text) is None:
+        return None
+    source = flow.get("source")
+    related = source.get("related") if isinstance(source, Mapping) else None
+    if not isinstance(related, Mapping):
+        return frozenset()
+    ends: set[str] = set()
+    for text, iterated in [*_related_texts(flow), *([(key_text, False)] if isinstance(key_text, str) else [])]:
+        for expression in (text, *_placeholders(text)):
+            tree = spanned_tree(expression) if expression.strip() else None
+            if tree is not None:
+                _ends(tree, ends, iterated and expression is text)
+    whole = set()
+    for name, entry in related.items():
+        at = entry.get("at") if isinstance(entry, Mapping) else None
+        if not isinstance(at, str) and at is not None:
+            return None
+        reach = {name, *(at.split(".") if at else ())}
+        if reach & ends:
+            whole.add(name)
+    return frozenset(whole)
+
+
+def related_types(flow: Mapping[str, Any], used: frozenset[str] | None, related: Iterable[Any],
+                  resource_of: Callable[[Any], Any], source_resource: str, key_text: Any = None
+                  ) -> dict[str, dict[str, str]]:
+    """The declarations of each related resource that may be restricted (``related``: the flow's
+    RelatedSpecs; ``resource_of(spec)``: its ResourcePlan or None): those under ``used`` when no
+    entry reading it is read whole and it is not the source's resource (one typing for both)."""
+    whole = whole_related(flow, key_text) if used is not None else None
+    if whole is None:
+        return {}
+    specs = list(related)
+    blocked = {spec.resource for spec in specs if spec.name in whole} | {source_resource}
+    out: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        if spec.resource in blocked or spec.resource in out:
+            continue
+        resource = resource_of(spec)  # the first entry's, as the compiler typed it
+        if resource is None:
+            blocked.add(spec.resource)
+            continue
+        out[spec.resource] = restrict_types(resource.types, used)
+    return out
+
+
+__all__ = ["related_types", "restrict_types", "used_fields", "whole_related"]

@@ -84,18 +84,19 @@ class Joiner:
         self.read_all, self.fetch = read_all, fetch
         self.reference = preloaded or RelatedData()
         self.preloaded = preloaded is not None
-        self._loaded: set[str] = set()
+        self._loaded: dict[str, frozenset] = {}  # reference lists read, by the fields they were typed on
 
     def join(self, flow: FlowPlan, outcomes: list[Outcome], unique_keys: Callable[[RelatedSpec], bool]) -> None:
         data = RelatedData(parent=self.reference)  # reference lists stay indexed across pages
+        owned: list[dict] = [{} for _ in outcomes] if flow.related else []  # per record: copied once for all specs
         for spec in flow.related:
             if not self.preloaded:
                 self._gather(flow, spec, outcomes, data, unique_keys(spec))
-            for outcome in outcomes:
+            for outcome, copies in zip(outcomes, owned):
                 if outcome.error is not None:
                     continue
                 try:
-                    outcome.enriched = enrich_step(outcome.enriched, spec, data)
+                    outcome.enriched = enrich_step(outcome.enriched, spec, data, copies)
                 except RecordError as exc:
                     outcome.error = failure(flow, outcome.key, exc, f"related.{spec.name}", spec.loc)
 
@@ -103,10 +104,12 @@ class Joiner:
                 unique: bool) -> None:
         coerce = flow.types.get(spec.resource)
         if spec.reference:
-            if spec.resource not in self._loaded and self.read_all is not None:
+            typing = frozenset(getattr(coerce, "fields", ()))  # a plan reloaded may type other fields of it
+            if self._loaded.get(spec.resource) != typing and self.read_all is not None:
+                self.reference.records.pop(spec.resource, None)
                 self.reference.add(spec.resource, typed_rows(coerce, (r for page in self.read_all(spec)
                                                                        for r in page)))
-                self._loaded.add(spec.resource)
+                self._loaded[spec.resource] = typing
             return
         values: list = []
         seen: set = set()  # dedupe without the quadratic `not in list` scan

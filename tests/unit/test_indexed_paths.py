@@ -1,0 +1,43 @@
+"""Paths of fields and literal indexes (`associations.taxes[0].id`) skip the JMESPath interpreter
+(engine/lang/indexpath.py): on random values they give what the interpreter gives."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.lang.expr import _INTERPRETER, compile_expression
+from engine.lang.indexpath import indexed_path_of
+
+NAMES = ["a", "b", "taxes", "id"]
+values = st.recursive(st.one_of(st.none(), st.integers(-2, 2), st.text(max_size=2), st.booleans()),
+                      lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                              st.dictionaries(st.sampled_from(NAMES), inner, max_size=3)),
+                      max_leaves=10)
+steps = st.lists(st.one_of(st.sampled_from(NAMES), st.integers(-3, 3)), min_size=1, max_size=5)
+
+
+def _text(path):
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(steps, values)
+def test_same_as_the_interpreter(path, value):
+    text = _text(path)
+    expr = compile_expression(text)
+    assert indexed_path_of(expr.tree) == tuple(path)
+    assert expr.search(value) == _INTERPRETER.visit(expr.tree, value)
+
+
+def test_the_reference_join_key_is_read_without_the_interpreter():
+    expr = compile_expression("associations.taxes[0].id")
+    assert indexed_path_of(expr.tree) == ("associations", "taxes", 0, "id")
+    assert expr.search({"associations": {"taxes": [{"id": 1}, {"id": 2}]}}) == 1
+    assert expr.search({"associations": {"taxes": {"0": {"id": 1}}}}) is None  # an index needs a list
+    assert expr.search({"associations": {"taxes": []}}) is None
+
+
+def test_other_forms_keep_the_interpreter():
+    for text in ("a[0:1]", "a[*].b", "a[]", "a[?b]", "length(a)", "a.b"):
+        assert indexed_path_of(compile_expression(text).tree) in (None, ("a", "b"))
