@@ -32,6 +32,8 @@ FollowFetch = Callable[[str, dict], Any]  # (query, variables) -> the parsed ans
 MAX_FOLLOW_PAGES = 10_000  # a server that keeps saying "more" with new cursors is not followed forever
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DECLARED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*:")  # `$id: ID!` in the operation's variables
+_MORE = re.compile(rb'"hasNextPage"[ \t\n\r]*:[ \t\n\r]*true')  # JSON whitespace only
+_ESCAPED_LETTER = re.compile(rb"\\u00[4-7][0-9A-Fa-f]")  # a key may spell a letter as \u0050
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,14 @@ def compile_nested(spec: Mapping | None, ctx: ConnectorCompiler, path: tuple, ke
 
 # -- read (complete each record) --------------------------------------------------------------------
 
-def complete_page(page: list, plans: tuple[NestedPlan, ...], fetch: FollowFetch, scan: bool) -> list:
-    """The page with every record completed, or replaced by an IncompleteRecord saying why not."""
+def complete_page(page: list, plans: tuple[NestedPlan, ...], fetch: FollowFetch, scan: bool,
+                  answer: tuple[bytes, Any] | None = None) -> list:
+    """The page with every record completed, or replaced by an IncompleteRecord saying why not.
+    ``answer``: the page's JSON answer (its bytes, and what they parsed to, records included as the
+    same objects): when every ``"hasNextPage": true`` it holds is accounted for, only the records
+    completed by follow-up queries (whose answers it does not hold) are scanned for undeclared ones."""
+    if scan and answer is not None and _accounted(page, plans, *answer):
+        return [complete(record, plans, fetch, _follows(record, plans)) for record in page]
     return [complete(record, plans, fetch, scan) for record in page]
 
 
@@ -247,3 +255,49 @@ def _more_below(record: Any) -> bool:
         elif isinstance(value, list):
             extend(value)
     return False
+
+
+def _follows(record: Any, plans: tuple[NestedPlan, ...]) -> bool:
+    """Whether a declared connection of ``record`` reports more entries (follow-up queries will run)."""
+    for plan in plans:
+        conn = _at(record, plan.parts) if isinstance(record, dict) else None
+        info = conn.get(plan.page_info) if isinstance(conn, dict) else None
+        if isinstance(info, dict) and info.get("hasNextPage"):
+            return True
+    return False
+
+
+def _accounted(page: list, plans: tuple[NestedPlan, ...], raw: Any, parsed: Any) -> bool:
+    """Whether no record of ``page`` holds an undeclared connection reporting more entries, proved
+    without walking the records: every dict of a JSON answer whose ``hasNextPage`` is ``true`` has its
+    own ``"hasNextPage": true`` in the bytes (no escape spells a letter of the key), so when the bytes
+    hold no more of them than the known such dicts — the declared connections' page infos and those
+    outside the records (the page's own) — there is no other. The records must be objects of the answer
+    (found walking it), else nothing is proved."""
+    if not isinstance(raw, bytes) or _ESCAPED_LETTER.search(raw):
+        return False
+    tokens = len(_MORE.findall(raw))
+    if not tokens:
+        return True
+    known: set[int] = set()
+    records = {id(record) for record in page if isinstance(record, dict)}
+    for record in page:
+        if isinstance(record, dict):
+            for plan in plans:
+                conn = _at(record, plan.parts)
+                info = conn.get(plan.page_info) if isinstance(conn, dict) else None
+                if isinstance(info, dict) and info.get("hasNextPage") is True:
+                    known.add(id(info))
+    found, stack = 0, [parsed]
+    while stack:  # the answer outside the records: its own page info, a few envelopes
+        value = stack.pop()
+        if isinstance(value, dict):
+            if id(value) in records:
+                found += 1
+                continue
+            if value.get("hasNextPage") is True:
+                known.add(id(value))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found == len(records) and tokens <= len(known)
