@@ -132,8 +132,9 @@ def complete_page(page: list, plans: tuple[NestedPlan, ...], fetch: FollowFetch,
     ``answer``: the page's JSON answer (its bytes, and what they parsed to, records included as the
     same objects): when every ``"hasNextPage": true`` it holds is accounted for, only the records
     completed by follow-up queries (whose answers it does not hold) are scanned for undeclared ones."""
-    if scan and answer is not None and _accounted(page, plans, *answer):
-        return [complete(record, plans, fetch, _follows(record, plans)) for record in page]
+    following = _accounted(page, plans, *answer) if scan and answer is not None else None
+    if following is not None:
+        return [complete(record, plans, fetch, id(record) in following) for record in page]
     return [complete(record, plans, fetch, scan) for record in page]
 
 
@@ -257,37 +258,34 @@ def _more_below(record: Any) -> bool:
     return False
 
 
-def _follows(record: Any, plans: tuple[NestedPlan, ...]) -> bool:
-    """Whether a declared connection of ``record`` reports more entries (follow-up queries will run)."""
-    for plan in plans:
-        conn = _at(record, plan.parts) if isinstance(record, dict) else None
-        info = conn.get(plan.page_info) if isinstance(conn, dict) else None
-        if isinstance(info, dict) and info.get("hasNextPage"):
-            return True
-    return False
+def _accounted(page: list, plans: tuple[NestedPlan, ...], raw: Any, parsed: Any) -> set[int] | None:
+    """The ids of the records to walk for undeclared connections reporting more entries — those that
+    follow-up queries will complete (their answers are not in ``raw``) — when the others are proved to
+    hold none without walking them; None when nothing is proved (walk every record).
 
-
-def _accounted(page: list, plans: tuple[NestedPlan, ...], raw: Any, parsed: Any) -> bool:
-    """Whether no record of ``page`` holds an undeclared connection reporting more entries, proved
-    without walking the records: every dict of a JSON answer whose ``hasNextPage`` is ``true`` has its
-    own ``"hasNextPage": true`` in the bytes (no escape spells a letter of the key), so when the bytes
-    hold no more of them than the known such dicts — the declared connections' page infos and those
-    outside the records (the page's own) — there is no other. The records must be objects of the answer
-    (found walking it), else nothing is proved."""
+    Every dict of a JSON answer whose ``hasNextPage`` is ``true`` has its own ``"hasNextPage": true`` in
+    the bytes (unless an escape spells a letter of the key), so when the bytes hold no more of them than
+    the known such dicts — the declared connections' page infos and those outside the records (the
+    page's own) — there is no other. The records must be objects of the answer (found walking it)."""
     if not isinstance(raw, bytes) or _ESCAPED_LETTER.search(raw):
-        return False
-    tokens = len(_MORE.findall(raw))
-    if not tokens:
-        return True
+        return None
+    following: set[int] = set()
     known: set[int] = set()
-    records = {id(record) for record in page if isinstance(record, dict)}
+    records: set[int] = set()
     for record in page:
         if isinstance(record, dict):
+            records.add(id(record))
             for plan in plans:
                 conn = _at(record, plan.parts)
                 info = conn.get(plan.page_info) if isinstance(conn, dict) else None
-                if isinstance(info, dict) and info.get("hasNextPage") is True:
-                    known.add(id(info))
+                more = info.get("hasNextPage") if isinstance(info, dict) else None
+                if more:
+                    following.add(id(record))
+                    if more is True:
+                        known.add(id(info))
+    tokens = len(_MORE.findall(raw))
+    if not tokens:
+        return following
     found, stack = 0, [parsed]
     while stack:  # the answer outside the records: its own page info, a few envelopes
         value = stack.pop()
@@ -300,4 +298,4 @@ def _accounted(page: list, plans: tuple[NestedPlan, ...], raw: Any, parsed: Any)
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
-    return found == len(records) and tokens <= len(known)
+    return following if found == len(records) and tokens <= len(known) else None
