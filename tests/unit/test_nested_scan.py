@@ -36,7 +36,7 @@ from engine.lang.expr import compile_expression  # noqa: E402
 
 INFO = st.fixed_dictionaries({"hasNextPage": st.sampled_from([True, False, 1, None]), "endCursor": st.just("c")})
 records = st.fixed_dictionaries({"id": st.just("gid://1"), "lines": st.fixed_dictionaries(
-    {"pageInfo": INFO, "edges": st.lists(values, max_size=2)}), "other": values})
+    {"pageInfo": INFO, "edges": st.lists(values, max_size=2)}) | values, "other": values})  # or malformed
 DUMPS = st.sampled_from([
     lambda doc: json.dumps(doc),
     lambda doc: json.dumps(doc, indent=2),

@@ -132,9 +132,10 @@ def complete_page(page: list, plans: tuple[NestedPlan, ...], fetch: FollowFetch,
     ``answer``: the page's JSON answer (its bytes, and what they parsed to, records included as the
     same objects): when every ``"hasNextPage": true`` it holds is accounted for, only the records
     completed by follow-up queries (whose answers it does not hold) are scanned for undeclared ones."""
-    following = _accounted(page, plans, *answer) if scan and answer is not None else None
-    if following is not None:
-        return [complete(record, plans, fetch, id(record) in following) for record in page]
+    todo = _accounted(page, plans, *answer) if scan and answer is not None else None
+    if todo is not None:  # a record not in it is whole as it is (what complete would find)
+        return [complete(record, plans, fetch, todo[id(record)]) if id(record) in todo else record
+                for record in page]
     return [complete(record, plans, fetch, scan) for record in page]
 
 
@@ -258,10 +259,11 @@ def _more_below(record: Any) -> bool:
     return False
 
 
-def _accounted(page: list, plans: tuple[NestedPlan, ...], raw: Any, parsed: Any) -> set[int] | None:
-    """The ids of the records to walk for undeclared connections reporting more entries — those that
-    follow-up queries will complete (their answers are not in ``raw``) — when the others are proved to
-    hold none without walking them; None when nothing is proved (walk every record).
+def _accounted(page: list, plans: tuple[NestedPlan, ...], raw: Any, parsed: Any) -> dict[int, bool] | None:
+    """The records ``complete`` must see (by id), each with whether to walk it for undeclared
+    connections reporting more entries, when the others are proved whole without walking them; None
+    when nothing is proved (walk every record). A record goes to ``complete`` when a declared connection
+    reports more entries (walked after: the follow-up answers are not in ``raw``) or is malformed.
 
     Every dict of a JSON answer whose ``hasNextPage`` is ``true`` has its own ``"hasNextPage": true`` in
     the bytes (unless an escape spells a letter of the key), so when the bytes hold no more of them than
@@ -269,23 +271,31 @@ def _accounted(page: list, plans: tuple[NestedPlan, ...], raw: Any, parsed: Any)
     page's own) — there is no other. The records must be objects of the answer (found walking it)."""
     if not isinstance(raw, bytes) or _ESCAPED_LETTER.search(raw):
         return None
-    following: set[int] = set()
+    todo: dict[int, bool] = {}
     known: set[int] = set()
     records: set[int] = set()
     for record in page:
-        if isinstance(record, dict):
-            records.add(id(record))
-            for plan in plans:
-                conn = _at(record, plan.parts)
-                info = conn.get(plan.page_info) if isinstance(conn, dict) else None
-                more = info.get("hasNextPage") if isinstance(info, dict) else None
-                if more:
-                    following.add(id(record))
-                    if more is True:
-                        known.add(id(info))
+        if not isinstance(record, dict):
+            continue
+        records.add(id(record))
+        for plan in plans:
+            conn: Any = record
+            for part in plan.parts:
+                conn = conn.get(part) if isinstance(conn, dict) else None
+            if conn is None:
+                continue
+            info = conn.get(plan.page_info) if isinstance(conn, dict) else None
+            if not isinstance(info, dict):
+                todo.setdefault(id(record), False)  # complete says why it is not a connection
+                continue
+            more = info.get("hasNextPage")
+            if more:
+                todo[id(record)] = True
+                if more is True:
+                    known.add(id(info))
     tokens = len(_MORE.findall(raw))
     if not tokens:
-        return following
+        return todo
     found, stack = 0, [parsed]
     while stack:  # the answer outside the records: its own page info, a few envelopes
         value = stack.pop()
@@ -298,4 +308,4 @@ def _accounted(page: list, plans: tuple[NestedPlan, ...], raw: Any, parsed: Any)
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
-    return following if found == len(records) and tokens <= len(known) else None
+    return todo if found == len(records) and tokens <= len(known) else None
