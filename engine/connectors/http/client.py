@@ -58,14 +58,21 @@ class HttpEndpoint(HttpTransport):
                 return self.graphql(url or path, page_params, payload)
             return self.send(res.method, url or path, params=None if url else page_params)
 
-        pages = res.pagination.pages(fetch, lambda response: self.decode(response, res.records), params,
-                                     variables, page_size)
+        last: list = [None, None]  # the response decoded last and its records
+
+        def decode(response):
+            last[:] = response, self.decode(response, res.records)
+            return last[1]
+
+        pages = res.pagination.pages(fetch, decode, params, variables, page_size)
         if not res.nested and res.graphql is None:
             yield from pages
             return
         follow = self._follow_up(path, dict(res.params) or None)
         for page in pages:  # each record completed (nested connections read to their end) or marked
-            yield complete_page(page, res.nested, follow, scan=res.graphql is not None)
+            answer = getattr(last[0], "parsed_json", None) if last[1] is page else None
+            yield complete_page(page, res.nested, follow, scan=res.graphql is not None,
+                                answer=None if answer is None else (last[0].content, answer))
 
     def _follow_up(self, path: str, params: dict | None):
         """A nested connection's follow-up query, sent where the resource is read (its fixed params)."""

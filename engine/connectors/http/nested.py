@@ -32,6 +32,8 @@ FollowFetch = Callable[[str, dict], Any]  # (query, variables) -> the parsed ans
 MAX_FOLLOW_PAGES = 10_000  # a server that keeps saying "more" with new cursors is not followed forever
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DECLARED = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*:")  # `$id: ID!` in the operation's variables
+_MORE = re.compile(rb'"hasNextPage"[ \t\n\r]*:[ \t\n\r]*true')  # JSON whitespace only
+_ESCAPED_LETTER = re.compile(rb"\\u00[4-7][0-9A-Fa-f]")  # a key may spell a letter as \u0050
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,16 @@ def compile_nested(spec: Mapping | None, ctx: ConnectorCompiler, path: tuple, ke
 
 # -- read (complete each record) --------------------------------------------------------------------
 
-def complete_page(page: list, plans: tuple[NestedPlan, ...], fetch: FollowFetch, scan: bool) -> list:
-    """The page with every record completed, or replaced by an IncompleteRecord saying why not."""
+def complete_page(page: list, plans: tuple[NestedPlan, ...], fetch: FollowFetch, scan: bool,
+                  answer: tuple[bytes, Any] | None = None) -> list:
+    """The page with every record completed, or replaced by an IncompleteRecord saying why not.
+    ``answer``: the page's JSON answer (its bytes, and what they parsed to, records included as the
+    same objects): when every ``"hasNextPage": true`` it holds is accounted for, only the records
+    completed by follow-up queries (whose answers it does not hold) are scanned for undeclared ones."""
+    todo = _accounted(page, plans, *answer) if scan and answer is not None else None
+    if todo is not None:  # a record not in it is whole as it is (what complete would find)
+        return [complete(record, plans, fetch, todo[id(record)]) if id(record) in todo else record
+                for record in page]
     return [complete(record, plans, fetch, scan) for record in page]
 
 
@@ -251,3 +261,55 @@ def _more_below(record: Any) -> bool:
         elif isinstance(value, list):
             extend(value)
     return False
+
+
+def _accounted(page: list, plans: tuple[NestedPlan, ...], raw: Any, parsed: Any) -> dict[int, bool] | None:
+    """The records ``complete`` must see (by id), each with whether to walk it for undeclared
+    connections reporting more entries, when the others are proved whole without walking them; None
+    when nothing is proved (walk every record). A record goes to ``complete`` when a declared connection
+    reports more entries (walked after: the follow-up answers are not in ``raw``) or is malformed.
+
+    Every dict of a JSON answer whose ``hasNextPage`` is ``true`` has its own ``"hasNextPage": true`` in
+    the bytes (unless an escape spells a letter of the key), so when the bytes hold no more of them than
+    the known such dicts — the declared connections' page infos and those outside the records (the
+    page's own) — there is no other. The records must be objects of the answer (found walking it)."""
+    if not isinstance(raw, bytes) or _ESCAPED_LETTER.search(raw):
+        return None
+    todo: dict[int, bool] = {}
+    known: set[int] = set()
+    records: set[int] = set()
+    for record in page:
+        if not isinstance(record, dict):
+            continue
+        records.add(id(record))
+        for plan in plans:
+            conn: Any = record
+            for part in plan.parts:
+                conn = conn.get(part) if isinstance(conn, dict) else None
+            if conn is None:
+                continue
+            info = conn.get(plan.page_info) if isinstance(conn, dict) else None
+            if not isinstance(info, dict):
+                todo.setdefault(id(record), False)  # complete says why it is not a connection
+                continue
+            more = info.get("hasNextPage")
+            if more:
+                todo[id(record)] = True
+                if more is True:
+                    known.add(id(info))
+    tokens = len(_MORE.findall(raw))
+    if not tokens:
+        return todo
+    found, stack = 0, [parsed]
+    while stack:  # the answer outside the records: its own page info, a few envelopes
+        value = stack.pop()
+        if isinstance(value, dict):
+            if id(value) in records:
+                found += 1
+                continue
+            if value.get("hasNextPage") is True:
+                known.add(id(value))
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return todo if found == len(records) and tokens <= len(known) else None
