@@ -233,8 +233,9 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     used = used_fields(data, key_text)  # only the source fields the flow may read are typed (plan/usage.py)
     if resource is not None and resource.name in fc.types and all(s.resource != resource.name for s in related):
         fc.types[resource.name] = compile_types(restrict_types(resource.types, used))
-    for name, declared in related_types(data, used, related, lambda spec: checks.resource_of(
-            project, spec.endpoint, spec.resource), str(resource_name), key_text).items():
+    restricted = related_types(data, used, related, lambda spec: checks.resource_of(
+        project, spec.endpoint, spec.resource), str(resource_name), key_text)
+    for name, declared in restricted.items():
         if name in fc.types:  # related records nothing reads whole: typed on the same names (plan/usage.py)
             fc.types[name] = compile_types(declared)
     key_expr = fc.expr(key_text, ("key",) if "key" in data else ("source", "read"), "key")
@@ -284,7 +285,8 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     MappingProxyType(target_values), key_expr.simple_path if key_expr is not None else None,
                     target.get("lookup_before_create", "always") == "always" and reference is not None
                     and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group,
-                    find=find, xref_type=xref_type(target, resource_name), source_fields=used)
+                    find=find, xref_type=xref_type(target, resource_name), source_fields=used,
+                    related_fields=MappingProxyType({name: used for name in restricted if used is not None}))
 
 
 __all__ = ["compile_project"]

@@ -74,6 +74,8 @@ class FlowPlan:
     find: FindPlan | None = None  # find-or-create: search the target before creating (plan/find.py)
     xref_type: str = ""  # the type the flow's id pairs are kept under in the cross-reference store
     source_fields: frozenset[str] | None = None  # top-level source fields the flow may read, None: all (plan/usage.py)
+    # related resources read only through these top-level fields (plan/usage.py); absent: every field
+    related_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""

@@ -24,6 +24,7 @@ from engine.connectors.base import ConnectorPlan, TokenStore
 from engine.connectors.errors import EndpointError
 from engine.errors import RecordError, TransformError
 from engine.plan.model import FlowPlan, Plan
+from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
@@ -86,7 +87,8 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
 def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
                    max_input_bytes: int | None = None) -> tuple[DryRunCounts, Iterator[Outcome]]:
     """The mapped records of a file dry-run as they come: the source file is read page by page (in
-    constant memory), related files are read and typed first. ``counts`` is filled as the outcomes
+    constant memory), related files are read and typed first; of an XML list, only the elements the
+    flow may read are decoded (plan/readfields.py). ``counts`` is filled as the outcomes
     are consumed; an :class:`InputError` may come from either call."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
@@ -94,7 +96,8 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     by_resource: dict[str, list[Iterator[dict]]] = {}
     for name, path in inputs:
         for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
-                                           xml_options=options, max_bytes=max_input_bytes):
+                                           xml_options=options, max_bytes=max_input_bytes,
+                                           fields=lambda found: fields_read(flow, singular.get(found, found))):
             by_resource.setdefault(singular.get(resource, resource), []).append(rows)
     counts = DryRunCounts(flow.name, flow.target)
     others = {r: chain.from_iterable(sets) for r, sets in by_resource.items() if r != flow.source_resource}

@@ -12,7 +12,9 @@ records of a list are handed out one at a time as the file is read:
 
 An error met by the stream in a file of at most :data:`EXACT_ERRORS_BYTES` is reported exactly as the
 whole-file reader reports it (the file is read again for that); a larger file gets the stream's own
-located error. ``max_bytes`` (``--max-input-bytes``) refuses a larger file before anything is read; ``None``: no
+located error - and so does an error decoding a record of which ``fields`` keeps only some elements
+(the whole-file reader decodes them all: it might report a problem the flow never meets; see
+:mod:`~engine.connectors.codecs.xmlstream`). ``max_bytes`` (``--max-input-bytes``) refuses a larger file before anything is read; ``None``: no
 limit on a streamed file, and :data:`~engine.connectors.codecs.records.MAX_INPUT_BYTES` on one read
 whole (it is held in memory). Errors are :class:`InputError` naming the file, line and column; an
 error met late in a file is raised by the iterator, after the records before it.
@@ -30,7 +32,7 @@ from pathlib import Path
 from engine.connectors.codecs import records as whole
 from engine.connectors.codecs.records import InputError, _kind, _loads, _reason
 from engine.connectors.codecs.xmlcodec import XmlError, XmlOptions
-from engine.connectors.codecs.xmlstream import stream_xml
+from engine.connectors.codecs.xmlstream import Fields, PrunedRecordError, stream_xml
 
 HEAD = 1 << 16
 CHUNK = 1 << 20
@@ -39,9 +41,11 @@ _SPACE = b" \t\r\n"
 
 
 def stream_input(path: Path, *, name: str | None = None, default_resource: str,
-                 xml_options: XmlOptions | None, max_bytes: int | None = None) -> list[tuple[str, Iterator[dict]]]:
+                 xml_options: XmlOptions | None, max_bytes: int | None = None,
+                 fields: Fields | None = None) -> list[tuple[str, Iterator[dict]]]:
     """The record sets of one input file, as ``[(resource name, records), ...]``, each ``records``
-    an iterator read from the file as it is consumed."""
+    an iterator read from the file as it is consumed; ``fields``: resource name -> the top-level
+    fields of its records to decode (``None``: all), for a streamed XML list."""
     path = Path(path)
     size = _check_file(path, max_bytes)
     try:
@@ -65,7 +69,8 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     rows: Iterator[dict] | None = None
     if first == b"<":
         try:
-            found = stream_xml(path, xml_options or XmlOptions(root=None))
+            found = stream_xml(path, xml_options or XmlOptions(root=None),
+                               None if fields is None else lambda resource: fields(name or resource))
         except XmlError as exc:
             raise _first_error(InputError(exc.message, path, exc.line, exc.col), read_whole, size) from None
         if found is not None:
@@ -79,9 +84,15 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     return [(name or resource, _exact(rows, read_whole, size))]
 
 
+class _AsFound(InputError):
+    """An error reported as the stream found it (not read whole again)."""
+
+
 def _exact(rows: Iterator[dict], read_whole, size: int) -> Iterator[dict]:
     try:
         yield from rows
+    except _AsFound as exc:
+        raise InputError(exc.message, exc.file, exc.line, exc.col) from None
     except InputError as exc:
         raise _first_error(exc, read_whole, size) from None
 
@@ -119,6 +130,8 @@ def _check_file(path: Path, max_bytes: int | None) -> int:
 def _located(path: Path, records: Iterator[dict]) -> Iterator[dict]:
     try:
         yield from records
+    except PrunedRecordError as exc:
+        raise _AsFound(exc.message, path, exc.line, exc.col) from None
     except XmlError as exc:
         raise InputError(exc.message, path, exc.line, exc.col) from None
 

@@ -254,15 +254,19 @@ def _general_value(el: etree._Element, options: XmlOptions, *, item: bool = Fals
     for child in children:
         key = _local(child.tag)
         if key in record:
-            raise XmlError(f"element <{key}> appears more than once inside <{name}>; "
-                           f"mark <{name}> as a list in the connector's XML options",
-                           child.sourceline)
+            raise repeated(key, name, child.sourceline)
         if len(child) == 0 and not children_are_lists and (
                 list_attribute is None or child.get(list_attribute) is None):
             record[key] = child.text or ""  # a leaf field (most of a record): what _value would give
         else:
             record[key] = _general_value(child, options, as_list=children_are_lists)
     return record
+
+
+def repeated(key: str, name: str, line: int | None) -> XmlError:
+    """The error of a child name ``key`` repeated inside a dict element ``<name>``."""
+    return XmlError(f"element <{key}> appears more than once inside <{name}>; "
+                    f"mark <{name}> as a list in the connector's XML options", line)
 
 
 def record_value(el: etree._Element, options: XmlOptions) -> object:

@@ -13,23 +13,35 @@ or one-item list, a document that is not the expected envelope) is small or an e
 Safety rules are those of ``parse_xml``: the prolog is checked before lxml sees the document
 (no ``<!DOCTYPE``/``<!ENTITY``), the parser never resolves entities, never loads a DTD and never
 touches the network, and the document's DOCTYPE is checked again on its first element.
+
+``fields`` (a file dry-run's): the resource name -> the top-level fields of its records to keep
+(``None``: all); the others are never decoded (:mod:`~engine.connectors.codecs.xmlprune`), and an
+error decoding a record of such a resource is a :class:`PrunedRecordError`.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from engine.connectors.codecs.xmlcodec import XmlError, XmlOptions, _check_prolog, record_value
+from engine.connectors.codecs.xmlprune import pruned_record
 
 _POSITION_SUFFIX = re.compile(r",\s*line \d+, column \d+\s*$")  # as parse_xml words its errors
 HEAD_BYTES = 1 << 20  # the prolog check reads this much of the file's start
 _SAFE: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False,
                          "huge_tree": False, "remove_blank_text": True}
 _DOCTYPE = "DOCTYPE and ENTITY declarations are not allowed (refused for safety)"
+Fields = Callable[[str], "frozenset[str] | None"]  # resource name -> top-level fields kept (None: all)
+Decode = Callable[[etree._Element], object]
+
+
+class PrunedRecordError(XmlError):
+    """A record that cannot be decoded, its unused fields skipped: reported as found (reading the
+    whole document again, every element decoded, might report a problem the flow never meets)."""
 
 
 def _local(tag: str) -> str:
@@ -48,7 +60,7 @@ def _check_doctype(el: etree._Element) -> None:
         raise XmlError(_DOCTYPE)
 
 
-def stream_xml(path: Path, options: XmlOptions) -> tuple[str, Iterator[dict]] | None:
+def stream_xml(path: Path, options: XmlOptions, fields: Fields | None = None) -> tuple[str, Iterator[dict]] | None:
     """``(resource name, records)`` of a list document, records read lazily; ``None`` when the
     document is not a list this reader streams (read it whole instead). Raises :class:`XmlError`."""
     with open(path, "rb") as handle:
@@ -62,7 +74,9 @@ def stream_xml(path: Path, options: XmlOptions) -> tuple[str, Iterator[dict]] | 
     if probe is None:
         return None
     name, tag, depth, as_list = probe
-    return name, _records(path, options, name, tag, depth, as_list)
+    keep = fields(name) if fields is not None else None
+    decode: Decode = (lambda el: record_value(el, options)) if keep is None else pruned_record(options, keep)
+    return name, _records(path, decode, keep is not None, name, tag, depth, as_list)
 
 
 def _probe(path: Path, options: XmlOptions) -> tuple[str, str, int, bool] | None:
@@ -98,25 +112,35 @@ def _probe(path: Path, options: XmlOptions) -> tuple[str, str, int, bool] | None
     return None
 
 
-def _records(path: Path, options: XmlOptions, name: str, tag: str, resource_depth: int,
+def _records(path: Path, decode: Decode, pruned: bool, name: str, tag: str, resource_depth: int,
              as_list: bool) -> Iterator[dict]:
     try:
-        yield from _walk(path, options, name, tag, resource_depth, as_list)
+        yield from _walk(path, _decoder(decode, pruned, name), name, tag, resource_depth, as_list)
     except etree.XMLSyntaxError as exc:
         raise _syntax(exc) from None
     except ValueError as exc:
         raise XmlError(f"malformed XML: {exc}") from None
 
 
-def _record(el: etree._Element, options: XmlOptions, name: str) -> dict:
-    value = record_value(el, options)
-    if not isinstance(value, dict):
-        raise XmlError(f"<{_local(el.tag)}> inside <{name}> is not a record "
-                       f"(found {type(value).__name__})", el.sourceline)
-    return value
+def _decoder(decode: Decode, pruned: bool, name: str) -> Callable[[etree._Element], dict]:
+    """``el -> record``; with ``pruned``, its errors are :class:`PrunedRecordError`."""
+    def record(el: etree._Element) -> dict:
+        value = decode(el)
+        if not isinstance(value, dict):
+            raise XmlError(f"<{_local(el.tag)}> inside <{name}> is not a record "
+                           f"(found {type(value).__name__})", el.sourceline)
+        return value
+
+    def found(el: etree._Element) -> dict:
+        try:
+            return record(el)
+        except XmlError as exc:
+            raise PrunedRecordError(exc.message, exc.line, exc.col) from None
+
+    return found if pruned else record
 
 
-def _others(resource: etree._Element, upto: etree._Element | None, tag: str, options: XmlOptions,
+def _others(resource: etree._Element, upto: etree._Element | None, tag: str, record: Callable,
             name: str, as_list: bool) -> Iterator[dict]:
     """Children of ``resource`` before ``upto`` (all when None) that are not record elements
     already handed out: items of a list by its attribute, an error otherwise."""
@@ -129,10 +153,10 @@ def _others(resource: etree._Element, upto: etree._Element | None, tag: str, opt
             raise XmlError(f"<{_local(child.tag)}> inside <{name}>: a list holds elements of one name "
                            f"(<{_local(tag)}>); mark <{name}> as a list in the connector's XML options",
                            child.sourceline)
-        yield _record(child, options, name)
+        yield record(child)
 
 
-def _walk(path: Path, options: XmlOptions, name: str, tag: str, resource_depth: int,
+def _walk(path: Path, record: Callable[[etree._Element], dict], name: str, tag: str, resource_depth: int,
           as_list: bool) -> Iterator[dict]:
     resource = None
     events = etree.iterparse(str(path), events=("end",), tag=tag, **_SAFE)
@@ -149,15 +173,15 @@ def _walk(path: Path, options: XmlOptions, name: str, tag: str, resource_depth: 
         elif parent is not resource:
             continue
         if el.getprevious() is not None:
-            yield from _others(resource, el, tag, options, name, as_list)
-        record = _record(el, options, name)
+            yield from _others(resource, el, tag, record, name, as_list)
+        value = record(el)
         el.clear(keep_tail=False)
         while el.getprevious() is not None:
             del resource[0]
-        yield record
+        yield value
     if resource is None:
         return
-    yield from _others(resource, None, tag, options, name, as_list)
+    yield from _others(resource, None, tag, record, name, as_list)
     root = resource.getparent()
     if root is not None:  # the envelope holds one resource element
         children = [c for c in root if isinstance(c.tag, str)]
