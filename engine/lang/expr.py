@@ -290,20 +290,10 @@ def _runtime_message(exc: Exception) -> str:
 
 def simple_path_of(node: dict) -> tuple[str, ...] | None:
     """``a.b.c`` -> ``('a', 'b', 'c')``; anything else (indexes, filters, functions) -> None."""
-    kind = node.get("type")
-    if kind == "field":
-        return (node["value"],)
-    if kind == "current":
-        return ()
-    if kind == "subexpression":
-        parts: list[str] = []
-        for child in node["children"]:
-            sub = simple_path_of(child)
-            if sub is None:
-                return None
-            parts.extend(sub)
-        return tuple(parts)
-    return None
+    if node.get("type") == "identity":  # the left of a projection or a leading `[...]`: not a path
+        return None
+    steps = indexed_path_of(node)
+    return steps if steps is not None and all(step.__class__ is str for step in steps) else None  # type: ignore[return-value]
 
 
 def _path_search(path: tuple[str, ...]) -> Callable[..., Any]:
