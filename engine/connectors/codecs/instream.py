@@ -51,8 +51,8 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD)
-    except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    except OSError as exc:  # removed or made unreadable since it was checked
+        raise whole.unreadable(path, exc) from None
     start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     start = len(head) - len(head[start:].lstrip(_SPACE))
     first = head[start:start + 1]
@@ -111,12 +111,8 @@ def _first_error(exc: InputError, read_whole, size: int) -> InputError:
 def _check_file(path: Path, max_bytes: int | None) -> int:
     try:
         info = os.stat(path)
-    except FileNotFoundError:
-        raise InputError("file not found", path) from None
-    except PermissionError:
-        raise InputError("permission denied: cannot read the file", path) from None
     except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", path) from None
+        raise whole.unreadable(path, exc) from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError("is a directory, not a file", path)
     if not stat.S_ISREG(info.st_mode):

@@ -96,12 +96,17 @@ def _read_bytes(path: Path, limit: int) -> bytes:
         raise InputError(f"is {exc.kind}, not a file", path) from None
     except FileTooLarge:
         raise InputError(f"the file is above the limit of {limit} bytes", path) from None
-    except FileNotFoundError:
-        raise InputError("file not found", path) from None
-    except PermissionError:
-        raise InputError("permission denied: cannot read the file", path) from None
     except OSError as exc:
-        raise InputError(f"cannot read the file: {exc.strerror or exc}", path) from None
+        raise unreadable(path, exc) from None
+
+
+def unreadable(path: Path, exc: OSError) -> InputError:
+    """The input error for a file the system would not open or read."""
+    if isinstance(exc, FileNotFoundError):
+        return InputError("file not found", path)
+    if isinstance(exc, PermissionError):
+        return InputError("permission denied: cannot read the file", path)
+    return InputError(f"cannot read the file: {exc.strerror or exc}", path)
 
 
 def _read_xml(path: Path, data: bytes, options: XmlOptions | None) -> tuple[str, list[dict]]:
