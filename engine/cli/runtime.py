@@ -97,7 +97,8 @@ def _with_session(args, action) -> int:
     session, _ = _session(args)
     try:
         session.install_signal_handlers()
-        return _finish(action(session))
+        result = action(session)
+        return result if isinstance(result, int) else _finish(result)
     except ConfigError as exc:
         print(f"error[config] {exc}", file=sys.stderr)
         return EXIT_FAIL
@@ -159,7 +160,17 @@ def cmd_failures(args) -> int:
 def cmd_replay(args) -> int:
     from engine.runtime.replay import replay
 
-    return _with_session(args, lambda session: replay(session, args.flow, args.key))
+    def action(session):
+        _flows(session, [args.flow] if args.flow else None)
+        summaries, unknown = replay(session, args.flow, args.key)
+        for key in unknown:
+            where = f"flow {args.flow}" if args.flow else "any flow"
+            print(f"error[replay] no record '{key}' is set aside or pending in {where}: nothing replayed for "
+                  "it\n  hint: `passerelle failures` lists the records that can be replayed", file=sys.stderr)
+        code = _finish(summaries)
+        return EXIT_FAIL if unknown else code
+
+    return _with_session(args, action)
 
 
 def cmd_check(args) -> int:

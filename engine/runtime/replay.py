@@ -17,9 +17,12 @@ from engine.runtime.runner import FlowRunner, Summary
 from engine.runtime.state import FAILED, PENDING, Entry, from_json
 
 
-def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summary]:
+def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list[Summary], list[str]]:
+    """The summaries of the flows replayed, and the ``keys`` asked for that no flow has set aside or
+    pending (a mistyped key must not pass for a replay done)."""
     plan = session.live.current()
     summaries = []
+    seen: set[str] = set()
     for name, flow in plan.flows.items():
         if flow_name and name != flow_name:
             continue
@@ -27,11 +30,12 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> list[Summa
         # a pending record whose outcome nobody can check is sent again only when named: the operator
         # looked at the target and says it is not there
         resend = [e for e in session.state.entries(name, PENDING) if keys and e.key in keys]
+        seen.update(e.key for e in entries + resend)
         if not entries and not resend:
             continue
         with session.flow_lease(name):
             summaries.append(_replay_flow(session, plan, flow, entries + resend, frozenset(e.key for e in resend)))
-    return summaries
+    return summaries, [k for k in dict.fromkeys(keys or ()) if k not in seen]
 
 
 def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: frozenset[str]) -> Summary:

@@ -22,6 +22,13 @@ def test_run_failures_replay(tmp_path, monkeypatch):
         assert code == 0 and failed and all("no entry for 5.5" in f["reason"] for f in failed)
         assert all(f["spec"].split(":")[0].endswith("orders_to_sage.yaml") for f in failed)
         lookups.write_text(good)  # the consultant fixes the table
+        # a mistyped key or flow is an error, never a silent "nothing to do"
+        before = documents_by_reference(sb)
+        code, out, err = cli(["replay", str(project), "--state", state, "--key", "PS_999999"], env, monkeypatch)
+        assert code == 1 and "error[replay] no record 'PS_999999' is set aside or pending in any flow" in err
+        code, out, err = cli(["replay", str(project), "--state", state, "--flow", "orders_to_sag"], env, monkeypatch)
+        assert code == 1 and "error[unknown-flow]" in err and "did you mean 'orders_to_sage'" in err
+        assert documents_by_reference(sb) == before != {f"PS_{i}": 1 for i in wanted}
         code, out, err = cli(["replay", str(project), "--state", state], env, monkeypatch)
         assert code == 0, err
         assert documents_by_reference(sb) == {f"PS_{i}": 1 for i in wanted}

@@ -90,7 +90,8 @@ def test_one_bad_tier_goes_to_the_dead_letter_the_others_are_created_then_replay
     session = SimpleNamespace(live=SimpleNamespace(current=lambda: plan), state=store, flow_lease=lease,
                               open_endpoints=lambda plan, flow: {"sage": source, "shop": target},
                               log=lambda *a, **k: None, stop=None, runner_options={"backoff": 0})
-    (replayed,) = replay(session, "tiers", ["ART-1/50"])
+    (replayed,), unknown = replay(session, "tiers", ["ART-1/50"])
+    assert unknown == []
     assert (replayed.read, replayed.created) == (1, 1)
     assert [w[1]["qty"] for w in target.writes] == [10, 100, 1, 50]  # only the named item was sent
     assert not store.entries("tiers", FAILED)
