@@ -130,7 +130,7 @@ def catalogue() -> list[Rows]:
     add("F_FAMILLE", "FA_CodeFamille FA_Intitule FA_Publie", [(code, name, 1) for code, name, _ in _FAMILIES])
     add("F_FAMCOMPTA", "FA_CodeFamille FCP_Type FCP_Champ FCP_ComptaCPT_CompteG FCP_ComptaCPT_Taxe1",
         [(code, 0, 1, "707000", tax) for code, _, tax in _FAMILIES])
-    articles = []
+    articles: list[tuple] = []
     for ref, design, family, buy, sell, weight, dormant in _ARTICLES:
         ranges = (1, 2) if ref == "TS01" else (2, 0) if ref == "NAPPE-LIN" else (0, 0)
         articles.append((ref, design, family, D(buy), D(sell), D(weight), D(weight) + D("0.05"), dormant,
@@ -171,7 +171,7 @@ def catalogue() -> list[Rows]:
             (4, "CL-ETOILE", "Livraisons (quai)", "2 rue de l'Étape", "51100", "Reims", "France", 1, 1),
             (5, "CL-LEFEVRE", "Domicile", "17 quai de la Fosse", "44000", "Nantes", "France", 3, 1)])
     # category 2 (revendeurs) at 80 % of the sale price, category 3 by coefficient on the purchase price
-    prices = [(a[0], 2, None, (D(a[4]) * D("0.8")).quantize(D("0.01")), D(0), 0, 1 if a[0] == "BOUG-VANILLE" else 0,
+    prices: list[tuple] = [(a[0], 2, None, (D(a[4]) * D("0.8")).quantize(D("0.01")), D(0), 0, 1 if a[0] == "BOUG-VANILLE" else 0,
                None) for a in _ARTICLES if a[2] != "CADEAU"]
     prices += [(a[0], 3, None, D(0), D("2.2"), 0, 0, None) for a in _ARTICLES if a[2] == "TABLE"]
     prices.append(("THEIERE-08", 0, "CL-DUPONT", D("39.9"), D(0), 0, 0, "DUP-TH08"))
@@ -199,7 +199,9 @@ def catalogue() -> list[Rows]:
 def _variants() -> tuple[list[Rows], dict[str, list[dict[int, tuple[D, D, D]]]]]:
     """F_ARTGAMME, F_ARTENUMREF, F_GAMSTOCK rows of TS01 (size × colour) and NAPPE-LIN (colour only), and
     each article's per-variant stock per depot (for its F_ARTSTOCK totals)."""
-    values, enumref, gamstock = [], [], []
+    values: list[tuple] = []
+    enumref: list[tuple] = []
+    gamstock: list[tuple] = []
     totals: dict[str, list[dict[int, tuple[D, D, D]]]] = {}
     number = 0
     for ref, axes in (("TS01", (_SIZES, _COLOURS)), ("NAPPE-LIN", (_COLOURS,))):

@@ -113,9 +113,11 @@ class Cluster:
 
 def _as_owner(root: Path) -> list[str]:
     """The command prefix running PostgreSQL's programs: as root, ``setpriv`` to the ``postgres`` user (or
-    ``nobody``), made owner of ``root``; it execs, so the server stays our direct child."""
+    ``nobody``), made owner of ``root``; it execs, so the server stays our direct child. ``--pdeathsig``
+    stops the server (SIGQUIT) even when the test process is killed outright."""
+    setpriv = ["setpriv", "--pdeathsig=QUIT"] if shutil.which("setpriv") else []
     if os.geteuid() != 0:
-        return []
+        return setpriv + ["--"] if setpriv else []
     import pwd
 
     try:
@@ -123,7 +125,7 @@ def _as_owner(root: Path) -> list[str]:
     except KeyError:
         owner = pwd.getpwnam("nobody")
     os.chown(root, owner.pw_uid, owner.pw_gid)
-    return ["setpriv", f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--clear-groups", "--"]
+    return (setpriv or ["setpriv"]) + [f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--clear-groups", "--"]
 
 
 def _wait_ready(cluster: Cluster, timeout: float = 60) -> None:
@@ -166,7 +168,7 @@ def start_cluster() -> Cluster:
             raise RuntimeError(f"initdb failed ({done.returncode}): {done.stderr.strip()}")
         settings = {"port": cluster.port, "listen_addresses": "127.0.0.1", "unix_socket_directories": root,
                     "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-                    "max_connections": 40, "shared_buffers": "16MB"}
+                    "max_connections": 40}
         argv = prefix + [str(bin_dir / "postgres"), "-D", str(data)]
         for name, value in settings.items():
             argv += ["-c", f"{name}={value}"]

@@ -59,9 +59,9 @@ def definition(engine: str) -> dict:
     }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sage(request, sage_database):
-    engine = request.param
+@pytest.fixture
+def sage(sage_engine, sage_database):
+    engine = sage_engine
     # psqlODBC streams a result set only with UseDeclareFetch (else it is read whole into memory)
     db = sage_database(engine, options=";UseDeclareFetch=1;Fetch=7" if engine == "postgresql" else "")
     endpoint = open_connector("sage", definition(engine), {"connection": Secret(db.connection_string)})
