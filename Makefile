@@ -13,13 +13,16 @@ UV_VERSION := 0.13.9
 # and tests marked slow start first (tests/conftest.py), so no long test runs alone at the end
 WORKERS ?= auto
 PYTEST  := -m pytest -q -n $(WORKERS) --dist worksteal
-APT_PACKAGES := unixodbc libsqliteodbc
+APT_PACKAGES := unixodbc libsqliteodbc postgresql odbc-postgresql
 
 .PHONY: all test test-latest lock demo validate bench schema clean system-deps
 
 all: test
 
-# ODBC tests need the unixODBC driver manager and the SQLite ODBC driver (installed when missing).
+# ODBC tests need the unixODBC driver manager, the SQLite ODBC driver, and PostgreSQL with its ODBC driver
+# (installed when missing): the tests start their own temporary PostgreSQL cluster (tests/odbc/pg_support.py)
+# as the postgres user; with CI=true or PASSERELLE_REQUIRE_PG=1 a missing PostgreSQL fails them instead of
+# skipping them.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

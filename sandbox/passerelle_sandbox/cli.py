@@ -2,6 +2,9 @@
 
     python -m passerelle_sandbox.cli --systems prestashop,sage100 --orders 50 --seed 1 --port-base 8100
 
+``python -m passerelle_sandbox sage100-sql --sqlite PATH`` (or ``--postgresql DSN``) creates and seeds
+a Sage 100c SQL database instead (:mod:`passerelle_sandbox.sage100sql_cli`).
+
 ``--port-base P`` gives the i-th system port P+i (0 = ephemeral ports). ``--write-dataset DIR`` also
 writes the data set as JSON fixtures. Output lines are ``<system> url=<base_url> <name>=<secret>
 api=<api root>`` (``url`` is the connector's ``base_url`` setting) so a script can grep them.
@@ -31,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sage100-sql"]:  # a database, not a simulator: passerelle_sandbox.sage100sql_cli
+        from passerelle_sandbox.sage100sql_cli import main as sage100sql
+
+        return sage100sql(argv[1:])
     args = _parser().parse_args(argv)
     systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
     unknown = [s for s in systems if s not in SIMULATORS]

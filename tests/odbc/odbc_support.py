@@ -1,9 +1,27 @@
-"""A Sage 100-shaped SQLite database reached through the SQLite ODBC driver (unixODBC + libsqliteodbc),
-with the Sage column names and widths (AR_Ref 19, CT_Num 17, DO_Piece 13…), reduced to the tables these
-tests use."""
+"""Sage 100 databases for the ODBC tests.
+
+``make_sage_db``: a small Sage 100-shaped SQLite database reached through the SQLite ODBC driver
+(unixODBC + libsqliteodbc), with the Sage column names and widths (AR_Ref 19, CT_Num 17, DO_Piece 13…),
+reduced to the tables the first tests use.
+
+``sage_database(engine)`` (a fixture giving a factory; registered by ``tests/odbc/conftest.py``): the
+full Sage 100c schema of ``passerelle_sandbox.sage100sql`` with its seeded catalogue, on ``sqlite`` (a
+file, SQLite ODBC driver) or ``postgresql`` (a database of the session's temporary cluster, psqlODBC),
+as a :class:`SageDatabase`: a pyodbc connection string, ``connect()``, ``rows(sql)`` and ``cleanup()``
+(also run at the end of the test). Each call gives a new database, copied from one made per session
+(a file copy; ``CREATE DATABASE ... TEMPLATE``). Parametrise a test over both engines with the
+``sage_engine`` fixture::
+
+    def test_x(sage_engine, sage_database):
+        db = sage_database(sage_engine)
+"""
 from __future__ import annotations
 
+import itertools
+import shutil
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -68,3 +86,125 @@ def make_sage_db(path: Path, articles: int = 0) -> Path:
 def rows(path: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(path) as db:
         return db.execute(sql).fetchall()
+
+
+# -- the full Sage 100c schema on both engines ------------------------------------------------------
+
+ENGINES = ("sqlite", "postgresql")
+# the id of the row an INSERT just made (its cbMarq), per engine
+LAST_ID = {"sqlite": "SELECT last_insert_rowid()", "postgresql": "SELECT lastval()"}
+
+
+@dataclass
+class SageDatabase:
+    """One test database: ``connection_string`` for pyodbc (and for a connector's ``connection``)."""
+
+    engine: str
+    connection_string: str
+    cleanup: Callable[[], None]
+
+    def connect(self, **options):
+        import pyodbc
+
+        return pyodbc.connect(self.connection_string, **options)
+
+    def rows(self, sql: str, *params) -> list[tuple]:
+        """The rows of one query, through ODBC (a new connection, closed at once)."""
+        with self.connect() as conn:
+            return [tuple(row) for row in conn.execute(sql, *params).fetchall()]
+
+
+def create_sage_schema(conn, engine: str, seeded: bool = True) -> None:
+    """The Sage 100c schema (and its catalogue) through a pyodbc connection; committed."""
+    from passerelle_sandbox.sage100sql import create_statements
+    from passerelle_sandbox.sage100sql_seed import seed
+
+    for statement in create_statements(engine):
+        conn.execute(statement)
+    conn.commit()
+    if seeded:
+        seed(conn)
+
+
+def sqlite_connection_string(path: Path) -> str:
+    return f"DRIVER={{{sqlite_driver()}}};Database={path};FKSupport=1"
+
+
+class _Templates:
+    """Per session (per xdist worker): one seeded database per engine, copied for each test."""
+
+    def __init__(self, request, tmp_factory):
+        self.request, self.dir, self.made = request, tmp_factory.mktemp("sage-templates"), {}
+        self.numbers = itertools.count(1)
+
+    def sqlite(self) -> Path:
+        if "sqlite" not in self.made:
+            path = self.dir / "sage100.db"
+            import pyodbc
+
+            with pyodbc.connect(sqlite_connection_string(path)) as conn:
+                create_sage_schema(conn, "sqlite")
+            self.made["sqlite"] = path
+        return self.made["sqlite"]
+
+    def postgresql(self):
+        cluster = self.request.getfixturevalue("postgres_cluster")  # started on first use only
+        if "postgresql" not in self.made:
+            import pyodbc
+
+            cluster.admin("CREATE DATABASE sage_template")
+            with pyodbc.connect(cluster.connection_string("sage_template")) as conn:
+                create_sage_schema(conn, "postgresql")
+            self.made["postgresql"] = cluster
+        return cluster
+
+
+@pytest.fixture(scope="session")
+def _sage_templates(request, tmp_path_factory):
+    return _Templates(request, tmp_path_factory)
+
+
+@pytest.fixture(params=ENGINES)
+def sage_engine(request) -> str:
+    """``sqlite`` then ``postgresql``: parametrises a test over both engines."""
+    return request.param
+
+
+@pytest.fixture
+def sage_database(_sage_templates, tmp_path):
+    """A factory: ``sage_database(engine, schema=True, seeded=True)`` -> a new :class:`SageDatabase`."""
+    made: list[SageDatabase] = []
+
+    def make(engine: str, schema: bool = True, seeded: bool = True, options: str = "") -> SageDatabase:
+        number = next(_sage_templates.numbers)
+        if engine == "sqlite":
+            path = tmp_path / f"sage100-{number}.db"
+            if schema and seeded:
+                shutil.copyfile(_sage_templates.sqlite(), path)
+            connection = sqlite_connection_string(path) + options
+            if schema and not seeded:
+                import pyodbc
+
+                with pyodbc.connect(connection) as conn:
+                    create_sage_schema(conn, engine, seeded=False)
+            db = SageDatabase(engine, connection, lambda: path.unlink(missing_ok=True))
+        elif engine == "postgresql":
+            cluster = _sage_templates.postgresql()
+            name = f"sage_{number}"
+            cluster.admin(f"CREATE DATABASE {name} TEMPLATE sage_template" if schema and seeded else
+                          f"CREATE DATABASE {name}")
+            connection = cluster.connection_string(name) + options
+            if schema and not seeded:
+                import pyodbc
+
+                with pyodbc.connect(connection) as conn:
+                    create_sage_schema(conn, engine, seeded=False)
+            db = SageDatabase(engine, connection, lambda: cluster.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        else:
+            raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+        made.append(db)
+        return db
+
+    yield make
+    for db in made:
+        db.cleanup()
