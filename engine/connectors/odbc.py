@@ -195,7 +195,7 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Odbc
                 statements.append(Statement(compiled, fetch=name_as))
             if isinstance(name_as, str):
                 fetched.append(name_as)
-        elif isinstance(entry, Mapping):
+        elif isinstance(entry, Mapping) and "sql" in entry:
             each = entry.get("each")
             compiled = sql(entry.get("sql"), where + ("sql",), *(("item",) if each else ()))
             if compiled is not None:

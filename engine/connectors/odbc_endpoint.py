@@ -42,6 +42,7 @@ _LOCK_WORDS = ("deadlock", "lock request time out", "lock wait timeout", "databa
                "could not obtain lock", "timeout expired")
 
 
+_LOST_WORDS = ("connection has been closed", "closed connection", "connection is closed")
 _VALUE_ERRORS = (OverflowError, TypeError, ValueError)  # raised by pyodbc itself, before the database
 
 
@@ -133,7 +134,7 @@ class OdbcEndpoint:
     def _fail(self, what: str, exc: Exception, *, transient: bool = False, committing: bool = False) -> EndpointError:
         state = _state(exc)
         text = _message(exc)
-        lost = state.startswith("08")
+        lost = state.startswith("08") or any(word in text.lower() for word in _LOST_WORDS)
         transient = transient or lost or state in _TRANSIENT_STATES or \
             any(word in text.lower() for word in _LOCK_WORDS)
         if lost:
@@ -155,7 +156,7 @@ class OdbcEndpoint:
         except (KeyError, TypeError, ValueError) as exc:  # validate refuses filters the resource lacks
             raise EndpointError(f"resource '{resource}' of connector '{self.plan.name}': {exc}") from None
         size = page_size or self.odbc.batch
-        what = f"reading '{resource}' from {self.location()}"
+        what = f"reading '{resource}'" + (f" ({res.loc})" if res.loc else "") + f" from {self.location()}"
         try:
             for text, params in queries:
                 yield from self._pages(text, params, size, what)

@@ -63,6 +63,7 @@ class SqlResource:
     keys: Variants | None = None  # of Condition
     where: Mapping[str, Variants] | None = None  # field -> Condition
     key: str | None = None
+    loc: str = ""  # where the resource is declared, for messages
 
 
 def _parse(ctx: ConnectorCompiler, text: str, path: tuple, allowed: tuple[str, ...]) -> SqlText | None:
@@ -160,7 +161,8 @@ def compile_sql_resource(name: str, res: Mapping, ctx: ConnectorCompiler, dialec
     supports = (FilterSupport(frozenset(where)) if where else None,
                 FilterSupport(frozenset({since.pick(None).column})) if since is not None else None,
                 FilterSupport(frozenset({keys.pick(None).column})) if keys is not None else None)
-    return SqlResource(sql, since, keys, where or None, res.get("key")), supports
+    loc = ctx.locate(path)
+    return SqlResource(sql, since, keys, where or None, res.get("key"), str(loc) if loc else ""), supports
 
 
 # -- reading ---------------------------------------------------------------------------------------
