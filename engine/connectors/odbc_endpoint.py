@@ -1,7 +1,8 @@
 """An ODBC endpoint: one compiled ``protocol: odbc`` connector opened with one client's settings.
 
-It connects on first use (``autocommit`` off): a read streams one page per ``fetchmany`` and then ends
-its transaction, so no lock is held between runs; a write is one transaction — its statements, then
+It connects on first use. A read is one statement run in autocommit mode, streamed one page per
+``fetchmany`` (drivers such as SQLite's hold the whole result in memory inside a transaction), so no
+lock is held between runs; a write is one transaction — its statements, then
 its ``result`` query — committed, or rolled back on any error. Database errors become
 :class:`~engine.connectors.errors.EndpointError` with the driver's message, scrubbed of every secret:
 a deadlock or lock timeout is ``transient`` (worth another try), a connection lost while committing
@@ -166,7 +167,10 @@ class OdbcEndpoint:
     def _pages(self, text: str, params: list, size: int, what: str) -> Iterator[list[dict]]:
         cursor = None
         try:
-            cursor = self._connect().cursor()
+            conn = self._connect()
+            if not conn.autocommit:  # a read is one statement: some drivers (SQLite's) stream rows only so
+                conn.autocommit = True
+            cursor = conn.cursor()
             cursor.execute(text, params)
             columns = [c[0] for c in cursor.description or ()]
             convert = column_readers(cursor.description, self.zone)
@@ -235,6 +239,8 @@ class OdbcEndpoint:
         cursor = None
         rows, result = 0, None
         try:
+            if conn.autocommit:  # a write is one transaction
+                conn.autocommit = False
             cursor = conn.cursor()
             for statement, text, params in self._statements(operation, scope, reveal=True):
                 cursor.execute(text, params)
