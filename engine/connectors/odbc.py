@@ -191,10 +191,10 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Odbc
             if not isinstance(name_as, str) or name_as in ("payload", "item", "settings", *fetched):
                 ctx.error("bad-fetch", "a `fetch` step names its row with `as` (not payload, item, settings or "
                           "an earlier step's name): later statements bind `{NAME.COLUMN}`", where + ("as",))
-            elif compiled is not None:
-                statements.append(Statement(compiled, fetch=name_as))
-            if isinstance(name_as, str):
+            else:
                 fetched.append(name_as)
+                if compiled is not None:
+                    statements.append(Statement(compiled, fetch=name_as))
         elif isinstance(entry, Mapping) and "sql" in entry:
             each = entry.get("each")
             compiled = sql(entry.get("sql"), where + ("sql",), *(("item",) if each else ()))

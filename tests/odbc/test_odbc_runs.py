@@ -142,3 +142,14 @@ def test_a_connection_lost_mid_read_names_the_resource_and_the_next_read_reconne
             next(pages)
         assert "reading 'articles'" in info.value.message and info.value.transient
         assert len([r for page in sage.read("articles") for r in page]) == 5  # connected again: nothing lost
+
+
+def test_validate_refuses_since_on_a_resource_that_does_not_declare_it(project, tmp_path):
+    root, _ = project
+    connector = root / "connectors" / "sage100-sql.yaml"
+    connector.write_text(connector.read_text().replace(
+        '      since: { column: cbModification, sql: "a.cbModification >= datetime({since})" }\n', ""))
+    code, out, err = run_cli(["validate", str(root)], tmp_path)
+    assert code == 1
+    assert "prices/project.yaml:6:54: error[unsupported-filter] flows.prices.source.since: resource 'articles' " \
+           "of endpoint 'sage' cannot be read incrementally" in out
