@@ -22,6 +22,7 @@ the ``(?, ?, …)`` list of a key count not seen before.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -120,6 +121,10 @@ def _condition(ctx: ConnectorCompiler, column: str, text: str, path: tuple, valu
     return Condition(column, (sql,))
 
 
+def _where_condition(ctx: ConnectorCompiler, field: str, text: str, path: tuple) -> Condition | None:
+    return _condition(ctx, field, text, path, "value")
+
+
 def _filter(ctx: ConnectorCompiler, spec: Any, path: tuple, dialects: Dialects, value: str) -> Variants | None:
     if not isinstance(spec, Mapping):
         return None
@@ -148,7 +153,7 @@ def compile_sql_resource(name: str, res: Mapping, ctx: ConnectorCompiler, dialec
             ctx.error("bad-column", f"'{field}' is not a column name", path + ("where", field))
             continue
         compiled = compile_variants(text, ctx, path + ("where", field), dialects,
-                                    lambda t, at, f=field: _condition(ctx, f, t, at, "value"))
+                                    functools.partial(_where_condition, ctx, str(field)))
         if compiled is not None:
             where[field] = compiled
     filtered = [f for f in ("since", "keys", "where") if res.get(f)]

@@ -2,6 +2,7 @@
 back exactly, and bound values shown (masked) in a dry-run."""
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, tzinfo
@@ -115,7 +116,7 @@ def column_readers(description: Any, zone: tzinfo) -> list[tuple[int, Callable[[
         if kind is float:
             out.append((index, exact))
         elif kind in (datetime, date, time) or kind not in _PLAIN:  # unknown: check each value
-            out.append((index, lambda value, zone=zone: _converted(value, zone)))
+            out.append((index, functools.partial(_converted, zone=zone)))
     return out
 
 
