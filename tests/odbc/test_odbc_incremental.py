@@ -140,3 +140,10 @@ def test_validate_locates_filter_mistakes():
         ("bad-timezone", "connector.odbc.timezone"),
         ("missing-filters", "connector.resources.stock.sql"),
         ("unknown-placeholder", "connector.resources.articles.since.sql")]
+
+
+def test_lookback_keeps_the_offset_of_an_odbc_cursor():
+    from engine.runtime.runner import _lookback
+
+    assert _lookback("2024-07-15T10:00:00+02:00", 90) == "2024-07-15T09:58:30+02:00"
+    assert _lookback("2024-07-15 10:00:00", 60) == "2024-07-15 09:59:00"  # naive forms as before
