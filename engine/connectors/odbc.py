@@ -23,13 +23,17 @@ module compiles definitions; the endpoint is :mod:`engine.connectors.odbc_endpoi
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.connectors.base import ConnectorPlan, ProtocolSpec
 from engine.connectors.context import ConnectorCompiler
 from engine.connectors.errors import OdbcUnavailable
+from engine.connectors.sqldialect import Dialects, Variants, compile_dialects, compile_variants
+from engine.connectors.sqlfilters import SqlResource, compile_sql_resource
 from engine.connectors.sqltext import SqlText, SqlTextError, parse_sql
 from engine.connectors.templates import Template
 from engine.util.suggest import hint_for
@@ -42,40 +46,76 @@ if TYPE_CHECKING:  # the endpoint is imported when a run opens one (see __getatt
 
 @dataclass(frozen=True)
 class OdbcConnector:
-    """The ODBC protocol's connector: connection string template, timeout, batch size."""
+    """The ODBC protocol's connector: connection string template, timeout, batch size, dialects,
+    the time zone of the database's naive datetimes, the most parameters a statement may bind."""
 
     connection: Template | None
     timeout: int
     batch: int
+    dialects: Dialects = Dialects()
+    timezone: Template | None = None
+    max_params: int = 500
 
 
-@dataclass(frozen=True)
-class OdbcResource:
-    """An ODBC resource: the SQL query reading its records."""
-
-    sql: SqlText | None
+OdbcResource = SqlResource  # a resource's SELECT and filters (engine.connectors.sqlfilters)
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One SQL statement of an operation."""
+    """One SQL statement of an operation (per dialect)."""
 
-    sql: SqlText
+    sql: Variants
     each: tuple[str, ...] | None = None  # a list in the payload: the statement runs once per element
+    fetch: str | None = None  # a SELECT whose first row later statements bind as {NAME.COLUMN}
 
 
 @dataclass(frozen=True)
 class OdbcOperation:
-    """An ODBC operation: its statements and the query giving its result."""
+    """An ODBC operation: its statements, the query (or fetched value) giving its result, and where it
+    is declared (for messages)."""
 
     statements: tuple[Statement, ...]
-    result: SqlText | None
+    result: Variants | None
+    where: str = ""
+    result_value: tuple[str, ...] | None = None  # `result: "{piece.DC_Piece}"`: a fetched value
+
+
+def _pipes(sql: SqlText, ctx: ConnectorCompiler, path: tuple) -> SqlText | None:
+    """The transforms of ``{value | transform}`` placeholders, compiled once (bare names only)."""
+    if not sql.pipes:
+        return sql
+    from engine.lang.builtins import default_registry
+
+    registry, applied = default_registry(), []
+    for names in sql.pipes:
+        fns = []
+        for name in names:
+            spec = registry.get("transform", name)
+            if spec is None:
+                ctx.error("unknown-transform", f"unknown transform '{name}' in a placeholder", path,
+                          hint_for(name, registry.names("transform"), "transforms"))
+                return None
+            if spec.needs_scope or (spec.args_schema is not None and not spec.args_optional):
+                ctx.error("bad-transform", f"transform '{name}' needs arguments: a placeholder takes bare "
+                          "transforms only (`{piece.DC_Piece | next_number}`)", path)
+                return None
+            fns.append(spec.factory(None, None))
+        applied.append(_chain(fns) if fns else None)
+    return replace(sql, apply=tuple(applied))
+
+
+def _chain(fns: list) -> Any:
+    def run(value: Any) -> Any:
+        for fn in fns:
+            value = fn(value)
+        return value
+    return run
 
 
 def _sql(text: Any, ctx: ConnectorCompiler, path: tuple, roots: tuple[str, ...],
          needs: set | None) -> SqlText | None:
-    """Parse SQL and check its placeholders: ``settings.NAME`` declared, ``roots`` (payload, item) with a
-    field, other names collected into ``needs`` (values the flow gives in ``with``)."""
+    """Parse SQL and check its placeholders: ``settings.NAME`` declared, ``roots`` (payload, item,
+    fetched rows) with a field, other names collected into ``needs`` (values the flow gives in ``with``)."""
     if not isinstance(text, str):
         return None
     try:
@@ -102,22 +142,25 @@ def _sql(text: Any, ctx: ConnectorCompiler, path: tuple, roots: tuple[str, ...],
             ctx.error("unknown-placeholder", f"unknown placeholder {{{shown_name}}}", path,
                       "a resource's SQL may use {settings.NAME} only (a read gets no flow values)")
             ok = False
-    return sql if ok else None
+    return _pipes(sql, ctx, path) if ok else None
 
 
 def compile_connector(data: Mapping, ctx: ConnectorCompiler) -> OdbcConnector:
     odbc = data.get("odbc") or {}
+    zone = odbc.get("timezone", "UTC")
+    if isinstance(zone, str) and "{" not in zone:
+        try:
+            ZoneInfo(zone)
+        except (ValueError, ZoneInfoNotFoundError):
+            ctx.error("bad-timezone", f"unknown time zone {zone!r} (an IANA name such as Europe/Paris)",
+                      ("odbc", "timezone"))
     return OdbcConnector(ctx.template(odbc.get("connection", "{settings.connection}"), ("odbc", "connection")),
-                         int(odbc.get("timeout", 30)), int(odbc.get("batch", 500)))
+                         int(odbc.get("timeout", 30)), int(odbc.get("batch", 500)), compile_dialects(odbc, ctx),
+                         ctx.template(zone, ("odbc", "timezone")), int(odbc.get("max_params", 500)))
 
 
-def compile_resource(name: str, res: Mapping, ctx: ConnectorCompiler, conn: OdbcConnector
-                     ) -> tuple[OdbcResource, tuple[None, None, None]]:
-    path = ("resources", name)
-    if "sql" not in res:
-        ctx.error("missing-key", "an odbc resource needs `sql` (the SELECT that reads it)", path)
-    # where/since/keys are not offered yet: validate refuses flows asking for them
-    return OdbcResource(_sql(res.get("sql"), ctx, path + ("sql",), (), None)), (None, None, None)
+def compile_resource(name: str, res: Mapping, ctx: ConnectorCompiler, conn: OdbcConnector):
+    return compile_sql_resource(name, res, ctx, conn.dialects)
 
 
 def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: OdbcConnector,
@@ -130,23 +173,45 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Odbc
         else:
             ctx.error("missing-key", "an odbc operation needs `sql` (one statement) or `statements` (a list "
                       "run in one transaction)", path)
+    fetched: list[str] = []
+
+    def sql(text: Any, where: tuple, *roots: str) -> Variants | None:
+        return compile_variants(text, ctx, where, conn.dialects,
+                                lambda t, at: _sql(t, ctx, at, ("payload", *fetched, *roots), needs))
+
     statements = []
     if "sql" in op:
-        sql = _sql(op["sql"], ctx, path + ("sql",), ("payload",), needs)
-        statements += [Statement(sql)] if sql is not None else []
+        compiled = sql(op["sql"], path + ("sql",))
+        statements += [Statement(compiled)] if compiled is not None else []
     for index, entry in enumerate(op.get("statements") or ()):
         where = path + ("statements", index)
-        if isinstance(entry, Mapping):
+        if isinstance(entry, Mapping) and "fetch" in entry:
+            name_as = entry.get("as")
+            compiled = sql(entry.get("fetch"), where + ("fetch",))
+            if not isinstance(name_as, str) or name_as in ("payload", "item", "settings", *fetched):
+                ctx.error("bad-fetch", "a `fetch` step names its row with `as` (not payload, item, settings or "
+                          "an earlier step's name): later statements bind `{NAME.COLUMN}`", where + ("as",))
+            else:
+                fetched.append(name_as)
+                if compiled is not None:
+                    statements.append(Statement(compiled, fetch=name_as))
+        elif isinstance(entry, Mapping) and "sql" in entry:
             each = entry.get("each")
-            sql = _sql(entry.get("sql"), ctx, where + ("sql",), ("payload", "item") if each else ("payload",),
-                       needs)
-            if sql is not None:
-                statements.append(Statement(sql, tuple(each.split(".")) if isinstance(each, str) else None))
+            compiled = sql(entry.get("sql"), where + ("sql",), *(("item",) if each else ()))
+            if compiled is not None:
+                statements.append(Statement(compiled, tuple(each.split(".")) if isinstance(each, str) else None))
         else:
-            sql = _sql(entry, ctx, where, ("payload",), needs)
-            statements += [Statement(sql)] if sql is not None else []
-    result = _sql(op.get("result"), ctx, path + ("result",), ("payload",), needs)
-    return OdbcOperation(tuple(statements), result)
+            compiled = sql(entry, where)
+            statements += [Statement(compiled)] if compiled is not None else []
+    result, value = op.get("result"), None
+    if isinstance(result, str) and re.fullmatch(r"\{[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+\}", result.strip()):
+        value = tuple(result.strip()[1:-1].split("."))  # a fetched value, e.g. {piece.DC_Piece}
+        if value[0] not in fetched:
+            ctx.error("unknown-placeholder", f"`result: {result.strip()}` names no `fetch` step of the operation "
+                      f"(steps: {', '.join(fetched) or 'none'})", path + ("result",))
+        result = None
+    loc = ctx.locate(path)
+    return OdbcOperation(tuple(statements), sql(result, path + ("result",)), str(loc) if loc else "", value)
 
 
 def open_endpoint(name: str, plan: ConnectorPlan, settings: Mapping[str, Any], **options) -> OdbcEndpoint:
@@ -169,6 +234,6 @@ PROTOCOL = ProtocolSpec(
     "odbc", "SQL databases through ODBC (Sage 100 SQL tables): SELECTs read, parameterised statements write, "
     "one transaction per record",
     compile_connector, compile_resource, compile_operation, open_endpoint,
-    frozenset({"sql"}), frozenset({"sql", "statements", "result"}))
+    frozenset({"sql", "since", "keys", "where"}), frozenset({"sql", "statements", "result"}))
 
 __all__ = ["PROTOCOL", "OdbcEndpoint", "OdbcUnavailable", "load_pyodbc"]

@@ -1,7 +1,8 @@
 """An ODBC endpoint: one compiled ``protocol: odbc`` connector opened with one client's settings.
 
-It connects on first use (``autocommit`` off): a read streams one page per ``fetchmany`` and then ends
-its transaction, so no lock is held between runs; a write is one transaction — its statements, then
+It connects on first use. A read is one statement run in autocommit mode, streamed one page per
+``fetchmany`` (drivers such as SQLite's hold the whole result in memory inside a transaction), so no
+lock is held between runs; a write is one transaction — its statements, then
 its ``result`` query — committed, or rolled back on any error. Database errors become
 :class:`~engine.connectors.errors.EndpointError` with the driver's message, scrubbed of every secret:
 a deadlock or lock timeout is ``transient`` (worth another try), a connection lost while committing
@@ -11,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.connectors.base import ConnectorPlan, WriteResult
 from engine.connectors.errors import EncodeError, EndpointError, OdbcUnavailable
 from engine.connectors.secrets import mask_connection_string, settings_scrubber
-from engine.connectors.sqltext import SqlText
-from engine.connectors.sqlvalues import bind_values, exact, shown, value_at
+from engine.connectors.sqlfilters import build
+from engine.connectors.sqlvalues import Fetched, bind_values, column_readers, cursor_value, exact, shown, value_at
+from engine.errors import TransformError
 
 
 def load_pyodbc():
@@ -40,6 +43,7 @@ _LOCK_WORDS = ("deadlock", "lock request time out", "lock wait timeout", "databa
                "could not obtain lock", "timeout expired")
 
 
+_LOST_WORDS = ("connection has been closed", "closed connection", "connection is closed")
 _VALUE_ERRORS = (OverflowError, TypeError, ValueError)  # raised by pyodbc itself, before the database
 
 
@@ -70,6 +74,13 @@ class OdbcEndpoint:
         self._connection_string = template.text_for(ctx, reveal=True) if template else ""
         self._location = mask_connection_string(self.scrub(template.text_for(ctx))) if template else ""
         self._conn = None
+        try:
+            self.dialect = self.odbc.dialects.resolve(self.settings)
+            zone = self.odbc.timezone.text_for(ctx, reveal=True).strip() if self.odbc.timezone else "UTC"
+            self.zone = ZoneInfo(zone)
+        except (ValueError, ZoneInfoNotFoundError) as exc:
+            raise EndpointError(f"connector '{plan.name}': {exc}" if not isinstance(exc, ZoneInfoNotFoundError)
+                                else f"connector '{plan.name}': unknown time zone {zone!r}") from None
 
     # -- connection --------------------------------------------------------------------------------
     def location(self) -> str:
@@ -124,7 +135,7 @@ class OdbcEndpoint:
     def _fail(self, what: str, exc: Exception, *, transient: bool = False, committing: bool = False) -> EndpointError:
         state = _state(exc)
         text = _message(exc)
-        lost = state.startswith("08")
+        lost = state.startswith("08") or any(word in text.lower() for word in _LOST_WORDS)
         transient = transient or lost or state in _TRANSIENT_STATES or \
             any(word in text.lower() for word in _LOCK_WORDS)
         if lost:
@@ -136,78 +147,114 @@ class OdbcEndpoint:
     # -- reading -----------------------------------------------------------------------------------
     def read(self, resource: str, *, where: Mapping[str, Any] | None = None, since: tuple | None = None,
              keys: tuple | None = None, page_size: int | None = None) -> Iterator[list[dict]]:
-        """Pages of rows (dicts keyed by column name), ``batch`` rows (or ``page_size``) each."""
-        if where or since is not None or keys is not None:  # validate refuses flows asking for these
-            raise EndpointError(f"resource '{resource}' of connector '{self.plan.name}': odbc resources "
-                                "cannot be filtered yet (where/since/keys); use `filter:` after reading")
-        sql = self.plan.resources[resource].detail.sql
-        text, params = self._bind(sql, {}, reveal=True)
+        """Pages of rows (dicts keyed by column name), ``batch`` rows (or ``page_size``) each; filtered
+        by the conditions the resource declares (:mod:`engine.connectors.sqlfilters`)."""
+        res = self.plan.resources[resource].detail
+        cursor_at = cursor_value(since[1], self.zone) if since is not None else None
+        try:
+            queries = build(res, self.dialect, self.settings, where=where, since=cursor_at,
+                            keys=list(keys[1]) if keys is not None else None, max_params=self.odbc.max_params)
+        except (KeyError, TypeError, ValueError) as exc:  # validate refuses filters the resource lacks
+            raise EndpointError(f"resource '{resource}' of connector '{self.plan.name}': {exc}") from None
         size = page_size or self.odbc.batch
+        what = f"reading '{resource}'" + (f" ({res.loc})" if res.loc else "") + f" from {self.location()}"
+        try:
+            for text, params in queries:
+                yield from self._pages(text, params, size, what)
+        finally:
+            self._end_read()
+
+    def _pages(self, text: str, params: list, size: int, what: str) -> Iterator[list[dict]]:
         cursor = None
         try:
-            try:
-                cursor = self._connect().cursor()
-                cursor.execute(text, params)
-                columns = [c[0] for c in cursor.description or ()]
-                while True:
-                    rows = cursor.fetchmany(size)
-                    if not rows:
-                        return
-                    yield [{name: exact(value) for name, value in zip(columns, row)} for row in rows]
-            except self._pyodbc.Error as exc:
-                raise self._fail(f"reading '{resource}' from {self.location()}", exc) from None
-            except _VALUE_ERRORS as exc:  # a column the driver cannot convert (bad encoding...)
-                raise EndpointError(self.scrub(f"reading '{resource}' from {self.location()}: {exc}")) from None
+            conn = self._connect()
+            if not conn.autocommit:  # a read is one statement: some drivers (SQLite's) stream rows only so
+                conn.autocommit = True
+            cursor = conn.cursor()
+            cursor.execute(text, params)
+            columns = [c[0] for c in cursor.description or ()]
+            convert = column_readers(cursor.description, self.zone)
+            while True:
+                rows = cursor.fetchmany(size)
+                if not rows:
+                    return
+                page = [dict(zip(columns, row)) for row in rows]
+                for index, fn in convert:
+                    name = columns[index]
+                    for record in page:
+                        value = record[name]
+                        if value is not None:
+                            record[name] = fn(value)
+                yield page
+        except self._pyodbc.Error as exc:
+            raise self._fail(what, exc) from None
+        except _VALUE_ERRORS as exc:  # a column the driver cannot convert (bad encoding...)
+            raise EndpointError(self.scrub(f"{what}: {exc}")) from None
         finally:
-            if cursor is not None:
-                try:
-                    cursor.close()
-                except self._pyodbc.Error:
-                    pass
-            self._end_read()
+            _close(cursor, self._pyodbc)
 
     # -- writing -----------------------------------------------------------------------------------
     def _op(self, operation: str):  # an odbc.OdbcOperation
         return self.plan.operations[operation].detail
 
-    def _bind(self, sql: SqlText, scope: Mapping[str, Any], reveal: bool) -> tuple[str, list]:
-        return sql.text, bind_values(sql, {**scope, "settings": self.settings}, reveal)
-
-    def _batches(self, operation: str, payload: Any, values: Mapping[str, Any] | None,
-                 reveal: bool) -> tuple[list[tuple[str, list]], tuple[str, list] | None]:
-        """Every statement of a write with its bound values, and the result query."""
+    def _what(self, operation: str) -> str:
         op = self._op(operation)
-        scope = {**(values or {}), "payload": payload}
-        try:
-            batches = []
-            for statement in op.statements:
+        return f"operation '{operation}'" + (f" ({op.where})" if op.where else "") + f" on {self.location()}"
+
+    def _statements(self, operation: str, scope: dict, reveal: bool) -> Iterator[tuple[Any, str, list]]:
+        """Each statement of a write, as (statement, text, bound values): once per element of its
+        ``each`` list. Bound lazily, so a statement binds the rows fetched before it (``scope``)."""
+        for statement in self._op(operation).statements:
+            sql = statement.sql.pick(self.dialect)
+            try:
                 if statement.each is None:
-                    batches.append(self._bind(statement.sql, scope, reveal))
+                    yield statement, sql.text, bind_values(sql, scope, reveal)
                     continue
                 items = value_at(scope, ("payload",) + statement.each)
                 if not isinstance(items, list):
                     raise ValueError(f"`each: {'.'.join(statement.each)}` is not a list in the payload")
-                batches += [self._bind(statement.sql, {**scope, "item": item}, reveal) for item in items]
-            result = self._bind(op.result, scope, reveal) if op.result is not None else None
-        except (ValueError, TypeError) as exc:
+                for item in items:
+                    yield statement, sql.text, bind_values(sql, {**scope, "item": item}, reveal)
+            except (ValueError, TypeError, TransformError) as exc:
+                raise EncodeError(self.scrub(f"operation '{operation}': the payload cannot be written: {exc}")) from None
+
+    def _result(self, operation: str, scope: dict, reveal: bool) -> tuple[str, list] | None:
+        op = self._op(operation)
+        if op.result is None:
+            return None
+        sql = op.result.pick(self.dialect)
+        try:
+            return sql.text, bind_values(sql, scope, reveal)
+        except (ValueError, TypeError, TransformError) as exc:
             raise EncodeError(self.scrub(f"operation '{operation}': the payload cannot be written: {exc}")) from None
-        return batches, result
 
     def write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> WriteResult:
-        """One transaction: every statement, then the ``result`` query; committed, or rolled back."""
-        batches, result_query = self._batches(operation, payload, values, reveal=True)
-        what = f"operation '{operation}' on {self.location()}"
+        """One transaction: every statement (a ``fetch`` step reads a row later ones bind), then the
+        ``result``; committed, or rolled back on any error."""
+        op = self._op(operation)
+        what = self._what(operation)
+        scope: dict = {**(values or {}), "payload": payload, "settings": self.settings}
         self._end_read()
         conn = self._connect()
         cursor = None
         rows, result = 0, None
         try:
+            if conn.autocommit:  # a write is one transaction
+                conn.autocommit = False
             cursor = conn.cursor()
-            for text, params in batches:
+            for statement, text, params in self._statements(operation, scope, reveal=True):
                 cursor.execute(text, params)
-                rows += max(cursor.rowcount, 0)
-            if result_query is not None:
-                cursor.execute(*result_query)
+                if statement.fetch is None:
+                    rows += max(cursor.rowcount, 0)
+                    continue
+                found = cursor.fetchone()
+                if found is None:
+                    raise EndpointError(self.scrub(f"{what}: `fetch` step '{statement.fetch}' found no row"))
+                scope[statement.fetch] = {c[0]: exact(v) for c, v in zip(cursor.description, found)}
+            if op.result_value is not None:
+                result = value_at(scope, op.result_value)
+            elif (query := self._result(operation, scope, reveal=True)) is not None:
+                cursor.execute(*query)
                 found = cursor.fetchone()
                 result = exact(found[0]) if found else None
         except self._pyodbc.Error as exc:
@@ -217,6 +264,9 @@ class OdbcEndpoint:
         except _VALUE_ERRORS as exc:  # a value the driver cannot bind (an integer beyond 64 bits...)
             self._rollback()
             raise EncodeError(self.scrub(f"{what}: a value cannot be bound: {exc}")) from None
+        except BaseException:
+            self._rollback()
+            raise
         finally:
             _close(cursor, self._pyodbc)
         try:
@@ -236,33 +286,40 @@ class OdbcEndpoint:
 
     def find(self, operation: str, values: Mapping[str, Any]) -> list:
         """Run a look-up (a SELECT with ``{reference}``); its rows, as dicts."""
-        batches, _ = self._batches(operation, None, values, reveal=True)
+        batches = list(self._statements(operation, {**values, "payload": None, "settings": self.settings}, True))
         if len(batches) != 1:
             raise EndpointError(f"operation '{operation}' is used as a look-up: it must be one SELECT (`sql`)")
         cursor = None
         try:
             cursor = self._connect().cursor()
-            cursor.execute(*batches[0])
+            cursor.execute(batches[0][1], batches[0][2])
             columns = [c[0] for c in cursor.description or ()]
             return [{name: exact(value) for name, value in zip(columns, row)} for row in cursor.fetchmany(1000)]
         except (self._pyodbc.Error, *_VALUE_ERRORS) as exc:
-            raise self._fail(f"look-up '{operation}' on {self.location()}", exc, transient=True) from None
+            raise self._fail(f"look-up {self._what(operation)}", exc, transient=True) from None
         finally:
             _close(cursor, self._pyodbc)
             self._end_read()
 
     def describe_write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> dict:
-        """The SQL a write would run (``?`` for each parameter) and the values bound, secrets masked."""
-        batches, result_query = self._batches(operation, payload, values, reveal=False)
+        """The SQL a write would run (``?`` for each parameter) and the values bound, secrets masked;
+        a value a ``fetch`` step would read is shown as ``<fetched: piece.DC_Piece>``."""
+        scope: dict = {**(values or {}), "payload": payload, "settings": self.settings}
         lines = []
-        for text, params in batches:
+        for statement, text, params in self._statements(operation, scope, reveal=False):
+            if statement.fetch is not None:
+                lines.append(f"-- fetch {statement.fetch}, in the transaction:")
+                scope[statement.fetch] = Fetched(statement.fetch)
             lines.append(text)
             if params:
                 lines.append("  -- ? = " + ", ".join(shown(v) for v in params))
-        if result_query is not None:
-            lines.append("-- then, for the created id: " + result_query[0])
-            if result_query[1]:
-                lines.append("  -- ? = " + ", ".join(shown(v) for v in result_query[1]))
+        op = self._op(operation)
+        if op.result_value is not None:
+            lines.append("-- then, for the created id: " + shown(value_at(scope, op.result_value)))
+        elif (query := self._result(operation, scope, reveal=False)) is not None:
+            lines.append("-- then, for the created id: " + query[0])
+            if query[1]:
+                lines.append("  -- ? = " + ", ".join(shown(v) for v in query[1]))
         return {"method": "SQL", "url": self.location(), "headers": {}, "body": self.scrub("\n".join(lines))}
 
 

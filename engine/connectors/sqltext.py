@@ -13,9 +13,10 @@ an unterminated quote.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_PIPE = re.compile(r"\s*\|\s*([A-Za-z_][A-Za-z0-9_]*)\s*")
 _CLOSERS = {"'": "'", '"': '"', "[": "]"}
 _QUOTED = {"'": "a quoted SQL string literal", '"': "a quoted identifier", "[": "a bracketed identifier",
            "--": "an SQL comment", "/*": "an SQL comment"}
@@ -37,6 +38,8 @@ class SqlText:
     source: str
     text: str
     params: tuple[tuple[str, ...], ...]
+    pipes: tuple[tuple[str, ...], ...] = ()  # per parameter, the transforms its value goes through
+    apply: tuple = field(default=(), compare=False)  # per parameter, the pipes compiled (None: no pipe)
 
     def __repr__(self) -> str:
         return f"SqlText({self.source!r})"
@@ -45,12 +48,13 @@ class SqlText:
 def parse_sql(source: str) -> SqlText:
     out: list[str] = []
     params: list[tuple[str, ...]] = []
+    pipes: list[tuple[str, ...]] = []
     pos, size = 0, len(source)
     while pos < size:
         char = source[pos]
         two = source[pos:pos + 2]
         if char in "{}":
-            pos = _brace(source, pos, out, params, inside=None)
+            pos = _brace(source, pos, out, params, inside=None, pipes=pipes)
         elif char == "?":
             raise SqlTextError("a raw `?` parameter: write a {placeholder} instead (its value is bound "
                                "as a parameter)", pos)
@@ -59,26 +63,33 @@ def parse_sql(source: str) -> SqlText:
         else:
             out.append(char)
             pos += 1
-    return SqlText(source, "".join(out), tuple(params))
+    return SqlText(source, "".join(out), tuple(params), tuple(pipes) if any(pipes) else ())
 
 
-def _brace(source: str, pos: int, out: list[str], params: list | None, inside: str | None) -> int:
-    """A brace at ``pos``: a literal ``{{``/``}}``, a placeholder, or an error. Returns the next position."""
+def _brace(source: str, pos: int, out: list[str], params: list | None, inside: str | None,
+           pipes: list | None = None) -> int:
+    """A brace at ``pos``: a literal ``{{``/``}}``, a placeholder (``{path}``, or ``{path | transform}``
+    whose value goes through registered transforms), or an error. Returns the next position."""
     pair = source[pos:pos + 2]
     if pair in ("{{", "}}"):
         out.append(pair[0])
         return pos + 2
     if source[pos] == "{":
         match = _NAME.match(source, pos + 1)
-        if match and source[match.end():match.end() + 1] == "}":
+        end, names = (match.end(), []) if match else (pos, [])
+        while match and (pipe := _PIPE.match(source, end)):
+            names.append(pipe.group(1))
+            end = pipe.end()
+        if match and source[end:end + 1] == "}":
             if inside is not None:
                 raise SqlTextError(f"placeholder {{{match.group(0)}}} inside {_QUOTED[inside]}: a value is "
                                    f"bound as a parameter, never pasted into the text; write {{{match.group(0)}}} "
                                    "without quotes around it", pos)
-            assert params is not None
+            assert params is not None and pipes is not None
             params.append(tuple(match.group(0).split(".")))
+            pipes.append(tuple(names))
             out.append("?")
-            return match.end() + 1
+            return end + 1
     raise SqlTextError(f"unbalanced brace at character {pos + 1} (write {{{{ or }}}} for a literal brace)", pos)
 
 

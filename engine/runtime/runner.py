@@ -16,6 +16,7 @@ The incremental cursor only moves past records whose outcome is final (done, ack
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -374,6 +375,10 @@ class FlowRunner:
 def _lookback(cursor: str, seconds: int) -> str:
     if not seconds:
         return cursor
+    with contextlib.suppress(ValueError):  # an ISO datetime with its offset (ODBC reads): same form back
+        moment = datetime.fromisoformat(cursor)
+        if moment.tzinfo is not None and not cursor.endswith("Z"):  # `Z` forms keep their format below
+            return (moment - timedelta(seconds=seconds)).isoformat()
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"):
         try:
             return (datetime.strptime(cursor, fmt) - timedelta(seconds=seconds)).strftime(fmt)

@@ -63,7 +63,7 @@ def test_operation_placeholders_are_payload_fields_settings_or_with_values():
     assert plan.operations["set_stock"].needs == {"ref"}
     assert plan.operations["insert"].needs == {"line"}
     detail = plan.operations["insert"].detail
-    assert [s.each for s in detail.statements] == [None, ("lines",)] and detail.result.text == "SELECT @@IDENTITY"
+    assert [s.each for s in detail.statements] == [None, ("lines",)] and detail.result.pick(None).text == "SELECT @@IDENTITY"
     resource = plan.resources["articles"]
     assert (resource.where, resource.since, resource.keys) == (None, None, None)  # validate refuses filters
 

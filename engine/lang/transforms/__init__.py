@@ -6,7 +6,7 @@ registry it is given (see :func:`engine.lang.builtins.default_registry`).
 from __future__ import annotations
 
 from engine.lang.registry import Registry
-from engine.lang.transforms import dates, lookup, numbers, rules, text, xref
+from engine.lang.transforms import counters, dates, lookup, numbers, rules, text, xref
 
 
 def register_all(registry: Registry) -> None:
@@ -16,3 +16,4 @@ def register_all(registry: Registry) -> None:
     rules.register(registry)
     lookup.register(registry)
     xref.register(registry)
+    counters.register(registry)
