@@ -124,6 +124,8 @@ def test_a_dormant_article_becomes_inactive(running, monkeypatch):
 
 
 def _change_a_category_price(db, shop, products, project, state, env, monkeypatch, code: int) -> tuple:
+    """One run of category_prices_to_shop, then a new Sage price for BOUG-VANILLE in category 2 and a
+    second run: (the shop before the second run, its summary)."""
     _run(project, state, env, monkeypatch, "category_prices_to_shop")
     before = _snapshot(shop, products)
     with db.connect() as conn:
@@ -132,26 +134,30 @@ def _change_a_category_price(db, shop, products, project, state, env, monkeypatc
     return before, _run(project, state, env, monkeypatch, "category_prices_to_shop", code=code)
 
 
-def test_a_refused_price_update_is_counted_as_failed(running, monkeypatch):
-    """Today's gap, made visible: PrestaShop's PATCH needs the resource's <id> in the body, and the
-    prestashop connector's update_specific_price sends only the mapped payload (the id is in the URL), so
-    the simulator refuses it (code 90) as PrestaShop does. The run says so: 1 failed, exit code 3."""
-    db, shop, products, project, state, env = running
-    before, prices = _change_a_category_price(db, shop, products, project, state, env, monkeypatch, code=3)
-    assert (prices["created"], prices["updated"], prices["failed"]) == (0, 0, 1)
-    assert _snapshot(shop, products) == before
-
-
-@pytest.mark.xfail(strict=True, reason="the engine cannot put the created id into an update's body yet "
-                                       "(PrestaShop's PATCH needs <id>): see test_a_refused_price_update_is_counted")
 def test_a_changed_category_price_changes_its_specific_price_in_place(running, monkeypatch):
     db, shop, products, project, state, env = running
     before, prices = _change_a_category_price(db, shop, products, project, state, env, monkeypatch, code=0)
     assert (prices["created"], prices["updated"], prices["failed"]) == (0, 1, 0)
     after = _snapshot(shop, products)
     (ident,) = {k for k in after["prices"] if after["prices"][k] != before["prices"][k]}
-    assert set(after["prices"]) == set(before["prices"])  # changed in place, nothing created
+    assert set(after["prices"]) == set(before["prices"])  # changed in place (PATCH with its <id>), none created
     assert after["prices"][ident] == (products["BOUG-VANILLE"]["id"], 4, Decimal("9.9"))
+
+
+def test_a_refused_price_update_is_counted_as_failed(running, monkeypatch):
+    """The specific price was deleted in PrestaShop's back office: its PATCH is refused (404, code 92) and
+    the run says so — 1 failed, exit code 3 — instead of leaving the record out of its summary."""
+    db, shop, products, project, state, env = running
+    _run(project, state, env, monkeypatch, "category_prices_to_shop")
+    vanilla = next(k for k, v in shop.tables["specific_prices"].items()
+                   if v["id_product"] == products["BOUG-VANILLE"]["id"] and v["id_group"] == 4)
+    del shop.tables["specific_prices"][vanilla]
+    with db.connect() as conn:
+        conn.execute('UPDATE "F_ARTCLIENT" SET "AC_PrixVen" = 9.9 WHERE "AR_Ref" = ? AND "AC_Categorie" = 2',
+                     "BOUG-VANILLE")
+    prices = _run(project, state, env, monkeypatch, "category_prices_to_shop", code=3)
+    assert (prices["created"], prices["updated"], prices["failed"]) == (0, 0, 1)
+    assert prices["read"] == prices["skipped"] + 1  # every record read is in the summary
 
 
 def test_validate_and_a_live_dry_run_pass(running, monkeypatch):
