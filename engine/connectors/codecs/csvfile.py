@@ -1,0 +1,192 @@
+"""CSV files read and written through the ``csv`` module (its C parser), laid out by a declared
+:class:`~engine.connectors.codecs.textformat.TextFormat`.
+
+Reading streams records one line at a time (constant memory). A line that cannot be a record (wrong
+column count, unclosed quote, a number that is not one, a byte the encoding does not have) becomes an
+:class:`~engine.connectors.base.IncompleteRecord` naming the file and its line: the record pipeline
+sets it aside (dead letter) and the rest of the file goes on. A file that cannot be read at all (its
+header line unreadable) raises :class:`~engine.connectors.codecs.records.InputError`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from engine.connectors.base import IncompleteRecord
+from engine.connectors.codecs.records import InputError, unreadable
+from engine.connectors.codecs.textformat import TextFormat, number, text_of
+
+_ESCAPED = re.compile("[\udc80-\udcff]")  # bytes the encoding does not have (surrogateescape)
+_NEVER_FAILS = {"latin-1", "iso8859-1", "latin1"}
+
+
+class CellError(ValueError):
+    """A payload value that cannot be written in the declared format; ``field`` names it."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+def bad_line(shown: str, line: int, reason: str, key: str | None, partial: dict | None = None,
+             field: str = "") -> IncompleteRecord:
+    """A line set aside: its record (what could be read of it), keyed by ``FILE:LINE`` when its key
+    could not be read."""
+    record = dict(partial or {})
+    if key is not None and record.get(key) in (None, ""):
+        record[key] = f"{shown}:{line}"
+    return IncompleteRecord(record, f"{shown}:{line}: {reason}", field)
+
+
+def undecodable(text: str, encoding: str) -> str:
+    found = _ESCAPED.search(text)
+    byte = ord(found.group()) - 0xDC00 if found else 0
+    return f"byte 0x{byte:02x} is not valid {encoding}"
+
+
+def read_csv(path: Path, fmt: TextFormat, shown: str, key: str | None = None) -> Iterator[dict]:
+    """The records of one CSV file, line by line."""
+    try:
+        handle = open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="")
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    with handle:
+        yield from _rows(handle, path, fmt, shown, key)
+
+
+def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None) -> Iterator[dict]:
+    reader = csv.reader(handle, delimiter=fmt.delimiter, quotechar=fmt.quote, strict=True)
+    check = fmt.encoding.lower() not in _NEVER_FAILS
+    names = fmt.names
+    line = 0
+    try:
+        if fmt.header:
+            try:
+                head = next(reader)
+            except StopIteration:
+                return  # an empty file holds no record
+            if check and _ESCAPED.search("".join(head)):
+                raise InputError(f"the header line cannot be read: {undecodable(''.join(head), fmt.encoding)}",
+                                 path, 1)
+            head = [name.strip() for name in head]
+            if names:
+                missing = [name for name in names if name not in head]
+                if missing:
+                    raise InputError(f"the header line lacks the declared columns {', '.join(missing)}", path, 1)
+                positions = [head.index(name) for name in names]
+            else:
+                names, positions = tuple(head), []
+            line = reader.line_num
+        else:
+            positions = []
+    except csv.Error as exc:
+        raise InputError(f"the header line cannot be read: {exc}", path, reader.line_num) from None
+    except UnicodeError as exc:
+        raise InputError(f"cannot be read as {fmt.encoding}: {exc}", path) from None
+    typed = [(name, kind) for name, kind in fmt.numbers.items() if name in names]
+    count = len(head) if fmt.header else len(names)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            first, line = line + 1, reader.line_num
+            yield bad_line(shown, first, f"malformed CSV line: {exc}", key)
+            continue
+        first, line = line + 1, reader.line_num
+        if not row:
+            continue  # a blank line
+        if check and _ESCAPED.search(fmt.delimiter.join(row)):
+            yield bad_line(shown, first, undecodable(fmt.delimiter.join(row), fmt.encoding), key)
+            continue
+        if len(row) != count:
+            if len(row) == 1 and not row[0].strip():
+                continue
+            yield bad_line(shown, first, f"{len(row)} columns, expected {count}", key)
+            continue
+        record = dict(zip(names, [row[p] for p in positions] if positions else row))
+        failed = None
+        for name, kind in typed:
+            try:
+                record[name] = number(record[name], kind, fmt.decimal)
+            except ValueError as exc:
+                failed = bad_line(shown, first, f"{name}: {exc}", key, record, name)
+                break
+        yield failed if failed is not None else record
+
+
+# ----------------------------------------------------------------------------------------------
+# writing
+
+def rows_of(payload: Any) -> list[dict]:
+    """The rows one payload writes: an object is one row, a list of objects one row each."""
+    rows = payload if isinstance(payload, list) else [payload]
+    for row in rows:
+        if not isinstance(row, dict):
+            raise CellError(f"a CSV or fixed-width payload is an object (one line) or a list of objects, "
+                            f"found {type(row).__name__}")
+    return rows
+
+
+class CsvWriter:
+    """Turns payloads into the bytes of CSV lines (and the header line) in the declared format."""
+
+    def __init__(self, fmt: TextFormat):
+        self.fmt = fmt
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, delimiter=fmt.delimiter, quotechar=fmt.quote,
+                                 lineterminator=fmt.newline, quoting=csv.QUOTE_MINIMAL)
+
+    def columns(self, rows: list[dict]) -> tuple[str, ...]:
+        return self.fmt.names or (tuple(rows[0]) if rows else ())
+
+    def header(self, names: tuple[str, ...]) -> bytes:
+        return self._encode(self._line(list(names)), [dict(zip(names, names))], names) if self.fmt.header else b""
+
+    def lines(self, payload: Any, names: tuple[str, ...] | None = None) -> bytes:
+        rows = rows_of(payload)
+        names = names or self.columns(rows)
+        decimal = self.fmt.decimal
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        write = self.writer.writerow
+        for row in rows:
+            extra = [name for name in row if name not in names]
+            if extra:
+                raise CellError(f"field {extra[0]!r} is not a column of the file ({', '.join(names)})", extra[0])
+            cells = []
+            for name in names:
+                try:
+                    cells.append(text_of(row.get(name), decimal))
+                except TypeError as exc:
+                    raise CellError(f"field {name!r} {exc}", name) from None
+            write(cells)
+        return self._encode(self.buffer.getvalue(), rows, names)
+
+    def _line(self, cells: list[str]) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerow(cells)
+        return self.buffer.getvalue()
+
+    def _encode(self, text: str, rows: Iterable[dict], names: tuple[str, ...]) -> bytes:
+        try:
+            return text.encode(self.fmt.encoding)
+        except UnicodeEncodeError as exc:
+            raise not_encodable(exc, rows, names, self.fmt.encoding) from None
+
+
+def not_encodable(exc: UnicodeEncodeError, rows: Iterable[dict], names: Iterable[str], encoding: str) -> CellError:
+    char = exc.object[exc.start]
+    for row in rows:
+        for name in names:
+            value = row.get(name)
+            if isinstance(value, str) and char in value:
+                return CellError(f"field {name!r}: character {char!r} (U+{ord(char):04X}) cannot be written "
+                                 f"in {encoding}", name)
+    return CellError(f"character {char!r} (U+{ord(char):04X}) cannot be written in {encoding}")

@@ -1,0 +1,168 @@
+"""Text file formats declared in a connector definition (``format: {type: csv | fixed, ...}``): the
+options, checked once when the connector is compiled, and the number conversions both codecs share.
+
+A format is a frozen value: readers and writers (:mod:`~engine.connectors.codecs.csvfile`,
+:mod:`~engine.connectors.codecs.fixedwidth`) take it as is, nothing is parsed per record. Numbers:
+the fields a resource types ``decimal`` or ``int`` are read into exact :class:`~decimal.Decimal` /
+``int`` with the declared decimal separator, and a ``Decimal`` is written back with it (money is never
+a float).
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+TEXT_TYPES = ("csv", "fixed")
+NEWLINES = {"crlf": "\r\n", "lf": "\n"}
+_INT = re.compile(r"[+-]?[0-9]+\Z")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its name and, for fixed width, its 1-based ``start``, ``width``, alignment and pad."""
+
+    name: str
+    start: int = 0
+    width: int = 0
+    align: str = "left"
+    pad: str = " "
+    truncate: bool = False
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """How a CSV or fixed-width file is laid out. ``numbers``: field -> ``decimal`` | ``int`` (the
+    resource's declared types), converted while reading."""
+
+    type: str
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    quote: str = '"'
+    decimal: str = "."
+    header: bool = True
+    columns: tuple[Column, ...] = ()
+    newline: str = "\r\n"
+    numbers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def read_encoding(self) -> str:
+        """A UTF-8 file is read with its byte-order mark stripped when it has one."""
+        return "utf-8-sig" if codecs.lookup(self.encoding).name == "utf-8" else self.encoding
+
+    def typed(self, types: Mapping[str, str]) -> TextFormat:
+        return replace(self, numbers={k: v for k, v in types.items() if v in ("decimal", "int")})
+
+
+Error = Callable[[str, tuple], None]  # (message, path under the format block)
+
+
+def compile_format(spec: Mapping, error: Error) -> TextFormat | None:
+    """A CSV / fixed-width format from its declaration (the JSON Schema checked the shapes); every
+    problem is reported through ``error``; None when there was one."""
+    kind = spec.get("type")
+    problems = 0
+
+    def bad(message: str, *path: Any) -> None:
+        nonlocal problems
+        problems += 1
+        error(message, path)
+
+    encoding = spec.get("encoding", "utf-8")
+    try:
+        codecs.lookup(str(encoding))
+    except LookupError:
+        bad(f"unknown encoding {encoding!r} (e.g. utf-8, utf-8-sig, cp1252, latin-1)", "encoding")
+    for key in ("delimiter", "quote"):
+        if key in spec and len(str(spec[key])) != 1:
+            bad(f"`{key}` must be one character, found {spec[key]!r}", key)
+    if spec.get("delimiter") == spec.get("quote", '"'):
+        bad("`delimiter` and `quote` must differ", "delimiter")
+    decimal = spec.get("decimal", ".")
+    if decimal not in (".", ","):
+        bad(f"`decimal` is '.' or ',', found {decimal!r}", "decimal")
+    elif decimal == spec.get("delimiter", ","):
+        bad("the decimal separator cannot be the delimiter (quote the values, or choose `;`)", "decimal")
+    columns = tuple(_column(item, index, kind, bad) for index, item in enumerate(spec.get("columns") or ()))
+    names = [c.name for c in columns]
+    for name in {n for n in names if names.count(n) > 1}:
+        bad(f"column {name!r} is declared twice", "columns")
+    header = bool(spec.get("header", kind == "csv"))
+    if kind == "csv" and not header and not columns:
+        bad("a CSV file without a header line needs `columns` (the field of each position)", "columns")
+    if kind == "fixed":
+        if not columns:
+            bad("a fixed-width format needs `columns` with `start` and `width`", "columns")
+        ends = sorted((c.start, c.start + c.width, c.name) for c in columns)
+        for (_, end, left), (start, _, right) in zip(ends, ends[1:]):
+            if start < end:
+                bad(f"columns {left!r} and {right!r} overlap", "columns")
+    if problems:
+        return None
+    return TextFormat(str(kind), str(encoding), str(spec.get("delimiter", ",")), str(spec.get("quote", '"')),
+                      str(decimal), header, columns, NEWLINES[spec.get("newline", "crlf")])
+
+
+def _column(item: Any, index: int, kind: Any, bad: Callable[..., None]) -> Column:
+    if isinstance(item, str):
+        if kind == "fixed":
+            bad("a fixed-width column needs `start` and `width`", "columns", index)
+        return Column(item)
+    pad = str(item.get("pad", " "))
+    if len(pad) != 1:
+        bad(f"`pad` must be one character, found {pad!r}", "columns", index, "pad")
+    if kind == "fixed" and not ("start" in item and "width" in item):
+        bad(f"fixed-width column {item.get('name')!r} needs `start` and `width`", "columns", index)
+    return Column(str(item.get("name")), int(item.get("start", 1)) - 1, int(item.get("width", 0)),
+                  str(item.get("align", "left")), pad, bool(item.get("truncate", False)))
+
+
+# ----------------------------------------------------------------------------------------------
+# numbers
+
+def number(text: str, kind: str, decimal: str) -> Any:
+    """``text`` as an exact number (``None`` when blank); ValueError saying why it is not one."""
+    value = text.strip()
+    if not value:
+        return None
+    if kind == "int":
+        if not _INT.match(value):
+            raise ValueError(f"{text!r} is not a whole number")
+        return int(value)
+    if decimal == ",":
+        if "." in value:
+            raise ValueError(f"{text!r} is not a number with the decimal comma declared (no '.' expected)")
+        value = value.replace(",", ".", 1)
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not result.is_finite() or not any(ch.isdigit() for ch in value):
+        raise ValueError(f"{text!r} is not a number")
+    return result
+
+
+def text_of(value: Any, decimal: str) -> str:
+    """A payload value as the text of one cell: decimals with the declared separator, never float."""
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is bool:
+        return "1" if value else "0"
+    if kind is Decimal:
+        text = format(value, "f")
+        return text.replace(".", ",") if decimal == "," else text
+    if kind is int:
+        return str(value)
+    if kind is float:
+        raise TypeError("is a binary float (money is never a float: map it to a decimal)")
+    raise TypeError(f"is {kind.__name__}, not a value a cell can hold (text, number, true/false)")
