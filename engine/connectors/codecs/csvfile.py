@@ -146,7 +146,9 @@ class CsvWriter:
         return self.fmt.names or (tuple(rows[0]) if rows else ())
 
     def header(self, names: tuple[str, ...]) -> bytes:
-        return self._encode(self._line(list(names)), [dict(zip(names, names))], names) if self.fmt.header else b""
+        if not self.fmt.header:
+            return self.fmt.bom
+        return self.fmt.bom + self._encode(self._line(list(names)), [dict(zip(names, names))], names)
 
     def lines(self, payload: Any, names: tuple[str, ...] | None = None) -> bytes:
         rows = rows_of(payload)
@@ -176,7 +178,7 @@ class CsvWriter:
 
     def _encode(self, text: str, rows: Iterable[dict], names: tuple[str, ...]) -> bytes:
         try:
-            return text.encode(self.fmt.encoding)
+            return text.encode(self.fmt.write_encoding)
         except UnicodeEncodeError as exc:
             raise not_encodable(exc, rows, names, self.fmt.encoding) from None
 

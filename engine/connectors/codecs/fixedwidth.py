@@ -70,7 +70,7 @@ class FixedWriter:
         self.names = fmt.names
 
     def header(self, names: tuple[str, ...]) -> bytes:
-        return b""
+        return self.fmt.bom
 
     def columns(self, rows: list[dict]) -> tuple[str, ...]:
         return self.names
@@ -105,6 +105,6 @@ class FixedWriter:
             out.append("".join(line))
         text = self.fmt.newline.join(out) + self.fmt.newline
         try:
-            return text.encode(self.fmt.encoding)
+            return text.encode(self.fmt.write_encoding)
         except UnicodeEncodeError as exc:
             raise not_encodable(exc, rows, self.names, self.fmt.encoding) from None

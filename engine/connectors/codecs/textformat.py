@@ -57,6 +57,15 @@ class TextFormat:
         """A UTF-8 file is read with its byte-order mark stripped when it has one."""
         return "utf-8-sig" if codecs.lookup(self.encoding).name == "utf-8" else self.encoding
 
+    @property
+    def write_encoding(self) -> str:
+        """Lines are encoded without a byte-order mark; :attr:`bom` starts a new file."""
+        return "utf-8" if codecs.lookup(self.encoding).name == "utf-8-sig" else self.encoding
+
+    @property
+    def bom(self) -> bytes:
+        return codecs.BOM_UTF8 if codecs.lookup(self.encoding).name == "utf-8-sig" else b""
+
     def typed(self, types: Mapping[str, str]) -> TextFormat:
         return replace(self, numbers={k: v for k, v in types.items() if v in ("decimal", "int")})
 
