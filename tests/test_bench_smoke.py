@@ -19,6 +19,7 @@ SCRIPTS = [
     ("decode.py", ["--orders", "30", "--rounds", "1"]),
     ("dryrun_scale.py", ["--sizes", "30,60", "--rounds", "1"]),
     ("run_scale.py", ["--sizes", "12,40"]),
+    ("files.py", ["--lines", "50", "--rounds", "1"]),
 ]
 
 

@@ -21,7 +21,6 @@ from engine.connectors.codecs.records import InputError, unreadable
 from engine.connectors.codecs.textformat import TextFormat, number, text_of
 
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes the encoding does not have (surrogateescape)
-_NEVER_FAILS = {"latin-1", "iso8859-1", "latin1"}
 
 
 class CellError(ValueError):
@@ -50,17 +49,25 @@ def undecodable(text: str, encoding: str) -> str:
 
 def read_csv(path: Path, fmt: TextFormat, shown: str, key: str | None = None) -> Iterator[dict]:
     """The records of one CSV file, line by line."""
-    try:
-        handle = open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="")
+    given = 0
+    try:  # fast path: the whole file decodes; else read again, each undecodable line set aside
+        with open(path, encoding=fmt.read_encoding, newline="") as handle:
+            for record in _rows(handle, path, fmt, shown, key, False):
+                yield record
+                given += 1
+            return
     except OSError as exc:
         raise unreadable(path, exc) from None
-    with handle:
-        yield from _rows(handle, path, fmt, shown, key)
+    except UnicodeDecodeError:
+        pass
+    with open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="") as handle:
+        for index, record in enumerate(_rows(handle, path, fmt, shown, key, True)):
+            if index >= given:
+                yield record
 
 
-def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None) -> Iterator[dict]:
+def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None, check: bool) -> Iterator[dict]:
     reader = csv.reader(handle, delimiter=fmt.delimiter, quotechar=fmt.quote, strict=True)
-    check = fmt.encoding.lower() not in _NEVER_FAILS
     names = fmt.names
     line = 0
     try:
@@ -85,8 +92,6 @@ def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None)
             positions = []
     except csv.Error as exc:
         raise InputError(f"the header line cannot be read: {exc}", path, reader.line_num) from None
-    except UnicodeError as exc:
-        raise InputError(f"cannot be read as {fmt.encoding}: {exc}", path) from None
     typed = [(name, kind) for name, kind in fmt.numbers.items() if name in names]
     count = len(head) if fmt.header else len(names)
     while True:
@@ -156,18 +161,21 @@ class CsvWriter:
         decimal = self.fmt.decimal
         self.buffer.seek(0)
         self.buffer.truncate()
-        write = self.writer.writerow
+        write, known = self.writer.writerow, set(names)
         for row in rows:
-            extra = [name for name in row if name not in names]
-            if extra:
+            if not row.keys() <= known:
+                extra = [name for name in row if name not in known]
                 raise CellError(f"field {extra[0]!r} is not a column of the file ({', '.join(names)})", extra[0])
-            cells = []
-            for name in names:
-                try:
-                    cells.append(text_of(row.get(name), decimal))
-                except TypeError as exc:
-                    raise CellError(f"field {name!r} {exc}", name) from None
-            write(cells)
+            try:
+                write([value if type(value) is str else text_of(value, decimal)
+                       for value in map(row.get, names)])
+            except TypeError:
+                for name in names:  # which one
+                    try:
+                        text_of(row.get(name), decimal)
+                    except TypeError as exc:
+                        raise CellError(f"field {name!r} {exc}", name) from None
+                raise
         return self._encode(self.buffer.getvalue(), rows, names)
 
     def _line(self, cells: list[str]) -> str:

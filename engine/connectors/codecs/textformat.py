@@ -97,7 +97,7 @@ def compile_format(spec: Mapping, error: Error) -> TextFormat | None:
     decimal = spec.get("decimal", ".")
     if decimal not in (".", ","):
         bad(f"`decimal` is '.' or ',', found {decimal!r}", "decimal")
-    elif decimal == spec.get("delimiter", ","):
+    elif kind == "csv" and decimal == spec.get("delimiter", ","):
         bad("the decimal separator cannot be the delimiter (quote the values, or choose `;`)", "decimal")
     columns = tuple(_column(item, index, kind, bad) for index, item in enumerate(spec.get("columns") or ()))
     names = [c.name for c in columns]
@@ -153,7 +153,7 @@ def number(text: str, kind: str, decimal: str) -> Any:
         result = Decimal(value)
     except InvalidOperation:
         raise ValueError(f"{text!r} is not a number") from None
-    if not result.is_finite() or not any(ch.isdigit() for ch in value):
+    if not result.is_finite():
         raise ValueError(f"{text!r} is not a number")
     return result
 
