@@ -53,7 +53,7 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     if text is None and path.suffix.lower() == ".csv":
         text = TextFormat("csv")  # a CSV named so, no format declared: header line, `,`, UTF-8
     if text is not None:  # CSV / fixed width: the file connector's own reader, line by line
-        from engine.connectors.file_read import text_records
+        from engine.connectors.codecs.textread import text_records
 
         return [(name or default_resource, text_records(path, text, str(path), None))]
     try:
