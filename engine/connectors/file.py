@@ -109,6 +109,8 @@ def _path(text: Any, ctx: ConnectorCompiler, path: tuple, needs: set | None, all
 
 
 def _format(spec: Any, ctx: ConnectorCompiler, path: tuple, types: Mapping) -> tuple[str | None, TextFormat | None]:
+    if spec in TEXT_TYPES:  # `format: csv`: every option at its default
+        spec = {"type": spec}
     if not isinstance(spec, Mapping):
         return spec, None
     kind = spec.get("type")

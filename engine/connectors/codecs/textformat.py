@@ -99,10 +99,17 @@ def compile_format(spec: Mapping, error: Error) -> TextFormat | None:
         bad(f"`decimal` is '.' or ',', found {decimal!r}", "decimal")
     elif kind == "csv" and decimal == spec.get("delimiter", ","):
         bad("the decimal separator cannot be the delimiter (quote the values, or choose `;`)", "decimal")
-    columns = tuple(_column(item, index, kind, bad) for index, item in enumerate(spec.get("columns") or ()))
+    declared = spec.get("columns") or ()
+    if not isinstance(declared, (list, tuple)):
+        bad("`columns` is a list", "columns")
+        declared = ()
+    columns = tuple(_column(item, index, kind, bad) for index, item in enumerate(declared))
     names = [c.name for c in columns]
     for name in {n for n in names if names.count(n) > 1}:
         bad(f"column {name!r} is declared twice", "columns")
+    newline = spec.get("newline", "crlf")
+    if newline not in NEWLINES:
+        bad(f"`newline` is crlf or lf, found {newline!r}", "newline")
     header = bool(spec.get("header", kind == "csv"))
     if kind == "csv" and not header and not columns:
         bad("a CSV file without a header line needs `columns` (the field of each position)", "columns")
@@ -116,7 +123,7 @@ def compile_format(spec: Mapping, error: Error) -> TextFormat | None:
     if problems:
         return None
     return TextFormat(str(kind), str(encoding), str(spec.get("delimiter", ",")), str(spec.get("quote", '"')),
-                      str(decimal), header, columns, NEWLINES[spec.get("newline", "crlf")])
+                      str(decimal), header, columns, NEWLINES[newline])
 
 
 def _column(item: Any, index: int, kind: Any, bad: Callable[..., None]) -> Column:
@@ -124,6 +131,16 @@ def _column(item: Any, index: int, kind: Any, bad: Callable[..., None]) -> Colum
         if kind == "fixed":
             bad("a fixed-width column needs `start` and `width`", "columns", index)
         return Column(item)
+    if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+        bad("a column is a name, or an object with `name`", "columns", index)
+        return Column(str(index))
+    for key, low in (("start", 1), ("width", 1)):
+        value = item.get(key, 1)
+        if type(value) is not int or value < low:
+            bad(f"`{key}` is a whole number from {low}, found {value!r}", "columns", index, key)
+            return Column(item["name"])
+    if item.get("align", "left") not in ("left", "right"):
+        bad(f"`align` is left or right, found {item.get('align')!r}", "columns", index, "align")
     pad = str(item.get("pad", " "))
     if len(pad) != 1:
         bad(f"`pad` must be one character, found {pad!r}", "columns", index, "pad")
