@@ -9,6 +9,7 @@ whole, as is one the reader cannot start (:class:`~engine.connectors.codecs.reco
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 from engine.connectors.codecs.records import read_input
@@ -31,11 +32,5 @@ def file_records(real: Path, shown: str, resource: str, fmt: str | None, text: T
 
 
 def paged(records: Iterator[dict], size: int) -> Iterator[list]:
-    page: list = []
-    for record in records:
-        page.append(record)
-        if len(page) >= size:
-            yield page
-            page = []
-    if page:
+    while page := list(islice(records, size)):  # filled in C, not record by record here
         yield page

@@ -9,16 +9,18 @@ header line unreadable) raises :class:`~engine.connectors.codecs.records.InputEr
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from engine.connectors.base import IncompleteRecord
 from engine.connectors.codecs.records import InputError, unreadable
-from engine.connectors.codecs.textformat import TextFormat, number, text_of
+from engine.connectors.codecs.textformat import FieldError, TextFormat, converter, text_of
 
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes the encoding does not have (surrogateescape)
 
@@ -47,23 +49,31 @@ def undecodable(text: str, encoding: str) -> str:
     return f"byte 0x{byte:02x} is not valid {encoding}"
 
 
-def read_csv(path: Path, fmt: TextFormat, shown: str, key: str | None = None) -> Iterator[dict]:
-    """The records of one CSV file, line by line."""
-    given = 0
-    try:  # fast path: the whole file decodes; else read again, each undecodable line set aside
-        with open(path, encoding=fmt.read_encoding, newline="") as handle:
-            for record in _rows(handle, path, fmt, shown, key, False):
-                yield record
-                given += 1
-            return
+def decodes(path: Path, encoding: str) -> bool:
+    """Whether the whole file decodes in ``encoding`` (read in chunks by the C decoder): then its
+    lines need no check one by one."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
     except OSError as exc:
         raise unreadable(path, exc) from None
-    except UnicodeDecodeError:
-        pass
-    with open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="") as handle:
-        for index, record in enumerate(_rows(handle, path, fmt, shown, key, True)):
-            if index >= given:
-                yield record
+    return True
+
+
+def read_csv(path: Path, fmt: TextFormat, shown: str, key: str | None = None) -> Iterator[dict]:
+    """The records of one CSV file, line by line."""
+    check = not decodes(path, fmt.read_encoding)  # else each undecodable line is set aside
+    try:
+        handle = open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="")
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    with handle:
+        yield from _rows(handle, path, fmt, shown, key, check)
 
 
 def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None, check: bool) -> Iterator[dict]:
@@ -92,37 +102,36 @@ def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None,
             positions = []
     except csv.Error as exc:
         raise InputError(f"the header line cannot be read: {exc}", path, reader.line_num) from None
-    typed = [(name, kind) for name, kind in fmt.numbers.items() if name in names]
+    convert = converter(fmt, tuple(names))
     count = len(head) if fmt.header else len(names)
+    if positions == list(range(count)):
+        positions = []  # the header in the declared order: no reordering
     while True:
         try:
-            row = next(reader)
-        except StopIteration:
+            for row in reader:
+                first, line = line + 1, reader.line_num
+                if not row:
+                    continue  # a blank line
+                if check and _ESCAPED.search(fmt.delimiter.join(row)):
+                    yield bad_line(shown, first, undecodable(fmt.delimiter.join(row), fmt.encoding), key)
+                    continue
+                if len(row) != count:
+                    if len(row) == 1 and not row[0].strip():
+                        continue
+                    yield bad_line(shown, first, f"{len(row)} columns, expected {count}", key)
+                    continue
+                record = dict(zip(names, [row[p] for p in positions] if positions else row))
+                if convert is not None:
+                    try:
+                        convert(record)
+                    except FieldError as exc:
+                        yield bad_line(shown, first, str(exc), key, record, exc.field)
+                        continue
+                yield record
             return
-        except csv.Error as exc:
+        except csv.Error as exc:  # the reader goes on with the next line
             first, line = line + 1, reader.line_num
             yield bad_line(shown, first, f"malformed CSV line: {exc}", key)
-            continue
-        first, line = line + 1, reader.line_num
-        if not row:
-            continue  # a blank line
-        if check and _ESCAPED.search(fmt.delimiter.join(row)):
-            yield bad_line(shown, first, undecodable(fmt.delimiter.join(row), fmt.encoding), key)
-            continue
-        if len(row) != count:
-            if len(row) == 1 and not row[0].strip():
-                continue
-            yield bad_line(shown, first, f"{len(row)} columns, expected {count}", key)
-            continue
-        record = dict(zip(names, [row[p] for p in positions] if positions else row))
-        failed = None
-        for name, kind in typed:
-            try:
-                record[name] = number(record[name], kind, fmt.decimal)
-            except ValueError as exc:
-                failed = bad_line(shown, first, f"{name}: {exc}", key, record, name)
-                break
-        yield failed if failed is not None else record
 
 
 # ----------------------------------------------------------------------------------------------
@@ -146,6 +155,7 @@ class CsvWriter:
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, delimiter=fmt.delimiter, quotechar=fmt.quote,
                                  lineterminator=fmt.newline, quoting=csv.QUOTE_MINIMAL)
+        self.cells: dict[tuple[str, ...], Any] = {}  # columns -> generated row -> cells function
 
     def columns(self, rows: list[dict]) -> tuple[str, ...]:
         return self.fmt.names or (tuple(rows[0]) if rows else ())
@@ -162,20 +172,14 @@ class CsvWriter:
         self.buffer.seek(0)
         self.buffer.truncate()
         write, known = self.writer.writerow, set(names)
+        cells = self.cells.get(names)
+        if cells is None:
+            cells = self.cells[names] = cells_function(names, decimal)
         for row in rows:
             if not row.keys() <= known:
                 extra = [name for name in row if name not in known]
                 raise CellError(f"field {extra[0]!r} is not a column of the file ({', '.join(names)})", extra[0])
-            try:
-                write([value if type(value) is str else text_of(value, decimal)
-                       for value in map(row.get, names)])
-            except TypeError:
-                for name in names:  # which one
-                    try:
-                        text_of(row.get(name), decimal)
-                    except TypeError as exc:
-                        raise CellError(f"field {name!r} {exc}", name) from None
-                raise
+            write(cells(row))
         return self._encode(self.buffer.getvalue(), rows, names)
 
     def _line(self, cells: list[str]) -> str:
@@ -189,6 +193,30 @@ class CsvWriter:
             return text.encode(self.fmt.write_encoding)
         except UnicodeEncodeError as exc:
             raise not_encodable(exc, rows, names, self.fmt.encoding) from None
+
+
+def _slow_text(value: Any, decimal: str, name: str) -> str:
+    try:
+        return text_of(value, decimal)
+    except TypeError as exc:
+        raise CellError(f"field {name!r} {exc}", name) from None
+
+
+def cells_function(names: tuple[str, ...], decimal: str) -> Any:
+    """``row -> [cell text, ...]`` for these columns, generated once: text and whole numbers inline,
+    decimals with the declared separator, anything else through :func:`text_of`."""
+    convert = ".replace('.', ',')" if decimal == "," else ""
+    lines = []
+    for index, name in enumerate(names):
+        lines.append(f"    v = row.get({name!r})\n    t = type(v)\n"
+                     f"    c{index} = v if t is str else str(v) if t is int else "
+                     f"format(v, 'f'){convert} if t is Decimal else slow(v, decimal, {name!r})")
+    items = ", ".join(f"c{index}" for index in range(len(names)))
+    source = ("def cells(row, Decimal=Decimal, slow=slow, decimal=decimal):\n" + "\n".join(lines)
+              + f"\n    return [{items}]\n")
+    namespace: dict = {"Decimal": Decimal, "slow": _slow_text, "decimal": decimal}
+    exec(source, namespace)  # column names are shown through repr(): data, never code
+    return namespace["cells"]
 
 
 def not_encodable(exc: UnicodeEncodeError, rows: Iterable[dict], names: Iterable[str], encoding: str) -> CellError:

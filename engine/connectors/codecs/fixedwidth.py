@@ -13,45 +13,47 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from engine.connectors.codecs.csvfile import CellError, bad_line, not_encodable, rows_of, undecodable, _ESCAPED
+from engine.connectors.codecs.csvfile import CellError, bad_line, decodes, not_encodable, rows_of, undecodable, _ESCAPED
 from engine.connectors.codecs.records import unreadable
-from engine.connectors.codecs.textformat import TextFormat, number, text_of
+from engine.connectors.codecs.textformat import FieldError, TextFormat, converter, text_of
 
 
 def read_fixed(path: Path, fmt: TextFormat, shown: str, key: str | None = None) -> Iterator[dict]:
     """The records of one fixed-width file, line by line."""
+    check = not decodes(path, fmt.read_encoding)  # else each undecodable line is set aside
     try:
         handle = open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="")
     except OSError as exc:
         raise unreadable(path, exc) from None
+    with handle:
+        yield from _records(handle, fmt, shown, key, check)
+
+
+def _records(handle: Any, fmt: TextFormat, shown: str, key: str | None, check: bool) -> Iterator[dict]:
     length = max(c.start + c.width for c in fmt.columns)
     cut = cutter(fmt)
-    typed = {name: kind for name, kind in fmt.numbers.items()}
-    check = fmt.encoding.lower() not in ("latin-1", "latin1", "iso8859-1")
-    with handle:
-        for number_, raw in enumerate(handle, start=1):
-            line = raw.rstrip("\r\n")
+    convert = converter(fmt, fmt.names)
+    for number_, raw in enumerate(handle, start=1):
+        line = raw.rstrip("\r\n")
+        size = len(line)
+        if size != length:
             if not line.strip():
                 continue
-            if check and _ESCAPED.search(line):
-                yield bad_line(shown, number_, undecodable(line, fmt.encoding), key)
+            if size > length:
+                yield bad_line(shown, number_, f"the line is {size} characters, longer than the record ({length})", key)
                 continue
-            if len(line) > length:
-                yield bad_line(shown, number_, f"the line is {len(line)} characters, longer than the "
-                               f"record ({length})", key)
+            line = line.ljust(length)
+        if check and _ESCAPED.search(line):
+            yield bad_line(shown, number_, undecodable(line, fmt.encoding), key)
+            continue
+        record = cut(line)
+        if convert is not None:
+            try:
+                convert(record)
+            except FieldError as exc:
+                yield bad_line(shown, number_, str(exc), key, record, exc.field)
                 continue
-            if len(line) < length:
-                line = line.ljust(length)
-            record = cut(line)
-            failed = None
-            for name, kind in typed.items():
-                if name in record:
-                    try:
-                        record[name] = number(record[name], kind, fmt.decimal)
-                    except ValueError as exc:
-                        failed = bad_line(shown, number_, f"{name}: {exc}", key, record, name)
-                        break
-            yield failed if failed is not None else record
+        yield record
 
 
 def _cell(column: Any) -> str:
@@ -73,13 +75,54 @@ def cutter(fmt: TextFormat) -> Any:
     return namespace["cut"]
 
 
+def _formatter(fmt: TextFormat) -> Any:
+    """One function turning a row into its line, generated once per format: each column's value as
+    text, checked against its width, padded and aligned, gaps between columns filled with spaces."""
+    body, parts, at = [], [], 0
+    for index, column in enumerate(sorted(fmt.columns, key=lambda c: c.start)):
+        if column.start > at:
+            parts.append(repr(" " * (column.start - at)))
+        name, width, pad = repr(column.name), column.width, repr(column.pad)
+        body.append(f"    v = row.get({name})\n    t{index} = v if type(v) is str else text_of(v, decimal, {name})")
+        if column.truncate:
+            body.append(f"    t{index} = t{index}[:{width}]")
+        else:
+            body.append(f"    if len(t{index}) > {width}: too_long({name}, t{index}, {width})")
+        if column.align == "right" and column.pad == "0":
+            body.append(f"    t{index} = '-' + t{index}[1:].rjust({width - 1}, '0') if t{index}[:1] == '-' "
+                        f"else t{index}.rjust({width}, '0')")
+        elif column.align == "right":
+            body.append(f"    t{index} = t{index}.rjust({width}, {pad})")
+        else:
+            body.append(f"    t{index} = t{index}.ljust({width}, {pad})")
+        parts.append(f"t{index}")
+        at = column.start + column.width
+    source = "def line(row, text_of, too_long, decimal):\n" + "\n".join(body) + f"\n    return {' + '.join(parts)}\n"
+    namespace: dict = {}
+    exec(source, namespace)  # names are schema-checked identifiers, shown through repr()
+    return namespace["line"]
+
+
+def _text_of(value: Any, decimal: str, name: str) -> str:
+    try:
+        return text_of(value, decimal)
+    except TypeError as exc:
+        raise CellError(f"field {name!r} {exc}", name) from None
+
+
+def _too_long(name: str, text: str, width: int) -> None:
+    raise CellError(f"field {name!r}: {text!r} is {len(text)} characters, longer than its column ({width}); "
+                    "declare `truncate: true` to cut it", name)
+
+
 class FixedWriter:
     """Turns payloads into the bytes of fixed-width lines."""
 
     def __init__(self, fmt: TextFormat):
         self.fmt = fmt
-        self.length = max(c.start + c.width for c in fmt.columns)
         self.names = fmt.names
+        self.known = set(self.names)
+        self.line = _formatter(fmt)
 
     def header(self, names: tuple[str, ...]) -> bytes:
         return self.fmt.bom
@@ -89,32 +132,13 @@ class FixedWriter:
 
     def lines(self, payload: Any, names: tuple[str, ...] | None = None) -> bytes:
         rows = rows_of(payload)
-        decimal, out = self.fmt.decimal, []
+        line, decimal, known = self.line, self.fmt.decimal, self.known
+        out = []
         for row in rows:
-            extra = [name for name in row if name not in self.names]
-            if extra:
+            if not row.keys() <= known:
+                extra = [name for name in row if name not in known]
                 raise CellError(f"field {extra[0]!r} is not a column of the file ({', '.join(self.names)})", extra[0])
-            line = [" "] * self.length
-            for column in self.fmt.columns:
-                try:
-                    text = text_of(row.get(column.name), decimal)
-                except TypeError as exc:
-                    raise CellError(f"field {column.name!r} {exc}", column.name) from None
-                if len(text) > column.width:
-                    if not column.truncate:
-                        raise CellError(f"field {column.name!r}: {text!r} is {len(text)} characters, longer "
-                                        f"than its column ({column.width}); declare `truncate: true` to cut it",
-                                        column.name)
-                    text = text[:column.width]
-                if column.align == "right":
-                    if column.pad == "0" and text.startswith("-"):
-                        text = "-" + text[1:].rjust(column.width - 1, "0")
-                    else:
-                        text = text.rjust(column.width, column.pad)
-                else:
-                    text = text.ljust(column.width, column.pad)
-                line[column.start:column.start + column.width] = text
-            out.append("".join(line))
+            out.append(line(row, _text_of, _too_long, decimal))
         text = self.fmt.newline.join(out) + self.fmt.newline
         try:
             return text.encode(self.fmt.write_encoding)

@@ -159,6 +159,8 @@ def number(text: str, kind: str, decimal: str) -> Any:
     if not value:
         return None
     if kind == "int":
+        if value.isdigit() and value.isascii():
+            return int(value)
         if not _INT.match(value):
             raise ValueError(f"{text!r} is not a whole number")
         return int(value)
@@ -192,3 +194,44 @@ def text_of(value: Any, decimal: str) -> str:
     if kind is float:
         raise TypeError("is a binary float (money is never a float: map it to a decimal)")
     raise TypeError(f"is {kind.__name__}, not a value a cell can hold (text, number, true/false)")
+
+
+class FieldError(ValueError):
+    """A cell that is not the number its field is typed as; ``field`` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def _slow(name: str, text: str, kind: str, decimal: str) -> Any:
+    try:
+        return number(text, kind, decimal)
+    except ValueError as exc:
+        raise FieldError(name, str(exc)) from None
+
+
+def converter(fmt: TextFormat, present: tuple[str, ...]) -> Any:
+    """``record -> None`` converting the typed fields in place (FieldError on a bad one), generated
+    once per format: the common cells take an inline path, the rest :func:`number`."""
+    lines = []
+    for name, kind in fmt.numbers.items():
+        if name not in present:
+            continue
+        key = repr(name)
+        if kind == "int":
+            lines.append(f"    v = record[{key}]\n"
+                         f"    record[{key}] = int(v) if v.isdigit() and v.isascii() else slow({key}, v, 'int', decimal)")
+        else:
+            text = "v.replace(',', '.') if '.' not in v else 'x'" if fmt.decimal == "," else "v"
+            lines.append(f"    v = record[{key}]\n    try:\n        d = Decimal({text})\n"
+                         f"    except InvalidOperation:\n        d = None\n"
+                         f"    record[{key}] = d if d is not None and d.is_finite() and '_' not in v "
+                         f"else slow({key}, v, 'decimal', decimal)")
+    if not lines:
+        return None
+    source = "def convert(record):\n" + "\n".join(lines) + "\n"
+    namespace: dict = {"Decimal": Decimal, "InvalidOperation": InvalidOperation, "slow": _slow,
+                       "decimal": fmt.decimal}
+    exec(source, namespace)  # field names are shown through repr(): data, never code
+    return namespace["convert"]
