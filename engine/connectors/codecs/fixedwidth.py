@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.connectors.codecs.csvfile import CellError, bad_line, decodes, not_encodable, rows_of, undecodable, _ESCAPED
 from engine.connectors.codecs.records import unreadable
-from engine.connectors.codecs.textformat import FieldError, TextFormat, converter, text_of
+from engine.connectors.codecs.textformat import FieldError, TextFormat, convert_lines, convert_names, text_of
 
 
 def read_fixed(path: Path, fmt: TextFormat, shown: str, key: str | None = None) -> Iterator[dict]:
@@ -31,8 +31,7 @@ def read_fixed(path: Path, fmt: TextFormat, shown: str, key: str | None = None) 
 
 def _records(handle: Any, fmt: TextFormat, shown: str, key: str | None, check: bool) -> Iterator[dict]:
     length = max(c.start + c.width for c in fmt.columns)
-    cut = cutter(fmt)
-    convert = converter(fmt, fmt.names)
+    cut, plain = cutter(fmt, typed=True), cutter(fmt)
     for number_, raw in enumerate(handle, start=1):
         line = raw.rstrip("\r\n")
         size = len(line)
@@ -46,14 +45,10 @@ def _records(handle: Any, fmt: TextFormat, shown: str, key: str | None, check: b
         if check and _ESCAPED.search(line):
             yield bad_line(shown, number_, undecodable(line, fmt.encoding), key)
             continue
-        record = cut(line)
-        if convert is not None:
-            try:
-                convert(record)
-            except FieldError as exc:
-                yield bad_line(shown, number_, str(exc), key, record, exc.field)
-                continue
-        yield record
+        try:
+            yield cut(line)
+        except FieldError as exc:
+            yield bad_line(shown, number_, str(exc), key, plain(line), exc.field)
 
 
 def _cell(column: Any) -> str:
@@ -67,11 +62,14 @@ def _cell(column: Any) -> str:
     return f"{part}.{side}({pad}).strip()"
 
 
-def cutter(fmt: TextFormat) -> Any:
-    """One function slicing a line into its record, generated once per format (no loop per column)."""
+def cutter(fmt: TextFormat, typed: bool = False) -> Any:
+    """One function slicing a line into its record, generated once per format (no loop per column);
+    ``typed``: the fields typed ``int``/``decimal`` converted in it too (FieldError on a bad one)."""
     items = ", ".join(f"{column.name!r}: {_cell(column)}" for column in fmt.columns)
-    namespace: dict = {}
-    exec(f"def cut(line):\n    return {{{items}}}\n", namespace)  # names and positions: checked values
+    lines = convert_lines(fmt, fmt.names) if typed else []
+    namespace = convert_names(fmt)
+    body = "\n".join(lines) + "\n" if lines else ""
+    exec(f"def cut(line):\n    record = {{{items}}}\n{body}    return record\n", namespace)  # checked names
     return namespace["cut"]
 
 

@@ -211,9 +211,10 @@ def _slow(name: str, text: str, kind: str, decimal: str) -> Any:
         raise FieldError(name, str(exc)) from None
 
 
-def converter(fmt: TextFormat, present: tuple[str, ...]) -> Any:
-    """``record -> None`` converting the typed fields in place (FieldError on a bad one), generated
-    once per format: the common cells take an inline path, the rest :func:`number`."""
+def convert_lines(fmt: TextFormat, present: tuple[str, ...]) -> list[str]:
+    """Python statements converting the typed fields of ``record`` in place (FieldError on a bad
+    one): the common cells inline, the rest through :func:`number`. Names needed: ``Decimal``,
+    ``InvalidOperation``, ``slow``, ``decimal`` (:data:`CONVERT_NAMES`)."""
     lines = []
     for name, kind in fmt.numbers.items():
         if name not in present:
@@ -228,10 +229,19 @@ def converter(fmt: TextFormat, present: tuple[str, ...]) -> Any:
                          f"    except InvalidOperation:\n        d = None\n"
                          f"    record[{key}] = d if d is not None and d.is_finite() and '_' not in v "
                          f"else slow({key}, v, 'decimal', decimal)")
+    return lines
+
+
+def convert_names(fmt: TextFormat) -> dict:
+    return {"Decimal": Decimal, "InvalidOperation": InvalidOperation, "slow": _slow, "decimal": fmt.decimal}
+
+
+def converter(fmt: TextFormat, present: tuple[str, ...]) -> Any:
+    """``record -> None`` converting the typed fields in place, generated once per format (None: no
+    typed field)."""
+    lines = convert_lines(fmt, present)
     if not lines:
         return None
-    source = "def convert(record):\n" + "\n".join(lines) + "\n"
-    namespace: dict = {"Decimal": Decimal, "InvalidOperation": InvalidOperation, "slow": _slow,
-                       "decimal": fmt.decimal}
-    exec(source, namespace)  # field names are shown through repr(): data, never code
+    namespace = convert_names(fmt)
+    exec("def convert(record):\n" + "\n".join(lines) + "\n", namespace)  # names shown through repr()
     return namespace["convert"]
