@@ -143,3 +143,17 @@ def test_validate_and_dry_run_of_the_sample_export(running, monkeypatch):
                       for arg in ("--input", f"{name}={samples / (name + '.json')}")])
     assert "# stock_to_shop record TSHIRT-BLU-M -> shop.update_stock" in out
     assert '"quantity": 52' in out and "7 read, 4 mapped, 1 skipped by filter, 0 failed" in out + err
+
+
+def test_a_name_cp1252_lacks_sets_the_order_aside_unwritten_and_unacknowledged(running, monkeypatch):
+    sb, project, exchange, state, env = running
+    shop = sb.sim("prestashop")
+    order = shop.orders[1042]
+    shop.tables["addresses"][order["id_address_delivery"]]["city"] = "Łódź"
+    first = _run(project, state, env, monkeypatch, "orders_to_erp", code=3)
+    assert first["failed"] == 1 and first["created"] == first["acked"] == first["read"] - 1
+    assert "PS1042" not in _imports(exchange)
+    assert [n for n in os.listdir(exchange / "import") if n.startswith(".")] == []  # no temporary file left
+    assert 1042 not in {int(h["id_order"]) for h in shop.order_histories if int(h["id_order_state"]) == 14}
+    out, _ = _cli(project, state, env, monkeypatch, "failures")
+    assert "field 'Ort': character 'Ł' (U+0141) cannot be written in cp1252" in out
