@@ -83,6 +83,7 @@ class FileOperation:
     text: TextFormat | None = None
     mode: str = "per_record"  # or batch: one file per run
     zone: ZoneInfo | None = None  # of {date} / {timestamp}
+    rows: tuple[str, ...] = ()  # csv / fixed: the payload field whose list items are the file's lines
 
 
 def path_problem(text: str) -> str | None:
@@ -169,7 +170,10 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: File
     elif template is not None and any(p[0] in CLOCK_NAMES for p in template.paths):
         ctx.error("missing-key", "a path with {date} or {timestamp} needs `timezone` (e.g. Europe/Paris)",
                   path + ("path",))
-    return FileOperation(template, str(kind), text, str(mode), zone)
+    rows = tuple(str(op["rows"]).split(".")) if "rows" in op else ()
+    if rows and text is None:
+        ctx.error("bad-format", f"`rows` picks the lines of a csv or fixed-width file, not of {kind}", path + ("rows",))
+    return FileOperation(template, str(kind), text, str(mode), zone, rows)
 
 
 class FileEndpoint:
@@ -311,6 +315,10 @@ class FileEndpoint:
         writer = self.writers.get(operation)
         if writer is None:
             writer = self.writers[operation] = CsvWriter(op.text) if op.text.type == "csv" else FixedWriter(op.text)
+        for step in op.rows:  # `rows: positions`: only that list of the payload is written, one line each
+            payload = payload.get(step) if isinstance(payload, dict) else None
+        if op.rows and not isinstance(payload, list):
+            raise EncodeError(f"operation '{operation}': the payload's `{'.'.join(op.rows)}` (rows) is not a list")
         try:
             names = writer.columns(rows_of(payload))
             return writer.header(names), writer.lines(payload, names)
@@ -368,4 +376,4 @@ def open_endpoint(name: str, plan: ConnectorPlan, settings: Mapping[str, Any], *
 PROTOCOL = ProtocolSpec(
     "file", "CSV, fixed-width, JSON, JSON Lines or XML files in a folder: globs or inboxes read, files written "
     "atomically", compile_connector, compile_resource, compile_operation, open_endpoint,
-    frozenset({"path", "format", "inbox"}), frozenset({"path", "format", "mode", "timezone"}))
+    frozenset({"path", "format", "inbox"}), frozenset({"path", "format", "mode", "timezone", "rows"}))
