@@ -116,7 +116,7 @@ def test_protocols_declare_their_keys():
     assert set(specs) == {"http", "odbc", "file"}
     assert specs["odbc"].operation_keys == {"sql", "statements", "result"}
     assert specs["file"].resource_keys == {"path", "format", "inbox"}
-    assert specs["file"].operation_keys == {"path", "format", "mode", "timezone"}
+    assert specs["file"].operation_keys == {"path", "format", "mode", "timezone", "rows"}
 
 
 def test_an_http_operation_still_needs_method_and_path():
