@@ -20,6 +20,7 @@ SCRIPTS = [
     ("dryrun_scale.py", ["--sizes", "30,60", "--rounds", "1"]),
     ("run_scale.py", ["--sizes", "12,40"]),
     ("odbc.py", ["--rows", "60", "--rounds", "1"]),
+    ("files.py", ["--lines", "50", "--rounds", "1"]),
 ]
 
 

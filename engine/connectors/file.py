@@ -6,14 +6,17 @@ A connector definition says::
     file: { dir: "{settings.dir}" }
     resources:
       orders: { path: "orders/*.json", key: id }           # a glob under dir; format detected
+      stock:                                               # an inbox: files moved once read
+        inbox: { path: "in/*.csv", done: "done/", failed: "failed/" }
+        format: { type: csv, delimiter: ";", encoding: cp1252, decimal: "," }
     operations:
       save_stock: { path: "stock/{ref}.json", format: json }   # {ref}: a `with` value of the flow
 
-Reading: the files matching the glob, in sorted order, each read as JSON, JSON Lines or XML by
-:mod:`engine.connectors.codecs.records` (from the content, or the resource's ``format``); one page per
-file (per ``page_size`` records of a large file). Writing: ``format: json`` writes the payload as exact
-JSON to a temporary file then renames it over the target (a reader never sees half a file);
-``format: jsonl`` appends one line. ``find`` looks for the file a write would create.
+Formats: JSON, JSON Lines and XML (:mod:`engine.connectors.codecs.records`), CSV and fixed-width
+text (:mod:`~engine.connectors.codecs.csvfile`, :mod:`~engine.connectors.codecs.fixedwidth`, declared
+in :mod:`~engine.connectors.codecs.textformat`). Reading: :mod:`engine.connectors.file_read`; inbox
+moves: :mod:`engine.connectors.file_inbox`; atomic writes and batch files:
+:mod:`engine.connectors.file_write`. ``find`` looks for the file a write would create.
 
 Everything a spec names is untrusted: a path is relative to ``dir``, never absolute, never through
 ``..``, and symbolic links are resolved before the check, so nothing is read or written outside ``dir``.
@@ -22,19 +25,26 @@ from __future__ import annotations
 
 import errno
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.connectors.base import ConnectorPlan, ProtocolSpec, WriteResult
-from engine.connectors.codecs.records import InputError, read_input
+from engine.connectors.codecs.csvfile import CellError, CsvWriter, rows_of
+from engine.connectors.codecs.fixedwidth import FixedWriter
+from engine.connectors.codecs.records import InputError
+from engine.connectors.codecs.textformat import TEXT_TYPES, TextFormat, compile_format
 from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.context import ConnectorCompiler
 from engine.connectors.errors import EncodeError, EndpointError
+from engine.connectors.file_inbox import Inbox, InboxRun, settle
+from engine.connectors.file_read import file_records, paged, visible
+from engine.connectors.file_write import CLOCK_NAMES, BatchFiles, any_clock, append_durably, clock_values, \
+    replace_atomically
 from engine.connectors.http.plan import xml_options
 from engine.connectors.secrets import settings_scrubber
 from engine.connectors.templates import Template, TemplateError, lookup, text_of
@@ -56,18 +66,24 @@ class FileConnector:
 
 @dataclass(frozen=True)
 class FileResource:
-    """A file resource: the path template of the file to read."""
+    """A file resource: the path template of the files to read, their format, the inbox moves."""
 
     path: Template | None
     format: str | None  # None: detected from each file's content
+    text: TextFormat | None = None  # CSV / fixed width
+    inbox: Inbox | None = None
 
 
 @dataclass(frozen=True)
 class FileOperation:
-    """A file operation: the path template of the file to write."""
+    """A file operation: the path template of the file to write, and how."""
 
     path: Template | None
-    format: str  # json | jsonl
+    format: str  # json | jsonl | csv | fixed
+    text: TextFormat | None = None
+    mode: str = "per_record"  # or batch: one file per run
+    zone: ZoneInfo | None = None  # of {date} / {timestamp}
+    rows: tuple[str, ...] = ()  # csv / fixed: the payload field whose list items are the file's lines
 
 
 def path_problem(text: str) -> str | None:
@@ -83,14 +99,26 @@ def path_problem(text: str) -> str | None:
     return None
 
 
-def _path(text: Any, ctx: ConnectorCompiler, path: tuple, needs: set | None) -> Template | None:
-    template = ctx.template(text, path, needs=needs)
+def _path(text: Any, ctx: ConnectorCompiler, path: tuple, needs: set | None, allowed=()) -> Template | None:
+    template = ctx.template(text, path, needs=needs, allowed=allowed)
     if template is not None:
         problem = path_problem(text)
         if problem:
             ctx.error("bad-path", f"path {text!r} {problem}", path)
             return None
     return template
+
+
+def _format(spec: Any, ctx: ConnectorCompiler, path: tuple, types: Mapping) -> tuple[str | None, TextFormat | None]:
+    if spec in TEXT_TYPES:  # `format: csv`: every option at its default
+        spec = {"type": spec}
+    if not isinstance(spec, Mapping):
+        return spec, None
+    kind = spec.get("type")
+    if kind not in TEXT_TYPES:
+        return kind, None
+    text = compile_format(spec, lambda message, sub: ctx.error("bad-format", message, path + sub))
+    return kind, text.typed(types) if text is not None else None
 
 
 def compile_connector(data: Mapping, ctx: ConnectorCompiler) -> FileConnector:
@@ -103,10 +131,21 @@ def compile_connector(data: Mapping, ctx: ConnectorCompiler) -> FileConnector:
 def compile_resource(name: str, res: Mapping, ctx: ConnectorCompiler, conn: FileConnector
                      ) -> tuple[FileResource, tuple[None, None, None]]:
     path = ("resources", name)
-    if "path" not in res:
+    box = res.get("inbox") if isinstance(res.get("inbox"), Mapping) else None
+    if ("path" in res) == (box is not None):
         ctx.error("missing-key", "a file resource needs `path` (a glob under the connector's `dir`, e.g. "
-                  "orders/*.json)", path)
-    return FileResource(_path(res.get("path"), ctx, path + ("path",), None), res.get("format")), (None, None, None)
+                  "orders/*.json) or `inbox` (files moved to done/ once read), one of them", path)
+    inbox = None
+    if box is not None:
+        for key in ("done", "failed"):
+            problem = path_problem(str(box.get(key, f"{key}/")))
+            if problem:
+                ctx.error("bad-path", f"inbox.{key} {box.get(key)!r} {problem}", path + ("inbox", key))
+        inbox = Inbox(str(box.get("done", "done/")), str(box.get("failed", "failed/")))
+    glob = _path(box.get("path") if box is not None else res.get("path"), ctx,
+                 path + (("inbox", "path") if box is not None else ("path",)), None)
+    kind, text = _format(res.get("format"), ctx, path + ("format",), res.get("types") or {})
+    return FileResource(glob, kind, text, inbox), (None, None, None)
 
 
 def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: FileConnector,
@@ -115,7 +154,26 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: File
     if "path" not in op:
         ctx.error("missing-key", "a file operation needs `path` (the file to write under the connector's "
                   "`dir`, e.g. out/{key}.json)", path)
-    return FileOperation(_path(op.get("path"), ctx, path + ("path",), needs), op.get("format", "json"))
+    template = _path(op.get("path"), ctx, path + ("path",), needs, CLOCK_NAMES)
+    kind, text = _format(op.get("format", "json"), ctx, path + ("format",), {})
+    mode = op.get("mode", "per_record")
+    if mode == "batch" and kind not in ("csv", "fixed", "jsonl"):
+        ctx.error("bad-format", f"`mode: batch` collects lines in one file: format csv, fixed or jsonl, not {kind}",
+                  path + ("mode",))
+    zone = None
+    if "timezone" in op:
+        try:
+            zone = ZoneInfo(str(op["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            ctx.error("bad-timezone", f"unknown time zone {op['timezone']!r}", path + ("timezone",),
+                      "an IANA name such as Europe/Paris or UTC")
+    elif template is not None and any(p[0] in CLOCK_NAMES for p in template.paths):
+        ctx.error("missing-key", "a path with {date} or {timestamp} needs `timezone` (e.g. Europe/Paris)",
+                  path + ("path",))
+    rows = tuple(str(op["rows"]).split(".")) if "rows" in op else ()
+    if rows and text is None:
+        ctx.error("bad-format", f"`rows` picks the lines of a csv or fixed-width file, not of {kind}", path + ("rows",))
+    return FileOperation(template, str(kind), text, str(mode), zone, rows)
 
 
 class FileEndpoint:
@@ -129,12 +187,19 @@ class FileEndpoint:
         self.scrub = settings_scrubber(settings)
         folder = self.detail.dir.text_for({"settings": self.settings}, reveal=True) if self.detail.dir else ""
         self.base = Path(folder).expanduser().resolve() if str(folder).strip() else None
+        self.opened = datetime.now().astimezone()  # the run's time: {date} / {timestamp}
+        self.batch = BatchFiles()
+        self.inbox_runs: dict[str, InboxRun] = {}
+        self.writers: dict[str, Any] = {}
 
     def location(self) -> str:
         return self.scrub(f"file:{self.base if self.base is not None else '(no dir)'}")
 
     def close(self) -> None:
-        pass
+        try:
+            self.batch.publish()
+        except OSError as exc:
+            raise self._fail(f"cannot publish the batch files: {exc.strerror or exc}") from None
 
     def __enter__(self):
         return self
@@ -162,19 +227,20 @@ class FileEndpoint:
         if where or since is not None or keys is not None:  # validate refuses flows asking for these
             raise self._fail(f"resource '{resource}' of connector '{self.plan.name}': file resources cannot "
                              "be filtered (where/since/keys); use `filter:` after reading")
-        res: FileResource = self.plan.resources[resource].detail
+        plan = self.plan.resources[resource]
+        res: FileResource = plan.detail
         pattern = res.path.text_for({"settings": self.settings}, reveal=True) if res.path else ""
         problem = path_problem(pattern)
         if problem:
             raise self._fail(f"resource '{resource}': path {pattern!r} {problem}")
         folder = self._folder()
         try:
-            found = sorted((p for p in folder.glob(pattern) if p.is_file()),
+            found = sorted((p for p in folder.glob(pattern) if p.is_file() and visible(p)),
                            key=lambda p: p.relative_to(folder).as_posix())
         except (ValueError, OSError) as exc:  # a malformed glob (`**x`), an unreadable sub-folder
             raise self._fail(f"resource '{resource}': cannot list {pattern!r}: {exc}") from None
-        size = page_size or PAGE
         options = self.detail.xml if self.detail.format == "xml" else None
+        run = self.inbox_runs.setdefault(resource, InboxRun()) if res.inbox is not None else None
         for file in found:
             shown = file.relative_to(folder).as_posix()
             try:
@@ -182,26 +248,46 @@ class FileEndpoint:
             except (OutsideFolder, OSError):
                 raise self._fail(f"resource '{resource}': {shown} is a link leading outside {folder}: refused") from None
             try:
-                sets = read_input(real, name=resource, default_resource=resource, xml_options=options,
-                                  fmt=res.format)
+                yield from paged(file_records(real, shown, resource, res.format, res.text, options, plan.key),
+                                 page_size or PAGE)
             except InputError as exc:
                 where_ = ":".join(str(p) for p in (shown, exc.line, exc.col) if p is not None)
-                raise self._fail(f"resource '{resource}': {where_}: {exc.message}") from None
-            records = sets[0][1] if sets else []
-            for start in range(0, len(records), size):
-                yield records[start:start + size]
+                if run is None:
+                    raise self._fail(f"resource '{resource}': {where_}: {exc.message}") from None
+                run.failed.append((real, f"{where_}: {exc.message}"))
+                continue
+            if run is not None:
+                run.read.append(real)
+
+    def settled(self, resource: str, all_final: bool) -> list[str]:
+        """The run processed what it read from ``resource``; ``all_final``: every record's outcome is
+        final. An inbox moves its files (:mod:`engine.connectors.file_inbox`)."""
+        res: FileResource = self.plan.resources[resource].detail
+        run = self.inbox_runs.pop(resource, None)
+        if res.inbox is None or run is None or self.base is None:
+            return []
+        try:
+            return settle(self.base, res.inbox, run, all_final)
+        except OSError as exc:
+            raise self._fail(f"resource '{resource}': cannot move an inbox file: {exc.strerror or exc}") from None
 
     # -- writing -----------------------------------------------------------------------------------
-    def _target(self, operation: str, values: Mapping[str, Any] | None) -> tuple[str, Path]:
+    def _clock(self, op: FileOperation) -> dict[str, str]:
+        return clock_values(self.opened.astimezone(op.zone)) if op.zone is not None else {}
+
+    def _target(self, operation: str, values: Mapping[str, Any] | None,
+                clock: Mapping[str, str] | None = None) -> tuple[str, Path]:
         """The relative path a write goes to (for messages) and the real path (links resolved)."""
         op: FileOperation = self.plan.operations[operation].detail
-        ctx = {**(values or {}), "settings": self.settings}
+        ctx = {**(values or {}), "settings": self.settings, **(clock if clock is not None else self._clock(op))}
         try:
             for parts in op.path.paths if op.path else ():
-                value = text_of(lookup(ctx, parts)) if parts[0] != "settings" else "-"
-                if value in ("", ".", "..") or any(char in value for char in "/\\\x00"):
+                if parts[0] == "settings" or parts[0] in CLOCK_NAMES:
+                    continue
+                value = text_of(lookup(ctx, parts))
+                if value in ("", ".", "..") or any(char in value for char in "/\\\x00*?["):
                     raise TemplateError(f"{{{'.'.join(parts)}}} = {value!r} cannot be part of a file name (empty, "
-                                        "'.', '..', or holding '/' or '\\'): refused")
+                                        "'.', '..', or holding '/', '\\', '*', '?' or '['): refused")
             text = op.path.text_for(ctx, reveal=True) if op.path else ""
         except TemplateError as exc:
             raise EncodeError(self.scrub(f"operation '{operation}': {exc}")) from None
@@ -219,62 +305,56 @@ class FileEndpoint:
                                          "symbolic link?): refused"))
         return PurePosixPath(text.replace("\\", "/")).as_posix(), real
 
-    def _text(self, operation: str, payload: Any, indent: int | None) -> str:
+    def _body(self, operation: str, op: FileOperation, payload: Any) -> tuple[bytes, bytes]:
+        """The bytes one payload writes: (the header line of a new file, the record's lines)."""
+        if op.text is None:
+            try:
+                return b"", (dumps(payload, indent=None if op.format == "jsonl" else 2) + "\n").encode("utf-8")
+            except OutputError as exc:
+                raise EncodeError(f"operation '{operation}': the payload cannot be written as JSON: {exc}") from None
+        writer = self.writers.get(operation)
+        if writer is None:
+            writer = self.writers[operation] = CsvWriter(op.text) if op.text.type == "csv" else FixedWriter(op.text)
+        for step in op.rows:  # `rows: positions`: only that list of the payload is written, one line each
+            payload = payload.get(step) if isinstance(payload, dict) else None
+        if op.rows and not isinstance(payload, list):
+            raise EncodeError(f"operation '{operation}': the payload's `{'.'.join(op.rows)}` (rows) is not a list")
         try:
-            return dumps(payload, indent=indent)
-        except OutputError as exc:
-            raise EncodeError(f"operation '{operation}': the payload cannot be written as JSON: {exc}") from None
+            names = writer.columns(rows_of(payload))
+            return writer.header(names), writer.lines(payload, names)
+        except CellError as exc:
+            raise EncodeError(self.scrub(f"operation '{operation}': {exc}")) from None
 
     def write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> WriteResult:
         op: FileOperation = self.plan.operations[operation].detail
         shown, real = self._target(operation, values)
-        if op.format == "jsonl":
-            text = self._text(operation, payload, None) + "\n"
-            try:
-                real.parent.mkdir(parents=True, exist_ok=True)
-                with open(real, "a", encoding="utf-8") as out:
-                    out.write(text)
-                    out.flush()
-                    os.fsync(out.fileno())
-            except OSError as exc:
-                raise self._fail(f"operation '{operation}': cannot append to {shown}: {exc.strerror or exc}",
-                                 transient=exc.errno in _TRANSIENT, outcome_unknown=True) from None
-        else:
-            self._replace(operation, shown, real, self._text(operation, payload, 2) + "\n")
-        return WriteResult(None, {"path": shown}, shown)
-
-    def _replace(self, operation: str, shown: str, real: Path, text: str) -> None:
-        """Write ``text`` to a temporary file beside ``real``, then rename it over ``real``."""
-        temp = None
+        header, body = self._body(operation, op, payload)
         try:
-            real.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, real)
-            temp = None
+            if op.mode == "batch":
+                self.batch.append(real, header, body)
+            elif op.format == "jsonl":
+                append_durably(real, body)
+            else:
+                replace_atomically(real, header + body)
         except OSError as exc:
             raise self._fail(f"operation '{operation}': cannot write {shown}: {exc.strerror or exc}",
-                             transient=exc.errno in _TRANSIENT) from None
-        finally:
-            if temp is not None:
-                try:
-                    os.unlink(temp)
-                except OSError:
-                    pass
+                             transient=exc.errno in _TRANSIENT, outcome_unknown=op.format == "jsonl") from None
+        return WriteResult(None, {"path": shown}, shown)
 
     def find(self, operation: str, values: Mapping[str, Any]) -> list:
-        """The file a write would create: ``[{"path": ..., **its JSON object}]``, or [] when absent."""
+        """The file a write would create: ``[{"path": ..., **its JSON object}]``, or [] when absent
+        (``{date}``/``{timestamp}`` match any value)."""
         op: FileOperation = self.plan.operations[operation].detail
-        shown, real = self._target(operation, values)
-        if not real.is_file():
+        shown, real = self._target(operation, values, any_clock() if op.zone is not None else None)
+        matches = sorted(p for p in real.parent.glob(real.name) if p.is_file()) if "*" in real.name \
+            else [real] if real.is_file() else []
+        if not matches:
             return []
-        if op.format == "jsonl":
+        shown = PurePosixPath(shown).with_name(matches[-1].name).as_posix()
+        if op.format != "json":
             return [{"path": shown}]
         try:
-            content = json.loads(real.read_text(encoding="utf-8"), parse_float=Decimal)
+            content = json.loads(matches[-1].read_text(encoding="utf-8"), parse_float=Decimal)
         except (OSError, ValueError) as exc:
             raise self._fail(f"look-up '{operation}': cannot read {shown}: {exc}", transient=True) from None
         return [{"path": shown, **content}] if isinstance(content, dict) else [{"path": shown}]
@@ -282,10 +362,11 @@ class FileEndpoint:
     def describe_write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> dict:
         op: FileOperation = self.plan.operations[operation].detail
         shown, _ = self._target(operation, values)
-        jsonl = op.format == "jsonl"
-        body = self._text(operation, payload, None if jsonl else 2)
-        return {"method": "APPEND" if jsonl else "WRITE", "url": f"file:{shown}", "headers": {},
-                "body": self.scrub(body)}
+        header, body = self._body(operation, op, payload)
+        text = (body if op.mode == "batch" else header + body).decode(op.text.encoding if op.text else "utf-8")
+        method = "APPEND" if op.format == "jsonl" or op.mode == "batch" else "WRITE"
+        return {"method": method, "url": f"file:{shown}", "headers": {},
+                "body": self.scrub(text.rstrip("\n") if op.text is None else text)}
 
 
 def open_endpoint(name: str, plan: ConnectorPlan, settings: Mapping[str, Any], **options) -> FileEndpoint:
@@ -293,6 +374,6 @@ def open_endpoint(name: str, plan: ConnectorPlan, settings: Mapping[str, Any], *
 
 
 PROTOCOL = ProtocolSpec(
-    "file", "JSON, JSON Lines or XML files in a folder: globs read, payloads written atomically",
-    compile_connector, compile_resource, compile_operation, open_endpoint,
-    frozenset({"path", "format"}), frozenset({"path", "format"}))
+    "file", "CSV, fixed-width, JSON, JSON Lines or XML files in a folder: globs or inboxes read, files written "
+    "atomically", compile_connector, compile_resource, compile_operation, open_endpoint,
+    frozenset({"path", "format", "inbox"}), frozenset({"path", "format", "mode", "timezone", "rows"}))

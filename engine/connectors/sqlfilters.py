@@ -67,6 +67,10 @@ class SqlResource:
     loc: str = ""  # where the resource is declared, for messages
 
 
+_VERB = re.compile(r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*([A-Za-z]+)", re.S)
+_WRITES = {"INSERT", "UPDATE", "DELETE", "MERGE", "DROP", "CREATE", "ALTER", "TRUNCATE", "GRANT", "REVOKE"}
+
+
 def _parse(ctx: ConnectorCompiler, text: str, path: tuple, allowed: tuple[str, ...]) -> SqlText | None:
     try:
         sql = parse_sql(text)
@@ -95,6 +99,11 @@ def _query(ctx: ConnectorCompiler, text: str, path: tuple, ordered: bool) -> Que
         return None
     parsed = [_parse(ctx, piece, path, ()) for piece in pieces]
     if any(p is None for p in parsed):
+        return None
+    verb = _VERB.match(text)
+    if verb and verb.group(1).upper() in _WRITES:
+        ctx.error("bad-sql", f"a resource reads: its SQL is a SELECT, not {verb.group(1).upper()} (writes are "
+                  "operations, run once per record in a transaction)", path)
         return None
     if ordered and _ORDER_BY.search(pieces[-1]):
         ctx.error("bad-sql", "a resource read incrementally (`since`) is ordered by its cursor column then its "

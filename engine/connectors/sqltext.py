@@ -7,8 +7,9 @@ a value is never pasted into the SQL text, so ``'; DROP TABLE F_ARTICLE; --`` st
 The scanner knows SQL's quoted parts — string literals ``'...'`` (``''`` inside), quoted identifiers
 ``"..."`` and ``[...]``, comments ``-- ...`` and ``/* ... */`` — because a placeholder inside one of
 them cannot be a parameter (``'{ref}'`` would be the text ``?``): it is refused, as are a raw ``?``
-(write a placeholder instead), an unbalanced brace (write ``{{`` or ``}}`` for a literal brace) and
-an unterminated quote.
+(write a placeholder instead), an unbalanced brace (write ``{{`` or ``}}`` for a literal brace), an
+unterminated quote, and a second statement after a ``;`` (a driver such as SQL Server's runs a whole
+batch: one text is one statement; several go in ``statements``).
 """
 from __future__ import annotations
 
@@ -60,10 +61,29 @@ def parse_sql(source: str) -> SqlText:
                                "as a parameter)", pos)
         elif char in _CLOSERS or two in ("--", "/*"):
             pos = _quoted(source, pos, "--" if two == "--" else "/*" if two == "/*" else char, out)
+        elif char == ";" and _more_after(source, pos + 1):
+            raise SqlTextError("a second statement after `;`: one SQL text is one "
+                               "statement; write each in its own `statements` entry", pos)
         else:
             out.append(char)
             pos += 1
     return SqlText(source, "".join(out), tuple(params), tuple(pipes) if any(pipes) else ())
+
+
+def _more_after(source: str, pos: int) -> bool:
+    """Whether anything but blanks and comments follows ``pos``."""
+    while pos < len(source):
+        if source[pos].isspace():
+            pos += 1
+        elif source.startswith("--", pos):
+            end = source.find("\n", pos)
+            pos = len(source) if end < 0 else end
+        elif source.startswith("/*", pos):
+            end = source.find("*/", pos + 2)
+            pos = len(source) if end < 0 else end + 2
+        else:
+            return True
+    return False
 
 
 def _brace(source: str, pos: int, out: list[str], params: list | None, inside: str | None,

@@ -50,6 +50,12 @@ def record_options(connector: ConnectorPlan | None) -> XmlOptions | None:
     return getattr(detail, "xml", None) if getattr(detail, "format", None) == "xml" else None
 
 
+def text_format(connector: ConnectorPlan | None, resource: str):
+    """The CSV / fixed-width format a file connector declares for ``resource`` (None otherwise)."""
+    found = connector.resources.get(resource) if connector is not None else None
+    return getattr(found.detail, "text", None) if found is not None else None
+
+
 def read_inputs(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -> dict[str, list]:
     """Read every ``--input`` file; returns records by resource name (untyped)."""
     connector = plan.connectors.get(flow.source_endpoint)
@@ -97,7 +103,8 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     for name, path in inputs:
         for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
                                            xml_options=options, max_bytes=max_input_bytes,
-                                           fields=lambda found: fields_read(flow, singular.get(found, found))):
+                                           fields=lambda found: fields_read(flow, singular.get(found, found)),
+                                           text=text_format(connector, name or flow.source_resource)):
             by_resource.setdefault(singular.get(resource, resource), []).append(rows)
     counts = DryRunCounts(flow.name, flow.target)
     others = {r: chain.from_iterable(sets) for r, sets in by_resource.items() if r != flow.source_resource}

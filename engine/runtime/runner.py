@@ -94,6 +94,7 @@ class FlowRunner:
         self.ahead: dict[str, Any] = {}  # this page's searches by reference, made together beforehand
         self.summary = Summary(flow.name)
         self.joiner = Joiner(self.read_all, self.fetch_keys)
+        self.cut, self.processed, self.open_outcomes = False, 0, 0  # did the run process all it read, all final?
 
     # -- reading through the endpoints ----------------------------------------------------------------
     def read_all(self, spec: RelatedSpec) -> Iterable[list]:
@@ -174,6 +175,7 @@ class FlowRunner:
                 spool.add(page)
                 if (self.max_records is not None and spool.records >= self.max_records and flow.group is None) \
                         or self.stop.is_set():  # groups stay whole
+                    self.cut = True
                     break  # the rest comes next run: the cursor only covers what was processed
         except BaseException:
             spool.close()
@@ -186,6 +188,10 @@ class FlowRunner:
         with self.batch() as spooled, SinceTally(self.spool_dir) as tally:  # closed (gone) however it ends
             self.process_pages(spooled, tally)
             best = tally.best()  # the largest final value before every open one
+            complete = not self.cut and not self.stop.is_set() and spooled.records == self.processed
+        settled = getattr(self.endpoints[flow.source_endpoint], "settled", None)  # an inbox moves its files
+        if settled is not None:  # ... once every record it gave is final
+            settled(flow.source_resource, complete and not self.open_outcomes)
         if best is not None and (cursor is None or best > cursor):
             self.store.set_cursor(flow.name, best)
 
@@ -202,8 +208,10 @@ class FlowRunner:
             self.ahead = search_ahead(current, self.target(), self.store, outcomes)
             for outcome, finished in self.each(outcomes):
                 record = outcome.raw
+                self.open_outcomes += not finished
                 if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
                     tally.add(str(record[flow.since]), finished)
+            self.processed += len(page)
             self.log("progress", **self.summary.as_dict())
 
     def each(self, outcomes: list[Outcome]) -> Iterable[tuple[Outcome, bool]]:

@@ -5,7 +5,7 @@ ranges (``P_GAMME``, ``F_ENUMGAMME``, ``F_ARTGAMME``, ``F_ARTENUMREF``, ``F_GAMS
 ``F_LIVRAISON``, ``F_TAXE``, ``F_ARTCOMPTA``/``F_FAMCOMPTA``, ``F_ARTCLIENT``, ``F_TARIFQTE``,
 ``P_EXPEDITION``, ``P_CATTARIF``, ``F_DOCENTETE``, ``F_DOCLIGNE``, ``F_DOCCURRENTPIECE`` — with Sage's
 column names and widths (``AR_Ref`` 19, ``CT_Num`` 17, ``DO_Piece`` 13, ``FA_CodeFamille`` 11, amounts
-``NUMERIC(24,6)``; see ``shared/reference/sage.md`` §1b/§6 and ``sage-catalogue-payments.md`` §1).
+``NUMERIC(24,6)``), as Sage 100c's SQL Server databases have them.
 
 As in Sage, every table has ``cbMarq`` (an identity: its only primary key; the business key is a
 ``UNIQUE`` constraint) and the audit columns ``cbProt``, ``cbCreateur``, ``cbModification``,

@@ -1,7 +1,7 @@
 """The Sage 100c tables, described once (rendered per engine by :mod:`passerelle_sandbox.sage100sql`).
 
-Column names and widths from ``shared/reference/sage.md`` §1b/§6 and ``sage-catalogue-payments.md`` §1
-(``FA_CodeFamille`` 11 and ``DE_Code`` 9 there correct §6). A subset of Sage's columns: those a connector
+Column names and widths as in Sage 100c's SQL Server databases (``FA_CodeFamille`` 11, ``DE_Code`` 9,
+``AR_Ref`` 19, ``CT_Num`` 17). A subset of Sage's columns: those a connector
 reads or writes. ``AG_No2`` of ``F_ARTENUMREF``/``F_GAMSTOCK`` has no foreign key: 0 means "no second range".
 """
 from __future__ import annotations

@@ -44,10 +44,24 @@ def test_placeholders_become_parameters(source, text, params):
     ("SELECT * FROM t WHERE a = ?", "a raw `?` parameter"),
     ("SELECT 'abc FROM t", "unterminated quoted SQL string literal"),
     ("SELECT 1 /* never closed", "unterminated comment"),
+    ("SELECT * FROM t; DELETE FROM t", "a second statement after `;`"),
+    ("SET NOCOUNT ON; INSERT INTO t VALUES ({x})", "a second statement after `;`"),
 ])
 def test_sql_text_mistakes(source, message):
     with pytest.raises(SqlTextError, match=message.replace("?", r"\?").replace("{", r"\{").replace("}", r"\}")):
         parse_sql(source)
+
+
+@pytest.mark.parametrize("source", ["SELECT 1;", "SELECT ';' AS s; -- done", "SELECT 1; /* end */ \n"])
+def test_a_trailing_semicolon_is_one_statement(source):
+    assert parse_sql(source).params == ()
+
+
+def test_a_resource_that_writes_is_refused():
+    _, found, diags = compiled(odbc({}, resources={
+        "purge": {"sql": "/* tidy */ DELETE FROM F_ARTICLE WHERE AR_Sommeil = 1", "key": "AR_Ref"}}))
+    assert found == [("bad-sql", "connector.resources.purge.sql")]
+    assert "a resource reads: its SQL is a SELECT, not DELETE" in diags[0].message
 
 
 def test_operation_placeholders_are_payload_fields_settings_or_with_values():
@@ -101,7 +115,8 @@ def test_protocols_declare_their_keys():
     specs = protocols()
     assert set(specs) == {"http", "odbc", "file"}
     assert specs["odbc"].operation_keys == {"sql", "statements", "result"}
-    assert specs["file"].resource_keys == {"path", "format"}
+    assert specs["file"].resource_keys == {"path", "format", "inbox"}
+    assert specs["file"].operation_keys == {"path", "format", "mode", "timezone", "rows"}
 
 
 def test_an_http_operation_still_needs_method_and_path():

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from engine.connectors.codecs import records as whole
 from engine.connectors.codecs.records import InputError, _kind, _loads, _reason
+from engine.connectors.codecs.textformat import TextFormat
 from engine.connectors.codecs.xmlcodec import XmlError, XmlOptions
 from engine.connectors.codecs.xmlstream import Fields, PrunedRecordError, stream_xml
 
@@ -42,12 +43,19 @@ _SPACE = b" \t\r\n"
 
 def stream_input(path: Path, *, name: str | None = None, default_resource: str,
                  xml_options: XmlOptions | None, max_bytes: int | None = None,
-                 fields: Fields | None = None) -> list[tuple[str, Iterator[dict]]]:
+                 fields: Fields | None = None, text: TextFormat | None = None) -> list[tuple[str, Iterator[dict]]]:
     """The record sets of one input file, as ``[(resource name, records), ...]``, each ``records``
     an iterator read from the file as it is consumed; ``fields``: resource name -> the top-level
-    fields of its records to decode (``None``: all), for a streamed XML list."""
+    fields of its records to decode (``None``: all), for a streamed XML list; ``text``: the declared
+    CSV / fixed-width format of the file (a ``.csv`` file without one is read as plain CSV)."""
     path = Path(path)
     size = _check_file(path, max_bytes)
+    if text is None and path.suffix.lower() == ".csv":
+        text = TextFormat("csv")  # a CSV named so, no format declared: header line, `,`, UTF-8
+    if text is not None:  # CSV / fixed width: the file connector's own reader, line by line
+        from engine.connectors.codecs.textread import text_records
+
+        return [(name or default_resource, text_records(path, text, str(path), None))]
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD)

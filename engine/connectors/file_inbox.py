@@ -1,0 +1,65 @@
+"""Inbox folders (``inbox: {path: "in/*.csv", done: "done/", failed: "failed/"}``): each file is
+read once, then moved out of the inbox.
+
+A read notes the files it read whole, and those it could not read at all (wrong encoding
+throughout, not a CSV...) with why. Nothing moves while reading (a dry-run reads the same way). When
+the run has processed its records, the runner says whether every one of them is final (written,
+found, skipped or set aside): then each file read moves to ``done/``; otherwise they stay, and the
+next run reads them again (the ledger skips the records already written) until all are final. A file
+that cannot be read goes to ``failed/`` with ``NAME.reason`` beside it. A crash before the move
+leaves the file in the inbox: the next run reads it again and writes nothing twice.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.connectors.file_write import fsync_dir, replace_atomically
+
+
+@dataclass(frozen=True)
+class Inbox:
+    done: str
+    failed: str
+
+
+@dataclass
+class InboxRun:
+    """What one read of an inbox found: files read whole, and files refused with why."""
+
+    read: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def settle(folder: Path, inbox: Inbox, run: InboxRun, all_final: bool) -> list[str]:
+    """Move the files of ``run``: refused ones to ``failed/`` (always), read ones to ``done/`` when
+    ``all_final``. Returns what moved, for the log."""
+    moved = []
+    for path, reason in run.failed:
+        if path.exists():
+            target = _move(path, folder / inbox.failed)
+            replace_atomically(target.with_name(target.name + ".reason"), (reason + "\n").encode("utf-8"))
+            moved.append(f"{path.name} -> {inbox.failed}")
+    if all_final:
+        for path in run.read:
+            if path.exists():
+                _move(path, folder / inbox.done)
+                moved.append(f"{path.name} -> {inbox.done}")
+    run.read.clear()
+    run.failed.clear()
+    return moved
+
+
+def _move(path: Path, into: Path) -> Path:
+    into.mkdir(parents=True, exist_ok=True)
+    target = into / path.name
+    if target.exists():  # a file of the same name done before: keep both
+        stem, number = target.name, 1
+        while target.exists():
+            target = into / f"{stem}.{number}"
+            number += 1
+    os.replace(path, target)
+    fsync_dir(into)
+    fsync_dir(path.parent)
+    return target

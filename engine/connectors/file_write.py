@@ -1,0 +1,148 @@
+"""How the file protocol puts bytes on disk so that the ERP never reads half a file.
+
+* :func:`replace_atomically`: a temporary dot-file in the same folder (``.NAME.XXXX.tmp``), written,
+  flushed and ``fsync``-ed, renamed over ``NAME``, then the folder ``fsync``-ed: a reader sees the old
+  file or the new one, never a part. Temporary files left by a crash are removed before the same
+  name is written again (:func:`clean_stale`); readers skip dot-files.
+* :class:`BatchFiles` (``mode: batch``): every record of a run is appended (one ``write`` call each)
+  to a hidden ``.NAME.PID.partial`` beside the target; when the run ends the file is ``fsync``-ed and
+  renamed to ``NAME`` at once. A partial left by a crashed run (its process gone) is published at the
+  next close: the records in it are those the ledger counts as written.
+
+``{date}`` (``YYYYMMDD``) and ``{timestamp}`` (``YYYYMMDD-HHMMSS``) in a file name are the time the
+endpoint was opened (the run), in the operation's declared ``timezone``; a look-up (``find``) matches
+them with any value, so a file written by an earlier run is found.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+CLOCK_NAMES = ("date", "timestamp")
+PARTIAL = ".partial"
+
+
+def clock_values(now: datetime) -> dict[str, str]:
+    return {"date": now.strftime("%Y%m%d"), "timestamp": now.strftime("%Y%m%d-%H%M%S")}
+
+
+def any_clock() -> dict[str, str]:
+    return {"date": "*", "timestamp": "*"}
+
+
+def fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # a system without directory handles: the rename is what there is
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def clean_stale(real: Path) -> None:
+    """Remove the temporary files an interrupted write of ``real`` left beside it."""
+    for name in glob.glob(glob.escape(str(real.parent / f".{real.name}.")) + "*.tmp"):
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+
+def replace_atomically(real: Path, data: bytes) -> None:
+    """Write ``data`` to ``real`` through a temporary file renamed over it (OSError on a failure)."""
+    real.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(real)
+    fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, real)
+        temp = ""
+        fsync_dir(real.parent)
+    finally:
+        if temp:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+
+
+def append_durably(real: Path, data: bytes) -> None:
+    real.parent.mkdir(parents=True, exist_ok=True)
+    with open(real, "ab") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+class BatchFiles:
+    """The batch files of one run: appended record by record, published together at the end."""
+
+    def __init__(self) -> None:
+        self.open: dict[Path, int] = {}  # target -> descriptor of its partial
+        self.folders: set[Path] = set()
+
+    def partial(self, real: Path) -> Path:
+        return real.parent / f".{real.name}.{os.getpid()}{PARTIAL}"
+
+    def append(self, real: Path, header: bytes, data: bytes) -> None:
+        fd = self.open.get(real)
+        if fd is None:
+            real.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.partial(real), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self.open[real] = fd
+            self.folders.add(real.parent)
+            if os.fstat(fd).st_size == 0 and header:
+                os.write(fd, header)
+        os.write(fd, data)  # one call: a killed process leaves whole records
+
+    def publish(self) -> list[str]:
+        """Every partial of this run renamed into place, and those of dead runs; the names published."""
+        done = []
+        for real, fd in self.open.items():
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(self.partial(real), real)
+            done.append(real.name)
+        for folder in self.folders:
+            done.extend(publish_leftovers(folder))
+            fsync_dir(folder)
+        self.open.clear()
+        return done
+
+
+def publish_leftovers(folder: Path) -> list[str]:
+    """Partials left by runs whose process is gone, renamed to their target names."""
+    done = []
+    for path in folder.glob(f".*{PARTIAL}"):
+        stem, _, pid = path.name[1:-len(PARTIAL)].rpartition(".")
+        if not stem or not pid.isdigit() or _alive(int(pid)):
+            continue
+        with open(path, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(path, folder / stem)
+        done.append(stem)
+    return done
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
