@@ -181,6 +181,11 @@ def compile_sql_resource(name: str, res: Mapping, ctx: ConnectorCompiler, dialec
 
 # -- reading ---------------------------------------------------------------------------------------
 
+def quoted(name: str) -> str:
+    """A column name as standard SQL quotes it (SQL Server, PostgreSQL and SQLite alike): ``"AR_Ref"``."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def key_list(count: int) -> str:
     """``(?, ?, ?)``: the bound markers of ``count`` key values."""
     return "(" + ", ".join("?" * count) + ")"
@@ -211,7 +216,9 @@ def build(res: SqlResource, dialect: str | None, settings: Mapping[str, Any], *,
     head = bind_values(query.head, scope, True)
     tail = bind_values(query.tail, scope, True) if query.tail is not None else []
     # incremental or not (a first run has no cursor yet), in the cursor's order: a run cut part-way resumes
-    order = f" ORDER BY {res.since.pick(dialect).column}, {res.key}" if res.since is not None and keys is None else ""
+    # quoted: PostgreSQL folds an unquoted name to lower case, and Sage's columns are mixed case
+    order = (f" ORDER BY {quoted(res.since.pick(dialect).column)}, {quoted(res.key)}"  # type: ignore[arg-type]
+             if res.since is not None and keys is None else "")
 
     def one(extra_text: list[str], extra_params: list) -> tuple[str, list]:
         conditions = " AND ".join(texts + extra_text) or "1 = 1"

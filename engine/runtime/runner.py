@@ -260,6 +260,8 @@ class FlowRunner:
                 self.target().write(flow.update_operation, payload, {**values, "target_id": entry.target_id})
             except EndpointError as exc:
                 self.store.note(flow.name, entry.key, f"update failed: {exc.message}")
+                self.summary.failed += 1  # counted: a refused update must show in the summary and exit code
+                self.log("update_failed", flow=flow.name, key=entry.key, reason=exc.message)
                 return not exc.transient
             self.store.intend(flow.name, entry.key, payload_json, to_json(record), with_json)
             self.store.settle(flow.name, entry.key, entry.target_id, entry.status)  # as it was

@@ -47,6 +47,7 @@ from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.ps_body import child_text, parse_entities, validated
+from passerelle_sandbox.ps_catalogue import add_product, add_record, i18n_value
 from passerelle_sandbox.ps_query import (
     WsError, apply_query, did_you_mean, parse_languages, parse_list_query, php_int, php_params,
 )
@@ -98,6 +99,7 @@ class PrestaShopSim(Simulator):
         super().__init__(faults)
         self.dataset = dataset
         self.tables = build_tables(dataset)
+        self.tables["specific_prices"] = {}
         self.key = key or derive_key(dataset.seed)
         self.keys: dict[str, dict[str, Iterable[str]] | None] = dict(keys) if keys else {}
         self.keys.setdefault(self.key, None)
@@ -133,6 +135,11 @@ class PrestaShopSim(Simulator):
 
     def stock(self, stock_id: int) -> dict[str, Any]:
         return self.tables["stock_availables"][stock_id]
+
+    def add_product(self, reference: str, name: str, price: Any, **fields: Any) -> dict[str, Any]:
+        """A simple product with that reference (and its stock row): see :func:`.ps_catalogue.add_product`."""
+        with self.lock:
+            return add_product(self.tables, reference, name, price, **fields)
 
     def stock_for(self, reference: str) -> dict[str, Any]:
         """The stock_available row of a sellable reference (simple product or combination)."""
@@ -298,7 +305,8 @@ class PrestaShopSim(Simulator):
                 if raw is None and f.required:
                     raise WsError(400, 41, f'parameter "{f.name}" required')
                 values[f.name] = validated(res, f, raw)
-            created.append(self._add_history(values, params.get("sendemail") == "1"))
+            created.append(self._add_history(values, params.get("sendemail") == "1") if res.name == "order_histories"
+                           else add_record(self.tables[res.name], values))
         if len(created) == 1:
             return 201, renderer.single(res, created[0])
         return 201, renderer.listing(res, created, "full")
@@ -341,6 +349,9 @@ class PrestaShopSim(Simulator):
                 if f.name == "id":
                     continue
                 raw = child_text(entity, f.name)
+                if f.kind == "i18n" and raw is not None:
+                    values[f.name] = i18n_value(entity, f.name, sorted(self.tables["languages"]))
+                    continue
                 if raw is None and patch:
                     continue
                 if raw is None and f.required:
@@ -349,7 +360,8 @@ class PrestaShopSim(Simulator):
             updates.append((record, values))
         for record, values in updates:
             record.update(values)
-            self._after_stock_update(record)
+            if res.name == "stock_availables":
+                self._after_stock_update(record)
         records = [record for record, _ in updates]
         if len(records) == 1:
             return 200, renderer.single(res, records[0])

@@ -230,10 +230,21 @@ STOCK_AVAILABLES = Resource("stock_availables", "stock_available", "Available qu
     F("out_of_stock", "int", required=True, fmt="int"), F("location"),
 ), forbidden=frozenset({"POST", "DELETE"}), writable=frozenset({"PUT", "PATCH"}))
 
+SPECIFIC_PRICES = Resource("specific_prices", "specific_price", "Specific price management", (
+    F("id", "int"), F("id_shop_group", "int", "shop_groups"), F("id_shop", "int", "shops", True),
+    F("id_cart", "int", "carts", True), F("id_product", "int", "products", True),
+    F("id_product_attribute", "int", "combinations"), F("id_currency", "int", "currencies", True),
+    F("id_country", "int", "countries", True), F("id_group", "int", "groups", True),
+    F("id_customer", "int", "customers", True), F("id_specific_price_rule", "int"),
+    F("price", "money", required=True), F("from_quantity", "int", required=True, fmt="uint"),
+    F("reduction", "dec6", required=True), F("reduction_tax", "bool", required=True, fmt="bool"),
+    F("reduction_type", required=True), F("from", "date", required=True), F("to", "date", required=True),
+), writable=frozenset({"POST", "PUT", "PATCH"}))  # group and quantity prices from the ERP
+
 RESOURCES: dict[str, Resource] = {r.name: r for r in (
     ADDRESSES, CARRIERS, COMBINATIONS, COUNTRIES, CURRENCIES, CUSTOMERS, LANGUAGES, ORDER_CARRIERS,
-    ORDER_CART_RULES, ORDER_DETAILS, ORDER_HISTORIES, ORDER_STATES, ORDERS, PRODUCTS, STOCK_AVAILABLES,
-    TAX_RULE_GROUPS, TAXES,
+    ORDER_CART_RULES, ORDER_DETAILS, ORDER_HISTORIES, ORDER_STATES, ORDERS, PRODUCTS, SPECIFIC_PRICES,
+    STOCK_AVAILABLES, TAX_RULE_GROUPS, TAXES,
 )}
 
 # Every resource name PrestaShop 8.x knows (WebserviceRequest::getResources), for the

@@ -124,6 +124,8 @@ class HttpEndpoint(HttpTransport):
         """Method, path, params, headers and body of a write, without sending it."""
         op = self.operation(operation)
         ctx = {**(values or {}), "settings": self.ctx["settings"]}
+        if op.id_field and isinstance(payload, Mapping) and (values or {}).get("target_id") is not None:
+            payload = {op.id_field: values["target_id"], **payload}  # type: ignore[index]  # PUT/PATCH <id>
         # values placed in a path are URL-encoded (a SKU may hold '/', '?' or '%')
         path_ctx = {**{k: quote(text_of(v), safe="") for k, v in (values or {}).items()},
                     "settings": self.ctx["settings"]}

@@ -96,6 +96,7 @@ class HttpOperation:
     result: CompiledExpr | None
     failure: CompiledExpr | None
     records: CompiledExpr | None
+    id_field: str | None = None  # an update's target id put into the payload under this name
 
 
 def xml_options(fmt: Mapping | None) -> XmlOptions:
@@ -195,4 +196,4 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Http
         op.get("variable", "input"), ctx.tree(op.get("soap"), path + ("soap",), needs=needs),
         ctx.expression(op.get("result"), path + ("result",), "result"),
         ctx.expression(op.get("failure"), path + ("failure",), "failure"),
-        ctx.expression(op.get("records"), path + ("records",), "records"))
+        ctx.expression(op.get("records"), path + ("records",), "records"), op.get("id_field"))
