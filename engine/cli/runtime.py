@@ -121,7 +121,7 @@ def cmd_serve(args) -> int:
 def cmd_failures(args) -> int:
     import sqlite3
 
-    from engine.runtime.state import DONE, FAILED, StateError, state_database
+    from engine.runtime.state import ACKED, DONE, FAILED, StateError, state_database, update_refused
     from engine.runtime.state_read import connect_read_only, read_entries
 
     if not args.project.is_dir():
@@ -134,8 +134,11 @@ def cmd_failures(args) -> int:
         connection = connect_read_only(db)
         try:
             entries = read_entries(connection, args.flow, FAILED)
+            created = read_entries(connection, args.flow, DONE) + read_entries(connection, args.flow, ACKED)
+            # created, but the target refused an update: `replay` sends it again
+            refused = [e for e in created if update_refused(e)]
             # created, but an acknowledgement failed (its reason names which): retried by the next run
-            unacked = [e for e in read_entries(connection, args.flow, DONE) if e.reason]
+            unacked = [e for e in created if e.status == DONE and e.reason and not update_refused(e)]
         except sqlite3.Error as exc:
             raise StateError(db, exc) from None
         finally:
@@ -143,6 +146,8 @@ def cmd_failures(args) -> int:
     if args.format == "json":
         print(dumps([{"flow": e.flow, "key": e.key, "reason": e.reason, "spec": e.loc, "attempts": e.attempts,
                       "payload": e.payload} for e in entries]
+                    + [{"flow": e.flow, "key": e.key, "status": "update_refused", "target_id": e.target_id,
+                        "reason": e.reason, "spec": None} for e in refused]
                     + [{"flow": e.flow, "key": e.key, "status": DONE, "target_id": e.target_id, "reason": e.reason,
                         "spec": None}
                        for e in unacked], indent=2))
@@ -150,10 +155,13 @@ def cmd_failures(args) -> int:
         for e in entries:
             where = f"{e.loc}: " if e.loc else ""
             print(f"{where}error[record] flow {e.flow} record {e.key}: {e.reason}")
+        for e in refused:
+            print(f"error[update] flow {e.flow} record {e.key} (created as {e.target_id}): {e.reason}")
         for e in unacked:
             print(f"warning[ack] flow {e.flow} record {e.key} (created as {e.target_id}): {e.reason}")
-        print(f"{len(entries)} record(s) set aside" + (f", {len(unacked)} with an acknowledgement to retry "
-                                                       "(next run)" if unacked else ""), file=sys.stderr)
+        print(f"{len(entries)} record(s) set aside" + (f", {len(refused)} update(s) refused (`replay` sends them "
+                                                       "again)" if refused else "")
+              + (f", {len(unacked)} with an acknowledgement to retry (next run)" if unacked else ""), file=sys.stderr)
     return EXIT_OK
 
 

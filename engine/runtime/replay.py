@@ -3,7 +3,8 @@
 The source record is read again by key when the flow's key is a plain field the resource can be
 fetched by (the data may have been fixed in the shop since); otherwise the record kept in the ledger
 is used. The usual exactly-once rules apply: a record whose document turns out to exist is not
-created twice. A pending record named with ``--key`` is sent again even when the target cannot be
+created twice. A created record whose update the target refused is replayed too: mapped again, its
+update is sent again (never a second create). A pending record named with ``--key`` is sent again even when the target cannot be
 searched: the operator has checked that it is not there. A fan-out or grouping flow reads its source
 again whole (an item's or a group's key is not a source key) and sends only the items or groups named.
 """
@@ -14,7 +15,7 @@ from engine.errors import TransformError
 from engine.plan.model import FlowPlan
 from engine.runtime.pipeline import records
 from engine.runtime.runner import FlowRunner, Summary
-from engine.runtime.state import FAILED, PENDING, Entry, from_json
+from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, from_json, update_refused
 
 
 def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list[Summary], list[str]]:
@@ -27,6 +28,9 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list
         if flow_name and name != flow_name:
             continue
         entries = [e for e in session.state.entries(name, FAILED) if not keys or e.key in keys]
+        # created, but the target refused an update: mapped again and the update sent again
+        entries += [e for status in (DONE, ACKED) for e in session.state.entries(name, status)
+                    if update_refused(e) and (not keys or e.key in keys)]
         # a pending record whose outcome nobody can check is sent again only when named: the operator
         # looked at the target and says it is not there
         resend = [e for e in session.state.entries(name, PENDING) if keys and e.key in keys]

@@ -37,7 +37,8 @@ from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import expand, whole
 from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.spool import SinceTally, Spool, spool_folder
-from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, payload_hash, to_json
+from engine.runtime.state import (ACKED, DONE, FAILED, PENDING, UPDATE_FAILED, Entry, StateStore, from_json,
+                                  payload_hash, to_json)
 from engine.runtime.xref_store import flows_by_type
 
 
@@ -259,7 +260,8 @@ class FlowRunner:
             try:
                 self.target().write(flow.update_operation, payload, {**values, "target_id": entry.target_id})
             except EndpointError as exc:
-                self.store.note(flow.name, entry.key, f"update failed: {exc.message}")
+                # listed by `failures`; the record as read now, for `replay` (the source may not be readable by key)
+                self.store.note(flow.name, entry.key, UPDATE_FAILED + exc.message, to_json(record))
                 self.summary.failed += 1  # counted: a refused update must show in the summary and exit code
                 self.log("update_failed", flow=flow.name, key=entry.key, reason=exc.message)
                 return not exc.transient

@@ -61,6 +61,15 @@ class Entry:
     target_with: str | None = None  # the write's placeholder values (JSON), resent as they were
 
 
+UPDATE_FAILED = "update failed: "  # the reason of a created record whose update the target refused
+
+
+def update_refused(entry: Entry) -> bool:
+    """A created record (done or acked) whose last update the target refused: listed by ``failures``,
+    sent again by the next run when its data changes or by ``replay``."""
+    return entry.status in (DONE, ACKED) and (entry.reason or "").startswith(UPDATE_FAILED)
+
+
 ENTRY_COLUMNS = ("flow", "key", "status", "payload_hash", "target_id", "attempts", "reason", "loc", "payload",
                  "updated_at", "record", "target_with")  # an Entry's fields, in order
 
@@ -96,7 +105,7 @@ class StateStore(TokenStore, Protocol):
         ...
     def xrefs(self, type_: str | None = None, source_system: str | None = None) -> list[XrefRow]: ...
     def xref_resolver(self, flows_for: dict[tuple[str, str], list[str]]) -> StoreXref: ...
-    def note(self, flow: str, key: str, reason: str) -> None: ...
+    def note(self, flow: str, key: str, reason: str, record_json: str | None = None) -> None: ...
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None,
                record_json: str | None = None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
@@ -231,10 +240,11 @@ class SqliteStore:
     def xref_resolver(self, flows_for: dict[tuple[str, str], list[str]]) -> StoreXref:
         return StoreXref(self._exec, flows_for)
 
-    def note(self, flow: str, key: str, reason: str) -> None:
-        """Record the last error of a record that stays where it is (e.g. an ack to retry later)."""
-        self._exec("UPDATE ledger SET reason = ?, updated_at = ? WHERE flow = ? AND key = ?",
-                   (_clean(reason), time.time(), flow, str(key)))
+    def note(self, flow: str, key: str, reason: str, record_json: str | None = None) -> None:
+        """Record the last error of a record that stays where it is (e.g. an ack to retry later);
+        ``record_json``: the source record as now read (a refused update: what ``replay`` maps again)."""
+        self._exec("UPDATE ledger SET reason = ?, record = COALESCE(?, record), updated_at = ? "
+                   "WHERE flow = ? AND key = ?", (_clean(reason), record_json, time.time(), flow, str(key)))
 
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None,
                record_json: str | None = None) -> None:

@@ -151,13 +151,24 @@ def test_a_refused_price_update_is_counted_as_failed(running, monkeypatch):
     _run(project, state, env, monkeypatch, "category_prices_to_shop")
     vanilla = next(k for k, v in shop.tables["specific_prices"].items()
                    if v["id_product"] == products["BOUG-VANILLE"]["id"] and v["id_group"] == 4)
-    del shop.tables["specific_prices"][vanilla]
+    before = shop.tables["specific_prices"].pop(vanilla)
     with db.connect() as conn:
         conn.execute('UPDATE "F_ARTCLIENT" SET "AC_PrixVen" = 9.9 WHERE "AR_Ref" = ? AND "AC_Categorie" = 2',
                      "BOUG-VANILLE")
     prices = _run(project, state, env, monkeypatch, "category_prices_to_shop", code=3)
     assert (prices["created"], prices["updated"], prices["failed"]) == (0, 0, 1)
     assert prices["read"] == prices["skipped"] + 1  # every record read is in the summary
+    # the cursor moved past it, but it is not lost: `failures` lists it and `replay` sends the update again
+    code, out, err = cli(["failures", str(project), "--state", state], env, monkeypatch)
+    assert code == 0 and out.count("error[update] flow category_prices_to_shop record ") == 1, out
+    assert "1 update(s) refused (`replay` sends them again)" in err
+    shop.tables["specific_prices"][vanilla] = {**before, "price": Decimal("1")}  # the consultant restores it
+    code, out, err = cli(["replay", str(project), "--state", state, "--flow", "category_prices_to_shop"], env,
+                         monkeypatch)
+    assert code == 0 and "0 created, 1 updated" in err, err
+    assert Decimal(str(shop.tables["specific_prices"][vanilla]["price"])) == Decimal("9.9")
+    code, out, err = cli(["failures", str(project), "--state", state], env, monkeypatch)
+    assert code == 0 and "error[update]" not in out
 
 
 def test_validate_and_a_live_dry_run_pass(running, monkeypatch):
