@@ -28,6 +28,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from decimal import Decimal
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -42,7 +43,7 @@ from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.context import ConnectorCompiler
 from engine.connectors.errors import EncodeError, EndpointError
 from engine.connectors.file_inbox import Inbox, InboxRun, settle
-from engine.connectors.file_read import file_records, paged, visible
+from engine.connectors.file_read import file_pages, visible
 from engine.connectors.file_write import CLOCK_NAMES, BatchFiles, any_clock, append_durably, clock_values, \
     replace_atomically
 from engine.connectors.http.plan import xml_options
@@ -85,6 +86,7 @@ class FileOperation:
     zone: ZoneInfo | None = None  # of {date} / {timestamp}
 
 
+@lru_cache(maxsize=4096)  # a pure function of the text: a batch run renders the same names again and again
 def path_problem(text: str) -> str | None:
     """Why a relative path written in a spec (or rendered from values) may not be used, or None."""
     if not text.strip():
@@ -187,6 +189,8 @@ class FileEndpoint:
         self.batch = BatchFiles()
         self.inbox_runs: dict[str, InboxRun] = {}
         self.writers: dict[str, Any] = {}
+        self.clocks: dict[str, dict[str, str]] = {}  # operation -> its {date}/{timestamp}: the run's time
+        self.batch_paths: dict[tuple[str, str], tuple[str, Path]] = {}  # (operation, name) -> resolved target
 
     def location(self) -> str:
         return self.scrub(f"file:{self.base if self.base is not None else '(no dir)'}")
@@ -243,9 +247,13 @@ class FileEndpoint:
                 real = confine(folder, shown)
             except (OutsideFolder, OSError):
                 raise self._fail(f"resource '{resource}': {shown} is a link leading outside {folder}: refused") from None
+            first = run.position if run is not None else 0
             try:
-                yield from paged(file_records(real, shown, resource, res.format, res.text, options, plan.key),
-                                 page_size or PAGE)
+                for page in file_pages(real, shown, resource, res.format, res.text, options, plan.key,
+                                       page_size or PAGE):
+                    if run is not None:
+                        run.position += len(page)
+                    yield page
             except InputError as exc:
                 where_ = ":".join(str(p) for p in (shown, exc.line, exc.col) if p is not None)
                 if run is None:
@@ -253,29 +261,38 @@ class FileEndpoint:
                 run.failed.append((real, f"{where_}: {exc.message}"))
                 continue
             if run is not None:
-                run.read.append(real)
+                run.read.append((real, first, run.position))
 
-    def settled(self, resource: str, all_final: bool) -> list[str]:
+    def settled(self, resource: str, all_final: bool, open_at: set[int] | None = None) -> list[str]:
         """The run processed what it read from ``resource``; ``all_final``: every record's outcome is
-        final. An inbox moves its files (:mod:`engine.connectors.file_inbox`)."""
+        final; ``open_at``: the read positions of the records that are not (each file whose records
+        are all final moves then). An inbox moves its files (:mod:`engine.connectors.file_inbox`)."""
         res: FileResource = self.plan.resources[resource].detail
         run = self.inbox_runs.pop(resource, None)
         if res.inbox is None or run is None or self.base is None:
             return []
         try:
-            return settle(self.base, res.inbox, run, all_final)
+            return settle(self.base, res.inbox, run, all_final, open_at)
         except OSError as exc:
             raise self._fail(f"resource '{resource}': cannot move an inbox file: {exc.strerror or exc}") from None
 
     # -- writing -----------------------------------------------------------------------------------
-    def _clock(self, op: FileOperation) -> dict[str, str]:
-        return clock_values(self.opened.astimezone(op.zone)) if op.zone is not None else {}
+    def _clock(self, operation: str, op: FileOperation) -> dict[str, str]:
+        clock = self.clocks.get(operation)
+        if clock is None:
+            clock = self.clocks[operation] = clock_values(self.opened.astimezone(op.zone)) if op.zone is not None else {}
+        return clock
 
     def _target(self, operation: str, values: Mapping[str, Any] | None,
                 clock: Mapping[str, str] | None = None) -> tuple[str, Path]:
         """The relative path a write goes to (for messages) and the real path (links resolved)."""
+        return self._resolve(operation, self._render(operation, values, clock))
+
+    def _render(self, operation: str, values: Mapping[str, Any] | None, clock: Mapping[str, str] | None = None) -> str:
+        """The file name a write goes to, from the path template (values checked, never a path)."""
         op: FileOperation = self.plan.operations[operation].detail
-        ctx = {**(values or {}), "settings": self.settings, **(clock if clock is not None else self._clock(op))}
+        ctx = {**(values or {}), "settings": self.settings,
+               **(clock if clock is not None else self._clock(operation, op))}
         try:
             for parts in op.path.paths if op.path else ():
                 if parts[0] == "settings" or parts[0] in CLOCK_NAMES:
@@ -290,6 +307,9 @@ class FileEndpoint:
         problem = path_problem(text)
         if problem:
             raise EncodeError(self.scrub(f"operation '{operation}': path {text!r} {problem}: refused"))
+        return text
+
+    def _resolve(self, operation: str, text: str) -> tuple[str, Path]:
         folder = self._folder()
         target = folder / text
         parent = target.parent.resolve()  # the existing part's links followed
@@ -319,7 +339,14 @@ class FileEndpoint:
 
     def write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> WriteResult:
         op: FileOperation = self.plan.operations[operation].detail
-        shown, real = self._target(operation, values)
+        if op.mode == "batch":  # the target resolved once per file and run: its partial stays open
+            name = self._render(operation, values)
+            known = self.batch_paths.get((operation, name))
+            if known is None or not self.batch.is_open(known[1]):
+                known = self.batch_paths[(operation, name)] = self._resolve(operation, name)
+            shown, real = known
+        else:
+            shown, real = self._target(operation, values)
         header, body = self._body(operation, op, payload)
         try:
             if op.mode == "batch":

@@ -105,20 +105,33 @@ class BatchFiles:
                 os.write(fd, header)
         os.write(fd, data)  # one call: a killed process leaves whole records
 
+    def is_open(self, real: Path) -> bool:
+        return real in self.open
+
     def publish(self) -> list[str]:
-        """Every partial of this run renamed into place, and those of dead runs; the names published."""
-        done = []
+        """Every partial of this run renamed into place, and those of dead runs; the names published.
+
+        The records went to descriptors opened once the target was checked inside the folder; the
+        folder is checked again here (it resolves to the same real path), so a folder swapped for a
+        link during the run is refused rather than followed by the rename."""
+        done, moved = [], []
         for real, fd in self.open.items():
             try:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+            if real.parent.resolve() != real.parent:
+                moved.append(real.name)
+                continue
             os.replace(self.partial(real), real)
             done.append(real.name)
         for folder in self.folders:
             done.extend(publish_leftovers(folder))
             fsync_dir(folder)
         self.open.clear()
+        if moved:
+            raise OSError(f"the folder of {', '.join(moved)} was replaced (by a link?) during the run: not published, "
+                          "its records are in the hidden partial file of the original folder")
         return done
 
 

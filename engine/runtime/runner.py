@@ -31,7 +31,7 @@ from engine.errors import RecordError, TransformError
 from engine.lang.xref import bound
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
-from engine.runtime import acks, parallel
+from engine.runtime import acks, inbox_positions, parallel
 from engine.runtime.finder import find_first, pair, search_again
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import expand, whole
@@ -90,6 +90,7 @@ class FlowRunner:
         self.live_plan = live_plan  # hot reload: the freshest whole plan (an endpoint's `concurrency`)
         self.max_records = max_records  # None: every record the source gives (pages spooled to disk)
         self.spool_dir = spool_dir or spool_folder(store)  # the state folder: the spool is private data
+        self.open_at: set[int] = set()  # read positions of the records left open (an inbox keeps their files)
         self.resend = resend  # pending keys the operator asked to send again (replay --key)
         self.ahead: dict[str, Any] = {}  # this page's searches by reference, made together beforehand
         self.summary = Summary(flow.name)
@@ -189,9 +190,7 @@ class FlowRunner:
             self.process_pages(spooled, tally)
             best = tally.best()  # the largest final value before every open one
             complete = not self.cut and not self.stop.is_set() and spooled.records == self.processed
-        settled = getattr(self.endpoints[flow.source_endpoint], "settled", None)  # an inbox moves its files
-        if settled is not None:  # ... once every record it gave is final
-            settled(flow.source_resource, complete and not self.open_outcomes)
+        inbox_positions.settle(self, complete)  # an inbox moves each file whose records are all final
         if best is not None and (cursor is None or best > cursor):
             self.store.set_cursor(flow.name, best)
 
@@ -206,11 +205,14 @@ class FlowRunner:
             prepared = expand(current, prepare(current, page, self.joiner, self.unique_keys))  # items or groups
             outcomes = [evaluate(current, outcome) for outcome in prepared]
             self.ahead = search_ahead(current, self.target(), self.store, outcomes)
+            left: list = []  # the raw records whose outcome is not final
             for outcome, finished in self.each(outcomes):
                 record = outcome.raw
                 self.open_outcomes += not finished
+                left += [] if finished else record if current.group is not None else [record]
                 if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
                     tally.add(str(record[flow.since]), finished)
+            self.open_at.update(inbox_positions.positions(page, left, self.processed))  # the records read then left open
             self.processed += len(page)
             self.log("progress", **self.summary.as_dict())
 
