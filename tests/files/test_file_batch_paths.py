@@ -54,3 +54,27 @@ def test_a_per_record_folder_swapped_for_a_link_between_writes_is_refused(tmp_pa
         with pytest.raises(EncodeError, match="outside"):
             ep.write("one", {"ref": "R2", "qty": 2}, {"ref": "R2"})
     assert os.listdir(outside) == []
+
+
+def test_publishing_never_replaces_a_file_of_the_same_name(tmp_path):
+    folder = tmp_path / "x"
+    folder.mkdir()
+    for run in range(3):  # three runs, the ERP has not taken the earlier files yet
+        with open_connector("out", DEFINITION, {"dir": str(folder)}) as ep:
+            ep.write("batch", {"ref": f"R{run}", "qty": run}, {"group": "g"})
+    assert sorted(os.listdir(folder / "b")) == ["g-1.csv", "g-2.csv", "g.csv"]
+    assert (folder / "b" / "g.csv").read_bytes() == b"ref;qty\r\nR0;0\r\n"
+    assert (folder / "b" / "g-2.csv").read_bytes() == b"ref;qty\r\nR2;2\r\n"
+
+
+def test_an_xml_batch_left_by_a_crashed_run_is_completed_with_its_closing_tag(tmp_path):
+    folder = tmp_path / "x"
+    (folder / "b").mkdir(parents=True)
+    definition = {**DEFINITION, "operations": {"x": {"path": "b/{group}.xml", "mode": "batch", "format": {
+        "type": "xml", "root": "Orders", "record": "Order"}}}}
+    (folder / "b" / ".old.xml.999999999.partial").write_bytes(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<Orders>\n  <Order>\n    <ref>R0</ref>\n  </Order>\n')
+    with open_connector("out", definition, {"dir": str(folder)}) as ep:
+        ep.write("x", {"ref": "R1"}, {"group": "new"})
+    assert (folder / "b" / "old.xml").read_bytes().endswith(b"</Order>\n</Orders>\n")
+    assert (folder / "b" / "new.xml").read_bytes().endswith(b"<ref>R1</ref>\n  </Order>\n</Orders>\n")
