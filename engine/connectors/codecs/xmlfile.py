@@ -237,7 +237,8 @@ def read_xml(path: Path, fmt: XmlFileFormat, shown: str, key: str | None, size: 
     except XmlError as exc:
         raise InputError(exc.message, path, exc.line, exc.col) from None
     page: list = []
-    events = etree.iterparse(str(path), events=("end",), tag=f"{{*}}{fmt.record}", **_SAFE)
+    events = etree.iterparse(str(path), events=("end",), tag=f"{{*}}{fmt.record}",
+                             **{**_SAFE, "remove_blank_text": False})  # a field's spaces are its value
     try:
         for _, el in events:
             parent = el.getparent()
@@ -247,8 +248,8 @@ def read_xml(path: Path, fmt: XmlFileFormat, shown: str, key: str | None, size: 
                 raise InputError(f"the document element is <{_local(parent.tag)}>, expected <{fmt.root}>", path)
             try:
                 value = _value(el, fmt)
-                page.append(value if isinstance(value, dict) else bad_line(
-                    shown, el.sourceline, f"<{fmt.record}> holds no fields", key))
+                page.append(value if isinstance(value, dict) else {} if value is None else bad_line(
+                    shown, el.sourceline, f"<{fmt.record}> holds text, not fields", key))
             except _Undecodable as exc:
                 page.append(bad_line(shown, el.sourceline, str(exc), key))
             el.clear(keep_tail=False)
