@@ -206,7 +206,7 @@ def _value(el: Any, fmt: XmlFileFormat) -> Any:
     if el.text and el.text.strip():
         raise _Undecodable(f"<{_local(el.tag)}> holds text and elements or attributes")
     out: dict[str, Any] = {_local(key): value for key, value in el.attrib.items()}
-    repeated = set()
+    repeated: set[str] = set()
     for child in children:
         name = _local(child.tag)
         if name in fmt.lists:
