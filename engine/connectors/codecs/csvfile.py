@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import re
+from itertools import islice
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -157,24 +158,25 @@ def _page_loop(fmt: TextFormat, names: tuple[str, ...], reorder: bool) -> Any:
     cells = "[row[p] for p in positions]" if reorder else "row"
     source = (
         "def pages(reader, size, shown, key, check, names, positions, count, line):\n"
-        "    page = []\n    append = page.append\n"
-        "    try:\n"
-        "      for row in reader:\n"
-        "        first, line = line + 1, reader.line_num\n"
-        "        if check or len(row) != count:\n"
+        "    while True:\n"
+        "      page = []\n      append = page.append\n      before = line\n"
+        "      try:\n"
+        "        for row in islice(reader, size):\n"
+        "          first, line = line + 1, reader.line_num\n"
+        "          if check or len(row) != count:\n"
         "            record = odd(row, first, shown, key, check, names, positions, count)\n"
         "            if record is not None:\n                append(record)\n"
-        "        else:\n"
-        "          try:\n"
+        "          else:\n"
+        "           try:\n"
         f"            record = dict(zip(names, {cells}))\n{lines}"
         "            append(record)\n"
-        "          except FieldError as exc:\n"
+        "           except FieldError as exc:\n"
         "            append(bad_line(shown, first, str(exc), key, record, exc.field))\n"
-        "        if len(page) >= size:\n            yield page\n            page = []\n            append = page.append\n"
-        "    except csv_Error as exc:\n        raise Malformed(exc, page, line) from None\n"
-        "    if page:\n        yield page\n")
+        "      except csv_Error as exc:\n        raise Malformed(exc, page, line) from None\n"
+        "      if page:\n        yield page\n"
+        "      elif line == before:\n        return\n")
     namespace = {**convert_names(fmt), "FieldError": FieldError, "bad_line": bad_line, "csv_Error": csv.Error,
-                 "Malformed": _Malformed, "odd": _odd(fmt, converter(fmt, names))}
+                 "Malformed": _Malformed, "odd": _odd(fmt, converter(fmt, names)), "islice": islice}
     exec(source, namespace)  # column names are shown through repr(): data, never code
     return namespace["pages"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,10 @@ def page_reader(fmt: TextFormat) -> Any:
     lines, items = _typed_cells(fmt)
     source = (
         "def pages(handle, size, shown, key, check):\n"
-        "    page = []\n    append = page.append\n    number_ = 0\n"
-        "    for raw in handle:\n        number_ += 1\n        line = raw.rstrip('\\r\\n')\n"
+        "    numbered = enumerate(handle, 1)\n"
+        "    while True:\n"
+        "      page = []\n      append = page.append\n      number_ = 0\n"
+        "      for number_, raw in islice(numbered, size):\n        line = raw.rstrip('\\r\\n')\n"
         f"        if len(line) != {length} or (check and escaped(line)):\n"
         "            record = odd(line, number_, shown, key, check)\n"
         "            if record is not None:\n                append(record)\n"
@@ -49,10 +52,10 @@ def page_reader(fmt: TextFormat) -> Any:
         "            append(record)\n"
         "          except FieldError as exc:\n"
         "            append(bad_line(shown, number_, str(exc), key, plain(line), exc.field))\n"
-        "        if len(page) >= size:\n            yield page\n            page = []\n            append = page.append\n"
-        "    if page:\n        yield page\n")
+        "      if page:\n        yield page\n"
+        "      elif not number_:\n        return\n")
     namespace = {**convert_names(fmt), "FieldError": FieldError, "bad_line": bad_line, "plain": cutter(fmt),
-                 "escaped": _ESCAPED.search, "odd": _odd(fmt, length)}
+                 "escaped": _ESCAPED.search, "odd": _odd(fmt, length), "islice": islice}
     exec(source, namespace)  # column names are schema-checked, shown through repr()
     return namespace["pages"]
 
