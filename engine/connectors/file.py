@@ -14,8 +14,10 @@ A connector definition says::
 
 Formats: JSON, JSON Lines and XML (:mod:`engine.connectors.codecs.records`), CSV and fixed-width
 text (:mod:`~engine.connectors.codecs.csvfile`, :mod:`~engine.connectors.codecs.fixedwidth`, declared
-in :mod:`~engine.connectors.codecs.textformat`). Reading: :mod:`engine.connectors.file_read`; inbox
-moves: :mod:`engine.connectors.file_inbox`; atomic writes and batch files:
+in :mod:`~engine.connectors.codecs.textformat`), XML files declared element by element
+(:mod:`~engine.connectors.codecs.xmlfile`). Compiling: :mod:`engine.connectors.file_compile`;
+reading: :mod:`engine.connectors.file_read`; inbox moves (file by file, once all of a file's records
+are final): :mod:`engine.connectors.file_inbox`; atomic writes and batch files:
 :mod:`engine.connectors.file_write`. ``find`` looks for the file a write would create.
 
 Everything a spec names is untrusted: a path is relative to ``dir``, never absolute, never through
