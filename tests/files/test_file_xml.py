@@ -141,6 +141,7 @@ def test_an_inbox_of_xml_files_moves_a_broken_one_to_failed(erp):
     ({"type": "xml", "root": "Orders", "record": "Order", "encoding": "klingon"}, "unknown encoding"),
     ({"type": "xml", "root": "Orders", "record": "Order", "attributes": ["x"], "lists": {"x": "X"}},
      "both an attribute and a list"),
+    ({"type": "xml", "root": "Orders", "record": "Order", "encoding": "utf-16"}, "byte-order mark"),
 ])
 def test_format_errors_are_located(fmt, message):
     definition = {"name": "erp", "protocol": "file", "settings": {"dir": {"required": True}},
@@ -154,3 +155,20 @@ def test_an_xml_operation_without_its_elements_is_refused():
                   "operations": {"w": {"path": "o/{id}.xml", "format": "xml"}}}
     _, diagnostics = compile_connector(definition, lambda path: None)
     assert any("needs its elements" in d.message for d in diagnostics)
+
+
+def test_other_encodings_are_declared_and_read_back(tmp_path):
+    for encoding, declared in (("utf-8-sig", b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?>'),
+                               ("latin-1", b'<?xml version="1.0" encoding="ISO-8859-1"?>'),
+                               ("utf-16-le", '<?xml version="1.0" encoding="UTF-16LE"?>'.encode("utf-16-le"))):
+        fmt = {"type": "xml", "root": "R", "record": "E", "encoding": encoding}
+        definition = {"name": "e", "protocol": "file", "settings": {"dir": {"required": True}},
+                      "resources": {"r": {"path": "o/*.xml", "key": "k", "format": fmt}},
+                      "operations": {"w": {"path": "o/{k}.xml", "mode": "batch", "format": fmt}}}
+        folder = tmp_path / encoding
+        folder.mkdir()
+        with open_connector("e", definition, {"dir": str(folder)}) as ep:
+            ep.write("w", [{"k": "1", "v": "Ünïcödé €"}, {"k": "2", "v": "x"}], {"k": "all"})
+        assert (folder / "o" / "all.xml").read_bytes().startswith(declared)
+        with open_connector("e", definition, {"dir": str(folder)}) as ep:
+            assert records(ep, "r") == [{"k": "1", "v": "Ünïcödé €"}, {"k": "2", "v": "x"}]

@@ -40,8 +40,9 @@ from engine.connectors.codecs.csvfile import CellError, bad_line, rows_of
 from engine.connectors.codecs.records import InputError, unreadable
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-_IANA = {"cp1252": "windows-1252", "latin_1": "ISO-8859-1", "iso8859_15": "ISO-8859-15", "utf-8": "UTF-8", "utf-8-sig": "UTF-8",
-         "utf-16": "UTF-16", "ascii": "US-ASCII", "cp850": "IBM850"}
+_IANA = {"cp1252": "windows-1252", "iso8859-1": "ISO-8859-1", "iso8859-15": "ISO-8859-15", "utf-8": "UTF-8",
+         "utf-8-sig": "UTF-8", "utf-16-le": "UTF-16LE", "utf-16-be": "UTF-16BE", "ascii": "US-ASCII",
+         "cp850": "IBM850"}  # Python's codec name -> the name an XML declaration uses
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,9 @@ def compile_xml_format(spec: Mapping, error: Callable[[str, tuple], None]) -> Xm
         bad(f"field {name!r} cannot be both an attribute and a list", "attributes")
     encoding = str(spec.get("encoding", "utf-8"))
     try:
-        codecs.lookup(encoding)
+        if codecs.lookup(encoding).name != "utf-8-sig" and "".encode(encoding):
+            bad(f"encoding {encoding!r} starts every text with a byte-order mark: declare utf-8, utf-8-sig, cp1252, "
+                "latin-1... for an XML file", "encoding")
     except LookupError:
         bad(f"unknown encoding {encoding!r} (e.g. utf-8, cp1252, latin-1)", "encoding")
     namespace = spec.get("namespace")
