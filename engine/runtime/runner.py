@@ -209,7 +209,7 @@ class FlowRunner:
             for outcome, finished in self.each(outcomes):
                 record = outcome.raw
                 self.open_outcomes += not finished
-                left += [] if finished else record if current.group is not None else [record]
+                left += [] if finished else record if isinstance(record, list) else [record]  # a group: its members
                 if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
                     tally.add(str(record[flow.since]), finished)
             self.open_at.update(inbox_positions.positions(page, left, self.processed))  # the records read then left open

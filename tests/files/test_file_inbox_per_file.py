@@ -102,3 +102,26 @@ def test_every_record_final_moves_every_file(tmp_path):
     summary, _ = _run(tmp_path, folder, Target(down=set()))
     assert summary.created == 5
     assert os.listdir(folder / "in") == [] and sorted(os.listdir(folder / "done")) == ["a.csv", "b.csv"]
+
+
+def test_positions_are_those_of_the_very_records_left_open():
+    from engine.runtime.inbox_positions import positions
+
+    page = [{"id": 1}, {"id": 1}, {"id": 2}]  # equal records: identity, not equality, tells them apart
+    assert list(positions(page, [page[1]], 10)) == [11]
+    assert list(positions(page, [page[2], page[0], {"id": 2}], 0)) == [2, 0]  # a copy is not from the page
+    assert list(positions(page, [], 0)) == []
+
+
+def test_settle_moves_each_file_without_an_open_position(tmp_path):
+    from engine.connectors.file_inbox import Inbox, InboxRun, settle
+
+    (tmp_path / "in").mkdir()
+    files = [tmp_path / "in" / f"{n}.csv" for n in "abc"]
+    for file in files:
+        file.write_text("x")
+    run = InboxRun(read=[(files[0], 0, 3), (files[1], 3, 3), (files[2], 3, 5)])  # b.csv held no record
+    assert settle(tmp_path, Inbox("done/", "failed/"), run, False, {4}) == ["a.csv -> done/", "b.csv -> done/"]
+    assert os.listdir(tmp_path / "in") == ["c.csv"]
+    run = InboxRun(read=[(files[2], 0, 2)])
+    assert settle(tmp_path, Inbox("done/", "failed/"), run, False, None) == []  # a run cut short: nothing moves
