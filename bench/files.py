@@ -8,7 +8,8 @@ Contenders per row (median of ``--rounds``, rounds alternate the two):
   ``csv.reader`` loop building the same dicts with ``int`` / ``Decimal``;
 * fixed write / fixed read — the same with a fixed-width layout vs a hand-written slicing loop.
 Target: the connector at >= 0.8x the hand loop's lines/s on every row; ``--strict`` exits 1 on a miss.
-Informational row: ``batch`` — N separate ``endpoint.write`` calls in ``mode: batch`` (one per record).
+Informational rows: ``batch`` — N separate ``endpoint.write`` calls in ``mode: batch`` (one per record);
+``xml write`` / ``xml read`` — the same N records as one XML file (``format: {type: xml, root, record}``).
 """
 from __future__ import annotations
 
@@ -33,12 +34,15 @@ COLUMNS = [{"name": "ref", "start": 1, "width": 12}, {"name": "label", "start": 
 CSV = {"type": "csv", "delimiter": ";", "encoding": "cp1252", "decimal": ",", "columns": ["ref", "label", "qty", "price"]}
 FIXED = {"type": "fixed", "encoding": "cp1252", "decimal": ",", "columns": COLUMNS}
 TYPES = {"qty": "int", "price": "decimal"}
+XML = {"type": "xml", "root": "Articles", "record": "Article", "attributes": ["ref"], "encoding": "cp1252"}
 DEFINITION = {
     "name": "bench", "protocol": "file", "settings": {"dir": {"required": True}},
     "resources": {"csv": {"path": "c/*.csv", "key": "ref", "types": TYPES, "format": CSV},
-                  "fixed": {"path": "f/*.txt", "key": "ref", "types": TYPES, "format": FIXED}},
+                  "fixed": {"path": "f/*.txt", "key": "ref", "types": TYPES, "format": FIXED},
+                  "xml": {"path": "x/*.xml", "key": "ref", "format": XML}},
     "operations": {"csv": {"path": "c/out.csv", "format": CSV}, "fixed": {"path": "f/out.txt", "format": FIXED},
-                   "batch": {"path": "b/out.csv", "format": CSV, "mode": "batch"}},
+                   "batch": {"path": "b/out.csv", "format": CSV, "mode": "batch"},
+                   "xml": {"path": "x/out.xml", "format": XML}},
 }
 
 
@@ -100,10 +104,10 @@ def main(argv=None) -> int:
     data = rows(args.lines)
     times: dict[str, dict[str, list[float]]] = {k: {"connector": [], "hand": []} for k in
                                                 ("csv write", "csv read", "fixed write", "fixed read")}
-    batch_times = []
+    batch_times, xml_times = [], {"write": [], "read": []}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        for sub in "cfb":
+        for sub in "cfbx":
             (root / sub).mkdir()
         hand_dir = root / "hand"
         hand_dir.mkdir()
@@ -131,6 +135,10 @@ def main(argv=None) -> int:
                         times["fixed write"]["hand"].append(t)
                         t, fixed_hand = timed(lambda: hand_fixed_read(hand_dir / "out.txt"))
                         times["fixed read"]["hand"].append(t)
+                t, _ = timed(lambda: ep.write("xml", data, {}))
+                xml_times["write"].append(t)
+                t, _ = timed(lambda: [r for page in ep.read("xml") for r in page])
+                xml_times["read"].append(t)
                 start = time.perf_counter()
                 for record in data:
                     ep.write("batch", record, {})
@@ -155,6 +163,9 @@ def main(argv=None) -> int:
         print(f"{name:<12} {connector:>18,.0f} {hand:>14,.0f}  {ratio:.2f}x  {'PASS' if passed else 'FAIL'}")
     print(f"{'batch':<12} {args.lines / statistics.median(batch_times):>18,.0f} {'-':>14}  (informational: one "
           "endpoint.write per record, mode: batch)")
+    for name in ("write", "read"):
+        print(f"{'xml ' + name:<12} {args.lines / statistics.median(xml_times[name]):>18,.0f} {'-':>14}  "
+              "(informational: one XML file, lxml)")
     return 1 if args.strict and not ok else 0
 
 

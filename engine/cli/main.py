@@ -53,6 +53,15 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json: one JSON array of payloads on stdout")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
+    p.add_argument("--input-format", choices=("csv", "xml"), help="the format of the source's --input file when "
+                   "its source is not a file connector declaring one (a CSV export for a flow reading a shop)")
+    for option, text in (("--delimiter", "csv: the field separator (default ,)"), ("--quote", "csv: the quote "
+                         "character"), ("--encoding", "csv/xml: e.g. cp1252, utf-8-sig (default utf-8)"),
+                         ("--decimal", "csv: the decimal separator of the fields the source types decimal"),
+                         ("--columns", "csv: the column names, comma-separated (read by position with --no-header)"),
+                         ("--root", "xml: the document element"), ("--record", "xml: the record element")):
+        p.add_argument(option, help=text)
+    p.add_argument("--no-header", action="store_true", help="csv: the file has no header line (give --columns)")
 
     p = sub.add_parser("schema", help="generate the registry-derived JSON Schema fragments")
     p.add_argument("--write", action="store_true", help="write the generated schemas (transforms, protocols) and docs/connectors.md")
@@ -180,7 +189,7 @@ def cmd_dry_run(args) -> int:
     as_json, started, mapped, counts = args.format == "json", False, 0, None
     try:
         with _xref(plan, args):
-            counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes)
+            counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes, _input_format(args, plan, flow))
             if as_json:
                 out.write("[")
                 started = True
@@ -210,6 +219,27 @@ def cmd_dry_run(args) -> int:
     print(f"{flow.name}: {counts.read} read, {mapped} mapped, {len(counts.skipped)} skipped "
           f"by filter, {len(counts.failures)} failed (nothing was sent)", file=sys.stderr)
     return EXIT_RECORDS if counts.failures else EXIT_OK
+
+
+def _input_format(args, plan, flow):
+    """The format given by --input-format and its options (None: the source's own, or detected)."""
+    from engine.connectors.codecs.records import InputError
+    from engine.runtime.inputformat import input_format
+
+    given = {key: getattr(args, key) for key in ("delimiter", "quote", "encoding", "decimal", "root", "record")
+             if getattr(args, key) is not None}
+    if args.columns is not None:
+        given["columns"] = [name.strip() for name in args.columns.split(",")]
+    if args.no_header:
+        given["header"] = False
+    if args.input_format is None:
+        if given:
+            raise InputError(f"{', '.join('--' + k.replace('_', '-') for k in given)} describe the --input file's "
+                             "format: give --input-format csv (or xml) with them")
+        return None
+    connector = plan.connectors.get(flow.source_endpoint)
+    resource = connector.resources.get(flow.source_resource) if connector is not None else None
+    return input_format({"type": args.input_format, **given}, resource.types if resource is not None else {})
 
 
 def _size(text: str) -> int:

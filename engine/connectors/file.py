@@ -14,8 +14,10 @@ A connector definition says::
 
 Formats: JSON, JSON Lines and XML (:mod:`engine.connectors.codecs.records`), CSV and fixed-width
 text (:mod:`~engine.connectors.codecs.csvfile`, :mod:`~engine.connectors.codecs.fixedwidth`, declared
-in :mod:`~engine.connectors.codecs.textformat`). Reading: :mod:`engine.connectors.file_read`; inbox
-moves: :mod:`engine.connectors.file_inbox`; atomic writes and batch files:
+in :mod:`~engine.connectors.codecs.textformat`), XML files declared element by element
+(:mod:`~engine.connectors.codecs.xmlfile`). Compiling: :mod:`engine.connectors.file_compile`;
+reading: :mod:`engine.connectors.file_read`; inbox moves (file by file, once all of a file's records
+are final): :mod:`engine.connectors.file_inbox`; atomic writes and batch files:
 :mod:`engine.connectors.file_write`. ``find`` looks for the file a write would create.
 
 Everything a spec names is untrusted: a path is relative to ``dir``, never absolute, never through
@@ -26,154 +28,33 @@ from __future__ import annotations
 import errno
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.connectors.base import ConnectorPlan, ProtocolSpec, WriteResult
 from engine.connectors.codecs.csvfile import CellError, CsvWriter, rows_of
 from engine.connectors.codecs.fixedwidth import FixedWriter
 from engine.connectors.codecs.records import InputError
-from engine.connectors.codecs.textformat import TEXT_TYPES, TextFormat, compile_format
-from engine.connectors.codecs.xmlcodec import XmlOptions
-from engine.connectors.context import ConnectorCompiler
+from engine.connectors.codecs.xmlfile import XmlWriter
 from engine.connectors.errors import EncodeError, EndpointError
-from engine.connectors.file_inbox import Inbox, InboxRun, settle
-from engine.connectors.file_read import file_records, paged, visible
+from engine.connectors.file_compile import FileConnector, FileOperation, FileResource, compile_connector, \
+    compile_operation, compile_resource, path_problem
+from engine.connectors.file_inbox import InboxRun, settle
+from engine.connectors.file_read import file_pages, visible
 from engine.connectors.file_write import CLOCK_NAMES, BatchFiles, any_clock, append_durably, clock_values, \
     replace_atomically
-from engine.connectors.http.plan import xml_options
 from engine.connectors.secrets import settings_scrubber
-from engine.connectors.templates import Template, TemplateError, lookup, text_of
+from engine.connectors.templates import TemplateError, lookup, text_of
 from engine.util.fileio import OutsideFolder, confine, inside
 from engine.util.jsonout import OutputError, dumps
 
+__all__ = ["FileConnector", "FileOperation", "FileResource", "FileEndpoint", "PROTOCOL", "compile_connector",
+           "compile_operation", "compile_resource", "path_problem"]
+
 PAGE = 1000  # records per page when a file holds many
 _TRANSIENT = {errno.ENOSPC, errno.EAGAIN, errno.EBUSY, errno.EIO, errno.EDQUOT, errno.ETIMEDOUT}
-
-
-@dataclass(frozen=True)
-class FileConnector:
-    """The file protocol's connector: the folder its paths are read from and written to."""
-
-    dir: Template | None
-    format: str  # the connector's `format.type`: XML options for `dry-run --input` too
-    xml: XmlOptions
-
-
-@dataclass(frozen=True)
-class FileResource:
-    """A file resource: the path template of the files to read, their format, the inbox moves."""
-
-    path: Template | None
-    format: str | None  # None: detected from each file's content
-    text: TextFormat | None = None  # CSV / fixed width
-    inbox: Inbox | None = None
-
-
-@dataclass(frozen=True)
-class FileOperation:
-    """A file operation: the path template of the file to write, and how."""
-
-    path: Template | None
-    format: str  # json | jsonl | csv | fixed
-    text: TextFormat | None = None
-    mode: str = "per_record"  # or batch: one file per run
-    zone: ZoneInfo | None = None  # of {date} / {timestamp}
-    rows: tuple[str, ...] = ()  # csv / fixed: the payload field whose list items are the file's lines
-
-
-def path_problem(text: str) -> str | None:
-    """Why a relative path written in a spec (or rendered from values) may not be used, or None."""
-    if not text.strip():
-        return "is empty"
-    if "\x00" in text:
-        return "holds a NUL character"
-    if text.startswith(("/", "\\")) or PurePosixPath(text).is_absolute() or PureWindowsPath(text).drive:
-        return "is absolute (write it relative to the connector's `dir`)"
-    if ".." in PurePosixPath(text.replace("\\", "/")).parts:
-        return "goes up with `..` (paths stay inside the connector's `dir`)"
-    return None
-
-
-def _path(text: Any, ctx: ConnectorCompiler, path: tuple, needs: set | None, allowed=()) -> Template | None:
-    template = ctx.template(text, path, needs=needs, allowed=allowed)
-    if template is not None:
-        problem = path_problem(text)
-        if problem:
-            ctx.error("bad-path", f"path {text!r} {problem}", path)
-            return None
-    return template
-
-
-def _format(spec: Any, ctx: ConnectorCompiler, path: tuple, types: Mapping) -> tuple[str | None, TextFormat | None]:
-    if spec in TEXT_TYPES:  # `format: csv`: every option at its default
-        spec = {"type": spec}
-    if not isinstance(spec, Mapping):
-        return spec, None
-    kind = spec.get("type")
-    if kind not in TEXT_TYPES:
-        return kind, None
-    text = compile_format(spec, lambda message, sub: ctx.error("bad-format", message, path + sub))
-    return kind, text.typed(types) if text is not None else None
-
-
-def compile_connector(data: Mapping, ctx: ConnectorCompiler) -> FileConnector:
-    block = data.get("file") or {}
-    fmt = data.get("format") or {"type": "json"}
-    return FileConnector(ctx.template(block.get("dir", "{settings.dir}"), ("file", "dir")),
-                         fmt.get("type", "json"), xml_options(fmt))
-
-
-def compile_resource(name: str, res: Mapping, ctx: ConnectorCompiler, conn: FileConnector
-                     ) -> tuple[FileResource, tuple[None, None, None]]:
-    path = ("resources", name)
-    box = res.get("inbox") if isinstance(res.get("inbox"), Mapping) else None
-    if ("path" in res) == (box is not None):
-        ctx.error("missing-key", "a file resource needs `path` (a glob under the connector's `dir`, e.g. "
-                  "orders/*.json) or `inbox` (files moved to done/ once read), one of them", path)
-    inbox = None
-    if box is not None:
-        for key in ("done", "failed"):
-            problem = path_problem(str(box.get(key, f"{key}/")))
-            if problem:
-                ctx.error("bad-path", f"inbox.{key} {box.get(key)!r} {problem}", path + ("inbox", key))
-        inbox = Inbox(str(box.get("done", "done/")), str(box.get("failed", "failed/")))
-    glob = _path(box.get("path") if box is not None else res.get("path"), ctx,
-                 path + (("inbox", "path") if box is not None else ("path",)), None)
-    kind, text = _format(res.get("format"), ctx, path + ("format",), res.get("types") or {})
-    return FileResource(glob, kind, text, inbox), (None, None, None)
-
-
-def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: FileConnector,
-                      needs: set) -> FileOperation:
-    path = ("operations", name)
-    if "path" not in op:
-        ctx.error("missing-key", "a file operation needs `path` (the file to write under the connector's "
-                  "`dir`, e.g. out/{key}.json)", path)
-    template = _path(op.get("path"), ctx, path + ("path",), needs, CLOCK_NAMES)
-    kind, text = _format(op.get("format", "json"), ctx, path + ("format",), {})
-    mode = op.get("mode", "per_record")
-    if mode == "batch" and kind not in ("csv", "fixed", "jsonl"):
-        ctx.error("bad-format", f"`mode: batch` collects lines in one file: format csv, fixed or jsonl, not {kind}",
-                  path + ("mode",))
-    zone = None
-    if "timezone" in op:
-        try:
-            zone = ZoneInfo(str(op["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError):
-            ctx.error("bad-timezone", f"unknown time zone {op['timezone']!r}", path + ("timezone",),
-                      "an IANA name such as Europe/Paris or UTC")
-    elif template is not None and any(p[0] in CLOCK_NAMES for p in template.paths):
-        ctx.error("missing-key", "a path with {date} or {timestamp} needs `timezone` (e.g. Europe/Paris)",
-                  path + ("path",))
-    rows = tuple(str(op["rows"]).split(".")) if "rows" in op else ()
-    if rows and text is None:
-        ctx.error("bad-format", f"`rows` picks the lines of a csv or fixed-width file, not of {kind}", path + ("rows",))
-    return FileOperation(template, str(kind), text, str(mode), zone, rows)
 
 
 class FileEndpoint:
@@ -191,6 +72,8 @@ class FileEndpoint:
         self.batch = BatchFiles()
         self.inbox_runs: dict[str, InboxRun] = {}
         self.writers: dict[str, Any] = {}
+        self.clocks: dict[str, dict[str, str]] = {}  # operation -> its {date}/{timestamp}: the run's time
+        self.batch_paths: dict[tuple[str, str], tuple[str, Path]] = {}  # (operation, name) -> resolved target
 
     def location(self) -> str:
         return self.scrub(f"file:{self.base if self.base is not None else '(no dir)'}")
@@ -247,9 +130,13 @@ class FileEndpoint:
                 real = confine(folder, shown)
             except (OutsideFolder, OSError):
                 raise self._fail(f"resource '{resource}': {shown} is a link leading outside {folder}: refused") from None
+            first = run.position if run is not None else 0
             try:
-                yield from paged(file_records(real, shown, resource, res.format, res.text, options, plan.key),
-                                 page_size or PAGE)
+                for page in file_pages(real, shown, resource, res.format, res.text or res.xml, options, plan.key,
+                                       page_size or PAGE):
+                    if run is not None:
+                        run.position += len(page)
+                    yield page
             except InputError as exc:
                 where_ = ":".join(str(p) for p in (shown, exc.line, exc.col) if p is not None)
                 if run is None:
@@ -257,29 +144,38 @@ class FileEndpoint:
                 run.failed.append((real, f"{where_}: {exc.message}"))
                 continue
             if run is not None:
-                run.read.append(real)
+                run.read.append((real, first, run.position))
 
-    def settled(self, resource: str, all_final: bool) -> list[str]:
+    def settled(self, resource: str, all_final: bool, open_at: set[int] | None = None) -> list[str]:
         """The run processed what it read from ``resource``; ``all_final``: every record's outcome is
-        final. An inbox moves its files (:mod:`engine.connectors.file_inbox`)."""
+        final; ``open_at``: the read positions of the records that are not (each file whose records
+        are all final moves then). An inbox moves its files (:mod:`engine.connectors.file_inbox`)."""
         res: FileResource = self.plan.resources[resource].detail
         run = self.inbox_runs.pop(resource, None)
         if res.inbox is None or run is None or self.base is None:
             return []
         try:
-            return settle(self.base, res.inbox, run, all_final)
+            return settle(self.base, res.inbox, run, all_final, open_at)
         except OSError as exc:
             raise self._fail(f"resource '{resource}': cannot move an inbox file: {exc.strerror or exc}") from None
 
     # -- writing -----------------------------------------------------------------------------------
-    def _clock(self, op: FileOperation) -> dict[str, str]:
-        return clock_values(self.opened.astimezone(op.zone)) if op.zone is not None else {}
+    def _clock(self, operation: str, op: FileOperation) -> dict[str, str]:
+        clock = self.clocks.get(operation)
+        if clock is None:
+            clock = self.clocks[operation] = clock_values(self.opened.astimezone(op.zone)) if op.zone is not None else {}
+        return clock
 
     def _target(self, operation: str, values: Mapping[str, Any] | None,
                 clock: Mapping[str, str] | None = None) -> tuple[str, Path]:
         """The relative path a write goes to (for messages) and the real path (links resolved)."""
+        return self._resolve(operation, self._render(operation, values, clock))
+
+    def _render(self, operation: str, values: Mapping[str, Any] | None, clock: Mapping[str, str] | None = None) -> str:
+        """The file name a write goes to, from the path template (values checked, never a path)."""
         op: FileOperation = self.plan.operations[operation].detail
-        ctx = {**(values or {}), "settings": self.settings, **(clock if clock is not None else self._clock(op))}
+        ctx = {**(values or {}), "settings": self.settings,
+               **(clock if clock is not None else self._clock(operation, op))}
         try:
             for parts in op.path.paths if op.path else ():
                 if parts[0] == "settings" or parts[0] in CLOCK_NAMES:
@@ -294,6 +190,9 @@ class FileEndpoint:
         problem = path_problem(text)
         if problem:
             raise EncodeError(self.scrub(f"operation '{operation}': path {text!r} {problem}: refused"))
+        return text
+
+    def _resolve(self, operation: str, text: str) -> tuple[str, Path]:
         folder = self._folder()
         target = folder / text
         parent = target.parent.resolve()  # the existing part's links followed
@@ -305,11 +204,17 @@ class FileEndpoint:
                                          "symbolic link?): refused"))
         return PurePosixPath(text.replace("\\", "/")).as_posix(), real
 
-    def _body(self, operation: str, op: FileOperation, payload: Any) -> tuple[bytes, bytes]:
-        """The bytes one payload writes: (the header line of a new file, the record's lines)."""
+    def _body(self, operation: str, op: FileOperation, payload: Any) -> tuple[bytes, bytes, bytes]:
+        """The bytes one payload writes: (the start of a new file, the record's lines, the end of a file)."""
+        if op.xml is not None:
+            writer = self.writers.get(operation) or self.writers.setdefault(operation, XmlWriter(op.xml))
+            try:
+                return writer.header(), writer.lines(payload), writer.trailer()
+            except CellError as exc:
+                raise EncodeError(self.scrub(f"operation '{operation}': {exc}")) from None
         if op.text is None:
             try:
-                return b"", (dumps(payload, indent=None if op.format == "jsonl" else 2) + "\n").encode("utf-8")
+                return b"", (dumps(payload, indent=None if op.format == "jsonl" else 2) + "\n").encode("utf-8"), b""
             except OutputError as exc:
                 raise EncodeError(f"operation '{operation}': the payload cannot be written as JSON: {exc}") from None
         writer = self.writers.get(operation)
@@ -321,21 +226,28 @@ class FileEndpoint:
             raise EncodeError(f"operation '{operation}': the payload's `{'.'.join(op.rows)}` (rows) is not a list")
         try:
             names = writer.columns(rows_of(payload))
-            return writer.header(names), writer.lines(payload, names)
+            return writer.header(names), writer.lines(payload, names), b""
         except CellError as exc:
             raise EncodeError(self.scrub(f"operation '{operation}': {exc}")) from None
 
     def write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> WriteResult:
         op: FileOperation = self.plan.operations[operation].detail
-        shown, real = self._target(operation, values)
-        header, body = self._body(operation, op, payload)
+        if op.mode == "batch":  # the target resolved once per file and run: its partial stays open
+            name = self._render(operation, values)
+            known = self.batch_paths.get((operation, name))
+            if known is None or not self.batch.is_open(known[1]):
+                known = self.batch_paths[(operation, name)] = self._resolve(operation, name)
+            shown, real = known
+        else:
+            shown, real = self._target(operation, values)
+        header, body, trailer = self._body(operation, op, payload)
         try:
             if op.mode == "batch":
-                self.batch.append(real, header, body)
+                self.batch.append(real, header, body, trailer)
             elif op.format == "jsonl":
                 append_durably(real, body)
             else:
-                replace_atomically(real, header + body)
+                replace_atomically(real, header + body + trailer)
         except OSError as exc:
             raise self._fail(f"operation '{operation}': cannot write {shown}: {exc.strerror or exc}",
                              transient=exc.errno in _TRANSIENT, outcome_unknown=op.format == "jsonl") from None
@@ -362,11 +274,12 @@ class FileEndpoint:
     def describe_write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> dict:
         op: FileOperation = self.plan.operations[operation].detail
         shown, _ = self._target(operation, values)
-        header, body = self._body(operation, op, payload)
-        text = (body if op.mode == "batch" else header + body).decode(op.text.encoding if op.text else "utf-8")
+        header, body, trailer = self._body(operation, op, payload)
+        encoding = op.text.encoding if op.text else op.xml.encoding if op.xml else "utf-8"
+        text = (body if op.mode == "batch" else header + body + trailer).decode(encoding)
         method = "APPEND" if op.format == "jsonl" or op.mode == "batch" else "WRITE"
         return {"method": method, "url": f"file:{shown}", "headers": {},
-                "body": self.scrub(text.rstrip("\n") if op.text is None else text)}
+                "body": self.scrub(text.rstrip("\n") if op.text is None and op.xml is None else text)}
 
 
 def open_endpoint(name: str, plan: ConnectorPlan, settings: Mapping[str, Any], **options) -> FileEndpoint:

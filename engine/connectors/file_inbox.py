@@ -3,15 +3,18 @@ read once, then moved out of the inbox.
 
 A read notes the files it read whole, and those it could not read at all (wrong encoding
 throughout, not a CSV...) with why. Nothing moves while reading (a dry-run reads the same way). When
-the run has processed its records, the runner says whether every one of them is final (written,
-found, skipped or set aside): then each file read moves to ``done/``; otherwise they stay, and the
-next run reads them again (the ledger skips the records already written) until all are final. A file
+the run has processed its records, the runner says which of them are not final (their positions in
+the read): each file read whose records are all final (written, found, skipped or set aside) moves
+to ``done/``; a file holding a record left open stays, and the next run reads it again (the ledger
+skips the records already written) until all are final. A run cut short (``--max-records``, a stop)
+moves no file read. A file
 that cannot be read goes to ``failed/`` with ``NAME.reason`` beside it. A crash before the move
 leaves the file in the inbox: the next run reads it again and writes nothing twice.
 """
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,27 +31,36 @@ class Inbox:
 class InboxRun:
     """What one read of an inbox found: files read whole, and files refused with why."""
 
-    read: list[Path] = field(default_factory=list)
+    read: list[tuple[Path, int, int]] = field(default_factory=list)  # (file, first position, end position)
     failed: list[tuple[Path, str]] = field(default_factory=list)
+    position: int = 0  # records handed out so far
 
 
-def settle(folder: Path, inbox: Inbox, run: InboxRun, all_final: bool) -> list[str]:
+def settle(folder: Path, inbox: Inbox, run: InboxRun, all_final: bool, open_at: set[int] | None = None) -> list[str]:
     """Move the files of ``run``: refused ones to ``failed/`` (always), read ones to ``done/`` when
-    ``all_final``. Returns what moved, for the log."""
+    ``all_final``, or (``open_at`` given) each one none of whose positions is open. Returns what
+    moved, for the log."""
     moved = []
     for path, reason in run.failed:
         if path.exists():
             target = _move(path, folder / inbox.failed)
             replace_atomically(target.with_name(target.name + ".reason"), (reason + "\n").encode("utf-8"))
             moved.append(f"{path.name} -> {inbox.failed}")
-    if all_final:
-        for path in run.read:
+    held = sorted(open_at or ())
+    for path, start, end in run.read:
+        if all_final or (open_at is not None and not _any_within(held, start, end)):
             if path.exists():
                 _move(path, folder / inbox.done)
                 moved.append(f"{path.name} -> {inbox.done}")
     run.read.clear()
     run.failed.clear()
+    run.position = 0
     return moved
+
+
+def _any_within(held: list[int], start: int, end: int) -> bool:
+    at = bisect_left(held, start)
+    return at < len(held) and held[at] < end
 
 
 def _move(path: Path, into: Path) -> Path:

@@ -13,9 +13,10 @@ from itertools import islice
 from pathlib import Path
 
 from engine.connectors.codecs.records import read_input
-from engine.connectors.codecs.textread import text_records
+from engine.connectors.codecs.textread import text_pages
 from engine.connectors.codecs.textformat import TextFormat
 from engine.connectors.codecs.xmlcodec import XmlOptions
+from engine.connectors.codecs.xmlfile import XmlFileFormat, read_xml
 
 
 def visible(path: Path) -> bool:
@@ -23,12 +24,16 @@ def visible(path: Path) -> bool:
     return not path.name.startswith(".") and not path.name.endswith((".tmp", ".partial"))
 
 
-def file_records(real: Path, shown: str, resource: str, fmt: str | None, text: TextFormat | None,
-                 xml: XmlOptions | None, key: str | None) -> Iterator[dict]:
+def file_pages(real: Path, shown: str, resource: str, fmt: str | None, text: TextFormat | XmlFileFormat | None,
+               xml: XmlOptions | None, key: str | None, size: int) -> Iterator[list]:
+    """The records of one file in pages of at most ``size`` (a CSV / fixed-width codec fills them
+    itself: no generator per record); ``text``: the declared CSV / fixed-width / XML file format."""
+    if isinstance(text, XmlFileFormat):
+        return read_xml(real, text, shown, key, size)
     if text is not None:
-        return text_records(real, text, shown, key)
+        return text_pages(real, text, shown, key, size)
     sets = read_input(real, name=resource, default_resource=resource, xml_options=xml, fmt=fmt)
-    return iter(sets[0][1] if sets else [])
+    return paged(iter(sets[0][1] if sets else []), size)
 
 
 def paged(records: Iterator[dict], size: int) -> Iterator[list]:

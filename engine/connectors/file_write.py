@@ -6,8 +6,11 @@
   name is written again (:func:`clean_stale`); readers skip dot-files.
 * :class:`BatchFiles` (``mode: batch``): every record of a run is appended (one ``write`` call each)
   to a hidden ``.NAME.PID.partial`` beside the target; when the run ends the file is ``fsync``-ed and
-  renamed to ``NAME`` at once. A partial left by a crashed run (its process gone) is published at the
-  next close: the records in it are those the ledger counts as written.
+  renamed to ``NAME`` at once, never over an existing ``NAME`` (then ``NAME-1.ext``...:
+  :func:`publish_as`). A partial left by a crashed run (its process gone) is published at the next
+  close: the records in it are those the ledger counts as written. The target path of a batch file
+  is resolved (links followed, checked inside ``dir``) once per run, when its partial is opened; the
+  records go to that open descriptor, and the folder is checked again before publishing.
 
 ``{date}`` (``YYYYMMDD``) and ``{timestamp}`` (``YYYYMMDD-HHMMSS``) in a file name are the time the
 endpoint was opened (the run), in the operation's declared ``timezone``; a look-up (``find``) matches
@@ -89,50 +92,95 @@ class BatchFiles:
 
     def __init__(self) -> None:
         self.open: dict[Path, int] = {}  # target -> descriptor of its partial
-        self.folders: set[Path] = set()
+        self.folders: dict[Path, dict[str, bytes]] = {}  # folder -> file suffix -> trailer (XML: the closing tag)
+        self.trailers: dict[Path, bytes] = {}
 
     def partial(self, real: Path) -> Path:
         return real.parent / f".{real.name}.{os.getpid()}{PARTIAL}"
 
-    def append(self, real: Path, header: bytes, data: bytes) -> None:
+    def append(self, real: Path, header: bytes, data: bytes, trailer: bytes = b"") -> None:
         fd = self.open.get(real)
         if fd is None:
             real.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.partial(real), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             self.open[real] = fd
-            self.folders.add(real.parent)
+            self.folders.setdefault(real.parent, {})[real.suffix] = trailer
+            self.trailers[real] = trailer
             if os.fstat(fd).st_size == 0 and header:
                 os.write(fd, header)
         os.write(fd, data)  # one call: a killed process leaves whole records
 
+    def is_open(self, real: Path) -> bool:
+        return real in self.open
+
     def publish(self) -> list[str]:
-        """Every partial of this run renamed into place, and those of dead runs; the names published."""
-        done = []
+        """Every partial of this run renamed into place, and those of dead runs; the names published.
+
+        The records went to descriptors opened once the target was checked inside the folder; the
+        folder is checked again here (it resolves to the same real path), so a folder swapped for a
+        link during the run is refused rather than followed by the rename."""
+        done, moved = [], []
         for real, fd in self.open.items():
             try:
+                if self.trailers.get(real):
+                    os.write(fd, self.trailers[real])
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            os.replace(self.partial(real), real)
-            done.append(real.name)
-        for folder in self.folders:
-            done.extend(publish_leftovers(folder))
+            if real.parent.resolve() != real.parent:
+                moved.append(real.name)
+                continue
+            done.append(publish_as(self.partial(real), real))
+        for folder, trailers in self.folders.items():
+            done.extend(publish_leftovers(folder, trailers))
             fsync_dir(folder)
         self.open.clear()
+        self.trailers.clear()
+        if moved:
+            raise OSError(f"the folder of {', '.join(moved)} was replaced (by a link?) during the run: not published, "
+                          "its records are in the hidden partial file of the original folder")
         return done
 
 
-def publish_leftovers(folder: Path) -> list[str]:
-    """Partials left by runs whose process is gone, renamed to their target names."""
+def publish_as(partial: Path, real: Path) -> str:
+    """Rename ``partial`` to ``real``, never over an existing file: a file of that name already there
+    (an earlier run's, the ERP not having taken it yet) is kept, and this one is published as
+    ``NAME-1.ext``, ``NAME-2.ext``... (a hard link made then the partial removed: no check-then-rename
+    race; a file system without hard links gets the check and a rename). Returns the name used."""
+    target, number = real, 0
+    while True:
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            number += 1
+            target = real.with_name(f"{real.stem}-{number}{real.suffix}")
+            continue
+        except OSError:  # no hard links here
+            while target.exists():
+                number += 1
+                target = real.with_name(f"{real.stem}-{number}{real.suffix}")
+            os.replace(partial, target)
+            return target.name
+        os.unlink(partial)
+        return target.name
+
+
+def publish_leftovers(folder: Path, trailers: dict[str, bytes] | None = None) -> list[str]:
+    """Partials left by runs whose process is gone, completed with the trailer of this run's files of
+    the same suffix in that folder (``.xml``: the closing tag) and published under their target names."""
     done = []
     for path in folder.glob(f".*{PARTIAL}"):
         stem, _, pid = path.name[1:-len(PARTIAL)].rpartition(".")
         if not stem or not pid.isdigit() or _alive(int(pid)):
             continue
+        trailer = (trailers or {}).get(Path(stem).suffix, b"")
         with open(path, "rb+") as handle:
+            if trailer:
+                handle.seek(0, os.SEEK_END)
+                handle.write(trailer)
+                handle.flush()
             os.fsync(handle.fileno())
-        os.replace(path, folder / stem)
-        done.append(stem)
+        done.append(publish_as(path, folder / stem))
     return done
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from itertools import chain, islice
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engine.connectors.codecs.instream import stream_input
 from engine.connectors.codecs.records import InputError, read_input
@@ -51,9 +52,17 @@ def record_options(connector: ConnectorPlan | None) -> XmlOptions | None:
 
 
 def text_format(connector: ConnectorPlan | None, resource: str):
-    """The CSV / fixed-width format a file connector declares for ``resource`` (None otherwise)."""
+    """The CSV / fixed-width / XML file format a file connector declares for ``resource`` (None otherwise)."""
     found = connector.resources.get(resource) if connector is not None else None
-    return getattr(found.detail, "text", None) if found is not None else None
+    return (getattr(found.detail, "text", None) or getattr(found.detail, "xml", None)) if found is not None else None
+
+
+def _declared(given: Any, connector: ConnectorPlan | None, name: str | None, source: str):
+    """The format of one --input file: the command line's (``--input-format``) for the source's
+    records, else the one the source's file connector declares."""
+    if given is not None and (name or source) == source:
+        return given
+    return text_format(connector, name or source)
 
 
 def read_inputs(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]]) -> dict[str, list]:
@@ -91,7 +100,7 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
 
 
 def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
-                   max_input_bytes: int | None = None) -> tuple[DryRunCounts, Iterator[Outcome]]:
+                   max_input_bytes: int | None = None, declared: Any = None) -> tuple[DryRunCounts, Iterator[Outcome]]:
     """The mapped records of a file dry-run as they come: the source file is read page by page (in
     constant memory), related files are read and typed first; of an XML list, only the elements the
     flow may read are decoded (plan/readfields.py). ``counts`` is filled as the outcomes
@@ -104,7 +113,7 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
         for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
                                            xml_options=options, max_bytes=max_input_bytes,
                                            fields=lambda found: fields_read(flow, singular.get(found, found)),
-                                           text=text_format(connector, name or flow.source_resource)):
+                                           text=_declared(declared, connector, name, flow.source_resource)):
             by_resource.setdefault(singular.get(resource, resource), []).append(rows)
     counts = DryRunCounts(flow.name, flow.target)
     others = {r: chain.from_iterable(sets) for r, sets in by_resource.items() if r != flow.source_resource}

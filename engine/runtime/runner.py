@@ -31,14 +31,14 @@ from engine.errors import RecordError, TransformError
 from engine.lang.xref import bound
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
-from engine.runtime import acks, parallel
+from engine.runtime import acks, inbox_positions, parallel
 from engine.runtime.finder import find_first, pair, search_again
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import expand, whole
 from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.spool import SinceTally, Spool, spool_folder
-from engine.runtime.state import (ACKED, DONE, FAILED, PENDING, UPDATE_FAILED, Entry, StateStore, from_json,
-                                  payload_hash, to_json)
+from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, to_json
+from engine.runtime.updates import already_done
 from engine.runtime.xref_store import flows_by_type
 
 
@@ -91,6 +91,7 @@ class FlowRunner:
         self.live_plan = live_plan  # hot reload: the freshest whole plan (an endpoint's `concurrency`)
         self.max_records = max_records  # None: every record the source gives (pages spooled to disk)
         self.spool_dir = spool_dir or spool_folder(store)  # the state folder: the spool is private data
+        self.open_at: set[int] = set()  # read positions of the records left open (an inbox keeps their files)
         self.resend = resend  # pending keys the operator asked to send again (replay --key)
         self.ahead: dict[str, Any] = {}  # this page's searches by reference, made together beforehand
         self.summary = Summary(flow.name)
@@ -190,9 +191,7 @@ class FlowRunner:
             self.process_pages(spooled, tally)
             best = tally.best()  # the largest final value before every open one
             complete = not self.cut and not self.stop.is_set() and spooled.records == self.processed
-        settled = getattr(self.endpoints[flow.source_endpoint], "settled", None)  # an inbox moves its files
-        if settled is not None:  # ... once every record it gave is final
-            settled(flow.source_resource, complete and not self.open_outcomes)
+        inbox_positions.settle(self, complete)  # an inbox moves each file whose records are all final
         if best is not None and (cursor is None or best > cursor):
             self.store.set_cursor(flow.name, best)
 
@@ -207,11 +206,14 @@ class FlowRunner:
             prepared = expand(current, prepare(current, page, self.joiner, self.unique_keys))  # items or groups
             outcomes = [evaluate(current, outcome) for outcome in prepared]
             self.ahead = search_ahead(current, self.target(), self.store, outcomes)
+            left: list = []  # the raw records whose outcome is not final
             for outcome, finished in self.each(outcomes):
                 record = outcome.raw
                 self.open_outcomes += not finished
+                left += [] if finished else record if isinstance(record, list) else [record]  # a group: its members
                 if flow.since and isinstance(record, dict) and record.get(flow.since) is not None:
                     tally.add(str(record[flow.since]), finished)
+            self.open_at.update(inbox_positions.positions(page, left, self.processed))  # the records read then left open
             self.processed += len(page)
             self.log("progress", **self.summary.as_dict())
 
@@ -242,7 +244,7 @@ class FlowRunner:
         payload, payload_json, record, values = outcome.payload, outcome.payload_json or "", outcome.record, \
             outcome.values or {}
         if entry is not None and entry.status in (DONE, ACKED):
-            return self.already_done(entry, payload, payload_json, record, values)
+            return already_done(self, entry, payload, payload_json, record, values)
         if entry is not None and entry.status == PENDING:  # unknown outcome earlier: resend the stored intent
             stored = from_json(entry.target_with) if entry.target_with else values
             intent = entry.payload or "null"
@@ -252,27 +254,6 @@ class FlowRunner:
             if found is not None:
                 return found
         return self.create(key, payload, payload_json, record, values)
-
-    def already_done(self, entry: Entry, payload, payload_json: str, record: dict, values: dict) -> bool:
-        flow = self.flow
-        with_json = to_json(values) if values else None
-        if flow.update_operation and entry.payload_hash != payload_hash(payload_json + (with_json or "")):
-            try:
-                self.target().write(flow.update_operation, payload, {**values, "target_id": entry.target_id})
-            except EndpointError as exc:
-                # listed by `failures`; the record as read now, for `replay` (the source may not be readable by key)
-                self.store.note(flow.name, entry.key, UPDATE_FAILED + exc.message, to_json(record))
-                self.summary.failed += 1  # counted: a refused update must show in the summary and exit code
-                self.log("update_failed", flow=flow.name, key=entry.key, reason=exc.message)
-                return not exc.transient
-            self.store.intend(flow.name, entry.key, payload_json, to_json(record), with_json)
-            self.store.settle(flow.name, entry.key, entry.target_id, entry.status)  # as it was
-            self.summary.updated += 1
-        else:
-            self.summary.skipped += 1
-        if entry.status == DONE and flow.acks:
-            acks.finish(self, entry.key, record, entry.target_id)
-        return True
 
     def target(self):
         return self.endpoints[self.flow.target_endpoint]

@@ -32,8 +32,14 @@ def test_the_runtime_doc_example_runs(tmp_path):
                                             "price": Decimal("12.50")}, {"reference": "C1"}).result
         assert erp.find("find_order", {"reference": "C1"}) == [{"path": written}]
         erp.write("export_stock", {"ref": "BAAR01", "qty": 12}, {})
+        erp.write("write_invoice", {"number": "F1", "total": Decimal("25.00"), "lines": [{"ref": "C1", "qty": 2}]},
+                  {"number": "F1"})
+        assert [r for p in erp.read("invoices") for r in p] == [
+            {"number": "F1", "total": "25.00", "lines": [{"ref": "C1", "qty": "2"}]}]
         erp.settled("orders", True)
     assert (tmp_path / written).read_bytes() == "reference;article;qty;price\r\nC1;Clé;2;12,50\r\n".encode("cp1252")
     (export,) = os.listdir(tmp_path / "export")
     assert (tmp_path / "export" / export).read_bytes() == b"BAAR01             00000012\r\n"
     assert os.listdir(tmp_path / "done") == ["a.csv"]
+    assert (tmp_path / "xml" / "INV_F1.xml").read_bytes().startswith(
+        b'<?xml version="1.0" encoding="windows-1252"?>\n<Invoices>\n  <Invoice number="F1">\n')

@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import re
+from itertools import islice
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,8 @@ from typing import Any
 
 from engine.connectors.base import IncompleteRecord
 from engine.connectors.codecs.records import InputError, unreadable
-from engine.connectors.codecs.textformat import FieldError, TextFormat, converter, text_of
+from engine.connectors.codecs.textformat import FieldError, TextFormat, convert_lines, convert_names, converter, \
+    text_of
 
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes the encoding does not have (surrogateescape)
 
@@ -65,18 +67,19 @@ def decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-def read_csv(path: Path, fmt: TextFormat, shown: str, key: str | None = None) -> Iterator[dict]:
-    """The records of one CSV file, line by line."""
+def read_csv(path: Path, fmt: TextFormat, shown: str, key: str | None = None, size: int = 1000) -> Iterator[list]:
+    """The records of one CSV file, in pages of at most ``size`` records, line by line."""
     check = not decodes(path, fmt.read_encoding)  # else each undecodable line is set aside
     try:
         handle = open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="")
     except OSError as exc:
         raise unreadable(path, exc) from None
     with handle:
-        yield from _rows(handle, path, fmt, shown, key, check)
+        yield from _rows(handle, path, fmt, shown, key, check, size)
 
 
-def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None, check: bool) -> Iterator[dict]:
+def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None, check: bool,
+          size: int) -> Iterator[list]:
     reader = csv.reader(handle, delimiter=fmt.delimiter, quotechar=fmt.quote, strict=True)
     names = fmt.names
     line = 0
@@ -102,36 +105,80 @@ def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None,
             positions = []
     except csv.Error as exc:
         raise InputError(f"the header line cannot be read: {exc}", path, reader.line_num) from None
-    convert = converter(fmt, tuple(names))
     count = len(head) if fmt.header else len(names)
     if positions == list(range(count)):
         positions = []  # the header in the declared order: no reordering
+    pages = _page_loop(fmt, tuple(names), bool(positions))
     while True:
         try:
-            for row in reader:
-                first, line = line + 1, reader.line_num
-                if not row:
-                    continue  # a blank line
-                if check and _ESCAPED.search(fmt.delimiter.join(row)):
-                    yield bad_line(shown, first, undecodable(fmt.delimiter.join(row), fmt.encoding), key)
-                    continue
-                if len(row) != count:
-                    if len(row) == 1 and not row[0].strip():
-                        continue
-                    yield bad_line(shown, first, f"{len(row)} columns, expected {count}", key)
-                    continue
-                record = dict(zip(names, [row[p] for p in positions] if positions else row))
-                if convert is not None:
-                    try:
-                        convert(record)
-                    except FieldError as exc:
-                        yield bad_line(shown, first, str(exc), key, record, exc.field)
-                        continue
-                yield record
+            yield from pages(reader, size, shown, key, check, names, positions, count, line)
             return
-        except csv.Error as exc:  # the reader goes on with the next line
-            first, line = line + 1, reader.line_num
-            yield bad_line(shown, first, f"malformed CSV line: {exc}", key)
+        except _Malformed as exc:  # the reader goes on with the next line
+            page, line = exc.page, reader.line_num
+            page.append(bad_line(shown, exc.line + 1, f"malformed CSV line: {exc.error}", key))
+            if page:
+                yield page
+
+
+class _Malformed(Exception):
+    """A ``csv.Error`` met in the page loop, with the page filled so far and the last good line."""
+
+    def __init__(self, error: csv.Error, page: list, line: int):
+        super().__init__(str(error))
+        self.error, self.page, self.line = error, page, line
+
+
+def _odd(fmt: TextFormat, convert: Any) -> Any:
+    """The slow path of a row: blank, undecodable (``check``), wrong column count, bad number."""
+    def odd(row: list, first: int, shown: str, key: str | None, check: bool, names: tuple, positions: list,
+            count: int) -> Any:
+        if not row:
+            return None  # a blank line
+        if check and _ESCAPED.search(fmt.delimiter.join(row)):
+            return bad_line(shown, first, undecodable(fmt.delimiter.join(row), fmt.encoding), key)
+        if len(row) != count:
+            if len(row) == 1 and not row[0].strip():
+                return None
+            return bad_line(shown, first, f"{len(row)} columns, expected {count}", key)
+        record = dict(zip(names, [row[p] for p in positions] if positions else row))
+        if convert is not None:
+            try:
+                convert(record)
+            except FieldError as exc:
+                return bad_line(shown, first, str(exc), key, record, exc.field)
+        return record
+    return odd
+
+
+def _page_loop(fmt: TextFormat, names: tuple[str, ...], reorder: bool) -> Any:
+    """The page loop of a CSV file with these columns, generated once per file: the typed
+    conversions inline, odd rows through :func:`_odd`; a ``csv.Error`` becomes :class:`_Malformed`."""
+    lines = "".join("        " + line + "\n" for block in convert_lines(fmt, names)
+                    for line in block.strip("\n").split("\n"))
+    cells = "[row[p] for p in positions]" if reorder else "row"
+    source = (
+        "def pages(reader, size, shown, key, check, names, positions, count, line):\n"
+        "    while True:\n"
+        "      page = []\n      append = page.append\n      before = line\n"
+        "      try:\n"
+        "        for row in islice(reader, size):\n"
+        "          first, line = line + 1, reader.line_num\n"
+        "          if check or len(row) != count:\n"
+        "            record = odd(row, first, shown, key, check, names, positions, count)\n"
+        "            if record is not None:\n                append(record)\n"
+        "          else:\n"
+        "           try:\n"
+        f"            record = dict(zip(names, {cells}))\n{lines}"
+        "            append(record)\n"
+        "           except FieldError as exc:\n"
+        "            append(bad_line(shown, first, str(exc), key, record, exc.field))\n"
+        "      except csv_Error as exc:\n        raise Malformed(exc, page, line) from None\n"
+        "      if page:\n        yield page\n"
+        "      elif line == before:\n        return\n")
+    namespace = {**convert_names(fmt), "FieldError": FieldError, "bad_line": bad_line, "csv_Error": csv.Error,
+                 "Malformed": _Malformed, "odd": _odd(fmt, converter(fmt, names)), "islice": islice}
+    exec(source, namespace)  # column names are shown through repr(): data, never code
+    return namespace["pages"]
 
 
 # ----------------------------------------------------------------------------------------------

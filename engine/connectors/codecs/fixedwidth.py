@@ -10,6 +10,8 @@ silently, unless its column says ``truncate: true``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -18,37 +20,88 @@ from engine.connectors.codecs.records import unreadable
 from engine.connectors.codecs.textformat import FieldError, TextFormat, convert_lines, convert_names, text_of
 
 
-def read_fixed(path: Path, fmt: TextFormat, shown: str, key: str | None = None) -> Iterator[dict]:
-    """The records of one fixed-width file, line by line."""
+def read_fixed(path: Path, fmt: TextFormat, shown: str, key: str | None = None, size: int = 1000) -> Iterator[list]:
+    """The records of one fixed-width file, in pages of at most ``size`` records, line by line."""
     check = not decodes(path, fmt.read_encoding)  # else each undecodable line is set aside
     try:
         handle = open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="")
     except OSError as exc:
         raise unreadable(path, exc) from None
     with handle:
-        yield from _records(handle, fmt, shown, key, check)
+        yield from page_reader(fmt)(handle, size, shown, key, check)
 
 
-def _records(handle: Any, fmt: TextFormat, shown: str, key: str | None, check: bool) -> Iterator[dict]:
+def page_reader(fmt: TextFormat) -> Any:
+    """``(lines, size, shown, key, check) -> pages``: one loop generated per format, the slicing and
+    the typed conversions inline (no generator or call per record); a line of another length, an
+    undecodable one (``check``) or a bad number goes through :func:`_odd` / a dead letter."""
     length = max(c.start + c.width for c in fmt.columns)
+    lines, items = _typed_cells(fmt)
+    source = (
+        "def pages(handle, size, shown, key, check):\n"
+        "    numbered = enumerate(handle, 1)\n"
+        "    while True:\n"
+        "      page = []\n      append = page.append\n      number_ = 0\n"
+        "      for number_, raw in islice(numbered, size):\n        line = raw.rstrip('\\r\\n')\n"
+        f"        if len(line) != {length} or (check and escaped(line)):\n"
+        "            record = odd(line, number_, shown, key, check)\n"
+        "            if record is not None:\n                append(record)\n"
+        "        else:\n"
+        "          try:\n"
+        f"{lines}            record = {{{items}}}\n"
+        "            append(record)\n"
+        "          except FieldError as exc:\n"
+        "            append(bad_line(shown, number_, str(exc), key, plain(line), exc.field))\n"
+        "      if page:\n        yield page\n"
+        "      elif not number_:\n        return\n")
+    namespace = {**convert_names(fmt), "FieldError": FieldError, "bad_line": bad_line, "plain": cutter(fmt),
+                 "escaped": _ESCAPED.search, "odd": _odd(fmt, length), "islice": islice}
+    exec(source, namespace)  # column names are schema-checked, shown through repr()
+    return namespace["pages"]
+
+
+def _typed_cells(fmt: TextFormat) -> tuple[str, str]:
+    """The statements converting the typed columns of ``line`` into locals ``c0, c1...`` (exact
+    ``int`` / ``Decimal``; FieldError through ``slow``), and the record's items."""
+    lines, items = [], []
+    for index, column in enumerate(fmt.columns):
+        kind, name = fmt.numbers.get(column.name), repr(column.name)
+        if kind is None:
+            items.append(f"{name}: {_cell(column)}")
+            continue
+        plain = column.pad == " " or (column.pad == "0" and column.align == "right")  # int()/Decimal() take zeros
+        lines.append(f"s = line[{column.start}:{column.start + column.width}].strip()" if plain
+                     else f"s = {_cell(column)}")
+        if kind == "int":
+            lines.append(f"c{index} = int(s) if s.isdigit() and s.isascii() else slow({name}, s, 'int', decimal)")
+        else:
+            text = "s.replace(',', '.') if '.' not in s else 'x'" if fmt.decimal == "," else "s"
+            lines += ["try:", f"    d = Decimal({text})", "except InvalidOperation:", "    d = None",
+                      f"c{index} = d if d is not None and d.is_finite() and '_' not in s "
+                      f"else slow({name}, s, 'decimal', decimal)"]
+        items.append(f"{name}: c{index}")
+    return "".join(f"            {line}\n" for line in lines), ", ".join(items)
+
+
+def _odd(fmt: TextFormat, length: int) -> Any:
+    """The slow path of a line: blank (None), too long, undecodable, or short (padded with spaces)."""
     cut, plain = cutter(fmt, typed=True), cutter(fmt)
-    for number_, raw in enumerate(handle, start=1):
-        line = raw.rstrip("\r\n")
+
+    def odd(line: str, number_: int, shown: str, key: str | None, check: bool) -> Any:
         size = len(line)
         if size != length:
             if not line.strip():
-                continue
+                return None
             if size > length:
-                yield bad_line(shown, number_, f"the line is {size} characters, longer than the record ({length})", key)
-                continue
+                return bad_line(shown, number_, f"the line is {size} characters, longer than the record ({length})", key)
             line = line.ljust(length)
         if check and _ESCAPED.search(line):
-            yield bad_line(shown, number_, undecodable(line, fmt.encoding), key)
-            continue
+            return bad_line(shown, number_, undecodable(line, fmt.encoding), key)
         try:
-            yield cut(line)
+            return cut(line)
         except FieldError as exc:
-            yield bad_line(shown, number_, str(exc), key, plain(line), exc.field)
+            return bad_line(shown, number_, str(exc), key, plain(line), exc.field)
+    return odd
 
 
 def _cell(column: Any) -> str:
@@ -74,14 +127,16 @@ def cutter(fmt: TextFormat, typed: bool = False) -> Any:
 
 
 def _formatter(fmt: TextFormat) -> Any:
-    """One function turning a row into its line, generated once per format: each column's value as
+    """One function turning rows into their lines, generated once per format: each column's value as
     text, checked against its width, padded and aligned, gaps between columns filled with spaces."""
     body, parts, at = [], [], 0
+    comma = ".replace('.', ',')" if fmt.decimal == "," else ""
     for index, column in enumerate(sorted(fmt.columns, key=lambda c: c.start)):
         if column.start > at:
             parts.append(repr(" " * (column.start - at)))
         name, width, pad = repr(column.name), column.width, repr(column.pad)
-        body.append(f"    v = row.get({name})\n    t{index} = v if type(v) is str else text_of(v, decimal, {name})")
+        body.append(f"    v = row.get({name})\n    k = type(v)\n    t{index} = v if k is str else str(v) if k is int "
+                    f"else format(v, 'f'){comma} if k is Decimal else text_of(v, decimal, {name})")
         if column.truncate:
             body.append(f"    t{index} = t{index}[:{width}]")
         else:
@@ -95,10 +150,13 @@ def _formatter(fmt: TextFormat) -> Any:
             body.append(f"    t{index} = t{index}.ljust({width}, {pad})")
         parts.append(f"t{index}")
         at = column.start + column.width
-    source = "def line(row, text_of, too_long, decimal):\n" + "\n".join(body) + f"\n    return {' + '.join(parts)}\n"
-    namespace: dict = {}
+    inner = "\n".join("    " + line for block in body for line in block.split("\n"))
+    source = ("def lines(rows, known, extra, text_of, too_long, decimal):\n    out = []\n    append = out.append\n"
+              "    for row in rows:\n        if not row.keys() <= known:\n            extra(row)\n"
+              f"{inner}\n        append({' + '.join(parts)})\n    return out\n")
+    namespace: dict = {"Decimal": Decimal}
     exec(source, namespace)  # names are schema-checked identifiers, shown through repr()
-    return namespace["line"]
+    return namespace["lines"]
 
 
 def _text_of(value: Any, decimal: str, name: str) -> str:
@@ -128,15 +186,13 @@ class FixedWriter:
     def columns(self, rows: list[dict]) -> tuple[str, ...]:
         return self.names
 
+    def _extra(self, row: dict) -> None:
+        extra = [name for name in row if name not in self.known]
+        raise CellError(f"field {extra[0]!r} is not a column of the file ({', '.join(self.names)})", extra[0])
+
     def lines(self, payload: Any, names: tuple[str, ...] | None = None) -> bytes:
         rows = rows_of(payload)
-        line, decimal, known = self.line, self.fmt.decimal, self.known
-        out = []
-        for row in rows:
-            if not row.keys() <= known:
-                extra = [name for name in row if name not in known]
-                raise CellError(f"field {extra[0]!r} is not a column of the file ({', '.join(self.names)})", extra[0])
-            out.append(line(row, _text_of, _too_long, decimal))
+        out = self.line(rows, self.known, self._extra, _text_of, _too_long, self.fmt.decimal)
         text = self.fmt.newline.join(out) + self.fmt.newline
         try:
             return text.encode(self.fmt.write_encoding)

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from engine.connectors.codecs import records as whole
 from engine.connectors.codecs.records import InputError, _kind, _loads, _reason
@@ -43,19 +44,26 @@ _SPACE = b" \t\r\n"
 
 def stream_input(path: Path, *, name: str | None = None, default_resource: str,
                  xml_options: XmlOptions | None, max_bytes: int | None = None,
-                 fields: Fields | None = None, text: TextFormat | None = None) -> list[tuple[str, Iterator[dict]]]:
+                 fields: Fields | None = None, text: Any = None) -> list[tuple[str, Iterator[dict]]]:
     """The record sets of one input file, as ``[(resource name, records), ...]``, each ``records``
     an iterator read from the file as it is consumed; ``fields``: resource name -> the top-level
     fields of its records to decode (``None``: all), for a streamed XML list; ``text``: the declared
-    CSV / fixed-width format of the file (a ``.csv`` file without one is read as plain CSV)."""
+    CSV / fixed-width format of the file, or its XML file format (``xmlfile.XmlFileFormat``); a
+    ``.csv`` file without one is read as plain CSV."""
     path = Path(path)
     size = _check_file(path, max_bytes)
     if text is None and path.suffix.lower() == ".csv":
         text = TextFormat("csv")  # a CSV named so, no format declared: header line, `,`, UTF-8
-    if text is not None:  # CSV / fixed width: the file connector's own reader, line by line
+    if isinstance(text, TextFormat):  # CSV / fixed width: the file connector's own reader, line by line
         from engine.connectors.codecs.textread import text_records
 
         return [(name or default_resource, text_records(path, text, str(path), None))]
+    if text is not None:  # an XML file declared element by element (xmlfile.XmlFileFormat)
+        from itertools import chain
+
+        from engine.connectors.codecs.xmlfile import read_xml
+
+        return [(name or default_resource, chain.from_iterable(read_xml(path, text, str(path), None)))]
     try:
         with open(path, "rb") as handle:
             head = handle.read(HEAD)
@@ -88,6 +96,13 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     elif first == b"{" and _is_json_lines(path):
         resource, rows = default_resource, _json_lines(path)
     if rows is None:
+        if first not in (b"<", b"[", b"{"):  # neither XML nor a JSON list or object
+            try:
+                return [(resource, iter(records)) for resource, records in read_whole()]
+            except InputError as exc:
+                raise InputError(f"{exc.message}. The format of this file cannot be known: it is not JSON or XML, "
+                                 "and the flow's source declares no file format; give it, e.g. --input-format csv "
+                                 "--delimiter ';' --encoding cp1252 --decimal ,", exc.file, exc.line, exc.col) from None
         return [(resource, iter(records)) for resource, records in read_whole()]
     return [(name or resource, _exact(rows, read_whole, size))]
 
