@@ -61,3 +61,24 @@ def test_wrong_format_options_are_named(tmp_path):
     code, _, err = run_cli(["dry-run", str(project), "--flow", "items", "--input", str(export), "--delimiter", ";"],
                            tmp_path)
     assert code == 1 and "--delimiter describe the --input file's format: give --input-format csv" in err
+
+
+def test_json_files_given_beside_a_csv_source_are_read_as_json(tmp_path):
+    """The GS-Auftrag example's stock flow reads a CSV export and joins shop records: the related files,
+    JSON list responses that name their resource, are read as JSON, not with the source's CSV format
+    (before: `combinations.json:1: the header line lacks the declared columns ...`)."""
+    import json
+
+    from support import ROOT
+
+    samples = ROOT / "specs" / "examples" / "shop-gsauftrag" / "samples"
+    inputs = ["--input", str(samples / "BESTAND_20261206.csv")]
+    for resource in ("combinations", "products", "stock_availables"):
+        named = tmp_path / f"{resource}.json"
+        named.write_text(json.dumps({resource: json.loads((samples / f"{resource}.json").read_text())}))
+        inputs += ["--input", str(named)]
+    code, out, err = run_cli(["dry-run", str(ROOT / "specs" / "examples" / "shop-gsauftrag"), "--flow",
+                              "stock_to_shop", *inputs], tmp_path)
+    assert code == 0, err
+    assert "stock_to_shop: 7 read, 4 mapped, 1 skipped by filter, 0 failed (nothing was sent)" in err
+    assert '"quantity": -2' in out and "header line" not in err

@@ -42,6 +42,19 @@ EXACT_ERRORS_BYTES = 10_000_000  # an error in a file up to this size is reporte
 _SPACE = b" \t\r\n"
 
 
+def _self_describing(path: Path, xml: bool) -> bool:
+    """Whether the file is JSON (or XML, unless ``xml``: an XML file format is declared) by its first
+    character: a declared CSV, fixed-width or XML file format is not for it (a related resource's
+    records given with the source's files)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD)
+    except OSError:
+        return False  # said by the reader that opens it
+    first = head.removeprefix(b"\xef\xbb\xbf").lstrip(_SPACE)[:1]
+    return first in (b"{", b"[") or (first == b"<" and not xml)
+
+
 def stream_input(path: Path, *, name: str | None = None, default_resource: str,
                  xml_options: XmlOptions | None, max_bytes: int | None = None,
                  fields: Fields | None = None, text: Any = None) -> list[tuple[str, Iterator[dict]]]:
@@ -52,6 +65,8 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     ``.csv`` file without one is read as plain CSV."""
     path = Path(path)
     size = _check_file(path, max_bytes)
+    if text is not None and _self_describing(path, xml=not isinstance(text, TextFormat)):
+        text = None  # a JSON (or, for a CSV / fixed-width format, an XML) file given beside the source's files
     if text is None and path.suffix.lower() == ".csv":
         text = TextFormat("csv")  # a CSV named so, no format declared: header line, `,`, UTF-8
     if isinstance(text, TextFormat):  # CSV / fixed width: the file connector's own reader, line by line
