@@ -207,6 +207,10 @@ def cmd_dry_run(args) -> int:
         for failure in counts.failures if counts is not None else ():  # met before the unreadable part
             print(failure.line(), file=sys.stderr)
         print(f"error[{getattr(exc, 'code', 'input')}] {exc}", file=sys.stderr)
+        if isinstance(exc, InputError) and not exc.message.startswith("expected records") and _not_json(exc.file):
+            print("  hint: the format of this file cannot be known: it is not JSON or XML, and the flow's source "
+                  "declares no file format; give it, e.g. --input-format csv --delimiter ';' --encoding cp1252 "
+                  "--decimal ,", file=sys.stderr)
         return EXIT_FAIL
     except BaseException:
         out.flush()  # what was mapped before the error is shown, as when written record by record
@@ -327,6 +331,16 @@ class _Chunks:
             self.parts.clear()
             self.size = 0
         self.stream.flush()
+
+
+def _not_json(path) -> bool:
+    """Whether a file a JSON reader refused does not even start as JSON (a CSV given without its format)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    except (OSError, TypeError):
+        return False
+    return head[:1] not in (b"{", b"[", b"<", b"")
 
 
 def _indent(text: str) -> str:

@@ -50,7 +50,7 @@ def test_the_format_of_a_file_that_is_not_json_or_xml_cannot_be_known(tmp_path):
     project, export = _project(tmp_path)
     code, out, err = run_cli(["dry-run", str(project), "--flow", "items", "--input", str(export)], tmp_path)
     assert code == 1 and f"error[input] {export}:2:5: the file is not valid UTF-8" in err  # located
-    assert "The format of this file cannot be known" in err and "--input-format csv" in err
+    assert "hint: the format of this file cannot be known" in err and "--input-format csv" in err
 
 
 def test_wrong_format_options_are_named(tmp_path):

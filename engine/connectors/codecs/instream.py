@@ -111,13 +111,6 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     elif first == b"{" and _is_json_lines(path):
         resource, rows = default_resource, _json_lines(path)
     if rows is None:
-        if first not in (b"<", b"[", b"{"):  # neither XML nor a JSON list or object
-            try:
-                return [(resource, iter(records)) for resource, records in read_whole()]
-            except InputError as exc:
-                raise InputError(f"{exc.message}. The format of this file cannot be known: it is not JSON or XML, "
-                                 "and the flow's source declares no file format; give it, e.g. --input-format csv "
-                                 "--delimiter ';' --encoding cp1252 --decimal ,", exc.file, exc.line, exc.col) from None
         return [(resource, iter(records)) for resource, records in read_whole()]
     return [(name or resource, _exact(rows, read_whole, size))]
 
