@@ -94,6 +94,13 @@ def _arrow(pos: dict[str, tuple[int, int]], box_h: int, edge: Edge, index: int, 
     a, b, label = edge
     (ax, ay), (bx, by) = pos[a], pos[b]
     offset = (index - (count - 1) / 2) * LANE
+    x: float
+    x1: float
+    x2: float
+    y1: float
+    y2: float
+    lx: float
+    ly: float
     if a == b:  # a flow within one system: a loop above its box
         x = ax + BOX_W / 2 + offset * 2
         path = f"M{x - 25},{ay} C{x - 35},{ay - LOOP} {x + 35},{ay - LOOP} {x + 25},{ay}"

@@ -2,6 +2,8 @@
 diagram inline, no script, no font or image fetched: it opens offline, prints, and mails as one file."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import re
 from html import escape
 from importlib import resources
@@ -18,7 +20,7 @@ def inline(text: str) -> str:
     return _CODE.sub(lambda m: f"<code>{m.group(1) or m.group(2)}</code>", escape(text))
 
 
-def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]], cls: str = "") -> str:
+def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], cls: str = "") -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{inline(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -1,6 +1,8 @@
 """The mapping document as Markdown: one page per flow (and an index), tables as GitHub tables."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from engine.mapdoc.fields import Row
 from engine.mapdoc.model import FlowDoc, ProjectDoc, Section
 
@@ -9,7 +11,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ") or " "
 
 
-def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
     out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return out

@@ -8,6 +8,7 @@ a secret setting written in clear as "(secret, not shown)".
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ class Section:
     title: str
     lines: list[str] = field(default_factory=list)
     rows: list[Row] | None = None  # a field table
-    table: tuple[tuple[str, ...], list[tuple[str, ...]]] | None = None  # headers, rows
+    table: tuple[tuple[str, ...], Sequence[tuple[str, ...]]] | None = None  # headers, rows
 
 
 @dataclass
