@@ -112,6 +112,8 @@ class FieldWalker:
             return ""
         out = []
         for step in steps if isinstance(steps, list) else [steps]:
+            if not isinstance(step, str) and not (isinstance(step, dict) and len(step) == 1):
+                continue  # not a transform (a compiled plan has none such)
             name, arg = (step, None) if isinstance(step, str) else next(iter(step.items()))
             text = self.registry.describe(name, arg)
             if text is None:
