@@ -1,7 +1,7 @@
 """The flows between the client's systems as an SVG drawing, written here (no Graphviz needed).
 
 A simple layered layout: each endpoint is a box (its system's name, then the endpoint's name); a
-depth-first walk from the busiest sources gives each box a column (the longest chain of forward
+depth-first walk from the sources of the flows, in the order written, gives each box a column (the longest chain of forward
 flows reaching it; a flow going back does not move boxes, so two systems syncing both ways sit side
 by side). Each flow is a labelled arrow from its source box to its target box; the arrows between two
 boxes are drawn as parallel lines, one per flow, the boxes as tall as their arrows need.
@@ -21,11 +21,8 @@ Edge = tuple[str, str, str]  # from endpoint, to endpoint, label
 
 def columns(nodes: list[str], edges: list[Edge]) -> dict[str, int]:
     """Each node's column: its depth along forward edges (back edges of the walk are left out)."""
-    balance = {n: 0 for n in nodes}
-    for a, b, _ in edges:
-        balance[a] += 1
-        balance[b] -= 1
-    order = sorted(nodes, key=lambda n: (-balance[n], nodes.index(n)))
+    # the walk starts from the first flow's source (the flows as written), so the page reads as the spec
+    order = list(dict.fromkeys([a for a, _, _ in edges] + nodes))
     forward: list[tuple[str, str]] = []
     state: dict[str, int] = {}  # 1: on the walk's path, 2: done
 

@@ -61,8 +61,11 @@ def build(plan: Plan, registry: Registry, generated: str, version: str) -> Proje
     edges = []
     for flow in plan.flows.values():
         edges.append((flow.source_endpoint, flow.target_endpoint, flow.name))
-        edges.extend((flow.target_endpoint, ack.endpoint, f"acknowledgement of {flow.name}")
-                     for ack in flow.acks if ack.endpoint != flow.target_endpoint)
+        back = [ack.endpoint for ack in flow.acks if ack.endpoint != flow.target_endpoint]
+        for endpoint in dict.fromkeys(back):  # one arrow per system acknowledged, saying how many
+            count = back.count(endpoint)
+            label = f"{count} acknowledgements of {flow.name}" if count > 1 else f"acknowledgement of {flow.name}"
+            edges.append((flow.target_endpoint, endpoint, label))
     return ProjectDoc(str(plan.settings.get("name") or plan.project.root.name), generated, version, systems,
                       _endpoints(plan, systems), flows, [_lookup(plan, name) for name in plan.lookups], edges)
 
