@@ -13,7 +13,7 @@ UV_VERSION := 0.13.9
 # and tests marked slow start first (tests/conftest.py), so no long test runs alone at the end
 WORKERS ?= auto
 PYTEST  := -m pytest -q -n $(WORKERS) --dist worksteal
-APT_PACKAGES := unixodbc libsqliteodbc postgresql odbc-postgresql
+APT_PACKAGES := unixodbc libsqliteodbc postgresql odbc-postgresql chromium
 
 .PHONY: all test test-latest lock demo validate bench schema clean system-deps
 
@@ -22,15 +22,16 @@ all: test
 # ODBC tests need the unixODBC driver manager, the SQLite ODBC driver, and PostgreSQL with its ODBC driver
 # (installed when missing): the tests start their own temporary PostgreSQL cluster (tests/odbc/pg_support.py)
 # as the postgres user; with CI=true or PASSERELLE_REQUIRE_PG=1 a missing PostgreSQL fails them instead of
-# skipping them.
+# skipping them. chromium renders the HTML mapping document in tests/test_docs_command_browser.py (a missing
+# chromium fails it under CI=true, skips it elsewhere).
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:$$missing"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
-	      || echo "warning: could not install$$missing (ODBC tests will be skipped)"; \
-	  else echo "warning: missing system packages:$$missing (ODBC tests will be skipped)"; fi; \
+	      || echo "warning: could not install$$missing (the tests needing them will be skipped)"; \
+	  else echo "warning: missing system packages:$$missing (the tests needing them will be skipped)"; fi; \
 	fi
 
 # A new .venv whenever the lock or a pyproject changes: the locked versions (runtime, test extra,

@@ -85,6 +85,8 @@ class Registry:
     """The transform plugins, by kind and name."""
 
     _plugins: dict[str, dict[str, PluginSpec]] = field(default_factory=dict)
+    # transform name -> words(arg) -> a sentence for the client's mapping document (transforms/words.py)
+    _words: dict[str, Callable[[Any], str]] = field(default_factory=dict)
 
     def add(self, spec: PluginSpec) -> PluginSpec:
         bucket = self._plugins.setdefault(spec.kind, {})
@@ -104,6 +106,15 @@ class Registry:
             return factory
 
         return decorate
+
+    def words(self, name: str, fn: Callable[[Any], str]) -> None:
+        """Declare how transform ``name`` is written in words, given its argument (None: bare)."""
+        self._words[name] = fn
+
+    def describe(self, name: str, arg: Any) -> str | None:
+        """Transform ``name`` with argument ``arg`` in words; None when it has no words template."""
+        fn = self._words.get(name)
+        return None if fn is None else fn(arg)
 
     def get(self, kind: str, name: str) -> PluginSpec | None:
         return self._plugins.get(kind, {}).get(name)

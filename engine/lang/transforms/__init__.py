@@ -6,7 +6,7 @@ registry it is given (see :func:`engine.lang.builtins.default_registry`).
 from __future__ import annotations
 
 from engine.lang.registry import Registry
-from engine.lang.transforms import counters, dates, lookup, numbers, rules, text, xref
+from engine.lang.transforms import counters, dates, lookup, numbers, rules, text, words, xref
 
 
 def register_all(registry: Registry) -> None:
@@ -17,3 +17,4 @@ def register_all(registry: Registry) -> None:
     lookup.register(registry)
     xref.register(registry)
     counters.register(registry)
+    words.register(registry)
