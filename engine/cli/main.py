@@ -337,10 +337,15 @@ class _Chunks:
 
 def _not_json(path) -> bool:
     """Whether a file a JSON reader refused does not even start as JSON (a CSV given without its format)."""
+    import os
+    import stat
+
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would block or never end
+            return False
         with open(path, "rb") as handle:
             head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
-    except (OSError, TypeError):
+    except (OSError, TypeError, ValueError):
         return False
     return head[:1] not in (b"{", b"[", b"<", b"")
 

@@ -148,6 +148,9 @@ class XmlWriter:
 
         if not isinstance(name, str) or not NAME.match(name):
             raise CellError(f"field {path!r}: {name!r} is not a valid XML element name", path)
+        if name in self.fmt.lists and value is not None and not isinstance(value, list):
+            raise CellError(f"field {path!r} is declared a list (lists: {{{name}: {self.fmt.lists[name]}}}) but holds "
+                            f"{type(value).__name__}: it would not read back as written", path)
         el = etree.SubElement(parent, self.fmt.qualified(name))
         if isinstance(value, Mapping):
             for key, child in value.items():
