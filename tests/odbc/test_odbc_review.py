@@ -2,7 +2,11 @@
 each a failing test first (see the commits that fixed them)."""
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
+
+from odbc_support import sqlite_driver
+from support import run_cli
 
 from engine.connectors.compile import open_connector
 from engine.plan.related import norm_key
@@ -36,3 +40,49 @@ def test_a_wide_numeric_read_from_postgresql_is_exact_in_the_payload(sage_databa
     with open_connector("pg", definition, {"connection": db.connection_string}) as pg:
         [[row]] = list(pg.read("wide"))
     assert row["price"] == Decimal(WIDE) and dumps(row) == '{"ref":"A","price":' + WIDE + "}"
+
+
+# -- a NULL key -------------------------------------------------------------------------------------
+
+KEYLESS_CONNECTOR = """\
+connector:
+  name: keyless
+  protocol: odbc
+  settings: { database: { required: true }, driver: { default: SQLite3 } }
+  odbc: { connection: "DRIVER={{{settings.driver}}};Database={settings.database}" }
+  resources:
+    rows: { sql: "SELECT ref, qty FROM T_SOURCE", key: ref }
+  operations:
+    copy: { sql: "INSERT INTO T_COPY (ref, qty) VALUES ({payload.ref}, {payload.qty})" }
+"""
+
+KEYLESS_PROJECT = """\
+project: { name: Keyless }
+endpoints:
+  db: { use: keyless, settings: { database: "${env:REVIEW_DB}", driver: "${env:REVIEW_DRIVER}" } }
+flows:
+  copy:
+    source: { endpoint: db, read: rows }
+    target: { endpoint: db, write: copy }
+    map: { ref: { from: ref }, qty: { from: qty } }
+"""
+
+
+def test_rows_with_a_null_key_are_set_aside_not_taken_for_one_record(tmp_path, monkeypatch):
+    root = tmp_path / "keyless"
+    (root / "connectors").mkdir(parents=True)
+    (root / "connectors" / "keyless.yaml").write_text(KEYLESS_CONNECTOR)
+    (root / "project.yaml").write_text(KEYLESS_PROJECT)
+    db = tmp_path / "k.db"
+    with sqlite3.connect(db) as con:
+        con.executescript("CREATE TABLE T_SOURCE (ref VARCHAR(19), qty INTEGER); CREATE TABLE T_COPY (ref, qty);"
+                          "INSERT INTO T_SOURCE VALUES (NULL, 1), (NULL, 2), ('A', 3), ('', 4);")
+    monkeypatch.setenv("REVIEW_DB", str(db))
+    monkeypatch.setenv("REVIEW_DRIVER", sqlite_driver())
+    monkeypatch.delenv("PASSERELLE_CONNECTORS", raising=False)
+    code, out, err = run_cli(["run", str(root), "--state", str(tmp_path / "state")], tmp_path)
+    assert code == 3, out + err  # records set aside
+    assert "copy: 4 read, 1 created, 0 updated, 0 skipped, 3 failed" in err, err
+    assert "its key is null or empty" in err and "keyless/project.yaml:" in err
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT ref, qty FROM T_COPY").fetchall() == [("A", 3)]
