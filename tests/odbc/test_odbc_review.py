@@ -2,13 +2,17 @@
 each a failing test first (see the commits that fixed them)."""
 from __future__ import annotations
 
+import socket
 import sqlite3
 from decimal import Decimal
 
+import pytest
 from odbc_support import sqlite_driver
+from pg_support import pg_driver
 from support import run_cli
 
 from engine.connectors.compile import open_connector
+from engine.connectors.errors import EndpointError
 from engine.plan.related import norm_key
 from engine.util.jsonout import dumps, number_text
 
@@ -86,3 +90,76 @@ def test_rows_with_a_null_key_are_set_aside_not_taken_for_one_record(tmp_path, m
     assert "its key is null or empty" in err and "keyless/project.yaml:" in err
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT ref, qty FROM T_COPY").fetchall() == [("A", 3)]
+
+
+# -- the database server stops, or drops the connection, mid-run ------------------------------------
+
+def _copy_definition() -> dict:
+    return {"name": "pg", "protocol": "odbc", "settings": {"connection": {"required": True}},
+            "resources": {}, "operations": {"copy": {"sql": "INSERT INTO copied (ref) VALUES ({payload.ref})"}}}
+
+
+def test_a_connection_the_server_dropped_is_transient_and_the_next_write_reconnects(sage_database):
+    db = sage_database("postgresql", schema=False)
+    with db.connect() as conn:
+        conn.execute("CREATE TABLE copied (ref varchar(19) PRIMARY KEY)")
+        conn.commit()
+    with open_connector("pg", _copy_definition(), {"connection": db.connection_string}) as pg:
+        pg.write("copy", {"ref": "A"})
+        database = db.connection_string.split("Database=")[1].split(";")[0]
+        with db.connect(autocommit=True) as admin:  # the server ends the session (a restart, an admin)
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = ? AND pid <> pg_backend_pid()", database)
+        with pytest.raises(EndpointError) as info:
+            pg.write("copy", {"ref": "B"})
+        assert info.value.transient, info.value.message  # not a rejection: tried again, never set aside
+        assert not info.value.outcome_unknown  # lost before the commit: the server rolled it back
+        pg.write("copy", {"ref": "B"})  # reconnected
+    assert db.rows("SELECT ref FROM copied ORDER BY ref") == [("A",), ("B",)]
+
+
+def test_a_server_that_refuses_connections_is_unreachable(tmp_path):
+    driver = pg_driver()
+    if driver is None:
+        pytest.skip("psqlODBC is not installed")
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    connection = f"DRIVER={{{driver}}};Servername=127.0.0.1;Port={port};Database=x;Uid=u;Pwd=Hunter2Secret"
+    with open_connector("pg", _copy_definition(), {"connection": connection}) as pg:
+        with pytest.raises(EndpointError) as info:
+            pg.write("copy", {"ref": "A"})
+    # every other record would wait the same: the run stops the flow instead of trying each one ten times
+    assert info.value.unreachable and info.value.transient, info.value.message
+    assert "Hunter2Secret" not in info.value.message and "Pwd=***" in info.value.message
+
+
+def test_a_run_whose_target_database_is_down_stops_at_the_first_record(tmp_path, monkeypatch):
+    driver = pg_driver()
+    if driver is None:
+        pytest.skip("psqlODBC is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    root = tmp_path / "down"
+    (root / "connectors").mkdir(parents=True)
+    (root / "connectors" / "keyless.yaml").write_text(KEYLESS_CONNECTOR)
+    (root / "connectors" / "pg.yaml").write_text(
+        "connector:\n  name: pg\n  protocol: odbc\n  settings: { connection: { required: true } }\n"
+        "  odbc: { connection: \"{settings.connection}\" }\n  resources: {}\n"
+        "  operations:\n    copy: { sql: \"INSERT INTO copied (ref) VALUES ({payload.ref})\" }\n")
+    (root / "project.yaml").write_text(KEYLESS_PROJECT.replace("target: { endpoint: db, write: copy }",
+                                                               "target: { endpoint: pg, write: copy }")
+                                       .replace("flows:", "  pg: { use: pg, settings: { connection: \"${env:REVIEW_PG}\" } }\nflows:"))
+    db = tmp_path / "k.db"
+    with sqlite3.connect(db) as con:
+        con.executescript("CREATE TABLE T_SOURCE (ref VARCHAR(19), qty INTEGER);"
+                          "INSERT INTO T_SOURCE VALUES ('A', 1), ('B', 2), ('C', 3);")
+    monkeypatch.setenv("REVIEW_DB", str(db))
+    monkeypatch.setenv("REVIEW_DRIVER", sqlite_driver())
+    monkeypatch.setenv("REVIEW_PG", f"DRIVER={{{driver}}};Servername=127.0.0.1;Port={port};Database=x;Uid=u")
+    monkeypatch.delenv("PASSERELLE_CONNECTORS", raising=False)
+    code, out, err = run_cli(["run", str(root), "--state", str(tmp_path / "state")], tmp_path)
+    assert code != 0 and "internal error" not in err, out + err
+    # one record tried, then the flow stops: not ten attempts with backoff for each of the others
+    assert "copy: 1 read, 0 created" in err and "1 pending" in err and "cannot connect to odbc:" in err, err
