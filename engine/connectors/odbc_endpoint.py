@@ -78,11 +78,14 @@ class OdbcEndpoint:
         self._conn = None
         try:
             self.dialect = self.odbc.dialects.resolve(self.settings)
-            zone = self.odbc.timezone.text_for(ctx, reveal=True).strip() if self.odbc.timezone else "UTC"
+        except ValueError as exc:
+            raise EndpointError(f"connector '{plan.name}': {exc}") from None
+        zone = self.odbc.timezone.text_for(ctx, reveal=True).strip() if self.odbc.timezone else "UTC"
+        try:
             self.zone = ZoneInfo(zone)
-        except (ValueError, ZoneInfoNotFoundError) as exc:
-            raise EndpointError(f"connector '{plan.name}': {exc}" if not isinstance(exc, ZoneInfoNotFoundError)
-                                else f"connector '{plan.name}': unknown time zone {zone!r}") from None
+        except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of the database, `Europe`
+            raise EndpointError(f"connector '{plan.name}': unknown time zone {zone!r} (an IANA name such as "
+                                "Europe/Paris)") from None
 
     # -- connection --------------------------------------------------------------------------------
     def location(self) -> str:

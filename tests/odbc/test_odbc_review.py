@@ -163,3 +163,38 @@ def test_a_run_whose_target_database_is_down_stops_at_the_first_record(tmp_path,
     assert code != 0 and "internal error" not in err, out + err
     # one record tried, then the flow stops: not ten attempts with backoff for each of the others
     assert "copy: 1 read, 0 created" in err and "1 pending" in err and "cannot connect to odbc:" in err, err
+
+
+# -- a time zone that names a folder of the zone database ---------------------------------------------
+
+def _zoned(zone: str) -> dict:
+    return {"name": "z", "protocol": "odbc", "settings": {"connection": {"required": True}, "tz": {"default": "UTC"}},
+            "odbc": {"timezone": zone}, "resources": {}, "operations": {}}
+
+
+def test_a_time_zone_naming_a_folder_is_a_located_error_not_an_internal_one(tmp_path):
+    root = tmp_path / "p"
+    (root / "connectors").mkdir(parents=True)
+    (root / "connectors" / "z.yaml").write_text(
+        "connector:\n  name: z\n  protocol: odbc\n  settings: { connection: { required: true } }\n"
+        "  odbc: { timezone: Europe }\n  resources: {}\n  operations: {}\n")
+    (root / "project.yaml").write_text("project: { name: Z }\nendpoints:\n  db: { use: z, settings: { connection: x } }\n"
+                                       "flows: {}\n")
+    code, out, err = run_cli(["validate", str(root)], tmp_path)
+    assert "internal error" not in out + err
+    assert "z.yaml:5:21: error[bad-timezone] connector.odbc.timezone: unknown time zone 'Europe'" in out + err
+
+
+@pytest.mark.parametrize("zone", ["Europe", "", "America/", "UTC+2"])
+def test_a_time_zone_setting_that_is_no_zone_is_an_endpoint_error(zone):
+    with pytest.raises(EndpointError) as info:
+        open_connector("z", _zoned("{settings.tz}"), {"connection": "DSN=x", "tz": zone})
+    assert info.value.message == f"connector 'z': unknown time zone {zone!r} (an IANA name such as Europe/Paris)"
+
+
+def test_a_date_transform_given_a_zone_folder_says_unknown_time_zone():
+    from engine.lang.transforms.dates import get_zone
+    from engine.lang.registry import ArgError
+
+    with pytest.raises(ArgError, match="unknown time zone 'Europe'"):
+        get_zone("Europe")
