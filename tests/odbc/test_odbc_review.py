@@ -198,3 +198,32 @@ def test_a_date_transform_given_a_zone_folder_says_unknown_time_zone():
 
     with pytest.raises(ArgError, match="unknown time zone 'Europe'"):
         get_zone("Europe")
+
+
+# -- two runs started at once on a new state ---------------------------------------------------------
+
+def test_runs_starting_together_on_a_new_state_all_open_it(tmp_path):
+    """``passerelle run`` twice at once on a fresh project: the second said 'state database is locked'
+    (switching a new database to WAL does not wait for the other's lock)."""
+    import threading
+
+    from engine.runtime.state import SqliteStore, StateError
+
+    errors: list[str] = []
+    for round_ in range(40):
+        path = tmp_path / f"s{round_}" / "state.db"
+        barrier = threading.Barrier(4)
+
+        def open_state() -> None:
+            barrier.wait()
+            try:
+                SqliteStore(path).close()
+            except StateError as exc:
+                errors.append(str(exc))
+
+        threads = [threading.Thread(target=open_state) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
