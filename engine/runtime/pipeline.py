@@ -151,8 +151,10 @@ def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[R
             continue
         if key in ("None", "") and _keyless(flow, raw):  # two such records would share one ledger entry
             field = ".".join(flow.key_path) if flow.key_path else "key"
-            outcome.error = RecordError("its key is null or empty: a record without a key cannot be "
-                                        "written exactly once", flow.name, key, field, flow.item.loc("source", "read"))
+            why = "its key is null or empty" if not flow.key_path or flow.key_path[0] in raw else \
+                f"it has no field '{flow.key_path[0]}' (its fields: {', '.join(map(str, list(raw)[:12]))})"
+            outcome.error = RecordError(f"{why}: a record without a key cannot be written exactly once",
+                                        flow.name, key, field, flow.item.loc("source", "read"))
             outcomes.append(outcome)
             continue
         try:

@@ -227,3 +227,21 @@ def test_runs_starting_together_on_a_new_state_all_open_it(tmp_path):
         for thread in threads:
             thread.join()
     assert errors == []
+
+
+def test_a_key_column_the_select_does_not_return_is_named_with_the_columns_it_does(tmp_path, monkeypatch):
+    """PostgreSQL folds unquoted names to lower case: `key: AR_Ref` over `SELECT AR_Ref` gets `ar_ref`."""
+    root = tmp_path / "keyless"
+    (root / "connectors").mkdir(parents=True)
+    (root / "connectors" / "keyless.yaml").write_text(KEYLESS_CONNECTOR.replace("key: ref", "key: REF"))
+    (root / "project.yaml").write_text(KEYLESS_PROJECT)
+    db = tmp_path / "k.db"
+    with sqlite3.connect(db) as con:
+        con.executescript("CREATE TABLE T_SOURCE (ref VARCHAR(19), qty INTEGER); CREATE TABLE T_COPY (ref, qty);"
+                          "INSERT INTO T_SOURCE VALUES ('A', 1), ('B', 2);")
+    monkeypatch.setenv("REVIEW_DB", str(db))
+    monkeypatch.setenv("REVIEW_DRIVER", sqlite_driver())
+    monkeypatch.delenv("PASSERELLE_CONNECTORS", raising=False)
+    code, out, err = run_cli(["run", str(root), "--state", str(tmp_path / "state")], tmp_path)
+    assert "copy: 2 read, 0 created, 0 updated, 0 skipped, 2 failed" in err, err  # not 1 created, 1 skipped
+    assert "it has no field 'REF' (its fields: ref, qty)" in err
