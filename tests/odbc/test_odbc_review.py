@@ -245,3 +245,14 @@ def test_a_key_column_the_select_does_not_return_is_named_with_the_columns_it_do
     code, out, err = run_cli(["run", str(root), "--state", str(tmp_path / "state")], tmp_path)
     assert "copy: 2 read, 0 created, 0 updated, 0 skipped, 2 failed" in err, err  # not 1 created, 1 skipped
     assert "it has no field 'REF' (its fields: ref, qty)" in err
+
+
+def test_next_number_counts_ascii_digits_only():
+    """`\\d` matched any script's digits: a piece '١٢' (Arabic-Indic 12) became '13', another script."""
+    from engine.lang.builtins import default_registry
+    from engine.errors import TransformError
+
+    next_number = default_registry().get("transform", "next_number").factory(None, None)
+    assert next_number("BC00042") == "BC00043" and next_number("FA-0009") == "FA-0010"
+    with pytest.raises(TransformError, match="no digits"):
+        next_number("BC١٢")
