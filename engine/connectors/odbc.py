@@ -151,7 +151,7 @@ def compile_connector(data: Mapping, ctx: ConnectorCompiler) -> OdbcConnector:
     if isinstance(zone, str) and "{" not in zone:
         try:
             ZoneInfo(zone)
-        except (ValueError, ZoneInfoNotFoundError):
+        except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of the database, `Europe`
             ctx.error("bad-timezone", f"unknown time zone {zone!r} (an IANA name such as Europe/Paris)",
                       ("odbc", "timezone"))
     return OdbcConnector(ctx.template(odbc.get("connection", "{settings.connection}"), ("odbc", "connection")),

@@ -43,7 +43,9 @@ _LOCK_WORDS = ("deadlock", "lock request time out", "lock wait timeout", "databa
                "could not obtain lock", "timeout expired")
 
 
-_LOST_WORDS = ("connection has been closed", "closed connection", "connection is closed")
+_LOST_WORDS = ("connection has been closed", "closed connection", "connection is closed", "connection has been lost",
+               "server closed the connection", "terminating connection", "no connection to the server")
+_LOST_STATES = {"57P01", "57P02", "57P03"}  # PostgreSQL: the server shut down or ended the session
 _VALUE_ERRORS = (OverflowError, TypeError, ValueError)  # raised by pyodbc itself, before the database
 
 
@@ -76,11 +78,14 @@ class OdbcEndpoint:
         self._conn = None
         try:
             self.dialect = self.odbc.dialects.resolve(self.settings)
-            zone = self.odbc.timezone.text_for(ctx, reveal=True).strip() if self.odbc.timezone else "UTC"
+        except ValueError as exc:
+            raise EndpointError(f"connector '{plan.name}': {exc}") from None
+        zone = self.odbc.timezone.text_for(ctx, reveal=True).strip() if self.odbc.timezone else "UTC"
+        try:
             self.zone = ZoneInfo(zone)
-        except (ValueError, ZoneInfoNotFoundError) as exc:
-            raise EndpointError(f"connector '{plan.name}': {exc}" if not isinstance(exc, ZoneInfoNotFoundError)
-                                else f"connector '{plan.name}': unknown time zone {zone!r}") from None
+        except (ValueError, ZoneInfoNotFoundError, OSError):  # OSError: a folder of the database, `Europe`
+            raise EndpointError(f"connector '{plan.name}': unknown time zone {zone!r} (an IANA name such as "
+                                "Europe/Paris)") from None
 
     # -- connection --------------------------------------------------------------------------------
     def location(self) -> str:
@@ -98,7 +103,8 @@ class OdbcEndpoint:
                         f"{self.location()}: the ODBC driver or data source is not installed: {_message(exc)} "
                         f"(drivers installed: {', '.join(pyodbc.drivers()) or 'none'}; install your database's "
                         "ODBC driver, e.g. libsqliteodbc or msodbcsql18, or declare the DSN in odbc.ini)")) from None
-                raise self._fail(f"cannot connect to {self.location()}", exc, transient=True) from None
+                # nothing was sent, and every other record would wait the same: the flow stops
+                raise self._fail(f"cannot connect to {self.location()}", exc, transient=True, unreachable=True) from None
             try:
                 conn.timeout = self.odbc.timeout  # per query; not every driver supports it
             except pyodbc.Error:
@@ -132,17 +138,18 @@ class OdbcEndpoint:
     def __exit__(self, *exc):
         self.close()
 
-    def _fail(self, what: str, exc: Exception, *, transient: bool = False, committing: bool = False) -> EndpointError:
+    def _fail(self, what: str, exc: Exception, *, transient: bool = False, committing: bool = False,
+              unreachable: bool = False) -> EndpointError:
         state = _state(exc)
         text = _message(exc)
-        lost = state.startswith("08") or any(word in text.lower() for word in _LOST_WORDS)
+        lost = state.startswith("08") or state in _LOST_STATES or any(word in text.lower() for word in _LOST_WORDS)
         transient = transient or lost or state in _TRANSIENT_STATES or \
             any(word in text.lower() for word in _LOCK_WORDS)
         if lost:
             self._drop()
         suffix = f" (SQLSTATE {state})" if state else ""
         return EndpointError(self.scrub(f"{what}: {text}{suffix}"), transient=transient,
-                             outcome_unknown=committing and lost)
+                             outcome_unknown=committing and lost, unreachable=unreachable)
 
     # -- reading -----------------------------------------------------------------------------------
     def read(self, resource: str, *, where: Mapping[str, Any] | None = None, since: tuple | None = None,

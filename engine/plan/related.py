@@ -50,7 +50,7 @@ def norm_key(value: Any) -> Any:
 def _canonical(number: Decimal) -> str:
     if number == number.to_integral_value():  # not str(int()): 1e5000 has too many digits for it
         return "0" if number == 0 else format(number.to_integral_value(), "f")
-    return format(number.normalize(), "f")
+    return format(number, "f").rstrip("0")  # not normalize(): it rounds to the context's 28 digits
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,14 @@ def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[R
             outcome.error = RecordError(raw.reason, flow.name, key, raw.field, flow.item.loc("source", "read"))
             outcomes.append(outcome)
             continue
+        if key in ("None", "") and _keyless(flow, raw):  # two such records would share one ledger entry
+            field = ".".join(flow.key_path) if flow.key_path else "key"
+            why = "its key is null or empty" if not flow.key_path or flow.key_path[0] in raw else \
+                f"it has no field '{flow.key_path[0]}' (its fields: {', '.join(map(str, list(raw)[:12]))})"
+            outcome.error = RecordError(f"{why}: a record without a key cannot be written exactly once",
+                                        flow.name, key, field, flow.item.loc("source", "read"))
+            outcomes.append(outcome)
+            continue
         try:
             outcome.record = outcome.enriched = coerce(raw) if coerce else raw
         except SourceTypeError as exc:  # named by its field, located at the resource the flow reads
@@ -159,6 +167,11 @@ def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[R
         outcomes.append(outcome)
     joiner.join(flow, outcomes, unique_keys)
     return outcomes
+
+
+def _keyless(flow: FlowPlan, raw: Any) -> bool:
+    """A record whose own key is null or empty (fan-out items and groups have keys of their own)."""
+    return flow.fan_out is None and flow.group is None and isinstance(raw, dict) and flow.record_key(raw) in (None, "")
 
 
 def evaluate(flow: FlowPlan, outcome: Outcome, render: bool = True) -> Outcome:

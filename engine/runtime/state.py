@@ -155,7 +155,15 @@ class SqliteStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
                                       timeout=busy_timeout)
-            self._schema()
+            deadline = time.monotonic() + busy_timeout
+            while True:  # two runs creating one state at once: the switch to WAL does not wait for the lock
+                try:
+                    self._schema()
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
         except (sqlite3.Error, OSError) as exc:
             raise StateError(self.path, exc) from None
 

@@ -33,7 +33,7 @@ def number_text(value: Decimal) -> str:
         return "0"
     if value == value.to_integral_value():
         return format(value.to_integral_value(), "f")  # no int(): 1e5000 has too many digits for str(int)
-    return format(value.normalize(), "f")
+    return format(value, "f").rstrip("0")  # not normalize(): it rounds to the context's 28 digits
 
 
 def plain(value: Any) -> Any:

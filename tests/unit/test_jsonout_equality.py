@@ -30,7 +30,7 @@ def old_number_text(value: Decimal) -> str:
         return "0"
     if value == value.to_integral_value():
         return format(value.to_integral_value(), "f")
-    return format(value.normalize(), "f")
+    return format(value, "f").rstrip("0")  # corrected: normalize() rounded past 28 digits (test_odbc_review)
 
 
 def old_dumps(value: Any, indent: int | None = None) -> str:

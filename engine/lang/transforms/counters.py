@@ -14,7 +14,7 @@ from typing import Any
 from engine.errors import TransformError
 from engine.lang.registry import CompileContext, Example as E, Registry
 
-_LAST_DIGITS = re.compile(r"(\d+)(\D*)$")
+_LAST_DIGITS = re.compile(r"([0-9]+)([^0-9]*)$")  # ASCII digits: `\d` counts ١٢ as 12 and writes 13
 
 
 def next_number_of(value: Any, step: int = 1) -> Any:

@@ -45,7 +45,7 @@ def get_zone(name: Any, at: tuple = ()) -> ZoneInfo:
     """The IANA time zone called ``name``; an ArgError with a did-you-mean hint when unknown."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a folder of the database, `Europe`
         text = str(name)
         guess = None if text.isupper() else closest(text, available_timezones())
         hint = f"did you mean '{guess}'?" if guess else \
