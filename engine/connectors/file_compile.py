@@ -143,7 +143,7 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: File
     if "timezone" in op:
         try:
             zone = ZoneInfo(str(op["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of the database, `Europe`
             ctx.error("bad-timezone", f"unknown time zone {op['timezone']!r}", path + ("timezone",),
                       "an IANA name such as Europe/Paris or UTC")
     elif template is not None and any(p[0] in CLOCK_NAMES for p in template.paths):

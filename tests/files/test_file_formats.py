@@ -172,3 +172,12 @@ def test_clock_in_a_name_needs_a_time_zone():
                   "operations": {"w": {"path": "o/{date}.csv", "format": {"type": "csv"}}}}
     _, diags = compile_connector(definition, lambda path: None)
     assert [d.code for d in diags] == ["missing-key"] and "timezone" in diags[0].message
+
+
+@pytest.mark.parametrize("zone", ["Europe", "Europe/Pariss", "../etc"])
+def test_a_time_zone_that_is_no_zone_is_bad_timezone(zone):
+    """`Europe` names a folder of the zone database: ZoneInfo raises IsADirectoryError (was an internal error)."""
+    definition = {"name": "x", "protocol": "file", "settings": {"dir": {}},
+                  "operations": {"w": {"path": "o/{date}.csv", "timezone": zone, "format": {"type": "csv"}}}}
+    _, diags = compile_connector(definition, lambda path: None)
+    assert [(d.code, d.path) for d in diags] == [("bad-timezone", "connector.operations.w.timezone")]
