@@ -39,6 +39,13 @@ from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.spool import SinceTally, Spool, spool_folder
 from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, to_json
 from engine.runtime.updates import already_done
+
+NOT_SENT = "not sent"  # the reason of a pending record known not to be in the target: no search before resending
+
+
+def _in_doubt(entry: Entry) -> bool:
+    """A pending record whose send may have reached the target (a crash, a lost reply): searched first."""
+    return not (entry.reason or "").startswith(NOT_SENT)
 from engine.runtime.xref_store import flows_by_type
 
 
@@ -139,7 +146,7 @@ class FlowRunner:
             intent = entry.payload or "null"  # a pending entry always holds its intent
             record = self.stored_record(entry.record)
             values = from_json(entry.target_with) if entry.target_with else {}
-            self.create(entry.key, from_json(intent), intent, record, values, resumed=True)
+            self.create(entry.key, from_json(intent), intent, record, values, resumed=_in_doubt(entry))
         for entry in self._each(DONE):
             if self.stop.is_set():
                 return
@@ -247,8 +254,8 @@ class FlowRunner:
             return already_done(self, entry, payload, payload_json, record, values)
         if entry is not None and entry.status == PENDING:  # unknown outcome earlier: resend the stored intent
             stored = from_json(entry.target_with) if entry.target_with else values
-            intent = entry.payload or "null"
-            return self.create(key, from_json(intent), intent, record, stored, resumed=True)
+            intent = entry.payload or "null"  # ... searched for first unless it is known it never arrived
+            return self.create(key, from_json(intent), intent, record, stored, resumed=_in_doubt(entry))
         if flow.find is not None:  # find-or-create: search the target first (finder.py)
             found = find_first(self, outcome, entry)
             if found is not None:
@@ -291,7 +298,7 @@ class FlowRunner:
                                                       flow.item.loc("target")), record, payload_json)
                     return True
                 if exc.unreachable:  # nothing answers: every other record would wait the same
-                    self.store.note(flow.name, key, f"not sent: {exc.message}")
+                    self.store.note(flow.name, key, f"{NOT_SENT}: {exc.message}")
                     self.summary.pending += 1  # its intent is in the ledger: resolved next run
                     raise
                 last = exc.message
@@ -314,7 +321,8 @@ class FlowRunner:
                 continue
             self.confirmed(key, result.result, record, created=True)
             return True
-        return self.hold(key, None, None, None, f"outcome unknown after {self.create_attempts} attempts: {last}")
+        # every attempt failed before reaching the target, or was looked for and is not there
+        return self.hold(key, None, None, None, f"{NOT_SENT} after {self.create_attempts} attempts: {last}")
 
     def resend_ok(self, key: str) -> bool:
         """The operator checked the target and asked for this record to be sent again (replay --key)."""

@@ -163,6 +163,16 @@ def test_a_run_whose_target_database_is_down_stops_at_the_first_record(tmp_path,
     assert code != 0 and "internal error" not in err, out + err
     # one record tried, then the flow stops: not ten attempts with backoff for each of the others
     assert "copy: 1 read, 0 created" in err and "1 pending" in err and "cannot connect to odbc:" in err, err
+    # the database is back (here: another one with the same table): the record known never to have
+    # arrived is sent without asking for `replay --key` (the operation has no find and is not idempotent)
+    back = tmp_path / "back.db"
+    with sqlite3.connect(back) as con:
+        con.execute("CREATE TABLE copied (ref VARCHAR(19))")
+    monkeypatch.setenv("REVIEW_PG", f"DRIVER={{{sqlite_driver()}}};Database={back}")
+    code, out, err = run_cli(["run", str(root), "--state", str(tmp_path / "state")], tmp_path)
+    assert code == 0 and "3 created" in err and "replay" not in err, err
+    with sqlite3.connect(back) as con:
+        assert sorted(con.execute("SELECT ref FROM copied").fetchall()) == [("A",), ("B",), ("C",)]
 
 
 # -- a time zone that names a folder of the zone database ---------------------------------------------
