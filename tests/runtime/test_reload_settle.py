@@ -209,9 +209,9 @@ def test_run_waits_for_quiet_files_at_most_a_few_settle_periods(tmp_path):
     project = copy_project(tmp_path)
     stop = threading.Event()
 
-    def keep_saving():
-        for i in range(100):
-            if stop.wait(0.05):
+    def keep_saving():  # every 20 ms: even on a loaded machine never 200 ms without a save
+        for i in range(250):
+            if stop.wait(0.02):
                 return
             set_default(project, f"BUSY{i}")
 
