@@ -78,6 +78,8 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     add_reload_parser(sub)
     from engine.cli.xref import add_parser as add_xref_parser
     add_xref_parser(sub)
+    from engine.cli.spectest import add_parser as add_test_parser
+    add_test_parser(sub)
     return parser
 
 
@@ -366,7 +368,8 @@ def _commands(name: str | None = None) -> dict:
     from engine.cli.reload import COMMANDS as RELOAD
     from engine.cli.xref import COMMANDS as XREF
     from engine.cli.runtime import COMMANDS
-    return {**own, **COMMANDS, **RELOAD, **XREF}
+    from engine.cli.spectest import COMMANDS as SPECTEST
+    return {**own, **COMMANDS, **RELOAD, **XREF, **SPECTEST}
 
 
 def run() -> None:  # pragma: no cover - console entry point
