@@ -20,8 +20,13 @@ from engine.runtime.spectests import Actual, FileResult, SpecTestResult
 from engine.util.fileio import read_bytes
 from engine.util.jsonout import number_text
 
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_ ./@:+#()'-]*\Z")  # a text YAML reads back as that text
 _TRAPS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n"}
+
+
+def _plain_ok(text: str) -> bool:
+    return bool(_PLAIN.match(text)) and text.lower() not in _TRAPS and text == text.strip() \
+        and ": " not in text and " #" not in text and not text.endswith(":")
 
 
 def scalar(value: Any) -> str:
@@ -33,13 +38,14 @@ def scalar(value: Any) -> str:
         return number_text(value)
     if isinstance(value, int):
         return str(value)
+    if _plain_ok(str(value)):
+        return str(value)
     text = json.dumps(str(value), ensure_ascii=False)  # JSON's escapes are YAML's double-quoted ones
     return "".join(f"\\u{ord(c):04x}" if 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029\ufeff" else c for c in text)
 
 
 def key_text(key: Any) -> str:
-    text = str(key)
-    return text if _PLAIN_KEY.match(text) and text.lower() not in _TRAPS else scalar(text)
+    return scalar(str(key))
 
 
 def block(value: Any, indent: int) -> list[str]:
