@@ -44,10 +44,11 @@ class Failure:
     key: str | None
     message: str
     details: list[str] = field(default_factory=list)
+    code: str = "test-failed"  # or what made the test's input unusable (test-input, unknown-lookup...)
 
     def text(self) -> str:
         record = f" record {self.key}" if self.key is not None else ""
-        lines = [f"{self.loc}: error[test-failed] {self.flow}{record}: {self.message}"]
+        lines = [f"{self.loc}: error[{self.code}] {self.flow}{record}: {self.message}"]
         lines += [f"    {line}" for line in self.details]
         return "\n".join(lines)
 
@@ -137,7 +138,7 @@ def run_test(project: Project, base: Plan, test: SpecTest) -> SpecTestResult:
         flow = plan.flows[test.flow]
         outcomes = _outcomes(plan, flow, test)
     except FixtureError as exc:
-        result.failures.append(Failure(exc.loc, test.flow, None, f"{exc} [{exc.code}]"))
+        result.failures.append(Failure(exc.loc, test.flow, None, str(exc), code=exc.code))
         result.seconds = time.perf_counter() - started
         return result
     _judge(result, flow, outcomes)

@@ -5,7 +5,7 @@ Nothing here runs a test: :mod:`engine.runtime.spectests` does, through the flow
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,7 @@ def load_spec_test_file(path: Path, flows: set[str] | None = None) -> SpecTestFi
     found = SpecTestFile(doc, diagnostics=list(doc.diagnostics))
     if not doc.ok:
         return found
-    schema = validate_doc(doc, SCHEMA)
+    schema = [_worded(d) for d in validate_doc(doc, SCHEMA)]
     found.diagnostics += schema
     if schema or not isinstance(doc.data, dict):
         return found
@@ -93,6 +93,23 @@ def load_spec_test_file(path: Path, flows: set[str] | None = None) -> SpecTestFi
             test.expectations.append(Expectation(str(key), expected, test.path + ("expect", key)))
         found.tests.append(test)
     return found
+
+
+_ONE_OF = "is not valid under any of the given schemas"
+_SHAPES = {"input": "a list of records, or {file: PATH} (relative to the test file)",
+           "rejected": "a text the reason contains, or {contains: TEXT} / {equals: TEXT} with an optional field",
+           "related": "a list of records, or {file: PATH} (relative to the test file)"}
+
+
+def _worded(diagnostic: Diagnostic) -> Diagnostic:
+    """A schema error of a value that may take several shapes, said with the shapes it may take."""
+    if not diagnostic.message.endswith(_ONE_OF):
+        return diagnostic
+    parts = diagnostic.path.split(".")
+    shape = _SHAPES.get(parts[-1]) or (_SHAPES["related"] if len(parts) > 1 and parts[-2] == "related" else None)
+    if shape is None:
+        return diagnostic
+    return replace(diagnostic, message=f"expected {shape}")
 
 
 def _check(test: SpecTest, flows: set[str] | None) -> list[Diagnostic]:
