@@ -149,7 +149,8 @@ def run_test(project: Project, base: Plan, test: SpecTest) -> SpecTestResult:
 def _outcomes(plan: Plan, flow: FlowPlan, test: SpecTest) -> list[Outcome]:
     bad = unknown_related(test, flow)
     if bad:
-        raise FixtureError(bad[0].message + (f" ({bad[0].hint})" if bad[0].hint else ""), bad[0].loc, bad[0].code)
+        raise FixtureError(bad[0].message + (f" ({bad[0].hint})" if bad[0].hint else ""),
+                           bad[0].loc or test.key_loc("related"), bad[0].code)
     source = records_of(test, plan, flow, test.data["input"], flow.source_resource, ("input",))
     given = test.data.get("related") or {}
     related = RelatedData()
@@ -158,8 +159,8 @@ def _outcomes(plan: Plan, flow: FlowPlan, test: SpecTest) -> list[Outcome]:
             if resource in given else []
         related.add(resource, typed_rows(flow.types.get(resource), rows))
     resolver = FixedXref(test.data.get("xref") or [], flows_by_type(plan))
-    rows = iter(source)
-    pages = iter(lambda: list(islice(rows, PAGE)), [])
+    remaining = iter(source)
+    pages = iter(lambda: list(islice(remaining, PAGE)), [])
     with time_zone(test.data.get("tz")), bound(resolver):
         return list(records(flow, pages, Joiner(preloaded=related)))
 

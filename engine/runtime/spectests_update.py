@@ -143,7 +143,7 @@ def _block_key(lines: list[str], loc) -> tuple[int, int] | None:
 def _edits(result: SpecTestResult, lines: list[str]) -> list[tuple[int, int, list[str]]] | str:
     test = result.test
     doc = test.doc
-    by_key = {}
+    by_key: dict[str, Actual] = {}
     for actual in result.actual:
         by_key.setdefault(actual.key, actual)
     flow_style = f"{doc.file}: test '{test.name}' left as it is: its `expect` is written in flow style " \
@@ -161,25 +161,24 @@ def _edits(result: SpecTestResult, lines: list[str]) -> list[tuple[int, int, lis
     edits = []
     known = {e.key: e for e in test.expectations}
     expect_at = _block_key(lines, test.key_loc("expect"))
-    if expect_at is None or any(_block_key(lines, doc.key_loc(e.path)) is None for e in test.expectations):
+    if expect_at is None or lines[expect_at[0]].partition(":")[2].strip(" ").split("#")[0].strip() or any(_block_key(lines, doc.key_loc(e.path)) is None for e in test.expectations):
         return flow_style
+    depth = expect_at[1] + 2
+    if test.expectations:
+        depth = doc.key_loc(test.expectations[0].path).col - 1
     for key in sorted(result.failed_keys):
-        actual = by_key.get(key)
+        found = by_key.get(key)
+        if found is None:
+            continue  # no record has the key: nothing to write (the failure says so)
         expectation = known.get(key)
         if expectation is None:  # an unexpected rejection: added at the end of `expect`
-            if actual is None:
-                continue
-            index, indent = expect_at
-            end = block_end(lines, index, indent)
-            depth = _block_key(lines, doc.key_loc(test.expectations[0].path))[1] if test.expectations else indent + 2
-            edits.append((end, end, expectation_lines(actual, depth)))
+            end = block_end(lines, expect_at[0], expect_at[1])
+            edits.append((end, end, expectation_lines(found, depth)))
             continue
-        if actual is None:
-            continue  # no record has the key: nothing to write (the failure says so)
         at = _block_key(lines, doc.key_loc(expectation.path))
         assert at is not None
         index, indent = at
-        edits.append((index, block_end(lines, index, indent), expectation_lines(actual, indent)))
+        edits.append((index, block_end(lines, index, indent), expectation_lines(found, indent)))
     return edits
 
 
