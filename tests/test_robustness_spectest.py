@@ -126,10 +126,16 @@ def test_random_text_never_breaks_the_command(project, text):
 @fuzz(30)
 @given(mutated())
 def test_update_never_breaks_a_file(project, data):
-    text = dumps(data, indent=2).replace('"expect": {', '"expect": {\n')  # flow style: left alone
-    (project / "tests" / "t.yaml").write_text(text, encoding="utf-8")
+    text = "\n".join(block(data, 0)) + "\n"  # block style: what --update rewrites
+    path = project / "tests" / "t.yaml"
+    path.write_text(text, encoding="utf-8")
     code, out, err = run_cli(["test", str(project), "--update"], project.parent)
-    _check(code, out, err, text)
+    after = path.read_text(encoding="utf-8")
+    _check(code, out, err, after)  # reported after the rewrite: located in the file as it now is
+    if after != text:  # rewritten: still YAML, the tests still there, in their order
+        doc = load_text(after, "t.yaml")
+        assert doc.ok, (text, after, doc.diagnostics)
+        assert [t.get("name") for t in doc.data["tests"]] == [t.get("name") for t in data["tests"]], after
 
 
 LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.text(max_size=30),
