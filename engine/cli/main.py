@@ -79,7 +79,9 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     from engine.cli.xref import add_parser as add_xref_parser
     add_xref_parser(sub)
     from engine.cli.docs_command import add_parser as add_docs_parser
+    from engine.cli.spectest import add_parser as add_test_parser
     add_docs_parser(sub)
+    add_test_parser(sub)
     return parser
 
 
@@ -388,7 +390,8 @@ def _commands(name: str | None = None) -> dict:
     from engine.cli.xref import COMMANDS as XREF
     from engine.cli.runtime import COMMANDS
     from engine.cli.docs_command import COMMANDS as DOCS
-    return {**own, **COMMANDS, **RELOAD, **XREF, **DOCS}
+    from engine.cli.spectest import COMMANDS as SPECTEST
+    return {**own, **COMMANDS, **RELOAD, **XREF, **DOCS, **SPECTEST}
 
 
 def run() -> None:  # pragma: no cover - console entry point

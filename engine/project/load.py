@@ -348,14 +348,16 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
                 seen.add(folder.resolve())
                 projects.append(folder)
         for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-            if sub.name not in _SKIP_DIRS and not sub.name.startswith("."):
-                visit_dir(sub)
+            if sub.name not in _SKIP_DIRS and not sub.name.startswith(".") and not (yaml_files and sub.name == "tests"):
+                visit_dir(sub)  # a project's tests/ holds `passerelle test` files (spectest.schema.json), not specs
 
     for path in paths:
         if path.is_dir():
             visit_dir(path)
         elif path.parent.name == "connectors":
             connectors.append(path)
+        elif path.parent.name == "tests" and project_files(path.parent.parent):
+            continue  # a test file of a project (`passerelle test` checks it)
         elif path.resolve().parent not in seen:
             seen.add(path.resolve().parent)
             projects.append(path.parent)
