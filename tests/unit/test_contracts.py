@@ -300,10 +300,11 @@ def test_the_connectors_chapter_is_generated_and_current():
     assert path is not None and path.read_text(encoding="utf-8") == render_connectors_doc(), (
         "docs/connectors.md is stale: run `passerelle schema --write`")
     text = render_connectors_doc()
-    assert "#### What Sage 100 accepts in InsertDocumentEtLignes (`insert_document`)" in text
-    assert "| `lignes[].RefArticle` | text | 19 | yes |" in text
     for name in ("prestashop", "woocommerce", "shopify", "magento", "sage100-ws", "sagex3", "sage-accounting"):
-        assert f"## `{name}`" in text
+        assert f"## `{name}`" in text and f"(connectors/{name}.md)" in text
+    page = (path.parent / "connectors" / "sage100-ws.md").read_text(encoding="utf-8")  # its own page
+    assert "### What Sage 100 accepts in InsertDocumentEtLignes (`insert_document`)" in page
+    assert "| `lignes[].RefArticle` | text | 19 | yes |" in page
 
 
 def test_a_signalling_nan_is_named_not_raised():
