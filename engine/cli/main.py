@@ -64,7 +64,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--no-header", action="store_true", help="csv: the file has no header line (give --columns)")
 
     p = sub.add_parser("schema", help="generate the registry-derived JSON Schema fragments")
-    p.add_argument("--write", action="store_true", help="write the generated schemas (transforms, protocols) and docs/connectors.md")
+    p.add_argument("--write", action="store_true", help="write the generated schemas and docs/connectors.md, docs/connectors/*.md")
     p.add_argument("--check", action="store_true", help="exit 1 when the file on disk is stale")
 
     p = sub.add_parser("transforms", help="list the transforms with their summary and examples")
