@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from support import ROOT
 
@@ -115,6 +116,23 @@ def test_the_summary_table_is_aligned():
     assert summary_table([a]).splitlines()[-1].startswith("orders_to_sage")  # one flow: no total row
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.from_regex(r"[a-z_]{1,30}", fullmatch=True),
+                          st.lists(st.integers(0, 10**9), min_size=7, max_size=7),
+                          st.floats(0, 10**5), st.one_of(st.none(), st.text(max_size=40))), min_size=1, max_size=6))
+def test_any_summaries_make_an_aligned_table(rows):
+    summaries = [Summary(name, *counts, error=error, duration=duration)
+                 for name, counts, duration, error in rows]
+    lines = summary_table(summaries).splitlines()
+    header = lines[0]
+    for column in ("read", "created", "updated", "skipped", "failed", "acknowledged", "time"):
+        end = header.index(column) + len(column)
+        for line in lines[2:]:
+            if not line.startswith("-"):
+                assert line[end - 1] != " " and (len(line) == end or line[end] == " "), (column, line)
+    assert len(lines) == 2 + len(rows) + (2 if len(rows) > 1 else 0)
+
+
 # -- the CLI under a pseudo-terminal and through pipes ----------------------------------------------
 def _environ(**extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "FORCE_COLOR")}
@@ -123,8 +141,10 @@ def _environ(**extra: str) -> dict:
     return {**env, **extra}
 
 
-def on_terminal(argv: list[str], env: dict, stdout=subprocess.PIPE, timeout: float = 120) -> tuple[int, str, str]:
-    """``passerelle ARGV`` with stderr on a pseudo-terminal: (exit code, stdout, what the terminal showed)."""
+def on_terminal(argv: list[str], env: dict, stdout=subprocess.PIPE, timeout: float = 120,
+                stop_after: str | None = None) -> tuple[int, str, str]:
+    """``passerelle ARGV`` with stderr on a pseudo-terminal: (exit code, stdout, what the terminal showed);
+    ``stop_after``: SIGTERM once the terminal has shown that text (a serve)."""
     master, slave = pty.openpty()
     process = subprocess.Popen([sys.executable, "-m", "engine", *argv], cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                                stdout=stdout, stderr=slave)
@@ -141,6 +161,9 @@ def on_terminal(argv: list[str], env: dict, stdout=subprocess.PIPE, timeout: flo
                 if not chunk:
                     break
                 shown += chunk
+                if stop_after and stop_after.encode() in shown and process.poll() is None:
+                    process.terminate()
+                    stop_after = None
             elif process.poll() is not None:
                 break
         out = process.stdout.read() if process.stdout else b""
@@ -185,6 +208,16 @@ def test_a_run_through_pipes_has_no_escape_code_and_keeps_the_summary_lines(refe
     assert ESC not in done.stdout + done.stderr and CR not in done.stdout + done.stderr
     flows = {m["flow"] for line in done.stderr.splitlines() if (m := SUMMARY.match(line))}
     assert "orders_to_sage" in flows
+
+
+def test_a_serve_on_a_terminal_shows_its_runs_bars_then_the_table(reference):
+    project, env, tmp = reference
+    code, _, shown = on_terminal(["serve", str(project), "--state", str(tmp / "s")], _environ(**env),
+                                 stop_after="\x1b[1mstock_to_shop")  # the bar of its first round's last flow
+    assert code in (0, 3), shown
+    assert re.search(r"orders_to_sage\x1b\[0m .*\d+ read · \d+ written", shown), shown
+    table = shown[shown.rindex("\x1b[?25h"):]
+    assert "stopping signal=SIGTERM" in shown and re.search(r"flow\s+read\s+created", table), table
 
 
 @pytest.mark.parametrize("variable", ({"NO_COLOR": "1"}, {"TERM": "dumb"}))

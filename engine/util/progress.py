@@ -179,7 +179,7 @@ def _row(s: Any) -> list[str]:
     if s.error:
         notes.append(f"stopped: {s.error}")
     return [s.flow, str(s.read), str(s.created), str(s.updated), str(s.skipped), str(s.failed), str(s.acked),
-            f"{s.duration:.2f}s", "; ".join(notes)]
+            f"{s.duration:.2f}s", " ".join("; ".join(notes).split())]  # one line: a reason's line breaks as spaces
 
 
 __all__ = ["DryRunProgress", "ProgressDisplay", "is_terminal", "summary_table", "wanted"]
