@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from engine.errors import OperatorError, SpecError, format_diagnostics, sort_diagnostics
@@ -189,22 +189,20 @@ def cmd_dry_run(args) -> int:
         inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
     out = _Chunks(sys.stdout)  # written in large chunks, not one write (a syscall unbuffered) per record
     as_json, started, mapped, counts = args.format == "json", False, 0, None
-    from engine.util.progress import DryRunProgress
-    bar = DryRunProgress(flow.name, sys.stdout, sys.stderr)  # on stderr, for a person watching; else nothing
+    from engine.util.progress import DryRunProgress  # a bar on stderr for a person watching; else nothing
     try:
-        with _xref(plan, args), closing(bar):
+        with _xref(plan, args), DryRunProgress(flow.name, sys.stdout, sys.stderr) as bar:
             counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes, _input_format(args, plan, flow))
             if as_json:
                 out.write("[")
                 started = True
-            for outcome in outcomes:  # each payload written as soon as it is mapped
+            for outcome in bar.each(outcomes, counts):  # each payload written as soon as it is mapped
                 text = outcome.payload_json or ""  # indented, JSON-checked
                 if as_json:
                     out.write(("," if mapped else "") + "\n" + _indent(text))
                 else:
                     out.write(f"# {flow.name} record {outcome.key} -> {counts.target}\n{text}\n")
                 mapped += 1
-                bar.tick(counts.read, mapped, len(counts.failures), len(counts.skipped))
     except (InputError, OperatorError) as exc:  # an unreadable input; no room for the related files
         if started:  # stdout stays one JSON array: the payloads mapped before the unreadable part
             out.write("\n]\n" if mapped else "]\n")

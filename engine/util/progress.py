@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
 DEFAULT_DELAY = 0.5
@@ -125,18 +125,28 @@ def _counts(read: int, written: int, failed: int, others: Mapping[str, int]) -> 
 class DryRunProgress:
     """The bar of a file dry-run: shown only when a person watches stderr and the payloads go to a file
     or a pipe (on a terminal, the payloads scrolling by are the progress, and a bar would garble them).
-    :meth:`tick` is called once per mapped record and draws once every 1024."""
+    A context manager (the bar erased at its end); :meth:`each` passes the mapped records through,
+    drawing once every 1024."""
 
     def __init__(self, flow: str, stdout: Any, stderr: Any):
-        self.flow, self.n = flow, 0
+        self.flow = flow
         self.display = ProgressDisplay(stderr) if wanted(stderr) and not is_terminal(stdout) else None
 
-    def tick(self, read: int, mapped: int, failed: int, skipped: int) -> None:
-        self.n += 1
-        if self.display is not None and not self.n & 1023:
-            self.display.update(self.flow, read=read, written=mapped, failed=failed, skipped=skipped)
+    def each(self, outcomes: Iterable[Any], counts: Any) -> Iterator[Any]:
+        """``outcomes`` as they come; ``counts``: the dry-run's ``DryRunCounts``, filled as they are consumed."""
+        if self.display is None:
+            yield from outcomes
+            return
+        for mapped, outcome in enumerate(outcomes, 1):
+            yield outcome
+            if not mapped & 1023:
+                self.display.update(self.flow, read=counts.read, written=mapped, failed=len(counts.failures),
+                                    skipped=len(counts.skipped))
 
-    def close(self) -> None:
+    def __enter__(self) -> DryRunProgress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
         if self.display is not None:
             self.display.close()
 
