@@ -15,7 +15,7 @@ from support import ROOT
 # never imported by `validate` of valid specs (prefixes: a package and all its modules)
 NOT_FOR_VALIDATE = ("httpx", "httpcore", "h11", "sqlite3", "_sqlite3", "watchfiles", "jsonschema",
                     "referencing", "engine.runtime", "pyodbc", "ssl", "engine.connectors.odbc_endpoint",
-                    "lxml")
+                    "lxml", "rich", "engine.util.progress")
 
 
 def _imported(argv: list[str], cwd=ROOT) -> tuple[set[str], subprocess.CompletedProcess]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 from engine.errors import OperatorError, SpecError, format_diagnostics, sort_diagnostics
@@ -34,37 +33,11 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     if command == "validate":
         return parser
 
-    p = sub.add_parser("dry-run", help="map records from files and print what the target would get")
-    p.add_argument("project", type=Path, metavar="PROJECT")
-    p.add_argument("--flow", required=True, help="the flow to run")
-    p.add_argument("--input", action="append", metavar="[RESOURCE=]FILE",
-                   help="source records (XML list response, JSON, JSONL); repeat for related "
-                        "resources; RESOURCE= names the records of a bare list. Without --input, the "
-                        "source is read live through its endpoint and the requests a run would send "
-                        "are shown (nothing is written)")
-    p.add_argument("--limit", type=int, default=20, help="live: records to read (default 20)")
-    p.add_argument("--max-input-bytes", type=_size, metavar="BYTES",
-                   help="refuse an --input file larger than this (e.g. 500000000, 500MB, 2GB); default: "
-                        "no limit for list files, which are read record by record, and 200MB for a "
-                        "file read whole (one record, an object of lists)")
-    p.add_argument("--state", type=Path, metavar="DIR",
-                   help="the state folder (default PROJECT/.passerelle): its cross-references are read (never "
-                        "written) for the xref transform; live: a rotated refresh token is kept there")
-    p.add_argument("--format", choices=("text", "json"), default="text",
-                   help="json: one JSON array of payloads on stdout")
-    p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
-    p.add_argument("--input-format", choices=("csv", "xml"), help="the format of the source's --input file when "
-                   "its source is not a file connector declaring one (a CSV export for a flow reading a shop)")
-    for option, text in (("--delimiter", "csv: the field separator (default ,)"), ("--quote", "csv: the quote "
-                         "character"), ("--encoding", "csv/xml: e.g. cp1252, utf-8-sig (default utf-8)"),
-                         ("--decimal", "csv: the decimal separator of the fields the source types decimal"),
-                         ("--columns", "csv: the column names, comma-separated (read by position with --no-header)"),
-                         ("--root", "xml: the document element"), ("--record", "xml: the record element")):
-        p.add_argument(option, help=text)
-    p.add_argument("--no-header", action="store_true", help="csv: the file has no header line (give --columns)")
+    from engine.cli.dryrun_command import add_parser as add_dry_run_parser
+    add_dry_run_parser(sub)
 
     p = sub.add_parser("schema", help="generate the registry-derived JSON Schema fragments")
-    p.add_argument("--write", action="store_true", help="write the generated schemas (transforms, protocols) and docs/connectors.md")
+    p.add_argument("--write", action="store_true", help="write the generated schemas and docs/connectors.md, docs/connectors/*.md")
     p.add_argument("--check", action="store_true", help="exit 1 when the file on disk is stale")
 
     p = sub.add_parser("transforms", help="list the transforms with their summary and examples")
@@ -173,191 +146,6 @@ def cmd_validate(args) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
-def cmd_dry_run(args) -> int:
-    from engine.plan.load import load_plan, select_flow
-    from engine.runtime.dryrun import stream_dry_run
-    from engine.errors import Diagnostic, Loc
-    from engine.connectors.codecs.records import InputError
-
-    if not args.project.is_dir():
-        raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
-    plan = load_plan(args.project, _store(args))
-    flow = select_flow(plan, args.flow)
-    if not args.input:
-        return _live_dry_run(plan, flow, args)
-    inputs = []
-    for text in args.input:
-        name, sep, file = text.partition("=")
-        inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
-    out = _Chunks(sys.stdout)  # written in large chunks, not one write (a syscall unbuffered) per record
-    as_json, started, mapped, counts = args.format == "json", False, 0, None
-    try:
-        with _xref(plan, args):
-            counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes, _input_format(args, plan, flow))
-            if as_json:
-                out.write("[")
-                started = True
-            for outcome in outcomes:  # each payload written as soon as it is mapped
-                text = outcome.payload_json or ""  # indented, JSON-checked
-                if as_json:
-                    out.write(("," if mapped else "") + "\n" + _indent(text))
-                else:
-                    out.write(f"# {flow.name} record {outcome.key} -> {counts.target}\n{text}\n")
-                mapped += 1
-    except (InputError, OperatorError) as exc:  # an unreadable input; no room for the related files
-        if started:  # stdout stays one JSON array: the payloads mapped before the unreadable part
-            out.write("\n]\n" if mapped else "]\n")
-        out.flush()
-        for failure in counts.failures if counts is not None else ():  # met before the unreadable part
-            print(failure.line(), file=sys.stderr)
-        print(f"error[{getattr(exc, 'code', 'input')}] {exc}", file=sys.stderr)
-        if isinstance(exc, InputError) and not exc.message.startswith("expected records") and _not_json(exc.file):
-            print("  hint: the format of this file cannot be known: it is not JSON or XML, and the flow's source "
-                  "declares no file format; give it, e.g. --input-format csv --delimiter ';' --encoding cp1252 "
-                  "--decimal ,", file=sys.stderr)
-        return EXIT_FAIL
-    except BaseException:
-        out.flush()  # what was mapped before the error is shown, as when written record by record
-        raise
-    if as_json:
-        out.write("\n]\n" if mapped else "]\n")
-    out.flush()
-    for failure in counts.failures:
-        print(failure.line(), file=sys.stderr)
-    print(f"{flow.name}: {counts.read} read, {mapped} mapped, {len(counts.skipped)} skipped "
-          f"by filter, {len(counts.failures)} failed (nothing was sent)", file=sys.stderr)
-    return EXIT_RECORDS if counts.failures else EXIT_OK
-
-
-def _input_format(args, plan, flow):
-    """The format given by --input-format and its options (None: the source's own, or detected)."""
-    from engine.connectors.codecs.records import InputError
-    from engine.runtime.inputformat import input_format
-
-    given = {key: getattr(args, key) for key in ("delimiter", "quote", "encoding", "decimal", "root", "record")
-             if getattr(args, key) is not None}
-    if args.columns is not None:
-        given["columns"] = [name.strip() for name in args.columns.split(",")]
-    if args.no_header:
-        given["header"] = False
-    if args.input_format is None:
-        if given:
-            raise InputError(f"{', '.join('--' + k.replace('_', '-') for k in given)} describe the --input file's "
-                             "format: give --input-format csv (or xml) with them")
-        return None
-    connector = plan.connectors.get(flow.source_endpoint)
-    resource = connector.resources.get(flow.source_resource) if connector is not None else None
-    return input_format({"type": args.input_format, **given}, resource.types if resource is not None else {})
-
-
-def _size(text: str) -> int:
-    """A byte count for --max-input-bytes: digits, optionally followed by KB, MB or GB (powers of 1000)."""
-    number, unit = text.strip().upper(), 1
-    for suffix, factor in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3), ("B", 1)):
-        if number.endswith(suffix):
-            number, unit = number[:-len(suffix)].strip(), factor
-            break
-    if not number.isdigit() or int(number) <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of bytes (e.g. 500MB), got {text!r}")
-    return int(number) * unit
-
-
-def _live_dry_run(plan, flow, args) -> int:
-    from engine.connectors.errors import EndpointError
-    from engine.runtime.dryrun import live_dry_run
-    from engine.runtime.state import TokenKeeper, state_database
-    from engine.util.jsonout import dumps
-    from engine.runtime.endpoints import ConfigError
-
-    try:
-        # a rotated refresh token a server issues is kept where runs find it (the only state touched)
-        tokens = TokenKeeper(state_database(args.project, plan.settings, args.state))
-        try:
-            with _xref(plan, args):
-                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens)
-        finally:
-            tokens.close()
-    except (ConfigError, EndpointError) as exc:
-        print(f"error[live] {exc}", file=sys.stderr)
-        return EXIT_FAIL
-    if args.format == "json":
-        print(dumps([payload for _, payload in result.payloads], indent=2))
-    else:
-        for key, requests in result.requests:
-            print(f"# {flow.name} record {key}")
-            for request in requests:
-                print(f"{request['method']} {request['url']}")
-                for name, value in request["headers"].items():
-                    print(f"{name}: {value}")
-                if request["body"] is not None:
-                    print()
-                    print(request["body"])
-                print()
-    for failure in result.failures:
-        print(failure.line(), file=sys.stderr)
-    print(f"{flow.name}: {result.read} read live, {len(result.payloads)} mapped, {result.skipped} skipped, "
-          f"{len(result.failures)} failed (nothing was written)", file=sys.stderr)
-    return EXIT_RECORDS if result.failures else EXIT_OK
-
-
-@contextmanager
-def _xref(plan, args):
-    """The project's cross-reference store for the `xref` transform, read-only (never created)."""
-    from engine.lang.xref import bound
-    from engine.runtime.state import state_database
-    from engine.runtime.state_read import read_only_xref
-
-    resolver = read_only_xref(state_database(args.project, plan.settings, args.state), plan)
-    try:
-        with bound(resolver):
-            yield
-    finally:
-        if resolver is not None:
-            resolver.close()
-
-
-class _Chunks:
-    """Text for ``stream`` gathered and written about 64 KiB at a time (``flush`` writes the rest)."""
-
-    def __init__(self, stream) -> None:
-        self.stream, self.size = stream, 0
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> None:
-        self.parts.append(text)
-        self.size += len(text)
-        if self.size >= 1 << 16:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.parts:
-            self.stream.write("".join(self.parts))
-            self.parts.clear()
-            self.size = 0
-        self.stream.flush()
-
-
-def _not_json(path) -> bool:
-    """Whether a file a JSON reader refused does not even start as JSON (a CSV given without its format)."""
-    import os
-    import stat
-
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would block or never end
-            return False
-        with open(path, "rb") as handle:
-            head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
-    except (OSError, TypeError, ValueError):
-        return False
-    return head[:1] not in (b"{", b"[", b"<", b"")
-
-
-def _indent(text: str) -> str:
-    if "\x85" in text or "\u2028" in text or "\u2029" in text:  # line breaks for splitlines, raw in JSON strings
-        return "\n".join("  " + line for line in text.splitlines())
-    return "  " + text.replace("\n", "\n  ")  # JSON text: every other line break is escaped
-
-
 def cmd_schema(args) -> int:
     from engine.schema.generate import check_schemas, write_schemas
 
@@ -383,15 +171,18 @@ def cmd_transforms(args) -> int:
 
 def _commands(name: str | None = None) -> dict:
     """The commands by name; the modules of the others are imported only for one of theirs."""
-    own = {"validate": cmd_validate, "dry-run": cmd_dry_run, "schema": cmd_schema, "transforms": cmd_transforms}
+    own = {"validate": cmd_validate, "schema": cmd_schema, "transforms": cmd_transforms}
     if name in own:
         return own
+    from engine.cli.dryrun_command import COMMANDS as DRY_RUN
+    if name in DRY_RUN:
+        return {**own, **DRY_RUN}
     from engine.cli.reload import COMMANDS as RELOAD
     from engine.cli.xref import COMMANDS as XREF
     from engine.cli.runtime import COMMANDS
     from engine.cli.docs_command import COMMANDS as DOCS
     from engine.cli.spectest import COMMANDS as SPECTEST
-    return {**own, **COMMANDS, **RELOAD, **XREF, **DOCS, **SPECTEST}
+    return {**own, **DRY_RUN, **COMMANDS, **RELOAD, **XREF, **DOCS, **SPECTEST}
 
 
 def run() -> None:  # pragma: no cover - console entry point

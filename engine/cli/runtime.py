@@ -79,9 +79,19 @@ def _flows(session, names):
     return names
 
 
-def _finish(summaries) -> int:
-    for summary in summaries:
-        print(summary.line(), file=sys.stderr)
+def _finish(summaries, log_format: str = "text") -> int:
+    """The summaries on stderr: an aligned table for a person at a terminal; elsewhere the one-line
+    summaries scripts parse (``FLOW: N read, N created, ...``); none with JSON logs (their
+    ``flow_summary`` events say it)."""
+    from engine.util.progress import is_terminal, summary_table
+
+    if log_format == "json" or not summaries:
+        pass
+    elif is_terminal(sys.stderr):
+        print(summary_table(summaries), file=sys.stderr)
+    else:
+        for summary in summaries:
+            print(summary.line(), file=sys.stderr)
     if any(s.error for s in summaries):
         return EXIT_FAIL
     if any(s.failed or s.pending or s.ack_failed for s in summaries):
@@ -94,20 +104,34 @@ def _with_session(args, action) -> int:
     from engine.runtime.endpoints import ConfigError
     from engine.runtime.lease import Busy
 
-    session, _ = _session(args)
+    session, log = _session(args)
     try:
         session.install_signal_handlers()
         result = action(session)
-        return result if isinstance(result, int) else _finish(result)
+        log.close()
+        return result if isinstance(result, int) else _finish(result, args.log_format)
     except ConfigError as exc:
-        print(f"error[config] {exc}", file=sys.stderr)
+        log.close()
+        _error(args, "config", str(exc))
         return EXIT_FAIL
     except Busy as exc:  # never two processes on one flow: nothing was done
-        print(f"error[busy] {exc}\n  hint: it ends by itself (a run) or on SIGTERM (a serve); "
-              "pass --wait SECONDS to wait for it", file=sys.stderr)
+        log.close()
+        _error(args, "busy", str(exc), "it ends by itself (a run) or on SIGTERM (a serve); pass --wait SECONDS "
+               "to wait for it")
         return EXIT_BUSY
     finally:
+        log.close()
         session.close()
+
+
+def _error(args, code: str, message: str, hint: str | None = None) -> None:
+    """``error[CODE] message`` (and its hint) on stderr; one JSON object with ``--log-format json``."""
+    if getattr(args, "log_format", "text") == "json":
+        import time
+        line = {"ts": round(time.time(), 3), "event": "error", "code": code, "message": f"error[{code}] {message}"}
+        print(dumps(line | ({"hint": hint} if hint else {})), file=sys.stderr)
+        return
+    print(f"error[{code}] {message}" + (f"\n  hint: {hint}" if hint else ""), file=sys.stderr)
 
 
 def cmd_run(args) -> int:
@@ -173,9 +197,10 @@ def cmd_replay(args) -> int:
         summaries, unknown = replay(session, args.flow, args.key)
         for key in unknown:
             where = f"flow {args.flow}" if args.flow else "any flow"
-            print(f"error[replay] no record '{key}' is set aside or pending in {where}: nothing replayed for "
-                  "it\n  hint: `passerelle failures` lists the records that can be replayed", file=sys.stderr)
-        code = _finish(summaries)
+            _error(args, "replay", f"no record '{key}' is set aside or pending in {where}: nothing replayed for it",
+                   "`passerelle failures` lists the records that can be replayed")
+        session.log.close()  # no bar left above the summaries
+        code = _finish(summaries, args.log_format)
         return EXIT_FAIL if unknown else code
 
     return _with_session(args, action)

@@ -165,8 +165,9 @@ def _walk(schema: Any, path: tuple, report: Report, depth: int = 0) -> None:
             for index, sub in enumerate(value):
                 _walk(sub, path + (key, index), report, depth + 1)
     props = schema.get("properties")
-    if schema.get("additionalProperties") is False and isinstance(props, dict):
-        for index, name in enumerate(schema.get("required") or []):
+    required = schema.get("required")
+    if schema.get("additionalProperties") is False and isinstance(props, dict) and isinstance(required, list):
+        for index, name in enumerate(required):
             if isinstance(name, str) and name not in props:
                 report(f"required field `{name}` is not among the contract's properties",
                        path + ("required", index), hint_for(name, props, "fields"))

@@ -162,6 +162,9 @@ class ConnectorStore:
 
 def _has_path(data: Any, path: tuple) -> bool:
     for step in path:
+        if isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]  # an override's list replaces the shipped one whole: its items are its own
+            continue
         if not isinstance(data, dict) or step not in data:
             return False
         data = data[step]

@@ -13,14 +13,16 @@ from typing import TextIO
 
 from engine.spec.env import scrub
 from engine.util.jsonout import dumps
+from engine.util.progress import ProgressDisplay, wanted
 
 
 class RunLog:
     def __init__(self, fmt: str = "text", stream: TextIO | None = None, progress: bool | None = None):
         self.fmt = fmt
         self.stream = stream or sys.stderr
-        self.progress = self.stream.isatty() if progress is None else progress
-        self._progress_shown = False
+        # bars (engine/util/progress.py) only for a person at a terminal: never in a pipe, a file, JSON
+        self.progress = wanted(self.stream, fmt) if progress is None else progress and fmt == "text"
+        self.display = ProgressDisplay(self.stream) if self.progress else None
 
     def __call__(self, event: str, **fields) -> None:
         if self.fmt == "json":
@@ -29,15 +31,13 @@ class RunLog:
             self.stream.flush()
             return
         if event == "progress":
-            if self.progress:
-                self.stream.write(scrub(f"\r  {fields.get('flow')}: {fields.get('read')} read, "
-                                        f"{fields.get('created')} created, {fields.get('failed')} failed …"))
-                self.stream.flush()
-                self._progress_shown = True
+            if self.display is not None:
+                self.display.update(scrub(str(fields.get("flow"))), read=fields.get("read", 0),
+                                    written=fields.get("created", 0) + fields.get("updated", 0),
+                                    failed=fields.get("failed", 0), skipped=fields.get("skipped", 0))
             return
-        if self._progress_shown:
-            self.stream.write("\r\033[K")
-            self._progress_shown = False
+        if event == "flow_summary" and self.display is not None:
+            self.display.finish(scrub(str(fields.get("flow"))))  # the bar goes; the summary follows
         if event in ("record_created", "flow_summary"):
             return  # the summary line says it; JSON logs keep every event
         head = _TEXT_HEAD.get(event)
@@ -50,8 +50,17 @@ class RunLog:
                 details += f": {sentence}"
             if fields.get("details"):
                 details += "\n" + "\n".join(f"  {line}" for line in str(fields["details"]).splitlines())
-        self.stream.write(scrub(f"[{time.strftime('%H:%M:%S')}] {event} {details}") + "\n")
+        text = scrub(f"[{time.strftime('%H:%M:%S')}] {event} {details}")
+        if self.display is not None:
+            self.display.print(text)  # above the bars while they are shown
+            return
+        self.stream.write(text + "\n")
         self.stream.flush()
+
+    def close(self) -> None:
+        """Remove any bar still shown (a run stopped by an error, or by a signal)."""
+        if self.display is not None:
+            self.display.close()
 
 
 # events whose text line shows these fields, then their `diff` (or `hint`) and `details` lines

@@ -300,10 +300,11 @@ def test_the_connectors_chapter_is_generated_and_current():
     assert path is not None and path.read_text(encoding="utf-8") == render_connectors_doc(), (
         "docs/connectors.md is stale: run `passerelle schema --write`")
     text = render_connectors_doc()
-    assert "#### What Sage 100 accepts in InsertDocumentEtLignes (`insert_document`)" in text
-    assert "| `lignes[].RefArticle` | text | 19 | yes |" in text
     for name in ("prestashop", "woocommerce", "shopify", "magento", "sage100-ws", "sagex3", "sage-accounting"):
-        assert f"## `{name}`" in text
+        assert f"## `{name}`" in text and f"(connectors/{name}.md)" in text
+    page = (path.parent / "connectors" / "sage100-ws.md").read_text(encoding="utf-8")  # its own page
+    assert "### What Sage 100 accepts in InsertDocumentEtLignes (`insert_document`)" in page
+    assert "| `lignes[].RefArticle` | text | 19 | yes |" in page
 
 
 def test_a_signalling_nan_is_named_not_raised():
@@ -316,3 +317,29 @@ def test_the_accelerator_and_the_reference_agree_on_the_reference_flow_payload()
     good, bad = _order(), _order(NumeroTiers="X" * 18)
     assert contract.fast is not None and contract.fast.is_valid(good) and not contract.fast.is_valid(bad)
     assert contract.problems(bad) == ["doc.NumeroTiers: 'XXXXXXXXXXXXXXXXXX' is 18 characters, Sage 100 accepts 17"]
+
+
+def test_an_override_of_a_contract_is_located_in_the_override_and_never_an_internal_error(tmp_path):
+    """Found by the override fuzzer: a `required` list an override writes was located in the shipped
+    connector file (the list's items were not recognised as the override's), and `required: true`
+    crashed the contract walk (TypeError)."""
+    import shutil
+
+    from support import ROOT, run_cli
+
+    project = tmp_path / "p"
+    shutil.copytree(ROOT / "specs" / "examples" / "prestashop-sage100", project,
+                    ignore=shutil.ignore_patterns("tests", ".passerelle"))
+    endpoints = project / "endpoints.yaml"
+    good = endpoints.read_text()
+    override = ('      token: "${env:ACME_SAGE_TOKEN}"\n    override:\n      operations:\n        insert_client:\n'
+                '          accepts:\n            required: REQUIRED\n')
+    assert good.count('      token: "${env:ACME_SAGE_TOKEN}"\n') == 1
+    for required, message in (("[associations]", "required field `associations` is not among the contract's "
+                                                  "properties"), ("true", "invalid JSON Schema: True is not of type")):
+        endpoints.write_text(good.replace('      token: "${env:ACME_SAGE_TOKEN}"\n',
+                                          override.replace("REQUIRED", required)))
+        code, out, err = run_cli(["validate", str(project)], tmp_path)
+        assert code == 1 and "internal error" not in out + err
+        assert "p/endpoints.yaml:20:" in out and "error[bad-contract]" in out and message in out, out
+        assert "sage100-ws.yaml" not in out
