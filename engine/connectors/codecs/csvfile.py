@@ -67,13 +67,19 @@ def decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-def read_csv(path: Path, fmt: TextFormat, shown: str, key: str | None = None, size: int = 1000) -> Iterator[list]:
-    """The records of one CSV file, in pages of at most ``size`` records, line by line."""
-    check = not decodes(path, fmt.read_encoding)  # else each undecodable line is set aside
+def open_lines(path: Path, fmt: TextFormat) -> tuple[Any, bool]:
+    """A CSV or fixed-width file opened for reading its lines, and whether each line's decoding must be
+    checked (the whole file does not decode: each undecodable line is set aside, not the file)."""
+    check = not decodes(path, fmt.read_encoding)
     try:
-        handle = open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="")
+        return open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline=""), check
     except OSError as exc:
         raise unreadable(path, exc) from None
+
+
+def read_csv(path: Path, fmt: TextFormat, shown: str, key: str | None = None, size: int = 1000) -> Iterator[list]:
+    """The records of one CSV file, in pages of at most ``size`` records, line by line."""
+    handle, check = open_lines(path, fmt)
     with handle:
         yield from _rows(handle, path, fmt, shown, key, check, size)
 

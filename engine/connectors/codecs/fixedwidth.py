@@ -15,18 +15,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from engine.connectors.codecs.csvfile import CellError, bad_line, decodes, not_encodable, rows_of, undecodable, _ESCAPED
-from engine.connectors.codecs.records import unreadable
+from engine.connectors.codecs.csvfile import CellError, bad_line, not_encodable, open_lines, rows_of, undecodable, _ESCAPED
 from engine.connectors.codecs.textformat import FieldError, TextFormat, convert_lines, convert_names, text_of
 
 
 def read_fixed(path: Path, fmt: TextFormat, shown: str, key: str | None = None, size: int = 1000) -> Iterator[list]:
     """The records of one fixed-width file, in pages of at most ``size`` records, line by line."""
-    check = not decodes(path, fmt.read_encoding)  # else each undecodable line is set aside
-    try:
-        handle = open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline="")
-    except OSError as exc:
-        raise unreadable(path, exc) from None
+    handle, check = open_lines(path, fmt)
     with handle:
         yield from page_reader(fmt)(handle, size, shown, key, check)
 

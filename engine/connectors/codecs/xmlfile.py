@@ -38,6 +38,7 @@ from typing import Any
 
 from engine.connectors.codecs.csvfile import CellError, bad_line, rows_of
 from engine.connectors.codecs.records import InputError, unreadable
+from engine.connectors.codecs.textformat import text_of
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _IANA = {"cp1252": "windows-1252", "iso8859-1": "ISO-8859-1", "iso8859-15": "ISO-8859-15", "utf-8": "UTF-8",
@@ -167,20 +168,12 @@ class XmlWriter:
 
 
 def _text(value: Any, path: str) -> str:
-    kind = type(value)
-    if kind is str:
-        return value
-    if kind is bool:
-        return "1" if value else "0"
-    if kind is int:
-        return str(value)
-    if kind is Decimal:
-        if not value.is_finite():
-            raise CellError(f"field {path!r}: {value} is not a number XML can carry", path)
-        return format(value, "f")
-    if kind is float:
-        raise CellError(f"field {path!r} is a binary float (money is never a float: map it to a decimal)", path)
-    raise CellError(f"field {path!r} is {kind.__name__}, not a value XML text can hold", path)
+    if type(value) is Decimal and not value.is_finite():
+        raise CellError(f"field {path!r}: {value} is not a number XML can carry", path)
+    try:
+        return text_of(value, ".")
+    except TypeError as exc:
+        raise CellError(f"field {path!r} {exc}", path) from None
 
 
 def _set(el: Any, path: str, text: str, attribute: bool = False) -> None:
