@@ -50,7 +50,8 @@ def template_names(root: Path) -> list[str]:
 
 def describe(path: Path) -> Template:
     project = load_project(path)
-    title = project.settings.get("name") if isinstance(project.settings.get("name"), str) else path.name
+    name = project.settings.get("name")
+    title = name if isinstance(name, str) else path.name
     systems = tuple((name, str(item.data.get("use", "?")) if isinstance(item.data, dict) else "?")
                     for name, item in project.endpoints.items())
     flows = tuple((name, first_sentence(item.data.get("description") if isinstance(item.data, dict) else None))
