@@ -55,6 +55,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     from engine.cli.spectest import add_parser as add_test_parser
     add_docs_parser(sub)
     add_test_parser(sub)
+    from engine.cli.init_command import add_parser as add_init_parser; add_init_parser(sub)
     return parser
 
 
@@ -182,7 +183,8 @@ def _commands(name: str | None = None) -> dict:
     from engine.cli.runtime import COMMANDS
     from engine.cli.docs_command import COMMANDS as DOCS
     from engine.cli.spectest import COMMANDS as SPECTEST
-    return {**own, **DRY_RUN, **COMMANDS, **RELOAD, **XREF, **DOCS, **SPECTEST}
+    from engine.cli.init_command import COMMANDS as INIT
+    return {**own, **DRY_RUN, **COMMANDS, **RELOAD, **XREF, **DOCS, **SPECTEST, **INIT}
 
 
 def run() -> None:  # pragma: no cover - console entry point
