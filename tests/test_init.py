@@ -178,3 +178,17 @@ def test_name_is_set_keeping_comments_or_added(tmp_path):
     (tmp_path / "endpoints.yaml").write_text("# head\nendpoints: {}\n", encoding="utf-8")
     set_project_name(tmp_path, "X")
     assert yaml.safe_load((tmp_path / "endpoints.yaml").read_text(encoding="utf-8"))["project"] == {"name": "X"}
+
+
+def test_the_editor_modelines_point_at_the_installed_schemas(tmp_path):
+    """A template's `# yaml-language-server: $schema=../../../schemas/…` leads nowhere from the client's
+    folder: init points each at the schema the installed package carries."""
+    target = tmp_path / "client"
+    code, _, err = run_cli(["init", str(target), "--template", "prestashop-sage100"], tmp_path)
+    assert code == 0, err
+    lines = [p.read_text(encoding="utf-8").splitlines()[0] for p in sorted(target.rglob("*.yaml"))]
+    modelines = [line for line in lines if line.startswith("# yaml-language-server: $schema=")]
+    assert modelines and len(modelines) == len(lines)
+    for line in modelines:
+        schema = Path(line.split("$schema=", 1)[1])
+        assert schema.is_absolute() and schema.is_file() and schema.name.endswith(".schema.json"), line

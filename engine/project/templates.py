@@ -86,7 +86,27 @@ def copy_template(template: Template, target: Path) -> list[Path]:
     """The template's files copied into ``target`` (without run state or caches); the files written."""
     shutil.copytree(template.path, target, ignore=shutil.ignore_patterns(*IGNORED), dirs_exist_ok=True,
                     symlinks=False)
-    return sorted(p for p in target.rglob("*") if p.is_file())
+    files = sorted(p for p in target.rglob("*") if p.is_file())
+    _point_modelines(files)
+    return files
+
+
+_MODELINE = re.compile(r"^(# yaml-language-server: \$schema=)\S*?(?P<name>[\w.-]+\.schema\.json)[ \t]*$", re.M)
+
+
+def _point_modelines(files: list[Path]) -> None:
+    """The editor's ``# yaml-language-server: $schema=`` line of each copied spec pointed at the installed
+    schema (the template's relative path leads nowhere from the client's folder)."""
+    from engine.util.resources import schemas_dir
+
+    schemas = schemas_dir()
+    for path in files:
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        fixed = _MODELINE.sub(lambda m: m.group(1) + (schemas / m.group("name")).as_posix(), text)
+        if fixed != text:
+            path.write_text(fixed, encoding="utf-8")
 
 
 _NAME_LINE = re.compile(r"^(?P<indent>[ \t]+)name:[ \t]*(?P<value>[^#\n]*?)(?P<comment>[ \t]+#.*)?$", re.M)
