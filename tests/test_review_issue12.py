@@ -1,0 +1,28 @@
+"""Adversarial review of the consultant's workflow (issue 12): `init`, `test`, `docs` used the wrong way
+by a consultant who never saw the tool. Each test pins down one bug found, fixed beside it."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from support import ROOT, run_cli
+
+PRESTASHOP = ROOT / "specs" / "examples" / "prestashop-sage100"
+
+
+def _project(tmp_path: Path, tests: dict[str, str]) -> Path:
+    project = tmp_path / "client"
+    shutil.copytree(PRESTASHOP, project, ignore=shutil.ignore_patterns("tests"))
+    (project / "tests").mkdir()
+    for name, text in tests.items():
+        (project / "tests" / name).write_text(text, encoding="utf-8")
+    return project
+
+
+def test_init_into_a_path_under_a_file_is_an_error_not_a_crash(tmp_path):
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    code, out, err = run_cli(["init", str(tmp_path / "afile" / "acme"), "--template", "prestashop-sage100"],
+                             tmp_path)
+    assert code == 1, out + err
+    assert "internal error" not in err and "error[init]" in err
+    assert "afile" in err
