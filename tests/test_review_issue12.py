@@ -26,3 +26,12 @@ def test_init_into_a_path_under_a_file_is_an_error_not_a_crash(tmp_path):
     assert code == 1, out + err
     assert "internal error" not in err and "error[init]" in err
     assert "afile" in err
+
+
+def test_docs_with_an_output_folder_that_is_a_file_is_an_error_not_a_crash(tmp_path):
+    (tmp_path / "mapping").write_text("x", encoding="utf-8")
+    code, out, err = run_cli(["docs", str(PRESTASHOP), "--out", str(tmp_path / "mapping")], tmp_path)
+    assert code == 1, out + err
+    assert "internal error" not in err and "error[docs]" in err and "mapping" in err
+    code, out, err = run_cli(["docs", str(PRESTASHOP), "--out", str(tmp_path / "mapping" / "sub")], tmp_path)
+    assert code == 1 and "internal error" not in err and "error[docs]" in err
