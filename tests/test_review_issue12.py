@@ -35,3 +35,26 @@ def test_docs_with_an_output_folder_that_is_a_file_is_an_error_not_a_crash(tmp_p
     assert "internal error" not in err and "error[docs]" in err and "mapping" in err
     code, out, err = run_cli(["docs", str(PRESTASHOP), "--out", str(tmp_path / "mapping" / "sub")], tmp_path)
     assert code == 1 and "internal error" not in err and "error[docs]" in err
+
+
+DUPLICATE_KEYS = """\
+tests:
+  - name: two records with one key
+    flow: prices_to_shop
+    input:
+      - { Reference: MUG-CLASSIC, PrixVente: "8" }
+      - { Reference: MUG-CLASSIC, PrixVente: "huit" }
+    related:
+      products: [{ id: 27, reference: MUG-CLASSIC }]
+    expect:
+      MUG-CLASSIC:
+        equals: { id: 27, price: 8 }
+"""
+
+
+def test_every_record_of_an_expected_key_is_checked_not_only_the_first(tmp_path):
+    """The second record of the key is rejected: the expectation does not hold for it, the test fails."""
+    project = _project(tmp_path, {"dup.yaml": DUPLICATE_KEYS})
+    code, out, err = run_cli(["test", str(project)], tmp_path)
+    assert code == 1, out + err
+    assert "FAIL" in out and "record 2 of 2 with this key" in out and "cannot read 'huit'" in out
