@@ -58,3 +58,37 @@ def test_every_record_of_an_expected_key_is_checked_not_only_the_first(tmp_path)
     code, out, err = run_cli(["test", str(project)], tmp_path)
     assert code == 1, out + err
     assert "FAIL" in out and "record 2 of 2 with this key" in out and "cannot read 'huit'" in out
+
+
+ANCHORED = """\
+tests:
+  - name: holds the anchor
+    flow: prices_to_shop
+    input:
+      - { Reference: MUG-CLASSIC, PrixVente: "8.3333333" }
+    related:
+      products: [{ id: 27, reference: MUG-CLASSIC }]
+    expect:
+      MUG-CLASSIC: &price   # shared with the next test
+        equals:
+          id: 27
+          price: 9
+  - name: uses the anchor
+    flow: prices_to_shop
+    input:
+      - { Reference: MUG-CLASSIC, PrixVente: "9" }
+    related:
+      products: [{ id: 27, reference: MUG-CLASSIC }]
+    expect:
+      MUG-CLASSIC: *price
+"""
+
+
+def test_update_never_removes_an_anchor_another_test_uses(tmp_path):
+    """Replacing the block that defines ``&price`` left ``*price`` dangling: the file no longer parsed."""
+    project = _project(tmp_path, {"anchored.yaml": ANCHORED})
+    code, out, err = run_cli(["test", str(project), "--update"], tmp_path)
+    assert "unknown alias" not in out + err and "yaml-syntax" not in out + err
+    assert (project / "tests" / "anchored.yaml").read_text(encoding="utf-8") == ANCHORED
+    assert "&price" in err and "left as it is" in err
+    assert code == 1 and "1 of 2 test(s) passed" in err
