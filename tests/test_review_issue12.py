@@ -92,3 +92,18 @@ def test_update_never_removes_an_anchor_another_test_uses(tmp_path):
     assert (project / "tests" / "anchored.yaml").read_text(encoding="utf-8") == ANCHORED
     assert "&price" in err and "left as it is" in err
     assert code == 1 and "1 of 2 test(s) passed" in err
+
+
+def test_an_expression_ending_or_starting_with_a_literal_is_one_code_span_in_markdown_and_html():
+    """``closed == `false``` closed the double-backtick span one backtick early (a stray ` in the HTML
+    page, no code span at all in the Markdown)."""
+    from markdown_it import MarkdownIt
+
+    from engine.mapdoc.exprwords import condition
+    from engine.mapdoc.html import inline
+
+    for expr in ("!contains(tags, 'x') && closed == `false`", "`0` < length(tags[?a])"):
+        words = condition(expr)
+        assert inline(words) == f"<code>{expr.replace('&', '&amp;').replace(chr(39), '&#x27;').replace('<', '&lt;')}</code>"
+        rendered = MarkdownIt("commonmark").renderInline(words)
+        assert rendered.startswith("<code>") and rendered.endswith("</code>") and rendered.count("<code>") == 1, rendered
