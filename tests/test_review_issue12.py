@@ -107,3 +107,17 @@ def test_an_expression_ending_or_starting_with_a_literal_is_one_code_span_in_mar
         assert inline(words) == f"<code>{expr.replace('&', '&amp;').replace(chr(39), '&#x27;').replace('<', '&lt;')}</code>"
         rendered = MarkdownIt("commonmark").renderInline(words)
         assert rendered.startswith("<code>") and rendered.endswith("</code>") and rendered.count("<code>") == 1, rendered
+
+
+def test_init_next_step_command_works_as_printed_for_a_folder_with_quotes_and_a_colon(tmp_path):
+    import shlex
+
+    target = tmp_path / 'ACME "Bougies": 2025'
+    code, out, err = run_cli(["init", str(target), "--template", "prestashop-sage100", "--name",
+                              'ACME "Bougies": n°1'], tmp_path)
+    assert code == 0, err
+    line = next(x for x in out.splitlines() if x.startswith("next: "))
+    words = shlex.split(line[len("next: "):])
+    assert words == ["passerelle", "validate", str(target), "&&", "passerelle", "test", str(target)]
+    code, out, err = run_cli(["validate", str(target)], tmp_path)
+    assert code == 0, out + err
