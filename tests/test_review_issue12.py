@@ -121,3 +121,21 @@ def test_init_next_step_command_works_as_printed_for_a_folder_with_quotes_and_a_
     assert words == ["passerelle", "validate", str(target), "&&", "passerelle", "test", str(target)]
     code, out, err = run_cli(["validate", str(target)], tmp_path)
     assert code == 0, out + err
+
+
+def test_a_wrong_flow_name_is_reported_with_the_schema_errors_of_the_same_file(tmp_path):
+    """Every error at once: a misspelt key elsewhere in the file hid the unknown flow until it was fixed."""
+    text = """\
+tests:
+  - name: a typo in a key
+    flow: prices_to_shop
+    inputs: [{ Reference: MUG-CLASSIC, PrixVente: "8" }]
+  - name: a wrong flow name
+    flow: price_to_shop
+    input: [{ Reference: MUG-CLASSIC, PrixVente: "8" }]
+"""
+    project = _project(tmp_path, {"mistakes.yaml": text})
+    code, out, err = run_cli(["test", str(project)], tmp_path)
+    assert code == 1
+    assert "mistakes.yaml:4:5: error[unknown-key]" in out
+    assert "mistakes.yaml:6:11: error[unknown-flow]" in out and "prices_to_shop" in out
