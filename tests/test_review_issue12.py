@@ -139,3 +139,12 @@ tests:
     assert code == 1
     assert "mistakes.yaml:4:5: error[unknown-key]" in out
     assert "mistakes.yaml:6:11: error[unknown-flow]" in out and "prices_to_shop" in out
+
+
+def test_the_summary_counts_the_errors_it_prints(tmp_path):
+    text = "tests:\n  - 3\n  - flow: 4\n"
+    project = _project(tmp_path, {"bad.yaml": text})
+    code, out, err = run_cli(["test", str(project)], tmp_path)
+    shown = sum(" error[" in line for line in out.splitlines())
+    assert code == 1 and shown >= 3
+    assert f", {shown} error(s) in test files" in err
