@@ -192,7 +192,7 @@ def _judge(result: SpecTestResult, flow: FlowPlan, outcomes: list[Outcome]) -> N
         every.setdefault(actual.key, []).append(actual)
     expected_keys = {e.key for e in test.expectations}
     for expectation in test.expectations:
-        same_key = every.get(expectation.key) or [None]
+        same_key: list[Actual | None] = [*every.get(expectation.key, [])] or [None]
         for position, found in enumerate(same_key, 1):
             failure = _check(test, flow, expectation, found, by_key)
             if failure is not None:
