@@ -144,7 +144,7 @@ def test_conditions_and_sources_in_words():
     assert condition("detail.reduction_percent > `0`") == "`detail.reduction_percent` is above 0"
     assert condition("product != null && combination == null") == "`product` is present and `combination` is empty"
     assert condition("length(Reference) > `19`") == "the length of `Reference` is above 19"
-    assert condition("a[?b == `1`]") == "``a[?b == `1`]``"  # no plain reading: shown as written
+    assert condition("a[?b == `1`]") == "`` a[?b == `1`] ``"  # no plain reading: shown as written
     assert source("a || b.c || `0`") == "the first of `a`, `b.c`, 0 that is not empty"
     assert source("associations.taxes[0].id") == "`associations.taxes[0].id`"
 

@@ -47,13 +47,23 @@ def write_docs(project: Path, out: Path, store=None, flows: list[str] | None = N
     if flows:
         doc.flows = [f for f in doc.flows if f.name in flows]
         doc.edges = [e for e in doc.edges if e[2].split()[-1] in flows]
-    out.mkdir(parents=True, exist_ok=True)
     written = []
-    for flow in doc.flows:
-        written.append(_write(out / f"{flow.name}.md", markdown.flow_page(doc, flow)))
-    written.append(_write(out / "index.md", markdown.index_page(doc)))
-    written.append(_write(out / "flows.svg", diagram.render(doc.systems, doc.edges)))
-    written.append(_write(out / "index.html", html.page(doc)))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for flow in doc.flows:
+            written.append(_write(out / f"{flow.name}.md", markdown.flow_page(doc, flow)))
+        written.append(_write(out / "index.md", markdown.index_page(doc)))
+        written.append(_write(out / "flows.svg", diagram.render(doc.systems, doc.edges)))
+        written.append(_write(out / "index.html", html.page(doc)))
+    except OSError as exc:  # --out is a file, under a file, or a folder one may not write into
+        from engine.errors import OperatorError
+
+        error = OperatorError(f"cannot write the mapping document into {out}: "
+                              + ("it is a file, not a folder" if out.is_file() else str(exc.strerror or exc))
+                              + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(out) else "")
+                              + "\n  hint: --out names a folder (created when missing) you can write into")
+        error.code = "docs"
+        raise error from None
     return written
 
 

@@ -63,6 +63,8 @@ class Created:
         self.target, self.template, self.variables, self.first_test = target, template, variables, first_test
 
     def summary(self) -> str:
+        from shlex import quote  # the next step as a command that works pasted, whatever the folder's name
+
         t = self.target
         names = ", ".join(v.name for v in self.variables) or "none"
         tests = "a first test (tests/first_test.yaml)" if self.first_test else "the template's spec tests"
@@ -70,7 +72,7 @@ class Created:
                 f"  .env.example   the environment variables to set: {names}\n"
                 f"  tests/         {tests}\n"
                 f"  .github/workflows/passerelle.yml  CI: validate --format github, test --format junit\n"
-                f"next: passerelle validate {t} && passerelle test {t}")
+                f"next: passerelle validate {quote(str(t))} && passerelle test {quote(str(t))}")
 
 
 def create_project(target: Path, template_name: str, root: Path, name: str | None = None,

@@ -50,7 +50,7 @@ def cmd_test(args) -> int:
         _write(args.output, "\n".join(lines) + "\n" if lines else "")
     results = report.results
     failed = sum(not r.passed for r in results)
-    invalid = sum(d.is_error for d in report.diagnostics)
+    invalid = sum(d.is_error for d in sort_diagnostics(report.diagnostics))  # as printed: duplicates once
     status = "ok" if report.ok else "FAILED"
     print(f"{status}: {len(results) - failed} of {len(results)} test(s) passed in {len(report.files)} file(s)"
           + (f", {invalid} error(s) in test files" if invalid else "") + f" ({report.seconds:.2f} s, offline: no endpoint "

@@ -75,8 +75,9 @@ def _cond(node: dict) -> str:
 
 
 def code(text: Any) -> str:
-    """An expression shown as written, in code style (double backticks when it holds backticks)."""
-    return f"``{text}``" if "`" in str(text) else f"`{text}`"
+    """An expression shown as written, in code style: when it holds backticks, in double backticks with a
+    space inside each (CommonMark's way: ``` `` closed == `false` `` ```, the spaces are not shown)."""
+    return f"`` {text} ``" if "`" in str(text) else f"`{text}`"
 
 
 def condition(text: Any) -> str:

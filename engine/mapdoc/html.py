@@ -12,12 +12,12 @@ from engine.mapdoc import diagram
 from engine.mapdoc.markdown import FIELD_HEADERS
 from engine.mapdoc.model import FlowDoc, ProjectDoc, Section
 
-_CODE = re.compile(r"``(.+?)``|`([^`]+)`")
+_CODE = re.compile(r"`` (.+?) ``|``(.+?)``|`([^`]+)`")  # the first as exprwords.code writes them
 
 
 def inline(text: str) -> str:
     """Escaped text, with `code` spans."""
-    return _CODE.sub(lambda m: f"<code>{m.group(1) or m.group(2)}</code>", escape(text))
+    return _CODE.sub(lambda m: f"<code>{m.group(1) or m.group(2) or m.group(3)}</code>", escape(text))
 
 
 def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]], cls: str = "") -> str:

@@ -84,8 +84,14 @@ def check_target(target: Path, force: bool) -> None:
 
 def copy_template(template: Template, target: Path) -> list[Path]:
     """The template's files copied into ``target`` (without run state or caches); the files written."""
-    shutil.copytree(template.path, target, ignore=shutil.ignore_patterns(*IGNORED), dirs_exist_ok=True,
-                    symlinks=False)
+    try:
+        shutil.copytree(template.path, target, ignore=shutil.ignore_patterns(*IGNORED), dirs_exist_ok=True,
+                        symlinks=False)
+    except OSError as exc:  # a path under a file, a folder one may not write into, a full disk
+        why = exc.strerror or str(exc)
+        raise TemplateError(f"cannot create the project in {target}: {why}"
+                            + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(target) else "")
+                            + "\n  hint: choose a folder you can write into (its parent must be a folder)") from None
     files = sorted(p for p in target.rglob("*") if p.is_file())
     _point_modelines(files)
     return files

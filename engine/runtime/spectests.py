@@ -184,16 +184,23 @@ def _said(actual: Actual) -> str:
 def _judge(result: SpecTestResult, flow: FlowPlan, outcomes: list[Outcome]) -> None:
     test = result.test
     by_key: dict[str, Actual] = {}
+    every: dict[str, list[Actual]] = {}  # several records may share a key: the expectation holds for each
     for outcome in outcomes:
         actual = _actual(outcome)
         result.actual.append(actual)
         by_key.setdefault(actual.key, actual)
+        every.setdefault(actual.key, []).append(actual)
     expected_keys = {e.key for e in test.expectations}
     for expectation in test.expectations:
-        failure = _check(test, flow, expectation, by_key.get(expectation.key), by_key)
-        if failure is not None:
-            result.failures.append(failure)
-            result.failed_keys.add(expectation.key)
+        same_key: list[Actual | None] = [*every.get(expectation.key, [])] or [None]
+        for position, found in enumerate(same_key, 1):
+            failure = _check(test, flow, expectation, found, by_key)
+            if failure is not None:
+                if len(same_key) > 1:
+                    failure.message += f" (record {position} of {len(same_key)} with this key)"
+                result.failures.append(failure)
+                result.failed_keys.add(expectation.key)
+                break
     if not test.has_expect:
         result.failures.append(Failure(test.key_loc("name"), flow.name, None,
                                        f"test '{test.name}' has no `expect` ({len(outcomes)} record(s) mapped)",

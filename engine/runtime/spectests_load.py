@@ -85,6 +85,7 @@ def load_spec_test_file(path: Path, flows: set[str] | None = None) -> SpecTestFi
     schema = [_worded(d) for d in validate_doc(doc, SCHEMA)]
     found.diagnostics += schema
     if schema or not isinstance(doc.data, dict):
+        found.diagnostics += _unknown_flows(doc, flows)  # all at once: beside the schema's errors
         return found
     for index, data in enumerate(doc.data["tests"]):
         test = SpecTest(str(data["name"]), str(data["flow"]), data, doc, index)
@@ -112,14 +113,26 @@ def _worded(diagnostic: Diagnostic) -> Diagnostic:
     return replace(diagnostic, message=f"expected {shape}")
 
 
-def _check(test: SpecTest, flows: set[str] | None) -> list[Diagnostic]:
-    out = []
-    where = f"tests[{test.index}]"
-    if flows is not None and test.flow not in flows:
-        from engine.util.suggest import hint_for
+def _unknown_flow(test: SpecTest, flows: set[str] | None) -> list[Diagnostic]:
+    if flows is None or test.flow in flows:
+        return []
+    from engine.util.suggest import hint_for
 
-        out.append(Diagnostic("unknown-flow", f"no flow named '{test.flow}' in the project", test.loc("flow"),
-                              f"{where}.flow", hint_for(test.flow, sorted(flows), "flows")))
+    return [Diagnostic("unknown-flow", f"no flow named '{test.flow}' in the project", test.loc("flow"),
+                       f"tests[{test.index}].flow", hint_for(test.flow, sorted(flows), "flows"))]
+
+
+def _unknown_flows(doc: YamlDoc, flows: set[str] | None) -> list[Diagnostic]:
+    """The unknown flows of a file the schema refused (its tests that name a flow as text)."""
+    tests = doc.data.get("tests") if isinstance(doc.data, dict) else None
+    return [d for index, data in enumerate(tests if isinstance(tests, list) else [])
+            if isinstance(data, dict) and isinstance(data.get("flow"), str)
+            for d in _unknown_flow(SpecTest(str(data.get("name")), data["flow"], data, doc, index), flows)]
+
+
+def _check(test: SpecTest, flows: set[str] | None) -> list[Diagnostic]:
+    out = _unknown_flow(test, flows)
+    where = f"tests[{test.index}]"
     for key, expected in (test.data.get("expect") or {}).items():
         payload = [k for k in PAYLOAD_CHECKS if k in expected]
         for other in ("rejected", "skipped"):

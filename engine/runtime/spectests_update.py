@@ -178,8 +178,25 @@ def _edits(result: SpecTestResult, lines: list[str]) -> list[tuple[int, int, lis
         at = _block_key(lines, doc.key_loc(expectation.path))
         assert at is not None
         index, indent = at
-        edits.append((index, block_end(lines, index, indent), expectation_lines(found, indent)))
+        end = block_end(lines, index, indent)
+        used = _anchors_used_elsewhere(lines, index, end)
+        if used:
+            return f"{doc.file}: test '{test.name}' left as it is: the expectation of {key} defines " \
+                   f"{', '.join('&' + name for name in used)}, which the file uses elsewhere; update it by hand"
+        edits.append((index, end, expectation_lines(found, indent)))
     return edits
+
+
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&([^\s,\[\]{}]+)")
+
+
+def _anchors_used_elsewhere(lines: list[str], start: int, end: int) -> list[str]:
+    """The anchors (``&name``) defined in ``lines[start:end]`` that an alias (``*name``) outside uses:
+    replacing the block would leave the alias dangling."""
+    names = _ANCHOR.findall("\n".join(lines[start:end]))
+    outside = "\n".join(lines[:start] + lines[end:])
+    return [name for name in dict.fromkeys(names)
+            if re.search(r"(?:^|[\s\[{,:-])\*" + re.escape(name) + r"(?=$|[\s,\]}])", outside, re.M)]
 
 
 __all__ = ["block", "expectation_lines", "update_file"]
