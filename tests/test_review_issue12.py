@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from support import ROOT, run_cli
 
 PRESTASHOP = ROOT / "specs" / "examples" / "prestashop-sage100"
@@ -148,3 +150,28 @@ def test_the_summary_counts_the_errors_it_prints(tmp_path):
     shown = sum(" error[" in line for line in out.splitlines())
     assert code == 1 and shown >= 3
     assert f", {shown} error(s) in test files" in err
+
+
+ABSENT = """\
+tests:
+  - name: absent paths
+    flow: prices_to_shop
+    input: [{ Reference: MUG-CLASSIC, PrixVente: "8" }]
+    related:
+      products: [{ id: 27, reference: MUG-CLASSIC }]
+    expect:
+      MUG-CLASSIC:
+        absent: [ABSENT]
+"""
+
+
+@pytest.mark.parametrize("path, verdict", [
+    ("wholesale_price", "no entry of the flow's map produces this field"),  # a typo can never fail: said so
+    ("pric", "no entry of the flow's map produces this field"),
+    ("doc..x", "is not a field path"),
+    ("price", "expected absent, got 8"),
+])
+def test_an_absent_path_the_map_never_produces_or_malformed_fails_the_test(tmp_path, path, verdict):
+    project = _project(tmp_path, {"absent.yaml": ABSENT.replace("ABSENT", path)})
+    code, out, err = run_cli(["test", str(project)], tmp_path)
+    assert code == 1 and verdict in out, out + err

@@ -245,7 +245,8 @@ def _check(test: SpecTest, flow: FlowPlan, expectation: Expectation, actual: Act
     if "contains" in data:
         found += [("contains", d) for d in differences(data["contains"], actual.value, subset=True)]
     if "absent" in data:
-        found += [("absent", d) for d in absent(data["absent"], actual.value)]
+        mapped = flow.item.data.get("map") if isinstance(flow.item.data, dict) else None
+        found += [("absent", d) for d in absent(data["absent"], actual.value, mapped)]
     if not found:
         return None
     locs = [test.doc.loc(expectation.path + (check,) + d.at) for check, d in found]

@@ -127,13 +127,45 @@ def present(payload: Any, path: str) -> tuple[bool, Any]:
     return True, value
 
 
-def absent(paths: list[str], payload: Any) -> list[Difference]:
+def absent(paths: list[str], payload: Any, mapped: Any = None) -> list[Difference]:
+    """``mapped``: the flow's ``map`` (field -> entry), to tell a path no map entry produces — a typo that
+    would make the check always hold — from one that is absent in this payload."""
     out = []
     for index, path in enumerate(paths):
+        where = steps(path)
+        if where is None:
+            out.append(Difference(path, "is not a field path (write e.g. doc.Lignes[0].Remise)", (index,)))
+            continue
+        if mapped is not None and not produced(mapped, where):
+            out.append(Difference(path, "no entry of the flow's map produces this field, so it is always absent "
+                                        "(a misspelt name?)", (index,)))
+            continue
         found, value = present(payload, path)
         if found:
             out.append(Difference(path, f"expected absent, got {show(value)}", (index,)))
     return out
 
 
-__all__ = ["Difference", "absent", "differences", "present", "same", "show", "steps"]
+def produced(spec: Any, where: list[Any]) -> bool:
+    """Whether some entry of a ``map`` (field -> entry) may produce the field at ``where``; True when it
+    cannot be told (a value below a field mapped whole, such as an object read from the source)."""
+    node = spec
+    for step in where:
+        if isinstance(step, int):
+            continue  # an element of a list: its fields are the item map's
+        if not isinstance(node, dict):
+            return True
+        if step not in node:
+            return False
+        entry = node[step]
+        if isinstance(entry, dict) and isinstance(entry.get("map"), dict):
+            node = entry["map"]
+        elif isinstance(entry, list):  # list items, each with its own map
+            node = {k: v for item in entry if isinstance(item, dict) and isinstance(item.get("map"), dict)
+                    for k, v in item["map"].items()} or None
+        else:
+            node = None  # a value mapped whole: what lies below cannot be told
+    return True
+
+
+__all__ = ["Difference", "absent", "differences", "present", "produced", "same", "show", "steps"]
