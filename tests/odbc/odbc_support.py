@@ -218,3 +218,32 @@ def sage_database(_sage_templates, tmp_path):
     yield make
     for db in made:
         db.cleanup()
+
+
+def write_at_once(opened: Callable, order: dict, count: int, names: tuple[str, ...] = ("A", "B")) -> list:
+    """Each name's writer, on a connection of its own (``opened()``, a context manager), starts with the
+    others and inserts ``count`` orders (reference NAME0, NAME1…); the ids the writes answered. A
+    writer's error is raised once all are done."""
+    import threading
+
+    pieces: list = []
+    errors: list = []
+    start = threading.Barrier(len(names))
+
+    def writer(name: str) -> None:
+        try:
+            with opened() as endpoint:
+                start.wait()
+                for n in range(count):
+                    pieces.append(endpoint.write("insert_order", {**order, "reference": f"{name}{n}"}).result)
+        except Exception as exc:  # raised below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return pieces

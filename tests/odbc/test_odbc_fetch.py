@@ -4,12 +4,11 @@ and SQL written per dialect, through the real SQLite ODBC driver."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 from decimal import Decimal
 
 import pytest
 
-from odbc_support import make_sage_db, rows, sqlite_driver
+from odbc_support import make_sage_db, rows, sqlite_driver, write_at_once
 
 from engine.connectors.compile import compile_connector, open_connector
 from engine.connectors.errors import EncodeError, EndpointError
@@ -109,23 +108,7 @@ def test_an_exhausted_counter_is_an_encode_error_and_nothing_is_written(db):
 
 
 def test_two_writers_at_once_never_get_the_same_piece(db):
-    pieces: list = []
-    errors: list = []
-
-    def writer(name: str) -> None:
-        try:
-            with open_connector("sage", definition(), settings(db)) as sage:
-                for n in range(10):
-                    pieces.append(sage.write("insert_order", {**ORDER, "reference": f"{name}{n}"}).result)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(name,)) for name in ("A", "B")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    pieces = write_at_once(lambda: open_connector("sage", definition(), settings(db)), ORDER, 10)
     assert sorted(pieces) == [f"BC{n:05d}" for n in range(42, 62)]  # 20 distinct, no gap
     assert rows(db, "SELECT COUNT(DISTINCT DO_Piece), COUNT(*) FROM F_DOCENTETE") == [(20, 20)]
 

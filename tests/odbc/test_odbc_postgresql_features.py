@@ -6,10 +6,11 @@ and two writers at once. ``test_odbc_incremental.py`` and ``test_odbc_fetch.py``
 details (validation, dry-run text); this file runs the same behaviours over both engines."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
+
+from odbc_support import write_at_once
 
 from engine.connectors.compile import open_connector
 from engine.connectors.errors import EndpointError
@@ -151,24 +152,6 @@ def test_the_piece_is_fetched_and_incremented_in_the_transaction(db):
 
 
 def test_two_writers_at_once_never_get_the_same_piece(db):
-    pieces: list = []
-    errors: list = []
-    start = threading.Barrier(2)
-
-    def writer(name: str) -> None:
-        try:
-            with opened(db) as sage:
-                start.wait()
-                for n in range(8):
-                    pieces.append(sage.write("insert_order", {**ORDER, "reference": f"{name}{n}"}).result)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=writer, args=(name,)) for name in ("A", "B")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    pieces = write_at_once(lambda: opened(db), ORDER, 8)
     assert sorted(pieces) == [f"BC{n:05d}" for n in range(42, 58)]  # 16 distinct, no gap
     assert db.rows('SELECT COUNT(DISTINCT "DL_No"), COUNT(*) FROM "F_DOCLIGNE"') == [(34, 34)]  # 2 seeded + 32
