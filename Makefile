@@ -135,6 +135,8 @@ bench: $(STAMP)
 	$(PY) bench/sync.py --concurrency
 	$(PY) bench/run_scale.py --sizes 2000,20000
 	$(PY) bench/reload.py
+	$(PY) bench/odbc.py
+	$(PY) bench/files.py
 	$(PY) bench/crash_long.py --kills 20
 
 clean:
