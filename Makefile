@@ -123,7 +123,7 @@ validate: $(STAMP)
 schema: $(STAMP)
 	$(PY) -m engine schema --write
 
-bench: $(STAMP)
+bench: system-deps $(STAMP)
 	$(PY) bench/mapping.py
 	$(PY) bench/expand.py
 	$(PY) bench/validate.py
