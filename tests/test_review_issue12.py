@@ -175,3 +175,12 @@ def test_an_absent_path_the_map_never_produces_or_malformed_fails_the_test(tmp_p
     project = _project(tmp_path, {"absent.yaml": ABSENT.replace("ABSENT", path)})
     code, out, err = run_cli(["test", str(project)], tmp_path)
     assert code == 1 and verdict in out, out + err
+
+
+@pytest.mark.parametrize("where", ["missing/dir/report.xml", "."])
+def test_a_report_that_cannot_be_written_is_an_error_before_the_tests_run(tmp_path, where):
+    """`--output` into a folder that does not exist, or naming a folder, was an internal error after the run."""
+    code, out, err = run_cli(["test", str(PRESTASHOP), "--format", "junit", "--output", str(tmp_path / where)],
+                             tmp_path)
+    assert code == 1 and "internal error" not in err, err
+    assert f"error[output] cannot write the report to {tmp_path / where}" in err and "passed" not in err

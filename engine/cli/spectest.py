@@ -30,6 +30,8 @@ def cmd_test(args) -> int:
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
+    if args.output is not None and not _writable(args.output):  # said before the tests run, not after
+        return EXIT_FAIL
     report = run_suite(args.project, ConnectorStore(extra_dirs=args.connectors), args.flow)
     if args.update and not report.ok and _update(report):  # then what the files now say
         report = run_suite(args.project, ConnectorStore(extra_dirs=args.connectors), args.flow)
@@ -58,11 +60,28 @@ def cmd_test(args) -> int:
     return EXIT_OK if report.ok else EXIT_FAIL
 
 
+def _writable(output: Path) -> bool:
+    """Whether the report can be written to ``output`` (opened to append: an earlier report is kept
+    until this one replaces it); says why not."""
+    try:
+        with open(output, "a", encoding="utf-8"):
+            return True
+    except OSError as exc:
+        print(f"error[output] cannot write the report to {output}: {exc.strerror or exc}\n"
+              "  hint: --output names a file in a folder that exists and you can write into", file=sys.stderr)
+        return False
+
+
 def _write(output: Path | None, text: str) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:  # the disk filled up meanwhile...: the report goes to stdout instead
+        print(f"error[output] cannot write the report to {output}: {exc.strerror or exc}; here it is",
+              file=sys.stderr)
+        sys.stdout.write(text)
 
 
 def _update(report) -> bool:
