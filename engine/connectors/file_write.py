@@ -4,9 +4,9 @@
   flushed and ``fsync``-ed, renamed over ``NAME``, then the folder ``fsync``-ed: a reader sees the old
   file or the new one, never a part. Temporary files left by a crash are removed before the same
   name is written again (:func:`clean_stale`); readers skip dot-files.
-* :class:`BatchFiles` (``mode: batch``): every record of a run is appended (one ``write`` call each)
-  to a hidden ``.NAME.PID.partial`` beside the target; when the run ends the file is ``fsync``-ed and
-  renamed to ``NAME`` at once, never over an existing ``NAME`` (then ``NAME-1.ext``...:
+* :class:`BatchFiles` (``mode: batch``): every record of a run is appended (one ``write`` call each, cut
+  back on a short write or an error: no half record) to a hidden ``.NAME.PID.partial`` beside the
+  target; when the run ends the file is ``fsync``-ed and renamed to ``NAME`` at once, never over an existing ``NAME`` (then ``NAME-1.ext``...:
   :func:`publish_as`). A partial left by a crashed run (its process gone) is published at the next
   close: the records in it are those the ledger counts as written; one already linked to its
   published name (killed between the link and the partial's removal) is only removed. The target path of a batch file
@@ -19,6 +19,7 @@ them with any value, so a file written by an earlier run is found.
 """
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import tempfile
@@ -108,8 +109,8 @@ class BatchFiles:
             self.folders.setdefault(real.parent, {})[real.suffix] = trailer
             self.trailers[real] = trailer
             if os.fstat(fd).st_size == 0 and header:
-                os.write(fd, header)
-        os.write(fd, data)  # one call: a killed process leaves whole records
+                write_whole(fd, header)
+        write_whole(fd, data)  # one call: a killed process leaves whole records
 
     def is_open(self, real: Path) -> bool:
         return real in self.open
@@ -141,6 +142,18 @@ class BatchFiles:
             raise OSError(f"the folder of {', '.join(moved)} was replaced (by a link?) during the run: not published, "
                           "its records are in the hidden partial file of the original folder")
         return done
+
+
+def write_whole(fd: int, data: bytes) -> None:
+    """Append ``data`` whole or not at all: a short write (the disk full) or an error cuts the file
+    back to its size before, so a record retried later is never preceded by half of itself."""
+    start = os.lseek(fd, 0, os.SEEK_END)
+    try:
+        if os.write(fd, data) != len(data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    except OSError:
+        os.ftruncate(fd, start)
+        raise
 
 
 def publish_as(partial: Path, real: Path) -> str:

@@ -45,3 +45,28 @@ def test_a_partial_killed_after_its_link_and_before_its_removal_is_not_published
     with open_connector("out", OUT, {"dir": str(folder)}) as ep:
         ep.write("batch", {"ref": "R1", "qty": 1}, {"group": "h"})
     assert sorted(os.listdir(folder / "b")) == ["g.csv", "h.csv"]  # no g-1.csv holding R0 a second time
+
+
+def test_a_disk_full_in_the_middle_of_a_record_leaves_no_half_line_in_the_batch_file(tmp_path, monkeypatch):
+    folder = tmp_path / "x"
+    folder.mkdir()
+    real_write = os.write
+
+    def full(fd, data):  # the disk fills up: a short write, then ENOSPC (what write(2) does)
+        if b"R2" in data:
+            if not getattr(full, "short", False):
+                full.short = True
+                return real_write(fd, data[:3])
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    ep = open_connector("out", OUT, {"dir": str(folder)})
+    ep.write("batch", {"ref": "R1", "qty": 1}, {"group": "g"})
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(EndpointError, match="No space left") as failed:
+        ep.write("batch", {"ref": "R2", "qty": 2}, {"group": "g"})
+    assert failed.value.transient
+    monkeypatch.setattr(os, "write", real_write)  # space freed: the record is written again
+    ep.write("batch", {"ref": "R2", "qty": 2}, {"group": "g"})
+    ep.close()
+    assert (folder / "b" / "g.csv").read_bytes() == b"ref;qty\r\nR1;1\r\nR2;2\r\n"
