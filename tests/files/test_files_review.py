@@ -70,3 +70,13 @@ def test_a_disk_full_in_the_middle_of_a_record_leaves_no_half_line_in_the_batch_
     ep.write("batch", {"ref": "R2", "qty": 2}, {"group": "g"})
     ep.close()
     assert (folder / "b" / "g.csv").read_bytes() == b"ref;qty\r\nR1;1\r\nR2;2\r\n"
+
+
+def test_a_utf8_file_with_a_byte_order_mark_declared_cp1252_is_refused_saying_so(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"\xef\xbb\xbfref;qty\r\nA;1\r\nB;Cl\xc3\xa9\r\n")
+    with pytest.raises(InputError, match="UTF-8 byte-order mark.*encoding: utf-8"):
+        records(path, {"type": "csv", "delimiter": ";", "encoding": "cp1252"})
+    fixed = {"type": "fixed", "encoding": "latin-1", "columns": [{"name": "ref", "start": 1, "width": 4}]}
+    with pytest.raises(InputError, match="UTF-8 byte-order mark"):
+        records(path, fixed)

@@ -67,9 +67,29 @@ def decodes(path: Path, encoding: str) -> bool:
     return True
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def foreign_bom(path: Path, encoding: str) -> None:
+    """InputError when the file starts with the byte-order mark of another encoding than the declared
+    one (a UTF-8 file declared cp1252 would read its first column as ``ï»¿ref`` and every accent wrong)."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(3)
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    declared = codecs.lookup(encoding).name
+    for bom, name in _BOMS:
+        if start.startswith(bom) and not declared.startswith(name):
+            raise InputError(f"the file starts with a {name.upper()} byte-order mark, but its format declares "
+                             f"`encoding: {encoding}`: the file is {name.upper()} (declare `encoding: {name}`)", path, 1)
+
+
 def open_lines(path: Path, fmt: TextFormat) -> tuple[Any, bool]:
     """A CSV or fixed-width file opened for reading its lines, and whether each line's decoding must be
-    checked (the whole file does not decode: each undecodable line is set aside, not the file)."""
+    checked (the whole file does not decode: each undecodable line is set aside, not the file). A
+    byte-order mark of another encoding refuses the file (:func:`foreign_bom`)."""
+    foreign_bom(path, fmt.encoding)
     check = not decodes(path, fmt.read_encoding)
     try:
         return open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline=""), check
