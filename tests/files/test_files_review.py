@@ -80,3 +80,20 @@ def test_a_utf8_file_with_a_byte_order_mark_declared_cp1252_is_refused_saying_so
     fixed = {"type": "fixed", "encoding": "latin-1", "columns": [{"name": "ref", "start": 1, "width": 4}]}
     with pytest.raises(InputError, match="UTF-8 byte-order mark"):
         records(path, fixed)
+
+
+def test_a_header_naming_a_column_twice_is_refused(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"ref;qty;qty\r\nA;1;2\r\n")
+    with pytest.raises(InputError, match="'qty' twice") as refused:
+        records(path, {"type": "csv", "delimiter": ";"})
+    assert refused.value.line == 1
+    with pytest.raises(InputError, match="'qty' twice"):
+        records(path, {"type": "csv", "delimiter": ";", "columns": ["ref", "qty"]})
+
+
+def test_a_header_without_the_key_column_is_refused_with_the_delimiter_it_seems_to_use(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"ref;qty\r\nA;1\r\n")  # a `;` file declared with the default `,`
+    with pytest.raises(InputError, match="no column 'ref' .the resource's key.*delimiter: \";\""):
+        records(path, {"type": "csv"})

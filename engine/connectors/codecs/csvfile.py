@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import re
 from itertools import islice
 from collections.abc import Iterable, Iterator
@@ -119,6 +120,7 @@ def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None,
                 raise InputError(f"the header line cannot be read: {undecodable(''.join(head), fmt.encoding)}",
                                  path, 1)
             head = [name.strip() for name in head]
+            _check_header(head, path, fmt, key)
             if names:
                 missing = [name for name in names if name not in head]
                 if missing:
@@ -144,6 +146,24 @@ def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None,
             page.append(bad_line(shown, exc.line + 1, f"malformed CSV line: {exc.error}", key))
             if page:
                 yield page
+
+
+_DELIMITERS = ";,\t|"
+
+
+def _check_header(head: list[str], path: Path, fmt: TextFormat, key: str | None) -> None:
+    """InputError for a header naming a column twice (which cell would be the field?), or one single
+    column without the resource's key that holds another usual delimiter (the file's, not the declared one)."""
+    seen: set[str] = set()
+    twice = sorted({name for name in head if name and (name in seen or seen.add(name))})
+    if twice:
+        raise InputError(f"the header line names {', '.join(map(repr, twice))} twice", path, 1)
+    if key is not None and len(head) == 1 and head[0] != key and not fmt.names:
+        found = [d for d in _DELIMITERS if d != fmt.delimiter and d in head[0]]
+        if found:
+            raise InputError(f"the header line has no column {key!r} (the resource's key), only {head[0][:80]!r}: "
+                             f"is the file's delimiter {found[0]!r} (declare `delimiter: {json.dumps(found[0])}`)?",
+                             path, 1)
 
 
 class _Malformed(Exception):
