@@ -131,6 +131,8 @@ class FileEndpoint:
             except (OutsideFolder, OSError):
                 raise self._fail(f"resource '{resource}': {shown} is a link leading outside {folder}: refused") from None
             first = run.position if run is not None else 0
+            if run is not None:
+                run.begin(real)
             try:
                 for page in file_pages(real, shown, resource, res.format, res.text or res.xml, options, plan.key,
                                        page_size or PAGE):

@@ -97,3 +97,19 @@ def test_a_header_without_the_key_column_is_refused_with_the_delimiter_it_seems_
     path.write_bytes(b"ref;qty\r\nA;1\r\n")  # a `;` file declared with the default `,`
     with pytest.raises(InputError, match="no column 'ref' .the resource's key.*delimiter: \";\""):
         records(path, {"type": "csv"})
+
+
+def test_an_inbox_file_still_being_written_during_the_run_is_not_moved_to_done(tmp_path):
+    folder = _inbox(tmp_path)
+    path = folder / "in" / "a.csv"
+    path.write_bytes(b"ref;qty\r\nA;1\r\nB;")  # the ERP is half-way through it
+    with open_connector("inbox", INBOX, {"dir": str(folder)}) as ep:
+        read = [r for page in ep.read("orders") for r in page]
+        assert len(read) == 2
+        with open(path, "ab") as erp:
+            erp.write(b"2\r\nC;3\r\n")  # ... and finishes it while the run writes the records
+        assert ep.settled("orders", True) == []
+    assert os.listdir(folder / "in") == ["a.csv"] and not (folder / "done").exists()  # read again next run
+    with open_connector("inbox", INBOX, {"dir": str(folder)}) as ep:
+        assert [r["ref"] for page in ep.read("orders") for r in page] == ["A", "B", "C"]
+        assert ep.settled("orders", True) == ["a.csv -> done/"]
