@@ -129,7 +129,11 @@ class FileEndpoint:
             try:
                 real = confine(folder, shown)
             except (OutsideFolder, OSError):
-                raise self._fail(f"resource '{resource}': {shown} is a link leading outside {folder}: refused") from None
+                refused = f"{shown} is a link leading outside {folder}: refused"
+                if run is None:
+                    raise self._fail(f"resource '{resource}': {refused}") from None
+                run.failed.append((file, refused))  # the link itself moves to failed/; its target is not touched
+                continue
             first = run.position if run is not None else 0
             if run is not None:
                 run.begin(real)

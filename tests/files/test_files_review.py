@@ -36,6 +36,8 @@ def _inbox(tmp_path: Path) -> Path:
     return folder
 
 
+# -- batch files: a crash while publishing, a full disk ----------------------------------------------
+
 def test_a_partial_killed_after_its_link_and_before_its_removal_is_not_published_twice(tmp_path):
     folder = tmp_path / "x"
     (folder / "b").mkdir(parents=True)
@@ -72,6 +74,8 @@ def test_a_disk_full_in_the_middle_of_a_record_leaves_no_half_line_in_the_batch_
     assert (folder / "b" / "g.csv").read_bytes() == b"ref;qty\r\nR1;1\r\nR2;2\r\n"
 
 
+# -- a consultant's mistakes in the format ----------------------------------------------------------
+
 def test_a_utf8_file_with_a_byte_order_mark_declared_cp1252_is_refused_saying_so(tmp_path):
     path = tmp_path / "a.csv"
     path.write_bytes(b"\xef\xbb\xbfref;qty\r\nA;1\r\nB;Cl\xc3\xa9\r\n")
@@ -99,6 +103,8 @@ def test_a_header_without_the_key_column_is_refused_with_the_delimiter_it_seems_
         records(path, {"type": "csv"})
 
 
+# -- inboxes --------------------------------------------------------------------------------------------
+
 def test_an_inbox_file_still_being_written_during_the_run_is_not_moved_to_done(tmp_path):
     folder = _inbox(tmp_path)
     path = folder / "in" / "a.csv"
@@ -113,3 +119,17 @@ def test_an_inbox_file_still_being_written_during_the_run_is_not_moved_to_done(t
     with open_connector("inbox", INBOX, {"dir": str(folder)}) as ep:
         assert [r["ref"] for page in ep.read("orders") for r in page] == ["A", "B", "C"]
         assert ep.settled("orders", True) == ["a.csv -> done/"]
+
+
+def test_a_link_in_the_inbox_leading_outside_goes_to_failed_and_the_other_files_are_read(tmp_path):
+    folder = _inbox(tmp_path)
+    outside = tmp_path / "secret.csv"
+    outside.write_bytes(b"ref;qty\r\nS;1\r\n")
+    (folder / "in" / "a.csv").write_bytes(b"ref;qty\r\nA;1\r\n")
+    os.symlink(outside, folder / "in" / "b.csv")
+    with open_connector("inbox", INBOX, {"dir": str(folder)}) as ep:
+        assert [r["ref"] for page in ep.read("orders") for r in page] == ["A"]
+        assert sorted(ep.settled("orders", True)) == ["a.csv -> done/", "b.csv -> failed/"]
+    assert outside.read_bytes() == b"ref;qty\r\nS;1\r\n"  # the target is untouched: the link moved
+    assert os.path.islink(folder / "failed" / "b.csv")
+    assert "outside" in (folder / "failed" / "b.csv.reason").read_text()
