@@ -64,14 +64,14 @@ def settle(folder: Path, inbox: Inbox, run: InboxRun, all_final: bool, open_at: 
     moved = []
     for path, reason in run.failed:
         if os.path.lexists(path) and _unchanged(run, path):
-            target = _move(path, folder / inbox.failed)
+            target = _move(path, folder, inbox.failed)
             replace_atomically(target.with_name(target.name + ".reason"), (reason + "\n").encode("utf-8"))
             moved.append(f"{path.name} -> {inbox.failed}")
     held = sorted(open_at or ())
     for path, start, end in run.read:
         if all_final or (open_at is not None and not _any_within(held, start, end)):
             if path.exists() and _unchanged(run, path):
-                _move(path, folder / inbox.done)
+                _move(path, folder, inbox.done)
                 moved.append(f"{path.name} -> {inbox.done}")
     run.read.clear()
     run.failed.clear()
@@ -85,7 +85,16 @@ def _any_within(held: list[int], start: int, end: int) -> bool:
     return at < len(held) and held[at] < end
 
 
-def _move(path: Path, into: Path) -> Path:
+def _move(path: Path, folder: Path, to: str) -> Path:
+    """Move ``path`` into ``folder/to``; an OSError names the file and where it was going."""
+    try:
+        return _move_into(path, folder / to)
+    except OSError as exc:
+        shown = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
+        raise OSError(exc.errno, f"{shown} -> {to}: {exc.strerror or exc}") from None
+
+
+def _move_into(path: Path, into: Path) -> Path:
     into.mkdir(parents=True, exist_ok=True)
     target = into / path.name
     if target.exists():  # a file of the same name done before: keep both

@@ -133,3 +133,15 @@ def test_a_link_in_the_inbox_leading_outside_goes_to_failed_and_the_other_files_
     assert outside.read_bytes() == b"ref;qty\r\nS;1\r\n"  # the target is untouched: the link moved
     assert os.path.islink(folder / "failed" / "b.csv")
     assert "outside" in (folder / "failed" / "b.csv.reason").read_text()
+
+
+def test_an_inbox_file_that_cannot_be_moved_is_named_with_where_it_was_going(tmp_path):
+    folder = _inbox(tmp_path)
+    (folder / "in" / "a.csv").write_bytes(b"ref;qty\r\nA;1\r\n")
+    (folder / "done").write_bytes(b"")  # `done` is a file, not a folder: nothing can move into it
+    with open_connector("inbox", INBOX, {"dir": str(folder)}) as ep:
+        list(ep.read("orders"))
+        with pytest.raises(EndpointError, match=r"cannot move an inbox file: in/a.csv -> done/: File exists"):
+            ep.settled("orders", True)
+    assert os.listdir(folder / "in") == ["a.csv"]
+
