@@ -192,8 +192,8 @@ def publish_leftovers(folder: Path, trailers: dict[str, bytes] | None = None) ->
             continue
         trailer = (trailers or {}).get(Path(stem).suffix, b"")
         with open(path, "rb+") as handle:
-            if trailer:
-                handle.seek(0, os.SEEK_END)
+            handle.seek(-min(len(trailer), os.fstat(handle.fileno()).st_size), os.SEEK_END)
+            if trailer and handle.read() != trailer:  # killed after this run's own trailer: not twice
                 handle.write(trailer)
                 handle.flush()
             os.fsync(handle.fileno())

@@ -145,3 +145,14 @@ def test_an_inbox_file_that_cannot_be_moved_is_named_with_where_it_was_going(tmp
             ep.settled("orders", True)
     assert os.listdir(folder / "in") == ["a.csv"]
 
+
+def test_an_xml_batch_killed_after_its_closing_tag_is_not_closed_twice(tmp_path):
+    folder = tmp_path / "x"
+    (folder / "b").mkdir(parents=True)
+    definition = {**OUT, "operations": {"x": {"path": "b/{group}.xml", "mode": "batch", "format": {
+        "type": "xml", "root": "Orders", "record": "Order"}}}}
+    whole = b'<?xml version="1.0" encoding="UTF-8"?>\n<Orders>\n  <Order>\n    <ref>R0</ref>\n  </Order>\n</Orders>\n'
+    (folder / "b" / ".old.xml.999999999.partial").write_bytes(whole)  # killed between the tag and the link
+    with open_connector("out", definition, {"dir": str(folder)}) as ep:
+        ep.write("x", {"ref": "R1"}, {"group": "new"})
+    assert (folder / "b" / "old.xml").read_bytes() == whole
