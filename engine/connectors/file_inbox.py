@@ -36,7 +36,7 @@ class InboxRun:
     read: list[tuple[Path, int, int]] = field(default_factory=list)  # (file, first position, end position)
     failed: list[tuple[Path, str]] = field(default_factory=list)
     position: int = 0  # records handed out so far
-    seen: dict[Path, tuple] = field(default_factory=dict)  # file -> its signature when its read began
+    seen: dict[Path, tuple | None] = field(default_factory=dict)  # file -> its signature when its read began
 
     def begin(self, path: Path) -> None:
         """Note the file's signature before reading it (:func:`signature`)."""

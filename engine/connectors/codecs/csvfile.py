@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from itertools import islice
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -154,8 +155,7 @@ _DELIMITERS = ";,\t|"
 def _check_header(head: list[str], path: Path, fmt: TextFormat, key: str | None) -> None:
     """InputError for a header naming a column twice (which cell would be the field?), or one single
     column without the resource's key that holds another usual delimiter (the file's, not the declared one)."""
-    seen: set[str] = set()
-    twice = sorted({name for name in head if name and (name in seen or seen.add(name))})
+    twice = sorted(name for name, count in Counter(head).items() if name and count > 1)
     if twice:
         raise InputError(f"the header line names {', '.join(map(repr, twice))} twice", path, 1)
     if key is not None and len(head) == 1 and head[0] != key and not fmt.names:
