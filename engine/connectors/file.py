@@ -129,8 +129,14 @@ class FileEndpoint:
             try:
                 real = confine(folder, shown)
             except (OutsideFolder, OSError):
-                raise self._fail(f"resource '{resource}': {shown} is a link leading outside {folder}: refused") from None
+                refused = f"{shown} is a link leading outside {folder}: refused"
+                if run is None:
+                    raise self._fail(f"resource '{resource}': {refused}") from None
+                run.failed.append((file, refused))  # the link itself moves to failed/; its target is not touched
+                continue
             first = run.position if run is not None else 0
+            if run is not None:
+                run.begin(real)
             try:
                 for page in file_pages(real, shown, resource, res.format, res.text or res.xml, options, plan.key,
                                        page_size or PAGE):

@@ -4,11 +4,12 @@
   flushed and ``fsync``-ed, renamed over ``NAME``, then the folder ``fsync``-ed: a reader sees the old
   file or the new one, never a part. Temporary files left by a crash are removed before the same
   name is written again (:func:`clean_stale`); readers skip dot-files.
-* :class:`BatchFiles` (``mode: batch``): every record of a run is appended (one ``write`` call each)
-  to a hidden ``.NAME.PID.partial`` beside the target; when the run ends the file is ``fsync``-ed and
-  renamed to ``NAME`` at once, never over an existing ``NAME`` (then ``NAME-1.ext``...:
+* :class:`BatchFiles` (``mode: batch``): every record of a run is appended (one ``write`` call each, cut
+  back on a short write or an error: no half record) to a hidden ``.NAME.PID.partial`` beside the
+  target; when the run ends the file is ``fsync``-ed and renamed to ``NAME`` at once, never over an existing ``NAME`` (then ``NAME-1.ext``...:
   :func:`publish_as`). A partial left by a crashed run (its process gone) is published at the next
-  close: the records in it are those the ledger counts as written. The target path of a batch file
+  close: the records in it are those the ledger counts as written; one already linked to its
+  published name (killed between the link and the partial's removal) is only removed. The target path of a batch file
   is resolved (links followed, checked inside ``dir``) once per run, when its partial is opened; the
   records go to that open descriptor, and the folder is checked again before publishing.
 
@@ -18,6 +19,7 @@ them with any value, so a file written by an earlier run is found.
 """
 from __future__ import annotations
 
+import errno
 import glob
 import os
 import tempfile
@@ -107,8 +109,8 @@ class BatchFiles:
             self.folders.setdefault(real.parent, {})[real.suffix] = trailer
             self.trailers[real] = trailer
             if os.fstat(fd).st_size == 0 and header:
-                os.write(fd, header)
-        os.write(fd, data)  # one call: a killed process leaves whole records
+                write_whole(fd, header)
+        write_whole(fd, data)  # one call: a killed process leaves whole records
 
     def is_open(self, real: Path) -> bool:
         return real in self.open
@@ -142,6 +144,18 @@ class BatchFiles:
         return done
 
 
+def write_whole(fd: int, data: bytes) -> None:
+    """Append ``data`` whole or not at all: a short write (the disk full) or an error cuts the file
+    back to its size before, so a record retried later is never preceded by half of itself."""
+    start = os.lseek(fd, 0, os.SEEK_END)
+    try:
+        if os.write(fd, data) != len(data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    except OSError:
+        os.ftruncate(fd, start)
+        raise
+
+
 def publish_as(partial: Path, real: Path) -> str:
     """Rename ``partial`` to ``real``, never over an existing file: a file of that name already there
     (an earlier run's, the ERP not having taken it yet) is kept, and this one is published as
@@ -173,10 +187,13 @@ def publish_leftovers(folder: Path, trailers: dict[str, bytes] | None = None) ->
         stem, _, pid = path.name[1:-len(PARTIAL)].rpartition(".")
         if not stem or not pid.isdigit() or _alive(int(pid)):
             continue
+        if path.stat().st_nlink > 1:  # killed between publish_as's link and unlink: published already
+            os.unlink(path)
+            continue
         trailer = (trailers or {}).get(Path(stem).suffix, b"")
         with open(path, "rb+") as handle:
-            if trailer:
-                handle.seek(0, os.SEEK_END)
+            handle.seek(-min(len(trailer), os.fstat(handle.fileno()).st_size), os.SEEK_END)
+            if trailer and handle.read() != trailer:  # killed after this run's own trailer: not twice
                 handle.write(trailer)
                 handle.flush()
             os.fsync(handle.fileno())

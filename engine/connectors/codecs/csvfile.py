@@ -12,7 +12,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import re
+from collections import Counter
 from itertools import islice
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -67,9 +69,29 @@ def decodes(path: Path, encoding: str) -> bool:
     return True
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def foreign_bom(path: Path, encoding: str) -> None:
+    """InputError when the file starts with the byte-order mark of another encoding than the declared
+    one (a UTF-8 file declared cp1252 would read its first column as ``ï»¿ref`` and every accent wrong)."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(3)
+    except OSError as exc:
+        raise unreadable(path, exc) from None
+    declared = codecs.lookup(encoding).name
+    for bom, name in _BOMS:
+        if start.startswith(bom) and not declared.startswith(name):
+            raise InputError(f"the file starts with a {name.upper()} byte-order mark, but its format declares "
+                             f"`encoding: {encoding}`: the file is {name.upper()} (declare `encoding: {name}`)", path, 1)
+
+
 def open_lines(path: Path, fmt: TextFormat) -> tuple[Any, bool]:
     """A CSV or fixed-width file opened for reading its lines, and whether each line's decoding must be
-    checked (the whole file does not decode: each undecodable line is set aside, not the file)."""
+    checked (the whole file does not decode: each undecodable line is set aside, not the file). A
+    byte-order mark of another encoding refuses the file (:func:`foreign_bom`)."""
+    foreign_bom(path, fmt.encoding)
     check = not decodes(path, fmt.read_encoding)
     try:
         return open(path, encoding=fmt.read_encoding, errors="surrogateescape", newline=""), check
@@ -99,6 +121,7 @@ def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None,
                 raise InputError(f"the header line cannot be read: {undecodable(''.join(head), fmt.encoding)}",
                                  path, 1)
             head = [name.strip() for name in head]
+            _check_header(head, path, fmt, key)
             if names:
                 missing = [name for name in names if name not in head]
                 if missing:
@@ -124,6 +147,23 @@ def _rows(handle: Any, path: Path, fmt: TextFormat, shown: str, key: str | None,
             page.append(bad_line(shown, exc.line + 1, f"malformed CSV line: {exc.error}", key))
             if page:
                 yield page
+
+
+_DELIMITERS = ";,\t|"
+
+
+def _check_header(head: list[str], path: Path, fmt: TextFormat, key: str | None) -> None:
+    """InputError for a header naming a column twice (which cell would be the field?), or one single
+    column without the resource's key that holds another usual delimiter (the file's, not the declared one)."""
+    twice = sorted(name for name, count in Counter(head).items() if name and count > 1)
+    if twice:
+        raise InputError(f"the header line names {', '.join(map(repr, twice))} twice", path, 1)
+    if key is not None and len(head) == 1 and head[0] != key and not fmt.names:
+        found = [d for d in _DELIMITERS if d != fmt.delimiter and d in head[0]]
+        if found:
+            raise InputError(f"the header line has no column {key!r} (the resource's key), only {head[0][:80]!r}: "
+                             f"is the file's delimiter {found[0]!r} (declare `delimiter: {json.dumps(found[0])}`)?",
+                             path, 1)
 
 
 class _Malformed(Exception):
