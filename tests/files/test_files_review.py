@@ -156,3 +156,18 @@ def test_an_xml_batch_killed_after_its_closing_tag_is_not_closed_twice(tmp_path)
     with open_connector("out", definition, {"dir": str(folder)}) as ep:
         ep.write("x", {"ref": "R1"}, {"group": "new"})
     assert (folder / "b" / "old.xml").read_bytes() == whole
+
+
+def test_a_fixed_width_line_cut_inside_a_right_aligned_value_is_set_aside(tmp_path):
+    """`AB   00` for `AB   0012`: padding the short line read 0 (a wrong number, silently). Trailing blanks
+    trimmed from a line stay fine, a right-aligned column left out whole reads blank."""
+    spec = {"type": "fixed", "columns": [{"name": "ref", "start": 1, "width": 5},
+                                         {"name": "qty", "start": 6, "width": 4, "align": "right", "pad": "0"},
+                                         {"name": "note", "start": 10, "width": 6}]}
+    path = tmp_path / "stock.txt"
+    path.write_text("AB   0012hello \nCD   00\nEF   0007\nGH\n", encoding="utf-8")
+    got = records(path, spec)
+    assert (got[0]["ref"], got[0]["qty"], got[0]["note"]) == ("AB", "12", "hello")
+    cut = [r for r in got if getattr(r, "reason", None)]
+    assert len(cut) == 1 and "stock.txt:2" in cut[0].reason and "inside column qty (6-9)" in cut[0].reason
+    assert {r["ref"]: r["qty"] for r in got if not getattr(r, "reason", None)} == {"AB": "12", "EF": "7", "GH": ""}

@@ -81,6 +81,7 @@ def _typed_cells(fmt: TextFormat) -> tuple[str, str]:
 def _odd(fmt: TextFormat, length: int) -> Any:
     """The slow path of a line: blank (None), too long, undecodable, or short (padded with spaces)."""
     cut, plain = cutter(fmt, typed=True), cutter(fmt)
+    right = [(c.name, c.start, c.start + c.width) for c in fmt.columns if c.align == "right"]
 
     def odd(line: str, number_: int, shown: str, key: str | None, check: bool) -> Any:
         size = len(line)
@@ -89,6 +90,10 @@ def _odd(fmt: TextFormat, length: int) -> Any:
                 return None
             if size > length:
                 return bad_line(shown, number_, f"the line is {size} characters, longer than the record ({length})", key)
+            for name, start, end in right:  # trailing blanks may be trimmed, but not a right-aligned value's end
+                if start < size < end and line[start:size].strip():
+                    return bad_line(shown, number_, f"the line ends at character {size}, inside column {name} "
+                                    f"({start + 1}-{end}) whose value is right-aligned: the line was cut short", key)
             line = line.ljust(length)
         if check and _ESCAPED.search(line):
             return bad_line(shown, number_, undecodable(line, fmt.encoding), key)
