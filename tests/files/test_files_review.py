@@ -171,3 +171,18 @@ def test_a_fixed_width_line_cut_inside_a_right_aligned_value_is_set_aside(tmp_pa
     cut = [r for r in got if getattr(r, "reason", None)]
     assert len(cut) == 1 and "stock.txt:2" in cut[0].reason and "inside column qty (6-9)" in cut[0].reason
     assert {r["ref"]: r["qty"] for r in got if not getattr(r, "reason", None)} == {"AB": "12", "EF": "7", "GH": ""}
+
+
+@pytest.mark.parametrize("spec", [{"type": "csv", "delimiter": ";"},
+                                  {"type": "fixed", "columns": [{"name": "ref", "start": 1, "width": 4},
+                                                                {"name": "qty", "start": 5, "width": 3}]}])
+def test_lines_holding_nul_bytes_are_set_aside_and_the_others_read(tmp_path, spec):
+    """A file cut short by a crash often ends in zeros: those lines were read as data (`'AB\\x00'`)."""
+    path = tmp_path / "stock.txt"
+    good = "ref;qty\r\nAB;1\r\n" if spec["type"] == "csv" else "AB    1\r\n"
+    path.write_bytes(good.encode() + (b"CD;\x00\x00\r\n" if spec["type"] == "csv" else b"CD  \x00\x00\x00\r\n")
+                     + (b"EF;3\r\n" if spec["type"] == "csv" else b"EF    3\r\n"))
+    got = records(path, spec)
+    aside = [r for r in got if getattr(r, "reason", None)]
+    assert [r["ref"] for r in got if not getattr(r, "reason", None)] == ["AB", "EF"]
+    assert len(aside) == 1 and "NUL byte" in aside[0].reason and "stock.txt:" in aside[0].reason

@@ -26,7 +26,7 @@ from engine.connectors.codecs.records import InputError, unreadable
 from engine.connectors.codecs.textformat import FieldError, TextFormat, convert_lines, convert_names, converter, \
     text_of
 
-_ESCAPED = re.compile("[\udc80-\udcff]")  # bytes the encoding does not have (surrogateescape)
+_ESCAPED = re.compile("[\x00\udc80-\udcff]")  # NUL, or bytes the encoding does not have (surrogateescape)
 
 
 class CellError(ValueError):
@@ -49,17 +49,22 @@ def bad_line(shown: str, line: int, reason: str, key: str | None, partial: dict 
 
 def undecodable(text: str, encoding: str) -> str:
     found = _ESCAPED.search(text)
+    if found is not None and found.group() == "\x00":
+        return "it holds a NUL byte (binary data, or a file cut short by a crash and filled with zeros)"
     byte = ord(found.group()) - 0xDC00 if found else 0
     return f"byte 0x{byte:02x} is not valid {encoding}"
 
 
 def decodes(path: Path, encoding: str) -> bool:
-    """Whether the whole file decodes in ``encoding`` (read in chunks by the C decoder): then its
-    lines need no check one by one."""
+    """Whether the whole file decodes in ``encoding`` and holds no NUL byte (read in chunks by the C
+    decoder): then its lines need no check one by one."""
     decoder = codecs.getincrementaldecoder(encoding)()
+    wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))  # their bytes hold zeros
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(1 << 20):
+                if not wide and b"\x00" in chunk:
+                    return False  # a NUL in a text file: each line is checked, those holding one set aside
                 decoder.decode(chunk)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
