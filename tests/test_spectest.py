@@ -177,6 +177,26 @@ def test_junit_failure_message_is_the_diff(tmp_path):
     assert case.get("classname") == "prices_to_shop" and case.get("line") == "3"
 
 
+def test_junit_reports_read_with_a_junit_parser_as_ci_systems_do(tmp_path):
+    """The report read by junitparser (what CI plugins use): suites, cases, and the failure's diff."""
+    from junitparser import Failure, JUnitXml
+
+    project = _project(tmp_path, {"prices.yaml": PRICE_TEST})
+    out = tmp_path / "report.xml"
+    code, _, _ = run_cli(["test", str(project), "--format", "junit", "--output", str(out)], tmp_path)
+    assert code == 1
+    report = JUnitXml.fromfile(str(out))
+    cases = [case for suite in report for case in suite]
+    assert [suite.name for suite in report] == ["client/tests/prices.yaml"] and len(cases) == 2
+    failures = [result for case in cases for result in case.result if isinstance(result, Failure)]
+    assert len(failures) == 2 and sum(not case.is_passed for case in cases) == 2
+    assert "price: expected 8.333334, got 8.333333" in failures[0].text
+    for example in EXAMPLES:  # every template's suite: all passed
+        code, _, err = run_cli(["test", str(example), "--format", "junit", "--output", str(out)], ROOT)
+        suites = list(JUnitXml.fromfile(str(out)))
+        assert code == 0 and suites and all(case.is_passed for suite in suites for case in suite), err
+
+
 def test_update_rewrites_only_the_expectations_concerned(tmp_path):
     project = _project(tmp_path, {"prices.yaml": PRICE_TEST})
     code, _, err = run_cli(["test", str(project), "--update"], tmp_path)
