@@ -218,14 +218,14 @@ def _not_json(path) -> bool:
     import os
     import stat
 
+    from engine.connectors.codecs.instream import first_byte, read_head
+
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would block or never end
             return False
-        with open(path, "rb") as handle:
-            head = handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+        return first_byte(read_head(path)) not in (b"{", b"[", b"<", b"")
     except (OSError, TypeError, ValueError):
         return False
-    return head[:1] not in (b"{", b"[", b"<", b"")
 
 
 def _indent(text: str) -> str:

@@ -42,17 +42,16 @@ EXACT_ERRORS_BYTES = 10_000_000  # an error in a file up to this size is reporte
 _SPACE = b" \t\r\n"
 
 
-def _self_describing(path: Path, xml: bool) -> bool:
-    """Whether the file is JSON (or XML, unless ``xml``: an XML file format is declared) by its first
-    character: a declared CSV, fixed-width or XML file format is not for it (a related resource's
-    records given with the source's files)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(HEAD)
-    except OSError:
-        return False  # said by the reader that opens it
-    first = head.removeprefix(b"\xef\xbb\xbf").lstrip(_SPACE)[:1]
-    return first in (b"{", b"[") or (first == b"<" and not xml)
+def first_byte(head: bytes) -> bytes:
+    """The first byte of a file's content from its ``head``: after a UTF-8 byte-order mark and blanks
+    (``b""`` when there is none): ``{``/``[`` JSON, ``<`` XML, anything else a text format."""
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip(_SPACE)[:1]
+
+
+def read_head(path: Path) -> bytes:
+    """The first bytes of ``path`` (OSError when it cannot be read)."""
+    with open(path, "rb") as handle:
+        return handle.read(HEAD)
 
 
 def stream_input(path: Path, *, name: str | None = None, default_resource: str,
@@ -65,7 +64,11 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     ``.csv`` file without one is read as plain CSV."""
     path = Path(path)
     size = _check_file(path, max_bytes)
-    if text is not None and _self_describing(path, xml=not isinstance(text, TextFormat)):
+    try:
+        first = first_byte(read_head(path))
+    except OSError as exc:  # removed or made unreadable since it was checked
+        raise whole.unreadable(path, exc) from None
+    if text is not None and (first in (b"{", b"[") or (first == b"<" and isinstance(text, TextFormat))):
         text = None  # a JSON (or, for a CSV / fixed-width format, an XML) file given beside the source's files
     if text is None and path.suffix.lower() == ".csv":
         text = TextFormat("csv")  # a CSV named so, no format declared: header line, `,`, UTF-8
@@ -79,14 +82,6 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
         from engine.connectors.codecs.xmlfile import read_xml
 
         return [(name or default_resource, chain.from_iterable(read_xml(path, text, str(path), None)))]
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(HEAD)
-    except OSError as exc:  # removed or made unreadable since it was checked
-        raise whole.unreadable(path, exc) from None
-    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    start = len(head) - len(head[start:].lstrip(_SPACE))
-    first = head[start:start + 1]
     limit = max_bytes if max_bytes is not None else whole.MAX_INPUT_BYTES
     if xml_options is not None:
         xml_options = replace(xml_options, max_bytes=limit)
