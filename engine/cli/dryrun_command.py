@@ -43,20 +43,16 @@ def add_parser(sub) -> None:
     p.add_argument("--no-header", action="store_true", help="csv: the file has no header line (give --columns)")
 
 
-def _store(args):
-    from engine.project.load import ConnectorStore
-    return ConnectorStore(extra_dirs=args.connectors)
-
-
 def cmd_dry_run(args) -> int:
     from engine.plan.load import load_plan, select_flow
+    from engine.project.load import ConnectorStore
     from engine.runtime.dryrun import stream_dry_run
     from engine.errors import Diagnostic, Loc
     from engine.connectors.codecs.records import InputError
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
-    plan = load_plan(args.project, _store(args))
+    plan = load_plan(args.project, ConnectorStore(extra_dirs=args.connectors))
     flow = select_flow(plan, args.flow)
     if not args.input:
         return _live_dry_run(plan, flow, args)

@@ -127,15 +127,11 @@ def _sandbox(argv: list[str]) -> int:
     return sandbox_main(argv)
 
 
-def _store(args):
-    from engine.project.load import ConnectorStore
-    return ConnectorStore(extra_dirs=args.connectors)
-
-
 def cmd_validate(args) -> int:
     from engine.plan.validate import validate_paths
+    from engine.project.load import ConnectorStore
 
-    report = validate_paths(args.paths, _store(args))
+    report = validate_paths(args.paths, ConnectorStore(extra_dirs=args.connectors))
     output = format_diagnostics(report.diagnostics, args.format)
     if output:
         print(output)
