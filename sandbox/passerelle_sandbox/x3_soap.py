@@ -227,8 +227,8 @@ def result_envelope(action: str, status: int, messages: list[tuple[int, str]], r
     _typed(returned, "status", "xsd:int", str(status))
     infos = etree.SubElement(returned, "technicalInfos")
     infos.set(f"{{{XSI}}}type", "wss:CAdxTechnicalInfos")
-    for name, kind in TECHNICAL_INFOS:  # every field, in the WSDL's order (a sequence: zeep checks it)
-        _typed(infos, name, kind, _TECHNICAL_VALUES.get(name, "false" if kind == "xsd:boolean" else "0"))
+    for name, xsd_type in TECHNICAL_INFOS:  # every field, in the WSDL's order (a sequence: zeep checks it)
+        _typed(infos, name, xsd_type, _TECHNICAL_VALUES.get(name, "false" if xsd_type == "xsd:boolean" else "0"))
     return etree.tostring(envelope, encoding="UTF-8", xml_declaration=True)
 
 

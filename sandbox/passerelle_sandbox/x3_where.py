@@ -81,7 +81,8 @@ _OTHER_SDATA_FUNCTIONS = {"concat", "replace", "length", "locate", "lpad", "rpad
 
 
 def _tokens(text: str) -> list[tuple[str, str, int]]:
-    out, pos = [], 0
+    out: list[tuple[str, str, int]] = []
+    pos = 0
     while True:
         while pos < len(text) and text[pos].isspace():
             pos += 1
@@ -111,7 +112,8 @@ def _norm(a: Any, b: Any) -> tuple[Any, Any]:
     """Values of one kind for a comparison: numbers as Decimal, dates as dates, anything else as text."""
     if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)):
         return Decimal(a), Decimal(b)
-    if isinstance(a, date) and isinstance(b, date) and type(a) is type(b):
+    if isinstance(a, date) and isinstance(b, date) and type(a) is type(b) and \
+            (getattr(a, "tzinfo", None) is None) == (getattr(b, "tzinfo", None) is None):
         return a, b
     if isinstance(a, date) or isinstance(b, date):
         return _as_date_text(a), _as_date_text(b)
@@ -165,18 +167,17 @@ class _Parser:
         return result
 
     def or_expr(self) -> Predicate:
-        parts = [self.and_expr()]
-        while self.word() == "or":
-            self.take()
-            parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else (lambda row: any(p(row) for p in parts))
+        return self.joined("or", self.and_expr, any)
 
     def and_expr(self) -> Predicate:
-        parts = [self.not_expr()]
-        while self.word() == "and":
+        return self.joined("and", self.not_expr, all)
+
+    def joined(self, keyword: str, part: Callable[[], Predicate], combine: Callable[[Any], bool]) -> Predicate:
+        parts = [part()]
+        while self.word() == keyword:
             self.take()
-            parts.append(self.not_expr())
-        return parts[0] if len(parts) == 1 else (lambda row: all(p(row) for p in parts))
+            parts.append(part())
+        return parts[0] if len(parts) == 1 else (lambda row: combine(p(row) for p in parts))
 
     def not_expr(self) -> Predicate:
         if self.word() == "not":

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from passerelle_sandbox import Sandbox
@@ -129,3 +131,23 @@ def test_unsimulated_operations_answer_501(x3: httpx.Client) -> None:
     response = x3.post("/soap-generic/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC", content=body,
                        headers={"Content-Type": "text/xml", "SOAPAction": '""'})
     assert response.status_code == 501 and b"modify: not simulated" in response.content
+
+
+ATOMS = ["CRY", "BPCSTA", "NOPE", "'FR'", '"x""y"', "2", "2.5", "@2026-01-15@", "@bad@", "eq", "=", "ne", "lt",
+         "ge", "<>", "and", "or", "not", "(", ")", ",", "between", "in", "like", "'%R'", "left", "trim", "+",
+         "#", "'", "$uuid", "@2026-01-15T10:00:00Z@", "@2026-01-15T10:00:00@"]
+
+
+@given(st.lists(st.sampled_from(ATOMS), max_size=12), st.text(max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_any_where_text_is_a_predicate_or_a_query_error(atoms: list[str], noise: str) -> None:
+    """Random and mutated where texts: a predicate that evaluates, or a QueryError with 400/500/501."""
+    props = {"CRY", "BPCSTA"}
+    for text in (" ".join(atoms), " ".join(atoms) + noise):
+        try:
+            keep = compile_where(text, props)
+        except QueryError as error:
+            assert error.status in (400, 500, 501) and error.message.startswith("where: ")
+            continue
+        for row in ({"CRY": "FR", "BPCSTA": 2}, {"CRY": None, "BPCSTA": "x"}, {}):
+            assert keep(row) in (True, False)
