@@ -47,7 +47,7 @@ def check_settlements(body: Any, sim: Any) -> tuple[dict[str, Any] | None, list[
     problems: list[Problem] = []
     add = lambda code, path, message: problems.append(Problem(code, path, message))  # noqa: E731
     if not isinstance(body, dict):
-        return None, [], [Problem("InvalidType", "", 'the body must be {"numDoc": …, "type": …, "reglements": […]}')]
+        return None, [], [Problem("InvalidType", "", 'the body must be {"numDoc", "type", "reglements": […]}')]
     if sim.reject_unknown_properties:
         for key in body:
             if key not in ("numDoc", "type", "reglements"):
