@@ -55,7 +55,7 @@ from zoneinfo import ZoneInfo
 
 from passerelle_sandbox import _json
 from passerelle_sandbox._http import Request, Response, Simulator
-from passerelle_sandbox.dataset import Dataset, q2
+from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sage_articles import build_articles
 from passerelle_sandbox.sage_wcf import parse_wcf_date, wcf_date
@@ -191,9 +191,10 @@ class Sage100Sim(Simulator):
     def now(self) -> str:
         return wcf_date(self.clock().astimezone(self.tz))
 
-    def deliver(self, piece: str, tracking: str | None = None, carrier: int | None = None) -> dict[str, Any]:
+    def deliver(self, piece: str, tracking: str | None = None, carrier: int | None = None,
+                quantities: dict[str, Any] | None = None) -> dict[str, Any]:
         """Test helper: Sage's transformation of order ``piece`` into a delivery note (:mod:`.sage_documents_flow`)."""
-        return flow.deliver(self, piece, tracking, carrier)
+        return flow.deliver(self, piece, tracking, carrier, quantities)
 
     def connector_url(self, root: str) -> str:
         return f"{root}/WebServices100/{self.base}"
@@ -330,19 +331,11 @@ class Sage100Sim(Simulator):
             article = self.articles[line["RefArticle"]]
             quantity = Decimal(line["Quantite"])
             price = Decimal(line["PrixUnitaire"]) if line.get("PrixUnitaire") is not None else article["PrixVente"]
-            kind = self.remise_types.get(line.get("RemiseType1"))
-            value = Decimal(line.get("RemiseValeur1") or 0)
-            if kind == "percent":
-                ht = q2(quantity * price * (Decimal(1) - value / Decimal(100)))
-            elif kind == "amount":
-                ht = q2(quantity * (price - value))
-            else:
-                ht = q2(quantity * price)
             valued = bool(line.get("EstValorise", True))
             code = line.get("CodeTaxe") or article["CodeTaxe"]
             rate = self.tax_codes.get(code, Decimal("0"))
-            ht = ht if valued else Decimal("0.00")
-            ttc = q2(ht * (Decimal(1) + rate / Decimal(100)))
+            ht, ttc = flow.line_amounts(quantity, price, self.remise_types.get(line.get("RemiseType1")),
+                                        Decimal(line.get("RemiseValeur1") or 0), valued, rate)
             total_ht += ht
             total_ttc += ttc
             stored_lines.append({

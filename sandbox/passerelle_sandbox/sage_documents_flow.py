@@ -27,7 +27,10 @@ from the BL counter) — ``pafnow/sage100c:docs/ventes_transformations.md`` — 
 (``F_DOCREGL`` rows follow the document). Each article line keeps its order number
 (``NumeroPieceBC``, ``DL_PieceBC``) and carries the parcel's tracking number (``NumeroColis``,
 ``F_DOCLIGNE.DL_NoColis`` [verified as a column]; the member names are [unverified]); the carrier is the
-header's ``IdModeExpedition`` (``DO_Expedit`` → ``P_EXPEDITION``).
+header's ``IdModeExpedition`` (``DO_Expedit`` → ``P_EXPEDITION``). A partial delivery (``quantities``:
+article reference → quantity shipped) makes a new delivery note of what was shipped and leaves the rest on
+the order (Sage's "reliquat" mode, one of the four its company setting offers — [verified], blc-conseil);
+the settlements stay with the order until its last delivery ([unverified]).
 """
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
 
+from passerelle_sandbox.dataset import q2
 from passerelle_sandbox.sage_addresses import address_of
 from passerelle_sandbox.sage_checks import Problem, is_int
 from passerelle_sandbox.sage_wcf import parse_wcf_date
@@ -91,6 +95,57 @@ def after_store(document: dict[str, Any]) -> None:
     document["DateModification"] = document["DateCreation"]
 
 
+def line_amounts(quantity: Decimal, price: Decimal, kind: str | None, value: Decimal, valued: bool,
+                 rate: Decimal) -> tuple[Decimal, Decimal]:
+    """A line's HT and TTC: Qte × PU × (1 − remise%/100) or Qte × (PU − remise), rounded half-up."""
+    if kind == "percent":
+        ht = q2(quantity * price * (Decimal(1) - value / Decimal(100)))
+    elif kind == "amount":
+        ht = q2(quantity * (price - value))
+    else:
+        ht = q2(quantity * price)
+    ht = ht if valued else Decimal("0.00")
+    return ht, q2(ht * (Decimal(1) + rate / Decimal(100)))
+
+
+def _with_quantity(line: dict[str, Any], quantity: Decimal, sim: Any) -> dict[str, Any]:
+    ht, ttc = line_amounts(quantity, Decimal(line["PrixUnitaire"]), sim.remise_types.get(line.get("RemiseType1")),
+                           Decimal(line.get("RemiseValeur1") or 0), line["EstValorise"], Decimal(line["TauxTaxe"]))
+    return {**line, "Quantite": quantity, "MontantHT": ht, "MontantTTC": ttc}
+
+
+def _totals(document: dict[str, Any]) -> None:
+    ht = sum((Decimal(line.get("MontantHT", 0)) for line in document["Lignes"]), Decimal(0))
+    ttc = sum((Decimal(line.get("MontantTTC", 0)) for line in document["Lignes"]), Decimal(0))
+    document.update({"TotalHT": ht, "TotalTTC": ttc, "TotalTVA": ttc - ht})
+
+
+def _split(sim: Any, document: dict[str, Any], quantities: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The shipped part of ``document`` as a new document, and whether anything is left on the order."""
+    wanted = {ref.upper(): Decimal(str(qty)) for ref, qty in quantities.items()}
+    ordered = {line["RefArticle"].upper(): Decimal(line["Quantite"]) for line in document["Lignes"]
+               if "RefArticle" in line}
+    for ref, qty in wanted.items():
+        if ref not in ordered or not 0 < qty <= ordered[ref]:
+            raise ValueError(f"cannot ship {qty} of {ref!r}: the order holds {ordered.get(ref, 0)}")
+    shipped, left = [], []
+    for line in document["Lignes"]:
+        qty = wanted.get(line.get("RefArticle", "").upper(), Decimal(0)) if "RefArticle" in line else Decimal(0)
+        if qty:
+            shipped.append(_with_quantity(line, qty, sim))
+        rest = Decimal(line["Quantite"]) - qty if "RefArticle" in line else Decimal(0)
+        if rest or "RefArticle" not in line:
+            left.append(_with_quantity(line, rest, sim) if qty else line)
+    if not any("RefArticle" in line for line in left):  # the rest of the order: transformed whole
+        return document, False
+    document["Lignes"] = left
+    _totals(document)
+    part = {**document, "Lignes": shipped, "MontantRegle": Decimal("0.00")}
+    _totals(part)
+    sim.documents.append(part)
+    return part, True
+
+
 def _instant(text: str) -> int:
     """Milliseconds since the epoch of a WCF date or an ISO 8601 date-time (naive = UTC)."""
     if text.startswith("/Date("):
@@ -127,8 +182,9 @@ def list_documents(sim: Any, method: str, ident: str, request: Any, error: Calla
 
 
 def deliver(sim: Any, piece: str, tracking: str | None = None, carrier: int | None = None,
-            now: Callable[[], str] | None = None) -> dict[str, Any]:
-    """Transform an order (BC, or PL) into a delivery note (BL) with its tracking number and carrier."""
+            quantities: dict[str, Any] | None = None, now: Callable[[], str] | None = None) -> dict[str, Any]:
+    """Transform an order (BC, or PL) into a delivery note (BL) with its tracking number and carrier;
+    ``quantities`` (reference → quantity) ships part of it and leaves the rest on the order."""
     with sim.lock:
         document = sim.document(piece.upper())
         if document is None:
@@ -139,10 +195,14 @@ def deliver(sim: Any, piece: str, tracking: str | None = None, carrier: int | No
         if carrier is not None and carrier not in sim.expedition_modes:
             raise ValueError(f"{carrier!r} is not a shipping mode (known: {sorted(sim.expedition_modes)})")
         old = document["NumeroDocument"]
+        stamp = now() if now else sim.now()
+        partial = False
+        if quantities:
+            document["DateModification"] = stamp
+            document, partial = _split(sim, document, quantities)
         prefix = sim.piece_prefixes[3]
         sim.counters[prefix] = sim.counters.get(prefix, 0) + 1
         new = f"{prefix}{sim.counters[prefix]:05d}"
-        stamp = now() if now else sim.now()
         document.update({"TypeDocument": 3, "NumeroDocument": new, "DateLivraison": stamp, "DateModification": stamp})
         if carrier is not None:
             document["IdModeExpedition"] = carrier
@@ -150,7 +210,7 @@ def deliver(sim: Any, piece: str, tracking: str | None = None, carrier: int | No
             line["NumeroDocument"] = new
             if "RefArticle" in line:
                 line.update({"NumeroPieceBC": old, "NumeroColis": tracking or ""})
-        for settlement in sim.settlements:
+        for settlement in [] if partial else sim.settlements:
             if settlement["NumeroDocument"] == old:
                 settlement.update({"NumeroDocument": new, "TypeDocument": 3})
         return document

@@ -95,3 +95,25 @@ def test_deliver_refuses_what_sage_cannot_transform(sage: httpx.Client, fresh: S
     note = sim.deliver(piece)["NumeroDocument"]
     with pytest.raises(ValueError, match="delivery note"):
         sim.deliver(note)
+
+
+def test_a_partial_delivery_leaves_the_rest_on_the_order(sage: httpx.Client, fresh: Sandbox) -> None:
+    sim = fresh.sim("sage100")
+    body = document(reference="WEB-5")
+    body["lignes"] = [{"__type": f"LigneArticle:{NS}", "RefArticle": "MUG-CLASSIC", "Quantite": 3, "PrixUnitaire": 10,
+                       "RemiseType1": 1, "RemiseValeur1": 10},
+                      {"__type": f"LigneTexte:{NS}", "Designation": "gift wrap"}]
+    piece = insert(sage, body)
+    first = sim.deliver(piece, tracking="COLIS-1", carrier=3, quantities={"mug-classic": 1})
+    assert first["NumeroDocument"].startswith("BL") and first["Reference"] == "WEB-5"
+    assert [(str(line["Quantite"]), str(line["MontantHT"]), line["NumeroColis"]) for line in first["Lignes"]] == \
+        [("1", "9.00", "COLIS-1")]
+    assert str(first["TotalHT"]) == "9.00" and str(first["TotalTTC"]) == "10.80"
+    order = sage.get(f"{DOCUMENTS}/{piece}").json()  # still the order, with what is left
+    assert [line.get("Quantite") for line in order["Lignes"]] == [2, None] and order["TotalHT"] == 18
+    with pytest.raises(ValueError, match="cannot ship"):
+        sim.deliver(piece, quantities={"MUG-CLASSIC": 3})
+    last = sim.deliver(piece, tracking="COLIS-2", quantities={"MUG-CLASSIC": 2})
+    assert [d["NumeroDocument"] for d in sage.get(DOCUMENTS, params={"Reference": "WEB-5"}).json()] == \
+        [last["NumeroDocument"], first["NumeroDocument"]] and last["TotalHT"] == 18
+    assert sage.get(f"{DOCUMENTS}/{piece}").status_code == 404 and len(last["Lignes"]) == 2
