@@ -20,6 +20,8 @@ GET      ``ArticleService/rest/Articles`` / ``…/{Reference}``  articles with `
                                                           ``?TypeArticle=``, ``?Gamme=``, ``?CodeFamille=``
 GET      ``TaxeService/rest/Taxes``                      tax codes (``Code``, ``Taux``)
 GET      ``ModeExpeditionService/rest/ModesExpedition``  shipping modes (``Id``, ``Intitule``)
+…        delivery addresses, settlements, payment modes  :mod:`.sage_flow_routes` (credit notes, BC → BL
+         and the documents list's filters: :mod:`.sage_documents_flow`)
 =======  ==============================================  ==============================================
 
 Authentication: the raw token in ``Authorization`` (no ``Bearer`` prefix; ``accept_bearer=True`` allows one).
@@ -53,12 +55,16 @@ from zoneinfo import ZoneInfo
 
 from passerelle_sandbox import _json
 from passerelle_sandbox._http import Request, Response, Simulator
-from passerelle_sandbox.dataset import Dataset, q2
+from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sage_articles import build_articles
 from passerelle_sandbox.sage_wcf import parse_wcf_date, wcf_date
 from passerelle_sandbox.sage_checks import DOC_TYPE, LINE_TYPE, NS, TEXT_LINE_TYPE, Checker, Problem
 from passerelle_sandbox.sage_clients import handle_clients
+from passerelle_sandbox import sage_documents_flow as flow
+from passerelle_sandbox.sage_addresses import seed_addresses
+from passerelle_sandbox.sage_flow_routes import flow_routes
+from passerelle_sandbox.sage_settlements import PAYMENT_MODES, VALEUR_TYPES, VOID
 
 __all__ = ["Sage100Sim", "wcf_date", "parse_wcf_date"]
 
@@ -112,6 +118,9 @@ class Sage100Sim(Simulator):
         clock: Callable[[], datetime] | None = None,
         faults: Faults | None = None,
         latency_ms: int = 0,
+        payment_modes: dict[int, str] | None = None,
+        valeur_types: dict[int, str] | None = None,
+        provenance_prefixes: dict[int, str] | None = None,
     ) -> None:
         super().__init__(faults)
         if latency_ms < 0:
@@ -145,6 +154,13 @@ class Sage100Sim(Simulator):
         self.clients: dict[str, dict[str, Any]] = {}
         self.articles: dict[str, dict[str, Any]] = {}
         self._load(dataset)
+        # addresses, settlements, credit notes, deliveries: sage_addresses, sage_settlements, sage_documents_flow
+        self.payment_modes = dict(payment_modes or PAYMENT_MODES)
+        self.valeur_types = dict(valeur_types or VALEUR_TYPES)
+        self.provenance_prefixes = dict(provenance_prefixes or flow.PROVENANCE_PREFIXES)
+        self.addresses = seed_addresses(self.clients)
+        self.settlements: list[dict[str, Any]] = []
+        self.settlement_count = 0
 
     # -- reference data ---------------------------------------------------------------------------
     def _local(self, text: str) -> str:
@@ -172,6 +188,14 @@ class Sage100Sim(Simulator):
             self.articles[reference]["QteStock"] = Decimal(quantity)
             self.articles[reference]["DateModification"] = wcf_date(self.clock().astimezone(self.tz))
 
+    def now(self) -> str:
+        return wcf_date(self.clock().astimezone(self.tz))
+
+    def deliver(self, piece: str, tracking: str | None = None, carrier: int | None = None,
+                quantities: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Test helper: Sage's transformation of order ``piece`` into a delivery note (:mod:`.sage_documents_flow`)."""
+        return flow.deliver(self, piece, tracking, carrier, quantities)
+
     def connector_url(self, root: str) -> str:
         return f"{root}/WebServices100/{self.base}"
 
@@ -189,7 +213,7 @@ class Sage100Sim(Simulator):
 
     # -- HTTP -------------------------------------------------------------------------------------
     def _respond(self, status: int, payload: Any) -> Response:
-        body = _json.dumps(payload, escape_slashes=self.escape_slashes).encode()
+        body = b"" if payload is VOID else _json.dumps(payload, escape_slashes=self.escape_slashes).encode()
         return Response(status, body, [("Content-Type", "application/json; charset=utf-8"),
                                        ("X-Powered-By", "ASP.NET"), ("Cache-Control", "private")])
 
@@ -229,13 +253,13 @@ class Sage100Sim(Simulator):
         method = request.method.upper()
         routes = {
             "documentservice/rest/insertdocumentetlignes": ({"POST"}, self._insert),
-            "documentservice/rest/documents": ({"GET"}, self._documents),
             "tiersservice/rest/clients": ({"GET", "POST", "PUT"}, self._clients),
             "articleservice/rest/articles": ({"GET"}, self._articles),
             "taxeservice/rest/taxes": ({"GET"}, self._taxes),
             "modeexpeditionservice/rest/modesexpedition": ({"GET"}, self._modes),
+            **flow_routes(self, _error, _Rejected),
         }
-        if key not in routes or (ident and key == "documentservice/rest/insertdocumentetlignes"):
+        if key not in routes or (ident and key.startswith(("documentservice/rest/insert", "documentservice/rest/get"))):
             return self._respond(*_error(404, [Problem("NotFound", "", "Endpoint not found.")]))
         allowed, handler = routes[key]
         if method == "HEAD" and "GET" in allowed:
@@ -280,6 +304,8 @@ class Sage100Sim(Simulator):
                           self.piece_prefixes, self.remise_types, self.expedition_modes,
                           self.reject_unknown_properties, self.naming, self.date_offset_required)
         doc, lines = checker.check_insert(body)
+        if isinstance(doc, dict):
+            checker.problems += flow.check_flow_fields(self, doc)
         if checker.problems:
             return _error(400, checker.problems)
         self.raw_inserts.append(body)
@@ -292,7 +318,7 @@ class Sage100Sim(Simulator):
         return 200, {"InsertDocumentEtLignesResult": piece}
 
     def _store(self, doc: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
-        prefix = self.piece_prefixes[doc["TypeDocument"]]
+        prefix = flow.piece_prefix(self, doc)
         self.counters[prefix] = self.counters.get(prefix, 0) + 1
         piece = f"{prefix}{self.counters[prefix]:05d}"
         stored_lines = []
@@ -305,19 +331,11 @@ class Sage100Sim(Simulator):
             article = self.articles[line["RefArticle"]]
             quantity = Decimal(line["Quantite"])
             price = Decimal(line["PrixUnitaire"]) if line.get("PrixUnitaire") is not None else article["PrixVente"]
-            kind = self.remise_types.get(line.get("RemiseType1"))
-            value = Decimal(line.get("RemiseValeur1") or 0)
-            if kind == "percent":
-                ht = q2(quantity * price * (Decimal(1) - value / Decimal(100)))
-            elif kind == "amount":
-                ht = q2(quantity * (price - value))
-            else:
-                ht = q2(quantity * price)
             valued = bool(line.get("EstValorise", True))
             code = line.get("CodeTaxe") or article["CodeTaxe"]
             rate = self.tax_codes.get(code, Decimal("0"))
-            ht = ht if valued else Decimal("0.00")
-            ttc = q2(ht * (Decimal(1) + rate / Decimal(100)))
+            ht, ttc = flow.line_amounts(quantity, price, self.remise_types.get(line.get("RemiseType1")),
+                                        Decimal(line.get("RemiseValeur1") or 0), valued, rate)
             total_ht += ht
             total_ttc += ttc
             stored_lines.append({
@@ -333,27 +351,9 @@ class Sage100Sim(Simulator):
             "TotalHT": total_ht, "TotalTTC": total_ttc, "TotalTVA": total_ttc - total_ht,
             "DateCreation": wcf_date(self.clock().astimezone(self.tz)), "Lignes": stored_lines,
         })
+        flow.after_store(document)
         self.documents.append(document)
         return document
-
-    def _documents(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
-        if ident:
-            document = self.document(ident.upper())
-            if document is None:
-                return _error(404, [Problem("NotFound", "NumeroDocument", f"Document {ident!r} does not exist")])
-            return 200, document
-        try:
-            query = self._query(request, ("Reference", "NumeroTiers", "TypeDocument"))
-        except _Rejected as rejected:
-            return _error(400, rejected.problems)
-        found = self.documents
-        if "Reference" in query:
-            found = [d for d in found if (d.get("Reference") or "").casefold() == query["Reference"].casefold()]
-        if "NumeroTiers" in query:
-            found = [d for d in found if d.get("NumeroTiers", "").casefold() == query["NumeroTiers"].casefold()]
-        if "TypeDocument" in query:
-            found = [d for d in found if str(d.get("TypeDocument")) == query["TypeDocument"]]
-        return 200, found
 
     # -- TiersService / ArticleService / references -----------------------------------------------
     def _clients(self, method: str, ident: str, request: Request) -> tuple[int, Any]:

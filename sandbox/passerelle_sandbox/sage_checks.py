@@ -47,6 +47,8 @@ DOC_FIELDS = {
     # Passerelle's working contract: shipping and payment modes by
     # code, and the order total as the shop computed it (checked against the lines by the consultant)
     "ModeExpedition", "ModeReglement", "TotalTTC",
+    # delivery address, origin of a credit note, invoice kind: checked by sage_documents_flow
+    "IdAdresseLivraison", "NumeroDocumentOrigine", "Provenance",
 }
 LINE_FIELDS = {"__type", "RefArticle", "Designation", "Quantite", "PrixUnitaire", "EstValorise", "RemiseType1",
                "RemiseValeur1", "CodeTaxe", "IdDepot"}
