@@ -22,8 +22,8 @@ Unknown route or method → 404 ``rest_no_route``. Errors are ``{"code","message
 Options for unverified facts (stated values as defaults): ``anonymous_error`` ("view": every route
 answers ``woocommerce_rest_cannot_view``; "per_route": view/edit/create/batch codes), ``coupon_lowercase``,
 ``rate_percent`` / ``instance_id`` (newer fields on tax/shipping lines), ``meta_null_deletes``,
-``sku_matches_variations``, ``orderby_modified`` (False: ``orderby=modified`` is rejected, the documented values
-being ``date, id, include, title, slug``), ``line_price`` ("subtotal" or "total"),
+``sku_matches_variations``, ``orderby_modified`` (True: ``orderby`` accepts ``modified`` as the current
+``WC_REST_CRUD_Controller`` does; False mimics the older ``date, id, include, title, slug``), ``line_price`` ("subtotal" or "total"),
 ``link_rels``. Others: ``consumer_key``/``consumer_secret`` (derived from the seed), ``permissions``,
 ``keys`` (extra ``{ck: (cs, permissions)}``), ``relax_http_auth`` (accept Basic/query keys like HTTPS),
 ``site_url`` (the URL WordPress believes it has; default from the Host header), ``timezone_name``,
@@ -78,7 +78,7 @@ class WooCommerceSim(ListsMixin, Simulator):
                  relax_http_auth: bool = False, anonymous_error: str = "view", site_url: str | None = None,
                  timezone_name: str = "Europe/Paris", status_map: dict[int, str] | None = None,
                  coupon_lowercase: bool = True, rate_percent: bool = True, instance_id: bool = True,
-                 meta_null_deletes: bool = True, sku_matches_variations: bool = True, orderby_modified: bool = False,
+                 meta_null_deletes: bool = True, sku_matches_variations: bool = True, orderby_modified: bool = True,
                  line_price: str = "subtotal", link_rels: tuple[str, ...] = ("first", "prev", "next", "last"),
                  batch_limit: int = 100, version: str = "8.8.3", clock: Callable[[], datetime] | None = None,
                  faults: Faults | None = None) -> None:
@@ -156,9 +156,7 @@ class WooCommerceSim(ListsMixin, Simulator):
             return None
         params = collect_params(request.query, request.body, request.header("Content-Type"),
                                 request.header("Authorization"))
-        scheme, host = site.split("://", 1)
-        host, _, base_path = host.partition("/")
-        uri = base_uri(scheme, host, ("/" + base_path.rstrip("/") if base_path else "") + request.path)
+        uri = base_uri(site, request.path)
         with self.lock:
             key = verify(method, uri, params, {k: v[0] for k, v in self.keys.items()}, self.nonces,
                          self.clock().timestamp())
@@ -175,10 +173,9 @@ class WooCommerceSim(ListsMixin, Simulator):
                               "The API key provided does not have write permissions.")
         return key
 
-    def _key_auth(self, request: Request, params: list[tuple[str, str]]) -> str | None:
+    def _key_auth(self, request: Request, params: dict[Any, Any]) -> str | None:
         """HTTPS-style key/secret (query first, then Basic) — only with ``relax_http_auth``."""
-        found = dict(params)
-        key, secret, basic = found.get("consumer_key"), found.get("consumer_secret"), False
+        key, secret, basic = params.get("consumer_key"), params.get("consumer_secret"), False
         if not (key and secret):
             auth = request.header("Authorization") or ""
             if auth[:6].lower() != "basic ":
