@@ -30,7 +30,7 @@ from typing import Any
 from passerelle_sandbox.woo_data import STATUSES, money, num, numtext
 from passerelle_sandbox.woo_query import WcError
 
-__all__ = ["MAILS", "apply_coupons", "apply_items", "calculate_totals", "change_status", "create_order",
+__all__ = ["MAILS", "add_meta", "apply_coupons", "apply_items", "calculate_totals", "change_status", "create_order",
            "set_customer"]
 
 D = Decimal
@@ -62,6 +62,14 @@ def coupon_table(dataset: Any) -> dict[str, Decimal]:
         if order.voucher is not None:
             table.setdefault(order.voucher.name.lower(), order.voucher.amount_excl)
     return table
+
+
+def add_meta(sim: Any, record: dict[str, Any], entries: Any) -> None:
+    """``meta_data`` of a new record: every ``{key, value}`` becomes a row with a fresh id."""
+    for meta in entries if isinstance(entries, list) else []:
+        if isinstance(meta, dict) and "key" in meta:
+            record["meta_data"].append({"id": sim.builder.next_meta_id(), "key": str(meta["key"]),
+                                        "value": meta.get("value")})
 
 
 def set_customer(sim: Any, order: dict[str, Any], value: Any) -> None:
@@ -172,11 +180,7 @@ def apply_items(sim: Any, order: dict[str, Any], body: dict[str, Any]) -> None:
                     raise _bad("woocommerce_rest_invalid_item_id",
                                "Order item ID provided is not associated with order.")
             record = build[kind](sim, item, posted)
-            if isinstance(posted.get("meta_data"), list):
-                for meta in posted["meta_data"]:
-                    if isinstance(meta, dict) and "key" in meta:
-                        record["meta_data"].append({"id": sim.builder.next_meta_id(), "key": str(meta["key"]),
-                                                    "value": meta.get("value")})
+            add_meta(sim, record, posted.get("meta_data"))
             if item is None:
                 rows.append(record)
 
@@ -312,11 +316,7 @@ def create_order(sim: Any, body: Any, now: datetime) -> dict[str, Any]:
     calculate_totals(sim, order)
     apply_coupons(sim, order, body.get("coupon_lines"))
     calculate_totals(sim, order)
-    if isinstance(body.get("meta_data"), list):
-        for meta in body["meta_data"]:
-            if isinstance(meta, dict) and "key" in meta:
-                order["meta_data"].append({"id": sim.builder.next_meta_id(), "key": str(meta["key"]),
-                                           "value": meta.get("value")})
+    add_meta(sim, order, body.get("meta_data"))
     sim.orders[oid] = order
     sim.by_date.append(oid)
     paid = body.get("set_paid") is True and status in ("pending", "on-hold", "failed", "cancelled")

@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from passerelle_sandbox.woo_create import add_meta
 from passerelle_sandbox.woo_data import money
 from passerelle_sandbox.woo_query import WcError
 
@@ -65,10 +66,7 @@ def create_customer(sim: Any, body: Any, now: datetime) -> dict[str, Any]:
               "billing": _address(body.get("billing"), (*ADDRESS, "email", "phone")),
               "shipping": _address(body.get("shipping"), (*ADDRESS, "phone")), "is_paying_customer": False,
               "avatar_url": f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g", "meta_data": []}
-    for meta in body.get("meta_data") or []:
-        if isinstance(meta, dict) and "key" in meta:
-            record["meta_data"].append({"id": sim.builder.next_meta_id(), "key": str(meta["key"]),
-                                        "value": meta.get("value")})
+    add_meta(sim, record, body.get("meta_data"))
     sim.customers[cid] = record
     return record
 
@@ -113,9 +111,6 @@ def create_product(sim: Any, body: Any, now: datetime) -> dict[str, Any]:
               else str(body.get("stock_status") or "instock"),
               "weight": str(body.get("weight") or ""), "attributes": [], "variations": [], "parent_id": 0,
               "meta_data": []}
-    for meta in body.get("meta_data") or []:
-        if isinstance(meta, dict) and "key" in meta:
-            record["meta_data"].append({"id": sim.builder.next_meta_id(), "key": str(meta["key"]),
-                                        "value": meta.get("value")})
+    add_meta(sim, record, body.get("meta_data"))
     sim.products[pid] = record
     return record

@@ -3,17 +3,13 @@ refunds — as ``WC_REST_Orders_Controller`` (v3), the customers/products contro
 controller answer them."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timezone
 from decimal import Decimal
 
 import httpx
-import pytest
 
 from passerelle_sandbox import Sandbox
-from test_sandbox_woocommerce import woo_client
+from test_sandbox_woocommerce_writes import sb, wc  # noqa: F401  (the same fresh sandbox and signed client)
 
-NOW = datetime(2024, 6, 1, 8, 0, 0, tzinfo=timezone.utc)
 BILLING = {"first_name": "Léa", "last_name": "Roux", "address_1": "3 rue Vaneau", "city": "Paris",
            "postcode": "75007", "country": "FR", "email": "lea.roux@example.test", "phone": "0600000000"}
 ORDER = {"payment_method": "bacs", "payment_method_title": "Direct bank transfer", "set_paid": True,
@@ -22,18 +18,6 @@ ORDER = {"payment_method": "bacs", "payment_method_title": "Direct bank transfer
          "shipping_lines": [{"method_id": "flat_rate", "method_title": "Flat rate", "total": "5.00"}],
          "fee_lines": [{"name": "Gift wrap", "total": "2.00", "tax_status": "taxable"}],
          "coupon_lines": [{"code": "WELCOME3"}], "meta_data": [{"key": "erp_ref", "value": "A-1"}]}
-
-
-@pytest.fixture()
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(systems=("woocommerce",), orders=12, options={"woocommerce": {"clock": lambda: NOW}}) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture()
-def wc(sb: Sandbox) -> Iterator[httpx.Client]:
-    with woo_client(sb, at=NOW) as client:
-        yield client
 
 
 def err(response: httpx.Response) -> tuple[int, str]:
