@@ -30,7 +30,8 @@ from typing import Any
 from passerelle_sandbox.woo_data import STATUSES, money, num, numtext
 from passerelle_sandbox.woo_query import WcError
 
-__all__ = ["MAILS", "add_meta", "apply_coupons", "apply_items", "calculate_totals", "change_status", "create_order",
+__all__ = ["MAILS", "add_meta", "apply_coupons", "apply_items", "calculate_totals", "change_status", "check_args",
+           "create_order",
            "set_customer"]
 
 D = Decimal
@@ -48,11 +49,50 @@ def _bad(code: str, message: str, status: int = 400) -> WcError:
 
 
 def _amount(name: str, value: Any) -> Decimal:
+    """``wc_format_decimal``: what is not a number counts as 0."""
     try:
-        return D(str(value))
+        amount = D(str(value))
     except InvalidOperation:
-        raise WcError(400, "rest_invalid_param", f"Invalid parameter(s): {name}",
-                      params={name: f"{name} is not of type string."}) from None
+        return ZERO
+    return amount if amount.is_finite() else ZERO
+
+
+INTEGERS = ("id", "product_id", "variation_id", "quantity", "qty")
+STRINGS = ("total", "subtotal", "name", "sku", "method_id", "method_title", "tax_class", "tax_status", "code",
+           "amount", "reason")
+
+
+def check_args(body: dict[str, Any], kinds: tuple[str, ...]) -> None:
+    """WordPress's schema validation of the item arrays: one 400 ``rest_invalid_param`` naming the first bad
+    property of each argument (``line_items[0][quantity] is not of type integer.``)."""
+    invalid: dict[str, str] = {}
+    for kind in kinds:
+        items = body.get(kind)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            invalid[kind] = f"{kind} is not of type array."
+            continue
+        for index, item in enumerate(items):
+            where = f"{kind}[{index}]"
+            reason = None if isinstance(item, dict) else f"{where} is not of type object."
+            for prop, value in (item.items() if isinstance(item, dict) else ()):
+                if value is None or reason:
+                    continue
+                if prop in INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
+                    reason = f"{where}[{prop}] is not of type integer."
+                elif prop in STRINGS and not isinstance(value, str):
+                    reason = f"{where}[{prop}] is not of type string."
+            if reason:
+                invalid[kind] = reason
+                break
+    for name in ("billing", "shipping"):
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            invalid[name] = f"{name} is not of type object."
+    if body.get("meta_data") is not None and not isinstance(body["meta_data"], list):
+        invalid["meta_data"] = "meta_data is not of type array."
+    if invalid:
+        raise WcError(400, "rest_invalid_param", f"Invalid parameter(s): {', '.join(invalid)}", params=invalid)
 
 
 def coupon_table(dataset: Any) -> dict[str, Decimal]:
@@ -109,7 +149,7 @@ def _line(sim: Any, item: dict[str, Any] | None, posted: dict[str, Any]) -> dict
                       tax_class=parent["tax_class"] if parent and product.get("tax_class") == "parent"
                       else product.get("tax_class", ""))
         if creating:
-            quantity = int(posted.get("quantity", 1))
+            quantity = posted["quantity"] if isinstance(posted.get("quantity"), int) else 1
             price = D(product["price"] or "0") * quantity
             record.update(total=money(price), subtotal=money(price))
     for name in ("name", "tax_class"):
@@ -287,6 +327,7 @@ def create_order(sim: Any, body: Any, now: datetime) -> dict[str, Any]:
     """``POST orders`` → the new order (201)."""
     if not isinstance(body, dict):
         raise WcError(400, "rest_invalid_json", "Invalid JSON body passed.")
+    check_args(body, (*ITEM_KINDS, "coupon_lines"))
     status = body.get("status") or "pending"
     if status not in STATUSES:
         raise WcError(400, "rest_invalid_param", "Invalid parameter(s): status",

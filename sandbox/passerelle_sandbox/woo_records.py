@@ -100,7 +100,11 @@ def create_product(sim: Any, body: Any, now: datetime) -> dict[str, Any]:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or str(pid)
     regular, sale = _price("regular_price", body.get("regular_price")), _price("sale_price", body.get("sale_price"))
     manage = body.get("manage_stock") is True
-    quantity = int(body["stock_quantity"]) if manage and body.get("stock_quantity") is not None else None
+    raw = body.get("stock_quantity")
+    if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
+        raise WcError(400, "rest_invalid_param", "Invalid parameter(s): stock_quantity",
+                      params={"stock_quantity": "stock_quantity is not of type integer."})
+    quantity = raw if manage else None
     record = {"id": pid, "name": name, "slug": slug, "permalink": f"/product/{slug}/",
               **sim.builder.dates_of("date_created", now), **sim.builder.dates_of("date_modified", now),
               "type": "simple", "status": str(body.get("status") or "publish"), "sku": sku,

@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from passerelle_sandbox.woo_create import change_status
+from passerelle_sandbox.woo_create import change_status, check_args
 from passerelle_sandbox.woo_data import money, num, numtext
 from passerelle_sandbox.woo_query import WcError
 
@@ -56,9 +56,10 @@ def _decimal(value: Any) -> Decimal | None:
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
-        return D(str(value))
+        amount = D(str(value))
     except InvalidOperation:
         return None
+    return amount if amount.is_finite() else None
 
 
 def _lines(posted: Any) -> list[dict[str, Any]]:
@@ -72,7 +73,8 @@ def _lines(posted: Any) -> list[dict[str, Any]]:
         taxes = item.get("refund_tax")
         if isinstance(taxes, list):
             taxes = {t.get("id"): t.get("refund_total") for t in taxes if isinstance(t, dict)}
-        out.append({"id": int(item.get("id") or 0), "qty": int(item.get("quantity", item.get("qty")) or 0),
+        ident, qty = item.get("id"), item.get("quantity", item.get("qty"))
+        out.append({"id": int(ident) if str(ident).isdigit() else 0, "qty": qty if isinstance(qty, int) else 0,
                     "refund_total": _decimal(item.get("refund_total")),
                     "refund_tax": {int(k): _decimal(v) or ZERO for k, v in (taxes or {}).items()
                                    if str(k).isdigit()} if isinstance(taxes, dict) else {}})
@@ -83,6 +85,8 @@ def create_refund(sim: Any, oid: int, body: Any, now: datetime) -> dict[str, Any
     order = _order(sim, oid)
     if not isinstance(body, dict):
         raise WcError(400, "rest_invalid_json", "Invalid JSON body passed.")
+    if not isinstance(body.get("line_items"), dict):  # the legacy associative form is not a JSON array
+        check_args(body, ("line_items",))
     lines = _lines(body.get("line_items"))
     amount = _decimal(body.get("amount"))
     if amount is None and lines and all(line["refund_total"] is not None for line in lines):

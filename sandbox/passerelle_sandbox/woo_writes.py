@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from passerelle_sandbox.woo_create import apply_coupons, apply_items, calculate_totals, change_status, \
-    set_customer
+    check_args, set_customer
 from passerelle_sandbox.woo_data import STATUSES, Builder, money
 from passerelle_sandbox.woo_query import WcError
 
@@ -73,6 +73,7 @@ def update_order(sim: Any, order_id: int, body: Any, now: datetime) -> dict[str,
     if order is None:  # updating an unknown id answers 400, not 404
         raise WcError(400, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
     body = _require_object(body)
+    check_args(body, ("line_items", "shipping_lines", "fee_lines", "coupon_lines"))
     status = body.get("status")
     if status is not None and status not in STATUSES:
         raise _invalid("status", f"status is not one of {', '.join(STATUSES)}.")

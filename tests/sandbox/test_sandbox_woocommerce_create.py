@@ -144,3 +144,11 @@ def test_refunds(wc: httpx.Client, sb: Sandbox) -> None:
 def test_known_but_unsimulated_routes_answer_501(wc: httpx.Client) -> None:
     for response in (wc.post("orders/batch", json={}), wc.delete("orders/1042"), wc.get("coupons")):
         assert err(response) == (501, "passerelle_sandbox_not_simulated")
+
+
+def test_item_arguments_are_validated_like_wordpress(wc: httpx.Client) -> None:
+    response = wc.post("orders", json={"line_items": [{"sku": "LIVRE-003", "quantity": "two"}]})
+    assert response.status_code == 400 and response.json()["data"]["params"] == {
+        "line_items": "line_items[0][quantity] is not of type integer."}
+    assert err(wc.post("products", json={"name": "x", "manage_stock": True, "stock_quantity": "a"})) == \
+        (400, "rest_invalid_param")
