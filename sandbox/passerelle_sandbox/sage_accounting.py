@@ -15,6 +15,8 @@ GET     ``/v3.1/{resource}``                contacts, products, tax_rates, ledge
                                             "$back", "$itemsPerPage", "$items"}``
 GET     ``/v3.1/{resource}/{id}``           one object, every attribute
 POST    ``/v3.1/sales_invoices``            ``{"sales_invoice": {…}}`` → 201 + the invoice; 422 + errors
+PUT     ``/v3.1/sales_invoices/{id}``       update an editable invoice → 200 (:mod:`.sbca_updates`)
+DELETE  ``/v3.1/contacts/{id}``             → 204; a contact with transactions → 422 (:mod:`.sbca_updates`)
 GET     ``/v3.1/businesses[/lead|/{id}]``   the (single, lead) business; the list says ``$items_per_page``
 ======  ==================================  =======================================================
 
@@ -51,6 +53,7 @@ from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sbca_data import LEDGER_ACCOUNTS, TAX_KINDS, Table, build_tables, iso, sage_id
 from passerelle_sandbox.sbca_invoices import create_invoice, error
+from passerelle_sandbox.sbca_updates import UPDATES
 
 __all__ = ["SageAccountingSim"]
 
@@ -128,8 +131,8 @@ class SageAccountingSim(Simulator):
             dataset, tz=ZoneInfo(timezone_name), tax_rate_ids=ids,
             ledger_accounts=tuple(ledger_accounts or LEDGER_ACCOUNTS),
             currency=currency, seed_invoices=seed_invoices)
-        self.tax_rate_ids = ids
-        self.created_invoices: list[dict[str, Any]] = []
+        self.tax_rate_ids, self.created_invoices = ids, []
+        self.updated_invoices: list[dict[str, Any]] = []  # as PUT left them
         self.token_requests: list[dict[str, Any]] = []
         self.rejected_tokens = 0  # API calls refused for an unknown or expired access token
         self._access: dict[str, float] = {}
@@ -220,8 +223,7 @@ class SageAccountingSim(Simulator):
         if denied is not None:
             return denied
         parts = [p for p in path[len(prefix):].split("/") if p]
-        if method == "HEAD":
-            method = "GET"
+        method = "GET" if method == "HEAD" else method
         with self.lock:
             response = self._route(method, parts, request)
         response.head_only = request.method.upper() == "HEAD"
@@ -306,6 +308,8 @@ class SageAccountingSim(Simulator):
             return self._respond(404, [error(f"No route matches /{resource}", code="RecordNotFound")])
         if method == "POST" and resource == "sales_invoices" and ident is None:
             return self._post_invoice(request)
+        if ident is not None and (resource, method) in UPDATES:
+            return UPDATES[resource, method](self, ident, request)
         if method != "GET":
             return self._not_allowed(method)
         table = self.tables[resource]
