@@ -47,13 +47,12 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote, urlencode
 from zoneinfo import ZoneInfo
 
-from passerelle_sandbox import _json
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sbca_data import LEDGER_ACCOUNTS, TAX_KINDS, Table, build_tables, iso, sage_id
 from passerelle_sandbox.sbca_invoices import create_invoice, error
-from passerelle_sandbox.sbca_updates import UPDATES
+from passerelle_sandbox.sbca_updates import UPDATES, read_body
 
 __all__ = ["SageAccountingSim"]
 
@@ -377,14 +376,9 @@ class SageAccountingSim(Simulator):
                                    "currency": {"id": self.currency, "displayed_as": self.currency}})
 
     def _post_invoice(self, request: Request) -> Response:
-        content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
-        if self.require_json_content_type and content_type != "application/json":
-            return self._respond(415, [error(f"Content-Type must be application/json (got {content_type or 'nothing'})",
-                                             "Content-Type", "UnsupportedMediaType")])
-        try:
-            body = _json.loads_strict(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return self._respond(422, [error(f"The request body is not valid JSON: {exc}")])
+        body = read_body(self, request)
+        if isinstance(body, Response):
+            return body
         problems, record = create_invoice(
             body, self.tables, self._builder, seed=self.dataset.seed, now=self.clock(),
             strict_decimals=self.strict_decimal_strings, reject_unknown=self.reject_unknown_properties,

@@ -26,7 +26,7 @@ from passerelle_sandbox import _json
 from passerelle_sandbox._http import Request, Response
 from passerelle_sandbox.sbca_invoices import create_invoice, error
 
-__all__ = ["UPDATES", "record_payment"]
+__all__ = ["UPDATES", "read_body", "record_payment"]
 
 EDITABLE = ("DRAFT", "PRO_FORMA", "UNPAID")
 
@@ -61,18 +61,26 @@ def _locked(invoice: dict[str, Any]) -> str | None:
     return None
 
 
-def put_invoice(sim: Any, ident: str, request: Request) -> Response:
-    invoice = sim.tables["sales_invoices"].by_id.get(ident)
-    if invoice is None:
-        return sim._respond(404, [error(f"sales_invoice '{ident}' was not found", "id", "RecordNotFound")])
+def read_body(sim: Any, request: Request) -> Any:
+    """The JSON body of a write (Decimal numbers), or the answer refusing it: 415 without
+    ``application/json`` (``require_json_content_type``), 422 when it is not JSON."""
     content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
     if sim.require_json_content_type and content_type != "application/json":
         return sim._respond(415, [error(f"Content-Type must be application/json (got {content_type or 'nothing'})",
                                         "Content-Type", "UnsupportedMediaType")])
     try:
-        body = _json.loads_strict(request.body)
+        return _json.loads_strict(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         return sim._respond(422, [error(f"The request body is not valid JSON: {exc}")])
+
+
+def put_invoice(sim: Any, ident: str, request: Request) -> Response:
+    invoice = sim.tables["sales_invoices"].by_id.get(ident)
+    if invoice is None:
+        return sim._respond(404, [error(f"sales_invoice '{ident}' was not found", "id", "RecordNotFound")])
+    body = read_body(sim, request)
+    if isinstance(body, Response):
+        return body
     if not isinstance(body, dict) or not isinstance(body.get("sales_invoice"), dict):
         return sim._respond(422, [error("param is missing or the value is empty: sales_invoice", "sales_invoice")])
     locked = _locked(invoice)

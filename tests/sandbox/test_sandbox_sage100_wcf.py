@@ -6,7 +6,6 @@ contract (`validate`), not by the simulator. Contract and sources: docs/simulato
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 
@@ -124,38 +123,10 @@ def test_client_body_styles() -> None:
         assert client.post(CLIENTS, json={"client": {**client_body, "NumeroTiers": "WEB900003"}}).status_code == 200
 
 
-SPEC = """\
-endpoints:
-  shop: { use: prestashop, settings: { base_url: "${env:PS_URL}", key: "${env:PS_KEY}" } }
-  sage: { use: sage100-ws, settings: { base_url: "${env:SAGE_URL}", token: "${env:SAGE_TOKEN}" } }
-flows:
-  orders_to_sage:
-    source: { endpoint: shop, read: orders }
-    target: { endpoint: sage, write: insert_document }
-    map:
-      doc:
-        __type: { value: "DocumentVente:http://www.proconsult.lu/WebServices100" }
-        typeDocument: { value: 1 }
-        Date: { value: "/Date(1715674867000+0200)/" }
-        NumeroTiers: { from: id_customer }
-        Reference: { from: id }
-      lignes:
-        - each: associations.order_rows
-          map:
-            __type: { value: "LigneArticle:http://www.proconsult.lu/WebServices100" }
-            RefArticle: { from: product_reference }
-            Quantite: { from: product_quantity }
-"""
-
-
-def test_a_typo_in_a_spec_is_caught_by_validate_while_the_simulator_would_take_it(tmp_path: Path, sage: httpx.Client,
-                                                                               fresh: Sandbox) -> None:
-    from engine.plan.compile import compile_project
-    from engine.project.load import load_project
-    (tmp_path / "spec.yaml").write_text(SPEC)
-    _, diags = compile_project(load_project(tmp_path))
-    found = [(d.code, d.path, d.hint) for d in diags if d.is_error]
-    assert ("unknown-field", "flows.orders_to_sage.map.doc.typeDocument", "did you mean 'TypeDocument'?") in found, found
+def test_a_member_in_another_case_gives_a_quote_silently_so_only_the_contract_can_catch_it(
+        sage: httpx.Client) -> None:
+    """`validate` reports the same typo in a spec as unknown-field with a did-you-mean
+    (tests/unit/test_contracts.py::test_a_field_in_another_case_is_unknown_field_not_left_to_the_erp)."""
     body = order_body("PS_TYPO")
     body["doc"]["typeDocument"] = body["doc"].pop("TypeDocument")
     assert sage.post(INSERT, json=body).json() == {"InsertDocumentEtLignesResult": "DE00001"}  # a quote, silently
