@@ -1,5 +1,8 @@
 """Sage 100 "WebServices100" (Proconsult) REST simulator, after the Proconsult WebServices100 demo.
-The wire contract is not public: every unverified choice below is an option.
+The wire contract is not public: every unverified choice below is an option. Bodies are read as WCF's
+``DataContractJsonSerializer`` reads them (unknown members ignored, missing ones at their defaults, both
+naming families, wrapped parameters in any order): the contract simulated and its sources are in
+``docs/simulators.md``, "Sage 100 WebServices100".
 
 Routes, under ``/WebServices100/<BASE>/`` (``base="BIJOU"``; matched case-insensitively, as IIS does):
 
@@ -12,7 +15,7 @@ GET      ``DocumentService/rest/Documents``              JSON array; filters ``?
 GET      ``DocumentService/rest/Documents/{piece}``      one document (with ``Lignes``)
 GET      ``TiersService/rest/Clients`` / ``…/{NumeroTiers}``  JSON array (filters ``?Email=``, ``?NumeroTiers=``,
                                                           ``?Intitule=``: exact, case-insensitive) / one client
-POST     ``TiersService/rest/Clients``                   create (bare Client object or ``{"client": …}``);
+POST     ``TiersService/rest/Clients``                   create (bare Client or ``{"client": …}``, ``client_body_style``);
                                                           answers 200 with the created client
 PUT      ``TiersService/rest/Clients/{NumeroTiers}``     update, validated like a create (:mod:`.sage_clients`)
 GET      ``ArticleService/rest/Articles`` / ``…/{Reference}``  articles with ``PrixVente``, ``QteStock``, range
@@ -85,8 +88,10 @@ class Sage100Sim(Simulator):
     Options (defaults = the Passerelle contract): ``base``, ``token``, ``accept_bearer``,
     ``special_articles`` (PORT, REMISE), ``tax_codes`` (S_20, S_5, S_10, S_2, EXO → rate),
     ``piece_prefixes`` (TypeDocument → prefix; the enum integers are unverified), ``remise_types``
-    (``{0: "amount", 1: "percent"}``, unverified), ``expedition_modes``, ``reject_unknown_properties``,
-    ``naming`` ("pascal" | "sage" | "both"), ``date_offset_required``, ``response_form`` ("wrapped" →
+    (``{0: "amount", 1: "percent"}``, unverified), ``expedition_modes``, ``reject_unknown_properties`` (False:
+    ignored as WCF does, listed in :attr:`ignored_members`), ``naming`` ("pascal" | "sage" | "both"),
+    ``date_offset_required`` (False: WCF reads ``/Date(ms)/`` as UTC), ``client_body_style`` ("bare" |
+    "wrapped" | "both"), ``response_form`` ("wrapped" →
     ``{"InsertDocumentEtLignesResult": piece}``, "bare" → ``"BC00001"``, "document" → the stored document),
     ``escape_slashes``, ``require_json_content_type``, ``timezone_name``, ``clock`` (aware UTC datetime),
     ``faults``, ``latency_ms`` (every answer after that delay, as a real WebServices100 takes tens to
@@ -108,9 +113,10 @@ class Sage100Sim(Simulator):
         piece_prefixes: dict[int, str] | None = None,
         remise_types: dict[int, str] | None = None,
         expedition_modes: dict[int, str] | None = None,
-        reject_unknown_properties: bool = True,
-        naming: str = "pascal",
-        date_offset_required: bool = True,
+        reject_unknown_properties: bool = False,
+        naming: str = "both",
+        date_offset_required: bool = False,
+        client_body_style: str = "both",
         response_form: str = "wrapped",
         escape_slashes: bool = True,
         require_json_content_type: bool = True,
@@ -129,6 +135,8 @@ class Sage100Sim(Simulator):
         self.in_flight = self.most_in_flight = 0  # requests waiting out the latency together (at most)
         if naming not in ("pascal", "sage", "both"):
             raise ValueError("naming must be 'pascal', 'sage' or 'both'")
+        if client_body_style not in ("bare", "wrapped", "both"):
+            raise ValueError("client_body_style must be 'bare', 'wrapped' or 'both'")
         if response_form not in ("wrapped", "bare", "document"):
             raise ValueError("response_form must be 'wrapped', 'bare' or 'document'")
         self.dataset = dataset
@@ -141,7 +149,7 @@ class Sage100Sim(Simulator):
         self.remise_types = dict(remise_types or REMISE_TYPES)
         self.expedition_modes = dict(expedition_modes or EXPEDITION_MODES)
         self.reject_unknown_properties = reject_unknown_properties
-        self.naming = naming
+        self.naming, self.client_body_style = naming, client_body_style
         self.date_offset_required = date_offset_required
         self.response_form = response_form
         self.escape_slashes = escape_slashes
@@ -150,6 +158,7 @@ class Sage100Sim(Simulator):
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.documents: list[dict[str, Any]] = []
         self.raw_inserts: list[Any] = []
+        self.ignored_members: list[list[str]] = []  # per accepted insert, the members WCF skipped
         self.counters: dict[str, int] = {}
         self.clients: dict[str, dict[str, Any]] = {}
         self.articles: dict[str, dict[str, Any]] = {}
@@ -309,6 +318,7 @@ class Sage100Sim(Simulator):
         if checker.problems:
             return _error(400, checker.problems)
         self.raw_inserts.append(body)
+        self.ignored_members.append(checker.ignored)
         document = self._store(doc, lines)
         piece = document["NumeroDocument"]
         if self.response_form == "bare":
