@@ -135,6 +135,11 @@ def test_every_order_once_in_x3_and_acknowledged_in_magento(running, monkeypatch
     assert (again["created"], again["updated"], again["failed"], again["acked"], again["found"]) == (0, 0, 0, 0, 0)
     assert again["skipped"] == again["read"] == 1  # only the complete order (its comment moved updated_at)
     assert _snapshot(sb) == after_first
+    # a new state folder (a new machine) sends nothing either: the exported status and the X3 comment
+    # in the history leave every order out before X3 is asked
+    fresh = _run(project, state + "-new", env, monkeypatch)
+    assert (fresh["read"], fresh["skipped"], fresh["created"]) == (1, 1, 0)
+    assert _snapshot(sb) == after_first
 
 
 def test_a_lost_x3_reply_is_found_by_the_customer_order_reference(running, monkeypatch):
