@@ -49,9 +49,10 @@ def running(tmp_path):
         yield sb, project, str(tmp_path / "state"), env
 
 
-def _run(project: Path, state: str, env: dict, monkeypatch) -> dict:
+def _run(project: Path, state: str, env: dict, monkeypatch, check: bool = True) -> dict:
+    """``passerelle run --flow orders_to_x3``: its summary as numbers; exit 0 unless ``check`` is false."""
     code, _, err = cli(["run", "--flow", FLOW, str(project), "--state", state], env, monkeypatch)
-    assert code == 0, err
+    assert code == 0 or not check, err
     (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == FLOW]
     return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
 
@@ -148,7 +149,7 @@ def test_a_lost_x3_reply_is_found_by_the_customer_order_reference(running, monke
     sb, project, state, env = running
     magento, x3 = sb.sim("magento"), sb.sim("sagex3")
     x3.faults = Faults(stored_but_lost_rate=1.0, limit=1, methods=("POST",), path_contains="CAdxWebServiceXmlCC")
-    runs = [_run_any(project, state, env, monkeypatch) for _ in range(2)]
+    runs = [_run(project, state, env, monkeypatch, check=False) for _ in range(2)]
     assert x3.faults.injected["stored_but_lost"] == 1
     # the lost one is recovered in the same run: found by the look-up, counted with the created ones
     assert [(r["read"], r["created"], r["failed"], r["acked"]) for r in runs] == [(15, 15, 0, 15), (0, 0, 0, 0)]
@@ -162,9 +163,3 @@ def test_a_lost_x3_reply_is_found_by_the_customer_order_reference(running, monke
     comments = [c["comment"] for c in magento.comments]
     assert len(comments) == len(set(comments)) == 15 and f"Sent to Sage X3: sales order {lost[0]['SOHNUM']}" in comments
 
-
-def _run_any(project: Path, state: str, env: dict, monkeypatch) -> dict:
-    """``passerelle run`` whatever its exit code (a lost reply fails the record until it is found)."""
-    _, _, err = cli(["run", "--flow", FLOW, str(project), "--state", state], env, monkeypatch)
-    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == FLOW]
-    return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
