@@ -50,6 +50,7 @@ from passerelle_sandbox.woo_query import WcError, wp_params
 from passerelle_sandbox.woo_create import coupon_table, create_order
 from passerelle_sandbox.woo_records import create_customer, create_product
 from passerelle_sandbox.woo_refunds import create_refund, list_refunds
+from passerelle_sandbox.woo_refunds_all import refunds_route
 from passerelle_sandbox.woo_writes import add_note, batch, update_order, update_stock_item
 
 __all__ = ["WooCommerceSim"]
@@ -66,7 +67,7 @@ BASIC_REALM = ('Basic realm="WooCommerce API. Use a consumer key in the username
 
 
 CRUD = ("orders", "products", "customers", "coupons", "taxes", "webhooks")
-OTHER = ("reports", "settings", "system_status", "payment_gateways", "shipping", "data", "refunds")
+OTHER = ("reports", "settings", "system_status", "payment_gateways", "shipping", "data")
 ITEM_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -283,6 +284,8 @@ class WooCommerceSim(ListsMixin, Simulator):
                                                        [])),
                         "POST": ("create", lambda **kw: (201, self._refund(
                             create_refund(self, oid, kw["body"], self.clock()), oid, **kw), []))}
+        if name == "refunds" and n == 1:  # WooCommerce 9.0+: every refund, whatever its order
+            return refunds_route(self)
         if name == "products":
             if n == 1:
                 return {"GET": ("list", self._products), "POST": ("create", lambda **kw: self._created(
