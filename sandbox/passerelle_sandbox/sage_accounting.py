@@ -15,6 +15,7 @@ GET     ``/v3.1/{resource}``                contacts, products, tax_rates, ledge
                                             "$back", "$itemsPerPage", "$items"}``
 GET     ``/v3.1/{resource}/{id}``           one object, every attribute
 POST    ``/v3.1/sales_invoices``            ``{"sales_invoice": {…}}`` → 201 + the invoice; 422 + errors
+POST    ``/v3.1/contacts``                  ``{"contact": {…}}`` → 201 + the contact (:mod:`.sbca_contacts`)
 GET     ``/v3.1/businesses[/lead|/{id}]``   the (single, lead) business; the list says ``$items_per_page``
 ======  ==================================  =======================================================
 
@@ -50,6 +51,7 @@ from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sbca_data import LEDGER_ACCOUNTS, TAX_KINDS, Table, build_tables, iso, sage_id
+from passerelle_sandbox.sbca_contacts import post_contact
 from passerelle_sandbox.sbca_invoices import create_invoice, error
 
 __all__ = ["SageAccountingSim"]
@@ -130,6 +132,7 @@ class SageAccountingSim(Simulator):
             currency=currency, seed_invoices=seed_invoices)
         self.tax_rate_ids = ids
         self.created_invoices: list[dict[str, Any]] = []
+        self.created_contacts: list[dict[str, Any]] = []  # POST /contacts (sbca_contacts)
         self.token_requests: list[dict[str, Any]] = []
         self.rejected_tokens = 0  # API calls refused for an unknown or expired access token
         self._access: dict[str, float] = {}
@@ -306,6 +309,8 @@ class SageAccountingSim(Simulator):
             return self._respond(404, [error(f"No route matches /{resource}", code="RecordNotFound")])
         if method == "POST" and resource == "sales_invoices" and ident is None:
             return self._post_invoice(request)
+        if method == "POST" and resource == "contacts" and ident is None:
+            return post_contact(self, request)
         if method != "GET":
             return self._not_allowed(method)
         table = self.tables[resource]
