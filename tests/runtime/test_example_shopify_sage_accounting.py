@@ -6,7 +6,6 @@ a tag back on the Shopify order. Every flow run twice creates nothing twice, cou
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +16,8 @@ from cryptography.fernet import Fernet
 
 from passerelle_sandbox import Sandbox, generate
 from passerelle_sandbox.sbca_data import sage_id
-from runtime_support import cli
 from support import ROOT
+from test_example_sage100_shopify import _cli, _run  # passerelle run --flow F: its summary as numbers
 
 EXAMPLE = ROOT / "specs" / "examples" / "shopify-sage-accounting"
 FLOWS = ("customers_to_sage", "orders_to_sage")
@@ -36,9 +35,6 @@ UK_RATE = {0.2: 0.2, 0.1: 0.2, 0.055: 0.05, 0.021: 0.05, 0.0: 0.0}  # the French
 CARRIAGE = {"UPS Ground": "Carriage - UPS Ground", "DHL Express": "Carriage - DHL Express",
             "Colissimo": "Carriage - La Poste Colissimo"}
 TAX_ID = {0.2: "GB_STANDARD", 0.05: "GB_LOWER", 0.0: "GB_ZERO"}
-SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
-                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed, (?P<acked>\d+) acknowledged"
-                     r"(?:, (?P<found>\d+) found)?", re.M)
 
 
 def _uk_shop(shop) -> None:
@@ -74,18 +70,6 @@ def running(tmp_path):
                # the run state keeps the refresh token Sage rotates, encrypted with this key
                "PASSERELLE_STATE_KEY": Fernet.generate_key().decode()}
         yield sb, project, str(tmp_path / "state"), env
-
-
-def _cli(project: Path, state: str, env: dict, monkeypatch, *argv: str, code: int = 0) -> tuple[str, str]:
-    got, out, err = cli([*argv, str(project), "--state", state], env, monkeypatch)
-    assert got == code, err
-    return out, err
-
-
-def _run(project: Path, state: str, env: dict, monkeypatch, flow: str, code: int = 0) -> dict:
-    _, err = _cli(project, state, env, monkeypatch, "run", "--flow", flow, code=code)
-    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
-    return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
 
 
 def _snapshot(sb) -> dict:
