@@ -17,6 +17,7 @@ GET     ``/v3.1/{resource}/{id}``           one object, every attribute
 POST    ``/v3.1/sales_invoices``            ``{"sales_invoice": {…}}`` → 201 + the invoice; 422 + errors
 PUT     ``/v3.1/sales_invoices/{id}``       update an editable invoice → 200 (:mod:`.sbca_updates`)
 DELETE  ``/v3.1/contacts/{id}``             → 204; a contact with transactions → 422 (:mod:`.sbca_updates`)
+POST    ``/v3.1/contacts``                  ``{"contact": {…}}`` → 201 + the contact (:mod:`.sbca_contacts`)
 GET     ``/v3.1/businesses[/lead|/{id}]``   the (single, lead) business; the list says ``$items_per_page``
 ======  ==================================  =======================================================
 
@@ -51,6 +52,7 @@ from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sbca_data import LEDGER_ACCOUNTS, TAX_KINDS, Table, build_tables, iso, sage_id
+from passerelle_sandbox.sbca_contacts import post_contact
 from passerelle_sandbox.sbca_invoices import create_invoice, error
 from passerelle_sandbox.sbca_updates import UPDATES, read_body
 
@@ -132,6 +134,7 @@ class SageAccountingSim(Simulator):
             currency=currency, seed_invoices=seed_invoices)
         self.tax_rate_ids, self.created_invoices = ids, []
         self.updated_invoices: list[dict[str, Any]] = []  # as PUT left them
+        self.created_contacts: list[dict[str, Any]] = []  # POST /contacts (sbca_contacts)
         self.token_requests: list[dict[str, Any]] = []
         self.rejected_tokens = 0  # API calls refused for an unknown or expired access token
         self._access: dict[str, float] = {}
@@ -309,6 +312,9 @@ class SageAccountingSim(Simulator):
             return self._post_invoice(request)
         if ident is not None and (resource, method) in UPDATES:
             return UPDATES[resource, method](self, ident, request)
+
+        if method == "POST" and resource == "contacts" and ident is None:
+            return post_contact(self, request)
         if method != "GET":
             return self._not_allowed(method)
         table = self.tables[resource]
