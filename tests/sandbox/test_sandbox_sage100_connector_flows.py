@@ -111,3 +111,14 @@ def test_deliveries_read_since_with_carrier_and_tracking(ep) -> None:
     sim.deliver(second, tracking="6A000000002", carrier=3)
     later = [d["Reference"] for page in ep.read("deliveries", since=("DateModification", cursor)) for d in page]
     assert later == ["WEB-12"]
+
+
+def test_documents_fetched_by_several_references_one_request_each(ep) -> None:
+    """A related join fetched by key on `documents`: WebServices100 filters on one `Reference` per request
+    (`{value}` in the connector, not `{values}`), so the engine asks once per key instead of sending an
+    empty filter, and every document is found."""
+    pieces = {ref: ep.write("insert_document", _document(1, ref)).result for ref in ("WEB-21", "WEB-22", "WEB-23")}
+    found = [d for page in ep.read("documents", keys=("Reference", ["WEB-21", "WEB-23", "WEB-99"])) for d in page]
+    assert sorted(d["NumeroDocument"] for d in found) == sorted([pieces["WEB-21"], pieces["WEB-23"]])
+    (one,) = [d for page in ep.read("documents", keys=("Reference", ["WEB-22"])) for d in page]
+    assert one["NumeroDocument"] == pieces["WEB-22"]
