@@ -116,6 +116,9 @@ class HttpEndpoint(HttpTransport):
             raise self.fail(f"connector '{self.plan.name}' does not say how to filter on {field!r} "
                             f"({kind}: add `query.{kind}` to its http block)")
         values = value if isinstance(value, list) else [value]
+        if len(values) > 1 and not spec.several:  # an empty filter would read the wrong records silently
+            raise self.fail(f"connector '{self.plan.name}' filters {field!r} on one value at a time ({kind}: its "
+                            f"`query.{kind}` has no {{values}}); ask for one value, or filter with `filter:`")
         ctx = {"field": field, "value": text_of(values[0]) if len(values) == 1 else "",
                "values": spec.separator.join(text_of(v) for v in values), "index": index,
                "settings": self.ctx["settings"]}
