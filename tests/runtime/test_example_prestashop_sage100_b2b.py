@@ -6,16 +6,14 @@ order, and Sage's deliveries back to the shop as tracking numbers and the "Shipp
 twice creates nothing twice, counted in the simulators."""
 from __future__ import annotations
 
-import re
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from passerelle_sandbox import Sandbox, generate
 from passerelle_sandbox.ps_money import add_order_slip, make_guest, make_tax_exempt
-from runtime_support import cli
+from template_runs import command as _cli, run_flow as _run
 from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100-b2b"
@@ -25,9 +23,6 @@ SHOP_ONLY = 3  # customers unknown to Sage: created by customers_to_sage, found 
 SAGE_CARRIERS = {"Colissimo": 2, "UPS Ground": 3, "DHL Express": 4}  # lookups.yaml; anything else 5
 SAGE_MODES = {"Payment by check": 1, "Bank transfer": 2, "Carte bancaire": 3, "Stripe": 3, "Klarna": 3, "PayPal": 4}
 COUNTRIES = {8: "France", 3: "Belgique", 12: "Luxembourg"}
-SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
-                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed, (?P<acked>\d+) acknowledged"
-                     r"(?:, (?P<found>\d+) found)?", re.M)
 
 
 @pytest.fixture()
@@ -41,18 +36,6 @@ def running(tmp_path):
         env = {"ACME_PS_URL": sb.url("prestashop"), "ACME_PS_KEY": sb.credentials("prestashop")["key"],
                "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
         yield sb, project, str(tmp_path / "state"), env
-
-
-def _cli(project: Path, state: str, env: dict, monkeypatch, *argv: str, code: int = 0) -> tuple[str, str]:
-    got, out, err = cli([*argv, str(project), "--state", state], env, monkeypatch)
-    assert got == code, err
-    return out, err
-
-
-def _run(project: Path, state: str, env: dict, monkeypatch, flow: str, code: int = 0) -> dict:
-    _, err = _cli(project, state, env, monkeypatch, "run", "--flow", flow, code=code)
-    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
-    return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
 
 
 def _snapshot(sb) -> dict:

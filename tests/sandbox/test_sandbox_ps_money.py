@@ -2,9 +2,13 @@
 tracking number on order_carriers, the internal note of an order, guests and tax-exempt lines."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from passerelle_sandbox import Sandbox
 from passerelle_sandbox.ps_money import add_order_payment, add_order_slip, make_guest, make_tax_exempt
@@ -89,3 +93,18 @@ def test_guests_and_tax_exempt_lines(ps_w: httpx.Client, fresh: Sandbox) -> None
     assert got.get("associations", {}).get("taxes", []) == []
     assert detail["total_price_tax_incl"] == detail["total_price_tax_excl"]
     assert order["total_paid_tax_incl"] < total
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30))
+def test_any_tracking_number_is_stored_whole_or_refused_changing_nothing(ps_w: httpx.Client, fresh: Sandbox,
+                                                                         text: str) -> None:
+    row = next(iter(fresh.sim("prestashop").tables["order_carriers"].values()))
+    before = row["tracking_number"]
+    body = (f"<prestashop><order_carrier><id>{row['id']}</id><tracking_number>{escape(text)}</tracking_number>"
+            "</order_carrier></prestashop>").encode()
+    answer = ps_w.patch(f"order_carriers/{row['id']}", content=body)
+    if re.fullmatch(r"[~:#,%&_=()\[\].? +\-@/a-zA-Z0-9]*", text.strip()):
+        assert answer.status_code == 200 and row["tracking_number"] == text.strip()
+    else:
+        assert answer.status_code == 400 and error_codes(answer) == [85] and row["tracking_number"] == before
