@@ -24,6 +24,10 @@ P_EXPEDITION (cbIndice)
   cbIndice S !
   E_Intitule V35
   E_Mode S ! =0
+P_REGLEMENT (cbIndice)
+  cbIndice S !
+  R_Intitule V35
+  R_Code V3
 P_GAMME (cbIndice)
   cbIndice S !
   G_Intitule V35
@@ -252,5 +256,20 @@ F_DOCLIGNE (DL_No)
   DL_QteBC N ! =0
   DL_QteBL N ! =0
   DL_PoidsNet N ! =0
+  FK (DO_Domaine, DO_Type, DO_Piece) -> F_DOCENTETE (DO_Domaine, DO_Type, DO_Piece)
+F_DOCREGL (DR_No)
+  DR_No I !
+  DO_Domaine S !
+  DO_Type S !
+  DO_Piece V13 !
+  DR_TypeRegl S ! =2
+  DR_Date D
+  DR_Libelle V35
+  DR_Pourcent N ! =0
+  DR_Montant N ! =0
+  DR_MontantDev N ! =0
+  DR_Equil S ! =0
+  DR_Regle S ! =0
+  N_Reglement S ! =1
   FK (DO_Domaine, DO_Type, DO_Piece) -> F_DOCENTETE (DO_Domaine, DO_Type, DO_Piece)
 """
