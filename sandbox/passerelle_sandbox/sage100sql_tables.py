@@ -24,10 +24,6 @@ P_EXPEDITION (cbIndice)
   cbIndice S !
   E_Intitule V35
   E_Mode S ! =0
-P_REGLEMENT (cbIndice)
-  cbIndice S !
-  R_Intitule V35
-  R_Code V3
 P_GAMME (cbIndice)
   cbIndice S !
   G_Intitule V35
@@ -257,6 +253,10 @@ F_DOCLIGNE (DL_No)
   DL_QteBL N ! =0
   DL_PoidsNet N ! =0
   FK (DO_Domaine, DO_Type, DO_Piece) -> F_DOCENTETE (DO_Domaine, DO_Type, DO_Piece)
+P_REGLEMENT (cbIndice)
+  cbIndice S !
+  R_Intitule V35
+  R_Code V3
 F_DOCREGL (DR_No)
   DR_No I !
   DO_Domaine S !
