@@ -25,8 +25,8 @@ the lines' ``qty_refunded``/``amount_refunded``, the order's ``total_refunded``/
 ``shipping_refunded``, ``updated_at``; the order becomes ``closed`` when every line is refunded. Without ``items`` only the arguments' shipping
 is refunded (what Magento does then is not verified). Nothing to
 refund → 400 ``Creditmemo Document Validation Error(s):\\nThe credit memo's total must be positive.``
-(verified). Refunding more than a line has left answers 501 "not simulated" (Magento's own text for it is
-not verified here).
+(verified). Refunding more than a line or the shipping has left, and a value of the wrong type, answer 501
+"not simulated" (Magento's own texts for them are not verified here); a refused request changes nothing.
 
 Ship: no ``items`` ships everything left to ship [unverified, the reference's reading]; a configurable
 line is shipped through its parent (the child's ``qty_shipped`` follows). ``tracks`` must be a list of
@@ -70,7 +70,18 @@ class SalesState:
 
 
 def _d(value: Any) -> Decimal:
-    return Decimal(str(value or 0))
+    """A number of the body (or of a stored record); anything else is Magento's type check, not simulated."""
+    if value is None:
+        return Decimal(0)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise MagentoError(501, "not simulated: a value of the wrong type")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise MagentoError(501, "not simulated: a value of the wrong type") from None
+    if not number.is_finite():
+        raise MagentoError(501, "not simulated: a value of the wrong type")
+    return number
 
 
 def _order(sim: Any, ident: Any) -> dict[str, Any]:
@@ -99,13 +110,13 @@ def _requested(body: dict[str, Any], lines: dict[int, dict[str, Any]], left: Cal
     out: dict[int, Decimal] = {}
     for item in items:
         ident = item.get("order_item_id") if isinstance(item, dict) else None
-        if ident not in lines:
+        if not isinstance(ident, int) or isinstance(ident, bool) or ident not in lines:
             raise MagentoError(400, error)
         qty = _d(item.get("qty"))
-        if qty > left(lines[ident]):
-            raise MagentoError(501, "not simulated: more than the line has left")
         if qty > 0:
             out[ident] = out.get(ident, Decimal(0)) + qty
+            if out[ident] > left(lines[ident]):
+                raise MagentoError(501, "not simulated: more than the line has left")
     return out
 
 
@@ -134,15 +145,19 @@ def refund(sim: Any, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
                       "row_total_incl_tax": money(row + row_tax), "tax_amount": money(row_tax),
                       "discount_amount": money(row_discount)})
         subtotal, tax, discount = subtotal + row, tax + row_tax, discount + row_discount
-        for target in [line, *_children(order, item_id)]:
-            target["qty_refunded"] = money(_d(target.get("qty_refunded")) + qty)
-        line["amount_refunded"] = money(_d(line.get("amount_refunded")) + row)
     ship_tax = Decimal(0)
-    if shipping and _d(order.get("shipping_amount")):
+    if shipping < 0 or shipping > _d(order.get("shipping_amount")) - _d(order.get("shipping_refunded")):
+        raise MagentoError(501, "not simulated: a shipping amount outside what the order has left to refund")
+    if shipping:
         ship_tax = (_d(order.get("shipping_tax_amount")) * shipping / _d(order["shipping_amount"])).quantize(TWO)
     grand = subtotal + tax - discount + shipping + ship_tax
     if grand <= 0:
         raise MagentoError(400, MEMO_ERROR + "The credit memo's total must be positive.")
+    for item_id, qty in qtys.items():  # checked: the order follows
+        line = lines[item_id]
+        for target in [line, *_children(order, item_id)]:
+            target["qty_refunded"] = money(_d(target.get("qty_refunded")) + qty)
+        line["amount_refunded"] = money(_d(line.get("amount_refunded")) + _d(line["price"]) * qty)
     memo = {"entity_id": ident, "increment_id": f"{ident:09d}", "order_id": order["entity_id"], "store_id": 1,
             "state": 2, "created_at": now, "updated_at": now, "order_currency_code": order.get("order_currency_code"),
             "base_currency_code": order.get("base_currency_code"), "subtotal": money(subtotal),
