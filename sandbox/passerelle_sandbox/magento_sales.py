@@ -259,27 +259,30 @@ def _all_items(sim: Any) -> dict[int, dict[str, Any]]:
     return items
 
 
+def _document_routes(sim: Any, method: str, route: list[str], plural: str, single: str,
+                     store: dict[int, dict[str, Any]], columns: frozenset[str], action: str,
+                     write: Callable[[Any, int, dict[str, Any]], dict[str, Any]]) -> list[tuple]:
+    """List, read one and create (``order/{id}/<action>``) for credit memos or shipments."""
+    n, head = len(route), route[0] if route else ""
+    return [
+        (method == "GET" and route == [plural],
+         lambda r: _list(sim, [store[k] for k in sorted(store)], columns, r), plural, []),
+        (method == "GET" and head == single and n == 2, lambda r, i: _one(store, i), plural, route[1:]),
+        (method == "POST" and head == "order" and n == 3 and route[2] == action,
+         lambda r, i: (200, write(sim, _order(sim, i)["entity_id"], _body(sim, r))["entity_id"]), action, route[1:2]),
+    ]
+
+
 def sales_routes(sim: Any, method: str, route: list[str]) -> list[tuple[bool, Callable[..., tuple[int, Any]], str,
                                                                            list[str]]]:
     """The routes of this module as :meth:`MagentoSim._match` table rows (ok, handler, ACL name, args)."""
-    n, head = len(route), route[0] if route else ""
     state: SalesState = sim.sales
-    get = method == "GET"
+    get, n = method == "GET", len(route)
     return [
-        (get and route == ["creditmemos"],
-         lambda r: _list(sim, [state.creditmemos[k] for k in sorted(state.creditmemos)], MEMO_COLUMNS, r),
-         "creditmemos", []),
-        (get and head == "creditmemo" and n == 2, lambda r, i: _one(state.creditmemos, i), "creditmemos", route[1:]),
-        (method == "POST" and head == "order" and n == 3 and route[2] == "refund",
-         lambda r, i: (200, refund(sim, _order(sim, i)["entity_id"], _body(sim, r))["entity_id"]), "refund",
-         route[1:2]),
-        (get and route == ["shipments"],
-         lambda r: _list(sim, [state.shipments[k] for k in sorted(state.shipments)], SHIPMENT_COLUMNS, r),
-         "shipments", []),
-        (get and head == "shipment" and n == 2, lambda r, i: _one(state.shipments, i), "shipments", route[1:]),
-        (method == "POST" and head == "order" and n == 3 and route[2] == "ship",
-         lambda r, i: (200, ship(sim, _order(sim, i)["entity_id"], _body(sim, r))["entity_id"]), "ship",
-         route[1:2]),
+        *_document_routes(sim, method, route, "creditmemos", "creditmemo", state.creditmemos, MEMO_COLUMNS,
+                          "refund", refund),
+        *_document_routes(sim, method, route, "shipments", "shipment", state.shipments, SHIPMENT_COLUMNS,
+                          "ship", ship),
         (get and route == ["orders", "items"],
          lambda r: _list(sim, list(_all_items(sim).values()), ITEM_COLUMNS, r), "orders", []),
         (get and route[:2] == ["orders", "items"] and n == 3, lambda r, i: _one(_all_items(sim), i), "orders",

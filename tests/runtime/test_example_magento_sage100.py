@@ -18,6 +18,7 @@ import pytest
 from passerelle_sandbox import Sandbox, generate
 from passerelle_sandbox.magento_sales import refund
 from passerelle_sandbox.sage_wcf import wcf_date
+from magento_support import dec as _dec, expected_lines
 from runtime_support import cli
 from support import ROOT
 
@@ -57,24 +58,6 @@ def _run(project: Path, state: str, env: dict, monkeypatch, flow: str) -> dict:
     assert code == 0, err
     (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
     return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
-
-
-def _dec(value) -> Decimal:
-    return Decimal(str(value))
-
-
-def _expected_lines(order: dict) -> list[tuple]:
-    """(RefArticle, Quantite, PrixUnitaire, CodeTaxe) Sage must hold, computed from the Magento order."""
-    lines = [(i["sku"], _dec(i["qty_ordered"]), _dec(i["price"]), TAX_CODES[_dec(i.get("tax_percent", 0))])
-             for i in order["items"] if not i.get("parent_item_id")]
-    if _dec(order["shipping_amount"]) > 0:
-        shipping = [t for t in order["extension_attributes"].get("item_applied_taxes", []) if t["type"] == "shipping"]
-        rate = _dec(shipping[0]["applied_taxes"][0]["percent"]) if shipping else Decimal(0)
-        lines.append(("PORT", Decimal(1), _dec(order["shipping_amount"]), TAX_CODES[rate]))
-    if _dec(order["discount_amount"]) < 0:
-        first = next(i for i in order["items"] if not i.get("parent_item_id") and _dec(i["discount_amount"]) > 0)
-        lines.append(("REMISE", Decimal(1), _dec(order["discount_amount"]), TAX_CODES[_dec(first["tax_percent"])]))
-    return lines
 
 
 def _snapshot(sb) -> dict:
@@ -149,7 +132,7 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
         assert doc["ModeReglement"] == PAYMENTS[order["payment"]["method"]]
         # lines by reference: one per ordered product, PORT and REMISE as article lines, tax codes
         assert [(li["RefArticle"], li["Quantite"], li["PrixUnitaire"], li["CodeTaxe"]) for li in doc["Lignes"]] == \
-            _expected_lines(order)
+            expected_lines(order, TAX_CODES)
         # back in Magento: a comment with the Sage number; the processing order moves to sage_exported
         comments = [h["comment"] for h in order["status_histories"] if "Sage 100" in h.get("comment", "")]
         assert comments == [f"Sent to Sage 100: sales order {doc['NumeroDocument']}"]
@@ -172,7 +155,7 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
                                                                         original["NumeroTiers"])
     assert [(li["RefArticle"], li["Quantite"], li["PrixUnitaire"], li["CodeTaxe"]) for li in credit["Lignes"]] == [
         (line["sku"], 1, _dec(line["price"]), TAX_CODES[_dec(line["tax_percent"])]),
-        *[li for li in _expected_lines(refunded) if li[0] == "PORT"]]
+        *[li for li in expected_lines(refunded, TAX_CODES) if li[0] == "PORT"]]
 
     # Sage ships an order (UPS): a Magento shipment with its track, the order complete
     shipped = next(o for o in sent if o is not refunded)
