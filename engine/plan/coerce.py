@@ -303,12 +303,15 @@ def compile_types(types: dict[str, str]) -> Callable[[dict], dict]:
     for path, type_name in types.items():
         segments, _ = _parse_path(path)
         _insert(tree, segments or [], type_name)
-    convert = generate_dict(tree, _CONVERTERS, _compile_node, _Fail, _PLAIN_DECIMAL)  # closures' twin, inlined
+    convert: Callable[[object], object] | None = None  # the closures' twin, inlined: written on first use
     fields = {name: _compile_node(node) for name, node in tree.items()}
 
     def apply_types(record: dict) -> dict:
+        nonlocal convert
         if not isinstance(record, dict):
             raise TransformError(f"a record must be a dict, not {type(record).__name__}")
+        if convert is None:  # not at compile time: `validate` and the flows a command does not run never type
+            convert = generate_dict(tree, _CONVERTERS, _compile_node, _Fail, _PLAIN_DECIMAL)
         try:
             typed = convert(record)
         except _Fail as fail:
