@@ -112,6 +112,7 @@ class RelatedData:
         if found is None:
             found = {}
             normalise = any(theirs)
+            single = fields[0] if len(fields) == 1 else None
             for row in self.records.get(resource, ()):
                 if not isinstance(row, (dict, BadRow)):
                     continue
@@ -119,6 +120,8 @@ class RelatedData:
                     ident = _their_ident(row, fields, theirs)
                     if ident is None:
                         continue
+                elif single is not None:  # one join field: no generator per row
+                    ident = (norm_key(row.get(single)),)
                 else:
                     ident = tuple(norm_key(row.get(f)) for f in fields)
                 found.setdefault(ident, []).append(row)
