@@ -28,7 +28,8 @@ list (for ``[]``) leaves it alone. A value that cannot be converted raises
 :class:`engine.errors.TransformError` naming the concrete path: ``field
 associations.order_rows[1].product_quantity: cannot read 'abc' as int``.
 
-The paths are compiled once into a tree of small closures. The returned function never mutates
+The paths are compiled once into a tree of small closures, the rule; the returned function runs
+their inlined twin, written by :mod:`engine.plan.coerce_gen` on first use. It never mutates
 its input: it returns a new record, copying dicts and lists only along typed paths and sharing
 everything else.
 """
