@@ -338,3 +338,13 @@ from passerelle_sandbox.shopify_shop import SHOP_QUERIES, SHOP_TYPES  # noqa: E4
 
 SCHEMA["QueryRoot"].update(SHOP_QUERIES)
 SCHEMA.update(SHOP_TYPES)
+
+# transactions, refunds (shopify_payments.py), fulfillment orders and fulfillments (shopify_fulfil.py)
+from passerelle_sandbox.shopify_fulfil import FULFIL_MUTATIONS, fulfil_fields, fulfil_types  # noqa: E402
+from passerelle_sandbox.shopify_payments import PAYMENT_FIELDS, payment_types  # noqa: E402
+
+SCHEMA["Order"].update(PAYMENT_FIELDS)
+SCHEMA["Order"].update(fulfil_fields())
+SCHEMA["Mutation"].update(FULFIL_MUTATIONS)
+SCHEMA.update(payment_types())
+SCHEMA.update(fulfil_types())
