@@ -11,7 +11,7 @@ currencyCode } }``, ``customer``, addresses, ``lineItems``/``shippingLines`` con
 ``Location``. Mutations (:mod:`.shopify_mutations`): ``tagsAdd``, ``tagsRemove``, ``orderUpdate``,
 ``metafieldsSet``, ``inventorySetQuantities``; business errors come back in ``userErrors`` with HTTP 200.
 
-Real Admin API fields the simulator does not serve (``discountApplications``, ``fulfillments``, a line's
+Real Admin API fields the simulator does not serve (``discountApplications``, ``returns``, a line's
 ``discountedTotalSet``…, see ``_unserved``) answer a ``NOT_SIMULATED`` error, never ``undefinedField``.
 
 Connections take at most 250 items and need ``first`` or ``last``. ``Decimal`` money
