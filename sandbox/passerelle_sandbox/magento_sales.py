@@ -1,7 +1,6 @@
 """Magento 2 simulator, what follows an order: credit memos, shipments with their tracks, order items.
 
-Routes (registered by :class:`~passerelle_sandbox.magento.MagentoSim`; facts from
-``/work/shared/reference/shops-orders-webhooks.md`` §2.4 and §4.4 — Magento_Sales ``webapi.xml``,
+Routes (registered by :class:`~passerelle_sandbox.magento.MagentoSim`; facts from Magento_Sales ``webapi.xml``,
 ``RefundOrderInterface``, ``ShipOrderInterface``, ``CreditmemoInterface``, ``TrackInterface``, the
 Adobe tutorials "order-issue-refund" and "order-create-shipment", issues #9416 and #9762):
 

@@ -1,8 +1,7 @@
 """Fulfillment orders and fulfillments of the Shopify simulator (GraphQL).
 
 Facts (shopify.dev GraphQL Admin API ``FulfillmentOrder``, ``FulfillmentOrderLineItem``, ``Fulfillment``,
-``FulfillmentInput``, ``FulfillmentTrackingInput``; reference ``/work/shared/reference/shops-orders-webhooks.md``
-§4.3):
+``FulfillmentInput``, ``FulfillmentTrackingInput``):
 
 * ``Order.fulfillmentOrders(first…)`` — a connection of ``FulfillmentOrder`` {``id``, ``status`` (``OPEN``,
   ``IN_PROGRESS``, ``CLOSED``…), ``requestStatus``, ``orderId``, ``orderName``, ``createdAt``, ``updatedAt``,

@@ -1,7 +1,6 @@
 """Order transactions and refunds of the Shopify simulator (GraphQL ``Order.transactions``, ``Order.refunds``).
 
-Facts (shopify.dev GraphQL Admin API, ``OrderTransaction``, ``Refund``, ``RefundLineItem``; reference
-``/work/shared/reference/shops-orders-webhooks.md`` §2.3, §3.3):
+Facts (shopify.dev GraphQL Admin API, ``OrderTransaction``, ``Refund``, ``RefundLineItem``):
 
 * ``Order.transactions(first)`` is a plain list of ``OrderTransaction`` {``id``, ``kind`` (``AUTHORIZATION``,
   ``CAPTURE``, ``SALE``, ``VOID``, ``REFUND``…), ``status`` (``SUCCESS``, ``FAILURE``, ``PENDING``…),

@@ -1,6 +1,6 @@
 """Magento 2 REST simulator: credit memos (list, read, offline refund), shipments with tracks (ship, list,
 read) and order items — what the magento-sage100 template reads and writes after an order
-(facts: /work/shared/reference/shops-orders-webhooks.md §2.4 and §4.4)."""
+(facts: Magento_Sales ``etc/webapi.xml`` and the Adobe REST tutorials; docs/simulators.md)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
