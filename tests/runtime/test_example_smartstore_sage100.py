@@ -5,23 +5,16 @@ piece number back as a private order note; Sage deliveries back as one Smartstor
 number. Every flow run twice creates nothing twice (counted in the simulators)."""
 from __future__ import annotations
 
-import re
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from passerelle_sandbox import Sandbox, generate
-from runtime_support import cli
+from runtime_support import run_flow
 from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "smartstore-sage100"
-SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
-                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed, (?P<acked>\d+) acknowledged"
-                     r"(?:, (?P<found>\d+) found)?", re.M)
-
-
 @pytest.fixture()
 def running(tmp_path):
     project = tmp_path / "project"
@@ -36,13 +29,6 @@ def running(tmp_path):
                "ACME_SMARTSTORE_SECRET_KEY": creds["secret_key"],
                "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
         yield sb, project, str(tmp_path / "state"), env
-
-
-def _run(project: Path, state: str, env: dict, monkeypatch, flow: str) -> dict:
-    got, _, err = cli(["run", "--flow", flow, str(project), "--state", state], env, monkeypatch)
-    assert got == 0, err
-    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
-    return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
 
 
 def _counts(sb) -> dict:
@@ -66,7 +52,7 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
                if oid != 1042 and customers[o["CustomerId"]]["Email"] and o["CustomerId"] != 56)
     b2b.update(CustomerNumber=f"WEB{b2b['Id']:06d}", Company="Atelier Test")
 
-    first = _run(project, state, env, monkeypatch, "orders_to_sage")
+    first = run_flow(project, state, env, monkeypatch, "orders_to_sage")
     assert (first["created"], first["acked"], first["failed"]) == (len(orders), len(orders), 0), first
     docs = {d["Reference"]: d for d in sage.documents}
     assert set(docs) == {f"SM-{oid}" for oid in orders}
@@ -108,7 +94,7 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
 
     # Sage delivers the order with a tracking number: one shipment in Smartstore, with the number
     sage.deliver(doc["NumeroDocument"], tracking="1Z999AA10123456784", carrier=3)
-    deliveries = _run(project, state, env, monkeypatch, "deliveries_to_shop")
+    deliveries = run_flow(project, state, env, monkeypatch, "deliveries_to_shop")
     assert deliveries["created"] == 1 and deliveries["failed"] == 0, deliveries
     (shipment,) = shop.shipments.values()
     assert shipment["OrderId"] == 1042 and shipment["TrackingNumber"] == "1Z999AA10123456784"
@@ -122,7 +108,7 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
     # 1042's UpdatedOnUtc, so orders_to_sage reads it again, and leaves it: it is in Sage already)
     after_first = _counts(sb)
     for flow in ("orders_to_sage", "deliveries_to_shop"):
-        again = _run(project, state, env, monkeypatch, flow)
+        again = run_flow(project, state, env, monkeypatch, flow)
         assert (again["created"], again["updated"], again["failed"], again["acked"]) == (0, 0, 0, 0), (flow, again)
     assert _counts(sb) == after_first
 
@@ -130,8 +116,8 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
 def test_a_fresh_state_finds_the_orders_already_in_sage(running, monkeypatch, tmp_path):
     """The ledger lost (a new state folder): the orders already exported carry their note and are left out."""
     sb, project, state, env = running
-    _run(project, state, env, monkeypatch, "orders_to_sage")
+    run_flow(project, state, env, monkeypatch, "orders_to_sage")
     before = len(sb.sim("sage100").documents)
-    again = _run(project, str(tmp_path / "other-state"), env, monkeypatch, "orders_to_sage")
+    again = run_flow(project, str(tmp_path / "other-state"), env, monkeypatch, "orders_to_sage")
     assert again["created"] == 0 and again["skipped"] == again["read"] > 0
     assert len(sb.sim("sage100").documents) == before
