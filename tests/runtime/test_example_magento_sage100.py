@@ -3,8 +3,8 @@ simulators with ``passerelle run``: one Sage account per Magento customer (found
 default shipping address as a delivery address, orders on that account and address (a guest's on the
 generic account; configurable parent lines only, several tax rates and EXO, PORT and REMISE article
 lines, carrier and payment mapped) with the Sage number back as a Magento comment and status, a credit
-memo as a credit note linked to the order, and Sage's delivery note back as a Magento shipment with its
-track. Every flow run twice creates nothing twice, counted in the simulators."""
+memo as a credit note linked to the order, and Sage's delivery notes back as Magento shipments of the
+lines delivered with their tracks (a partial delivery, then the rest in two parcels). Every flow run twice creates nothing twice, counted in the simulators."""
 from __future__ import annotations
 
 import re
@@ -157,17 +157,42 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
         (line["sku"], 1, _dec(line["price"]), TAX_CODES[_dec(line["tax_percent"])]),
         *[li for li in expected_lines(refunded, TAX_CODES) if li[0] == "PORT"]]
 
-    # Sage ships an order (UPS): a Magento shipment with its track, the order complete
-    shipped = next(o for o in sent if o is not refunded)
-    sage.deliver(docs[f"MG{shipped['increment_id']}"]["NumeroDocument"], tracking="1Z999AA10123456784", carrier=3)
+    # Sage ships part of an order (one unit of its first product, UPS), then the rest in two parcels
+    # (Colissimo): two Magento shipments of the lines delivered, each with its tracks, the order complete
+    # only after the second
+    def products(order):  # the lines shipped themselves: a configurable product through its parent
+        return [i for i in order["items"] if not i.get("parent_item_id")]
+
+    shipped = next(o for o in sent if o is not refunded and len(products(o)) >= 2
+                   and any(i.get("parent_item_id") for i in o["items"]))
+    first_line, *other_lines = products(shipped)
+    piece = docs[f"MG{shipped['increment_id']}"]["NumeroDocument"]
+    sage.deliver(piece, tracking="1Z999AA10123456784", carrier=3, quantities={first_line["sku"]: 1})
     first["deliveries_to_shop"] = _run(project, state, env, monkeypatch, "deliveries_to_shop")
     assert (first["deliveries_to_shop"]["created"], first["deliveries_to_shop"]["failed"]) == (1, 0)
-    (shipment,) = magento.sales.shipments.values()
-    assert shipment["order_id"] == shipped["entity_id"]
-    assert [(t["track_number"], t["title"], t["carrier_code"]) for t in shipment["tracks"]] == [
+    (part,) = magento.sales.shipments.values()
+    assert part["order_id"] == shipped["entity_id"]
+    assert [(i["order_item_id"], _dec(i["qty"])) for i in part["items"]] == [(first_line["item_id"], 1)]
+    assert [(t["track_number"], t["title"], t["carrier_code"]) for t in part["tracks"]] == [
         ("1Z999AA10123456784", "UPS Ground", "ups")]
+    assert shipped["status"] == "sage_exported" and _dec(first_line["qty_shipped"]) == 1
+    assert all(_dec(i["qty_shipped"]) == 0 for i in other_lines)
+
+    rest = sage.deliver(piece, tracking="6A12345678901", carrier=2)
+    articles = [li for li in rest["Lignes"] if li["RefArticle"] not in ("PORT", "REMISE")]
+    articles[-1]["NumeroColis"] = "6A12345678902"  # the last product travels in a second parcel
+    again_partial = _run(project, state, env, monkeypatch, "deliveries_to_shop")
+    assert (again_partial["created"], again_partial["failed"]) == (1, 0)
+    second = magento.sales.shipments[max(magento.sales.shipments)]
+    assert second["order_id"] == shipped["entity_id"]
+    assert [(i["order_item_id"], _dec(i["qty"])) for i in second["items"]] == [
+        (i["item_id"], _dec(i["qty_ordered"]) - (1 if i is first_line else 0))
+        for i in products(shipped) if _dec(i["qty_ordered"]) > (1 if i is first_line else 0)]
+    assert [(t["track_number"], t["carrier_code"]) for t in second["tracks"]] == [
+        ("6A12345678901", "custom"), ("6A12345678902", "custom")]
     assert shipped["status"] == "complete"
-    assert all(i["qty_shipped"] == i["qty_ordered"] for i in shipped["items"])
+    assert all(_dec(i["qty_shipped"]) == _dec(i["qty_ordered"]) for i in shipped["items"])
+    first["deliveries_to_shop"]["created"] += again_partial["created"]
 
     # the second run of every flow sends nothing: every summary says so, and both systems are unchanged
     after_first = _snapshot(sb)

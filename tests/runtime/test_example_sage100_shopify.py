@@ -216,8 +216,7 @@ def test_payments_refunds_and_fulfillments_twice_create_nothing_twice(running, m
     assert refunded and any(r["shipping"] for o in refunded for r in o["_refunds"])  # seeded partial refunds
     documents_before = len(sage.documents)
 
-    first = {flow: _run(project, state, env, monkeypatch, flow, code=3 if flow == "fulfillments_to_shop" else 0)
-             for flow in MONEY_FLOWS}
+    first = {flow: _run(project, state, env, monkeypatch, flow) for flow in MONEY_FLOWS}
 
     # payments: one settlement per order (its one successful SALE or CAPTURE, never the authorisation or
     # the declined attempt), the mode mapped from the gateway, the balance of the document
@@ -252,17 +251,34 @@ def test_payments_refunds_and_fulfillments_twice_create_nothing_twice(running, m
         assert f"{lines[0][2]:.2f}" == item["line"]["price"]
         assert [l[0] for l in lines[1:]] == (["PORT"] if refund["shipping"] else [])
 
-    # fulfillments: the two whole deliveries fulfilled once with their tracking; the partial one set aside
-    assert (first["fulfillments_to_shop"]["created"], first["fulfillments_to_shop"]["failed"]) == (2, 1)
+    # fulfillments: the two whole deliveries fulfilled once with their tracking, every line; the partial
+    # one fulfils its one unit, the order partly fulfilled
+    assert (first["fulfillments_to_shop"]["created"], first["fulfillments_to_shop"]["failed"]) == (3, 0)
     made = {f["order"]["name"]: f for f in shop.fulfillments}
-    assert set(made) == set(whole)
+    assert set(made) == {*whole, part_order["name"]}
     for name, (number, carrier) in whole.items():
         company = {3: "UPS", 2: "Colissimo"}[carrier]
         assert made[name]["tracking"] == [{"company": company, "number": number, "url": None}]
         assert made[name]["notifyCustomer"] is True and made[name]["order"]["fulfillment_status"] == "fulfilled"
-    assert part_order["fulfillment_status"] is None
-    out, _ = _cli(project, state, env, monkeypatch, "failures")
-    assert f"of order {part_order['name']} ships part of what remains: fulfil it in Shopify by hand" in out
+        assert sorted((i["line"]["id"], i["quantity"]) for i in made[name]["items"]) == sorted(
+            (line["id"], line["quantity"]) for line in made[name]["order"]["line_items"])
+    part = made[part_order["name"]]
+    assert [(i["line"]["id"], i["quantity"]) for i in part["items"]] == [(first_line["id"], 1)]
+    assert part["tracking"] == [{"company": "DHL Express", "number": "PART-1", "url": None}]
+    assert part_order["fulfillment_status"] == "partial"
+    (fulfillment_order,) = part_order["_fulfillment_orders"]
+    assert fulfillment_order["status"] == "IN_PROGRESS"
+
+    # Sage delivers the rest of that order: a second fulfillment of what remained, the order fulfilled
+    sage.deliver(docs[_reference(part_order)]["NumeroDocument"], tracking="PART-2", carrier=4)
+    rest = _run(project, state, env, monkeypatch, "fulfillments_to_shop")
+    assert (rest["created"], rest["failed"]) == (1, 0)
+    second = shop.fulfillments[-1]
+    assert second["order"] is part_order and second["tracking"][0]["number"] == "PART-2"
+    assert sorted((i["line"]["id"], i["quantity"]) for i in second["items"]) == sorted(
+        (line["id"], line["quantity"] - (1 if line is first_line else 0)) for line in part_order["line_items"]
+        if line["quantity"] > (1 if line is first_line else 0))
+    assert part_order["fulfillment_status"] == "fulfilled" and fulfillment_order["status"] == "CLOSED"
 
     # the second run creates nothing: summaries and both simulators say so
     after = (len(sage.documents), len(sage.settlements), len(shop.fulfillments))
@@ -271,3 +287,8 @@ def test_payments_refunds_and_fulfillments_twice_create_nothing_twice(running, m
         assert (again["created"], again["updated"], again["failed"]) == (0, 0, 0), (flow, again)
     assert (len(sage.documents), len(sage.settlements), len(shop.fulfillments)) == after
     assert documents_before + len(notes) == len(sage.documents)
+    # a new state folder (a new machine) fulfils nothing again: the parcel numbers on the order's
+    # fulfillments, and its closed fulfillment orders, leave every delivery note out
+    fresh = _run(project, state + "-new", env, monkeypatch, "fulfillments_to_shop")
+    assert (fresh["created"], fresh["failed"]) == (0, 0), fresh
+    assert len(shop.fulfillments) == after[2]
