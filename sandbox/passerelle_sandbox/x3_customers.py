@@ -172,7 +172,8 @@ class CustomerBook:
                                           **({"BCGCOD": details["BCGCOD"]} if details else {})}}
         if details:
             out["BPC3_1"] = {k: details[k] for k in ("BPAINV", "BPAPYR")}
-        out[ADDRESS_TABLE] = [dict(a) for a in self.address_list(code)]
+        if code in self.addresses:  # a seeded customer answers its header only, as before
+            out[ADDRESS_TABLE] = [dict(a) for a in self.addresses[code]]
         return out
 
     # -- the delivery address of a sales order ---------------------------------------------------------
