@@ -56,7 +56,7 @@ from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sbca_data import LEDGER_ACCOUNTS, TAX_KINDS, Table, build_tables, iso, sage_id
 from passerelle_sandbox.sbca_invoices import error
-from passerelle_sandbox.sbca_routes import CREATES, seed_bank_accounts
+from passerelle_sandbox.sbca_routes import CREATES, NOT_SIMULATED, seed_bank_accounts
 from passerelle_sandbox.sbca_updates import UPDATES
 
 __all__ = ["SageAccountingSim"]
@@ -313,6 +313,8 @@ class SageAccountingSim(Simulator):
         resource, ident = parts[0], (parts[1] if len(parts) == 2 else None)
         if resource == "businesses":
             return self._businesses(ident) if method == "GET" else self._not_allowed(method)
+        if resource in NOT_SIMULATED:
+            return self._respond(501, {"message": f"not simulated: /{resource} (Sage Accounting simulator)"})
         if resource not in RESOURCES:
             return self._respond(404, [error(f"No route matches /{resource}", code="RecordNotFound")])
         if method == "POST" and ident is None and resource in CREATES:

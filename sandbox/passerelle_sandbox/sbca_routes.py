@@ -11,7 +11,7 @@ from passerelle_sandbox.sbca_invoices import create_invoice
 from passerelle_sandbox.sbca_payments import bank_account, post_payment
 from passerelle_sandbox.sbca_updates import read_body
 
-__all__ = ["CREATES", "seed_bank_accounts"]
+__all__ = ["CREATES", "NOT_SIMULATED", "seed_bank_accounts"]
 
 
 def post_invoice(sim: Any, request: Request) -> Response:
@@ -36,3 +36,5 @@ def seed_bank_accounts(sim: Any) -> None:
 
 CREATES = {"sales_invoices": post_invoice, "contacts": post_contact, "contact_payments": post_payment,
            "sales_credit_notes": post_credit_note}
+# resources of the real API the flows may meet that the simulator does not hold (answered 501)
+NOT_SIMULATED = frozenset({"contact_allocations", "other_payments", "purchase_invoices", "purchase_credit_notes"})

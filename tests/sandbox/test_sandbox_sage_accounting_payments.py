@@ -149,3 +149,6 @@ def test_a_credit_note_is_checked_like_an_invoice(sim_api) -> None:
     assert empty.status_code == 422 and empty.json()[0]["$source"] == "credit_note_lines"
     assert client.post("sales_credit_notes", json={"credit_note": {}}).status_code == 422
     assert sim.created_credit_notes == []
+    # setting a credit note against its invoice is an allocation, which the simulator does not hold
+    allocation = client.post("contact_allocations", json={"contact_allocation": {}})
+    assert allocation.status_code == 501 and "not simulated" in allocation.text
