@@ -22,7 +22,7 @@ from typing import Any
 
 from passerelle_sandbox._http import Request, Response
 from passerelle_sandbox.sbca_data import money, sage_id
-from passerelle_sandbox.sbca_invoices import _Checker, _line, error
+from passerelle_sandbox.sbca_invoices import _Checker, _line, error, line_list, shipping
 from passerelle_sandbox.sbca_updates import read_body
 
 __all__ = ["CREDIT_NOTE_FIELDS", "post_credit_note"]
@@ -63,15 +63,8 @@ def post_credit_note(sim: Any, request: Request) -> Response:
         check.fail("credit_note_number", f"credit_note_number '{number}' has already been taken")
     if note.get("status_id") not in (None, "DRAFT"):
         check.fail("status_id", f"status_id '{note['status_id']}' is not valid (DRAFT)")
-    ship_net = check.decimal(note, "shipping_net_amount", "shipping_net_amount", "", minimum=Decimal(0)) or Decimal(0)
-    ship_rate = check.ref(tables["tax_rates"], note, "shipping_tax_rate_id", "shipping_tax_rate_id", "")
-    ship_tax = check.decimal(note, "shipping_tax_amount", "shipping_tax_amount", "")
-    if ship_tax is None:
-        ship_tax = ship_net * Decimal(ship_rate["percentage"]) / 100 if ship_rate else Decimal(0)
-    raw = note.get("credit_note_lines")
-    if not isinstance(raw, list) or not raw:
-        check.fail("credit_note_lines", "credit_note_lines can't be blank (at least one line is required)")
-        raw = []
+    ship_net, ship_tax, ship_rate = shipping(check, tables, note, minimum=Decimal(0))
+    raw = line_list(check, note, "credit_note_lines")
     serial = len(notes.items) + 1
     lines = []
     for index, line in enumerate(raw):

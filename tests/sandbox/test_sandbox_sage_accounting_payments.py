@@ -3,25 +3,11 @@ to invoices, over-allocation refused, a paid invoice PAID) and sales credit note
 lines and tax as an invoice's, the original invoice's date), each read back with GET."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
-from passerelle_sandbox import Sandbox
-
-SYSTEM = "sage-accounting"
-
-
-@pytest.fixture()
-def sim_api() -> Iterator[tuple[Any, httpx.Client]]:
-    with Sandbox(systems=(SYSTEM,), orders=20) as sb:
-        sim = sb.sim(SYSTEM)
-        token = sim.issue_access_token()
-        with httpx.Client(base_url=sb.api_url(SYSTEM), headers={"Authorization": f"Bearer {token}"},
-                          timeout=10) as client:
-            yield sim, client
+from test_sandbox_sage_accounting_writes import sim_api  # noqa: F401  (the simulator and a client with a token)
 
 
 def _invoice(sim: Any, client: httpx.Client, contact: str = "WEB000056") -> dict[str, Any]:
