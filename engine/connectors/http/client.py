@@ -127,7 +127,7 @@ class HttpEndpoint(HttpTransport):
                "settings": self.ctx["settings"]}
         for key, template in spec.params:
             name, text = key.text_for(ctx, reveal=True), template.text_for(ctx, reveal=True)
-            if name in filled:  # two filters on one parameter (OData's $filter): joined, never one lost
+            if name in filled and params[name] != text:  # two filters on one parameter: joined, never one lost
                 joiner = dict(combine).get(name)
                 if joiner is None:
                     first, on = filled[name]
