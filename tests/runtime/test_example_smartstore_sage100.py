@@ -8,6 +8,7 @@ the simulators)."""
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -17,13 +18,15 @@ from runtime_support import run_flow
 from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "smartstore-sage100"
-@pytest.fixture()
-def running(tmp_path):
+
+
+@contextmanager
+def _both(tmp_path, dataset):
+    """Both simulators, the template copied, the environment its endpoints read; the generic client made."""
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
-    dataset = generate(seed=1, orders=20)
     with Sandbox(systems=("smartstore", "sage100"), dataset=dataset,
-                 options={"sage100": {"special_articles": ("PORT", "REMISE", "FRAIS")}}) as sb:
+                 options={"sage100": {"special_articles": ("PORT", "REMISE", "FRAIS", "AVOIR")}}) as sb:
         sb.sim("sage100").clients["CLIENT-WEB"] = {"TypeTiers": 0, "NumeroTiers": "CLIENT-WEB",
                                                    "Intitule": "Client web", "Email": ""}  # created by hand in Sage
         creds = sb.credentials("smartstore")
@@ -31,6 +34,12 @@ def running(tmp_path):
                "ACME_SMARTSTORE_SECRET_KEY": creds["secret_key"],
                "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
         yield sb, project, str(tmp_path / "state"), env
+
+
+@pytest.fixture()
+def running(tmp_path):
+    with _both(tmp_path, generate(seed=1, orders=20)) as both:
+        yield both
 
 
 def _counts(sb) -> dict:
@@ -140,19 +149,9 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
     over several rates set aside with why), every flow twice, counted in the simulators."""
     import httpx
 
-    project = tmp_path / "project"
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
-    dataset = generate(seed=1, orders=20, shop_only_customers=3)
-    with Sandbox(systems=("smartstore", "sage100"), dataset=dataset,
-                 options={"sage100": {"special_articles": ("PORT", "REMISE", "FRAIS", "AVOIR")}}) as sb:
+    with _both(tmp_path, generate(seed=1, orders=20, shop_only_customers=3)) as (sb, project, state, env):
         shop, sage = sb.sim("smartstore"), sb.sim("sage100")
-        sage.clients["CLIENT-WEB"] = {"TypeTiers": 0, "NumeroTiers": "CLIENT-WEB", "Intitule": "Client web",
-                                      "Email": ""}
         creds = sb.credentials("smartstore")
-        env = {"ACME_SMARTSTORE_URL": sb.url("smartstore"), "ACME_SMARTSTORE_PUBLIC_KEY": creds["public_key"],
-               "ACME_SMARTSTORE_SECRET_KEY": creds["secret_key"],
-               "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
-        state = str(tmp_path / "state")
 
         # customers: every account with an e-mail found by it in Sage, or created (WEB + id, or B2B's number)
         customers = {k: c for k, c in shop.sets["Customers"].items() if c["Email"]}

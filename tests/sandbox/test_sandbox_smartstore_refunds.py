@@ -1,29 +1,9 @@
 """Smartstore simulator: POST Orders(id)/PaymentRefund (offline full and partial refunds, "if allowed")."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timezone
 from decimal import Decimal
 
-import httpx
-import pytest
-
-from passerelle_sandbox import Sandbox
-from test_sandbox_smartstore import client
-
-NOW = datetime(2024, 6, 1, 8, 30, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture()
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(systems=("smartstore",), orders=12, options={"smartstore": {"clock": lambda: NOW}}) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture()
-def api(sb: Sandbox) -> Iterator[httpx.Client]:
-    with client(sb) as c:
-        yield c
+from test_sandbox_smartstore_writes import api, sb  # noqa: F401  (the fixtures: a sandbox and its client)
 
 
 def _notes(sim, key: int) -> list[str]:
