@@ -26,7 +26,7 @@ endpoints:
   erp: { use: erp, settings: { dir: "${env:ERP_DIR}" } }
   shop:
     use: prestashop
-    settings: { base_url: "${env:PS_URL}", key: "${env:PS_KEY}", images_dir: media }
+    settings: { base_url: "${env:PS_URL}", key: "${env:PS_KEY}" }
 """
 
 FLOW = """\
@@ -62,8 +62,8 @@ def setup(tmp_path: Path):
     with Sandbox(systems=("prestashop",), seed=1, orders=1) as sb:
         sim = sb.sim("prestashop")
         ids = {ref: int(sim.add_product(ref, f"Article {ref}", "10")["id"]) for ref in ("A1", "B2")}
-        articles = [{"ref": "A1", "product_id": ids["A1"], "picture": "A1.jpg"},
-                    {"ref": "B2", "product_id": ids["B2"], "picture": "B2.png"}]
+        articles = [{"ref": "A1", "product_id": ids["A1"], "picture": "media/A1.jpg"},
+                    {"ref": "B2", "product_id": ids["B2"], "picture": "media/B2.png"}]
         (data / "articles" / "articles.json").write_text(json.dumps(articles))
         env = {"ERP_DIR": str(data), "PS_URL": sb.url("prestashop"), "PS_KEY": sb.credentials("prestashop")["key"]}
         yield project, str(tmp_path / "state"), env, sim, ids, data
@@ -103,14 +103,16 @@ def test_a_file_over_the_limit_is_set_aside_before_sending(setup, monkeypatch):
     assert (summary["created"], summary["failed"]) == (1, 1)
     assert not sim.product_images.of(ids["A1"])
     code, out, err = cli(["failures", str(project), "--state", state], env, monkeypatch)
-    assert "image: 'A1.jpg' is larger than 3000000 bytes" in out + err, out + err
+    assert "image: 'media/A1.jpg' is larger than 3000000 bytes" in out + err, out + err
     assert "images.yaml:" in out + err
 
 
 def test_a_path_leading_out_of_the_images_folder_is_refused(setup, monkeypatch):
     project, state, env, sim, ids, data = setup
-    (project / "secret.jpg").write_bytes(b"SECRET")
+    (project.parent / "secret.jpg").write_bytes(b"SECRET")
     articles = [{"ref": "A1", "product_id": ids["A1"], "picture": "../secret.jpg"}]
     (data / "articles" / "articles.json").write_text(json.dumps(articles))
     summary = run_flow(project, state, env, monkeypatch, "images_to_shop", code=3)
     assert summary["failed"] == 1 and not sim.product_images.images
+    code, out, err = cli(["failures", str(project), "--state", state], env, monkeypatch)
+    assert "is outside the folder files are read from" in out + err and "SECRET" not in out + err
