@@ -31,7 +31,7 @@ from engine.errors import RecordError, TransformError
 from engine.lang.xref import bound
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
-from engine.runtime import acks, inbox_positions, parallel
+from engine.runtime import acks, files, inbox_positions, parallel
 from engine.runtime.finder import find_first, pair, search_again
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import expand, whole
@@ -246,6 +246,10 @@ class FlowRunner:
             return True
         if outcome.skipped:
             self.summary.skipped += 1
+            return True
+        unsendable = files.attach(self, outcome)  # declared files read once, their hashes in payload_json
+        if unsendable is not None:
+            self.dead_letter(key, unsendable, outcome.record)
             return True
         entry = self.store.entry(flow.name, key)
         payload, payload_json, record, values = outcome.payload, outcome.payload_json or "", outcome.record, \

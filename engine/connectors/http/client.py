@@ -11,6 +11,7 @@ from __future__ import annotations
 import json as jsonlib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +21,8 @@ from engine.connectors.base import WriteResult
 from engine.connectors.codecs.soap import decode_soap
 from engine.connectors.codecs.xmlcodec import XmlError
 from engine.connectors.errors import AuthError, EncodeError, HttpError  # noqa: F401  (re-exported)
+from engine.connectors.http.files import FileDecl, FileRefError, resolve as resolve_files
+from engine.connectors.http.multipart import shown_body
 from engine.connectors.http.nested import complete_page
 from engine.connectors.http.plan import FilterPlan, HttpOperation, HttpResource
 from engine.connectors.http.transport import HttpTransport
@@ -28,6 +31,7 @@ from engine.connectors.templates import text_of
 
 class HttpEndpoint(HttpTransport):
     concurrent = True  # the pooled client takes requests from several threads (searches ahead)
+    files_root: Path | None = None  # the project folder, where files a payload names are read (runtime sets it)
 
     # -- reading -------------------------------------------------------------------------------------
     def resource(self, name: str) -> HttpResource:
@@ -150,6 +154,8 @@ class HttpEndpoint(HttpTransport):
         # values placed in a path are URL-encoded (a SKU may hold '/', '?' or '%')
         path_ctx = {**{k: quote(text_of(v), safe="") for k, v in (values or {}).items()},
                     "settings": self.ctx["settings"]}
+        if op.files:  # each file read once (runtime: before the ledger decides, see attach_files)
+            payload = self.attach_files(operation, payload)
         try:
             path = op.path.text_for(path_ctx, reveal) if op.path else "/"
             params = {k: text_of(v, reveal) for k, v in (op.params(ctx, reveal) if op.params else {}).items()}
@@ -157,7 +163,23 @@ class HttpEndpoint(HttpTransport):
         except (ValueError, TypeError, XmlError) as exc:  # templates, XML, SOAP and JSON encoders
             raise EncodeError(self.scrub(f"{operation}: the payload cannot be sent as {op.body.name}: {exc}")) from None
         return {"method": op.method, "path": path, "params": params, "headers": headers, "content": content,
-                "op": op}
+                "op": op, "payload": payload}
+
+    def attach_files(self, operation: str, payload: Any) -> Any:
+        """The payload with each file the operation declares read (bytes and SHA-256, files.py); the
+        run state's JSON of the result holds every file's hash. EncodeError naming the member."""
+        op = self.operation(operation)
+        if not op.files:
+            return payload
+        try:
+            return resolve_files(op.files, payload, self._files_folder)
+        except FileRefError as exc:
+            raise EncodeError(self.scrub(f"{operation}: {exc}")) from None
+
+    def _files_folder(self, decl: FileDecl) -> Path:
+        root = self.files_root or Path.cwd()
+        folder = decl.folder.text_for(self.ctx, reveal=True) if decl.folder is not None else ""
+        return (root / Path(folder).expanduser()) if folder.strip() else root
 
     def write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> WriteResult:
         req = self.build_write(operation, payload, values)
@@ -218,7 +240,7 @@ class HttpEndpoint(HttpTransport):
             if header.lower() in headers:
                 headers[header.lower()] = template.text_for(self.ctx)
         headers = {k: self.scrub(v) for k, v in {**headers, **req["headers"], **masked.get("headers", {})}.items()}
-        body = req["content"].decode() if req["content"] is not None else None
+        body = shown_body(req["content"], req["payload"], req["op"])
         return {"method": req["method"], "url": self.safe_url(url), "headers": headers,
                 "body": self.scrub(body) if body is not None else None}
 

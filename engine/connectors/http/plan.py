@@ -15,6 +15,8 @@ from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.context import ConnectorCompiler, filter_support
 from engine.connectors.http.auth import STYLES as AUTH_STYLES, AuthPlan
 from engine.connectors.http.bodies import FORMATS, BodyFormat
+from engine.connectors.http.files import FileDecl
+from engine.connectors.http.multipart import compile_files
 from engine.connectors.http.nested import NestedPlan, compile_nested
 from engine.connectors.http.pagination import STYLES as PAGINATION_STYLES, PaginationPlan
 from engine.connectors.templates import Template, TreeRenderer
@@ -101,6 +103,7 @@ class HttpOperation:
     failure: CompiledExpr | None
     records: CompiledExpr | None
     id_field: str | None = None  # an update's target id put into the payload under this name
+    files: tuple[FileDecl, ...] = ()  # payload members holding a file (files.py)
 
 
 def xml_options(fmt: Mapping | None) -> XmlOptions:
@@ -212,4 +215,5 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Http
         op.get("variable", "input"), ctx.tree(op.get("soap"), path + ("soap",), needs=needs),
         ctx.expression(op.get("result"), path + ("result",), "result"),
         ctx.expression(op.get("failure"), path + ("failure",), "failure"),
-        ctx.expression(op.get("records"), path + ("records",), "records"), op.get("id_field"))
+        ctx.expression(op.get("records"), path + ("records",), "records"), op.get("id_field"),
+        compile_files(op.get("files"), body.name, ctx, path))
