@@ -33,6 +33,7 @@ from engine.runtime.relspill import RelatedSpill, spillable
 from engine.util.jsonout import OutputError, dumps
 
 PAGE = 100
+RELATED_MEMORY = 32_000_000  # related files up to this size (bytes, all together) are indexed in memory
 
 
 @dataclass
@@ -91,8 +92,8 @@ class DryRunCounts:
 
 
 def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
-            max_input_bytes: int | None = None) -> DryRunResult:
-    counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes)
+            max_input_bytes: int | None = None, related_memory: int = RELATED_MEMORY) -> DryRunResult:
+    counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes, related_memory=related_memory)
     result = DryRunResult(flow.name, flow.target)
     result.payloads = [(outcome.key, outcome.payload) for outcome in outcomes]
     result.failures, result.skipped, result.read = counts.failures, counts.skipped, counts.read
@@ -100,24 +101,30 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
 
 
 def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
-                   max_input_bytes: int | None = None, declared: Any = None) -> tuple[DryRunCounts, Iterator[Outcome]]:
+                   max_input_bytes: int | None = None, declared: Any = None,
+                   related_memory: int = RELATED_MEMORY) -> tuple[DryRunCounts, Iterator[Outcome]]:
     """The mapped records of a file dry-run as they come: the source file is read page by page (in
-    constant memory), related files are read and typed first; of an XML list, only the elements the
-    flow may read are decoded (plan/readfields.py). ``counts`` is filled as the outcomes
-    are consumed; an :class:`InputError` may come from either call."""
+    constant memory), related files are read and typed first - indexed in memory when their files
+    total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
+    size); of an XML list, only the elements the flow may read are decoded (plan/readfields.py).
+    ``counts`` is filled as the outcomes are consumed; an :class:`InputError` may come from either call."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
     by_resource: dict[str, list[Iterator[dict]]] = {}
+    related_files: set[Path] = set()
     for name, path in inputs:
         for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
                                            xml_options=options, max_bytes=max_input_bytes,
                                            fields=lambda found: fields_read(flow, singular.get(found, found)),
                                            text=_declared(declared, connector, name, flow.source_resource)):
             by_resource.setdefault(singular.get(resource, resource), []).append(rows)
+            if singular.get(resource, resource) != flow.source_resource:
+                related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
     others = {r: chain.from_iterable(sets) for r, sets in by_resource.items() if r != flow.source_resource}
-    spill = RelatedSpill(flow) if spillable(flow) else None  # joined page by page from disk
+    on_disk = spillable(flow) and _size(related_files) > related_memory
+    spill = RelatedSpill(flow) if on_disk else None  # joined page by page from disk
     related = RelatedData()
     try:  # related files first: an unreadable one is reported before anything is printed
         for resource, rows in others.items():
@@ -136,6 +143,14 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     if spill is None:
         return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
     return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
+
+
+def _size(paths: set[Path]) -> float:
+    """The bytes of the related files (the estimate of their index in memory; unknown: unbounded)."""
+    try:
+        return sum(path.stat().st_size for path in paths)
+    except (OSError, ValueError):
+        return float("inf")
 
 
 def _check_present(flow: FlowPlan, by_resource: dict[str, list[Iterator[dict]]]) -> None:
