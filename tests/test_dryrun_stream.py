@@ -153,3 +153,36 @@ def test_a_wrong_related_memory_is_a_usage_error(value, capsys):
     with pytest.raises(SystemExit) as info:
         main(argv(SAMPLES["orders"], "--related-memory", value))
     assert info.value.code == 2 and "--related-memory: expected a positive number of bytes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("memory", [0, 10**9])
+def test_files_read_in_a_second_process_give_the_same_dry_run(tmp_path, monkeypatch, memory):
+    from engine.plan.load import load_plan, select_flow
+    from engine.project.load import ConnectorStore
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_orders import write
+
+    files = write(tmp_path, 300)  # unknown taxes and carriers: records set aside among the mapped ones
+    plan = load_plan(EXAMPLE, ConnectorStore(extra_dirs=[]))
+    flow = select_flow(plan, "orders_to_sage")
+    inputs = [(None, path) for path in files.values()]
+    monkeypatch.setattr(dryrun, "WORKER_BYTES", 0)  # every file, however small
+    here = dryrun.dry_run(plan, flow, inputs, related_memory=memory, workers=False)
+    there = dryrun.dry_run(plan, flow, inputs, related_memory=memory, workers=True)
+    assert there.payloads == here.payloads and there.read == here.read == 300
+    assert [f.line() for f in there.failures] == [f.line() for f in here.failures] and here.failures
+
+
+def test_single_process_option_gives_the_same_output(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_orders import write
+
+    files = write(tmp_path, 400)  # 1.5 MB of orders: above the size read in a second process
+    text = files["orders"].read_text(encoding="utf-8")
+    files["orders"].write_text(text.replace("</orders>", "<order><id>9</id></orders>"), encoding="utf-8")
+    args = ["dry-run", str(EXAMPLE), "--flow", "orders_to_sage", "--format", "json"]
+    for path in files.values():
+        args += ["--input", str(path)]
+    forked, single = run_cli(args, ROOT), run_cli([*args, "--single-process"], ROOT)
+    assert forked == single and forked[0] == 1 and "malformed XML" in forked[2]
