@@ -174,7 +174,7 @@ def test_files_read_in_a_second_process_give_the_same_dry_run(tmp_path, monkeypa
     assert [f.line() for f in there.failures] == [f.line() for f in here.failures] and here.failures
 
 
-def test_single_process_option_gives_the_same_output(tmp_path):
+def test_parallel_read_option_gives_the_same_output(tmp_path):
     sys.path.insert(0, str(ROOT / "bench"))
     from gen_orders import write
 
@@ -184,5 +184,5 @@ def test_single_process_option_gives_the_same_output(tmp_path):
     args = ["dry-run", str(EXAMPLE), "--flow", "orders_to_sage", "--format", "json"]
     for path in files.values():
         args += ["--input", str(path)]
-    forked, single = run_cli(args, ROOT), run_cli([*args, "--single-process"], ROOT)
+    forked, single = run_cli([*args, "--parallel-read"], ROOT), run_cli(args, ROOT)
     assert forked == single and forked[0] == 1 and "malformed XML" in forked[2]

@@ -95,7 +95,7 @@ class DryRunCounts:
 
 def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
             max_input_bytes: int | None = None, related_memory: int = RELATED_MEMORY,
-            workers: bool | None = None) -> DryRunResult:
+            workers: bool = False) -> DryRunResult:
     counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes, related_memory=related_memory,
                                       workers=workers)
     result = DryRunResult(flow.name, flow.target)
@@ -107,14 +107,15 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
 def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
                    max_input_bytes: int | None = None, declared: Any = None,
                    related_memory: int = RELATED_MEMORY,
-                   workers: bool | None = None) -> tuple[DryRunCounts, Iterator[Outcome]]:
+                   workers: bool = False) -> tuple[DryRunCounts, Iterator[Outcome]]:
     """The mapped records of a file dry-run as they come: the source file is read page by page (in
     constant memory), related files are read and typed first - indexed in memory when their files
     total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
     size); of an XML list, only the elements the flow may read are decoded (plan/readfields.py).
     ``counts`` is filled as the outcomes are consumed; an :class:`InputError` may come from either call.
-    ``workers`` (default: when the machine has several cores) reads each file in a child process
-    while this one types, joins and maps (decodeworker.py: same records, same errors)."""
+    ``workers``: each file of WORKER_BYTES or more is read in a child process while this one types,
+    joins and maps (decodeworker.py: same records, same errors; where fork exists and there are
+    several cores)."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
@@ -131,7 +132,7 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
             if singular.get(resource, resource) != flow.source_resource:
                 related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
-    fork = available() if workers is None else workers
+    fork = workers and available()
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
         rows = chain.from_iterable(by_resource[resource])
