@@ -51,7 +51,7 @@ def validate_paths(paths: list[Path], store: ConnectorStore | None = None) -> Re
             continue
         report.projects += 1
         project = load_project(root, docs=docs, store=store)
-        _, diags = compile_project(project)
+        _, diags = compile_project(project, check_only=True)
         report.diagnostics += diags
     if existing and not projects and not connector_files:
         for path in existing:
