@@ -184,7 +184,10 @@ def _commands(name: str | None = None) -> dict:
 
 
 def run() -> None:  # pragma: no cover - console entry point
-    sys.exit(main())
+    from engine.cli import oneshot
+
+    oneshot.start(sys.argv[1:])
+    oneshot.finish(sys.argv[1:], main())
 
 
 __all__ = ["main", "run"]
