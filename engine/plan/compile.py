@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.checks import connector_use, expr_lint
 from engine.checks import references as checks
@@ -30,12 +30,14 @@ from engine.plan.contracts import check_contract
 from engine.plan.mapping import MappingBuilder
 from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
-from engine.plan.model import EndpointPlan, FlowPlan, Plan
 from engine.plan.rejects import compile_rejects
 from engine.plan.usage import related_types, restrict_types, used_fields
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
 from engine.spec.yamlsrc import format_path
+
+if TYPE_CHECKING:  # the plan's classes are built only when a Plan is (validate never imports them)
+    from engine.plan.model import EndpointPlan, FlowPlan, Plan
 
 
 def compile_project(project: Project, registry: Registry | None = None, *, check_only: bool = False
@@ -67,6 +69,8 @@ def compile_project(project: Project, registry: Registry | None = None, *, check
             flows[name] = plan
     if check_only or any(d.is_error for d in diags):
         return None, diags
+    from engine.plan.model import Plan
+
     connectors: dict[str, ConnectorPlan] = {name: c.plan for name, c in project.connectors.items()
                                             if c.plan is not None}
     endpoints = {name: _endpoint(project.endpoints[name], plan) for name, plan in connectors.items()}
@@ -75,6 +79,8 @@ def compile_project(project: Project, registry: Registry | None = None, *, check
 
 
 def _endpoint(item: Item, connector: ConnectorPlan) -> EndpointPlan:
+    from engine.plan.model import EndpointPlan
+
     given = item.data.get("settings") if isinstance(item.data, dict) else None
     given = given if isinstance(given, dict) else {}
     settings = {key: given.get(key, decl.default) for key, decl in connector.settings.items()}
@@ -271,6 +277,8 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
         return None  # a broken connector: its own diagnostics say why
     if check_only:
         return None
+    from engine.plan.model import FlowPlan
+
     used = used_fields(data, key_text)  # only the source fields the flow may read are typed (plan/usage.py)
     if resource is not None and resource.name in fc.types and all(s.resource != resource.name for s in related):
         fc.types[resource.name] = compile_types(restrict_types(resource.types, used))
