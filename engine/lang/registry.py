@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from engine.util.frozen import frozen
+
 
 class ArgError(Exception):
     """Invalid transform arguments, found by the factory at compile time."""
@@ -41,7 +43,7 @@ class ArgError(Exception):
         self.code = code  # the diagnostic code when not the caller's default (e.g. outside-project)
 
 
-@dataclass(frozen=True)
+@frozen
 class Example:
     """A declared example; it runs as a test. ``raises`` is a substring of the expected error."""
 
@@ -53,7 +55,7 @@ class Example:
     lookups: dict | None = None  # name -> lookup spec (as written in YAML) for lookup examples
 
 
-@dataclass(frozen=True)
+@frozen
 class PluginSpec:
     """A transform plugin: its function, arguments schema, summary and examples."""
 

@@ -6,17 +6,17 @@ headers of a request. ``none`` sends no body (look-ups by query parameters).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.codecs.xmlwrite import records_to_xml
 from engine.util.jsonout import dumps_bytes
+from engine.util.frozen import frozen
 
 JSON_TYPE = "application/json; charset=utf-8"
 
 
-@dataclass(frozen=True)
+@frozen
 class BodyFormat:
     """How an operation's payload is written into the request body."""
 

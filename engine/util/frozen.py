@@ -1,0 +1,153 @@
+"""``@frozen``: ``@dataclass(frozen=True)`` for the classes a compiled spec is made of, without
+compiling code when the module is imported.
+
+``dataclasses.dataclass(frozen=True)`` writes the source of six methods for every class
+(``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``) and compiles
+each one with ``exec``: about 0.5 ms per class, ~20 ms for the ~40 plan classes every
+``passerelle validate`` imports — an eighth of its run (issue 10, start-up; ``python -X importtime``).
+Here ``dataclasses`` still collects the fields (so ``fields()``, ``replace()``, ``asdict()`` and
+``is_dataclass()`` work as before, and field options — defaults, ``default_factory``, ``init``,
+``repr``, ``compare``, ``hash`` — mean what they mean there), and the class gets shared methods that
+behave as the generated ones do:
+
+* ``__init__(*args, **kwargs)``: the fields in order, positionally or by name, defaults and
+  factories, ``__post_init__`` called last, the same ``TypeError`` messages for a missing, unknown or
+  repeated argument;
+* ``__eq__`` (same class only, on the ``compare`` fields, as tuples), ``__hash__`` (of the tuple of
+  the hashed fields), ``__repr__`` (``Name(a=1, b='x')``, ``...`` on recursion);
+* frozen ``__setattr__`` / ``__delattr__`` raising ``FrozenInstanceError``.
+
+Methods the class body defines itself (a ``__repr__``) are kept, as ``dataclass`` keeps them.
+Instances are built slightly slower (a loop over the fields instead of straight-line code): this is
+for classes made once per compiled spec, not per record. Not supported (``TypeError`` at import):
+``kw_only``, ``InitVar`` and ``ClassVar`` fields, a class body defining ``__init__``, ``__hash__``,
+``__setattr__`` or ``__delattr__``, ``__slots__``, and subclassing a ``@frozen`` class.
+"""
+from __future__ import annotations
+
+import dataclasses
+from operator import attrgetter
+from reprlib import recursive_repr
+from typing import Any, Callable, TypeVar, dataclass_transform
+
+_T = TypeVar("_T")
+_MISSING: Any = dataclasses.MISSING
+_OWN = ("__init__", "__hash__", "__setattr__", "__delattr__", "__slots__")
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """``obj -> (obj.a, obj.b, ...)``, always a tuple (as the generated methods compare tuples)."""
+    if not names:
+        return lambda obj: ()
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return attrgetter(*names)
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
+def frozen(cls: type[_T]) -> type[_T]:
+    """``@dataclass(frozen=True)``, its methods shared instead of compiled (see the module)."""
+    own = [name for name in _OWN if name in cls.__dict__ and not (name == "__hash__" and cls.__dict__[name] is None)]
+    if own or any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:]):
+        raise TypeError(f"@frozen {cls.__qualname__}: its body defines {', '.join(own)}; use @dataclass"
+                        if own else f"@frozen {cls.__qualname__}: subclasses a dataclass; use @dataclass")
+    dataclasses.dataclass(cls, init=False, repr=False, eq=False)  # collects the fields, compiles nothing
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if any(f.kw_only is True for f in fields) or len(fields) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
+        raise TypeError(f"@frozen {cls.__qualname__}: kw_only, InitVar and ClassVar fields are not supported; "
+                        "use @dataclass")
+    _add_init(cls, fields)
+    names = frozenset(f.name for f in fields)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    compared = _getter(tuple(f.name for f in fields if f.compare))
+    hashed = _getter(tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash)))
+    shown = tuple(f.name for f in fields if f.repr)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return compared(self) == compared(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(hashed(self))
+
+    @recursive_repr()
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in shown)})"
+
+    for method in (__setattr__, __delattr__, __eq__, __hash__, __repr__):
+        if method.__name__ not in cls.__dict__ or method.__name__ == "__hash__":  # a body's own __eq__, __repr__ stay
+            method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+            setattr(cls, method.__name__, method)
+    return cls
+
+
+def _add_init(cls: type, fields: tuple[dataclasses.Field, ...]) -> None:
+    given: tuple[tuple[str, Any, Any], ...] = tuple((f.name, f.default, f.default_factory) for f in fields if f.init)
+    known = frozenset(name for name, _, _ in given)
+    made: tuple[tuple[str, Any], ...] = tuple((f.name, f.default_factory) for f in fields
+                                              if not f.init and f.default_factory is not _MISSING)
+    count = len(given)
+    title = f"{cls.__qualname__}.__init__()"
+    required = sum(default is _MISSING and factory is _MISSING for _, default, factory in given)
+    post_init = hasattr(cls, "__post_init__")
+    put = object.__setattr__
+
+    def refuse(args: tuple, kwargs: dict) -> TypeError | None:
+        """Python's own refusal of these arguments, in its order: keywords, count, missing."""
+        for name in kwargs:
+            if name not in known:
+                return TypeError(f"{title} got an unexpected keyword argument {name!r}")
+            if any(name == given[i][0] for i in range(min(len(args), count))):
+                return TypeError(f"{title} got multiple values for argument {name!r}")
+        if len(args) > count:
+            takes = f"from {required + 1} to {count + 1}" if required < count else f"{count + 1}"
+            plural = "s" if required < count or count + 1 != 1 else ""
+            return TypeError(f"{title} takes {takes} positional argument{plural} but {len(args) + 1} were given")
+        missing = [repr(name) for i, (name, default, factory) in enumerate(given) if i >= len(args)
+                   and name not in kwargs and default is _MISSING and factory is _MISSING]
+        if missing:
+            listed = missing[0] if len(missing) == 1 else (
+                f"{missing[0]} and {missing[1]}" if len(missing) == 2 else f"{', '.join(missing[:-1])}, and {missing[-1]}")
+            return TypeError(f"{title} missing {len(missing)} required positional argument"
+                             f"{'s' if len(missing) > 1 else ''}: {listed}")
+        return None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        positional = len(args)
+        if positional > count or (kwargs and not known.issuperset(kwargs)) or positional + len(kwargs) < required:
+            raise refuse(args, kwargs) or AssertionError("unreachable")
+        for index, (name, default, factory) in enumerate(given):
+            if index < positional:
+                if kwargs and name in kwargs:
+                    raise refuse(args, kwargs) or AssertionError("unreachable")
+                put(self, name, args[index])
+            elif name in kwargs:
+                put(self, name, kwargs[name])
+            elif default is not _MISSING:
+                put(self, name, default)
+            elif factory is not _MISSING:
+                put(self, name, factory())
+            else:
+                raise refuse(args, kwargs) or AssertionError("unreachable")
+        for name, factory in made:
+            put(self, name, factory())
+        if post_init:
+            self.__post_init__()
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = __init__  # type: ignore[misc]
+
+
+__all__ = ["frozen"]
