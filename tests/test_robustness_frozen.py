@@ -1,7 +1,7 @@
-"""``@frozen`` (engine/util/frozen.py) behaves as ``@dataclass(frozen=True)``: the same class written
-twice, once with each, must answer alike for any arguments — construction (or the same TypeError),
-``==``, ``hash``, ``repr``, ``replace``, ``asdict``, ``fields``, and the refusal to assign or delete.
-Property-based (Hypothesis, derandomized), plus the plan classes actually decorated with it."""
+"""``@frozen`` and ``@mutable`` (engine/util/records.py) behave as ``@dataclass(frozen=True)`` and
+``@dataclass``: the same class written twice, once with each, must answer alike for any arguments —
+construction (or the same TypeError), ``==``, ``hash``, ``repr``, ``replace``, ``asdict``, ``fields``,
+assigning and deleting. Property-based (Hypothesis, derandomized), plus the plan classes decorated."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,14 +12,14 @@ from types import MappingProxyType
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine.util.frozen import frozen
+from engine.util.records import frozen, mutable
 
 SETTINGS = settings(max_examples=300, derandomize=True, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
-def _pair():
-    """The same class body as a real frozen dataclass and as ``@frozen``."""
+def _pair(is_frozen: bool):
+    """The same class body as a real dataclass and as ``@frozen`` / ``@mutable``."""
     def body():
         class Shape:
             """doc"""
@@ -30,10 +30,10 @@ def _pair():
             e: object = dataclasses.field(default=1, init=False)
             f: object = dataclasses.field(default_factory=dict, init=False, hash=False)
         return Shape
-    return dataclasses.dataclass(frozen=True)(body()), frozen(body())
+    return dataclasses.dataclass(frozen=is_frozen)(body()), (frozen if is_frozen else mutable)(body())
 
 
-REAL, OURS = _pair()
+PAIRS = [_pair(True), _pair(False)]
 values = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.decimals(allow_nan=True),
                    st.floats(allow_nan=True), st.tuples(st.integers()), st.lists(st.integers(), max_size=2))
 names = st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "__init__"])
@@ -54,9 +54,11 @@ def _same(real, ours, what):
     return r, o
 
 
+@pytest.mark.parametrize("pair", [0, 1], ids=["frozen", "mutable"])
 @SETTINGS
 @given(args=st.lists(values, max_size=5), kwargs=st.dictionaries(names, values, max_size=4))
-def test_construction_answers_alike(args, kwargs):
+def test_construction_answers_alike(pair, args, kwargs):
+    REAL, OURS = PAIRS[pair]
     real, ours = _outcome(lambda: REAL(*args, **kwargs)), _outcome(lambda: OURS(*args, **kwargs))
     assert real[0] == ours[0]
     if real[0] != "ok":
@@ -67,15 +69,18 @@ def test_construction_answers_alike(args, kwargs):
     assert repr(dataclasses.asdict(r)) == repr(dataclasses.asdict(o))
     assert [f.name for f in dataclasses.fields(r)] == [f.name for f in dataclasses.fields(o)]
     _same(r, o, hash)
-    for name in ("a", "zz"):
+    for name in ("a", "zz", "e"):
         _same(r, o, lambda obj: setattr(obj, name, 1))
         _same(r, o, lambda obj: delattr(obj, name))
+        _same(r, o, repr)
 
 
+@pytest.mark.parametrize("pair", [0, 1], ids=["frozen", "mutable"])
 @SETTINGS
 @given(first=st.lists(values, min_size=1, max_size=2), second=st.lists(values, min_size=1, max_size=2),
        change=st.dictionaries(st.sampled_from(["a", "b", "c", "d", "e"]), values, max_size=2))
-def test_equality_hash_and_replace_answer_alike(first, second, change):
+def test_equality_hash_and_replace_answer_alike(pair, first, second, change):
+    REAL, OURS = PAIRS[pair]
     r1, r2 = REAL(*first), REAL(*second)
     o1, o2 = OURS(*first), OURS(*second)
     assert _outcome(lambda: r1 == r2) == _outcome(lambda: o1 == o2)
@@ -87,7 +92,8 @@ def test_equality_hash_and_replace_answer_alike(first, second, change):
         assert repr(real[1]) == repr(ours[1])
 
 
-def test_refuses_what_it_does_not_support():
+@pytest.mark.parametrize("decorator", [frozen, mutable])
+def test_refuses_what_it_does_not_support(decorator):
     class Own:
         a: int
 
@@ -106,7 +112,7 @@ def test_refuses_what_it_does_not_support():
 
     for cls in (Own, KwOnly, Child):
         with pytest.raises(TypeError, match="use @dataclass"):
-            frozen(cls)
+            decorator(cls)
 
 
 def test_post_init_and_a_body_repr_are_kept():
@@ -126,6 +132,7 @@ def test_post_init_and_a_body_repr_are_kept():
 
 
 PLAN_CLASSES = [("engine.connectors.base", "ConnectorPlan"), ("engine.connectors.base", "ResourcePlan"),
+                ("engine.project.load", "Item"), ("engine.plan.mapping", "ValueNode"),
                 ("engine.connectors.http.plan", "HttpOperation"), ("engine.connectors.sqlfilters", "SqlResource"),
                 ("engine.plan.related", "RelatedSpec"), ("engine.plan.model", "FlowPlan")]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engine.lang.expr import CompiledExpr
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 
 @frozen

@@ -18,7 +18,7 @@ from engine.connectors.file_inbox import Inbox
 from engine.connectors.file_write import CLOCK_NAMES
 from engine.connectors.http.plan import xml_options
 from engine.connectors.templates import Template
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 
 @frozen

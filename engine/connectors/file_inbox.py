@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.connectors.file_write import fsync_dir, replace_atomically
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 
 @frozen

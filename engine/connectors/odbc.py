@@ -37,7 +37,7 @@ from engine.connectors.sqlfilters import SqlResource, compile_sql_resource
 from engine.connectors.sqltext import SqlText, SqlTextError, parse_sql
 from engine.connectors.templates import Template
 from engine.util.suggest import hint_for
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 if TYPE_CHECKING:  # the endpoint is imported when a run opens one (see __getattr__ below)
     from engine.connectors.odbc_endpoint import OdbcEndpoint, load_pyodbc

@@ -21,7 +21,7 @@ from typing import Any
 from engine.connectors.context import ConnectorCompiler
 from engine.connectors.templates import Template
 from engine.util.suggest import hint_for
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 DEFAULT = "default"
 

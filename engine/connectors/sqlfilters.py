@@ -32,7 +32,7 @@ from engine.connectors.context import ConnectorCompiler
 from engine.connectors.sqldialect import Dialects, Variants, compile_variants
 from engine.connectors.sqltext import SqlText, SqlTextError, parse_sql
 from engine.connectors.sqlvalues import bind_values
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 MARKER = "{filters}"
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

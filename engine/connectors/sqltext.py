@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import field
 
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _PIPE = re.compile(r"\s*\|\s*([A-Za-z_][A-Za-z0-9_]*)\s*")

@@ -20,7 +20,7 @@ from jmespath import parser as jparser
 
 from engine.lang import names
 from engine.util.suggest import closest
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 # the first child continues the parent's path, on the same value (`a` in `a.b`, `a[0]`, `a | b`)
 _LEFT = frozenset({"subexpression", "index_expression", "projection", "value_projection", "filter_projection",

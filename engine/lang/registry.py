@@ -23,11 +23,11 @@ input. By convention ``None`` in gives ``None`` out unless the transform is abou
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Protocol
 
-from engine.util.frozen import frozen
+from engine.util.records import frozen, mutable
 
 
 class ArgError(Exception):
@@ -82,7 +82,7 @@ class CompileContext(Protocol):
         """A compiled JMESPath expression evaluated against the scope; raises ArgError on bad syntax."""
 
 
-@dataclass
+@mutable
 class Registry:
     """The transform plugins, by kind and name."""
 

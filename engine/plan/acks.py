@@ -13,7 +13,6 @@ mapping functions once the flow has no error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from engine.errors import Diagnostic, RecordError, TransformError
 from engine.lang import names
 from engine.plan.codegen import generate, truthy
 from engine.spec.yamlsrc import format_path
+from engine.util.records import mutable
 
 if TYPE_CHECKING:
     from engine.plan.model import WritePlan
@@ -43,7 +43,7 @@ def identity(block: dict) -> str:
     return name if isinstance(name, str) and name else f"{block.get('endpoint')}.{block.get('write')}"
 
 
-@dataclass
+@mutable
 class _Part:
     """One acknowledgement of a flow while it is checked: its name, place and operation."""
 

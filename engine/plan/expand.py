@@ -24,7 +24,7 @@ from engine.lang.transforms._common import show, stringify
 from engine.lang.transforms.text import parse_template
 from engine.plan.lets import scope_names
 from engine.spec.yamlsrc import format_path
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 Getter = Callable[[Any], Any]
 

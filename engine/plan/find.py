@@ -16,7 +16,7 @@ from engine.checks import references as checks
 from engine.errors import Diagnostic, Loc
 from engine.lang.expr import CompiledExpr
 from engine.project.load import Item, Project
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 Getter = Callable[[Any], Any]
 PATH = ("target", "find")

@@ -12,7 +12,7 @@ from engine.plan.expand import FanOut, Grouping
 from engine.plan.find import FindPlan
 from engine.plan.related import RelatedSpec
 from engine.project.load import Item, Project
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 Getter = Callable[[Any], Any]
 

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from engine.errors import Loc, RecordError, TransformError
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 _NUMERIC = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
 

@@ -1,16 +1,17 @@
 """``passerelle validate``: every project and connector file under the given paths, all errors at once."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from engine.plan.compile import compile_project
 from engine.errors import Diagnostic, Loc, sort_diagnostics
 from engine.project.load import ConnectorStore, discover, display, is_connector_doc, load_project, project_files
 from engine.spec.yamlsrc import load_file
+from engine.util.records import mutable
 
 
-@dataclass
+@mutable
 class Report:
     """What `passerelle validate` found: the diagnostics, and how many projects and connectors."""
 

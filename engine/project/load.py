@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,13 @@ from engine.schema.validate import error_to_diagnostics, schema_errors, validate
 from engine.util.suggest import hint_for
 from engine.spec.yamlsrc import YamlDoc, load_bytes, load_file
 from engine.util.fileio import read_bytes
+from engine.util.records import mutable
 
 SECTIONS = ("endpoints", "lookups", "flows")
 _SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".passerelle", ".hypothesis"}
 
 
-@dataclass
+@mutable
 class Item:
     """A named definition (endpoint, lookup or flow) and where it was written."""
 
@@ -53,7 +54,7 @@ class Item:
         return Path(self.doc.file).parent
 
 
-@dataclass
+@mutable
 class Connector:
     """A connector definition an endpoint uses, with the endpoint's override applied."""
 
@@ -71,7 +72,7 @@ class Connector:
         return self.doc.loc(("connector",) + sub)
 
 
-@dataclass
+@mutable
 class Project:
     """A loaded project: its documents, endpoints, flows, lookups and connectors."""
 

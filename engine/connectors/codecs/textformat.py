@@ -16,7 +16,7 @@ from dataclasses import field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 TEXT_TYPES = ("csv", "fixed")
 NEWLINES = {"crlf": "\r\n", "lf": "\n"}

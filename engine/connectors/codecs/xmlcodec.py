@@ -33,7 +33,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 if TYPE_CHECKING:  # lxml is imported by the functions that parse (`validate` never does)
     from engine.connectors.codecs.xmlread import Reader

@@ -39,7 +39,7 @@ from typing import Any
 from engine.connectors.codecs.csvfile import CellError, bad_line, rows_of
 from engine.connectors.codecs.records import InputError, unreadable
 from engine.connectors.codecs.textformat import text_of
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _IANA = {"cp1252": "windows-1252", "iso8859-1": "ISO-8859-1", "iso8859-15": "ISO-8859-15", "utf-8": "UTF-8",

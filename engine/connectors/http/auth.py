@@ -14,7 +14,7 @@ from typing import Any
 from engine.connectors.secrets import settings_scrubber
 from engine.connectors.templates import Template, TreeRenderer, text_of
 from engine.spec.env import MASK, Scrubber
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 _TEMPLATE = {"type": "string", "description": "A template: `{settings.NAME}` placeholders."}
 

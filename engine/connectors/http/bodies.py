@@ -11,7 +11,7 @@ from typing import Any
 from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.codecs.xmlwrite import records_to_xml
 from engine.util.jsonout import dumps_bytes
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 JSON_TYPE = "application/json; charset=utf-8"
 

@@ -26,7 +26,7 @@ from engine.connectors.base import IncompleteRecord
 from engine.connectors.context import ConnectorCompiler
 from engine.connectors.errors import AuthError, EndpointError
 from engine.lang.expr import CompiledExpr
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 FollowFetch = Callable[[str, dict], Any]  # (query, variables) -> the parsed answer
 MAX_FOLLOW_PAGES = 10_000  # a server that keeps saying "more" with new cursors is not followed forever

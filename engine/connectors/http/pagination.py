@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.lang.expr import CompiledExpr
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 Fetch = Callable[[str | None, dict, dict | None], Any]
 Decode = Callable[[Any], list]

@@ -18,7 +18,7 @@ from engine.connectors.http.nested import NestedPlan, compile_nested
 from engine.connectors.http.pagination import STYLES as PAGINATION_STYLES, PaginationPlan
 from engine.connectors.templates import Template, TreeRenderer
 from engine.lang.expr import CompiledExpr
-from engine.util.frozen import frozen
+from engine.util.records import frozen
 
 FILTER_PLACEHOLDERS = ("field", "value", "values", "index")
 FILTER_KINDS = ("where", "since", "keys")

@@ -1,27 +1,29 @@
-"""``@frozen``: ``@dataclass(frozen=True)`` for the classes a compiled spec is made of, without
-compiling code when the module is imported.
+"""``@frozen`` and ``@mutable``: ``@dataclass(frozen=True)`` and ``@dataclass`` for the classes a
+compiled spec is made of, without compiling code when their module is imported.
 
-``dataclasses.dataclass(frozen=True)`` writes the source of six methods for every class
-(``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``, ``__delattr__``) and compiles
-each one with ``exec``: about 0.5 ms per class, ~20 ms for the ~40 plan classes every
-``passerelle validate`` imports — an eighth of its run (issue 10, start-up; ``python -X importtime``).
+``dataclasses.dataclass`` writes the source of each method it adds (``__init__``, ``__repr__``,
+``__eq__``, and for a frozen class ``__hash__``, ``__setattr__``, ``__delattr__``) and compiles it with
+``exec``: about 0.5 ms per frozen class, 0.25 ms per other one — ~25 ms for the ~60 classes every
+``passerelle validate`` imports, a sixth of its run (issue 10, start-up; ``python -X importtime``).
 Here ``dataclasses`` still collects the fields (so ``fields()``, ``replace()``, ``asdict()`` and
-``is_dataclass()`` work as before, and field options — defaults, ``default_factory``, ``init``,
+``is_dataclass()`` work as before, and the field options — defaults, ``default_factory``, ``init``,
 ``repr``, ``compare``, ``hash`` — mean what they mean there), and the class gets shared methods that
 behave as the generated ones do:
 
 * ``__init__(*args, **kwargs)``: the fields in order, positionally or by name, defaults and
-  factories, ``__post_init__`` called last, the same ``TypeError`` messages for a missing, unknown or
-  repeated argument;
-* ``__eq__`` (same class only, on the ``compare`` fields, as tuples), ``__hash__`` (of the tuple of
-  the hashed fields), ``__repr__`` (``Name(a=1, b='x')``, ``...`` on recursion);
-* frozen ``__setattr__`` / ``__delattr__`` raising ``FrozenInstanceError``.
+  factories, ``__post_init__`` called last, Python's own ``TypeError`` messages for a missing,
+  unknown or repeated argument;
+* ``__eq__`` (same class only, on the ``compare`` fields, as tuples) and ``__repr__``
+  (``Name(a=1, b='x')``, ``...`` on recursion);
+* frozen: ``__hash__`` (of the tuple of the hashed fields), and ``__setattr__`` / ``__delattr__``
+  raising ``FrozenInstanceError``; mutable: ``__hash__ = None``, as ``dataclass`` sets it.
 
-Methods the class body defines itself (a ``__repr__``) are kept, as ``dataclass`` keeps them.
-Instances are built slightly slower (a loop over the fields instead of straight-line code): this is
-for classes made once per compiled spec, not per record. Not supported (``TypeError`` at import):
-``kw_only``, ``InitVar`` and ``ClassVar`` fields, a class body defining ``__init__``, ``__hash__``,
-``__setattr__`` or ``__delattr__``, ``__slots__``, and subclassing a ``@frozen`` class.
+A ``__repr__`` or ``__eq__`` the class body defines is kept, as ``dataclass`` keeps it. Instances are
+built a little slower (a loop over the fields instead of straight-line code): this is for classes
+made when a spec is compiled, not for classes made per record (those keep ``@dataclass``). Not
+supported (``TypeError`` at import): ``kw_only``, ``InitVar`` and ``ClassVar`` fields, a class body
+defining ``__init__``, ``__hash__``, ``__setattr__``, ``__delattr__`` or ``__slots__``, and
+subclassing a dataclass. ``tests/test_robustness_frozen.py`` compares both with ``dataclass``.
 """
 from __future__ import annotations
 
@@ -48,24 +50,40 @@ def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple]:
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
 def frozen(cls: type[_T]) -> type[_T]:
     """``@dataclass(frozen=True)``, its methods shared instead of compiled (see the module)."""
+    return _make(cls, True)
+
+
+@dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))
+def mutable(cls: type[_T]) -> type[_T]:
+    """``@dataclass``, its methods shared instead of compiled (see the module)."""
+    return _make(cls, False)
+
+
+def _make(cls: type[_T], is_frozen: bool) -> type[_T]:
+    decorator = "@frozen" if is_frozen else "@mutable"
     own = [name for name in _OWN if name in cls.__dict__ and not (name == "__hash__" and cls.__dict__[name] is None)]
     if own or any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:]):
-        raise TypeError(f"@frozen {cls.__qualname__}: its body defines {', '.join(own)}; use @dataclass"
-                        if own else f"@frozen {cls.__qualname__}: subclasses a dataclass; use @dataclass")
+        raise TypeError(f"{decorator} {cls.__qualname__}: its body defines {', '.join(own)}; use @dataclass"
+                        if own else f"{decorator} {cls.__qualname__}: subclasses a dataclass; use @dataclass")
+    undocumented = not cls.__doc__  # dataclass would document it from inspect.signature (slow: ~3 ms)
+    if undocumented:
+        cls.__doc__ = cls.__name__
     dataclasses.dataclass(cls, init=False, repr=False, eq=False)  # collects the fields, compiles nothing
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if undocumented:
+        cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields if f.init)})"
     if any(f.kw_only is True for f in fields) or len(fields) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
-        raise TypeError(f"@frozen {cls.__qualname__}: kw_only, InitVar and ClassVar fields are not supported; "
+        raise TypeError(f"{decorator} {cls.__qualname__}: kw_only, InitVar and ClassVar fields are not supported; "
                         "use @dataclass")
     _add_init(cls, fields)
     names = frozenset(f.name for f in fields)
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in names:
             raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
         super(cls, self).__setattr__(name, value)
 
-    def __delattr__(self, name: str) -> None:
+    def __delattr__(self: Any, name: str) -> None:
         if type(self) is cls or name in names:
             raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
         super(cls, self).__delattr__(name)
@@ -86,10 +104,18 @@ def frozen(cls: type[_T]) -> type[_T]:
     def __repr__(self) -> str:
         return f"{self.__class__.__qualname__}({', '.join(f'{n}={getattr(self, n)!r}' for n in shown)})"
 
-    for method in (__setattr__, __delattr__, __eq__, __hash__, __repr__):
-        if method.__name__ not in cls.__dict__ or method.__name__ == "__hash__":  # a body's own __eq__, __repr__ stay
+    shared: tuple[Any, ...] = (__eq__, __repr__)
+    for method in shared:
+        if method.__name__ not in cls.__dict__:  # a body's own __eq__ or __repr__ stays
             method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
             setattr(cls, method.__name__, method)
+    if not is_frozen:
+        cls.__hash__ = None  # type: ignore[assignment]  # mutable and compared by value: unhashable
+        return cls
+    shared = (__hash__, __setattr__, __delattr__)
+    for method in shared:
+        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+        setattr(cls, method.__name__, method)
     return cls
 
 
@@ -150,4 +176,4 @@ def _add_init(cls: type, fields: tuple[dataclasses.Field, ...]) -> None:
     cls.__init__ = __init__  # type: ignore[misc]
 
 
-__all__ = ["frozen"]
+__all__ = ["frozen", "mutable"]
