@@ -16,7 +16,8 @@ from support import ROOT
 NOT_FOR_VALIDATE = ("httpx", "httpcore", "h11", "sqlite3", "_sqlite3", "watchfiles", "jsonschema",
                     "referencing", "engine.runtime", "pyodbc", "ssl", "engine.connectors.odbc_endpoint",
                     "lxml", "rich", "engine.util.progress",
-                    "engine.plan.model")  # the Plan's classes: validate builds no Plan
+                    "engine.plan.model",  # the Plan's classes: validate builds no Plan
+                    "argparse", "tempfile")  # ordinary command lines (cli/quickargs.py); nothing is written
 
 
 def _imported(argv: list[str], cwd=ROOT) -> tuple[set[str], subprocess.CompletedProcess]:
