@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import os
 from dataclasses import field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -182,9 +183,15 @@ def compile_definition(connector: Connector) -> list[Diagnostic]:
 def display(path: Path) -> str:
     """A path as shown in messages: relative to the working directory when possible."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(_real_cwd(os.getcwd())))
     except ValueError:
         return str(path)
+
+
+@lru_cache(maxsize=4)
+def _real_cwd(cwd: str) -> Path:
+    """The working directory, links resolved once per directory (not once per file shown)."""
+    return Path(cwd).resolve()
 
 
 def is_connector_doc(doc: YamlDoc) -> bool:
