@@ -3,7 +3,7 @@
 XML shape of the PrestaShop webservice (the sample files' shape), for any number of orders.
 
 Deterministic for a given count. The orders mix several tax rates per order, tax-exempt lines (an
-order detail whose ``taxes`` association is empty: the strict tax join sets the order aside),
+order detail whose ``taxes`` association is empty, as PrestaShop gives it: mapped to Sage's EXO),
 a rate missing from the tax table (19.6 %), percentage reductions, vouchers (discounts), orders
 without shipping, unknown carriers and payment modules.
 

@@ -16,6 +16,7 @@ The semantics follow ``orders_to_sage.yaml`` and ``lookups.yaml``:
 
 * carriers and payments lookups have a default (``DIVERS``, ``Autre``); the payments table is read
   once, at import, from ``payments.csv``;
+* a detail whose ``taxes`` association is empty (a tax-exempt product) is ``EXO``;
 * the tax-code table matches numbers (``Decimal("20.000")`` finds ``20``) and is strict: an unknown
   rate raises :class:`UnknownTaxRate` with the engine's message;
 * ``Date`` is ``date_add`` read as Europe/Paris local time (an ambiguous autumn time is its first
@@ -133,7 +134,9 @@ def map_order(order: dict) -> dict:
             "Quantite": row["product_quantity"],
             # Sage applies a percentage reduction itself: send the price before reduction then.
             "PrixUnitaire": row["product_price"] if discounted else row["unit_price_tax_excl"],
-            "CodeTaxe": tax_code(detail["tax"]["rate"]),
+            # a tax-exempt product: PrestaShop gives its detail no taxes at all (EXO)
+            "CodeTaxe": tax_code((detail["tax"] or {}).get("rate"))
+            if (detail.get("associations") or {}).get("taxes") else "EXO",
             "EstValorise": 1,
             "RemiseType1": 1 if discounted else None,
             "RemiseValeur1": reduction if discounted else None,

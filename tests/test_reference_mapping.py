@@ -102,6 +102,7 @@ def _variants(record: dict):
     yield with_rows(reduction_percent=None)
     yield with_rows(reduction_percent=Decimal("-1"))
     yield with_rows(tax=dict(record["associations"]["order_rows"][0]["detail"]["tax"], rate=10))
+    yield with_rows(tax=None, associations={"taxes": []})  # a tax-exempt product: EXO (issue 13)
 
 
 @pytest.mark.parametrize("order_id", [1042, 1043, 1044, 1045, 1046])

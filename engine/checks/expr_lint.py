@@ -5,6 +5,8 @@
   and so changes what the rest of it reads: ``meta[?key=='b2b'].value | [0] == 'yes' || role == 'b2b'``
   is ``meta[?key=='b2b'].value | ([0] == 'yes' || role == 'b2b')``, where ``role`` is read on the
   piped value (null) instead of the record;
+* ``not-precedence`` (warning): a ``!`` followed by a dotted path: ``!a.b`` is ``(!a).b`` in JMESPath,
+  a field of a boolean, always null, so a condition written with it never holds;
 * ``strict-lookup-null`` (warning): a ``lookup`` on a table with no default, fed by a value that can be
   null with nothing guarding it (the record would be set aside on the first null: free shipping with
   no tax rate).
@@ -33,6 +35,8 @@ def check_expression(text: str, allowed: frozenset[str], loc: Loc, path: str) ->
            for offset, message, hint in name_problems(text, allowed)]
     out += [Diagnostic("pipe-precedence", message, loc.shifted(offset), path, hint, severity="warning")
             for offset, message, hint in pipe_problems(text)]
+    out += [Diagnostic("not-precedence", message, loc.shifted(offset), path, hint, severity="warning")
+            for offset, message, hint in not_problems(text)]
     return out
 
 
@@ -92,6 +96,29 @@ def pipe_problems(text: str) -> Iterator[tuple[int, str, str]]:
         yield (bar, f"`|` binds last: JMESPath reads `{whole}` as `{read}`, so `{shown}` is evaluated on "
                "the piped value, not on the record",
                f"write `{rewrite}` (or put the right side of `|` in parentheses if that reading is meant)")
+
+
+# -- `!` before a dotted path ---------------------------------------------------------------------
+
+def not_problems(text: str) -> Iterator[tuple[int, str, str]]:
+    """``(offset of the !, message, hint)`` for every ``!x.y`` not in parentheses: JMESPath binds ``!``
+    tighter than ``.``, so it reads ``(!x).y`` (a field of true or false: null), never ``!(x.y)``."""
+    tree = spanned_tree(text)
+    if tree is None:
+        return
+    for node in _nodes(tree):
+        children = node.get("children", ())
+        if node.get("type") != "subexpression" or node.get("paren") or not children:
+            continue
+        negated = children[0]
+        if not isinstance(negated, dict) or negated.get("type") != "not_expression" or negated.get("paren") \
+                or "span" not in negated or "span" not in node:
+            continue
+        bang, end = negated["span"][0], node["span"][1]
+        written = text[bang:end]
+        yield (bang, f"`!` binds tighter than `.`: JMESPath reads `{written}` as `(!{written[1:].split('.')[0].strip()})."
+               f"{written.split('.', 1)[1]}`, a field of true or false, always null, so this never holds",
+               f"write `!({written[1:].strip()})`")
 
 
 # -- strict lookups fed by a null ----------------------------------------------------------------

@@ -219,10 +219,12 @@ class MagentoSim(Simulator):
 
     @staticmethod
     def _json(request: Request) -> Any:
+        """Magento's Webapi\\Rest\\Request\\Deserializer\\Json in production mode: a body json_decode refuses (bad
+        syntax, bad UTF-8, NaN or Infinity, which Python alone would take) → 400 ``Decoding error.``"""
         try:
-            return json.loads(request.body.decode("utf-8") or "null")
+            return json.loads(request.body.decode("utf-8") or "null", parse_constant=_not_json)
         except (UnicodeDecodeError, ValueError):
-            raise MagentoError(400, "Decoding error: Syntax error") from None
+            raise MagentoError(400, "Decoding error.") from None
 
     def _report(self) -> str:
         self._reports += 1
@@ -341,3 +343,7 @@ class MagentoSim(Simulator):
             raise MagentoError(404, "No such entity with %fieldName = %fieldValue",
                                {"fieldName": "customerId", "fieldValue": ident})
         return 200, customer
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # PHP's json_decode knows no NaN, Infinity or -Infinity

@@ -48,6 +48,7 @@ from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.ps_body import child_text, parse_entities, validated
 from passerelle_sandbox.ps_catalogue import add_product, add_record, i18n_value
+from passerelle_sandbox.ps_money import after_update, money_tables
 from passerelle_sandbox.ps_query import (
     WsError, apply_query, did_you_mean, parse_languages, parse_list_query, php_int, php_params,
 )
@@ -100,6 +101,7 @@ class PrestaShopSim(Simulator):
         self.dataset = dataset
         self.tables = build_tables(dataset)
         self.tables["specific_prices"] = {}
+        self.tables.update(money_tables(self.tables))  # order_payments, order_slip: ps_money.py
         self.key = key or derive_key(dataset.seed)
         self.keys: dict[str, dict[str, Iterable[str]] | None] = dict(keys) if keys else {}
         self.keys.setdefault(self.key, None)
@@ -362,6 +364,7 @@ class PrestaShopSim(Simulator):
             record.update(values)
             if res.name == "stock_availables":
                 self._after_stock_update(record)
+            after_update(self, res.name, record)
         records = [record for record, _ in updates]
         if len(records) == 1:
             return 200, renderer.single(res, records[0])

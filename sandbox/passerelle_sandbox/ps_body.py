@@ -9,7 +9,8 @@ from lxml import etree
 from passerelle_sandbox.ps_query import WsError
 from passerelle_sandbox.ps_schema import F, Resource
 
-CLASS_NAMES = {"order_histories": "OrderHistory", "stock_availables": "StockAvailable"}
+CLASS_NAMES = {"order_histories": "OrderHistory", "stock_availables": "StockAvailable",
+               "order_carriers": "OrderCarrier", "orders": "Order"}
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
@@ -34,7 +35,8 @@ def validated(res: Resource, f: F, raw: str | None) -> Any:
         return None
     if raw == "" and f.required:
         raise WsError(400, 85, f'Validation error: "Property {cls}->{f.name} is empty."')
-    patterns = {"uint": r"\d+", "int": r"[+-]?\d+", "bool": r"[01]"}
+    patterns = {"uint": r"\d+", "int": r"[+-]?\d+", "bool": r"[01]",
+                "tracking": r"[~:#,%&_=()\[\].? +\-@/a-zA-Z0-9]*"}  # Validate::isTrackingNumber
     if raw != "" and f.fmt in patterns and not re.fullmatch(patterns[f.fmt], raw):
         raise WsError(400, 85, f'Validation error: "Property {cls}->{f.name} is not valid"')
     if f.kind in ("int", "bool"):

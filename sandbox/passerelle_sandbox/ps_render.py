@@ -160,10 +160,10 @@ class Renderer:
             if not records:
                 return b"[]"
             if display == "minimum":
-                return self._json({res.name: [{"id": r["id"]} for r in records]})
-            return self._json({res.name: [self._json_object(res, r, display) for r in records]})
+                return self._json({res.plural or res.name: [{"id": r["id"]} for r in records]})
+            return self._json({res.plural or res.name: [self._json_object(res, r, display) for r in records]})
         root = self._root()
-        holder = etree.SubElement(root, res.name)
+        holder = etree.SubElement(root, res.plural or res.name)
         for record in records:
             if display == "minimum":
                 node = etree.SubElement(holder, res.node, id=str(record["id"]))

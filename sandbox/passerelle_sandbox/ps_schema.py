@@ -57,6 +57,7 @@ class Resource:
     associations: tuple[Assoc, ...] = ()
     forbidden: frozenset[str] = frozenset()
     writable: frozenset[str] = frozenset()  # methods the simulator implements besides GET/HEAD
+    plural: str = ""  # the list's node when it is not the resource name (objectsNodeName: order_slips)
     field_map: dict[str, F] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -97,7 +98,8 @@ ORDERS = Resource("orders", "order", "The Customers orders", (
     F("carrier_tax_rate", "dec3"), F("total_wrapping", "money"), F("total_wrapping_tax_incl", "money"),
     F("total_wrapping_tax_excl", "money"), F("round_mode", "int"), F("round_type", "int"),
     F("conversion_rate", "money", required=True), F("reference"),
-), (Assoc("order_rows", "order_row", ORDER_ROW, virtual=True, read_only=True),))
+), (Assoc("order_rows", "order_row", ORDER_ROW, virtual=True, read_only=True),),
+    writable=frozenset({"PATCH"}))  # 8.x: the internal note (ps_money.py); PUT would null what is left out
 
 ORDER_DETAILS = Resource("order_details", "order_detail", "Details of an order", (
     F("id", "int"), F("id_order", "int", "orders", True), F("product_id", "int", "products"),
@@ -137,8 +139,28 @@ ORDER_STATES = Resource("order_states", "order_state", "The Order statuses", (
 ORDER_CARRIERS = Resource("order_carriers", "order_carrier", "The Order carriers", (
     F("id", "int"), F("id_order", "int", "orders", True), F("id_carrier", "int", "carriers", True),
     F("id_order_invoice", "int", "order_invoices"), F("weight", "dec6"), F("shipping_cost_tax_excl", "money"),
-    F("shipping_cost_tax_incl", "money"), F("tracking_number"), F("date_add", "date"),
+    F("shipping_cost_tax_incl", "money"), F("tracking_number", fmt="tracking"), F("date_add", "date"),
+), writable=frozenset({"PUT", "PATCH"}))  # the tracking number (ps_money.py)
+
+# order_payments and order_slip (shops-orders-webhooks.md §3.1, §2.1): served read-only, see ps_money.py
+ORDER_PAYMENTS = Resource("order_payments", "order_payment", "The Order payments", (
+    F("id", "int"), F("order_reference"), F("id_currency", "int", "currencies", True),
+    F("amount", "money", required=True), F("payment_method"), F("conversion_rate", "money"),
+    F("transaction_id"), F("card_number"), F("card_brand"), F("card_expiration"), F("card_holder"),
+    F("date_add", "date"),
 ))
+
+ORDER_SLIP = Resource("order_slip", "order_slip", "The Order slips (used for refunds)", (
+    F("id", "int"), F("id_customer", "int", "customers", True), F("id_order", "int", "orders", True),
+    F("conversion_rate", "money", required=True), F("total_products_tax_excl", "money", required=True),
+    F("total_products_tax_incl", "money", required=True), F("total_shipping_tax_excl", "money", required=True),
+    F("total_shipping_tax_incl", "money", required=True), F("amount", "money"), F("shipping_cost", "int"),
+    F("shipping_cost_amount", "money"), F("partial", "int"), F("date_add", "date"), F("date_upd", "date"),
+    F("order_slip_type", "int"),
+), (Assoc("order_slip_details", "order_slip_detail", (
+    F("id", "int"), F("id_order_detail", "int"), F("product_quantity", "int"), F("amount_tax_excl", "money"),
+    F("amount_tax_incl", "money"),
+), virtual=True, read_only=True),), plural="order_slips")
 
 ORDER_CART_RULES = Resource("order_cart_rules", "order_cart_rule", "The Order cart rules", (
     F("id", "int"), F("id_order", "int", "orders", True), F("id_cart_rule", "int", "cart_rules", True),
@@ -243,7 +265,8 @@ SPECIFIC_PRICES = Resource("specific_prices", "specific_price", "Specific price 
 
 RESOURCES: dict[str, Resource] = {r.name: r for r in (
     ADDRESSES, CARRIERS, COMBINATIONS, COUNTRIES, CURRENCIES, CUSTOMERS, LANGUAGES, ORDER_CARRIERS,
-    ORDER_CART_RULES, ORDER_DETAILS, ORDER_HISTORIES, ORDER_STATES, ORDERS, PRODUCTS, SPECIFIC_PRICES,
+    ORDER_CART_RULES, ORDER_DETAILS, ORDER_HISTORIES, ORDER_PAYMENTS, ORDER_SLIP, ORDER_STATES, ORDERS,
+    PRODUCTS, SPECIFIC_PRICES,
     STOCK_AVAILABLES, TAX_RULE_GROUPS, TAXES,
 )}
 

@@ -13,10 +13,21 @@ from typing import Any
 
 from passerelle_sandbox.dataset import Dataset, q2
 
-__all__ = ["COUNTRY_IDS", "ORDER_STATES", "build_tables"]
+__all__ = ["COUNTRY_IDS", "ORDER_STATES", "build_tables", "tax_group"]
 
 D = Decimal
 COUNTRY_IDS = {"FR": 8, "BE": 3, "LU": 12}
+
+
+
+def tax_group(tax_id: int, rate: Decimal) -> int:
+    """The product's tax rules group: 0 ("No tax") for a tax-exempt (0 %) product such as a gift card.
+
+    Its order details then have ``id_tax_rules_group`` 0 and an EMPTY ``taxes`` association: the
+    webservice getter ``OrderDetail::getWsTaxes`` selects the ``order_detail_tax`` rows, and PrestaShop
+    writes none for an untaxed product (PrestaShop/PrestaShop ``classes/order/OrderDetail.php``)."""
+    return tax_id if rate else 0
+
 
 # id: (english, french, paid, shipped, delivery, logable, invoice, color, template)
 ORDER_STATES: dict[int, tuple[str, str, int, int, int, int, int, str, str]] = {
@@ -73,7 +84,8 @@ def _orders(ds: Dataset) -> tuple[Table, Table, Table, Table, Table]:
                 "reduction_amount_tax_excl": line.reduction_amount_excl, "product_quantity_discount": D(0),
                 "product_ean13": line.ean13, "product_isbn": "", "product_upc": "", "product_mpn": "",
                 "product_reference": line.reference, "product_supplier_reference": "",
-                "product_weight": D("0.300"), "tax_computation_method": 0, "id_tax_rules_group": line.tax_id,
+                "product_weight": D("0.300"), "tax_computation_method": 0,
+                "id_tax_rules_group": tax_group(line.tax_id, line.tax_rate),
                 "ecotax": D(0), "ecotax_tax_rate": D(0), "download_nb": 0,
                 "unit_price_tax_incl": line.unit_incl, "unit_price_tax_excl": line.unit_excl,
                 "total_price_tax_incl": line.total_incl, "total_price_tax_excl": line.total_excl,
@@ -81,7 +93,8 @@ def _orders(ds: Dataset) -> tuple[Table, Table, Table, Table, Table]:
                 "purchase_supplier_price": q2(line.price * D("0.45")), "original_product_price": line.price,
                 "original_wholesale_price": q2(line.price * D("0.45")), "total_refunded_tax_excl": D(0),
                 "total_refunded_tax_incl": D(0),
-                "associations": {"taxes": [{"id": line.tax_id}]},
+                # a tax-exempt product has no order_detail_tax row: PrestaShop's getWsTaxes gives no taxes
+                "associations": {"taxes": [{"id": line.tax_id}] if line.tax_rate else []},
             }
         orders[o.id] = {
             "id": o.id, "id_address_delivery": o.address_id, "id_address_invoice": o.address_id,
@@ -150,7 +163,7 @@ def _catalogue(ds: Dataset) -> tuple[Table, Table, Table]:
         products[p.id] = {
             "id": p.id, "id_manufacturer": 0, "id_supplier": 0, "id_category_default": 2,
             "id_default_combination": p.combinations[0].id if p.combinations else 0,
-            "id_tax_rules_group": p.tax_id, "type": "combinations" if p.combinations else "simple",
+            "id_tax_rules_group": tax_group(p.tax_id, ds.tax(p.tax_id).rate), "type": "combinations" if p.combinations else "simple",
             "reference": p.reference, "supplier_reference": "", "ean13": p.ean13, "isbn": "", "upc": "", "mpn": "",
             "weight": p.weight, "product_type": "combinations" if p.combinations else "standard",
             "minimal_quantity": 1, "price": p.price, "wholesale_price": q2(p.price * D("0.45")), "active": 1,

@@ -1,5 +1,8 @@
 """Sage 100 "WebServices100" (Proconsult) REST simulator, after the Proconsult WebServices100 demo.
-The wire contract is not public: every unverified choice below is an option.
+The wire contract is not public: every unverified choice below is an option. Bodies are read as WCF's
+``DataContractJsonSerializer`` reads them (unknown members ignored, missing ones at their defaults, both
+naming families, wrapped parameters in any order): the contract simulated and its sources are in
+``docs/simulators.md``, "Sage 100 WebServices100".
 
 Routes, under ``/WebServices100/<BASE>/`` (``base="BIJOU"``; matched case-insensitively, as IIS does):
 
@@ -12,7 +15,7 @@ GET      ``DocumentService/rest/Documents``              JSON array; filters ``?
 GET      ``DocumentService/rest/Documents/{piece}``      one document (with ``Lignes``)
 GET      ``TiersService/rest/Clients`` / ``…/{NumeroTiers}``  JSON array (filters ``?Email=``, ``?NumeroTiers=``,
                                                           ``?Intitule=``: exact, case-insensitive) / one client
-POST     ``TiersService/rest/Clients``                   create (bare Client object or ``{"client": …}``);
+POST     ``TiersService/rest/Clients``                   create (bare Client or ``{"client": …}``, ``client_body_style``);
                                                           answers 200 with the created client
 PUT      ``TiersService/rest/Clients/{NumeroTiers}``     update, validated like a create (:mod:`.sage_clients`)
 GET      ``ArticleService/rest/Articles`` / ``…/{Reference}``  articles with ``PrixVente``, ``QteStock``, range
@@ -20,6 +23,8 @@ GET      ``ArticleService/rest/Articles`` / ``…/{Reference}``  articles with `
                                                           ``?TypeArticle=``, ``?Gamme=``, ``?CodeFamille=``
 GET      ``TaxeService/rest/Taxes``                      tax codes (``Code``, ``Taux``)
 GET      ``ModeExpeditionService/rest/ModesExpedition``  shipping modes (``Id``, ``Intitule``)
+…        delivery addresses, settlements, payment modes  :mod:`.sage_flow_routes` (credit notes, BC → BL
+         and the documents list's filters: :mod:`.sage_documents_flow`)
 =======  ==============================================  ==============================================
 
 Authentication: the raw token in ``Authorization`` (no ``Bearer`` prefix; ``accept_bearer=True`` allows one).
@@ -53,12 +58,16 @@ from zoneinfo import ZoneInfo
 
 from passerelle_sandbox import _json
 from passerelle_sandbox._http import Request, Response, Simulator
-from passerelle_sandbox.dataset import Dataset, q2
+from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sage_articles import build_articles
 from passerelle_sandbox.sage_wcf import parse_wcf_date, wcf_date
 from passerelle_sandbox.sage_checks import DOC_TYPE, LINE_TYPE, NS, TEXT_LINE_TYPE, Checker, Problem
 from passerelle_sandbox.sage_clients import handle_clients
+from passerelle_sandbox import sage_documents_flow as flow
+from passerelle_sandbox.sage_addresses import seed_addresses
+from passerelle_sandbox.sage_flow_routes import flow_routes
+from passerelle_sandbox.sage_settlements import PAYMENT_MODES, VALEUR_TYPES, VOID
 
 __all__ = ["Sage100Sim", "wcf_date", "parse_wcf_date"]
 
@@ -79,8 +88,10 @@ class Sage100Sim(Simulator):
     Options (defaults = the Passerelle contract): ``base``, ``token``, ``accept_bearer``,
     ``special_articles`` (PORT, REMISE), ``tax_codes`` (S_20, S_5, S_10, S_2, EXO → rate),
     ``piece_prefixes`` (TypeDocument → prefix; the enum integers are unverified), ``remise_types``
-    (``{0: "amount", 1: "percent"}``, unverified), ``expedition_modes``, ``reject_unknown_properties``,
-    ``naming`` ("pascal" | "sage" | "both"), ``date_offset_required``, ``response_form`` ("wrapped" →
+    (``{0: "amount", 1: "percent"}``, unverified), ``expedition_modes``, ``reject_unknown_properties`` (False:
+    ignored as WCF does, listed in :attr:`ignored_members`), ``naming`` ("pascal" | "sage" | "both"),
+    ``date_offset_required`` (False: WCF reads ``/Date(ms)/`` as UTC), ``client_body_style`` ("bare" |
+    "wrapped" | "both"), ``response_form`` ("wrapped" →
     ``{"InsertDocumentEtLignesResult": piece}``, "bare" → ``"BC00001"``, "document" → the stored document),
     ``escape_slashes``, ``require_json_content_type``, ``timezone_name``, ``clock`` (aware UTC datetime),
     ``faults``, ``latency_ms`` (every answer after that delay, as a real WebServices100 takes tens to
@@ -102,9 +113,10 @@ class Sage100Sim(Simulator):
         piece_prefixes: dict[int, str] | None = None,
         remise_types: dict[int, str] | None = None,
         expedition_modes: dict[int, str] | None = None,
-        reject_unknown_properties: bool = True,
-        naming: str = "pascal",
-        date_offset_required: bool = True,
+        reject_unknown_properties: bool = False,
+        naming: str = "both",
+        date_offset_required: bool = False,
+        client_body_style: str = "both",
         response_form: str = "wrapped",
         escape_slashes: bool = True,
         require_json_content_type: bool = True,
@@ -112,6 +124,9 @@ class Sage100Sim(Simulator):
         clock: Callable[[], datetime] | None = None,
         faults: Faults | None = None,
         latency_ms: int = 0,
+        payment_modes: dict[int, str] | None = None,
+        valeur_types: dict[int, str] | None = None,
+        provenance_prefixes: dict[int, str] | None = None,
     ) -> None:
         super().__init__(faults)
         if latency_ms < 0:
@@ -120,6 +135,8 @@ class Sage100Sim(Simulator):
         self.in_flight = self.most_in_flight = 0  # requests waiting out the latency together (at most)
         if naming not in ("pascal", "sage", "both"):
             raise ValueError("naming must be 'pascal', 'sage' or 'both'")
+        if client_body_style not in ("bare", "wrapped", "both"):
+            raise ValueError("client_body_style must be 'bare', 'wrapped' or 'both'")
         if response_form not in ("wrapped", "bare", "document"):
             raise ValueError("response_form must be 'wrapped', 'bare' or 'document'")
         self.dataset = dataset
@@ -132,7 +149,7 @@ class Sage100Sim(Simulator):
         self.remise_types = dict(remise_types or REMISE_TYPES)
         self.expedition_modes = dict(expedition_modes or EXPEDITION_MODES)
         self.reject_unknown_properties = reject_unknown_properties
-        self.naming = naming
+        self.naming, self.client_body_style = naming, client_body_style
         self.date_offset_required = date_offset_required
         self.response_form = response_form
         self.escape_slashes = escape_slashes
@@ -141,10 +158,18 @@ class Sage100Sim(Simulator):
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.documents: list[dict[str, Any]] = []
         self.raw_inserts: list[Any] = []
+        self.ignored_members: list[list[str]] = []  # per accepted insert, the members WCF skipped
         self.counters: dict[str, int] = {}
         self.clients: dict[str, dict[str, Any]] = {}
         self.articles: dict[str, dict[str, Any]] = {}
         self._load(dataset)
+        # addresses, settlements, credit notes, deliveries: sage_addresses, sage_settlements, sage_documents_flow
+        self.payment_modes = dict(payment_modes or PAYMENT_MODES)
+        self.valeur_types = dict(valeur_types or VALEUR_TYPES)
+        self.provenance_prefixes = dict(provenance_prefixes or flow.PROVENANCE_PREFIXES)
+        self.addresses = seed_addresses(self.clients)
+        self.settlements: list[dict[str, Any]] = []
+        self.settlement_count = 0
 
     # -- reference data ---------------------------------------------------------------------------
     def _local(self, text: str) -> str:
@@ -172,6 +197,14 @@ class Sage100Sim(Simulator):
             self.articles[reference]["QteStock"] = Decimal(quantity)
             self.articles[reference]["DateModification"] = wcf_date(self.clock().astimezone(self.tz))
 
+    def now(self) -> str:
+        return wcf_date(self.clock().astimezone(self.tz))
+
+    def deliver(self, piece: str, tracking: str | None = None, carrier: int | None = None,
+                quantities: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Test helper: Sage's transformation of order ``piece`` into a delivery note (:mod:`.sage_documents_flow`)."""
+        return flow.deliver(self, piece, tracking, carrier, quantities)
+
     def connector_url(self, root: str) -> str:
         return f"{root}/WebServices100/{self.base}"
 
@@ -189,7 +222,7 @@ class Sage100Sim(Simulator):
 
     # -- HTTP -------------------------------------------------------------------------------------
     def _respond(self, status: int, payload: Any) -> Response:
-        body = _json.dumps(payload, escape_slashes=self.escape_slashes).encode()
+        body = b"" if payload is VOID else _json.dumps(payload, escape_slashes=self.escape_slashes).encode()
         return Response(status, body, [("Content-Type", "application/json; charset=utf-8"),
                                        ("X-Powered-By", "ASP.NET"), ("Cache-Control", "private")])
 
@@ -229,13 +262,13 @@ class Sage100Sim(Simulator):
         method = request.method.upper()
         routes = {
             "documentservice/rest/insertdocumentetlignes": ({"POST"}, self._insert),
-            "documentservice/rest/documents": ({"GET"}, self._documents),
             "tiersservice/rest/clients": ({"GET", "POST", "PUT"}, self._clients),
             "articleservice/rest/articles": ({"GET"}, self._articles),
             "taxeservice/rest/taxes": ({"GET"}, self._taxes),
             "modeexpeditionservice/rest/modesexpedition": ({"GET"}, self._modes),
+            **flow_routes(self, _error, _Rejected),
         }
-        if key not in routes or (ident and key == "documentservice/rest/insertdocumentetlignes"):
+        if key not in routes or (ident and key.startswith(("documentservice/rest/insert", "documentservice/rest/get"))):
             return self._respond(*_error(404, [Problem("NotFound", "", "Endpoint not found.")]))
         allowed, handler = routes[key]
         if method == "HEAD" and "GET" in allowed:
@@ -280,9 +313,12 @@ class Sage100Sim(Simulator):
                           self.piece_prefixes, self.remise_types, self.expedition_modes,
                           self.reject_unknown_properties, self.naming, self.date_offset_required)
         doc, lines = checker.check_insert(body)
+        if isinstance(doc, dict):
+            checker.problems += flow.check_flow_fields(self, doc)
         if checker.problems:
             return _error(400, checker.problems)
         self.raw_inserts.append(body)
+        self.ignored_members.append(checker.ignored)
         document = self._store(doc, lines)
         piece = document["NumeroDocument"]
         if self.response_form == "bare":
@@ -292,7 +328,7 @@ class Sage100Sim(Simulator):
         return 200, {"InsertDocumentEtLignesResult": piece}
 
     def _store(self, doc: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
-        prefix = self.piece_prefixes[doc["TypeDocument"]]
+        prefix = flow.piece_prefix(self, doc)
         self.counters[prefix] = self.counters.get(prefix, 0) + 1
         piece = f"{prefix}{self.counters[prefix]:05d}"
         stored_lines = []
@@ -305,19 +341,11 @@ class Sage100Sim(Simulator):
             article = self.articles[line["RefArticle"]]
             quantity = Decimal(line["Quantite"])
             price = Decimal(line["PrixUnitaire"]) if line.get("PrixUnitaire") is not None else article["PrixVente"]
-            kind = self.remise_types.get(line.get("RemiseType1"))
-            value = Decimal(line.get("RemiseValeur1") or 0)
-            if kind == "percent":
-                ht = q2(quantity * price * (Decimal(1) - value / Decimal(100)))
-            elif kind == "amount":
-                ht = q2(quantity * (price - value))
-            else:
-                ht = q2(quantity * price)
             valued = bool(line.get("EstValorise", True))
             code = line.get("CodeTaxe") or article["CodeTaxe"]
             rate = self.tax_codes.get(code, Decimal("0"))
-            ht = ht if valued else Decimal("0.00")
-            ttc = q2(ht * (Decimal(1) + rate / Decimal(100)))
+            ht, ttc = flow.line_amounts(quantity, price, self.remise_types.get(line.get("RemiseType1")),
+                                        Decimal(line.get("RemiseValeur1") or 0), valued, rate)
             total_ht += ht
             total_ttc += ttc
             stored_lines.append({
@@ -333,27 +361,9 @@ class Sage100Sim(Simulator):
             "TotalHT": total_ht, "TotalTTC": total_ttc, "TotalTVA": total_ttc - total_ht,
             "DateCreation": wcf_date(self.clock().astimezone(self.tz)), "Lignes": stored_lines,
         })
+        flow.after_store(document)
         self.documents.append(document)
         return document
-
-    def _documents(self, method: str, ident: str, request: Request) -> tuple[int, Any]:
-        if ident:
-            document = self.document(ident.upper())
-            if document is None:
-                return _error(404, [Problem("NotFound", "NumeroDocument", f"Document {ident!r} does not exist")])
-            return 200, document
-        try:
-            query = self._query(request, ("Reference", "NumeroTiers", "TypeDocument"))
-        except _Rejected as rejected:
-            return _error(400, rejected.problems)
-        found = self.documents
-        if "Reference" in query:
-            found = [d for d in found if (d.get("Reference") or "").casefold() == query["Reference"].casefold()]
-        if "NumeroTiers" in query:
-            found = [d for d in found if d.get("NumeroTiers", "").casefold() == query["NumeroTiers"].casefold()]
-        if "TypeDocument" in query:
-            found = [d for d in found if str(d.get("TypeDocument")) == query["TypeDocument"]]
-        return 200, found
 
     # -- TiersService / ArticleService / references -----------------------------------------------
     def _clients(self, method: str, ident: str, request: Request) -> tuple[int, Any]:

@@ -3,7 +3,8 @@
 The tables an ODBC connector reads and writes — ``F_ARTICLE``, ``F_ARTSTOCK``, ``F_DEPOT``, ``F_FAMILLE``,
 ranges (``P_GAMME``, ``F_ENUMGAMME``, ``F_ARTGAMME``, ``F_ARTENUMREF``, ``F_GAMSTOCK``), ``F_COMPTET``,
 ``F_LIVRAISON``, ``F_TAXE``, ``F_ARTCOMPTA``/``F_FAMCOMPTA``, ``F_ARTCLIENT``, ``F_TARIFQTE``,
-``P_EXPEDITION``, ``P_CATTARIF``, ``F_DOCENTETE``, ``F_DOCLIGNE``, ``F_DOCCURRENTPIECE`` — with Sage's
+``P_EXPEDITION``, ``P_CATTARIF``, ``P_REGLEMENT``, ``F_DOCENTETE``, ``F_DOCLIGNE``, ``F_DOCREGL``,
+``F_DOCCURRENTPIECE`` — with Sage's
 column names and widths (``AR_Ref`` 19, ``CT_Num`` 17, ``DO_Piece`` 13, ``FA_CodeFamille`` 11, amounts
 ``NUMERIC(24,6)``), as Sage 100c's SQL Server databases have them.
 

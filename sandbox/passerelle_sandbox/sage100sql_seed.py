@@ -8,7 +8,7 @@ article (``TS01``: Taille × Couleur, nine enumerated refs, one dormant, stock p
 reserved and on-order stock, tax codes (20 %, 5.5 %, exempt) with ``F_ARTCOMPTA`` per article except
 ``THE-EARLGREY`` (its family's ``F_FAMCOMPTA`` applies), tariff categories with category prices, one
 customer-specific price, quantity tiers, customers with delivery addresses, carriers in
-``P_EXPEDITION`` with blank unused slots, and ``F_DOCCURRENTPIECE`` at ``BC00042``. ``size`` adds that
+``P_EXPEDITION`` with blank unused slots, payment modes in ``P_REGLEMENT``, and ``F_DOCCURRENTPIECE`` at ``BC00042``. ``size`` adds that
 many generated articles (``ART000001``…) with stock in both depots: :func:`generate` gives them alone
 (benchmarks).
 
@@ -120,6 +120,10 @@ def catalogue() -> list[Rows]:
     add("P_EXPEDITION", "cbIndice E_Intitule E_Mode",
         [(1, "Colissimo", 0), (2, "Chronopost 13h", 0), (3, "Retrait en boutique", 0),
          (4, "", 0), (5, "", 0), (6, "", 0)])
+    # payment modes (N_Reglement of F_DOCREGL): sage-catalogue-payments.md §2.4
+    add("P_REGLEMENT", "cbIndice R_Intitule R_Code",
+        [(1, "Chèque", "CHQ"), (2, "Virement", "VIR"), (3, "Carte bancaire", "CB"), (4, "PayPal", "PPL"),
+         (5, "", None)])
     add("P_GAMME", "cbIndice G_Intitule G_Type", [(1, "Taille", 0), (2, "Couleur", 0), (3, "Quantité", 1)])
     add("F_ENUMGAMME", "EG_Champ EG_Ligne EG_Enumere EG_BorneSup",
         [(1, i + 1, v, D(0)) for i, v in enumerate(_SIZES)] + [(2, i + 1, v, D(0)) for i, v in enumerate(_COLOURS)]

@@ -253,4 +253,23 @@ F_DOCLIGNE (DL_No)
   DL_QteBL N ! =0
   DL_PoidsNet N ! =0
   FK (DO_Domaine, DO_Type, DO_Piece) -> F_DOCENTETE (DO_Domaine, DO_Type, DO_Piece)
+P_REGLEMENT (cbIndice)
+  cbIndice S !
+  R_Intitule V35
+  R_Code V3
+F_DOCREGL (DR_No)
+  DR_No I !
+  DO_Domaine S !
+  DO_Type S !
+  DO_Piece V13 !
+  DR_TypeRegl S ! =2
+  DR_Date D
+  DR_Libelle V35
+  DR_Pourcent N ! =0
+  DR_Montant N ! =0
+  DR_MontantDev N ! =0
+  DR_Equil S ! =0
+  DR_Regle S ! =0
+  N_Reglement S ! =1
+  FK (DO_Domaine, DO_Type, DO_Piece) -> F_DOCENTETE (DO_Domaine, DO_Type, DO_Piece)
 """

@@ -15,6 +15,9 @@ GET     ``/v3.1/{resource}``                contacts, products, tax_rates, ledge
                                             "$back", "$itemsPerPage", "$items"}``
 GET     ``/v3.1/{resource}/{id}``           one object, every attribute
 POST    ``/v3.1/sales_invoices``            ``{"sales_invoice": {…}}`` → 201 + the invoice; 422 + errors
+PUT     ``/v3.1/sales_invoices/{id}``       update an editable invoice → 200 (:mod:`.sbca_updates`)
+DELETE  ``/v3.1/contacts/{id}``             → 204; a contact with transactions → 422 (:mod:`.sbca_updates`)
+POST    ``/v3.1/contacts``                  ``{"contact": {…}}`` → 201 + the contact (:mod:`.sbca_contacts`)
 GET     ``/v3.1/businesses[/lead|/{id}]``   the (single, lead) business; the list says ``$items_per_page``
 ======  ==================================  =======================================================
 
@@ -45,12 +48,13 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote, urlencode
 from zoneinfo import ZoneInfo
 
-from passerelle_sandbox import _json
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sbca_data import LEDGER_ACCOUNTS, TAX_KINDS, Table, build_tables, iso, sage_id
+from passerelle_sandbox.sbca_contacts import post_contact
 from passerelle_sandbox.sbca_invoices import create_invoice, error
+from passerelle_sandbox.sbca_updates import UPDATES, read_body
 
 __all__ = ["SageAccountingSim"]
 
@@ -128,8 +132,9 @@ class SageAccountingSim(Simulator):
             dataset, tz=ZoneInfo(timezone_name), tax_rate_ids=ids,
             ledger_accounts=tuple(ledger_accounts or LEDGER_ACCOUNTS),
             currency=currency, seed_invoices=seed_invoices)
-        self.tax_rate_ids = ids
-        self.created_invoices: list[dict[str, Any]] = []
+        self.tax_rate_ids, self.created_invoices = ids, []
+        self.updated_invoices: list[dict[str, Any]] = []  # as PUT left them
+        self.created_contacts: list[dict[str, Any]] = []  # POST /contacts (sbca_contacts)
         self.token_requests: list[dict[str, Any]] = []
         self.rejected_tokens = 0  # API calls refused for an unknown or expired access token
         self._access: dict[str, float] = {}
@@ -220,8 +225,7 @@ class SageAccountingSim(Simulator):
         if denied is not None:
             return denied
         parts = [p for p in path[len(prefix):].split("/") if p]
-        if method == "HEAD":
-            method = "GET"
+        method = "GET" if method == "HEAD" else method
         with self.lock:
             response = self._route(method, parts, request)
         response.head_only = request.method.upper() == "HEAD"
@@ -306,6 +310,11 @@ class SageAccountingSim(Simulator):
             return self._respond(404, [error(f"No route matches /{resource}", code="RecordNotFound")])
         if method == "POST" and resource == "sales_invoices" and ident is None:
             return self._post_invoice(request)
+        if ident is not None and (resource, method) in UPDATES:
+            return UPDATES[resource, method](self, ident, request)
+
+        if method == "POST" and resource == "contacts" and ident is None:
+            return post_contact(self, request)
         if method != "GET":
             return self._not_allowed(method)
         table = self.tables[resource]
@@ -373,14 +382,9 @@ class SageAccountingSim(Simulator):
                                    "currency": {"id": self.currency, "displayed_as": self.currency}})
 
     def _post_invoice(self, request: Request) -> Response:
-        content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
-        if self.require_json_content_type and content_type != "application/json":
-            return self._respond(415, [error(f"Content-Type must be application/json (got {content_type or 'nothing'})",
-                                             "Content-Type", "UnsupportedMediaType")])
-        try:
-            body = _json.loads_strict(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            return self._respond(422, [error(f"The request body is not valid JSON: {exc}")])
+        body = read_body(self, request)
+        if isinstance(body, Response):
+            return body
         problems, record = create_invoice(
             body, self.tables, self._builder, seed=self.dataset.seed, now=self.clock(),
             strict_decimals=self.strict_decimal_strings, reject_unknown=self.reject_unknown_properties,

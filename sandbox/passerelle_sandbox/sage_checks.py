@@ -1,16 +1,25 @@
-"""Strict checks of an ``InsertDocumentEtLignes`` body (the simulator's WebServices100 contract, modelled
-on the Proconsult WebServices100 demo).
+"""Checks of an ``InsertDocumentEtLignes`` body as WCF reads it, then as Sage judges it (the simulator's
+WebServices100 contract, modelled on the Proconsult WebServices100 demo; the whole wire contract and its
+sources are in ``docs/simulators.md``, "Sage 100 WebServices100").
 
-The body is the WCF *wrapped* form ``{"doc": {...}, "lignes": [...]}``. Every problem found is reported
-(not only the first) as a :class:`Problem` ``(code, field, message)``; ``field`` is a path such as
-``doc.Date`` or ``lignes[1].CodeTaxe`` (0-based line index). Checks:
+The body is the WCF *wrapped* form ``{"doc": {...}, "lignes": [...]}`` (two body parameters: WCF cannot
+read them bare). Reading follows ``DataContractJsonSerializer``: members are matched by their exact
+(case-sensitive) name in any order; a member that is not in the contract is **ignored** (listed in
+:attr:`Checker.ignored`; ``reject_unknown=True`` refuses it instead, ``UnknownProperty``); a member given
+twice is refused (``DuplicateProperty``); a missing member keeps its .NET default (WCF runs no
+constructor): ``TypeDocument`` 0, the rest null. Every problem found is reported (not only the first) as a
+:class:`Problem` ``(code, field, message)``; ``field`` is a path such as ``doc.Date`` or
+``lignes[1].CodeTaxe`` (0-based line index). Checks:
 
 * ``__type`` present and the **first** member of ``doc`` (``DocumentVente:http://www.proconsult.lu/
   WebServices100``) and of each line (``LigneArticle:…``, or ``LigneTexte:…`` for a text line) —
-  codes ``TypeHintMissing`` / ``TypeHintNotFirst`` / ``TypeHintInvalid``;
-* ``Date`` matches ``/Date(<ms>±hhmm)/`` (``InvalidDate``; the offset may be made optional);
+  codes ``TypeHintMissing`` / ``TypeHintNotFirst`` / ``TypeHintInvalid`` (elsewhere WCF reads it as an
+  ordinary, unknown member and the abstract declared type cannot be created);
+* ``Date`` matches ``/Date(<ms>[±hhmm])/`` (``InvalidDate``; ``date_offset_required`` refuses it without offset);
 * ``TypeDocument`` an integer with a known piece prefix, ``Statut`` null or 0/1/2, ``Id*`` integers
   (``InvalidType`` / ``InvalidValue``), ``IdModeExpedition`` a known mode (``UnknownExpeditionMode``);
+* Sage's business checks on what WCF leaves null: ``doc``, ``lignes``, ``Date``, ``NumeroTiers``,
+  ``RefArticle``, ``Quantite`` and a text line's ``Designation`` (``MissingProperty``);
 * ``NumeroTiers`` (and ``NumeroTiersPayeur``) a known customer code (``UnknownCustomer``);
 * ``RefArticle`` a known article or a special article such as ``PORT``/``REMISE`` (``UnknownArticle``);
 * ``Quantite``/``PrixUnitaire``/``RemiseValeur1`` JSON numbers, never strings or booleans (``InvalidType``);
@@ -18,13 +27,12 @@ The body is the WCF *wrapped* form ``{"doc": {...}, "lignes": [...]}``. Every pr
   lies within 0–100; ``EstValorise`` 0/1/true/false;
 * ``CodeTaxe`` (optional) a known tax code (``UnknownTaxCode``);
 * text limits from the Sage 100 schema: ``Reference`` ≤ 17 (DO_Ref), ``RefArticle`` ≤ 19 (AR_Ref),
-  ``Designation`` ≤ 69, ``Contact`` ≤ 35 (``TooLong``);
-* members outside the contract → ``UnknownProperty`` (switch off with ``reject_unknown=False``);
-  ``lignes`` empty → ``EmptyDocument``.
+  ``Designation`` ≤ 69, ``Contact`` ≤ 35 (``TooLong``); ``lignes`` empty → ``EmptyDocument``.
 
-With ``naming="sage"`` or ``"both"`` the Sage 100 column names (``DO_Type``,
-``DO_Date``, ``DO_Ref``, ``CT_Num``, ``DO_Statut``, ``DO_Piece``; ``AR_Ref``, ``DL_Qte``, ``DL_PrixUnitaire``,
-``DL_Remise``, ``DL_Design``) are accepted and mapped onto the contract names.
+Naming families (``naming``): ``"pascal"`` (the demo's ``TypeDocument``, ``RefArticle``…), ``"sage"``
+(the Sage 100 column names ``DO_Type``, ``DO_Date``, ``DO_Ref``, ``CT_Num``, ``DO_Statut``, ``DO_Piece``;
+``AR_Ref``, ``DL_Qte``, ``DL_PrixUnitaire``, ``DL_Remise``, ``DL_Design``) or ``"both"`` (the default: the
+real contract is not public). A name of the other family is an unknown member, ignored as above.
 """
 from __future__ import annotations
 
@@ -47,6 +55,8 @@ DOC_FIELDS = {
     # Passerelle's working contract: shipping and payment modes by
     # code, and the order total as the shop computed it (checked against the lines by the consultant)
     "ModeExpedition", "ModeReglement", "TotalTTC",
+    # delivery address, origin of a credit note, invoice kind: checked by sage_documents_flow
+    "IdAdresseLivraison", "NumeroDocumentOrigine", "Provenance",
 }
 LINE_FIELDS = {"__type", "RefArticle", "Designation", "Quantite", "PrixUnitaire", "EstValorise", "RemiseType1",
                "RemiseValeur1", "CodeTaxe", "IdDepot"}
@@ -95,26 +105,35 @@ class Checker:
     piece_prefixes: dict[int, str]
     remise_types: dict[int, str]
     expedition_modes: dict[int, str]
-    reject_unknown: bool = True
-    naming: str = "pascal"
-    date_offset_required: bool = True
+    reject_unknown: bool = False
+    naming: str = "both"
+    date_offset_required: bool = False
     problems: list[Problem] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # members WCF skipped (not in the contract), as paths
 
     def _add(self, code: str, path: str, message: str) -> None:
         self.problems.append(Problem(code, path, message))
 
-    def _rename(self, obj: dict[str, Any], mapping: dict[str, str], path: str) -> dict[str, Any]:
-        if self.naming == "pascal":
-            return obj
+    def _members(self, obj: dict[str, Any], allowed: set[str], aliases: dict[str, str], path: str
+                 ) -> dict[str, Any]:
+        """The members WCF reads from ``obj`` under their contract names: exact names of the active
+        family(ies); the others are ignored (or refused with ``reject_unknown``); one given twice is refused."""
+        names = {key: key for key in allowed} if self.naming != "sage" else \
+            {key: key for key in allowed if key not in aliases.values()}
+        if self.naming != "pascal":
+            names.update({alias: name for alias, name in aliases.items() if name in allowed})
         out: dict[str, Any] = {}
         for key, value in obj.items():
-            name = mapping.get(key, key)
-            if self.naming == "sage" and key not in mapping and key in mapping.values():
-                self._add("UnknownProperty", f"{path}.{key}", f"{path}.{key}: use the Sage column name "
-                          f"{next(k for k, v in mapping.items() if v == key)} (naming=sage)")
-            if name in out:
+            name = names.get(key)
+            if name is None:
+                if self.reject_unknown:
+                    self._add("UnknownProperty", f"{path}.{key}", f"{path}.{key} is not a member of the contract")
+                else:
+                    self.ignored.append(f"{path}.{key}")
+            elif name in out:
                 self._add("DuplicateProperty", f"{path}.{key}", f"{path}.{key} duplicates {path}.{name}")
-            out[name] = value
+            else:
+                out[name] = value
         return out
 
     def _type_hint(self, obj: dict[str, Any], path: str, allowed: tuple[str, ...]) -> str | None:
@@ -129,13 +148,6 @@ class Checker:
                       f'{path}.__type is {obj["__type"]!r}; expected one of {", ".join(allowed)}')
             return None
         return obj["__type"]
-
-    def _unknown(self, obj: dict[str, Any], allowed: set[str], path: str) -> None:
-        if not self.reject_unknown:
-            return
-        for key in obj:
-            if key not in allowed:
-                self._add("UnknownProperty", f"{path}.{key}", f"{path}.{key} is not a member of the contract")
 
     def _text(self, obj: dict[str, Any], name: str, path: str, limit: int, required: bool = False) -> None:
         value = obj.get(name)
@@ -169,12 +181,9 @@ class Checker:
             self._add("InvalidType", "doc", "doc must be a JSON object")
             return {}
         self._type_hint(doc, "doc", (DOC_TYPE,))
-        doc = self._rename(doc, DOC_VARIANT_B, "doc")
-        self._unknown(doc, DOC_FIELDS, "doc")
-        kind = doc.get("TypeDocument")
-        if "TypeDocument" not in doc:
-            self._add("MissingProperty", "doc.TypeDocument", "doc.TypeDocument is required")
-        elif not is_int(kind):
+        doc = self._members(doc, DOC_FIELDS, DOC_VARIANT_B, "doc")
+        kind = doc.setdefault("TypeDocument", 0)  # a missing enum member is 0 (WCF runs no constructor)
+        if not is_int(kind):
             self._add("InvalidType", "doc.TypeDocument", "doc.TypeDocument must be an integer (WCF enum)")
         elif kind not in self.piece_prefixes:
             self._add("InvalidValue", "doc.TypeDocument", f"doc.TypeDocument {kind} is not a known document type "
@@ -215,12 +224,11 @@ class Checker:
             self._add("InvalidType", path, f"{path} must be a JSON object")
             return {}
         hint = self._type_hint(line, path, (LINE_TYPE, TEXT_LINE_TYPE))
-        line = self._rename(line, LINE_VARIANT_B, path)
         if hint == TEXT_LINE_TYPE:
-            self._unknown(line, TEXT_LINE_FIELDS, path)
+            line = self._members(line, TEXT_LINE_FIELDS, LINE_VARIANT_B, path)
             self._text(line, "Designation", path, 69, required=True)
             return line
-        self._unknown(line, LINE_FIELDS, path)
+        line = self._members(line, LINE_FIELDS, LINE_VARIANT_B, path)
         self._text(line, "RefArticle", path, 19, required=True)
         ref = line.get("RefArticle")
         if isinstance(ref, str) and ref not in self.articles and ref not in self.special_articles:
@@ -253,16 +261,17 @@ class Checker:
         return line
 
     def check_insert(self, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """Validate the wrapped body; return the (renamed) document and lines. Read :attr:`problems` after."""
-        self.problems = []
+        """Read the wrapped body as WCF does (parameters by name, any order, others skipped, missing ones
+        null); return the document and lines under contract names. Read :attr:`problems` after."""
+        self.problems, self.ignored = [], []
         if not isinstance(body, dict):
             self._add("InvalidType", "", 'the body must be {"doc": {...}, "lignes": [...]}')
             return {}, []
-        if self.reject_unknown:
-            for key in body:
-                if key not in ("doc", "lignes"):
-                    self._add("UnknownProperty", key,
-                              f"{key} is not a parameter of InsertDocumentEtLignes (doc, lignes)")
+        for key in body:
+            if key not in ("doc", "lignes") and self.reject_unknown:
+                self._add("UnknownProperty", key, f"{key} is not a parameter of InsertDocumentEtLignes (doc, lignes)")
+            elif key not in ("doc", "lignes"):
+                self.ignored.append(key)
         if "doc" not in body:
             self._add("MissingProperty", "doc", "doc is required")
         doc = self.check_document(body["doc"]) if "doc" in body else {}
@@ -278,9 +287,10 @@ class Checker:
         return doc, [self.check_line(line, f"lignes[{i}]") for i, line in enumerate(lines_raw)]
 
 
-def check_client(body: Any, existing: dict[str, Any], reject_unknown: bool = True) -> list[Problem]:
+def check_client(body: Any, existing: dict[str, Any], reject_unknown: bool = False) -> list[Problem]:
     """A Client to create (WebServices100 property names): ``NumeroTiers`` ≤ 17 (CT_Num) and new,
-    ``Intitule`` ≤ 69; other members must be Client properties unless ``reject_unknown`` is off."""
+    ``Intitule`` ≤ 69; members that are not Client properties are ignored as WCF does (the caller keeps
+    only :data:`CLIENT_FIELDS`), or refused with ``reject_unknown``."""
     if not isinstance(body, dict):
         return [Problem("InvalidType", "", "the body must be a Client JSON object")]
     problems = []

@@ -3,7 +3,10 @@
 * ``GET  Clients?Email=…&NumeroTiers=…`` — exact, case-insensitive filters (like SQL Server and like the
   documents' filters); the WebServices100 criteria take any Client property name (``Email``,
   ``NumeroTiers``…); the simulator accepts ``Email``, ``NumeroTiers`` and ``Intitule``;
-* ``POST Clients`` — create (bare Client object or ``{"client": …}``), validated by :func:`check_client`;
+* ``POST Clients`` — create, validated by :func:`check_client`; the body is the Client (``body_style``
+  "bare"), ``{"client": …}`` ("wrapped") or either ("both", the default: the real service's
+  ``WebMessageBodyStyle`` is not public). Read as WCF does: members outside the contract are ignored (not
+  stored), a wrapper without ``client`` gives a null client, a bare body's ``client`` member is unknown;
 * ``PUT  Clients/{NumeroTiers}`` — update an existing client: validated like an insert (the body's
   ``NumeroTiers``, when given, must be the one in the path); 404 for an unknown client.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from passerelle_sandbox.sage_checks import Problem, check_client
+from passerelle_sandbox.sage_checks import CLIENT_FIELDS, Problem, check_client
 
 FILTERS = ("Email", "NumeroTiers", "Intitule")
 
@@ -27,24 +30,35 @@ def list_clients(clients: dict[str, dict[str, Any]], query: dict[str, str]) -> l
     return found
 
 
-def unwrap(body: Any) -> Any:
-    if isinstance(body, dict) and list(body) == ["client"] and isinstance(body["client"], dict):
+def unwrap(body: Any, style: str = "both") -> Any:
+    """The Client parameter of a one-parameter operation, as WCF reads it for the declared body style."""
+    if style == "wrapped":  # parameters by name, others skipped; a missing one is null
+        return body.get("client") if isinstance(body, dict) else body
+    if style == "both" and isinstance(body, dict) and list(body) == ["client"] and isinstance(body["client"], dict):
         return body["client"]
     return body
 
 
+def known(body: Any) -> Any:
+    """The members WCF reads into a Client (the others are ignored)."""
+    return {k: v for k, v in body.items() if k in CLIENT_FIELDS} if isinstance(body, dict) else body
+
+
 def update_client(clients: dict[str, dict[str, Any]], ident: str, body: Any, reject_unknown: bool,
-                  now: str) -> tuple[int, Any] | list[Problem]:
+                  now: str, style: str = "both") -> tuple[int, Any] | list[Problem]:
     """(200, the updated client), (404, message) or the problems of the body."""
     code = ident.upper()
     current = clients.get(code)
     if current is None:
         return 404, f"Client {ident!r} does not exist"
-    body = unwrap(body)
+    body = unwrap(body, style)
+    if body is None:
+        return [Problem("MissingProperty", "client", "client is required (the wrapped body has no client)")]
     if isinstance(body, dict) and "NumeroTiers" not in body:
         body = {**body, "NumeroTiers": code}
     others = {k: v for k, v in clients.items() if k != code}
     problems = check_client(body, others, reject_unknown)
+    body = known(body)
     if not problems and str(body["NumeroTiers"]).upper() != code:
         problems = [Problem("InvalidValue", "NumeroTiers", f"NumeroTiers {body['NumeroTiers']!r} is not the "
                                                            f"client of the path ({code})")]
@@ -76,16 +90,19 @@ def handle_clients(sim: Any, method: str, ident: str, request: Any, error: Calla
     if method == "PUT":
         if not ident:
             return error(405, [Problem("MethodNotAllowed", "", "Method not allowed.")])
-        answer = update_client(clients, ident, body, sim.reject_unknown_properties, now())
+        answer = update_client(clients, ident, body, sim.reject_unknown_properties, now(), sim.client_body_style)
         if isinstance(answer, list):
             return error(400, answer)
         if answer[0] == 404:
             return error(404, [Problem("NotFound", "NumeroTiers", answer[1])])
         return answer
-    body = unwrap(body)
+    body = unwrap(body, sim.client_body_style)
+    if body is None:
+        return error(400, [Problem("MissingProperty", "client", "client is required (the wrapped body has no client)")])
     problems = check_client(body, clients, sim.reject_unknown_properties)
     if problems:
         return error(400, problems)
+    body = known(body)
     code = body["NumeroTiers"].upper()
     stamp = now()
     client = {"TypeTiers": 0, "NumeroTiers": code, "NumeroTiersPayeur": code, "IdCategorieComptable": 1,

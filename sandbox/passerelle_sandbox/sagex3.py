@@ -5,15 +5,17 @@ Routes (HTTP Basic on every one; wrong or missing credentials → 401 with
 
 =======  =====================================================================  ==========================
 POST     ``/soap-generic/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC``  SOAP 1.1, ``text/xml``
-GET      ``/api1/x3/erp/<folder>/BPCUSTOMER?representation=BPCUSTOMER.$query``  SData list, ``count=N``,
-         ``&count=N[&key=gt.<last BPCNUM>]``                                   key-set paging
+GET      ``/soap-wsdl/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC?wsdl``  the WSDL (:mod:`.x3_wsdl`)
+GET      ``/api1/x3/erp/<folder>/BPCUSTOMER?representation=BPCUSTOMER.$query``  SData list (:mod:`.x3_rest`):
+         ``&count=N[&key=gt.<last BPCNUM>][&where=…][&orderBy=…]``            paging, filter, sort
 =======  =====================================================================  ==========================
 
 SOAP methods (:mod:`.x3_soap` for the wire format): ``save`` (create), ``read`` (``objectKeys``) and
 ``query`` (``objectKeys`` as equality criteria on the query list + ``listSize``) on the published
 objects ``publications`` (public name → object; default ``{"SOH": "SOH", "BPC": "BPC"}`` — real public
 names are whatever the customer published in GESAWE, e.g. ``ZSOH``). Sales orders follow
-:mod:`.x3_objects`; customers are read-only here.
+:mod:`.x3_objects`; customers are read-only here. The WSDL's other operations (``run``, ``modify``,
+``delete``…) and ``save`` on BPC answer a SOAP fault "not simulated" with HTTP 501.
 
 Business failures answer **HTTP 200 with status 0** and type-3 messages: unknown customer or
 article, unknown site/order type, bad dates or numbers, a missing line, an unknown field (option
@@ -32,23 +34,25 @@ The same CUSORDREF may be saved twice (X3 does not deduplicate): query before re
 from __future__ import annotations
 
 import base64
-import bisect
 import json
 import random
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.x3_objects import SalesOrders, articles_from, customers_from, query_customers
+from passerelle_sandbox.x3_rest import SDataQuery, diagnoses
 from passerelle_sandbox.x3_soap import Rejected, SoapCall, SoapFault, fault_envelope, parse_call, parse_param, render_result, \
     result_envelope
+from passerelle_sandbox.x3_wsdl import WSDL_PATH, render_wsdl
 
-__all__ = ["SageX3Sim", "SOAP_PATH"]
+__all__ = ["SageX3Sim", "SOAP_PATH", "WSDL_PATH"]
 
 SOAP_PATH = "/soap-generic/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC"
 REST_PREFIX = "/api1/x3/erp/"
+SIMULATED = ("save", "read", "query")  # the other operations of the WSDL answer 501 "not simulated"
 
 
 class SageX3Sim(Simulator):
@@ -88,7 +92,7 @@ class SageX3Sim(Simulator):
         self.require_text_xml = require_text_xml
         self.customers: dict[str, dict[str, Any]] = customers_from(dataset, currency)
         self.articles: dict[str, dict[str, Any]] = articles_from(dataset)
-        self._customer_codes = sorted(self.customers)
+        self.sdata = SDataQuery(REST_PREFIX, folder, "BPCUSTOMER", "BPCNUM", self.customers, rest_max_count)
         self.sales = SalesOrders(self.customers, self.articles, tuple(sites), tuple(order_types), currency,
                                  number_format, reject_unknown_fields)
         self.calls: list[tuple[str, str, int]] = []  # (method, publicName, status) of every SOAP call
@@ -121,7 +125,7 @@ class SageX3Sim(Simulator):
                         [("Content-Type", "application/json; charset=utf-8")] + (extra or []))
 
     def _diagnoses(self, status: int, message: str, extra: list[tuple[str, str]] | None = None) -> Response:
-        return self._json(status, {"$diagnoses": [{"$severity": "error", "$message": message}]}, extra)
+        return self._json(status, diagnoses(message), extra)
 
     def _xml(self, status: int, body: bytes) -> Response:
         return Response(status, body, [("Content-Type", "text/xml; charset=utf-8")])
@@ -141,11 +145,14 @@ class SageX3Sim(Simulator):
         method = request.method.upper()
         is_soap = path.rstrip("/") == SOAP_PATH
         is_rest = path.startswith(REST_PREFIX)
-        if not (is_soap or is_rest):
+        is_wsdl = path.rstrip("/") == WSDL_PATH
+        if not (is_soap or is_rest or is_wsdl):
             return self._diagnoses(404, f"Resource not found: {path}")
         if not self._authorized(request):
             return self._diagnoses(401, "Invalid user name or password",
                                    [("WWW-Authenticate", 'Basic realm="Syracuse"')])
+        if is_wsdl:
+            return self._wsdl(request, method)
         if is_rest:
             if method not in ("GET", "HEAD"):
                 return self._diagnoses(405, f"Method {method} not allowed on this resource")
@@ -160,16 +167,28 @@ class SageX3Sim(Simulator):
                                                  f"(got {content_type or 'nothing'})"))
         try:
             call = parse_call(request.body)
+            if call.action not in SIMULATED:
+                raise SoapFault(f"{call.action}: not simulated (simulated: {', '.join(SIMULATED)})", False, 501)
         except SoapFault as fault:
-            return self._xml(500, fault_envelope(fault.message, fault.client))
+            return self._xml(fault.status, fault_envelope(fault.message, fault.client))
         with self.lock:
             try:
                 status, messages, result = self._call(call)
             except SoapFault as fault:
                 self.calls.append((call.action, call.public_name, -1))
-                return self._xml(500, fault_envelope(fault.message, fault.client))
+                return self._xml(fault.status, fault_envelope(fault.message, fault.client))
             self.calls.append((call.action, call.public_name, status))
         return self._xml(200, result_envelope(call.action, status, messages, result))
+
+    def _wsdl(self, request: Request, method: str) -> Response:
+        if method not in ("GET", "HEAD"):
+            return self._diagnoses(405, f"Method {method} not allowed on this resource")
+        if request.query.lower() != "wsdl":
+            return self._diagnoses(501, f"{WSDL_PATH}?{request.query}: not simulated (only ?wsdl is)")
+        address = f"http://{request.header('Host') or '127.0.0.1'}{SOAP_PATH}"
+        response = self._xml(200, render_wsdl(address))
+        response.head_only = method == "HEAD"
+        return response
 
     # -- SOAP methods -----------------------------------------------------------------------------
     def _call(self, call: SoapCall) -> tuple[int, list[tuple[int, str]], str | None]:
@@ -215,7 +234,7 @@ class SageX3Sim(Simulator):
             order = self.sales.create(parse_param(call.object_xml))
             self.raw_saves.append(call.object_xml)
             return self.sales.blocks(order), None
-        raise Rejected(f"{call.action}: not available on {call.public_name} in this simulator")
+        raise SoapFault(f"{call.action} on {call.public_name}: not simulated", False, 501)
 
     # -- REST (SData) -----------------------------------------------------------------------------
     def _rest(self, request: Request, parts: list[str]) -> Response:
@@ -223,25 +242,5 @@ class SageX3Sim(Simulator):
             return self._diagnoses(404, f"Resource not found: {'/'.join(parts)} (folder {self.folder})")
         if parts[1] != "BPCUSTOMER":
             return self._diagnoses(404, f"Class {parts[1]} not found")
-        params = dict(request.params)
-        representation = params.get("representation", "")
-        if representation != "BPCUSTOMER.$query":
-            return self._diagnoses(400, f"representation: expected BPCUSTOMER.$query, got {representation!r}")
-        count_text = params.get("count", "20")
-        if not count_text.isdigit() or int(count_text) == 0:
-            return self._diagnoses(400, f"count: {count_text!r} is not a positive integer")
-        count = min(int(count_text), self.rest_max_count)
-        key = params.get("key", "")
-        start = 0
-        if key:
-            if not key.startswith("gt."):
-                return self._diagnoses(400, f"key: only gt.<value> is supported, got {key!r}")
-            start = bisect.bisect_right(self._customer_codes, key[3:])
-        codes = self._customer_codes[start:start + count]
-        body: dict[str, Any] = {"$itemsPerPage": count,
-                                "$resources": [dict(self.customers[c]) for c in codes], "$links": {}}
-        if codes and start + count < len(self._customer_codes):
-            root = f"http://{request.header('Host') or '127.0.0.1'}"
-            body["$links"]["$next"] = {"$url": f"{root}{REST_PREFIX}{self.folder}/BPCUSTOMER?representation="
-                                               f"BPCUSTOMER.%24query&count={count}&key=gt.{quote(codes[-1])}"}
-        return self._json(200, body)
+        status, body = self.sdata.answer(dict(request.params), request.header("Host") or "127.0.0.1")
+        return self._json(status, body)

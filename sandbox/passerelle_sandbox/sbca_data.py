@@ -90,6 +90,12 @@ class Table:
         self._cache.clear()
         return record
 
+    def remove(self, record_id: str) -> None:
+        self.items.remove(self.by_id.pop(record_id))
+        del self.stamps[record_id]
+        self.version += 1
+        self._cache.clear()
+
     def touch(self, record_id: str, stamp: str) -> dict[str, Any]:
         record = self.by_id[record_id]
         record["updated_at"] = stamp

@@ -108,9 +108,11 @@ def _bad() -> date:
 
 
 def create_invoice(body: Any, tables: dict[str, Table], builder: Any, *, seed: int, now: datetime,
-                   strict_decimals: bool, reject_unknown: bool, payment_days: int
-                   ) -> tuple[list[dict[str, str]], dict[str, Any] | None]:
-    """(errors, None) when the body is refused, else ([], the stored invoice)."""
+                   strict_decimals: bool, reject_unknown: bool, payment_days: int,
+                   replacing: dict[str, Any] | None = None) -> tuple[list[dict[str, str]], dict[str, Any] | None]:
+    """(errors, None) when the body is refused, else ([], the stored invoice). With ``replacing`` (an update:
+    :mod:`.sbca_updates` merged the invoice's current values into ``body``) that invoice is rewritten in place,
+    keeping its id and creation time."""
     if not isinstance(body, dict) or not isinstance(body.get("sales_invoice"), dict):
         return [error("param is missing or the value is empty: sales_invoice", "sales_invoice")], None
     inv = body["sales_invoice"]
@@ -134,7 +136,7 @@ def create_invoice(body: Any, tables: dict[str, Table], builder: Any, *, seed: i
         if inv.get(name) is not None and not isinstance(inv[name], str):
             check.fail(name, f"{name} must be a string")
     number = inv.get("invoice_number") if isinstance(inv.get("invoice_number"), str) else None
-    if number and any(i.get("invoice_number") == number for i in invoices.items):
+    if number and any(i.get("invoice_number") == number and i is not replacing for i in invoices.items):
         check.fail("invoice_number", f"invoice_number '{number}' has already been taken")
     status = inv.get("status_id") or "UNPAID"
     if inv.get("status_id") is not None and inv["status_id"] not in STATUSES:
@@ -148,7 +150,7 @@ def create_invoice(body: Any, tables: dict[str, Table], builder: Any, *, seed: i
     if not isinstance(raw_lines, list) or not raw_lines:
         check.fail("invoice_lines", "invoice_lines can't be blank (at least one line is required)")
         raw_lines = []
-    serial = len(invoices.items) + 1
+    serial: object = len(invoices.items) + 1 if replacing is None else f"{replacing['id']}:{invoices.version}"
     lines = []
     for index, line in enumerate(raw_lines):
         built = _line(check, tables, builder, line, index, sage_id(seed, "new-line", f"{serial}:{index}"),
@@ -159,14 +161,18 @@ def create_invoice(body: Any, tables: dict[str, Table], builder: Any, *, seed: i
         return check.errors, None
     if not number:
         number = f"SI-{builder.next_invoice_number}"
-    builder.next_invoice_number = max(builder.next_invoice_number, _number_of(number)) + 1
+    if replacing is None or number != replacing.get("invoice_number"):
+        builder.next_invoice_number = max(builder.next_invoice_number, _number_of(number)) + 1
     due = due or day + timedelta(days=payment_days)
     record = builder.artefact(
-        sage_id(seed, "new-invoice", serial), "invoice", number, contact=contact, day=day.isoformat(),
-        due=due.isoformat(), reference=inv.get("reference"), lines=lines,
+        sage_id(seed, "new-invoice", serial) if replacing is None else replacing["id"], "invoice", number,
+        contact=contact, day=day.isoformat(), due=due.isoformat(), reference=inv.get("reference"), lines=lines,
         shipping=(ship_net, Decimal(money(ship_tax)), ship_rate), status=status, created=now, updated=now,
         notes=inv.get("notes") or "")
-    return [], invoices.add(record)
+    if replacing is None:
+        return [], invoices.add(record)
+    replacing.update({**record, "created_at": replacing["created_at"]})
+    return [], invoices.touch(replacing["id"], record["updated_at"])
 
 
 def _number_of(number: str) -> int:

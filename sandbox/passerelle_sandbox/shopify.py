@@ -1,7 +1,9 @@
 """Shopify Admin API simulator: GraphQL Admin API + the legacy REST orders endpoint.
 
-Routing: everything lives under ``/admin/api/<YYYY-MM>/``; other paths, and versions that are
-not ``YYYY-01|04|07|10``, answer 404 ``{"errors":"Not Found"}``. Auth: ``X-Shopify-Access-Token``
+Routing: everything lives under ``/admin/api/<YYYY-MM>/``; other paths, versions that are not
+``YYYY-01|04|07|10``, REST routes and GraphQL root fields the simulator does not serve answer **501**
+"… is not simulated" (:func:`.shopify_shop.not_simulated`), never a genuine-looking ``404 Not Found``
+or ``undefinedField``. ``GET shop.json`` and GraphQL ``shop`` serve the shop (:mod:`.shopify_shop`). Auth: ``X-Shopify-Access-Token``
 missing or wrong → 401 ``{"errors":"[API] Invalid API key or access token (unrecognized login or wrong
 password)"}``. Every answer carries ``X-Request-Id`` and ``X-Shopify-API-Version``.
 
@@ -55,6 +57,7 @@ from passerelle_sandbox.shopify_gql import GqlError, execute, parse
 from passerelle_sandbox.shopify_rest import RestOrders
 from passerelle_sandbox.shopify_schema import SCHEMA
 from passerelle_sandbox.shopify_search import OrderIndex
+from passerelle_sandbox.shopify_shop import not_simulated
 
 __all__ = ["ShopifySim"]
 
@@ -62,6 +65,12 @@ INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wr
 EXCEEDED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
 _PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/(?P<rest>.+)$")
 _VERSION = re.compile(r"^20\d\d-(01|04|07|10)$")
+
+
+def _unsimulated_root(body: dict[str, Any]) -> bool:
+    """A root field the simulator does not serve: the whole answer is 501 (see :mod:`.shopify_gql`)."""
+    return any(e.get("extensions", {}).get("code") == "NOT_SIMULATED"
+               and e.get("extensions", {}).get("typeName") in ("QueryRoot", "Mutation") for e in body.get("errors", ()))
 
 
 def derive_token(seed: int) -> str:
@@ -256,13 +265,13 @@ class ShopifySim(Simulator):
         match = _PATH.match(request.path)
         headers = [("X-Request-Id", str(uuid.uuid4()))]
         if match is None:
-            return self.json(404, {"errors": "Not Found"}, headers)
+            return not_simulated(self, f"{request.method.upper()} {request.path}", headers)
         version = match.group("version")
         headers.append(("X-Shopify-API-Version", version))
         if request.header("X-Shopify-Access-Token") != self.access_token:
             return self.json(401, {"errors": INVALID_TOKEN}, headers)
         if not _VERSION.match(version):
-            return self.json(404, {"errors": "Not Found"}, headers)
+            return not_simulated(self, f"API version {version}", headers)
         with self.lock:
             if match.group("rest") == "graphql.json":
                 self.request_version = version  # productSet's identifier exists from 2025-04 on
@@ -349,4 +358,4 @@ class ShopifySim(Simulator):
             body["extensions"] = {"cost": self._cost(requested, actual)}
             if self.search_warnings:
                 body["extensions"]["search"] = self.search_warnings
-        return self.json(200, body, headers)
+        return self.json(501 if _unsimulated_root(body) else 200, body, headers)

@@ -9,7 +9,10 @@ Shopify's codes (``undefinedField``, ``argumentNotAccepted``, ``selectionMismatc
 ``{"message", "locations": [{"line", "column"}], "path", "extensions": {"code"}}``.
 
 A real Admin API field the simulator does not serve (``F(simulated=False)``) answers ``NOT_SIMULATED``,
-never Shopify's own ``undefinedField``: a connector bug must not look like a genuine vendor answer.
+never Shopify's own ``undefinedField``: a connector bug must not look like a genuine vendor answer. The
+simulator knows every field of the types it models, so an unknown field there is ``undefinedField`` as
+Shopify says it; but it serves few of the root's fields, so any root (query or mutation) field it does not
+know is ``NOT_SIMULATED`` (HTTP 501, see :mod:`.shopify`).
 
 Cost, as shopify.dev "GraphQL Admin API rate limits" describes it: scalars and enums 0, an object 1, a
 connection 2 + (``first``/``last``) × the cost of one node; a mutation field costs 10. ``requested``
@@ -123,6 +126,11 @@ class _Checker:
             if sel.name == "__typename":
                 continue
             spec = fields.get(sel.name)
+            if spec is None and top:  # the root has hundreds of real fields: an unknown one is not simulated
+                self.errors.append(GqlError(f"Field '{sel.name}' on type '{type_name}' is not simulated (the "
+                                            "Shopify simulator serves a subset of the Admin API)", sel.loc,
+                                            "NOT_SIMULATED", here, typeName=type_name, fieldName=sel.name))
+                continue
             if spec is None:
                 self.errors.append(GqlError(f"Field '{sel.name}' doesn't exist on type '{type_name}'", sel.loc,
                                             "undefinedField", here, typeName=type_name, fieldName=sel.name))

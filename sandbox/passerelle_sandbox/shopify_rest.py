@@ -12,8 +12,9 @@
 * ``PUT orders/<id>.json`` ``{"order":{"tags": "a, b"}}`` replaces the whole tag string (read-modify-write);
   also ``note``, ``note_attributes`` (replaced), ``email``, ``metafields`` (created/updated).
   A body without ``order`` → 400 ``{"errors":{"order":"Required parameter missing or invalid"}}``.
-* ``POST orders/<id>/close.json`` / ``open.json`` set / clear ``closed_at``. Other REST routes
-  (create, delete, cancel, inventory_levels, fulfillments…) are not simulated: 404 ``{"errors":"Not Found"}``.
+* ``POST orders/<id>/close.json`` / ``open.json`` set / clear ``closed_at``; ``GET shop.json``
+  (:mod:`.shopify_shop`). Other REST routes and methods (create, delete, cancel, products,
+  inventory_levels, fulfillments…) answer 501 "… is not simulated", never a genuine-looking 404.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from passerelle_sandbox._http import Request, Response
 from passerelle_sandbox.shopify_search import compile_search, parse_moment
+from passerelle_sandbox.shopify_shop import not_simulated, shop_json
 
 __all__ = ["RestOrders"]
 
@@ -62,20 +64,22 @@ class RestOrders:
         try:
             if path == "orders.json" and method == "GET":
                 return self.listing(request, params, version, headers)
+            if path == "shop.json" and method == "GET":
+                return shop_json(sim, params.get("fields"), headers)
             if path == "orders/count.json" and method == "GET":
                 predicate = self.predicate({k: v for k, v in params.items() if k in FILTERS})
                 count = sum(1 for rec in sim.orders if predicate(rec))
                 return sim.json(200, {"count": count}, headers)
             match = re.fullmatch(r"orders/(\d+)(?:/(close|open))?\.json", path)
-            rec = sim.by_id.get(int(match.group(1))) if match else None
-            if match is None or rec is None or not sim.visible(rec):
-                return sim.json(404, {"errors": "Not Found"}, headers)
-            action = match.group(2)
-            if action and method == "POST":
+            action = match.group(2) if match else None
+            if match is None or (method, bool(action)) not in (("GET", False), ("PUT", False), ("POST", True)):
+                return not_simulated(sim, f"{method} {path}", headers)  # products, DELETE, cancel…
+            rec = sim.by_id.get(int(match.group(1)))
+            if rec is None or not sim.visible(rec):
+                return sim.json(404, {"errors": "Not Found"}, headers)  # an order the simulated shop lacks
+            if action:
                 rec["closed_at"] = sim.now().astimezone(sim.tz).isoformat() if action == "close" else None
                 sim.touch(rec)
-            elif action or method not in ("GET", "PUT"):  # DELETE, cancel…: not simulated
-                return sim.json(404, {"errors": "Not Found"}, headers)
             elif method == "PUT":
                 self.update(rec, request.body)
             return sim.json(200, {"order": self.render(rec, params.get("fields"))}, headers)

@@ -332,3 +332,9 @@ SCHEMA["ProductVariant"].update(VARIANT_FIELDS)
 SCHEMA.update(CATALOGUE_TYPES)
 SCHEMA.update(CATALOGUE_PAYLOADS)
 _connection_types(SCHEMA, "Customer", "ProductVariant", "Product")
+
+# the shop itself (shopify_shop.py)
+from passerelle_sandbox.shopify_shop import SHOP_QUERIES, SHOP_TYPES  # noqa: E402
+
+SCHEMA["QueryRoot"].update(SHOP_QUERIES)
+SCHEMA.update(SHOP_TYPES)

@@ -35,7 +35,9 @@ class ListsMixin:
         out = dict(record)
         if isinstance(out.get("permalink"), str) and out["permalink"].startswith("/"):
             out["permalink"] = site + out["permalink"]
-        if "line_items" in out:
+        if "refunded_payment" in out:
+            links = {}
+        elif "line_items" in out:
             links = {"self": [{"href": f"{api}orders/{out['id']}"}], "collection": [{"href": f"{api}orders"}]}
             if out["customer_id"]:
                 links["customer"] = [{"href": f"{api}customers/{out['customer_id']}"}]

@@ -5,8 +5,10 @@
   and records the customer e-mail WooCommerce would send in :attr:`emails`), ``set_paid``,
   ``meta_data`` (an entry with ``id`` updates that row; without ``id`` it updates the first row with
   that key or adds one; ``value: null`` deletes when ``meta_null_deletes``), ``customer_note``,
-  ``transaction_id``, ``payment_method(_title)``, ``billing``/``shipping`` (merged). Unknown members are
-  ignored (WordPress ignores unregistered arguments); ``line_items`` etc. are not simulated (501).
+  ``transaction_id``, ``payment_method(_title)``, ``billing``/``shipping`` (merged), ``customer_id`` (0 = guest),
+  ``line_items``/``shipping_lines``/``fee_lines``/``coupon_lines`` (:mod:`.woo_create`: by item id, added without
+  one, removed by ``quantity: 0``; totals recalculated). Unknown members are ignored (WordPress ignores
+  unregistered arguments).
   Every successful update moves ``date_modified``/``date_modified_gmt`` to the clock.
 * ``POST orders/<id>/notes`` → 201 with the note (``author`` "system", ``added_by_user`` false);
   ``note`` missing → 400 ``rest_missing_callback_param``; ``customer_note: true`` records an e-mail.
@@ -24,14 +26,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable
 
+from passerelle_sandbox.woo_create import apply_coupons, apply_items, calculate_totals, change_status, \
+    check_args, set_customer
 from passerelle_sandbox.woo_data import STATUSES, Builder, money
 from passerelle_sandbox.woo_query import WcError
 
 __all__ = ["batch", "add_note", "update_order", "update_stock_item"]
 
-MAILS = {"processing": "customer_processing_order", "completed": "customer_completed_order",
-         "cancelled": "cancelled_order", "failed": "failed_order", "on-hold": "customer_on_hold_order",
-         "refunded": "customer_refunded_order"}
 ORDER_TEXT = ("customer_note", "transaction_id", "payment_method", "payment_method_title")
 
 
@@ -72,10 +73,7 @@ def update_order(sim: Any, order_id: int, body: Any, now: datetime) -> dict[str,
     if order is None:  # updating an unknown id answers 400, not 404
         raise WcError(400, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
     body = _require_object(body)
-    for name in ("line_items", "shipping_lines", "fee_lines", "coupon_lines"):
-        if name in body:
-            raise WcError(501, "passerelle_sandbox_not_simulated",
-                          f"The Passerelle sandbox does not simulate updating {name}.")
+    check_args(body, ("line_items", "shipping_lines", "fee_lines", "coupon_lines"))
     status = body.get("status")
     if status is not None and status not in STATUSES:
         raise _invalid("status", f"status is not one of {', '.join(STATUSES)}.")
@@ -90,17 +88,20 @@ def update_order(sim: Any, order_id: int, body: Any, now: datetime) -> dict[str,
     for name in ("billing", "shipping"):
         if name in body:
             order[name].update({k: str(v) for k, v in body[name].items() if k in order[name]})
+    if body.get("customer_id") is not None:
+        set_customer(sim, order, body["customer_id"])
+    apply_items(sim, order, body)
+    if any(body.get(name) is not None for name in ("billing", "shipping", "line_items", "shipping_lines",
+                                                   "fee_lines", "coupon_lines")):
+        calculate_totals(sim, order)  # save_object: calculate_totals(true) when addresses or items change
+    if body.get("coupon_lines") is not None:
+        apply_coupons(sim, order, body["coupon_lines"])
+        calculate_totals(sim, order)
     if body.get("set_paid") in (True, "true", "1", 1) and status is None and order["status"] in ("pending", "on-hold",
                                                                                                  "failed"):
         status = "processing"
-    if status is not None and status != order["status"]:
-        order["status"] = status
-        if status in ("processing", "completed") and order["date_paid"] is None:
-            order.update(sim.builder.dates_of("date_paid", now))
-        if status == "completed":
-            order.update(sim.builder.dates_of("date_completed", now))
-        if status in MAILS:
-            sim.emails.append({"order_id": order_id, "email": MAILS[status], "to": order["billing"]["email"]})
+    if status is not None:
+        change_status(sim, order, status, now)
     order.update(sim.builder.dates_of("date_modified", now))
     return order
 

@@ -22,8 +22,8 @@ Unknown route or method → 404 ``rest_no_route``. Errors are ``{"code","message
 Options for unverified facts (stated values as defaults): ``anonymous_error`` ("view": every route
 answers ``woocommerce_rest_cannot_view``; "per_route": view/edit/create/batch codes), ``coupon_lowercase``,
 ``rate_percent`` / ``instance_id`` (newer fields on tax/shipping lines), ``meta_null_deletes``,
-``sku_matches_variations``, ``orderby_modified`` (False: ``orderby=modified`` is rejected, the documented values
-being ``date, id, include, title, slug``), ``line_price`` ("subtotal" or "total"),
+``sku_matches_variations``, ``orderby_modified`` (True: ``orderby`` accepts ``modified`` as the current
+``WC_REST_CRUD_Controller`` does; False mimics the older ``date, id, include, title, slug``), ``line_price`` ("subtotal" or "total"),
 ``link_rels``. Others: ``consumer_key``/``consumer_secret`` (derived from the seed), ``permissions``,
 ``keys`` (extra ``{ck: (cs, permissions)}``), ``relax_http_auth`` (accept Basic/query keys like HTTPS),
 ``site_url`` (the URL WordPress believes it has; default from the Host header), ``timezone_name``,
@@ -47,6 +47,10 @@ from passerelle_sandbox.woo_data import DEFAULT_STATUS_MAP, SHIPPING_METHODS, Bu
 from passerelle_sandbox.woo_lists import ListsMixin
 from passerelle_sandbox.woo_oauth import AuthFailure, NonceStore, base_uri, collect_params, verify
 from passerelle_sandbox.woo_query import WcError, wp_params
+from passerelle_sandbox.woo_create import coupon_table, create_order
+from passerelle_sandbox.woo_records import create_customer, create_product
+from passerelle_sandbox.woo_refunds import create_refund, list_refunds
+from passerelle_sandbox.woo_refunds_all import refunds_route
 from passerelle_sandbox.woo_writes import add_note, batch, update_order, update_stock_item
 
 __all__ = ["WooCommerceSim"]
@@ -60,6 +64,30 @@ ANON = {"list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resourc
         "batch": ("woocommerce_rest_cannot_batch", "Sorry, you are not allowed to batch manipulate this resource.")}
 BASIC_REALM = ('Basic realm="WooCommerce API. Use a consumer key in the username field and a consumer secret '
                'in the password field."')
+
+
+CRUD = ("orders", "products", "customers", "coupons", "taxes", "webhooks")
+OTHER = ("reports", "settings", "system_status", "payment_gateways", "shipping", "data")
+ITEM_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _real_route(parts: list[str], method: str) -> bool:
+    """A route WooCommerce wc/v3 registers (docs' endpoint list) that the simulator leaves out → 501."""
+    n, name = len(parts), parts[0]
+    ident = n > 1 and parts[1].isdigit()
+    if name in OTHER or (name == "products" and n > 1 and not ident and parts[1] != "batch"):
+        return True  # attributes, categories, tags, shipping_classes, reviews…: not simulated at all
+    if name not in CRUD:
+        return False
+    if n == 1:
+        return method in ("GET", "HEAD", "POST")
+    if n == 2:
+        return method in (("POST", "PUT", "PATCH") if parts[1] == "batch" else ITEM_METHODS if ident else ())
+    sub = parts[2] if ident else ""
+    if (name, sub) in (("orders", "notes"), ("orders", "refunds"), ("products", "variations"),
+                       ("customers", "downloads")):
+        return n == 3 and method in ("GET", "HEAD", "POST") or n == 4 and method in ITEM_METHODS
+    return False
 
 
 def _derive(seed: int, prefix: str) -> str:
@@ -78,7 +106,7 @@ class WooCommerceSim(ListsMixin, Simulator):
                  relax_http_auth: bool = False, anonymous_error: str = "view", site_url: str | None = None,
                  timezone_name: str = "Europe/Paris", status_map: dict[int, str] | None = None,
                  coupon_lowercase: bool = True, rate_percent: bool = True, instance_id: bool = True,
-                 meta_null_deletes: bool = True, sku_matches_variations: bool = True, orderby_modified: bool = False,
+                 meta_null_deletes: bool = True, sku_matches_variations: bool = True, orderby_modified: bool = True,
                  line_price: str = "subtotal", link_rels: tuple[str, ...] = ("first", "prev", "next", "last"),
                  batch_limit: int = 100, version: str = "8.8.3", clock: Callable[[], datetime] | None = None,
                  faults: Faults | None = None) -> None:
@@ -113,6 +141,18 @@ class WooCommerceSim(ListsMixin, Simulator):
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.note_id = 3000
         self.emails: list[dict[str, Any]] = []
+        self.coupons = coupon_table(dataset)
+        self.refunds: dict[int, dict[str, Any]] = {}
+        self.item_id = 900000
+
+    def next_item_id(self) -> int:
+        """Order items (lines, shipping, fees, coupons, taxes) share one id sequence."""
+        self.item_id += 1
+        return self.item_id
+
+    def next_order_id(self) -> int:
+        """Orders and refunds share one id sequence."""
+        return max([*self.orders, *self.refunds], default=0) + 1
 
     # -- fixture API / assertion helpers ------------------------------------------------------------
     def connector_url(self, root: str) -> str:
@@ -156,9 +196,7 @@ class WooCommerceSim(ListsMixin, Simulator):
             return None
         params = collect_params(request.query, request.body, request.header("Content-Type"),
                                 request.header("Authorization"))
-        scheme, host = site.split("://", 1)
-        host, _, base_path = host.partition("/")
-        uri = base_uri(scheme, host, ("/" + base_path.rstrip("/") if base_path else "") + request.path)
+        uri = base_uri(site, request.path)
         with self.lock:
             key = verify(method, uri, params, {k: v[0] for k, v in self.keys.items()}, self.nonces,
                          self.clock().timestamp())
@@ -175,10 +213,9 @@ class WooCommerceSim(ListsMixin, Simulator):
                               "The API key provided does not have write permissions.")
         return key
 
-    def _key_auth(self, request: Request, params: list[tuple[str, str]]) -> str | None:
+    def _key_auth(self, request: Request, params: dict[Any, Any]) -> str | None:
         """HTTPS-style key/secret (query first, then Basic) — only with ``relax_http_auth``."""
-        found = dict(params)
-        key, secret, basic = found.get("consumer_key"), found.get("consumer_secret"), False
+        key, secret, basic = params.get("consumer_key"), params.get("consumer_secret"), False
         if not (key and secret):
             auth = request.header("Authorization") or ""
             if auth[:6].lower() != "basic ":
@@ -207,6 +244,9 @@ class WooCommerceSim(ListsMixin, Simulator):
         params = wp_params(request.params)
         routes = self._routes(parts)
         if routes is None or (method not in routes and not (method == "HEAD" and "GET" in routes)):
+            if _real_route(parts, method):
+                raise WcError(501, "passerelle_sandbox_not_simulated",
+                              f"The Passerelle sandbox does not simulate {method} {path[len(PREFIX):]}.")
             raise WcError(404, "rest_no_route", "No route was found matching the URL and request method.")
         kind, handler = routes["GET" if method == "HEAD" else method]
         if user is None:
@@ -228,7 +268,8 @@ class WooCommerceSim(ListsMixin, Simulator):
         name = parts[0]
         if name == "orders":
             if n == 1:
-                return {"GET": ("list", self._orders)}
+                return {"GET": ("list", self._orders), "POST": ("create", lambda **kw: self._created(
+                    create_order(self, kw["body"], self.clock()), **kw))}
             if n == 2 and ident:
                 oid = int(ident)
                 return {"GET": ("view", lambda **kw: self._one(self.orders, oid, "shop_order", **kw)),
@@ -237,9 +278,18 @@ class WooCommerceSim(ListsMixin, Simulator):
                 oid = int(ident)
                 return {"GET": ("list", lambda **kw: self._notes(oid)),
                         "POST": ("create", lambda **kw: (201, add_note(self, oid, kw["body"], self.clock()), []))}
+            if n == 3 and ident and parts[2] == "refunds":
+                oid = int(ident)
+                return {"GET": ("list", lambda **kw: (200, [self._refund(r, oid, **kw) for r in list_refunds(self, oid)],
+                                                       [])),
+                        "POST": ("create", lambda **kw: (201, self._refund(
+                            create_refund(self, oid, kw["body"], self.clock()), oid, **kw), []))}
+        if name == "refunds" and n == 1:  # WooCommerce 9.0+: every refund, whatever its order
+            return refunds_route(self)
         if name == "products":
             if n == 1:
-                return {"GET": ("list", self._products)}
+                return {"GET": ("list", self._products), "POST": ("create", lambda **kw: self._created(
+                    create_product(self, kw["body"], self.clock()), **kw))}
             if n == 2 and parts[1] == "batch":
                 return {m: ("batch", lambda **kw: self._batch(self.products, "product", **kw)) for m in EDIT}
             if n == 2 and ident:
@@ -252,6 +302,10 @@ class WooCommerceSim(ListsMixin, Simulator):
         if name in ("customers", "taxes", "shipping_methods") and n <= 2:
             table = {"customers": self.customers, "taxes": self.taxes,
                      "shipping_methods": {m["id"]: m for m in SHIPPING_METHODS}}[name]
+            if n == 1 and name == "customers":
+                return {"GET": ("list", lambda **kw: self._simple_list(name, table, **kw)),
+                        "POST": ("create", lambda **kw: self._created(create_customer(self, kw["body"], self.clock()),
+                                                                       **kw))}
             if n == 1:
                 return {"GET": ("list", lambda **kw: self._simple_list(name, table, **kw))}
             key: Any = int(parts[1]) if parts[1].isdigit() else parts[1]
@@ -281,6 +335,16 @@ class WooCommerceSim(ListsMixin, Simulator):
         return 200, list(self.notes.get(oid, [])), []
 
     # -- writes ---------------------------------------------------------------------------------------
+    def _created(self, record: dict[str, Any], *, site: str, params: dict[str, Any], **_: Any) -> tuple[int, Any, list]:
+        return 201, self._render(record, site, params), []
+
+    def _refund(self, record: dict[str, Any], oid: int, *, site: str, params: dict[str, Any],
+                **_: Any) -> dict[str, Any]:
+        base = f"{site}{PREFIX}orders/{oid}"
+        return {**self._render(record, site, params),
+                "_links": {"self": [{"href": f"{base}/refunds/{record['id']}"}],
+                           "collection": [{"href": f"{base}/refunds"}], "up": [{"href": base}]}}
+
     def _put_order(self, oid: int, *, body: Any, site: str, params: dict[str, Any], **_: Any) -> tuple[int, Any, list]:
         return 200, self._render(update_order(self, oid, body, self.clock()), site, params), []
 

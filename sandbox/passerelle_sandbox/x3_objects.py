@@ -2,8 +2,10 @@
 Pure data logic (no HTTP): checks raise :class:`~.x3_soap.Rejected` with X3-like texts.
 
 Sales order fields: header group ``SOH0_1`` (SALFCY, SOHTYP, SOHNUM, ORDDAT, BPCORD, CUSORDREF,
-CUR), ``SOH1_4`` (VACBPR), ``SOH2_1`` (STOFCY), ``SOH2_2`` (DEMDLVDAT, SHIDAT), ``SOH3_3`` (PTE) and the
-lines table ``SOH4_1`` (ITMREF, QTY, SAU, GROPRI, DSTOFCY, ITMDES1). Dates are YYYYMMDD. A blank SOHNUM is
+CUR), ``SOH1_4`` (VACBPR), ``SOH2_1`` (STOFCY), ``SOH2_2`` (DEMDLVDAT, SHIDAT), ``SOH2_3`` (MDL delivery
+mode, BPTNUM carrier), ``SOH3_3`` (PTE) and the lines table ``SOH4_1`` (ITMREF, QTY, SAU, GROPRI, DSTOFCY,
+ITMDES1, VACITM1 tax level; blank: the product's [assumption]). SOH2_3 and VACITM1: public Magento→X3
+integration code sends them so; the codes are not checked against X3's tables here. Dates are YYYYMMDD. A blank SOHNUM is
 numbered by the server. Line amount = QTY × GROPRI rounded half-up to 2 places; GROPRI defaults to the
 article's base price, ITMDES1 to its description (30 characters [assumption]), SAU to its sales unit
 ("UN" [assumption]); the stored order's ``ORDNOT`` is the sum of line amounts (no tax) [assumption].
@@ -24,10 +26,11 @@ SOH_FIELDS: dict[str, tuple[str, ...]] = {
     "SOH1_4": ("VACBPR",),
     "SOH2_1": ("STOFCY",),
     "SOH2_2": ("DEMDLVDAT", "SHIDAT"),
+    "SOH2_3": ("MDL", "BPTNUM"),
     "SOH3_3": ("PTE",),
 }
 LINE_TABLE = "SOH4_1"
-LINE_FIELDS = ("ITMREF", "QTY", "SAU", "GROPRI", "DSTOFCY", "ITMDES1")
+LINE_FIELDS = ("ITMREF", "QTY", "SAU", "GROPRI", "DSTOFCY", "ITMDES1", "VACITM1")
 SOH_QUERY_FIELDS = ("SOHNUM", "SALFCY", "SOHTYP", "BPCORD", "CUSORDREF", "ORDDAT")
 BPC_FIELDS = ("BPCNUM", "BPCNAM", "BPCSHO", "CUR", "CRY", "CTY", "POSCOD", "BPCSTA")
 BPC_QUERY_FIELDS = ("BPCNUM", "BPCNAM", "BPCSHO")
@@ -180,6 +183,7 @@ class SalesOrders:
             lines.append({"ITMREF": ref, "ITMDES1": (row.get("ITMDES1") or "").strip() or article["ITMDES1"],
                           "QTY": qty, "SAU": (row.get("SAU") or "").strip() or article["SAU"], "GROPRI": price,
                           "DSTOFCY": (row.get("DSTOFCY") or "").strip(),
+                          "VACITM1": (row.get("VACITM1") or "").strip(),
                           "AMOUNT": (qty * price).quantize(CENT, rounding=ROUND_HALF_UP)})
         return lines
 

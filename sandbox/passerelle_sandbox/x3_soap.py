@@ -24,21 +24,27 @@ from typing import Any
 
 from lxml import etree
 
+from passerelle_sandbox.x3_wsdl import TECHNICAL_INFOS
+
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 ENC = "http://schemas.xmlsoap.org/soap/encoding/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
 WSS = "http://www.adonix.com/WSS"
-ACTIONS = ("run", "save", "delete", "read", "query", "modify", "actionObject", "insertLines",
-           "deleteLines", "getDescription", "getDataXmlSchema")
+# CAdxTechnicalInfos values of a quick pooled call (the durations are milliseconds [assumption])
+_TECHNICAL_VALUES = {"nbDistributionCycle": "-1", "poolEntryIdx": "1", "poolExecDuration": "9",
+                     "poolRequestDuration": "10", "totalDuration": "12", "processReport": "",
+                     "processReportSize": "-1", "traceRequest": "", "traceRequestSize": "-1"}
+ACTIONS = ("run", "save", "delete", "read", "query", "modify", "actionObject", "actionObjectKeys", "insertLines",
+           "deleteLines", "getDescription", "getDataXmlSchema")  # the operations of the WSDL (:mod:`.x3_wsdl`)
 
 
 class SoapFault(Exception):
-    """Answer with a SOAP fault (``client`` = the request's fault, else the server's)."""
+    """Answer with a SOAP fault (``client`` = the request's fault, else the server's), HTTP ``status``."""
 
-    def __init__(self, message: str, client: bool = True) -> None:
+    def __init__(self, message: str, client: bool = True, status: int = 500) -> None:
         super().__init__(message)
-        self.message, self.client = message, client
+        self.message, self.client, self.status = message, client, status
 
 
 class Rejected(Exception):
@@ -213,18 +219,24 @@ def result_envelope(action: str, status: int, messages: list[tuple[int, str]], r
     for kind, text in messages:
         item = etree.SubElement(holder, "messages")
         item.set(f"{{{XSI}}}type", "wss:CAdxMessage")
-        etree.SubElement(item, "message").text = text
-        etree.SubElement(item, "type").text = str(kind)
-    xml = etree.SubElement(returned, "resultXml")
-    xml.set(f"{{{XSI}}}type", "xsd:string")
+        _typed(item, "message", "xsd:string", text)
+        _typed(item, "type", "xsd:string", str(kind))
+    xml = _typed(returned, "resultXml", "xsd:string", None)
     if result:
         xml.text = etree.CDATA(result)
-    etree.SubElement(returned, "status").text = str(status)
+    _typed(returned, "status", "xsd:int", str(status))
     infos = etree.SubElement(returned, "technicalInfos")
-    for name, value in (("busy", "false"), ("changeLanguage", "false"), ("flushAdx", "false"),
-                        ("poolEntryIdx", "1"), ("totalDuration", "12")):
-        etree.SubElement(infos, name).text = value
+    infos.set(f"{{{XSI}}}type", "wss:CAdxTechnicalInfos")
+    for name, xsd_type in TECHNICAL_INFOS:  # every field, in the WSDL's order (a sequence: zeep checks it)
+        _typed(infos, name, xsd_type, _TECHNICAL_VALUES.get(name, "false" if xsd_type == "xsd:boolean" else "0"))
     return etree.tostring(envelope, encoding="UTF-8", xml_declaration=True)
+
+
+def _typed(parent: etree._Element, name: str, kind: str, text: str | None) -> etree._Element:
+    element = etree.SubElement(parent, name)
+    element.set(f"{{{XSI}}}type", kind)
+    element.text = text
+    return element
 
 
 def fault_envelope(message: str, client: bool = True) -> bytes:

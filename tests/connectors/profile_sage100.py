@@ -1,4 +1,6 @@
-"""Sage 100 WebServices100 (connector `sage100-ws`) against the Sage 100 simulator."""
+"""Sage 100 WebServices100 (connector `sage100-ws`) against the Sage 100 simulator: clients and
+`insert_document`. The same connector's deliveries (incremental) and settlements are in
+`profile_sage100_deliveries.py`, its delivery addresses in `profile_sage100_addresses.py`."""
 from profiles import Profile
 
 DOC = "DocumentVente:http://www.proconsult.lu/WebServices100"

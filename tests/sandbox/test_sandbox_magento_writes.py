@@ -138,3 +138,13 @@ def test_connector_where_and_since_together_and_the_error_message() -> None:
             '"%fieldName" is required. Enter and try again. {"fieldName":"statusHistory"}')
         result = ep.write("update_stock_item", {"stockItem": {"qty": 3}}, {"sku": "MUG-CLASSIC", "item_id": 27})
         assert result.result == 27 and sb.sim("magento").stock("MUG-CLASSIC")["qty"] == 3
+
+
+@pytest.mark.parametrize("body", [b'{"statusHistory": {"comment": "x",}}', b"{", b'{"statusHistory": NaN}',
+                                  b'{"statusHistory": {"comment": "\xe9"}}'])
+def test_a_body_json_decode_refuses_is_400_decoding_error_as_magento_answers_in_production(body: bytes) -> None:
+    """Magento\\Framework\\Webapi\\Rest\\Request\\Deserializer\\Json: outside developer mode the message is exactly
+    "Decoding error." (HTTP 400, Webapi\\Exception's default); NaN is JSON to Python, not to PHP's json_decode."""
+    with sandbox() as sb, client(sb) as c:
+        r = c.post("orders/1042/comments", content=body, headers={"Content-Type": "application/json"})
+        assert (r.status_code, r.json()) == (400, {"message": "Decoding error."})

@@ -14,11 +14,12 @@ RATE_TO_CODE = {Decimal("20.000"): "S_20", Decimal("5.500"): "S_5", Decimal("10.
 def _sage_body(order: dict, details: list[dict], rates: dict[int, Decimal]) -> dict:
     lines = []
     for row in details:
-        rate = rates[row["associations"]["taxes"][0]["id"]]
+        taxes = row["associations"]["taxes"]  # empty for a tax-exempt product (a gift card): Sage's EXO
+        code = RATE_TO_CODE[rates[taxes[0]["id"]]] if taxes else "EXO"
         lines.append({"__type": f"LigneArticle:{NS}", "RefArticle": row["product_reference"],
                       "Designation": row["product_name"][:69], "Quantite": row["product_quantity"],
                       "PrixUnitaire": Decimal(row["unit_price_tax_excl"]), "EstValorise": True,
-                      "CodeTaxe": RATE_TO_CODE[rate]})
+                      "CodeTaxe": code})
     if Decimal(order["total_shipping_tax_excl"]):
         lines.append({"__type": f"LigneArticle:{NS}", "RefArticle": "PORT", "Quantite": 1,
                       "PrixUnitaire": Decimal(order["total_shipping_tax_excl"]), "EstValorise": True})

@@ -78,17 +78,14 @@ STRICT_CASES = [
     ("doc type hint wrong", _set("doc.__type", f"Document:{NS}"), "doc.__type", "TypeHintInvalid"),
     ("line type hint missing", _drop("lignes.1.__type"), "lignes[1].__type", "TypeHintMissing"),
     ("date not WCF", _set("doc.Date", "2024-05-14T10:21:07"), "doc.Date", "InvalidDate"),
-    ("date without offset", _set("doc.Date", "/Date(1715674867000)/"), "doc.Date", "InvalidDate"),
     ("date in seconds as number", _set("doc.Date", 1715674867), "doc.Date", "InvalidDate"),
     ("type document as string", _set("doc.TypeDocument", "1"), "doc.TypeDocument", "InvalidType"),
     ("type document unknown", _set("doc.TypeDocument", 42), "doc.TypeDocument", "InvalidValue"),
-    ("type document missing", _drop("doc.TypeDocument"), "doc.TypeDocument", "MissingProperty"),
     ("unknown customer", _set("doc.NumeroTiers", "WEB999999"), "doc.NumeroTiers", "UnknownCustomer"),
     ("customer missing", _drop("doc.NumeroTiers"), "doc.NumeroTiers", "MissingProperty"),
     ("reference too long", _set("doc.Reference", "PS_" + "9" * 15), "doc.Reference", "TooLong"),
     ("statut out of range", _set("doc.Statut", 7), "doc.Statut", "InvalidValue"),
     ("unknown shipping mode", _set("doc.IdModeExpedition", 99), "doc.IdModeExpedition", "UnknownExpeditionMode"),
-    ("unknown doc member", _set("doc.Remarque", "UPS"), "doc.Remarque", "UnknownProperty"),
     ("total as text", _set("doc.TotalTTC", "42.00"), "doc.TotalTTC", "InvalidType"),
     ("shipping mode code too long", _set("doc.ModeExpedition", "X" * 36), "doc.ModeExpedition", "TooLong"),
     ("unknown article", _set("lignes.0.RefArticle", "TSHIRT-GRN-M"), "lignes[0].RefArticle", "UnknownArticle"),
@@ -105,11 +102,9 @@ STRICT_CASES = [
     ("valorise as string", _set("lignes.0.EstValorise", "yes"), "lignes[0].EstValorise", "InvalidValue"),
     ("valorise as 2", _set("lignes.0.EstValorise", 2), "lignes[0].EstValorise", "InvalidValue"),
     ("unknown tax code", _set("lignes.1.CodeTaxe", "TVA20"), "lignes[1].CodeTaxe", "UnknownTaxCode"),
-    ("unknown line member", _set("lignes.2.Prix", 5), "lignes[2].Prix", "UnknownProperty"),
     ("designation too long", _set("lignes.0.Designation", "x" * 70), "lignes[0].Designation", "TooLong"),
     ("no lines", _set("lignes", []), "lignes", "EmptyDocument"),
     ("lines not a list", _set("lignes", {}), "lignes", "InvalidType"),
-    ("unknown wrapper member", _set("options", {}), "options", "UnknownProperty"),
     ("server-side piece sent", _set("doc.NumeroDocument", "BC00099"), "doc.NumeroDocument", "InvalidValue"),
 ]
 
@@ -256,11 +251,19 @@ def test_variant_b_names_and_bare_response() -> None:
         assert "\\/" not in client.get("DocumentService/rest/Documents/BC00001").text
 
 
-def test_unknown_members_can_be_tolerated() -> None:
-    with Sandbox(systems=("sage100",), orders=1, options={"sage100": {"reject_unknown_properties": False,
-                                                                       "date_offset_required": False}}) as sb:
+def test_unknown_members_and_dates_without_offset_refused_in_strict_mode() -> None:
+    """WCF ignores unknown members and reads /Date(ms)/ as UTC (tests/sandbox/test_sandbox_sage100_wcf.py); the
+    strict options refuse both, for a test that wants the simulator to catch what the contract lets through."""
+    with Sandbox(systems=("sage100",), orders=1, options={"sage100": {"reject_unknown_properties": True,
+                                                                       "date_offset_required": True}}) as sb:
         with sage_client(sb) as client:
             body = order_body()
             body["doc"]["Extra"] = "x"
+            body["lignes"][2]["Prix"] = 5
+            body["options"] = {}
             body["doc"]["Date"] = "/Date(1715674867000)/"
-            assert client.post(INSERT, json=body).json() == {"InsertDocumentEtLignesResult": "BC00001"}
+            payload = client.post(INSERT, json=body).json()
+            assert [(e["Field"], e["Code"]) for e in payload["Errors"]] == [
+                ("options", "UnknownProperty"), ("doc.Extra", "UnknownProperty"), ("doc.Date", "InvalidDate"),
+                ("lignes[2].Prix", "UnknownProperty")]
+            assert sb.sim("sage100").documents == []

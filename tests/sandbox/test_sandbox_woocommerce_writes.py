@@ -66,7 +66,7 @@ def test_meta_data_add_update_by_key_by_id_and_delete(wc: httpx.Client) -> None:
     ("orders/1042", {"status": "shipped"}, 400, "rest_invalid_param"),
     ("orders/999999", {"status": "completed"}, 400, "woocommerce_rest_shop_order_invalid_id"),
     ("orders/1042", {"meta_data": "nope"}, 400, "rest_invalid_param"),
-    ("orders/1042", {"line_items": []}, 501, "passerelle_sandbox_not_simulated"),
+    ("orders/1042", {"line_items": [{"id": 1, "quantity": 2}]}, 400, "woocommerce_rest_invalid_item_id"),
     ("products/27", {"stock_quantity": "many"}, 400, "rest_invalid_param"),
     ("products/999", {"stock_quantity": 1}, 400, "woocommerce_rest_product_invalid_id"),
 ])

@@ -213,6 +213,15 @@ def test_a_misspelt_field_is_unknown_field_at_its_key(tmp_path):
     assert d.path == "flows.orders_to_sage.map.doc.Referense"
 
 
+def test_a_field_in_another_case_is_unknown_field_not_left_to_the_erp(tmp_path):
+    # WCF ignores `typeDocument` (names are case-sensitive): Sage 100 would make every order a quote
+    # (tests/sandbox/test_sandbox_sage100_wcf.py); the contract is what catches it, before anything is sent
+    _, diags = _diags(tmp_path, PROJECT.replace("TypeDocument: { value: 1 }", "typeDocument: { value: 1 }"))
+    assert [(d.code, d.path, d.hint) for d in diags if d.code == "unknown-field"] == [
+        ("unknown-field", "flows.orders_to_sage.map.doc.typeDocument", "did you mean 'TypeDocument'?")]
+    assert any(d.code == "contract" and "TypeDocument" in d.message for d in diags)
+
+
 def test_a_constant_of_the_wrong_type_is_contract(tmp_path):
     _, diags = _diags(tmp_path, PROJECT.replace("TypeDocument: { value: 1 }", "TypeDocument: { value: BC }"))
     [d] = diags

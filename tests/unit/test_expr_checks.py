@@ -2,7 +2,7 @@
 (pipe-precedence) and strict lookups a null can reach (strict-lookup-null)."""
 import pytest
 
-from engine.checks.expr_lint import pipe_problems
+from engine.checks.expr_lint import not_problems, pipe_problems
 from engine.lang.exprnames import name_problems, root_names, spanned_tree
 from helpers import compile_text, flow_yaml
 
@@ -106,3 +106,17 @@ def test_strict_lookup_null(tmp_path, field, warned):
     assert [d.code for d in diags if d.is_error] == []
     assert [d.code for d in diags] == (["strict-lookup-null"] if warned else [])
     assert all(d.severity == "warning" for d in diags)
+
+
+@pytest.mark.parametrize("text, reported", [
+    ("!a.b", ["!a.b"]),
+    ("x && !detail.associations.taxes[0]", ["!detail.associations.taxes[0]"]),
+    ("!a.b.c || y", ["!a.b.c"]),
+    ("!(a.b)", []), ("!a", []), ("!taxes[0]", []), ("!a | b", []), ("!(a.b) && !(c.d)", []),
+])
+def test_not_before_a_dotted_path_is_reported_with_its_rewrite(text, reported):
+    found = list(not_problems(text))
+    assert [text[offset:offset + len(r)] for (offset, _, _), r in zip(found, reported)] == reported
+    assert len(found) == len(reported)
+    for (_, message, hint), written in zip(found, reported):
+        assert f"`{written}`" in message and hint == f"write `!({written[1:]})`"

@@ -38,8 +38,14 @@ class HttpEndpoint(HttpTransport):
 
     def read(self, resource: str, *, where: Mapping[str, Any] | None = None, since: tuple | None = None,
              keys: tuple | None = None, page_size: int | None = None) -> Iterator[list[dict]]:
-        """Pages of raw records. ``since`` = (field, value); ``keys`` = (field, [values])."""
+        """Pages of raw records. ``since`` = (field, value); ``keys`` = (field, [values]): one request per
+        value when the filter takes only one (`{value}`, not `{values}`)."""
         res = self.resource(resource)
+        by_key = res.query.keys or res.query.where
+        if keys is not None and by_key is not None and not by_key.several and len(keys[1]) > 1:
+            for value in keys[1]:
+                yield from self.read(resource, where=where, since=since, keys=(keys[0], [value]), page_size=page_size)
+            return
         params = dict(res.params)
         variables: dict = {}
         for index, (field, value) in enumerate((where or {}).items()):
@@ -110,7 +116,10 @@ class HttpEndpoint(HttpTransport):
             raise self.fail(f"connector '{self.plan.name}' does not say how to filter on {field!r} "
                             f"({kind}: add `query.{kind}` to its http block)")
         values = value if isinstance(value, list) else [value]
-        ctx = {"field": field, "value": text_of(value) if not isinstance(value, list) else "",
+        if len(values) > 1 and not spec.several:  # an empty filter would read the wrong records silently
+            raise self.fail(f"connector '{self.plan.name}' filters {field!r} on one value at a time ({kind}: its "
+                            f"`query.{kind}` has no {{values}}); ask for one value, or filter with `filter:`")
+        ctx = {"field": field, "value": text_of(values[0]) if len(values) == 1 else "",
                "values": spec.separator.join(text_of(v) for v in values), "index": index,
                "settings": self.ctx["settings"]}
         for key, template in spec.params:

@@ -32,6 +32,7 @@ class FilterPlan:
     variables: TreeRenderer | None
     separator: str
     support: FilterSupport
+    several: bool = True  # takes several values in one request (`{values}`); else one request per value
 
 
 @frozen
@@ -142,7 +143,17 @@ def _filter(spec: Mapping | None, ctx: ConnectorCompiler, path: tuple) -> Filter
             params.append((key_t, value_t))
     variables = ctx.tree(spec.get("variables"), path + ("variables",), allowed=FILTER_PLACEHOLDERS)
     support = filter_support(spec) or FilterSupport()
-    return FilterPlan(tuple(params), variables, spec.get("separator", ","), support)
+    several = any("values" in t.names for pair in params for t in pair) or _mentions_values(spec.get("variables"))
+    return FilterPlan(tuple(params), variables, spec.get("separator", ","), support, several)
+
+
+def _mentions_values(tree: Any) -> bool:
+    """Whether a GraphQL variables tree places ``{values}`` somewhere."""
+    if isinstance(tree, Mapping):
+        return any(_mentions_values(v) for v in tree.values())
+    if isinstance(tree, list):
+        return any(_mentions_values(v) for v in tree)
+    return isinstance(tree, str) and "{values}" in tree
 
 
 def _query(spec: Mapping | None, ctx: ConnectorCompiler, path: tuple) -> QueryPlan:
