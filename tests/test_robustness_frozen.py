@@ -132,7 +132,7 @@ def test_post_init_and_a_body_repr_are_kept():
 
 
 PLAN_CLASSES = [("engine.connectors.base", "ConnectorPlan"), ("engine.connectors.base", "ResourcePlan"),
-                ("engine.project.load", "Item"), ("engine.plan.mapping", "ValueNode"),
+                ("engine.project.load", "Item"), ("engine.spec.yamldoc", "YamlDoc"),
                 ("engine.connectors.http.plan", "HttpOperation"), ("engine.connectors.sqlfilters", "SqlResource"),
                 ("engine.plan.related", "RelatedSpec"), ("engine.plan.model", "FlowPlan")]
 

@@ -13,6 +13,7 @@ right side of a pipe, a ``&expr`` argument.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from jmespath import exceptions as jexc
@@ -20,7 +21,6 @@ from jmespath import parser as jparser
 
 from engine.lang import names
 from engine.util.suggest import closest
-from engine.util.records import frozen
 
 # the first child continues the parent's path, on the same value (`a` in `a.b`, `a[0]`, `a | b`)
 _LEFT = frozenset({"subexpression", "index_expression", "projection", "value_projection", "filter_projection",
@@ -118,7 +118,7 @@ def spanned_tree(text: str) -> dict | None:
     return tree
 
 
-@frozen
+@dataclass(frozen=True)
 class RootName:
     """A name read at the start of a path, where it is written."""
 

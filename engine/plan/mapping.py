@@ -6,7 +6,7 @@ diagnostic pointing at the spec. The node tree is then turned into one Python fu
 """
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from engine.checks.expr_lint import check_expression
@@ -18,14 +18,13 @@ from engine.plan.args_check import args_validator
 from engine.schema.validate import FIELD_SPEC_KEYS
 from engine.util.suggest import hint_for
 from engine.spec.yamlsrc import YamlDoc, format_path
-from engine.util.records import mutable
 
 OMIT = object()  # `when` false and no `else`: the field is left out
 MAX_NESTING = 48  # values within values: `map` in `map`, `when` in `else`, lists in lists
 MAX_LIST_NESTING = 12  # lists made with `each` within each other (the mapper nests a loop per level)
 
 
-@mutable
+@dataclass
 class Transform:
     """One transform step of a value: its name and the function applying it."""
 
@@ -35,7 +34,7 @@ class Transform:
     reads: str = ""  # what a transform reading the scope was given (its `from`), for the code generator
 
 
-@mutable
+@dataclass
 class ValueNode:
     """One produced value: a source (expression, constant or nested object) and what follows."""
 
@@ -51,7 +50,7 @@ class ValueNode:
     omit_null: bool = False
 
 
-@mutable
+@dataclass
 class ListItemNode:
     """One entry of a list spec: a value, or one value per element of ``each``."""
 
@@ -59,7 +58,7 @@ class ListItemNode:
     each: CompiledExpr | None = None
 
 
-@mutable
+@dataclass
 class ListNode:
     """A produced list: its entries, in order."""
 
@@ -68,7 +67,7 @@ class ListNode:
     items: list[ListItemNode]
 
 
-@mutable
+@dataclass
 class ObjNode:
     """A produced object: its fields, in order."""
 
