@@ -3,7 +3,7 @@ compiled spec is made of, without compiling code when their module is imported.
 
 ``dataclasses.dataclass`` writes the source of each method it adds (``__init__``, ``__repr__``,
 ``__eq__``, and for a frozen class ``__hash__``, ``__setattr__``, ``__delattr__``) and compiles it with
-``exec``: about 0.5 ms per frozen class, 0.25 ms per other one — ~25 ms for the ~60 classes every
+``exec``: about 0.5 ms per frozen class, 0.25 ms per other one — ~20 ms for the ~55 classes every
 ``passerelle validate`` imports, a sixth of its run (issue 10, start-up; ``python -X importtime``).
 Here ``dataclasses`` still collects the fields (so ``fields()``, ``replace()``, ``asdict()`` and
 ``is_dataclass()`` work as before, and the field options — defaults, ``default_factory``, ``init``,
