@@ -142,7 +142,9 @@ def cmd_validate(args) -> int:
     from engine.plan.validate import validate_paths
     from engine.project.load import ConnectorStore
 
-    report = validate_paths(args.paths, ConnectorStore(extra_dirs=args.connectors))
+    from engine.cli.oneshot import running
+
+    report = validate_paths(args.paths, ConnectorStore(extra_dirs=args.connectors), fork=running("validate"))
     output = format_diagnostics(report.diagnostics, args.format)
     if output:
         print(output)

@@ -7,7 +7,8 @@ Its objects (parsed specs, compiled connectors, the modules) all live until the 
   same threshold for the same reason);
 * the process ends with ``os._exit`` once its output is flushed, instead of freeing every object one
   by one at interpreter exit (mypy's ``hard_exit``). Nothing is left to finish: validate starts no
-  thread, opens no file it keeps, and registers no ``atexit`` handler.
+  thread, opens no file it keeps, and registers no ``atexit`` handler;
+* half of the projects are validated by a forked child on the other core (engine/plan/forked.py).
 
 Only the console entry points (``passerelle``, ``python -m engine``) call these, never ``main()`` itself,
 which tests call many times in one process; every other command ends as Python ends.
@@ -20,6 +21,12 @@ import sys
 
 ONE_SHOT = frozenset({"validate"})
 YOUNG_THRESHOLD = 100_000
+_started: list[str] = []  # the one-shot command this process was started for (at most one)
+
+
+def running(command: str) -> bool:
+    """Whether this whole process is the one-shot ``command`` (not a test calling ``main()``)."""
+    return command in _started
 
 
 def is_one_shot(argv: list[str]) -> bool:
@@ -29,6 +36,7 @@ def is_one_shot(argv: list[str]) -> bool:
 def start(argv: list[str]) -> None:
     """Before the command runs (``argv`` without the program name)."""
     if is_one_shot(argv):
+        _started.append(argv[0])
         _, middle, old = gc.get_threshold()
         gc.set_threshold(YOUNG_THRESHOLD, middle, old)
 
