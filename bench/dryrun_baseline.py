@@ -3,9 +3,10 @@ the contender of ``bench/dryrun_scale.py``: what a good engineer would write wit
 
 lxml ``iterparse`` on the record elements with ``clear()`` (constant memory for the orders), the
 related files indexed keeping only the fields the mapping uses, ``datetime.fromisoformat``, Decimal
-money, the strict tax table, and the JSON written straight from the known payload shape with the
-standard library's C string encoder. Same stdout bytes as
-``passerelle dry-run ... --format json`` (orders the engine sets aside are left out).
+money, the strict tax table (a detail with no tax at all - a tax-exempt product - is EXO, as the flow
+says), and the JSON written straight from the known payload shape with the standard library's C
+string encoder. Same stdout bytes as ``passerelle dry-run ... --format json`` (orders the engine sets
+aside are left out).
 
 With ``--dicts`` each payload is built as data (dicts, lists, Decimal money) and encoded by one call
 (orjson, Decimals written exactly through ``orjson.Fragment``), the way a sync script that sends the
@@ -66,7 +67,12 @@ class SetAside(Exception):
     pass
 
 
+EXEMPT = object()  # a detail with an empty taxes association (a tax-exempt product): Sage's EXO
+
+
 def tax(rate: Decimal | None) -> str:
+    if rate is EXEMPT:
+        return "EXO"
     code = TAX_CODES.get(rate)
     if code is None:
         raise SetAside(rate)
@@ -82,7 +88,7 @@ def main(orders: str, details: str, customers: str, carriers: str, taxes: str, d
     for el in records(details, "order_detail"):
         tax_id = el.findtext("associations/taxes/tax/id")
         lines_of[el.findtext("id")] = (Decimal(el.findtext("reduction_percent")),
-                                       None if tax_id is None else rates.get(tax_id.strip()))
+                                       EXEMPT if tax_id is None else rates.get(tax_id.strip()))
     out = sys.stdout
     write = out.write
     write("[")
@@ -130,7 +136,7 @@ def order_data(el, lines_of, contacts, carrier_names) -> dict:
     for row in el.iterfind("associations/order_rows/order_row"):
         found = lines_of.get(row.findtext("id"))
         if found is None or found[1] is None:
-            raise SetAside("detail or tax")
+            raise SetAside("detail, or a tax id the tax table does not hold")
         reduction, rate = found
         discounted = reduction > 0
         lines.append({"__type": LINE_TYPE, "RefArticle": row.findtext("product_reference"),
@@ -164,7 +170,7 @@ def order_text(el, lines_of, contacts, carrier_names) -> str:
     for row in el.iterfind("associations/order_rows/order_row"):
         found = lines_of.get(row.findtext("id"))
         if found is None or found[1] is None:
-            raise SetAside("detail or tax")
+            raise SetAside("detail, or a tax id the tax table does not hold")
         reduction, rate = found
         discounted = reduction > 0
         price = row.findtext("product_price" if discounted else "unit_price_tax_excl")

@@ -136,7 +136,7 @@ def check_lookups(item: Item, lookups: Mapping[str, LookupTable], key: tuple | N
 
 
 _ALWAYS_SET = frozenset({"to_string", "length", "type", "keys", "values", "join", "contains", "starts_with",
-                         "ends_with", "to_array", "sort", "sort_by", "reverse", "merge", "sum", "map"})
+                         "ends_with", "to_array", "sort", "sort_by", "reverse", "merge", "sum", "map", "unique"})
 _MAY_NULL = frozenset({"null_if", "parse_date", "parse_ms_json_date", "if_positive", "flag_if_positive",
                        "from_epoch", "coalesce", "cast"})
 

@@ -144,6 +144,27 @@ class DecimalFunctions(jfunc.Functions):
         return None
 
 
+    @jfunc.signature({"types": ["array", "null"]})
+    def _func_unique(self, values):
+        """``unique(list)``: the list without repeats, first occurrence kept (numbers by value, ``true`` is
+        not ``1``); null gives ``[]``. Scalars are hashed; lists and objects compared with ``==``."""
+        out: list = []
+        seen: set = set()
+        nested: list = []
+        for value in values or ():
+            if isinstance(value, (list, dict)):
+                if value in nested:
+                    continue
+                nested.append(value)
+            else:
+                key = (value.__class__ is bool, value)
+                if key in seen:
+                    continue
+                seen.add(key)
+            out.append(value)
+        return out
+
+
 class Interpreter(TreeInterpreter):
     """One truth rule everywhere (``when``, ``filter``, ``&&``, ``||``, ``!``, ``[?...]``): null, false,
     empty text/list/object and the number zero are false. (Plain JMESPath counts 0 as true except

@@ -28,7 +28,8 @@ list (for ``[]``) leaves it alone. A value that cannot be converted raises
 :class:`engine.errors.TransformError` naming the concrete path: ``field
 associations.order_rows[1].product_quantity: cannot read 'abc' as int``.
 
-The paths are compiled once into a tree of small closures. The returned function never mutates
+The paths are compiled once into a tree of small closures, the rule; the returned function runs
+their inlined twin, written by :mod:`engine.plan.coerce_gen` on first use. It never mutates
 its input: it returns a new record, copying dicts and lists only along typed paths and sharing
 everything else.
 """
@@ -40,6 +41,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine.errors import TransformError
+from engine.plan.coerce_gen import generate_dict
 from engine.lang.values import show
 from engine.util.suggest import did_you_mean
 
@@ -302,12 +304,15 @@ def compile_types(types: dict[str, str]) -> Callable[[dict], dict]:
     for path, type_name in types.items():
         segments, _ = _parse_path(path)
         _insert(tree, segments or [], type_name)
-    convert = _compile_node(("dict", tree))
+    convert: Callable[[object], object] | None = None  # the closures' twin, inlined: written on first use
     fields = {name: _compile_node(node) for name, node in tree.items()}
 
     def apply_types(record: dict) -> dict:
+        nonlocal convert
         if not isinstance(record, dict):
             raise TransformError(f"a record must be a dict, not {type(record).__name__}")
+        if convert is None:  # not at compile time: `validate` and the flows a command does not run never type
+            convert = generate_dict(tree, _CONVERTERS, _compile_node, _Fail, _PLAIN_DECIMAL)
         try:
             typed = convert(record)
         except _Fail as fail:

@@ -33,6 +33,8 @@ def norm_key(value: Any) -> Any:
     """Normalise a join key: numbers and numeric texts compare by value."""
     if value.__class__ is int:  # the common case first (a typed id; never a bool)
         return str(value)
+    if value.__class__ is str and value.isdigit() and value.isascii() and (value[0] != "0" or len(value) == 1):
+        return value  # an id as XML gives it: already its canonical text (no Decimal round trip)
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -110,6 +112,7 @@ class RelatedData:
         if found is None:
             found = {}
             normalise = any(theirs)
+            single = fields[0] if len(fields) == 1 else None
             for row in self.records.get(resource, ()):
                 if not isinstance(row, (dict, BadRow)):
                     continue
@@ -117,6 +120,8 @@ class RelatedData:
                     ident = _their_ident(row, fields, theirs)
                     if ident is None:
                         continue
+                elif single is not None:  # one join field: no generator per row
+                    ident = (norm_key(row.get(single)),)
                 else:
                     ident = tuple(norm_key(row.get(f)) for f in fields)
                 found.setdefault(ident, []).append(row)
@@ -155,12 +160,16 @@ def compile_enricher(specs: list[RelatedSpec]) -> Callable[[dict, RelatedData], 
     return enrich
 
 
-def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData, owned: dict[int, Any] | None = None) -> dict:
+def enrich_step(record: dict, spec: RelatedSpec, data: RelatedData, owned: dict[int, Any] | None = None,
+                index: dict | None = None) -> dict:
     """Apply one related spec (the runner fetches each spec's records before applying it). ``record`` is
     never changed, but the containers this record's earlier steps copied (``owned``, one dict per record
     kept across its steps) are filled in place: each container on the way is copied once per record,
-    not once per spec."""
-    return _enrich(record, spec, data.index(spec.resource, spec.fields, spec.theirs), {} if owned is None else owned)
+    not once per spec. ``index``: ``data``'s index for ``spec``, when the caller already holds it (one
+    look-up per page, not per record)."""
+    if index is None:
+        index = data.index(spec.resource, spec.fields, spec.theirs)
+    return _enrich(record, spec, index, {} if owned is None else owned)
 
 
 _MISSING = object()

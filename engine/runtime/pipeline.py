@@ -92,11 +92,12 @@ class Joiner:
         for spec in flow.related:
             if not self.preloaded:
                 self._gather(flow, spec, outcomes, data, unique_keys(spec))
+            index = data.index(spec.resource, spec.fields, spec.theirs)  # once per page, not per record
             for outcome, copies in zip(outcomes, owned):
                 if outcome.error is not None:
                     continue
                 try:
-                    outcome.enriched = enrich_step(outcome.enriched, spec, data, copies)
+                    outcome.enriched = enrich_step(outcome.enriched, spec, data, copies, index)
                 except RecordError as exc:
                     outcome.error = failure(flow, outcome.key, exc, f"related.{spec.name}", spec.loc)
 

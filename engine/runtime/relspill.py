@@ -105,13 +105,15 @@ class RelatedSpill:
             else:
                 self.fields.setdefault(spec.resource, set()).add(spec.fields[0])
         self.loose: dict[tuple[str, str], list[dict]] = {}  # rows whose key is null
+        self.tables: dict[tuple[str, str], str] = {}
         self.where = _folder()
         with _disk(self.where):
             self.db = sqlite3.connect("")  # a private temporary database on disk, deleted on close
             self.db.execute("PRAGMA journal_mode=OFF")
             self.db.execute("PRAGMA synchronous=OFF")
-            self.db.execute("CREATE TABLE rec(id INTEGER PRIMARY KEY, body BLOB)")
-            self.db.execute("CREATE TABLE idx(res TEXT, field TEXT, k TEXT, id INTEGER)")
+            for position, pair in enumerate(sorted((r, f) for r, names in self.fields.items() for f in names)):
+                self.tables[pair] = f"t{position}"  # one table by resource and join field: body beside its key
+                self.db.execute(f"CREATE TABLE t{position}(k TEXT, id INTEGER, body BLOB)")
         self.next_id = 0
 
     def load(self, resource: str, rows: Iterable[dict], coerce: Callable[[dict], dict] | None = None) -> None:
@@ -120,49 +122,60 @@ class RelatedSpill:
         to the field alone): the in-memory index uses the latter, or the former for a row that cannot
         be typed (matched, it fails the record with why) - the page's index then sorts it out."""
         keep = self.reference_rows.get(resource)
-        fields = self.fields.get(resource, ())
-        bodies: list[tuple[int, bytes]] = []
-        keys: list[tuple[str, str, str, int]] = []
+        fields = tuple(self.fields.get(resource, ()))
+        pending: dict[str, list[tuple[str, int, bytes]]] = {self.tables[resource, name]: [] for name in fields}
+        self._load(rows, resource, coerce, keep, fields, pending)
+        self._flush(pending)
+
+    def _load(self, rows: Iterable[dict], resource: str, coerce: Callable[[dict], dict] | None,
+              keep: list | None, fields: tuple, pending: dict[str, list]) -> None:
+        dump, protocol, ident, count = pickle.dumps, pickle.HIGHEST_PROTOCOL, self.next_id, 0
+        targets = [(name, pending[self.tables[resource, name]]) for name in fields]
         for row in rows:
             if keep is not None:
                 keep.append(row)
-            if not fields:
+            if not targets:
                 continue
-            self.next_id += 1
-            bodies.append((self.next_id, pickle.dumps(row, pickle.HIGHEST_PROTOCOL)))
-            for name in fields:
-                found = {_safe_key(value) for value in _field_values(row, name, coerce)}
+            ident += 1
+            body = dump(row, protocol)
+            for name, table in targets:
+                values = _field_values(row, name, coerce)
+                found = {_safe_key(values[0])} if len(values) == 1 else {_safe_key(value) for value in values}
                 if None in found:
                     self.loose.setdefault((resource, name), []).append(row)
-                keys.extend((resource, name, key, self.next_id) for key in found if key is not None)
-            if len(bodies) >= BATCH:
-                self._flush(bodies, keys)
-        self._flush(bodies, keys)
+                    found.discard(None)
+                for key in found:
+                    table.append((key, ident, body))
+            self.next_id = ident  # an id is never given twice, even when reading fails part-way
+            count += 1
+            if count >= BATCH:
+                self._flush(pending)
+                count = 0
 
-    def _flush(self, bodies: list, keys: list) -> None:
+    def _flush(self, pending: dict[str, list]) -> None:
         with _disk(self.where):
-            self.db.executemany("INSERT INTO rec VALUES (?, ?)", bodies)
-            self.db.executemany("INSERT INTO idx VALUES (?, ?, ?, ?)", keys)
-        bodies.clear()
-        keys.clear()
+            for table, entries in pending.items():
+                self.db.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", entries)
+                entries.clear()
 
     def ready(self) -> None:
         """Index the keys (once every file is loaded)."""
         with _disk(self.where):
-            self.db.execute("CREATE INDEX idx_k ON idx(res, field, k)")
+            for table in self.tables.values():
+                self.db.execute(f"CREATE INDEX {table}_k ON {table}(k)")
 
     def read_all(self, spec: RelatedSpec) -> Iterator[list]:
         yield self.reference_rows.get(spec.resource, [])
 
     def fetch(self, spec: RelatedSpec, values: list) -> Iterator[list]:
         keys = sorted({k for k in map(_key, values) if k is not None})
-        found: dict[int, bytes] = {}
+        found: dict[int, bytes] = {}  # by id: a row found by two keys (raw and typed) comes once
+        table = self.tables[spec.resource, spec.fields[0]]
         for start in range(0, len(keys), _MAX_PARAMS):
             chunk = keys[start:start + _MAX_PARAMS]
-            query = ("SELECT rec.id, rec.body FROM idx JOIN rec ON rec.id = idx.id WHERE idx.res = ? AND "
-                     f"idx.field = ? AND idx.k IN ({','.join('?' * len(chunk))})")
+            query = f"SELECT id, body FROM {table} WHERE k IN ({','.join('?' * len(chunk))})"
             with _disk(self.where):
-                found.update(self.db.execute(query, (spec.resource, spec.fields[0], *chunk)))
+                found.update(self.db.execute(query, chunk))
         rows = [pickle.loads(found[ident]) for ident in sorted(found)]  # our own rows, from our own file
         yield self.loose.get((spec.resource, spec.fields[0]), []) + rows
 

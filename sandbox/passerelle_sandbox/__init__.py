@@ -40,6 +40,7 @@ SIMULATORS = {
     "magento": ("passerelle_sandbox.magento", "MagentoSim"),
     "sagex3": ("passerelle_sandbox.sagex3", "SageX3Sim"),
     "sage-accounting": ("passerelle_sandbox.sage_accounting", "SageAccountingSim"),
+    "smartstore": ("passerelle_sandbox.smartstore", "SmartstoreSim"),
 }
 SYSTEMS = ("prestashop", "sage100")  # the default pair (the demo's)
 

@@ -11,6 +11,7 @@ GET      ``products?searchCriteria…``, ``products/{sku}``  catalogue
 PUT      ``products/{sku}/stockItems/{itemId}``       ``{"stockItem": {"qty", "is_in_stock"}}`` → item id
 GET      ``stockItems/{sku}``                         the legacy stock item
 GET      ``customers/search?searchCriteria…``, ``customers/{id}``  customers with addresses
+…        credit memos, refunds, shipments, ship, order items  :mod:`.magento_sales`
 =======  ===========================================  =====================================================
 
 Authentication: ``Authorization: Bearer <admin token>`` on every call except the token one; a token
@@ -53,6 +54,7 @@ from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.magento_data import ORDER_NULLABLE, build_customers, build_orders, build_products
+from passerelle_sandbox.magento_sales import SALES_ACL, SalesState, sales_routes
 from passerelle_sandbox.magento_search import MagentoError, parse_criteria, required, search
 from passerelle_sandbox.ps_query import php_params
 
@@ -67,7 +69,7 @@ BAD_LOGIN = ("The account sign-in was incorrect or your account is disabled temp
 TWO_FACTOR = "Please use the 2fa provider-specific endpoints to obtain a token."
 ACL = {"orders": "Magento_Sales::actions_view", "comments": "Magento_Sales::comment",
        "products": "Magento_Catalog::products", "stock": "Magento_CatalogInventory::cataloginventory",
-       "customers": "Magento_Customer::customer"}
+       "customers": "Magento_Customer::customer", **SALES_ACL}
 
 
 def _columns(rows: Iterable[dict[str, Any]], extra: Iterable[str] = ()) -> frozenset[str]:
@@ -123,6 +125,7 @@ class MagentoSim(Simulator):
         self.tokens: dict[str, datetime] = {}
         self.emails: list[dict[str, Any]] = []
         self.comments: list[dict[str, Any]] = []  # histories added through the API, in order
+        self.sales = SalesState()  # credit memos and shipments (magento_sales)
         self.orders = build_orders(dataset, configurable_children)
         if history_order == "asc":
             for order in self.orders.values():
@@ -193,6 +196,7 @@ class MagentoSim(Simulator):
     def _match(self, method: str, route: list[str]) -> tuple[Callable[..., tuple[int, Any]], str, list[str]]:
         n, head = len(route), route[0] if route else ""
         table: list[tuple[bool, Callable[..., tuple[int, Any]], str, list[str]]] = [
+            *sales_routes(self, method, route),  # before orders/{id}: orders/items
             (method == "GET" and route == ["orders"], self._list_orders, "orders", []),
             (method == "GET" and head == "orders" and n == 2, self._get_order, "orders", route[1:]),
             (method == "POST" and head == "orders" and n == 3 and route[2:] == ["comments"], self._add_comment,

@@ -1,22 +1,22 @@
 """PrestaShop simulator: what happens to an order after it is placed — payments, credit slips, tracking,
 the internal note — and the seeded guests and tax-exempt lines issue 13's flows need.
 
-Facts (``/work/shared/reference/shops-orders-webhooks.md``):
+Facts (PrestaShop's webservice devdocs for each resource and its ``classes/order/*.php``):
 
-* ``order_payments`` (§3.1): linked to the order by ``order_reference`` (the 9 letters shared by the orders
+* ``order_payments``: linked to the order by ``order_reference`` (the 9 letters shared by the orders
   of one cart), ``payment_method`` is the module's display name, ``amount`` may be negative. Seeded: one
   payment per order in a paid state (``order_states.paid``), for its whole ``total_paid_tax_incl``, as
   PrestaShop creates it when the paid state is set. Served read-only (GET): writing payments through the
   webservice does not link them to an invoice, and a connector that writes them double-counts.
-* ``order_slip`` (§2.1, singular path): a credit slip with its totals and the read-only association
+* ``order_slip`` (singular path): a credit slip with its totals and the read-only association
   ``order_slip_details`` (``id_order_detail``, ``product_quantity``, ``amount_tax_excl/incl``); the
   detail ``id`` mirrors ``id_order_detail`` [unverified]. Slips are made in the back office:
   :func:`add_order_slip` does what ``OrderSlip::create`` does (caps quantities at ordered − refunded,
   increments ``product_quantity_refunded``), a ``POST`` answers 501 (PrestaShop would insert a header
   without lines: treated as read-only).
-* ``order_carriers`` (§4.1): ``PUT``/``PATCH`` change the ``tracking_number`` (``isTrackingNumber``: only
+* ``order_carriers``: ``PUT``/``PATCH`` change the ``tracking_number`` (``isTrackingNumber``: only
   ``~:#,%&_=()[].? +-@/`` letters and digits, else 400 code 85); the order's state is not changed.
-* ``orders`` (§5.1 and ``shops.md`` §1.6): ``PATCH`` (8.x) changes the internal ``note``; ``date_upd``
+* ``orders``: ``PATCH`` (8.x) changes the internal ``note``; ``date_upd``
   moves as for any ``ObjectModel::update``.
 * a guest checkout's customer has ``is_guest`` 1 (:func:`make_guest`); a tax-exempt product's order
   detail has an empty ``taxes`` association (:func:`make_tax_exempt`, issue 13).

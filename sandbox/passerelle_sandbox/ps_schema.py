@@ -142,7 +142,7 @@ ORDER_CARRIERS = Resource("order_carriers", "order_carrier", "The Order carriers
     F("shipping_cost_tax_incl", "money"), F("tracking_number", fmt="tracking"), F("date_add", "date"),
 ), writable=frozenset({"PUT", "PATCH"}))  # the tracking number (ps_money.py)
 
-# order_payments and order_slip (shops-orders-webhooks.md §3.1, §2.1): served read-only, see ps_money.py
+# order_payments and order_slip: served read-only, see ps_money.py
 ORDER_PAYMENTS = Resource("order_payments", "order_payment", "The Order payments", (
     F("id", "int"), F("order_reference"), F("id_currency", "int", "currencies", True),
     F("amount", "money", required=True), F("payment_method"), F("conversion_rate", "money"),

@@ -120,7 +120,7 @@ def catalogue() -> list[Rows]:
     add("P_EXPEDITION", "cbIndice E_Intitule E_Mode",
         [(1, "Colissimo", 0), (2, "Chronopost 13h", 0), (3, "Retrait en boutique", 0),
          (4, "", 0), (5, "", 0), (6, "", 0)])
-    # payment modes (N_Reglement of F_DOCREGL): sage-catalogue-payments.md §2.4
+    # payment modes (P_REGLEMENT, referenced by F_DOCREGL.N_Reglement through cbIndice)
     add("P_REGLEMENT", "cbIndice R_Intitule R_Code",
         [(1, "Chèque", "CHQ"), (2, "Virement", "VIR"), (3, "Carte bancaire", "CB"), (4, "PayPal", "PPL"),
          (5, "", None)])

@@ -53,6 +53,8 @@ from passerelle_sandbox.shopify_data import (
     rest_time,
 )
 from passerelle_sandbox.shopify_catalogue import build_customers, build_price_lists, build_products
+from passerelle_sandbox.shopify_fulfil import seed_fulfillment_orders
+from passerelle_sandbox.shopify_payments import add_refund, seed_payments
 from passerelle_sandbox.shopify_gql import GqlError, execute, parse
 from passerelle_sandbox.shopify_rest import RestOrders
 from passerelle_sandbox.shopify_schema import SCHEMA
@@ -124,6 +126,9 @@ class ShopifySim(Simulator):
         self.product_writes: list[int] = []  # product ids written by productSet, in order
         self.break_seq = 0
         self.request_version = api_version
+        self.fulfillments: list[dict[str, Any]] = []  # every fulfillmentCreate, in order
+        seed_payments(self)
+        seed_fulfillment_orders(self)
 
     # -- helpers for tests ------------------------------------------------------------------------
     def connector_url(self, root: str) -> str:
@@ -141,6 +146,12 @@ class ShopifySim(Simulator):
 
     def tags(self, number: int) -> list[str]:
         return [t.strip() for t in self.order(number)["tags"].split(",") if t.strip()]
+
+    def refund(self, rec: dict[str, Any], lines: dict[str, int], shipping: bool = False,
+               note: str | None = None) -> dict[str, Any]:
+        """Test helper: refund ``lines`` (SKU -> quantity) of order ``rec`` (:mod:`.shopify_payments`)."""
+        with self.lock:
+            return add_refund(self, rec, lines, shipping, note)
 
     def stock(self, sku: str, name: str = "available") -> int:
         return self._items_by_sku[sku]["quantities"][name]

@@ -11,7 +11,7 @@ currencyCode } }``, ``customer``, addresses, ``lineItems``/``shippingLines`` con
 ``Location``. Mutations (:mod:`.shopify_mutations`): ``tagsAdd``, ``tagsRemove``, ``orderUpdate``,
 ``metafieldsSet``, ``inventorySetQuantities``; business errors come back in ``userErrors`` with HTTP 200.
 
-Real Admin API fields the simulator does not serve (``discountApplications``, ``fulfillments``, a line's
+Real Admin API fields the simulator does not serve (``discountApplications``, ``returns``, a line's
 ``discountedTotalSet``…, see ``_unserved``) answer a ``NOT_SIMULATED`` error, never ``undefinedField``.
 
 Connections take at most 250 items and need ``first`` or ``last``. ``Decimal`` money
@@ -338,3 +338,13 @@ from passerelle_sandbox.shopify_shop import SHOP_QUERIES, SHOP_TYPES  # noqa: E4
 
 SCHEMA["QueryRoot"].update(SHOP_QUERIES)
 SCHEMA.update(SHOP_TYPES)
+
+# transactions, refunds (shopify_payments.py), fulfillment orders and fulfillments (shopify_fulfil.py)
+from passerelle_sandbox.shopify_fulfil import FULFIL_MUTATIONS, fulfil_fields, fulfil_types  # noqa: E402
+from passerelle_sandbox.shopify_payments import PAYMENT_FIELDS, payment_types  # noqa: E402
+
+SCHEMA["Order"].update(PAYMENT_FIELDS)
+SCHEMA["Order"].update(fulfil_fields())
+SCHEMA["Mutation"].update(FULFIL_MUTATIONS)
+SCHEMA.update(payment_types())
+SCHEMA.update(fulfil_types())

@@ -1,7 +1,7 @@
 """The SData ``where`` and ``orderBy`` parameters of the simulated X3 ``api1`` endpoint, parsed once per
 request into a predicate and a sort key (a small tokenizer + recursive-descent parser; no ``eval``).
 
-Grammar simulated (SData 2.0 §2.12 "Query Language", https://sage.github.io/SData-2.0/pages/core/0212/,
+Grammar simulated (SData 2.0 specification, "Query Language" page, https://sage.github.io/SData-2.0/pages/core/0212/,
 and the subset X3 evaluates, documented with X3's ``evalueSData`` 4GL function)::
 
     or_expr   := and_expr ("or" and_expr)*                  # or binds last, and before it

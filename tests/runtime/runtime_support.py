@@ -1,6 +1,7 @@
 """Shared set-up for runtime tests: the example project copied to a temp folder, simulators running."""
 from __future__ import annotations
 
+import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +52,20 @@ def cli(argv, env, monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return run_cli(argv, ROOT)
+
+
+SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
+                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed, (?P<acked>\d+) acknowledged"
+                     r"(?:, (?P<found>\d+) found)?", re.M)
+
+
+def run_flow(project: Path, state: str, env: dict, monkeypatch, flow: str, code: int = 0) -> dict:
+    """``passerelle run --flow FLOW`` of an example project: its summary line as numbers (read, created,
+    updated, skipped, failed, acked, found), the exit code checked."""
+    got, _, err = cli(["run", "--flow", flow, str(project), "--state", state], env, monkeypatch)
+    assert got == code, err
+    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
+    return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
 
 
 def run_once(project: Path, env: dict, state: Path, flow: str = "orders_to_sage", **options):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from passerelle_sandbox import Faults, Sandbox, generate
+from magento_support import dec as _dec, expected_lines
 from runtime_support import cli
 from support import ROOT
 
@@ -55,24 +56,6 @@ def _run(project: Path, state: str, env: dict, monkeypatch, check: bool = True) 
     assert code == 0 or not check, err
     (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == FLOW]
     return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
-
-
-def _dec(value) -> Decimal:
-    return Decimal(str(value))
-
-
-def _expected_lines(order: dict) -> list[tuple]:
-    """(ITMREF, QTY, GROPRI, VACITM1) X3 must hold, computed from the Magento order."""
-    lines = [(i["sku"], _dec(i["qty_ordered"]), _dec(i["price"]), TAX_LEVELS[_dec(i.get("tax_percent", 0))])
-             for i in order["items"] if not i.get("parent_item_id")]
-    if _dec(order["shipping_amount"]) > 0:
-        shipping = [t for t in order["extension_attributes"].get("item_applied_taxes", []) if t["type"] == "shipping"]
-        rate = _dec(shipping[0]["applied_taxes"][0]["percent"]) if shipping else Decimal(0)
-        lines.append(("PORT", Decimal(1), _dec(order["shipping_amount"]), TAX_LEVELS[rate]))
-    if _dec(order["discount_amount"]) < 0:
-        first = next(i for i in order["items"] if not i.get("parent_item_id") and _dec(i["discount_amount"]) > 0)
-        lines.append(("REMISE", Decimal(1), _dec(order["discount_amount"]), TAX_LEVELS[_dec(first["tax_percent"])]))
-    return lines
 
 
 def _snapshot(sb) -> dict:
@@ -120,7 +103,7 @@ def test_every_order_once_in_x3_and_acknowledged_in_magento(running, monkeypatch
         assert x3_order["PTE"] == PAYMENT_TERMS[order["payment"]["method"]]
         # lines by reference: one per ordered product, PORT and REMISE as article lines, tax levels
         assert [(li["ITMREF"], li["QTY"], li["GROPRI"], li["VACITM1"]) for li in x3_order["lines"]] == \
-            _expected_lines(order)
+            expected_lines(order, TAX_LEVELS)
         # back to Magento: a comment with the X3 number; a processing order moves to x3_exported
         comments = [h for h in order["status_histories"] if "Sage X3" in h.get("comment", "")]
         assert [h["comment"] for h in comments] == [f"Sent to Sage X3: sales order {x3_order['SOHNUM']}"]

@@ -185,3 +185,110 @@ def test_a_b2b_order_never_lands_on_the_generic_client(running, monkeypatch):
     assert len(sage.documents) == 15
     again = _run(project, state, env, monkeypatch, "orders_to_sage")
     assert again["created"] == 0 and len(sage.documents) == 15
+
+
+MONEY_FLOWS = ("payments_to_sage", "refunds_to_sage", "fulfillments_to_shop")  # after customers and orders
+
+
+def _paid(order: dict) -> list[dict]:
+    return [t for t in order["_transactions"] if t["kind"] in ("SALE", "CAPTURE") and t["status"] == "SUCCESS"]
+
+
+def test_payments_refunds_and_fulfillments_twice_create_nothing_twice(running, monkeypatch):
+    """Payments -> settlements (mode from the gateway), refunds -> credit notes linked to their order's
+    document, Sage deliveries -> Shopify fulfillments with the tracking number and carrier; every flow
+    run twice, the second creating nothing (counted in both simulators)."""
+    sb, project, state, env = running
+    shop, sage = sb.sim("shopify"), sb.sim("sage100")
+    for flow in ("customers_to_sage", "orders_to_sage"):
+        _run(project, state, env, monkeypatch, flow)
+    docs = {d["Reference"]: d for d in sage.documents}
+    assert len(docs) == 15
+    # Sage ships two orders in full with their tracking (UPS, Colissimo), one in part
+    whole = {shop.orders[0]["name"]: ("1Z999AA10123456784", 3), shop.orders[1]["name"]: ("6A12345678901", 2)}
+    for name, (number, carrier) in whole.items():
+        sage.deliver(docs[name.replace("#", "SH_")]["NumeroDocument"], tracking=number, carrier=carrier)
+    part_order = shop.orders[2]
+    first_line = part_order["line_items"][0]
+    sage.deliver(docs[_reference(part_order)]["NumeroDocument"], tracking="PART-1", carrier=4,
+                 quantities={first_line["sku"]: 1})
+    refunded = [o for o in shop.orders if o["_refunds"]]
+    assert refunded and any(r["shipping"] for o in refunded for r in o["_refunds"])  # seeded partial refunds
+    documents_before = len(sage.documents)
+
+    first = {flow: _run(project, state, env, monkeypatch, flow) for flow in MONEY_FLOWS}
+
+    # payments: one settlement per order (its one successful SALE or CAPTURE, never the authorisation or
+    # the declined attempt), the mode mapped from the gateway, the balance of the document
+    assert first["payments_to_sage"]["created"] == 15 and first["payments_to_sage"]["failed"] == 0
+    modes = {"paypal": 4, "ps_checkout": 3, "stripe_official": 3, "ps_wirepayment": 2, "ps_checkpayment": 1,
+             "klarnapayment": 3}
+    by_doc = {}
+    for s in sage.settlements:
+        by_doc.setdefault(s["NumeroDocument"], []).append(s)
+    for order in shop.orders:
+        (payment,) = _paid(order)
+        # the partly delivered order has two documents of its reference (the BL, the rest of the BC)
+        settled = [s for d in sage.find_documents(_reference(order)) for s in by_doc.get(d["NumeroDocument"], [])]
+        assert len(settled) == 1, order["name"]
+        assert settled[0]["IdModeReglement"] == modes[payment["gateway"]]
+        assert settled[0]["Libelle"] == f"{order['name']} {payment['id'].rsplit('/', 1)[-1]}"
+
+    # refunds: one credit note (type 5) per refund, linked to the order's document, same client, the
+    # refunded line at its unit price and tax code, PORT for refunded shipping
+    notes = [d for d in sage.documents if d["TypeDocument"] == 5]
+    assert len(notes) == sum(len(o["_refunds"]) for o in refunded) == first["refunds_to_sage"]["created"]
+    for order in refunded:
+        (refund,) = order["_refunds"]
+        note = next(d for d in notes if d["Reference"] == f"SR-{refund['legacyResourceId']}")
+        origin = next(d for d in sage.documents if d["NumeroDocument"] == note["NumeroDocumentOrigine"])
+        assert origin["Reference"] == _reference(order) and note["NumeroTiers"] == origin["NumeroTiers"]
+        item = refund["items"][0]
+        lines = [(l["RefArticle"], l["Quantite"], l["PrixUnitaire"], l["CodeTaxe"]) for l in note["Lignes"]]
+        rate = item["line"]["tax_lines"][0]["rate"]
+        codes = {0.2: "S_20", 0.055: "S_5", 0.1: "S_10", 0.021: "S_2", 0: "EXO"}
+        assert lines[0][:2] == (item["line"]["sku"], 1) and lines[0][3] == codes[rate]
+        assert f"{lines[0][2]:.2f}" == item["line"]["price"]
+        assert [l[0] for l in lines[1:]] == (["PORT"] if refund["shipping"] else [])
+
+    # fulfillments: the two whole deliveries fulfilled once with their tracking, every line; the partial
+    # one fulfils its one unit, the order partly fulfilled
+    assert (first["fulfillments_to_shop"]["created"], first["fulfillments_to_shop"]["failed"]) == (3, 0)
+    made = {f["order"]["name"]: f for f in shop.fulfillments}
+    assert set(made) == {*whole, part_order["name"]}
+    for name, (number, carrier) in whole.items():
+        company = {3: "UPS", 2: "Colissimo"}[carrier]
+        assert made[name]["tracking"] == [{"company": company, "number": number, "url": None}]
+        assert made[name]["notifyCustomer"] is True and made[name]["order"]["fulfillment_status"] == "fulfilled"
+        assert sorted((i["line"]["id"], i["quantity"]) for i in made[name]["items"]) == sorted(
+            (line["id"], line["quantity"]) for line in made[name]["order"]["line_items"])
+    part = made[part_order["name"]]
+    assert [(i["line"]["id"], i["quantity"]) for i in part["items"]] == [(first_line["id"], 1)]
+    assert part["tracking"] == [{"company": "DHL Express", "number": "PART-1", "url": None}]
+    assert part_order["fulfillment_status"] == "partial"
+    (fulfillment_order,) = part_order["_fulfillment_orders"]
+    assert fulfillment_order["status"] == "IN_PROGRESS"
+
+    # Sage delivers the rest of that order: a second fulfillment of what remained, the order fulfilled
+    sage.deliver(docs[_reference(part_order)]["NumeroDocument"], tracking="PART-2", carrier=4)
+    rest = _run(project, state, env, monkeypatch, "fulfillments_to_shop")
+    assert (rest["created"], rest["failed"]) == (1, 0)
+    second = shop.fulfillments[-1]
+    assert second["order"] is part_order and second["tracking"][0]["number"] == "PART-2"
+    assert sorted((i["line"]["id"], i["quantity"]) for i in second["items"]) == sorted(
+        (line["id"], line["quantity"] - (1 if line is first_line else 0)) for line in part_order["line_items"]
+        if line["quantity"] > (1 if line is first_line else 0))
+    assert part_order["fulfillment_status"] == "fulfilled" and fulfillment_order["status"] == "CLOSED"
+
+    # the second run creates nothing: summaries and both simulators say so
+    after = (len(sage.documents), len(sage.settlements), len(shop.fulfillments))
+    for flow in MONEY_FLOWS:
+        again = _run(project, state, env, monkeypatch, flow)
+        assert (again["created"], again["updated"], again["failed"]) == (0, 0, 0), (flow, again)
+    assert (len(sage.documents), len(sage.settlements), len(shop.fulfillments)) == after
+    assert documents_before + len(notes) == len(sage.documents)
+    # a new state folder (a new machine) fulfils nothing again: the parcel numbers on the order's
+    # fulfillments, and its closed fulfillment orders, leave every delivery note out
+    fresh = _run(project, state + "-new", env, monkeypatch, "fulfillments_to_shop")
+    assert (fresh["created"], fresh["failed"]) == (0, 0), fresh
+    assert len(shop.fulfillments) == after[2]

@@ -90,7 +90,9 @@ def test_search_syntax(shop: Sandbox, api: httpx.Client) -> None:
     assert names(f"updated_at:>'{cut}'") == {r["name"] for r in records[-5:]}  # strict
     assert names(f"updated_at:>={cut}") == {r["name"] for r in records[-6:]}
     assert len(names("status:any")) == 40 and len(names("status:open")) == 31 and len(names("status:closed")) == 9
-    assert len(names("financial_status:paid status:open")) == 31 and names("financial_status:refunded") == set()
+    # every fifth order is partially refunded (seeded by shopify_payments): 6 of the 31 open ones
+    assert len(names("financial_status:paid status:open")) == 25 and names("financial_status:refunded") == set()
+    assert len(names("financial_status:partially_refunded status:open")) == 6
     assert names("name:#1042 OR name:1001") == {"#1042", "#1001"}
     assert names("sku:MUG-CLASSIC -name:1042") == {r["name"] for r in records if r["name"] != "#1042"
                                                    and any(li["sku"] == "MUG-CLASSIC" for li in r["line_items"])}

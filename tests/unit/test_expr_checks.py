@@ -94,6 +94,7 @@ lookups:
     ("t: { from: id, transform: { lookup: tax_codes } }", False),  # the record's key
     ("t: { from: \"coalesce(rate, '0')\", transform: { lookup: tax_codes } }", False),
     ("t: { from: \"to_string(rate)\", transform: { lookup: tax_codes } }", False),
+    ("t: { from: \"unique(rates)\", transform: { lookup: tax_codes } }", False),
     ("t: { value: 20, transform: { lookup: tax_codes } }", False),
     ("t: { map: { u: { from: rate, transform: { lookup: tax_codes } } } }", True),
     ("t: { when: flag, map: { u: { from: rate, transform: { lookup: tax_codes } } } }", False),

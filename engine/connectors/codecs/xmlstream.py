@@ -178,6 +178,7 @@ def _walk(path: Path, record: Callable[[etree._Element], dict], name: str, tag: 
         el.clear(keep_tail=False)
         while el.getprevious() is not None:
             del resource[0]
+        del resource[0]  # the record itself (read): the next one finds nothing before it to look at
         yield value
     if resource is None:
         return

@@ -48,14 +48,17 @@ class HttpEndpoint(HttpTransport):
             return
         params = dict(res.params)
         variables: dict = {}
+        # parameter -> (filter, field) that set it; a second filter on it is joined by `query.combine`
+        filled: dict[str, tuple[str, str]] = {}
         for index, (field, value) in enumerate((where or {}).items()):
-            self._apply(res.query.where, "where", params, variables, field, value, index)
+            self._apply(res.query.where, "where", params, variables, field, value, index, filled, res.query.combine)
         count = len(where or {})  # filter indexes never collide (Magento filter groups...)
         if since is not None:
-            self._apply(res.query.since, "since", params, variables, since[0], since[1], count)
+            self._apply(res.query.since, "since", params, variables, since[0], since[1], count, filled,
+                        res.query.combine)
         if keys is not None:
             self._apply(res.query.keys or res.query.where, "keys", params, variables, keys[0], list(keys[1]),
-                        count + 1)
+                        count + 1, filled, res.query.combine)
         path = res.path.text_for(self.ctx, reveal=True) if res.path else "/"
 
         def fetch(url, page_params, page_variables):
@@ -111,7 +114,7 @@ class HttpEndpoint(HttpTransport):
         raise self.fail(f"POST {path}: GraphQL still throttled after {attempts} attempts", transient=True)
 
     def _apply(self, spec: FilterPlan | None, kind: str, params: dict, variables: dict, field: str, value,
-               index: int) -> None:
+               index: int, filled: dict[str, tuple[str, str]], combine: tuple = ()) -> None:
         if spec is None:  # validate refuses a flow asking for it; a direct caller gets a clear error
             raise self.fail(f"connector '{self.plan.name}' does not say how to filter on {field!r} "
                             f"({kind}: add `query.{kind}` to its http block)")
@@ -123,7 +126,16 @@ class HttpEndpoint(HttpTransport):
                "values": spec.separator.join(text_of(v) for v in values), "index": index,
                "settings": self.ctx["settings"]}
         for key, template in spec.params:
-            params[key.text_for(ctx, reveal=True)] = template.text_for(ctx, reveal=True)
+            name, text = key.text_for(ctx, reveal=True), template.text_for(ctx, reveal=True)
+            if name in filled:  # two filters on one parameter (OData's $filter): joined, never one lost
+                joiner = dict(combine).get(name)
+                if joiner is None:
+                    first, on = filled[name]
+                    raise self.fail(f"connector '{self.plan.name}': {first} ({on}) and {kind} ({field}) both set "
+                                    f"the parameter {name!r}; declare how the server joins them, e.g. "
+                                    f"`query: {{combine: {{{name!r}: ' and '}}}}`")
+                text = f"{params[name]}{joiner}{text}"
+            params[name], filled[name] = text, (kind, field)
         if spec.variables is not None:
             variables.update(spec.variables(ctx, True))
 

@@ -12,6 +12,8 @@ whether another page exists — exactly as the vendor documents it:
 * ``search_criteria`` ``searchCriteria[currentPage]``/``[pageSize]`` until ``total_count`` (Magento; a page past
   the end repeats the last one, so totals decide);
 * ``next_link``      follow the body's ``$next`` link until it is null (Sage Business Cloud Accounting);
+* ``odata``          OData v4 ``$top``/``$skip`` offsets until a short page, following ``@odata.nextLink``
+  whenever the server pages on its own (server-driven paging, OData 4.0 Protocol, section 11.2.5.7);
 * ``none``           one request.
 """
 from __future__ import annotations
@@ -153,6 +155,24 @@ def _next_link(plan, fetch, decode, params, variables, size):
         response = fetch(url, {}, None)
 
 
+def _odata(plan, fetch, decode, params, variables, size):
+    link = plan.expr("next_path")
+    top, skip = plan.args.get("top_param", "$top"), plan.args.get("skip_param", "$skip")
+    offset = 0
+    response = fetch(None, {**params, top: size}, None)
+    while True:
+        records = decode(response)
+        yield records
+        url = link.search(body(response))
+        if url:  # the server cut the page itself: its link carries the rest of the query
+            response = fetch(url, {}, None)
+            continue
+        if len(records) < size:
+            return
+        offset += len(records)
+        response = fetch(None, {**params, top: size, skip: offset}, None)
+
+
 STYLES: dict[str, PaginationStyle] = {style.name: style for style in (
     PaginationStyle("none", "one request", {}, {}, _none),
     PaginationStyle("offset_count", "`limit=offset,count` until a short page (PrestaShop)",
@@ -170,4 +190,7 @@ STYLES: dict[str, PaginationStyle] = {style.name: style for style in (
                     {"total_path": "total_count"}, _search_criteria),
     PaginationStyle("next_link", "follow a next-page link in the body until it is null",
                     {"size_param": _TEXT, "next_path": _JMESPATH}, {"next_path": '"$next"'}, _next_link),
+    PaginationStyle("odata", "OData `$top`/`$skip` until a short page, following `@odata.nextLink` when the "
+                    "server pages on its own", {"top_param": _TEXT, "skip_param": _TEXT, "next_path": _JMESPATH},
+                    {"next_path": '"@odata.nextLink"'}, _odata),
 )}

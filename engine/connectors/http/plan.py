@@ -42,13 +42,15 @@ class QueryPlan:
     where: FilterPlan | None = None
     since: FilterPlan | None = None
     keys: FilterPlan | None = None
+    combine: tuple[tuple[str, str], ...] = ()  # parameter -> text joining two filters that both set it
 
     def get(self, kind: str) -> FilterPlan | None:
         return getattr(self, kind)
 
     def over(self, base: "QueryPlan") -> "QueryPlan":
         """This resource's filters, each falling back to the connector's."""
-        return QueryPlan(*(self.get(kind) or base.get(kind) for kind in FILTER_KINDS))
+        combine = tuple({**dict(base.combine), **dict(self.combine)}.items())
+        return QueryPlan(*(self.get(kind) or base.get(kind) for kind in FILTER_KINDS), combine)
 
 
 @frozen
@@ -158,7 +160,8 @@ def _mentions_values(tree: Any) -> bool:
 
 def _query(spec: Mapping | None, ctx: ConnectorCompiler, path: tuple) -> QueryPlan:
     spec = spec or {}
-    return QueryPlan(*(_filter(spec.get(kind), ctx, path + (kind,)) for kind in FILTER_KINDS))
+    combine = tuple((str(k), str(v)) for k, v in (spec.get("combine") or {}).items())
+    return QueryPlan(*(_filter(spec.get(kind), ctx, path + (kind,)) for kind in FILTER_KINDS), combine)
 
 
 def compile_connector(data: Mapping, ctx: ConnectorCompiler) -> HttpConnector:

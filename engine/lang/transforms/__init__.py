@@ -6,7 +6,7 @@ registry it is given (see :func:`engine.lang.builtins.default_registry`).
 from __future__ import annotations
 
 from engine.lang.registry import Registry
-from engine.lang.transforms import counters, dates, lookup, numbers, rules, text, words, xref
+from engine.lang.transforms import counters, dates, lookup, numbers, pick, rules, text, words, xref
 
 
 def register_all(registry: Registry) -> None:
@@ -16,5 +16,6 @@ def register_all(registry: Registry) -> None:
     rules.register(registry)
     lookup.register(registry)
     xref.register(registry)
+    pick.register(registry)
     counters.register(registry)
     words.register(registry)

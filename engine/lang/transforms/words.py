@@ -139,6 +139,8 @@ WORDS: dict[str, Callable[[Any], str]] = {
     "parse_ms_json_date": lambda a: f"read from `/Date(ms)/`{_zone(a)}",
     "lookup": _lookup,
     "xref": _xref,
+    "pick": lambda a: (f"{'every' if a.get('all') else 'the'} element of `{a.get('from')}` whose `{a.get('match')}` "
+                       f"is this value" + (f", its `{a['take']}`" if a.get("take") else "")),
     "next_number": lambda a: f"next number of the counter (step {a or 1}, prefix and width kept)",
 }
 

@@ -1,0 +1,123 @@
+"""The Smartstore <-> Sage 100 example (specs/examples/smartstore-sage100/) run end to end against both
+simulators with ``passerelle run``: paid orders to Sage sales orders (B2B customer number or the generic
+client, guests included; PORT, REMISE, EXO lines, several rates, payment method and carrier mapped) with the
+piece number back as a private order note; Sage deliveries back as one Smartstore shipment with the tracking
+number. Every flow run twice creates nothing twice (counted in the simulators)."""
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+
+import pytest
+
+from passerelle_sandbox import Sandbox, generate
+from runtime_support import run_flow
+from support import ROOT
+
+EXAMPLE = ROOT / "specs" / "examples" / "smartstore-sage100"
+@pytest.fixture()
+def running(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
+    dataset = generate(seed=1, orders=20)
+    with Sandbox(systems=("smartstore", "sage100"), dataset=dataset,
+                 options={"sage100": {"special_articles": ("PORT", "REMISE", "FRAIS")}}) as sb:
+        sb.sim("sage100").clients["CLIENT-WEB"] = {"TypeTiers": 0, "NumeroTiers": "CLIENT-WEB",
+                                                   "Intitule": "Client web", "Email": ""}  # created by hand in Sage
+        creds = sb.credentials("smartstore")
+        env = {"ACME_SMARTSTORE_URL": sb.url("smartstore"), "ACME_SMARTSTORE_PUBLIC_KEY": creds["public_key"],
+               "ACME_SMARTSTORE_SECRET_KEY": creds["secret_key"],
+               "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
+        yield sb, project, str(tmp_path / "state"), env
+
+
+def _counts(sb) -> dict:
+    shop, sage = sb.sim("smartstore"), sb.sim("sage100")
+    return {"documents": len(sage.documents), "notes": sorted((n["OrderId"], n["Note"]) for n in shop.notes.values()),
+            "shipments": len(shop.shipments), "items": len(shop.sets["ShipmentItems"]), "mails": len(shop.mails),
+            "orders": {k: (o["UpdatedOnUtc"], o["ShippingStatus"]) for k, o in shop.orders.items()}}
+
+
+def _lines(doc: dict) -> list[tuple]:
+    return [(li.get("RefArticle"), li.get("CodeTaxe")) for li in doc["Lignes"]]
+
+
+def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
+    sb, project, state, env = running
+    shop, sage = sb.sim("smartstore"), sb.sim("sage100")
+    orders = shop.orders
+    customers = shop.sets["Customers"]
+    # a B2B customer: the shop numbered its account after Sage (client WEB0000NN exists in Sage)
+    b2b = next(customers[o["CustomerId"]] for oid, o in sorted(orders.items())
+               if oid != 1042 and customers[o["CustomerId"]]["Email"] and o["CustomerId"] != 56)
+    b2b.update(CustomerNumber=f"WEB{b2b['Id']:06d}", Company="Atelier Test")
+
+    first = run_flow(project, state, env, monkeypatch, "orders_to_sage")
+    assert (first["created"], first["acked"], first["failed"]) == (len(orders), len(orders), 0), first
+    docs = {d["Reference"]: d for d in sage.documents}
+    assert set(docs) == {f"SM-{oid}" for oid in orders}
+
+    # the reference order: customer 56 (B2C: generic client), DHL Express, voucher WELCOME3 as REMISE at 20 %
+    doc = docs["SM-1042"]
+    assert doc["NumeroTiers"] == "CLIENT-WEB" and doc["TypeDocument"] == 1 and doc["IdModeExpedition"] == 4
+    assert doc["ModeReglement"] == {"Payments.PayPalStandard": "PayPal", "Payments.Manual": "Carte bancaire",
+                                    "Payments.Prepayment": "Virement", "Payments.Invoice": "Chèque"}.get(
+        orders[1042]["PaymentMethodSystemName"], "Carte bancaire")
+    assert ("PORT", "S_20") in _lines(doc) and ("REMISE", "S_20") in _lines(doc)
+    (remise,) = [li for li in doc["Lignes"] if li["RefArticle"] == "REMISE"]
+    assert Decimal(str(remise["PrixUnitaire"])) == Decimal("-3.00")
+    for item in (i for i in shop.sets["OrderItems"].values() if i["OrderId"] == 1042):
+        (line,) = [li for li in doc["Lignes"] if li["RefArticle"] == item["Sku"]]
+        assert line["Quantite"] == item["Quantity"] and Decimal(str(line["PrixUnitaire"])) == item["UnitPriceExclTax"]
+
+    # tax codes: every item's rate mapped, the exempt gift card EXO, several rates on one order
+    codes = {"20.000": "S_20", "5.500": "S_5", "10.000": "S_10", "2.100": "S_2", "0.000": "EXO"}
+    for item in shop.sets["OrderItems"].values():
+        (line,) = [li for li in docs[f"SM-{item['OrderId']}"]["Lignes"] if li["RefArticle"] == item["Sku"]]
+        assert line["CodeTaxe"] == codes[str(item["TaxRate"])]
+    assert any(("EXO" in {c for _, c in _lines(d)}) for d in docs.values())
+    assert any(len({c for r, c in _lines(d) if r not in ("PORT", "REMISE")}) > 1 for d in docs.values())
+    # customers: a B2B account's number, the generic client for B2C and guest checkouts
+    for oid, order in orders.items():
+        customer = customers[order["CustomerId"]]
+        assert docs[f"SM-{oid}"]["NumeroTiers"] == (customer["CustomerNumber"] or "CLIENT-WEB")
+    assert any(d["NumeroTiers"] == b2b["CustomerNumber"] for d in docs.values())
+    assert any(customers[o["CustomerId"]]["Email"] is None for o in orders.values())  # a guest order went too
+    # free shipping: no PORT line
+    for oid, order in orders.items():
+        assert (("PORT" in {r for r, _ in _lines(docs[f"SM-{oid}"])}) == (order["OrderShippingExclTax"] > 0))
+
+    # back to the shop: the piece number as one private note per order
+    notes = [n for n in shop.notes.values() if n["OrderId"] == 1042]
+    assert [(n["Note"], n["DisplayToCustomer"]) for n in notes] == [(f"Sage 100: {doc['NumeroDocument']}", False)]
+    assert len(shop.notes) == len(orders)
+
+    # Sage delivers the order with a tracking number: one shipment in Smartstore, with the number
+    sage.deliver(doc["NumeroDocument"], tracking="1Z999AA10123456784", carrier=3)
+    deliveries = run_flow(project, state, env, monkeypatch, "deliveries_to_shop")
+    assert deliveries["created"] == 1 and deliveries["failed"] == 0, deliveries
+    (shipment,) = shop.shipments.values()
+    assert shipment["OrderId"] == 1042 and shipment["TrackingNumber"] == "1Z999AA10123456784"
+    assert shipment["ShippedDateUtc"] is not None and orders[1042]["ShippingStatus"] == "Shipped"
+    assert shop.generic_attributes == [{"KeyGroup": "Shipment", "EntityId": shipment["Id"], "Key": "Carrier",
+                                        "Value": "UPS"}]
+    shipped = {i["OrderItemId"]: i["Quantity"] for i in shop.sets["ShipmentItems"].values()}
+    assert shipped == {i["Id"]: i["Quantity"] for i in shop.sets["OrderItems"].values() if i["OrderId"] == 1042}
+
+    # the second run of every flow sends nothing: both simulators are unchanged (the shipment changed order
+    # 1042's UpdatedOnUtc, so orders_to_sage reads it again, and leaves it: it is in Sage already)
+    after_first = _counts(sb)
+    for flow in ("orders_to_sage", "deliveries_to_shop"):
+        again = run_flow(project, state, env, monkeypatch, flow)
+        assert (again["created"], again["updated"], again["failed"], again["acked"]) == (0, 0, 0, 0), (flow, again)
+    assert _counts(sb) == after_first
+
+
+def test_a_fresh_state_finds_the_orders_already_in_sage(running, monkeypatch, tmp_path):
+    """The ledger lost (a new state folder): the orders already exported carry their note and are left out."""
+    sb, project, state, env = running
+    run_flow(project, state, env, monkeypatch, "orders_to_sage")
+    before = len(sb.sim("sage100").documents)
+    again = run_flow(project, str(tmp_path / "other-state"), env, monkeypatch, "orders_to_sage")
+    assert again["created"] == 0 and again["skipped"] == again["read"] > 0
+    assert len(sb.sim("sage100").documents) == before
