@@ -50,7 +50,8 @@ class QueryPlan:
     def over(self, base: "QueryPlan") -> "QueryPlan":
         """This resource's filters, each falling back to the connector's."""
         combine = tuple({**dict(base.combine), **dict(self.combine)}.items())
-        return QueryPlan(*(self.get(kind) or base.get(kind) for kind in FILTER_KINDS), combine)
+        where, since, keys = (self.get(kind) or base.get(kind) for kind in FILTER_KINDS)
+        return QueryPlan(where, since, keys, combine)
 
 
 @frozen
@@ -161,7 +162,8 @@ def _mentions_values(tree: Any) -> bool:
 def _query(spec: Mapping | None, ctx: ConnectorCompiler, path: tuple) -> QueryPlan:
     spec = spec or {}
     combine = tuple((str(k), str(v)) for k, v in (spec.get("combine") or {}).items())
-    return QueryPlan(*(_filter(spec.get(kind), ctx, path + (kind,)) for kind in FILTER_KINDS), combine)
+    where, since, keys = (_filter(spec.get(kind), ctx, path + (kind,)) for kind in FILTER_KINDS)
+    return QueryPlan(where, since, keys, combine)
 
 
 def compile_connector(data: Mapping, ctx: ConnectorCompiler) -> HttpConnector:
