@@ -9,7 +9,6 @@ every ``match`` expression and ``id`` compile (``bad-expression``), and an id ca
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine.checks import connector_use
@@ -19,12 +18,13 @@ from engine.lang.expr import CompiledExpr
 from engine.plan.mapping import MappingBuilder
 from engine.plan.match import compile_match
 from engine.project.load import Item, Project
+from engine.util.records import frozen
 
 Getter = Callable[[Any], Any]
 PATH = ("target", "find")
 
 
-@dataclass(frozen=True)
+@frozen
 class FindPlan:
     """How to find the target item a record stands for before creating one."""
 

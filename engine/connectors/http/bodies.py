@@ -6,18 +6,18 @@ headers of a request. ``none`` sends no body (look-ups by query parameters).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.codecs.xmlwrite import records_to_xml
 from engine.connectors.http.multipart import binary_body, json_with_files, multipart_body
 from engine.util.jsonout import dumps_bytes
+from engine.util.records import frozen
 
 JSON_TYPE = "application/json; charset=utf-8"
 
 
-@dataclass(frozen=True)
+@frozen
 class BodyFormat:
     """How an operation's payload is written into the request body."""
 

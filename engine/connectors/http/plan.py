@@ -7,7 +7,6 @@ pagination) compiled. The endpoint (:mod:`engine.connectors.http.client`) only r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from engine.connectors.base import FilterSupport
@@ -21,12 +20,13 @@ from engine.connectors.http.nested import NestedPlan, compile_nested
 from engine.connectors.http.pagination import STYLES as PAGINATION_STYLES, PaginationPlan
 from engine.connectors.templates import Template, TreeRenderer
 from engine.lang.expr import CompiledExpr
+from engine.util.records import frozen
 
 FILTER_PLACEHOLDERS = ("field", "value", "values", "index")
 FILTER_KINDS = ("where", "since", "keys")
 
 
-@dataclass(frozen=True)
+@frozen
 class FilterPlan:
     """How one filter becomes request parameters or GraphQL variables."""
 
@@ -37,7 +37,7 @@ class FilterPlan:
     several: bool = True  # takes several values in one request (`{values}`); else one request per value
 
 
-@dataclass(frozen=True)
+@frozen
 class QueryPlan:
     """The filters (`where`, `since`, `keys`) a resource turns into request parameters."""
 
@@ -56,7 +56,7 @@ class QueryPlan:
         return QueryPlan(where, since, keys, combine)
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpConnector:
     """The HTTP protocol's compiled connector settings."""
 
@@ -73,7 +73,7 @@ class HttpConnector:
     xml: XmlOptions
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpResource:
     """A compiled HTTP resource: how its records are fetched."""
 
@@ -87,7 +87,7 @@ class HttpResource:
     nested: tuple[NestedPlan, ...] = ()  # connections read to their end (or the record set aside)
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpOperation:
     """A compiled HTTP operation: how a payload is sent and its result read."""
 
