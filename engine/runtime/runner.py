@@ -294,7 +294,7 @@ class FlowRunner:
             if self.stop.is_set() and attempt:
                 break
             try:
-                result = self.target().write(flow.target_operation, payload, values)
+                target_id = self.target().write(flow.target_operation, payload, values).result  # read (decoded) here
             except EndpointError as exc:
                 if not exc.transient and not exc.outcome_unknown:
                     why = "cannot be sent" if isinstance(exc, EncodeError) else "rejected by the target"
@@ -323,7 +323,7 @@ class FlowRunner:
                         return True
                 self.sleep(min(5.0, self.backoff * (2 ** attempt)))
                 continue
-            self.confirmed(key, result.result, record, created=True)
+            self.confirmed(key, target_id, record, created=True)
             return True
         # every attempt failed before reaching the target, or was looked for and is not there
         return self.hold(key, None, None, None, f"{NOT_SENT} after {self.create_attempts} attempts: {last}")
