@@ -10,17 +10,13 @@
 from __future__ import annotations
 
 import copy
-import io
-import re
 import tempfile
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cli.main import main
 from engine.connectors.base import WriteResult
 from engine.connectors.errors import EndpointError
 from engine.plan.compile import compile_project
@@ -28,13 +24,13 @@ from engine.project.load import load_project
 from engine.runtime.removal_store import REMOVED
 from engine.runtime.runner import FlowRunner
 from engine.runtime.state import SqliteStore
+from test_robustness_find import _validate  # validate in-process: exit 0/1, every line located
 
 ENDPOINTS = {
     "shop": {"use": "prestashop", "settings": {"base_url": "${env:PS_URL}", "key": "${env:PS_KEY}"},
              "override": {"operations": {"add_specific_price": {"accepts": None}}}},
     "sage": {"use": "sage100-ws", "settings": {"base_url": "${env:SAGE_URL}", "token": "${env:SAGE_TOKEN}"}},
 }
-LOCATED = re.compile(r"^spec\.yaml:(\d+):(\d+): (error|warning)\[([a-z0-9-]+)\] ")
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
@@ -66,27 +62,6 @@ def _flow(remove, fan_out: bool, since: bool, where: bool) -> dict:
     if fan_out:
         flow["fan_out"] = {"each": "TarifsQuantite", "as": "tier", "key": "{Reference}/{tier.QteMin}"}
     return {"endpoints": ENDPOINTS, "flows": {"f": flow}}
-
-
-def _validate(project: dict) -> tuple[int, str]:
-    with tempfile.TemporaryDirectory() as folder:
-        text = yaml.safe_dump(project, sort_keys=False, allow_unicode=True)
-        (Path(folder) / "spec.yaml").write_text(text, encoding="utf-8")
-        out, err = io.StringIO(), io.StringIO()
-        with redirect_stdout(out), redirect_stderr(err):
-            code = main(["validate", folder])
-        output = out.getvalue().replace(folder + "/", "")
-        lines = text.count("\n") + 1
-    assert code in (0, 1), err.getvalue()
-    assert "Traceback" not in output + err.getvalue() and "internal-error" not in output, output
-    assert "internal error" not in err.getvalue(), err.getvalue()
-    for line in output.splitlines():
-        if line.startswith("  hint:") or not line.strip():
-            continue
-        located = LOCATED.match(line)
-        assert located, f"not located: {line}"
-        assert 1 <= int(located[1]) <= lines and int(located[2]) >= 1, line
-    return code, output
 
 
 @SETTINGS

@@ -18,6 +18,7 @@ from engine.runtime.state import ACKED, SqliteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
 from helpers import compile_text  # noqa: E402
+from support import ROOT, run_cli  # noqa: E402
 
 ENDPOINTS = """
 endpoints:
@@ -206,7 +207,7 @@ def test_a_404_on_delete_means_already_removed(tmp_path):
 
 
 def test_a_refused_removal_waits_for_replay(tmp_path):
-    plan, store = _plan(tmp_path, TIERS), SqliteStore(tmp_path / "state.db")
+    plan, store = _plan(tmp_path, TIERS), SqliteStore(tmp_path / "state" / "state.db")
     source, target = Memory([_article("ART-1", 10, 50)]), Memory()
     _run(plan, "tiers", source, target, store)
     source.rows[0] = _article("ART-1", 10)
@@ -217,6 +218,9 @@ def test_a_refused_removal_waits_for_replay(tmp_path):
     assert entry.status == REMOVING and entry.reason.startswith(REMOVE_FAILED) and "403" in entry.reason
     _run(plan, "tiers", source, target, store)
     assert len(_deletes(target)) == 1  # a refusal is not sent again by each run
+    code, out, err = run_cli(["failures", str(tmp_path / "project"), "--state", str(tmp_path / "state")], ROOT)
+    assert code == 0 and "error[remove] flow tiers record ART-1/50 (created as 102): remove failed: " in out
+    assert "1 removal(s) to send again (`replay`)" in err
     target.fail_delete = None
 
     @contextmanager

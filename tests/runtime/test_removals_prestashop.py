@@ -18,17 +18,8 @@ import pytest
 
 from passerelle_sandbox.faults import Decision
 from runtime.runtime_support import Sandbox, run_flow
+from runtime.test_images_prestashop import CONNECTOR  # an ERP of JSON files
 from support import ROOT
-
-CONNECTOR = """\
-connector:
-  name: erp
-  protocol: file
-  settings: { dir: { required: true } }
-  file: { dir: "{settings.dir}" }
-  resources:
-    articles: { path: "articles/*.json", key: ref }
-"""
 
 PROJECT = """\
 endpoints:
