@@ -145,6 +145,7 @@ def cmd_serve(args) -> int:
 def cmd_failures(args) -> int:
     import sqlite3
 
+    from engine.runtime.removal_store import REMOVING
     from engine.runtime.state import ACKED, DONE, FAILED, StateError, state_database, update_refused
     from engine.runtime.state_read import connect_read_only, read_entries
 
@@ -153,7 +154,7 @@ def cmd_failures(args) -> int:
     from engine.project.load import load_project
 
     db = state_database(args.project, {} if args.state else load_project(args.project).settings, args.state)
-    entries, unacked = [], []
+    entries, unacked, removing = [], [], []
     if db.exists():  # read-only: listing never creates, changes or migrates the state
         connection = connect_read_only(db)
         try:
@@ -163,6 +164,7 @@ def cmd_failures(args) -> int:
             refused = [e for e in created if update_refused(e)]
             # created, but an acknowledgement failed (its reason names which): retried by the next run
             unacked = [e for e in created if e.status == DONE and e.reason and not update_refused(e)]
+            removing = read_entries(connection, args.flow, REMOVING)  # removals refused or not confirmed yet
         except sqlite3.Error as exc:
             raise StateError(db, exc) from None
         finally:
@@ -174,7 +176,9 @@ def cmd_failures(args) -> int:
                         "reason": e.reason, "spec": None} for e in refused]
                     + [{"flow": e.flow, "key": e.key, "status": DONE, "target_id": e.target_id, "reason": e.reason,
                         "spec": None}
-                       for e in unacked], indent=2))
+                       for e in unacked]
+                    + [{"flow": e.flow, "key": e.key, "status": REMOVING, "target_id": e.target_id, "reason": e.reason,
+                        "spec": None} for e in removing], indent=2))
     else:
         for e in entries:
             where = f"{e.loc}: " if e.loc else ""
@@ -183,9 +187,13 @@ def cmd_failures(args) -> int:
             print(f"error[update] flow {e.flow} record {e.key} (created as {e.target_id}): {e.reason}")
         for e in unacked:
             print(f"warning[ack] flow {e.flow} record {e.key} (created as {e.target_id}): {e.reason}")
+        for e in removing:
+            print(f"error[remove] flow {e.flow} record {e.key} (created as {e.target_id}): "
+                  f"{e.reason or 'the removal was not confirmed'}")
         print(f"{len(entries)} record(s) set aside" + (f", {len(refused)} update(s) refused (`replay` sends them "
                                                        "again)" if refused else "")
-              + (f", {len(unacked)} with an acknowledgement to retry (next run)" if unacked else ""), file=sys.stderr)
+              + (f", {len(unacked)} with an acknowledgement to retry (next run)" if unacked else "")
+              + (f", {len(removing)} removal(s) to send again (`replay`)" if removing else ""), file=sys.stderr)
     return EXIT_OK
 
 

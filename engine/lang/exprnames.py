@@ -155,6 +155,7 @@ _WHERE = {
     names.PARENT: "only inside a `- each:` item",
     names.TARGET: "only in `acknowledge` (its `map` and `with`)",
     names.KEY: "only in a fan-out or grouped flow",
+    names.PAYLOAD: "only in `target.remove.with`",
 }
 
 

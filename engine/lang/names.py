@@ -9,8 +9,9 @@ PARENT = "_parent"      # inside a `- each:` item of `map`: the enclosing record
 INDEX = "_index"        # inside a `- each:` item, or a fan-out item: 0-based position
 POSITION = "_position"  # the same, 1-based (Sage numbers lines 1000, 2000, ...: see `line_number`)
 KEY = "_key"            # a fan-out item's or a group's ledger key
-TARGET = "_target"      # in `acknowledge`: what the target answered (`_target.id`)
+TARGET = "_target"      # in `acknowledge`: what the target answered (`_target.id`); in `target.remove.with`
+PAYLOAD = "_payload"    # in `target.remove.with`: the last payload sent for the removed record
 
-RESERVED = frozenset({PARENT, INDEX, POSITION, KEY, TARGET})
+RESERVED = frozenset({PARENT, INDEX, POSITION, KEY, TARGET, PAYLOAD})
 
-__all__ = ["INDEX", "KEY", "PARENT", "POSITION", "RESERVED", "TARGET"]
+__all__ = ["INDEX", "KEY", "PARENT", "PAYLOAD", "POSITION", "RESERVED", "TARGET"]

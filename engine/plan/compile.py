@@ -31,6 +31,7 @@ from engine.plan.mapping import MappingBuilder
 from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
 from engine.plan.rejects import compile_rejects
+from engine.plan.removal import compile_remove
 from engine.plan.usage import related_types, restrict_types, used_fields
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
@@ -251,6 +252,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
         _, update_op = fc.write(target, ("target",), "update", provided=("target_id",))
     acks = AckCompiler(fc, data.get("acknowledge"), diags)
     find = compile_find(fc, item, project, target, diags)
+    remove = compile_remove(fc, item, data, target, diags)  # a record gone from the source: removed (plan/removal.py)
     diags.extend(check_contract(item, root, data.get("map"), ("map",), getattr(target_op, "contract", None),
                                 f"{target.get('endpoint')}.{target.get('write')}"))
     for part in acks.parts:  # what each acknowledgement writes back is checked the same way
@@ -299,7 +301,8 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     target.get("lookup_before_create", "always") == "always" and reference is not None
                     and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group,
                     find=find, xref_type=xref_type(target, resource_name), source_fields=used,
-                    related_fields=MappingProxyType({name: used for name in restricted if used is not None}))
+                    related_fields=MappingProxyType({name: used for name in restricted if used is not None}),
+                    remove=remove)
 
 
 __all__ = ["compile_project"]

@@ -11,6 +11,7 @@ from engine.lang.lookups import LookupTable
 from engine.plan.expand import FanOut, Grouping
 from engine.plan.find import FindPlan
 from engine.plan.related import RelatedSpec
+from engine.plan.removal import RemovePlan
 from engine.project.load import Item, Project
 from engine.util.records import frozen
 
@@ -77,6 +78,7 @@ class FlowPlan:
     source_fields: frozenset[str] | None = None  # top-level source fields the flow may read, None: all (plan/usage.py)
     # related resources read only through these top-level fields (plan/usage.py); absent: every field
     related_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    remove: RemovePlan | None = None  # a record gone from the source is removed from the target (plan/removal.py)
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""

@@ -4,7 +4,8 @@ The source record is read again by key when the flow's key is a plain field the 
 fetched by (the data may have been fixed in the shop since); otherwise the record kept in the ledger
 is used. The usual exactly-once rules apply: a record whose document turns out to exist is not
 created twice. A created record whose update the target refused is replayed too: mapped again, its
-update is sent again (never a second create). A pending record named with ``--key`` is sent again even when the target cannot be
+update is sent again (never a second create). A removal the target refused (or left unknown) is sent
+again (``target.remove``, :mod:`engine.runtime.removals`). A pending record named with ``--key`` is sent again even when the target cannot be
 searched: the operator has checked that it is not there. A fan-out or grouping flow reads its source
 again whole (an item's or a group's key is not a source key) and sends only the items or groups named.
 """
@@ -14,6 +15,8 @@ from engine.connectors.errors import EndpointError
 from engine.errors import TransformError
 from engine.plan.model import FlowPlan
 from engine.runtime.pipeline import records
+from engine.runtime import removals
+from engine.runtime.removals import REMOVING
 from engine.runtime.runner import FlowRunner, Summary
 from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, from_json, update_refused
 
@@ -34,15 +37,19 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list
         # a pending record whose outcome nobody can check is sent again only when named: the operator
         # looked at the target and says it is not there
         resend = [e for e in session.state.entries(name, PENDING) if keys and e.key in keys]
-        seen.update(e.key for e in entries + resend)
-        if not entries and not resend:
+        # a removal the target refused, or whose outcome is unknown: the delete sent again (removals.py)
+        removing = [e.key for e in session.state.entries(name, REMOVING) if flow.remove and (not keys or e.key in keys)]
+        seen.update([e.key for e in entries + resend] + removing)
+        if not entries and not resend and not removing:
             continue
         with session.flow_lease(name):
-            summaries.append(_replay_flow(session, plan, flow, entries + resend, frozenset(e.key for e in resend)))
+            summaries.append(_replay_flow(session, plan, flow, entries + resend, frozenset(e.key for e in resend),
+                                          removing))
     return summaries, [k for k in dict.fromkeys(keys or ()) if k not in seen]
 
 
-def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: frozenset[str]) -> Summary:
+def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: frozenset[str],
+                 removing: list[str] | None = None) -> Summary:
     endpoints = session.open_endpoints(plan, flow)
     try:
         runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
@@ -50,8 +57,10 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
         wanted = {e.key for e in entries}
         try:
             with runner.xref_bound():
-                for outcome in records(flow, _pages(flow, endpoints[flow.source_endpoint], entries), runner.joiner,
-                                       runner.unique_keys):
+                if removing:
+                    removals.replay(runner, removing)
+                pages = _pages(flow, endpoints[flow.source_endpoint], entries) if entries else iter(())
+                for outcome in records(flow, pages, runner.joiner, runner.unique_keys):
                     if (flow.fan_out or flow.group) and outcome.key not in wanted:
                         continue  # another item of the record, another group: not asked for
                     runner.summary.read += 1

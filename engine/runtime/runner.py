@@ -16,11 +16,9 @@ The incremental cursor only moves past records whose outcome is final (done, ack
 """
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from collections.abc import Iterable
 from typing import Any, Callable
@@ -34,8 +32,10 @@ from engine.plan.related import RelatedSpec
 from engine.runtime import acks, files, inbox_positions, parallel
 from engine.runtime.finder import find_first, pair, search_again
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
-from engine.runtime.expansion import expand, whole
+from engine.runtime.expansion import whole
 from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
+from engine.runtime.removals import REMOVING, Removals, returned
+from engine.runtime.lookback import lookback as _lookback
 from engine.runtime.spool import SinceTally, Spool, spool_folder
 from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, to_json
 from engine.runtime.updates import already_done
@@ -61,13 +61,14 @@ class Summary:
     ack_failed: int = 0
     pending: int = 0
     found: int = 0  # find-or-create: records found in the target (not created)
+    removed: int = 0  # target.remove: documents removed because their record left the source
     error: str | None = None  # the flow could not run to its end
     started: float = field(default_factory=time.monotonic)
     duration: float = 0.0
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("flow", "read", "created", "updated", "skipped", "failed",
-                                              "acked", "ack_failed", "pending", "found", "error")} | \
+                                              "acked", "ack_failed", "pending", "found", "removed", "error")} | \
             {"duration_s": round(self.duration, 3)}
 
     def line(self) -> str:
@@ -75,6 +76,7 @@ class Summary:
                 f"{self.skipped} skipped, {self.failed} failed, {self.acked} acknowledged")
         if self.found:
             text += f", {self.found} found"
+        text += f", {self.removed} removed" if self.removed else ""
         if self.ack_failed:
             text += f", {self.ack_failed} acknowledgements to retry"
         if self.pending:
@@ -104,6 +106,7 @@ class FlowRunner:
         self.summary = Summary(flow.name)
         self.joiner = Joiner(self.read_all, self.fetch_keys)
         self.cut, self.processed, self.open_outcomes = False, 0, 0  # did the run process all it read, all final?
+        self.removals = Removals(self)  # target.remove: what the read gives, what left the source
 
     # -- reading through the endpoints ----------------------------------------------------------------
     def read_all(self, spec: RelatedSpec) -> Iterable[list]:
@@ -199,6 +202,7 @@ class FlowRunner:
             best = tally.best()  # the largest final value before every open one
             complete = not self.cut and not self.stop.is_set() and spooled.records == self.processed
         inbox_positions.settle(self, complete)  # an inbox moves each file whose records are all final
+        self.removals.sweep(complete)  # what left the source is removed from the target (removals.py)
         if best is not None and (cursor is None or best > cursor):
             self.store.set_cursor(flow.name, best)
 
@@ -210,7 +214,7 @@ class FlowRunner:
             current = self.current()  # hot reload: a new plan applies from the next page on
             if (current.group is None) != (flow.group is None):  # pages were cut for the other plan:
                 break  # a group from one page would lack members; the rest next run, read whole
-            prepared = expand(current, prepare(current, page, self.joiner, self.unique_keys))  # items or groups
+            prepared = self.removals.expand(current, prepare(current, page, self.joiner, self.unique_keys))  # items, groups
             outcomes = [evaluate(current, outcome) for outcome in prepared]
             self.ahead = search_ahead(current, self.target(), self.store, outcomes)
             left: list = []  # the raw records whose outcome is not final
@@ -256,6 +260,8 @@ class FlowRunner:
             outcome.values or {}
         if entry is not None and entry.status in (DONE, ACKED):
             return already_done(self, entry, payload, payload_json, record, values)
+        if entry is not None and entry.status == REMOVING:  # back in the source before its removal is settled
+            return returned(self, entry)
         if entry is not None and entry.status == PENDING:  # unknown outcome earlier: resend the stored intent
             stored = from_json(entry.target_with) if entry.target_with else values
             intent = entry.payload or "null"  # ... searched for first unless it is known it never arrived
@@ -375,21 +381,6 @@ class FlowRunner:
                           to_json(record) if record is not None else None)  # replay maps it again
         self.summary.failed += 1
         self.log("record_failed", flow=self.flow.name, key=str(key), reason=reason, loc=loc)
-
-
-def _lookback(cursor: str, seconds: int) -> str:
-    if not seconds:
-        return cursor
-    with contextlib.suppress(ValueError):  # an ISO datetime with its offset (ODBC reads): same form back
-        moment = datetime.fromisoformat(cursor)
-        if moment.tzinfo is not None and not cursor.endswith("Z"):  # `Z` forms keep their format below
-            return (moment - timedelta(seconds=seconds)).isoformat()
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            return (datetime.strptime(cursor, fmt) - timedelta(seconds=seconds)).strftime(fmt)
-        except ValueError:
-            continue
-    return cursor
 
 
 __all__ = ["FAILED", "FlowRunner", "Summary"]

@@ -30,11 +30,12 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
 from engine.errors import OperatorError
-from engine.runtime import ack_store, vault
+from engine.runtime import ack_store, removal_store, vault
 from engine.runtime.ack_store import AckState
 from engine.runtime.lease import Lease, acquire
 from engine.runtime import xref_store
@@ -118,6 +119,9 @@ class StateStore(TokenStore, Protocol):
     def ack_result(self, flow: str, key: str, ack: str, target_id: Any, reason: str | None) -> None:
         """One acknowledgement sent for document ``target_id``: confirmed (no reason) or failed."""
         ...
+    def removals(self) -> Callable[[str, tuple], list]:
+        """Runs one committed statement on the ledger and the ``items`` table (runtime/removal_store.py)."""
+        ...
     def lease(self, name: str, what: str, wait: float = 0.0) -> Lease:
         """An exclusive lease (a flow's, the serve's) that a killed holder cannot leave behind;
         raises Busy naming the holder when it is not free within ``wait`` seconds."""
@@ -182,7 +186,7 @@ class SqliteStore:
             CREATE INDEX IF NOT EXISTS ledger_status ON ledger (flow, status);
             CREATE TABLE IF NOT EXISTS tokens (
                 name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
-        """ + ack_store.SCHEMA + xref_store.SCHEMA)
+        """ + ack_store.SCHEMA + xref_store.SCHEMA + removal_store.SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(ledger)")}
         if "target_with" not in columns:  # state files written before this column existed
             self.db.execute("ALTER TABLE ledger ADD COLUMN target_with TEXT")
@@ -286,6 +290,10 @@ class SqliteStore:
 
     def ack_result(self, flow: str, key: str, ack: str, target_id: Any, reason: str | None) -> None:
         ack_store.record(self._exec, flow, key, ack, target_id, _clean(reason))
+
+    def removals(self) -> Callable[[str, tuple], list]:
+        """The statement runner :mod:`engine.runtime.removal_store` works through (one commit each)."""
+        return self._exec
 
     # -- rotated credentials (refresh tokens that a server spends on use), encrypted: vault.py ------
     def get(self, name: str) -> str | None:

@@ -49,6 +49,7 @@ from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.ps_body import child_text, parse_entities, validated
 from passerelle_sandbox.ps_images import ProductImages
 from passerelle_sandbox.ps_catalogue import add_product, add_record, i18n_value
+from passerelle_sandbox.ps_delete import delete
 from passerelle_sandbox.ps_money import after_update, money_tables
 from passerelle_sandbox.ps_query import (
     WsError, apply_query, did_you_mean, parse_languages, parse_list_query, php_int, php_params,
@@ -276,6 +277,8 @@ class PrestaShopSim(Simulator):
         ident = segments[1] if len(segments) > 1 else ""
         if method in ("GET", "HEAD"):
             return self._get(res, ident, params, renderer)
+        if method == "DELETE":  # ps_delete.py
+            return delete(res, ident, params, self.tables)
         body = request.body
         if body.startswith(b"xml="):  # form-encoded "xml=<...>" is accepted too, as by PrestaShop
             body = unquote_plus(body[4:].decode("utf-8", "replace")).encode("utf-8")

@@ -261,7 +261,7 @@ SPECIFIC_PRICES = Resource("specific_prices", "specific_price", "Specific price 
     F("price", "money", required=True), F("from_quantity", "int", required=True, fmt="uint"),
     F("reduction", "dec6", required=True), F("reduction_tax", "bool", required=True, fmt="bool"),
     F("reduction_type", required=True), F("from", "date", required=True), F("to", "date", required=True),
-), writable=frozenset({"POST", "PUT", "PATCH"}))  # group and quantity prices from the ERP
+), writable=frozenset({"POST", "PUT", "PATCH", "DELETE"}))  # group and quantity prices from the ERP
 
 RESOURCES: dict[str, Resource] = {r.name: r for r in (
     ADDRESSES, CARRIERS, COMBINATIONS, COUNTRIES, CURRENCIES, CUSTOMERS, LANGUAGES, ORDER_CARRIERS,
