@@ -12,6 +12,7 @@ PUT      ``products/{sku}/stockItems/{itemId}``       ``{"stockItem": {"qty", "i
 GET      ``stockItems/{sku}``                         the legacy stock item
 GET      ``customers/search?searchCriteria…``, ``customers/{id}``  customers with addresses
 …        credit memos, refunds, shipments, ship, order items  :mod:`.magento_sales`
+…        product saves, categories, MSI sources and source items, gallery  :mod:`.magento_catalogue`
 =======  ===========================================  =====================================================
 
 Authentication: ``Authorization: Bearer <admin token>`` on every call except the token one; a token
@@ -57,6 +58,7 @@ from passerelle_sandbox.magento_data import ORDER_NULLABLE, build_customers, bui
 from passerelle_sandbox.magento_sales import SALES_ACL, SalesState, sales_routes
 from passerelle_sandbox.magento_search import MagentoError, parse_criteria, required, search
 from passerelle_sandbox.ps_query import php_params
+from passerelle_sandbox.magento_catalogue import CatalogueState, catalogue_routes
 
 __all__ = ["MagentoSim"]
 
@@ -69,7 +71,8 @@ BAD_LOGIN = ("The account sign-in was incorrect or your account is disabled temp
 TWO_FACTOR = "Please use the 2fa provider-specific endpoints to obtain a token."
 ACL = {"orders": "Magento_Sales::actions_view", "comments": "Magento_Sales::comment",
        "products": "Magento_Catalog::products", "stock": "Magento_CatalogInventory::cataloginventory",
-       "customers": "Magento_Customer::customer", **SALES_ACL}
+       "customers": "Magento_Customer::customer", "categories": "Magento_Catalog::categories",
+       "inventory": "Magento_InventoryApi::source", **SALES_ACL}
 
 
 def _columns(rows: Iterable[dict[str, Any]], extra: Iterable[str] = ()) -> frozenset[str]:
@@ -100,6 +103,7 @@ class MagentoSim(Simulator):
         missing_status: str = "null",
         comment_sets_status: bool = True,
         history_order: str = "desc",
+        sources: tuple[str, ...] = ("default",),
         clock: Callable[[], datetime] | None = None,
         faults: Faults | None = None,
     ) -> None:
@@ -126,6 +130,7 @@ class MagentoSim(Simulator):
         self.emails: list[dict[str, Any]] = []
         self.comments: list[dict[str, Any]] = []  # histories added through the API, in order
         self.sales = SalesState()  # credit memos and shipments (magento_sales)
+        self.catalogue = CatalogueState(sources=tuple(sources))  # catalogue writes (magento_catalogue)
         self.orders = build_orders(dataset, configurable_children)
         if history_order == "asc":
             for order in self.orders.values():
@@ -197,6 +202,7 @@ class MagentoSim(Simulator):
         n, head = len(route), route[0] if route else ""
         table: list[tuple[bool, Callable[..., tuple[int, Any]], str, list[str]]] = [
             *sales_routes(self, method, route),  # before orders/{id}: orders/items
+            *catalogue_routes(self, method, route),  # before products/{sku}: products/{sku}/media
             (method == "GET" and route == ["orders"], self._list_orders, "orders", []),
             (method == "GET" and head == "orders" and n == 2, self._get_order, "orders", route[1:]),
             (method == "POST" and head == "orders" and n == 3 and route[2:] == ["comments"], self._add_comment,

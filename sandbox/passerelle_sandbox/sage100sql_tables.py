@@ -3,6 +3,15 @@
 Column names and widths as in Sage 100c's SQL Server databases (``FA_CodeFamille`` 11, ``DE_Code`` 9,
 ``AR_Ref`` 19, ``CT_Num`` 17). A subset of Sage's columns: those a connector
 reads or writes. ``AG_No2`` of ``F_ARTENUMREF``/``F_GAMSTOCK`` has no foreign key: 0 means "no second range".
+
+The catalogue tables a shop needs come last: the catalogue tree ``F_CATALOGUE`` (``CL_NoParent`` 0 = a root,
+``CL_Niveau`` 0..3; articles point at it with ``CL_No1..4``), variant prices ``F_TARIFGAM``, the dated
+discount schemes ("barèmes") ``F_TARIF`` / ``F_TARIFSELECT`` / ``F_TARIFREMISE``, the article's files
+``F_ARTICLEMEDIA`` (paths, as ``AR_Photo``), and glossary texts ``F_GLOSSAIRE`` / ``F_ARTGLOSS``. The
+column names are those of Sage 100c's generated data models (PrestaConnect's
+``PRESTACONNECT/Model/Sage/SAGE_VERSION_21/DataClassesSage.dbml``) and integrators' entities (``F_TARIF``);
+``GL_Langue`` (a glossary text's language: 0 none, 1 and 2 the company's languages 1 and 2) and
+``AGL_Num`` are not verified.
 """
 from __future__ import annotations
 
@@ -73,6 +82,11 @@ F_ARTICLE (AR_Ref)
   AR_CodeBarre V19
   AR_Langue1 V69
   AR_Langue2 V69
+  AR_Photo V259
+  CL_No1 I ! =0
+  CL_No2 I ! =0
+  CL_No3 I ! =0
+  CL_No4 I ! =0
   AR_DateCreation D
 F_DEPOT (DE_No)
   DE_No I !
@@ -272,4 +286,63 @@ F_DOCREGL (DR_No)
   DR_Regle S ! =0
   N_Reglement S ! =1
   FK (DO_Domaine, DO_Type, DO_Piece) -> F_DOCENTETE (DO_Domaine, DO_Type, DO_Piece)
+F_CATALOGUE (CL_No)
+  CL_No I !
+  CL_Intitule V35 !
+  CL_Code V3
+  CL_Stock S ! =0
+  CL_NoParent I ! =0
+  CL_Niveau S ! =0
+F_TARIFGAM (AR_Ref, TG_RefCF, AG_No1, AG_No2)
+  AR_Ref V19 ! ->F_ARTICLE
+  TG_RefCF V17 !
+  AG_No1 I ! ->F_ARTGAMME.AG_No
+  AG_No2 I ! =0
+  TG_Prix N ! =0
+  TG_Ref V19
+  TG_CodeBarre V19
+  TG_PrixNouv N ! =0
+F_TARIF (TF_No)
+  TF_No I !
+  TF_Intitule V35
+  TF_Interes S ! =0
+  TF_Debut D
+  TF_Fin D
+  TF_Objectif S ! =0
+  TF_Domaine S ! =0
+  TF_Base S ! =0
+  TF_Calcul S ! =0
+  AR_Ref V19
+  TF_Remise01REM_Valeur N ! =0
+  TF_Remise01REM_Type S ! =0
+  TF_Type S ! =0
+  CT_Num V17
+F_TARIFSELECT (TF_No, TS_Interes, TS_Ref)
+  TF_No I ! ->F_TARIF
+  TS_Interes S !
+  TS_Ref V19 !
+F_TARIFREMISE (TF_No, TR_BorneSup)
+  TF_No I ! ->F_TARIF
+  TR_BorneSup N !
+  TR_Remise01REM_Valeur N ! =0
+  TR_Remise01REM_Type S ! =0
+  TR_Remise02REM_Valeur N ! =0
+  TR_Remise02REM_Type S ! =0
+  TR_Remise03REM_Valeur N ! =0
+  TR_Remise03REM_Type S ! =0
+F_ARTICLEMEDIA (AR_Ref, ME_Fichier)
+  AR_Ref V19 ! ->F_ARTICLE
+  ME_Commentaire V69
+  ME_Fichier V259 !
+F_GLOSSAIRE (GL_No)
+  GL_No I !
+  GL_Domaine S ! =0
+  GL_Intitule V35
+  GL_Raccourci V7
+  GL_Langue S ! =0
+  GL_Text V4000
+F_ARTGLOSS (AR_Ref, GL_No)
+  AR_Ref V19 ! ->F_ARTICLE
+  GL_No I ! ->F_GLOSSAIRE
+  AGL_Num I ! =0
 """

@@ -47,3 +47,18 @@ def test_id_field_is_an_http_key_only():
     assert [(d.code, d.path) for d in diags] == [("foreign-key", "connector.operations.rename.id_field")]
     with pytest.raises(ConnectorError):
         open_connector("erp", spec, {"connection": "DSN=x"})
+
+
+def test_a_dotted_id_field_puts_the_id_into_a_nested_object_without_changing_the_payload():
+    """Magento's gallery update reads the entry id from the body's ``entry.id``."""
+    spec = {"name": "shop", "protocol": "http", "settings": {}, "http": {"base_url": "http://127.0.0.1:9/V1"},
+            "operations": {"replace": {"method": "PUT", "path": "/media/{target_id}", "body": "json",
+                                       "id_field": "entry.id"}}}
+    payload = {"entry": {"label": "front"}, "other": 1}
+    with open_connector("shop", spec, {}) as shop:
+        req = shop.build_write("replace", payload, {"target_id": 5})
+        bare = shop.build_write("replace", {"other": 1}, {"target_id": 5})
+        create = shop.build_write("replace", payload, {"target_id": None})
+    assert json.loads(req["content"]) == {"entry": {"id": 5, "label": "front"}, "other": 1}
+    assert json.loads(bare["content"]) == {"other": 1, "entry": {"id": 5}}
+    assert json.loads(create["content"]) == payload and payload == {"entry": {"label": "front"}, "other": 1}

@@ -173,7 +173,7 @@ class HttpEndpoint(HttpTransport):
         op = self.operation(operation)
         ctx = {**(values or {}), "settings": self.ctx["settings"]}
         if op.id_field and isinstance(payload, Mapping) and (values or {}).get("target_id") is not None:
-            payload = {op.id_field: values["target_id"], **payload}  # type: ignore[index]  # PUT/PATCH <id>
+            payload = _with_id(payload, op.id_field.split("."), values["target_id"])  # type: ignore[index]
         # values placed in a path are URL-encoded (a SKU may hold '/', '?' or '%')
         path_ctx = {**{k: quote(text_of(v), safe="") for k, v in (values or {}).items()},
                     "settings": self.ctx["settings"]}
@@ -285,3 +285,14 @@ def _graphql_wait(body: dict) -> float:
     except (TypeError, ValueError):
         return 1.0
     return min(60.0, max(0.1, missing / rate)) if rate > 0 else 1.0
+
+
+def _with_id(payload: Mapping[str, Any], path: list[str], ident: Any) -> dict:
+    """The payload with the created id put first under ``path`` (``id``: PrestaShop's PUT/PATCH ``<id>``;
+    ``entry.id``: Magento's gallery entry), the objects on the way copied, never changed in place."""
+    head, *rest = path
+    if not rest:
+        return {head: ident, **payload}
+    inner = payload.get(head)
+    return {**payload, head: _with_id(inner if isinstance(inner, Mapping) else {}, rest, ident)}
+
