@@ -1,6 +1,6 @@
 """``python -m passerelle_sandbox sage100-sql``: create and seed a Sage 100c SQL database.
 
-    python -m passerelle_sandbox sage100-sql --sqlite /tmp/sage100.db [--articles 100000] [--replace]
+    python -m passerelle_sandbox sage100-sql --sqlite /tmp/sage100.db [--articles 100000] [--replace] [--media DIR]
     python -m passerelle_sandbox sage100-sql --postgresql "DRIVER={PostgreSQL Unicode};Servername=...;Database=sage"
     python -m passerelle_sandbox sage100-sql --postgresql postgresql://user:pass@127.0.0.1:5432/sage
     python -m passerelle_sandbox sage100-sql --print-ddl postgresql
@@ -8,6 +8,8 @@
 SQLite is written with the standard library (no ODBC needed); PostgreSQL through pyodbc and the
 PostgreSQL ODBC driver (an ODBC connection string, or a ``postgresql://`` URL turned into one for
 the driver named by ``--driver``). The database must exist; ``--replace`` drops the Sage tables first.
+``--media DIR`` writes the image and PDF files the seeded paths name (``AR_Photo``, ``F_ARTICLEMEDIA``)
+under DIR, the folder standing for the Sage server's share (the connector's ``media_root`` setting).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from passerelle_sandbox.sage100sql import DIALECTS, create_statements, drop_statements, script
+from passerelle_sandbox.sage100sql_media import MEDIA_ROOT, write_media
 from passerelle_sandbox.sage100sql_seed import seed
 
 __all__ = ["main", "odbc_connection_string"]
@@ -33,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--articles", type=int, default=0, help="generated articles added to the catalogue")
     parser.add_argument("--replace", action="store_true", help="drop the Sage tables first")
     parser.add_argument("--driver", default="PostgreSQL Unicode", help="ODBC driver for a postgresql:// URL")
+    parser.add_argument("--media", metavar="DIR", help=f"write the seeded images and PDF under DIR (the share {MEDIA_ROOT})")
     return parser
 
 
@@ -93,11 +97,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             counts = _postgresql(args.postgresql, args.driver, args.articles, args.replace)
             where = "the PostgreSQL database"
+        media = write_media(Path(args.media)) if args.media else []
     except Exception as exc:  # a CLI: one line, no traceback
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     print(f"Sage 100c schema and catalogue written to {where}: "
           + ", ".join(f"{table} {count}" for table, count in counts.items()))
+    if media:
+        print(f"{len(media)} media files written under {args.media} (connector setting media_root: {MEDIA_ROOT})")
     return 0
 
 

@@ -8,7 +8,10 @@ article (``TS01``: Taille × Couleur, nine enumerated refs, one dormant, stock p
 reserved and on-order stock, tax codes (20 %, 5.5 %, exempt) with ``F_ARTCOMPTA`` per article except
 ``THE-EARLGREY`` (its family's ``F_FAMCOMPTA`` applies), tariff categories with category prices, one
 customer-specific price, quantity tiers, customers with delivery addresses, carriers in
-``P_EXPEDITION`` with blank unused slots, payment modes in ``P_REGLEMENT``, and ``F_DOCCURRENTPIECE`` at ``BC00042``. ``size`` adds that
+``P_EXPEDITION`` with blank unused slots, payment modes in ``P_REGLEMENT``, and ``F_DOCCURRENTPIECE`` at
+``BC00042``; what the shops' catalogues need besides (families as a tree, the catalogue tree, translations,
+images and a PDF, variant prices, promotions, a third depot) is described in
+:mod:`passerelle_sandbox.sage100sql_catalogue`. ``size`` adds that
 many generated articles (``ART000001``…) with stock in both depots: :func:`generate` gives them alone
 (benchmarks).
 
@@ -25,6 +28,9 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal as D
 from typing import Any
+
+from passerelle_sandbox.sage100sql_catalogue import (ARTICLE_EXTRA_COLUMNS, CENTRAL, FAMILY_PARENT, SHOP_DEPOT,
+                                                     SHOP_STOCK, article_extras, extra_rows)
 
 __all__ = ["CATALOGUE", "SEEDED_AT", "catalogue", "generate", "insert_sql", "seed"]
 
@@ -131,7 +137,9 @@ def catalogue() -> list[Rows]:
     add("F_TAXE", "TA_No TA_Code TA_Intitule TA_Taux CG_Num",
         [(1, "C20", "TVA collectée 20 %", D("20"), "445711"), (2, "C05", "TVA collectée 5,5 %", D("5.5"), "445712"),
          (3, "EXO", "Exonéré (bons d'achat)", D("0"), "445700")])
-    add("F_FAMILLE", "FA_CodeFamille FA_Intitule FA_Publie", [(code, name, 1) for code, name, _ in _FAMILIES])
+    add("F_FAMILLE", "FA_CodeFamille FA_Intitule FA_Type FA_Central FA_Publie",
+        [(code, name, 0, FAMILY_PARENT.get(code), 1) for code, name, _ in _FAMILIES]
+        + [(code, name, 2, None, 1) for code, name in CENTRAL])  # centralisers: the tree's roots
     add("F_FAMCOMPTA", "FA_CodeFamille FCP_Type FCP_Champ FCP_ComptaCPT_CompteG FCP_ComptaCPT_Taxe1",
         [(code, 0, 1, "707000", tax) for code, _, tax in _FAMILIES])
     articles: list[tuple] = []
@@ -139,15 +147,16 @@ def catalogue() -> list[Rows]:
         ranges = (1, 2) if ref == "TS01" else (2, 0) if ref == "NAPPE-LIN" else (0, 0)
         articles.append((ref, design, family, D(buy), D(sell), D(weight), D(weight) + D("0.05"), dormant,
                          0 if dormant else 1, ranges[0], ranges[1], 1 if ranges[0] else 0,
-                         f"37601234{len(articles):05d}", datetime(2019, 3, 1 + len(articles) % 28)))
+                         f"37601234{len(articles):05d}", datetime(2019, 3, 1 + len(articles) % 28),
+                         *article_extras(ref, family)))
     add("F_ARTICLE", "AR_Ref AR_Design FA_CodeFamille AR_PrixAch AR_PrixVen AR_PoidsNet AR_PoidsBrut AR_Sommeil "
-        "AR_Publie AR_Gamme1 AR_Gamme2 AR_Type AR_CodeBarre AR_DateCreation", articles)
+        "AR_Publie AR_Gamme1 AR_Gamme2 AR_Type AR_CodeBarre AR_DateCreation " + ARTICLE_EXTRA_COLUMNS, articles)
     taxes = {code: tax for code, _, tax in _FAMILIES}
     add("F_ARTCOMPTA", "AR_Ref ACP_Type ACP_Champ ACP_ComptaCPT_CompteG ACP_ComptaCPT_Taxe1",
         [(a[0], 0, 1, "707000", _OWN_TAX.get(a[0], taxes[a[2]])) for a in _ARTICLES if a[0] != _NO_ARTCOMPTA])
     add("F_DEPOT", "DE_No DE_Intitule DE_Code DE_Adresse DE_CodePostal DE_Ville DE_Principal",
         [(1, "Dépôt principal", "PRINC", "12 rue de la Pépinière", "69007", "Lyon", 1),
-         (2, "Entrepôt Saint-Étienne", "STE", "3 allée des Forgerons", "42000", "Saint-Étienne", 0)])
+         (2, "Entrepôt Saint-Étienne", "STE", "3 allée des Forgerons", "42000", "Saint-Étienne", 0), SHOP_DEPOT])
     stocked = [a for a in _ARTICLES if a[0] not in _NO_STOCK]
     stock_rows = []
     variants, gamstock = _variants()
@@ -161,8 +170,15 @@ def catalogue() -> list[Rows]:
                 sto, res, com = _stock(index * 2 + depot)
             stock_rows.append((article[0], depot, sto, res, com, 1 if depot == 1 else 0,
                                sto * D(article[3])))
+    shop = dict(SHOP_STOCK)  # the shop's depot, after the others (the earlier rows keep their cbMarq)
+    for ref, rows in gamstock.items():  # a range article's row holds the total of its variants there too
+        if any(3 in g for g in rows):
+            shop[ref] = tuple(sum((g[3][i] for g in rows if 3 in g), D(0)) for i in range(3))
+    cost = {a[0]: D(a[3]) for a in _ARTICLES}
+    stock_rows += [(ref, 3, sto, res, com, 0, sto * cost[ref]) for ref, (sto, res, com) in shop.items()]
     add("F_ARTSTOCK", "AR_Ref DE_No AS_QteSto AS_QteRes AS_QteCom AS_Principal AS_MontSto", stock_rows)
     out += variants
+    later = extra_rows(variants[0][2])
     add("F_COMPTET", "CT_Num CT_Intitule CT_Type CT_Ville CT_CodePostal CT_Pays N_CatTarif N_Expedition "
         "CT_Sommeil CT_EMail", [(c[0], c[1], c[2], c[3], c[4], "France", c[5], c[6], c[7],
                                   f"{c[0].lower()}@exemple.fr") for c in _CUSTOMERS])
@@ -197,7 +213,7 @@ def catalogue() -> list[Rows]:
              "Bougie parfumée vanille", D(12), D("10.32"), D(20), "C20", D("123.84"), D("148.608"), 1, "BC00041"),
             (2, 0, 1, "BC00041", "CL-DUPONT", datetime(2024, 1, 12), 2000, "THEIERE-08", "Théière fonte 0,8 L",
              D(4), D("33.19"), D(20), "C20", D("132.76"), D("159.312"), 1, "BC00041")])
-    return out
+    return out + later
 
 
 def _variants() -> tuple[list[Rows], dict[str, list[dict[int, tuple[D, D, D]]]]]:
@@ -228,6 +244,11 @@ def _variants() -> tuple[list[Rows], dict[str, list[dict[int, tuple[D, D, D]]]]]
                 gamstock.append((ref, first, second, depot, sto, res, com))
                 per_depot[depot] = (sto, res, com)
             totals.setdefault(ref, []).append(per_depot)
+    for index, (ref, first, second, *_rest) in enumerate(enumref):
+        if ref == "TS01" and index % 3 != 2:  # the shop holds the blue and red ones
+            sto = D(index % 4 + 1)
+            gamstock.append((ref, first, second, 3, sto, D(0), D(0)))
+            totals[ref][index][3] = (sto, D(0), D(0))
     return [("F_ARTGAMME", ("AG_No", "AR_Ref", "EG_Enumere", "AG_Type"), values),
             ("F_ARTENUMREF", ("AR_Ref", "AG_No1", "AG_No2", "AE_Ref", "AE_CodeBarre", "AE_PrixAch", "AE_Sommeil"),
              enumref),

@@ -126,10 +126,10 @@ def test_a_failing_line_rolls_back_the_header_the_lines_and_the_counter(sage):
 
 def test_the_created_id_query_differs_per_engine_and_returns_cbmarq(sage):
     endpoint, db = sage
-    first = endpoint.write("add_depot", {"no": 3, "name": "Dépôt Marseille"})
-    second = endpoint.write("add_depot", {"no": 4, "name": "Dépôt Lille"})
-    assert first.result == 3 and second.result == 4  # cbMarq: the two seeded depots have 1 and 2
-    assert db.rows('SELECT "cbMarq" FROM "F_DEPOT" WHERE "DE_No" = 4') == [(second.result,)]
+    first = endpoint.write("add_depot", {"no": 4, "name": "Dépôt Marseille"})
+    second = endpoint.write("add_depot", {"no": 5, "name": "Dépôt Lille"})
+    assert first.result == 4 and second.result == 5  # cbMarq: the three seeded depots have 1, 2 and 3
+    assert db.rows('SELECT "cbMarq" FROM "F_DEPOT" WHERE "DE_No" = 5') == [(second.result,)]
 
 
 def test_unquoted_mixed_case_names_work_in_sqlite_only(sage):

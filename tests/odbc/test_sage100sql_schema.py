@@ -41,7 +41,7 @@ def test_the_schema_is_created_and_seeded_identically_on_both_engines(sage_datab
         dumps[engine] = _dump(db)
     expected = {table: len(rows) for table, _, rows in CATALOGUE}
     assert counts["sqlite"] == counts["postgresql"] == expected
-    assert expected["F_ARTICLE"] == 40 and expected["F_ARTENUMREF"] == 12 and expected["F_ARTSTOCK"] == 74
+    assert expected["F_ARTICLE"] == 40 and expected["F_ARTENUMREF"] == 12 and expected["F_ARTSTOCK"] == 76
     for table in TABLES:  # same rows, same order, same cbMarq, same exact values, same datetimes
         assert dumps["sqlite"][table] == dumps["postgresql"][table], table
     article = dict(zip(["cbMarq", *TABLES["F_ARTICLE"].names], dumps["postgresql"]["F_ARTICLE"][8]))
@@ -91,15 +91,15 @@ def test_cbmodification_moves_on_update(engine, sage_database):
                      "THEIERE-08")
         conn.execute('UPDATE "F_ARTICLE" SET "AR_PrixVen" = ?, "cbModification" = ? WHERE "AR_Ref" = ?',
                      Decimal("47.5"), datetime(2023, 6, 1, 8, 0), "THEIERE-08")  # set explicitly: kept
-        conn.execute('INSERT INTO "F_DEPOT" ("DE_No", "DE_Intitule") VALUES (3, ?)', "Dépôt Marseille")
+        conn.execute('INSERT INTO "F_DEPOT" ("DE_No", "DE_Intitule") VALUES (4, ?)', "Dépôt Marseille")
         conn.commit()
     stamps = dict(db.rows('SELECT "DE_No", "cbModification" FROM "F_ARTSTOCK" WHERE "AR_Ref" = ?', "THEIERE-08"))
-    assert stamps[2] == SEEDED_AT and stamps[1] >= before  # local time, as Sage's GETDATE()
+    assert stamps[2] == stamps[3] == SEEDED_AT and stamps[1] >= before  # local time, as Sage's GETDATE()
     assert db.rows('SELECT "cbModification" FROM "F_ARTICLE" WHERE "AR_Ref" = ?', "THEIERE-08") == \
         [(datetime(2023, 6, 1, 8, 0),)]
     changed = db.rows('SELECT "AR_Ref" FROM "F_ARTSTOCK" WHERE "cbModification" > ?', SEEDED_AT)
     assert changed == [("THEIERE-08",)]  # an incremental read sees the one row that moved
-    (inserted,), = db.rows('SELECT "cbModification" FROM "F_DEPOT" WHERE "DE_No" = 3')
+    (inserted,), = db.rows('SELECT "cbModification" FROM "F_DEPOT" WHERE "DE_No" = 4')
     assert inserted >= before
 
 
@@ -159,7 +159,7 @@ def test_generate_gives_bulk_articles_lazily_and_seed_adds_them():
     assert len(list(tables[1][2])) == 6  # two depots each
     executed: list[tuple[str, int]] = []
     counts = seed(lambda sql, rows: executed.append((sql, len(rows))), size=5, batch=4)
-    assert counts["F_ARTICLE"] == 45 and counts["F_ARTSTOCK"] == 84
+    assert counts["F_ARTICLE"] == 45 and counts["F_ARTSTOCK"] == 86
     assert executed[0][0] == ('INSERT INTO "P_CATTARIF" ("cbIndice", "CT_Intitule", "CT_PrixTTC", "cbModification") '
                               "VALUES (?, ?, ?, ?)")
     with pytest.raises(TypeError, match="DB-API connection"):

@@ -12,6 +12,7 @@ from odbc_support import SageDatabase
 
 from passerelle_sandbox.cli import main as sandbox_main
 from passerelle_sandbox.sage100sql_cli import odbc_connection_string
+from passerelle_sandbox.sage100sql_media import MEDIA_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +59,13 @@ def test_the_sandbox_command_creates_and_seeds_a_sqlite_database(tmp_path, capsy
         assert db.execute("SELECT COUNT(*) FROM F_ARTSTOCK WHERE AR_Ref LIKE 'ART%'").fetchone() == (10,)
     assert sandbox_main(["sage100-sql", "--sqlite", str(path)]) == 1
     assert "exists (use --replace)" in capsys.readouterr().err
-    assert sandbox_main(["sage100-sql", "--sqlite", str(path), "--replace"]) == 0
+    assert sandbox_main(["sage100-sql", "--sqlite", str(path), "--replace", "--media", str(tmp_path / "medias")]) == 0
+    assert "7 media files written under" in capsys.readouterr().out
+    with sqlite3.connect(path) as db:  # each path Sage stores names a file of the folder
+        paths = [p for (p,) in db.execute("SELECT AR_Photo FROM F_ARTICLE WHERE AR_Photo IS NOT NULL "
+                                          "UNION ALL SELECT ME_Fichier FROM F_ARTICLEMEDIA")]
+    assert len(paths) == 7 and all((tmp_path / "medias" / p.removeprefix(MEDIA_ROOT).replace("\\", "/")).is_file()
+                                   for p in paths)
     assert sandbox_main(["sage100-sql", "--print-ddl", "postgresql"]) == 0
     assert 'CREATE TABLE "F_DOCLIGNE"' in capsys.readouterr().out
 
