@@ -49,6 +49,8 @@ from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.ps_body import child_text, parse_entities, validated
 from passerelle_sandbox.ps_images import ProductImages
 from passerelle_sandbox.ps_catalogue import add_product, add_record, i18n_value
+from passerelle_sandbox.ps_catalogue_writes import after_create, catalogue_tables  # registers its resources
+from passerelle_sandbox.ps_catalogue_writes import entity_values, set_associations
 from passerelle_sandbox.ps_money import after_update, money_tables
 from passerelle_sandbox.ps_query import (
     WsError, apply_query, did_you_mean, parse_languages, parse_list_query, php_int, php_params,
@@ -104,6 +106,7 @@ class PrestaShopSim(Simulator):
         self.product_images = ProductImages()
         self.tables["specific_prices"] = {}
         self.tables.update(money_tables(self.tables))  # order_payments, order_slip: ps_money.py
+        self.tables.update(catalogue_tables())  # categories, attribute groups and values: ps_catalogue_writes.py
         self.key = key or derive_key(dataset.seed)
         self.keys: dict[str, dict[str, Iterable[str]] | None] = dict(keys) if keys else {}
         self.keys.setdefault(self.key, None)
@@ -303,16 +306,14 @@ class PrestaShopSim(Simulator):
             raise WsError(400, 91, "id is forbidden when adding a new resource")
         created = []
         for entity in entities:
-            values: dict[str, Any] = {}
-            for f in res.fields:
-                if f.name == "id":
-                    continue
-                raw = child_text(entity, f.name)
-                if raw is None and f.required:
-                    raise WsError(400, 41, f'parameter "{f.name}" required')
-                values[f.name] = validated(res, f, raw)
-            created.append(self._add_history(values, params.get("sendemail") == "1") if res.name == "order_histories"
-                           else add_record(self.tables[res.name], values))
+            values = entity_values(res, entity, sorted(self.tables["languages"]), patch=False)
+            if res.name == "order_histories":
+                created.append(self._add_history(values, params.get("sendemail") == "1"))
+                continue
+            record = add_record(self.tables[res.name], values)
+            set_associations(res, entity, record)  # catalogue objects: ps_catalogue_writes.py
+            after_create(self.tables, res.name, record, self.clock().strftime("%Y-%m-%d %H:%M:%S"))
+            created.append(record)
         if len(created) == 1:
             return 201, renderer.single(res, created[0])
         return 201, renderer.listing(res, created, "full")
@@ -363,13 +364,14 @@ class PrestaShopSim(Simulator):
                 if raw is None and f.required:
                     raise WsError(400, 41, f'parameter "{f.name}" required')
                 values[f.name] = validated(res, f, raw)
-            updates.append((record, values))
-        for record, values in updates:
+            updates.append((record, values, entity))
+        for record, values, entity in updates:
             record.update(values)
+            set_associations(res, entity, record)
             if res.name == "stock_availables":
                 self._after_stock_update(record)
             after_update(self, res.name, record)
-        records = [record for record, _ in updates]
+        records = [record for record, _, _ in updates]
         if len(records) == 1:
             return 200, renderer.single(res, records[0])
         return 200, renderer.listing(res, records, "full")
