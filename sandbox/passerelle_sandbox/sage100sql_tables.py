@@ -73,6 +73,7 @@ F_ARTICLE (AR_Ref)
   AR_CodeBarre V19
   AR_Langue1 V69
   AR_Langue2 V69
+  AR_Photo V259
   AR_DateCreation D
 F_DEPOT (DE_No)
   DE_No I !
