@@ -54,7 +54,7 @@ def _run(project: Path, state: str, env: dict, monkeypatch, flow: str, code: int
 
 def _snapshot(shop, products: dict) -> dict:
     stock = {s["id_product"]: s["quantity"] for s in shop.tables["stock_availables"].values()}
-    return {"products": {ref: (p["name"][1], Decimal(str(p["price"])), Decimal(str(p["weight"])), int(p["active"]),
+    return {"products": {ref: (p["name"][2], Decimal(str(p["price"])), Decimal(str(p["weight"])), int(p["active"]),
                                stock[p["id"]]) for ref, p in products.items()},
             "prices": {k: (v["id_product"], int(v["id_group"]), Decimal(str(v["price"])))
                        for k, v in shop.tables["specific_prices"].items()}}
