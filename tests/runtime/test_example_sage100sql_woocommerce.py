@@ -23,7 +23,8 @@ from passerelle_sandbox import Sandbox  # noqa: E402
 from test_sandbox_woocommerce import woo_client  # noqa: E402
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-woocommerce"
-FLOWS = ("categories_to_shop", "products_to_shop", "variations_to_shop", "stock_to_shop")
+FLOWS = ("categories_to_shop", "products_to_shop", "variations_to_shop", "stock_to_shop", "category_prices_to_shop",
+         "tier_prices_to_shop")
 RANGES = ("TS01", "NAPPE-LIN")  # the Sage range articles (the simulator's own variable products are left out)
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
@@ -114,6 +115,16 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
     assert {sku: v["stock_quantity"] for sku, v in shop["variations"].items()} == \
         {sku: int(q) for sku, q in expected.items()}
     assert shop["variations"]["TS01-L-EC"]["status"] == "private"  # AE_Sommeil 1: disabled
+    # prices per tariff category: the Wholesale Prices extension's meta, one role per category
+    assert _meta(vanilla, "wholesale_customer_wholesale_price") == "10.32"  # category 2: AC_PrixVen
+    assert _meta(vanilla, "wholesale_customer_have_wholesale_price") == "yes"
+    assert _meta(shop["products"]["THEIERE-08"], "chr_customer_wholesale_price") == "40.70"  # 18.50 × AC_Coef 2.2
+    # quantity tiers of category 2: Wholesale Prices Premium's rules (BOUG-VANILLE: 0 %, 10 % from 10, 15 % from 100)
+    assert _meta(vanilla, "wwpp_post_meta_enable_quantity_discount_rule") == "yes"
+    assert _tiers(vanilla) == [("wholesale_customer", "1", "9", "percent-price", "0.00"),
+                               ("wholesale_customer", "10", "99", "percent-price", "10.00"),
+                               ("wholesale_customer", "100", "", "percent-price", "15.00")]
+    assert _meta(shop["products"]["TASSE-GRES"], "wwpp_post_meta_quantity_discount_rule_mapping") is None  # customer tiers
 
     # a second run sends nothing at all
     sim.requests.clear()
@@ -123,8 +134,10 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
     assert _writes(sim) == []
     assert _read_back(wc) == shop
 
-    # a price, a stock quantity and a variant's stock change in Sage: exactly those are sent
+    # a price, a stock quantity, a variant's stock and a price tier change in Sage: exactly those are sent
     with db.connect() as conn:
+        conn.execute('UPDATE "F_TARIFQTE" SET "TQ_Remise01REM_Valeur" = 12 WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 99',
+                     "BOUG-VANILLE")
         conn.execute('UPDATE "F_ARTICLE" SET "AR_PrixVen" = 13.5, "cbModification" = CURRENT_TIMESTAMP '
                      'WHERE "AR_Ref" = ?', "BOUG-FIGUE")
         conn.execute('UPDATE "F_ARTSTOCK" SET "AS_QteSto" = "AS_QteSto" + 5, "cbModification" = CURRENT_TIMESTAMP '
@@ -139,12 +152,38 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
     ids = {sku: r["id"] for sku, r in {**shop["products"], **shop["variations"]}.items()}
     assert sorted(_writes(sim)) == sorted([
         ("PUT", f"/wp-json/wc/v3/products/{ids['BOUG-FIGUE']}"),
+        ("PUT", f"/wp-json/wc/v3/products/{ids['BOUG-VANILLE']}"),
         ("PUT", f"/wp-json/wc/v3/products/{ids['TASSE-GRES']}"),
         ("PUT", f"/wp-json/wc/v3/products/{ids['TS01']}/variations/{ids['TS01-M-RO']}")])
     after = _read_back(wc)
     assert after["products"]["BOUG-FIGUE"]["regular_price"] == "13.50"
     assert after["products"]["TASSE-GRES"]["stock_quantity"] == shop["products"]["TASSE-GRES"]["stock_quantity"] + 5
     assert after["variations"]["TS01-M-RO"]["stock_quantity"] == shop["variations"]["TS01-M-RO"]["stock_quantity"] + 2
+    assert _tiers(after["products"]["BOUG-VANILLE"])[1] == ("wholesale_customer", "10", "99", "percent-price", "12.00")
+
+
+def test_a_tier_removed_in_sage_is_removed_in_the_shop(running, monkeypatch):
+    db, sb, project, state, env = running
+    for flow in ("categories_to_shop", "products_to_shop", "tier_prices_to_shop"):
+        _run(project, state, env, monkeypatch, flow)
+    with db.connect() as conn:
+        conn.execute('DELETE FROM "F_TARIFQTE" WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 99', "BOUG-VANILLE")
+    again = _run(project, state, env, monkeypatch, "tier_prices_to_shop")
+    assert (again["created"] + again["updated"], again["failed"]) == (1, 0)
+    with woo_client(sb) as wc:
+        (vanilla,) = wc.get("products", params={"sku": "BOUG-VANILLE"}).json()
+    # the tiers are recomputed from what is left: the 100+ tier now starts after the 1-9 one
+    assert _tiers(vanilla) == [("wholesale_customer", "1", "9", "percent-price", "0.00"),
+                               ("wholesale_customer", "10", "", "percent-price", "15.00")]
+
+
+def _meta(record: dict, key: str):
+    return next((m["value"] for m in record["meta_data"] if m["key"] == key), None)
+
+
+def _tiers(record: dict) -> list[tuple]:
+    return [(r["wholesale_role"], r["start_qty"], r["end_qty"], r["price_type"], r["wholesale_price"])
+            for r in _meta(record, "wwpp_post_meta_quantity_discount_rule_mapping") or []]
 
 
 def test_validate_passes(running, monkeypatch):
