@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from passerelle_sandbox.woo_data import money
@@ -60,13 +60,9 @@ def _price(body: dict[str, Any], name: str) -> str | None:
     text = _text(body, name)
     if text is None or text == "":
         return text
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise _invalid(name, f"{name} is not of type string.") from None
-    if value < 0:
+    if not re.fullmatch(r"\d+(\.\d+)?", text):  # wc_format_decimal leaves no sign, NaN or exponent
         raise _invalid(name, f"{name} is not of type string.")
-    return money(value)
+    return money(Decimal(text))
 
 
 def _date(body: dict[str, Any], name: str) -> str | None:
@@ -113,7 +109,11 @@ def _attributes(posted: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or not str(item.get("name") or ""):
             continue  # WooCommerce skips an attribute without a name
         options = item.get("options") or []
-        out.append({"id": 0, "name": str(item["name"]), "position": int(item.get("position") or position),
+        if item.get("position") is not None:
+            if isinstance(item["position"], bool) or not isinstance(item["position"], int):
+                raise _invalid("attributes", "attributes[0][position] is not of type integer.")
+            position = item["position"]
+        out.append({"id": 0, "name": str(item["name"]), "position": position,
                     "visible": item.get("visible") is not False, "variation": item.get("variation") is True,
                     "options": [str(o) for o in (options if isinstance(options, list) else [options])]})
     return out

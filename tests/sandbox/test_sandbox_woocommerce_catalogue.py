@@ -82,3 +82,14 @@ def test_a_variable_product_and_its_variations(wc: httpx.Client, sb: Sandbox) ->
                                                                                "stock_quantity": 7}).json()
     assert (off["status"], off["stock_quantity"]) == ("private", 7)
     assert err(wc.post("products", json={"name": "G", "type": "grouped"})) == (501, "passerelle_sandbox_not_simulated")
+
+
+def test_malformed_members_are_refused_and_keep_nothing(wc: httpx.Client, sb: Sandbox) -> None:
+    sim = sb.sim("woocommerce")
+    count = len(sim.products)
+    bad_position = {"name": "X", "type": "variable", "attributes": [{"name": "Taille", "position": "abc"}]}
+    assert err(wc.post("products", json=bad_position)) == (400, "rest_invalid_param")
+    assert len(sim.products) == count
+    pid = next(iter(sim.products))
+    for price in ("NaN", "Infinity", "-1", "1e3"):
+        assert err(wc.put(f"products/{pid}", json={"regular_price": price})) == (400, "rest_invalid_param")
