@@ -8,6 +8,8 @@ Facts (WooCommerce REST API docs, https://woocommerce.github.io/woocommerce-rest
   ``date_on_sale_from``/``_to`` local ISO 8601 datetimes; ``weight`` a string; ``global_unique_id`` (GTIN,
   UPC, EAN or ISBN, WooCommerce 9.2+) digits and hyphens, unique → 400 ``product_invalid_global_unique_id``
   "Invalid or duplicated GTIN, UPC, EAN or ISBN.";
+* ``tax_class``: a slug of the shop's tax classes; ``standard`` and an unknown class give ``""`` (the
+  standard class), silently (``WC_Product::set_tax_class``; a variation also takes ``parent``);
 * ``categories: [{id}]``: an id that is no product category is silently left out (``wp_set_object_terms``
   skips unknown integer term ids); ``images: [{src}|{id}]``: a ``src`` is side-loaded from its URL (here:
   kept as given, ids assigned; a src that is not an http(s) URL → 400 ``woocommerce_product_image_upload_error``);
@@ -29,7 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from passerelle_sandbox.woo_data import money
+from passerelle_sandbox.woo_data import TAX_CLASSES, money
 from passerelle_sandbox.woo_query import Args, WcError
 
 __all__ = ["apply_product_fields", "category_routes", "create_category", "create_variation", "list_categories",
@@ -134,10 +136,16 @@ def apply_product_fields(sim: Any, record: dict[str, Any], body: dict[str, Any],
         if status not in allowed:
             raise _invalid("status", f"status is not one of {', '.join(allowed)}.")
         record["status"] = status
-    for name in ("name", "description", "short_description", "tax_class", "weight"):
+    for name in ("name", "description", "short_description", "weight"):
         value = _text(body, name)
         if value is not None and not (variation and name == "name"):
             record[name] = value
+    tax_class = _text(body, "tax_class")
+    if tax_class is not None:  # WC_Product::set_tax_class: "standard" and an unknown class are "" (standard)
+        slug = slugify(tax_class)
+        valid = {c for c, _ in TAX_CLASSES.values() if c} | {"parent"} if variation else \
+            {c for c, _ in TAX_CLASSES.values() if c}
+        record["tax_class"] = slug if slug in valid else ""
     gtin = _text(body, "global_unique_id")
     if gtin is not None:
         _check_gtin(sim, record, gtin)

@@ -88,7 +88,7 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
     # simple products: every Sage article, name, price excluding tax, tax class, weight, EAN, category
     vanilla = shop["products"]["BOUG-VANILLE"]
     assert (vanilla["name"], vanilla["regular_price"], vanilla["tax_class"], vanilla["weight"], vanilla["status"]) == \
-        ("Bougie parfumée vanille", "12.90", "standard", "0.35", "publish")
+        ("Bougie parfumée vanille", "12.90", "", "0.35", "publish")
     assert vanilla["global_unique_id"] == "3760123400000"
     assert [c["slug"] for c in vanilla["categories"]] == ["bougies"]
     assert shop["products"]["THE-SENCHA"]["tax_class"] == "reduced-rate"

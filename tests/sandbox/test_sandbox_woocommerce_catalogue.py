@@ -91,5 +91,9 @@ def test_malformed_members_are_refused_and_keep_nothing(wc: httpx.Client, sb: Sa
     assert err(wc.post("products", json=bad_position)) == (400, "rest_invalid_param")
     assert len(sim.products) == count
     pid = next(iter(sim.products))
+    # WC_Product::set_tax_class: "standard" and a class the shop does not have are the standard class ""
+    assert wc.put(f"products/{pid}", json={"tax_class": "standard"}).json()["tax_class"] == ""
+    assert wc.put(f"products/{pid}", json={"tax_class": "Reduced rate"}).json()["tax_class"] == "reduced-rate"
+    assert wc.put(f"products/{pid}", json={"tax_class": "reduce-rate"}).json()["tax_class"] == ""
     for price in ("NaN", "Infinity", "-1", "1e3"):
         assert err(wc.put(f"products/{pid}", json={"regular_price": price})) == (400, "rest_invalid_param")
