@@ -48,6 +48,7 @@ from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.ps_body import child_text, parse_entities, validated
 from passerelle_sandbox.ps_catalogue import add_product, add_record, i18n_value
+from passerelle_sandbox.ps_cases import seed_cases
 from passerelle_sandbox.ps_money import after_update, money_tables
 from passerelle_sandbox.ps_query import (
     WsError, apply_query, did_you_mean, parse_languages, parse_list_query, php_int, php_params,
@@ -102,6 +103,7 @@ class PrestaShopSim(Simulator):
         self.tables = build_tables(dataset)
         self.tables["specific_prices"] = {}
         self.tables.update(money_tables(self.tables))  # order_payments, order_slip: ps_money.py
+        seed_cases(self, dataset)  # guests, coupons, gift wrap, currency, slips, tracking: ps_cases.py
         self.key = key or derive_key(dataset.seed)
         self.keys: dict[str, dict[str, Iterable[str]] | None] = dict(keys) if keys else {}
         self.keys.setdefault(self.key, None)

@@ -8,9 +8,14 @@ Identities: the REST id is ``ORDER_ID_BASE + <data set id>`` so order 1042 is ``
 (``name`` "#1042", ``order_number`` 1042, ``admin_graphql_api_id`` ``gid://shopify/Order/…``);
 customers ``7012345678845 + id`` (56 → 7012345678901); line items ``14523866998822 + line id``
 (2201 → 14523867001023). Money: prices tax excluded (``taxes_included`` false), 2-decimal strings;
-the voucher becomes ``discount_codes`` + per-line ``discount_allocations`` prorated on the line totals
-(the last line takes the remainder: 2.27 + 0.73 in order 1042); tax per line on the discounted amount,
+each coupon becomes a ``discount_codes`` entry, a ``discount_applications`` entry and per-line
+``discount_allocations`` prorated on the line totals (the last line takes the remainder: 2.27 + 0.73 in
+order 1042); tax per line on the discounted amount,
 rounded half-up (4.55 + 1.45), shipping tax on the shipping line (1.00); ``rate`` is a fraction (0.2).
+Hard cases: a guest checkout's order has ``customer`` null (its e-mail and addresses stay); an order in
+another currency has that ``presentment_currency`` and its ``presentment_money`` are the data set's amounts,
+``shop_money`` and the plain REST amounts being ``amount / rate`` in the shop's currency; Shopify orders have
+no fee line (a fee is left out, so the order's total is the data set's minus its fees).
 Timestamps: the data set's times are UTC; REST renders them in the shop's time zone with its offset
 (``2024-05-14T12:21:07+02:00``), GraphQL in UTC (``2024-05-14T10:21:07Z``).
 """
@@ -24,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from passerelle_sandbox.dataset import Dataset, Order, q2
 
-__all__ = ["ORDER_ID_BASE", "build_inventory", "build_orders", "gid", "money_set", "rest_time", "gql_time"]
+__all__ = ["ORDER_ID_BASE", "build_inventory", "build_orders", "gid", "gql_time", "money_set", "parse_utc", "rest_time"]
 
 ORDER_ID_BASE = 5829173214381
 CUSTOMER_ID_BASE = 7012345678845
@@ -80,16 +85,17 @@ def _address(customer: Any) -> dict[str, Any]:
             "country_code": customer.country_iso, "phone": customer.phone, "latitude": None, "longitude": None}
 
 
-def _allocations(order: Order) -> list[Decimal]:
-    """The voucher spread over the lines in proportion of their totals; the last line takes the rest."""
-    products = order.products_excl if order.voucher else D0
-    if not products:
-        return [D0 for _ in order.lines]
-    total, left, out = order.voucher.amount_excl, order.voucher.amount_excl, []
-    for index, line in enumerate(order.lines):
-        share = left if index == len(order.lines) - 1 else q2(total * line.total_excl / products)
-        out.append(share)
-        left -= share
+def _allocations(order: Order) -> list[list[Decimal]]:
+    """Per line, its share of each coupon: a coupon is spread over the lines in proportion of their
+    totals, the last line taking the rest (one ``discount_allocation`` per coupon and line)."""
+    products = order.products_excl
+    out: list[list[Decimal]] = [[] for _ in order.lines]
+    for voucher in order.vouchers:
+        total = left = voucher.amount_excl if products else D0
+        for index, line in enumerate(order.lines):
+            share = left if index == len(order.lines) - 1 else q2(total * line.total_excl / products)
+            out[index].append(share)
+            left -= share
     return out
 
 
@@ -130,7 +136,8 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
     created, updated = parse_utc(o.date_add), parse_utc(o.date_upd)
     allocations = _allocations(o)
     lines, goods_tax = [], D0
-    for line, share in zip(o.lines, allocations):
+    for line, shares in zip(o.lines, allocations):
+        share = sum(shares, D0)
         title, variant = catalogue.titles(line.product_id, line.attribute_id, line.name)
         tax = q2((line.total_excl - share) * line.tax_rate / Decimal(100))
         goods_tax += tax
@@ -147,8 +154,9 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
             "variant_id": variant_id, "variant_inventory_management": "shopify", "variant_title": variant,
             "vendor": "Passerelle Sandbox",
             "tax_lines": [_tax_line(tax, line.tax_rate, cur)], "duties": [],
-            "discount_allocations": [] if not o.voucher else [
-                {"amount": str(share), "amount_set": money_set(share, cur), "discount_application_index": 0}],
+            "discount_allocations": [
+                {"amount": str(part), "amount_set": money_set(part, cur), "discount_application_index": k}
+                for k, part in enumerate(shares)],
         })
     ship_tax = q2(o.shipping_excl * o.carrier_tax_rate / Decimal(100))
     title = carrier.name if carrier else "Standard"
@@ -160,8 +168,9 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
         "tax_lines": [_tax_line(ship_tax, o.carrier_tax_rate, cur)], "discount_allocations": [],
     }]
     by_rate: dict[Decimal, Decimal] = {}
-    for line, share in zip(o.lines, allocations):
-        by_rate[line.tax_rate] = by_rate.get(line.tax_rate, D0) + q2((line.total_excl - share) * line.tax_rate / 100)
+    for line, shares in zip(o.lines, allocations):
+        taxed = line.total_excl - sum(shares, D0)
+        by_rate[line.tax_rate] = by_rate.get(line.tax_rate, D0) + q2(taxed * line.tax_rate / 100)
     by_rate[o.carrier_tax_rate] = by_rate.get(o.carrier_tax_rate, D0) + ship_tax
     discounts, products_excl = o.discounts_excl, o.products_excl
     subtotal = products_excl - discounts
@@ -169,7 +178,6 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
     total = subtotal + o.shipping_excl + total_tax
     rid = ORDER_ID_BASE + o.id
     closed = bool(closed_every) and o.id % closed_every == 0
-    code = o.voucher.name if o.voucher else None
 
     def both(name: str, amount: Decimal) -> dict[str, Any]:
         return {name: str(q2(amount)), f"{name}_set": money_set(amount, cur)}
@@ -182,7 +190,8 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
         **both("current_subtotal_price", subtotal), **both("current_total_discounts", discounts),
         **both("current_total_price", total), **both("current_total_tax", total_tax),
         "customer_locale": "fr",
-        "discount_codes": [{"code": code, "amount": str(q2(discounts)), "type": "fixed_amount"}] if code else [],
+        "discount_codes": [{"code": v.name, "amount": str(q2(v.amount_excl)), "type": "fixed_amount"}
+                           for v in o.vouchers],
         "email": customer.email, "estimated_taxes": False, "financial_status": "paid",
         "fulfillment_status": None, "name": f"#{o.id}", "note": None, "note_attributes": [],
         "number": o.id - 1000, "order_number": o.id, "payment_gateway_names": [o.module], "phone": None,
@@ -195,18 +204,42 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
         **both("total_tax", total_tax), "total_tip_received": "0.00",
         "total_weight": int(o.weight * 1000), "updated_at": rest_time(updated, tz),
         "billing_address": _address(customer), "shipping_address": _address(customer),
-        "customer": {"id": CUSTOMER_ID_BASE + customer.id, "email": customer.email,
-                     "first_name": customer.firstname, "last_name": customer.lastname, "phone": None,
-                     "currency": cur, "tags": "", "tax_exempt": False,
-                     "admin_graphql_api_id": gid("Customer", CUSTOMER_ID_BASE + customer.id)},
-        "discount_applications": [] if not code else [
-            {"target_type": "line_item", "type": "discount_code", "value": str(q2(discounts)),
+        "customer": None if customer.is_guest else {
+            "id": CUSTOMER_ID_BASE + customer.id, "email": customer.email, "first_name": customer.firstname,
+            "last_name": customer.lastname, "phone": None, "currency": cur, "tags": "", "tax_exempt": False,
+            "admin_graphql_api_id": gid("Customer", CUSTOMER_ID_BASE + customer.id)},
+        "discount_applications": [
+            {"target_type": "line_item", "type": "discount_code", "value": str(q2(v.amount_excl)),
              "value_type": "fixed_amount", "allocation_method": "across", "target_selection": "all",
-             "code": code}],
+             "code": v.name} for v in o.vouchers],
         "fulfillments": [], "line_items": lines, "refunds": [], "shipping_lines": shipping,
         "_created": created, "_updated": updated, "_metafields": [],
     }
+    if o.currency != cur:
+        rec["presentment_currency"] = o.currency
+        _present(rec, cur, o.currency, o.currency_rate)
     return rec
+
+
+def _present(node: Any, shop: str, presentment: str, rate: Decimal) -> None:
+    """An order paid in another currency: the data set's amounts are the presentment money; the shop money
+    (and the plain REST amounts next to a ``…_set``) are ``amount / rate`` in the shop's currency."""
+    if isinstance(node, list):
+        for item in node:
+            _present(item, shop, presentment, rate)
+        return
+    if not isinstance(node, dict):
+        return
+    for key in [k for k in node if k.endswith("_set") and isinstance(node[k], dict) and "shop_money" in node[k]]:
+        amount = Decimal(node[key]["presentment_money"]["amount"])
+        converted = str(q2(amount / rate))
+        node[key] = {"shop_money": {"amount": converted, "currency_code": shop},
+                     "presentment_money": {"amount": str(q2(amount)), "currency_code": presentment}}
+        if isinstance(node.get(key[:-4]), str):
+            node[key[:-4]] = converted
+    for key, value in node.items():
+        if not key.startswith("_") and key != "customer" and isinstance(value, (dict, list)):
+            _present(value, shop, presentment, rate)
 
 
 def build_inventory(dataset: Dataset) -> list[dict[str, Any]]:
