@@ -13,14 +13,16 @@ each coupon becomes a ``discount_codes`` entry, a ``discount_applications`` entr
 order 1042); tax per line on the discounted amount,
 rounded half-up (4.55 + 1.45), shipping tax on the shipping line (1.00); ``rate`` is a fraction (0.2).
 Hard cases: a guest checkout's order has ``customer`` null (its e-mail and addresses stay); an order in
-another currency has that ``presentment_currency`` and its ``presentment_money`` are the data set's amounts,
-``shop_money`` and the plain REST amounts being ``amount / rate`` in the shop's currency; Shopify orders have
+another currency has that ``presentment_currency`` and its ``presentment_money`` are the data set's amounts;
+its ``shop_money`` and plain REST amounts are computed the same way from prices, shipping and coupons
+converted to the shop's currency (``/ rate``), so that they add up; Shopify orders have
 no fee line (a fee is left out, so the order's total is the data set's minus its fees).
 Timestamps: the data set's times are UTC; REST renders them in the shop's time zone with its offset
 (``2024-05-14T12:21:07+02:00``), GraphQL in UTC (``2024-05-14T10:21:07Z``).
 """
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timezone
 from functools import lru_cache
 from decimal import Decimal
@@ -127,8 +129,17 @@ def build_orders(dataset: Dataset, tz: ZoneInfo, currency: str = "EUR", closed_e
     customers = {c.id: c for c in dataset.customers}
     carriers = {c.id: c for c in dataset.carriers}
     catalogue = _Catalogue(dataset)
-    return [_order(o, customers[o.customer_id], carriers.get(o.carrier_id), catalogue, tz, currency,
-                   closed_every) for o in dataset.orders]
+    out = []
+    for o in dataset.orders:
+        args = (customers[o.customer_id], carriers.get(o.carrier_id), catalogue, tz, currency, closed_every)
+        if o.currency == currency:
+            out.append(_order(o, *args))
+            continue
+        rec = _order(_in_shop_currency(o), *args)  # shop money; the presentment money is the order's own
+        _present(rec, _order(o, *args), o.currency)
+        rec["presentment_currency"] = o.currency
+        out.append(rec)
+    return out
 
 
 def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: ZoneInfo, cur: str,
@@ -215,31 +226,42 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
         "fulfillments": [], "line_items": lines, "refunds": [], "shipping_lines": shipping,
         "_created": created, "_updated": updated, "_metafields": [],
     }
-    if o.currency != cur:
-        rec["presentment_currency"] = o.currency
-        _present(rec, cur, o.currency, o.currency_rate)
     return rec
 
 
-def _present(node: Any, shop: str, presentment: str, rate: Decimal) -> None:
-    """An order paid in another currency: the data set's amounts are the presentment money; the shop money
-    (and the plain REST amounts next to a ``…_set``) are ``amount / rate`` in the shop's currency."""
-    if isinstance(node, list):
-        for item in node:
-            _present(item, shop, presentment, rate)
+def _in_shop_currency(o: Order) -> Order:
+    """The order with its prices, shipping, coupons and fees converted to the shop's currency (``/ rate``),
+    so that the shop money is computed, and adds up, like the order's own."""
+    shop = copy.deepcopy(o)
+    for line in shop.lines:
+        line.price = q2(line.price / o.currency_rate)
+        line.reduction_amount_excl = q2(line.reduction_amount_excl / o.currency_rate)
+    shop.shipping_excl = q2(o.shipping_excl / o.currency_rate)
+    for voucher in shop.vouchers:
+        voucher.amount_excl, voucher.amount_incl = q2(voucher.amount_excl / o.currency_rate), q2(
+            voucher.amount_incl / o.currency_rate)
+    shop.voucher = shop.vouchers[0] if shop.vouchers else None
+    return shop
+
+
+def _present(shop: Any, presented: Any, currency: str) -> None:
+    """Every ``presentment_money`` of ``shop`` (the order built in the shop's currency) from ``presented``
+    (the same order built in the currency the customer paid)."""
+    if isinstance(shop, list):
+        for one, other in zip(shop, presented):
+            _present(one, other, currency)
         return
-    if not isinstance(node, dict):
+    if not isinstance(shop, dict):
         return
-    for key in [k for k in node if k.endswith("_set") and isinstance(node[k], dict) and "shop_money" in node[k]]:
-        amount = Decimal(node[key]["presentment_money"]["amount"])
-        converted = str(q2(amount / rate))
-        node[key] = {"shop_money": {"amount": converted, "currency_code": shop},
-                     "presentment_money": {"amount": str(q2(amount)), "currency_code": presentment}}
-        if isinstance(node.get(key[:-4]), str):
-            node[key[:-4]] = converted
-    for key, value in node.items():
-        if not key.startswith("_") and key != "customer" and isinstance(value, (dict, list)):
-            _present(value, shop, presentment, rate)
+    for key, value in shop.items():
+        if key.startswith("_") or key == "customer":
+            continue
+        if key.endswith("_set") and isinstance(value, dict) and "shop_money" in value:
+            amount = presented[key]["presentment_money"]["amount"]
+            shop[key] = {"shop_money": value["shop_money"],
+                         "presentment_money": {"amount": amount, "currency_code": currency}}
+        elif isinstance(value, (dict, list)):
+            _present(value, presented[key], currency)
 
 
 def build_inventory(dataset: Dataset) -> list[dict[str, Any]]:
