@@ -29,26 +29,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from passerelle_sandbox._money import ZERO, factor as _factor, q2
+from passerelle_sandbox.dataset_moves import Fee, LineQuantity, Refund, Shipment
 
 __all__ = [
     "Article", "Carrier", "Combination", "Customer", "Dataset", "Fee", "History", "LineQuantity", "Order",
     "OrderLine", "Product", "Refund", "Shipment", "Tax", "Voucher", "generate", "q2",
 ]
-
-CENT = Decimal("0.01")
-ZERO = Decimal("0")
-
-
-def q2(value: Decimal) -> Decimal:
-    """Round half-up to 2 places (the money rule used everywhere here)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _factor(rate: Decimal) -> Decimal:
-    return Decimal(1) + rate / Decimal(100)
 
 
 @dataclass
@@ -182,49 +173,6 @@ class Voucher:
     name: str
     amount_excl: Decimal
     amount_incl: Decimal
-
-
-@dataclass
-class Fee:
-    """A fee line of an order (gift wrapping, payment fee): its name, amount excl. tax, tax rate."""
-
-    name: str
-    amount_excl: Decimal
-    tax_rate: Decimal
-
-    @property
-    def amount_incl(self) -> Decimal:
-        return q2(self.amount_excl * _factor(self.tax_rate))
-
-
-@dataclass
-class LineQuantity:
-    """``quantity`` units of order line ``line_id`` (in a refund or a shipment)."""
-
-    line_id: int
-    quantity: int
-
-
-@dataclass
-class Refund:
-    """A partial refund: lines and quantities given back, plus the whole shipping when ``shipping``."""
-
-    id: int
-    date: str
-    items: list[LineQuantity]
-    shipping: bool = False
-    note: str = ""
-
-
-@dataclass
-class Shipment:
-    """A (partial) shipment: lines and quantities sent in one parcel with its tracking number."""
-
-    id: int
-    date: str
-    items: list[LineQuantity]
-    carrier_id: int
-    tracking_number: str
 
 
 @dataclass
