@@ -42,3 +42,27 @@ def without_contracts(*operations: str) -> dict:
     """An endpoint ``override`` dropping the contracts of ``operations``: for specs whose payloads are
     small made-up objects, testing something else than what the target accepts."""
     return {"operations": {name: {"accepts": None} for name in operations}}
+
+
+def validate_connector(root: Path, connector: dict, flows: str) -> tuple[int, str]:
+    """Write ``project/connectors/<name>.yaml`` and ``project/flows.yaml`` under ``root``, run ``validate``:
+    it ends 0 or 1, with no traceback nor internal error, every line about the connector file located
+    in it. Returns (exit code, everything printed). For robustness properties of connector keys."""
+    import re
+
+    import yaml
+
+    name = connector["name"]
+    (root / "project" / "connectors").mkdir(parents=True)
+    (root / "project" / "connectors" / f"{name}.yaml").write_text(yaml.safe_dump({"connector": connector},
+                                                                                 allow_unicode=True))
+    (root / "project" / "flows.yaml").write_text(flows)
+    code, out, err = run_cli(["validate", "project"], root)
+    text = out + err
+    assert code in (0, 1), text
+    assert "Traceback" not in text and "internal error" not in text and "internal-error" not in text, text
+    located = re.compile(rf"^project/connectors/{re.escape(name)}\.yaml:(\d+):(\d+): error\[[a-z-]+\] ")
+    for line in out.splitlines():
+        if line.startswith("project/connectors/"):
+            assert located.match(line), line
+    return code, text

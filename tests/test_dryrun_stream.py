@@ -77,7 +77,7 @@ def both_ways(monkeypatch, inputs):
 
     plan = load_plan(EXAMPLE, ConnectorStore(extra_dirs=[]))
     flow = select_flow(plan, "orders_to_sage")
-    spilled = dryrun.dry_run(plan, flow, inputs)
+    spilled = dryrun.dry_run(plan, flow, inputs, related_memory=0)  # on disk whatever their size
     with monkeypatch.context() as patch:
         patch.setattr(dryrun, "spillable", lambda flow: False)
         in_memory = dryrun.dry_run(plan, flow, inputs)
@@ -119,3 +119,70 @@ def test_tricky_join_keys_join_the_same_from_disk_and_in_memory(tmp_path, monkey
     reasons = " | ".join(f.line() for f in result.failures)
     assert contacts["1000"] == "Zero Padded" and contacts["1001"] == "Spaced X", (contacts, reasons)
     assert "could not be read" in reasons and "no 'customers' record" in reasons, reasons
+
+
+@pytest.mark.parametrize("budget, on_disk", [(None, False), (10**9, False), (0, True), (1000, True)])
+def test_related_files_within_the_memory_budget_are_indexed_in_memory(monkeypatch, budget, on_disk):
+    from engine.plan.load import load_plan, select_flow
+    from engine.project.load import ConnectorStore
+
+    plan = load_plan(EXAMPLE, ConnectorStore(extra_dirs=[]))
+    flow = select_flow(plan, "orders_to_sage")
+    inputs = [(None, path) for path in SAMPLES.values()]
+    expected = dryrun.dry_run(plan, flow, inputs, related_memory=0)
+    opened: list = []
+    real = dryrun.RelatedSpill
+    monkeypatch.setattr(dryrun, "RelatedSpill", lambda flow: opened.append(flow) or real(flow))
+    result = dryrun.dry_run(plan, flow, inputs, **({} if budget is None else {"related_memory": budget}))
+    assert bool(opened) is on_disk  # the sample's related files total ~6 kB
+    assert result.payloads == expected.payloads and result.read == expected.read
+    assert [f.line() for f in result.failures] == [f.line() for f in expected.failures]
+
+
+def test_related_memory_option_gives_the_same_output_on_disk_and_in_memory():
+    outputs = [run_cli(argv(SAMPLES["orders"], *extra), ROOT) for extra in ([], ["--related-memory", "0"],
+                                                                           ["--related-memory", "1KB"])]
+    assert outputs[0][0] == 3 and outputs[0][1] == (GOLDEN / "stdout.json").read_text(encoding="utf-8")
+    assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "12XB"])
+def test_a_wrong_related_memory_is_a_usage_error(value, capsys):
+    from engine.cli.main import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv(SAMPLES["orders"], "--related-memory", value))
+    assert info.value.code == 2 and "--related-memory: expected a positive number of bytes" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("memory", [0, 10**9])
+def test_files_read_in_a_second_process_give_the_same_dry_run(tmp_path, monkeypatch, memory):
+    from engine.plan.load import load_plan, select_flow
+    from engine.project.load import ConnectorStore
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_orders import write
+
+    files = write(tmp_path, 300)  # unknown taxes and carriers: records set aside among the mapped ones
+    plan = load_plan(EXAMPLE, ConnectorStore(extra_dirs=[]))
+    flow = select_flow(plan, "orders_to_sage")
+    inputs = [(None, path) for path in files.values()]
+    monkeypatch.setattr(dryrun, "WORKER_BYTES", 0)  # every file, however small
+    here = dryrun.dry_run(plan, flow, inputs, related_memory=memory, workers=False)
+    there = dryrun.dry_run(plan, flow, inputs, related_memory=memory, workers=True)
+    assert there.payloads == here.payloads and there.read == here.read == 300
+    assert [f.line() for f in there.failures] == [f.line() for f in here.failures] and here.failures
+
+
+def test_parallel_read_option_gives_the_same_output(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_orders import write
+
+    files = write(tmp_path, 400)  # 1.5 MB of orders: above the size read in a second process
+    text = files["orders"].read_text(encoding="utf-8")
+    files["orders"].write_text(text.replace("</orders>", "<order><id>9</id></orders>"), encoding="utf-8")
+    args = ["dry-run", str(EXAMPLE), "--flow", "orders_to_sage", "--format", "json"]
+    for path in files.values():
+        args += ["--input", str(path)]
+    forked, single = run_cli([*args, "--parallel-read"], ROOT), run_cli(args, ROOT)
+    assert forked == single and forked[0] == 1 and "malformed XML" in forked[2]

@@ -5,13 +5,10 @@ Smartstore simulator's OData query parser answers any `$filter`/`$orderby`/`$top
 `$expand` with a result, a 400 OData error or "not simulated" — never another exception."""
 from __future__ import annotations
 
-import re
-
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from support import run_cli
+from support import validate_connector
 
 from engine.connectors.http.pagination import STYLES, PaginationPlan
 from engine.lang.expr import compile_expression
@@ -20,7 +17,6 @@ from passerelle_sandbox.smartstore_odata import NotSimulated, ODataError, parse_
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-LOCATED = re.compile(r"^project/connectors/shop\.yaml:(\d+):(\d+): error\[[a-z-]+\] ")
 
 
 class _Answer:
@@ -72,18 +68,7 @@ def test_any_odata_pagination_validates_with_located_errors(tmp_path_factory, ex
                  "http": {"base_url": "{settings.url}", "pagination": {"style": "odata", **extra}},
                  "resources": {"orders": {"path": "/Orders", "records": "value", "key": "Id"}},
                  "operations": {"note": {"method": "POST", "path": "/OrderNotes", "body": "json", "creates": True}}}
-    root = tmp_path_factory.mktemp("odata")
-    (root / "project" / "connectors").mkdir(parents=True)
-    (root / "project" / "connectors" / "shop.yaml").write_text(yaml.safe_dump({"connector": connector},
-                                                                              allow_unicode=True))
-    (root / "project" / "flows.yaml").write_text(FLOW)
-    code, out, err = run_cli(["validate", "project"], root)
-    text = out + err
-    assert code in (0, 1), text
-    assert "Traceback" not in text and "internal error" not in text and "internal-error" not in text, text
-    for line in out.splitlines():
-        if line.startswith("project/connectors/"):
-            assert LOCATED.match(line), line
+    validate_connector(tmp_path_factory.mktemp("odata"), connector, FLOW)
 
 
 WORDS = ["Id", "OrderNumber", "UpdatedOnUtc", "OrderStatus", "OrderTotal", "Nope", "Customer/Email", "eq", "ne",

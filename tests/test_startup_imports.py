@@ -15,7 +15,9 @@ from support import ROOT
 # never imported by `validate` of valid specs (prefixes: a package and all its modules)
 NOT_FOR_VALIDATE = ("httpx", "httpcore", "h11", "sqlite3", "_sqlite3", "watchfiles", "jsonschema",
                     "referencing", "engine.runtime", "pyodbc", "ssl", "engine.connectors.odbc_endpoint",
-                    "lxml", "rich", "engine.util.progress")
+                    "lxml", "rich", "engine.util.progress",
+                    "engine.plan.model",  # the Plan's classes: validate builds no Plan
+                    "argparse", "tempfile")  # ordinary command lines (cli/quickargs.py); nothing is written
 
 
 def _imported(argv: list[str], cwd=ROOT) -> tuple[set[str], subprocess.CompletedProcess]:

@@ -62,10 +62,12 @@ def main(argv: list[str] | None = None) -> int:
                 _print(second)
             finally:
                 session.close()
-            docs = sage.documents
+            docs = [d for d in sage.documents if d.get("TypeDocument") == 1]  # sales orders (credit notes aside)
+            notes = len(sage.documents) - len(docs)
             tagged = sum("sage-exported" in o["tags"] for o in shop.orders)
             breaks = len(shop.price_breaks())
-            say(f"\nSage holds {len(docs)} sales document(s) for {len(shop.orders)} order(s); {tagged} order(s) "
+            say(f"\nSage holds {len(docs)} sales order(s) for {len(shop.orders)} order(s) and {notes} credit "
+                f"note(s) for the refunds; {tagged} order(s) "
                 f"tagged sage-exported; {len(shop.product_writes)} product(s) set from ranges; {breaks} B2B "
                 "price break(s).")
             failed = [s for s in first + second if s.error or s.failed]

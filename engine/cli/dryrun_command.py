@@ -26,6 +26,13 @@ def add_parser(sub) -> None:
                    help="refuse an --input file larger than this (e.g. 500000000, 500MB, 2GB); default: "
                         "no limit for list files, which are read record by record, and 200MB for a "
                         "file read whole (one record, an object of lists)")
+    p.add_argument("--related-memory", type=_budget, metavar="BYTES", default=None,
+                   help="related files (joined onto the source) totalling at most this are indexed in memory, "
+                        "larger ones on disk in a temporary file (memory bounded whatever their size); "
+                        "default 32MB (the index takes about 2-3 times the files' size), 0: always on disk")
+    p.add_argument("--parallel-read", action="store_true",
+                   help="parse each input file of 1 MB or more in a second process while this one maps (same "
+                        "output; less wall time when a core is free, a little more CPU time)")
     p.add_argument("--state", type=Path, metavar="DIR",
                    help="the state folder (default PROJECT/.passerelle): its cross-references are read (never "
                         "written) for the xref transform; live: a rotated refresh token is kept there")
@@ -65,7 +72,8 @@ def cmd_dry_run(args) -> int:
     from engine.util.progress import DryRunProgress  # a bar on stderr for a person watching; else nothing
     try:
         with _xref(plan, args), DryRunProgress(flow.name, sys.stdout, sys.stderr) as bar:
-            counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes, _input_format(args, plan, flow))
+            counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes, _input_format(args, plan, flow),
+                                              **_memory(args))
             if as_json:
                 out.write("[")
                 started = True
@@ -132,6 +140,16 @@ def _size(text: str) -> int:
     if not number.isdigit() or int(number) <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number of bytes (e.g. 500MB), got {text!r}")
     return int(number) * unit
+
+
+def _budget(text: str) -> int:
+    """A byte count for --related-memory: as --max-input-bytes, or 0."""
+    return 0 if text.strip() == "0" else _size(text)
+
+
+def _memory(args) -> dict:
+    given = {} if args.related_memory is None else {"related_memory": args.related_memory}
+    return {**given, "workers": True} if args.parallel_read else given
 
 
 def _live_dry_run(plan, flow, args) -> int:

@@ -6,11 +6,14 @@ internal error with the spec path it concerned.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import OperatorError, SpecError, format_diagnostics, sort_diagnostics
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RECORDS = 0, 1, 2, 3
 
@@ -18,6 +21,10 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RECORDS = 0, 1, 2, 3
 def _parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line's parser; for ``validate`` (started constantly by editors and CI) its own
     sub-parser only: the others, and the modules declaring them, are not needed to parse it."""
+    import argparse  # not for an ordinary `validate` (engine/cli/quickargs.py)
+
+    from engine.cli.quickargs import FORMATS as VALIDATE_FORMATS
+
     parser = argparse.ArgumentParser(prog="passerelle", description="Declarative Sage <-> shop "
                                      "mapping engine: validate specs, preview payloads, run flows.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -25,7 +32,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check projects and connector definitions; exit 1 on errors")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                    help="project folders, spec files, or folders holding many projects")
-    p.add_argument("--format", choices=("text", "json", "github"), default="text",
+    p.add_argument("--format", choices=VALIDATE_FORMATS, default="text",
                    help="text (default), json (one array), github (workflow annotations)")
     p.add_argument("--strict", action="store_true", help="warnings count as errors")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR",
@@ -92,8 +99,12 @@ def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sandbox"]:
         return _sandbox(argv[1:])
-    parser = _parser(argv[0] if argv else None)
-    args = parser.parse_args(argv)
+    from engine.cli.quickargs import validate_args
+
+    args: Any = validate_args(argv)
+    if args is None:
+        parser = _parser(argv[0] if argv else None)
+        args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -131,7 +142,9 @@ def cmd_validate(args) -> int:
     from engine.plan.validate import validate_paths
     from engine.project.load import ConnectorStore
 
-    report = validate_paths(args.paths, ConnectorStore(extra_dirs=args.connectors))
+    from engine.cli.oneshot import running
+
+    report = validate_paths(args.paths, ConnectorStore(extra_dirs=args.connectors), fork=running("validate"))
     output = format_diagnostics(report.diagnostics, args.format)
     if output:
         print(output)
@@ -184,7 +197,10 @@ def _commands(name: str | None = None) -> dict:
 
 
 def run() -> None:  # pragma: no cover - console entry point
-    sys.exit(main())
+    from engine.cli import oneshot
+
+    oneshot.start(sys.argv[1:])
+    oneshot.finish(sys.argv[1:], main())
 
 
 __all__ = ["main", "run"]

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engine.lang.expr import CompiledExpr
+from engine.util.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class SettingDecl:
     """A setting an endpoint supplies (base_url, credentials...)."""
 
@@ -26,7 +27,7 @@ class SettingDecl:
     description: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class FilterSupport:
     """What a resource can be filtered on: ``fields`` None means any field."""
 
@@ -36,7 +37,7 @@ class FilterSupport:
         return self.fields is None or name in self.fields
 
 
-@dataclass(frozen=True)
+@frozen
 class ResourcePlan:
     """A readable resource. ``where``/``since``/``keys`` say which filters the system understands
     (None: that filter cannot be asked for); ``detail`` is the protocol's own compiled part."""
@@ -55,7 +56,7 @@ class ResourcePlan:
         return self.keys or self.where
 
 
-@dataclass(frozen=True)
+@frozen
 class OperationPlan:
     """A write or look-up. ``needs`` are the values its templates take from the flow (``with``)."""
 
@@ -71,7 +72,7 @@ class OperationPlan:
     contract: Any = None  # engine.connectors.contract.Contract: the payload it accepts (`accepts:`)
 
 
-@dataclass(frozen=True)
+@frozen
 class ConnectorPlan:
     """A compiled connector definition: its settings, resources and operations."""
 
@@ -152,7 +153,7 @@ class Endpoint(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@frozen
 class ProtocolSpec:
     """A transport. Its hooks compile the protocol's part of a definition; ``open`` makes an endpoint."""
 

@@ -5,7 +5,6 @@ runs them). Every path a spec writes is checked here (:func:`path_problem`), and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
@@ -19,9 +18,10 @@ from engine.connectors.file_inbox import Inbox
 from engine.connectors.file_write import CLOCK_NAMES
 from engine.connectors.http.plan import xml_options
 from engine.connectors.templates import Template
+from engine.util.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class FileConnector:
     """The file protocol's connector: the folder its paths are read from and written to."""
 
@@ -30,7 +30,7 @@ class FileConnector:
     xml: XmlOptions
 
 
-@dataclass(frozen=True)
+@frozen
 class FileResource:
     """A file resource: the path template of the files to read, their format, the inbox moves."""
 
@@ -41,7 +41,7 @@ class FileResource:
     xml: XmlFileFormat | None = None  # an XML file declared with root and record elements
 
 
-@dataclass(frozen=True)
+@frozen
 class FileOperation:
     """A file operation: the path template of the file to write, and how."""
 

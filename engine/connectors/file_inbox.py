@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.connectors.file_write import fsync_dir, replace_atomically
+from engine.util.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Inbox:
     done: str
     failed: str

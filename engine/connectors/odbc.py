@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +37,7 @@ from engine.connectors.sqlfilters import SqlResource, compile_sql_resource
 from engine.connectors.sqltext import SqlText, SqlTextError, parse_sql
 from engine.connectors.templates import Template
 from engine.util.suggest import hint_for
+from engine.util.records import frozen
 
 if TYPE_CHECKING:  # the endpoint is imported when a run opens one (see __getattr__ below)
     from engine.connectors.odbc_endpoint import OdbcEndpoint, load_pyodbc
@@ -44,7 +45,7 @@ if TYPE_CHECKING:  # the endpoint is imported when a run opens one (see __getatt
 # -- compiled parts --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class OdbcConnector:
     """The ODBC protocol's connector: connection string template, timeout, batch size, dialects,
     the time zone of the database's naive datetimes, the most parameters a statement may bind."""
@@ -60,7 +61,7 @@ class OdbcConnector:
 OdbcResource = SqlResource  # a resource's SELECT and filters (engine.connectors.sqlfilters)
 
 
-@dataclass(frozen=True)
+@frozen
 class Statement:
     """One SQL statement of an operation (per dialect)."""
 
@@ -69,7 +70,7 @@ class Statement:
     fetch: str | None = None  # a SELECT whose first row later statements bind as {NAME.COLUMN}
 
 
-@dataclass(frozen=True)
+@frozen
 class OdbcOperation:
     """An ODBC operation: its statements, the query (or fetched value) giving its result, and where it
     is declared (for messages)."""

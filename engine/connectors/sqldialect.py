@@ -16,17 +16,17 @@ a located ``missing-dialect`` error); the endpoint picks its dialect's text once
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from engine.connectors.context import ConnectorCompiler
 from engine.connectors.templates import Template
 from engine.util.suggest import hint_for
+from engine.util.records import frozen
 
 DEFAULT = "default"
 
 
-@dataclass(frozen=True)
+@frozen
 class Dialects:
     """The connector's dialect declaration: the names it supports and the template choosing one."""
 
@@ -43,7 +43,7 @@ class Dialects:
         return name
 
 
-@dataclass(frozen=True)
+@frozen
 class Variants:
     """One SQL entry compiled for every dialect it names (``default`` for the others)."""
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from engine.connectors.base import FilterSupport
@@ -33,13 +32,14 @@ from engine.connectors.context import ConnectorCompiler
 from engine.connectors.sqldialect import Dialects, Variants, compile_variants
 from engine.connectors.sqltext import SqlText, SqlTextError, parse_sql
 from engine.connectors.sqlvalues import bind_values
+from engine.util.records import frozen
 
 MARKER = "{filters}"
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@frozen
 class Query:
     """One dialect's SELECT, cut at ``{filters}`` (``tail`` None: the SELECT has no marker)."""
 
@@ -47,7 +47,7 @@ class Query:
     tail: SqlText | None
 
 
-@dataclass(frozen=True)
+@frozen
 class Condition:
     """A filter's condition; ``parts`` are its text cut at ``{keys}`` (a key list) or whole."""
 
@@ -55,7 +55,7 @@ class Condition:
     parts: tuple[SqlText, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class SqlResource:
     """An ODBC resource: its SELECT per dialect and the conditions of the filters it declares."""
 

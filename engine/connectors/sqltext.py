@@ -14,7 +14,9 @@ batch: one text is one statement; several go in ``statements``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from engine.util.records import frozen
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _PIPE = re.compile(r"\s*\|\s*([A-Za-z_][A-Za-z0-9_]*)\s*")
@@ -31,7 +33,7 @@ class SqlTextError(ValueError):
         self.message, self.offset = message, offset
 
 
-@dataclass(frozen=True)
+@frozen
 class SqlText:
     """``text`` is what the driver gets (one ``?`` per placeholder); ``params`` are the placeholders'
     dotted paths in order (``("payload", "quantity")``, ``("ref",)``)."""

@@ -254,6 +254,8 @@ class CompiledExpr:
             self._search = _path_search(self.simple_path)
         elif (steps := indexed_path_of(self._parsed.parsed)) is not None:  # `associations.taxes[0].id`
             self._search = steps_search(steps)
+        elif tree.get("type") == "not_expression" and (steps := indexed_path_of(tree["children"][0])) is not None:
+            self._search = _negated(steps_search(steps))  # `!(detail.associations.taxes[0])`, on every row
 
     @property
     def tree(self) -> dict:
@@ -280,10 +282,22 @@ class CompiledExpr:
         return f"CompiledExpr({self.text!r})"
 
 
+_COMPILED: dict[str, CompiledExpr] = {}  # text -> expression: a spec repeats its texts (one parse each)
+_COMPILED_MAX = 4096
+
+
 def compile_expression(text: str) -> CompiledExpr:
+    """The compiled ``text``; the same object for the same text (read-only after compiling, as the
+    trees JMESPath's own cache shares are): validate of the shipped specs compiles 711 texts, 318 distinct."""
     if not isinstance(text, str) or not text.strip():
         raise ExprError("empty expression", 0)
-    return CompiledExpr(text)
+    compiled = _COMPILED.get(text)
+    if compiled is None:
+        compiled = CompiledExpr(text)  # an invalid text raises each time: errors are not remembered
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        _COMPILED[text] = compiled
+    return compiled
 
 
 def _parse_message(exc: jexc.ParseError) -> str:
@@ -315,6 +329,12 @@ def simple_path_of(node: dict) -> tuple[str, ...] | None:
         return None
     steps = indexed_path_of(node)
     return steps if steps is not None and all(step.__class__ is str for step in steps) else None  # type: ignore[return-value]
+
+
+def _negated(search: Callable[..., Any]) -> Callable[..., Any]:
+    """``!path``: the interpreter's ``visit_not_expression`` on the path's value, without its dispatch."""
+    is_false = _INTERPRETER._is_false
+    return lambda value, options=None: is_false(search(value))
 
 
 def _path_search(path: tuple[str, ...]) -> Callable[..., Any]:

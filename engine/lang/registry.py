@@ -23,9 +23,11 @@ input. By convention ``None`` in gives ``None`` out unless the transform is abou
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Protocol
+
+from engine.util.records import frozen, mutable
 
 
 class ArgError(Exception):
@@ -41,7 +43,7 @@ class ArgError(Exception):
         self.code = code  # the diagnostic code when not the caller's default (e.g. outside-project)
 
 
-@dataclass(frozen=True)
+@frozen
 class Example:
     """A declared example; it runs as a test. ``raises`` is a substring of the expected error."""
 
@@ -53,7 +55,7 @@ class Example:
     lookups: dict | None = None  # name -> lookup spec (as written in YAML) for lookup examples
 
 
-@dataclass(frozen=True)
+@frozen
 class PluginSpec:
     """A transform plugin: its function, arguments schema, summary and examples."""
 
@@ -80,7 +82,7 @@ class CompileContext(Protocol):
         """A compiled JMESPath expression evaluated against the scope; raises ArgError on bad syntax."""
 
 
-@dataclass
+@mutable
 class Registry:
     """The transform plugins, by kind and name."""
 

@@ -13,15 +13,17 @@ mapping functions once the flow has no error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import Diagnostic, RecordError, TransformError
 from engine.lang import names
 from engine.plan.codegen import generate, truthy
-from engine.plan.model import WritePlan
 from engine.spec.yamlsrc import format_path
+from engine.util.records import mutable
+
+if TYPE_CHECKING:
+    from engine.plan.model import WritePlan
 
 KEY = "acknowledge"
 
@@ -41,7 +43,7 @@ def identity(block: dict) -> str:
     return name if isinstance(name, str) and name else f"{block.get('endpoint')}.{block.get('write')}"
 
 
-@dataclass
+@mutable
 class _Part:
     """One acknowledgement of a flow while it is checked: its name, place and operation."""
 
@@ -84,6 +86,8 @@ class AckCompiler:
 
     def plans(self, flow: str) -> tuple[WritePlan, ...]:
         """The compiled acknowledgements, in the order written (call only when the flow has no error)."""
+        from engine.plan.model import WritePlan  # built only with a Plan (validate never imports it)
+
         out = []
         for part in self.parts:
             mapper, _ = generate(f"{flow}.{part.name}", part.root)

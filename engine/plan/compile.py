@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.checks import connector_use, expr_lint
 from engine.checks import references as checks
@@ -30,16 +30,20 @@ from engine.plan.contracts import check_contract
 from engine.plan.mapping import MappingBuilder
 from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
-from engine.plan.model import EndpointPlan, FlowPlan, Plan
 from engine.plan.rejects import compile_rejects
 from engine.plan.usage import related_types, restrict_types, used_fields
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
 from engine.spec.yamlsrc import format_path
 
+if TYPE_CHECKING:  # the plan's classes are built only when a Plan is (validate never imports them)
+    from engine.plan.model import EndpointPlan, FlowPlan, Plan
 
-def compile_project(project: Project, registry: Registry | None = None
+
+def compile_project(project: Project, registry: Registry | None = None, *, check_only: bool = False
                     ) -> tuple[Plan | None, list[Diagnostic]]:
+    """``check_only`` (``passerelle validate``): the same diagnostics, never a Plan — the runtime-only
+    analysis (fields typed, mapping code generated) is skipped: it finds no error of the spec."""
     registry = registry or default_registry()
     diags: list[Diagnostic] = list(project.diagnostics)
     for item in project.endpoints.values():
@@ -53,7 +57,7 @@ def compile_project(project: Project, registry: Registry | None = None
             continue  # the schema said what is wrong; flows with other schema errors still compile,
             # so that every mistake is reported at once
         try:
-            plan = _compile_flow(item, project, lookups, registry, diags, pairs)
+            plan = _compile_flow(item, project, lookups, registry, diags, pairs, check_only)
         except Exception as exc:  # a bug must still give a located message, not a traceback
             if ("flows", name) in project.broken:
                 continue  # a value of the wrong shape: the schema error above already says where
@@ -63,8 +67,10 @@ def compile_project(project: Project, registry: Registry | None = None
             continue
         if plan is not None:
             flows[name] = plan
-    if any(d.is_error for d in diags):
+    if check_only or any(d.is_error for d in diags):
         return None, diags
+    from engine.plan.model import Plan
+
     connectors: dict[str, ConnectorPlan] = {name: c.plan for name, c in project.connectors.items()
                                             if c.plan is not None}
     endpoints = {name: _endpoint(project.endpoints[name], plan) for name, plan in connectors.items()}
@@ -73,6 +79,8 @@ def compile_project(project: Project, registry: Registry | None = None
 
 
 def _endpoint(item: Item, connector: ConnectorPlan) -> EndpointPlan:
+    from engine.plan.model import EndpointPlan
+
     given = item.data.get("settings") if isinstance(item.data, dict) else None
     given = given if isinstance(given, dict) else {}
     settings = {key: given.get(key, decl.default) for key, decl in connector.settings.items()}
@@ -125,8 +133,8 @@ class _FlowCompiler:
     """Compiles one flow; every problem goes to ``diags`` (nothing stops at the first)."""
 
     def __init__(self, item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic],
-                 project_pairs: dict[tuple[str, str], tuple[str, ...]] | None = None):
-        self.item, self.project, self.diags = item, project, diags
+                 project_pairs: dict[tuple[str, str], tuple[str, ...]] | None = None, check_only: bool = False):
+        self.item, self.project, self.diags, self.check_only = item, project, diags, check_only
         context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing(),
                                 xrefs=project_pairs)
         self.builder = MappingBuilder(item.doc, item.path, registry, context, diags)
@@ -165,7 +173,7 @@ class _FlowCompiler:
         for path, problem in problems:
             loc = connector.loc("resources", resource.name, "types", path) if connector else None
             self.diags.append(Diagnostic("bad-type", problem, loc, f"resources.{resource.name}.types.{path}"))
-        if not problems:
+        if not problems and not self.check_only:
             self.types[resource.name] = compile_types(dict(resource.types))
 
     def filter(self, text: Any) -> Callable[[dict], bool]:
@@ -214,10 +222,11 @@ class _FlowCompiler:
 
 
 def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic],
-                  pairs: dict[tuple[str, str], tuple[str, ...]] | None = None) -> FlowPlan | None:
+                  pairs: dict[tuple[str, str], tuple[str, ...]] | None = None, check_only: bool = False
+                  ) -> FlowPlan | None:
     data = item.data
     start = len(diags)
-    fc = _FlowCompiler(item, project, lookups, registry, diags, pairs)
+    fc = _FlowCompiler(item, project, lookups, registry, diags, pairs, check_only)
     fc.builder.scope_names = fc.builder.names = scope_names(data)  # fan-out/grouping: _index, _position, _key
     source = data.get("source") or {}
     target = data.get("target") or {}
@@ -230,14 +239,6 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                                                         source.get("since")))
     related = fc.related(source)
     key_text = data.get("key") or (resource.key if resource is not None else None) or "id"
-    used = used_fields(data, key_text)  # only the source fields the flow may read are typed (plan/usage.py)
-    if resource is not None and resource.name in fc.types and all(s.resource != resource.name for s in related):
-        fc.types[resource.name] = compile_types(restrict_types(resource.types, used))
-    restricted = related_types(data, used, related, lambda spec: checks.resource_of(
-        project, spec.endpoint, spec.resource), str(resource_name), key_text)
-    for name, declared in restricted.items():
-        if name in fc.types:  # related records nothing reads whole: typed on the same names (plan/usage.py)
-            fc.types[name] = compile_types(declared)
     key_expr = fc.expr(key_text, ("key",) if "key" in data else ("source", "read"), "key")
     lets = compile_lets(item, data.get("let"), fc.expr, diags, shadowed_fields(resource, (s.name for s in related)))
     accept = fc.filter(data.get("filter"))
@@ -274,6 +275,18 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
         return None
     if resource is None or target_op is None or root is None or acks.broken:
         return None  # a broken connector: its own diagnostics say why
+    if check_only:
+        return None
+    from engine.plan.model import FlowPlan
+
+    used = used_fields(data, key_text)  # only the source fields the flow may read are typed (plan/usage.py)
+    if resource is not None and resource.name in fc.types and all(s.resource != resource.name for s in related):
+        fc.types[resource.name] = compile_types(restrict_types(resource.types, used))
+    restricted = related_types(data, used, related, lambda spec: checks.resource_of(
+        project, spec.endpoint, spec.resource), str(resource_name), key_text)
+    for name, declared in restricted.items():
+        if name in fc.types:  # related records nothing reads whole: typed on the same names (plan/usage.py)
+            fc.types[name] = compile_types(declared)
     mapper, source_code = generate(item.name, root)
     key = key_expr.search if key_expr is not None else (lambda record: None)
     return FlowPlan(item.name, item, str(src_endpoint), str(resource_name), resource, str(target.get("endpoint")),

@@ -11,7 +11,7 @@ scope. Failures are :class:`RecordError` located at the spec (the runtime adds f
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from operator import itemgetter
 from typing import Any
 
@@ -24,11 +24,12 @@ from engine.lang.transforms._common import show, stringify
 from engine.lang.transforms.text import parse_template
 from engine.plan.lets import scope_names
 from engine.spec.yamlsrc import format_path
+from engine.util.records import frozen
 
 Getter = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
+@frozen
 class FanOut:
     """``items(record)`` -> ``[(key, scope), ...]`` in list order; raises RecordError for the whole record."""
 
@@ -37,7 +38,7 @@ class FanOut:
     loc: Loc | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Grouping:
     """``key(record)`` -> the group key as text (None: the record belongs to no group);
     ``scope(key, members)`` -> the group's scope (members ordered by ``order``)."""

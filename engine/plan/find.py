@@ -9,20 +9,22 @@ every ``match`` expression and ``id`` compile (``bad-expression``), and an id ca
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from engine.checks import connector_use
 from engine.checks import references as checks
 from engine.errors import Diagnostic, Loc
 from engine.lang.expr import CompiledExpr
+from engine.plan.mapping import MappingBuilder
+from engine.plan.match import compile_match
 from engine.project.load import Item, Project
+from engine.util.records import frozen
 
 Getter = Callable[[Any], Any]
 PATH = ("target", "find")
 
 
-@dataclass(frozen=True)
+@frozen
 class FindPlan:
     """How to find the target item a record stands for before creating one."""
 
@@ -38,6 +40,8 @@ class FindPlan:
 
 
 class _Compiler(Protocol):
+    builder: MappingBuilder
+
     def expr(self, text: Any, path: tuple, what: str) -> CompiledExpr | None: ...
     def ref(self, endpoint: Any, path: tuple, what: str, kind: str, name: Any) -> None: ...
 
@@ -53,11 +57,10 @@ def compile_find(fc: _Compiler, item: Item, project: Project, target: dict,
     resource = checks.resource_of(project, endpoint, name)
     given = spec.get("match")
     match: dict = given if isinstance(given, dict) else {}
-    getters = []
-    for field, text in match.items():
-        expr = fc.expr(text, PATH + ("match", field), "match expression")
-        if expr is not None:
-            getters.append((str(field), expr.search))
+    # a value is a JMESPath, or {from, transform} for one built from the record (WEB + padded id)
+    compiled = compile_match(item, PATH, match, False, lambda text, at, what: fc.expr(text, at, "match expression"),
+                             fc.builder, diags)
+    getters = list(zip(compiled.fields, compiled.getters))
     if resource is not None:
         diags.extend(connector_use.check_find(item, PATH, resource, str(endpoint), [str(f) for f in match]))
     id_text = spec.get("id") if spec.get("id") is not None else (resource.key if resource is not None else None)

@@ -15,7 +15,7 @@ own builder (same arguments, same located errors) and composed here once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from engine.errors import Diagnostic
@@ -23,11 +23,12 @@ from engine.lang.expr import CompiledExpr
 from engine.plan.mapping import MappingBuilder, Transform
 from engine.project.load import Item
 from engine.spec.yamlsrc import format_path
+from engine.util.records import mutable
 
 ExprFn = Callable[[Any, tuple, str], "CompiledExpr | None"]  # reports bad-expression itself
 
 
-@dataclass
+@mutable
 class Match:
     """The compiled ``match`` of one related entry, field by field."""
 

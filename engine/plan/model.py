@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from engine.connectors.base import ConnectorPlan, OperationPlan, ResourcePlan
@@ -12,11 +12,12 @@ from engine.plan.expand import FanOut, Grouping
 from engine.plan.find import FindPlan
 from engine.plan.related import RelatedSpec
 from engine.project.load import Item, Project
+from engine.util.records import frozen
 
 Getter = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
+@frozen
 class WritePlan:
     """One write of a flow: its operation, the payload mapping, and the operation's ``with`` values."""
 
@@ -37,7 +38,7 @@ class WritePlan:
 AckPlan = WritePlan  # what is written back to the source once the target confirmed a record
 
 
-@dataclass(frozen=True)
+@frozen
 class FlowPlan:
     """One compiled flow. ``map(record)`` raises RecordError (without flow and key)."""
 
@@ -98,7 +99,7 @@ class FlowPlan:
         return f"{self.target_endpoint}.{self.target_operation}"
 
 
-@dataclass(frozen=True)
+@frozen
 class EndpointPlan:
     """An endpoint of the project: its compiled connector and its settings as written (``${env:}``
     references are resolved only when it opens), each with where it is written."""
@@ -111,7 +112,7 @@ class EndpointPlan:
     concurrency: int = 1  # records of a flow written to this endpoint at the same time (runtime/parallel.py)
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     """A compiled project: its flows, lookups, connectors and endpoints."""
 

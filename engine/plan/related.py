@@ -20,11 +20,11 @@ such as carriers or taxes is read and indexed once for the whole run.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
 from engine.errors import Loc, RecordError, TransformError
+from engine.util.records import frozen
 
 _NUMERIC = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
 
@@ -55,7 +55,7 @@ def _canonical(number: Decimal) -> str:
     return format(number, "f").rstrip("0")  # not normalize(): it rounds to the context's 28 digits
 
 
-@dataclass(frozen=True)
+@frozen
 class RelatedSpec:
     """A related resource joined to each record (`related:`), as compiled."""
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,13 @@ from engine.schema.validate import error_to_diagnostics, schema_errors, validate
 from engine.util.suggest import hint_for
 from engine.spec.yamlsrc import YamlDoc, load_bytes, load_file
 from engine.util.fileio import read_bytes
+from engine.util.records import mutable
 
 SECTIONS = ("endpoints", "lookups", "flows")
 _SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".passerelle", ".hypothesis"}
 
 
-@dataclass
+@mutable
 class Item:
     """A named definition (endpoint, lookup or flow) and where it was written."""
 
@@ -53,7 +55,7 @@ class Item:
         return Path(self.doc.file).parent
 
 
-@dataclass
+@mutable
 class Connector:
     """A connector definition an endpoint uses, with the endpoint's override applied."""
 
@@ -71,7 +73,7 @@ class Connector:
         return self.doc.loc(("connector",) + sub)
 
 
-@dataclass
+@mutable
 class Project:
     """A loaded project: its documents, endpoints, flows, lookups and connectors."""
 
@@ -181,9 +183,15 @@ def compile_definition(connector: Connector) -> list[Diagnostic]:
 def display(path: Path) -> str:
     """A path as shown in messages: relative to the working directory when possible."""
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(_real_cwd(os.getcwd())))
     except ValueError:
         return str(path)
+
+
+@lru_cache(maxsize=4)
+def _real_cwd(cwd: str) -> Path:
+    """The working directory, links resolved once per directory (not once per file shown)."""
+    return Path(cwd).resolve()
 
 
 def is_connector_doc(doc: YamlDoc) -> bool:

@@ -53,12 +53,17 @@ def states(run: Run, flow: str, key: str) -> dict[str, AckState]:
 
 def record(run: Run, flow: str, key: str, ack: str, target_id: Any, reason: str | None) -> None:
     """Record one attempt: confirmed when ``reason`` is None, else failed with ``reason``."""
-    run("INSERT INTO acks (flow, key, ack, target_id, confirmed, reason, attempts, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(flow, key, ack) DO UPDATE SET "
-        "target_id = excluded.target_id, confirmed = excluded.confirmed, reason = excluded.reason, "
-        "attempts = attempts + 1, updated_at = excluded.updated_at",
-        (flow, str(key), ack, None if target_id is None else str(target_id), int(reason is None), reason,
-         time.time()))
+    run(*statement(flow, key, ack, target_id, reason))
 
 
-__all__ = ["AckState", "SCHEMA", "record", "states"]
+def statement(flow: str, key: str, ack: str, target_id: Any, reason: str | None) -> tuple[str, tuple]:
+    """The statement that records one attempt (a store may run it in a larger transaction)."""
+    return ("INSERT INTO acks (flow, key, ack, target_id, confirmed, reason, attempts, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(flow, key, ack) DO UPDATE SET "
+            "target_id = excluded.target_id, confirmed = excluded.confirmed, reason = excluded.reason, "
+            "attempts = attempts + 1, updated_at = excluded.updated_at",
+            (flow, str(key), ack, None if target_id is None else str(target_id), int(reason is None), reason,
+             time.time()))
+
+
+__all__ = ["AckState", "SCHEMA", "record", "statement", "states"]

@@ -10,7 +10,8 @@ one that failed (``passerelle failures`` shows them), and the next run sends onl
 An acknowledgement whose ``when`` is false for the record is not due (it is not sent, not recorded).
 A crash between two acknowledgements leaves the record ``done`` with the first one confirmed: the
 next run sends the second only. (A crash between an acknowledgement's write and its record re-sends
-that one acknowledgement: an acknowledgement may repeat, a document never does.)
+that one acknowledgement: an acknowledgement may repeat, a document never does.) Each result is
+committed before the next acknowledgement is sent; the last one's in the same commit as the final settle.
 
 Hot reload and edits between runs: the acknowledgements due are those of the flow's *current* plan.
 One added applies to every record confirmed from then on and to records still ``done``; a record
@@ -51,27 +52,31 @@ def finish(runner: Any, key: str, record: dict, target_id: Any) -> None:
     known = store.ack_states(flow.name, key)
     scope = scope_of(record, target_id)
     problems = []
+    last: tuple[str, str | None] | None = None  # the latest result, recorded with the next send or the settle
     for ack in flow.acks:
         state = known.get(ack.name)
         if state is not None and state.done_for(target_id):
             continue  # confirmed earlier for this document: never sent twice
+        problem: str | None = None
         try:
             if ack.when is not None and not ack.when(scope):
                 continue  # not due for this record
         except (RecordError, TransformError) as exc:
-            problem: str | None = f"acknowledgement '{ack.name}' could not be mapped: {exc}"
-        else:
+            problem = f"acknowledgement '{ack.name}' could not be mapped: {exc}"
+        if last is not None:  # committed before the next one is sent: a crash resends that one only
+            store.ack_result(flow.name, key, last[0], target_id, last[1])
+        if problem is None:
             problem = send(runner, ack, scope)
-        store.ack_result(flow.name, key, ack.name, target_id, problem)
+        last = (ack.name, problem)
         if problem is not None:
             problems.append(problem)
             runner.log("ack_failed", flow=flow.name, key=key, ack=ack.name, reason=problem)
     if problems:
         runner.summary.ack_failed += 1
-        store.settle(flow.name, key, target_id, DONE, "; ".join(problems))
+        store.settle(flow.name, key, target_id, DONE, "; ".join(problems), ack=last)
     else:
         runner.summary.acked += 1
-        store.settle(flow.name, key, target_id, ACKED)
+        store.settle(flow.name, key, target_id, ACKED, ack=last)
 
 
 def send(runner: Any, ack: WritePlan, scope: dict) -> str | None:

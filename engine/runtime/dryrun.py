@@ -28,11 +28,14 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
+from engine.runtime.decodeworker import available, decoded_elsewhere
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
 from engine.runtime.relspill import RelatedSpill, spillable
 from engine.util.jsonout import OutputError, dumps
 
 PAGE = 100
+WORKER_BYTES = 1_000_000  # a smaller file is read here: a second process would cost more than it saves
+RELATED_MEMORY = 32_000_000  # related files up to this size (bytes, all together) are indexed in memory
 
 
 @dataclass
@@ -91,8 +94,10 @@ class DryRunCounts:
 
 
 def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
-            max_input_bytes: int | None = None) -> DryRunResult:
-    counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes)
+            max_input_bytes: int | None = None, related_memory: int = RELATED_MEMORY,
+            workers: bool = False) -> DryRunResult:
+    counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes, related_memory=related_memory,
+                                      workers=workers)
     result = DryRunResult(flow.name, flow.target)
     result.payloads = [(outcome.key, outcome.payload) for outcome in outcomes]
     result.failures, result.skipped, result.read = counts.failures, counts.skipped, counts.read
@@ -100,24 +105,42 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
 
 
 def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
-                   max_input_bytes: int | None = None, declared: Any = None) -> tuple[DryRunCounts, Iterator[Outcome]]:
+                   max_input_bytes: int | None = None, declared: Any = None,
+                   related_memory: int = RELATED_MEMORY,
+                   workers: bool = False) -> tuple[DryRunCounts, Iterator[Outcome]]:
     """The mapped records of a file dry-run as they come: the source file is read page by page (in
-    constant memory), related files are read and typed first; of an XML list, only the elements the
-    flow may read are decoded (plan/readfields.py). ``counts`` is filled as the outcomes
-    are consumed; an :class:`InputError` may come from either call."""
+    constant memory), related files are read and typed first - indexed in memory when their files
+    total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
+    size); of an XML list, only the elements the flow may read are decoded (plan/readfields.py).
+    ``counts`` is filled as the outcomes are consumed; an :class:`InputError` may come from either call.
+    ``workers``: each file of WORKER_BYTES or more is read in a child process while this one types,
+    joins and maps (decodeworker.py: same records, same errors; where fork exists and there are
+    several cores)."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
     by_resource: dict[str, list[Iterator[dict]]] = {}
+    related_files: set[Path] = set()
+    files: dict[str, set[Path]] = {}
     for name, path in inputs:
         for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
                                            xml_options=options, max_bytes=max_input_bytes,
                                            fields=lambda found: fields_read(flow, singular.get(found, found)),
                                            text=_declared(declared, connector, name, flow.source_resource)):
             by_resource.setdefault(singular.get(resource, resource), []).append(rows)
+            files.setdefault(singular.get(resource, resource), set()).add(path)
+            if singular.get(resource, resource) != flow.source_resource:
+                related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
-    others = {r: chain.from_iterable(sets) for r, sets in by_resource.items() if r != flow.source_resource}
-    spill = RelatedSpill(flow) if spillable(flow) else None  # joined page by page from disk
+    fork = workers and available()
+
+    def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
+        rows = chain.from_iterable(by_resource[resource])
+        return decoded_elsewhere(rows) if fork and _size(files[resource]) >= WORKER_BYTES else rows
+
+    others = {r: elsewhere(r) for r in by_resource if r != flow.source_resource}
+    on_disk = spillable(flow) and _size(related_files) > related_memory
+    spill = RelatedSpill(flow) if on_disk else None  # joined page by page from disk
     related = RelatedData()
     try:  # related files first: an unreadable one is reported before anything is printed
         for resource, rows in others.items():
@@ -132,10 +155,18 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
         if spill is not None:
             spill.close()
         raise
-    source = chain.from_iterable(by_resource[flow.source_resource])
+    source = elsewhere(flow.source_resource)
     if spill is None:
         return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
     return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
+
+
+def _size(paths: set[Path]) -> float:
+    """The bytes of the related files (the estimate of their index in memory; unknown: unbounded)."""
+    try:
+        return sum(path.stat().st_size for path in paths)
+    except (OSError, ValueError):
+        return float("inf")
 
 
 def _check_present(flow: FlowPlan, by_resource: dict[str, list[Iterator[dict]]]) -> None:

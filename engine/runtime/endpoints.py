@@ -48,6 +48,8 @@ def open_endpoints(plan: Plan, names: Iterable[str], environ: Mapping[str, str] 
             settings = resolve_settings(plan, name, environ)
             try:
                 opened[name] = open_endpoint(name, plan.connectors[name], settings, **options)
+                if hasattr(opened[name], "files_root"):  # files a payload names are read from the project
+                    opened[name].files_root = plan.project.root  # type: ignore[attr-defined]
             except EndpointError as exc:  # a library or driver missing (ODBC), a setting the transport
                 # refuses (a URL it cannot parse...): say so, and where
                 raise ConfigError(f"{plan.endpoints[name].loc}: endpoint '{name}' cannot be opened: {exc.message}") from None

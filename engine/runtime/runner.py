@@ -31,7 +31,7 @@ from engine.errors import RecordError, TransformError
 from engine.lang.xref import bound
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
-from engine.runtime import acks, inbox_positions, parallel
+from engine.runtime import acks, files, inbox_positions, parallel
 from engine.runtime.finder import find_first, pair, search_again
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import expand, whole
@@ -247,6 +247,10 @@ class FlowRunner:
         if outcome.skipped:
             self.summary.skipped += 1
             return True
+        unsendable = files.attach(self, outcome)  # declared files read once, their hashes in payload_json
+        if unsendable is not None:
+            self.dead_letter(key, unsendable, outcome.record)
+            return True
         entry = self.store.entry(flow.name, key)
         payload, payload_json, record, values = outcome.payload, outcome.payload_json or "", outcome.record, \
             outcome.values or {}
@@ -290,7 +294,7 @@ class FlowRunner:
             if self.stop.is_set() and attempt:
                 break
             try:
-                result = self.target().write(flow.target_operation, payload, values)
+                target_id = self.target().write(flow.target_operation, payload, values).result  # read (decoded) here
             except EndpointError as exc:
                 if not exc.transient and not exc.outcome_unknown:
                     why = "cannot be sent" if isinstance(exc, EncodeError) else "rejected by the target"
@@ -319,7 +323,7 @@ class FlowRunner:
                         return True
                 self.sleep(min(5.0, self.backoff * (2 ** attempt)))
                 continue
-            self.confirmed(key, result.result, record, created=True)
+            self.confirmed(key, target_id, record, created=True)
             return True
         # every attempt failed before reaching the target, or was looked for and is not there
         return self.hold(key, None, None, None, f"{NOT_SENT} after {self.create_attempts} attempts: {last}")

@@ -100,8 +100,9 @@ class StateStore(TokenStore, Protocol):
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
                with_json: str | None = None) -> None: ...
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
-               pair: Pair | None = None) -> None:
-        """``pair``: kept in the cross-reference store in the same commit (xref_store.py)."""
+               pair: Pair | None = None, ack: tuple[str, str | None] | None = None) -> None:
+        """``pair``: kept in the cross-reference store in the same commit (xref_store.py); ``ack``:
+        (name, reason) the result of the record's last acknowledgement, in the same commit too."""
         ...
     def xrefs(self, type_: str | None = None, source_system: str | None = None) -> list[XrefRow]: ...
     def xref_resolver(self, flows_for: dict[tuple[str, str], list[str]]) -> StoreXref: ...
@@ -219,16 +220,20 @@ class SqliteStore:
                    (flow, str(key), digest, payload_json, record_json, with_json, now))
 
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
-               pair: Pair | None = None) -> None:
-        """One commit for a confirmed record: its target id, where it ends (done or acked) and its pair."""
+               pair: Pair | None = None, ack: tuple[str, str | None] | None = None) -> None:
+        """One commit for a confirmed record: its target id, where it ends (done or acked), its pair
+        and the result of its last acknowledgement (one commit fewer per record: issue 10)."""
         statements = [("UPDATE ledger SET status = ?, target_id = ?, reason = ?, updated_at = ? "
                        "WHERE flow = ? AND key = ?",
                        (status, None if target_id is None else str(target_id), _clean(reason), time.time(), flow,
                         str(key)))]
-        if pair is None or target_id is None or isinstance(target_id, bool):  # no id to pair (found: True)
+        if ack is not None:
+            statements.insert(0, ack_store.statement(flow, key, ack[0], target_id, _clean(ack[1])))
+        if pair is not None and target_id is not None and not isinstance(target_id, bool):  # found: True has no id
+            statements.append(xref_store.upsert(pair, target_id))
+        if len(statements) == 1:
             self._exec(*statements[0])
             return
-        statements.append(xref_store.upsert(pair, target_id))
         with self._lock:
             try:
                 self.db.execute("BEGIN IMMEDIATE")

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
+from yaml.cyaml import CParser
 
 from engine.errors import Diagnostic, Loc
 from engine.spec.yamldoc import YamlDoc, format_path
@@ -27,6 +28,8 @@ _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?\Z")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}.*)?\Z")
 _OCTAL_HEX = re.compile(r"[-+]?0(?:[xX][0-9a-fA-F_]+|[oO]?[0-7_]+|[bB][01_]+)\Z")
 _NULL = frozenset(("", "~", "null", "Null", "NULL"))
+# plain scalars `run` hands to `_plain` (the common ones, other words, it keeps as they are without a call)
+_SPECIAL = _NULL | {"true", "false"} | {word for word in _YAML11_BOOL.pattern[3:-3].split("|")}
 # plain scalars YAML 1.1 would turn into something else: kept as text, with a warning
 _TEXT_TRAPS = (
     (_SEXAGESIMAL, "yaml11-sexagesimal", "YAML 1.1 would read it as a base-60 number"),
@@ -65,8 +68,9 @@ class _Builder:
 
     # -- main loop -----------------------------------------------------------------------------
     def run(self, text: str) -> None:
-        loader = yaml.CSafeLoader(text)
+        loader = CParser(text)  # libyaml's parser alone: only its events are used
         get_event, add, scalar = loader.get_event, self._add, self._scalar
+        locs, key_locs, styles = self.doc.locs, self.doc.key_locs, self.doc.styles
         scalar_event, starts = yaml.ScalarEvent, (yaml.MappingStartEvent, yaml.SequenceStartEvent)
         try:
             stack: list[_Frame] = []
@@ -79,15 +83,40 @@ class _Builder:
                 if kind is scalar_event:
                     top = stack[-1] if stack else None
                     if top is not None and top.is_map and top.key is _NO_KEY:  # a key: what `_add` does
-                        self._last_key_plain = not event.style and event.implicit[0]
+                        key = event.value
+                        plain = self._last_key_plain = not event.style and event.implicit[0]
                         if self.nodes >= MAX_NODES:
                             self._count(1, event.start_mark)  # says so and stops
                         self.nodes += 1
-                        self._take_key(top, event.value, event)
+                        if key in top.value or key in top.key_marks:
+                            self._take_key(top, key, event)  # a duplicate: said there
+                            continue
+                        top.merge_key_plain = key == "<<" and plain  # what `_take_key` does for a new key
+                        mark = event.start_mark
+                        loc = (mark.line + 1, mark.column + 1)
+                        top.key_marks[key] = loc
+                        key_locs[top.path + (key,)] = loc
+                        top.key = key
                         continue
                     if top is not None and not top.discard and (not top.is_map or (
                             top.key.__class__ is str and not (top.key == "<<" and top.merge_key_plain))):
-                        self._value(top, event)
+                        text, style = event.value, event.style
+                        if event.tag or style or not event.implicit[0] or text in _SPECIAL or (
+                                text[0].isdigit() or text[0] in "+-."):
+                            self._value(top, event)  # tagged, quoted, null, boolean, number-like
+                            continue
+                        # a plain word kept as text: what `_value` does for it
+                        mark = event.start_mark
+                        if self.nodes >= MAX_NODES:
+                            self._count(1, mark)  # says so and stops
+                        self.nodes += 1
+                        if top.is_map:
+                            locs[top.path + (top.key,)] = (mark.line + 1, mark.column + 1)
+                            top.value[top.key] = text
+                            top.key = _NO_KEY
+                        else:
+                            locs[top.path + (len(top.value),)] = (mark.line + 1, mark.column + 1)
+                            top.value.append(text)
                         continue
                     add(stack, root_holder, *scalar(event, stack), event, None)
                 elif kind in starts:

@@ -1,15 +1,16 @@
 """A parsed YAML file: plain values, and the location of every value and key by its path."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from engine.errors import Loc
+from engine.util.records import mutable
 
 Path_ = tuple  # a path inside a document: keys (str) and list indexes (int)
 
 
-@dataclass
+@mutable
 class YamlDoc:
     """One parsed YAML file."""
 

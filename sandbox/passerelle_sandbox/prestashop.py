@@ -47,6 +47,7 @@ from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.ps_body import child_text, parse_entities, validated
+from passerelle_sandbox.ps_images import ProductImages
 from passerelle_sandbox.ps_catalogue import add_product, add_record, i18n_value
 from passerelle_sandbox.ps_cases import seed_cases
 from passerelle_sandbox.ps_money import after_update, money_tables
@@ -101,6 +102,7 @@ class PrestaShopSim(Simulator):
         super().__init__(faults)
         self.dataset = dataset
         self.tables = build_tables(dataset)
+        self.product_images = ProductImages()
         self.tables["specific_prices"] = {}
         self.tables.update(money_tables(self.tables))  # order_payments, order_slip: ps_money.py
         seed_cases(self, dataset)  # guests, coupons, gift wrap, currency, slips, tracking: ps_cases.py
@@ -268,6 +270,8 @@ class PrestaShopSim(Simulator):
         if method not in permissions[name]:
             raise WsError(405, 25, f"Method {method} is not allowed for the resource {name} with this "
                                    "authentication key")
+        if name == "images":  # product images, multipart uploads (ps_images.py)
+            return self.product_images.handle(method, segments, request, self.tables["products"], renderer.base)
         res = RESOURCES.get(name)
         if res is None or (method not in ("GET", "HEAD") and method not in res.writable):
             raise WsError(501, 0, f"The Passerelle sandbox does not simulate {method} on the resource {name}")

@@ -11,13 +11,16 @@ POST    ``/oauth/token``                    form-encoded; ``grant_type=refresh_t
                                             ``{"error": "invalid_grant"}`` (``invalid_client``,
                                             ``unsupported_grant_type``, ``invalid_request``)
 GET     ``/v3.1/{resource}``                contacts, products, tax_rates, ledger_accounts,
-                                            sales_invoices, sales_quotes: ``{"$total", "$page", "$next",
+                                            sales_invoices, sales_quotes, sales_credit_notes,
+                                            contact_payments, bank_accounts: ``{"$total", "$page", "$next",
                                             "$back", "$itemsPerPage", "$items"}``
 GET     ``/v3.1/{resource}/{id}``           one object, every attribute
 POST    ``/v3.1/sales_invoices``            ``{"sales_invoice": {…}}`` → 201 + the invoice; 422 + errors
 PUT     ``/v3.1/sales_invoices/{id}``       update an editable invoice → 200 (:mod:`.sbca_updates`)
 DELETE  ``/v3.1/contacts/{id}``             → 204; a contact with transactions → 422 (:mod:`.sbca_updates`)
 POST    ``/v3.1/contacts``                  ``{"contact": {…}}`` → 201 + the contact (:mod:`.sbca_contacts`)
+POST    ``/v3.1/contact_payments``          customer receipts and refunds, allocated (:mod:`.sbca_payments`)
+POST    ``/v3.1/sales_credit_notes``        ``{"sales_credit_note": {…}}`` → 201 (:mod:`.sbca_credit_notes`)
 GET     ``/v3.1/businesses[/lead|/{id}]``   the (single, lead) business; the list says ``$items_per_page``
 ======  ==================================  =======================================================
 
@@ -52,13 +55,14 @@ from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sbca_data import LEDGER_ACCOUNTS, TAX_KINDS, Table, build_tables, iso, sage_id
-from passerelle_sandbox.sbca_contacts import post_contact
-from passerelle_sandbox.sbca_invoices import create_invoice, error
-from passerelle_sandbox.sbca_updates import UPDATES, read_body
+from passerelle_sandbox.sbca_invoices import error
+from passerelle_sandbox.sbca_routes import CREATES, NOT_SIMULATED, seed_bank_accounts
+from passerelle_sandbox.sbca_updates import UPDATES
 
 __all__ = ["SageAccountingSim"]
 
-RESOURCES = ("contacts", "products", "tax_rates", "ledger_accounts", "sales_invoices", "sales_quotes")
+RESOURCES = ("contacts", "products", "tax_rates", "ledger_accounts", "sales_invoices", "sales_quotes",
+             "sales_credit_notes", "contact_payments", "bank_accounts")
 BASE_ATTRIBUTES = ("id", "displayed_as", "$path")
 
 
@@ -135,6 +139,9 @@ class SageAccountingSim(Simulator):
         self.tax_rate_ids, self.created_invoices = ids, []
         self.updated_invoices: list[dict[str, Any]] = []  # as PUT left them
         self.created_contacts: list[dict[str, Any]] = []  # POST /contacts (sbca_contacts)
+        self.created_payments: list[dict[str, Any]] = []  # POST /contact_payments (sbca_payments)
+        self.created_credit_notes: list[dict[str, Any]] = []  # POST /sales_credit_notes (sbca_credit_notes)
+        seed_bank_accounts(self)
         self.token_requests: list[dict[str, Any]] = []
         self.rejected_tokens = 0  # API calls refused for an unknown or expired access token
         self._access: dict[str, float] = {}
@@ -306,15 +313,14 @@ class SageAccountingSim(Simulator):
         resource, ident = parts[0], (parts[1] if len(parts) == 2 else None)
         if resource == "businesses":
             return self._businesses(ident) if method == "GET" else self._not_allowed(method)
+        if resource in NOT_SIMULATED:
+            return self._respond(501, {"message": f"not simulated: /{resource} (Sage Accounting simulator)"})
         if resource not in RESOURCES:
             return self._respond(404, [error(f"No route matches /{resource}", code="RecordNotFound")])
-        if method == "POST" and resource == "sales_invoices" and ident is None:
-            return self._post_invoice(request)
+        if method == "POST" and ident is None and resource in CREATES:
+            return CREATES[resource](self, request)
         if ident is not None and (resource, method) in UPDATES:
             return UPDATES[resource, method](self, ident, request)
-
-        if method == "POST" and resource == "contacts" and ident is None:
-            return post_contact(self, request)
         if method != "GET":
             return self._not_allowed(method)
         table = self.tables[resource]
@@ -380,19 +386,6 @@ class SageAccountingSim(Simulator):
         return self._respond(200, {**business, "name": self.business_name, "is_demo": False,
                                    "country": {"id": self.country, "displayed_as": self.country},
                                    "currency": {"id": self.currency, "displayed_as": self.currency}})
-
-    def _post_invoice(self, request: Request) -> Response:
-        body = read_body(self, request)
-        if isinstance(body, Response):
-            return body
-        problems, record = create_invoice(
-            body, self.tables, self._builder, seed=self.dataset.seed, now=self.clock(),
-            strict_decimals=self.strict_decimal_strings, reject_unknown=self.reject_unknown_properties,
-            payment_days=self.payment_days)
-        if problems:
-            return self._respond(422, problems)
-        self.created_invoices.append(record)
-        return self._respond(201, record)
 
 
 def _number(value: float) -> int | float:

@@ -14,8 +14,9 @@ SOAP methods (:mod:`.x3_soap` for the wire format): ``save`` (create), ``read`` 
 ``query`` (``objectKeys`` as equality criteria on the query list + ``listSize``) on the published
 objects ``publications`` (public name → object; default ``{"SOH": "SOH", "BPC": "BPC"}`` — real public
 names are whatever the customer published in GESAWE, e.g. ``ZSOH``). Sales orders follow
-:mod:`.x3_objects`; customers are read-only here. The WSDL's other operations (``run``, ``modify``,
-``delete``…) and ``save`` on BPC answer a SOAP fault "not simulated" with HTTP 501.
+:mod:`.x3_objects`; customers (``save`` on BPC with their addresses) and the ship-to address of an order
+follow :mod:`.x3_customers`. The WSDL's other operations (``run``, ``modify``, ``delete``…) answer a SOAP
+fault "not simulated" with HTTP 501.
 
 Business failures answer **HTTP 200 with status 0** and type-3 messages: unknown customer or
 article, unknown site/order type, bad dates or numbers, a missing line, an unknown field (option
@@ -28,7 +29,8 @@ Unverified facts are options (defaults in brackets): ``pool`` ["SEED"], ``folder
 ["admin"], ``password`` [seeded], ``sites`` [("FR011",)], ``order_types`` [("SON",)], ``currency`` ["EUR"],
 ``number_format`` ["SO{seq:07d}"; ``{site}`` also available], ``query_tables`` (block ID of a query
 answer) [{"SOH": "SOH1_1", "BPC": "BPC1_1"}], ``read_groups`` (block of a BPC read) ["BPC0_1"],
-``rest_max_count`` [200], ``require_text_xml`` [True], ``reject_unknown_fields`` [True].
+``rest_max_count`` [200], ``require_text_xml`` [True], ``reject_unknown_fields`` [True],
+``customer_categories`` (BCGCOD of a new customer) [("WEB", "B2B")].
 The same CUSORDREF may be saved twice (X3 does not deduplicate): query before retrying.
 """
 from __future__ import annotations
@@ -42,6 +44,7 @@ from urllib.parse import unquote
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
+from passerelle_sandbox.x3_customers import CustomerBook
 from passerelle_sandbox.x3_objects import SalesOrders, articles_from, customers_from, query_customers
 from passerelle_sandbox.x3_rest import SDataQuery, diagnoses
 from passerelle_sandbox.x3_soap import Rejected, SoapCall, SoapFault, fault_envelope, parse_call, parse_param, render_result, \
@@ -79,6 +82,7 @@ class SageX3Sim(Simulator):
         rest_max_count: int = 200,
         require_text_xml: bool = True,
         reject_unknown_fields: bool = True,
+        customer_categories: tuple[str, ...] = ("WEB", "B2B"),
         faults: Faults | None = None,
     ) -> None:
         super().__init__(faults)
@@ -93,8 +97,9 @@ class SageX3Sim(Simulator):
         self.customers: dict[str, dict[str, Any]] = customers_from(dataset, currency)
         self.articles: dict[str, dict[str, Any]] = articles_from(dataset)
         self.sdata = SDataQuery(REST_PREFIX, folder, "BPCUSTOMER", "BPCNUM", self.customers, rest_max_count)
+        self.book = CustomerBook(self.customers, currency, tuple(customer_categories))  # BPC save (x3_customers)
         self.sales = SalesOrders(self.customers, self.articles, tuple(sites), tuple(order_types), currency,
-                                 number_format, reject_unknown_fields)
+                                 number_format, reject_unknown_fields, self.book)
         self.calls: list[tuple[str, str, int]] = []  # (method, publicName, status) of every SOAP call
         self.raw_saves: list[str] = []  # objectXml of every accepted save
 
@@ -224,16 +229,22 @@ class SageX3Sim(Simulator):
                 if order is None:
                     raise Rejected(f"{key_name} {keys[key_name]}: Record does not exist")
                 return self.sales.blocks(order), None
-            customer = self.customers.get(keys[key_name])
-            if customer is None:
+            if keys[key_name] not in self.customers:
                 raise Rejected(f"{key_name} {keys[key_name]}: Record does not exist")
-            return {self.read_groups.get(obj, f"{obj}0_1"): dict(customer)}, None
+            blocks = self.book.blocks(keys[key_name])
+            return {self.read_groups.get(obj, f"{obj}0_1"): blocks.pop("BPC0_1"), **blocks}, None
         if call.action == "save" and obj == "SOH":
             if not (call.object_xml or "").strip():
                 raise Rejected("save: objectXml is empty")
             order = self.sales.create(parse_param(call.object_xml))
             self.raw_saves.append(call.object_xml)
             return self.sales.blocks(order), None
+        if call.action == "save" and obj == "BPC":
+            if not (call.object_xml or "").strip():
+                raise Rejected("save: objectXml is empty")
+            blocks = self.book.create(parse_param(call.object_xml))
+            self.raw_saves.append(call.object_xml)
+            return blocks, None
         raise SoapFault(f"{call.action} on {call.public_name}: not simulated", False, 501)
 
     # -- REST (SData) -----------------------------------------------------------------------------

@@ -165,6 +165,13 @@ def _tables() -> dict[str, Table]:
             "ledger_account_type_id": lambda r, v: r["ledger_account_type"]["id"].casefold() == v.casefold()}),
         "sales_invoices": Table("sales_invoices", ("invoice_number", "reference", "contact_name"), artefact),
         "sales_quotes": Table("sales_quotes", ("quote_number", "reference", "contact_name"), dict(artefact)),
+        "sales_credit_notes": Table("sales_credit_notes", ("credit_note_number", "reference", "contact_name"),
+                                    dict(artefact)),
+        "contact_payments": Table("contact_payments", (), {  # no `search` (getContactPayments)  # sbca_payments
+            **{k: artefact[k] for k in ("contact_id", "from_date", "to_date")},
+            "transaction_type_id": lambda r, v: r["transaction_type"]["id"].casefold() == v.casefold(),
+            "bank_account_id": lambda r, v: r["bank_account"]["id"] == v}),
+        "bank_accounts": Table("bank_accounts", ("displayed_as",)),
     }
 
 

@@ -141,15 +141,8 @@ def create_invoice(body: Any, tables: dict[str, Table], builder: Any, *, seed: i
     status = inv.get("status_id") or "UNPAID"
     if inv.get("status_id") is not None and inv["status_id"] not in STATUSES:
         check.fail("status_id", f"status_id '{inv['status_id']}' is not valid (DRAFT or PRO_FORMA)")
-    ship_net = check.decimal(inv, "shipping_net_amount", "shipping_net_amount", "") or Decimal(0)
-    ship_rate = check.ref(tables["tax_rates"], inv, "shipping_tax_rate_id", "shipping_tax_rate_id", "")
-    ship_tax = check.decimal(inv, "shipping_tax_amount", "shipping_tax_amount", "")
-    if ship_tax is None:
-        ship_tax = ship_net * Decimal(ship_rate["percentage"]) / 100 if ship_rate else Decimal(0)
-    raw_lines = inv.get("invoice_lines")
-    if not isinstance(raw_lines, list) or not raw_lines:
-        check.fail("invoice_lines", "invoice_lines can't be blank (at least one line is required)")
-        raw_lines = []
+    ship_net, ship_tax, ship_rate = shipping(check, tables, inv)
+    raw_lines = line_list(check, inv, "invoice_lines")
     serial: object = len(invoices.items) + 1 if replacing is None else f"{replacing['id']}:{invoices.version}"
     lines = []
     for index, line in enumerate(raw_lines):
@@ -173,6 +166,25 @@ def create_invoice(body: Any, tables: dict[str, Table], builder: Any, *, seed: i
         return [], invoices.add(record)
     replacing.update({**record, "created_at": replacing["created_at"]})
     return [], invoices.touch(replacing["id"], record["updated_at"])
+
+
+def shipping(check: _Checker, tables: dict[str, Table], obj: dict[str, Any],
+             minimum: Decimal | None = None) -> tuple[Decimal, Decimal, dict[str, Any] | None]:
+    """An artefact's shipping: net amount, tax (sent, else from the rate) and tax rate."""
+    net = check.decimal(obj, "shipping_net_amount", "shipping_net_amount", "", minimum=minimum) or Decimal(0)
+    rate = check.ref(tables["tax_rates"], obj, "shipping_tax_rate_id", "shipping_tax_rate_id", "")
+    tax = check.decimal(obj, "shipping_tax_amount", "shipping_tax_amount", "")
+    if tax is None:
+        tax = net * Decimal(rate["percentage"]) / 100 if rate else Decimal(0)
+    return net, tax, rate
+
+
+def line_list(check: _Checker, obj: dict[str, Any], name: str) -> list[Any]:
+    raw = obj.get(name)
+    if not isinstance(raw, list) or not raw:
+        check.fail(name, f"{name} can't be blank (at least one line is required)")
+        return []
+    return raw
 
 
 def _number_of(number: str) -> int:

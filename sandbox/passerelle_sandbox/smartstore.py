@@ -37,7 +37,8 @@ from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.smartstore_data import ENTITY, NAVIGATIONS, TYPES, build
 from passerelle_sandbox.smartstore_odata import NotSimulated, ODataError, apply_order, parse_query
-from passerelle_sandbox.smartstore_writes import ACTIONS, add_order_note, patch_order
+from passerelle_sandbox.smartstore_refunds import payment_refund
+from passerelle_sandbox.smartstore_writes import ACTIONS as WRITES, add_order_note, patch_order
 
 __all__ = ["SmartstoreSim"]
 
@@ -283,4 +284,5 @@ class SmartstoreSim(Simulator):
         return out
 
 
+ACTIONS = {**WRITES, ("Orders", "PaymentRefund"): payment_refund}
 ACTIONS_RESULT = {"AddShipment": "Shipments"}  # the entity set an action answers (else its own set)

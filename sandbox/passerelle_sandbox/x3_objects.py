@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from passerelle_sandbox.dataset import Dataset
+from passerelle_sandbox.x3_customers import CustomerBook, delivery_blocks, take_delivery
 from passerelle_sandbox.x3_soap import Rejected
 
 SOH_FIELDS: dict[str, tuple[str, ...]] = {
@@ -80,8 +81,9 @@ class SalesOrders:
     """Checks and stores sales orders; ``orders`` by SOHNUM, ``by_reference`` indexes CUSORDREF."""
 
     def __init__(self, customers: dict, articles: dict, sites: tuple[str, ...], order_types: tuple[str, ...],
-                 currency: str, number_format: str, reject_unknown_fields: bool) -> None:
-        self.customers, self.articles = customers, articles
+                 currency: str, number_format: str, reject_unknown_fields: bool,
+                 book: CustomerBook | None = None) -> None:
+        self.customers, self.articles, self.book = customers, articles, book
         self.sites, self.order_types, self.currency = sites, order_types, currency
         self.number_format, self.reject_unknown_fields = number_format, reject_unknown_fields
         self.orders: dict[str, dict[str, Any]] = {}
@@ -103,6 +105,7 @@ class SalesOrders:
         return problems
 
     def create(self, blocks: dict[str, Any]) -> dict[str, Any]:
+        ship = take_delivery(blocks) if self.book else {}  # SOH1_1 / ADB2_1: the ship-to address
         problems = self._known(blocks) if self.reject_unknown_fields else []
         for ident, block in blocks.items():
             for row in block if isinstance(block, list) else [block]:
@@ -141,6 +144,7 @@ class SalesOrders:
             problems.append(f"SOHNUM {number}: Record already exists")
         rows = blocks.get(LINE_TABLE) if isinstance(blocks.get(LINE_TABLE), list) else []
         lines = self._lines(rows, problems)
+        delivery = self.book.delivery(ship, customer, problems) if self.book else {}
         if problems:
             raise Rejected(*problems)
         if not number:
@@ -150,6 +154,7 @@ class SalesOrders:
                  "CUSORDREF": head.get("CUSORDREF", ""), "CUR": head.get("CUR") or self.currency}
         order.update({k: v for k, v in head.items() if k not in order})
         order["lines"] = lines
+        order["delivery"] = delivery
         order["ORDNOT"] = sum((line["AMOUNT"] for line in lines), Decimal("0.00"))
         self.orders[number] = order
         if order["CUSORDREF"]:
@@ -194,6 +199,7 @@ class SalesOrders:
             group = {n: order.get(n, "") for n in names}
             if ident == "SOH0_1" or any(group.values()):
                 out[ident] = group
+        out.update(delivery_blocks(order))
         out[LINE_TABLE] = [{n: line[n] for n in LINE_FIELDS} for line in order["lines"]]
         return out
 

@@ -52,6 +52,8 @@ class SDataQuery:
             order = compile_order(order_by, self.properties) if order_by.strip() else []
         except QueryError as error:
             return error.status, diagnoses(error.message, error.code)
+        if len(self.codes) != len(self.rows):  # customers saved through SOAP since (x3_customers)
+            self.codes = sorted(self.rows)
         start = bisect.bisect_right(self.codes, key[3:]) if key else 0
         candidates = [self.rows[c] for c in self.codes[start:]]
         matching = [row for row in candidates if keep is None or keep(row)]

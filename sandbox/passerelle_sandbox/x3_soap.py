@@ -178,7 +178,9 @@ def _type_of(value: Any) -> str:
     return "Decimal" if isinstance(value, Decimal) else "Integer" if isinstance(value, int) else "Char"
 
 
-def _plain(value: Any) -> str:
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
@@ -202,6 +204,11 @@ def render_result(blocks: dict[str, Any], as_json: bool, table_dims: dict[str, i
 
 def _fill(parent: etree._Element, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
+        if isinstance(value, list):  # a list field (LST), e.g. the address lines BPAADDLIG
+            lst = etree.SubElement(parent, "LST", NAME=name, SIZE=str(len(value)), TYPE="Char")
+            for item in value:
+                etree.SubElement(lst, "ITM").text = _plain(item)
+            continue
         etree.SubElement(parent, "FLD", NAME=name, TYPE=_type_of(value)).text = _plain(value)
 
 

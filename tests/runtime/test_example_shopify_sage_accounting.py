@@ -160,3 +160,75 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
     pairs = json.loads(out)
     assert len(pairs) == 80 and sorted(p["how"] for p in pairs).count("created") == SHOP_ONLY
 
+
+
+def _paying(order) -> list:
+    """The order's transactions payments_to_sage settles: successful SALEs and CAPTUREs."""
+    return [t for t in order["_transactions"] if t["status"] == "SUCCESS" and t["kind"] in ("SALE", "CAPTURE")]
+
+
+def test_payments_and_refunds_twice_create_nothing_twice(running, monkeypatch):
+    """payments_to_sage: one customer receipt per successful SALE/CAPTURE, allocated to the order's invoice
+    (PAID when it covers it); refunds_to_sage: one credit note per Shopify refund (the seeded partial refunds
+    and a refund of a zero-rated line with the shipping, at UK rates), then a customer refund allocated to it."""
+    sb, project, state, env = running
+    shop, sage = sb.sim("shopify"), sb.sim("sage-accounting")
+    zero_rated = next(o for o in shop.orders if o["order_number"] % 5 and any(
+        not li["tax_lines"] or li["tax_lines"][0]["rate"] == 0.0 for li in o["line_items"]))
+    book = next(li for li in zero_rated["line_items"] if not li["tax_lines"] or li["tax_lines"][0]["rate"] == 0.0)
+    shop.refund(zero_rated, {book["sku"]: 1}, shipping=True, note="Returned")
+    flows = FLOWS + ("payments_to_sage", "refunds_to_sage")
+    first = {flow: _run(project, state, env, monkeypatch, flow) for flow in flows}
+    invoices = {i["reference"]: i for i in sage.created_invoices}
+    bank = sage.tables["bank_accounts"].items[0]["id"]
+
+    # payments: a receipt per successful SALE or CAPTURE (never the authorisation or the declined attempt)
+    paying = {t["id"]: order for order in shop.orders for t in _paying(order)}
+    assert len(paying) == 15
+    pay = first["payments_to_sage"]
+    assert (pay["created"], pay["failed"], pay["skipped"]) == (15, 0, 0), pay
+    assert len(sage.created_payments) == 15 + len(sage.created_credit_notes)  # receipts + the refunds' payments
+    receipts = {p["reference"]: p for p in sage.created_payments if p["transaction_type"]["id"] == "CUSTOMER_RECEIPT"}
+    for tid, order in paying.items():
+        receipt = receipts[f"SHOP-{tid.rsplit('/', 1)[1]}"]
+        invoice = invoices[order["name"]]
+        total = min(Decimal(order["total_price"]), Decimal(invoice["total_amount"]))
+        assert (receipt["contact"]["id"], receipt["bank_account"]["id"], receipt["total_amount"]) == (
+            invoice["contact"]["id"], bank, f"{total:.2f}")
+        gateway = order["payment_gateway_names"][0]   # payment_methods: the gateway's Sage method
+        method = {"ps_wirepayment": "BANK_TRANSFER", "ps_checkpayment": "CHEQUE"}.get(gateway, "CREDIT_DEBIT")
+        assert receipt["payment_method"]["id"] == method
+        assert [(a["artefact"]["id"], a["amount"]) for a in receipt["allocated_artefacts"]] == [
+            (invoice["id"], f"{total:.2f}")]
+        assert Decimal(invoice["outstanding_amount"]) == Decimal(invoice["total_amount"]) - total
+        assert invoice["status"]["id"] == ("PAID" if total == Decimal(invoice["total_amount"]) else "PART_PAID")
+
+    # refunds: a credit note per Shopify refund, for the invoice's contact, with the refunded VAT; then paid back
+    refunds = [(order, r) for order in shop.orders for r in order["_refunds"]]
+    assert len(refunds) >= 3 and any(r["shipping"] for _, r in refunds)   # partial ones, one with its shipping
+    assert (first["refunds_to_sage"]["created"], first["refunds_to_sage"]["acked"]) == (len(refunds), len(refunds))
+    notes = {n["reference"]: n for n in sage.created_credit_notes}
+    assert len(notes) == len(sage.created_credit_notes) == len(refunds)
+    for order, refund in refunds:
+        note, invoice = notes[f"SR-{refund['legacyResourceId']}"], invoices[order["name"]]
+        assert (note["contact"]["id"], note["original_invoice_date"], note["notes"]) == (
+            invoice["contact"]["id"], invoice["date"], f"Refund of invoice {invoice['invoice_number']} (order {order['name']})")
+        assert note["total_amount"] == refund["total_set"]["shop_money"]["amount"]  # Sage's total is Shopify's
+        goods = [x for x in note["credit_note_lines"] if x["ledger_account"]["id"] == sage.ledger_account_id(4000)]
+        assert [(x["description"].split(" ")[0], x["quantity"]) for x in goods] == [
+            (item["line"]["sku"], f"{item['quantity']}.00") for item in refund["items"]]
+        carriage = [x for x in note["credit_note_lines"] if x["ledger_account"]["id"] == sage.ledger_account_id(4905)]
+        assert len(carriage) == len(refund["shipping"])
+        assert note["status"]["id"] == "PAID"    # the customer refund allocated to it
+    book_note = notes[f"SR-{zero_rated['_refunds'][-1]['legacyResourceId']}"]
+    assert [x["tax_rate"]["id"] for x in book_note["credit_note_lines"]] == ["GB_ZERO", "GB_STANDARD"]
+    money_back = [p for p in sage.created_payments if p["transaction_type"]["id"] == "CUSTOMER_REFUND"]
+    assert sorted(p["allocated_artefacts"][0]["artefact"]["id"] for p in money_back) == sorted(
+        n["id"] for n in sage.created_credit_notes)
+
+    # the second run creates nothing, counted in the simulator
+    counts = (len(sage.created_invoices), len(sage.created_payments), len(sage.created_credit_notes))
+    for flow in flows:
+        again = _run(project, state, env, monkeypatch, flow)
+        assert (again["created"], again["failed"], again["acked"]) == (0, 0, 0), (flow, again)
+    assert (len(sage.created_invoices), len(sage.created_payments), len(sage.created_credit_notes)) == counts

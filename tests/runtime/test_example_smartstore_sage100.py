@@ -2,10 +2,13 @@
 simulators with ``passerelle run``: paid orders to Sage sales orders (B2B customer number or the generic
 client, guests included; PORT, REMISE, EXO lines, several rates, payment method and carrier mapped) with the
 piece number back as a private order note; Sage deliveries back as one Smartstore shipment with the tracking
-number. Every flow run twice creates nothing twice (counted in the simulators)."""
+number; customers found by e-mail or created, settlements of paid orders, money-only credit notes of full
+refunds (partial ones and several rates set aside). Every flow run twice creates nothing twice (counted in
+the simulators)."""
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -15,13 +18,15 @@ from runtime_support import cli, run_flow
 from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "smartstore-sage100"
-@pytest.fixture()
-def running(tmp_path):
+
+
+@contextmanager
+def _both(tmp_path, dataset):
+    """Both simulators, the template copied, the environment its endpoints read; the generic client made."""
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
-    dataset = generate(seed=1, orders=20)
     with Sandbox(systems=("smartstore", "sage100"), dataset=dataset,
-                 options={"sage100": {"special_articles": ("PORT", "REMISE", "FRAIS")}}) as sb:
+                 options={"sage100": {"special_articles": ("PORT", "REMISE", "FRAIS", "AVOIR")}}) as sb:
         sb.sim("sage100").clients["CLIENT-WEB"] = {"TypeTiers": 0, "NumeroTiers": "CLIENT-WEB",
                                                    "Intitule": "Client web", "Email": ""}  # created by hand in Sage
         creds = sb.credentials("smartstore")
@@ -29,6 +34,12 @@ def running(tmp_path):
                "ACME_SMARTSTORE_SECRET_KEY": creds["secret_key"],
                "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
         yield sb, project, str(tmp_path / "state"), env
+
+
+@pytest.fixture()
+def running(tmp_path):
+    with _both(tmp_path, generate(seed=1, orders=20)) as both:
+        yield both
 
 
 def _counts(sb) -> dict:
@@ -140,3 +151,94 @@ def test_a_fresh_state_finds_the_orders_already_in_sage(running, monkeypatch, tm
     again = run_flow(project, str(tmp_path / "other-state"), env, monkeypatch, "orders_to_sage", code=3)
     assert again["created"] == 0 and again["skipped"] == again["read"] - 2 > 0 and again["failed"] == 2
     assert len(sb.sim("sage100").documents) == before
+
+
+COUNTRIES = {74: "France", 21: "Belgique", 124: "Luxembourg", 81: "Allemagne"}  # the template's table, again
+
+
+def _rates(shop, oid: int) -> set:
+    order = shop.orders[oid]
+    rates = {i["TaxRate"] for i in shop.sets["OrderItems"].values() if i["OrderId"] == oid}
+    return rates | ({order["OrderShippingTaxRate"]} if order["OrderShippingExclTax"] > 0 else set())
+
+
+def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, monkeypatch):
+    """customers_to_sage (found by e-mail or created), payments_to_sage (a settlement per paid order, mode
+    mapped) and refunds_to_sage (a money-only credit note of a full refund; a partial refund and a refund
+    over several rates set aside with why), every flow twice, counted in the simulators."""
+    import httpx
+
+    with _both(tmp_path, generate(seed=1, orders=20, shop_only_customers=3)) as (sb, project, state, env):
+        shop, sage = sb.sim("smartstore"), sb.sim("sage100")
+        creds = sb.credentials("smartstore")
+
+        # customers: every account with an e-mail found by it in Sage, or created (WEB + id, or B2B's number)
+        customers = {k: c for k, c in shop.sets["Customers"].items() if c["Email"]}
+        known = {c["Email"].lower() for c in sage.clients.values() if c.get("Email")}
+        missing = {k for k, c in customers.items() if c["Email"].lower() not in known}
+        assert missing  # the data set's shop-only customers
+        before = set(sage.clients)
+        first = run_flow(project, state, env, monkeypatch, "customers_to_sage")
+        assert (first["created"], first["found"], first["failed"]) == (len(missing), len(customers) - len(missing), 0)
+        created = set(sage.clients) - before
+        assert created == {customers[k]["CustomerNumber"] or f"WEB{k:06d}" for k in missing}
+        for k in missing:
+            client = sage.clients[customers[k]["CustomerNumber"] or f"WEB{k:06d}"]
+            address = shop.sets["Addresses"][customers[k]["BillingAddressId"]]
+            assert client["Email"] == customers[k]["Email"].lower()
+            assert (client["Ville"], client["Pays"]) == (address["City"], COUNTRIES[address["CountryId"]])
+
+        # payments: one settlement of the balance per paid order in Sage, the mode mapped
+        run_flow(project, state, env, monkeypatch, "orders_to_sage")
+        paid = run_flow(project, state, env, monkeypatch, "payments_to_sage")
+        docs = {d["Reference"]: d for d in sage.documents}
+        assert paid["created"] == len(docs) == len(shop.orders) and paid["failed"] == 0
+        modes = {"Payments.PayPalStandard": 4, "Payments.Manual": 3, "Payments.Prepayment": 2, "Payments.Invoice": 1}
+        for oid, order in shop.orders.items():
+            doc = docs[f"SM-{oid}"]
+            (settled,) = [r for r in sage.settlements if r["NumeroDocument"] == doc["NumeroDocument"]]
+            assert settled["IdModeReglement"] == modes.get(order["PaymentMethodSystemName"], 3)
+            assert settled["Libelle"].startswith(f"SM-{oid}")
+            assert Decimal(str(doc["MontantRegle"])) == Decimal(str(doc["TotalTTC"]))
+
+        # refunds, as the shop's staff make them (PaymentRefund): a full one of a one-rate order, a partial
+        # one, a full one of an order over several rates
+        one_rate = [oid for oid in sorted(shop.orders) if len(_rates(shop, oid)) == 1]
+        several = [oid for oid in sorted(shop.orders) if len(_rates(shop, oid)) > 1]
+        full, partial, mixed = one_rate[0], one_rate[1], several[0]
+        with httpx.Client(base_url=sb.api_url("smartstore"), auth=(creds["public_key"], creds["secret_key"])) as api:
+            for oid, amount in ((full, 0), (partial, 5), (mixed, 0)):
+                assert api.post(f"Orders({oid})/PaymentRefund", json={"amountToRefund": amount}).status_code == 200
+        assert [shop.orders[o]["PaymentStatus"] for o in (full, partial, mixed)] == [
+            "Refunded", "PartiallyRefunded", "Refunded"]
+        refunds = run_flow(project, state, env, monkeypatch, "refunds_to_sage", code=3)
+        assert (refunds["created"], refunds["failed"]) == (1, 2), refunds
+        note = next(d for d in sage.documents if d["Reference"] == f"SR-{full}")
+        origin = docs[f"SM-{full}"]
+        assert note["TypeDocument"] == 5 and note["NumeroDocumentOrigine"] == origin["NumeroDocument"]
+        assert note["NumeroTiers"] == origin["NumeroTiers"]
+        (line,) = note["Lignes"]
+        (rate,) = _rates(shop, full)
+        assert line["RefArticle"] == "AVOIR" and line["CodeTaxe"] == {Decimal(20): "S_20", Decimal("5.5"): "S_5",
+                                                                      Decimal(10): "S_10", Decimal(0): "EXO"}[rate]
+        # the credit note is worth what was refunded, to the cent
+        assert abs(Decimal(str(note["TotalTTC"])) - shop.orders[full]["RefundedAmount"]) <= Decimal("0.01")
+
+        counts = (len(sage.clients), len(sage.documents), len(sage.settlements))
+        for flow in ("customers_to_sage", "orders_to_sage", "payments_to_sage", "refunds_to_sage"):
+            # the two refunds set aside are read again and set aside again: they stay in sight until handled
+            set_aside = 2 if flow == "refunds_to_sage" else 0
+            again = run_flow(project, state, env, monkeypatch, flow, code=3 if set_aside else 0)
+            assert (again["created"], again["updated"], again["acked"], again["failed"]) == (0, 0, 0, set_aside), (
+                flow, again)
+        assert (len(sage.clients), len(sage.documents), len(sage.settlements)) == counts
+
+        # the partial refund completed: now the credit note of the whole refunded amount is made, once
+        rest = shop.orders[partial]["OrderTotal"] - shop.orders[partial]["RefundedAmount"]
+        with httpx.Client(base_url=sb.api_url("smartstore"), auth=(creds["public_key"], creds["secret_key"])) as api:
+            api.post(f"Orders({partial})/PaymentRefund", json={"amountToRefund": str(rest)})
+        assert shop.orders[partial]["PaymentStatus"] == "Refunded"
+        done = run_flow(project, state, env, monkeypatch, "refunds_to_sage", code=3)
+        assert (done["created"], done["failed"]) == (1, 1), done
+        note = next(d for d in sage.documents if d["Reference"] == f"SR-{partial}")
+        assert abs(Decimal(str(note["TotalTTC"])) - shop.orders[partial]["OrderTotal"]) <= Decimal("0.01")

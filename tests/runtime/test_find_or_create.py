@@ -222,3 +222,23 @@ def test_orders_set_aside_for_a_missing_cross_reference_are_replayed_once_it_exi
                            monkeypatch)
         assert code == 0, err
         assert len(sb.sim("sage100").documents) == len(wanted)
+
+
+def test_a_find_on_a_value_built_from_the_record_finds_the_account_by_its_code(tmp_path):
+    """`find.match` with `{from, transform}`: the account searched by the code the flow would give it
+    (WEB + the shop id on 6 digits): the accounts Sage holds are found, the others created, once."""
+    project = copy_project(tmp_path)
+    (project / "customers_to_sage.yaml").write_text(CUSTOMERS.replace("@UPDATE@", "").replace(
+        "match: { Email: email }",
+        'match: { NumeroTiers: { from: id, transform: [{ pad: { width: 6, char: "0" } }, { prefix: WEB }] } }'))
+    with simulators(orders=5) as (sb, env):
+        customers = shop_customers(sb)
+        missing = sorted(customers)[:3]
+        forget_in_sage(sb, missing)
+        sage = sb.sim("sage100")
+        summary, store = run(project, env, tmp_path / "state.db")
+        assert (summary.created, summary.found, summary.failed) == (3, len(customers) - 3, 0)
+        assert all(f"WEB{cid:06d}" in sage.clients for cid in missing)
+        assert store.entry("customers_to_sage", str(missing[0])).target_id == f"WEB{missing[0]:06d}"
+        again, _ = run(project, env, tmp_path / "state2.db")  # a fresh state: found again, none created
+        assert (again.created, again.found) == (0, len(customers))

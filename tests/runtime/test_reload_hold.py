@@ -109,7 +109,9 @@ def test_restoring_the_file_drops_the_held_reload(tmp_path):
     project = copy_project(tmp_path)
     flow = project / "orders_to_sage.yaml"
     good = flow.read_text()
-    cut = "".join(lines_of(flow)[:60])  # cut short (still valid): 17 of its 31 fields would go
+    lines = lines_of(flow)
+    end = next(i for i, line in enumerate(lines) if "Quantite: { from: product_quantity }" in line) + 1
+    cut = "".join(lines[:end])  # cut short after the line's quantity (still valid): 17 of its 31 fields would go
     events = Events()
     live = LivePlan(project, CountingBuild(project), events, settle=0.3)
     live.start()

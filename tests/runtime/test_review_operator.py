@@ -40,7 +40,7 @@ def test_a_full_temporary_folder_during_a_file_dry_run_is_an_operator_error_not_
     passerelle dry-run: OperationalError: database or disk is full` and "this is a bug in Passerelle"."""
     _cramped(monkeypatch, 4)
     monkeypatch.setenv("SQLITE_TMPDIR", str(tmp_path))
-    code, out, err = _dry_run("--format", "json")
+    code, out, err = _dry_run("--format", "json", "--related-memory", "0")  # on disk however small
     assert f"on disk in {tmp_path}:" in err, err  # the folder that is full
     assert code == 1, err
     assert "internal error" not in err and "Traceback" not in err
@@ -50,7 +50,7 @@ def test_a_full_temporary_folder_during_a_file_dry_run_is_an_operator_error_not_
 
 def test_no_room_even_to_start_the_temporary_database(monkeypatch):
     _cramped(monkeypatch, 1)
-    code, out, err = _dry_run()
+    code, out, err = _dry_run("--related-memory", "0")
     assert code == 1 and "internal error" not in err and "error[disk]" in err, err
 
 

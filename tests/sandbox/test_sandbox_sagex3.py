@@ -162,8 +162,8 @@ def test_customers_read_and_query(x3: httpx.Client, sb: Sandbox) -> None:
     _, _, result = answer(x3.post(PATH, content=envelope("query", "BPC", keys={}, size=3)))
     assert [fields(lin)["BPCNUM"] for lin in result.find("TAB[@ID='BPC1_1']")] == [
         "WEB000001", "WEB000002", "WEB000003"]
-    response = x3.post(PATH, content=envelope("save", "BPC", xml="<PARAM/>"))
-    assert response.status_code == 501 and _fault(response)[1] == "save on BPC: not simulated"
+    response = x3.post(PATH, content=envelope("modify", "BPC", xml="<PARAM/>"))
+    assert response.status_code == 501 and "modify: not simulated" in _fault(response)[1]
 
 
 def test_json_answer_with_optreturn(x3: httpx.Client) -> None:

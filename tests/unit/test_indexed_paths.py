@@ -41,3 +41,26 @@ def test_the_reference_join_key_is_read_without_the_interpreter():
 def test_other_forms_keep_the_interpreter():
     for text in ("a[0:1]", "a[*].b", "a[]", "a[?b]", "length(a)", "a.b"):
         assert indexed_path_of(compile_expression(text).tree) in (None, ("a", "b"))
+
+
+values_and_numbers = st.recursive(st.one_of(st.none(), st.integers(-2, 2), st.text(max_size=2), st.booleans(),
+                                            st.decimals(-1, 1, places=1), st.floats(-1, 1)),
+                                  lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                          st.dictionaries(st.sampled_from(NAMES), inner, max_size=3)),
+                                  max_leaves=10)
+
+
+@settings(max_examples=500, deadline=None)
+@given(steps, values_and_numbers, st.booleans())
+def test_a_negated_path_is_the_interpreter_s_not(path, value, parens):
+    text = f"!({_text(path)})" if parens else f"!{_text(path)}"
+    expr = compile_expression(text)
+    assert expr.search(value) is _INTERPRETER.visit(expr.tree, value)
+
+
+def test_the_tax_exempt_test_of_the_reference_flow_skips_the_interpreter():
+    expr = compile_expression("!(detail.associations.taxes[0])")
+    assert expr._search.__qualname__.startswith("_negated")
+    assert expr.search({"detail": {"associations": {"taxes": []}}}) is True
+    assert expr.search({"detail": {"associations": {"taxes": [{"id": "1"}]}}}) is False
+    assert expr.search({"detail": {"associations": {"taxes": [0]}}}) is True  # zero is false, as everywhere

@@ -12,16 +12,18 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from engine.util.records import frozen
 
 TEXT_TYPES = ("csv", "fixed")
 NEWLINES = {"crlf": "\r\n", "lf": "\n"}
 _INT = re.compile(r"[+-]?[0-9]+\Z")
 
 
-@dataclass(frozen=True)
+@frozen
 class Column:
     """A column: its name and, for fixed width, its 1-based ``start``, ``width``, alignment and pad."""
 
@@ -33,7 +35,7 @@ class Column:
     truncate: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class TextFormat:
     """How a CSV or fixed-width file is laid out. ``numbers``: field -> ``decimal`` | ``int`` (the
     resource's declared types), converted while reading."""

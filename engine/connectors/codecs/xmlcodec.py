@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+from engine.util.records import frozen
 
 if TYPE_CHECKING:  # lxml is imported by the functions that parse (`validate` never does)
     from engine.connectors.codecs.xmlread import Reader
@@ -60,7 +62,7 @@ class XmlError(Exception):
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
+@frozen
 class XmlOptions:
     """How one family of XML documents is shaped (supplied by a connector definition).
 

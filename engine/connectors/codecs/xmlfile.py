@@ -31,7 +31,7 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from typing import Any
 from engine.connectors.codecs.csvfile import CellError, bad_line, rows_of
 from engine.connectors.codecs.records import InputError, unreadable
 from engine.connectors.codecs.textformat import text_of
+from engine.util.records import frozen
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _IANA = {"cp1252": "windows-1252", "iso8859-1": "ISO-8859-1", "iso8859-15": "ISO-8859-15", "utf-8": "UTF-8",
@@ -46,7 +47,7 @@ _IANA = {"cp1252": "windows-1252", "iso8859-1": "ISO-8859-1", "iso8859-15": "ISO
          "cp850": "IBM850"}  # Python's codec name -> the name an XML declaration uses
 
 
-@dataclass(frozen=True)
+@frozen
 class XmlFileFormat:
     root: str
     record: str

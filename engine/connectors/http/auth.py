@@ -9,17 +9,17 @@ builder, for the wire.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from engine.connectors.secrets import settings_scrubber
 from engine.connectors.templates import Template, TreeRenderer, text_of
 from engine.spec.env import MASK, Scrubber
+from engine.util.records import frozen
 
 _TEMPLATE = {"type": "string", "description": "A template: `{settings.NAME}` placeholders."}
 
 
-@dataclass(frozen=True)
+@frozen
 class AuthStyle:
     """One authentication style (`auth: style:`): its arguments and how it builds the client's auth."""
 
@@ -33,7 +33,7 @@ class AuthStyle:
     required: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class AuthPlan:
     """A connector's authentication: its style and its compiled argument templates."""
 

@@ -9,8 +9,9 @@ expression: the connector plan holds them compiled.
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -20,14 +21,40 @@ from engine.connectors.base import WriteResult
 from engine.connectors.codecs.soap import decode_soap
 from engine.connectors.codecs.xmlcodec import XmlError
 from engine.connectors.errors import AuthError, EncodeError, HttpError  # noqa: F401  (re-exported)
+from engine.connectors.http.files import FileDecl, FileRefError, resolve as resolve_files
+from engine.connectors.http.multipart import shown_body
 from engine.connectors.http.nested import complete_page
 from engine.connectors.http.plan import FilterPlan, HttpOperation, HttpResource
 from engine.connectors.http.transport import HttpTransport
 from engine.connectors.templates import text_of
 
 
+class LazyAnswer(WriteResult):
+    """A write's answer decoded when ``body`` or ``result`` is first read (a decoding error is raised
+    then): the runner reads a create's ``result`` where it handles the write's errors; nothing reads an
+    acknowledgement's answer, so it is never parsed (issue 10: ~40 µs of XML per order)."""
+
+    def __init__(self, status: int, decode: Callable[[], tuple[Any, Any]]):
+        self.status, self._decode = status, decode
+        self._answer: tuple[Any, Any] | None = None
+
+    def _decoded(self) -> tuple[Any, Any]:
+        if self._answer is None:
+            self._answer = self._decode()
+        return self._answer
+
+    @property
+    def body(self) -> Any:
+        return self._decoded()[0]
+
+    @property
+    def result(self) -> Any:
+        return self._decoded()[1]
+
+
 class HttpEndpoint(HttpTransport):
     concurrent = True  # the pooled client takes requests from several threads (searches ahead)
+    files_root: Path | None = None  # the project folder, where files a payload names are read (runtime sets it)
 
     # -- reading -------------------------------------------------------------------------------------
     def resource(self, name: str) -> HttpResource:
@@ -127,7 +154,7 @@ class HttpEndpoint(HttpTransport):
                "settings": self.ctx["settings"]}
         for key, template in spec.params:
             name, text = key.text_for(ctx, reveal=True), template.text_for(ctx, reveal=True)
-            if name in filled:  # two filters on one parameter (OData's $filter): joined, never one lost
+            if name in filled and params[name] != text:  # two filters on one parameter: joined, never one lost
                 joiner = dict(combine).get(name)
                 if joiner is None:
                     first, on = filled[name]
@@ -150,6 +177,8 @@ class HttpEndpoint(HttpTransport):
         # values placed in a path are URL-encoded (a SKU may hold '/', '?' or '%')
         path_ctx = {**{k: quote(text_of(v), safe="") for k, v in (values or {}).items()},
                     "settings": self.ctx["settings"]}
+        if op.files:  # each file read once (runtime: before the ledger decides, see attach_files)
+            payload = self.attach_files(operation, payload)
         try:
             path = op.path.text_for(path_ctx, reveal) if op.path else "/"
             params = {k: text_of(v, reveal) for k, v in (op.params(ctx, reveal) if op.params else {}).items()}
@@ -157,7 +186,23 @@ class HttpEndpoint(HttpTransport):
         except (ValueError, TypeError, XmlError) as exc:  # templates, XML, SOAP and JSON encoders
             raise EncodeError(self.scrub(f"{operation}: the payload cannot be sent as {op.body.name}: {exc}")) from None
         return {"method": op.method, "path": path, "params": params, "headers": headers, "content": content,
-                "op": op}
+                "op": op, "payload": payload}
+
+    def attach_files(self, operation: str, payload: Any) -> Any:
+        """The payload with each file the operation declares read (bytes and SHA-256, files.py); the
+        run state's JSON of the result holds every file's hash. EncodeError naming the member."""
+        op = self.operation(operation)
+        if not op.files:
+            return payload
+        try:
+            return resolve_files(op.files, payload, self._files_folder)
+        except FileRefError as exc:
+            raise EncodeError(self.scrub(f"{operation}: {exc}")) from None
+
+    def _files_folder(self, decl: FileDecl) -> Path:
+        root = self.files_root or Path.cwd()
+        folder = decl.folder.text_for(self.ctx, reveal=True) if decl.folder is not None else ""
+        return (root / Path(folder).expanduser()) if folder.strip() else root
 
     def write(self, operation: str, payload: Any, values: Mapping[str, Any] | None = None) -> WriteResult:
         req = self.build_write(operation, payload, values)
@@ -165,14 +210,18 @@ class HttpEndpoint(HttpTransport):
         idempotent = decl.idempotent and not decl.creates
         response = self.send(req["method"], req["path"], params=req["params"] or None,
                              content=req["content"], headers=req["headers"], idempotent=idempotent)
+        if op.failure is None:  # nothing to check: the answer is decoded when read (acknowledgements never are)
+            return LazyAnswer(response.status_code, lambda: self._answer(response, op))
         body = self._body(response, op)
-        if op.failure is not None:
-            failed = op.failure.search(body)
-            if failed:
-                raise self.fail(f"{req['method']} {self.safe_url(response.request.url)}: the answer reports a "
-                                f"failure: {self.short(failed)}", response.status_code)
-        result = op.result.search(body) if op.result is not None else None
-        return WriteResult(response.status_code, body, result)
+        failed = op.failure.search(body)
+        if failed:
+            raise self.fail(f"{req['method']} {self.safe_url(response.request.url)}: the answer reports a "
+                            f"failure: {self.short(failed)}", response.status_code)
+        return WriteResult(response.status_code, body, op.result.search(body) if op.result is not None else None)
+
+    def _answer(self, response: httpx.Response, op: HttpOperation) -> tuple[Any, Any]:
+        body = self._body(response, op)
+        return body, op.result.search(body) if op.result is not None else None
 
     def find(self, operation: str, values: Mapping[str, Any]) -> list:
         """Run a look-up operation (e.g. a document by reference); returns the matching records.
@@ -218,7 +267,7 @@ class HttpEndpoint(HttpTransport):
             if header.lower() in headers:
                 headers[header.lower()] = template.text_for(self.ctx)
         headers = {k: self.scrub(v) for k, v in {**headers, **req["headers"], **masked.get("headers", {})}.items()}
-        body = req["content"].decode() if req["content"] is not None else None
+        body = shown_body(req["content"], req["payload"], req["op"])
         return {"method": req["method"], "url": self.safe_url(url), "headers": headers,
                 "body": self.scrub(body) if body is not None else None}
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from engine.connectors.base import IncompleteRecord
 from engine.connectors.context import ConnectorCompiler
 from engine.connectors.errors import AuthError, EndpointError
 from engine.lang.expr import CompiledExpr
+from engine.util.records import frozen
 
 FollowFetch = Callable[[str, dict], Any]  # (query, variables) -> the parsed answer
 MAX_FOLLOW_PAGES = 10_000  # a server that keeps saying "more" with new cursors is not followed forever
@@ -36,7 +36,7 @@ _MORE = re.compile(rb'"hasNextPage"[ \t\n\r]*:[ \t\n\r]*true')  # JSON whitespac
 _ESCAPED_LETTER = re.compile(rb"\\u00[4-7][0-9A-Fa-f]")  # a key may spell a letter as \u0050
 
 
-@dataclass(frozen=True)
+@frozen
 class FollowPlan:
     """How the rest of a nested connection is fetched, page after page."""
 
@@ -48,7 +48,7 @@ class FollowPlan:
     sends_first: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class NestedPlan:
     """A nested list of a record (an order's lines) read to its end."""
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from engine.lang.expr import CompiledExpr
+from engine.util.records import frozen
 
 Fetch = Callable[[str | None, dict, dict | None], Any]
 Decode = Callable[[Any], list]
@@ -32,7 +32,7 @@ _TEXT = {"type": "string"}
 _JMESPATH = {"type": "string", "description": "JMESPath"}
 
 
-@dataclass(frozen=True)
+@frozen
 class PaginationStyle:
     """One pagination style (`pagination: style:`): its arguments and how it walks pages."""
 
@@ -43,7 +43,7 @@ class PaginationStyle:
     pages: Callable[..., Iterator[list]]
 
 
-@dataclass(frozen=True)
+@frozen
 class PaginationPlan:
     """A resource's pagination: its style, arguments and compiled expressions."""
 

@@ -7,7 +7,6 @@ pagination) compiled. The endpoint (:mod:`engine.connectors.http.client`) only r
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from engine.connectors.base import FilterSupport
@@ -15,16 +14,19 @@ from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.context import ConnectorCompiler, filter_support
 from engine.connectors.http.auth import STYLES as AUTH_STYLES, AuthPlan
 from engine.connectors.http.bodies import FORMATS, BodyFormat
+from engine.connectors.http.files import FileDecl
+from engine.connectors.http.multipart import compile_files
 from engine.connectors.http.nested import NestedPlan, compile_nested
 from engine.connectors.http.pagination import STYLES as PAGINATION_STYLES, PaginationPlan
 from engine.connectors.templates import Template, TreeRenderer
 from engine.lang.expr import CompiledExpr
+from engine.util.records import frozen
 
 FILTER_PLACEHOLDERS = ("field", "value", "values", "index")
 FILTER_KINDS = ("where", "since", "keys")
 
 
-@dataclass(frozen=True)
+@frozen
 class FilterPlan:
     """How one filter becomes request parameters or GraphQL variables."""
 
@@ -35,7 +37,7 @@ class FilterPlan:
     several: bool = True  # takes several values in one request (`{values}`); else one request per value
 
 
-@dataclass(frozen=True)
+@frozen
 class QueryPlan:
     """The filters (`where`, `since`, `keys`) a resource turns into request parameters."""
 
@@ -50,10 +52,11 @@ class QueryPlan:
     def over(self, base: "QueryPlan") -> "QueryPlan":
         """This resource's filters, each falling back to the connector's."""
         combine = tuple({**dict(base.combine), **dict(self.combine)}.items())
-        return QueryPlan(*(self.get(kind) or base.get(kind) for kind in FILTER_KINDS), combine)
+        where, since, keys = (self.get(kind) or base.get(kind) for kind in FILTER_KINDS)
+        return QueryPlan(where, since, keys, combine)
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpConnector:
     """The HTTP protocol's compiled connector settings."""
 
@@ -70,7 +73,7 @@ class HttpConnector:
     xml: XmlOptions
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpResource:
     """A compiled HTTP resource: how its records are fetched."""
 
@@ -84,7 +87,7 @@ class HttpResource:
     nested: tuple[NestedPlan, ...] = ()  # connections read to their end (or the record set aside)
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpOperation:
     """A compiled HTTP operation: how a payload is sent and its result read."""
 
@@ -100,6 +103,7 @@ class HttpOperation:
     failure: CompiledExpr | None
     records: CompiledExpr | None
     id_field: str | None = None  # an update's target id put into the payload under this name
+    files: tuple[FileDecl, ...] = ()  # payload members holding a file (files.py)
 
 
 def xml_options(fmt: Mapping | None) -> XmlOptions:
@@ -161,7 +165,8 @@ def _mentions_values(tree: Any) -> bool:
 def _query(spec: Mapping | None, ctx: ConnectorCompiler, path: tuple) -> QueryPlan:
     spec = spec or {}
     combine = tuple((str(k), str(v)) for k, v in (spec.get("combine") or {}).items())
-    return QueryPlan(*(_filter(spec.get(kind), ctx, path + (kind,)) for kind in FILTER_KINDS), combine)
+    where, since, keys = (_filter(spec.get(kind), ctx, path + (kind,)) for kind in FILTER_KINDS)
+    return QueryPlan(where, since, keys, combine)
 
 
 def compile_connector(data: Mapping, ctx: ConnectorCompiler) -> HttpConnector:
@@ -210,4 +215,5 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Http
         op.get("variable", "input"), ctx.tree(op.get("soap"), path + ("soap",), needs=needs),
         ctx.expression(op.get("result"), path + ("result",), "result"),
         ctx.expression(op.get("failure"), path + ("failure",), "failure"),
-        ctx.expression(op.get("records"), path + ("records",), "records"), op.get("id_field"))
+        ctx.expression(op.get("records"), path + ("records",), "records"), op.get("id_field"),
+        compile_files(op.get("files"), body.name, ctx, path))

@@ -34,6 +34,7 @@ NOT_CONNECTED = (httpx.ConnectError,)  # connection refused, host not found (a c
 # with its newline: h11 quotes the value in its error), a non-ASCII header, a malformed URL
 UNSENDABLE = (httpx.HTTPError, httpx.InvalidURL, UnicodeError)
 SHORT = 300
+URL_CACHE = 256  # request URLs an endpoint keeps built
 _STARTS_XML = re.compile(rb"[ \t\n\r\x0b\x0c]*<")  # what bytes.lstrip() strips, then <
 
 
@@ -71,6 +72,8 @@ class HttpTransport:
                                        follow_redirects=False, **self._client_args)
         except UNSENDABLE as exc:  # httpx quotes the URL or header it refuses
             raise self.fail(f"endpoint '{name}' cannot be opened: {type(exc).__name__}: {exc}") from None
+        self.client._cookies = LeanCookies(self.client.cookies)  # see LeanCookies (no public way to set the class)
+        self._urls: dict[str, httpx.URL] = {}  # path -> the request URL httpx would build (see request_url)
 
     def _bare_client(self) -> httpx.Client:
         return httpx.Client(**self._client_args)
@@ -130,7 +133,8 @@ class HttpTransport:
             if self.limiter:
                 self.limiter.acquire()
             try:
-                response = self.client.request(method, url, params=params, content=content, headers=headers)
+                response = self.client.request(method, self.request_url(url), params=params, content=content,
+                                               headers=headers)
             except NOT_CONNECTED as exc:  # refused, no such host: nothing was sent, whatever the method
                 if retry + 1 < min(self.retry.connect_attempts, self.retry.attempts) \
                         and self.retry.wait(self.retry.delay(retry)):
@@ -162,6 +166,20 @@ class HttpTransport:
                                 transient=status in self.retry.statuses,
                                 outcome_unknown=not idempotent and status >= 500)
             return response
+
+    def request_url(self, url: str) -> httpx.URL:
+        """``url`` joined to the base URL exactly as httpx joins it (``Client._merge_url``), built once per
+        path: httpx parses a relative path again on every request (~40 µs, a third of its own work)."""
+        known = self._urls.get(url)
+        if known is None:
+            known = httpx.URL(url)
+            if known.is_relative_url:
+                base = self.client.base_url
+                known = base.copy_with(raw_path=base.raw_path + known.raw_path.lstrip(b"/"))
+            if len(self._urls) >= URL_CACHE:  # paths holding ids (PUT /products/42): bounded
+                self._urls.clear()
+            self._urls[url] = known
+        return known
 
     def _spent(self) -> str:
         """Said when the endpoint's waiting budget ended the retries early."""
@@ -233,6 +251,18 @@ class HttpTransport:
         if found is None or found == []:
             return []
         return found if isinstance(found, list) else [found]
+
+
+class LeanCookies(httpx.Cookies):
+    """The endpoint's cookie jar. httpx hands every response to its jar through a copy of all the
+    headers as an ``email.message.Message`` and a ``urllib`` request (~40 µs a request); an answer
+    without ``Set-Cookie`` (or the obsolete ``Set-Cookie2``) gives the jar nothing, so it is not copied.
+    Cookies that are set are kept exactly as httpx keeps them."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
 
 
 def issued_secret(scrubber: Scrubber, text: str) -> None:

@@ -1,0 +1,58 @@
+"""The ledger of one created and acknowledged record takes three commits (issue 10): the intent before
+the write, ``done`` with its cross-reference before any acknowledgement, then the last acknowledgement's
+result with the final state, in one transaction (both or neither)."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from engine.runtime.state import ACKED, DONE, PENDING, SqliteStore, StateError
+from engine.runtime.xref_store import Pair
+
+
+def commits(store: SqliteStore) -> list[str]:
+    seen: list[str] = []
+    store.db.set_trace_callback(lambda sql: seen.append(sql) if sql.strip().upper() == "COMMIT" else None)
+    return seen
+
+
+def test_a_record_with_one_acknowledgement_takes_three_commits(tmp_path):
+    store = SqliteStore(tmp_path / "state.db")
+    seen = commits(store)
+    store.intend("f", "1", '{"a": 1}', '{"id": 1}')
+    store.settle("f", "1", "BC1", DONE, pair=Pair("shop", "orders", "1", "sage", "f"))
+    store.settle("f", "1", "BC1", ACKED, ack=("shop.add_order_history", None))
+    # the intent commits on its own (autocommit); the two settles are explicit transactions
+    assert len(seen) == 2
+    assert store.entry("f", "1").status == ACKED
+    state = store.ack_states("f", "1")["shop.add_order_history"]
+    assert state.done_for("BC1") and state.attempts == 1
+    assert [row.target_id for row in store.xrefs()] == ["BC1"]
+    store.close()
+
+
+def test_a_failed_last_acknowledgement_is_kept_with_the_done_state(tmp_path):
+    store = SqliteStore(tmp_path / "state.db")
+    store.intend("f", "1", "{}")
+    store.settle("f", "1", "BC1", DONE)
+    store.settle("f", "1", "BC1", DONE, "acknowledgement 'a' failed: HTTP 500", ack=("a", "failed: HTTP 500"))
+    entry, state = store.entry("f", "1"), store.ack_states("f", "1")["a"]
+    assert entry.status == DONE and "HTTP 500" in entry.reason
+    assert not state.confirmed and state.reason == "failed: HTTP 500"
+    store.close()
+
+
+def test_the_acknowledgement_and_the_state_commit_together_or_not_at_all(tmp_path):
+    store = SqliteStore(tmp_path / "state.db")
+    store.intend("f", "1", "{}")
+    store.settle("f", "1", "BC1", DONE)
+    store.db.execute("CREATE TRIGGER refuse BEFORE UPDATE OF status ON ledger WHEN NEW.status = 'acked' "
+                     "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with pytest.raises(StateError):
+        store.settle("f", "1", "BC1", ACKED, ack=("a", None))
+    assert store.entry("f", "1").status == DONE
+    assert store.ack_states("f", "1") == {}  # rolled back with the state
+    assert store.entry("f", "1").status != PENDING
+    store.close()
+    assert sqlite3.connect(tmp_path / "state.db").execute("SELECT COUNT(*) FROM acks").fetchone() == (0,)
