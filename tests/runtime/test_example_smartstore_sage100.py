@@ -189,12 +189,13 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
             assert (client["Ville"], client["Pays"]) == (address["City"], COUNTRIES[address["CountryId"]])
 
         # payments: one settlement of the balance per paid order in Sage, the mode mapped
-        run_flow(project, state, env, monkeypatch, "orders_to_sage")
+        rejected = _too_long(shop)  # 1013 and 1018: no document, so no settlement either
+        run_flow(project, state, env, monkeypatch, "orders_to_sage", code=3)
         paid = run_flow(project, state, env, monkeypatch, "payments_to_sage")
         docs = {d["Reference"]: d for d in sage.documents}
-        assert paid["created"] == len(docs) == len(shop.orders) and paid["failed"] == 0
+        assert paid["created"] == len(docs) == len(shop.orders) - len(rejected) and paid["failed"] == 0
         modes = {"Payments.PayPalStandard": 4, "Payments.Manual": 3, "Payments.Prepayment": 2, "Payments.Invoice": 1}
-        for oid, order in shop.orders.items():
+        for oid, order in ((k, o) for k, o in shop.orders.items() if k not in rejected):
             doc = docs[f"SM-{oid}"]
             (settled,) = [r for r in sage.settlements if r["NumeroDocument"] == doc["NumeroDocument"]]
             assert settled["IdModeReglement"] == modes.get(order["PaymentMethodSystemName"], 3)
@@ -203,8 +204,13 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
 
         # refunds, as the shop's staff make them (PaymentRefund): a full one of a one-rate order, a partial
         # one, a full one of an order over several rates
-        one_rate = [oid for oid in sorted(shop.orders) if len(_rates(shop, oid)) == 1]
-        several = [oid for oid in sorted(shop.orders) if len(_rates(shop, oid)) > 1]
+        # (among orders in Sage the data set did not refund: its partial refunds of 1005, 1010 and 1015,
+        # issue 13, are set aside by the flow like any partial refund, on every run)
+        seeded = {oid for oid, o in shop.orders.items() if o["PaymentStatus"] == "PartiallyRefunded"}
+        assert seeded == {1005, 1010, 1015}
+        mine = [oid for oid in sorted(shop.orders) if oid not in seeded | rejected]
+        one_rate = [oid for oid in mine if len(_rates(shop, oid)) == 1]
+        several = [oid for oid in mine if len(_rates(shop, oid)) > 1]
         full, partial, mixed = one_rate[0], one_rate[1], several[0]
         with httpx.Client(base_url=sb.api_url("smartstore"), auth=(creds["public_key"], creds["secret_key"])) as api:
             for oid, amount in ((full, 0), (partial, 5), (mixed, 0)):
@@ -212,7 +218,7 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
         assert [shop.orders[o]["PaymentStatus"] for o in (full, partial, mixed)] == [
             "Refunded", "PartiallyRefunded", "Refunded"]
         refunds = run_flow(project, state, env, monkeypatch, "refunds_to_sage", code=3)
-        assert (refunds["created"], refunds["failed"]) == (1, 2), refunds
+        assert (refunds["created"], refunds["failed"]) == (1, 2 + len(seeded)), refunds
         note = next(d for d in sage.documents if d["Reference"] == f"SR-{full}")
         origin = docs[f"SM-{full}"]
         assert note["TypeDocument"] == 5 and note["NumeroDocumentOrigine"] == origin["NumeroDocument"]
@@ -227,6 +233,7 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
         counts = (len(sage.clients), len(sage.documents), len(sage.settlements))
         for flow in ("customers_to_sage", "orders_to_sage", "payments_to_sage", "refunds_to_sage"):
             # the two refunds set aside are read again and set aside again: they stay in sight until handled
+            # (the seeded ones are older than the cursor: not read again)
             set_aside = 2 if flow == "refunds_to_sage" else 0
             again = run_flow(project, state, env, monkeypatch, flow, code=3 if set_aside else 0)
             assert (again["created"], again["updated"], again["acked"], again["failed"]) == (0, 0, 0, set_aside), (
