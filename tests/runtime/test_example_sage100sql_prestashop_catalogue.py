@@ -10,6 +10,7 @@ import hashlib
 import re
 import shutil
 import sys
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +28,7 @@ EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-prestashop"
 # in the order they depend on each other (categories and attribute values before products' combinations)
 FLOWS = ("categories_to_shop", "subcategories_to_shop", "products_to_shop", "options_to_shop",
          "option_values_to_shop", "combinations_to_shop", "stock_to_shop", "variant_stock_to_shop", "category_prices_to_shop",
-         "tier_prices_to_shop", "images_to_shop")
+         "tier_prices_to_shop", "promotions_to_shop", "images_to_shop")
 SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated",
                      re.M)
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -87,6 +88,19 @@ def _catalogue(shop) -> dict:
     }
 
 
+def cat_id(shop, reference: str):
+    """The shop's product id of a Sage reference."""
+    (pid,) = [p["id"] for p in shop.tables["products"].values() if p.get("reference") == reference]
+    return pid
+
+
+def _promotions(shop) -> dict:
+    """The dated specific prices by Sage reference: (group, reduction, from, to)."""
+    refs = {p["id"]: p["reference"] for p in shop.tables["products"].values()}
+    return {refs[s["id_product"]]: (str(s["id_group"]), Decimal(str(s["reduction"])), s["from"], s["to"])
+            for s in shop.tables["specific_prices"].values() if s["from"] != "0000-00-00 00:00:00"}
+
+
 def _images(shop) -> dict:
     """Each product's images by Sage reference, in upload order: (image id, cover, SHA-256 of the bytes)."""
     out: dict = {}
@@ -113,7 +127,8 @@ def test_the_whole_catalogue_then_nothing_then_exactly_the_changes(running, monk
                                                    Decimal("12.9"), 1, cat["products"]["BOUG-VANILLE"][4],
                                                    cat["products"]["BOUG-VANILLE"][5])
     assert cat["products"]["BOUG-VANILLE"][4].isdigit() and cat["products"]["BOUG-NOEL"][6] == 0  # dormant
-    assert cat["products"]["THEIERE-08"][0] == cat["products"]["THEIERE-08"][1]  # no translation: French
+    assert cat["products"]["THEIERE-08"][:2] == ("Cast iron teapot 0.8 L", "Théière fonte 0,8 L")  # AR_Langue1
+    assert cat["products"]["THEIERE-12"][0] == cat["products"]["THEIERE-12"][1]  # no translation: French
     assert cat["options"] == ["Couleur", "Taille"]
     variants = db.rows('SELECT "AE_Ref" FROM "F_ARTENUMREF" WHERE "AE_Sommeil" = 0')
     assert set(cat["combinations"]) == {ref for (ref,) in variants}
@@ -127,6 +142,13 @@ def test_the_whole_catalogue_then_nothing_then_exactly_the_changes(running, monk
         ref: [(int(n == 0), hashlib.sha256((media / f).read_bytes()).hexdigest()) for n, f in enumerate(files)]
         for ref, files in IMAGES.items()}
 
+    # promotions: each article of a dated Sage discount scheme, its dates, its group (none: every group)
+    assert _promotions(shop) == {
+        "THEIERE-08": ("0", Decimal("0.2"), "2023-01-11 00:00:00", "2023-02-07 00:00:00"),  # past: kept, inactive
+        "THE-SENCHA": ("3", Decimal("0.1"), "2024-01-01 00:00:00", "2099-12-31 00:00:00"),  # category 1 -> group 3
+        "THE-MATCHA": ("3", Decimal("0.1"), "2024-01-01 00:00:00", "2099-12-31 00:00:00"),
+        "PLAID-MERINOS": ("0", Decimal("0.25"), "2099-01-01 00:00:00", "2099-03-31 00:00:00")}
+
     shop.requests.clear()
     again = _run_all(project, state, env, monkeypatch)
     assert _writes(shop) == [] and set(again.values()) == {(0, 0)}
@@ -139,10 +161,13 @@ def test_the_whole_catalogue_then_nothing_then_exactly_the_changes(running, monk
                      'WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 99', "BOUG-VANILLE")
         conn.execute('UPDATE "F_ARTSTOCK" SET "AS_QteSto" = "AS_QteSto" + 5, "cbModification" = CURRENT_TIMESTAMP '
                      'WHERE "AR_Ref" = ? AND "DE_No" = 2', "TASSE-GRES")
+        # one promotion date: the throw's launch offer ends a month later
+        conn.execute('UPDATE "F_TARIF" SET "TF_Fin" = ?, "cbModification" = CURRENT_TIMESTAMP WHERE "TF_No" = 3',
+                     datetime(2099, 4, 30))
     shop.requests.clear()
     _run_all(project, state, env, monkeypatch)
     sent = _writes(shop)
-    assert sorted(m for m, _ in sent) == ["PATCH", "PATCH", "POST"], sent
+    assert sorted(m for m, _ in sent) == ["PATCH", "PATCH", "PATCH", "POST"], sent
     after = _catalogue(shop)
     image = cat["images"]["THEIERE-08"][0]
     (teapot,) = [p["id"] for p in shop.tables["products"].values() if p["reference"] == "THEIERE-08"]
@@ -153,3 +178,18 @@ def test_the_whole_catalogue_then_nothing_then_exactly_the_changes(running, monk
         {ref: i for ref, i in cat["images"].items() if ref != "THEIERE-08"}
     assert ("BOUG-VANILLE", 4, 10, Decimal("-1"), Decimal("0.12"), "percentage") in after["prices"]
     assert after["products"]["TASSE-GRES"][7] == cat["products"]["TASSE-GRES"][7] + 5
+    assert _promotions(shop)["PLAID-MERINOS"][3] == "2099-04-30 00:00:00"
+
+    # a tier removed in Sage is removed in the shop. Sage's bands end at TQ_BorneSup: deleting the band up to
+    # 99 makes the last band (15 %) start at 10, so the from-10 price is changed and the from-100 one deleted
+    tiers = {int(s["from_quantity"]): k for k, s in shop.tables["specific_prices"].items()
+             if s["id_product"] == cat_id(shop, "BOUG-VANILLE") and int(s["id_group"]) == 4}
+    with db.connect() as conn:
+        conn.execute('DELETE FROM "F_TARIFQTE" WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 99', "BOUG-VANILLE")
+    shop.requests.clear()
+    _run_all(project, state, env, monkeypatch)
+    assert sorted(_writes(shop)) == [("DELETE", f"/api/specific_prices/{tiers[100]}"),
+                                     ("PATCH", f"/api/specific_prices/{tiers[10]}")]
+    assert tiers[100] not in shop.tables["specific_prices"]
+    assert [p for p in _catalogue(shop)["prices"] if p[:2] == ("BOUG-VANILLE", 4) and p[2] > 1] == [
+        ("BOUG-VANILLE", 4, 10, Decimal("-1"), Decimal("0.15"), "percentage")]
