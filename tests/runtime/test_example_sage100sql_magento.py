@@ -25,11 +25,12 @@ from passerelle_sandbox import Sandbox  # noqa: E402
 pytestmark = pytest.mark.slow
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-magento"
-FLOWS = ("categories_to_shop", "products_to_shop", "variants_to_shop", "configurables_to_shop", "stock_to_shop",
+FLOWS = ("categories_to_shop", "subcategories_to_shop", "products_to_shop", "variants_to_shop", "configurables_to_shop", "stock_to_shop",
          "variant_stock_to_shop", "images_to_shop")
 SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
                      r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed", re.M)
-SOURCES = ("default", "lyon", "saint-etienne")
+SOURCES = ("default", "lyon", "saint-etienne", "vieux-lyon")
+DEPOTS = {1: "lyon", 2: "saint-etienne", 3: "vieux-lyon"}  # lookups.yaml `depots`: Sage DE_No -> MSI source
 
 
 @pytest.fixture()
@@ -83,11 +84,17 @@ def test_first_run_builds_the_catalogue_and_the_second_sends_nothing(running, mo
     assert all(s["failed"] == 0 for s in first.values()), first
     got = _read_back(api)
 
-    # categories: one per Sage family, under the store's root (Default Category, 2), remembered
-    families = dict(db.rows('SELECT "FA_CodeFamille", "FA_Intitule" FROM "F_FAMILLE"'))
-    assert first["categories_to_shop"]["created"] == len(families) == 5
-    for name in families.values():
-        assert got["categories"][name]["parent_id"] == 2 and got["categories"][name]["path"].startswith("1/2/")
+    # categories: one per Sage family, as the families' tree: the centralisers and the families under none
+    # under the store's root (Default Category, 2), the others under their centraliser's; remembered
+    families = db.rows('SELECT f."FA_Intitule", p."FA_Intitule" FROM "F_FAMILLE" f LEFT JOIN "F_FAMILLE" p '
+                       'ON p."FA_CodeFamille" = f."FA_Central" AND p."FA_CodeFamille" <> f."FA_CodeFamille"')
+    tops = [name for name, parent in families if parent is None]
+    assert (first["categories_to_shop"]["created"], first["subcategories_to_shop"]["created"]) == \
+        (len(tops), len(families) - len(tops)) == (3, 4)
+    for name, parent in families:
+        category, above = got["categories"][name], got["categories"][parent] if parent else None
+        assert category["parent_id"] == (above["id"] if above else 2)
+        assert category["path"] == (f"{above['path']}/{category['id']}" if above else f"1/2/{category['id']}")
     xref, _, _ = cli(["xref", str(project), "--state", state, "--type", "families", "--format", "csv"], env,
                      monkeypatch)
 
@@ -116,7 +123,10 @@ def test_first_run_builds_the_catalogue_and_the_second_sends_nothing(running, mo
     assert options == {"144": [167, 168, 169], "93": [50, 58, 59]}
     children = {p["id"]: p for p in got["products"].values() if p["sku"].startswith("TS01-")}
     assert sorted(ts01["extension_attributes"]["configurable_product_links"]) == sorted(children) and len(children) == 9
-    assert all(c["visibility"] == 1 and c["price"] == 24.9 for c in children.values())  # no F_TARIFGAM row yet
+    assert all(c["visibility"] == 1 for c in children.values())
+    # each reference's own price (F_TARIFGAM, category 1): size L 26.90, the others the article's 24.90
+    assert {c["sku"]: c["price"] for c in children.values()} == {
+        c["sku"]: 26.9 if c["sku"].startswith("TS01-L-") else 24.9 for c in children.values()}
     dormant = [c["sku"] for c in children.values() if c["status"] == 2]
     assert dormant == ["TS01-L-EC"]
     nappe = got["products"]["NAPPE-LIN"]
@@ -125,10 +135,10 @@ def test_first_run_builds_the_catalogue_and_the_second_sends_nothing(running, mo
 
     # stock: forward stock per depot -> MSI source; BOUG-VANILLE depot 1: 10 + 5 - 3 = 12
     assert got["stock"][("BOUG-VANILLE", "lyon")] == 12
-    expected = dict(((ref, "lyon" if depot == 1 else "saint-etienne"), Decimal(str(q))) for ref, depot, q in db.rows(
+    expected = dict(((ref, DEPOTS[depot]), Decimal(str(q))) for ref, depot, q in db.rows(
         'SELECT "AR_Ref", "DE_No", "AS_QteSto" + "AS_QteCom" - "AS_QteRes" FROM "F_ARTSTOCK" '
         'WHERE "AR_Ref" NOT IN (\'TS01\', \'NAPPE-LIN\')'))
-    expected.update(((ref, "lyon" if depot == 1 else "saint-etienne"), Decimal(str(q))) for ref, depot, q in db.rows(
+    expected.update(((ref, DEPOTS[depot]), Decimal(str(q))) for ref, depot, q in db.rows(
         'SELECT e."AE_Ref", s."DE_No", s."GS_QteSto" + s."GS_QteCom" - s."GS_QteRes" FROM "F_GAMSTOCK" s JOIN '
         '"F_ARTENUMREF" e ON e."AR_Ref" = s."AR_Ref" AND e."AG_No1" = s."AG_No1" AND e."AG_No2" = s."AG_No2"'))
     assert got["stock"] == expected

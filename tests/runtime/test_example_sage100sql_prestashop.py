@@ -24,7 +24,8 @@ from passerelle_sandbox import Sandbox  # noqa: E402
 pytestmark = pytest.mark.slow  # starts the session's PostgreSQL cluster
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-prestashop"
-FLOWS = ("categories_to_shop", "products_to_shop", "stock_to_shop", "category_prices_to_shop")
+FLOWS = ("categories_to_shop", "subcategories_to_shop", "products_to_shop", "stock_to_shop",
+         "category_prices_to_shop")
 # the shop sells these Sage articles (simple products), with stale names, prices, weights and stock
 SOLD = ("BOUG-VANILLE", "BOUG-FIGUE", "BOUG-NOEL", "THEIERE-08", "TASSE-GRES", "THE-EARLGREY", "TORCHON-LIN",
         "CARTE-50")
@@ -113,7 +114,8 @@ def test_a_stock_change_in_sage_resends_only_that_article(running, monkeypatch):
 
 def test_a_dormant_article_becomes_inactive(running, monkeypatch):
     db, shop, products, project, state, env = running
-    _run(project, state, env, monkeypatch, "categories_to_shop")  # the products' categories (cross-references)
+    for flow in ("categories_to_shop", "subcategories_to_shop"):  # the products' categories (cross-references)
+        _run(project, state, env, monkeypatch, flow)
     _run(project, state, env, monkeypatch, "products_to_shop")
     before = _snapshot(shop, products)
     assert before["products"]["TASSE-GRES"][3] == 1

@@ -23,7 +23,7 @@ from passerelle_sandbox import Sandbox  # noqa: E402
 from test_sandbox_woocommerce import woo_client  # noqa: E402
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-woocommerce"
-FLOWS = ("categories_to_shop", "products_to_shop", "variations_to_shop", "stock_to_shop", "category_prices_to_shop",
+FLOWS = ("categories_to_shop", "subcategories_to_shop", "products_to_shop", "variations_to_shop", "stock_to_shop", "category_prices_to_shop",
          "tier_prices_to_shop")
 RANGES = ("TS01", "NAPPE-LIN")  # the Sage range articles (the simulator's own variable products are left out)
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -81,10 +81,15 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
     wc = woo_client(sb)
     shop = _read_back(wc)
 
-    # categories: one per Sage family, found by slug or created, at the top of the tree
+    # categories: one per Sage family, found by slug or created, as the families' tree: the centralisers and
+    # the families under none at the top, the others under their centraliser's category
     assert {s: shop["categories"][s]["name"] for s in ("bougies", "the", "cadeau")} == \
         {"bougies": "Bougies & senteurs", "the": "Thés & infusions", "cadeau": "Cartes cadeaux"}
-    assert first["categories_to_shop"]["created"] == 5
+    families = db.rows('SELECT f."FA_CodeFamille", p."FA_CodeFamille" FROM "F_FAMILLE" f LEFT JOIN "F_FAMILLE" p '
+                       'ON p."FA_CodeFamille" = f."FA_Central" AND p."FA_CodeFamille" <> f."FA_CodeFamille"')
+    assert {code.lower(): shop["categories"][code.lower()]["parent"] for code, _ in families} == \
+        {code.lower(): shop["categories"][parent.lower()]["id"] if parent else 0 for code, parent in families}
+    assert (first["categories_to_shop"]["created"], first["subcategories_to_shop"]["created"]) == (3, 4)
     # simple products: every Sage article, name, price excluding tax, tax class, weight, EAN, category
     vanilla = shop["products"]["BOUG-VANILLE"]
     assert (vanilla["name"], vanilla["regular_price"], vanilla["tax_class"], vanilla["weight"], vanilla["status"]) == \
@@ -164,7 +169,7 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
 
 def test_a_tier_removed_in_sage_is_removed_in_the_shop(running, monkeypatch):
     db, sb, project, state, env = running
-    for flow in ("categories_to_shop", "products_to_shop", "tier_prices_to_shop"):
+    for flow in ("categories_to_shop", "subcategories_to_shop", "products_to_shop", "tier_prices_to_shop"):
         _run(project, state, env, monkeypatch, flow)
     with db.connect() as conn:
         conn.execute('DELETE FROM "F_TARIFQTE" WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 99', "BOUG-VANILLE")
