@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from support import ROOT
-from template_runs import run_flow
+from template_runs import command, run_flow
 
 SETTING = re.compile(r"(\w+)=(\S+)")
 
@@ -88,3 +88,71 @@ def test_shopify_sage_accounting_template_runs_against_the_sandbox_as_its_readme
         assert first["orders_to_sage"]["created"] == 20 and first["orders_to_sage"]["failed"] == 0
         again = {flow: run_flow(project, state, env, monkeypatch, flow) for flow in flows}
         assert all(c["created"] == c["failed"] == 0 for c in again.values()), again
+
+
+def test_a_document_already_in_the_target_is_counted_found_not_created(tmp_path, monkeypatch):
+    """magento-sagex3 on a new state against an X3 that already holds the customers: the look-up by
+    reference before each create found every one, yet the run said "80 created" and `xref` said
+    `created`, so an operator would look for 80 duplicates. (Nothing was sent: X3 refuses a code twice.)"""
+    with sandbox("--template", "magento-sagex3") as (systems, _):
+        shop, x3 = systems["magento"], systems["sagex3"]
+        env = {"ACME_MAGENTO_URL": shop["url"], "ACME_MAGENTO_USER": shop["username"],
+               "ACME_MAGENTO_PASSWORD": shop["password"], "ACME_X3_URL": x3["url"], "ACME_X3_USER": x3["username"],
+               "ACME_X3_PASSWORD": x3["password"], "ACME_X3_POOL": x3["pool"], "ACME_X3_FOLDER": x3["folder"]}
+        project, state = _project(tmp_path, "magento-sagex3"), str(tmp_path / "state")
+        counts = run_flow(project, state, env, monkeypatch, "customers_to_x3")
+        assert counts["created"] == 0 and counts["found"] == counts["read"] > 0, counts
+        out, _ = command(project, state, env, monkeypatch, "xref", "--type", "customers")
+        rows = out.splitlines()[1:]
+        assert rows and all(" found " in row for row in rows), out[:400]
+
+
+def test_an_order_whose_reference_maps_to_nothing_is_not_sent(tmp_path, monkeypatch):
+    """A typo in the field of `Reference` (the flow's target.reference) while `serve` runs: the spec
+    stays valid, and a live dry-run said "20 mapped, 0 failed" with "Reference": null in every payload;
+    a run would have sent documents that no look-up can find again (after a lost reply, or by the
+    payments flow, which finds the order's document by that reference)."""
+    with sandbox("--template", "woocommerce-sage100") as (systems, _):
+        woo, sage = systems["woocommerce"], systems["sage100"]
+        env = {"ACME_WC_URL": woo["url"], "ACME_WC_KEY": woo["consumer_key"], "ACME_WC_SECRET": woo["consumer_secret"],
+               "ACME_SAGE_URL": sage["url"], "ACME_SAGE_TOKEN": sage["token"]}
+        project, state = _project(tmp_path, "woocommerce-sage100"), str(tmp_path / "state")
+        flow = project / "orders_to_sage.yaml"
+        text = flow.read_text(encoding="utf-8")
+        assert "Reference: { from: id," in text
+        flow.write_text(text.replace("Reference: { from: id,", "Reference: { from: idd,"), encoding="utf-8")
+        assert run_flow(project, state, env, monkeypatch, "addresses_to_sage")["created"] == 20
+        _, err = command(project, state, env, monkeypatch, "dry-run", "--flow", "orders_to_sage", code=3)
+        assert "0 mapped" in err and "doc.Reference (target.reference) is empty" in err
+        counts = run_flow(project, state, env, monkeypatch, "orders_to_sage", code=3)
+        assert counts["created"] == 0 and counts["failed"] == 20
+
+
+def test_a_delivery_of_an_order_another_channel_made_ships_nothing_in_the_shop(tmp_path, monkeypatch):
+    """prestashop-sage100-b2b: a Sage order entered by a clerk for a B2B customer whose own purchase-order
+    number, typed in Sage's Reference, is 1042 is delivered. The flow took the shop order id from the
+    reference by removing "PS_", so the BL "1042" put its tracking number on shop order 1042's carrier
+    row (another customer's order) and marked that order shipped."""
+    import copy
+
+    from passerelle_sandbox import Sandbox, generate
+    from passerelle_sandbox.templates import prepare
+
+    with Sandbox(systems=("prestashop", "sage100"), dataset=generate(seed=1, orders=12)) as sb:
+        prepare(sb)
+        shop, sage = sb.sim("prestashop"), sb.sim("sage100")
+        env = {"ACME_PS_URL": sb.url("prestashop"), "ACME_PS_KEY": sb.credentials("prestashop")["key"],
+               "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
+        project, state = _project(tmp_path, "prestashop-sage100-b2b"), str(tmp_path / "state")
+        for flow in ("customers_to_sage", "delivery_addresses_to_sage", "orders_to_sage"):
+            run_flow(project, state, env, monkeypatch, flow)
+        web = next(d for d in sage.documents if d["Reference"] == "PS_1005")
+        phone = copy.deepcopy(web)  # the same shape, entered in Sage by hand
+        phone.update({"NumeroDocument": "BC09999", "Reference": "1042"})
+        for line in phone["Lignes"]:
+            line["NumeroDocument"] = "BC09999"
+        sage.documents.append(phone)
+        sage.deliver("BC09999", tracking="PHONE-ORDER-PARCEL", carrier=2)
+        counts = run_flow(project, state, env, monkeypatch, "deliveries_to_shop")
+        assert counts["created"] == 0 and counts["failed"] == 0
+        assert all(c["tracking_number"] != "PHONE-ORDER-PARCEL" for c in shop.tables["order_carriers"].values())
