@@ -11,6 +11,15 @@ from engine.plan.model import Plan
 from engine.spec.env import ENV_REF
 
 
+# the run state's encryption key (engine.runtime.vault reads it): a server that rotates its refresh
+# token hands out one the run state must keep, sealed with this key
+STATE_KEY = "PASSERELLE_STATE_KEY"
+ROTATING_AUTH = frozenset({"oauth2_refresh"})
+STATE_KEY_HELP = ("key encrypting the tokens kept in the run state; make one with python -c \"from "
+                  "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\" and keep it "
+                  "like a password (NEW,OLD to change keys)")
+
+
 @dataclass
 class EnvVar:
     name: str
@@ -36,6 +45,12 @@ def env_variables(plan: Plan) -> list[EnvVar]:
     for key, value in plan.settings.items():
         for name in _names(value):
             found.setdefault(name, EnvVar(name)).uses.append(f"project setting '{key}'")
+    for endpoint_name, endpoint in plan.endpoints.items():
+        auth = ((endpoint.connector.source or {}).get("http") or {}).get("auth") or {}
+        if isinstance(auth, dict) and auth.get("style") in ROTATING_AUTH:  # `check` and `run` stop without it
+            var = found.setdefault(STATE_KEY, EnvVar(STATE_KEY, secret=True, descriptions=[STATE_KEY_HELP]))
+            var.uses.append(f"endpoint '{endpoint_name}' ({endpoint.connector.name}): its rotated refresh token "
+                            "in the run state")
     return list(found.values())
 
 

@@ -11,7 +11,7 @@ from engine.connectors.errors import EndpointError
 from engine.connectors.registry import open_endpoint
 from engine.errors import OperatorError
 from engine.plan.model import Plan
-from engine.spec.env import MissingEnv, resolve
+from engine.spec.env import ENV_REF, MissingEnv, resolve
 
 
 class ConfigError(OperatorError):
@@ -30,8 +30,24 @@ def resolve_settings(plan: Plan, name: str, environ: Mapping[str, str] | None = 
             except MissingEnv as exc:
                 raise ConfigError(f"{endpoint.locs[key]}: endpoint '{name}' setting '{key}': "
                                   f"environment variable {exc.name} is not set") from None
+            _check_not_empty(endpoint, name, key, value)
         settings[key] = value
     return settings
+
+
+def _check_not_empty(endpoint, name: str, key: str, value: Any) -> None:
+    """A setting the connector needs (required, or with a default of its own) whose value is only an
+    environment variable set empty (``VAR=`` left so in ``.env``): said here, not as the transport's
+    error on an empty URL or a refused empty credential."""
+    decl = endpoint.connector.settings[key]
+    written = endpoint.settings[key]
+    if value or not (decl.required or (decl.has_default and decl.default not in (None, ""))):
+        return
+    match = ENV_REF.fullmatch(written.strip())
+    if match:
+        default = f" (the usual value: {decl.default})" if decl.has_default and not decl.secret else ""
+        raise ConfigError(f"{endpoint.locs[key]}: endpoint '{name}' setting '{key}': environment variable "
+                          f"{match.group(1)} is empty{default}")
 
 
 def open_endpoints(plan: Plan, names: Iterable[str], environ: Mapping[str, str] | None = None,

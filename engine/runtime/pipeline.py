@@ -198,6 +198,12 @@ def evaluate(flow: FlowPlan, outcome: Outcome, render: bool = True) -> Outcome:
     if broken is not None:  # what the target accepts (`accepts:`): nothing is sent
         outcome.error = RecordError(broken[1], flow.name, outcome.key, broken[0], flow.item.loc("map"))
         return outcome
+    if flow.reference is not None and flow.target_op.find and _no_reference(flow, outcome.payload):
+        where = str((flow.item.data.get("target") or {}).get("reference", ""))
+        outcome.error = RecordError(f"the document reference {where} (target.reference) is empty: a document "
+                                    "without it could not be found again after a lost reply, so it is not sent",
+                                    flow.name, outcome.key, where, flow.item.loc("target", "reference"))
+        return outcome
     try:
         outcome.values = flow.write_values(enriched)
     except TransformError as exc:
@@ -210,6 +216,13 @@ def evaluate(flow: FlowPlan, outcome: Outcome, render: bool = True) -> Outcome:
     except OutputError as exc:  # a value with no JSON form (a date left unformatted...)
         outcome.error = failure(flow, outcome.key, exc, "map", flow.item.loc("map"))
     return outcome
+
+
+def _no_reference(flow: FlowPlan, payload: Any) -> bool:
+    try:
+        return flow.reference(payload) in (None, "")  # type: ignore[misc]
+    except TransformError:  # said by the look-up itself (lookups.search)
+        return False
 
 
 def records(flow: FlowPlan, pages: Iterable[list], joiner: Joiner,

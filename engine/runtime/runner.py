@@ -292,7 +292,10 @@ class FlowRunner:
             if isinstance(found, Unknown):
                 return self.hold(key, payload_json, record_json, with_json, found.reason)
             if found is not None and found is not CANNOT_SEARCH:
-                self.confirmed(key, found, record, created=True)
+                if not resumed:  # there before this record was ever sent: found, not created
+                    self.summary.found += 1
+                    self.log("record_found", flow=flow.name, key=key, target_id=found)
+                self.confirmed(key, found, record, created=resumed, how="created" if resumed else "found")
                 return True
         self.store.intend(flow.name, key, payload_json, record_json, with_json)
         last = ""

@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 
-from passerelle_sandbox import SIMULATORS, SYSTEMS, Sandbox
+from passerelle_sandbox import SIMULATORS, SYSTEMS, Sandbox, templates
 from passerelle_sandbox.dataset import generate
 
 __all__ = ["main"]
@@ -24,7 +24,11 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="passerelle sandbox", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated, among: " + ",".join(SIMULATORS))
+    parser.add_argument("--systems", help="comma-separated, among: " + ",".join(SIMULATORS)
+                        + f" (default: the template's, else {','.join(SYSTEMS)})")
+    parser.add_argument("--template", choices=sorted(templates.TEMPLATES), metavar="NAME",
+                        help="set the simulators up as that shipped template expects them (its systems, its "
+                             "business's tax rates and accounts): " + ", ".join(sorted(templates.TEMPLATES)))
     parser.add_argument("--orders", type=int, default=20, help="number of shop orders (order 1042 is always one)")
     parser.add_argument("--seed", type=int, default=1, help="data set seed")
     parser.add_argument("--port-base", type=int, default=0, help="first port (0 = ephemeral)")
@@ -40,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return sage100sql(argv[1:])
     args = _parser().parse_args(argv)
-    systems = tuple(s.strip() for s in args.systems.split(",") if s.strip())
+    chosen = args.systems if args.systems is not None else \
+        ",".join(templates.systems(args.template) if args.template else SYSTEMS)
+    systems = tuple(s.strip() for s in chosen.split(",") if s.strip())
     unknown = [s for s in systems if s not in SIMULATORS]
     if unknown or not systems:
         print(f"error: unknown system(s) {', '.join(unknown) or '(none)'}; known: {', '.join(SIMULATORS)}",
@@ -58,10 +64,15 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if threading.current_thread() is \
         threading.main_thread() else None
     try:
-        with Sandbox(systems, dataset=dataset, host=args.host, ports=ports) as sandbox:
+        with Sandbox(systems, dataset=dataset, host=args.host, ports=ports,
+                     options=templates.options(args.template)) as sandbox:
+            made = templates.prepare(sandbox, args.template)  # what the consultant makes by hand in Sage
             for system in systems:
-                secrets = " ".join(f"{k}={v}" for k, v in sandbox.credentials(system).items())
+                settings = {**sandbox.credentials(system), **templates.extra_settings(sandbox, system)}
+                secrets = " ".join(f"{k}={v}" for k, v in settings.items())
                 print(f"{system} url={sandbox.url(system)} {secrets} api={sandbox.api_url(system)}", flush=True)
+            for line in made:
+                print(f"made {line}", flush=True)
             print(f"{len(dataset.orders)} orders, seed {args.seed}. Ctrl-C to stop.", flush=True)
             try:
                 while not stop.wait(0.2):

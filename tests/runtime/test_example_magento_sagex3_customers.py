@@ -60,9 +60,9 @@ def test_customers_then_orders_with_their_delivery_address(running, monkeypatch)
     total = len(magento.customers)
 
     first = _run("customers_to_x3", project, state, env, monkeypatch)
-    # the summary counts a customer X3 already held (found by the look-up by reference) with the created
-    # ones; the simulator shows that only the missing ones were saved
-    assert (first["read"], first["created"], first["failed"]) == (total, total, 0)
+    # a customer X3 already held (found by the look-up by reference) is counted found, not created; the
+    # simulator shows that only the missing ones were saved
+    assert (first["read"], first["created"], first["found"], first["failed"]) == (total, MISSING, total - MISSING, 0)
     assert _saves(x3, "BPC") == MISSING and all(s == 1 for a, p, s in x3.calls if a == "save")
     assert len([c for c in x3.calls if c[:2] == ("query", "BPC")]) == total   # each code looked up once
     for customer_id in missing:
