@@ -1,0 +1,125 @@
+"""The Sage Business Cloud Accounting -> Shopify catalogue template (specs/examples/sage-accounting-shopify/)
+run end to end with ``passerelle run`` against both simulators: Sage products become Shopify products
+(productSet, upsert by handle) and stock items set the available quantity at the mapped location; the shop is
+read back through its GraphQL API; a second run sends nothing; one price and one stock change in Sage send
+exactly one productSet and one inventorySetQuantities."""
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+
+from passerelle_sandbox import Sandbox
+from passerelle_sandbox.sbca_data import iso
+from passerelle_sandbox.sbca_stock import set_selling_price, set_stock
+from runtime_support import cli
+from support import ROOT
+
+EXAMPLE = ROOT / "specs" / "examples" / "sage-accounting-shopify"
+FLOWS = ("products_to_shop", "stock_to_shop")
+LOCATION = "gid://shopify/Location/65012345678"
+SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
+                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed", re.M)
+READ_BACK = """query Back($after: String) {
+  productVariants(first: 50, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { sku price barcode product { handle title status }
+                   inventoryItem { inventoryLevel(locationId: "%s") { quantities(names: ["available"]) { quantity } } } } }
+  }
+}""" % LOCATION
+
+
+@pytest.fixture()
+def running(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
+    options = {"shopify": {"graphql_bucket": 200000.0, "restore_rate": 1000.0}}
+    with Sandbox(systems=("shopify", "sage-accounting"), seed=1, orders=1, options=options) as sb:
+        shop = sb.sim("shopify")
+        shop.products.clear()  # a new shop: the simulator's own catalogue groups the same SKUs into ranges
+        sage = sb.sim("sage-accounting")
+        root = sb.base_url("sage-accounting")
+        creds = sage.credentials()
+        env = {"ACME_SHOPIFY_URL": sb.url("shopify"), "ACME_SHOPIFY_TOKEN": sb.credentials("shopify")["access_token"],
+               "ACME_SAGE_URL": sb.url("sage-accounting"), "ACME_SAGE_TOKEN_URL": sage.token_url(root),
+               "ACME_SAGE_CLIENT_ID": creds["client_id"], "ACME_SAGE_CLIENT_SECRET": creds["client_secret"],
+               "ACME_SAGE_REFRESH_TOKEN": creds["refresh_token"], "ACME_SAGE_BUSINESS_ID": sage.business_id,
+               "PASSERELLE_STATE_KEY": Fernet.generate_key().decode()}
+        yield sb, project, str(tmp_path / "state"), env
+
+
+def _run(project: Path, state: str, env: dict, monkeypatch, flow: str) -> dict:
+    got, _, err = cli(["run", str(project), "--state", state, "--flow", flow], env, monkeypatch)
+    assert got == 0, err
+    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
+    return {k: int(v) for k, v in match.groupdict().items() if k != "flow"}
+
+
+def _read_back(sb) -> dict:
+    """Every variant as Shopify's GraphQL API serves it, by SKU."""
+    url = f"{sb.url('shopify')}/admin/api/2025-04/graphql.json"
+    headers = {"X-Shopify-Access-Token": sb.credentials("shopify")["access_token"]}
+    out, after = {}, None
+    while True:
+        got = httpx.post(url, json={"query": READ_BACK, "variables": {"after": after}}, headers=headers, timeout=10)
+        assert got.status_code == 200 and "errors" not in got.json(), got.text
+        page = got.json()["data"]["productVariants"]
+        out.update({e["node"]["sku"]: e["node"] for e in page["edges"]})
+        if not page["pageInfo"]["hasNextPage"]:
+            return out
+        after = page["pageInfo"]["endCursor"]
+
+
+def _writes(shop) -> tuple[int, int]:
+    return len(shop.product_writes), len(shop.adjustments)
+
+
+def test_the_catalogue_once_then_nothing_then_only_the_changes(running, monkeypatch):
+    sb, project, state, env = running
+    shop, sage = sb.sim("shopify"), sb.sim("sage-accounting")
+    first = {flow: _run(project, state, env, monkeypatch, flow) for flow in FLOWS}
+    assert all(s["failed"] == 0 for s in first.values()), first
+    products = sage.tables["products"].items
+    assert first["products_to_shop"]["created"] + first["products_to_shop"]["updated"] == len(products)
+    back = _read_back(sb)
+    for product in products:
+        variant = back[product["item_code"]]
+        assert variant["product"]["handle"] == product["item_code"].lower()
+        assert (variant["product"]["title"], variant["product"]["status"]) == (product["description"], "ACTIVE")
+        assert Decimal(variant["price"]) == Decimal(product["sales_prices"][0]["price"])
+        assert variant["barcode"] == product["barcode"]
+        (level,) = variant["inventoryItem"]["inventoryLevel"]["quantities"]
+        assert level["quantity"] == int(Decimal(product["quantity_in_stock"])), product["item_code"]
+
+    # a second run sends nothing
+    before = _writes(shop)
+    for flow in FLOWS:
+        again = _run(project, state, env, monkeypatch, flow)
+        assert (again["created"], again["updated"], again["failed"]) == (0, 0, 0), (flow, again)
+    assert _writes(shop) == before
+
+    # one selling price and one stock quantity change in Sage: one productSet and one inventory change
+    later = iso(datetime.now(timezone.utc) + timedelta(seconds=2))
+    set_selling_price(sage.tables, "CAFE-005", Decimal("10.40"), later)
+    set_stock(sage.tables, "THE-004", Decimal(7), later)
+    for flow in FLOWS:
+        _run(project, state, env, monkeypatch, flow)
+    assert _writes(shop) == (before[0] + 1, before[1] + 1)
+    assert shop.product_by_handle("cafe-005")["id"] == shop.product_writes[-1]
+    after = _read_back(sb)
+    assert after["CAFE-005"]["price"] == "10.40"
+    assert after["THE-004"]["inventoryItem"]["inventoryLevel"]["quantities"][0]["quantity"] == 7
+    assert {k: v for k, v in after.items() if k not in ("CAFE-005", "THE-004")} == \
+        {k: v for k, v in back.items() if k not in ("CAFE-005", "THE-004")}
+
+
+def test_validate_passes(running, monkeypatch):
+    _, project, _, env = running
+    code, out, err = cli(["validate", str(project)], env, monkeypatch)
+    assert code == 0, out + err
