@@ -5,27 +5,22 @@ read back through its GraphQL API; a second run sends nothing; one price and one
 exactly one productSet and one inventorySetQuantities."""
 from __future__ import annotations
 
-import re
 import shutil
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 
 from passerelle_sandbox import Sandbox
 from passerelle_sandbox.sbca_data import iso
 from passerelle_sandbox.sbca_stock import set_selling_price, set_stock
-from runtime_support import cli
+from runtime_support import cli, run_flow, shopify_sage_accounting_env
 from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage-accounting-shopify"
 FLOWS = ("products_to_shop", "stock_to_shop")
 LOCATION = "gid://shopify/Location/65012345678"
-SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
-                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed", re.M)
 READ_BACK = """query Back($after: String) {
   productVariants(first: 50, after: $after) {
     pageInfo { hasNextPage endCursor }
@@ -43,22 +38,8 @@ def running(tmp_path):
     with Sandbox(systems=("shopify", "sage-accounting"), seed=1, orders=1, options=options) as sb:
         shop = sb.sim("shopify")
         shop.products.clear()  # a new shop: the simulator's own catalogue groups the same SKUs into ranges
-        sage = sb.sim("sage-accounting")
-        root = sb.base_url("sage-accounting")
-        creds = sage.credentials()
-        env = {"ACME_SHOPIFY_URL": sb.url("shopify"), "ACME_SHOPIFY_TOKEN": sb.credentials("shopify")["access_token"],
-               "ACME_SAGE_URL": sb.url("sage-accounting"), "ACME_SAGE_TOKEN_URL": sage.token_url(root),
-               "ACME_SAGE_CLIENT_ID": creds["client_id"], "ACME_SAGE_CLIENT_SECRET": creds["client_secret"],
-               "ACME_SAGE_REFRESH_TOKEN": creds["refresh_token"], "ACME_SAGE_BUSINESS_ID": sage.business_id,
-               "PASSERELLE_STATE_KEY": Fernet.generate_key().decode()}
-        yield sb, project, str(tmp_path / "state"), env
+        yield sb, project, str(tmp_path / "state"), shopify_sage_accounting_env(sb)
 
-
-def _run(project: Path, state: str, env: dict, monkeypatch, flow: str) -> dict:
-    got, _, err = cli(["run", str(project), "--state", state, "--flow", flow], env, monkeypatch)
-    assert got == 0, err
-    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
-    return {k: int(v) for k, v in match.groupdict().items() if k != "flow"}
 
 
 def _read_back(sb) -> dict:
@@ -83,7 +64,7 @@ def _writes(shop) -> tuple[int, int]:
 def test_the_catalogue_once_then_nothing_then_only_the_changes(running, monkeypatch):
     sb, project, state, env = running
     shop, sage = sb.sim("shopify"), sb.sim("sage-accounting")
-    first = {flow: _run(project, state, env, monkeypatch, flow) for flow in FLOWS}
+    first = {flow: run_flow(project, state, env, monkeypatch, flow) for flow in FLOWS}
     assert all(s["failed"] == 0 for s in first.values()), first
     products = sage.tables["products"].items
     assert first["products_to_shop"]["created"] + first["products_to_shop"]["updated"] == len(products)
@@ -100,7 +81,7 @@ def test_the_catalogue_once_then_nothing_then_only_the_changes(running, monkeypa
     # a second run sends nothing
     before = _writes(shop)
     for flow in FLOWS:
-        again = _run(project, state, env, monkeypatch, flow)
+        again = run_flow(project, state, env, monkeypatch, flow)
         assert (again["created"], again["updated"], again["failed"]) == (0, 0, 0), (flow, again)
     assert _writes(shop) == before
 
@@ -109,7 +90,7 @@ def test_the_catalogue_once_then_nothing_then_only_the_changes(running, monkeypa
     set_selling_price(sage.tables, "CAFE-005", Decimal("10.40"), later)
     set_stock(sage.tables, "THE-004", Decimal(7), later)
     for flow in FLOWS:
-        _run(project, state, env, monkeypatch, flow)
+        run_flow(project, state, env, monkeypatch, flow)
     assert _writes(shop) == (before[0] + 1, before[1] + 1)
     assert shop.product_by_handle("cafe-005")["id"] == shop.product_writes[-1]
     after = _read_back(sb)

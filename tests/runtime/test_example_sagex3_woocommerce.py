@@ -4,7 +4,6 @@ back through WooCommerce's REST API; a second run sends nothing; one price and o
 exactly those two updates."""
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 from decimal import Decimal
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runtime_support import cli
+from runtime_support import cli, run_flow, woo_every
 from support import ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sandbox"))
@@ -23,8 +22,6 @@ from test_sandbox_woocommerce import woo_client  # noqa: E402
 EXAMPLE = ROOT / "specs" / "examples" / "sagex3-woocommerce"
 FLOWS = ("categories_to_shop", "products_to_shop", "stock_to_shop")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
-                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed", re.M)
 
 
 @pytest.fixture()
@@ -40,29 +37,14 @@ def running(tmp_path):
         yield sb, project, str(tmp_path / "state"), env
 
 
-def _run(project: Path, state: str, env: dict, monkeypatch, flow: str) -> dict:
-    got, _, err = cli(["run", str(project), "--state", state, "--flow", flow], env, monkeypatch)
-    assert got == 0, err
-    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
-    return {k: int(v) for k, v in match.groupdict().items() if k != "flow"}
-
 
 def _writes(sim) -> list[tuple[str, str]]:
     return [(method, path.split("?")[0]) for method, path, _ in sim.requests if method in WRITES]
 
 
 def _read_back(wc: httpx.Client) -> dict:
-    def every(path: str) -> list[dict]:
-        out, page = [], 1
-        while True:
-            got = wc.get(path, params={"per_page": 100, "page": page})
-            assert got.status_code == 200, got.text
-            out += got.json()
-            if page >= int(got.headers["X-WP-TotalPages"]):
-                return out
-            page += 1
-    return {"categories": {c["slug"]: c for c in every("products/categories")},
-            "products": {p["sku"]: p for p in every("products")}}
+    return {"categories": {c["slug"]: c for c in woo_every(wc, "products/categories")},
+            "products": {p["sku"]: p for p in woo_every(wc, "products")}}
 
 
 def test_the_catalogue_once_then_nothing_then_only_the_changes(running, monkeypatch):
@@ -70,7 +52,7 @@ def test_the_catalogue_once_then_nothing_then_only_the_changes(running, monkeypa
     x3, sim = sb.sim("sagex3").catalogue, sb.sim("woocommerce")
     sim.products.clear()  # a new shop: the simulator's own catalogue uses the same SKUs as variations
     sim.variations.clear()
-    first = {flow: _run(project, state, env, monkeypatch, flow) for flow in FLOWS}
+    first = {flow: run_flow(project, state, env, monkeypatch, flow) for flow in FLOWS}
     assert all(s["failed"] == 0 for s in first.values()), first
     wc = woo_client(sb)
     shop = _read_back(wc)
@@ -91,7 +73,7 @@ def test_the_catalogue_once_then_nothing_then_only_the_changes(running, monkeypa
     # a second run sends nothing
     sim.requests.clear()
     for flow in FLOWS:
-        again = _run(project, state, env, monkeypatch, flow)
+        again = run_flow(project, state, env, monkeypatch, flow)
         assert (again["created"], again["updated"], again["failed"]) == (0, 0, 0), (flow, again)
     assert _writes(sim) == []
 
@@ -100,7 +82,7 @@ def test_the_catalogue_once_then_nothing_then_only_the_changes(running, monkeypa
     x3.set_stock("THE-004", "FR012", Decimal(3))
     sim.requests.clear()
     for flow in FLOWS:
-        _run(project, state, env, monkeypatch, flow)
+        run_flow(project, state, env, monkeypatch, flow)
     ids = {sku: p["id"] for sku, p in shop["products"].items()}
     assert sorted(_writes(sim)) == sorted([("PUT", f"/wp-json/wc/v3/products/{ids['CAFE-005']}"),
                                            ("PUT", f"/wp-json/wc/v3/products/{ids['THE-004']}")])

@@ -11,6 +11,7 @@ import pytest
 
 from passerelle_sandbox import Sandbox
 from passerelle_sandbox.sbca_stock import set_selling_price, set_stock
+from test_sandbox_sagex3_query import x3  # noqa: F401 (the authenticated SData client fixture)
 
 ITEMS = "/api1/x3/erp/SEED/ITMMASTER"
 STOCK = "/api1/x3/erp/SEED/ITMMVT"
@@ -20,13 +21,6 @@ STOCK = "/api1/x3/erp/SEED/ITMMVT"
 def sb() -> Iterator[Sandbox]:
     with Sandbox(systems=("sagex3", "sage-accounting"), orders=1) as sandbox:
         yield sandbox
-
-
-@pytest.fixture(scope="module")
-def x3(sb: Sandbox) -> Iterator[httpx.Client]:
-    creds = sb.credentials("sagex3")
-    with httpx.Client(base_url=sb.url("sagex3"), auth=(creds["username"], creds["password"]), timeout=10) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
