@@ -1,13 +1,13 @@
 """Stock items of the simulated Sage Business Cloud Accounting business (``GET /v3.1/stock_items``) and
 the catalogue edits a test makes in Sage (a selling price, a stock quantity). Pure data (no HTTP).
 
-Facts (Sage Accounting API v3.1 reference, https://developer.sage.com/accounting/reference/products-services/):
-products and services are separate resources; stock items are the products whose
-``catalog_item_type`` is ``STOCK_ITEM``, listed under ``/stock_items`` with the product's ``item_code``,
-``description``, ``sales_prices`` and the stock fields ``quantity_in_stock``, ``reorder_level``,
-``reorder_quantity`` and ``location``; the list takes ``updated_or_created_since`` like every list.
-[unverified]: that a stock item keeps its product's id (here it does) and the values of ``reorder_level``,
-``reorder_quantity`` and ``location`` (seeded as 5, 20 and "Main store").
+Facts: Sage Accounting keeps stock items as their own record type beside products and services, exported
+incrementally by update date (Zynk's "Export Stock Items from Sage Business Cloud Accounting" task,
+https://docs.zynk.com/workflow/documentation/sage-business-cloud/export-stock-items.html); the product
+fields (``item_code``, ``description``, ``sales_prices``, ``quantity_in_stock``, ``catalog_item_type``
+``STOCK_ITEM``) are those the products list already serves. [unverified — the v3.1 reference page was not
+found in the look-up]: the path ``/stock_items``, that a stock item keeps its product's id, and the fields
+``reorder_level``, ``reorder_quantity`` and ``location`` (seeded as 5, 20 and "Main store").
 """
 from __future__ import annotations
 
