@@ -8,6 +8,8 @@ POST     ``/soap-generic/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC``  
 GET      ``/soap-wsdl/syracuse/collaboration/syracuse/CAdxWebServiceXmlCC?wsdl``  the WSDL (:mod:`.x3_wsdl`)
 GET      ``/api1/x3/erp/<folder>/BPCUSTOMER?representation=BPCUSTOMER.$query``  SData list (:mod:`.x3_rest`):
          ``&count=N[&key=gt.<last BPCNUM>][&where=…][&orderBy=…]``            paging, filter, sort
+GET      ``/api1/x3/erp/<folder>/ITMMASTER`` and ``/ITMMVT`` (``…$query``)     products and stock per site
+                                                                         (:mod:`.x3_catalogue`), the same way
 =======  =====================================================================  ==========================
 
 SOAP methods (:mod:`.x3_soap` for the wire format): ``save`` (create), ``read`` (``objectKeys``) and
@@ -36,7 +38,6 @@ The same CUSORDREF may be saved twice (X3 does not deduplicate): query before re
 from __future__ import annotations
 
 import base64
-import json
 import random
 from typing import Any
 from urllib.parse import unquote
@@ -44,6 +45,8 @@ from urllib.parse import unquote
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
+from passerelle_sandbox._json import dumps
+from passerelle_sandbox.x3_catalogue import X3Catalogue
 from passerelle_sandbox.x3_customers import CustomerBook
 from passerelle_sandbox.x3_objects import SalesOrders, articles_from, customers_from, query_customers
 from passerelle_sandbox.x3_rest import SDataQuery, diagnoses
@@ -97,6 +100,12 @@ class SageX3Sim(Simulator):
         self.customers: dict[str, dict[str, Any]] = customers_from(dataset, currency)
         self.articles: dict[str, dict[str, Any]] = articles_from(dataset)
         self.sdata = SDataQuery(REST_PREFIX, folder, "BPCUSTOMER", "BPCNUM", self.customers, rest_max_count)
+        self.catalogue = X3Catalogue(dataset)  # ITMMASTER + ITMMVT, read like BPCUSTOMER
+        self.classes = {"BPCUSTOMER": self.sdata,
+                        "ITMMASTER": SDataQuery(REST_PREFIX, folder, "ITMMASTER", "ITMREF", self.catalogue.items,
+                                                rest_max_count),
+                        "ITMMVT": SDataQuery(REST_PREFIX, folder, "ITMMVT", "KEY", self.catalogue.stock,
+                                             rest_max_count)}
         self.book = CustomerBook(self.customers, currency, tuple(customer_categories))  # BPC save (x3_customers)
         self.sales = SalesOrders(self.customers, self.articles, tuple(sites), tuple(order_types), currency,
                                  number_format, reject_unknown_fields, self.book)
@@ -126,7 +135,7 @@ class SageX3Sim(Simulator):
 
     # -- HTTP -------------------------------------------------------------------------------------
     def _json(self, status: int, payload: Any, extra: list[tuple[str, str]] | None = None) -> Response:
-        return Response(status, json.dumps(payload, ensure_ascii=False).encode(),
+        return Response(status, dumps(payload).encode(),
                         [("Content-Type", "application/json; charset=utf-8")] + (extra or []))
 
     def _diagnoses(self, status: int, message: str, extra: list[tuple[str, str]] | None = None) -> Response:
@@ -251,7 +260,7 @@ class SageX3Sim(Simulator):
     def _rest(self, request: Request, parts: list[str]) -> Response:
         if len(parts) != 2 or parts[0] != self.folder:
             return self._diagnoses(404, f"Resource not found: {'/'.join(parts)} (folder {self.folder})")
-        if parts[1] != "BPCUSTOMER":
+        if parts[1] not in self.classes:
             return self._diagnoses(404, f"Class {parts[1]} not found")
-        status, body = self.sdata.answer(dict(request.params), request.header("Host") or "127.0.0.1")
+        status, body = self.classes[parts[1]].answer(dict(request.params), request.header("Host") or "127.0.0.1")
         return self._json(status, body)

@@ -126,6 +126,8 @@ def _as_date_text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     text = "" if value is None else str(value)
+    if len(text) == 20 and text[10] == "T" and text.endswith("Z"):  # a UTC stamp as SData JSON writes it
+        return text[:-1]
     return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if len(text) == 8 and text.isdigit() else text
 
 

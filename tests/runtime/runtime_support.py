@@ -85,3 +85,29 @@ def run_once(project: Path, env: dict, state: Path, flow: str = "orders_to_sage"
     finally:
         for endpoint in endpoints.values():
             endpoint.close()
+
+
+def shopify_sage_accounting_env(sb) -> dict:
+    """The environment of the Shopify <-> Sage Accounting examples: both simulators' URLs and credentials, and
+    the key the run state encrypts the refresh token Sage rotates with."""
+    from cryptography.fernet import Fernet
+
+    sage = sb.sim("sage-accounting")
+    creds = sage.credentials()
+    return {"ACME_SHOPIFY_URL": sb.url("shopify"), "ACME_SHOPIFY_TOKEN": sb.credentials("shopify")["access_token"],
+            "ACME_SAGE_URL": sb.url("sage-accounting"), "ACME_SAGE_TOKEN_URL": sage.token_url(sb.base_url("sage-accounting")),
+            "ACME_SAGE_CLIENT_ID": creds["client_id"], "ACME_SAGE_CLIENT_SECRET": creds["client_secret"],
+            "ACME_SAGE_REFRESH_TOKEN": creds["refresh_token"], "ACME_SAGE_BUSINESS_ID": sage.business_id,
+            "PASSERELLE_STATE_KEY": Fernet.generate_key().decode()}
+
+
+def woo_every(wc, path: str) -> list[dict]:
+    """Every record of a WooCommerce list, page after page (``X-WP-TotalPages``)."""
+    out, page = [], 1
+    while True:
+        got = wc.get(path, params={"per_page": 100, "page": page})
+        assert got.status_code == 200, got.text
+        out += got.json()
+        if page >= int(got.headers["X-WP-TotalPages"]):
+            return out
+        page += 1

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runtime_support import cli
+from runtime_support import cli, woo_every
 from support import ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "odbc"))  # the Sage databases of the ODBC tests
@@ -58,14 +58,7 @@ def _writes(sim) -> list[tuple[str, str]]:
 def _read_back(wc: httpx.Client) -> dict:
     """The catalogue as WooCommerce's API serves it: categories by slug, products and variations by SKU."""
     def every(path: str) -> list[dict]:
-        out, page = [], 1
-        while True:
-            got = wc.get(path, params={"per_page": 100, "page": page})
-            assert got.status_code == 200, got.text
-            out += got.json()
-            if page >= int(got.headers["X-WP-TotalPages"]):
-                return out
-            page += 1
+        return woo_every(wc, path)
     categories = {c["slug"]: c for c in every("products/categories")}
     products = {p["sku"]: p for p in every("products")}
     variations = {v["sku"]: v for p in products.values() if p["type"] == "variable" and p["sku"] in RANGES

@@ -12,10 +12,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from cryptography.fernet import Fernet
 
 from passerelle_sandbox import Sandbox, generate
 from passerelle_sandbox.sbca_data import sage_id
+from runtime_support import shopify_sage_accounting_env
 from support import ROOT
 from test_example_sage100_shopify import _cli, _run  # passerelle run --flow F: its summary as numbers
 
@@ -61,14 +61,7 @@ def running(tmp_path):
             "id": GENERIC, "displayed_as": "Web shop customers (WEBSHOP)", "name": "Web shop customers",
             "reference": "WEBSHOP", "contact_types": [{"id": "CUSTOMER", "displayed_as": "Customer"}], "email": "",
             "created_at": "2023-01-01T00:00:00Z", "updated_at": "2023-01-01T00:00:00Z"})
-        root = sb.base_url("sage-accounting")
-        creds = sage.credentials()
-        env = {"ACME_SHOPIFY_URL": sb.url("shopify"), "ACME_SHOPIFY_TOKEN": sb.credentials("shopify")["access_token"],
-               "ACME_SAGE_URL": sb.url("sage-accounting"), "ACME_SAGE_TOKEN_URL": sage.token_url(root),
-               "ACME_SAGE_CLIENT_ID": creds["client_id"], "ACME_SAGE_CLIENT_SECRET": creds["client_secret"],
-               "ACME_SAGE_REFRESH_TOKEN": creds["refresh_token"], "ACME_SAGE_BUSINESS_ID": sage.business_id,
-               # the run state keeps the refresh token Sage rotates, encrypted with this key
-               "PASSERELLE_STATE_KEY": Fernet.generate_key().decode()}
+        env = shopify_sage_accounting_env(sb)
         yield sb, project, str(tmp_path / "state"), env
 
 

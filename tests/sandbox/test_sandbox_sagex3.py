@@ -220,7 +220,7 @@ def test_rest_customers_are_key_set_paged(x3: httpx.Client, sb: Sandbox) -> None
     bad = {"representation": "BPCUSTOMER.$details"}
     assert x3.get("/api1/x3/erp/SEED/BPCUSTOMER", params=bad).status_code == 400
     assert x3.get("/api1/x3/erp/OTHER/BPCUSTOMER").status_code == 404
-    assert x3.get("/api1/x3/erp/SEED/ITMMASTER").status_code == 404
+    assert x3.get("/api1/x3/erp/SEED/ITMCATEG").status_code == 404
     assert x3.post("/api1/x3/erp/SEED/BPCUSTOMER").status_code == 405
 
 
