@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runtime_support import cli
+from runtime_support import run_flow
 from support import ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "odbc"))  # the Sage databases of the ODBC tests
@@ -32,8 +32,6 @@ EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-smartstore"
 FLOWS = ("category_roots_to_shop", "categories_to_shop", "products_to_shop", "product_categories_to_shop",
          "translations_to_shop", "tier_prices_to_shop", "variant_attributes_to_shop", "combinations_to_shop",
          "stock_to_shop", "images_to_shop", "documents_to_shop")
-SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
-                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed", re.M)
 
 
 @pytest.fixture()
@@ -54,15 +52,8 @@ def running(sage_database, tmp_path):
         api.close()
 
 
-def _run(project: Path, state: str, env: dict, monkeypatch, flow: str, code: int = 0) -> dict:
-    got, _, err = cli(["run", str(project), "--state", state, "--flow", flow], env, monkeypatch)
-    assert got == code, err
-    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
-    return {k: int(v) for k, v in match.groupdict().items() if k != "flow"}
-
-
 def _run_all(project, state, env, monkeypatch) -> dict:
-    return {flow: _run(project, state, env, monkeypatch, flow) for flow in FLOWS}
+    return {flow: run_flow(project, state, env, monkeypatch, flow) for flow in FLOWS}
 
 
 def _all(api: httpx.Client, entity_set: str) -> list[dict]:
@@ -219,7 +210,7 @@ def test_changes_in_sage_send_exactly_those_changes(running, monkeypatch):
     with db.connect() as conn:
         conn.execute('DELETE FROM "F_TARIFQTE" WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 999999', "BOUG-VANILLE")
     start = len(shop.catalogue_writes)
-    summary = _run(project, state, env, monkeypatch, "tier_prices_to_shop")
+    summary = run_flow(project, state, env, monkeypatch, "tier_prices_to_shop")
     assert summary["failed"] == 0
     assert shop.catalogue_writes[start:] == [("DELETE", f"TierPrices({tier_ids[ids['BOUG-VANILLE'], 100]})")]
     assert [t[1:3] for t in _read_back(api)["tiers"] if t[0] == "BOUG-VANILLE"] == [(5, 1), (5, 10)]
