@@ -35,6 +35,8 @@ from passerelle_sandbox import _json
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
+from passerelle_sandbox import smartstore_catalogue as catalogue
+from passerelle_sandbox.smartstore_catalogue_actions import route as catalogue_route
 from passerelle_sandbox.smartstore_data import ENTITY, NAVIGATIONS, TYPES, build
 from passerelle_sandbox.smartstore_odata import NotSimulated, ODataError, apply_order, parse_query
 from passerelle_sandbox.smartstore_refunds import payment_refund
@@ -47,6 +49,10 @@ AUTH_RESULTS = {0: "ApiDisabled", 1: "SslRequired", 2: "InvalidAuthorizationHead
                 4: "UserUnknown", 5: "UserDisabled"}
 SINGULAR = {"Orders": "Order", "OrderItems": "OrderItem", "Shipments": "Shipment", "ShipmentItems": "ShipmentItem",
             "OrderNotes": "OrderNote", "Addresses": "Address", "Customers": "Customer"}
+# the catalogue's entity sets (smartstore_catalogue) next to the orders' ones
+TYPES, NAVIGATIONS, ENTITY = ({**TYPES, **catalogue.TYPES}, {**NAVIGATIONS, **catalogue.NAVIGATIONS},
+                              {**ENTITY, **catalogue.ENTITY})
+SINGULAR.update((name, entity.rsplit(".", 1)[1]) for name, entity in catalogue.ENTITY.items())
 
 
 def error_body(status: int, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -73,6 +79,9 @@ class SmartstoreSim(Simulator):
         self.api_enabled, self.user_enabled, self.max_top = api_enabled, user_enabled, max_top
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.sets = build(dataset)
+        self.sets.update(catalogue.seed())  # the catalogue: roles, languages, tax categories; no product yet
+        self.media_bytes: dict[int, bytes] = {}  # media file id -> its content (SaveFiles)
+        self.catalogue_writes: list[tuple[str, str]] = []  # catalogue writes (method, path), in order
         self.generic_attributes: list[dict[str, Any]] = []  # e.g. a shipment's Carrier
         self.mails: list[dict[str, Any]] = []  # e-mails the shop would have sent
         self.next_ids = {name: max(records, default=0) + 1 for name, records in self.sets.items()}
@@ -199,6 +208,9 @@ class SmartstoreSim(Simulator):
 
     def _route(self, request: Request, base: str, entity_set: str, key: int | None, action: str) -> Response:
         method = request.method
+        answer = catalogue_route(self, request, base, entity_set, key, action)
+        if answer is not None:
+            return answer
         if action:
             handler = ACTIONS.get((entity_set, action))
             if handler is None or key is None or method != "POST":

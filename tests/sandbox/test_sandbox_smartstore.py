@@ -161,7 +161,7 @@ def test_what_is_not_simulated_answers_501(api, params):
 
 
 def test_unknown_paths_are_not_simulated(api):
-    for path in ("$metadata", "Products", "Orders(1042)/OrderNumber"):
+    for path in ("$metadata", "Manufacturers", "Orders(1042)/OrderNumber", "Products(1)/CreateAttributeCombinations"):
         assert api.get(path).status_code == 501
 
 
