@@ -37,6 +37,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from passerelle_sandbox.shopify_catalogue_more import apply_extras, check_extras
 from passerelle_sandbox.shopify_data import gid
 from passerelle_sandbox.shopify_gql import F, GqlError
 
@@ -110,6 +111,7 @@ def _product_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
         errors.append(_error(["input"], "productOptions and variants must be given together"))
     if "variants" in data:
         errors += _check_variants(data)
+    errors += check_extras(ctx, data)
     if product is None and not errors and not data.get("title"):
         errors.append(_error(["input", "title"], "Title can't be blank"))
     if errors:
@@ -143,6 +145,7 @@ def _product_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
             product["variants"] = fresh
             for variant in fresh:
                 ctx.ensure_inventory(variant["sku"])
+        apply_extras(ctx, product, data)
         product["_updated"] = ctx.now()
         ctx.product_writes.append(product["id"])
     return {"product": product, "productSetOperation": None, "userErrors": []}

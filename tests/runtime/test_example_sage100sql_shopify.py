@@ -1,0 +1,177 @@
+"""The Sage 100 SQL -> Shopify catalogue template (specs/examples/sage100sql-shopify/) run end to end with
+``passerelle run``: the seeded Sage 100c database read through ODBC, the Shopify simulator written
+through its GraphQL (and REST image) API and READ BACK through it. A first run builds the catalogue
+(collections, products, a range with its variants, prices, stock per location, images); a second run
+sends nothing (the simulator's write requests are counted); one tier, one stock quantity and one image
+changed in Sage send exactly those."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from runtime_support import cli
+from support import ROOT
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "odbc"))  # the Sage databases of the ODBC tests
+from odbc_support import _sage_templates, sage_database, sage_engine  # noqa: E402,F401 (fixtures)
+from pg_support import postgres_cluster  # noqa: E402,F401 (fixture)
+from passerelle_sandbox import Sandbox  # noqa: E402
+
+pytestmark = pytest.mark.slow  # starts the session's PostgreSQL cluster
+
+EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-shopify"
+FLOWS = ("categories_to_shop", "products_to_shop", "ranges_to_shop", "stock_to_shop", "variant_stock_to_shop",
+         "tier_prices_to_shop", "images_to_shop")
+SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
+                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed", re.M)
+READ_BACK = """query Catalogue($after: String) {
+  products(first: 3, after: $after) { pageInfo { hasNextPage endCursor } nodes {
+    handle title status productType collections(first: 5) { nodes { handle title } }
+    options { name values }
+    variants(first: 10) { nodes { sku price barcode taxable
+      inventoryItem { measurement { weight { unit value } }
+        inventoryLevels(first: 2) { nodes { location { id } quantities(names: ["available"]) { quantity } } } } } } } }
+  collections(first: 20) { nodes { handle title } }
+}"""
+
+
+@pytest.fixture()
+def running(sage_engine, sage_database, tmp_path):
+    db = sage_database(sage_engine, options=";UseDeclareFetch=1;Fetch=100" if sage_engine == "postgresql" else "")
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
+    with Sandbox(systems=("shopify",), seed=1, orders=3) as sb:
+        shop = sb.sim("shopify")
+        env = {"ACME_SAGE_ODBC": db.connection_string, "ACME_SAGE_DIALECT": sage_engine,
+               "ACME_SHOPIFY_URL": sb.url("shopify"), "ACME_SHOPIFY_TOKEN": sb.credentials("shopify")["access_token"]}
+        yield db, shop, project, str(tmp_path / "state"), env
+
+
+def _run(project: Path, state: str, env: dict, monkeypatch, flow: str) -> dict:
+    got, _, err = cli(["run", str(project), "--state", state, "--flow", flow], env, monkeypatch)
+    assert got == 0, err
+    (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
+    return {k: int(v) for k, v in match.groupdict().items() if k != "flow"}
+
+
+def _read_back(env: dict) -> dict:
+    """The catalogue as Shopify's API answers it (products whose handle is a Sage reference)."""
+    nodes, after = [], None
+    while True:  # pages of 3 products: a query stays under Shopify's 1,000-point ceiling
+        request = urllib.request.Request(f"{env['ACME_SHOPIFY_URL']}/admin/api/2025-04/graphql.json",
+                                         json.dumps({"query": READ_BACK, "variables": {"after": after}}).encode(),
+                                         {"X-Shopify-Access-Token": env["ACME_SHOPIFY_TOKEN"],
+                                          "Content-Type": "application/json"})
+        answer = json.loads(urllib.request.urlopen(request).read())
+        if answer.get("errors") and answer["errors"][0]["extensions"]["code"] == "THROTTLED":
+            time.sleep(1)  # the bucket restores 100 points a second, as a client backs off
+            continue
+        assert "data" in answer, answer
+        data = answer["data"]
+        nodes += data["products"]["nodes"]
+        if not data["products"]["pageInfo"]["hasNextPage"]:
+            break
+        after = data["products"]["pageInfo"]["endCursor"]
+    products = {}
+    for p in nodes:
+        variants = {}
+        for v in p["variants"]["nodes"]:
+            item = v["inventoryItem"]
+            stock = tuple(lv["quantities"][0]["quantity"] for lv in item["inventoryLevels"]["nodes"])
+            variants[v["sku"]] = (Decimal(v["price"]), v["barcode"], v["taxable"],
+                                  (item["measurement"]["weight"] or {}).get("value"), stock)
+        products[p["handle"]] = {"title": p["title"], "status": p["status"], "type": p["productType"],
+                                 "collections": [c["handle"] for c in p["collections"]["nodes"]],
+                                 "options": [(o["name"], o["values"]) for o in p["options"]], "variants": variants}
+    return {"products": products, "collections": {c["handle"]: c["title"] for c in data["collections"]["nodes"]}}
+
+
+def _images(shop) -> dict:
+    return {next(p["handle"] for p in shop.products if p["id"] == i["product_id"]): i["_sha256"] for i in shop.images}
+
+
+def _breaks(shop) -> dict:
+    return {(shop.variant_by_id(b["variant_id"])["sku"], b["minimumQuantity"]): Decimal(b["price"]["amount"])
+            for b in shop.price_lists[0]["breaks"]}
+
+
+def test_the_catalogue_built_then_nothing_sent_then_only_the_changes(running, monkeypatch):
+    db, shop, project, state, env = running
+    first = {flow: _run(project, state, env, monkeypatch, flow) for flow in FLOWS}
+    assert all(s["failed"] == 0 for s in first.values()), first
+    shop_now = _read_back(env)
+    products, collections = shop_now["products"], shop_now["collections"]
+    # categories: one collection per Sage family, found or created
+    assert {k: collections[k] for k in ("bougies", "table", "linge", "the", "cadeau")} == {
+        "bougies": "Bougies & senteurs", "table": "Art de la table", "linge": "Linge de maison",
+        "the": "Thés & infusions", "cadeau": "Cartes cadeaux"}
+    assert first["categories_to_shop"]["created"] == 5
+    # products: every simple article, its collection, price excl. tax, EAN, taxable, weight; dormant archived
+    vanilla = products["boug-vanille"]
+    assert (vanilla["title"], vanilla["status"], vanilla["collections"]) == \
+        ("Bougie parfumée vanille", "ACTIVE", ["bougies"])
+    assert vanilla["variants"]["BOUG-VANILLE"][:4] == (Decimal("12.90"), "3760123400000", True, 0.35)
+    assert products["carte-50"]["variants"]["CARTE-50"][2] is False  # EXO: not taxable
+    assert products["boug-noel"]["status"] == "ARCHIVED" and products["mug-noel"]["status"] == "ARCHIVED"
+    assert len([h for h in products if h.upper() in {a[0] for a in _articles(db)}]) == 40
+    # the range: one product, its two options, its 8 active variants (L-Écru is dormant), each with its SKU/EAN
+    tshirt = products["ts01"]
+    assert tshirt["options"] == [("Taille", ["S", "M", "L"]), ("Couleur", ["Bleu", "Rouge", "Écru"])]
+    assert len(tshirt["variants"]) == 8 and "TS01-L-EC" not in tshirt["variants"]
+    assert tshirt["variants"]["TS01-S-BL"][:2] == (Decimal("24.90"), "3760987600000")
+    assert products["nappe-lin"]["options"] == [("Couleur", ["Bleu", "Rouge", "Écru"])]
+    # stock: per depot at its location (BOUG-VANILLE: 10 + 5 - 3 in depot 1), variants summed at the main one
+    expected = dict(((r, int(d)), int(s)) for r, d, s in db.rows(
+        'SELECT "AR_Ref", "DE_No", "AS_QteSto" + "AS_QteCom" - "AS_QteRes" FROM "F_ARTSTOCK"'))
+    assert vanilla["variants"]["BOUG-VANILLE"][4] == (12, expected[("BOUG-VANILLE", 2)])
+    assert products["theiere-08"]["variants"]["THEIERE-08"][4] == (expected[("THEIERE-08", 1)],
+                                                                  expected[("THEIERE-08", 2)])
+    variant_stock = dict(db.rows('SELECT e."AE_Ref", SUM(s."GS_QteSto" + s."GS_QteCom" - s."GS_QteRes") FROM '
+                                 '"F_ARTENUMREF" e JOIN "F_GAMSTOCK" s ON s."AR_Ref" = e."AR_Ref" AND '
+                                 's."AG_No1" = e."AG_No1" AND s."AG_No2" = e."AG_No2" GROUP BY e."AE_Ref"'))
+    assert tshirt["variants"]["TS01-M-RO"][4][0] == int(variant_stock["TS01-M-RO"])
+    # prices: BOUG-VANILLE's a02 tiers on the category price 10.32: 10 to 99 at -10 %, 100 and more at -15 %
+    assert _breaks(shop) == {("BOUG-VANILLE", 10): Decimal("9.29"), ("BOUG-VANILLE", 100): Decimal("8.77")}
+    # images: one per article that has a picture, the file's bytes as sent
+    assert _images(shop) == {h: _sha(project / "images" / f"{h.upper()}.png")
+                             for h in ("boug-vanille", "theiere-08", "ts01")}
+
+    sent = len(shop.write_requests)
+    for flow in FLOWS:  # the second run sends nothing
+        again = _run(project, state, env, monkeypatch, flow)
+        assert (again["created"], again["updated"], again["failed"]) == (0, 0, 0), (flow, again)
+    assert shop.write_requests[sent:] == [] and _read_back(env) == shop_now
+
+    # one tier, one stock quantity and one image changed in Sage: exactly those are sent
+    with db.connect() as conn:
+        conn.execute('UPDATE "F_TARIFQTE" SET "TQ_Remise01REM_Valeur" = 20, "cbModification" = ? '
+                     'WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 999999', "2031-01-01 00:00:00", "BOUG-VANILLE")
+        conn.execute('UPDATE "F_ARTSTOCK" SET "AS_QteSto" = "AS_QteSto" + 5, "cbModification" = ? '
+                     'WHERE "AR_Ref" = ? AND "DE_No" = 2', "2031-01-01 00:00:00", "TASSE-GRES")
+    (project / "images" / "THEIERE-08.png").write_bytes((project / "images" / "TS01.png").read_bytes() + b"\0")
+    changed = {flow: _run(project, state, env, monkeypatch, flow) for flow in FLOWS}
+    assert {f: s["created"] + s["updated"] for f, s in changed.items() if s["created"] + s["updated"]} == \
+        {"tier_prices_to_shop": 1, "stock_to_shop": 1, "images_to_shop": 1}, changed
+    assert len(shop.write_requests) == sent + 3
+    assert _breaks(shop)[("BOUG-VANILLE", 100)] == Decimal("8.26")  # 10.32 less 20 %
+    after = _read_back(env)["products"]
+    assert after["tasse-gres"]["variants"]["TASSE-GRES"][4][1] == expected[("TASSE-GRES", 2)] + 5
+    assert _images(shop)["theiere-08"] == _sha(project / "images" / "THEIERE-08.png")
+    assert len(shop.images) == 3  # replaced in place, not added
+
+
+def _articles(db) -> list:
+    return db.rows('SELECT "AR_Ref" FROM "F_ARTICLE"')
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()
