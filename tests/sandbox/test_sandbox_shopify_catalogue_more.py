@@ -1,0 +1,116 @@
+"""Shopify simulator: collections, productSet details, stock per location and REST product images
+(shopify_catalogue_more.py), through its HTTP API."""
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from passerelle_sandbox import Sandbox
+
+SET = ("mutation S($identifier: ProductSetIdentifiers, $input: ProductSetInput!) { productSet(identifier: "
+       "$identifier, input: $input) { product { id legacyResourceId } userErrors { field message } } }")
+CREATE = ("mutation C($input: CollectionInput!) { collectionCreate(input: $input) { collection { id handle } "
+          "userErrors { field message } } }")
+INVENTORY = ("mutation M($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) "
+             "{ userErrors { field message code } } }")
+
+
+@pytest.fixture()
+def sb():
+    with Sandbox(systems=("shopify",), orders=2) as sandbox:
+        yield sandbox
+
+
+def _gql(sb: Sandbox, query: str, variables: dict | None = None) -> dict:
+    response = httpx.post(f"{sb.url('shopify')}/admin/api/2025-04/graphql.json",
+                          json={"query": query, "variables": variables or {}},
+                          headers={"X-Shopify-Access-Token": sb.credentials("shopify")["access_token"]})
+    assert response.status_code == 200
+    return response.json()
+
+
+def _product(collections: list[str], sku: str = "X1") -> dict:
+    return {"identifier": {"handle": sku.lower()},
+            "input": {"title": sku, "collections": collections, "descriptionHtml": "<p>x</p>",
+                      "productOptions": [{"name": "Title", "values": [{"name": "Default Title"}]}],
+                      "variants": [{"optionValues": [{"optionName": "Title", "name": "Default Title"}],
+                                    "price": "3.50", "compareAtPrice": "4", "taxable": False,
+                                    "inventoryItem": {"sku": sku, "measurement": {"weight": {"unit": "KILOGRAMS",
+                                                                                              "value": 0.35}}}}]}}
+
+
+def test_collections_are_created_once_and_products_join_them(sb):
+    made = _gql(sb, CREATE, {"input": {"title": "Bougies", "handle": "bougies"}})["data"]["collectionCreate"]
+    assert made["userErrors"] == [] and made["collection"]["handle"] == "bougies"
+    again = _gql(sb, CREATE, {"input": {"title": "Bougies", "handle": "bougies"}})["data"]["collectionCreate"]
+    assert again["collection"] is None and again["userErrors"][0]["field"] == ["handle"]
+    blank = _gql(sb, CREATE, {"input": {"title": " "}})["data"]["collectionCreate"]
+    assert blank["userErrors"] == [{"field": ["title"], "message": "Title can't be blank"}]
+    ident = made["collection"]["id"]
+    assert _gql(sb, SET, _product([ident]))["data"]["productSet"]["userErrors"] == []
+    found = _gql(sb, '{ collections(first: 5, query: "handle:bougies") { nodes { productsCount { count } '
+                     'products(first: 5) { nodes { handle descriptionHtml variants(first: 2) { nodes { '
+                     'compareAtPrice taxable inventoryItem { measurement { weight { unit value } } } } } } } } } }')
+    (node,) = found["data"]["collections"]["nodes"]
+    assert node["productsCount"]["count"] == 1
+    (variant,) = node["products"]["nodes"][0]["variants"]["nodes"]
+    assert variant == {"compareAtPrice": "4.00", "taxable": False,
+                       "inventoryItem": {"measurement": {"weight": {"unit": "KILOGRAMS", "value": 0.35}}}}
+
+
+def test_an_unknown_collection_is_refused_and_nothing_stored(sb):
+    before = len(sb.sim("shopify").products)
+    answer = _gql(sb, SET, _product(["gid://shopify/Collection/1"]))["data"]["productSet"]
+    assert answer["product"] is None and answer["userErrors"][0]["field"] == ["input", "collections", "0"]
+    assert len(sb.sim("shopify").products) == before
+
+
+def test_productset_gives_each_new_variant_its_own_id(sb):
+    data = _product([])
+    data["input"]["productOptions"] = [{"name": "Size", "values": [{"name": "S"}, {"name": "M"}]}]
+    data["input"]["variants"] = [{"optionValues": [{"optionName": "Size", "name": n}], "price": "1",
+                                  "inventoryItem": {"sku": f"X-{n}"}} for n in ("S", "M")]
+    assert _gql(sb, SET, data)["data"]["productSet"]["userErrors"] == []
+    product = sb.sim("shopify").products[-1]
+    assert len({v["id"] for v in product["variants"]}) == 2
+
+
+def test_stock_is_kept_per_location(sb):
+    shop = sb.sim("shopify")
+    _gql(sb, SET, _product([]))
+    item, (main, second) = shop.inventory_gid("X1"), (loc["gid"] for loc in shop.locations)
+    rows = [{"inventoryItemId": item, "locationId": main, "quantity": 3},
+            {"inventoryItemId": item, "locationId": second, "quantity": 7}]
+    answer = _gql(sb, INVENTORY, {"input": {"name": "available", "reason": "correction",
+                                            "ignoreCompareQuantity": True, "quantities": rows}})
+    assert answer["data"]["inventorySetQuantities"]["userErrors"] == []
+    levels = _gql(sb, '{ inventoryItems(first: 1, query: "sku:X1") { nodes { inventoryLevels(first: 5) { nodes '
+                      '{ location { id } quantities(names: ["available"]) { quantity } } } } } }')
+    got = [(lv["location"]["id"], lv["quantities"][0]["quantity"])
+           for lv in levels["data"]["inventoryItems"]["nodes"][0]["inventoryLevels"]["nodes"]]
+    assert got == [(main, 3), (second, 7)]
+    bad = _gql(sb, INVENTORY, {"input": {"name": "available", "reason": "correction", "ignoreCompareQuantity": True,
+                                         "quantities": [dict(rows[0], locationId="gid://shopify/Location/1")]}})
+    assert bad["data"]["inventorySetQuantities"]["userErrors"][0]["code"] == "INVALID_LOCATION"
+
+
+def test_rest_images_are_added_replaced_and_refused_when_not_base64(sb):
+    shop = sb.sim("shopify")
+    _gql(sb, SET, _product([]))
+    pid = shop.products[-1]["id"]
+    url = f"{sb.url('shopify')}/admin/api/2025-04/products/{pid}/images.json"
+    headers = {"X-Shopify-Access-Token": sb.credentials("shopify")["access_token"]}
+    made = httpx.post(url, json={"image": {"attachment": base64.b64encode(b"one").decode(), "filename": "x.png"}},
+                      headers=headers)
+    assert made.status_code == 200 and made.json()["image"]["product_id"] == pid
+    image = made.json()["image"]["id"]
+    put = httpx.put(url.replace("images.json", f"images/{image}.json"),
+                    json={"image": {"attachment": base64.b64encode(b"two").decode()}}, headers=headers)
+    assert put.status_code == 200 and len(shop.images) == 1 and shop.images[0]["_content"] == b"two"
+    assert httpx.post(url, json={"image": {"attachment": "%%%"}}, headers=headers).status_code == 422
+    missing = url.replace(str(pid), "1")
+    assert httpx.post(missing, json={"image": {"attachment": "b25l"}}, headers=headers).status_code == 404
+    assert shop.write_requests[-3:] == [f"PUT products/{pid}/images/{image}.json", f"POST products/{pid}/images.json",
+                                        "POST products/1/images.json"]
