@@ -48,6 +48,7 @@ def seed_more(sim: Any) -> None:
     sim.locations = [sim.location, {"id": SECOND_LOCATION_ID, "gid": gid("Location", SECOND_LOCATION_ID),
                                     "name": "Entrepôt Lyon"}]
     sim.images = []
+    sim.discounts = []  # shopify_discounts.py
     sim.write_requests = []  # one entry per mutation or REST write received, in order
 
 

@@ -356,6 +356,14 @@ SCHEMA["InventoryLevel"]["quantities"] = F("InventoryQuantity", lambda p, args, 
     list=True, args=("names",))
 _connection_types(SCHEMA, "Collection")
 
+# dated automatic discounts: a Sage promotion (shopify_discounts.py)
+from passerelle_sandbox.shopify_discounts import DISCOUNT_MUTATIONS, DISCOUNT_QUERIES, DISCOUNT_TYPES  # noqa: E402
+
+SCHEMA["QueryRoot"].update(DISCOUNT_QUERIES)
+SCHEMA["Mutation"].update(DISCOUNT_MUTATIONS)
+SCHEMA.update(DISCOUNT_TYPES)
+_connection_types(SCHEMA, "DiscountAutomaticNode")
+
 # the shop itself (shopify_shop.py)
 from passerelle_sandbox.shopify_shop import SHOP_QUERIES, SHOP_TYPES  # noqa: E402
 
