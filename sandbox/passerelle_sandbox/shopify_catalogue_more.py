@@ -45,8 +45,8 @@ _IMAGE_PATH = re.compile(r"products/(\d+)/images(?:/(\d+))?\.json")
 
 def seed_more(sim: Any) -> None:
     sim.collections = []
-    sim.locations = [sim.location, {"id": SECOND_LOCATION_ID, "gid": gid("Location", SECOND_LOCATION_ID),
-                                    "name": "Entrepôt Lyon"}]
+    sim.locations = [sim.location] + [{"id": ident, "gid": gid("Location", ident), "name": name} for ident, name in
+                                      ((SECOND_LOCATION_ID, "Entrepôt Lyon"), (SECOND_LOCATION_ID + 1, "Boutique Lyon"))]
     sim.images = []
     sim.discounts = []  # shopify_discounts.py
     sim.write_requests = []  # one entry per mutation or REST write received, in order

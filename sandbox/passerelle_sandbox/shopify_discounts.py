@@ -19,11 +19,11 @@ object ``DiscountAutomaticBasic``, shopify.dev/docs/api/admin-graphql/2024-10/mu
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from passerelle_sandbox.shopify_data import gid, gql_time, parse_utc
+from passerelle_sandbox.shopify_data import gid, gql_time
 from passerelle_sandbox.shopify_gql import F, Typed
 
 __all__ = ["DISCOUNT_MUTATIONS", "DISCOUNT_QUERIES", "DISCOUNT_TYPES"]
@@ -37,10 +37,14 @@ def _error(field: list[str], message: str, code: str) -> dict[str, Any]:
 
 
 def _moment(text: Any) -> datetime | None:
+    """An ISO 8601 DateTime (``Z`` or an offset; none: UTC [unverified]) as UTC."""
     try:
-        return parse_utc(str(text)) if text else None
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00")) if text else None
     except ValueError:
         return None
+    if moment is None or moment.tzinfo is None:
+        return moment and moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 def _items(ctx: Any, items: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, Any]:

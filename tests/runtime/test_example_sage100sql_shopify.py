@@ -29,7 +29,11 @@ pytestmark = pytest.mark.slow  # starts the session's PostgreSQL cluster
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-shopify"
 FLOWS = ("categories_to_shop", "products_to_shop", "ranges_to_shop", "stock_to_shop", "variant_stock_to_shop",
-         "tier_prices_to_shop", "images_to_shop")
+         "tier_prices_to_shop", "promotions_to_shop", "images_to_shop")
+DISCOUNTS = """{ automaticDiscountNodes(first: 20) { nodes { automaticDiscount { ... on DiscountAutomaticBasic {
+  title startsAt endsAt customerGets { value { ... on DiscountPercentage { percentage } }
+    items { ... on DiscountProducts { products(first: 5) { nodes { handle } } }
+            ... on DiscountCollections { collections(first: 5) { nodes { handle } } } } } } } } } }"""
 SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
                      r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed", re.M)
 READ_BACK = """query Catalogue($after: String) {
@@ -38,7 +42,7 @@ READ_BACK = """query Catalogue($after: String) {
     options { name values }
     variants(first: 10) { nodes { sku price barcode taxable
       inventoryItem { measurement { weight { unit value } }
-        inventoryLevels(first: 2) { nodes { location { id } quantities(names: ["available"]) { quantity } } } } } } } }
+        inventoryLevels(first: 3) { nodes { location { id } quantities(names: ["available"]) { quantity } } } } } } } }
   collections(first: 20) { nodes { handle title } }
 }"""
 
@@ -62,12 +66,10 @@ def _run(project: Path, state: str, env: dict, monkeypatch, flow: str) -> dict:
     return {k: int(v) for k, v in match.groupdict().items() if k != "flow"}
 
 
-def _read_back(env: dict) -> dict:
-    """The catalogue as Shopify's API answers it (products whose handle is a Sage reference)."""
-    nodes, after = [], None
-    while True:  # pages of 3 products: a query stays under Shopify's 1,000-point ceiling
+def _gql(env: dict, query: str, variables: dict | None = None) -> dict:
+    while True:
         request = urllib.request.Request(f"{env['ACME_SHOPIFY_URL']}/admin/api/2025-04/graphql.json",
-                                         json.dumps({"query": READ_BACK, "variables": {"after": after}}).encode(),
+                                         json.dumps({"query": query, "variables": variables or {}}).encode(),
                                          {"X-Shopify-Access-Token": env["ACME_SHOPIFY_TOKEN"],
                                           "Content-Type": "application/json"})
         answer = json.loads(urllib.request.urlopen(request).read())
@@ -75,11 +77,25 @@ def _read_back(env: dict) -> dict:
             time.sleep(1)  # the bucket restores 100 points a second, as a client backs off
             continue
         assert "data" in answer, answer
-        data = answer["data"]
+        return answer["data"]
+
+
+def _read_back(env: dict) -> dict:
+    """The catalogue as Shopify's API answers it: products (pages of 3, under the 1,000-point ceiling of a
+    query), collections and automatic discounts."""
+    nodes, after = [], None
+    while True:
+        data = _gql(env, READ_BACK, {"after": after})
         nodes += data["products"]["nodes"]
         if not data["products"]["pageInfo"]["hasNextPage"]:
             break
         after = data["products"]["pageInfo"]["endCursor"]
+    discounts = {}
+    for node in _gql(env, DISCOUNTS)["automaticDiscountNodes"]["nodes"]:
+        d = node["automaticDiscount"]
+        items = d["customerGets"]["items"]
+        targets = [n["handle"] for n in (items.get("products") or items.get("collections"))["nodes"]]
+        discounts[d["title"]] = (d["startsAt"], d["endsAt"], d["customerGets"]["value"]["percentage"], targets)
     products = {}
     for p in nodes:
         variants = {}
@@ -91,7 +107,8 @@ def _read_back(env: dict) -> dict:
         products[p["handle"]] = {"title": p["title"], "status": p["status"], "type": p["productType"],
                                  "collections": [c["handle"] for c in p["collections"]["nodes"]],
                                  "options": [(o["name"], o["values"]) for o in p["options"]], "variants": variants}
-    return {"products": products, "collections": {c["handle"]: c["title"] for c in data["collections"]["nodes"]}}
+    return {"products": products, "collections": {c["handle"]: c["title"] for c in data["collections"]["nodes"]},
+            "discounts": discounts}
 
 
 def _images(shop) -> dict:
@@ -113,7 +130,7 @@ def test_the_catalogue_built_then_nothing_sent_then_only_the_changes(running, mo
     assert {k: collections[k] for k in ("bougies", "table", "linge", "the", "cadeau")} == {
         "bougies": "Bougies & senteurs", "table": "Art de la table", "linge": "Linge de maison",
         "the": "Thés & infusions", "cadeau": "Cartes cadeaux"}
-    assert first["categories_to_shop"]["created"] == 5
+    assert first["categories_to_shop"]["created"] == len(db.rows('SELECT "FA_CodeFamille" FROM "F_FAMILLE"'))
     # products: every simple article, its collection, price excl. tax, EAN, taxable, weight; dormant archived
     vanilla = products["boug-vanille"]
     assert (vanilla["title"], vanilla["status"], vanilla["collections"]) == \
@@ -126,18 +143,29 @@ def test_the_catalogue_built_then_nothing_sent_then_only_the_changes(running, mo
     tshirt = products["ts01"]
     assert tshirt["options"] == [("Taille", ["S", "M", "L"]), ("Couleur", ["Bleu", "Rouge", "Écru"])]
     assert len(tshirt["variants"]) == 8 and "TS01-L-EC" not in tshirt["variants"]
-    assert tshirt["variants"]["TS01-S-BL"][:2] == (Decimal("24.90"), "3760987600000")
+    (base,) = db.rows('SELECT "AR_PrixVen" FROM "F_ARTICLE" WHERE "AR_Ref" = \'TS01\'')[0]
+    own = dict(db.rows('SELECT e."AE_Ref", t."TG_Prix" FROM "F_TARIFGAM" t JOIN "F_ARTENUMREF" e ON e."AR_Ref" = '
+                       't."AR_Ref" AND e."AG_No1" = t."AG_No1" AND e."AG_No2" = t."AG_No2" WHERE t."TG_RefCF" = \'a01\''))
+    assert {sku: v[0] for sku, v in tshirt["variants"].items()} == {
+        sku: Decimal(str(own.get(sku, base))).quantize(Decimal("0.01")) for sku in tshirt["variants"]}
+    assert tshirt["variants"]["TS01-S-BL"][1] == "3760987600000"
     assert products["nappe-lin"]["options"] == [("Couleur", ["Bleu", "Rouge", "Écru"])]
-    # stock: per depot at its location (BOUG-VANILLE: 10 + 5 - 3 in depot 1), variants summed at the main one
-    expected = dict(((r, int(d)), int(s)) for r, d, s in db.rows(
+    # stock: per depot at its location (BOUG-VANILLE: 10 + 5 - 3 in depot 1), variants per depot too
+    expected = dict(((r, int(d)), int(q)) for r, d, q in db.rows(
         'SELECT "AR_Ref", "DE_No", "AS_QteSto" + "AS_QteCom" - "AS_QteRes" FROM "F_ARTSTOCK"'))
-    assert vanilla["variants"]["BOUG-VANILLE"][4] == (12, expected[("BOUG-VANILLE", 2)])
-    assert products["theiere-08"]["variants"]["THEIERE-08"][4] == (expected[("THEIERE-08", 1)],
-                                                                  expected[("THEIERE-08", 2)])
-    variant_stock = dict(db.rows('SELECT e."AE_Ref", SUM(s."GS_QteSto" + s."GS_QteCom" - s."GS_QteRes") FROM '
-                                 '"F_ARTENUMREF" e JOIN "F_GAMSTOCK" s ON s."AR_Ref" = e."AR_Ref" AND '
-                                 's."AG_No1" = e."AG_No1" AND s."AG_No2" = e."AG_No2" GROUP BY e."AE_Ref"'))
-    assert tshirt["variants"]["TS01-M-RO"][4][0] == int(variant_stock["TS01-M-RO"])
+    per_depot = lambda ref: tuple(expected.get((ref, depot), 0) for depot in (1, 2, 3))  # noqa: E731
+    assert vanilla["variants"]["BOUG-VANILLE"][4] == per_depot("BOUG-VANILLE") and per_depot("BOUG-VANILLE")[0] == 12
+    assert products["theiere-08"]["variants"]["THEIERE-08"][4] == per_depot("THEIERE-08")
+    variant_stock = dict(((r, int(d)), int(q)) for r, d, q in db.rows(
+        'SELECT e."AE_Ref", s."DE_No", s."GS_QteSto" + s."GS_QteCom" - s."GS_QteRes" FROM "F_ARTENUMREF" e JOIN '
+        '"F_GAMSTOCK" s ON s."AR_Ref" = e."AR_Ref" AND s."AG_No1" = e."AG_No1" AND s."AG_No2" = e."AG_No2"'))
+    assert tshirt["variants"]["TS01-M-RO"][4] == tuple(variant_stock.get(("TS01-M-RO", d), 0) for d in (1, 2, 3))
+    # promotions: one dated automatic discount per article or family a scheme selects
+    discounts = shop_now["discounts"]
+    assert discounts["Soldes d'hiver 2023 (BOUGIES)"] == ("2023-01-10T23:00:00Z", "2023-02-06T23:00:00Z", 0.2,
+                                                          ["bougies"])
+    assert discounts["Plaid : lancement hiver (PLAID-MERINOS)"][2:] == (0.25, ["plaid-merinos"])
+    assert len(discounts) == 5, discounts
     # prices: BOUG-VANILLE's a02 tiers on the category price 10.32: 10 to 99 at -10 %, 100 and more at -15 %
     assert _breaks(shop) == {("BOUG-VANILLE", 10): Decimal("9.29"), ("BOUG-VANILLE", 100): Decimal("8.77")}
     # images: one per article that has a picture, the file's bytes as sent
@@ -156,14 +184,17 @@ def test_the_catalogue_built_then_nothing_sent_then_only_the_changes(running, mo
                      'WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 999999', "2031-01-01 00:00:00", "BOUG-VANILLE")
         conn.execute('UPDATE "F_ARTSTOCK" SET "AS_QteSto" = "AS_QteSto" + 5, "cbModification" = ? '
                      'WHERE "AR_Ref" = ? AND "DE_No" = 2', "2031-01-01 00:00:00", "TASSE-GRES")
+        conn.execute('UPDATE "F_TARIF" SET "TF_Fin" = ?, "cbModification" = ? WHERE "TF_No" = 3',
+                     "2099-04-30 00:00:00", "2031-01-01 00:00:00")
     (project / "images" / "THEIERE-08.png").write_bytes((project / "images" / "TS01.png").read_bytes() + b"\0")
     changed = {flow: _run(project, state, env, monkeypatch, flow) for flow in FLOWS}
     assert {f: s["created"] + s["updated"] for f, s in changed.items() if s["created"] + s["updated"]} == \
-        {"tier_prices_to_shop": 1, "stock_to_shop": 1, "images_to_shop": 1}, changed
-    assert len(shop.write_requests) == sent + 3
+        {"tier_prices_to_shop": 1, "stock_to_shop": 1, "images_to_shop": 1, "promotions_to_shop": 1}, changed
+    assert len(shop.write_requests) == sent + 4
     assert _breaks(shop)[("BOUG-VANILLE", 100)] == Decimal("8.26")  # 10.32 less 20 %
     after = _read_back(env)["products"]
     assert after["tasse-gres"]["variants"]["TASSE-GRES"][4][1] == expected[("TASSE-GRES", 2)] + 5
+    assert _read_back(env)["discounts"]["Plaid : lancement hiver (PLAID-MERINOS)"][1] == "2099-04-29T22:00:00Z"
     assert _images(shop)["theiere-08"] == _sha(project / "images" / "THEIERE-08.png")
     assert len(shop.images) == 3  # replaced in place, not added
 
