@@ -23,7 +23,8 @@ reference gives no ``ProductSetUserErrorCode`` for these cases).
 
 ``quantityPricingByVariantUpdate(priceListId, input)``: only ``quantityPriceBreaksToAdd``
 (``[{variantId, price: {amount, currencyCode}, minimumQuantity}]``) and ``quantityPriceBreaksToDelete``
-(break ids) and ``quantityPriceBreaksToDeleteByVariantId`` (every break of those variants; 2024-04+) are simulated (fixed prices and quantity rules answer ``NOT_SIMULATED``). All-or-nothing:
+(break ids) and ``quantityPriceBreaksToDeleteByVariantId`` (every break of those variants; 2024-04+)
+are simulated (fixed prices and quantity rules answer ``NOT_SIMULATED``). All-or-nothing:
 every row is checked before anything changes; deletes run before adds. Codes: ``PRICE_LIST_NOT_FOUND``,
 ``QUANTITY_PRICE_BREAK_ADD_CURRENCY_MISMATCH``, ``QUANTITY_PRICE_BREAK_ADD_DUPLICATE_INPUT_FOR_VARIANT_AND_MIN``,
 ``QUANTITY_PRICE_BREAK_ADD_INVALID`` (a minimum quantity below 2 or a price not above 0 — the bounds are
