@@ -206,3 +206,17 @@ def _articles(db) -> list:
 def _sha(path: Path) -> str:
     import hashlib
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_tier_removed_in_sage_is_removed_in_the_shop(running, monkeypatch):
+    db, shop, project, state, env = running
+    for flow in ("categories_to_shop", "products_to_shop", "tier_prices_to_shop"):
+        _run(project, state, env, monkeypatch, flow)
+    assert sorted(m for (sku, m) in _breaks(shop) if sku == "BOUG-VANILLE") == [10, 100]
+    with db.connect() as conn:  # the 10-99 tier is deleted: the last one now starts at 10
+        conn.execute('DELETE FROM "F_TARIFQTE" WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 99', "BOUG-VANILLE")
+    sent = len(shop.write_requests)
+    again = _run(project, state, env, monkeypatch, "tier_prices_to_shop")
+    assert (again["created"] + again["updated"], again["failed"]) == (1, 0)
+    assert len(shop.write_requests) == sent + 1
+    assert {k: v for k, v in _breaks(shop).items() if k[0] == "BOUG-VANILLE"} == {("BOUG-VANILLE", 10): Decimal("8.77")}
