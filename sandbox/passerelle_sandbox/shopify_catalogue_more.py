@@ -33,6 +33,7 @@ from typing import Any
 from passerelle_sandbox._http import Request, Response
 from passerelle_sandbox.shopify_data import LOCATION_ID, gid
 from passerelle_sandbox.shopify_gql import F, GqlError
+from passerelle_sandbox.shopify_translations import seed_locales
 
 __all__ = ["MORE_MUTATIONS", "MORE_QUERIES", "MORE_TYPES", "apply_extras", "check_extras", "levels",
            "quantities_at", "rest_images", "seed_more"]
@@ -49,6 +50,7 @@ def seed_more(sim: Any) -> None:
                                       ((SECOND_LOCATION_ID, "Entrepôt Lyon"), (SECOND_LOCATION_ID + 1, "Boutique Lyon"))]
     sim.images = []
     sim.discounts = []  # shopify_discounts.py
+    seed_locales(sim)  # shopify_translations.py
     sim.write_requests = []  # one entry per mutation or REST write received, in order
 
 

@@ -364,6 +364,16 @@ SCHEMA["Mutation"].update(DISCOUNT_MUTATIONS)
 SCHEMA.update(DISCOUNT_TYPES)
 _connection_types(SCHEMA, "DiscountAutomaticNode")
 
+# shop languages and product translations (shopify_translations.py)
+from passerelle_sandbox.shopify_translations import (  # noqa: E402
+    TRANSLATION_MUTATIONS, TRANSLATION_QUERIES, TRANSLATION_TYPES,
+)
+
+SCHEMA["QueryRoot"].update(TRANSLATION_QUERIES)
+SCHEMA["Mutation"].update(TRANSLATION_MUTATIONS)
+SCHEMA.update(TRANSLATION_TYPES)
+_connection_types(SCHEMA, "TranslatableResource")
+
 # the shop itself (shopify_shop.py)
 from passerelle_sandbox.shopify_shop import SHOP_QUERIES, SHOP_TYPES  # noqa: E402
 

@@ -29,7 +29,9 @@ pytestmark = pytest.mark.slow  # starts the session's PostgreSQL cluster
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-shopify"
 FLOWS = ("categories_to_shop", "products_to_shop", "ranges_to_shop", "stock_to_shop", "variant_stock_to_shop",
-         "tier_prices_to_shop", "promotions_to_shop", "images_to_shop")
+         "tier_prices_to_shop", "promotions_to_shop", "translations_to_shop", "images_to_shop")
+TRANSLATED = """query T($id: ID!) { translatableResource(resourceId: $id) {
+  en: translations(locale: "en") { key value outdated } de: translations(locale: "de") { key value outdated } } }"""
 DISCOUNTS = """{ automaticDiscountNodes(first: 20) { nodes { automaticDiscount { ... on DiscountAutomaticBasic {
   title startsAt endsAt customerGets { value { ... on DiscountPercentage { percentage } }
     items { ... on DiscountProducts { products(first: 5) { nodes { handle } } }
@@ -160,6 +162,12 @@ def test_the_catalogue_built_then_nothing_sent_then_only_the_changes(running, mo
         'SELECT e."AE_Ref", s."DE_No", s."GS_QteSto" + s."GS_QteCom" - s."GS_QteRes" FROM "F_ARTENUMREF" e JOIN '
         '"F_GAMSTOCK" s ON s."AR_Ref" = e."AR_Ref" AND s."AG_No1" = e."AG_No1" AND s."AG_No2" = e."AG_No2"'))
     assert tshirt["variants"]["TS01-M-RO"][4] == tuple(variant_stock.get(("TS01-M-RO", d), 0) for d in (1, 2, 3))
+    # translations: the English and German titles (and descriptions) of the products, on their French text
+    vanilla_id = "gid://shopify/Product/%d" % next(p["id"] for p in shop.products if p["handle"] == "boug-vanille")
+    translated = _gql(env, TRANSLATED, {"id": vanilla_id})["translatableResource"]
+    assert {(t["key"], t["value"]) for t in translated["en"]} >= {("title", "Vanilla scented candle")}
+    assert ("title", "Duftkerze Vanille", False) in {(t["key"], t["value"], t["outdated"]) for t in translated["de"]}
+    assert first["translations_to_shop"]["created"] == 9
     # promotions: one dated automatic discount per article or family a scheme selects
     discounts = shop_now["discounts"]
     assert discounts["Soldes d'hiver 2023 (BOUGIES)"] == ("2023-01-10T23:00:00Z", "2023-02-06T23:00:00Z", 0.2,

@@ -164,3 +164,28 @@ def test_price_breaks_deleted_by_variant_before_the_adds(sb):
         "quantityPriceBreaksToDeleteByVariantId": ["gid://shopify/ProductVariant/1"]}})
     assert missing["data"]["quantityPricingByVariantUpdate"]["userErrors"] == [
         {"code": "QUANTITY_PRICE_BREAK_DELETE_NOT_FOUND"}]
+
+
+REGISTER = ("mutation R($resourceId: ID!, $translations: [TranslationInput!]!) { translationsRegister(resourceId: "
+            "$resourceId, translations: $translations) { translations { key locale } userErrors { field code } } }")
+
+
+def test_translations_name_the_digest_of_the_content_they_translate(sb):
+    assert [loc["locale"] for loc in _gql(sb, "{ shopLocales { locale primary } }")["data"]["shopLocales"]] == \
+        ["fr", "en", "de"]
+    _gql(sb, SET, _product([]))
+    product = "gid://shopify/Product/%d" % sb.sim("shopify").products[-1]["id"]
+    content = _gql(sb, "query C($id: ID!) { translatableResource(resourceId: $id) { translatableContent { key digest } } }",
+                   {"id": product})["data"]["translatableResource"]["translatableContent"]
+    title = next(c["digest"] for c in content if c["key"] == "title")
+    ok = {"locale": "en", "key": "title", "value": "X one", "translatableContentDigest": title}
+    answer = _gql(sb, REGISTER, {"resourceId": product, "translations": [ok]})["data"]["translationsRegister"]
+    assert answer["userErrors"] == [] and answer["translations"] == [{"key": "title", "locale": "en"}]
+    bad = [dict(ok, locale="fr"), dict(ok, key="vendor"), dict(ok, translatableContentDigest="0"), dict(ok, value=" ")]
+    refused = _gql(sb, REGISTER, {"resourceId": product, "translations": bad})["data"]["translationsRegister"]
+    assert [e["code"] for e in refused["userErrors"]] == ["INVALID_LOCALE_FOR_SHOP", "INVALID_KEY_FOR_MODEL",
+                                                         "INVALID_TRANSLATABLE_CONTENT", "FAILS_RESOURCE_VALIDATION"]
+    _gql(sb, SET, {"identifier": {"handle": "x1"}, "input": {"title": "X1 renamed"}})  # the French title changes
+    read = _gql(sb, 'query T($id: ID!) { translatableResource(resourceId: $id) { translations(locale: "en") '
+                    '{ key value outdated } } }', {"id": product})["data"]["translatableResource"]["translations"]
+    assert read == [{"key": "title", "value": "X one", "outdated": True}]
