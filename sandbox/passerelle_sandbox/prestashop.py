@@ -8,12 +8,12 @@ Request pipeline, in PrestaShop's order (``dispatcher.php`` then ``WebserviceReq
 2. Output format: ``Io-Format``/``Output-Format`` header, then ``output_format``/``io_format``; only the exact
    string ``JSON`` selects JSON, anything else (``json`` included) yields XML.
 3. Webservice disabled (``webservice_enabled=False``) → 503 code 22.
-4. Key checks (401 + WWW-Authenticate): empty → 17; length ≠ 32 → 18; unknown or inactive key →
-   20 "Authentification key is not active" *and* 21 "No permission for this authentication key"
-   (two errors, as ``isKeyActive`` returns false for both); a key without any permission → 21.
+4. Key checks (401 + WWW-Authenticate): empty → 17; length ≠ 32 → 18; unknown or inactive key → 20
+   "Authentification key is not active" *and* 21 "No permission for this authentication key" (two errors, as
+   ``isKeyActive`` returns false for both); a key without any permission → 21.
 5. Resource: unknown → 400 code 27 (did you mean); not granted to the key → 401 code 26.
-6. Method: not a webservice method → 405 code 23; forbidden for the resource (stock_availables POST/
-   DELETE) → 405 code 101; not granted to the key → 405 code 25.
+6. Method: not a webservice method → 405 code 23; forbidden for the resource (stock_availables POST/DELETE) → 405
+   code 101; not granted to the key → 405 code 25.
 7. Execution (see :mod:`.ps_query` for lists). Single GET always renders every field; an unknown id
    → 404 with an **empty body**. POST ``order_histories`` (XML only; JSON → 500 code 127; ``<id>`` → 400
    code 91; missing required field → 400 code 41) → 201 with the created object, and the order's
@@ -21,27 +21,24 @@ Request pipeline, in PrestaShop's order (``dispatcher.php`` then ``WebserviceReq
    duplicates → 89, unknown → 404 code 92, invalid value → 400 code 85); PUT sets every omitted
    optional field to NULL (PUT replaces the whole resource), PATCH changes only what is sent.
 
-Response headers: ``X-Powered-By: PrestaShop Webservice``, ``Execution-Time``, ``Access-Time``,
-``Content-Sha1`` (successful bodies), ``PSWS-Version`` only once authenticated (``psws_version_on_errors``
-adds it to every webservice answer, as some builds do). ``Local-Content-Sha1`` equal to the body's
-sha1 → 304. ``?sendemail=1`` on a history POST records the mail in :attr:`emails`.
+Response headers: ``X-Powered-By: PrestaShop Webservice``, ``Execution-Time``, ``Access-Time``, ``Content-Sha1``
+(successful bodies), ``PSWS-Version`` only once authenticated (``psws_version_on_errors`` adds it to every
+webservice answer, as some builds do). ``Local-Content-Sha1`` equal to the body's sha1 → 304.
+``?sendemail=1`` on a history POST records the mail in :attr:`emails`.
 
-Unverified choices (options): an unknown order or state on a history POST makes PrestaShop's
-``OrderHistory::changeIdOrderState`` ``die('Invalid new order status')`` — HTTP 200 with that plain text
-and nothing stored (``invalid_history="die"``, default); ``invalid_history="error"`` answers 500 code 46.
-Resources PrestaShop knows but the simulator does not serve, and methods it does not implement,
-answer 501 with error code 0 (a simulator limit, never a PrestaShop behaviour).
+Unverified (options): an unknown order or state on a history POST makes ``OrderHistory::changeIdOrderState``
+``die('Invalid new order status')``: 200, that text, nothing stored (``invalid_history="die"``; "error": 500/46).
+Resources PrestaShop knows but the simulator does not serve, and methods it does not implement, answer 501
+with error code 0 (a simulator limit, never a PrestaShop behaviour).
 """
 from __future__ import annotations
 
 import base64
 import hashlib
-import random
 import time
 from datetime import datetime
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, unquote_plus
-
 
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
@@ -49,6 +46,9 @@ from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.ps_body import child_text, parse_entities, validated
 from passerelle_sandbox.ps_images import ProductImages
 from passerelle_sandbox.ps_catalogue import add_product, add_record, i18n_value
+from passerelle_sandbox.ps_catalogue_writes import (  # registers its resources
+    after_create, catalogue_tables, entity_values, set_associations)
+from passerelle_sandbox.ps_cases import seed_cases
 from passerelle_sandbox.ps_delete import delete
 from passerelle_sandbox.ps_money import after_update, money_tables
 from passerelle_sandbox.ps_query import (
@@ -56,18 +56,13 @@ from passerelle_sandbox.ps_query import (
 )
 from passerelle_sandbox.ps_render import Renderer
 from passerelle_sandbox.ps_schema import ALL_RESOURCES, RESOURCES, F, Resource
-from passerelle_sandbox.ps_tables import build_tables
+from passerelle_sandbox.ps_tables import build_tables, derive_key
 
 __all__ = ["PrestaShopSim", "WS_METHODS"]
 
 WS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 REALM = ('Basic realm="Welcome to PrestaShop Webservice, please enter the authentication key as the login. '
          'No password required."')
-
-
-def derive_key(seed: int) -> str:
-    rng = random.Random(f"prestashop-key:{seed}")
-    return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(32))
 
 
 class PrestaShopSim(Simulator):
@@ -105,6 +100,8 @@ class PrestaShopSim(Simulator):
         self.product_images = ProductImages()
         self.tables["specific_prices"] = {}
         self.tables.update(money_tables(self.tables))  # order_payments, order_slip: ps_money.py
+        self.tables.update(catalogue_tables())  # categories, attribute groups and values: ps_catalogue_writes.py
+        seed_cases(self, dataset)  # guests, coupons, gift wrap, currency, slips, tracking: ps_cases.py
         self.key = key or derive_key(dataset.seed)
         self.keys: dict[str, dict[str, Iterable[str]] | None] = dict(keys) if keys else {}
         self.keys.setdefault(self.key, None)
@@ -306,16 +303,14 @@ class PrestaShopSim(Simulator):
             raise WsError(400, 91, "id is forbidden when adding a new resource")
         created = []
         for entity in entities:
-            values: dict[str, Any] = {}
-            for f in res.fields:
-                if f.name == "id":
-                    continue
-                raw = child_text(entity, f.name)
-                if raw is None and f.required:
-                    raise WsError(400, 41, f'parameter "{f.name}" required')
-                values[f.name] = validated(res, f, raw)
-            created.append(self._add_history(values, params.get("sendemail") == "1") if res.name == "order_histories"
-                           else add_record(self.tables[res.name], values))
+            values = entity_values(res, entity, sorted(self.tables["languages"]), patch=False)
+            if res.name == "order_histories":
+                created.append(self._add_history(values, params.get("sendemail") == "1"))
+                continue
+            record = add_record(self.tables[res.name], values)
+            set_associations(res, entity, record)  # catalogue objects: ps_catalogue_writes.py
+            after_create(self.tables, res.name, record, self.clock().strftime("%Y-%m-%d %H:%M:%S"))
+            created.append(record)
         if len(created) == 1:
             return 201, renderer.single(res, created[0])
         return 201, renderer.listing(res, created, "full")
@@ -366,13 +361,14 @@ class PrestaShopSim(Simulator):
                 if raw is None and f.required:
                     raise WsError(400, 41, f'parameter "{f.name}" required')
                 values[f.name] = validated(res, f, raw)
-            updates.append((record, values))
-        for record, values in updates:
+            updates.append((record, values, entity))
+        for record, values, entity in updates:
             record.update(values)
+            set_associations(res, entity, record)
             if res.name == "stock_availables":
                 self._after_stock_update(record)
             after_update(self, res.name, record)
-        records = [record for record, _ in updates]
+        records = [record for record, _, _ in updates]
         if len(records) == 1:
             return 200, renderer.single(res, records[0])
         return 200, renderer.listing(res, records, "full")

@@ -226,23 +226,25 @@ PRODUCTS = Resource("products", "product", "The products", (
     F("id", "int"), F("id_manufacturer", "int", "manufacturers"), F("id_supplier", "int", "suppliers"),
     F("id_category_default", "int", "categories"), F("id_default_combination", "int", "combinations"),
     F("id_tax_rules_group", "int", "tax_rule_groups"), F("type", getter=True), F("reference"),
-    F("supplier_reference"), F("ean13"), F("isbn"), F("upc"), F("mpn"), F("weight", "dec6"),
+    F("supplier_reference"), F("ean13", fmt="uint"), F("isbn"), F("upc"), F("mpn"), F("weight", "dec6"),
     F("product_type"), F("minimal_quantity", "int"), F("price", "money", required=True),
     F("wholesale_price", "money"), F("active", "bool"), F("available_for_order", "bool"),
     F("visibility"), F("state", "int"), F("date_add", "date"), F("date_upd", "date"),
-    F("name", "i18n"), F("link_rewrite", "i18n"), F("description_short", "i18n"),
+    F("name", "i18n"), F("link_rewrite", "i18n"), F("description_short", "i18n"), F("description", "i18n"),
 ), (
+    Assoc("categories", "category", (F("id", "int"),), api="categories"),
     Assoc("combinations", "combination", (F("id", "int"),), api="combinations"),
     Assoc("stock_availables", "stock_available", (F("id", "int"), F("id_product_attribute", "int")),
           api="stock_availables"),
-), writable=frozenset({"PUT", "PATCH"}))  # prices from the ERP (PATCH is 8.x; PUT nulls what is left out)
+), writable=frozenset({"POST", "PUT", "PATCH"}))  # the catalogue from the ERP (ps_catalogue_writes.py)
 
 COMBINATIONS = Resource("combinations", "combination", "The product combinations", (
     F("id", "int"), F("id_product", "int", "products", True), F("location"), F("ean13"), F("isbn"), F("upc"),
     F("mpn"), F("quantity", "int"), F("reference"), F("supplier_reference"), F("wholesale_price", "money"),
     F("price", "money"), F("ecotax", "money"), F("weight", "dec6"), F("unit_price_impact", "money"),
     F("minimal_quantity", "int", required=True), F("default_on", "bool"), F("available_date", "date"),
-), (Assoc("product_option_values", "product_option_value", (F("id", "int"),), api="product_option_values"),))
+), (Assoc("product_option_values", "product_option_value", (F("id", "int"),), api="product_option_values"),
+    Assoc("images", "image", (F("id", "int"),), api="images")), writable=frozenset({"POST", "PUT", "PATCH"}))
 
 STOCK_AVAILABLES = Resource("stock_availables", "stock_available", "Available quantities", (
     F("id", "int"), F("id_product", "int", "products", True, fmt="uint"),

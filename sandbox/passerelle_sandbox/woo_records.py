@@ -6,7 +6,7 @@
   in." (``wc_create_new_customer``, reported through ``WC_Data_Exception``). ``username`` defaults to the
   e-mail's local part (suffixed ``-2``… when taken). → 201 with the customer (``role`` customer,
   ``is_paying_customer`` false).
-* ``POST products``: ``type`` simple (default); other types are not simulated (501). A ``sku`` already used
+* ``POST products``: ``type`` simple (default) or variable (its catalogue members: :mod:`.woo_catalogue`); other types are not simulated (501). A ``sku`` already used
   by a product or a variation → 400 ``product_invalid_sku`` "Invalid or duplicated SKU." with
   ``data.resource_id`` (the owner) and ``data.unique_sku`` (``WC_Product::set_sku``). → 201.
 """
@@ -82,7 +82,7 @@ def _price(name: str, value: Any) -> str:
 def create_product(sim: Any, body: Any, now: datetime) -> dict[str, Any]:
     body = _object(body)
     kind = body.get("type") or "simple"
-    if kind != "simple":
+    if kind not in ("simple", "variable"):
         raise WcError(501, "passerelle_sandbox_not_simulated",
                       f"The Passerelle sandbox does not simulate creating {kind} products.")
     sku = str(body.get("sku") or "")
@@ -99,7 +99,7 @@ def create_product(sim: Any, body: Any, now: datetime) -> dict[str, Any]:
     name = str(body.get("name") or "Product")
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or str(pid)
     regular, sale = _price("regular_price", body.get("regular_price")), _price("sale_price", body.get("sale_price"))
-    manage = body.get("manage_stock") is True
+    manage = body.get("manage_stock") is True and kind == "simple"
     raw = body.get("stock_quantity")
     if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
         raise WcError(400, "rest_invalid_param", "Invalid parameter(s): stock_quantity",
@@ -107,7 +107,7 @@ def create_product(sim: Any, body: Any, now: datetime) -> dict[str, Any]:
     quantity = raw if manage else None
     record = {"id": pid, "name": name, "slug": slug, "permalink": f"/product/{slug}/",
               **sim.builder.dates_of("date_created", now), **sim.builder.dates_of("date_modified", now),
-              "type": "simple", "status": str(body.get("status") or "publish"), "sku": sku,
+              "type": kind, "status": str(body.get("status") or "publish"), "sku": sku,
               "price": sale or regular, "regular_price": regular, "sale_price": sale,
               "tax_status": str(body.get("tax_status") or "taxable"), "tax_class": str(body.get("tax_class") or ""),
               "manage_stock": manage, "stock_quantity": quantity,

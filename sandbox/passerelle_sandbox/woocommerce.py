@@ -47,9 +47,10 @@ from passerelle_sandbox.woo_data import DEFAULT_STATUS_MAP, SHIPPING_METHODS, Bu
 from passerelle_sandbox.woo_lists import ListsMixin
 from passerelle_sandbox.woo_oauth import AuthFailure, NonceStore, base_uri, collect_params, verify
 from passerelle_sandbox.woo_query import WcError, wp_params
+from passerelle_sandbox.woo_catalogue import apply_product_fields, category_routes, create_variation, with_fields
 from passerelle_sandbox.woo_create import coupon_table, create_order
 from passerelle_sandbox.woo_records import create_customer, create_product
-from passerelle_sandbox.woo_refunds import create_refund, list_refunds
+from passerelle_sandbox.woo_refunds import create_refund, list_refunds, seed_refunds
 from passerelle_sandbox.woo_refunds_all import refunds_route
 from passerelle_sandbox.woo_writes import add_note, batch, update_order, update_stock_item
 
@@ -75,7 +76,7 @@ def _real_route(parts: list[str], method: str) -> bool:
     """A route WooCommerce wc/v3 registers (docs' endpoint list) that the simulator leaves out → 501."""
     n, name = len(parts), parts[0]
     ident = n > 1 and parts[1].isdigit()
-    if name in OTHER or (name == "products" and n > 1 and not ident and parts[1] != "batch"):
+    if name in OTHER or (name == "products" and n > 1 and not ident and parts[1] not in ("batch", "categories")):
         return True  # attributes, categories, tags, shipping_classes, reviews…: not simulated at all
     if name not in CRUD:
         return False
@@ -136,7 +137,8 @@ class WooCommerceSim(ListsMixin, Simulator):
                 record = self.builder.variation(product, articles[(product.id, combo.id)])
                 record.update(name=f"{product.name_en} - {', '.join(v for _, v in combo.attributes)}", type="variation")
                 self.variations[combo.id] = record
-        self.customers = {c.id: self.builder.customer(c) for c in dataset.customers}
+        # a guest checkout has no WordPress user: its order has customer_id 0 and no customer record
+        self.customers = {c.id: self.builder.customer(c) for c in dataset.customers if not c.is_guest}
         self.taxes = {t["id"]: t for t in self.builder.taxes()}
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.note_id = 3000
@@ -144,6 +146,13 @@ class WooCommerceSim(ListsMixin, Simulator):
         self.coupons = coupon_table(dataset)
         self.refunds: dict[int, dict[str, Any]] = {}
         self.item_id = 900000
+        # the catalogue (woo_catalogue): product categories (15: WooCommerce's default "Uncategorized"), media
+        self.categories: dict[int, dict[str, Any]] = {15: {"id": 15, "name": "Uncategorized", "slug": "uncategorized",
+                                                           "parent": 0, "description": "", "display": "default",
+                                                           "image": None, "menu_order": 0, "count": 0}}
+        self.media: dict[int, dict[str, Any]] = {}
+        self.media_id = 5000
+        seed_refunds(self, dataset)  # the data set's partial refunds, through the refund endpoint's code
 
     def next_item_id(self) -> int:
         """Order items (lines, shipping, fees, coupons, taxes) share one id sequence."""
@@ -289,13 +298,15 @@ class WooCommerceSim(ListsMixin, Simulator):
         if name == "products":
             if n == 1:
                 return {"GET": ("list", self._products), "POST": ("create", lambda **kw: self._created(
-                    create_product(self, kw["body"], self.clock()), **kw))}
+                    with_fields(self, create_product(self, kw["body"], self.clock()), kw["body"]), **kw))}
+            if parts[1] == "categories" and n <= 3:
+                return category_routes(self, parts[2:])
             if n == 2 and parts[1] == "batch":
                 return {m: ("batch", lambda **kw: self._batch(self.products, "product", **kw)) for m in EDIT}
             if n == 2 and ident:
                 pid = int(ident)
                 return {"GET": ("view", lambda **kw: self._one(self.products, pid, "product", **kw)),
-                        **{m: ("edit", lambda **kw: self._put_stock(self.products, pid, "product", **kw))
+                        **{m: ("edit", lambda **kw: self._put_stock(self.products, pid, "product", **kw, fields=True))
                            for m in EDIT}}
             if n >= 3 and ident and parts[2] == "variations":
                 return self._variation_routes(int(ident), parts[3:])
@@ -319,13 +330,15 @@ class WooCommerceSim(ListsMixin, Simulator):
             return {v: self.variations[v] for v in self.products[pid]["variations"]}
 
         if not rest:
-            return {"GET": ("list", lambda **kw: self._simple_list("variations", children(), **kw))}
+            return {"GET": ("list", lambda **kw: self._simple_list("variations", children(), **kw)),
+                    "POST": ("create", lambda **kw: self._created(create_variation(self, pid, kw["body"], self.clock()),
+                                                                   **kw))}
         if rest == ["batch"]:
             return {m: ("batch", lambda **kw: self._batch(children(), "product_variation", **kw)) for m in EDIT}
         if len(rest) == 1 and rest[0].isdigit():
             vid = int(rest[0])
             return {"GET": ("view", lambda **kw: self._one(children(), vid, "product_variation", **kw)),
-                    **{m: ("edit", lambda **kw: self._put_stock(children(), vid, "product_variation", **kw))
+                    **{m: ("edit", lambda **kw: self._put_stock(children(), vid, "product_variation", **kw, fields=True))
                        for m in EDIT}}
         return None
 
@@ -349,9 +362,13 @@ class WooCommerceSim(ListsMixin, Simulator):
         return 200, self._render(update_order(self, oid, body, self.clock()), site, params), []
 
     def _put_stock(self, table: dict[int, dict[str, Any]], key: int, kind: str, *, body: Any, site: str,
-                   params: dict[str, Any], **_: Any) -> tuple[int, Any, list]:
+                   params: dict[str, Any], fields: bool = False, **_: Any) -> tuple[int, Any, list]:
         if key not in table:  # an unknown id on update is a 400
             raise WcError(400, f"woocommerce_rest_{kind}_invalid_id", "Invalid ID.")
+        if fields and isinstance(body, dict):  # the catalogue members first: a refused one changes nothing
+            probe = dict(table[key])
+            apply_product_fields(self, probe, body, variation=kind == "product_variation")
+            table[key].update(probe)
         record = update_stock_item(self, table[key], body, self.clock(), f"woocommerce_rest_{kind}_invalid_id")
         return 200, self._render(record, site, params), []
 

@@ -109,7 +109,7 @@ def test_create_product(wc: httpx.Client) -> None:
     duplicate = wc.post("products", json={"name": "Again", "sku": "LIVRE-003"})
     assert err(duplicate) == (400, "product_invalid_sku")
     assert duplicate.json()["data"] == {"status": 400, "resource_id": 3, "unique_sku": "LIVRE-003-1"}
-    assert err(wc.post("products", json={"name": "V", "type": "variable"})) == (501, "passerelle_sandbox_not_simulated")
+    assert err(wc.post("products", json={"name": "V", "type": "grouped"})) == (501, "passerelle_sandbox_not_simulated")
 
 
 def test_refunds(wc: httpx.Client, sb: Sandbox) -> None:
