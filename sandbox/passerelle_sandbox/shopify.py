@@ -52,6 +52,7 @@ from passerelle_sandbox.shopify_data import (
     LOCATION_ID, ORDER_ID_BASE, PRODUCT_ID_BASE, VARIANT_ID_BASE, build_inventory, build_orders, gid, gql_time,
     rest_time,
 )
+from passerelle_sandbox.shopify_catalogue_more import rest_images, seed_more
 from passerelle_sandbox.shopify_catalogue import build_customers, build_price_lists, build_products
 from passerelle_sandbox.shopify_fulfil import seed_fulfillment_orders
 from passerelle_sandbox.shopify_payments import add_refund, seed_payments
@@ -129,6 +130,7 @@ class ShopifySim(Simulator):
         self.fulfillments: list[dict[str, Any]] = []  # every fulfillmentCreate, in order
         seed_payments(self)
         seed_fulfillment_orders(self)
+        seed_more(self)  # collections, more locations, product images, discounts, shop locales
 
     # -- helpers for tests ------------------------------------------------------------------------
     def connector_url(self, root: str) -> str:
@@ -230,7 +232,10 @@ class ShopifySim(Simulator):
         return product
 
     def next_variant_id(self) -> int:
-        return max([v["id"] for p in self.products for v in p["variants"]] + [VARIANT_ID_BASE + 900000]) + 1
+        # remembered: the variants of one productSet call are stored only after all got their ids
+        self._last_variant: int = max([v["id"] for p in self.products for v in p["variants"]]
+                                      + [VARIANT_ID_BASE + 900000, getattr(self, "_last_variant", 0)]) + 1
+        return self._last_variant
 
     def ensure_inventory(self, sku: str | None) -> None:
         if sku and sku not in self._items_by_sku:
@@ -294,7 +299,10 @@ class ShopifySim(Simulator):
                 return self.json(429, {"errors": EXCEEDED}, headers + [
                     ("X-Shopify-Shop-Api-Call-Limit", f"{self.rest_bucket}/{self.rest_bucket}"),
                     ("Retry-After", self.retry_after)])
-            return self.rest.handle(request, match.group("rest"), version, headers + [limit])
+            if request.method.upper() != "GET":
+                self.write_requests.append(f"{request.method.upper()} {match.group('rest')}")
+            images = rest_images(self, request, match.group("rest"), headers + [limit])
+            return images or self.rest.handle(request, match.group("rest"), version, headers + [limit])
 
     @staticmethod
     def json(status: int, body: Any, headers: list[tuple[str, str]]) -> Response:
@@ -342,6 +350,8 @@ class ShopifySim(Simulator):
         if not isinstance(query, str) or not query.strip() or not isinstance(variables, (dict, type(None))):
             return self.json(400, {"errors": {"query": "Required parameter missing or invalid"}}, headers)
         self.search_warnings = []
+        if query.lstrip().startswith("mutation"):
+            self.write_requests.append(query.split("(", 1)[0].split("{", 1)[0].strip())
         state: dict[str, Any] = {}
 
         def admit(requested: int) -> None:

@@ -23,7 +23,8 @@ reference gives no ``ProductSetUserErrorCode`` for these cases).
 
 ``quantityPricingByVariantUpdate(priceListId, input)``: only ``quantityPriceBreaksToAdd``
 (``[{variantId, price: {amount, currencyCode}, minimumQuantity}]``) and ``quantityPriceBreaksToDelete``
-(break ids) are simulated (fixed prices and quantity rules answer ``NOT_SIMULATED``). All-or-nothing:
+(break ids) and ``quantityPriceBreaksToDeleteByVariantId`` (every break of those variants; 2024-04+)
+are simulated (fixed prices and quantity rules answer ``NOT_SIMULATED``). All-or-nothing:
 every row is checked before anything changes; deletes run before adds. Codes: ``PRICE_LIST_NOT_FOUND``,
 ``QUANTITY_PRICE_BREAK_ADD_CURRENCY_MISMATCH``, ``QUANTITY_PRICE_BREAK_ADD_DUPLICATE_INPUT_FOR_VARIANT_AND_MIN``,
 ``QUANTITY_PRICE_BREAK_ADD_INVALID`` (a minimum quantity below 2 or a price not above 0 — the bounds are
@@ -37,6 +38,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from passerelle_sandbox.shopify_catalogue_more import apply_extras, check_extras
 from passerelle_sandbox.shopify_data import gid
 from passerelle_sandbox.shopify_gql import F, GqlError
 
@@ -110,6 +112,7 @@ def _product_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
         errors.append(_error(["input"], "productOptions and variants must be given together"))
     if "variants" in data:
         errors += _check_variants(data)
+    errors += check_extras(ctx, data)
     if product is None and not errors and not data.get("title"):
         errors.append(_error(["input", "title"], "Title can't be blank"))
     if errors:
@@ -143,6 +146,7 @@ def _product_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
             product["variants"] = fresh
             for variant in fresh:
                 ctx.ensure_inventory(variant["sku"])
+        apply_extras(ctx, product, data)
         product["_updated"] = ctx.now()
         ctx.product_writes.append(product["id"])
     return {"product": product, "productSetOperation": None, "userErrors": []}
@@ -150,7 +154,8 @@ def _product_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
 
 def _quantity_pricing(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
     data = args.get("input") or {}
-    other = [k for k, v in data.items() if v and k not in ("quantityPriceBreaksToAdd", "quantityPriceBreaksToDelete")]
+    other = [k for k, v in data.items() if v and k not in ("quantityPriceBreaksToAdd", "quantityPriceBreaksToDelete",
+                                                           "quantityPriceBreaksToDeleteByVariantId")]
     if other:
         raise GqlError(f"quantityPricingByVariantUpdate {', '.join(sorted(other))} is not simulated "
                        "(only quantityPriceBreaksToAdd / quantityPriceBreaksToDelete)", code="NOT_SIMULATED")
@@ -165,6 +170,14 @@ def _quantity_pricing(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, 
         if ident not in known:
             errors.append(_error(["input", "quantityPriceBreaksToDelete", str(index)],
                                  "Quantity price break not found.", "QUANTITY_PRICE_BREAK_DELETE_NOT_FOUND"))
+    by_variant = set()
+    for index, ident in enumerate(data.get("quantityPriceBreaksToDeleteByVariantId") or []):
+        found = ctx.variant_by_gid(ident)
+        if found is None:
+            errors.append(_error(["input", "quantityPriceBreaksToDeleteByVariantId", str(index)],
+                                 "Quantity price break's variant not found.", "QUANTITY_PRICE_BREAK_DELETE_NOT_FOUND"))
+        else:
+            by_variant.add(found["id"])
     for index, row in enumerate(data.get("quantityPriceBreaksToAdd") or []):
         where = ["input", "quantityPriceBreaksToAdd", str(index)]
         variant = ctx.variant_by_gid(row.get("variantId"))
@@ -195,7 +208,7 @@ def _quantity_pricing(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, 
     if errors:
         return {"productVariants": None, "userErrors": errors}
     with ctx.lock:
-        plist["breaks"] = [b for b in plist["breaks"] if b["id"] not in set(deletes)]
+        plist["breaks"] = [b for b in plist["breaks"] if b["id"] not in set(deletes) and b["variant_id"] not in by_variant]
         for variant, minimum, amount in adds:
             plist["breaks"] = [b for b in plist["breaks"]
                                if (b["variant_id"], b["minimumQuantity"]) != (variant["id"], minimum)]

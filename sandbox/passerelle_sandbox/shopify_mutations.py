@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from passerelle_sandbox.shopify_catalogue_more import quantities_at
 from passerelle_sandbox.shopify_data import gql_time
 from passerelle_sandbox.shopify_gql import F, Typed
 
@@ -149,7 +150,8 @@ def _inventory_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any
             errors.append(_error([*where, "inventoryItemId"], "The specified inventory item could not be found.",
                                  "INVALID_INVENTORY_ITEM"))
             continue
-        if row.get("locationId") != ctx.location["gid"]:
+        quantities = quantities_at(ctx, item, row.get("locationId"))
+        if quantities is None:
             errors.append(_error([*where, "locationId"], "The specified location could not be found.",
                                  "INVALID_LOCATION"))
             continue
@@ -165,24 +167,24 @@ def _inventory_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any
                                      "to each quantity or ignored using ignoreCompareQuantity.",
                                      "COMPARE_QUANTITY_REQUIRED"))
                 continue
-            if compare != item["quantities"].get(name, 0):
+            if compare != quantities.get(name, 0):
                 errors.append(_error([*where, "compareQuantity"], "The compareQuantity argument no longer "
                                      "matches the persisted quantity.", "COMPARE_QUANTITY_STALE"))
                 continue
-        rows.append((item, quantity))
+        rows.append((item, quantity, quantities))
     if errors:
         return {"inventoryAdjustmentGroup": None, "userErrors": errors}
     changes = []
     with ctx.lock:
-        for item, quantity in rows:
-            delta = quantity - item["quantities"].get(name, 0)
-            item["quantities"]["available"] = item["quantities"].get("available", 0) + delta
-            item["quantities"]["on_hand"] = item["quantities"].get("on_hand", 0) + delta
+        for item, quantity, quantities in rows:
+            delta = quantity - quantities.get(name, 0)
+            quantities["available"] = quantities.get("available", 0) + delta
+            quantities["on_hand"] = quantities.get("on_hand", 0) + delta
             changes.append({"name": name, "delta": delta, "quantityAfterChange": quantity, "item": item,
                             "location": ctx.location})
             if name == "available":
                 changes.append({"name": "on_hand", "delta": delta, "quantityAfterChange":
-                                item["quantities"]["on_hand"], "item": item, "location": ctx.location})
+                                quantities["on_hand"], "item": item, "location": ctx.location})
         ctx.adjustments.append({"reason": data.get("reason"), "name": name,
                                 "referenceDocumentUri": data.get("referenceDocumentUri"),
                                 "changes": [(c["item"]["sku"], c["name"], c["delta"]) for c in changes]})

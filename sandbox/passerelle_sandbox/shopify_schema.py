@@ -333,6 +333,47 @@ SCHEMA.update(CATALOGUE_TYPES)
 SCHEMA.update(CATALOGUE_PAYLOADS)
 _connection_types(SCHEMA, "Customer", "ProductVariant", "Product")
 
+# collections, product details, several locations (shopify_catalogue_more.py)
+from passerelle_sandbox.shopify_catalogue_more import (  # noqa: E402
+    ITEM_MORE, MORE_MUTATIONS, MORE_QUERIES, MORE_TYPES, PRODUCT_FIELDS, VARIANT_MORE, levels,
+)
+
+SCHEMA["QueryRoot"].update(MORE_QUERIES)
+SCHEMA["QueryRoot"]["locations"] = _conn("Location", lambda p, args, ctx: list_connection(ctx.locations, args), "query")
+SCHEMA["QueryRoot"]["location"] = F("Location", lambda p, args, ctx: next(
+    (loc for loc in ctx.locations if loc["gid"] == args.get("id")), None) if args.get("id") else ctx.location,
+    args=("id",))
+SCHEMA["Mutation"].update(MORE_MUTATIONS)
+SCHEMA.update(MORE_TYPES)
+SCHEMA["Product"].update(PRODUCT_FIELDS)
+SCHEMA["ProductVariant"].update(VARIANT_MORE)
+SCHEMA["InventoryItem"].update(ITEM_MORE)
+SCHEMA["InventoryItem"]["inventoryLevels"] = _conn("InventoryLevel",
+                                                   lambda p, args, ctx: list_connection(levels(ctx, p), args))
+SCHEMA["InventoryLevel"]["location"] = F("Location", lambda p, args, ctx: p.get("location") or ctx.location)
+SCHEMA["InventoryLevel"]["quantities"] = F("InventoryQuantity", lambda p, args, ctx: [
+    {"name": n, "quantity": (p.get("quantities") or p["item"]["quantities"]).get(n, 0)} for n in args.get("names") or []],
+    list=True, args=("names",))
+_connection_types(SCHEMA, "Collection")
+
+# dated automatic discounts: a Sage promotion (shopify_discounts.py)
+from passerelle_sandbox.shopify_discounts import DISCOUNT_MUTATIONS, DISCOUNT_QUERIES, DISCOUNT_TYPES  # noqa: E402
+
+SCHEMA["QueryRoot"].update(DISCOUNT_QUERIES)
+SCHEMA["Mutation"].update(DISCOUNT_MUTATIONS)
+SCHEMA.update(DISCOUNT_TYPES)
+_connection_types(SCHEMA, "DiscountAutomaticNode")
+
+# shop languages and product translations (shopify_translations.py)
+from passerelle_sandbox.shopify_translations import (  # noqa: E402
+    TRANSLATION_MUTATIONS, TRANSLATION_QUERIES, TRANSLATION_TYPES,
+)
+
+SCHEMA["QueryRoot"].update(TRANSLATION_QUERIES)
+SCHEMA["Mutation"].update(TRANSLATION_MUTATIONS)
+SCHEMA.update(TRANSLATION_TYPES)
+_connection_types(SCHEMA, "TranslatableResource")
+
 # the shop itself (shopify_shop.py)
 from passerelle_sandbox.shopify_shop import SHOP_QUERIES, SHOP_TYPES  # noqa: E402
 
