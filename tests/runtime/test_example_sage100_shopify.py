@@ -5,23 +5,19 @@ fan-out (one price break per tier). Every flow run twice creates nothing twice."
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from passerelle_sandbox import Sandbox, generate
-from runtime_support import cli
+from runtime_support import SUMMARY, cli
 from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage100-shopify"
 FLOWS = ("customers_to_sage", "orders_to_sage", "ranges_to_shop", "tier_prices_to_shop")  # in this order
 SHOP_ONLY = 5  # customers unknown to Sage: created by customers_to_sage, found on the second run
 LONG_SKU = "BOUGIE-PARFUMEE-VANILLE-XL"  # 26 characters: Sage's AR_Ref holds 19
-SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
-                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed, (?P<acked>\d+) acknowledged"
-                     r"(?:, (?P<found>\d+) found)?", re.M)
 
 
 @pytest.fixture()

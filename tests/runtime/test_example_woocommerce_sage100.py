@@ -5,7 +5,6 @@ refunds as credit notes linked to their order, deliveries back as `completed` wi
 and a customer note. Every flow run twice creates nothing twice (counted in the simulators)."""
 from __future__ import annotations
 
-import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -15,14 +14,11 @@ import pytest
 from passerelle_sandbox import Sandbox, generate
 from passerelle_sandbox.woo_create import coupon_table, create_order
 from passerelle_sandbox.woo_refunds import create_refund
-from runtime_support import cli
+from runtime_support import SUMMARY, cli
 from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "woocommerce-sage100"
 TO_SAGE = ("addresses_to_sage", "orders_to_sage", "payments_to_sage")  # in this order
-SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
-                     r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed, (?P<acked>\d+) acknowledged"
-                     r"(?:, (?P<found>\d+) found)?", re.M)
 
 
 @pytest.fixture()
