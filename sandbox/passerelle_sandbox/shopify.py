@@ -124,6 +124,9 @@ class ShopifySim(Simulator):
         self.price_lists = build_price_lists(currency)
         self._variants = {v["id"]: v for p in self.products for v in p["variants"]}
         self.product_writes: list[int] = []  # product ids written by productSet, in order
+        self._handles: dict[str, dict[str, Any]] = {}
+        self._indexed = -1  # len(products) when _handles was built
+        self._last = {"product": 0, "variant": 0, "item": 0}  # the highest ids given (0: none given yet)
         self.break_seq = 0
         self.request_version = api_version
         self.fulfillments: list[dict[str, Any]] = []  # every fulfillmentCreate, in order
@@ -203,7 +206,20 @@ class ShopifySim(Simulator):
         return next((p for p in self.products if p["id"] == number), None)
 
     def product_by_handle(self, handle: str) -> dict[str, Any] | None:
-        return next((p for p in self.products if p["handle"] == handle), None)
+        # indexed (productSet upserts by handle: a scan per call made 20,000 products quadratic); the
+        # first product of a handle wins; a product renamed since it was indexed is found by a scan
+        if self._indexed != len(self.products):  # products added elsewhere: index again
+            self._handles, self._indexed = {}, len(self.products)
+            for product in reversed(self.products):
+                self._handles[product["handle"]] = product
+        found = self._handles.get(handle)
+        if found is not None and found["handle"] != handle:
+            found = next((p for p in self.products if p["handle"] == handle), None)
+        return found
+
+    def index_handle(self, product: dict[str, Any]) -> None:
+        """After ``product``'s handle was set (it is found by it from now on)."""
+        self._handles.setdefault(product["handle"], product)
 
     def price_list_by_gid(self, ident: Any) -> dict[str, Any] | None:
         return next((p for p in self.price_lists if p["gid"] == ident), None)
@@ -223,18 +239,27 @@ class ShopifySim(Simulator):
         return next((p for p in self.products if any(v["id"] == ident for v in p["variants"])), None)
 
     def new_product(self, handle: str) -> dict[str, Any]:
-        ident = max(p["id"] for p in self.products) + 1 if self.products else PRODUCT_ID_BASE + 1
+        if not self._last["product"]:  # ids grow, never reused; the highest is found once
+            self._last["product"] = max([p["id"] for p in self.products] + [PRODUCT_ID_BASE])
+        self._last["product"] = ident = self._last["product"] + 1
         product = {"id": ident, "handle": handle, "title": "", "status": "ACTIVE", "vendor": "",
                    "_created": self.now(), "_updated": self.now(), "options": [], "variants": []}
         self.products.append(product)
+        if self._indexed == len(self.products) - 1:
+            self._indexed += 1
+            self.index_handle(product)
         return product
 
     def next_variant_id(self) -> int:
-        return max([v["id"] for p in self.products for v in p["variants"]] + [VARIANT_ID_BASE + 900000]) + 1
+        # ids grow, never reused (the highest is found once: a scan per variant made big catalogues quadratic)
+        known = [v["id"] for p in self.products for v in p["variants"]] if not self._last["variant"] else []
+        self._last["variant"] = max(known + [self._last["variant"], VARIANT_ID_BASE + 900000]) + 1
+        return self._last["variant"]
 
     def ensure_inventory(self, sku: str | None) -> None:
         if sku and sku not in self._items_by_sku:
-            item = {"id": max(self._items_by_id) + 1, "sku": sku, "tracked": True,
+            self._last["item"] = (self._last["item"] or max(self._items_by_id, default=0)) + 1
+            item = {"id": self._last["item"], "sku": sku, "tracked": True,
                     "quantities": {"available": 0, "on_hand": 0}}
             self.inventory_items.append(item)
             self._items_by_id[item["id"]] = item
