@@ -84,16 +84,9 @@ LEFT JOIN "P_GAMME" p2 ON p2."cbIndice" = a."AR_Gamme2" AND e."AG_No2" <> 0"""
 
 # -- the Sage database ---------------------------------------------------------------------------------
 
-def driver() -> str:
-    import pyodbc
-
-    for name in ("SQLite3", "SQLite3 ODBC Driver"):
-        if name in pyodbc.drivers():
-            return name
-    raise SystemExit(f"no SQLite ODBC driver (drivers: {pyodbc.drivers()}); install libsqliteodbc")
-
-
 def connection_string(db: Path) -> str:
+    from odbc import driver  # bench/odbc.py: the SQLite ODBC driver's registered name
+
     return f"DRIVER={{{driver()}}};Database={db};StepAPI=1"
 
 
@@ -317,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     n = args.articles
     results: dict[str, list[dict]] = {"engine": [], "hand": []}
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="bench-catalogue-") as tmp:
         folder = Path(tmp)
         start = time.perf_counter()
@@ -328,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     digests = {r["first"]["shop"]["digest"] for rs in results.values() for r in rs}
     assert len(digests) == 1, ("the contenders built different catalogues",
                                {k: [r["first"]["shop"]["sample"] for r in rs] for k, rs in results.items()})
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = f"{load_before} before, " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + " after"
     print(f"Catalogue sync Sage 100 SQL (ODBC, SQLite driver) -> Shopify simulator: {n:,} range articles x "
           f"{len(SIZES)} variants = {n:,} productSet, {args.rounds} round(s), medians, fresh process per sync, "
           f"load {load} (database made in {made:.1f} s)")
