@@ -21,6 +21,7 @@ SCRIPTS = [
     ("run_scale.py", ["--sizes", "12,40"]),
     ("odbc.py", ["--rows", "60", "--rounds", "1"]),
     ("files.py", ["--lines", "50", "--rounds", "1"]),
+    ("catalogue.py", ["--articles", "20", "--rounds", "1"]),
 ]
 
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import re
 import time
 import uuid
@@ -60,7 +59,7 @@ from passerelle_sandbox.shopify_gql import GqlError, execute, parse
 from passerelle_sandbox.shopify_rest import RestOrders
 from passerelle_sandbox.shopify_schema import SCHEMA
 from passerelle_sandbox.shopify_search import OrderIndex
-from passerelle_sandbox.shopify_shop import not_simulated
+from passerelle_sandbox.shopify_shop import derive_token, not_simulated, unsimulated_root
 
 __all__ = ["ShopifySim"]
 
@@ -68,16 +67,6 @@ INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wr
 EXCEEDED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
 _PATH = re.compile(r"^/admin/api/(?P<version>[^/]+)/(?P<rest>.+)$")
 _VERSION = re.compile(r"^20\d\d-(01|04|07|10)$")
-
-
-def _unsimulated_root(body: dict[str, Any]) -> bool:
-    """A root field the simulator does not serve: the whole answer is 501 (see :mod:`.shopify_gql`)."""
-    return any(e.get("extensions", {}).get("code") == "NOT_SIMULATED"
-               and e.get("extensions", {}).get("typeName") in ("QueryRoot", "Mutation") for e in body.get("errors", ()))
-
-
-def derive_token(seed: int) -> str:
-    return "shpat_" + "%032x" % random.Random(f"shopify-token:{seed}").getrandbits(128)
 
 
 class ShopifySim(Simulator):
@@ -125,6 +114,9 @@ class ShopifySim(Simulator):
         self.price_lists = build_price_lists(currency)
         self._variants = {v["id"]: v for p in self.products for v in p["variants"]}
         self.product_writes: list[int] = []  # product ids written by productSet, in order
+        self._handles: dict[str, dict[str, Any]] = {}
+        self._indexed = -1  # len(products) when _handles was built
+        self._last = {"product": 0, "variant": 0, "item": 0}  # the highest ids given (0: none given yet)
         self.break_seq = 0
         self.request_version = api_version
         self.fulfillments: list[dict[str, Any]] = []  # every fulfillmentCreate, in order
@@ -205,7 +197,20 @@ class ShopifySim(Simulator):
         return next((p for p in self.products if p["id"] == number), None)
 
     def product_by_handle(self, handle: str) -> dict[str, Any] | None:
-        return next((p for p in self.products if p["handle"] == handle), None)
+        # indexed (productSet upserts by handle: a scan per call made 20,000 products quadratic); the
+        # first product of a handle wins; a product renamed since it was indexed is found by a scan
+        if self._indexed != len(self.products):  # products added elsewhere: index again
+            self._handles, self._indexed = {}, len(self.products)
+            for product in reversed(self.products):
+                self._handles[product["handle"]] = product
+        found = self._handles.get(handle)
+        if found is not None and found["handle"] != handle:
+            found = next((p for p in self.products if p["handle"] == handle), None)
+        return found
+
+    def index_handle(self, product: dict[str, Any]) -> None:
+        """After ``product``'s handle was set (it is found by it from now on)."""
+        self._handles.setdefault(product["handle"], product)
 
     def price_list_by_gid(self, ident: Any) -> dict[str, Any] | None:
         return next((p for p in self.price_lists if p["gid"] == ident), None)
@@ -225,21 +230,27 @@ class ShopifySim(Simulator):
         return next((p for p in self.products if any(v["id"] == ident for v in p["variants"])), None)
 
     def new_product(self, handle: str) -> dict[str, Any]:
-        ident = max(p["id"] for p in self.products) + 1 if self.products else PRODUCT_ID_BASE + 1
+        if not self._last["product"]:  # ids grow, never reused; the highest is found once
+            self._last["product"] = max([p["id"] for p in self.products] + [PRODUCT_ID_BASE])
+        self._last["product"] = ident = self._last["product"] + 1
         product = {"id": ident, "handle": handle, "title": "", "status": "ACTIVE", "vendor": "",
                    "_created": self.now(), "_updated": self.now(), "options": [], "variants": []}
         self.products.append(product)
+        if self._indexed == len(self.products) - 1:
+            self._indexed += 1
+            self.index_handle(product)
         return product
 
     def next_variant_id(self) -> int:
-        # remembered: the variants of one productSet call are stored only after all got their ids
-        self._last_variant: int = max([v["id"] for p in self.products for v in p["variants"]]
-                                      + [VARIANT_ID_BASE + 900000, getattr(self, "_last_variant", 0)]) + 1
-        return self._last_variant
+        # ids grow, never reused (the highest is found once: a scan per variant made big catalogues quadratic)
+        known = [v["id"] for p in self.products for v in p["variants"]] if not self._last["variant"] else []
+        self._last["variant"] = max(known + [self._last["variant"], VARIANT_ID_BASE + 900000]) + 1
+        return self._last["variant"]
 
     def ensure_inventory(self, sku: str | None) -> None:
         if sku and sku not in self._items_by_sku:
-            item = {"id": max(self._items_by_id) + 1, "sku": sku, "tracked": True,
+            self._last["item"] = (self._last["item"] or max(self._items_by_id, default=0)) + 1
+            item = {"id": self._last["item"], "sku": sku, "tracked": True,
                     "quantities": {"available": 0, "on_hand": 0}}
             self.inventory_items.append(item)
             self._items_by_id[item["id"]] = item
@@ -379,4 +390,4 @@ class ShopifySim(Simulator):
             body["extensions"] = {"cost": self._cost(requested, actual)}
             if self.search_warnings:
                 body["extensions"]["search"] = self.search_warnings
-        return self.json(501 if _unsimulated_root(body) else 200, body, headers)
+        return self.json(501 if unsimulated_root(body) else 200, body, headers)

@@ -64,7 +64,7 @@ def _find(ctx: Any, identifier: dict[str, Any] | None, data: dict[str, Any]) -> 
             found = ctx.product_by_gid(identifier["id"])
             return found, [] if found else [_error(["identifier", "id"], "Product does not exist")]
         if identifier.get("handle"):
-            return next((p for p in ctx.products if p["handle"] == identifier["handle"]), None), []
+            return ctx.product_by_handle(identifier["handle"]), []
         return None, [_error(["identifier"], "Identifier needs an id or a handle")]
     if data.get("id"):
         found = ctx.product_by_gid(data["id"])
@@ -125,6 +125,7 @@ def _product_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
         for name in ("title", "handle", "status", "vendor"):
             if name in data:
                 product[name] = data[name]
+        ctx.index_handle(product)
         if "variants" in data:
             product["options"] = [{"name": o["name"], "values": [str(v["name"]) for v in o.get("values") or []]}
                                   for o in data["productOptions"]]

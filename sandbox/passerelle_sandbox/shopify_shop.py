@@ -15,6 +15,7 @@
 """
 from __future__ import annotations
 
+import random
 from datetime import datetime, timezone
 from typing import Any
 
@@ -78,3 +79,14 @@ SHOP_TYPES = {
                     "shopOwnerName", "resourceLimits", "taxShipping"),
     },
 }
+
+
+def unsimulated_root(body: dict[str, Any]) -> bool:
+    """A root field the simulator does not serve: the whole answer is 501 (see :mod:`.shopify_gql`)."""
+    return any(e.get("extensions", {}).get("code") == "NOT_SIMULATED"
+               and e.get("extensions", {}).get("typeName") in ("QueryRoot", "Mutation") for e in body.get("errors", ()))
+
+
+def derive_token(seed: int) -> str:
+    """The Admin API access token a data set's shop answers to (the same for the same seed)."""
+    return "shpat_" + "%032x" % random.Random(f"shopify-token:{seed}").getrandbits(128)

@@ -98,6 +98,23 @@ def test_product_set_upserts_by_handle_and_replaces_variants(sb):
         assert sim.inventory_by_sku("TSHIRT-BLU-S") is not None
 
 
+def test_product_set_finds_renamed_products_by_their_new_handle_and_never_reuses_ids(sb):
+    sim = sb.sim("shopify")
+    with _endpoint(sb) as ep:
+        first = ep.write("set_product", _tee(handle="tee-a")).result
+        renamed = _tee(handle="tee-b")
+        renamed["identifier"] = {"id": first}  # the same product, its handle changed
+        assert ep.write("set_product", renamed).result == first
+        assert sim.product_by_handle("tee-a") is None and f"/{sim.product_by_handle('tee-b')['id']}" in first
+        assert ep.write("set_product", _tee(handle="tee-b")).result == first  # found by the new handle
+        ids = {v["id"] for v in sim.product_by_handle("tee-b")["variants"]}
+        fresh = ep.write("set_product", _tee(("S", "XL"), handle="tee-b")).result  # M and L replaced
+        assert fresh == first and not ids & {v["id"] for v in sim.product_by_handle("tee-b")["variants"]}
+        sim.products.append({**sim.product_by_handle("tee-b"), "id": 1, "handle": "added-by-hand"})
+        assert sim.product_by_handle("added-by-hand")["id"] == 1  # a product added elsewhere is indexed too
+        assert ep.write("set_product", _tee(handle="tee-c")).result != first  # a new product, a new id
+
+
 def test_product_set_user_errors_fail_the_write(sb):
     payload = _tee()
     del payload["input"]["productOptions"]
