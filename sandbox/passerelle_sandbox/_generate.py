@@ -16,7 +16,7 @@ The hard cases of issue 13, the same for every shop (order 1042 keeps none of th
   **gift-wrap fee** (2.50 excl. at 20 %) and a **partial shipment**;
 * id ≡ 13 (mod 20): a **returning customer** (56, who also has order 1042), **local pickup** (carrier 5,
   no shipping), its last line the article whose SKU is longer than Sage's 19 characters
-  (``BOUGIE-PARFUMEE-VANILLE-XL``, product 21);
+  (``BOUGIE-PARFUMEE-VANILLE-XL``, product 21), which no other order draws;
 * id ≡ 14 (mod 20): a **B2B customer** (a company), in **GBP** (0.85 per EUR), a **tax-exempt line** (a gift
   card) and a **partial shipment**;
 * B2B customers (every id ≡ 3 mod 7), tax-exempt lines and returning customers also come at random.
@@ -244,9 +244,13 @@ def _anchor_order() -> Order:
                  histories, Voucher(77, 9, "WELCOME3", D("3.00"), D("3.60")))
 
 
-def _pick_lines(rng: random.Random, oid: int, articles: list[Article], taxes: dict[int, Tax]) -> list[Article]:
+def _pick_lines(seed: int, rng: random.Random, oid: int, articles: list[Article], taxes: dict[int, Tax]) -> list[Article]:
     count = rng.choice([1, 1, 2, 2, 3, 3, 4, 5])
     picked = rng.sample(articles, count)
+    if any(a.reference == _cases.LONG_SKU for a in picked):  # the long SKU is only its case's (≡ 13 mod 20)
+        spare = _rng(seed, "no-long-sku", oid)
+        others = [a for a in articles if a.reference != _cases.LONG_SKU and a not in picked]
+        picked = [spare.choice(others) if a.reference == _cases.LONG_SKU else a for a in picked]
     if oid % 2 == 1:  # guarantee several tax rates in one order
         if len(picked) < 2:
             picked.append(rng.choice([a for a in articles if a not in picked]))
@@ -264,7 +268,7 @@ def _generated_order(seed: int, oid: int, when: datetime, customers: list[Custom
     state = 3 if oid % 3 == 0 else 2
     carrier_id = 4 if oid % 10 == 7 else rng.choice([1, 2, 3])
     lines: list[OrderLine] = []
-    for article in _pick_lines(rng, oid, articles, taxes):
+    for article in _pick_lines(seed, rng, oid, articles, taxes):
         lines.append(OrderLine(0, article.product_id, article.attribute_id, article.reference, article.name,
                                article.ean13, rng.choice([1, 1, 1, 2, 2, 3, 4]), article.price,
                                article.tax_id, taxes[article.tax_id].rate))
@@ -338,7 +342,7 @@ def _number_extra_vouchers(order: Order) -> None:
         voucher.order_cart_rule_id = 100000 + order.id * 10 + k
 
 
-def build(seed: int, n_orders: int, n_customers: int, shop_only_customers: int) -> Dataset:
+def build(seed: int, n_orders: int, n_customers: int, shop_only_customers: int, cases: bool = True) -> Dataset:
     products, articles = _catalogue(seed)
     customers = _customers(seed, n_customers, shop_only_customers)
     taxes = {t.id: t for t in TAXES}
@@ -348,9 +352,11 @@ def build(seed: int, n_orders: int, n_customers: int, shop_only_customers: int) 
         _anchor_order() if oid == ANCHOR_ID else _generated_order(seed, oid, dates[oid], customers, articles, taxes)
         for oid in ids
     ]
-    _cases.seed_cases(seed, orders, customers, articles, taxes)
+    if cases:
+        _cases.seed_cases(seed, orders, customers, articles, taxes)
     _number_children(orders)
-    _cases.seed_movements(seed, orders)
+    if cases:
+        _cases.seed_movements(seed, orders)
     return Dataset(seed, [Tax(t.id, t.rate, t.name, t.sage_code) for t in TAXES],
                    [Carrier(c.id, c.name, c.delay, c.url, c.is_free, c.pickup) for c in CARRIERS],
                    customers, products, articles, orders)

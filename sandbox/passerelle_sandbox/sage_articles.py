@@ -76,7 +76,7 @@ def build_articles(ds: Dataset, codes: dict[int, str], special: tuple[str, ...],
             article["TarifsQuantite"] = tiers(a.price)
         out[a.erp_reference] = article  # a shop SKU too long for Sage has its own Sage reference
     for ref in special:
-        label = {"PORT": "Frais de port", "REMISE": "Remise"}.get(ref, ref)
+        label = {"PORT": "Frais de port", "REMISE": "Remise", "EMBALLAGE": "Emballage cadeau"}.get(ref, ref)
         out[ref] = _article(ref, label, "DIVERS", Decimal("0.00"), "S_20", 0, "", False, modified)
     return out
 
