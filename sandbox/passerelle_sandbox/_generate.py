@@ -247,16 +247,17 @@ def _anchor_order() -> Order:
 def _pick_lines(seed: int, rng: random.Random, oid: int, articles: list[Article], taxes: dict[int, Tax]) -> list[Article]:
     count = rng.choice([1, 1, 2, 2, 3, 3, 4, 5])
     picked = rng.sample(articles, count)
-    if any(a.reference == _cases.LONG_SKU for a in picked):  # the long SKU is only its case's (≡ 13 mod 20)
-        spare = _rng(seed, "no-long-sku", oid)
-        others = [a for a in articles if a.reference != _cases.LONG_SKU and a not in picked]
-        picked = [spare.choice(others) if a.reference == _cases.LONG_SKU else a for a in picked]
     if oid % 2 == 1:  # guarantee several tax rates in one order
         if len(picked) < 2:
             picked.append(rng.choice([a for a in articles if a not in picked]))
         if len({a.tax_id for a in picked}) < 2:
             other = [a for a in articles if a.tax_id != picked[0].tax_id and a not in picked]
             picked[-1] = rng.choice(other)
+    for k, article in enumerate(picked):  # the long SKU is only its case's (≡ 13 mod 20): same tax, other article
+        if article.reference == _cases.LONG_SKU:
+            others = [a for a in articles if a.tax_id == article.tax_id and a.reference != _cases.LONG_SKU
+                      and a not in picked]
+            picked[k] = _rng(seed, "no-long-sku", oid).choice(others)
     return picked
 
 
