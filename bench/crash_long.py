@@ -54,7 +54,7 @@ sys.path[1:1] = [str(ROOT / "tests"), str(ROOT / "tests" / "runtime")]
 
 from crash_support import Either, run_cli  # noqa: E402  (the final run, as tests/runtime/test_crash.py does it)
 
-from passerelle_sandbox import Faults, Sandbox  # noqa: E402
+from passerelle_sandbox import Faults, Sandbox, generate  # noqa: E402
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"
 FLOW = "orders_to_sage"
@@ -142,7 +142,8 @@ def main(argv=None) -> int:
         shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("samples", ".passerelle"))
         state = tmp / "state"
         latency = {"sage100": Faults(latency_ms=4, seed=1), "prestashop": Faults(latency_ms=1, seed=2)}
-        with Sandbox(systems=("prestashop", "sage100"), orders=orders, seed=args.seed, faults=latency) as sb:
+        with Sandbox(systems=("prestashop", "sage100"), dataset=generate(seed=args.seed, orders=orders, cases=False),
+                     faults=latency) as sb:  # plain orders: the point is crashes, not the hard cases
             env = env_for(sb)
             wanted = {int(o["id"]) for o in sb.sim("prestashop").orders.values() if int(o["current_state"]) in (2, 3)}
             kills: list[dict] = []

@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copytree(example, project, ignore=shutil.ignore_patterns("samples", ".passerelle"))
     say = print
     try:
-        with Sandbox(systems=("prestashop", "sage100"), orders=args.orders, seed=args.seed) as sb:
+        # the plain orders (no guests, other currency or long SKU: `passerelle sandbox` serves those)
+        dataset = sandbox.generate(seed=args.seed, orders=args.orders, cases=False)
+        with Sandbox(systems=("prestashop", "sage100"), dataset=dataset) as sb:
             env = {"ACME_PS_URL": sb.url("prestashop"), "ACME_PS_KEY": sb.credentials("prestashop")["key"],
                    "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
             say(f"simulators: PrestaShop {sb.url('prestashop')}/api   Sage 100 {sb.url('sage100')}")

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     project = work / EXAMPLE_NAME
     shutil.copytree(examples_dir() / EXAMPLE_NAME, project, ignore=shutil.ignore_patterns(".passerelle"))
     say = print
-    dataset = generate(seed=args.seed, orders=args.orders, shop_only_customers=3)
+    dataset = generate(seed=args.seed, orders=args.orders, shop_only_customers=3, cases=False)  # plain orders
     try:
         with Sandbox(systems=("shopify", "sage100"), dataset=dataset, options=FAST_SHOPIFY) as sb:
             shop, sage = sb.sim("shopify"), sb.sim("sage100")

@@ -6,6 +6,22 @@ about ten orders or more has orders without shipping, with a voucher, with perce
 reductions, several tax rates in one order, each payment module and both states 2 and 3.
 Reference entities of the PrestaShop example order (products 12/27, combination 34, customer 56, address 87,
 carrier 3, order 1042) are fixed.
+
+The hard cases of issue 13, the same for every shop (order 1042 keeps none of them):
+
+* id ending in 5: a **guest checkout** — its customer is a guest copy (``is_guest``, id 500000 + order id,
+  address 600000 + order id, not in Sage) of the customer drawn;
+* id ≡ 0 (mod 5): a **partial refund** of one unit of the first line, ≡ 0 (mod 10) with the shipping;
+* id ≡ 12 (mod 20): **two coupons** (WELCOME3 + PROMO5), **free shipping** (a carrier, shipping 0), a
+  **gift-wrap fee** (2.50 excl. at 20 %) and a **partial shipment**;
+* id ≡ 13 (mod 20): a **returning customer** (56, who also has order 1042), **local pickup** (carrier 5,
+  no shipping), its last line the article whose SKU is longer than Sage's 19 characters
+  (``BOUGIE-PARFUMEE-VANILLE-XL``, product 21), which no other order draws;
+* id ≡ 14 (mod 20): a **B2B customer** (a company), in **GBP** (0.85 per EUR), a **tax-exempt line** (a gift
+  card) and a **partial shipment**;
+* B2B customers (every id ≡ 3 mod 7), tax-exempt lines and returning customers also come at random.
+
+So any data set of 15 orders or more (ids 1001…1014 and 1042) has each case.
 """
 from __future__ import annotations
 
@@ -14,9 +30,9 @@ import unicodedata
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from passerelle_sandbox import _cases
 from passerelle_sandbox.dataset import (
-    Article, Carrier, Combination, Customer, Dataset, History, Order, OrderLine, Product, Tax,
-    Voucher, q2,
+    Article, Carrier, Combination, Customer, Dataset, History, Order, OrderLine, Product, Tax, Voucher, q2,
 )
 
 D = Decimal
@@ -35,7 +51,9 @@ CARRIERS = [
     Carrier(2, "Colissimo", "Livraison en 48 h", "https://www.laposte.fr/outils/suivre-vos-envois?code=@"),
     Carrier(3, "DHL Express", "Next business day", "https://www.dhl.com/track?AWB=@"),
     Carrier(4, "Coursier Local", "Same day (Paris only)", ""),
+    Carrier(5, "Retrait en magasin", "Pickup in store", "", True, True),
 ]
+LONG_SKU_PRODUCT = 21  # its reference is _cases.LONG_SKU, longer than Sage's 19 characters
 
 # (module, payment label); the last module is deliberately unknown to usual mapping tables.
 PAYMENTS = [
@@ -122,7 +140,7 @@ def _catalogue(seed: int) -> tuple[list[Product], list[Article]]:
         rng = _rng(seed, "product", pid)
         prefix, en, fr, tax_id, base, variant = FAMILIES[(pid - 1) % len(FAMILIES)]
         price = q2(base * D(rng.choice([90, 100, 100, 110, 125])) / D(100))
-        ref = f"{prefix}-{pid:03d}"
+        ref = _cases.LONG_SKU if pid == LONG_SKU_PRODUCT else f"{prefix}-{pid:03d}"
         product = Product(pid, ref, f"{en} #{pid}", f"{fr} n°{pid}", price, tax_id, _ean(pid),
                           D(rng.choice(["0.150", "0.300", "0.450", "0.800"])),
                           (datetime(2023, 9, 1) + timedelta(days=pid)).strftime(FMT))
@@ -140,7 +158,7 @@ def _catalogue(seed: int) -> tuple[list[Product], list[Article]]:
         products.append(product)
 
     articles: list[Article] = []
-    for product in products:
+    for product in products:  # (the long SKU's article gets its Sage reference below)
         items = product.combinations or [None]
         for combo in items:
             rng = _rng(seed, "stock", combo.reference if combo else product.reference)
@@ -154,6 +172,9 @@ def _catalogue(seed: int) -> tuple[list[Product], list[Article]]:
                 articles.append(Article(combo.reference, f"{product.name_en} - {label}", product.id, combo.id,
                                         product.price + combo.price_impact, product.tax_id, combo.ean13,
                                         shop, sage, product.reference.split("-")[0]))
+    for article in articles:
+        if article.reference == _cases.LONG_SKU:
+            article.sage_reference = _cases.LONG_SKU_IN_SAGE
     return products, articles
 
 
@@ -223,7 +244,7 @@ def _anchor_order() -> Order:
                  histories, Voucher(77, 9, "WELCOME3", D("3.00"), D("3.60")))
 
 
-def _pick_lines(rng: random.Random, oid: int, articles: list[Article], taxes: dict[int, Tax]) -> list[Article]:
+def _pick_lines(seed: int, rng: random.Random, oid: int, articles: list[Article], taxes: dict[int, Tax]) -> list[Article]:
     count = rng.choice([1, 1, 2, 2, 3, 3, 4, 5])
     picked = rng.sample(articles, count)
     if oid % 2 == 1:  # guarantee several tax rates in one order
@@ -232,6 +253,11 @@ def _pick_lines(rng: random.Random, oid: int, articles: list[Article], taxes: di
         if len({a.tax_id for a in picked}) < 2:
             other = [a for a in articles if a.tax_id != picked[0].tax_id and a not in picked]
             picked[-1] = rng.choice(other)
+    for k, article in enumerate(picked):  # the long SKU is only its case's (≡ 13 mod 20): same tax, other article
+        if article.reference == _cases.LONG_SKU:
+            others = [a for a in articles if a.tax_id == article.tax_id and a.reference != _cases.LONG_SKU
+                      and a not in picked]
+            picked[k] = _rng(seed, "no-long-sku", oid).choice(others)
     return picked
 
 
@@ -243,7 +269,7 @@ def _generated_order(seed: int, oid: int, when: datetime, customers: list[Custom
     state = 3 if oid % 3 == 0 else 2
     carrier_id = 4 if oid % 10 == 7 else rng.choice([1, 2, 3])
     lines: list[OrderLine] = []
-    for article in _pick_lines(rng, oid, articles, taxes):
+    for article in _pick_lines(seed, rng, oid, articles, taxes):
         lines.append(OrderLine(0, article.product_id, article.attribute_id, article.reference, article.name,
                                article.ean13, rng.choice([1, 1, 1, 2, 2, 3, 4]), article.price,
                                article.tax_id, taxes[article.tax_id].rate))
@@ -280,6 +306,7 @@ def _generated_order(seed: int, oid: int, when: datetime, customers: list[Custom
     draft.weight = sum((D("0.300") * line.quantity for line in lines), D("0")) + D("0.100")
     draft.histories = histories
     draft.voucher = voucher
+    draft.vouchers = [voucher] if voucher else []
     return draft
 
 
@@ -293,6 +320,7 @@ def _number_children(orders: list[Order]) -> None:
             line.id, line_id = line_id, line_id - 1
         if order.voucher:
             order.voucher.order_cart_rule_id, rule_id = rule_id, rule_id - 1
+        _number_extra_vouchers(order)
         for history in reversed(order.histories):
             history.id, hist_id = hist_id, hist_id - 1
     line_id, rule_id, hist_id = 2203, 78, 2003
@@ -304,11 +332,18 @@ def _number_children(orders: list[Order]) -> None:
             line.id, line_id = line_id, line_id + 1
         if order.voucher:
             order.voucher.order_cart_rule_id, rule_id = rule_id, rule_id + 1
+        _number_extra_vouchers(order)
         for history in order.histories:
             history.id, hist_id = hist_id, hist_id + 1
 
 
-def build(seed: int, n_orders: int, n_customers: int, shop_only_customers: int) -> Dataset:
+def _number_extra_vouchers(order: Order) -> None:
+    """A second coupon gets ``100000 + order id × 10 + k`` (the first keeps the shared sequence)."""
+    for k, voucher in enumerate(order.vouchers[1:], start=1):
+        voucher.order_cart_rule_id = 100000 + order.id * 10 + k
+
+
+def build(seed: int, n_orders: int, n_customers: int, shop_only_customers: int, cases: bool = True) -> Dataset:
     products, articles = _catalogue(seed)
     customers = _customers(seed, n_customers, shop_only_customers)
     taxes = {t.id: t for t in TAXES}
@@ -318,7 +353,11 @@ def build(seed: int, n_orders: int, n_customers: int, shop_only_customers: int) 
         _anchor_order() if oid == ANCHOR_ID else _generated_order(seed, oid, dates[oid], customers, articles, taxes)
         for oid in ids
     ]
+    if cases:
+        _cases.seed_cases(seed, orders, customers, articles, taxes)
     _number_children(orders)
+    if cases:
+        _cases.seed_movements(seed, orders)
     return Dataset(seed, [Tax(t.id, t.rate, t.name, t.sage_code) for t in TAXES],
-                   [Carrier(c.id, c.name, c.delay, c.url, c.is_free) for c in CARRIERS],
+                   [Carrier(c.id, c.name, c.delay, c.url, c.is_free, c.pickup) for c in CARRIERS],
                    customers, products, articles, orders)

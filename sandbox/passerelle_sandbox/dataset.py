@@ -6,9 +6,19 @@ Money rules (shared by every shop simulator and the Sage line arithmetic), all i
   (percentage: ``round_half_up(price × (1 − pct/100), 2)``; amount: ``price − amount``);
 * ``total_excl = unit_excl × qty``; ``total_incl = round_half_up(total_excl × (1 + rate/100), 2)``
   (PrestaShop round type 2 = per line); ``unit_incl = unit_excl × (1 + rate/100)`` kept at 6 places;
-* order: ``Σ total_excl + shipping_excl − discounts_excl = total_paid_excl`` and the same with the
-  ``incl`` amounts; a voucher's ``incl`` amount is prorated on the goods
-  (``round_half_up(excl × products_incl / products_excl, 2)``: 3.00 → 3.60 in order 1042).
+* order: ``Σ total_excl + shipping_excl + Σ fee excl − discounts_excl = total_paid_excl`` and the same
+  with the ``incl`` amounts; ``discounts`` is the sum of the order's vouchers (several coupons on one
+  order are several :class:`Voucher`); a voucher's ``incl`` amount is prorated on the goods
+  (``round_half_up(excl × products_incl / products_excl, 2)``: 3.00 → 3.60 in order 1042); a fee's
+  ``amount_incl = round_half_up(amount_excl × (1 + rate/100), 2)``;
+* every amount of an order is in the order's ``currency`` (EUR unless said); ``currency_rate`` is the
+  number of order-currency units per EUR (the shop's base currency), 1 for EUR;
+* a refund or a shipment names order lines by id and a quantity (partial when it is less than the order);
+  a refund's money is ``Σ unit_excl × qty`` (+ the shipping when ``shipping``), tax at each line's rate.
+
+The hard cases of issue 13 (guests, returning and B2B customers, several coupons, fees, free shipping,
+local pickup, tax-exempt lines, a SKU longer than Sage's 19 characters, partial refunds, partial
+shipments, another currency) are seeded by :mod:`._generate` (its docstring lists which order has which).
 
 Order 1042, the reference order (customer 56 Claire Martin, carrier 3, rows 2201/2202, voucher WELCOME3,
 totals 35.00 / 42.00) is present whatever the seed. Generation lives in :mod:`._generate`; this module
@@ -19,26 +29,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from passerelle_sandbox._money import ZERO, factor as _factor, q2
+from passerelle_sandbox.dataset_moves import Fee, LineQuantity, Refund, Shipment
+
 __all__ = [
-    "Article", "Carrier", "Combination", "Customer", "Dataset", "History", "Order", "OrderLine",
-    "Product", "Tax", "Voucher", "generate", "q2",
+    "Article", "Carrier", "Combination", "Customer", "Dataset", "Fee", "History", "LineQuantity", "Order",
+    "OrderLine", "Product", "Refund", "Shipment", "Tax", "Voucher", "generate", "q2",
 ]
-
-CENT = Decimal("0.01")
-ZERO = Decimal("0")
-
-
-def q2(value: Decimal) -> Decimal:
-    """Round half-up to 2 places (the money rule used everywhere here)."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _factor(rate: Decimal) -> Decimal:
-    return Decimal(1) + rate / Decimal(100)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Carrier:
     delay: str
     url: str = ""
     is_free: bool = False
+    pickup: bool = False  # local pickup: the customer collects the parcel, no shipping cost
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Customer:
     date_add: str
     company: str = ""
     in_sage: bool = True
+    is_guest: bool = False  # a guest checkout's customer (no account; one per guest order)
 
     @property
     def sage_code(self) -> str:
@@ -117,6 +120,12 @@ class Article:
     stock_shop: int
     stock_sage: int
     family: str = ""
+    # the ERP's own reference when the shop's is too long for it (Sage 100 AR_Ref: 19 characters, X3 ITMREF: 20)
+    sage_reference: str = ""
+
+    @property
+    def erp_reference(self) -> str:
+        return self.sage_reference or self.reference
 
 
 @dataclass
@@ -197,6 +206,29 @@ class Order:
     weight: Decimal
     histories: list[History]
     voucher: Voucher | None = None
+    vouchers: list[Voucher] = field(default_factory=list)  # every coupon; ``voucher`` is the first
+    fees: list[Fee] = field(default_factory=list)
+    currency: str = "EUR"
+    currency_rate: Decimal = Decimal("1")
+    refunds: list[Refund] = field(default_factory=list)
+    shipments: list[Shipment] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.voucher is not None and not self.vouchers:
+            self.vouchers = [self.voucher]
+        elif self.vouchers and self.voucher is None:
+            self.voucher = self.vouchers[0]
+
+    def line(self, line_id: int) -> OrderLine:
+        return next(line for line in self.lines if line.id == line_id)
+
+    @property
+    def fees_excl(self) -> Decimal:
+        return sum((fee.amount_excl for fee in self.fees), ZERO)
+
+    @property
+    def fees_incl(self) -> Decimal:
+        return sum((fee.amount_incl for fee in self.fees), ZERO)
 
     @property
     def products_excl(self) -> Decimal:
@@ -212,19 +244,23 @@ class Order:
 
     @property
     def discounts_excl(self) -> Decimal:
-        return self.voucher.amount_excl if self.voucher else ZERO
+        return sum((v.amount_excl for v in self._vouchers()), ZERO)
 
     @property
     def discounts_incl(self) -> Decimal:
-        return self.voucher.amount_incl if self.voucher else ZERO
+        return sum((v.amount_incl for v in self._vouchers()), ZERO)
+
+    def _vouchers(self) -> list[Voucher]:
+        # ``voucher`` set after construction (the generator does) still counts
+        return self.vouchers or ([self.voucher] if self.voucher else [])
 
     @property
     def total_paid_excl(self) -> Decimal:
-        return self.products_excl + self.shipping_excl - self.discounts_excl
+        return self.products_excl + self.shipping_excl + self.fees_excl - self.discounts_excl
 
     @property
     def total_paid_incl(self) -> Decimal:
-        return self.products_incl + self.shipping_incl - self.discounts_incl
+        return self.products_incl + self.shipping_incl + self.fees_incl - self.discounts_incl
 
     def totals(self) -> dict[str, Decimal]:
         return {
@@ -252,7 +288,7 @@ class Dataset:
     products: list[Product]
     articles: list[Article]
     orders: list[Order]
-    special_articles: list[str] = field(default_factory=lambda: ["PORT", "REMISE"])
+    special_articles: list[str] = field(default_factory=lambda: ["PORT", "REMISE", "EMBALLAGE"])
 
     # lookups
     def tax(self, tax_id: int) -> Tax:
@@ -319,7 +355,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_NESTED = {"combinations": Combination, "lines": OrderLine, "histories": History}
+_NESTED = {"combinations": Combination, "lines": OrderLine, "histories": History, "vouchers": Voucher,
+           "fees": Fee, "refunds": Refund, "shipments": Shipment, "items": LineQuantity}
 
 
 def _build(kind: type, data: dict[str, Any]) -> Any:
@@ -338,11 +375,15 @@ def _build(kind: type, data: dict[str, Any]) -> Any:
     return kind(**kwargs)
 
 
-def generate(seed: int = 1, orders: int = 20, customers: int = 80, shop_only_customers: int = 0) -> Dataset:
+def generate(seed: int = 1, orders: int = 20, customers: int = 80, shop_only_customers: int = 0,
+             cases: bool = True) -> Dataset:
     """Build the data set: ``orders`` orders (order 1042 always among them), seeded by ``seed``.
 
     ``shop_only_customers`` makes the last N customers unknown to Sage (for customer-creation flows).
+    ``cases=False`` leaves out issue 13's hard cases (guests, coupons, fees, other currency, long SKU,
+    refunds, shipments…): plain orders, for tests whose point is elsewhere (crashes, exactly-once).
     """
     from passerelle_sandbox._generate import build
 
-    return build(seed=seed, n_orders=orders, n_customers=customers, shop_only_customers=shop_only_customers)
+    return build(seed=seed, n_orders=orders, n_customers=customers, shop_only_customers=shop_only_customers,
+                 cases=cases)

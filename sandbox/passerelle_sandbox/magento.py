@@ -54,6 +54,7 @@ from urllib.parse import unquote
 from passerelle_sandbox._http import Request, Response, Simulator
 from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
+from passerelle_sandbox.magento_cases import seed_documents
 from passerelle_sandbox.magento_data import ORDER_NULLABLE, build_customers, build_orders, build_products
 from passerelle_sandbox.magento_sales import SALES_ACL, SalesState, sales_routes
 from passerelle_sandbox.magento_search import MagentoError, parse_criteria, required, search
@@ -135,6 +136,7 @@ class MagentoSim(Simulator):
         if history_order == "asc":
             for order in self.orders.values():
                 order.get("status_histories", []).reverse()
+        seed_documents(self, dataset)  # the data set's credit memos and shipments (magento_cases)
         self.order_ids = sorted(self.orders)
         self.order_columns = _columns(self.orders.values(), ORDER_NULLABLE)
         self.products = build_products(dataset)

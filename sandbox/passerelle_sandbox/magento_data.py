@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from passerelle_sandbox.dataset import Dataset, Order, OrderLine, q2
+from passerelle_sandbox.magento_cases import render_cases
 
 __all__ = ["CHILD_ITEM_OFFSET", "CHILD_PRODUCT_OFFSET", "ORDER_NULLABLE", "build_customers", "build_orders",
            "build_products", "money", "stock_item"]
@@ -46,12 +47,13 @@ SHIPPING_METHODS = {
     2: ("tablerate_bestway", "Best Way - Table Rate"),
     3: ("flatrate_flatrate", "Flat Rate - Fixed"),
     4: ("tablerate_bestway", "Best Way - Table Rate"),
+    5: ("instore_pickup", "In-Store Pickup Delivery - Pick in Store"),  # Magento_InventoryInStorePickup
 }
 # data set order state -> (state, status); 10/1 = awaiting payment
 STATES = {1: ("new", "pending"), 10: ("new", "pending"), 2: ("processing", "processing"),
           3: ("processing", "processing")}
 # top-level order columns that may be absent (null) on some orders, still filterable
-ORDER_NULLABLE = frozenset({"applied_rule_ids", "coupon_code", "discount_description", "status", "state",
+ORDER_NULLABLE = frozenset({"customer_id", "applied_rule_ids", "coupon_code", "discount_description", "status", "state",
                             "customer_note", "ext_order_id", "hold_before_state", "hold_before_status"})
 
 
@@ -167,7 +169,7 @@ def build_order(ds: Dataset, order: Order, configurable_children: bool, customer
     rule = str(voucher.cart_rule_id - 6) if voucher else None  # WELCOME3 (cart rule 9) -> "3"
     shipping_tax = order.shipping_incl - order.shipping_excl
     goods_tax = sum(taxes, Decimal(0))
-    grand = m(order.total_paid_incl)
+    grand = m(order.total_paid_incl - order.fees_incl)  # Magento has no order fee (magento_cases)
     items: list[dict[str, Any]] = []
     for line, discount, tax in zip(order.lines, discounts, taxes):
         if line.attribute_id and configurable_children:
@@ -251,7 +253,7 @@ def build_order(ds: Dataset, order: Order, configurable_children: bool, customer
             "item_applied_taxes": item_taxes,
             "converting_from_quote": True},
     }
-    return flat(record)
+    return render_cases(order, flat(record), customer.is_guest)
 
 
 def build_orders(ds: Dataset, configurable_children: bool = True) -> dict[int, dict[str, Any]]:
@@ -307,6 +309,8 @@ def build_customers(ds: Dataset) -> dict[int, dict[str, Any]]:
     """Customers (addresses embedded with region, country_id, street[], defaults)."""
     out = {}
     for c in ds.customers:
+        if c.is_guest:  # a guest checkout creates no customer account
+            continue
         address = {"id": c.address_id, "customer_id": c.id, "region": {"region_id": 0}, "region_id": 0,
                    "country_id": c.country_iso, "street": [c.address1], "company": c.company or None,
                    "telephone": c.phone, "postcode": c.postcode, "city": c.city, "firstname": c.firstname,

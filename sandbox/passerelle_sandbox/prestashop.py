@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import random
 import time
 from datetime import datetime
 from typing import Any, Callable, Iterable
@@ -49,6 +48,7 @@ from passerelle_sandbox.ps_images import ProductImages
 from passerelle_sandbox.ps_catalogue import add_product, add_record, i18n_value
 from passerelle_sandbox.ps_catalogue_writes import (  # registers its resources
     after_create, catalogue_tables, entity_values, set_associations)
+from passerelle_sandbox.ps_cases import seed_cases
 from passerelle_sandbox.ps_delete import delete
 from passerelle_sandbox.ps_money import after_update, money_tables
 from passerelle_sandbox.ps_query import (
@@ -56,18 +56,13 @@ from passerelle_sandbox.ps_query import (
 )
 from passerelle_sandbox.ps_render import Renderer
 from passerelle_sandbox.ps_schema import ALL_RESOURCES, RESOURCES, F, Resource
-from passerelle_sandbox.ps_tables import build_tables
+from passerelle_sandbox.ps_tables import build_tables, derive_key
 
 __all__ = ["PrestaShopSim", "WS_METHODS"]
 
 WS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
 REALM = ('Basic realm="Welcome to PrestaShop Webservice, please enter the authentication key as the login. '
          'No password required."')
-
-
-def derive_key(seed: int) -> str:
-    rng = random.Random(f"prestashop-key:{seed}")
-    return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(32))
 
 
 class PrestaShopSim(Simulator):
@@ -106,6 +101,7 @@ class PrestaShopSim(Simulator):
         self.tables["specific_prices"] = {}
         self.tables.update(money_tables(self.tables))  # order_payments, order_slip: ps_money.py
         self.tables.update(catalogue_tables())  # categories, attribute groups and values: ps_catalogue_writes.py
+        seed_cases(self, dataset)  # guests, coupons, gift wrap, currency, slips, tracking: ps_cases.py
         self.key = key or derive_key(dataset.seed)
         self.keys: dict[str, dict[str, Iterable[str]] | None] = dict(keys) if keys else {}
         self.keys.setdefault(self.key, None)

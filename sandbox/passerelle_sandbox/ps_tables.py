@@ -8,6 +8,7 @@ the reference order (order 1042, its rows, cart rule 77, order carrier 990, tax 
 """
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -252,3 +253,9 @@ def build_tables(ds: Dataset) -> dict[str, Table]:
         "combinations": combinations, "stock_availables": stock, "customers": customers, "addresses": addresses,
     })
     return tables
+
+
+def derive_key(seed: int) -> str:
+    """The webservice key a data set's shop answers to (32 characters, the same for the same seed)."""
+    rng = random.Random(f"prestashop-key:{seed}")
+    return "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(32))

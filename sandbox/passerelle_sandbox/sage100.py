@@ -86,7 +86,7 @@ class Sage100Sim(Simulator):
     """In-memory Sage 100 behind WebServices100. ``documents``/``clients``/``articles`` are inspectable.
 
     Options (defaults = the Passerelle contract): ``base``, ``token``, ``accept_bearer``,
-    ``special_articles`` (PORT, REMISE), ``tax_codes`` (S_20, S_5, S_10, S_2, EXO → rate),
+    ``special_articles`` (PORT, REMISE, EMBALLAGE), ``tax_codes`` (S_20, S_5, S_10, S_2, EXO → rate),
     ``piece_prefixes`` (TypeDocument → prefix; the enum integers are unverified), ``remise_types``
     (``{0: "amount", 1: "percent"}``, unverified), ``expedition_modes``, ``reject_unknown_properties`` (False:
     ignored as WCF does, listed in :attr:`ignored_members`), ``naming`` ("pascal" | "sage" | "both"),

@@ -61,7 +61,7 @@ def build_articles(ds: Dataset, codes: dict[int, str], special: tuple[str, ...],
     modified = stamp("2024-01-02 08:00:00")
     out: dict[str, dict[str, Any]] = {}
     for a in ds.articles:
-        article = _article(a.reference, a.name, a.family[:10], a.price, codes[a.tax_id], a.stock_sage, a.ean13,
+        article = _article(a.erp_reference, a.name, a.family[:10], a.price, codes[a.tax_id], a.stock_sage, a.ean13,
                            True, modified)
         product, combo = products.get(a.product_id), combos.get(a.attribute_id)
         if product is not None and combo is not None:
@@ -74,9 +74,9 @@ def build_articles(ds: Dataset, codes: dict[int, str], special: tuple[str, ...],
             })
         if a.family in TIERED_FAMILIES or a.reference.split("-")[0] in TIERED_FAMILIES:
             article["TarifsQuantite"] = tiers(a.price)
-        out[a.reference] = article
+        out[a.erp_reference] = article  # a shop SKU too long for Sage has its own Sage reference
     for ref in special:
-        label = {"PORT": "Frais de port", "REMISE": "Remise"}.get(ref, ref)
+        label = {"PORT": "Frais de port", "REMISE": "Remise", "EMBALLAGE": "Emballage cadeau"}.get(ref, ref)
         out[ref] = _article(ref, label, "DIVERS", Decimal("0.00"), "S_20", 0, "", False, modified)
     return out
 

@@ -53,7 +53,7 @@ from passerelle_sandbox.shopify_data import (
 )
 from passerelle_sandbox.shopify_catalogue_more import rest_images, seed_more
 from passerelle_sandbox.shopify_catalogue import build_customers, build_price_lists, build_products
-from passerelle_sandbox.shopify_fulfil import seed_fulfillment_orders
+from passerelle_sandbox.shopify_fulfil import seed_fulfillment_orders, seed_fulfillments
 from passerelle_sandbox.shopify_payments import add_refund, seed_payments
 from passerelle_sandbox.shopify_gql import GqlError, execute, parse
 from passerelle_sandbox.shopify_rest import RestOrders
@@ -123,6 +123,7 @@ class ShopifySim(Simulator):
         seed_payments(self)
         seed_fulfillment_orders(self)
         seed_more(self)  # collections, more locations, product images, discounts, shop locales
+        seed_fulfillments(self)  # the data set's partial shipments
 
     # -- helpers for tests ------------------------------------------------------------------------
     def connector_url(self, root: str) -> str:

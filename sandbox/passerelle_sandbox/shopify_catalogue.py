@@ -74,6 +74,8 @@ def _variant(ident: int, sku: str, price: Decimal, barcode: str, options: list[d
 def build_customers(ds: Dataset, currency: str) -> list[dict[str, Any]]:
     out = []
     for c in ds.customers:
+        if c.is_guest:  # a guest checkout makes no customer
+            continue
         created = parse_utc(c.date_add)
         ident = CUSTOMER_ID_BASE + c.id
         out.append({"id": ident, "admin_graphql_api_id": gid("Customer", ident), "email": c.email,

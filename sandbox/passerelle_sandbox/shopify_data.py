@@ -8,14 +8,21 @@ Identities: the REST id is ``ORDER_ID_BASE + <data set id>`` so order 1042 is ``
 (``name`` "#1042", ``order_number`` 1042, ``admin_graphql_api_id`` ``gid://shopify/Order/…``);
 customers ``7012345678845 + id`` (56 → 7012345678901); line items ``14523866998822 + line id``
 (2201 → 14523867001023). Money: prices tax excluded (``taxes_included`` false), 2-decimal strings;
-the voucher becomes ``discount_codes`` + per-line ``discount_allocations`` prorated on the line totals
-(the last line takes the remainder: 2.27 + 0.73 in order 1042); tax per line on the discounted amount,
+each coupon becomes a ``discount_codes`` entry, a ``discount_applications`` entry and per-line
+``discount_allocations`` prorated on the line totals (the last line takes the remainder: 2.27 + 0.73 in
+order 1042); tax per line on the discounted amount,
 rounded half-up (4.55 + 1.45), shipping tax on the shipping line (1.00); ``rate`` is a fraction (0.2).
+Hard cases: a guest checkout's order has ``customer`` null (its e-mail and addresses stay); an order in
+another currency has that ``presentment_currency`` and its ``presentment_money`` are the data set's amounts;
+its ``shop_money`` and plain REST amounts are computed the same way from prices, shipping and coupons
+converted to the shop's currency (``/ rate``), so that they add up; Shopify orders have
+no fee line (a fee is left out, so the order's total is the data set's minus its fees).
 Timestamps: the data set's times are UTC; REST renders them in the shop's time zone with its offset
 (``2024-05-14T12:21:07+02:00``), GraphQL in UTC (``2024-05-14T10:21:07Z``).
 """
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timezone
 from functools import lru_cache
 from decimal import Decimal
@@ -24,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from passerelle_sandbox.dataset import Dataset, Order, q2
 
-__all__ = ["ORDER_ID_BASE", "build_inventory", "build_orders", "gid", "money_set", "rest_time", "gql_time"]
+__all__ = ["ORDER_ID_BASE", "build_inventory", "build_orders", "gid", "gql_time", "money_set", "parse_utc", "rest_time"]
 
 ORDER_ID_BASE = 5829173214381
 CUSTOMER_ID_BASE = 7012345678845
@@ -80,16 +87,17 @@ def _address(customer: Any) -> dict[str, Any]:
             "country_code": customer.country_iso, "phone": customer.phone, "latitude": None, "longitude": None}
 
 
-def _allocations(order: Order) -> list[Decimal]:
-    """The voucher spread over the lines in proportion of their totals; the last line takes the rest."""
-    products = order.products_excl if order.voucher else D0
-    if not products:
-        return [D0 for _ in order.lines]
-    total, left, out = order.voucher.amount_excl, order.voucher.amount_excl, []
-    for index, line in enumerate(order.lines):
-        share = left if index == len(order.lines) - 1 else q2(total * line.total_excl / products)
-        out.append(share)
-        left -= share
+def _allocations(order: Order) -> list[list[Decimal]]:
+    """Per line, its share of each coupon: a coupon is spread over the lines in proportion of their
+    totals, the last line taking the rest (one ``discount_allocation`` per coupon and line)."""
+    products = order.products_excl
+    out: list[list[Decimal]] = [[] for _ in order.lines]
+    for voucher in order.vouchers:
+        total = left = voucher.amount_excl if products else D0
+        for index, line in enumerate(order.lines):
+            share = left if index == len(order.lines) - 1 else q2(total * line.total_excl / products)
+            out[index].append(share)
+            left -= share
     return out
 
 
@@ -121,8 +129,17 @@ def build_orders(dataset: Dataset, tz: ZoneInfo, currency: str = "EUR", closed_e
     customers = {c.id: c for c in dataset.customers}
     carriers = {c.id: c for c in dataset.carriers}
     catalogue = _Catalogue(dataset)
-    return [_order(o, customers[o.customer_id], carriers.get(o.carrier_id), catalogue, tz, currency,
-                   closed_every) for o in dataset.orders]
+    out = []
+    for o in dataset.orders:
+        args = (customers[o.customer_id], carriers.get(o.carrier_id), catalogue, tz, currency, closed_every)
+        if o.currency == currency:
+            out.append(_order(o, *args))
+            continue
+        rec = _order(_in_shop_currency(o), *args)  # shop money; the presentment money is the order's own
+        _present(rec, _order(o, *args), o.currency)
+        rec["presentment_currency"] = o.currency
+        out.append(rec)
+    return out
 
 
 def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: ZoneInfo, cur: str,
@@ -130,7 +147,8 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
     created, updated = parse_utc(o.date_add), parse_utc(o.date_upd)
     allocations = _allocations(o)
     lines, goods_tax = [], D0
-    for line, share in zip(o.lines, allocations):
+    for line, shares in zip(o.lines, allocations):
+        share = sum(shares, D0)
         title, variant = catalogue.titles(line.product_id, line.attribute_id, line.name)
         tax = q2((line.total_excl - share) * line.tax_rate / Decimal(100))
         goods_tax += tax
@@ -147,8 +165,9 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
             "variant_id": variant_id, "variant_inventory_management": "shopify", "variant_title": variant,
             "vendor": "Passerelle Sandbox",
             "tax_lines": [_tax_line(tax, line.tax_rate, cur)], "duties": [],
-            "discount_allocations": [] if not o.voucher else [
-                {"amount": str(share), "amount_set": money_set(share, cur), "discount_application_index": 0}],
+            "discount_allocations": [
+                {"amount": str(part), "amount_set": money_set(part, cur), "discount_application_index": k}
+                for k, part in enumerate(shares)],
         })
     ship_tax = q2(o.shipping_excl * o.carrier_tax_rate / Decimal(100))
     title = carrier.name if carrier else "Standard"
@@ -160,8 +179,9 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
         "tax_lines": [_tax_line(ship_tax, o.carrier_tax_rate, cur)], "discount_allocations": [],
     }]
     by_rate: dict[Decimal, Decimal] = {}
-    for line, share in zip(o.lines, allocations):
-        by_rate[line.tax_rate] = by_rate.get(line.tax_rate, D0) + q2((line.total_excl - share) * line.tax_rate / 100)
+    for line, shares in zip(o.lines, allocations):
+        taxed = line.total_excl - sum(shares, D0)
+        by_rate[line.tax_rate] = by_rate.get(line.tax_rate, D0) + q2(taxed * line.tax_rate / 100)
     by_rate[o.carrier_tax_rate] = by_rate.get(o.carrier_tax_rate, D0) + ship_tax
     discounts, products_excl = o.discounts_excl, o.products_excl
     subtotal = products_excl - discounts
@@ -169,7 +189,6 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
     total = subtotal + o.shipping_excl + total_tax
     rid = ORDER_ID_BASE + o.id
     closed = bool(closed_every) and o.id % closed_every == 0
-    code = o.voucher.name if o.voucher else None
 
     def both(name: str, amount: Decimal) -> dict[str, Any]:
         return {name: str(q2(amount)), f"{name}_set": money_set(amount, cur)}
@@ -182,7 +201,8 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
         **both("current_subtotal_price", subtotal), **both("current_total_discounts", discounts),
         **both("current_total_price", total), **both("current_total_tax", total_tax),
         "customer_locale": "fr",
-        "discount_codes": [{"code": code, "amount": str(q2(discounts)), "type": "fixed_amount"}] if code else [],
+        "discount_codes": [{"code": v.name, "amount": str(q2(v.amount_excl)), "type": "fixed_amount"}
+                           for v in o.vouchers],
         "email": customer.email, "estimated_taxes": False, "financial_status": "paid",
         "fulfillment_status": None, "name": f"#{o.id}", "note": None, "note_attributes": [],
         "number": o.id - 1000, "order_number": o.id, "payment_gateway_names": [o.module], "phone": None,
@@ -195,18 +215,53 @@ def _order(o: Order, customer: Any, carrier: Any, catalogue: _Catalogue, tz: Zon
         **both("total_tax", total_tax), "total_tip_received": "0.00",
         "total_weight": int(o.weight * 1000), "updated_at": rest_time(updated, tz),
         "billing_address": _address(customer), "shipping_address": _address(customer),
-        "customer": {"id": CUSTOMER_ID_BASE + customer.id, "email": customer.email,
-                     "first_name": customer.firstname, "last_name": customer.lastname, "phone": None,
-                     "currency": cur, "tags": "", "tax_exempt": False,
-                     "admin_graphql_api_id": gid("Customer", CUSTOMER_ID_BASE + customer.id)},
-        "discount_applications": [] if not code else [
-            {"target_type": "line_item", "type": "discount_code", "value": str(q2(discounts)),
+        "customer": None if customer.is_guest else {
+            "id": CUSTOMER_ID_BASE + customer.id, "email": customer.email, "first_name": customer.firstname,
+            "last_name": customer.lastname, "phone": None, "currency": cur, "tags": "", "tax_exempt": False,
+            "admin_graphql_api_id": gid("Customer", CUSTOMER_ID_BASE + customer.id)},
+        "discount_applications": [
+            {"target_type": "line_item", "type": "discount_code", "value": str(q2(v.amount_excl)),
              "value_type": "fixed_amount", "allocation_method": "across", "target_selection": "all",
-             "code": code}],
+             "code": v.name} for v in o.vouchers],
         "fulfillments": [], "line_items": lines, "refunds": [], "shipping_lines": shipping,
         "_created": created, "_updated": updated, "_metafields": [],
     }
     return rec
+
+
+def _in_shop_currency(o: Order) -> Order:
+    """The order with its prices, shipping, coupons and fees converted to the shop's currency (``/ rate``),
+    so that the shop money is computed, and adds up, like the order's own."""
+    shop = copy.deepcopy(o)
+    for line in shop.lines:
+        line.price = q2(line.price / o.currency_rate)
+        line.reduction_amount_excl = q2(line.reduction_amount_excl / o.currency_rate)
+    shop.shipping_excl = q2(o.shipping_excl / o.currency_rate)
+    for voucher in shop.vouchers:
+        voucher.amount_excl, voucher.amount_incl = q2(voucher.amount_excl / o.currency_rate), q2(
+            voucher.amount_incl / o.currency_rate)
+    shop.voucher = shop.vouchers[0] if shop.vouchers else None
+    return shop
+
+
+def _present(shop: Any, presented: Any, currency: str) -> None:
+    """Every ``presentment_money`` of ``shop`` (the order built in the shop's currency) from ``presented``
+    (the same order built in the currency the customer paid)."""
+    if isinstance(shop, list):
+        for one, other in zip(shop, presented):
+            _present(one, other, currency)
+        return
+    if not isinstance(shop, dict):
+        return
+    for key, value in shop.items():
+        if key.startswith("_") or key == "customer":
+            continue
+        if key.endswith("_set") and isinstance(value, dict) and "shop_money" in value:
+            amount = presented[key]["presentment_money"]["amount"]
+            shop[key] = {"shop_money": value["shop_money"],
+                         "presentment_money": {"amount": amount, "currency_code": currency}}
+        elif isinstance(value, (dict, list)):
+            _present(value, presented[key], currency)
 
 
 def build_inventory(dataset: Dataset) -> list[dict[str, Any]]:

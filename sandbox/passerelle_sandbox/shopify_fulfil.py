@@ -7,7 +7,7 @@ Facts (shopify.dev GraphQL Admin API ``FulfillmentOrder``, ``FulfillmentOrderLin
   ``IN_PROGRESS``, ``CLOSED``…), ``requestStatus``, ``orderId``, ``orderName``, ``createdAt``, ``updatedAt``,
   ``lineItems`` (connection of {``id``, ``totalQuantity``, ``remainingQuantity``, ``lineItem``})}. The
   seeded data gives each order one fulfillment order at the shop's single location, ``OPEN``, one line per
-  order line.
+  order line; the data set's partial shipments are fulfillments already made (:func:`seed_fulfillments`).
 * ``Order.fulfillments(first)`` — a plain list of ``Fulfillment`` {``id``, ``legacyResourceId``, ``name``,
   ``status`` (``SUCCESS``), ``createdAt``, ``updatedAt``, ``totalQuantity``, ``trackingInfo(first)`` (a list of
   {``company``, ``number``, ``url``}), ``fulfillmentLineItems`` (connection of {``id``, ``quantity``,
@@ -29,10 +29,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from passerelle_sandbox.shopify_data import ORDER_ID_BASE, gid, gql_time
+from passerelle_sandbox.shopify_data import ORDER_ID_BASE, gid, gql_time, parse_utc
 from passerelle_sandbox.shopify_gql import F
 
-__all__ = ["FULFIL_MUTATIONS", "fulfil_fields", "fulfil_types", "seed_fulfillment_orders"]
+__all__ = ["FULFIL_MUTATIONS", "fulfil_fields", "fulfil_types", "seed_fulfillment_orders", "seed_fulfillments"]
 
 FO_BASE = 6512345678000
 FO_LINE_BASE = 13012345678000
@@ -51,6 +51,39 @@ def seed_fulfillment_orders(sim: Any) -> None:
                          "line": line, "totalQuantity": line["quantity"], "remainingQuantity": line["quantity"]}
                         for line in rec["line_items"]]}
         rec["_fulfillment_orders"], rec["_fulfillments"] = [fo], []
+
+
+def seed_fulfillments(sim: Any) -> None:
+    """The data set's (partial) shipments as fulfillments of the orders' fulfillment orders, with tracking
+    (company = the carrier's name, its tracking URL); the fulfillment order stays ``IN_PROGRESS`` and the
+    order ``partial`` until every line is fulfilled."""
+    carriers = {c.id: c for c in sim.dataset.carriers}
+    for order in sim.dataset.orders:
+        rec = sim.by_id.get(ORDER_ID_BASE + order.id)
+        for shipment in order.shipments if rec is not None else []:
+            fo = rec["_fulfillment_orders"][0]
+            by_sku = {line["line"]["sku"]: line for line in fo["lines"]}
+            items = []
+            for item in shipment.items:
+                line = by_sku[order.line(item.line_id).reference]
+                line["remainingQuantity"] -= item.quantity
+                line["line"]["fulfillable_quantity"] -= item.quantity
+                items.append({"id": gid("FulfillmentLineItem", FULFILLMENT_BASE + len(sim.fulfillments) * 100
+                                        + len(items)), "line": line["line"], "quantity": item.quantity})
+            done = all(x["remainingQuantity"] == 0 for x in fo["lines"])
+            fo["status"] = "CLOSED" if done else "IN_PROGRESS"
+            carrier = carriers.get(shipment.carrier_id)
+            url = carrier.url.replace("@", shipment.tracking_number) if carrier and carrier.url else None
+            ident = FULFILLMENT_BASE + len(sim.fulfillments) + 1
+            fulfillment = {"id": gid("Fulfillment", ident), "legacyResourceId": str(ident), "status": "SUCCESS",
+                           "name": f"{rec['name']}-F{len(rec['_fulfillments']) + 1}",
+                           "_at": parse_utc(shipment.date), "order": rec, "items": items,
+                           "tracking": [{"company": carrier.name if carrier else None,
+                                         "number": shipment.tracking_number, "url": url}],
+                           "notifyCustomer": False, "message": None}
+            rec["_fulfillments"].append(fulfillment)
+            sim.fulfillments.append(fulfillment)
+            rec["fulfillment_status"] = "fulfilled" if done else "partial"
 
 
 def fulfillment_order_by_gid(sim: Any, ident: Any) -> dict[str, Any] | None:

@@ -15,9 +15,9 @@ Facts (shopify.dev GraphQL Admin API, ``OrderTransaction``, ``Refund``, ``Refund
 Seeded, deterministically from the order number (every data set, every seed): each order is paid by one
 ``SALE`` on its gateway (``payment_gateway_names[0]``) for its total; an order number ≡ 1 (mod 4) is an
 ``AUTHORIZATION`` then its ``CAPTURE``; an order number ≡ 3 (mod 7) has a declined ``SALE`` (``FAILURE``,
-``CARD_DECLINED``) before the successful one. An order number ≡ 0 (mod 5) has a **partial refund** of
-one unit of its first line (tax at the line's rate, restocked ``RETURN``), ≡ 0 (mod 10) its shipping
-refunded too; its ``financial_status`` becomes ``partially_refunded``. Tests add refunds with
+``CARD_DECLINED``) before the successful one. The data set's partial refunds (``Order.refunds``: one unit of
+the first line of an order ≡ 0 mod 5, its shipping too when ≡ 0 mod 10) are refunds here (tax at the
+line's rate, restocked ``RETURN``); the order's ``financial_status`` becomes ``partially_refunded``. Tests add refunds with
 :meth:`ShopifySim.refund` (``refundCreate`` itself is not simulated). The REST order keeps ``refunds: []``
 (the REST refund representation is not simulated).
 """
@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from passerelle_sandbox.dataset import q2
-from passerelle_sandbox.shopify_data import gid, gql_time, money_set
+from passerelle_sandbox.shopify_data import gid, gql_time, money_set, parse_utc
 from passerelle_sandbox.shopify_gql import F
 
 __all__ = ["PAYMENT_FIELDS", "add_refund", "payment_types", "seed_payments"]
@@ -52,6 +52,8 @@ def _transaction(rec: dict[str, Any], seq: int, kind: str, status: str, amount: 
 
 def seed_payments(sim: Any) -> None:
     """Every order's transactions and the seeded partial refunds (see the module docstring)."""
+    refunds_of = {o.id: o for o in sim.dataset.orders if o.refunds}
+    refunds = {number: order.refunds for number, order in refunds_of.items()}
     for rec in sim.orders:
         number, total = rec["order_number"], Decimal(rec["total_price"])
         rec["_transactions"], rec["_refunds"] = [], []
@@ -62,9 +64,10 @@ def seed_payments(sim: Any) -> None:
             rec["_transactions"] += [auth, _transaction(rec, 3, "CAPTURE", "SUCCESS", total, parent=auth)]
         else:
             rec["_transactions"].append(_transaction(rec, 4, "SALE", "SUCCESS", total))
-        if number % 5 == 0 and rec["line_items"]:
-            add_refund(sim, rec, {rec["line_items"][0]["sku"]: 1}, shipping=number % 10 == 0,
-                       note="Retour client", at=rec["_updated"], touch=False)
+        for refund in refunds.get(number, []):
+            order = refunds_of[number]
+            add_refund(sim, rec, {order.line(i.line_id).reference: i.quantity for i in refund.items},
+                       shipping=refund.shipping, note=refund.note or None, at=parse_utc(refund.date), touch=False)
 
 
 def _refundable_payment(rec: dict[str, Any]) -> dict[str, Any] | None:

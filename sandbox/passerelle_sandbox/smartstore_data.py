@@ -8,9 +8,10 @@ Simulator choices (the data set is neutral, these are documented here):
 
 * a customer with a company is a B2B account whose ``CustomerNumber`` is its Sage account
   (``WEB000056`` style, as the consultant numbers them); other customers have an empty number;
-* every order whose id ends in 5 (1042 aside) is a **guest checkout**: a guest customer record
+* a guest checkout of the data set (its orders whose id ends in 5) is a guest customer record
   (``Id`` 500000 + order id, no e-mail, no user name, as Smartstore registers guests) and the billing e-mail
   on the address only;
+* the other hard cases (currency, partial refunds and shipments, fees) are in :mod:`.smartstore_cases`;
 * the voucher is an order **sub-total** discount (``OrderSubTotalDiscountExclTax``/``InclTax``, prorated
   like the data set's), order ``OrderDiscount`` 0; a line reduction is the item's ``DiscountAmount…``;
 * billing and shipping addresses are the customer's one address (``Id`` = its data set id; guests
@@ -23,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from passerelle_sandbox.dataset import Dataset, Order, q2
+from passerelle_sandbox.smartstore_cases import render_cases
 
 __all__ = ["ENTITY", "NAVIGATIONS", "TYPES", "build", "iso", "order_status"]
 
@@ -106,8 +108,8 @@ def _guid(seed: int, kind: str, key: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"smartstore:{seed}:{kind}:{key}"))
 
 
-def is_guest(order: Order) -> bool:
-    return order.id != 1042 and order.id % 10 == 5
+def is_guest(ds: Dataset, order: Order) -> bool:
+    return ds.customer(order.customer_id).is_guest
 
 
 def order_status(record: dict[str, Any], **changes: str) -> None:
@@ -202,11 +204,13 @@ def build(ds: Dataset) -> dict[str, dict[int, dict[str, Any]]]:
     """Every entity set, keyed by id: Orders, OrderItems, Customers, Addresses (Shipments… empty)."""
     sets: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in TYPES}
     for customer in ds.customers:
+        if customer.is_guest:  # made with its order below
+            continue
         sets["Customers"][customer.id] = _customer(ds, customer, None)
         sets["Addresses"][customer.address_id] = _address(ds, customer, customer.address_id, customer.email)
     for order in ds.orders:
         customer = ds.customer(order.customer_id)
-        if is_guest(order):
+        if is_guest(ds, order):
             guest = _customer(ds, customer, order.id)
             sets["Customers"][guest["Id"]] = guest
             address = _address(ds, customer, guest["BillingAddressId"], customer.email)
@@ -217,4 +221,5 @@ def build(ds: Dataset) -> dict[str, dict[int, dict[str, Any]]]:
         sets["Orders"][order.id] = record
         for item in _items(ds, order):
             sets["OrderItems"][item["Id"]] = item
+    render_cases(ds, sets, order_status)
     return sets

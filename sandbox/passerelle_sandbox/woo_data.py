@@ -207,7 +207,7 @@ class Builder:
             summary = ", ".join(f"{item['name']} &times; {item['quantity']}" for item in items)
             shipping_lines.append({
                 "id": 100000 + order.id * 10, "method_title": carrier.name if carrier else "Flat rate",
-                "method_id": "free_shipping" if free else "flat_rate", "instance_id": str(order.carrier_id),
+                "method_id": _method(carrier, free), "instance_id": str(order.carrier_id),
                 "total": money(order.shipping_excl), "total_tax": money(shipping_tax),
                 "taxes": [] if free else [{"id": 1, "total": numtext(shipping_tax), "subtotal": ""}],
                 "meta_data": [{"id": self.next_meta_id(), "key": "Items", "value": summary}]})
@@ -216,11 +216,12 @@ class Builder:
             if not free:
                 per_rate.setdefault(1, ZERO)
         coupons = []
-        if order.voucher is not None:
-            code = order.voucher.name.lower() if self.coupon_lowercase else order.voucher.name
-            coupons.append({"id": 100000 + order.id * 10 + 1, "code": code,
-                            "discount": money(order.discounts_excl),
-                            "discount_tax": money(order.discounts_incl - order.discounts_excl), "meta_data": []})
+        for k, voucher in enumerate(order.vouchers):  # one coupon line per code (ids: k 1, then 7, 8…)
+            code = voucher.name.lower() if self.coupon_lowercase else voucher.name
+            coupons.append({"id": 100000 + order.id * 10 + (1 if k == 0 else 6 + k), "code": code,
+                            "discount": money(voucher.amount_excl),
+                            "discount_tax": money(voucher.amount_incl - voucher.amount_excl), "meta_data": []})
+        fee_lines = self.fee_lines(order, per_rate)
         tax_lines = []
         for k, (tax_id, amount) in enumerate(sorted(per_rate.items())):
             rate = self.dataset.tax(tax_id)
@@ -239,22 +240,44 @@ class Builder:
         return {
             "id": order.id, "parent_id": 0, "number": str(order.id),
             "order_key": "wc_order_" + hashlib.sha1(order.secure_key.encode()).hexdigest()[:13],
-            "created_via": "checkout", "version": self.version, "status": status, "currency": "EUR",
+            "created_via": "checkout", "version": self.version, "status": status, "currency": order.currency,
             **self.dates("date_created", order.date_add), **self.dates("date_modified", order.date_upd),
             "discount_total": money(order.discounts_excl),
             "discount_tax": money(order.discounts_incl - order.discounts_excl),
             "shipping_total": money(order.shipping_excl), "shipping_tax": money(shipping_tax),
             "cart_tax": money(cart_tax), "total": money(order.total_paid_incl),
             "total_tax": money(cart_tax + shipping_tax), "prices_include_tax": False,
-            "customer_id": order.customer_id, "customer_ip_address": f"203.0.113.{order.id % 250 + 1}",
+            "customer_id": 0 if customer.is_guest else order.customer_id, "customer_ip_address": f"203.0.113.{order.id % 250 + 1}",
             "customer_user_agent": "Mozilla/5.0", "customer_note": "",
             "billing": self.address(customer, True), "shipping": self.address(customer, False),
             "payment_method": method, "payment_method_title": title, "transaction_id": "",
             **self.dates("date_paid", paid), **self.dates("date_completed", completed),
             "cart_hash": hashlib.md5(order.secure_key.encode()).hexdigest(), "meta_data": [],
-            "line_items": items, "tax_lines": tax_lines, "shipping_lines": shipping_lines, "fee_lines": [],
+            "line_items": items, "tax_lines": tax_lines, "shipping_lines": shipping_lines, "fee_lines": fee_lines,
             "coupon_lines": coupons, "refunds": [],
         }
+
+
+    def fee_lines(self, order: Order, per_rate: dict[int, Decimal]) -> list[dict[str, Any]]:
+        """``fee_lines`` (WC_Order_Item_Fee: ``name``, ``tax_class``, ``tax_status``, ``amount``, ``total``,
+        ``total_tax``, ``taxes``); a fee's tax counts in ``cart_tax`` as WC_Abstract_Order::update_taxes does."""
+        out = []
+        for k, fee in enumerate(order.fees):
+            tax_id = next((t.id for t in self.dataset.taxes if t.rate == fee.tax_rate), 1)
+            tax = fee.amount_incl - fee.amount_excl
+            per_rate[tax_id] = per_rate.get(tax_id, ZERO) + tax
+            out.append({"id": 100000 + order.id * 10 + 9 - k, "name": fee.name,
+                        "tax_class": TAX_CLASSES.get(tax_id, ("", ""))[0], "tax_status": "taxable",
+                        "amount": money(fee.amount_excl), "total": money(fee.amount_excl), "total_tax": money(tax),
+                        "taxes": [{"id": tax_id, "total": numtext(tax), "subtotal": ""}], "meta_data": []})
+        return out
+
+
+def _method(carrier: Any, free: bool) -> str:
+    """The shipping method: ``local_pickup`` for a pickup carrier, else free or flat rate."""
+    if carrier is not None and carrier.pickup:
+        return "local_pickup"
+    return "free_shipping" if free else "flat_rate"
 
 
 def _spread(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:

@@ -18,15 +18,16 @@
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from passerelle_sandbox.dataset import q2
 from passerelle_sandbox.woo_create import change_status, check_args
 from passerelle_sandbox.woo_data import money, num, numtext
 from passerelle_sandbox.woo_query import WcError
 
-__all__ = ["create_refund", "list_refunds"]
+__all__ = ["create_refund", "list_refunds", "seed_refunds"]
 
 D = Decimal
 ZERO = D("0")
@@ -138,3 +139,22 @@ def _restock(sim: Any, line: dict[str, Any], quantity: int) -> None:
     if record is not None and record.get("manage_stock") is True and record.get("stock_quantity") is not None:
         record["stock_quantity"] += quantity
         record["stock_status"] = sim.builder.stock_status(True, record["stock_quantity"])
+
+
+def seed_refunds(sim: Any, dataset: Any) -> None:
+    """The data set's refunds, made as a shop manager's manual refund (``api_refund`` false, no restock):
+    each line at its unit price × quantity with its tax at the line's rate, the shipping line when asked."""
+    for order in dataset.orders:
+        for refund in order.refunds:
+            lines = []
+            for item in refund.items:
+                line = order.line(item.line_id)
+                total = q2(line.unit_excl * item.quantity)
+                lines.append({"id": line.id, "quantity": item.quantity, "refund_total": str(total),
+                              "refund_tax": [{"id": line.tax_id, "refund_total": str(q2(total * line.tax_rate / 100))}]})
+            if refund.shipping and order.shipping_excl:
+                lines.append({"id": 100000 + order.id * 10, "refund_total": str(order.shipping_excl),
+                              "refund_tax": [{"id": 1, "refund_total": str(order.shipping_incl - order.shipping_excl)}]})
+            when = datetime.fromisoformat(refund.date).replace(tzinfo=timezone.utc)
+            create_refund(sim, order.id, {"reason": refund.note, "api_refund": False, "api_restock": False,
+                                          "line_items": lines}, when)

@@ -50,7 +50,7 @@ from passerelle_sandbox.woo_query import WcError, wp_params
 from passerelle_sandbox.woo_catalogue import apply_product_fields, category_routes, create_variation, with_fields
 from passerelle_sandbox.woo_create import coupon_table, create_order
 from passerelle_sandbox.woo_records import create_customer, create_product
-from passerelle_sandbox.woo_refunds import create_refund, list_refunds
+from passerelle_sandbox.woo_refunds import create_refund, list_refunds, seed_refunds
 from passerelle_sandbox.woo_refunds_all import refunds_route
 from passerelle_sandbox.woo_writes import add_note, batch, update_order, update_stock_item
 
@@ -137,7 +137,8 @@ class WooCommerceSim(ListsMixin, Simulator):
                 record = self.builder.variation(product, articles[(product.id, combo.id)])
                 record.update(name=f"{product.name_en} - {', '.join(v for _, v in combo.attributes)}", type="variation")
                 self.variations[combo.id] = record
-        self.customers = {c.id: self.builder.customer(c) for c in dataset.customers}
+        # a guest checkout has no WordPress user: its order has customer_id 0 and no customer record
+        self.customers = {c.id: self.builder.customer(c) for c in dataset.customers if not c.is_guest}
         self.taxes = {t["id"]: t for t in self.builder.taxes()}
         self.notes: dict[int, list[dict[str, Any]]] = {}
         self.note_id = 3000
@@ -151,6 +152,7 @@ class WooCommerceSim(ListsMixin, Simulator):
                                                            "image": None, "menu_order": 0, "count": 0}}
         self.media: dict[int, dict[str, Any]] = {}
         self.media_id = 5000
+        seed_refunds(self, dataset)  # the data set's partial refunds, through the refund endpoint's code
 
     def next_item_id(self) -> int:
         """Order items (lines, shipping, fees, coupons, taxes) share one id sequence."""

@@ -51,7 +51,7 @@ def customers_from(ds: Dataset, currency: str) -> dict[str, dict[str, Any]]:
 
 
 def articles_from(ds: Dataset) -> dict[str, dict[str, Any]]:
-    out = {a.reference: {"ITMREF": a.reference, "ITMDES1": a.name[:30], "BASPRI": a.price, "SAU": "UN"}
+    out = {a.erp_reference: {"ITMREF": a.erp_reference, "ITMDES1": a.name[:30], "BASPRI": a.price, "SAU": "UN"}
            for a in ds.articles}
     for ref in ds.special_articles:
         label = {"PORT": "Shipping costs", "REMISE": "Discount"}.get(ref, ref)

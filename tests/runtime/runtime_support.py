@@ -24,10 +24,19 @@ def env_for(sb) -> dict:
 
 
 @contextmanager
-def simulators(orders: int = 20, faults=None, seed: int = 1, options: dict | None = None):
-    """The shop and Sage simulators; ``options`` per system (e.g. ``{"sage100": {"token": ...}}``)."""
-    with Sandbox(systems=("prestashop", "sage100"), orders=orders, faults=faults, seed=seed,
-                 options=options) as sb:
+def simulators(orders: int = 20, faults=None, seed: int = 1, options: dict | None = None, cases: bool = False):
+    """The shop and Sage simulators; ``options`` per system (e.g. ``{"sage100": {"token": ...}}``).
+
+    ``cases=False`` (the default here): the data set without issue 13's hard cases (``generate(cases=False)``),
+    for the runner, crash, exactly-once, ack and CLI tests whose point is the delivery of plain orders;
+    ``test_reference_hard_cases.py`` runs the reference example against the whole data set."""
+    from passerelle_sandbox import generate
+    from passerelle_sandbox.templates import prepare
+
+    with Sandbox(systems=("prestashop", "sage100"), dataset=generate(seed=seed, orders=orders, cases=cases),
+                 faults=faults, options=options) as sb:
+        if cases:  # guests' orders: CLIENT-WEB, the generic client a consultant creates (plain orders have none,
+            prepare(sb)  # and the find-or-create tests count Sage's clients)
         yield sb, env_for(sb)
 
 
@@ -45,6 +54,21 @@ def exported_orders(sb) -> set:
 
 def eligible_orders(sb) -> set:
     return {int(o["id"]) for o in sb.sim("prestashop").orders.values() if int(o["current_state"]) in (2, 3)}
+
+
+def set_aside_orders(sb) -> set:
+    """Eligible orders the reference flow rejects with a reason (computed from the shop's data, as its
+    `reject` rules read it): another currency than EUR (id 1) or a reference longer than Sage's 19."""
+    shop = sb.sim("prestashop")
+    long_ref = {int(d["id_order"]) for d in shop.tables["order_details"].values()
+                if len(str(d["product_reference"])) > 19}
+    return {oid for oid in eligible_orders(sb)
+            if int(shop.orders[oid]["id_currency"]) != 1 or oid in long_ref}
+
+
+def sent_orders(sb) -> set:
+    """The eligible orders the reference flow really sends to Sage."""
+    return eligible_orders(sb) - set_aside_orders(sb)
 
 
 def cli(argv, env, monkeypatch):

@@ -12,7 +12,7 @@ from engine.plan.load import load_plan
 from engine.runtime.dryrun import live_dry_run
 from engine.runtime.state import ACKED, DONE, SqliteStore
 from runtime_support import Faults, run_once
-from passerelle_sandbox import Sandbox
+from passerelle_sandbox import Sandbox, generate
 from support import ROOT, run_cli
 
 FLOW = "orders_to_sage"
@@ -103,7 +103,7 @@ def sage_docs(sb) -> dict:
 
 @pytest.fixture
 def sandbox():
-    with Sandbox(systems=("woocommerce", "sage100"), orders=6) as sb:
+    with Sandbox(systems=("woocommerce", "sage100"), dataset=generate(orders=6, cases=False)) as sb:  # plain orders
         yield sb, env_for(sb)
 
 

@@ -53,11 +53,21 @@ def running(tmp_path):
         yield sb, project, str(tmp_path / "state"), env
 
 
+# the data set's hard cases (issue 13) this template cannot map: set aside with why
+REJECTED = {1013: "order 000001013: SKU BOUGIE-PARFUMEE-VANILLE-XL is 26 characters, Sage accepts 19",
+            1014: "order 000001014: paid in GBP, this template sends EUR documents only"}
+
+
 def _run(project: Path, state: str, env: dict, monkeypatch, flow: str) -> dict:
     code, _, err = cli(["run", "--flow", flow, str(project), "--state", state], env, monkeypatch)
-    assert code == 0, err
     (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
-    return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
+    summary = {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
+    if flow == "orders_to_sage" and summary["failed"]:  # the rejected orders fail with why (exit 3)
+        assert summary["failed"] == len(REJECTED) and code == 3, err
+        assert all(f"key={oid} reason=\"field reject" in err and why in err for oid, why in REJECTED.items()), err
+        code = 0
+    assert code == 0, err
+    return summary
 
 
 def _snapshot(sb) -> dict:
@@ -77,7 +87,8 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
     guest["customer_is_guest"] = 1
     guest.pop("customer_id")                   # a guest checkout has no customer account
     pending["status"] = "pending"              # not paid yet: left out by the `where` filter
-    sent = [o for o in orders if o is not pending]
+    sent = [o for o in orders if o is not pending and o["entity_id"] not in REJECTED]
+    seeded_memos, seeded_shipments = set(magento.sales.creditmemos), set(magento.sales.shipments)
     # the data set has what this template must handle
     assert any(i.get("parent_item_id") for o in sent for i in o["items"])                # configurable pairs
     assert any(_dec(i.get("tax_percent", 0)) == 0 and not i.get("parent_item_id") for o in sent for i in o["items"])
@@ -112,7 +123,7 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
             address["street"][0], address["city"], address["postcode"], COUNTRIES[address["country_id"]])
 
     # orders: one Sage order each, content checked against the Magento order
-    assert (first["orders_to_sage"]["created"], first["orders_to_sage"]["failed"]) == (len(sent), 0)
+    assert (first["orders_to_sage"]["created"], first["orders_to_sage"]["failed"]) == (len(sent), len(REJECTED))
     assert first["orders_to_sage"]["acked"] == len(sent)
     docs = {d["Reference"]: d for d in sage.documents}
     assert len(docs) == len(sage.documents) == len(sent) and f"MG{pending['increment_id']}" not in docs
@@ -121,7 +132,7 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
         assert doc["TypeDocument"] == 1
         created_at = datetime.strptime(order["created_at"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
         assert doc["Date"] == wcf_date(created_at.astimezone(sage.tz))
-        if order is guest:
+        if order.get("customer_is_guest"):  # ours and the data set's guest checkouts (issue 13)
             assert doc["NumeroTiers"] == "CLIENT-WEB" and not doc.get("IdAdresseLivraison")
         else:
             customer = customers[order["customer_id"]]
@@ -143,14 +154,18 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
     assert pending["status"] == "pending"
 
     # a partial refund in Magento (one unit of a line, and the shipping): a credit note linked to the order
-    refunded = next(o for o in sent if o is not guest and _dec(o["shipping_amount"]) > 0)
+    refunded = next(o for o in sent if o is not guest and _dec(o["shipping_amount"]) > 0
+                    and not o.get("total_refunded"))  # not one of the data set's refunded orders
     line = next(i for i in refunded["items"] if not i.get("parent_item_id"))
     refund(magento, refunded["entity_id"], {"items": [{"order_item_id": line["item_id"], "qty": 1}],
                                             "arguments": {"shipping_amount": refunded["shipping_amount"]}})
     first["refunds_to_sage"] = _run(project, state, env, monkeypatch, "refunds_to_sage")
-    assert (first["refunds_to_sage"]["created"], first["refunds_to_sage"]["failed"]) == (1, 0)
-    (credit,) = [d for d in sage.documents if d["TypeDocument"] == 5]
+    # ours and the data set's seeded partial refunds (issue 13), each a credit note linked to its order
+    assert (first["refunds_to_sage"]["created"], first["refunds_to_sage"]["failed"]) == (1 + len(seeded_memos), 0)
     original = docs[f"MG{refunded['increment_id']}"]
+    credits = [d for d in sage.documents if d["TypeDocument"] == 5]
+    assert len(credits) == 1 + len(seeded_memos)
+    (credit,) = [d for d in credits if d["NumeroDocumentOrigine"] == original["NumeroDocument"]]
     assert (credit["NumeroDocumentOrigine"], credit["NumeroTiers"]) == (original["NumeroDocument"],
                                                                         original["NumeroTiers"])
     assert [(li["RefArticle"], li["Quantite"], li["PrixUnitaire"], li["CodeTaxe"]) for li in credit["Lignes"]] == [
@@ -164,13 +179,14 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
         return [i for i in order["items"] if not i.get("parent_item_id")]
 
     shipped = next(o for o in sent if o is not refunded and len(products(o)) >= 2
-                   and any(i.get("parent_item_id") for i in o["items"]))
+                   and any(i.get("parent_item_id") for i in o["items"])
+                   and not any(_dec(i.get("qty_shipped", 0)) for i in o["items"]))  # not seeded as shipped
     first_line, *other_lines = products(shipped)
     piece = docs[f"MG{shipped['increment_id']}"]["NumeroDocument"]
     sage.deliver(piece, tracking="1Z999AA10123456784", carrier=3, quantities={first_line["sku"]: 1})
     first["deliveries_to_shop"] = _run(project, state, env, monkeypatch, "deliveries_to_shop")
     assert (first["deliveries_to_shop"]["created"], first["deliveries_to_shop"]["failed"]) == (1, 0)
-    (part,) = magento.sales.shipments.values()
+    (part,) = [s for k, s in magento.sales.shipments.items() if k not in seeded_shipments]
     assert part["order_id"] == shipped["entity_id"]
     assert [(i["order_item_id"], _dec(i["qty"])) for i in part["items"]] == [(first_line["item_id"], 1)]
     assert [(t["track_number"], t["title"], t["carrier_code"]) for t in part["tracks"]] == [
@@ -205,5 +221,7 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
     # Magento shipment and the Sage comment in the order's history leave them out before anything is written
     for flow in ("orders_to_sage", "deliveries_to_shop"):
         fresh = _run(project, state + "-new", env, monkeypatch, flow)
-        assert (fresh["created"], fresh["failed"]) == (0, 0), (flow, fresh)
+        # (the rejected orders are read again there and set aside again, with their reasons)
+        rejected = len(REJECTED) if flow == "orders_to_sage" else 0
+        assert (fresh["created"], fresh["failed"]) == (0, rejected), (flow, fresh)
     assert _snapshot(sb) == after_first

@@ -31,7 +31,8 @@ def running(tmp_path):
         x3.customers["WEBGUEST"] = {"BPCNUM": "WEBGUEST", "BPCNAM": "Web guest", "BPCSHO": "WEBGUEST", "CUR": "EUR",
                                     "CRY": "FR", "CTY": "", "POSCOD": "", "BPCSTA": 2}
         # some web customers are not in X3 yet, among them customers with orders
-        ordering = sorted({o["customer_id"] for o in magento.orders.values()})
+        # (registered customers: the data set's guest checkouts, issue 13, have no customer_id)
+        ordering = sorted({o["customer_id"] for o in magento.orders.values() if "customer_id" in o})
         missing = ordering[:6] + sorted(set(magento.customers) - set(ordering))[:MISSING - 6]
         for customer_id in missing:
             del x3.customers[f"WEB{customer_id:06d}"]
@@ -43,11 +44,20 @@ def running(tmp_path):
         yield sb, project, str(tmp_path / "state"), env, missing
 
 
+# the data set's order with a SKU longer than X3's ITMREF (issue 13): set aside with why
+LONG_SKU_ORDER = 1013
+
+
 def _run(flow: str, project: Path, state: str, env: dict, monkeypatch) -> dict:
     code, _, err = cli(["run", "--flow", flow, str(project), "--state", state], env, monkeypatch)
-    assert code == 0, err
     (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
-    return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
+    summary = {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
+    if summary["failed"]:  # only that order, with its reason (exit 3)
+        assert summary["failed"] == 1 and code == 3, err
+        assert f"key={LONG_SKU_ORDER} reason=\"field reject" in err and "X3 accepts 20" in err, err
+        code = 0
+    assert code == 0, err
+    return summary
 
 
 def _saves(x3, public: str) -> int:
@@ -87,10 +97,14 @@ def test_customers_then_orders_with_their_delivery_address(running, monkeypatch)
     guest["customer_is_guest"] = 1
     guest.pop("customer_id")
     orders = _run("orders_to_x3", project, state, env, monkeypatch)
-    assert (orders["read"], orders["created"], orders["failed"]) == (15, 15, 0)
+    assert (orders["read"], orders["created"], orders["failed"]) == (15, 14, 1)
+    assert not x3.find_orders(f"{LONG_SKU_ORDER:09d}")
     for order in magento.orders.values():
+        if order["entity_id"] == LONG_SKU_ORDER:
+            continue
         (x3_order,) = x3.find_orders(order["increment_id"])
-        expected_customer = "WEBGUEST" if order is guest else f"WEB{order['customer_id']:06d}"
+        # ours and the data set's guest checkouts (issue 13) on the generic customer
+        expected_customer = "WEBGUEST" if order.get("customer_is_guest") else f"WEB{order['customer_id']:06d}"
         assert x3_order["BPCORD"] == expected_customer
         ship = order["extension_attributes"]["shipping_assignments"][0]["shipping"]["address"]
         delivery = x3_order["delivery"]
@@ -99,9 +113,9 @@ def test_customers_then_orders_with_their_delivery_address(running, monkeypatch)
                                         (ship["street"] + ["", "", ""])[:3], ship["postcode"], ship["city"],
                                         ship["country_id"])
     soh_saves = _saves(x3, "SOH")
-    assert soh_saves == 15
+    assert soh_saves == 14
 
     # the second run of both flows saves nothing in X3
     for flow in ("customers_to_x3", "orders_to_x3"):
         assert _run(flow, project, state, env, monkeypatch)["created"] == 0
-    assert (_saves(x3, "BPC"), _saves(x3, "SOH"), len(x3.orders)) == (MISSING, 15, 15)
+    assert (_saves(x3, "BPC"), _saves(x3, "SOH"), len(x3.orders)) == (MISSING, 14, 14)

@@ -67,12 +67,13 @@ def test_the_whole_order_life_twice_creates_nothing_twice(running, monkeypatch):
     # customers: the shop-only ones created (WEB + id on 6 digits), the others found by e-mail, the guest left out
     customers = shop.tables["customers"]
     created = set(sage.clients) - clients_before
-    assert created == {f"WEB{c['id']:06d}" for c in customers.values()
-                       if c["email"] not in {s.get("Email") for s in sage.clients.values() if s["NumeroTiers"]
+    assert created == {f"WEB{c['id']:06d}" for c in customers.values() if not int(c["is_guest"])
+                       and c["email"] not in {s.get("Email") for s in sage.clients.values() if s["NumeroTiers"]
                                              not in created}}
     assert first["customers_to_sage"]["created"] == SHOP_ONLY == len(created)
-    assert first["customers_to_sage"]["found"] == len(customers) - SHOP_ONLY - 1
-    assert first["customers_to_sage"]["skipped"] == 1  # the guest
+    # ours and the data set's guest of order 1005 (issue 13) are left out
+    assert first["customers_to_sage"]["found"] == len(customers) - SHOP_ONLY - 2
+    assert first["customers_to_sage"]["skipped"] == 2  # the guests
     by_email = {c["Email"]: code for code, c in sage.clients.items() if c.get("Email")}
 
     # addresses: one per shop address under its account (the guest's under CLIENT-WEB), named PS-<id>
@@ -82,7 +83,7 @@ def test_the_whole_order_life_twice_creates_nothing_twice(running, monkeypatch):
     for ident, address in addresses.items():
         owner = customers[address["id_customer"]]
         got = ours[f"PS-{ident}"]
-        assert got["NumeroTiers"] == ("CLIENT-WEB" if owner is guest else by_email[owner["email"]])
+        assert got["NumeroTiers"] == ("CLIENT-WEB" if int(owner["is_guest"]) else by_email[owner["email"]])
         assert (got["Adresse"], got["Ville"], got["CodePostal"], got["Pays"]) == (
             address["address1"], address["city"], address["postcode"], COUNTRIES[address["id_country"]])
 
@@ -93,7 +94,7 @@ def test_the_whole_order_life_twice_creates_nothing_twice(running, monkeypatch):
     for order in orders:
         doc = docs[f"PS_{order['id']}"]
         owner = customers[order["id_customer"]]
-        assert doc["NumeroTiers"] == ("CLIENT-WEB" if owner is guest else by_email[owner["email"]])
+        assert doc["NumeroTiers"] == ("CLIENT-WEB" if int(owner["is_guest"]) else by_email[owner["email"]])
         assert doc["IdAdresseLivraison"] == ours[f"PS-{order['id_address_delivery']}"]["Id"]
         assert doc["IdModeExpedition"] == SAGE_CARRIERS.get(carriers[order["id_carrier"]]["name"], 5)
         refs = [line["RefArticle"] for line in doc["Lignes"]]
@@ -121,12 +122,17 @@ def test_the_whole_order_life_twice_creates_nothing_twice(running, monkeypatch):
         assert doc["MontantRegle"] == doc["TotalTTC"] > 0  # the balance: Sage's own total, to the cent
 
     # a partial refund (one unit of a line and the shipping): a credit note linked to the order
+    # (the data set's own partial refunds, orders 1005 and 1010 (issue 13), are credit notes too)
+    seeded = {s["id_order"] for s in shop.tables["order_slip"].values()}
+    assert seeded == {1005, 1010} and refunded["id"] not in seeded
     row = refunded["associations"]["order_rows"][0]
     add_order_slip(shop, refunded["id"], {row["id"]: 1}, shipping=True)
     first["refunds_to_sage"] = _run(project, state, env, monkeypatch, "refunds_to_sage")
-    assert first["refunds_to_sage"]["created"] == 1
-    (credit,) = [d for d in sage.documents if d["TypeDocument"] == 5]
+    assert first["refunds_to_sage"]["created"] == 1 + len(seeded)
+    credits = {d["NumeroDocumentOrigine"]: d for d in sage.documents if d["TypeDocument"] == 5}
+    assert set(credits) == {docs[f"PS_{oid}"]["NumeroDocument"] for oid in {*seeded, refunded["id"]}}
     original = docs[f"PS_{refunded['id']}"]
+    credit = credits[original["NumeroDocument"]]
     assert credit["NumeroDocumentOrigine"] == original["NumeroDocument"]
     assert credit["NumeroTiers"] == original["NumeroTiers"]
     assert [(line["RefArticle"], Decimal(str(line["Quantite"]))) for line in credit["Lignes"]] == [

@@ -18,6 +18,8 @@ EXAMPLE = ROOT / "specs" / "examples" / "sage100-shopify"
 FLOWS = ("customers_to_sage", "orders_to_sage", "ranges_to_shop", "tier_prices_to_shop")  # in this order
 SHOP_ONLY = 5  # customers unknown to Sage: created by customers_to_sage, found on the second run
 LONG_SKU = "BOUGIE-PARFUMEE-VANILLE-XL"  # 26 characters: Sage's AR_Ref holds 19
+# the data set's order whose line has the long SKU (issue 13): rejected like the test's own
+SEEDED_LONG = "#1013"
 
 
 @pytest.fixture()
@@ -84,16 +86,20 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
 
     # orders: one Sage document per order but the rejected one, the customer translated through the xref
     # store (the guest on the generic client), both acknowledgements visible on the shop
+    # (the data set's 1013 has the long SKU too; its 1014 in GBP goes, in the shop's money: shopMoney is EUR)
     orders = first["orders_to_sage"]
-    assert (orders["read"], orders["created"], orders["failed"], orders["acked"]) == (15, 14, 1, 14)
+    assert (orders["read"], orders["created"], orders["failed"], orders["acked"]) == (15, 13, 2, 13)
+    seeded_long = next(o for o in shop.orders if o["name"] == SEEDED_LONG)
     docs = {d["Reference"]: d for d in sage.documents}
-    assert len(docs) == len(sage.documents) == 14 and _reference(too_long) not in docs
+    assert len(docs) == len(sage.documents) == 13 and _reference(too_long) not in docs
+    assert _reference(seeded_long) not in docs
     by_email = {c["Email"]: code for code, c in sage.clients.items() if c.get("Email")}
     for order in shop.orders:
-        if order is too_long:
+        if order is too_long or order is seeded_long:
             continue
         doc = docs[_reference(order)]
-        assert doc["NumeroTiers"] == ("CLIENT-WEB" if order is guest else by_email[order["email"]])
+        # ours and the data set's guest checkouts (issue 13: no customer) on the generic client
+        assert doc["NumeroTiers"] == ("CLIENT-WEB" if order["customer"] is None else by_email[order["email"]])
         assert doc["IdCategorieTarifaire"] == (2 if order is b2b else 1)
         assert "sage-exported" in [t.strip() for t in order["tags"].split(",")]
         assert [(m["namespace"], m["key"], m["value"]) for m in order["_metafields"]] == [
@@ -101,8 +107,9 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
     # the rejected order: nothing sent, nothing acknowledged, in the dead letter with the rule's reason
     assert too_long["tags"] == "" and too_long["_metafields"] == []
     out, _ = _cli(project, state, env, monkeypatch, "failures")
-    assert (f"field reject[0]: rejected: order {too_long['name']}: SKU {LONG_SKU} is 26 characters, "
-            "Sage accepts 19") in out
+    for rejected in (too_long, seeded_long):
+        assert (f"field reject[0]: rejected: order {rejected['name']}: SKU {LONG_SKU} is 26 characters, "
+                "Sage accepts 19") in out
 
     # ranges: one Shopify product per range, with all its variants (and nothing else)
     ranges: dict = {}
@@ -164,7 +171,7 @@ def test_a_b2b_order_never_lands_on_the_generic_client(running, monkeypatch):
     b2b, b2c = shop.orders[0], shop.orders[3]
     shop.set_tags(b2b, ["b2b", "vip"])
     first = _run(project, state, env, monkeypatch, "orders_to_sage", code=3)
-    assert (first["created"], first["failed"]) == (14, 1)
+    assert (first["created"], first["failed"]) == (13, 2)  # the B2B order and the data set's long SKU (1013)
     docs = {d["Reference"]: d for d in sage.documents}
     assert docs[_reference(b2c)]["NumeroTiers"] == "CLIENT-WEB" and _reference(b2b) not in docs
     out, _ = _cli(project, state, env, monkeypatch, "failures")
@@ -172,15 +179,17 @@ def test_a_b2b_order_never_lands_on_the_generic_client(running, monkeypatch):
             "cross-reference yet: run the flow that creates it (customers_to_sage) first") in out
 
     _run(project, state, env, monkeypatch, "customers_to_sage")
-    _, err = _cli(project, state, env, monkeypatch, "replay", "--flow", "orders_to_sage")
-    assert "orders_to_sage: 1 read, 1 created" in err
+    # (the replay reads both failures: 1013 is rejected again, with its reason)
+    _, err = _cli(project, state, env, monkeypatch, "replay", "--flow", "orders_to_sage", code=3)
+    assert "orders_to_sage: 2 read, 1 created, 0 updated, 0 skipped, 1 failed" in err
+    assert f"SKU {LONG_SKU} is 26 characters" in err
     doc = next(d for d in sage.documents if d["Reference"] == _reference(b2b))
     email = b2b["email"]
     assert doc["NumeroTiers"] == next(code for code, c in sage.clients.items() if c.get("Email") == email)
     assert doc["IdCategorieTarifaire"] == 2 and "sage-exported" in b2b["tags"]
-    assert len(sage.documents) == 15
+    assert len(sage.documents) == 14
     again = _run(project, state, env, monkeypatch, "orders_to_sage")
-    assert again["created"] == 0 and len(sage.documents) == 15
+    assert again["created"] == 0 and len(sage.documents) == 14
 
 
 MONEY_FLOWS = ("payments_to_sage", "refunds_to_sage", "fulfillments_to_shop")  # after customers and orders
@@ -196,10 +205,12 @@ def test_payments_refunds_and_fulfillments_twice_create_nothing_twice(running, m
     run twice, the second creating nothing (counted in both simulators)."""
     sb, project, state, env = running
     shop, sage = sb.sim("shopify"), sb.sim("sage100")
-    for flow in ("customers_to_sage", "orders_to_sage"):
-        _run(project, state, env, monkeypatch, flow)
+    for flow in ("customers_to_sage", "orders_to_sage"):  # (1013, the data set's long SKU, is rejected)
+        _run(project, state, env, monkeypatch, flow, code=3 if flow == "orders_to_sage" else 0)
     docs = {d["Reference"]: d for d in sage.documents}
-    assert len(docs) == 15
+    assert len(docs) == 14 and "SH_1013" not in docs
+    seeded_fulfillments = list(shop.fulfillments)  # the data set's partial shipments (issue 13)
+    assert {f["order"]["name"] for f in seeded_fulfillments} == {"#1012", "#1014"}
     # Sage ships two orders in full with their tracking (UPS, Colissimo), one in part
     whole = {shop.orders[0]["name"]: ("1Z999AA10123456784", 3), shop.orders[1]["name"]: ("6A12345678901", 2)}
     for name, (number, carrier) in whole.items():
@@ -216,13 +227,17 @@ def test_payments_refunds_and_fulfillments_twice_create_nothing_twice(running, m
 
     # payments: one settlement per order (its one successful SALE or CAPTURE, never the authorisation or
     # the declined attempt), the mode mapped from the gateway, the balance of the document
-    assert first["payments_to_sage"]["created"] == 15 and first["payments_to_sage"]["failed"] == 0
+    # (1013 has no document: its payment is not settled)
+    assert first["payments_to_sage"]["created"] == 14 and first["payments_to_sage"]["failed"] == 0
     modes = {"paypal": 4, "ps_checkout": 3, "stripe_official": 3, "ps_wirepayment": 2, "ps_checkpayment": 1,
              "klarnapayment": 3}
     by_doc = {}
     for s in sage.settlements:
         by_doc.setdefault(s["NumeroDocument"], []).append(s)
     for order in shop.orders:
+        if order["name"] == SEEDED_LONG:
+            assert not sage.find_documents(_reference(order))
+            continue
         (payment,) = _paid(order)
         # the partly delivered order has two documents of its reference (the BL, the rest of the BC)
         settled = [s for d in sage.find_documents(_reference(order)) for s in by_doc.get(d["NumeroDocument"], [])]
@@ -250,7 +265,7 @@ def test_payments_refunds_and_fulfillments_twice_create_nothing_twice(running, m
     # fulfillments: the two whole deliveries fulfilled once with their tracking, every line; the partial
     # one fulfils its one unit, the order partly fulfilled
     assert (first["fulfillments_to_shop"]["created"], first["fulfillments_to_shop"]["failed"]) == (3, 0)
-    made = {f["order"]["name"]: f for f in shop.fulfillments}
+    made = {f["order"]["name"]: f for f in shop.fulfillments if f not in seeded_fulfillments}
     assert set(made) == {*whole, part_order["name"]}
     for name, (number, carrier) in whole.items():
         company = {3: "UPS", 2: "Colissimo"}[carrier]

@@ -108,7 +108,8 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
     rates_seen = set()
     for order in shop.orders:
         invoice = invoices[order["name"]]
-        assert invoice["contact"]["id"] == (GENERIC if order is guest else contact_of[order["email"]])
+        # ours and the data set's guest checkout 1005 (issue 13: no customer) on the generic contact
+        assert invoice["contact"]["id"] == (GENERIC if order["customer"] is None else contact_of[order["email"]])
         assert invoice["date"] == order["_created"].astimezone(LONDON).date().isoformat()  # the UK day
         lines = invoice["invoice_lines"]
         goods, extra = lines[:len(order["line_items"])], lines[len(order["line_items"]):]
@@ -125,8 +126,8 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
             expected_extra.append((CARRIAGE.get(title, "Carriage"),  # carriers lookup (default: Carriage)
                                    f"{shipping:.2f}", "GB_STANDARD", carriage))
         if Decimal(order["total_discounts"]):
-            code = order["discount_codes"][0]["code"]
-            expected_extra.append((f"Discount {code}", f"-{order['total_discounts']}",
+            codes = ", ".join(c["code"] for c in order["discount_codes"])  # several on 1012 (issue 13)
+            expected_extra.append((f"Discount {codes}", f"-{order['total_discounts']}",
                                    TAX_ID[order["line_items"][0]["tax_lines"][0]["rate"]], sales))
         assert [(x["description"], x["unit_price"], x["tax_rate"]["id"], x["ledger_account"]["id"])
                 for x in extra] == expected_extra

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from passerelle_sandbox import Sandbox, generate
-from runtime_support import run_flow
+from runtime_support import cli, run_flow
 from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "smartstore-sage100"
@@ -49,6 +49,14 @@ def _counts(sb) -> dict:
             "orders": {k: (o["UpdatedOnUtc"], o["ShippingStatus"]) for k, o in shop.orders.items()}}
 
 
+def _too_long(shop) -> set[int]:
+    """The data set's orders with the SKU longer than Sage's 19 characters (issue 13): the template rejects
+    them with why (1013, the only order with that article: it is never drawn at random)."""
+    found = {i["OrderId"] for i in shop.sets["OrderItems"].values() if len(i["Sku"]) > 19}
+    assert found == {1013}
+    return found
+
+
 def _lines(doc: dict) -> list[tuple]:
     return [(li.get("RefArticle"), li.get("CodeTaxe")) for li in doc["Lignes"]]
 
@@ -63,10 +71,15 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
                if oid != 1042 and customers[o["CustomerId"]]["Email"] and o["CustomerId"] != 56)
     b2b.update(CustomerNumber=f"WEB{b2b['Id']:06d}", Company="Atelier Test")
 
-    first = run_flow(project, state, env, monkeypatch, "orders_to_sage")
-    assert (first["created"], first["acked"], first["failed"]) == (len(orders), len(orders), 0), first
+    rejected = _too_long(shop)
+    sent = {oid: o for oid, o in orders.items() if oid not in rejected}
+    first = run_flow(project, state, env, monkeypatch, "orders_to_sage", code=3)
+    assert (first["created"], first["acked"], first["failed"]) == (len(sent), len(sent), len(rejected)), first
     docs = {d["Reference"]: d for d in sage.documents}
-    assert set(docs) == {f"SM-{oid}" for oid in orders}
+    assert set(docs) == {f"SM-{oid}" for oid in sent}
+    out = cli(["failures", str(project), "--state", state], env, monkeypatch)[1]
+    assert all(f"order {oid}: SKU BOUGIE-PARFUMEE-VANILLE-XL is 26 characters, Sage accepts 19" in out
+               for oid in rejected)
 
     # the reference order: customer 56 (B2C: generic client), DHL Express, voucher WELCOME3 as REMISE at 20 %
     doc = docs["SM-1042"]
@@ -83,36 +96,41 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
 
     # tax codes: every item's rate mapped, the exempt gift card EXO, several rates on one order
     codes = {"20.000": "S_20", "5.500": "S_5", "10.000": "S_10", "2.100": "S_2", "0.000": "EXO"}
-    for item in shop.sets["OrderItems"].values():
+    for item in (i for i in shop.sets["OrderItems"].values() if i["OrderId"] in sent):
         (line,) = [li for li in docs[f"SM-{item['OrderId']}"]["Lignes"] if li["RefArticle"] == item["Sku"]]
         assert line["CodeTaxe"] == codes[str(item["TaxRate"])]
     assert any(("EXO" in {c for _, c in _lines(d)}) for d in docs.values())
     assert any(len({c for r, c in _lines(d) if r not in ("PORT", "REMISE")}) > 1 for d in docs.values())
     # customers: a B2B account's number, the generic client for B2C and guest checkouts
-    for oid, order in orders.items():
+    for oid, order in sent.items():
         customer = customers[order["CustomerId"]]
         assert docs[f"SM-{oid}"]["NumeroTiers"] == (customer["CustomerNumber"] or "CLIENT-WEB")
     assert any(d["NumeroTiers"] == b2b["CustomerNumber"] for d in docs.values())
-    assert any(customers[o["CustomerId"]]["Email"] is None for o in orders.values())  # a guest order went too
+    assert any(customers[o["CustomerId"]]["Email"] is None for o in sent.values())  # a guest order went too
+    # (1014, paid in GBP, goes: Smartstore stores amounts in the primary currency, EUR)
+    assert sent[1014]["CustomerCurrencyCode"] == "GBP" and "SM-1014" in docs
     # free shipping: no PORT line
-    for oid, order in orders.items():
+    for oid, order in sent.items():
         assert (("PORT" in {r for r, _ in _lines(docs[f"SM-{oid}"])}) == (order["OrderShippingExclTax"] > 0))
 
     # back to the shop: the piece number as one private note per order
     notes = [n for n in shop.notes.values() if n["OrderId"] == 1042]
     assert [(n["Note"], n["DisplayToCustomer"]) for n in notes] == [(f"Sage 100: {doc['NumeroDocument']}", False)]
-    assert len(shop.notes) == len(orders)
+    assert len(shop.notes) == len(sent)
 
     # Sage delivers the order with a tracking number: one shipment in Smartstore, with the number
+    seeded = set(shop.shipments)  # the data set's partial shipments of 1012 and 1014 (issue 13)
+    assert {shop.shipments[k]["OrderId"] for k in seeded} == {1012, 1014}
     sage.deliver(doc["NumeroDocument"], tracking="1Z999AA10123456784", carrier=3)
     deliveries = run_flow(project, state, env, monkeypatch, "deliveries_to_shop")
     assert deliveries["created"] == 1 and deliveries["failed"] == 0, deliveries
-    (shipment,) = shop.shipments.values()
+    (shipment,) = [s for k, s in shop.shipments.items() if k not in seeded]
     assert shipment["OrderId"] == 1042 and shipment["TrackingNumber"] == "1Z999AA10123456784"
     assert shipment["ShippedDateUtc"] is not None and orders[1042]["ShippingStatus"] == "Shipped"
     assert shop.generic_attributes == [{"KeyGroup": "Shipment", "EntityId": shipment["Id"], "Key": "Carrier",
                                         "Value": "UPS"}]
-    shipped = {i["OrderItemId"]: i["Quantity"] for i in shop.sets["ShipmentItems"].values()}
+    shipped = {i["OrderItemId"]: i["Quantity"] for i in shop.sets["ShipmentItems"].values()
+               if i["ShipmentId"] == shipment["Id"]}
     assert shipped == {i["Id"]: i["Quantity"] for i in shop.sets["OrderItems"].values() if i["OrderId"] == 1042}
 
     # the second run of every flow sends nothing: both simulators are unchanged (the shipment changed order
@@ -127,10 +145,11 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
 def test_a_fresh_state_finds_the_orders_already_in_sage(running, monkeypatch, tmp_path):
     """The ledger lost (a new state folder): the orders already exported carry their note and are left out."""
     sb, project, state, env = running
-    run_flow(project, state, env, monkeypatch, "orders_to_sage")
+    run_flow(project, state, env, monkeypatch, "orders_to_sage", code=3)  # 1013 rejected (SKU)
     before = len(sb.sim("sage100").documents)
-    again = run_flow(project, str(tmp_path / "other-state"), env, monkeypatch, "orders_to_sage")
-    assert again["created"] == 0 and again["skipped"] == again["read"] > 0
+    # (the two rejected orders are read again there, and set aside again)
+    again = run_flow(project, str(tmp_path / "other-state"), env, monkeypatch, "orders_to_sage", code=3)
+    assert again["created"] == 0 and again["skipped"] == again["read"] - 1 > 0 and again["failed"] == 1
     assert len(sb.sim("sage100").documents) == before
 
 
@@ -170,12 +189,13 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
             assert (client["Ville"], client["Pays"]) == (address["City"], COUNTRIES[address["CountryId"]])
 
         # payments: one settlement of the balance per paid order in Sage, the mode mapped
-        run_flow(project, state, env, monkeypatch, "orders_to_sage")
+        rejected = _too_long(shop)  # 1013: no document, so no settlement either
+        run_flow(project, state, env, monkeypatch, "orders_to_sage", code=3)
         paid = run_flow(project, state, env, monkeypatch, "payments_to_sage")
         docs = {d["Reference"]: d for d in sage.documents}
-        assert paid["created"] == len(docs) == len(shop.orders) and paid["failed"] == 0
+        assert paid["created"] == len(docs) == len(shop.orders) - len(rejected) and paid["failed"] == 0
         modes = {"Payments.PayPalStandard": 4, "Payments.Manual": 3, "Payments.Prepayment": 2, "Payments.Invoice": 1}
-        for oid, order in shop.orders.items():
+        for oid, order in ((k, o) for k, o in shop.orders.items() if k not in rejected):
             doc = docs[f"SM-{oid}"]
             (settled,) = [r for r in sage.settlements if r["NumeroDocument"] == doc["NumeroDocument"]]
             assert settled["IdModeReglement"] == modes.get(order["PaymentMethodSystemName"], 3)
@@ -184,8 +204,13 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
 
         # refunds, as the shop's staff make them (PaymentRefund): a full one of a one-rate order, a partial
         # one, a full one of an order over several rates
-        one_rate = [oid for oid in sorted(shop.orders) if len(_rates(shop, oid)) == 1]
-        several = [oid for oid in sorted(shop.orders) if len(_rates(shop, oid)) > 1]
+        # (among orders in Sage the data set did not refund: its partial refunds of 1005, 1010 and 1015,
+        # issue 13, are set aside by the flow like any partial refund, on every run)
+        seeded = {oid for oid, o in shop.orders.items() if o["PaymentStatus"] == "PartiallyRefunded"}
+        assert seeded == {1005, 1010, 1015}
+        mine = [oid for oid in sorted(shop.orders) if oid not in seeded | rejected]
+        one_rate = [oid for oid in mine if len(_rates(shop, oid)) == 1]
+        several = [oid for oid in mine if len(_rates(shop, oid)) > 1]
         full, partial, mixed = one_rate[0], one_rate[1], several[0]
         with httpx.Client(base_url=sb.api_url("smartstore"), auth=(creds["public_key"], creds["secret_key"])) as api:
             for oid, amount in ((full, 0), (partial, 5), (mixed, 0)):
@@ -193,7 +218,7 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
         assert [shop.orders[o]["PaymentStatus"] for o in (full, partial, mixed)] == [
             "Refunded", "PartiallyRefunded", "Refunded"]
         refunds = run_flow(project, state, env, monkeypatch, "refunds_to_sage", code=3)
-        assert (refunds["created"], refunds["failed"]) == (1, 2), refunds
+        assert (refunds["created"], refunds["failed"]) == (1, 2 + len(seeded)), refunds
         note = next(d for d in sage.documents if d["Reference"] == f"SR-{full}")
         origin = docs[f"SM-{full}"]
         assert note["TypeDocument"] == 5 and note["NumeroDocumentOrigine"] == origin["NumeroDocument"]
@@ -208,6 +233,7 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
         counts = (len(sage.clients), len(sage.documents), len(sage.settlements))
         for flow in ("customers_to_sage", "orders_to_sage", "payments_to_sage", "refunds_to_sage"):
             # the two refunds set aside are read again and set aside again: they stay in sight until handled
+            # (the seeded ones are older than the cursor: not read again)
             set_aside = 2 if flow == "refunds_to_sage" else 0
             again = run_flow(project, state, env, monkeypatch, flow, code=3 if set_aside else 0)
             assert (again["created"], again["updated"], again["acked"], again["failed"]) == (0, 0, 0, set_aside), (

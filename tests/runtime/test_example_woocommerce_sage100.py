@@ -41,11 +41,22 @@ def running(tmp_path):
         yield sb, project, str(tmp_path / "state"), env
 
 
+# the data set's hard cases (issue 13) this template cannot map: set aside with why, on every run
+REJECTED = {1013: "order 1013: SKU BOUGIE-PARFUMEE-VANILLE-XL is 26 characters, Sage accepts 19",
+            1014: "order 1014: paid in GBP, this template sends EUR documents only"}
+
+
 def _run(project: Path, state: str, env: dict, monkeypatch, flow: str, code: int = 0) -> dict:
     got, _, err = cli(["run", "--flow", flow, str(project), "--state", state], env, monkeypatch)
-    assert got == code, err
     (match,) = [m for m in SUMMARY.finditer(err) if m["flow"] == flow]
-    return {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
+    summary = {k: int(v or 0) for k, v in match.groupdict().items() if k != "flow"}
+    if flow == "orders_to_sage" and summary["failed"]:  # the rejected orders fail with why (exit 3)
+        assert summary["failed"] == len(REJECTED) and code == 0, err
+        code = 3
+        for oid, reason in REJECTED.items():
+            assert f"key={oid} reason=\"field reject" in err and reason in err, err
+    assert got == code, err
+    return summary
 
 
 def _guest_order(shop) -> dict:
@@ -86,8 +97,10 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
 
     first = {flow: _run(project, state, env, monkeypatch, flow) for flow in TO_SAGE}
     assert first["addresses_to_sage"]["created"] == len(orders) == 16
-    assert first["orders_to_sage"]["created"] == 16 and first["orders_to_sage"]["acked"] == 16
-    assert first["payments_to_sage"]["created"] == 16, first
+    sent = 16 - len(REJECTED)
+    assert (first["orders_to_sage"]["created"], first["orders_to_sage"]["failed"]) == (sent, len(REJECTED))
+    assert first["orders_to_sage"]["acked"] == sent
+    assert first["payments_to_sage"]["created"] == sent, first
 
     docs = {d["Reference"]: d for d in sage.documents}
     doc = docs[f"WC-{guest['id']}"]
@@ -128,7 +141,15 @@ def test_every_flow_twice_creates_nothing_twice(running, monkeypatch):
             {"id": ship["id"], "refund_total": ship["total"],
              "refund_tax": [{"id": ship["taxes"][0]["id"], "refund_total": "0.98"}]}]}, shop.clock())
     refunds = _run(project, state, env, monkeypatch, "refunds_to_sage")
-    assert (refunds["created"], refunds["failed"]) == (1, 0)
+    seeded = [o for o in shop.dataset.orders if o.refunds]  # the data set's partial refunds (issue 13)
+    assert [o.id for o in seeded] == [1005, 1010]
+    assert (refunds["created"], refunds["failed"]) == (1 + len(seeded), 0)
+    for order in seeded:  # each a credit note of its one unit (and shipping) linked to its order
+        (wr,) = [r["id"] for r in shop.orders[order.id]["refunds"]]
+        seeded_note = next(d for d in sage.documents if d["Reference"] == f"WR-{wr}")
+        assert seeded_note["NumeroDocumentOrigine"] == docs[f"WC-{order.id}"]["NumeroDocument"]
+        assert [li["RefArticle"] for li in seeded_note["Lignes"]] == [order.lines[0].reference] + \
+            ["PORT"] * order.refunds[0].shipping
     note = next(d for d in sage.documents if d["Reference"] == f"WR-{refund['id']}")
     assert note["TypeDocument"] == 5 and note["NumeroDocumentOrigine"] == doc["NumeroDocument"]
     assert note["NumeroTiers"] == "CLIENT-WEB"

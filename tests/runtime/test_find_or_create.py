@@ -38,8 +38,8 @@ def project_with_customers(tmp_path: Path, update: bool = True, orders_by_xref: 
     if orders_by_xref:  # the order's customer: the Sage code created or found for it, whatever it is
         flow = project / "orders_to_sage.yaml"
         flow.write_text(flow.read_text().replace(
-            'NumeroTiers: { from: id_customer, transform: [{ pad: { width: 6, char: "0" } }, { prefix: WEB }] }',
-            "NumeroTiers: { from: id_customer, transform: [{ xref: { from: shop, type: customers } }] }"))
+            'else: { from: id_customer, transform: [{ pad: { width: 6, char: "0" } }, { prefix: WEB }] }',  # not a guest
+            "else: { from: id_customer, transform: [{ xref: { from: shop, type: customers } }] }"))
     if impatient:  # one try per request: a 503 answers at once
         endpoints = project / "endpoints.yaml"
         endpoints.write_text(endpoints.read_text().replace(

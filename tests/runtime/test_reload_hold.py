@@ -111,7 +111,7 @@ def test_restoring_the_file_drops_the_held_reload(tmp_path):
     good = flow.read_text()
     lines = lines_of(flow)
     end = next(i for i, line in enumerate(lines) if "Quantite: { from: product_quantity }" in line) + 1
-    cut = "".join(lines[:end])  # cut short after the line's quantity (still valid): 17 of its 31 fields would go
+    cut = "".join(lines[:end])  # cut short after the line's quantity (still valid): 23 of its 37 fields would go
     events = Events()
     live = LivePlan(project, CountingBuild(project), events, settle=0.3)
     live.start()
@@ -119,7 +119,7 @@ def test_restoring_the_file_drops_the_held_reload(tmp_path):
         flow.write_text(cut)
         assert wait_for(lambda: events.named("plan_held"), timeout=5)
         assert "warning[reload-removes-fields] flows.orders_to_sage.map: flow 'orders_to_sage' would lose " \
-               "17 of its 31 mapped fields" in events.named("plan_held")[0]["details"]
+               "23 of its 37 mapped fields" in events.named("plan_held")[0]["details"]
         flow.write_text(good)
         assert wait_for(lambda: events.named("plan_hold_dropped"), timeout=5)
         flow.write_text(cut)  # back within the settle period: considered afresh, held back again

@@ -16,7 +16,7 @@ from reload_support import (CountingBuild, Events, age, carriers_default, lines_
                             wait_for)
 from runtime_support import copy_project, exported_orders, simulators
 
-FULL_MAP_FIELDS = 31  # leaf fields of the reference flow's map: 10 on doc, 9 + 6 + 6 on the three lines
+FULL_MAP_FIELDS = 37  # leaf fields of the reference flow's map: 10 on doc, 9 + 6 + 6 + 6 on the four lines
 
 
 def hold_back_orders(ps, keep: int) -> list[int]:

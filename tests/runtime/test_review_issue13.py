@@ -63,11 +63,19 @@ def test_woocommerce_template_runs_against_the_sandbox_as_its_readme_says(tmp_pa
         project, state = _project(tmp_path, "woocommerce-sage100"), str(tmp_path / "state")
         flows = ("customers_to_sage", "customer_addresses_to_sage", "addresses_to_sage", "orders_to_sage",
                  "payments_to_sage")
-        first = {flow: run_flow(project, state, env, monkeypatch, flow) for flow in flows}
-        assert first["addresses_to_sage"]["created"] == first["orders_to_sage"]["created"] == 20
+        # the data set's hard cases the template sets aside with why: a SKU over 19 characters, not EUR
+        from passerelle_sandbox import generate  # what the sandbox serves: seed 1, 20 orders
+
+        aside = {o.id for o in generate(seed=1, orders=20).orders
+                 if o.currency != "EUR" or any(len(line.reference) > 19 for line in o.lines)}
+        assert aside, "the data set lost its hard cases"
+        code = {"orders_to_sage": 3}
+        first = {flow: run_flow(project, state, env, monkeypatch, flow, code.get(flow, 0)) for flow in flows}
+        assert first["addresses_to_sage"]["created"] == 20
+        assert first["orders_to_sage"]["created"] == 20 - len(aside) and first["orders_to_sage"]["failed"] == len(aside)
         assert first["payments_to_sage"]["created"] > 0
-        again = {flow: run_flow(project, state, env, monkeypatch, flow) for flow in flows}
-        assert all(c["created"] == c["failed"] == 0 for c in again.values()), again
+        again = {flow: run_flow(project, state, env, monkeypatch, flow) for flow in flows}  # set aside: not read again
+        assert all(c["created"] == 0 for c in again.values()), again
 
 
 def test_shopify_sage_accounting_template_runs_against_the_sandbox_as_its_readme_says(tmp_path, monkeypatch):

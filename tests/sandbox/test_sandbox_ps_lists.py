@@ -86,7 +86,8 @@ def test_i18n_filter_and_sort(ps: httpx.Client) -> None:
     shipped = ps.get("order_states", params={"filter[name]": "[Shipped]", "display": "[id]"})
     assert ids(shipped) == [4]
     names = ps.get("carriers", params={"display": "[id,name]", "sort": "[name_DESC]", "output_format": "JSON"})
-    assert [c["name"] for c in names.json()["carriers"]] == ["UPS Ground", "DHL Express", "Coursier Local", "Colissimo"]
+    assert [c["name"] for c in names.json()["carriers"]] == ["UPS Ground", "Retrait en magasin", "DHL Express",
+                                                                "Coursier Local", "Colissimo"]
 
 
 def test_date_filter_requires_date_1(ps: httpx.Client, big: Sandbox) -> None:

@@ -72,6 +72,7 @@ def test_totals_relation_holds_for_every_order(sb: Sandbox) -> None:
     from decimal import Decimal as D
     for order in sb.sim("woocommerce").orders.values():
         lines = sum(D(i["total"]) for i in order["line_items"]) + sum(D(s["total"]) for s in order["shipping_lines"])
+        lines += sum(D(f["total"]) for f in order["fee_lines"])  # a fee (issue 13's gift wrap) counts too
         assert D(order["total"]) == lines + D(order["total_tax"]), order["id"]
         assert D(order["total_tax"]) == D(order["cart_tax"]) + D(order["shipping_tax"])
 

@@ -200,8 +200,8 @@ def _orders_project(tmp_path: Path) -> Path:
                     ignore=shutil.ignore_patterns(".passerelle"))
     flow = project / "orders_to_sage.yaml"
     flow.write_text(flow.read_text().replace(
-        'NumeroTiers: { from: id_customer, transform: [{ pad: { width: 6, char: "0" } }, { prefix: WEB }] }',
-        "NumeroTiers: { from: id_customer, transform: [{ xref: { from: shop, type: customers } }] }"))
+        'else: { from: id_customer, transform: [{ pad: { width: 6, char: "0" } }, { prefix: WEB }] }',  # not a guest
+        "else: { from: id_customer, transform: [{ xref: { from: shop, type: customers } }] }"))
     (project / "customers_to_sage.yaml").write_text(CUSTOMERS_FLOW)  # the flow that records the pairs
     return project
 
