@@ -59,7 +59,12 @@ def set_default(project: Path, value: str) -> None:
     path = project / "lookups.yaml"
     text = path.read_text()
     current = text.split("    default: ", 1)[1].split("\n", 1)[0]
-    path.write_text(text.replace(f"    default: {current}\n", f"    default: {value}\n", 1))
+    # saved whole (a temporary file renamed over it), as editors that save atomically do: a build that runs
+    # while the file is still busy must see one save or the next, never half of one (a test that wants half
+    # a file writes it so itself)
+    partial = path.with_name(path.name + ".saving")
+    partial.write_text(text.replace(f"    default: {current}\n", f"    default: {value}\n", 1))
+    os.replace(partial, path)
 
 
 def age(path: Path, seconds: float = 60) -> None:
