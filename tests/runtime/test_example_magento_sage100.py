@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from passerelle_sandbox import Sandbox, generate
+from passerelle_sandbox.templates import prepare
 from passerelle_sandbox.magento_sales import refund
 from passerelle_sandbox.sage_wcf import wcf_date
 from magento_support import dec as _dec, expected_lines
@@ -44,8 +45,7 @@ def running(tmp_path):
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
     dataset = generate(seed=7, orders=15, shop_only_customers=SHOP_ONLY)
     with Sandbox(systems=("magento", "sage100"), dataset=dataset) as sb:
-        sb.sim("sage100").clients["CLIENT-WEB"] = {  # the generic account the consultant creates in Sage
-            "TypeTiers": 0, "NumeroTiers": "CLIENT-WEB", "Intitule": "Clients web sans compte", "Email": ""}
+        prepare(sb)  # the generic accounts the consultant creates in Sage (CLIENT-WEB)
         magento = sb.credentials("magento")
         env = {"ACME_MAGENTO_URL": sb.url("magento"), "ACME_MAGENTO_USER": magento["username"],
                "ACME_MAGENTO_PASSWORD": magento["password"],

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from passerelle_sandbox import Sandbox, generate
+from passerelle_sandbox.templates import prepare
 from passerelle_sandbox.ps_money import add_order_slip, make_guest, make_tax_exempt
 from template_runs import command as _cli, run_flow as _run
 from support import ROOT
@@ -31,8 +32,7 @@ def running(tmp_path):
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
     dataset = generate(seed=1, orders=12, shop_only_customers=SHOP_ONLY)
     with Sandbox(systems=("prestashop", "sage100"), dataset=dataset) as sb:
-        sb.sim("sage100").clients["CLIENT-WEB"] = {  # the generic account the consultant creates in Sage
-            "TypeTiers": 0, "NumeroTiers": "CLIENT-WEB", "Intitule": "Clients web sans compte", "Email": ""}
+        prepare(sb)  # the generic accounts the consultant creates in Sage (CLIENT-WEB)
         env = {"ACME_PS_URL": sb.url("prestashop"), "ACME_PS_KEY": sb.credentials("prestashop")["key"],
                "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
         yield sb, project, str(tmp_path / "state"), env

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from passerelle_sandbox import Sandbox, generate
+from passerelle_sandbox.templates import prepare
 from runtime_support import SUMMARY, cli
 from support import ROOT
 
@@ -29,9 +30,7 @@ def running(tmp_path):
     dataset = generate(seed=1, orders=15, shop_only_customers=SHOP_ONLY)
     with Sandbox(systems=("shopify", "sage100"), dataset=dataset,
                  options={"shopify": {"graphql_bucket": 200000.0, "restore_rate": 1000.0}}) as sb:
-        sage = sb.sim("sage100")
-        sage.clients["CLIENT-WEB"] = {"TypeTiers": 0, "NumeroTiers": "CLIENT-WEB", "Intitule": "Client web",
-                                      "Email": ""}  # the generic client the consultant creates in Sage
+        prepare(sb)  # the generic accounts the consultant creates in Sage (CLIENT-WEB)
         env = {"ACME_SHOPIFY_URL": sb.url("shopify"), "ACME_SHOPIFY_TOKEN": sb.credentials("shopify")["access_token"],
                "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}
         yield sb, project, str(tmp_path / "state"), env

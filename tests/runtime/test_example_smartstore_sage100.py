@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 
 from passerelle_sandbox import Sandbox, generate
+from passerelle_sandbox.templates import prepare
 from runtime_support import cli, run_flow
 from support import ROOT
 
@@ -27,8 +28,7 @@ def _both(tmp_path, dataset):
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
     with Sandbox(systems=("smartstore", "sage100"), dataset=dataset,
                  options={"sage100": {"special_articles": ("PORT", "REMISE", "FRAIS", "AVOIR")}}) as sb:
-        sb.sim("sage100").clients["CLIENT-WEB"] = {"TypeTiers": 0, "NumeroTiers": "CLIENT-WEB",
-                                                   "Intitule": "Client web", "Email": ""}  # created by hand in Sage
+        prepare(sb)  # the generic accounts the consultant creates in Sage (CLIENT-WEB)
         creds = sb.credentials("smartstore")
         env = {"ACME_SMARTSTORE_URL": sb.url("smartstore"), "ACME_SMARTSTORE_PUBLIC_KEY": creds["public_key"],
                "ACME_SMARTSTORE_SECRET_KEY": creds["secret_key"],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from passerelle_sandbox.templates import prepare
 from support import ROOT, run_cli
 
 EXAMPLE = ROOT / "specs" / "examples" / "woocommerce-sage100"
@@ -84,8 +85,7 @@ def test_customers_then_their_orders_twice_create_nothing_twice(tmp_path, monkey
                  options={"woocommerce": {"line_price": "total"},
                           "sage100": {"special_articles": ("PORT", "REMISE", "FRAIS")}}) as sb:
         shop, sage = sb.sim("woocommerce"), sb.sim("sage100")
-        sage.clients["CLIENT-WEB"] = {"TypeTiers": 0, "NumeroTiers": "CLIENT-WEB", "Intitule": "Client web",
-                                      "Email": ""}
+        prepare(sb)  # the generic accounts the consultant creates in Sage (CLIENT-WEB)
         creds = sb.credentials("woocommerce")
         env = {"ACME_WC_URL": sb.url("woocommerce"), "ACME_WC_KEY": creds["consumer_key"],
                "ACME_WC_SECRET": creds["consumer_secret"],

@@ -14,6 +14,7 @@ import pytest
 from passerelle_sandbox import Sandbox, generate
 from passerelle_sandbox.woo_create import coupon_table, create_order
 from passerelle_sandbox.woo_refunds import create_refund
+from passerelle_sandbox.templates import prepare
 from runtime_support import SUMMARY, cli
 from support import ROOT
 
@@ -31,9 +32,7 @@ def running(tmp_path):
     with Sandbox(systems=("woocommerce", "sage100"), dataset=dataset,
                  options={"woocommerce": {"line_price": "total"},
                           "sage100": {"special_articles": ("PORT", "REMISE", "FRAIS")}}) as sb:
-        sage = sb.sim("sage100")
-        sage.clients["CLIENT-WEB"] = {"TypeTiers": 0, "NumeroTiers": "CLIENT-WEB", "Intitule": "Client web",
-                                      "Email": ""}  # the generic client the consultant creates in Sage
+        prepare(sb)  # the generic accounts the consultant creates in Sage (CLIENT-WEB)
         creds = sb.credentials("woocommerce")
         env = {"ACME_WC_URL": sb.url("woocommerce"), "ACME_WC_KEY": creds["consumer_key"],
                "ACME_WC_SECRET": creds["consumer_secret"],

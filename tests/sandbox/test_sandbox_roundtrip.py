@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from passerelle_sandbox import Sandbox
+from passerelle_sandbox.templates import prepare
 from passerelle_sandbox._json import dumps
 from sandbox_helpers import INSERT, NS, ps_client, sage_client
 
@@ -57,8 +58,7 @@ def test_every_order_goes_through_with_matching_totals(fresh: Sandbox) -> None:
                                           "output_format": "JSON"}).json()["orders"]
         assert len(orders) == 20
         # a guest checkout (issue 13) has no Sage account: its order goes on the generic one
-        fresh.sim("sage100").clients["CLIENT-WEB"] = {
-            "TypeTiers": 0, "NumeroTiers": "CLIENT-WEB", "Intitule": "Clients web sans compte", "Email": ""}
+        prepare(fresh)  # the generic accounts the consultant creates in Sage (CLIENT-WEB)
         guests = {int(c["id"]) for c in ps.get("customers", params={"filter[is_guest]": "[1]", "display": "[id]",
                                                                     "output_format": "JSON"}).json()["customers"]}
         assert len(guests) == 2
