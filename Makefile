@@ -34,7 +34,7 @@ system-deps:
 	  else echo "warning: missing system packages:$$missing (the tests needing them will be skipped)"; fi; \
 	fi
 
-# A new .venv whenever the lock or a pyproject changes: the locked versions (runtime, test extra,
+# A new .venv whenever the lock or a pyproject changes: the locked versions (runtime, test and cluster extras,
 # build backend) checked against their hashes, then the two local packages, editable, on top.
 $(STAMP): $(LOCK) pyproject.toml sandbox/pyproject.toml
 	rm -rf $(VENV)
@@ -53,7 +53,7 @@ test-latest: system-deps
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
-	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]' -e ./sandbox
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[test,cluster]' -e ./sandbox
 	@$(LATEST)/bin/python -c "$$NEWER_THAN_LOCK" $(LOCK)
 	$(LATEST)/bin/python $(PYTEST)
 
@@ -62,16 +62,16 @@ test-latest: system-deps
 lock:
 	test -x $(TOOLS)/bin/uv || ($(PYTHON) -m venv $(TOOLS) && $(TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION))
 	$(TOOLS)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
-	  --no-header $(if $(UPGRADE),--upgrade) --extra test \
+	  --no-header $(if $(UPGRADE),--upgrade) --extra test --extra cluster \
 	  pyproject.toml sandbox/pyproject.toml requirements/build.in -o $(LOCK)
 	{ echo "$$LOCK_HEADER"; cat $(LOCK); } > $(LOCK).new && mv $(LOCK).new $(LOCK)
 
 define LOCK_HEADER
 # Exact versions, with hashes, of everything .venv gets: the runtime dependencies of passerelle and
-# passerelle-sandbox, the `test` extra, and the build backend (requirements/build.in), so that
+# passerelle-sandbox, the `test` and `cluster` extras, and the build backend (requirements/build.in), so that
 # `pip install --require-hashes -r requirements/lock.txt` then `pip install --no-deps
 # --no-build-isolation -e . -e ./sandbox` need nothing else (what `make test` and `make demo` do).
-# Made by `make lock` (uv $(UV_VERSION): uv pip compile --universal --generate-hashes --extra test
+# Made by `make lock` (uv $(UV_VERSION): uv pip compile --universal --generate-hashes --extra test --extra cluster
 # pyproject.toml sandbox/pyproject.toml requirements/build.in); `make lock UPGRADE=1` takes the newest
 # versions the ranges allow. Do not edit by hand: change the pyproject ranges, then `make lock`.
 endef
