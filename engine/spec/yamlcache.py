@@ -1,0 +1,198 @@
+"""A content-addressed disk cache of parsed spec files, for ``passerelle validate``.
+
+Editors and CI start ``validate`` again and again on files that have not changed; building each
+file's values and locations from libyaml's events is about a third of its work. As Python's ``.pyc``
+files, mypy's and ruff's caches do, a file's parse is kept on disk and reused while nothing it
+depends on has changed:
+
+* the key is a BLAKE2b digest of the file's bytes, of the name it is shown under in messages (its
+  locations carry it), and of the parser itself: the cache format, the Python version, the
+  engine's version, the bytes of the modules that build a document (``engine/spec/yaml*.py``,
+  ``engine/errors.py``) and the size and date of PyYAML's files (libyaml's events). A change to any
+  of them is another key: a stale entry is never read;
+* an entry holds the whole parsed document — values, every value's and key's ``line:col``, scalar
+  styles and the parser's own warnings and errors — so messages point at the spec exactly as an
+  uncached parse does;
+* an entry starts with a digest of what follows: a truncated, corrupted or foreign file is ignored
+  without a word and written again; entries are written to a temporary file then renamed
+  (``os.replace``), so a reader sees a whole entry or none, whatever runs at the same time;
+* only the classes a document is made of (``Decimal``, ``Loc``, ``Diagnostic``) are unpickled;
+* a cache that cannot be written (read-only home, full disk) only costs the parse.
+
+Where: ``$PASSERELLE_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/passerelle``, else
+``~/.cache/passerelle``; ``passerelle validate --no-cache`` neither reads nor writes it. Entries are
+small (the parsed file, ~1.2× its size) and one is added per edited version of a file: delete the
+folder at any time to reclaim the space.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+from engine.spec.yamldoc import YamlDoc
+
+FORMAT = b"passerelle-yaml-cache 1\n"
+_DIGEST = 32  # bytes of a BLAKE2b digest, for the key and for an entry's content
+_ENGINE = Path(__file__).resolve().parent.parent  # the engine package folder
+_PARSER_SOURCES = ("spec/yamlbuild.py", "spec/yamlsrc.py", "spec/yamldepth.py", "spec/yamldoc.py",
+                   "spec/yamlcache.py", "errors.py")
+_ALLOWED = {("decimal", "Decimal"), ("engine.errors", "Loc"), ("engine.errors", "Diagnostic")}
+_ACTIVE: ContextVar[DocCache | None] = ContextVar("passerelle_yaml_cache", default=None)
+
+
+def default_dir() -> Path:
+    """Where the cache lives unless told otherwise (see the module's documentation)."""
+    explicit = os.environ.get("PASSERELLE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base and os.path.isabs(base) else Path.home() / ".cache") / "passerelle"
+
+
+class DocCache:
+    """Parsed documents stored under ``folder`` by content digest."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder / "yaml-1"
+        self._parser: bytes | None = None
+        self.hits = self.misses = 0
+
+    def key(self, raw: bytes, name: str) -> str:
+        digest = hashlib.blake2b(self.parser_fingerprint(), digest_size=_DIGEST)
+        encoded = name.encode("utf-8", "surrogatepass")
+        digest.update(len(encoded).to_bytes(8, "little"))
+        digest.update(encoded)
+        digest.update(raw)
+        return digest.hexdigest()
+
+    def parser_fingerprint(self) -> bytes:
+        """What a parse depends on besides the file (computed once per process)."""
+        if self._parser is None:
+            from engine import __version__
+
+            digest = hashlib.blake2b(FORMAT, digest_size=_DIGEST)
+            digest.update(f"{sys.version}|{sys.implementation.cache_tag}|{__version__}\n".encode())
+            for relative in _PARSER_SOURCES:
+                digest.update(_bytes_or_nothing(_ENGINE / relative))
+            digest.update(_yaml_stamp().encode())
+            self._parser = digest.digest()
+        return self._parser
+
+    def get(self, raw: bytes, name: str) -> YamlDoc | None:
+        """The parsed document stored for these bytes under this name, or None (never an error)."""
+        try:
+            with open(self._path(self.key(raw, name)), "rb") as handle:
+                blob = handle.read()
+            doc = _decode(blob)
+        except Exception:  # noqa: BLE001 - missing, unreadable, truncated, corrupted: parse instead
+            doc = None
+        if doc is None or doc.file != name:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return doc
+
+    def put(self, raw: bytes, name: str, doc: YamlDoc) -> None:
+        """Store ``doc`` (parsed from ``raw``); silently nothing when the folder cannot be written."""
+        try:
+            payload = pickle.dumps((doc.file, doc.data, doc.locs, doc.key_locs, doc.styles, doc.diagnostics),
+                                   protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing to store
+            return
+        blob = FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload
+        target = self._path(self.key(raw, name))
+        temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(blob)
+                os.replace(temporary, target)
+            except BaseException:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key[2:]}.pickle"
+
+
+class _Unpickler(pickle.Unpickler):
+    """Unpickles plain values and the few classes a parsed document holds, nothing else."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not part of a parsed document")
+        return super().find_class(module, name)
+
+
+def _decode(blob: bytes) -> YamlDoc | None:
+    head = len(FORMAT) + _DIGEST
+    if len(blob) <= head or not blob.startswith(FORMAT):
+        return None
+    payload = memoryview(blob)[head:]
+    if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != blob[len(FORMAT):head]:
+        return None
+    file, data, locs, key_locs, styles, diagnostics = _Unpickler(io.BytesIO(payload)).load()
+    if not (isinstance(file, str) and isinstance(locs, dict) and isinstance(key_locs, dict)
+            and isinstance(styles, dict) and isinstance(diagnostics, list)):
+        return None
+    return YamlDoc(file, data, locs, key_locs, styles, diagnostics)
+
+
+def _bytes_or_nothing(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"missing"
+
+
+def _yaml_stamp() -> str:
+    """The size and date of PyYAML's files (its libyaml binding gives the events), found without
+    importing it."""
+    from importlib.machinery import PathFinder
+
+    spec = PathFinder.find_spec("yaml")
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    stamp = []
+    for folder in folders:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_file() and entry.name.endswith((".py", ".so", ".pyd")):
+                info = entry.stat()
+                stamp.append(f"{entry.name}:{info.st_size}:{info.st_mtime_ns}")
+    return f"{folders}|{'|'.join(stamp)}"
+
+
+def active() -> DocCache | None:
+    """The cache documents are read through in this context, if any."""
+    return _ACTIVE.get()
+
+
+@contextmanager
+def using(cache: DocCache | None) -> Iterator[None]:
+    """Within the block (in this thread and the processes it forks), spec files are parsed through
+    ``cache`` (None: not cached)."""
+    token = _ACTIVE.set(cache)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+__all__ = ["DocCache", "active", "default_dir", "using"]
