@@ -21,7 +21,8 @@ NOT_FOR_VALIDATE = ("httpx", "httpcore", "h11", "sqlite3", "_sqlite3", "watchfil
                     "engine.plan.model",  # the Plan's classes: validate builds no Plan
                     "argparse", "tempfile")  # ordinary command lines (cli/quickargs.py); nothing is written
 # nor by a `validate` whose files were all parsed before (the cache of parsed files)
-WARM_NOT_FOR_VALIDATE = ("yaml", "_yaml", "engine.spec.yamlbuild", "engine.spec.yamldepth")
+WARM_NOT_FOR_VALIDATE = ("yaml", "_yaml", "engine.spec.yamlbuild", "engine.spec.yamldepth",
+                         "regex")  # its patterns checked before too (engine/lang/patterns.py)
 
 
 def _imported(argv: list[str], cwd=ROOT, cache: Path | None = None) -> tuple[set[str], subprocess.CompletedProcess]:
@@ -46,7 +47,7 @@ def test_validate_of_the_shipped_specs_imports_nothing_it_does_not_need(tmp_path
     assert "engine.plan.compile" in names and "yaml" in names  # the measure did see the imports
     assert _forbidden(names) == []
     # again, every file's parse now in the cache (engine/spec/yamlcache.py): PyYAML and the YAML
-    # builder are not even imported
+    # builder are not even imported, nor `regex` (its one pattern was checked in the first run)
     names, done = _imported(["-m", "engine", "validate", "specs/"], cache=tmp_path)
     assert done.returncode == 0 and " 0 error(s)" in done.stderr, done.stderr[-2000:]
     assert "engine.plan.compile" in names

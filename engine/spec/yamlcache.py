@@ -17,7 +17,11 @@ depends on has changed:
   without a word and written again; entries are written to a temporary file then renamed
   (``os.replace``), so a reader sees a whole entry or none, whatever runs at the same time;
 * only the classes a document is made of (``Decimal``, ``Loc``, ``Diagnostic``) are unpickled;
-* a cache that cannot be written (read-only home, full disk) only costs the parse.
+* a cache that cannot be written (read-only home, full disk) only costs the parse;
+* a document's schema check is remembered too when it passes (an empty file named by the digest of
+  the parse and of the check: the schemas' bytes, the checking module's source, the validator's
+  binary), so a warm ``validate`` neither builds the schemas' validators nor runs them. A refused
+  document is checked again each time (its messages are not stored).
 
 Where: ``$PASSERELLE_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/passerelle``, else
 ``~/.cache/passerelle``; ``passerelle validate --no-cache`` neither reads nor writes it. Entries are
@@ -81,14 +85,15 @@ class DocCache:
             digest.update(f"{sys.version}|{sys.implementation.cache_tag}|{__version__}\n".encode())
             for relative in _PARSER_SOURCES:
                 digest.update(_bytes_or_nothing(_ENGINE / relative))
-            digest.update(_yaml_stamp().encode())
+            digest.update(package_stamp("yaml").encode())
             self._parser = digest.digest()
         return self._parser
 
     def get(self, raw: bytes, name: str) -> YamlDoc | None:
         """The parsed document stored for these bytes under this name, or None (never an error)."""
+        key = self.key(raw, name)
         try:
-            with open(self._path(self.key(raw, name)), "rb") as handle:
+            with open(self._path(key), "rb") as handle:
                 blob = handle.read()
             doc = _decode(blob)
         except Exception:  # noqa: BLE001 - missing, unreadable, truncated, corrupted: parse instead
@@ -97,6 +102,7 @@ class DocCache:
             self.misses += 1
             return None
         self.hits += 1
+        doc.digest = key
         return doc
 
     def put(self, raw: bytes, name: str, doc: YamlDoc) -> None:
@@ -107,7 +113,8 @@ class DocCache:
         except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing to store
             return
         blob = FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload
-        target = self._path(self.key(raw, name))
+        doc.digest = self.key(raw, name)
+        target = self._path(doc.digest)
         temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -127,6 +134,24 @@ class DocCache:
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key[2:]}.pickle"
+
+    # -- verdicts: "this parsed document passed this check" (an empty file says it) -------------
+    def knows_valid(self, digest: str, check: bytes) -> bool:
+        """Whether the document parsed under ``digest`` passed ``check`` (the digest of everything
+        the check depends on besides the document) in an earlier run."""
+        return os.path.exists(self._verdict(digest, check))
+
+    def remember_valid(self, digest: str, check: bytes) -> None:
+        target = self._verdict(digest, check)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
+        except OSError:
+            pass
+
+    def _verdict(self, digest: str, check: bytes) -> Path:
+        key = hashlib.blake2b(digest.encode() + check, digest_size=_DIGEST).hexdigest()
+        return self.folder.parent / "valid-1" / key[:2] / key[2:]
 
 
 class _Unpickler(pickle.Unpickler):
@@ -159,12 +184,12 @@ def _bytes_or_nothing(path: Path) -> bytes:
         return b"missing"
 
 
-def _yaml_stamp() -> str:
-    """The size and date of PyYAML's files (its libyaml binding gives the events), found without
-    importing it."""
+def package_stamp(package: str) -> str:
+    """The size and date of an installed package's code files (PyYAML's: its libyaml binding gives the
+    events), found without importing it."""
     from importlib.machinery import PathFinder
 
-    spec = PathFinder.find_spec("yaml")
+    spec = PathFinder.find_spec(package)
     folders = list(spec.submodule_search_locations or []) if spec is not None else []
     stamp = []
     for folder in folders:
@@ -195,4 +220,4 @@ def using(cache: DocCache | None) -> Iterator[None]:
         _ACTIVE.reset(token)
 
 
-__all__ = ["DocCache", "active", "default_dir", "using"]
+__all__ = ["DocCache", "active", "default_dir", "package_stamp", "using"]

@@ -67,7 +67,7 @@ def load_bytes(raw: bytes, name: str, doc: YamlDoc | None = None) -> YamlDoc:
         cached = cache.get(raw, name)
         if cached is not None:
             doc.data, doc.locs, doc.key_locs, doc.styles = cached.data, cached.locs, cached.key_locs, cached.styles
-            doc.diagnostics = cached.diagnostics
+            doc.diagnostics, doc.digest = cached.diagnostics, cached.digest
             return doc
     text = _decode(raw, doc)
     if text is not None:

@@ -177,3 +177,61 @@ def test_validate_fills_the_cache_reports_the_same_warm_and_no_cache_leaves_it_a
     assert "project.yaml:3:" in cold.stdout + cold.stderr  # the YAML warning on NO, located
     assert "unknown key 'sourc'" in cold.stdout + cold.stderr
     assert (off.stdout, off.stderr) == (cold.stdout, cold.stderr) == (warm.stdout, warm.stderr)
+
+
+# -- patterns checked in an earlier run (engine/lang/patterns.py) ----------------------------------------
+def test_a_pattern_that_passed_its_checks_is_compiled_on_first_use(tmp_path):
+    from engine.lang.patterns import BoundedPattern
+
+    with yamlcache.using(yamlcache.DocCache(tmp_path)):
+        first = BoundedPattern(r"^(\d{2})/(\d{2})$", replacement=r"\2-\1")
+        again = BoundedPattern(r"^(\d{2})/(\d{2})$", replacement=r"\2-\1")
+    assert first._compiled is not None and again._compiled is None  # remembered: not compiled yet
+    assert again.sub(r"\2-\1", "14/05") == first.sub(r"\2-\1", "14/05") == "05-14"
+    with yamlcache.using(yamlcache.DocCache(tmp_path)):
+        other = BoundedPattern(r"^(\d{2})/(\d{2})$", replacement=r"\1")  # another replacement: checked
+    assert other._compiled is not None
+
+
+@pytest.mark.parametrize("pattern, replacement, message", [
+    ("a{d", "", "invalid regular expression"),  # re takes it, regex (fuzzy syntax) refuses it
+    ("(unclosed", "", "invalid regular expression"),
+    ("(a)", r"\2", "invalid replacement"),
+])
+def test_a_refused_pattern_is_refused_every_time(pattern, replacement, message, tmp_path):
+    from engine.lang.patterns import BoundedPattern
+    from engine.lang.registry import ArgError
+
+    for _ in range(2):
+        with yamlcache.using(yamlcache.DocCache(tmp_path)), pytest.raises(ArgError, match=message):
+            BoundedPattern(pattern, replacement=replacement)
+    assert not (tmp_path / "valid-1").exists()
+
+
+# -- schema checks passed in an earlier run (engine/schema/validate.py) ---------------------------------
+PROJECT = (ROOT / "specs" / "examples" / "prestashop-sage100" / "orders_to_sage.yaml").read_bytes()
+
+
+def test_a_document_that_passed_its_schema_check_is_not_checked_again(tmp_path, monkeypatch):
+    from engine.schema import validate
+
+    with yamlcache.using(yamlcache.DocCache(tmp_path)):
+        doc = load_bytes(PROJECT, "p.yaml")
+        assert validate.validate_doc(doc, "project.schema.json") == []
+        monkeypatch.setattr(validate, "_fast_validator", lambda name: pytest.fail("checked again"))
+        assert validate.validate_doc(load_bytes(PROJECT, "p.yaml"), "project.schema.json") == []
+        monkeypatch.setattr(validate, "_check_stamp", lambda name: b"another schema")  # schemas changed
+        with pytest.raises(pytest.fail.Exception):
+            validate.validate_doc(load_bytes(PROJECT, "p.yaml"), "project.schema.json")
+
+
+def test_a_refused_document_is_explained_every_time(tmp_path):
+    from engine.schema.validate import validate_doc
+
+    raw = b"project: {name: x}\nflows:\n  f: {sourc: 1}\n"
+    plain = validate_doc(load_bytes(raw, "p.yaml"), "project.schema.json")
+    assert plain and any("sourc" in d.message for d in plain)
+    for _ in range(2):
+        with yamlcache.using(yamlcache.DocCache(tmp_path)):
+            assert validate_doc(load_bytes(raw, "p.yaml"), "project.schema.json") == plain
+    assert not (tmp_path / "valid-1").exists()
