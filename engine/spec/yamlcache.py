@@ -7,9 +7,10 @@ depends on has changed:
 
 * the key is a BLAKE2b digest of the file's bytes, of the name it is shown under in messages (its
   locations carry it), and of the parser itself: the cache format, the Python version, the
-  engine's version, the bytes of the modules that build a document (``engine/spec/yaml*.py``,
-  ``engine/errors.py``) and the size and date of PyYAML's files (libyaml's events). A change to any
-  of them is another key: a stale entry is never read;
+  engine's version (the bytes of ``engine/__init__.py``, which states it), the bytes of the modules
+  that build a document (``engine/spec/yaml*.py``, ``engine/errors.py``) and the size and date of
+  PyYAML's files (libyaml's events). A change to any of them is another key: a stale entry is never
+  read;
 * an entry holds the whole parsed document — values, every value's and key's ``line:col``, scalar
   styles and the parser's own warnings and errors — so messages point at the spec exactly as an
   uncached parse does;
@@ -18,10 +19,11 @@ depends on has changed:
   (``os.replace``), so a reader sees a whole entry or none, whatever runs at the same time;
 * only the classes a document is made of (``Decimal``, ``Loc``, ``Diagnostic``) are unpickled;
 * a cache that cannot be written (read-only home, full disk) only costs the parse;
-* a document's schema check is remembered too when it passes (an empty file named by the digest of
-  the parse and of the check: the schemas' bytes, the checking module's source, the validator's
-  binary), so a warm ``validate`` neither builds the schemas' validators nor runs them. A refused
-  document is checked again each time (its messages are not stored).
+* a check that passed is remembered too — a document's schema check (engine/schema/validate.py),
+  a ``regex_replace`` pattern's (engine/lang/patterns.py) — as an empty file named by the digest of
+  what was checked and of what the check depends on (schemas' bytes, the checking module's source,
+  the validator's files), so a warm ``validate`` neither builds the schemas' validators nor imports
+  ``regex``. What was refused is checked again each time (its messages are not stored).
 
 Where: ``$PASSERELLE_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/passerelle``, else
 ``~/.cache/passerelle``; ``passerelle validate --no-cache`` neither reads nor writes it. Entries are
@@ -45,7 +47,7 @@ from engine.spec.yamldoc import YamlDoc
 FORMAT = b"passerelle-yaml-cache 1\n"
 _DIGEST = 32  # bytes of a BLAKE2b digest, for the key and for an entry's content
 _ENGINE = Path(__file__).resolve().parent.parent  # the engine package folder
-_PARSER_SOURCES = ("spec/yamlbuild.py", "spec/yamlsrc.py", "spec/yamldepth.py", "spec/yamldoc.py",
+_PARSER_SOURCES = ("__init__.py", "spec/yamlbuild.py", "spec/yamlsrc.py", "spec/yamldepth.py", "spec/yamldoc.py",
                    "spec/yamlcache.py", "errors.py")
 _ALLOWED = {("decimal", "Decimal"), ("engine.errors", "Loc"), ("engine.errors", "Diagnostic")}
 _ACTIVE: ContextVar[DocCache | None] = ContextVar("passerelle_yaml_cache", default=None)
@@ -79,10 +81,8 @@ class DocCache:
     def parser_fingerprint(self) -> bytes:
         """What a parse depends on besides the file (computed once per process)."""
         if self._parser is None:
-            from engine import __version__
-
             digest = hashlib.blake2b(FORMAT, digest_size=_DIGEST)
-            digest.update(f"{sys.version}|{sys.implementation.cache_tag}|{__version__}\n".encode())
+            digest.update(f"{sys.version}|{sys.implementation.cache_tag}\n".encode())
             for relative in _PARSER_SOURCES:
                 digest.update(_bytes_or_nothing(_ENGINE / relative))
             digest.update(package_stamp("yaml").encode())
