@@ -23,7 +23,9 @@ depends on has changed:
   a ``regex_replace`` pattern's (engine/lang/patterns.py) — as an empty file named by the digest of
   what was checked and of what the check depends on (schemas' bytes, the checking module's source,
   the validator's files), so a warm ``validate`` neither builds the schemas' validators nor imports
-  ``regex``. What was refused is checked again each time (its messages are not stored).
+  ``regex``. What was refused is checked again each time (its messages are not stored);
+* so is the parse of each JMESPath expression text that parsed (``Memo``: one entry per parser,
+  keyed by the parser's files; engine/lang/expr.py, engine/lang/exprnames.py).
 
 Where: ``$PASSERELLE_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/passerelle``, else
 ``~/.cache/passerelle``; ``passerelle validate --no-cache`` neither reads nor writes it. Entries are
@@ -40,6 +42,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 
 from engine.spec.yamldoc import YamlDoc
@@ -68,7 +71,21 @@ class DocCache:
     def __init__(self, folder: Path):
         self.folder = folder / "yaml-1"
         self._parser: bytes | None = None
+        self._memos: dict[str, Memo] = {}
         self.hits = self.misses = 0
+
+    def memo(self, kind: str, stamp: bytes) -> Memo:
+        """The values of a pure function remembered under ``kind`` (``stamp``: what it depends on)."""
+        key = kind + "-" + hashlib.blake2b(stamp, digest_size=16).hexdigest()
+        found = self._memos.get(key)
+        if found is None:
+            found = self._memos[key] = Memo(self.folder.parent / "memo-1" / f"{key}.pickle")
+        return found
+
+    def flush(self) -> None:
+        """Write the memos that learnt something (merged with what another process wrote meanwhile)."""
+        for memo in self._memos.values():
+            memo.flush()
 
     def key(self, raw: bytes, name: str) -> str:
         digest = hashlib.blake2b(self.parser_fingerprint(), digest_size=_DIGEST)
@@ -112,25 +129,8 @@ class DocCache:
                                    protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing to store
             return
-        blob = FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload
         doc.digest = self.key(raw, name)
-        target = self._path(doc.digest)
-        temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(blob)
-                os.replace(temporary, target)
-            except BaseException:
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            pass
+        _write(self._path(doc.digest), FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key[2:]}.pickle"
@@ -154,6 +154,84 @@ class DocCache:
         return self.folder.parent / "valid-1" / key[:2] / key[2:]
 
 
+class Memo:
+    """A pure function's results by argument text, kept in one entry: a value is stored pickled when
+    it is learnt (later changes to the caller's object do not reach it) and given back as a new copy."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._known: dict[str, bytes] | None = None
+        self._learnt: dict[str, bytes] = {}
+
+    def get(self, text: str) -> object | None:
+        if self._known is None:
+            self._known = self._read()
+        blob = self._known.get(text)
+        if blob is None:
+            return None
+        try:
+            return _Unpickler(io.BytesIO(blob)).load()
+        except Exception:  # noqa: BLE001 - damaged: computed again
+            return None
+
+    def put(self, text: str, value: object) -> None:
+        try:
+            self._learnt[text] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - a value pickle cannot take: not remembered
+            pass
+
+    def flush(self) -> None:
+        if not self._learnt:
+            return
+        merged = {**self._read(), **self._learnt}
+        self._learnt = {}
+        payload = pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
+        _write(self.path, FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
+
+    def _read(self) -> dict[str, bytes]:
+        try:
+            with open(self.path, "rb") as handle:
+                found = _checked(handle.read())
+            value = None if found is None else _Unpickler(io.BytesIO(found)).load()
+        except Exception:  # noqa: BLE001 - missing, damaged: start afresh
+            value = None
+        if not isinstance(value, dict):
+            return {}
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, bytes)}
+
+
+def _write(target: Path, blob: bytes) -> None:
+    """``blob`` into ``target`` whole or not at all (a temporary file renamed); nothing when the
+    folder cannot be written."""
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(blob)
+            os.replace(temporary, target)
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise
+    except OSError:
+        pass
+
+
+def _checked(blob: bytes) -> memoryview | None:
+    """An entry's payload when its digest matches, else None."""
+    head = len(FORMAT) + _DIGEST
+    if len(blob) <= head or not blob.startswith(FORMAT):
+        return None
+    payload = memoryview(blob)[head:]
+    if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != blob[len(FORMAT):head]:
+        return None
+    return payload
+
+
 class _Unpickler(pickle.Unpickler):
     """Unpickles plain values and the few classes a parsed document holds, nothing else."""
 
@@ -164,11 +242,8 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _decode(blob: bytes) -> YamlDoc | None:
-    head = len(FORMAT) + _DIGEST
-    if len(blob) <= head or not blob.startswith(FORMAT):
-        return None
-    payload = memoryview(blob)[head:]
-    if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != blob[len(FORMAT):head]:
+    payload = _checked(blob)
+    if payload is None:
         return None
     file, data, locs, key_locs, styles, diagnostics = _Unpickler(io.BytesIO(payload)).load()
     if not (isinstance(file, str) and isinstance(locs, dict) and isinstance(key_locs, dict)
@@ -184,6 +259,7 @@ def _bytes_or_nothing(path: Path) -> bytes:
         return b"missing"
 
 
+@lru_cache(maxsize=None)
 def package_stamp(package: str) -> str:
     """The size and date of an installed package's code files (PyYAML's: its libyaml binding gives the
     events), found without importing it."""
@@ -220,4 +296,4 @@ def using(cache: DocCache | None) -> Iterator[None]:
         _ACTIVE.reset(token)
 
 
-__all__ = ["DocCache", "active", "default_dir", "package_stamp", "using"]
+__all__ = ["DocCache", "Memo", "active", "default_dir", "package_stamp", "using"]

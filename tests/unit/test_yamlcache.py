@@ -95,7 +95,8 @@ def test_a_changed_parser_makes_every_entry_stale(tmp_path, monkeypatch):
 
 
 def _entries(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.pickle"))
+    """The parsed documents stored under ``folder``."""
+    return sorted(p for p in (folder / "yaml-1").rglob("*.pickle"))
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty", "other-format"])
@@ -235,3 +236,54 @@ def test_a_refused_document_is_explained_every_time(tmp_path):
         with yamlcache.using(yamlcache.DocCache(tmp_path)):
             assert validate_doc(load_bytes(raw, "p.yaml"), "project.schema.json") == plain
     assert not (tmp_path / "valid-1").exists()
+
+
+# -- JMESPath parses remembered (engine/lang/expr.py, engine/lang/exprnames.py) -----------------------------
+EXPRESSIONS = ["a.b", "items[?qty > `2.5`].sku", "join(', ', [a, b])", "to_number(x) || `0`", "!(c.d[0])",
+               "customer.{n: name, m: email}", "lines[*].price | sum(@)", "`{\"k\": [1, 2.5]}`"]
+
+
+def _fresh_parses(monkeypatch):
+    from engine.lang import expr, exprnames
+
+    monkeypatch.setattr(expr, "_COMPILED", {})
+    monkeypatch.setattr(exprnames, "_TREES", {})
+
+
+def test_expressions_parsed_in_an_earlier_run_read_back_as_they_parse(tmp_path, monkeypatch):
+    from decimal import Decimal
+
+    from engine.lang import expr, exprnames
+
+    scope = {"a": {"b": 1}, "items": [{"qty": Decimal("3"), "sku": "X"}], "x": "7", "c": {"d": []},
+             "customer": {"name": "N", "email": "E"}, "lines": [{"price": 1}, {"price": 2}]}
+    _fresh_parses(monkeypatch)
+    cold = {t: (expr.compile_expression(t).tree, exprnames.spanned_tree(t)) for t in EXPRESSIONS}
+    results = {t: expr.compile_expression(t).search(scope) for t in EXPRESSIONS if "join" not in t}
+    for _ in range(2):  # the first run learns and writes, the second reads
+        _fresh_parses(monkeypatch)
+        cache = yamlcache.DocCache(tmp_path)
+        with yamlcache.using(cache):
+            warm = {t: (expr.compile_expression(t).tree, exprnames.spanned_tree(t)) for t in EXPRESSIONS}
+            assert {t: expr.compile_expression(t).search(scope) for t in results} == results
+            cache.flush()
+        assert warm == cold
+    assert len(list((tmp_path / "memo-1").iterdir())) == 2
+
+
+def test_a_memo_merges_what_another_process_wrote_and_survives_damage(tmp_path):
+    first, second = (yamlcache.DocCache(tmp_path).memo("k", b"stamp") for _ in range(2))
+    first.put("a", {"x": 1})
+    second.put("b", [1, 2])
+    first.flush()
+    second.flush()  # written after the first: keeps its entries
+    again = yamlcache.DocCache(tmp_path).memo("k", b"stamp")
+    assert again.get("a") == {"x": 1} and again.get("b") == [1, 2]
+    assert yamlcache.DocCache(tmp_path).memo("k", b"other stamp").get("a") is None
+    [entry] = (tmp_path / "memo-1").iterdir()
+    entry.write_bytes(entry.read_bytes()[:-3])
+    damaged = yamlcache.DocCache(tmp_path).memo("k", b"stamp")
+    assert damaged.get("a") is None
+    damaged.put("c", "v")
+    damaged.flush()
+    assert yamlcache.DocCache(tmp_path).memo("k", b"stamp").get("c") == "v"
