@@ -22,7 +22,8 @@ NOT_FOR_VALIDATE = ("httpx", "httpcore", "h11", "sqlite3", "_sqlite3", "watchfil
                     "argparse", "tempfile")  # ordinary command lines (cli/quickargs.py); nothing is written
 # nor by a `validate` whose files were all parsed before (the cache of parsed files)
 WARM_NOT_FOR_VALIDATE = ("yaml", "_yaml", "engine.spec.yamlbuild", "engine.spec.yamldepth",
-                         "regex")  # its patterns checked before too (engine/lang/patterns.py)
+                         "regex",  # its patterns checked before too (engine/lang/patterns.py)
+                         "jsonschema_rs")  # what it accepted before is remembered (engine/spec/fastcheck.py)
 
 
 def _imported(argv: list[str], cwd=ROOT, cache: Path | None = None) -> tuple[set[str], subprocess.CompletedProcess]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from engine.errors import Diagnostic
 from engine.util.resources import schemas_dir
 from engine.util.suggest import closest, hint_for, known_list
 from engine.spec import yamlcache
+from engine.spec.fastcheck import passes, rs  # jsonschema-rs, the accelerator; the python validator is the reference
 from engine.spec.yamlsrc import YamlDoc, format_path
 
 if TYPE_CHECKING:  # python-jsonschema is imported only to explain an invalid document (start-up time)
@@ -29,11 +29,6 @@ _BASE = "https://passerelle.invalid/schemas/"
 SCHEMA_FILES = ("project.schema.json", "connector.schema.json", "transforms.schema.json",
                 "protocols.schema.json")
 
-jsonschema_rs: Any
-try:  # optional accelerator; the python validator is the reference
-    import jsonschema_rs
-except ImportError:  # pragma: no cover - exercised only where the wheel is missing
-    jsonschema_rs = None
 
 
 def schema_dir() -> Path:
@@ -68,17 +63,17 @@ def python_validator(name: str) -> jsonschema.Draft202012Validator:
 
 @lru_cache(maxsize=None)
 def _fast_validator(name: str):
-    if jsonschema_rs is None:
+    if rs() is None:
         return None
-    registry = jsonschema_rs.Registry([(_BASE + n, load_schema(n)) for n in SCHEMA_FILES])
-    return jsonschema_rs.validator_for(load_schema(name), registry=registry, base_uri=_BASE + name)
+    registry = rs().Registry([(_BASE + n, load_schema(n)) for n in SCHEMA_FILES])
+    return rs().validator_for(load_schema(name), registry=registry, base_uri=_BASE + name)
 
 
 def schema_errors(schema_name: str, data: Any) -> list:
     """The reference validator's errors for ``data`` (none without asking it when jsonschema-rs
     accepts the document: the common case needs neither the python validator nor its import)."""
-    if _fast_valid(schema_name, data):
-        return []
+    if passes("spec schema", (_check_stamp(schema_name), data), lambda: _fast_valid(schema_name, data)):
+        return []  # (under `validate`'s cache, remembered when it passed before: engine/spec/fastcheck.py)
     return list(python_validator(schema_name).iter_errors(data))
 
 
@@ -101,11 +96,7 @@ def _check_stamp(schema_name: str) -> bytes:
     for name in sorted({*SCHEMA_FILES, schema_name}):
         digest.update((schemas_dir() / name).read_bytes())
     digest.update(Path(__file__).read_bytes())
-    for module in (jsonschema_rs, getattr(jsonschema_rs, "jsonschema_rs", None)):
-        where = getattr(module, "__file__", None)
-        if where:
-            info = os.stat(where)
-            digest.update(f"{where}:{info.st_size}:{info.st_mtime_ns}".encode())
+    digest.update(yamlcache.package_stamp("jsonschema_rs").encode())
     return digest.digest()
 
 
@@ -115,7 +106,7 @@ def validate_doc(doc: YamlDoc, schema_name: str, skip=None) -> list[Diagnostic]:
     passed check remembered there)."""
     if doc.data is None and not doc.ok:
         return []
-    cache = yamlcache.active() if doc.digest is not None and jsonschema_rs is not None else None
+    cache = yamlcache.active() if doc.digest is not None else None
     if cache is not None and doc.digest is not None:
         if cache.knows_valid(doc.digest, _check_stamp(schema_name)):
             return []

@@ -287,3 +287,39 @@ def test_a_memo_merges_what_another_process_wrote_and_survives_damage(tmp_path):
     damaged.put("c", "v")
     damaged.flush()
     assert yamlcache.DocCache(tmp_path).memo("k", b"stamp").get("c") == "v"
+
+
+# -- jsonschema-rs's "valid" remembered (engine/spec/fastcheck.py) ------------------------------------------
+def test_only_a_check_that_passed_is_remembered(tmp_path):
+    from engine.spec.fastcheck import passes
+
+    calls = []
+
+    def check(answer):
+        def run():
+            calls.append(answer)
+            return answer
+        return run
+
+    assert passes("k", {"a": 1}, check(True)) and not passes("k", {"a": 2}, check(False))  # no cache: asked
+    for _ in range(2):
+        with yamlcache.using(yamlcache.DocCache(tmp_path)):
+            assert passes("k", {"a": 1}, check(True))
+            assert not passes("k", {"a": 2}, check(False))
+            assert not passes("k", {"a": 3}, lambda: 1 / 0)  # a value it cannot read: the reference decides
+    assert calls == [True, False, True, False, False]  # the second run asked only about the refusal
+
+
+def test_contract_and_argument_checks_read_back_the_same(tmp_path):
+    from engine.connectors.contract import contract_errors
+    from engine.plan.args_check import ArgsValidator
+
+    schema = {"type": "object", "properties": {"q": {"type": "integer"}}, "required": ["q"]}
+    args = ArgsValidator({"type": "string", "maxLength": 3})
+    for _ in range(2):
+        with yamlcache.using(yamlcache.DocCache(tmp_path)):
+            assert list(contract_errors(schema, {"q": 2})) == []
+            assert [e.validator for e in contract_errors(schema, {"q": "x"})] == ["type"]
+            assert [e.validator for e in contract_errors(schema, {})] == ["required"]
+            assert list(args.iter_errors("abc")) == []
+            assert [e.validator for e in args.iter_errors("abcd")] == ["maxLength"]
