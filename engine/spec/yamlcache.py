@@ -133,7 +133,7 @@ class DocCache:
         _write(self._path(doc.digest), FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key[2:]}.pickle"
+        return self.folder / f"{key}.pickle"
 
     # -- verdicts: "this parsed document passed this check" (an empty file says it) -------------
     def knows_valid(self, digest: str, check: bytes) -> bool:
@@ -144,14 +144,13 @@ class DocCache:
     def remember_valid(self, digest: str, check: bytes) -> None:
         target = self._verdict(digest, check)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _folder(target.parent)
             os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
         except OSError:
             pass
 
     def _verdict(self, digest: str, check: bytes) -> Path:
-        key = hashlib.blake2b(digest.encode() + check, digest_size=_DIGEST).hexdigest()
-        return self.folder.parent / "valid-1" / key[:2] / key[2:]
+        return self.folder.parent / "valid-1" / hashlib.blake2b(digest.encode() + check, digest_size=_DIGEST).hexdigest()
 
 
 class Memo:
@@ -205,7 +204,7 @@ def _write(target: Path, blob: bytes) -> None:
     folder cannot be written."""
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _folder(target.parent)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             with os.fdopen(fd, "wb") as out:
@@ -219,6 +218,15 @@ def _write(target: Path, blob: bytes) -> None:
             raise
     except OSError:
         pass
+
+
+_MADE: set[Path] = set()  # folders this process made or found (one mkdir each, not one per entry)
+
+
+def _folder(path: Path) -> None:
+    if path not in _MADE:
+        path.mkdir(parents=True, exist_ok=True)
+        _MADE.add(path)
 
 
 def _checked(blob: bytes) -> memoryview | None:
