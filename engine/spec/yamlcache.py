@@ -20,9 +20,10 @@ depends on has changed:
 * only the classes a document is made of (``Decimal``, ``Loc``, ``Diagnostic``) are unpickled;
 * a cache that cannot be written (read-only home, full disk) only costs the parse;
 * a check that passed is remembered too — a document's schema check (engine/schema/validate.py),
-  a ``regex_replace`` pattern's (engine/lang/patterns.py) — as an empty file named by the digest of
-  what was checked and of what the check depends on (schemas' bytes, the checking module's source,
-  the validator's files), so a warm ``validate`` neither builds the schemas' validators nor imports
+  a ``regex_replace`` pattern's (engine/lang/patterns.py), jsonschema-rs's other answers
+  (engine/spec/fastcheck.py) — as the digest of what was checked, in one entry per kind of check
+  keyed by what the check depends on (schemas' bytes, the checking module's source, the validator's
+  files), so a warm ``validate`` neither builds the schemas' validators nor imports
   ``regex``. What was refused is checked again each time (its messages are not stored);
 * so is the parse of each JMESPath expression text that parsed (``Memo``: one entry per parser,
   keyed by the parser's files; engine/lang/expr.py, engine/lang/exprnames.py).
@@ -135,22 +136,14 @@ class DocCache:
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.pickle"
 
-    # -- verdicts: "this parsed document passed this check" (an empty file says it) -------------
+    # -- verdicts: "this was checked and passed", one memo per kind of check --------------------
     def knows_valid(self, digest: str, check: bytes) -> bool:
-        """Whether the document parsed under ``digest`` passed ``check`` (the digest of everything
-        the check depends on besides the document) in an earlier run."""
-        return os.path.exists(self._verdict(digest, check))
+        """Whether ``digest`` (what was checked) passed ``check`` (the digest of everything the check
+        depends on besides it) in an earlier run."""
+        return self.memo("valid", check).has(digest)
 
     def remember_valid(self, digest: str, check: bytes) -> None:
-        target = self._verdict(digest, check)
-        try:
-            _folder(target.parent)
-            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
-        except OSError:
-            pass
-
-    def _verdict(self, digest: str, check: bytes) -> Path:
-        return self.folder.parent / "valid-1" / hashlib.blake2b(digest.encode() + check, digest_size=_DIGEST).hexdigest()
+        self.memo("valid", check).mark(digest)
 
 
 class Memo:
@@ -166,12 +159,21 @@ class Memo:
         if self._known is None:
             self._known = self._read()
         blob = self._known.get(text)
-        if blob is None:
+        if not blob:
             return None
         try:
             return _Unpickler(io.BytesIO(blob)).load()
         except Exception:  # noqa: BLE001 - damaged: computed again
             return None
+
+    def has(self, text: str) -> bool:
+        if self._known is None:
+            self._known = self._read()
+        return text in self._known or text in self._learnt
+
+    def mark(self, text: str) -> None:
+        """Remember ``text`` with no value (a verdict)."""
+        self._learnt[text] = b""
 
     def put(self, text: str, value: object) -> None:
         try:
@@ -296,12 +298,15 @@ def active() -> DocCache | None:
 @contextmanager
 def using(cache: DocCache | None) -> Iterator[None]:
     """Within the block (in this thread and the processes it forks), spec files are parsed through
-    ``cache`` (None: not cached)."""
+    ``cache`` (None: not cached); what it learnt is written when the block ends (a forked process
+    that never leaves the block calls :meth:`DocCache.flush` itself)."""
     token = _ACTIVE.set(cache)
     try:
         yield
     finally:
         _ACTIVE.reset(token)
+        if cache is not None:
+            cache.flush()
 
 
 __all__ = ["DocCache", "Memo", "active", "default_dir", "package_stamp", "using"]
