@@ -72,15 +72,15 @@ class DocCache:
     def __init__(self, folder: Path):
         self.folder = folder / "yaml-1"
         self._parser: bytes | None = None
-        self._memos: dict[str, Memo] = {}
+        self._memos: dict[tuple[str, bytes], Memo] = {}
         self.hits = self.misses = 0
 
     def memo(self, kind: str, stamp: bytes) -> Memo:
         """The values of a pure function remembered under ``kind`` (``stamp``: what it depends on)."""
-        key = kind + "-" + hashlib.blake2b(stamp, digest_size=16).hexdigest()
-        found = self._memos.get(key)
+        found = self._memos.get((kind, stamp))
         if found is None:
-            found = self._memos[key] = Memo(self.folder.parent / "memo-1" / f"{key}.pickle")
+            name = f"{kind}-{hashlib.blake2b(stamp, digest_size=16).hexdigest()}.pickle"
+            found = self._memos[(kind, stamp)] = Memo(self.folder.parent / "memo-1" / name)
         return found
 
     def flush(self) -> None:
@@ -147,24 +147,21 @@ class DocCache:
 
 
 class Memo:
-    """A pure function's results by argument text, kept in one entry: a value is stored pickled when
-    it is learnt (later changes to the caller's object do not reach it) and given back as a new copy."""
+    """A pure function's results by argument text, kept in one entry (read with one unpickling). A
+    value is pickled when it is learnt (later changes to the caller's object do not reach it), and
+    a stored value is handed out once per process (the caller keeps its own; asked again, it
+    computes it again): nobody shares an object another may change."""
 
     def __init__(self, path: Path):
         self.path = path
-        self._known: dict[str, bytes] | None = None
-        self._learnt: dict[str, bytes] = {}
+        self._known: dict[str, object] | None = None
+        self._learnt: dict[str, bytes | None] = {}
 
     def get(self, text: str) -> object | None:
         if self._known is None:
             self._known = self._read()
-        blob = self._known.get(text)
-        if not blob:
-            return None
-        try:
-            return _Unpickler(io.BytesIO(blob)).load()
-        except Exception:  # noqa: BLE001 - damaged: computed again
-            return None
+        value = self._known.pop(text, None)
+        return None if value is True else value  # (True: a verdict, not a value)
 
     def has(self, text: str) -> bool:
         if self._known is None:
@@ -173,7 +170,7 @@ class Memo:
 
     def mark(self, text: str) -> None:
         """Remember ``text`` with no value (a verdict)."""
-        self._learnt[text] = b""
+        self._learnt[text] = None
 
     def put(self, text: str, value: object) -> None:
         try:
@@ -184,12 +181,14 @@ class Memo:
     def flush(self) -> None:
         if not self._learnt:
             return
-        merged = {**self._read(), **self._learnt}
+        merged = self._read()
+        for text, blob in self._learnt.items():
+            merged[text] = True if blob is None else pickle.loads(blob)
         self._learnt = {}
         payload = pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
         _write(self.path, FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
 
-    def _read(self) -> dict[str, bytes]:
+    def _read(self) -> dict[str, object]:
         try:
             with open(self.path, "rb") as handle:
                 found = _checked(handle.read())
@@ -198,7 +197,7 @@ class Memo:
             value = None
         if not isinstance(value, dict):
             return {}
-        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, bytes)}
+        return {k: v for k, v in value.items() if isinstance(k, str)}
 
 
 def _write(target: Path, blob: bytes) -> None:
