@@ -97,18 +97,25 @@ class DocCache:
         return digest.hexdigest()
 
     def parser_fingerprint(self) -> bytes:
-        """What a parse depends on besides the file (computed once per process)."""
+        """What a parse depends on besides the file (computed once per process); empty when the
+        parser's sources cannot be read (an install without them): documents are then not cached."""
         if self._parser is None:
             digest = hashlib.blake2b(FORMAT, digest_size=_DIGEST)
             digest.update(f"{sys.version}|{sys.implementation.cache_tag}\n".encode())
-            for relative in _PARSER_SOURCES:
-                digest.update(_bytes_or_nothing(_ENGINE / relative))
+            try:
+                for relative in _PARSER_SOURCES:
+                    digest.update((_ENGINE / relative).read_bytes())
+            except OSError:
+                self._parser = b""
+                return self._parser
             digest.update(package_stamp("yaml").encode())
             self._parser = digest.digest()
         return self._parser
 
     def get(self, raw: bytes, name: str) -> YamlDoc | None:
         """The parsed document stored for these bytes under this name, or None (never an error)."""
+        if not self.parser_fingerprint():
+            return None
         key = self.key(raw, name)
         try:
             with open(self._path(key), "rb") as handle:
@@ -125,6 +132,8 @@ class DocCache:
 
     def put(self, raw: bytes, name: str, doc: YamlDoc) -> None:
         """Store ``doc`` (parsed from ``raw``); silently nothing when the folder cannot be written."""
+        if not self.parser_fingerprint():
+            return
         try:
             payload = pickle.dumps((doc.file, doc.data, doc.locs, doc.key_locs, doc.styles, doc.diagnostics),
                                    protocol=pickle.HIGHEST_PROTOCOL)
@@ -259,13 +268,6 @@ def _decode(blob: bytes) -> YamlDoc | None:
             and isinstance(styles, dict) and isinstance(diagnostics, list)):
         return None
     return YamlDoc(file, data, locs, key_locs, styles, diagnostics)
-
-
-def _bytes_or_nothing(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b"missing"
 
 
 @lru_cache(maxsize=None)

@@ -323,3 +323,12 @@ def test_contract_and_argument_checks_read_back_the_same(tmp_path):
             assert [e.validator for e in contract_errors(schema, {})] == ["required"]
             assert list(args.iter_errors("abc")) == []
             assert [e.validator for e in args.iter_errors("abcd")] == ["maxLength"]
+
+
+def test_without_the_parser_s_sources_nothing_is_cached(tmp_path, monkeypatch):
+    monkeypatch.setattr(yamlcache, "_PARSER_SOURCES", yamlcache._PARSER_SOURCES + ("spec/not-there.py",))
+    cache = yamlcache.DocCache(tmp_path)
+    with yamlcache.using(cache):
+        for _ in range(2):
+            assert load_bytes(b"a: 1\n", "a.yaml").data == {"a": 1}
+    assert cache.hits == 0 and not _entries(tmp_path)
