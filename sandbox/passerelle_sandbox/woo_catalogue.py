@@ -5,7 +5,7 @@ Facts (WooCommerce REST API docs, https://woocommerce.github.io/woocommerce-rest
 
 * a product's ``type`` is simple, grouped, external or variable (grouped and external: 501 here);
   ``status`` one of draft, pending, private, publish; ``regular_price``/``sale_price`` are strings;
-  ``date_on_sale_from``/``_to`` local ISO 8601 datetimes; ``weight`` a string; ``global_unique_id`` (GTIN,
+  the sale dates as :mod:`.woo_sales` applies them; ``weight`` a string; ``global_unique_id`` (GTIN,
   UPC, EAN or ISBN, WooCommerce 9.2+) digits and hyphens, unique → 400 ``product_invalid_global_unique_id``
   "Invalid or duplicated GTIN, UPC, EAN or ISBN.";
 * ``tax_class``: a slug of the shop's tax classes; ``standard`` and an unknown class give ``""`` (the
@@ -33,6 +33,7 @@ from typing import Any
 
 from passerelle_sandbox.woo_data import TAX_CLASSES, money
 from passerelle_sandbox.woo_query import Args, WcError
+from passerelle_sandbox.woo_sales import apply_sale_dates
 
 __all__ = ["apply_product_fields", "category_routes", "create_category", "create_variation", "list_categories",
            "slugify", "update_category", "with_fields"]
@@ -65,16 +66,6 @@ def _price(body: dict[str, Any], name: str) -> str | None:
     if not re.fullmatch(r"\d+(\.\d+)?", text):  # wc_format_decimal leaves no sign, NaN or exponent
         raise _invalid(name, f"{name} is not of type string.")
     return money(Decimal(text))
-
-
-def _date(body: dict[str, Any], name: str) -> str | None:
-    text = _text(body, name)
-    if text:
-        try:
-            datetime.fromisoformat(text)
-        except ValueError:
-            raise _invalid(name, "Invalid date.") from None
-    return text
 
 
 def _check_gtin(sim: Any, record: dict[str, Any], value: str) -> None:
@@ -150,9 +141,7 @@ def apply_product_fields(sim: Any, record: dict[str, Any], body: dict[str, Any],
     if gtin is not None:
         _check_gtin(sim, record, gtin)
         record["global_unique_id"] = gtin
-    for name in ("date_on_sale_from", "date_on_sale_to"):
-        if name in body:
-            record[name] = _date(body, name) or None
+    apply_sale_dates(sim, record, body)
     for name in ("regular_price", "sale_price"):
         price = _price(body, name)
         if price is not None and not (record["type"] == "variable"):
