@@ -12,7 +12,10 @@ Facts (WooCommerce REST API docs, https://woocommerce.github.io/woocommerce-rest
   standard class), silently (``WC_Product::set_tax_class``; a variation also takes ``parent``);
 * ``categories: [{id}]``: an id that is no product category is silently left out (``wp_set_object_terms``
   skips unknown integer term ids); ``images: [{src}|{id}]``: a ``src`` is side-loaded from its URL (here:
-  kept as given, ids assigned; a src that is not an http(s) URL → 400 ``woocommerce_product_image_upload_error``);
+  kept as given, ids assigned; a src that is not an http(s) URL → 400 ``woocommerce_product_image_upload_error``),
+  an ``id`` names a media-library attachment (:mod:`.wp_media`), refused when it is none or no image (400
+  ``woocommerce_product_invalid_image_id`` "#N is an invalid image ID.", ``set_product_images``); the list
+  replaces the product's images, the first one its featured image;
 * ``attributes: [{name, position, visible, variation, options}]`` (local attributes, id 0) on a variable
   product; a variation's ``attributes: [{name, option}]`` naming no variation attribute of its parent is
   silently left out (``prepare_object_for_database``);
@@ -82,8 +85,12 @@ def _images(sim: Any, posted: Any) -> list[dict[str, Any]]:
     out = []
     for position, image in enumerate(posted):
         src = str(image.get("src") or "") if isinstance(image, dict) else ""
-        if isinstance(image, dict) and isinstance(image.get("id"), int) and image["id"] in sim.media:
-            out.append({**sim.media[image["id"]], "alt": str(image.get("alt") or "")})
+        ident = image.get("id") if isinstance(image, dict) else None
+        if isinstance(ident, int) and ident:  # an attachment: it must be an image (wp_attachment_is_image)
+            if ident not in sim.media or sim.media[ident].get("image") is False:
+                raise WcError(400, "woocommerce_product_invalid_image_id", f"#{ident} is an invalid image ID.")
+            known = {k: v for k, v in sim.media[ident].items() if k != "image"}
+            out.append({**known, "position": position, "alt": str(image.get("alt") or "")})
             continue
         if not re.match(r"https?://", src):
             raise WcError(400, "woocommerce_product_image_upload_error", f"Error getting remote image {src}.")
