@@ -65,7 +65,7 @@ class CatalogueState:
     source_items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     media: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # sku -> entries (with content sha)
     attributes: dict[str, tuple[int, dict[str, int]]] = field(default_factory=lambda: dict(ATTRIBUTES))
-    writes: list[tuple[str, str]] = field(default_factory=list)  # a write through a store view: "<code>:<route>"
+    writes: list[tuple[str, str]] = field(default_factory=list)  # through another store view: "<code>:<route>"
     store_values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (sku, store) -> values
     next_product: int = 5000
     next_category: int = 3
@@ -308,7 +308,7 @@ def catalogue_routes(sim: Any, method: str, route: list[str]) -> list[Route]:
 
     def write(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int, Any]]:
         def counted(request: Any, *args: str) -> tuple[int, Any]:
-            scope = "" if sim.store in ("all", "admin") else f"{sim.store}:"
+            scope = "" if sim.store in ("all", "admin", "default") else f"{sim.store}:"
             state.writes.append((method, scope + "/".join(route)))
             return handler(sim, request, *args)
         return counted

@@ -1,9 +1,11 @@
 """The Sage 100 SQL -> Magento catalogue template (specs/examples/sage100sql-magento/) run end to end with
 ``passerelle run``: the seeded Sage 100c database read through the SQLite ODBC driver, the Magento
 simulator starting empty. The first run builds the whole catalogue — categories, simple products with
-their tier and group prices, range references as children of configurable products, MSI stock per source,
-images — read back through the simulator's REST API; a second run writes nothing; then one price tier,
-one stock quantity and one image changed in Sage (or in the images folder) send exactly those changes."""
+their tier and group prices and special prices, range references as children of configurable products,
+MSI stock per source, images, English and German names per store view — read back through the
+simulator's REST API; a second run writes nothing; then one price tier, one stock quantity, one image,
+one promotion date and one translation changed in Sage (or in the images folder) send exactly those
+changes."""
 from __future__ import annotations
 
 import re
