@@ -10,6 +10,7 @@ GET            ``products`` (``sku``), ``products/<id>``; PUT ``products/<id>`` 
 POST           ``products/batch``, ``products/<pid>/variations/batch``
 GET/PUT        ``products/<pid>/variations[/<id>]``
 GET            ``customers[/<id>]``, ``taxes[/<id>]``, ``shipping_methods[/<id>]``
+POST/GET       ``/wp-json/wp/v2/media[/<id>]`` WordPress' media library, files under ``/wp-content/uploads/``
 ==========================================  ====================================================
 
 Authentication: the server is plain HTTP, so only OAuth 1.0a one-legged signatures count
