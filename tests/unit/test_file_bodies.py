@@ -94,8 +94,17 @@ def test_binary_body_is_the_file_alone(project):
     with shop(project, put=op) as ep:
         req = ep.build_write("put", {"image": {"file": "images/A1.jpg"}}, {"product_id": 3})
         shown = ep.describe_write("put", {"image": {"file": "images/A1.jpg"}}, {"product_id": 3})
-    assert req["content"] == JPEG and req["headers"] == {"Content-Type": "image/jpeg"}
+    assert req["content"] == JPEG and req["headers"] == {"Content-Type": "image/jpeg",
+                                                         "Content-Disposition": 'attachment; filename="A1.jpg"'}
     assert shown["body"] == f"<{len(JPEG)} bytes, sha256 {hashlib.sha256(JPEG).hexdigest()}>"
+
+
+def test_binary_body_names_a_non_ascii_file_both_ways(project):
+    op = {"method": "POST", "path": "/media", "body": "binary", "files": {"image": {}}}
+    with shop(project, put=op) as ep:
+        req = ep.build_write("put", {"image": {"file": "images/A1.jpg", "name": 'théière "08".jpg'}}, {})
+    assert req["headers"]["Content-Disposition"] == \
+        'attachment; filename="th_i_re %2208%22.jpg"; filename*=UTF-8\'\'th%C3%A9i%C3%A8re%20%2208%22.jpg'
 
 
 def test_json_body_sends_declared_files_as_base64(project):

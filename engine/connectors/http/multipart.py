@@ -27,6 +27,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from engine.connectors.http.files import (
     DEFAULT_MAX_BYTES, NAME_PLACEHOLDERS, FileContent, FileDecl, get_member, set_member,
@@ -145,10 +146,17 @@ def multipart_body(decls: tuple[FileDecl, ...], payload: Any) -> tuple[Multipart
 
 
 def binary_body(decls: tuple[FileDecl, ...], payload: Any) -> tuple[bytes, dict]:
+    """The file's bytes as the body, its type and name in the headers: ``Content-Disposition: attachment;
+    filename="…"`` (RFC 6266; WordPress' media endpoint refuses an upload without it), an ASCII name with
+    ``filename*`` (RFC 8187) for one that is not."""
     content = get_member(payload, decls[0].member) if decls else None
     if not isinstance(content, FileContent):
         raise TypeError(f"the payload has no file at {decls[0].label if decls else '(no file declared)'}")
-    return content.data, {"Content-Type": content.content_type}
+    plain = content.name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    disposition = f'attachment; filename="{_quoted(plain)}"'
+    if plain != content.name:
+        disposition += f"; filename*=UTF-8''{quote(content.name, safe='')}"
+    return content.data, {"Content-Type": content.content_type, "Content-Disposition": disposition}
 
 
 def json_with_files(decls: tuple[FileDecl, ...], payload: Any) -> bytes:
