@@ -51,7 +51,7 @@ def _soap(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tup
 
 
 def _multipart(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[Any, dict]:
-    return multipart_body(op.files, payload)
+    return multipart_body(op.files, payload, context)
 
 
 def _binary(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[Any, dict]:
