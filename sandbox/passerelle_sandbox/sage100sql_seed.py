@@ -195,6 +195,10 @@ def catalogue() -> list[Rows]:
                None) for a in _ARTICLES if a[2] != "CADEAU"]
     prices += [(a[0], 3, None, D(0), D("2.2"), 0, 0, None) for a in _ARTICLES if a[2] == "TABLE"]
     prices.append(("THEIERE-08", 0, "CL-DUPONT", D("39.9"), D(0), 0, 0, "DUP-TH08"))
+    # customers' own prices ("tarif client", AC_Categorie 0): a net price, a coefficient on the purchase price
+    prices += [("BOUG-VANILLE", 0, "CL-DUPONT", D("9.9"), D(0), 0, 0, "DUP-BV"),
+               ("TASSE-GRES", 0, "CL-ETOILE", D(0), D("1.9"), 0, 0, None),
+               ("PLAID-MERINOS", 0, "CL-LEFEVRE", D("84"), D(0), 0, 0, None)]
     add("F_ARTCLIENT", "AR_Ref AC_Categorie CT_Num AC_PrixVen AC_Coef AC_PrixTTC AC_QteMont AC_RefClient", prices)
     add("F_TARIFQTE", "AR_Ref TQ_RefCF TQ_BorneSup TQ_Remise01REM_Valeur TQ_Remise01REM_Type TQ_PrixNet", [
         ("BOUG-VANILLE", "a02", D(9), D(0), 1, D(0)), ("BOUG-VANILLE", "a02", D(99), D(10), 1, D(0)),
