@@ -252,7 +252,8 @@ def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
     result = LiveDryRun(flow.name)
     removing = flow.remove is not None
     with ExitStack() as stack:
-        stack.callback(lambda: [endpoint.close() for endpoint in endpoints.values()])
+        for endpoint in endpoints.values():
+            stack.callback(endpoint.close)
         # nothing on disk: a dry-run touches no state (removals: a private copy of it, deleted after)
         scratch = stack.enter_context(state_copy(state_db)) if removing else SqliteStore(":memory:")
         if not removing:
