@@ -6,8 +6,9 @@ match too), deterministically: families, 40 articles with cp1252-era accents ("B
 article (``TS01``: Taille × Couleur, nine enumerated refs, one dormant, stock per variant in
 ``F_GAMSTOCK``) and a single-range one (``NAPPE-LIN``: ``AG_No2 = 0``), two depots with physical,
 reserved and on-order stock, tax codes (20 %, 5.5 %, exempt) with ``F_ARTCOMPTA`` per article except
-``THE-EARLGREY`` (its family's ``F_FAMCOMPTA`` applies), tariff categories with category prices, one
-customer-specific price, quantity tiers, customers with delivery addresses, carriers in
+``THE-EARLGREY`` (its family's ``F_FAMCOMPTA`` applies), tariff categories with category prices,
+customer-specific prices of three customers (``F_ARTCLIENT`` rows with ``CT_Num``: net prices and a
+coefficient), quantity tiers, customers with delivery addresses, carriers in
 ``P_EXPEDITION`` with blank unused slots, payment modes in ``P_REGLEMENT``, and ``F_DOCCURRENTPIECE`` at
 ``BC00042``; what the shops' catalogues need besides (families as a tree, the catalogue tree, translations,
 images and a PDF, variant prices, promotions, a third depot) is described in
