@@ -57,7 +57,7 @@ from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sbca_data import LEDGER_ACCOUNTS, TAX_KINDS, Table, build_tables, iso, sage_id
 from passerelle_sandbox.sbca_invoices import error
-from passerelle_sandbox.sbca_routes import CREATES, NOT_SIMULATED, seed_bank_accounts
+from passerelle_sandbox.sbca_routes import CREATES, NOT_SIMULATED, WRITES_NOT_SIMULATED, seed_bank_accounts
 from passerelle_sandbox.sbca_price_bands import add_price_bands, price_bands_table
 from passerelle_sandbox.sbca_stock import stock_items_table
 from passerelle_sandbox.sbca_updates import UPDATES
@@ -319,7 +319,7 @@ class SageAccountingSim(Simulator):
         resource, ident = parts[0], (parts[1] if len(parts) == 2 else None)
         if resource == "businesses":
             return self._businesses(ident) if method == "GET" else self._not_allowed(method)
-        if resource in NOT_SIMULATED:
+        if resource in NOT_SIMULATED or (method != "GET" and resource in WRITES_NOT_SIMULATED):
             return self._respond(501, {"message": f"not simulated: /{resource} (Sage Accounting simulator)"})
         if resource not in RESOURCES:
             return self._respond(404, [error(f"No route matches /{resource}", code="RecordNotFound")])

@@ -3,7 +3,7 @@
 simulator, read back through WooCommerce's REST API: categories, products, stock, the customer category's
 prices and quantity bands (Wholesale Prices meta) and the dated promotions (sale price and dates); a second
 run sends nothing; one price, one stock quantity, one quantity band and one promotion date changed in X3
-send exactly those four updates."""
+send exactly those four updates; a band deleted in X3 is gone from the shop's rules."""
 from __future__ import annotations
 
 import shutil
@@ -101,6 +101,15 @@ def test_the_catalogue_once_then_nothing_then_only_the_changes(running, monkeypa
     assert after[promoted]["date_on_sale_to_gmt"] == "2027-02-14T22:59:59"
     for ref in (banded, promoted):
         _check_prices(x3.prices, ref, after[ref])
+
+    # a quantity band deleted in X3: the product's rules are sent again without it, nothing else is sent
+    x3.prices.delete(x3.prices.of(banded, "T20")[2]["KEY"])
+    sim.requests.clear()
+    for flow in FLOWS:
+        run_flow(project, state, env, monkeypatch, flow)
+    assert _writes(sim) == [("PUT", f"/wp-json/wc/v3/products/{ids[banded]}")]
+    _check_prices(x3.prices, banded, _read_back(wc)["products"][banded])
+    assert len(_meta(_read_back(wc)["products"][banded])["wwpp_post_meta_quantity_discount_rule_mapping"]) == 1
 
 
 def _meta(product: dict) -> dict:
