@@ -11,6 +11,8 @@ again whole (an item's or a group's key is not a source key) and sends only the 
 """
 from __future__ import annotations
 
+import time
+
 from engine.connectors.errors import EndpointError
 from engine.errors import TransformError
 from engine.plan.model import FlowPlan
@@ -45,6 +47,9 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list
         with session.flow_lease(name):
             summaries.append(_replay_flow(session, plan, flow, entries + resend, frozenset(e.key for e in resend),
                                           removing))
+        keep = getattr(session, "record_run", None)  # a Session keeps its run history (run_store.py)
+        if keep is not None:
+            keep(summaries[-1], "replay")
     return summaries, [k for k in dict.fromkeys(keys or ()) if k not in seen]
 
 
@@ -68,6 +73,7 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
         except (EndpointError, TransformError) as exc:  # as a run reports it: the flow stops, the rest goes on
             runner.summary.error = str(exc)
             session.log("flow_error", flow=flow.name, error=str(exc))
+        runner.summary.duration = time.monotonic() - runner.summary.started
         return runner.summary
     finally:
         for endpoint in endpoints.values():

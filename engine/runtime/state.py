@@ -15,6 +15,9 @@ The ledger holds, per flow and source record key, where the record stands:
 the project's state folder, WAL mode, each change committed before the call returns). A store for
 PostgreSQL with many workers implements the same methods.
 
+The ``runs`` table keeps the last runs of each flow with their counts (:mod:`engine.runtime.run_store`),
+for the operator dashboard and ``/metrics``.
+
 A reason is stored scrubbed of every registered secret (``failures`` prints it later, when no
 secret is known any more). The ``tokens`` table holds the refresh tokens a server rotated (its own
 new tokens, needed by the next run) under a digest key, never a configured secret, encrypted with the
@@ -27,7 +30,7 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from collections.abc import Callable
@@ -35,9 +38,10 @@ from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
 from engine.errors import OperatorError
-from engine.runtime import ack_store, removal_store, vault
+from engine.runtime import ack_store, removal_store, run_store, vault
 from engine.runtime.ack_store import AckState
 from engine.runtime.lease import Lease, acquire
+from engine.runtime.run_store import RunRecord
 from engine.runtime import xref_store
 from engine.runtime.xref_store import Pair, StoreXref, XrefRow
 from engine.spec.env import scrub
@@ -122,6 +126,10 @@ class StateStore(TokenStore, Protocol):
     def removals(self) -> Callable[[str, tuple], list]:
         """Runs one committed statement on the ledger and the ``items`` table (runtime/removal_store.py)."""
         ...
+    def record_run(self, entry: RunRecord) -> None:
+        """Keep a flow run that ended in the bounded run history (:mod:`engine.runtime.run_store`)."""
+        ...
+    def runs(self, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]: ...
     def lease(self, name: str, what: str, wait: float = 0.0) -> Lease:
         """An exclusive lease (a flow's, the serve's) that a killed holder cannot leave behind;
         raises Busy naming the holder when it is not free within ``wait`` seconds."""
@@ -186,7 +194,8 @@ class SqliteStore:
             CREATE INDEX IF NOT EXISTS ledger_status ON ledger (flow, status);
             CREATE TABLE IF NOT EXISTS tokens (
                 name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
-        """ + ack_store.SCHEMA + xref_store.SCHEMA + removal_store.SCHEMA)
+        """ + ack_store.SCHEMA + xref_store.SCHEMA + removal_store.SCHEMA
+                              + run_store.SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(ledger)")}
         if "target_with" not in columns:  # state files written before this column existed
             self.db.execute("ALTER TABLE ledger ADD COLUMN target_with TEXT")
@@ -294,6 +303,12 @@ class SqliteStore:
     def removals(self) -> Callable[[str, tuple], list]:
         """The statement runner :mod:`engine.runtime.removal_store` works through (one commit each)."""
         return self._exec
+
+    def record_run(self, entry: RunRecord) -> None:
+        run_store.record(self._exec, replace(entry, error=_clean(entry.error)))
+
+    def runs(self, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]:
+        return run_store.recent(self._exec, flow, limit, since)
 
     # -- rotated credentials (refresh tokens that a server spends on use), encrypted: vault.py ------
     def get(self, name: str) -> str | None:
