@@ -44,7 +44,7 @@ from engine.web.metrics import CONTENT_TYPE, RunMetrics, exposition
 
 HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
                                       "base-uri 'none'",
-           "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+           "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
 MAX_FORM = 16 * 1024  # bytes a dashboard form may send
 
 

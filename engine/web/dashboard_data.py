@@ -5,8 +5,11 @@ once more here, though the state store already keeps reasons scrubbed: a page ne
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +107,12 @@ def _scrubbed_run(run: RunRecord) -> RunRecord:
     return replace(run, error=scrub(run.error or ""))
 
 
+def spec_location(loc: str | None, project_dir: Path) -> str | None:
+    """``orders.yaml:40:7`` for a location in the project folder (the folder is the dashboard's), else as kept."""
+    root = str(Path(project_dir).resolve()) + os.sep
+    return loc[len(root):] if loc and loc.startswith(root) else loc
+
+
 def dead_letter(session: Any, flow: str | None = None) -> tuple[list[DeadEntry], dict[str, int]]:
     """The records ``replay`` would send again, per flow (at most :data:`DEAD_LETTER_LIMIT` listed per
     flow), and how many there are per flow."""
@@ -114,9 +123,10 @@ def dead_letter(session: Any, flow: str | None = None) -> tuple[list[DeadEntry],
     for name in plan.flows:
         if flow is not None and name != flow:
             continue
-        entries = [DeadEntry(e.flow, e.key, "failed", scrub(e.reason or ""), e.loc, e.attempts, e.updated_at)
+        where = partial(spec_location, project_dir=session.project_dir)
+        entries = [DeadEntry(e.flow, e.key, "failed", scrub(e.reason or ""), where(e.loc), e.attempts, e.updated_at)
                    for e in store.entries(name, FAILED)]
-        entries += [DeadEntry(e.flow, e.key, "update refused", scrub(e.reason or ""), e.loc, e.attempts,
+        entries += [DeadEntry(e.flow, e.key, "update refused", scrub(e.reason or ""), where(e.loc), e.attempts,
                               e.updated_at, e.target_id)
                     for status in (DONE, ACKED) for e in store.entries(name, status) if update_refused(e)]
         if plan.flows[name].remove is not None:
