@@ -90,7 +90,8 @@ def record(run: Run, entry: RunRecord, keep: int = KEEP) -> None:
 
 def recent(run: Run, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]:
     """The last ``limit`` runs (of ``flow``; ended after ``since``), the newest first."""
-    sql, args = f"SELECT {', '.join(_COLUMNS)} FROM runs WHERE 1 = 1", []
+    sql = f"SELECT {', '.join(_COLUMNS)} FROM runs WHERE 1 = 1"
+    args: list[Any] = []
     if flow is not None:
         sql += " AND flow = ?"
         args.append(flow)

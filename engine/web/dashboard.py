@@ -75,8 +75,9 @@ def dashboard_routes(context: DashboardContext) -> list[BaseRoute]:
     except DashboardDisabled as exc:
         session.log("dashboard_disabled", reason=str(exc))
         refuse = _disabled(str(exc))
-        return [health] + [Route(path, refuse, methods=["GET", "POST"]) for path in
-                           ("/", "/metrics", "/dead-letter", "/flows/{flow}", "/replay", "/login", "/logout")]
+        refused: list[BaseRoute] = [Route(path, refuse, methods=["GET", "POST"]) for path in
+                                    ("/", "/metrics", "/dead-letter", "/flows/{flow}", "/replay", "/login", "/logout")]
+        return [health, *refused]
     return [health, *_Dashboard(context, guard).routes()]
 
 

@@ -143,16 +143,15 @@ def runs_table(runs: list[RunRecord], section_id: str = "runs", title: str = "La
             f"<thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table></div></section>")
 
 
-def replay_form(csrf: str, flow: str, key: str | None, label: str, back: str) -> str:
+def replay_form(csrf: str, flow: str, key: str | None, label: str) -> str:
     key_field = f'<input type="hidden" name="key" value="{escape(key)}">' if key is not None else ""
     return (f'<form method="post" action="/replay" class="inline replay">'
             f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
             f'<input type="hidden" name="flow" value="{escape(flow)}">{key_field}'
-            f'<input type="hidden" name="back" value="{escape(back)}">'
             f'<button type="submit">{escape(label)}</button></form>')
 
 
-def dead_letter_table(entries: list[DeadEntry], totals: dict[str, int], csrf: str, back: str) -> str:
+def dead_letter_table(entries: list[DeadEntry], totals: dict[str, int], csrf: str) -> str:
     parts = []
     for flow, total in totals.items():
         if not total:
@@ -166,13 +165,13 @@ def dead_letter_table(entries: list[DeadEntry], totals: dict[str, int], csrf: st
             + f'</td><td class="reason">{escape(e.reason)}</td>'
             f"<td>{'<code>' + escape(e.loc) + '</code>' if e.loc else '—'}</td>"
             f'<td class="num">{e.attempts}</td><td>{when(e.updated_at)}</td>'
-            f"<td>{replay_form(csrf, flow, e.key, 'Replay', back)}</td></tr>"
+            f"<td>{replay_form(csrf, flow, e.key, 'Replay')}</td></tr>"
             for e in mine)
         heads = "".join(f'<th scope="col">{h}</th>' for h in ("Record", "Status", "Reason", "Spec", "Attempts",
                                                                "Since", ""))
         parts.append(
             f'<section class="dead" data-flow="{escape(flow)}"><h3>{escape(flow)} <span class="count">{total}</span>'
-            f"</h3>{replay_form(csrf, flow, None, f'Replay all {total} of {flow}', back)}"
+            f"</h3>{replay_form(csrf, flow, None, f'Replay all {total} of {flow}')}"
             f'<div class="scroll"><table class="dead"><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>'
             f"</div>{more}</section>")
     if not parts:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import quote
 
 from engine.runtime.run_store import RunRecord
 from engine.web.dashboard_data import DeadEntry, FlowRow, PlanStatus
@@ -34,7 +35,7 @@ def flow_page(row: FlowRow, runs: list[RunRecord], entries: list[DeadEntry], tot
              f"<dt>From</dt><dd><code>{escape(row.source)}</code></dd><dt>To</dt><dd><code>{escape(row.target)}</code></dd>"
              f"<dt>Next run</dt><dd>{when(row.next_due)}</dd></dl></section>")
     return (f'<h1>Flow <code>{escape(row.name)}</code></h1>{banner}<div class="cards">{about}{card}</div>'
-            + runs_table(runs, "flow-runs", "Runs") + dead_letter_table(entries, totals, csrf, f"/flows/{row.name}"))
+            + runs_table(runs, "flow-runs", "Runs") + dead_letter_table(entries, totals, csrf))
 
 
 def dead_letter_page(entries: list[DeadEntry], totals: dict[str, int], csrf: str, flow: str | None) -> str:
@@ -42,8 +43,7 @@ def dead_letter_page(entries: list[DeadEntry], totals: dict[str, int], csrf: str
     intro = ('<p class="muted">Records set aside with their reason and the spec location that set them aside, '
              "updates and removals the target refused. Fix the cause (the spec, a lookup table, the data in a "
              "system), then replay: the record is mapped again with the live plan and sent once.</p>")
-    back = "/dead-letter" + (f"?flow={flow}" if flow else "")
-    return f"<h1>{title}</h1>{intro}" + dead_letter_table(entries, totals, csrf, back)
+    return f"<h1>{title}</h1>{intro}" + dead_letter_table(entries, totals, csrf)
 
 
 def login_page(target: str, problem: str = "") -> str:
@@ -52,7 +52,7 @@ def login_page(target: str, problem: str = "") -> str:
             '<p class="muted">The dashboard token is the value of the environment variable the operator set for '
             "<code>passerelle serve</code> (<code>PASSERELLE_DASHBOARD_TOKEN</code> unless the project names "
             "another).</p>"
-            f'<form method="post" action="/login?next={escape(target)}"><label for="token">Token</label>'
+            f'<form method="post" action="/login?next={escape(quote(target, safe="/"))}"><label for="token">Token</label>'
             '<input type="password" id="token" name="token" autocomplete="current-password" required autofocus>'
             '<button type="submit">Log in</button></form></section>')
 
