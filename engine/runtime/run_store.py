@@ -13,8 +13,8 @@ functions take the store's ``run(sql, args) -> rows`` (one committed statement e
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 Run = Callable[[str, tuple], list]
@@ -48,23 +48,14 @@ class RunRecord:
     plan_version: str | None
     outcome: str  # "ok", "records" (some set aside or pending), "error" (the flow stopped)
     error: str | None = None
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    failed: int = 0
-    acked: int = 0
-    ack_failed: int = 0
-    pending: int = 0
-    found: int = 0
-    removed: int = 0
+    counts: Mapping[str, int] = field(default_factory=dict)  # by name of COUNTS (read, created, ...)
 
     @property
     def duration(self) -> float:
         return max(0.0, self.ended - self.started)
 
-    def counts(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in COUNTS}
+    def count(self, name: str) -> int:
+        return int(self.counts.get(name, 0))
 
 
 def from_summary(summary: Any, kind: str, plan_version: str | None, ended: float | None = None) -> RunRecord:
@@ -77,12 +68,12 @@ def from_summary(summary: Any, kind: str, plan_version: str | None, ended: float
     else:
         outcome = "ok"
     return RunRecord(summary.flow, kind, ended - summary.duration, ended, plan_version, outcome, summary.error,
-                     **{name: int(getattr(summary, name)) for name in COUNTS})
+                     {name: int(getattr(summary, name)) for name in COUNTS})
 
 
 def record(run: Run, entry: RunRecord, keep: int = KEEP) -> None:
     """Keep ``entry`` and forget the flow's runs beyond the last ``keep``."""
-    values = tuple(getattr(entry, name) for name in _COLUMNS)
+    values = tuple(getattr(entry, name) for name in _COLUMNS[:-len(COUNTS)]) + tuple(entry.count(n) for n in COUNTS)
     run(f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})", values)
     run("DELETE FROM runs WHERE flow = ? AND ended < (SELECT MIN(ended) FROM (SELECT ended FROM runs WHERE flow = ? "
         "ORDER BY ended DESC LIMIT ?) kept)", (entry.flow, entry.flow, keep))
@@ -99,7 +90,8 @@ def recent(run: Run, flow: str | None = None, limit: int = 50, since: float | No
         sql += " AND ended > ?"
         args.append(since)
     rows = run(sql + " ORDER BY ended DESC LIMIT ?", (*args, limit))
-    return [RunRecord(*row) for row in rows]
+    return [RunRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], dict(zip(COUNTS, row[7:])))
+            for row in rows]
 
 
 __all__ = ["COUNTS", "KEEP", "RunRecord", "SCHEMA", "from_summary", "recent", "record"]

@@ -93,11 +93,11 @@ def queue_card(depth: int, oldest: float | None) -> str:
 def counts(run: RunRecord | None) -> str:
     if run is None:
         return "—"
-    parts = [f"{run.read} read", f"{run.created} created"]
-    parts += [f"{getattr(run, name)} {words}" for name, words in (
+    parts = [f"{run.count('read')} read", f"{run.count('created')} created"]
+    parts += [f"{run.count(name)} {words}" for name, words in (
         ("updated", "updated"), ("found", "found"), ("skipped", "skipped"), ("failed", "failed"),
         ("pending", "pending"), ("acked", "acknowledged"), ("ack_failed", "acks to retry"),
-        ("removed", "removed")) if getattr(run, name)]
+        ("removed", "removed")) if run.count(name)]
     return escape(", ".join(parts))
 
 

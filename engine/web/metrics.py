@@ -82,7 +82,7 @@ class RunMetrics:
     def observe(self, run: RunRecord) -> None:
         key = (run.flow, run.kind, run.outcome)
         self.runs[key] = self.runs.get(key, 0) + 1
-        for name, value in run.counts().items():
+        for name, value in run.counts.items():
             self.records[(run.flow, name)] = self.records.get((run.flow, name), 0) + value
         slots = self.buckets.setdefault(run.flow, [0] * (len(BUCKETS) + 1))
         slots[next((i for i, bound in enumerate(BUCKETS) if run.duration <= bound), len(BUCKETS))] += 1

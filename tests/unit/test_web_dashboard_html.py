@@ -32,7 +32,7 @@ def _parsed(html: str) -> _Tags:
 
 
 def test_hostile_text_is_escaped_everywhere():
-    run = RunRecord(HOSTILE, "run", 10.0, 12.0, HOSTILE, "error", HOSTILE, read=1)
+    run = RunRecord(HOSTILE, "run", 10.0, 12.0, HOSTILE, "error", HOSTILE, {"read": 1})
     row = FlowRow(HOSTILE, HOSTILE, HOSTILE, HOSTILE, run, None, {"failed": 2})
     dead = DeadEntry(HOSTILE, HOSTILE, "failed", HOSTILE, HOSTILE, 1, 10.0, HOSTILE)
     page = layout(HOSTILE, flows_table([row]) + runs_table([run]) + dead_letter_table([dead], {HOSTILE: 1}, "c0ffee"),
@@ -59,8 +59,8 @@ def test_replay_forms_post_with_the_csrf_token():
 
 
 def test_counts_outcomes_plan_and_queue_read_as_words():
-    run = RunRecord("orders", "replay", 100.0, 100.25, "abcdef0123456789", "records", None, read=3, created=2,
-                    failed=1, acked=2)
+    run = RunRecord("orders", "replay", 100.0, 100.25, "abcdef0123456789", "records", None,
+                    {"read": 3, "created": 2, "failed": 1, "acked": 2})
     text = " ".join(_parsed(runs_table([run]) + flows_table([FlowRow("orders", None, "shop.orders", "sage.doc", None,
                                                                       None, {"acked": 5, "done": 1})])).text)
     assert "3 read, 2 created, 1 failed, 2 acknowledged" in text and "250 ms" in text

@@ -44,7 +44,7 @@ def parse(text: str) -> dict[str, list[tuple[dict, float]]]:
 
 
 def _run(flow: str, ended: float, duration: float, outcome: str = "ok", **counts) -> RunRecord:
-    return RunRecord(flow, "run", ended - duration, ended, "v1", outcome, None, **counts)
+    return RunRecord(flow, "run", ended - duration, ended, "v1", outcome, None, counts)
 
 
 def test_label_values_are_escaped():
