@@ -85,12 +85,13 @@ def flows(session: Any) -> list[FlowRow]:
     plan = session.live.current()
     rows = []
     for name, flow in plan.flows.items():
-        runs = session.state.runs(name, limit=1)
+        runs = session.state.runs(name, limit=20)
         last = runs[0] if runs else None
+        scheduled = next((run for run in runs if run.kind == "run"), None)  # a replay does not move the schedule
         due = None
         interval = schedule_interval(flow.schedule) if flow.schedule else None
         if interval is not None:
-            due = interval(last.ended) if last is not None else time.time()
+            due = interval(scheduled.ended) if scheduled is not None else time.time()
         rows.append(FlowRow(name, flow.schedule, f"{flow.source_endpoint}.{flow.source_resource}",
                             f"{flow.target_endpoint}.{flow.target_operation}", last, due,
                             dict(session.state.counts(name))))

@@ -95,6 +95,14 @@ def test_replay_from_the_page_creates_the_document_and_the_page_shows_it(tmp_pat
                     page.wait_for_selector("#replay-result")
                     assert f"{len(refused) - 1} created" in page.inner_text("#replay-result")
                 page.goto(base + "/")
+                assert page.locator('tr[data-flow="stock_to_shop"]').inner_text().count("never ran") == 1
+                page.evaluate("window.stayed = true")
+                (stock,) = session.run_flows(["stock_to_shop"])  # as serve runs it on its schedule
+                page.evaluate("window.passerelleRefresh()")  # what the page's timer does every 10 s
+                page.wait_for_function("!document.querySelector('tr[data-flow=stock_to_shop]')"
+                                       ".innerText.includes('never ran')")
+                assert page.evaluate("window.stayed") is True  # refreshed in place, not reloaded
+                assert f"{stock.read} read" in page.locator('tr[data-flow="stock_to_shop"]').inner_text()
                 assert _cell(page, "orders_to_sage", "in-target") == str(len(wanted))
                 assert _cell(page, "orders_to_sage", "dead-letter") == "0"
                 assert documents_by_reference(sb) == {f"PS_{o}": 1 for o in wanted}
