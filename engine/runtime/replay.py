@@ -20,7 +20,7 @@ from engine.runtime.pipeline import records
 from engine.runtime import removals
 from engine.runtime.removals import REMOVING
 from engine.runtime.runner import FlowRunner, Summary
-from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, from_json, update_refused
+from engine.runtime.state import FAILED, PENDING, Entry, from_json
 
 
 def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list[Summary], list[str]]:
@@ -34,8 +34,7 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list
             continue
         entries = [e for e in session.state.entries(name, FAILED) if not keys or e.key in keys]
         # created, but the target refused an update: mapped again and the update sent again
-        entries += [e for status in (DONE, ACKED) for e in session.state.entries(name, status)
-                    if update_refused(e) and (not keys or e.key in keys)]
+        entries += [e for e in session.state.refused_updates(name) if not keys or e.key in keys]
         # a pending record whose outcome nobody can check is sent again only when named: the operator
         # looked at the target and says it is not there
         resend = [e for e in session.state.entries(name, PENDING) if keys and e.key in keys]

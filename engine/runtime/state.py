@@ -15,8 +15,7 @@ The ledger holds, per flow and source record key, where the record stands:
 the project's state folder, WAL mode, each change committed before the call returns). A store for
 PostgreSQL with many workers implements the same methods.
 
-The ``runs`` table keeps the last runs of each flow with their counts (:mod:`engine.runtime.run_store`),
-for the operator dashboard and ``/metrics``.
+The ``runs`` table keeps each flow's last runs and counts (:mod:`engine.runtime.run_store`) for the dashboard.
 
 A reason is stored scrubbed of every registered secret (``failures`` prints it later, when no
 secret is known any more). The ``tokens`` table holds the refresh tokens a server rotated (its own
@@ -79,15 +78,21 @@ ENTRY_COLUMNS = ("flow", "key", "status", "payload_hash", "target_id", "attempts
                  "updated_at", "record", "target_with")  # an Entry's fields, in order
 
 
-def entries_query(select: str, flow: str | None = None, status: str | None = None) -> tuple[str, tuple]:
-    """The ledger's entries (of ``flow``, with ``status``) in the order ``entries`` gives them."""
-    sql, args = f"SELECT {select} FROM ledger WHERE 1 = 1", []
+def entries_query(select: str, flow: str | None = None, status: str | None = None,
+                  reason_prefix: str | None = None) -> tuple[str, tuple]:
+    """The ledger's entries (of ``flow``, with ``status``, whose reason starts with ``reason_prefix``) in
+    the order ``entries`` gives them."""
+    sql = f"SELECT {select} FROM ledger WHERE 1 = 1"
+    args: list[Any] = []
     if flow:
         sql += " AND flow = ?"
         args.append(flow)
     if status:
         sql += " AND status = ?"
         args.append(status)
+    if reason_prefix:
+        sql += " AND substr(reason, 1, ?) = ?"
+        args += [len(reason_prefix), reason_prefix]
     return sql + " ORDER BY flow, updated_at", tuple(args)
 
 
@@ -116,6 +121,7 @@ class StateStore(TokenStore, Protocol):
                record_json: str | None = None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
     def keys(self, flow: str, status: str) -> list[str]: ...
+    def refused_updates(self, flow: str) -> list[Entry]: ...  # created, last update refused (update_refused)
     def counts(self, flow: str) -> dict[str, int]: ...
     def ack_states(self, flow: str, key: str) -> dict[str, AckState]:
         """The acknowledgements of one record, by identity (see :mod:`engine.runtime.ack_store`)."""
@@ -126,9 +132,7 @@ class StateStore(TokenStore, Protocol):
     def removals(self) -> Callable[[str, tuple], list]:
         """Runs one committed statement on the ledger and the ``items`` table (runtime/removal_store.py)."""
         ...
-    def record_run(self, entry: RunRecord) -> None:
-        """Keep a flow run that ended in the bounded run history (:mod:`engine.runtime.run_store`)."""
-        ...
+    def record_run(self, entry: RunRecord) -> None: ...  # a run that ended, kept in the history (run_store.py)
     def runs(self, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]: ...
     def lease(self, name: str, what: str, wait: float = 0.0) -> Lease:
         """An exclusive lease (a flow's, the serve's) that a killed holder cannot leave behind;
@@ -286,6 +290,12 @@ class SqliteStore:
 
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
         return [Entry(*row) for row in self._exec(*entries_query(", ".join(ENTRY_COLUMNS), flow, status))]
+
+    def refused_updates(self, flow: str) -> list[Entry]:
+        select = ", ".join(ENTRY_COLUMNS)
+        return [entry for status in (DONE, ACKED)
+                for entry in (Entry(*row) for row in self._exec(*entries_query(select, flow, status, UPDATE_FAILED)))
+                if update_refused(entry)]
 
     def keys(self, flow: str, status: str) -> list[str]:
         """The keys of ``entries`` alone (in their order): a run resumes any number of them one at a time."""

@@ -16,7 +16,7 @@ from typing import Any
 from engine.checks.schedule import schedule_interval
 from engine.runtime.removal_store import REMOVING
 from engine.runtime.run_store import RunRecord
-from engine.runtime.state import ACKED, DONE, FAILED, PENDING, update_refused
+from engine.runtime.state import ACKED, DONE, FAILED, PENDING
 from engine.spec.env import scrub
 
 QueueStatus = Callable[[], "tuple[int, float | None]"]
@@ -129,7 +129,7 @@ def dead_letter(session: Any, flow: str | None = None) -> tuple[list[DeadEntry],
                    for e in store.entries(name, FAILED)]
         entries += [DeadEntry(e.flow, e.key, "update refused", scrub(e.reason or ""), where(e.loc), e.attempts,
                               e.updated_at, e.target_id)
-                    for status in (DONE, ACKED) for e in store.entries(name, status) if update_refused(e)]
+                    for e in store.refused_updates(name)]
         if plan.flows[name].remove is not None:
             entries += [DeadEntry(e.flow, e.key, "removal refused", scrub(e.reason or "the removal was not confirmed"),
                                   e.loc, e.attempts, e.updated_at, e.target_id) for e in store.entries(name, REMOVING)]
