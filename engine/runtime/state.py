@@ -91,7 +91,7 @@ def entries_query(select: str, flow: str | None = None, status: str | None = Non
         sql += " AND status = ?"
         args.append(status)
     if reason_prefix:
-        sql += " AND substr(reason, 1, ?) = ?"
+        sql += " AND reason IS NOT NULL AND substr(reason, 1, ?) = ?"  # the index of rows with a reason
         args += [len(reason_prefix), reason_prefix]
     return sql + " ORDER BY flow, updated_at", tuple(args)
 
@@ -196,6 +196,7 @@ class SqliteStore:
                 payload TEXT, updated_at REAL NOT NULL, record TEXT, target_with TEXT,
                 PRIMARY KEY (flow, key));
             CREATE INDEX IF NOT EXISTS ledger_status ON ledger (flow, status);
+            CREATE INDEX IF NOT EXISTS ledger_reasons ON ledger (flow, status) WHERE reason IS NOT NULL;
             CREATE TABLE IF NOT EXISTS tokens (
                 name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
         """ + ack_store.SCHEMA + xref_store.SCHEMA + removal_store.SCHEMA

@@ -149,8 +149,9 @@ class _Dashboard:
 
     def overview(self, request: Request) -> Response:
         depth, oldest = self.context.queue_status()
-        body = overview_page(data.flows(self.session), data.plan_status(self.session), depth, oldest,
-                             data.recent_runs(self.session), data.dead_letter(self.session)[1])
+        flows = data.flows(self.session)
+        body = overview_page(flows, data.plan_status(self.session), depth, oldest, data.recent_runs(self.session),
+                             {row.name: row.dead for row in flows})
         return self.page("Overview", body, "overview", refresh="/")
 
     def flow(self, request: Request) -> Response:

@@ -16,7 +16,7 @@ from typing import Any
 from engine.checks.schedule import schedule_interval
 from engine.runtime.removal_store import REMOVING
 from engine.runtime.run_store import RunRecord
-from engine.runtime.state import ACKED, DONE, FAILED, PENDING
+from engine.runtime.state import ACKED, DONE, FAILED
 from engine.spec.env import scrub
 
 QueueStatus = Callable[[], "tuple[int, float | None]"]
@@ -45,18 +45,11 @@ class FlowRow:
     last: RunRecord | None
     next_due: float | None
     ledger: dict[str, int] = field(default_factory=dict)
+    dead: int = 0  # what the dead letter lists: set aside, updates and removals refused
 
     @property
     def in_target(self) -> int:
         return self.ledger.get(DONE, 0) + self.ledger.get(ACKED, 0)
-
-    @property
-    def dead(self) -> int:
-        return self.ledger.get(FAILED, 0)
-
-    @property
-    def pending(self) -> int:
-        return self.ledger.get(PENDING, 0)
 
 
 @dataclass(frozen=True)
@@ -92,9 +85,11 @@ def flows(session: Any) -> list[FlowRow]:
         interval = schedule_interval(flow.schedule) if flow.schedule else None
         if interval is not None:
             due = interval(scheduled.ended) if scheduled is not None else time.time()
+        ledger = dict(session.state.counts(name))
+        dead = ledger.get(FAILED, 0) + len(session.state.refused_updates(name)) \
+            + (ledger.get(REMOVING, 0) if flow.remove is not None else 0)  # as dead_letter() lists them
         rows.append(FlowRow(name, flow.schedule, f"{flow.source_endpoint}.{flow.source_resource}",
-                            f"{flow.target_endpoint}.{flow.target_operation}", last, due,
-                            dict(session.state.counts(name))))
+                            f"{flow.target_endpoint}.{flow.target_operation}", last, due, ledger, dead))
     return rows
 
 

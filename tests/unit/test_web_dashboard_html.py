@@ -33,7 +33,7 @@ def _parsed(html: str) -> _Tags:
 
 def test_hostile_text_is_escaped_everywhere():
     run = RunRecord(HOSTILE, "run", 10.0, 12.0, HOSTILE, "error", HOSTILE, {"read": 1})
-    row = FlowRow(HOSTILE, HOSTILE, HOSTILE, HOSTILE, run, None, {"failed": 2})
+    row = FlowRow(HOSTILE, HOSTILE, HOSTILE, HOSTILE, run, None, {"failed": 2}, 2)
     dead = DeadEntry(HOSTILE, HOSTILE, "failed", HOSTILE, HOSTILE, 1, 10.0, HOSTILE)
     page = layout(HOSTILE, flows_table([row]) + runs_table([run]) + dead_letter_table([dead], {HOSTILE: 1}, "c0ffee"),
                   project=HOSTILE, csrf="c0ffee")
