@@ -6,8 +6,9 @@ project names in ``project: { dashboard: { token_env: NAME } }``. Without one (o
 message); ``/healthz`` is answered all the same.
 
 A request proves it holds the token with ``Authorization: Bearer TOKEN`` (scripts, Prometheus) or with
-the cookie the login form sets (a person): an HttpOnly, ``SameSite=Strict`` cookie holding an HMAC of
-the token — never the token itself — compared in constant time. Forms that change something (replay)
+the cookie the login form sets (a person): an HttpOnly, ``SameSite=Strict`` cookie holding when the login ends
+and an HMAC of that time under the token — never the token itself — checked in constant time, and
+refused by the server once expired. Forms that change something (replay)
 carry a CSRF token (another HMAC of the token) and are refused when the browser says they come from
 another origin.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,7 +67,7 @@ class Guard:
     def __init__(self, token: Secret):
         key = token.reveal().encode()
         self._token = hashlib.sha256(key).digest()
-        self._session = hmac.new(key, b"passerelle dashboard session", hashlib.sha256).hexdigest()
+        self._key = key
         self.csrf = hmac.new(key, b"passerelle dashboard csrf", hashlib.sha256).hexdigest()
 
     def valid_token(self, given: str) -> bool:
@@ -76,10 +78,23 @@ class Guard:
         scheme, _, given = header.partition(" ")
         if scheme.lower() == "bearer" and given:
             return self.valid_token(given.strip())
-        return hmac.compare_digest(request.cookies.get(COOKIE, ""), self._session)
+        return self.valid_session(request.cookies.get(COOKIE, ""))
+
+    def session_value(self, expires: int) -> str:
+        """``EXPIRES.MAC``: when the login ends (epoch seconds) and an HMAC of it under the token."""
+        mac = hmac.new(self._key, f"passerelle dashboard session {expires}".encode(), hashlib.sha256).hexdigest()
+        return f"{expires}.{mac}"
+
+    def valid_session(self, value: str, now: float | None = None) -> bool:
+        """A cookie this dashboard made, not expired (the server checks the time, not only the browser)."""
+        expires, _, _ = value.partition(".")
+        if not expires.isdigit() or len(expires) > 12 or int(expires) < (time.time() if now is None else now):
+            return False
+        return hmac.compare_digest(value, self.session_value(int(expires)))
 
     def log_in(self, response: Response, request: Request) -> None:
-        response.set_cookie(COOKIE, self._session, max_age=COOKIE_AGE, path="/", httponly=True, samesite="strict",
+        value = self.session_value(int(time.time()) + COOKIE_AGE)
+        response.set_cookie(COOKIE, value, max_age=COOKIE_AGE, path="/", httponly=True, samesite="strict",
                             secure=request.url.scheme == "https")
 
     @staticmethod
