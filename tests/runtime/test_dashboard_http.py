@@ -178,3 +178,15 @@ def test_no_page_ever_shows_a_secret(tmp_path):
                             assert_clean(f"header {header} of {where}", value, secrets)
         finally:
             session.close()
+
+
+def test_a_replay_while_the_flow_runs_says_so_and_sends_nothing(dashboard):
+    base, session, sb = dashboard
+    operator = client(base, TOKEN)
+    csrf = _csrf(operator.get("/").text)
+    documents = len(sb.sim("sage100").documents)
+    with session.flow_lease(FLOW):  # serve is running the flow at this moment
+        busy = operator.post("/replay", data={"flow": FLOW, "csrf": csrf})
+    assert busy.status_code == 409 and "is in use by" in busy.text and "replay again in a moment" in busy.text
+    assert len(sb.sim("sage100").documents) == documents
+    assert operator.post("/replay", data={"flow": "no_such_flow", "csrf": csrf}).status_code == 404
