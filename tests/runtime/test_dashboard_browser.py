@@ -64,6 +64,7 @@ def test_replay_from_the_page_creates_the_document_and_the_page_shows_it(tmp_pat
                 page.fill("#token", "not the token at all, sorry")
                 page.click("button[type=submit]")
                 assert "not the dashboard's" in page.inner_text("main")
+                page.screenshot(path=str(shots / "login-refused.png"))
                 page.fill("#token", TOKEN)
                 page.click("button[type=submit]")
                 page.wait_for_url(base + "/")
