@@ -53,6 +53,7 @@ from passerelle_sandbox.woo_records import create_customer, create_product
 from passerelle_sandbox.woo_refunds import create_refund, list_refunds, seed_refunds
 from passerelle_sandbox.woo_refunds_all import refunds_route
 from passerelle_sandbox.woo_writes import add_note, batch, update_order, update_stock_item
+from passerelle_sandbox.woo_webhooks import WooWebhooks
 
 __all__ = ["WooCommerceSim"]
 
@@ -110,8 +111,9 @@ class WooCommerceSim(ListsMixin, Simulator):
                  meta_null_deletes: bool = True, sku_matches_variations: bool = True, orderby_modified: bool = True,
                  line_price: str = "subtotal", link_rels: tuple[str, ...] = ("first", "prev", "next", "last"),
                  batch_limit: int = 100, version: str = "8.8.3", clock: Callable[[], datetime] | None = None,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, webhooks: dict[str, Any] | None = None) -> None:
         super().__init__(faults)
+        self.hooks, self.webhook_pings = WooWebhooks(self, **(webhooks or {})), []  # type: ignore[var-annotated]
         if anonymous_error not in ("view", "per_route") or line_price not in ("subtotal", "total"):
             raise ValueError("anonymous_error must be view|per_route and line_price subtotal|total")
         self.dataset = dataset
@@ -275,14 +277,16 @@ class WooCommerceSim(ListsMixin, Simulator):
         n = len(parts)
         ident = parts[1] if n > 1 and parts[1].isdigit() else None
         name = parts[0]
+        if name == "webhooks":
+            return self.hooks.routes(parts)
         if name == "orders":
             if n == 1:
-                return {"GET": ("list", self._orders), "POST": ("create", lambda **kw: self._created(
-                    create_order(self, kw["body"], self.clock()), **kw))}
+                return {"GET": ("list", self._orders), "POST": ("create", lambda **kw: self._fire("order.created", self._created(
+                    create_order(self, kw["body"], self.clock()), **kw)))}
             if n == 2 and ident:
                 oid = int(ident)
                 return {"GET": ("view", lambda **kw: self._one(self.orders, oid, "shop_order", **kw)),
-                        **{m: ("edit", lambda **kw: self._put_order(oid, **kw)) for m in EDIT}}
+                        **{m: ("edit", lambda **kw: self._fire("order.updated", self._put_order(oid, **kw))) for m in EDIT}}
             if n == 3 and ident and parts[2] == "notes":
                 oid = int(ident)
                 return {"GET": ("list", lambda **kw: self._notes(oid)),
@@ -341,6 +345,10 @@ class WooCommerceSim(ListsMixin, Simulator):
                     **{m: ("edit", lambda **kw: self._put_stock(children(), vid, "product_variation", **kw, fields=True))
                        for m in EDIT}}
         return None
+
+    def _fire(self, topic: str, answer: tuple[int, Any, list]) -> tuple[int, Any, list]:
+        self.hooks.changed(topic, answer[1]["id"])  # after the change is stored (woo_webhooks)
+        return answer
 
     def _notes(self, oid: int) -> tuple[int, Any, list]:
         if oid not in self.orders:
