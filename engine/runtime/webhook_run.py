@@ -144,9 +144,6 @@ class EventProcessor:
             if not isinstance(record, dict):
                 self.set_aside(flow, event, events.FAILED, "the body is not a JSON record")
                 continue
-            if not selected(flow, record):
-                self.set_aside(flow, event, events.IGNORED, "a record the flow's source.where does not read")
-                continue
             key = record_key(flow, record)
             if key in ("None", ""):
                 self.set_aside(flow, event, events.FAILED, "the record has no key")
@@ -168,8 +165,18 @@ class EventProcessor:
                     self.set_aside(flow, item.event, events.SUPERSEDED, "a later event of this record came in the "
                                    "same burst", key=key)
                 items = items[-1:]
-            lanes.append(items)
-        return [[item for item in lane if item is not None] for lane in itertools.zip_longest(*lanes)]
+            lanes.append([self.taken(flow, item) for item in items])
+        rounds = ([item for item in lane if item is not None] for lane in itertools.zip_longest(*lanes))
+        return [items for items in rounds if items]
+
+    def taken(self, flow: FlowPlan, item: Item) -> Item | None:
+        """``item``, or None when its record is one the flow's ``source.where`` would not read (another
+        status): ignored, as the poll would, and counted as this record's latest state seen."""
+        if selected(flow, item.record):
+            return item
+        events.processed(self.queue.run, flow.name, item.key, item.changed)
+        self.set_aside(flow, item.event, events.IGNORED, "a record the flow's source.where does not read", item.key)
+        return None
 
     def set_aside(self, flow: FlowPlan, event: events.Event, status: str, reason: str, key: str | None = None) -> None:
         events.settle(self.queue.run, event.id, status, reason)
