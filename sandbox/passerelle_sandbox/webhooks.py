@@ -4,13 +4,15 @@ retries on a non-2xx answer with the vendor's schedule, and fault injection on d
 A :class:`WebhookSender` holds the subscriptions (topic → delivery URL, secret) and a delivery thread.
 A simulator calls :meth:`WebhookSender.fire` once a change is stored; each subscription of the topic gets
 a delivery, built by the simulator's ``build(subscription, topic, payload)`` → (body bytes, headers),
-and POSTed with the standard library's HTTP client. Options:
+and POSTed with the standard library's HTTP client; the body is built when first sent (WooCommerce builds
+it at delivery time), or when fired with ``at_trigger`` (Shopify: retries carry the original payload).
+Options:
 
 * ``retries``: the delays, in seconds, between a failed attempt and the next (empty: the vendor does not
   retry); ``time_scale`` multiplies them (0.001 compresses Shopify's hours into seconds);
 * ``success``: which statuses count as delivered (Shopify: 2xx; WooCommerce: 200-302);
 * fault injection: ``duplicate`` (each delivery sent twice, same identity — the at-least-once case) and
-  ``out_of_order`` (deliveries held until :meth:`release`, then sent newest first).
+  ``out_of_order`` (deliveries built when fired, held until :meth:`release`, then sent newest first).
 
 ``deliveries`` logs every attempt (subscription id, topic, status or error, attempt number) for tests.
 """
@@ -55,9 +57,9 @@ Build = Callable[[Subscription, str, Any], tuple[bytes, list[tuple[str, str]]]]
 class WebhookSender:
     def __init__(self, build: Build, *, retries: tuple[float, ...] = (), time_scale: float = 1.0,
                  success: Callable[[int], bool] = lambda status: 200 <= status < 300, timeout: float = 5.0,
-                 rebuild_on_retry: bool = False, on_failure: Callable[[Subscription, bool], None] | None = None):
+                 at_trigger: bool = False, on_failure: Callable[[Subscription, bool], None] | None = None):
         self.build, self.retries, self.time_scale = build, tuple(retries), time_scale
-        self.success, self.timeout, self.rebuild_on_retry = success, timeout, rebuild_on_retry
+        self.success, self.timeout, self.at_trigger = success, timeout, at_trigger
         self.on_failure = on_failure or (lambda subscription, ok: None)
         self.subscriptions: dict[int, Subscription] = {}
         self.duplicate = False
@@ -89,7 +91,9 @@ class WebhookSender:
                 copies = 2 if self.duplicate else 1
                 for _ in range(copies):
                     delivery = Delivery(sub, topic, payload, due=time.monotonic())
-                    if self.out_of_order:
+                    if self.out_of_order or self.at_trigger:  # the state when it was fired
+                        delivery.frozen = self.build(sub, topic, payload)
+                    if self.out_of_order:  # held back as in a slow queue
                         self._held.append(delivery)
                     else:
                         self._queue.append(delivery)
@@ -147,7 +151,7 @@ class WebhookSender:
 
     def _deliver(self, delivery: Delivery) -> None:
         sub = delivery.subscription
-        if delivery.frozen is None or self.rebuild_on_retry:
+        if delivery.frozen is None:  # built when first sent (WooCommerce: the state then); retries resend it
             delivery.frozen = self.build(sub, delivery.topic, delivery.payload)
         body, headers = delivery.frozen
         request = urllib.request.Request(sub.url, data=body, method="POST", headers=dict(headers))

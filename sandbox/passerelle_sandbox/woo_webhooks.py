@@ -38,7 +38,7 @@ class WooWebhooks:
     def __init__(self, sim: Any, **options: Any):
         self.sim = sim
         self.sender = WebhookSender(self.build, success=lambda status: 200 <= status <= 302, on_failure=self.counted,
-                                    rebuild_on_retry=True, **options)
+                                    **options)
         self.site = ""
 
     # -- the REST resource ------------------------------------------------------------------------------
