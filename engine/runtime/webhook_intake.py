@@ -31,6 +31,7 @@ from urllib.parse import parse_qs
 from engine.connectors.webhook_schemes import verify
 from engine.runtime import event_store
 from engine.runtime.endpoints import ConfigError, resolve_settings
+from engine.spec.env import Secret
 
 Headers = Callable[[str], "str | None"]  # a header by name, case-insensitively
 _FRACTION = re.compile(r"(\.\d{6})\d+")
@@ -73,8 +74,8 @@ class Intake:
     def secret(self, plan: Any, endpoint: str, setting: str) -> str:
         cached = self._secrets.get((id(plan), endpoint))
         if cached is None:
-            value = resolve_settings(plan, endpoint, self.environ).get(setting)
-            cached = value.reveal() if hasattr(value, "reveal") else str(value or "")
+            value: Any = resolve_settings(plan, endpoint, self.environ).get(setting)
+            cached = value.reveal() if isinstance(value, Secret) else str(value or "")
             self._secrets = {(id(plan), endpoint): cached, **{k: v for k, v in self._secrets.items()
                                                               if k[0] == id(plan)}}
         return cached

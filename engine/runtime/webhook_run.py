@@ -31,6 +31,8 @@ from engine.runtime.pipeline import evaluate, prepare, record_key
 from engine.runtime.runner import FlowRunner, Summary
 from engine.runtime.webhook_intake import body_value, instant, parse_body
 
+KEEP = 60.0  # seconds a flow's endpoints and reference lists serve successive batches of events
+
 
 @dataclass
 class Item:
@@ -61,16 +63,20 @@ class EventProcessor:
         self.not_before: dict[str, float] = {}
         self.log: Callable[..., None] = session.log
         self._pruned = 0.0
+        self.kept: dict[str, tuple] = {}  # flow -> (plan, endpoints, joiner, opened at): engine.runtime.webhook_run.opened
 
     def run_forever(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            self.wake.wait(1.0)
-            self.wake.clear()
-            try:
-                self.work_off(stop)
-            except Exception as exc:  # keep serving whatever one pass met (its events stay queued)
-                self.log("webhook_error", error=f"{type(exc).__name__}: {exc}")
-                stop.wait(self.retry)
+        try:
+            while not stop.is_set():
+                self.wake.wait(1.0)
+                self.wake.clear()
+                try:
+                    self.work_off(stop)
+                except Exception as exc:  # keep serving whatever one pass met (its events stay queued)
+                    self.log("webhook_error", error=f"{type(exc).__name__}: {exc}")
+                    stop.wait(self.retry)
+        finally:
+            self.close()
 
     def work_off(self, stop: threading.Event | None = None) -> None:
         """Process every flow with queued events once (a flow held back waits for its time)."""
@@ -101,7 +107,7 @@ class EventProcessor:
             if not rounds:
                 return None
             try:
-                endpoints = session.open_endpoints(plan, flow)
+                endpoints, joiner = self.opened(plan, flow)
             except ConfigError as exc:
                 self.log("flow_error", flow=name, error=str(exc))
                 self.not_before[name] = time.monotonic() + self.retry
@@ -109,6 +115,10 @@ class EventProcessor:
             runner = FlowRunner(plan, flow, endpoints, session.state, log=self.log, stop=session.stop,
                                 plan_source=lambda: session.live.current().flows.get(name, flow),
                                 live_plan=session.live.current, **session.runner_options)
+            if joiner is not None:
+                runner.joiner = joiner  # the reference lists read for the events before
+            kept = self.kept[name]
+            self.kept[name] = (kept[0], kept[1], runner.joiner, kept[3])
             try:
                 with runner.xref_bound():
                     for items in rounds:
@@ -116,15 +126,33 @@ class EventProcessor:
             except (EndpointError, TransformError) as exc:
                 runner.summary.error = str(exc)
                 self.log("flow_error", flow=name, error=str(exc))
-            finally:
-                for endpoint in endpoints.values():
-                    endpoint.close()
+                self.drop(name)
         summary = runner.summary
         summary.duration = time.monotonic() - summary.started
         if summary.error or summary.pending:
             self.not_before[name] = time.monotonic() + self.retry
         self.log("webhook_summary", **summary.as_dict())
         return summary
+
+    def opened(self, plan: Any, flow: FlowPlan) -> tuple[dict, Any]:
+        """The flow's endpoints (and the joiner holding its reference lists), kept open from one batch of
+        events to the next for ``KEEP`` seconds while the plan stays the same — then opened afresh."""
+        kept = self.kept.get(flow.name)
+        if kept is not None and kept[0] is plan and time.monotonic() - kept[3] < KEEP:
+            return kept[1], kept[2]
+        self.drop(flow.name)
+        endpoints = self.session.open_endpoints(plan, flow)
+        self.kept[flow.name] = (plan, endpoints, None, time.monotonic())
+        return endpoints, None
+
+    def drop(self, name: str) -> None:
+        kept = self.kept.pop(name, None)
+        for endpoint in (kept[1].values() if kept else ()):
+            endpoint.close()
+
+    def close(self) -> None:
+        for name in list(self.kept):
+            self.drop(name)
 
     def ordered(self, flow: FlowPlan, queued: list[events.Event]) -> list[list[Item]]:
         """The events as rounds of at most one per key, each key's in its source's change order; the

@@ -48,9 +48,11 @@ def wired(tmp_path, request):
                           environ=woo_env(sb), log=lambda event, **f: events.append({"event": event, **f}))
         queue = EventQueue(session.state_dir / "state.db")
         intake = Intake(session.live.current, queue, environ=woo_env(sb), log=session.log)
+        processor = EventProcessor(session, queue)
         try:
-            yield sb, session, intake, EventProcessor(session, queue), events, clock
+            yield sb, session, intake, processor, events, clock
         finally:
+            processor.close()
             queue.close()
             session.close()
 
