@@ -26,12 +26,15 @@ def test_a_flow_taking_webhooks_validates(tmp_path):
     assert code == 0, out
 
 
-def test_an_unknown_topic_is_located_with_a_suggestion(tmp_path):
+def _with_topics(tmp_path: Path, topics: str) -> tuple[Path, int, str]:
     project = webhook_project(tmp_path)
     orders = project / "orders_to_sage.yaml"
-    orders.write_text(orders.read_text().replace("topics: [order.created, order.updated]",
-                                                 "topics: [order.created, order.update]"))
-    code, out = _validate(project)
+    orders.write_text(orders.read_text().replace("topics: [order.created, order.updated]", f"topics: {topics}"))
+    return (orders, *_validate(project))
+
+
+def test_an_unknown_topic_is_located_with_a_suggestion(tmp_path):
+    orders, code, out = _with_topics(tmp_path, "[order.created, order.update]")
     line = _line_of(orders, "order.update]")
     assert code == 1
     assert f"orders_to_sage.yaml:{line}:" in out and "error[unknown-topic]" in out, out
@@ -39,11 +42,7 @@ def test_an_unknown_topic_is_located_with_a_suggestion(tmp_path):
 
 
 def test_a_topic_of_another_resource_is_refused(tmp_path):
-    project = webhook_project(tmp_path)
-    orders = project / "orders_to_sage.yaml"
-    orders.write_text(orders.read_text().replace("topics: [order.created, order.updated]",
-                                                 "topics: [product.updated]"))
-    code, out = _validate(project)
+    _, code, out = _with_topics(tmp_path, "[product.updated]")
     assert code == 1 and "error[topic-resource]" in out, out
     assert "topic 'product.updated' gives 'products' records, but the flow reads 'orders'" in out, out
 

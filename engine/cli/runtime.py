@@ -149,7 +149,7 @@ def cmd_serve(args) -> int:
         from engine.web.server import parse_listen, serving
         try:
             parse_listen(listen)
-            return session.serve(names, around=lambda s: serving(s, listen))
+            return session.serve(names, around=lambda s: serving(s, listen, flows=names))
         except (ValueError, OSError) as exc:
             session.log.close()
             _error(args, "listen", str(exc))

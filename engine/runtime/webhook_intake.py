@@ -3,7 +3,7 @@
 In this order, for ``POST /webhooks/<flow>`` (the HTTP side, :mod:`engine.web.webhooks`, reads the raw
 body, bounded, and calls :meth:`Intake.receive`):
 
-1. a flow of the live plan that takes webhooks, else 404;
+1. a flow of the live plan that takes webhooks (one of ``serve --flow``, when given), else 404;
 2. the connector's unsigned ping (a form body with its one field, WooCommerce's ``webhook_id=N`` when a
    webhook is created) is answered 200 and kept nowhere;
 3. the signature is checked over the RAW body, in constant time, with the secret of the source
@@ -22,7 +22,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -59,14 +59,21 @@ def parse_body(body: str) -> Any:
     return json.loads(body, parse_float=Decimal)
 
 
+def _fast_loads(text: str) -> Any:
+    import orjson  # a locked dependency (engine.util.jsonout); imported on the first delivery
+
+    return orjson.loads(text)
+
+
 class Intake:
     """Decides the answer to each delivery and queues the accepted ones. ``plan`` gives the live plan
     (hot reload applies to the next delivery); ``wake`` is set when an event was queued."""
 
     def __init__(self, plan: Callable[[], Any], queue: Any, *, environ: Mapping[str, str] | None = None,
                  log: Callable[..., None] = lambda event, **fields: None, wake: threading.Event | None = None,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, flows: Collection[str] | None = None):
         self.plan, self.queue, self.environ, self.log = plan, queue, environ, log
+        self.flows = frozenset(flows) if flows else None  # `serve --flow`: only these take webhooks
         self.wake = wake or threading.Event()
         self.clock = clock
         self._secrets: dict[tuple[int, str], str] = {}  # (id of the plan, endpoint) -> secret
@@ -82,7 +89,7 @@ class Intake:
 
     def receive(self, name: str, header: Headers, body: bytes, content_type: str = "") -> tuple[int, dict]:
         plan = self.plan()
-        flow = plan.flows.get(name)
+        flow = plan.flows.get(name) if self.flows is None or name in self.flows else None
         hooks = getattr(flow, "webhooks", None)
         if hooks is None:
             return 404, {"error": f"no flow '{name}' takes webhooks"}
@@ -134,7 +141,7 @@ class Intake:
             else:
                 if parsed is None:
                     try:
-                        parsed = parse_body(text)
+                        parsed = _fast_loads(text)  # ids and dates only: no Decimal needed here
                     except ValueError:
                         raise ValueError("the body is not JSON") from None
                 value = body_value(parsed, tuple(name.split(".")))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,10 +56,11 @@ class EventProcessor:
     left from before (a restart) or held back (a busy lease, an unreachable target)."""
 
     def __init__(self, session: Any, queue: Any, wake: threading.Event | None = None, *, retry: float = 2.0,
-                 lease_wait: float = 1.0, batch: int = 500):
+                 lease_wait: float = 1.0, batch: int = 500, flows: Collection[str] | None = None):
         self.session, self.queue = session, queue
         self.wake = wake or threading.Event()
         self.retry, self.lease_wait, self.batch = retry, lease_wait, batch
+        self.flows = frozenset(flows) if flows else None  # `serve --flow`: only these flows' events
         self.not_before: dict[str, float] = {}
         self.log: Callable[..., None] = session.log
         self._pruned = 0.0
@@ -82,7 +83,8 @@ class EventProcessor:
         """Process every flow with queued events once (a flow held back waits for its time)."""
         now = time.monotonic()
         for name in events.flows_waiting(self.queue.run):
-            if (stop is not None and stop.is_set()) or self.not_before.get(name, 0.0) > now:
+            if (stop is not None and stop.is_set()) or self.not_before.get(name, 0.0) > now \
+                    or (self.flows is not None and name not in self.flows):
                 continue
             self.process_flow(name)
         if time.time() - self._pruned > 3600:

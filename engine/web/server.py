@@ -81,16 +81,17 @@ class Server:
 
 
 @contextmanager
-def serving(session: Any, listen: str, *, max_body: int | None = None,
+def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Sequence[str] | None = None,
             extra_routes: Iterable[RouteSource] = ()) -> Iterator[Server]:
-    """The HTTP side of serve around the scheduler: queue, intake, processing thread and server."""
+    """The HTTP side of serve around the scheduler: queue, intake, processing thread and server.
+    ``flows`` (``serve --flow``): only these take webhooks; ``extra_routes``: more pages of the server."""
     host, port = parse_listen(listen)
     settings = session.live.current().settings.get("serve") or {}
     limit = max_body if max_body is not None else parse_size(settings.get("max_body"))
     queue = EventQueue(session.state_dir / "state.db")
     wake = threading.Event()
-    intake = Intake(session.live.current, queue, environ=session.environ, log=session.log, wake=wake)
-    processor = EventProcessor(session, queue, wake)
+    intake = Intake(session.live.current, queue, environ=session.environ, log=session.log, wake=wake, flows=flows)
+    processor = EventProcessor(session, queue, wake, flows=flows)
     worker = threading.Thread(target=processor.run_forever, args=(session.stop,), name="passerelle-webhooks",
                               daemon=True)
     server = Server(build_app(webhook_routes(intake, limit), [source(session) for source in extra_routes]),
