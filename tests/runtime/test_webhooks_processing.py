@@ -161,3 +161,16 @@ def test_a_coalescing_flow_sends_only_the_latest_event_of_a_burst(wired):
     done = processor.queue.run("SELECT delivery FROM webhook_events WHERE status = 'done'")[0][0]
     assert done.endswith(shop.orders[oid]["date_modified_gmt"])  # the latest state
     assert event_store.depth(processor.queue.run) == (0, None)
+
+
+def test_a_record_the_flow_rejects_goes_to_the_dead_letter_and_its_event_is_settled(wired):
+    sb, session, intake, processor, events, clock = wired
+    shop = sb.sim("woocommerce")
+    oid = _new_order(shop, clock)
+    shop.orders[oid]["currency"] = "GBP"  # the template sends EUR documents only: a `reject` rule
+    assert _deliver(intake, shop, oid, "order.created")[0] == 200
+    processor.work_off()
+    assert _statuses(processor) == ["done"]  # final in the ledger: set aside with its reason
+    entry = session.state.entry(FLOW, str(oid))
+    assert entry.status == "failed" and "paid in GBP" in entry.reason and entry.loc
+    assert f"WC-{oid}" not in _refs(sb)
