@@ -13,7 +13,7 @@ from engine.runtime.event_store import EventQueue
 from engine.runtime.session import Session
 from engine.runtime.webhook_intake import Intake
 from engine.runtime.webhook_run import EventProcessor
-from passerelle_sandbox import Sandbox, generate
+from passerelle_sandbox import Faults, Sandbox, generate
 from passerelle_sandbox.templates import prepare
 from passerelle_sandbox.woo_create import create_order
 from passerelle_sandbox.woo_writes import update_order
@@ -174,3 +174,18 @@ def test_a_record_the_flow_rejects_goes_to_the_dead_letter_and_its_event_is_sett
     entry = session.state.entry(FLOW, str(oid))
     assert entry.status == "failed" and "paid in GBP" in entry.reason and entry.loc
     assert f"WC-{oid}" not in _refs(sb)
+
+
+def test_an_event_whose_record_stays_pending_stays_queued_until_it_is_final(wired):
+    sb, session, intake, processor, events, clock = wired
+    shop, sage = sb.sim("woocommerce"), sb.sim("sage100")
+    session.runner_options.update(create_attempts=2, backoff=0.01)
+    oid = _new_order(shop, clock)
+    sage.faults = Faults(error_rate=1.0, statuses=(503,))  # Sage answers nothing but 503 for now
+    assert _deliver(intake, shop, oid, "order.created")[0] == 200
+    processor.work_off()
+    assert _statuses(processor) == ["queued"] and session.state.entry(FLOW, str(oid)).status == "pending"
+    sage.faults = None
+    processor.not_before.clear()  # its retry time has come
+    processor.work_off()
+    assert _statuses(processor) == ["done"] and _refs(sb).count(f"WC-{oid}") == 1
