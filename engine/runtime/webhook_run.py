@@ -3,8 +3,8 @@
 and again by the safety-net poll is created once, whichever comes first.
 
 Per record key, events go in the order of the source's own change time (the topic's ``changed``
-field); an event older than a state already processed for its key is discarded (``stale``, logged),
-and a flow that declares ``coalesce: true`` (stock levels) sends only the latest event of a burst per key
+field); an event older than a state already processed for its key — by a webhook, or by the poll as
+the ledger holds it — is discarded (``stale``, logged), and a flow that declares ``coalesce: true`` (stock levels) sends only the latest event of a burst per key
 (the others ``superseded``). An event is settled only once its record is final in the ledger
 (created, updated, found, skipped or set aside in the dead letter with its reason, which ``failures``
 lists and ``replay`` sends again); a record left pending (the target unreachable, an unknown outcome)
@@ -29,6 +29,7 @@ from engine.runtime.lease import Busy
 from engine.runtime.lookups import search_ahead
 from engine.runtime.pipeline import evaluate, prepare, record_key
 from engine.runtime.runner import FlowRunner, Summary
+from engine.runtime.state import ACKED, DONE, FAILED, from_json
 from engine.runtime.webhook_intake import body_value, instant, parse_body
 
 KEEP = 60.0  # seconds a flow's endpoints and reference lists serve successive batches of events
@@ -184,7 +185,9 @@ class EventProcessor:
         lanes = []
         for key, items in by_key.items():
             items.sort(key=lambda item: (item.changed, item.event.received_at))
-            last = events.last_changed(run, flow.name, key)
+            path = hooks.decl.topics[items[0].event.topic].changed
+            known = [events.last_changed(run, flow.name, key), self.ledger_changed(flow, key, path)]
+            last = max((moment for moment in known if moment is not None), default=None)
             for item in items:
                 if last is not None and item.changed < last:
                     self.set_aside(flow, item.event, events.STALE, "older than a state of this record already "
@@ -198,6 +201,17 @@ class EventProcessor:
             lanes.append([self.taken(flow, item) for item in items])
         rounds = ([item for item in lane if item is not None] for lane in itertools.zip_longest(*lanes))
         return [items for items in rounds if items]
+
+    def ledger_changed(self, flow: FlowPlan, key: str, path: tuple[str, ...]) -> float | None:
+        """The change time of the record as the ledger last settled it (a poll's too): an event older than
+        that is stale whichever way the newer state came."""
+        entry = self.session.state.entry(flow.name, key)
+        if entry is None or entry.status not in (DONE, ACKED, FAILED) or not entry.record:
+            return None
+        try:
+            return instant(body_value(from_json(entry.record), path))
+        except ValueError:
+            return None
 
     def taken(self, flow: FlowPlan, item: Item) -> Item | None:
         """``item``, or None when its record is one the flow's ``source.where`` would not read (another

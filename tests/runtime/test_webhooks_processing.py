@@ -189,3 +189,17 @@ def test_an_event_whose_record_stays_pending_stays_queued_until_it_is_final(wire
     processor.not_before.clear()  # its retry time has come
     processor.work_off()
     assert _statuses(processor) == ["done"] and _refs(sb).count(f"WC-{oid}") == 1
+
+
+def test_an_event_older_than_what_the_poll_settled_is_discarded(wired):
+    sb, session, intake, processor, events, clock = wired
+    shop = sb.sim("woocommerce")
+    oid = _new_order(shop, clock)
+    older = order_body(shop, oid)  # its order.created, delayed somewhere
+    clock.tick()
+    with shop.lock:
+        update_order(shop, oid, {"customer_note": "later"}, clock())
+    session.run_flows([FLOW])  # the poll settles the later state first
+    assert intake.receive(FLOW, woo_headers(older).get, older, "application/json")[0] == 200
+    processor.work_off()
+    assert _statuses(processor) == ["stale"] and _refs(sb).count(f"WC-{oid}") == 1
