@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 
 from passerelle_sandbox import Sandbox, generate
 from passerelle_sandbox.templates import prepare
@@ -22,6 +23,7 @@ def _wait(condition, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_an_order_placed_in_the_shop_reaches_sage_by_webhook(tmp_path):
     with Sandbox(systems=("woocommerce", "sage100"), dataset=generate(seed=2, orders=3, cases=False),
                  options={"woocommerce": {"line_price": "total", "relax_http_auth": True},

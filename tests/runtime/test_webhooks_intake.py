@@ -31,6 +31,7 @@ def _sage_refs(sb) -> list[str]:
     return [doc["Reference"] for doc in sb.sim("sage100").documents]
 
 
+@pytest.mark.slow
 def test_forged_unsigned_replayed_pinged_and_too_large(tmp_path, shop_and_sage):
     sb = shop_and_sage
     project = webhook_project(tmp_path)
@@ -100,6 +101,7 @@ def test_a_delivery_older_than_max_age_is_acknowledged_and_ignored(tmp_path, sho
         serve.stop()
 
 
+@pytest.mark.slow
 def test_an_accepted_webhook_survives_a_sigkill_and_is_processed_on_restart(tmp_path, shop_and_sage):
     sb = shop_and_sage
     project = webhook_project(tmp_path)
