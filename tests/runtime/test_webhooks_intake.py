@@ -13,6 +13,7 @@ import pytest
 
 from passerelle_sandbox import Faults, Sandbox, generate
 from passerelle_sandbox.templates import prepare
+from support import run_cli
 from webhook_support import SECRET, Serve, order_body, queue_rows, webhook_project, woo_env, woo_headers
 
 FLOW = "orders_to_sage"
@@ -140,3 +141,27 @@ def test_an_accepted_webhook_survives_a_sigkill_and_is_processed_on_restart(tmp_
     assert [r[3] for r in queue_rows(state)] == ["done"]
     refs = _sage_refs(sb)
     assert refs.count(f"WC-{order['id']}") == 1 and len(refs) == len(before) + 1
+
+
+def test_the_project_settings_say_where_to_listen_and_how_large_a_body_may_be(tmp_path, shop_and_sage):
+    sb = shop_and_sage
+    project = webhook_project(tmp_path)
+    endpoints = project / "endpoints.yaml"
+    endpoints.write_text(endpoints.read_text().replace(
+        "project:\n", 'project:\n  serve: { listen: "127.0.0.1:0", max_body: 2KB }\n'))
+    serve = Serve(project, tmp_path / "state", woo_env(sb), listen=None)
+    try:
+        assert serve.wait_for("listening")["max_body"] == 2048
+        shop = sb.sim("woocommerce")
+        body = order_body(shop, next(iter(shop.orders)))
+        assert len(body) > 2048
+        refused = serve.post(FLOW, body, woo_headers(body))
+        assert refused.status_code == 413 and "2048 bytes" in refused.text
+        assert queue_rows(tmp_path / "state") == []
+    finally:
+        serve.stop()
+
+
+def test_a_wrong_listen_address_is_said_before_anything_runs(tmp_path):
+    code, _, err = run_cli(["serve", str(webhook_project(tmp_path)), "--listen", "localhost:http"], tmp_path)
+    assert code == 1 and "error[listen] --listen 'localhost:http': expected HOST:PORT or PORT" in err, err

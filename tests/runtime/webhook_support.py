@@ -67,9 +67,9 @@ class Serve:
     in a thread (events by name), its URL from the `listening` event."""
 
     def __init__(self, project: Path, state: Path, env: dict, flows: tuple[str, ...] = ("orders_to_sage",),
-                 extra: tuple[str, ...] = ()):
+                 listen: str | None = "127.0.0.1:0"):
         args = [sys.executable, "-m", "engine", "serve", str(project), "--state", str(state), "--log-format",
-                "json", "--listen", "127.0.0.1:0", *[a for f in flows for a in ("--flow", f)], *extra]
+                "json", *(("--listen", listen) if listen else ()), *[a for f in flows for a in ("--flow", f)]]
         self.process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True)
         self.events: list[dict] = []
