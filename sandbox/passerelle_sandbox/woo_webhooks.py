@@ -118,6 +118,18 @@ class WooWebhooks:
         self.sim.webhook_pings.append({"webhook": sub.id, "result": result})
 
     # -- deliveries -----------------------------------------------------------------------------------
+    def after(self, parts: list[str], method: str, answer: tuple[int, Any, list]) -> tuple[int, Any, list]:
+        """A REST write answered: ``POST orders|products`` fires ``<resource>.created``, a write to
+        ``orders/<id>`` or ``products/<id>`` fires ``<resource>.updated``. Returns the answer."""
+        resource = {"orders": "order", "products": "product"}.get(parts[0])
+        if resource is None or method not in ("POST", "PUT", "PATCH") or not isinstance(answer[1], dict):
+            return answer
+        if len(parts) == 1 and method == "POST":
+            self.changed(f"{resource}.created", answer[1]["id"])
+        elif len(parts) == 2 and parts[1].isdigit():
+            self.changed(f"{resource}.updated", answer[1]["id"])
+        return answer
+
     def changed(self, topic: str, record_id: int) -> int:
         """A stored change (``order.updated``, record id): deliveries to every active webhook of the topic."""
         return self.sender.fire(topic, record_id)
