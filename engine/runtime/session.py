@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, ContextManager
 
 
 from engine.checks.schedule import schedule_interval
@@ -122,11 +122,16 @@ class Session:
             return self.live.current().flows.get(name, fallback)
         return current
 
-    def serve(self, names: list[str] | None = None, tick: float = 0.2, busy_retry: float = 5.0) -> list[Summary]:
+    def serve(self, names: list[str] | None = None, tick: float = 0.2, busy_retry: float = 5.0,
+              around: Callable[["Session"], ContextManager] | None = None) -> list[Summary]:
         """Run flows on their schedules until stopped; returns the last summary of each flow. One
-        serve per project (its lease); a flow another process is running gets its turn a little later."""
+        serve per project (its lease); a flow another process is running gets its turn a little later.
+        ``around``: what runs beside the scheduler while it serves (the HTTP side: engine.web.server)."""
         with self.state.lease("serve", f"serving {self.project_dir}", self.wait):
-            return self._serve(names, tick, busy_retry)
+            if around is None:
+                return self._serve(names, tick, busy_retry)
+            with around(self):
+                return self._serve(names, tick, busy_retry)
 
     def _serve(self, names: list[str] | None, tick: float, busy_retry: float) -> list[Summary]:
         self.live.start(control=self.state_dir)  # `passerelle reload --accept` reaches it there

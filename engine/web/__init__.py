@@ -1,3 +1,3 @@
-"""What ``passerelle serve`` answers over HTTP: the operator dashboard, ``/healthz`` and ``/metrics``
-(Starlette routes served by uvicorn). This package imports the runtime; the runtime never imports it,
-and Starlette is imported nowhere else."""
+"""What ``passerelle serve`` answers over HTTP (Starlette on uvicorn, imported nowhere else): the webhook
+intake, the operator dashboard, ``/healthz`` and ``/metrics``, and the server's thread. This package
+imports the runtime; the runtime never imports it."""
