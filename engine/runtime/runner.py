@@ -297,7 +297,7 @@ class FlowRunner:
                     self.log("record_found", flow=flow.name, key=key, target_id=found)
                 self.confirmed(key, found, record, created=resumed, how="created" if resumed else "found")
                 return True
-        self.store.intend(flow.name, key, payload_json, record_json, with_json)
+        self.store.intend(flow.name, key, payload_json, record_json, with_json, creating=True)
         last = ""
         for attempt in range(self.create_attempts):
             if self.stop.is_set() and attempt:

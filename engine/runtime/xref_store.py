@@ -101,8 +101,10 @@ class StoreXref:
     """The ``xref`` transform's resolver for one run: ``query(sql, args) -> rows`` is the store's; answers
     found are cached (a pair does not change during a run), misses are asked again (cheap: indexed)."""
 
-    def __init__(self, query, flows_for: dict[tuple[str, str], list[str]] | None = None, close=lambda: None):
+    def __init__(self, query, flows_for: dict[tuple[str, str], list[str]] | None = None, close=lambda: None,
+                 sql=None):
         self.query, self.close = query, close
+        self.sql = sql or translate_sql  # the statement of one translation (the PostgreSQL store's is scoped)
         self.flows = flows_for or {}
         self.cache: dict[tuple, str] = {}
 
@@ -111,7 +113,7 @@ class StoreXref:
         if key in self.cache:
             return self.cache[key]
         try:
-            found = self.query(*translate_sql(system, type_, value, to, reverse))
+            found = self.query(*self.sql(system, type_, value, to, reverse))
         except sqlite3.OperationalError as exc:  # a state older than the table: nothing recorded yet
             if "no such table" not in str(exc):
                 raise
