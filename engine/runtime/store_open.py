@@ -84,7 +84,7 @@ def configured_url(settings: Any, environ: Mapping[str, str] | None = None) -> s
 def locate(project_dir: Path, settings: Any, given: Path | str | None = None,
            environ: Mapping[str, str] | None = None) -> StateLocation:
     """Where ``project_dir``'s state is: ``--state`` (a folder or a URL) first, then its settings."""
-    url = given if is_url(given) else None
+    url = given if isinstance(given, str) and is_url(given) else None
     folder = given if isinstance(given, Path) else None
     if url is None and folder is None:
         url = configured_url(settings, environ)
