@@ -15,7 +15,7 @@ EXIT_OK, EXIT_FAIL, EXIT_BEHIND = 0, 1, 2
 
 
 def add_parser(sub) -> None:
-    from engine.runtime.store_open import state_arg
+    from engine.util.state_url import state_arg
 
     p = sub.add_parser("db", help="migrate (upgrade) or inspect (status) the PostgreSQL state database")
     p.add_argument("action", choices=("upgrade", "status"))
@@ -26,7 +26,8 @@ def add_parser(sub) -> None:
 
 def _url(args) -> str:
     from engine.errors import OperatorError
-    from engine.runtime.store_open import configured_url, is_url
+    from engine.runtime.store_open import configured_url
+    from engine.util.state_url import is_url
 
     if is_url(args.state):
         return args.state

@@ -33,7 +33,7 @@ def add_parser(sub) -> None:
     p.add_argument("--parallel-read", action="store_true",
                    help="parse each input file of 1 MB or more in a second process while this one maps (same "
                         "output; less wall time when a core is free, a little more CPU time)")
-    from engine.runtime.store_open import state_arg
+    from engine.util.state_url import state_arg
 
     p.add_argument("--state", type=state_arg, metavar="DIR|URL",
                    help="the state folder (default PROJECT/.passerelle) or a postgresql:// URL: its cross-references are read (never "

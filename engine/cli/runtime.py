@@ -46,7 +46,7 @@ def add_parsers(sub) -> None:
 
 def _state_option(p, text: str = "state folder (default: the project's `state`, else PROJECT/.passerelle), or a "
                                   "postgresql:// URL") -> None:
-    from engine.runtime.store_open import state_arg
+    from engine.util.state_url import state_arg
 
     p.add_argument("--state", type=state_arg, metavar="DIR|URL", help=text)
 

@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
     p.add_argument("--type", help="only this type (a flow's target.xref, else its source resource)")
     p.add_argument("--from", dest="source", metavar="ENDPOINT", help="only pairs whose source system is ENDPOINT")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    from engine.runtime.store_open import state_arg
+    from engine.util.state_url import state_arg
 
     p.add_argument("--state", type=state_arg, metavar="DIR|URL", help="state folder (default: the project's "
                    "`state`, else PROJECT/.passerelle), or a postgresql:// URL")

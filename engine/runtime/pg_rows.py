@@ -11,6 +11,7 @@ from typing import Any
 from engine.runtime.ack_store import AckState
 from engine.runtime.removal_store import CHUNK, REMOVING
 from engine.runtime.xref_store import COLUMNS, Pair
+from engine.util.sqlwhere import filtered
 
 Run = Callable[[str, tuple], list]
 
@@ -41,13 +42,8 @@ def xref_upsert(project: str, pair: Pair, target_id: Any) -> tuple[str, tuple]:
 
 
 def xref_select(project: str, type_: str | None, source_system: str | None) -> tuple[str, tuple]:
-    sql, args = f"SELECT {COLUMNS} FROM passerelle.xref WHERE project = %s", [project]
-    if type_:
-        sql += " AND type = %s"
-        args.append(type_)
-    if source_system:
-        sql += " AND source_system = %s"
-        args.append(source_system)
+    sql, args = filtered(f"SELECT {COLUMNS} FROM passerelle.xref WHERE project = %s", [project],
+                         {"type": type_, "source_system": source_system}, "%s")
     return sql + " ORDER BY source_system, type, target_system, source_id", tuple(args)
 
 

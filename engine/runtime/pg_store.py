@@ -35,6 +35,7 @@ from engine.runtime.removal_store import RemovalRows
 from engine.runtime.state import ENTRY_COLUMNS, NOT_CREATED, Entry, RecordClaimed, payload_hash
 from engine.runtime.xref_store import Pair, StoreXref, XrefRow, rows
 from engine.spec.env import scrub
+from engine.util.sqlwhere import filtered
 
 ENTRY_SELECT = "SELECT " + ", ".join(ENTRY_COLUMNS) + " FROM passerelle.ledger WHERE project = %s"
 INTEND = ("INSERT INTO passerelle.ledger (project, flow, key, status, payload_hash, attempts, payload, record, "
@@ -175,13 +176,7 @@ class PostgresStore:
         self._unclaim(flow, str(key))
 
     def _entries(self, select: str, flow: str | None, status: str | None) -> list:
-        sql, args = select, [self.project]
-        if flow:
-            sql += " AND flow = %s"
-            args.append(flow)
-        if status:
-            sql += " AND status = %s"
-            args.append(status)
+        sql, args = filtered(select, [self.project], {"flow": flow, "status": status}, "%s")
         return self._exec(sql + " ORDER BY flow, updated_at, key", tuple(args))
 
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:

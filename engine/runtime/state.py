@@ -43,6 +43,7 @@ from engine.runtime import xref_store
 from engine.runtime.xref_store import Pair, StoreXref, XrefRow
 from engine.spec.env import scrub
 from engine.util.jsonout import dumps
+from engine.util.sqlwhere import filtered
 
 PENDING, DONE, ACKED, FAILED = "pending", "done", "acked", "failed"
 
@@ -78,13 +79,7 @@ ENTRY_COLUMNS = ("flow", "key", "status", "payload_hash", "target_id", "attempts
 
 def entries_query(select: str, flow: str | None = None, status: str | None = None) -> tuple[str, tuple]:
     """The ledger's entries (of ``flow``, with ``status``) in the order ``entries`` gives them."""
-    sql, args = f"SELECT {select} FROM ledger WHERE 1 = 1", []
-    if flow:
-        sql += " AND flow = ?"
-        args.append(flow)
-    if status:
-        sql += " AND status = ?"
-        args.append(status)
+    sql, args = filtered(f"SELECT {select} FROM ledger WHERE 1 = 1", [], {"flow": flow, "status": status})
     return sql + " ORDER BY flow, updated_at", tuple(args)
 
 

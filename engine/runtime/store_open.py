@@ -25,19 +25,8 @@ from typing import Any
 from engine.errors import OperatorError
 from engine.runtime.state import SqliteStore, StateStore, TokenKeeper, state_database
 from engine.spec.env import MissingEnv, has_reference, resolve
+from engine.util.state_url import is_url, state_arg
 from engine.util.urls import mask_userinfo
-
-SCHEMES = ("postgresql://", "postgres://")
-
-
-def is_url(text: object) -> bool:
-    return isinstance(text, str) and text.startswith(SCHEMES)
-
-
-def state_arg(text: str) -> Path | str:
-    """``--state``: a folder (SQLite), or a ``postgresql://`` URL."""
-    return text if is_url(text) else Path(text)
-
 
 def project_id(project_dir: Path) -> str:
     """The project's identity in a shared state: its folder's name."""

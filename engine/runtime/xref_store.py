@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.lang.xref import XrefMissing
+from engine.util.sqlwhere import filtered
 
 SCHEMA = """
     CREATE TABLE IF NOT EXISTS xref (
@@ -69,14 +70,7 @@ def upsert(pair: Pair, target_id: Any) -> tuple[str, tuple]:
 
 
 def select(type_: str | None = None, source_system: str | None = None) -> tuple[str, tuple]:
-    sql = f"SELECT {COLUMNS} FROM xref WHERE 1 = 1"
-    args: list = []
-    if type_:
-        sql += " AND type = ?"
-        args.append(type_)
-    if source_system:
-        sql += " AND source_system = ?"
-        args.append(source_system)
+    sql, args = filtered(f"SELECT {COLUMNS} FROM xref WHERE 1 = 1", [], {"type": type_, "source_system": source_system})
     return sql + " ORDER BY source_system, type, target_system, source_id", tuple(args)
 
 
