@@ -22,6 +22,7 @@ SCRIPTS = [
     ("odbc.py", ["--rows", "60", "--rounds", "1"]),
     ("files.py", ["--lines", "50", "--rounds", "1"]),
     ("catalogue.py", ["--articles", "20", "--rounds", "1"]),
+    ("state_store.py", ["--records", "20", "--rounds", "1", "--writers", "2"]),
 ]
 
 

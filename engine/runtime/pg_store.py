@@ -32,18 +32,25 @@ from engine.runtime.ack_store import AckState
 from engine.runtime.lease import Busy, command_line
 from engine.runtime.pg_schema import StoreError, check, connect, masked
 from engine.runtime.removal_store import RemovalRows
-from engine.runtime.state import ENTRY_COLUMNS, NOT_CREATED, Entry, RecordClaimed, payload_hash
+from engine.runtime.state import ENTRY_COLUMNS, Entry, RecordClaimed, payload_hash
 from engine.runtime.xref_store import Pair, StoreXref, XrefRow, rows
 from engine.spec.env import scrub
 from engine.util.sqlwhere import filtered
 
 ENTRY_SELECT = "SELECT " + ", ".join(ENTRY_COLUMNS) + " FROM passerelle.ledger WHERE project = %s"
-INTEND = ("INSERT INTO passerelle.ledger (project, flow, key, status, payload_hash, attempts, payload, record, "
-          "target_with, updated_at) VALUES (%s, %s, %s, 'pending', %s, 1, %s, %s, %s, %s) "
+INTEND = ("WITH claim AS (SELECT {claim} AS ok), written AS ("
+          "INSERT INTO passerelle.ledger (project, flow, key, status, payload_hash, attempts, payload, record, "
+          "target_with, updated_at) SELECT %s, %s, %s, 'pending', %s, 1, %s, %s, %s, %s FROM claim WHERE claim.ok "
           "ON CONFLICT (project, flow, key) DO UPDATE SET status = 'pending', payload_hash = excluded.payload_hash, "
           "attempts = ledger.attempts + 1, payload = excluded.payload, record = COALESCE(excluded.record, "
           "ledger.record), target_with = excluded.target_with, reason = NULL, loc = NULL, "
-          "updated_at = excluded.updated_at")
+          "updated_at = excluded.updated_at{only_new} RETURNING 1) "
+          "SELECT claim.ok, (SELECT count(*) FROM written) FROM claim")  # the key's claim and the intent: one trip
+SET_ASIDE = ("INSERT INTO passerelle.ledger (project, flow, key, status, reason, loc, payload, record, attempts, "
+             "updated_at) VALUES (%s, %s, %s, 'failed', %s, %s, %s, %s, 1, %s) ON CONFLICT (project, flow, key) "
+             "DO UPDATE SET status = 'failed', reason = excluded.reason, loc = excluded.loc, "
+             "payload = COALESCE(excluded.payload, ledger.payload), record = COALESCE(excluded.record, ledger.record), "
+             "attempts = ledger.attempts + 1, updated_at = excluded.updated_at")
 POLL = 0.2  # seconds between two tries of a busy lease
 
 
@@ -97,12 +104,22 @@ class PostgresStore:
             except self._error as exc:
                 raise StoreError(self.url, exc) from None
 
-    def _together(self, statements: list[tuple[str, tuple]]) -> None:
+    def _together(self, statements: list[tuple[str, tuple]], then: list[tuple[str, tuple]] | None = None) -> None:
+        """``statements`` as one statement (the first ones as data-modifying ``WITH`` parts of the last: all
+        or nothing, one commit), then ``then``; sent in one pipeline, one round trip to the server."""
+        *parts, (sql, args) = statements
+        if parts:
+            sql = "WITH " + ", ".join(f"s{n} AS ({part})" for n, (part, _) in enumerate(parts)) + " " + sql
+            args = tuple(value for _, part_args in parts for value in part_args) + args
         with self._lock:
             try:
-                with self.db.transaction():
-                    for sql, args in statements:
-                        self.db.execute(sql, args)
+                if not then:
+                    self.db.execute(sql, args)
+                    return
+                with self.db.pipeline():
+                    self.db.execute(sql, args)
+                    for more in then:
+                        self.db.execute(*more)
             except self._error as exc:
                 raise StoreError(self.url, exc) from None
 
@@ -123,27 +140,30 @@ class PostgresStore:
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
                with_json: str | None = None, creating: bool = False) -> None:
         key = str(key)
-        self._claim(flow, key)
+        held = self._claims.setdefault(flow, set())
+        lock = lock_id(self.project, "record", flow, key)
+        claim = ("%s::boolean", (True,)) if key in held else ("pg_try_advisory_lock(%s)", (lock,))
+        sql = INTEND.format(claim=claim[0], only_new=" WHERE ledger.status NOT IN ('done', 'acked')" if creating else "")
         digest = payload_hash(payload_json + (with_json or ""))
-        done = self._exec(INTEND + (NOT_CREATED if creating else ""),
-                          (self.project, flow, key, digest, payload_json, record_json, with_json, time.time()))
-        if creating and not done:
+        ((claimed, written),) = self._exec(sql, claim[1] + (self.project, flow, key, digest, payload_json, record_json,
+                                                            with_json, time.time()))
+        if not claimed:  # another connection holds the key: a writer between its intent and its settle
+            raise RecordClaimed(flow, key, live=True)
+        held.add(key)
+        if not written:  # created meanwhile by another writer
             self._unclaim(flow, key)
             raise RecordClaimed(flow, key)
 
-    def _claim(self, flow: str, key: str) -> None:
-        """The record's key locked for this connection until it is settled: another writer is refused."""
-        held = self._claims.setdefault(flow, set())
-        if key in held:
-            return
-        if not self._exec("SELECT pg_try_advisory_lock(%s)", (lock_id(self.project, "record", flow, key),))[0][0]:
-            raise RecordClaimed(flow, key, live=True)
-        held.add(key)
-
     def _unclaim(self, flow: str, key: str) -> None:
-        if key in self._claims.get(flow, ()):
-            self._claims[flow].discard(key)
-            self._exec("SELECT pg_advisory_unlock(%s)", (lock_id(self.project, "record", flow, key),))
+        for statement in self._unclaiming(flow, key):
+            self._exec(*statement)
+
+    def _unclaiming(self, flow: str, key: str) -> list[tuple[str, tuple]]:
+        """The statement letting go of the key's claim, when this connection holds it."""
+        if key not in self._claims.get(flow, ()):
+            return []
+        self._claims[flow].discard(key)
+        return [("SELECT pg_advisory_unlock(%s)", (lock_id(self.project, "record", flow, key),))]
 
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
                pair: Pair | None = None, ack: tuple[str, str | None] | None = None) -> None:
@@ -155,25 +175,18 @@ class PostgresStore:
             statements.insert(0, pg_rows.ack_statement(self.project, flow, key, ack[0], target_id, _clean(ack[1])))
         if pair is not None and target_id is not None and not isinstance(target_id, bool):
             statements.append(pg_rows.xref_upsert(self.project, pair, target_id))
-        self._together(statements)
-        self._unclaim(flow, str(key))
+        self._together(statements, self._unclaiming(flow, str(key)))
 
     def note(self, flow: str, key: str, reason: str, record_json: str | None = None) -> None:
-        self._exec("UPDATE passerelle.ledger SET reason = %s, record = COALESCE(%s, record), updated_at = %s "
-                   "WHERE project = %s AND flow = %s AND key = %s",
-                   (_clean(reason), record_json, time.time(), self.project, flow, str(key)))
-        self._unclaim(flow, str(key))
+        self._together([("UPDATE passerelle.ledger SET reason = %s, record = COALESCE(%s, record), updated_at = %s "
+                         "WHERE project = %s AND flow = %s AND key = %s",
+                         (_clean(reason), record_json, time.time(), self.project, flow, str(key)))],
+                       self._unclaiming(flow, str(key)))
 
     def failed(self, flow: str, key: str, reason: str, loc: str | None, payload_json: str | None,
                record_json: str | None = None) -> None:
-        self._exec("INSERT INTO passerelle.ledger (project, flow, key, status, reason, loc, payload, record, attempts, "
-                   "updated_at) VALUES (%s, %s, %s, 'failed', %s, %s, %s, %s, 1, %s) ON CONFLICT (project, flow, key) "
-                   "DO UPDATE SET status = 'failed', reason = excluded.reason, loc = excluded.loc, "
-                   "payload = COALESCE(excluded.payload, ledger.payload), "
-                   "record = COALESCE(excluded.record, ledger.record), attempts = ledger.attempts + 1, "
-                   "updated_at = excluded.updated_at",
-                   (self.project, flow, str(key), _clean(reason), loc, payload_json, record_json, time.time()))
-        self._unclaim(flow, str(key))
+        self._together([(SET_ASIDE, (self.project, flow, str(key), _clean(reason), loc, payload_json, record_json,
+                                     time.time()))], self._unclaiming(flow, str(key)))
 
     def _entries(self, select: str, flow: str | None, status: str | None) -> list:
         sql, args = filtered(select, [self.project], {"flow": flow, "status": status}, "%s")
