@@ -37,7 +37,7 @@ from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.removals import REMOVING, Removals, returned
 from engine.runtime.lookback import lookback as _lookback
 from engine.runtime.spool import SinceTally, Spool, spool_folder
-from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, to_json
+from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, RecordClaimed, StateStore, from_json, to_json
 from engine.runtime.updates import already_done
 
 NOT_SENT = "not sent"  # the reason of a pending record known not to be in the target: no search before resending
@@ -135,7 +135,7 @@ class FlowRunner:
                 self.resume()
                 if not self.stop.is_set():
                     self.read_and_process()
-        except (EndpointError, TransformError) as exc:
+        except (EndpointError, TransformError, RecordClaimed) as exc:  # claimed: another writer has the record
             self.summary.error = str(exc)
             self.log("flow_error", flow=self.flow.name, error=str(exc))
         self.summary.duration = time.monotonic() - self.summary.started
