@@ -224,7 +224,9 @@ class PostgresStore:
         found = self._exec("SELECT value FROM passerelle.tokens WHERE project = %s AND name = %s", (self.project, name))
         if not found:
             return None
-        value, sealed = vault.unseal(fernet, found[0][0], f"{masked(self.url)} (project {self.project})")
+        value, sealed = vault.unseal(fernet, found[0][0], f"{masked(self.url)} (project {self.project})",
+                                     f"psql \"$PASSERELLE_STATE\" -c \"DELETE FROM passerelle.tokens WHERE project = "
+                                     f"'{self.project}'\"")
         if not sealed:
             self.set(name, value)
         return value

@@ -128,3 +128,14 @@ def test_a_waiting_lease_is_taken_when_the_holder_lets_go(backend, store):
     threading.Timer(0.3, held.release).start()
     with other.lease("flow-orders", "flow 'orders'", wait=60):  # waits (polls) instead of Busy
         assert not held.__dict__.get("held", False) and getattr(held, "fd", None) is None
+
+
+def test_a_token_kept_under_another_key_says_how_to_forget_it_on_this_store(backend, store, monkeypatch):
+    monkeypatch.setenv(vault.KEY_VARIABLE, Fernet.generate_key().decode())
+    store.set("sbca", "rt-123")
+    monkeypatch.setenv(vault.KEY_VARIABLE, Fernet.generate_key().decode())
+    with pytest.raises(vault.VaultError) as refused:
+        store.get("sbca")
+    wanted = "sqlite3 " if backend.kind == "sqlite" else "psql "
+    assert wanted in str(refused.value) and "DELETE FROM" in str(refused.value)
+    assert (backend.kind == "sqlite") == ("passerelle.tokens" not in str(refused.value))
