@@ -49,8 +49,9 @@ def test_the_reference_project_runs_on_a_postgresql_state(pg_project, monkeypatc
         assert documents_by_reference(sb) == wanted
         code, out, err = cli(["failures", str(project), "--format", "json"], env, monkeypatch)
         assert [f for f in json.loads(out) if f.get("status") is None and "no entry" in f["reason"]] == []
-        code, out, err = cli(["xref", str(project), "--format", "json"], env, monkeypatch)
+        code, out, err = cli(["xref", str(project), "--format", "json", "--state", url], env, monkeypatch)
         assert code == 0 and len([r for r in json.loads(out) if r["type"] == "orders"]) >= len(wanted)
+        assert url.split("@")[0] not in out + err
     with psycopg.connect(url) as connection:
         rows = connection.execute("SELECT project, status, count(*) FROM passerelle.ledger "
                                   "WHERE flow = 'orders_to_sage' GROUP BY project, status").fetchall()

@@ -57,3 +57,13 @@ def test_validate_accepts_a_state_url_from_the_environment_only_as_a_url(tmp_pat
     (project / "project.yaml").write_text('project:\n  state: "sqlite:///tmp/x.db"\n')
     code, out, err = run_cli(["validate", str(project)], ROOT)
     assert code == 1 and "project.state" in out + err
+
+
+def test_db_on_a_project_without_state_setting_says_sqlite_needs_no_migration(tmp_path):
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "project.yaml").write_text("project:\n  name: P\n")
+    code, out, err = run_cli(["db", "upgrade", str(project)], ROOT)
+    assert code == 1 and "has no `state:` setting" in err and "nothing to migrate" in err
+    code, out, err = run_cli(["db", "status", "--state", str(tmp_path)], ROOT)
+    assert code == 1 and "--state takes a postgresql:// URL" in err
