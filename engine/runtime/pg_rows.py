@@ -80,6 +80,10 @@ class PgRemovals:
                 out.setdefault(parent, set()).add(key)
         return out
 
+    def items(self, flow: str) -> list[tuple[str, str]]:
+        return [(key, parent) for key, parent in self.run("SELECT key, parent FROM passerelle.items WHERE project = %s AND "
+                                               "flow = %s", (self.project, flow))]
+
     def keep_children(self, flow: str, given: dict[str, set[str]], gone: Iterable[str]) -> None:
         for parent, keys in given.items():
             for key in keys:

@@ -67,6 +67,9 @@ class RemovalRows(Protocol):
     def intend(self, flow: str, key: str, with_json: str) -> None: ...
     def children(self, flow: str, parents: Iterable[str]) -> dict[str, set[str]]: ...
     def keep_children(self, flow: str, given: dict[str, set[str]], gone: Iterable[str]) -> None: ...
+    def items(self, flow: str) -> list[tuple[str, str]]:
+        """Every (item key, parent) of the flow (a dry-run's private copy of the state)."""
+        ...
 
 
 class SqlRemovals:
@@ -83,6 +86,9 @@ class SqlRemovals:
 
     def keep_children(self, flow: str, given: dict[str, set[str]], gone: Iterable[str]) -> None:
         keep_children(self.run, flow, given, gone)
+
+    def items(self, flow: str) -> list[tuple[str, str]]:
+        return [(key, parent) for key, parent in self.run("SELECT key, parent FROM items WHERE flow = ?", (flow,))]
 
 
 __all__ = ["REMOVED", "REMOVE_FAILED", "REMOVING", "RemovalRows", "SCHEMA", "SqlRemovals", "children", "intend",

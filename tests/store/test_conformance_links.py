@@ -139,3 +139,9 @@ def test_a_token_kept_under_another_key_says_how_to_forget_it_on_this_store(back
     wanted = "sqlite3 " if backend.kind == "sqlite" else "psql "
     assert wanted in str(refused.value) and "DELETE FROM" in str(refused.value)
     assert (backend.kind == "sqlite") == ("passerelle.tokens" not in str(refused.value))
+
+
+def test_every_item_of_a_flow_is_listed_with_its_parent(store):
+    store.removals().keep_children("f", {"A": {"A-1", "A-2"}}, [])
+    store.removals().keep_children("g", {"B": {"B-1"}}, [])
+    assert sorted(store.removals().items("f")) == [("A-1", "A"), ("A-2", "A")]
