@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.runtime.ack_store import AckState
 from engine.runtime.removal_store import CHUNK, REMOVING
+from engine.runtime.run_store import COUNTS, KEEP, RunRecord
 from engine.runtime.xref_store import COLUMNS, Pair
 from engine.util.sqlwhere import filtered
 
@@ -61,6 +62,31 @@ def xref_translate(project: str) -> Callable[..., tuple[str, tuple]]:
     return sql
 
 
+RUN_COLUMNS = ("flow", "kind", "started", "ended", "plan_version", "outcome", "error") + COUNTS
+
+
+def run_statements(project: str, entry: RunRecord, keep: int = KEEP) -> list[tuple[str, tuple]]:
+    """Keep ``entry`` in the run history and forget the flow's runs beyond the last ``keep``."""
+    values = tuple(getattr(entry, name) for name in RUN_COLUMNS[:-len(COUNTS)]) + tuple(entry.count(n) for n in COUNTS)
+    return [(f"INSERT INTO passerelle.runs (project, {', '.join(RUN_COLUMNS)}) "
+             f"VALUES (%s, {', '.join('%s' for _ in RUN_COLUMNS)})", (project, *values)),
+            ("DELETE FROM passerelle.runs WHERE project = %s AND flow = %s AND ended < (SELECT MIN(ended) FROM "
+             "(SELECT ended FROM passerelle.runs WHERE project = %s AND flow = %s ORDER BY ended DESC LIMIT %s) kept)",
+             (project, entry.flow, project, entry.flow, keep))]
+
+
+def recent_runs(run: Run, project: str, flow: str | None, limit: int, since: float | None) -> list[RunRecord]:
+    """The last ``limit`` runs of the project (of ``flow``; ended after ``since``), the newest first."""
+    sql, args = filtered(f"SELECT {', '.join(RUN_COLUMNS)} FROM passerelle.runs WHERE project = %s", [project],
+                         {"flow": flow}, "%s")
+    if since is not None:
+        sql += " AND ended > %s"
+        args.append(since)
+    rows = run(sql + " ORDER BY ended DESC LIMIT %s", (*args, limit))
+    return [RunRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], dict(zip(COUNTS, row[7:])))
+            for row in rows]
+
+
 class PgRemovals:
     """:class:`engine.runtime.removal_store.RemovalRows` of one project."""
 
@@ -95,4 +121,4 @@ class PgRemovals:
                      (self.project, flow, key))
 
 
-__all__ = ["PgRemovals", "ack_states", "ack_statement", "xref_select", "xref_translate", "xref_upsert"]
+__all__ = ["PgRemovals", "ack_states", "recent_runs", "run_statements", "ack_statement", "xref_select", "xref_translate", "xref_upsert"]

@@ -64,6 +64,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             USING (project = current_setting('passerelle.project', true))
             WITH CHECK (project = current_setting('passerelle.project', true));
     """ for table in PROJECT_TABLES)),
+    (3, "run history (runs), the index of the ledger's rows with a reason", """
+        CREATE TABLE passerelle.runs (
+            project TEXT NOT NULL, flow TEXT NOT NULL, kind TEXT NOT NULL, started DOUBLE PRECISION NOT NULL,
+            ended DOUBLE PRECISION NOT NULL, plan_version TEXT, outcome TEXT NOT NULL, error TEXT,
+            read INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0,
+            ack_failed INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0,
+            found INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX runs_flow ON passerelle.runs (project, flow, ended);
+        CREATE INDEX ledger_reasons ON passerelle.ledger (project, flow, status) WHERE reason IS NOT NULL;
+        ALTER TABLE passerelle.runs ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE passerelle.runs FORCE ROW LEVEL SECURITY;
+        CREATE POLICY one_project ON passerelle.runs
+            USING (project = current_setting('passerelle.project', true))
+            WITH CHECK (project = current_setting('passerelle.project', true));
+    """),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -25,6 +25,7 @@ import os
 import socket
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from engine.runtime import pg_rows, vault
@@ -32,7 +33,9 @@ from engine.runtime.ack_store import AckState
 from engine.runtime.lease import Busy, command_line
 from engine.runtime.pg_schema import StoreError, check, connect, masked
 from engine.runtime.removal_store import RemovalRows
-from engine.runtime.state import ENTRY_COLUMNS, Entry, RecordClaimed, payload_hash
+from engine.runtime.run_store import RunRecord
+from engine.runtime.state import ACKED, DONE, ENTRY_COLUMNS, UPDATE_FAILED, Entry, RecordClaimed, payload_hash, \
+    update_refused
 from engine.runtime.xref_store import Pair, StoreXref, XrefRow, rows
 from engine.spec.env import scrub
 from engine.util.sqlwhere import filtered
@@ -195,6 +198,13 @@ class PostgresStore:
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
         return [Entry(*row) for row in self._entries(ENTRY_SELECT, flow, status)]
 
+    def refused_updates(self, flow: str) -> list[Entry]:
+        """Created records whose last update the target refused (``update_refused``)."""
+        found = self._exec(ENTRY_SELECT + " AND flow = %s AND status IN (%s, %s) AND reason IS NOT NULL AND "
+                           "starts_with(reason, %s) ORDER BY flow, updated_at, key",
+                           (self.project, flow, DONE, ACKED, UPDATE_FAILED))
+        return [entry for entry in (Entry(*row) for row in found) if update_refused(entry)]
+
     def keys(self, flow: str, status: str) -> list[str]:
         return [row[0] for row in self._entries("SELECT key FROM passerelle.ledger WHERE project = %s", flow, status)]
 
@@ -217,6 +227,13 @@ class PostgresStore:
 
     def removals(self) -> RemovalRows:
         return pg_rows.PgRemovals(self._exec, self.project)
+
+    def record_run(self, entry: RunRecord) -> None:
+        for statement in pg_rows.run_statements(self.project, replace(entry, error=_clean(entry.error))):
+            self._exec(*statement)  # the trim sees the new row: the last KEEP runs, exactly
+
+    def runs(self, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]:
+        return pg_rows.recent_runs(self._exec, self.project, flow, limit, since)
 
     # -- rotated credentials, encrypted (vault.py) ---------------------------------------------------
     def get(self, name: str) -> str | None:
