@@ -32,7 +32,6 @@ import time
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
@@ -371,34 +370,6 @@ class SqliteStore:
 
 def _clean(reason: str | None) -> str | None:
     return scrub(reason) if reason else reason
-
-
-class TokenKeeper:
-    """The run state as a :class:`TokenStore` for commands that keep no record state (``check``, a live
-    dry-run): the database is opened only when a server hands out a token to keep (or one is kept)."""
-
-    def __init__(self, path: Path, opener: Callable[[], TokenStore] | None = None):
-        self.path = path
-        self.opener = opener  # another store (PostgreSQL: always there once migrated)
-        self._store: Any = None
-
-    def _opened(self) -> Any:
-        if self._store is None:
-            self._store = self.opener() if self.opener is not None else SqliteStore(self.path)
-        return self._store
-
-    def get(self, name: str) -> str | None:
-        if self.opener is not None or self.path.exists():
-            return self._opened().get(name)
-        vault.cipher()  # no token kept yet, but one will be: stop now if it could not be (no key)
-        return None
-
-    def set(self, name: str, value: str) -> None:
-        self._opened().set(name, value)
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
 
 
 def state_database(project_dir: Path, settings: Any, folder: Path | None = None) -> Path:

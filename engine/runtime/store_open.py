@@ -16,14 +16,16 @@ run's pages, the reload control of a ``serve``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from engine.errors import OperatorError
-from engine.runtime.state import SqliteStore, StateStore, TokenKeeper, state_database
+from engine.connectors.base import TokenStore
+from engine.runtime import vault
+from engine.runtime.state import SqliteStore, StateStore, state_database
 from engine.spec.env import MissingEnv, has_reference, resolve
 from engine.util.state_url import is_url, state_arg
 from engine.util.urls import mask_userinfo
@@ -89,6 +91,34 @@ def open_store(location: StateLocation) -> StateStore:
     return PostgresStore(location.url, location.project)
 
 
+class TokenKeeper:
+    """The run state as a :class:`TokenStore` for commands that keep no record state (``check``, a live
+    dry-run): the store is opened only when a server hands out a token to keep (or one is kept)."""
+
+    def __init__(self, path: Path, opener: Callable[[], TokenStore] | None = None):
+        self.path = path
+        self.opener = opener  # another store (PostgreSQL: always there once migrated)
+        self._store: Any = None
+
+    def _opened(self) -> Any:
+        if self._store is None:
+            self._store = self.opener() if self.opener is not None else SqliteStore(self.path)
+        return self._store
+
+    def get(self, name: str) -> str | None:
+        if self.opener is not None or self.path.exists():
+            return self._opened().get(name)
+        vault.cipher()  # no token kept yet, but one will be: stop now if it could not be (no key)
+        return None
+
+    def set(self, name: str, value: str) -> None:
+        self._opened().set(name, value)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
 def token_keeper(location: StateLocation) -> TokenKeeper:
     """Rotated tokens for the commands that keep no record state (``check``, a live dry-run)."""
     if location.url is None:
@@ -132,5 +162,5 @@ def read_only_xref(location: StateLocation, plan: Any) -> Any:
     return resolver
 
 
-__all__ = ["StateLocation", "read_only_xref", "configured_url", "is_url", "locate", "open_store", "project_id", "reading",
+__all__ = ["StateLocation", "TokenKeeper", "read_only_xref", "configured_url", "is_url", "locate", "open_store", "project_id", "reading",
            "state_arg", "token_keeper"]
