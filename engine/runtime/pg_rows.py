@@ -10,7 +10,7 @@ from typing import Any
 
 from engine.runtime.ack_store import AckState
 from engine.runtime.removal_store import CHUNK, REMOVING
-from engine.runtime.run_store import COUNTS, KEEP, RunRecord
+from engine.runtime.run_store import COUNTS, KEEP, RunRecord, from_row
 from engine.runtime.xref_store import COLUMNS, Pair
 from engine.util.sqlwhere import filtered
 
@@ -80,11 +80,8 @@ def recent_runs(run: Run, project: str, flow: str | None, limit: int, since: flo
     sql, args = filtered(f"SELECT {', '.join(RUN_COLUMNS)} FROM passerelle.runs WHERE project = %s", [project],
                          {"flow": flow}, "%s")
     if since is not None:
-        sql += " AND ended > %s"
-        args.append(since)
-    rows = run(sql + " ORDER BY ended DESC LIMIT %s", (*args, limit))
-    return [RunRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], dict(zip(COUNTS, row[7:])))
-            for row in rows]
+        sql, args = sql + " AND ended > %s", [*args, since]
+    return [from_row(row) for row in run(sql + " ORDER BY ended DESC LIMIT %s", (*args, limit))]
 
 
 class PgRemovals:

@@ -55,6 +55,8 @@ def test_the_reference_project_runs_on_a_postgresql_state(pg_project, monkeypatc
     with psycopg.connect(url) as connection:
         rows = connection.execute("SELECT project, status, count(*) FROM passerelle.ledger "
                                   "WHERE flow = 'orders_to_sage' GROUP BY project, status").fetchall()
+        history = connection.execute("SELECT kind, count(*) FROM passerelle.runs GROUP BY kind").fetchall()
     assert {project_id for project_id, _, _ in rows} == {"project"}  # the folder's name
+    assert dict(history).get("run", 0) >= 2 and dict(history).get("replay", 0) >= 1  # the run history there too
     assert sum(n for _, status, n in rows if status in ("done", "acked")) == len(wanted)
     assert not (project / ".passerelle" / "state.db").exists()  # the ledger is in PostgreSQL only
