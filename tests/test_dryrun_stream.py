@@ -184,5 +184,22 @@ def test_parallel_read_option_gives_the_same_output(tmp_path):
     args = ["dry-run", str(EXAMPLE), "--flow", "orders_to_sage", "--format", "json"]
     for path in files.values():
         args += ["--input", str(path)]
-    forked, single = run_cli([*args, "--parallel-read"], ROOT), run_cli(args, ROOT)
+    forked, single = run_cli([*args, "--parallel-read"], ROOT), run_cli([*args, "--no-parallel-read"], ROOT)
     assert forked == single and forked[0] == 1 and "malformed XML" in forked[2]
+    assert run_cli(args, ROOT) == single  # the default (files under 8 MB: read here)
+
+
+def test_by_default_large_files_are_read_in_child_processes(monkeypatch):
+    """The default forks for files of AUTO_WORKER_BYTES or more only; --no-parallel-read never forks."""
+    started: list = []
+    real = dryrun.decoded_elsewhere
+    monkeypatch.setattr(dryrun, "decoded_elsewhere", lambda rows, spare=False: started.append(spare) or real(rows, spare))
+    args = argv(SAMPLES["orders"])
+    expected = run_cli(args, ROOT)
+    assert not started  # the samples are small
+    monkeypatch.setattr(dryrun, "AUTO_WORKER_BYTES", 0)
+    assert run_cli(args, ROOT) == expected
+    if dryrun.available():
+        assert sorted(started) == [False] * (len(started) - 1) + [True]  # the source reads on spare time
+    started.clear()
+    assert run_cli([*args, "--no-parallel-read"], ROOT) == expected and not started
