@@ -52,6 +52,20 @@ def _field(node: dict, interpreter: TreeInterpreter) -> Fn:
 
 def _chain(node: dict, interpreter: TreeInterpreter) -> Fn:
     """``a.b``, ``a[0]``, ``a | b``: each child on the result of the one before."""
+    if node["type"] == "subexpression" and all(child.get("type") == "field" for child in node["children"]):
+        names = [child["value"] for child in node["children"]]
+
+        def fields(value: Any) -> Any:  # `a.b.c`: the field steps in one loop
+            for name in names:
+                if value.__class__ is dict:
+                    value = value.get(name)
+                else:
+                    try:
+                        value = value.get(name)
+                    except AttributeError:
+                        return None
+            return value
+        return fields
     steps = _children(node, interpreter)
     if len(steps) == 2:
         first, second = steps
@@ -90,6 +104,9 @@ def _identity(node: dict, interpreter: TreeInterpreter) -> Fn:
 
 def _comparator(node: dict, interpreter: TreeInterpreter) -> Fn:
     left, right = _children(node, interpreter)
+    if node["children"][1].get("type") == "literal":  # `x > \`19\``: the constant, not a call for it
+        constant = node["children"][1]["value"]
+        right = _constant(constant)
     general = interpreter.COMPARATOR_FUNC[node["value"]]
     if node["value"] in ("eq", "ne"):
         # the general step (`_equals`) only differs from `==` for a bool against 0 or 1
@@ -122,9 +139,28 @@ _ORDERING: dict[str, Callable[[Any, Any], bool]] = {
     "lt": lambda a, b: a < b, "gt": lambda a, b: a > b, "lte": lambda a, b: a <= b, "gte": lambda a, b: a >= b}
 
 
+def _falsiness(interpreter: TreeInterpreter) -> Callable[[Any], bool]:
+    """The interpreter's ``_is_false``; for the engine's (``ZERO_IS_FALSE``: null, false, zero and empty
+    texts, lists and objects are false) ``not value`` first, on the kinds where the two agree."""
+    is_false = interpreter._is_false
+    if not getattr(interpreter, "ZERO_IS_FALSE", False):
+        return is_false
+
+    def falsy(value: Any) -> bool:
+        return (not value) if value.__class__ in _PLAIN else is_false(value)
+    return falsy
+
+
+_PLAIN = frozenset({str, list, dict, bool, int, float, type(None)})  # not Decimal: a signalling NaN raises
+
+
+def _constant(value: Any) -> Fn:
+    return lambda _: value
+
+
 def _and(node: dict, interpreter: TreeInterpreter) -> Fn:
     left, right = _children(node, interpreter)
-    is_false = interpreter._is_false
+    is_false = _falsiness(interpreter)
 
     def both(value: Any) -> Any:
         matched = left(value)
@@ -134,7 +170,7 @@ def _and(node: dict, interpreter: TreeInterpreter) -> Fn:
 
 def _or(node: dict, interpreter: TreeInterpreter) -> Fn:
     left, right = _children(node, interpreter)
-    is_false = interpreter._is_false
+    is_false = _falsiness(interpreter)
 
     def either(value: Any) -> Any:
         matched = left(value)
@@ -146,13 +182,17 @@ def _not(node: dict, interpreter: TreeInterpreter) -> Fn | None:
     if type(interpreter).visit_not_expression is TreeInterpreter.visit_not_expression:
         return None  # the engine's interpreter redefines `!` as its own falsiness: only that one is inlined
     (child,) = _children(node, interpreter)
-    is_false = interpreter._is_false
+    is_false = _falsiness(interpreter)
     return lambda value: is_false(child(value))
 
 
 def _filter(node: dict, interpreter: TreeInterpreter) -> Fn:
     base, each, test = _children(node, interpreter)
-    is_true = interpreter._is_true
+    if type(interpreter)._is_true is not TreeInterpreter._is_true:  # not `not _is_false(value)`
+        is_true = interpreter._is_true
+        test_of = test
+        test = lambda element: is_true(test_of(element))  # noqa: E731 - True when kept
+    is_false = _falsiness(interpreter)
 
     def filtered(value: Any) -> Any:
         items = base(value)
@@ -160,7 +200,7 @@ def _filter(node: dict, interpreter: TreeInterpreter) -> Fn:
             return None
         collected = []
         for element in items:
-            if is_true(test(element)):
+            if not is_false(test(element)):
                 current = each(element)
                 if current is not None:
                     collected.append(current)
@@ -190,6 +230,13 @@ def _function(node: dict, interpreter: TreeInterpreter) -> Fn:
     call = interpreter._functions.call_function
     if name == "length" and len(arguments) == 1:
         (argument,) = arguments
+        if node["children"][0].get("type") == "field":  # `length(name)`: the field read here
+            field = node["children"][0]["value"]
+
+            def length_of_field(value: Any) -> Any:
+                got = value.get(field) if value.__class__ is dict else argument(value)
+                return len(got) if got.__class__ in _SIZED else call(name, [got])
+            return length_of_field
 
         def length(value: Any) -> Any:
             got = argument(value)

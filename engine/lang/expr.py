@@ -169,15 +169,15 @@ class DecimalFunctions(jfunc.Functions):
 class Interpreter(TreeInterpreter):
     """One truth rule everywhere (``when``, ``filter``, ``&&``, ``||``, ``!``, ``[?...]``): null, false,
     empty text/list/object and the number zero are false. (Plain JMESPath counts 0 as true except
-    under ``!``; specs read more naturally when a zero shipping amount is "no shipping".)"""
+    under ``!``; specs read more naturally when a zero shipping amount is "no shipping".)
+    ``_is_true`` is JMESPath's own: ``not _is_false(value)``."""
+
+    ZERO_IS_FALSE = True  # engine/lang/closures.py tests truth with `not value` for plain kinds
 
     def _is_false(self, value):
         if value is None or value is False or value == "" or value == [] or value == {}:
             return True
         return value.__class__ in (int, float, Decimal) and value == 0
-
-    def _is_true(self, value):
-        return not self._is_false(value)
 
     def visit_not_expression(self, node, value):
         return self._is_false(self.visit(node["children"][0], value))

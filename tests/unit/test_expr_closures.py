@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 
 from engine.errors import TransformError
 from engine.lang.closures import closure_of
-from engine.lang.expr import _INTERPRETER, CompiledExpr, compile_expression
+from jmespath.visitor import TreeInterpreter
+
+from engine.lang.expr import _INTERPRETER, OPTIONS, CompiledExpr, compile_expression
 
 NAMES = ["a", "b", "ref", "id"]
 scalars = st.one_of(st.none(), st.integers(-2, 2), st.sampled_from(["", "x", "ab", "1"]), st.booleans(),
@@ -102,3 +104,26 @@ def test_numbers_compare_exactly_and_booleans_are_not_numbers():
     assert compile_expression("a == `2.1`").search({"a": Decimal("2.10")}) is True
     assert compile_expression("a > `0`").search({"a": Decimal("0.01")}) is True
     assert compile_expression("a > `0`").search({"a": None}) is None
+
+
+class _PlainTruth(TreeInterpreter):
+    """JMESPath's own truth (zero is true), its ``_is_true`` redefined: the closures follow it too."""
+
+    def _is_true(self, value):
+        return not self._is_false(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions(), values)
+def test_closures_follow_another_interpreter_s_truth(text, value):
+    interpreter = _PlainTruth(OPTIONS)
+    tree = CompiledExpr(text).tree
+    ours = _outcome(closure_of(tree, interpreter), value)
+    theirs = _outcome(lambda v: interpreter.visit(tree, v), value)
+    assert _same(ours, theirs), (text, value, ours, theirs)
+
+
+def test_the_engine_s_truth_zero_and_empty_are_false():
+    kept = compile_expression("a[?@]")
+    assert kept.search({"a": [0, 1, "", "x", [], [0], {}, {"k": 0}, None, False, True, Decimal("0.0"), 0.0, 2.5]}) == \
+        [1, "x", [0], {"k": 0}, True, 2.5]
