@@ -14,11 +14,11 @@ way a script that sends it as a request body is written: the work the engine doe
 *templated* one writes the JSON text straight from templates of this flow's known output shape, which no
 engine can do for any spec; its ratio is printed, not judged.
 
-The engine runs as shipped: from 8 MB up, its input files are parsed in child processes (the source
-file read ahead while the related files are indexed, ``--parallel-read``'s default on a machine of
-several cores); its CPU time counts those children (``wait4`` includes the descendants it reaped). The
-same engine in one process (``--no-parallel-read``) is a third contender, printed, not judged. On a
-machine with no free core the second process does not pay: compare the CPU ratios.
+The engine runs as shipped: from 8 MB up, its input files are parsed in child processes when a core
+is free (the source file read ahead while the related files are indexed: ``--parallel-read``'s default
+on a machine of several cores, one process on a busy one); its CPU time counts those children
+(``wait4`` includes the descendants it reaped). The same engine in one process (``--no-parallel-read``)
+is a third contender, printed, not judged. Compare the CPU ratios too: a second process costs CPU.
 
 Targets (issue 10): time ≥ 0.8× the baseline (baseline time / engine time) at every size; peak RSS at
 the largest size ≤ 2× the baseline's there and ≤ 1.2× the engine's own at 10k orders (constant memory).

@@ -34,7 +34,8 @@ def add_parser(sub) -> None:
                    help="each input file of 1 MB or more is parsed in a child process, the source file's "
                         "reading ahead while the related files are indexed (same output; less wall time "
                         "when a core is free, a little more CPU time). Default: files of 8 MB or more, where "
-                        "fork exists and there are several cores; --no-parallel-read: all in this process")
+                        "fork exists, there are several cores and one is free; --no-parallel-read: all in "
+                        "this process")
     p.add_argument("--state", type=Path, metavar="DIR",
                    help="the state folder (default PROJECT/.passerelle): its cross-references are read (never "
                         "written) for the xref transform; live: a rotated refresh token is kept there")

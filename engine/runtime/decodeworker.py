@@ -37,6 +37,22 @@ def available() -> bool:
     return hasattr(os, "fork") and (os.cpu_count() or 1) > 1
 
 
+def core_free() -> bool:
+    """Whether a second process would find a core to run on now: the load of the last minute leaves
+    one, and so do the tasks runnable at this instant besides this one (Linux's /proc/loadavg; where
+    the system does not say, yes). On a machine with no free core a second process costs more CPU
+    time (the records cross a pipe) and saves no wall time."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        if os.getloadavg()[0] > cores - 0.5:
+            return False
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = int(handle.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError, AttributeError):
+        return True
+    return running - 1 < cores
+
+
 def decoded_elsewhere(rows: Iterator[Any], spare: bool = False) -> Iterator[Any]:
     """``rows`` as they come, read by a child process forked now (when forking is possible; else in
     this one): it reads ahead - up to AHEAD pages - while this process is still busy elsewhere (the

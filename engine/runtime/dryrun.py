@@ -28,7 +28,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
-from engine.runtime.decodeworker import available, decoded_elsewhere
+from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
 from engine.runtime.relspill import RelatedSpill, spillable
 from engine.util.jsonout import OutputError, dumps
@@ -115,10 +115,10 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
     size); of an XML list, only the elements the flow may read are decoded (plan/readfields.py).
     ``counts`` is filled as the outcomes are consumed; an :class:`InputError` may come from either call.
-    ``workers``: each file of WORKER_BYTES or more (None: AUTO_WORKER_BYTES) is read in a child process,
-    all of them started at once: the related files while this one indexes them, the source file
-    ahead at a lower priority, then while this one types, joins and maps (decodeworker.py: same
-    records, same errors; where fork exists and there are several cores)."""
+    ``workers``: each file of WORKER_BYTES or more (None: AUTO_WORKER_BYTES, when a core is free now) is
+    read in a child process, all of them started at once: the related files while this one indexes
+    them, the source file ahead at a lower priority, then while this one types, joins and maps
+    (decodeworker.py: same records, same errors; where fork exists and there are several cores)."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
@@ -135,7 +135,7 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
             if singular.get(resource, resource) != flow.source_resource:
                 related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
-    fork = workers is not False and available()
+    fork = workers is not False and available() and (workers or core_free())
     smallest = WORKER_BYTES if workers else AUTO_WORKER_BYTES
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
