@@ -20,6 +20,7 @@ from engine.project.load import ConnectorStore
 from engine.runtime.endpoints import open_endpoints
 from engine.runtime.runner import FlowRunner, Summary
 from engine.runtime.lease import Busy, Lease
+from engine.runtime.run_store import from_summary
 from engine.runtime.state import SqliteStore, state_database
 from engine.runtime.watch import LivePlan
 
@@ -107,7 +108,13 @@ class Session:
             for endpoint in endpoints.values():
                 endpoint.close()
         self.log("flow_summary", **summary.as_dict())
+        self.record_run(summary, "run")
         return summary
+
+    def record_run(self, summary: Summary, kind: str) -> None:
+        """Keep a flow run (``run``) or replay (``replay``) that ended in the run history
+        (:mod:`engine.runtime.run_store`), with the version of the plan live now."""
+        self.state.record_run(from_summary(summary, kind, self.live.version or None))
 
     def _live_flow(self, name: str, fallback: FlowPlan) -> Callable[[], FlowPlan]:
         """The flow as the live plan has it now (hot reload), or as it was if a reload removed it."""
