@@ -192,36 +192,29 @@ def _filter(node: dict, interpreter: TreeInterpreter) -> Fn:
         is_true = interpreter._is_true
         test_of = test
         test = lambda element: is_true(test_of(element))  # noqa: E731 - True when kept
-    is_false = _falsiness(interpreter)
-
-    def filtered(value: Any) -> Any:
-        items = base(value)
-        if not isinstance(items, list):
-            return None
-        collected = []
-        for element in items:
-            if not is_false(test(element)):
-                current = each(element)
-                if current is not None:
-                    collected.append(current)
-        return collected
-    return filtered
+    return _collected(base, each, test, _falsiness(interpreter))
 
 
 def _projection(node: dict, interpreter: TreeInterpreter) -> Fn:
     base, each = _children(node, interpreter)
+    return _collected(base, each, None, None)
 
-    def projected(value: Any) -> Any:
+
+def _collected(base: Fn, each: Fn, test: Fn | None, is_false: Callable[[Any], bool] | None) -> Fn:
+    """``base[?test].each`` (``test`` None: ``base[*].each``): the non-null results, for a list only."""
+    def collected(value: Any) -> Any:
         items = base(value)
         if not isinstance(items, list):
             return None
-        collected = []
+        out = []
         for element in items:
+            if test is not None and is_false(test(element)):  # type: ignore[misc]
+                continue
             current = each(element)
             if current is not None:
-                collected.append(current)
-        return collected
-    return projected
+                out.append(current)
+        return out
+    return collected
 
 
 def _function(node: dict, interpreter: TreeInterpreter) -> Fn:
