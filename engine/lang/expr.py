@@ -17,12 +17,11 @@ from typing import Any
 import jmespath
 from jmespath import exceptions as jexc
 from jmespath import functions as jfunc
-from jmespath import parser as jparser
 from jmespath.visitor import TreeInterpreter
 
 from engine.errors import TransformError
-from engine.spec import yamlcache
 from engine.lang.closures import closure_of
+from engine.lang.exprmemo import parse_remembered
 from engine.lang.indexpath import indexed_path_of, steps_search
 from engine.lang.values import show
 
@@ -229,7 +228,7 @@ class CompiledExpr:
         if deep is not None:
             raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep", deep)
         try:
-            self._parsed = _parse(text)
+            self._parsed = parse_remembered(text)
         except jexc.ParseError as exc:
             offset = exc.lex_position if isinstance(exc.lex_position, int) else 0
             raise ExprError(_parse_message(exc), max(0, min(offset, len(text)))) from None
@@ -288,21 +287,6 @@ class CompiledExpr:
 
     def __repr__(self) -> str:
         return f"CompiledExpr({self.text!r})"
-
-
-def _parse(text: str) -> Any:
-    """JMESPath's parse of ``text``; under ``validate``'s cache, a text parsed in an earlier run is
-    taken from there (engine/spec/yamlcache.py: keyed by jmespath's installed files)."""
-    cache = yamlcache.active()
-    if cache is None:
-        return jmespath.compile(text)
-    memo = cache.memo("jmespath", f"jmespath tree 1|{yamlcache.package_stamp('jmespath')}".encode())
-    tree = memo.get(text)
-    if isinstance(tree, dict):
-        return jparser.ParsedResult(text, tree)
-    parsed = jmespath.compile(text)
-    memo.put(text, parsed.parsed)
-    return parsed
 
 
 _COMPILED: dict[str, CompiledExpr] = {}  # text -> expression: a spec repeats its texts (one parse each)

@@ -26,7 +26,7 @@ depends on has changed:
   files), so a warm ``validate`` neither builds the schemas' validators nor imports
   ``regex``. What was refused is checked again each time (its messages are not stored);
 * so is the parse of each JMESPath expression text that parsed (``Memo``: one entry per parser,
-  keyed by the parser's files; engine/lang/expr.py, engine/lang/exprnames.py).
+  keyed by the parser's files; engine/lang/exprmemo.py, engine/lang/exprnames.py).
 
 Where: ``$PASSERELLE_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/passerelle``, else
 ``~/.cache/passerelle``; ``passerelle validate --no-cache`` neither reads nor writes it. Entries are

@@ -238,7 +238,7 @@ def test_a_refused_document_is_explained_every_time(tmp_path):
     assert not list(tmp_path.glob("memo-1/valid-*"))
 
 
-# -- JMESPath parses remembered (engine/lang/expr.py, engine/lang/exprnames.py) -----------------------------
+# -- JMESPath parses remembered (engine/lang/exprmemo.py, engine/lang/exprnames.py) -----------------------------
 EXPRESSIONS = ["a.b", "items[?qty > `2.5`].sku", "join(', ', [a, b])", "to_number(x) || `0`", "!(c.d[0])",
                "customer.{n: name, m: email}", "lines[*].price | sum(@)", "`{\"k\": [1, 2.5]}`"]
 
