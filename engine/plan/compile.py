@@ -136,9 +136,9 @@ class _FlowCompiler:
     def __init__(self, item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic],
                  project_pairs: dict[tuple[str, str], tuple[str, ...]] | None = None, check_only: bool = False):
         self.item, self.project, self.diags, self.check_only = item, project, diags, check_only
-        context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing(),
-                                xrefs=project_pairs)
-        self.builder = MappingBuilder(item.doc, item.path, registry, context, diags)
+        self.context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing(),
+                                     xrefs=project_pairs)
+        self.builder = MappingBuilder(item.doc, item.path, registry, self.context, diags)
         self.types: dict[str, Callable] = {}
 
     def expr(self, text: Any, path: tuple, what: str, allowed: frozenset[str] | None = None) -> CompiledExpr | None:
@@ -302,7 +302,8 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group,
                     find=find, xref_type=xref_type(target, resource_name), source_fields=used,
                     related_fields=MappingProxyType({name: used for name in restricted if used is not None}),
-                    remove=remove)
+                    remove=remove, after=tuple(sorted({flow for used in fc.context.xrefs_used
+                                                       for flow in (pairs or {}).get(used, ()) if flow != item.name})))
 
 
 __all__ = ["compile_project"]
