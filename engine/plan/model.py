@@ -79,7 +79,7 @@ class FlowPlan:
     # related resources read only through these top-level fields (plan/usage.py); absent: every field
     related_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
     remove: RemovePlan | None = None  # a record gone from the source is removed from the target (plan/removal.py)
-    after: tuple[str, ...] = ()  # the flows keeping the cross-references its `xref` transforms read
+    after: tuple[str, ...] = ()  # its `after:` flows and those keeping the cross-references its `xref` transforms read
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""
@@ -127,8 +127,8 @@ class Plan:
     settings: Mapping[str, Any] = field(default_factory=dict)  # the project's own (`project:`)
 
     def run_order(self) -> list[str]:
-        """Every flow, each after the flows it needs, else by name: the flows keeping the cross-references
-        its `xref` transforms read (``FlowPlan.after``: the categories before the products filed in them),
+        """Every flow, each after the flows it needs, else by name: its `after:` flows and those keeping the
+        cross-references its `xref` transforms read (``FlowPlan.after``: the categories before the products),
         and the flows finding or creating the items of a resource it reads (`target.find`: the products
         before the stock and prices a flow joins to them). Flows needing each other in a cycle run by name."""
         makers: dict[tuple[str, str], set[str]] = {}

@@ -62,6 +62,23 @@ def test_independent_flows_keep_the_order_of_their_names_and_a_cycle_does_not_ha
     assert plan.run_order() == ["c_flow", "d_flow", "a_flow", "b_flow"]
 
 
+def test_after_names_flows_to_run_first_and_a_misspelt_one_is_located(tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(ROOT / "specs" / "examples" / "prestashop-sage100", project,
+                    ignore=shutil.ignore_patterns(".passerelle", "*_to_*.yaml", "tests", "samples"))
+    (project / "a_flow.yaml").write_text(_flow("a_flow", "customers", None).replace(
+        "    key: id\n", "    key: id\n    after: [b_flow]\n"))
+    (project / "b_flow.yaml").write_text(_flow("b_flow", "addresses", None))
+    plan = _plan(project)
+    assert plan.flows["a_flow"].after == ("b_flow",) and plan.run_order() == ["b_flow", "a_flow"]
+    (project / "a_flow.yaml").write_text(_flow("a_flow", "customers", None).replace(
+        "    key: id\n", "    key: id\n    after: [b_flwo]\n"))
+    _, diags = compile_project(load_project(project))
+    (diag,) = [d for d in diags if d.is_error]
+    assert (diag.code, diag.loc.line, diag.loc.col) == ("unknown-flow", 5, 13), diag
+    assert "no flow named 'b_flwo'" in diag.message and "b_flow" in diag.hint
+
+
 def test_one_run_of_the_whole_template_builds_the_catalogue(sage_database, tmp_path, monkeypatch):
     """The first `passerelle run PROJECT` sets nothing aside but what the template refuses on purpose
     (the customer prices of Sage customers without a shop account)."""
