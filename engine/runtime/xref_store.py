@@ -105,6 +105,16 @@ class StoreXref:
         self.query, self.close = query, close
         self.flows = flows_for or {}
         self.cache: dict[tuple, str] = {}
+        self.recorded: dict[tuple[str, str], bool] = {}  # (system, type) -> any pair of it at all
+
+    def _recorded_any(self, system: str, type_: str) -> bool:
+        if (system, type_) not in self.recorded:
+            try:
+                found = self.query("SELECT 1 FROM xref WHERE source_system = ? AND type = ? LIMIT 1", (system, type_))
+            except sqlite3.OperationalError:  # a state older than the table
+                found = []
+            self.recorded[(system, type_)] = bool(found)
+        return self.recorded[(system, type_)]
 
     def translate(self, system: str, type_: str, value: str, to: str | None, reverse: bool) -> str:
         key = (system, type_, value, to, reverse)
@@ -117,7 +127,8 @@ class StoreXref:
                 raise
             found = []
         if not found:
-            raise XrefMissing(self.flows.get((system, type_), []))
+            flows = self.flows.get((system, type_), [])
+            raise XrefMissing(flows, others=bool(flows) and self._recorded_any(system, type_))
         answers = sorted({str(row[0]) for row in found})
         if len(answers) > 1:
             systems = sorted({str(row[1]) for row in found})
