@@ -6,54 +6,13 @@ connection to find in another template's README); sagex3-woocommerce's products 
 simulator's variations of the same SKUs; sage100sql-shopify's customer prices on missing price lists."""
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import subprocess
-import sys
-from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from cryptography.fernet import Fernet
 
 from runtime_support import SUMMARY, cli
-from support import ROOT
-
-SETTING = re.compile(r"(\w+)=(\S+)")
-
-
-@contextmanager
-def sandbox(*argv: str):
-    """``passerelle sandbox ARGV`` in a child process: {system: {setting: value}} of each line ``SYSTEM
-    key=value...`` (``sage100-sql connection=... dialect=... media=...`` too) and the ``made`` lines."""
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'sandbox'}"}
-    proc = subprocess.Popen([sys.executable, "-m", "passerelle_sandbox.cli", "--port-base", "0", *argv],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
-    systems: dict[str, dict[str, str]] = {}
-    made: list[str] = []
-    try:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if "Ctrl-C to stop" in line:
-                break
-            if line.startswith("made "):
-                made.append(line[5:].strip())
-            elif SETTING.search(line):
-                name, rest = line.split(" ", 1)
-                systems[name] = dict(SETTING.findall(rest))
-        else:
-            pytest.fail(f"the sandbox stopped: {systems} {made}")
-        yield systems, made
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _project(tmp_path: Path, template: str) -> Path:
-    project = tmp_path / template
-    shutil.copytree(ROOT / "specs" / "examples" / template, project, ignore=shutil.ignore_patterns(".passerelle"))
-    return project
+from test_review_issue13 import _project, sandbox  # a template's copy; the sandbox's `SYSTEM key=value` lines
 
 
 def _run(project: Path, env: dict, monkeypatch, code: int) -> dict:
