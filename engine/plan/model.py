@@ -142,11 +142,10 @@ class Plan:
             waiting[name] = ({a for a in flow.after if a in self.flows}
                              | {maker for read in reads for maker in makers.get(read, ())}) - {name}
         order: list[str] = []
-        while waiting:
-            ready = sorted(name for name, needs in waiting.items() if not needs) or sorted(waiting)[:1]
-            for name in ready:
-                del waiting[name]
-                order.append(name)
+        while waiting:  # the first by name whose needs ran: as close to name order as the needs allow
+            name = next((n for n in sorted(waiting) if not waiting[n]), None) or min(waiting)
+            del waiting[name]
+            order.append(name)
             for needs in waiting.values():
-                needs.difference_update(ready)
+                needs.discard(name)
         return order

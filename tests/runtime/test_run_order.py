@@ -41,6 +41,17 @@ def test_the_catalogue_flows_run_after_the_flows_keeping_the_ids_they_translate(
     assert woo.index("media_to_shop") < woo.index("images_to_shop")  # the attachments before the gallery
 
 
+def test_flows_that_need_nothing_keep_the_order_of_their_names():
+    """Only what a flow needs moves it: the orders (after the customers they are billed to) still run
+    before the payments and refunds settled on their Sage documents, as they did in name order."""
+    shopify = _plan(ROOT / "specs" / "examples" / "sage100-shopify")
+    assert shopify.flows["orders_to_sage"].after == ("customers_to_sage",)
+    assert shopify.run_order() == sorted(shopify.flows)
+    woo = _plan(ROOT / "specs" / "examples" / "woocommerce-sage100").run_order()
+    assert woo.index("customers_to_sage") < woo.index("customer_addresses_to_sage") < woo.index("orders_to_sage") \
+        < woo.index("payments_to_sage") < woo.index("refunds_to_sage")
+
+
 def _flow(name: str, source_read: str, xref_type: str | None) -> str:
     field = (f"{{ from: id, transform: [{{ xref: {{ from: shop, type: {xref_type} }} }}] }}" if xref_type
              else "{ from: id }")
