@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from engine.runtime.event_store import EVENT_COLUMNS, RETENTION, Event, new_id
-from engine.runtime.pg_schema import StoreError, connect
+from engine.runtime.pg_schema import connect, execute
 
 FREE = ("(taken_by IS NULL OR taken_by = pg_backend_pid() OR NOT EXISTS "
         "(SELECT 1 FROM pg_stat_activity WHERE pid = taken_by))")  # not taken by another live connection
@@ -33,20 +33,12 @@ class PgEvents:
     """One project's webhook queue in a migrated PostgreSQL state database."""
 
     def __init__(self, url: str, project: str):
-        import psycopg
-
         self.url, self.project = url, project
-        self._error = psycopg.Error
         self._lock = threading.Lock()
         self.db = connect(url, project)
 
     def run(self, sql: str, args: tuple = ()) -> list:
-        with self._lock:
-            try:
-                cursor = self.db.execute(sql, args)
-                return cursor.fetchall() if cursor.description else []
-            except self._error as exc:
-                raise StoreError(self.url, exc) from None
+        return execute(self.db, self._lock, self.url, sql, args)
 
     def enqueue(self, flow: str, delivery: str, topic: str, body: str, sent_at: float | None) -> str | None:
         now = time.time()

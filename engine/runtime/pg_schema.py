@@ -121,6 +121,16 @@ def connect(url: str, project: str | None = None) -> Any:
     return connection
 
 
+def execute(connection: Any, lock: Any, url: str, sql: str, args: tuple = ()) -> list:
+    """One statement on ``connection`` (autocommit) under ``lock``: its rows; a StoreError when it fails."""
+    with lock:
+        try:
+            cursor = connection.execute(sql, args)
+            return cursor.fetchall() if cursor.description else []
+        except psycopg_error() as exc:
+            raise StoreError(url, exc) from None
+
+
 def psycopg_error() -> type[Exception]:
     """psycopg's base error class (psycopg is imported only once a PostgreSQL state is used)."""
     import psycopg
@@ -199,5 +209,5 @@ def status(connection: Any) -> tuple[int | None, list[tuple[int, str, Any]]]:
     return have, [tuple(row) for row in rows]
 
 
-__all__ = ["LATEST", "MIGRATIONS", "StoreError", "check", "connect", "masked", "psycopg_error", "status", "upgrade",
-           "version"]
+__all__ = ["LATEST", "MIGRATIONS", "StoreError", "check", "connect", "execute", "isolated", "masked", "psycopg_error",
+           "status", "upgrade", "version"]

@@ -32,7 +32,7 @@ from engine.runtime import pg_rows, vault
 from engine.runtime.ack_store import AckState
 from engine.runtime.lease import Busy, command_line
 from engine.runtime.pg_events import PgEvents
-from engine.runtime.pg_schema import StoreError, check, connect, masked
+from engine.runtime.pg_schema import StoreError, check, connect, execute, masked
 from engine.runtime.removal_store import RemovalRows
 from engine.runtime.run_store import RunRecord
 from engine.runtime.state import ACKED, DONE, ENTRY_COLUMNS, UPDATE_FAILED, Entry, RecordClaimed, payload_hash, \
@@ -102,12 +102,7 @@ class PostgresStore:
             raise
 
     def _exec(self, sql: str, args: tuple = ()) -> list:
-        with self._lock:
-            try:
-                cursor = self.db.execute(sql, args)
-                return cursor.fetchall() if cursor.description else []
-            except self._error as exc:
-                raise StoreError(self.url, exc) from None
+        return execute(self.db, self._lock, self.url, sql, args)
 
     def _together(self, statements: list[tuple[str, tuple]], then: list[tuple[str, tuple]] | None = None) -> None:
         """``statements`` as one statement (the first ones as data-modifying ``WITH`` parts of the last: all
