@@ -4,6 +4,7 @@ record, settled events pruned after the retention, each project its own queue; o
 workers taking events of one flow at once never get the same event."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -120,3 +121,26 @@ def test_the_events_of_a_worker_that_ended_go_to_the_next_at_once(backend):
     while not survivor.queued("orders") and time.monotonic() < deadline:
         time.sleep(0.05)  # the server drops the ended connection from pg_stat_activity
     assert sorted(e.id for e in survivor.queued("orders")) == sorted(ids)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_two_workers_taking_and_settling_at_once_share_the_events_without_overlap(backend):
+    queues = [backend.open().events() for _ in range(2)]
+    ids = {queues[0].enqueue("orders", f"d{n}", "t", "{}", None) for n in range(120)}
+    taken: list[list[str]] = [[], []]
+    settled: list[list[str]] = [[], []]
+
+    def work(n: int) -> None:
+        while batch := queues[n].queued("orders", limit=7):
+            for event in batch:
+                taken[n].append(event.id)
+                if queues[n].settle(event.id, DONE):
+                    settled[n].append(event.id)
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not set(taken[0]) & set(taken[1])  # never the same event in both
+    assert sorted(settled[0] + settled[1]) == sorted(ids) and queues[1].depth() == (0, None)
