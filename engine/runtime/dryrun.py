@@ -28,6 +28,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
+from engine.runtime.reserve import describe as describe_reserve
 from engine.runtime.decodeworker import available, decoded_elsewhere
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
 from engine.runtime.relspill import RelatedSpill, spillable
@@ -266,9 +267,12 @@ def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
             if outcome.skipped:
                 result.skipped += 1
                 continue
-            try:
-                requests = [endpoints[flow.target_endpoint].describe_write(flow.target_operation, outcome.payload,
-                                                                            outcome.values)]
+            try:  # the reservation first (a flow's `reserve`), then the document
+                requests = describe_reserve(endpoints, flow, outcome.record) + [endpoints[
+                    flow.target_endpoint].describe_write(flow.target_operation, outcome.payload, outcome.values)]
+            except (RecordError, TransformError) as exc:
+                result.failures.append(failure(flow, outcome.key, exc, "reserve", flow.item.loc("reserve")))
+                continue
             except EndpointError as exc:
                 result.failures.append(failure(flow, outcome.key, exc, "", flow.item.loc("target")))
                 continue

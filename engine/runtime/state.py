@@ -8,6 +8,10 @@ The ledger holds, per flow and source record key, where the record stands:
 * ``done``     the target confirmed; ``target_id`` holds its id (e.g. the Sage piece number);
 * ``acked``    every acknowledgement back to the source was confirmed too (each one's own state is kept
                per acknowledgement: :mod:`engine.runtime.ack_store`);
+* ``reserving`` (a flow with ``reserve``) the reservation is being asked for: its outcome is unknown
+               until the system answers; ``payload`` holds the document's intent, sent once it is reserved;
+* ``refusing`` / ``refused``  the system refused the reservation (``reason`` says why): a business
+               outcome, final, never a document; ``refused`` once every ``on_refused`` write is confirmed;
 * ``failed``   dead letter: mapping failed or the target rejected the record; ``reason``, ``loc`` and the
                exact ``payload`` are kept for ``failures`` and ``replay``.
 
@@ -44,6 +48,7 @@ from engine.spec.env import scrub
 from engine.util.jsonout import dumps
 
 PENDING, DONE, ACKED, FAILED = "pending", "done", "acked", "failed"
+RESERVING, REFUSING, REFUSED = "reserving", "refusing", "refused"  # a flow's `reserve` (runtime/reserve.py)
 
 
 @dataclass
@@ -99,7 +104,7 @@ class StateStore(TokenStore, Protocol):
     def set_cursor(self, flow: str, value: str) -> None: ...
     def entry(self, flow: str, key: str) -> Entry | None: ...
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None) -> None: ...
+               with_json: str | None = None, status: str = PENDING) -> None: ...
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
                pair: Pair | None = None, ack: tuple[str, str | None] | None = None) -> None:
         """``pair``: kept in the cross-reference store in the same commit (xref_store.py); ``ack``:
@@ -213,15 +218,15 @@ class SqliteStore:
         return Entry(*rows[0]) if rows else None
 
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None) -> None:
+               with_json: str | None = None, status: str = PENDING) -> None:
         now = time.time()
         digest = payload_hash(payload_json + (with_json or ""))
         self._exec("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payload, record, target_with, "
-                   "updated_at) VALUES (?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
-                   "status = 'pending', payload_hash = excluded.payload_hash, attempts = attempts + 1, "
+                   "updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
+                   "status = excluded.status, payload_hash = excluded.payload_hash, attempts = attempts + 1, "
                    "payload = excluded.payload, record = COALESCE(excluded.record, record), "
                    "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at",
-                   (flow, str(key), digest, payload_json, record_json, with_json, now))
+                   (flow, str(key), status, digest, payload_json, record_json, with_json, now))
 
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
                pair: Pair | None = None, ack: tuple[str, str | None] | None = None) -> None:

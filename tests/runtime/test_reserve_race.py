@@ -1,0 +1,40 @@
+"""The last-item race (issue 15): 50 orders at once for the last 10 items. The orders flow reserves
+each order's goods in Sage before its document (`reserve`), 8 reservations in flight: exactly 10 are
+reserved, each becomes one Sage document and is confirmed in the shop; the 40 others are cancelled in
+the shop with a customer note saying why, and no document is created for them. Sage's available stock
+ends at 0 and was never negative; every order is final in the ledger; a second delivery changes nothing."""
+from __future__ import annotations
+
+import sqlite3
+
+from reserve_support import SKU, deliver, outcome, project_copy, race
+from runtime_support import cli
+
+
+def test_fifty_orders_for_the_last_ten_items(tmp_path, monkeypatch):
+    project, state = project_copy(tmp_path, concurrency=8), tmp_path / "state"
+    with race(orders=50, stock=10, latency_ms=15) as (sb, env, ids):
+        code, err = deliver(project, state, env, lambda argv, e: cli(argv, e, monkeypatch))
+        assert code == 0, err
+        assert "orders_to_sage: 50 read, 10 created" in err and "40 refused" in err, err
+        got = outcome(sb)
+        assert sb.sim("sage100").most_in_flight >= 3  # the reservations really overlapped
+        assert len(got["confirmed"]) == 10 and len(got["cancelled"]) == 40
+        assert got["confirmed"] | got["cancelled"] == set(ids) and not got["confirmed"] & got["cancelled"]
+        assert got["told"] == got["cancelled"]  # each cancelled order has its customer note, the others none
+        for oid in got["cancelled"]:
+            (note,) = [n for n in got["notes"][oid] if n["customer_note"]]
+            assert f"article {SKU}: 0 available, 1 asked" in note["note"], note
+        assert got["available"] == 0 and got["never_negative"] and len(got["history"]) == 10
+        assert sorted(got["documents"]) == sorted(f"WC-{oid}" for oid in got["confirmed"])  # none for a refusal
+        assert got["held"] == sorted(f"WC-{oid}" for oid in got["confirmed"])
+        ledger = dict(sqlite3.connect(state / "state.db").execute(
+            "SELECT status, COUNT(*) FROM ledger WHERE flow = 'orders_to_sage' GROUP BY status").fetchall())
+        assert ledger == {"acked": 10, "refused": 40}  # no order lost, every one final
+
+        # delivered again (a second poll, a replayed webhook): nothing reserved, created or written twice
+        code, err = deliver(project, state, env, lambda argv, e: cli(argv, e, monkeypatch))
+        assert code == 0, err
+        again = outcome(sb)
+        assert again["history"] == got["history"] and again["documents"] == got["documents"]
+        assert again["notes"] == got["notes"] and again["cancelled"] == got["cancelled"]
