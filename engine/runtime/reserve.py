@@ -31,7 +31,7 @@ from engine.lang.names import REFUSED as REFUSAL
 from engine.runtime import acks
 from engine.runtime.state import REFUSED, REFUSING, RESERVING, Entry, from_json, to_json
 
-ATTEMPTS = 5  # per reservation and run, on transient faults
+ATTEMPTS = 2  # per reservation and run, on transient faults (an HTTP endpoint retries within each one too)
 PREFIX = "refused:"  # a refusal's writes in the acknowledgements' ledger
 
 
@@ -97,9 +97,10 @@ def _reserve_then_create(runner: Any, key: str, payload: Any, payload_json: str,
             error = RecordError(f"reservation rejected: {exc.message}", flow.name, key, "reserve", write.loc)
             runner.dead_letter(key, error, record, payload_json)
             return True
-        runner.store.note(flow.name, key, f"reservation without an answer: {exc.message}")
+        why = f"reservation without an answer: {exc.message}"
+        runner.store.note(flow.name, key, why)
         runner.summary.pending += 1  # still `reserving`: sent again (same reference) by the next run
-        runner.log("record_pending", flow=flow.name, key=key, reason=exc.message)
+        runner.log("record_pending", flow=flow.name, key=key, reason=why)
         if exc.unreachable:
             raise
         return False

@@ -38,8 +38,6 @@ def race(orders: int, stock: int, latency_ms: int = 10, faults=None):
     """Simulators with ``orders`` paid orders of one ``SKU`` each and ``stock`` of it in Sage; yields
     (sandbox, env, the order ids)."""
     options = {"sage100": {"special_articles": ("PORT", "REMISE", "FRAIS"), "latency_ms": latency_ms}}
-    if faults is not None:
-        options["sage100"]["faults"] = faults
     with Sandbox(systems=("woocommerce", "sage100"), dataset=generate(seed=1, orders=1, cases=False),
                  options=options) as sb:
         prepare(sb)
@@ -49,6 +47,7 @@ def race(orders: int, stock: int, latency_ms: int = 10, faults=None):
                 order["status"] = "completed"
             ids = [create_order(shop, _order(n), shop.clock())["id"] for n in range(orders)]
         sage.set_stock(SKU, stock)
+        sage.faults = faults
         creds = sb.credentials("woocommerce")
         env = {"ACME_WC_URL": sb.url("woocommerce"), "ACME_WC_KEY": creds["consumer_key"],
                "ACME_WC_SECRET": creds["consumer_secret"], "ACME_SAGE_URL": sb.url("sage100"),
