@@ -22,7 +22,7 @@ from engine.util.suggest import hint_for
 
 COMMON_RESOURCE_KEYS = frozenset({"description", "key", "item", "types"})
 COMMON_OPERATION_KEYS = frozenset({"description", "creates", "idempotent", "find", "find_id", "find_key",
-                                   "accepts", "refused"})
+                                   "accepts"})
 
 
 def _foreign_keys(ctx: ConnectorCompiler, protocol_name: str, entry: Mapping, known: frozenset, path: tuple) -> None:
