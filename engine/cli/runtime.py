@@ -146,7 +146,7 @@ def cmd_failures(args) -> int:
     import sqlite3
 
     from engine.runtime.removal_store import REMOVING
-    from engine.runtime.state import ACKED, DONE, FAILED, StateError, state_database, update_refused
+    from engine.runtime.state import ACKED, DONE, FAILED, REFUSING, StateError, state_database, update_refused
     from engine.runtime.state_read import connect_read_only, read_entries
 
     if not args.project.is_dir():
@@ -154,7 +154,7 @@ def cmd_failures(args) -> int:
     from engine.project.load import load_project
 
     db = state_database(args.project, {} if args.state else load_project(args.project).settings, args.state)
-    entries, unacked, removing = [], [], []
+    entries, unacked, removing, refusing = [], [], [], []
     if db.exists():  # read-only: listing never creates, changes or migrates the state
         connection = connect_read_only(db)
         try:
@@ -165,6 +165,7 @@ def cmd_failures(args) -> int:
             # created, but an acknowledgement failed (its reason names which): retried by the next run
             unacked = [e for e in created if e.status == DONE and e.reason and not update_refused(e)]
             removing = read_entries(connection, args.flow, REMOVING)  # removals refused or not confirmed yet
+            refusing = read_entries(connection, args.flow, REFUSING)  # refused, an `on_refused` write to send
         except sqlite3.Error as exc:
             raise StateError(db, exc) from None
         finally:
@@ -178,7 +179,9 @@ def cmd_failures(args) -> int:
                         "spec": None}
                        for e in unacked]
                     + [{"flow": e.flow, "key": e.key, "status": REMOVING, "target_id": e.target_id, "reason": e.reason,
-                        "spec": None} for e in removing], indent=2))
+                        "spec": None} for e in removing]
+                    + [{"flow": e.flow, "key": e.key, "status": REFUSING, "target_id": None, "reason": e.reason,
+                        "spec": None} for e in refusing], indent=2))
     else:
         for e in entries:
             where = f"{e.loc}: " if e.loc else ""
@@ -190,10 +193,14 @@ def cmd_failures(args) -> int:
         for e in removing:
             print(f"error[remove] flow {e.flow} record {e.key} (created as {e.target_id}): "
                   f"{e.reason or 'the removal was not confirmed'}")
+        for e in refusing:
+            print(f"warning[refusal] flow {e.flow} record {e.key} (reservation refused: {e.reason}): a write of "
+                  "`on_refused` is still to be sent (next run)")
         print(f"{len(entries)} record(s) set aside" + (f", {len(refused)} update(s) refused (`replay` sends them "
                                                        "again)" if refused else "")
               + (f", {len(unacked)} with an acknowledgement to retry (next run)" if unacked else "")
-              + (f", {len(removing)} removal(s) to send again (`replay`)" if removing else ""), file=sys.stderr)
+              + (f", {len(removing)} removal(s) to send again (`replay`)" if removing else "")
+              + (f", {len(refusing)} refusal(s) still to write back (next run)" if refusing else ""), file=sys.stderr)
     return EXIT_OK
 
 

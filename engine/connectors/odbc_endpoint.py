@@ -256,8 +256,8 @@ class OdbcEndpoint:
                 if statement.fetch is None:
                     rows += max(cursor.rowcount, 0)
                     if statement.refuse is not None and cursor.rowcount == 0:  # a reservation: all or none
-                        raise EndpointError(self.scrub(f"{what}: refused: {refusal(statement.refuse, bound)}"),
-                                            refused=True)
+                        said = self.scrub(refusal(statement.refuse, bound))
+                        raise EndpointError(f"{what}: refused: {said}", refused=True, vendor=said)
                     continue
                 found = cursor.fetchone()
                 if found is None:

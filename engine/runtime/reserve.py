@@ -118,7 +118,7 @@ def _send(runner: Any, key: str, body: Any, values: dict) -> None:
             return
         except EndpointError as exc:
             if exc.refused or (exc.status is not None and exc.status in write.op.refused):
-                raise _Refused(exc.message) from None
+                raise _Refused(exc.vendor or exc.message) from None  # the system's words: the customer may read them
             if not (exc.transient or exc.outcome_unknown) or exc.unreachable or attempt == ATTEMPTS - 1:
                 raise
             runner.sleep(min(5.0, runner.backoff * (2 ** attempt)))  # idempotent by reference: safe to resend

@@ -81,3 +81,33 @@ def test_sigkill_with_reservations_in_flight(tmp_path):
         _settled(got, confirmed=10, cancelled=30)
         assert sorted(got["held"]) == sorted(f"WC-{oid}" for oid in got["confirmed"])
         assert _ledger(state) == {"acked": 10, "refused": 30}
+
+
+def test_a_refusal_note_that_fails_is_listed_and_sent_by_the_next_run(tmp_path, monkeypatch):
+    """The shop refuses the customer notes for a while: the refused orders are cancelled, stay `refusing`
+    (listed by `failures` as a refusal to write back, not as failures) and the next run sends the notes
+    alone — each order cancelled once, told once."""
+    project, state = project_copy(tmp_path, concurrency=2), tmp_path / "state"
+    with race(orders=3, stock=1, latency_ms=0) as (sb, env, ids):
+        shop = sb.sim("woocommerce")
+        shop.faults = Faults(error_rate=1.0, statuses=(503,), methods=("POST",), path_contains="/notes")  # every note
+        run = lambda argv, e: cli(argv, e, monkeypatch)  # noqa: E731
+        code, err = deliver(project, state, env, run)
+        assert code == 3 and "2 refused, 1 acknowledgements to retry" in err, err  # the reserved order's note too
+        first = outcome(sb)
+        assert len(first["cancelled"]) == 2 and not first["told"]
+        assert _ledger(state) == {"done": 1, "refusing": 2}
+        code, out, err = run(["failures", str(project), "--state", str(state)], env)
+        assert code == 0 and out.count("warning[refusal]") == 2 and "0 available, 1 asked" in out, out
+        assert "0 record(s) set aside, 1 with an acknowledgement to retry (next run), 2 refusal(s) still to write " \
+            "back" in err, err
+        shop.faults = None
+        updates = [r for r in shop.requests if r[0] == "PUT"]
+        assert len(updates) == 3  # two cancellations, the reserved order's `_sage_piece`
+        code, err = deliver(project, state, env, run)
+        assert code == 0, err
+        got = outcome(sb)
+        assert got["told"] == got["cancelled"] == first["cancelled"]
+        assert all(len([n for n in got["notes"][oid] if n["customer_note"]]) == 1 for oid in got["cancelled"])
+        assert _ledger(state) == {"acked": 1, "refused": 2}
+        assert [r for r in shop.requests if r[0] == "PUT"] == updates  # the cancellations were not sent again

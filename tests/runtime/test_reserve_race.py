@@ -24,7 +24,8 @@ def test_fifty_orders_for_the_last_ten_items(tmp_path, monkeypatch):
         assert got["told"] == got["cancelled"]  # each cancelled order has its customer note, the others none
         for oid in got["cancelled"]:
             (note,) = [n for n in got["notes"][oid] if n["customer_note"]]
-            assert f"article {SKU}: 0 available, 1 asked" in note["note"], note
+            assert f"(article {SKU}: 0 available, 1 asked)" in note["note"], note  # Sage's words
+            assert "http" not in note["note"] and "409" not in note["note"], note  # not the request's
         assert got["available"] == 0 and got["never_negative"] and len(got["history"]) == 10
         assert sorted(got["documents"]) == sorted(f"WC-{oid}" for oid in got["confirmed"])  # none for a refusal
         assert got["held"] == sorted(f"WC-{oid}" for oid in got["confirmed"])
