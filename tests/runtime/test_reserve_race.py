@@ -39,3 +39,15 @@ def test_fifty_orders_for_the_last_ten_items(tmp_path, monkeypatch):
         again = outcome(sb)
         assert again["history"] == got["history"] and again["documents"] == got["documents"]
         assert again["notes"] == got["notes"] and again["cancelled"] == got["cancelled"]
+
+
+def test_a_live_dry_run_shows_the_reservation_before_the_document(tmp_path, monkeypatch):
+    project = project_copy(tmp_path, concurrency=8)
+    with race(orders=2, stock=1, latency_ms=0) as (sb, env, ids):
+        code, out, err = cli(["dry-run", str(project), "--flow", "orders_to_sage", "--limit", "2"], env, monkeypatch)
+        assert code == 0, err
+        assert out.count("StockService/rest/Reservations") == 2, out
+        assert out.index("StockService/rest/Reservations") < out.index("InsertDocumentEtLignes"), out
+        assert '"Reference":"WC-' in out and '"RefArticle":"LIVRE-003"' in out, out
+        got = outcome(sb)
+        assert not got["history"] and not got["documents"] and not got["cancelled"]  # nothing sent
