@@ -155,19 +155,20 @@ def _memory(args) -> dict:
 def _live_dry_run(plan, flow, args) -> int:
     from engine.connectors.errors import EndpointError
     from engine.runtime.dryrun import live_dry_run
-    from engine.runtime.state import TokenKeeper, state_database
+    from engine.runtime.state import StateError, TokenKeeper, state_database
     from engine.util.jsonout import dumps
     from engine.runtime.endpoints import ConfigError
 
     try:
         # a rotated refresh token a server issues is kept where runs find it (the only state touched)
-        tokens = TokenKeeper(state_database(args.project, plan.settings, args.state))
+        db = state_database(args.project, plan.settings, args.state)
+        tokens = TokenKeeper(db)
         try:
             with _xref(plan, args):
-                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens)
+                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens, state_db=db)
         finally:
             tokens.close()
-    except (ConfigError, EndpointError) as exc:
+    except (ConfigError, EndpointError, StateError) as exc:
         print(f"error[live] {exc}", file=sys.stderr)
         return EXIT_FAIL
     if args.format == "json":
@@ -176,18 +177,50 @@ def _live_dry_run(plan, flow, args) -> int:
         for key, requests in result.requests:
             print(f"# {flow.name} record {key}")
             for request in requests:
-                print(f"{request['method']} {request['url']}")
-                for name, value in request["headers"].items():
-                    print(f"{name}: {value}")
-                if request["body"] is not None:
-                    print()
-                    print(request["body"])
-                print()
+                _print_request(request)
+        if result.removals is not None:
+            _print_removals(flow.name, result.removals)
     for failure in result.failures:
         print(failure.line(), file=sys.stderr)
+    removing = "" if result.removals is None else _removals_summary(flow.name, result.removals, args.format)
     print(f"{flow.name}: {result.read} read live, {len(result.payloads)} mapped, {result.skipped} skipped, "
-          f"{len(result.failures)} failed (nothing was written)", file=sys.stderr)
+          f"{len(result.failures)} failed{removing} (nothing was written)", file=sys.stderr)
     return EXIT_RECORDS if result.failures else EXIT_OK
+
+
+def _print_request(request: dict) -> None:
+    print(f"{request['method']} {request['url']}")
+    for name, value in request["headers"].items():
+        print(f"{name}: {value}")
+    if request["body"] is not None:
+        print()
+        print(request["body"])
+    print()
+
+
+def _print_removals(flow: str, removals) -> None:
+    """The removals a run would send (target.remove), each marked, then the safety limit's verdict."""
+    from engine.runtime.dryrun_removals import GONE
+
+    for key, why, request, error in removals.requests:
+        held = " (HELD: not sent, see below)" if removals.held and why == GONE else ""
+        print(f"# {flow} REMOVE {key}: {why}{held}")
+        if request is not None:
+            _print_request(request)
+        else:
+            print(f"# cannot be described: {error}\n")
+    print(f"# {flow} removals: {removals.verdict}")
+    print()
+
+
+def _removals_summary(flow: str, removals, form: str) -> str:
+    """The summary line's part on removals; with --format json (stdout: the payloads) the verdict on stderr."""
+    from engine.runtime.dryrun_removals import GONE
+
+    if form == "json":
+        print(f"{flow} removals: {removals.verdict}", file=sys.stderr)
+    count = sum(1 for request in removals.requests if request[1] == GONE)
+    return f", {count} to remove" + (" (held by the safety limit)" if removals.held else "")
 
 
 @contextmanager

@@ -23,6 +23,8 @@ def add_parsers(sub) -> None:
     from engine.cli.reload import seconds
     p.add_argument("--settle", type=seconds, metavar="SECONDS", help="quiet period before a changed file is "
                    "built (default: the project's reload.settle, else 1)")
+    p.add_argument("--listen", metavar="HOST:PORT", help="receive the flows' webhooks on HOST:PORT (PORT alone: "
+                   "127.0.0.1), at POST /webhooks/<flow> (default: the project's serve.listen, else nothing listens)")
     _runtime_options(p)
 
     p = sub.add_parser("failures", help="list the records set aside (dead letter) with their reasons")
@@ -139,7 +141,21 @@ def cmd_run(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    return _with_session(args, lambda session: session.serve(_flows(session, args.flow)))
+    def action(session):
+        names = _flows(session, args.flow)
+        listen = args.listen or (session.live.current().settings.get("serve") or {}).get("listen")
+        if not listen:
+            return session.serve(names)
+        from engine.web.server import parse_listen, serving
+        try:
+            parse_listen(listen)
+            return session.serve(names, around=lambda s: serving(s, listen, flows=names))
+        except (ValueError, OSError) as exc:
+            session.log.close()
+            _error(args, "listen", str(exc))
+            return EXIT_FAIL
+
+    return _with_session(args, action)
 
 
 def cmd_failures(args) -> int:

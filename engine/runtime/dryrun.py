@@ -13,6 +13,7 @@ records still come out.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from itertools import chain, islice
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,59 +235,80 @@ class LiveDryRun:
     failures: list[RecordError] = field(default_factory=list)
     skipped: int = 0
     read: int = 0
+    removals: Any = None  # target.remove: a dryrun_removals.RemovalPreview (the whole source was read)
 
 
 def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
-                 token_store: TokenStore | None = None) -> LiveDryRun:
+                 token_store: TokenStore | None = None, state_db: Path | None = None) -> LiveDryRun:
     """Read up to ``limit`` records through the live source endpoint (reads only), map them, and
-    describe the writes a run would send — target and acknowledgements — without sending them."""
+    describe the writes a run would send — target and acknowledgements — without sending them. A flow
+    with ``target.remove`` is read whole, and the removals a run would send are described from a
+    private copy of the state ``state_db`` (dryrun_removals.py); ``limit`` bounds the writes shown."""
+    from engine.runtime.dryrun_removals import preview, state_copy, tracked
     from engine.runtime.endpoints import open_endpoints
     from engine.runtime.runner import FlowRunner
     from engine.runtime.state import SqliteStore
 
     endpoints = open_endpoints(plan, flow.endpoint_names(), environ, token_store=token_store)
     result = LiveDryRun(flow.name)
-    scratch = SqliteStore(":memory:")  # nothing on disk: a dry-run touches no state
-    try:
-        reader = FlowRunner(plan, flow, endpoints, scratch)  # reads and joins exactly as a run does
-
-        def first_pages() -> Iterator[list]:
-            left = limit if flow.group is None else 1 << 62  # a group needs all its members: read them all
-            for page in endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
-                                                              page_size=min(limit, flow.page_size or limit)):
-                yield page[:left]
-                left -= len(page[:left])
-                if left <= 0:
-                    return
-
-        for outcome in records(flow, first_pages(), reader.joiner, reader.unique_keys):
-            result.read += 1
-            if outcome.error is not None:
-                result.failures.append(outcome.error)
-                continue
-            if outcome.skipped:
-                result.skipped += 1
-                continue
-            try:  # the reservation first (a flow's `reserve`), then the document
-                requests = describe_reserve(endpoints, flow, outcome.record) + [endpoints[
-                    flow.target_endpoint].describe_write(flow.target_operation, outcome.payload, outcome.values)]
-            except (RecordError, TransformError) as exc:
-                result.failures.append(failure(flow, outcome.key, exc, "reserve", flow.item.loc("reserve")))
-                continue
-            except EndpointError as exc:
-                result.failures.append(failure(flow, outcome.key, exc, "", flow.item.loc("target")))
-                continue
-            if flow.acks:
-                try:  # every acknowledgement due for the record, in order
-                    requests.extend(describe_acks(endpoints, flow, outcome.record))
-                except (RecordError, TransformError, EndpointError) as exc:
-                    result.failures.append(failure(flow, outcome.key, exc, "acknowledge",
-                                                   flow.item.loc("acknowledge")))
-                    continue
-            result.payloads.append((outcome.key, outcome.payload))
-            result.requests.append((outcome.key, requests))
-    finally:
-        scratch.close()
+    removing = flow.remove is not None
+    with ExitStack() as stack:
         for endpoint in endpoints.values():
-            endpoint.close()
+            stack.callback(endpoint.close)
+        # nothing on disk: a dry-run touches no state (removals: a private copy of it, deleted after)
+        scratch = stack.enter_context(state_copy(state_db)) if removing else SqliteStore(":memory:")
+        if not removing:
+            stack.callback(scratch.close)
+        reader = FlowRunner(plan, flow, endpoints, scratch)  # reads and joins exactly as a run does
+        if removing:  # what is gone is told by the complete read: every record, `limit` of them shown
+            pages = endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
+                                                         page_size=flow.page_size)
+            _describe(flow, endpoints, tracked(reader, flow, pages), limit, result)
+            result.removals = preview(reader, flow, endpoints[flow.target_endpoint])
+        else:
+            _describe(flow, endpoints, records(flow, _first_pages(flow, endpoints, limit), reader.joiner,
+                                               reader.unique_keys), None, result)
     return result
+
+
+def _first_pages(flow: FlowPlan, endpoints: dict, limit: int) -> Iterator[list]:
+    left = limit if flow.group is None else 1 << 62  # a group needs all its members: read them all
+    for page in endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
+                                                      page_size=min(limit, flow.page_size or limit)):
+        yield page[:left]
+        left -= len(page[:left])
+        if left <= 0:
+            return
+
+
+def _describe(flow: FlowPlan, endpoints: dict, outcomes: Iterator[Outcome], limit: int | None,
+              result: LiveDryRun) -> None:
+    """The writes of the records described (``limit``: of the first ones only, the others only read)."""
+    for outcome in outcomes:
+        result.read += 1
+        if limit is not None and result.read > limit:
+            continue
+        if outcome.error is not None:
+            result.failures.append(outcome.error)
+            continue
+        if outcome.skipped:
+            result.skipped += 1
+            continue
+        try:  # the reservation first (a flow's `reserve`), then the document
+            requests = describe_reserve(endpoints, flow, outcome.record) + [endpoints[
+                flow.target_endpoint].describe_write(flow.target_operation, outcome.payload, outcome.values)]
+        except (RecordError, TransformError) as exc:
+            result.failures.append(failure(flow, outcome.key, exc, "reserve", flow.item.loc("reserve")))
+            continue
+        except EndpointError as exc:
+            result.failures.append(failure(flow, outcome.key, exc, "", flow.item.loc("target")))
+            continue
+        if flow.acks:
+            try:  # every acknowledgement due for the record, in order
+                requests.extend(describe_acks(endpoints, flow, outcome.record))
+            except (RecordError, TransformError, EndpointError) as exc:
+                result.failures.append(failure(flow, outcome.key, exc, "acknowledge",
+                                               flow.item.loc("acknowledge")))
+                continue
+        result.payloads.append((outcome.key, outcome.payload))
+        result.requests.append((outcome.key, requests))

@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, ContextManager
 
 
 from engine.checks.schedule import schedule_interval
@@ -20,6 +20,7 @@ from engine.project.load import ConnectorStore
 from engine.runtime.endpoints import open_endpoints
 from engine.runtime.runner import FlowRunner, Summary
 from engine.runtime.lease import Busy, Lease
+from engine.runtime.run_store import from_summary
 from engine.runtime.state import SqliteStore, state_database
 from engine.runtime.watch import LivePlan
 
@@ -107,7 +108,13 @@ class Session:
             for endpoint in endpoints.values():
                 endpoint.close()
         self.log("flow_summary", **summary.as_dict())
+        self.record_run(summary, "run")
         return summary
+
+    def record_run(self, summary: Summary, kind: str) -> None:
+        """Keep a flow run (``run``) or replay (``replay``) that ended in the run history
+        (:mod:`engine.runtime.run_store`), with the version of the plan live now."""
+        self.state.record_run(from_summary(summary, kind, self.live.version or None))
 
     def _live_flow(self, name: str, fallback: FlowPlan) -> Callable[[], FlowPlan]:
         """The flow as the live plan has it now (hot reload), or as it was if a reload removed it."""
@@ -115,11 +122,16 @@ class Session:
             return self.live.current().flows.get(name, fallback)
         return current
 
-    def serve(self, names: list[str] | None = None, tick: float = 0.2, busy_retry: float = 5.0) -> list[Summary]:
+    def serve(self, names: list[str] | None = None, tick: float = 0.2, busy_retry: float = 5.0,
+              around: Callable[["Session"], ContextManager] | None = None) -> list[Summary]:
         """Run flows on their schedules until stopped; returns the last summary of each flow. One
-        serve per project (its lease); a flow another process is running gets its turn a little later."""
+        serve per project (its lease); a flow another process is running gets its turn a little later.
+        ``around``: what runs beside the scheduler while it serves (the HTTP side: engine.web.server)."""
         with self.state.lease("serve", f"serving {self.project_dir}", self.wait):
-            return self._serve(names, tick, busy_retry)
+            if around is None:
+                return self._serve(names, tick, busy_retry)
+            with around(self):
+                return self._serve(names, tick, busy_retry)
 
     def _serve(self, names: list[str] | None, tick: float, busy_retry: float) -> list[Summary]:
         self.live.start(control=self.state_dir)  # `passerelle reload --accept` reaches it there

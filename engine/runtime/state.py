@@ -8,16 +8,14 @@ The ledger holds, per flow and source record key, where the record stands:
 * ``done``     the target confirmed; ``target_id`` holds its id (e.g. the Sage piece number);
 * ``acked``    every acknowledgement back to the source was confirmed too (each one's own state is kept
                per acknowledgement: :mod:`engine.runtime.ack_store`);
-* ``reserving`` (a flow with ``reserve``) the reservation is being asked for: its outcome is unknown
-               until the system answers; ``payload`` holds the document's intent, sent once it is reserved;
-* ``refusing`` / ``refused``  the system refused the reservation (``reason`` says why): a business
-               outcome, final, never a document; ``refused`` once every ``on_refused`` write is confirmed;
 * ``failed``   dead letter: mapping failed or the target rejected the record; ``reason``, ``loc`` and the
                exact ``payload`` are kept for ``failures`` and ``replay``.
 
 ``StateStore`` is the interface flows and the runner use; ``SqliteStore`` is the default (a file in
 the project's state folder, WAL mode, each change committed before the call returns). A store for
 PostgreSQL with many workers implements the same methods.
+
+The ``runs`` table keeps each flow's last runs and counts (:mod:`engine.runtime.run_store`) for the dashboard.
 
 A reason is stored scrubbed of every registered secret (``failures`` prints it later, when no
 secret is known any more). The ``tokens`` table holds the refresh tokens a server rotated (its own
@@ -31,7 +29,7 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from collections.abc import Callable
@@ -39,9 +37,10 @@ from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
 from engine.errors import OperatorError
-from engine.runtime import ack_store, removal_store, vault
+from engine.runtime import ack_store, removal_store, run_store, vault
 from engine.runtime.ack_store import AckState
 from engine.runtime.lease import Lease, acquire
+from engine.runtime.run_store import RunRecord
 from engine.runtime import xref_store
 from engine.runtime.xref_store import Pair, StoreXref, XrefRow
 from engine.spec.env import scrub
@@ -80,15 +79,21 @@ ENTRY_COLUMNS = ("flow", "key", "status", "payload_hash", "target_id", "attempts
                  "updated_at", "record", "target_with")  # an Entry's fields, in order
 
 
-def entries_query(select: str, flow: str | None = None, status: str | None = None) -> tuple[str, tuple]:
-    """The ledger's entries (of ``flow``, with ``status``) in the order ``entries`` gives them."""
-    sql, args = f"SELECT {select} FROM ledger WHERE 1 = 1", []
+def entries_query(select: str, flow: str | None = None, status: str | None = None,
+                  reason_prefix: str | None = None) -> tuple[str, tuple]:
+    """The ledger's entries (of ``flow``, with ``status``, whose reason starts with ``reason_prefix``) in
+    the order ``entries`` gives them."""
+    sql = f"SELECT {select} FROM ledger WHERE 1 = 1"
+    args: list[Any] = []
     if flow:
         sql += " AND flow = ?"
         args.append(flow)
     if status:
         sql += " AND status = ?"
         args.append(status)
+    if reason_prefix:
+        sql += " AND reason IS NOT NULL AND substr(reason, 1, ?) = ?"  # the index of rows with a reason
+        args += [len(reason_prefix), reason_prefix]
     return sql + " ORDER BY flow, updated_at", tuple(args)
 
 
@@ -117,6 +122,7 @@ class StateStore(TokenStore, Protocol):
                record_json: str | None = None) -> None: ...
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]: ...
     def keys(self, flow: str, status: str) -> list[str]: ...
+    def refused_updates(self, flow: str) -> list[Entry]: ...  # created, last update refused (update_refused)
     def counts(self, flow: str) -> dict[str, int]: ...
     def ack_states(self, flow: str, key: str) -> dict[str, AckState]:
         """The acknowledgements of one record, by identity (see :mod:`engine.runtime.ack_store`)."""
@@ -127,6 +133,8 @@ class StateStore(TokenStore, Protocol):
     def removals(self) -> Callable[[str, tuple], list]:
         """Runs one committed statement on the ledger and the ``items`` table (runtime/removal_store.py)."""
         ...
+    def record_run(self, entry: RunRecord) -> None: ...  # a run that ended, kept in the history (run_store.py)
+    def runs(self, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]: ...
     def lease(self, name: str, what: str, wait: float = 0.0) -> Lease:
         """An exclusive lease (a flow's, the serve's) that a killed holder cannot leave behind;
         raises Busy naming the holder when it is not free within ``wait`` seconds."""
@@ -189,9 +197,11 @@ class SqliteStore:
                 payload TEXT, updated_at REAL NOT NULL, record TEXT, target_with TEXT,
                 PRIMARY KEY (flow, key));
             CREATE INDEX IF NOT EXISTS ledger_status ON ledger (flow, status);
+            CREATE INDEX IF NOT EXISTS ledger_reasons ON ledger (flow, status) WHERE reason IS NOT NULL;
             CREATE TABLE IF NOT EXISTS tokens (
                 name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
-        """ + ack_store.SCHEMA + xref_store.SCHEMA + removal_store.SCHEMA)
+        """ + ack_store.SCHEMA + xref_store.SCHEMA + removal_store.SCHEMA
+                              + run_store.SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(ledger)")}
         if "target_with" not in columns:  # state files written before this column existed
             self.db.execute("ALTER TABLE ledger ADD COLUMN target_with TEXT")
@@ -283,6 +293,12 @@ class SqliteStore:
     def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
         return [Entry(*row) for row in self._exec(*entries_query(", ".join(ENTRY_COLUMNS), flow, status))]
 
+    def refused_updates(self, flow: str) -> list[Entry]:
+        select = ", ".join(ENTRY_COLUMNS)
+        return [entry for status in (DONE, ACKED)
+                for entry in (Entry(*row) for row in self._exec(*entries_query(select, flow, status, UPDATE_FAILED)))
+                if update_refused(entry)]
+
     def keys(self, flow: str, status: str) -> list[str]:
         """The keys of ``entries`` alone (in their order): a run resumes any number of them one at a time."""
         return [row[0] for row in self._exec(*entries_query("key", flow, status))]
@@ -299,6 +315,12 @@ class SqliteStore:
     def removals(self) -> Callable[[str, tuple], list]:
         """The statement runner :mod:`engine.runtime.removal_store` works through (one commit each)."""
         return self._exec
+
+    def record_run(self, entry: RunRecord) -> None:
+        run_store.record(self._exec, replace(entry, error=_clean(entry.error)))
+
+    def runs(self, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]:
+        return run_store.recent(self._exec, flow, limit, since)
 
     # -- rotated credentials (refresh tokens that a server spends on use), encrypted: vault.py ------
     def get(self, name: str) -> str | None:

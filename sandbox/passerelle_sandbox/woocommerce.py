@@ -56,6 +56,7 @@ from passerelle_sandbox.woo_records import create_customer, create_product
 from passerelle_sandbox.woo_refunds import create_refund, list_refunds, seed_refunds
 from passerelle_sandbox.woo_refunds_all import refunds_route
 from passerelle_sandbox.woo_writes import add_note, batch, update_order, update_stock_item
+from passerelle_sandbox.woo_webhooks import WooWebhooks
 from passerelle_sandbox.wp_media import API as WP_API, UPLOADERS, UPLOADS, MediaLibrary, media_response
 
 __all__ = ["WooCommerceSim"]
@@ -115,8 +116,9 @@ class WooCommerceSim(ListsMixin, Simulator):
                  line_price: str = "subtotal", link_rels: tuple[str, ...] = ("first", "prev", "next", "last"),
                  batch_limit: int = 100, version: str = "8.8.3", clock: Callable[[], datetime] | None = None,
                  wp_users: dict[str, tuple[str, str]] | None = None, application_passwords: bool = True,
-                 faults: Faults | None = None) -> None:
+                 faults: Faults | None = None, webhooks: dict[str, Any] | None = None) -> None:
         super().__init__(faults)
+        self.hooks, self.webhook_pings = WooWebhooks(self, **(webhooks or {})), []  # type: ignore[var-annotated]
         if anonymous_error not in ("view", "per_route") or line_price not in ("subtotal", "total"):
             raise ValueError("anonymous_error must be view|per_route and line_price subtotal|total")
         self.dataset = dataset
@@ -264,7 +266,7 @@ class WooCommerceSim(ListsMixin, Simulator):
             raise WcError(404, "rest_no_route", "No route was found matching the URL and request method.")
         parts = path[len(PREFIX):].strip("/").split("/")
         params = wp_params(request.params)
-        routes = self._routes(parts)
+        routes = self.hooks.routes(parts) if parts[0] == "webhooks" else self._routes(parts)
         if routes is None or (method not in routes and not (method == "HEAD" and "GET" in routes)):
             if _real_route(parts, method):
                 raise WcError(501, "passerelle_sandbox_not_simulated",
@@ -280,8 +282,8 @@ class WooCommerceSim(ListsMixin, Simulator):
                 body = json.loads(request.body or b"{}", parse_float=Decimal)
             except ValueError:
                 raise WcError(400, "rest_invalid_json", "Invalid JSON body passed.") from None
-        with self.lock:
-            return handler(params=params, body=body, site=site, request=request)
+        with self.lock:  # a stored change fires its webhooks (woo_webhooks)
+            return self.hooks.after(parts, method, handler(params=params, body=body, site=site, request=request))
 
     def _routes(self, parts: list[str]) -> dict[str, tuple[str, Callable[..., tuple[int, Any, list]]]] | None:
         """method → (permission kind, handler) for a path below ``/wp-json/wc/v3/``."""
