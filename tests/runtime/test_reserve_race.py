@@ -6,9 +6,13 @@ ends at 0 and was never negative; every order is final in the ledger; a second d
 from __future__ import annotations
 
 import sqlite3
+import time
 
-from reserve_support import SKU, deliver, outcome, project_copy, race
+import pytest
+
+from reserve_support import SKU, deliver, deliver_by_webhooks, ledger, outcome, place, project_copy, race
 from runtime_support import cli
+from webhook_support import SECRET, Serve
 
 
 def test_fifty_orders_for_the_last_ten_items(tmp_path, monkeypatch):
@@ -51,3 +55,35 @@ def test_a_live_dry_run_shows_the_reservation_before_the_document(tmp_path, monk
         assert '"Reference":"WC-' in out and '"RefArticle":"LIVRE-003"' in out, out
         got = outcome(sb)
         assert not got["history"] and not got["documents"] and not got["cancelled"]  # nothing sent
+
+
+@pytest.mark.slow
+def test_fifty_orders_by_webhook_for_the_last_ten_items(tmp_path):
+    """The same race, the orders pushed to `serve --listen` as WooCommerce's signed webhooks, 16 at once,
+    shuffled, 12 of them twice and 8 with an older state after a newer one: still exactly 10 confirmed,
+    40 cancelled and told, the available stock 0 and never negative, every order final."""
+    project, state = project_copy(tmp_path, concurrency=8, webhooks=True), tmp_path / "state"
+    with race(orders=0, stock=10, latency_ms=15) as (sb, env, _):
+        serve = Serve(project, state, {**env, "ACME_WC_HOOK_SECRET": SECRET})
+        try:
+            serve.wait_for("flow_summary")  # the first poll found nothing: what follows comes by webhook
+            ids = place(sb, 50)
+            sent = deliver_by_webhooks(sb, serve, ids, twice=12, stale=8)
+            assert {status for _, status in sent["answered"]} == {200} and len(sent["answered"]) == 70
+            deadline = time.monotonic() + 120
+            while sum(ledger(state).get(s, 0) for s in ("acked", "refused")) < 50:
+                assert time.monotonic() < deadline, (ledger(state), "".join(serve.lines[-30:]))
+                time.sleep(0.1)
+            assert len([e for e in serve.events if e.get("event") == "webhook_duplicate"]) == 12
+            serve.wait_for("webhook_done", count=50)  # every order's newest state settled, once
+            assert len([e for e in serve.events if e.get("event") == "webhook_stale"]) == 8  # the older ones
+            assert sb.sim("sage100").most_in_flight >= 2  # the reservations of a batch of events overlapped
+        finally:
+            serve.stop()
+        got = outcome(sb)
+        assert len(got["confirmed"]) == 10 and len(got["cancelled"]) == 40 and got["told"] == got["cancelled"]
+        assert got["confirmed"] | got["cancelled"] == set(ids)
+        assert got["available"] == 0 and got["never_negative"] and len(got["history"]) == 10
+        assert sorted(got["documents"]) == sorted(f"WC-{oid}" for oid in got["confirmed"])
+        assert all(len([n for n in got["notes"][oid] if n["customer_note"]]) == 1 for oid in got["cancelled"])
+        assert ledger(state) == {"acked": 10, "refused": 40}
