@@ -45,7 +45,7 @@ def first(runner: Any, key: str, payload: Any, payload_json: str, record: dict |
     """A record of a flow with ``reserve`` that has no reservation yet: commit the intent, reserve, go on."""
     flow = runner.flow
     runner.store.intend(flow.name, key, payload_json, to_json(record) if record is not None else None,
-                        to_json(values) if values else None, status=RESERVING)
+                        to_json(values) if values else None, creating=True, status=RESERVING)
     return _reserve_then_create(runner, key, payload, payload_json, record, values)
 
 

@@ -83,9 +83,11 @@ def _order(n: int) -> dict:
             "line_items": [{"sku": SKU, "quantity": 1}]}
 
 
-def deliver(project: Path, state: Path, env: dict, cli) -> tuple[int, str]:
-    """Every order to the engine: one `passerelle run` of the orders flow (N reservations in flight)."""
-    code, _, err = cli(["run", "--flow", "orders_to_sage", str(project), "--state", str(state)], env)
+def deliver(project: Path, state: Path | None, env: dict, cli) -> tuple[int, str]:
+    """Every order to the engine: one `passerelle run` of the orders flow (N reservations in flight);
+    ``state`` None: the project's own (`project.state`)."""
+    code, _, err = cli(["run", "--flow", "orders_to_sage", str(project), *(("--state", str(state)) if state else ())],
+                       env)
     return code, err
 
 
