@@ -38,6 +38,7 @@ from engine.connectors.base import TokenStore
 from engine.errors import OperatorError
 from engine.runtime import ack_store, removal_store, run_store, vault
 from engine.runtime.ack_store import AckState
+from engine.runtime.event_store import EventRows, SqliteEvents
 from engine.runtime.lease import Held, Lease, acquire
 from engine.runtime.removal_store import RemovalRows
 from engine.runtime.run_store import RunRecord
@@ -153,6 +154,7 @@ class StateStore(TokenStore, Protocol):
     def removals(self) -> RemovalRows:
         """The removals' rows: intents, and which record gave which item (runtime/removal_store.py)."""
         ...
+    def events(self) -> EventRows: ...  # the webhook queue (event_store.py), on a connection of its own
     def record_run(self, entry: RunRecord) -> None: ...  # a run that ended, kept in the history (run_store.py)
     def runs(self, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]: ...
     def lease(self, name: str, what: str, wait: float = 0.0) -> Held:
@@ -186,7 +188,7 @@ class SqliteStore:
     """The default store. Thread-safe; every method commits before returning."""
 
     def __init__(self, path: str | Path, busy_timeout: float = 10.0):
-        self.path = Path(path)
+        self.path, self._events = Path(path), None  # type: Path, SqliteEvents | None
         self._lock = threading.Lock()
         try:
             if str(path) != ":memory:":
@@ -334,6 +336,11 @@ class SqliteStore:
         """The removals' rows through this store's connection (one commit each)."""
         return removal_store.SqlRemovals(self._exec)
 
+    def events(self) -> SqliteEvents:
+        if self._events is None:  # its own connection: the intake does not wait for the ledger's writes
+            self._events = SqliteEvents(self.path)
+        return self._events
+
     def record_run(self, entry: RunRecord) -> None:
         run_store.record(self._exec, replace(entry, error=_clean(entry.error)))
 
@@ -366,6 +373,8 @@ class SqliteStore:
         return acquire(self.path.parent / "locks", name, what, wait)
 
     def close(self) -> None:
+        if self._events is not None:
+            self._events.close()
         with self._lock:
             self.db.close()
 
