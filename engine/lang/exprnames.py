@@ -173,6 +173,7 @@ _WHERE = {
     names.TARGET: "only in `acknowledge` (its `map` and `with`)",
     names.KEY: "only in a fan-out or grouped flow",
     names.PAYLOAD: "only in `target.remove.with`",
+    names.REFUSED: "only in `reserve.on_refused` (its `when`, `map` and `with`)",
 }
 
 

@@ -29,6 +29,7 @@ from engine.plan.find import compile_find, xref_type
 from engine.plan.contracts import check_contract
 from engine.plan.mapping import MappingBuilder
 from engine.plan.acks import AckCompiler
+from engine.plan.reserve import ReserveCompiler
 from engine.plan.match import compile_match
 from engine.plan.rejects import compile_rejects
 from engine.plan.removal import compile_remove
@@ -254,11 +255,16 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     if target.get("update") is not None:
         _, update_op = fc.write(target, ("target",), "update", provided=("target_id",))
     acks = AckCompiler(fc, data.get("acknowledge"), diags)
+    reserve = ReserveCompiler(fc, data.get("reserve"), diags)  # stock held before the document (plan/reserve.py)
     find = compile_find(fc, item, project, target, diags)
     remove = compile_remove(fc, item, data, target, diags)  # a record gone from the source: removed (plan/removal.py)
     diags.extend(check_contract(item, root, data.get("map"), ("map",), getattr(target_op, "contract", None),
                                 f"{target.get('endpoint')}.{target.get('write')}"))
-    for part in acks.parts:  # what each acknowledgement writes back is checked the same way
+    if reserve.root is not None:
+        diags.extend(check_contract(item, reserve.root, data["reserve"].get("map"), ("reserve", "map"),
+                                    getattr(reserve.op, "contract", None),
+                                    f"{data['reserve'].get('endpoint')}.{data['reserve'].get('write')}"))
+    for part in acks.parts + (reserve.refused.parts if reserve.refused else []):  # writes back: checked the same way
         diags.extend(check_contract(item, part.root, part.block.get("map"), part.path + ("map",),
                                     getattr(part.op, "contract", None),
                                     f"{part.block.get('endpoint')}.{part.block.get('write')}"))
@@ -279,7 +285,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                                     "e.g. `every 5m`, `every 1h`, or cron `*/10 8-19 * * 1-5` (UTC)"))
     if len(diags) > start and any(d.is_error for d in diags[start:]):
         return None
-    if resource is None or target_op is None or root is None or acks.broken:
+    if resource is None or target_op is None or root is None or acks.broken or reserve.broken:
         return None  # a broken connector: its own diagnostics say why
     if check_only:
         return None
@@ -306,7 +312,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group,
                     find=find, xref_type=xref_type(target, resource_name), source_fields=used,
                     related_fields=MappingProxyType({name: used for name in restricted if used is not None}),
-                    remove=remove, webhooks=webhooks,
+                    remove=remove, reserve=reserve.plan(item.name), webhooks=webhooks,
                     after=tuple(sorted(set(run_after) | {flow for used in fc.context.xrefs_used
                                                          for flow in (pairs or {}).get(used, ()) if flow != item.name})))
 

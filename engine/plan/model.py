@@ -41,6 +41,15 @@ AckPlan = WritePlan  # what is written back to the source once the target confir
 
 
 @frozen
+class ReservePlan:
+    """A flow's ``reserve`` (plan/reserve.py): its write (``map`` over the source record) and the writes
+    of a refusal (``on_refused``), in the order written, each recorded under its name."""
+
+    write: WritePlan
+    on_refused: tuple[WritePlan, ...]
+
+
+@frozen
 class FlowPlan:
     """One compiled flow. ``map(record)`` raises RecordError (without flow and key)."""
 
@@ -80,6 +89,7 @@ class FlowPlan:
     # related resources read only through these top-level fields (plan/usage.py); absent: every field
     related_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
     remove: RemovePlan | None = None  # a record gone from the source is removed from the target (plan/removal.py)
+    reserve: ReservePlan | None = None  # stock held in the target before the document (plan/reserve.py)
     after: tuple[str, ...] = ()  # its `after:` flows and those keeping the cross-references its `xref` transforms read
     webhooks: FlowWebhooks | None = None  # records also pushed by the source's webhooks (plan/webhooks.py)
 
@@ -87,6 +97,8 @@ class FlowPlan:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""
         names = {self.source_endpoint, self.target_endpoint, *(spec.endpoint for spec in self.related)}
         names.update(ack.endpoint for ack in self.acks)
+        if self.reserve is not None:
+            names.update(w.endpoint for w in (self.reserve.write, *self.reserve.on_refused))
         return sorted(names)
 
     def write_values(self, enriched: dict) -> dict:

@@ -29,6 +29,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
+from engine.runtime.reserve import describe as describe_reserve
 from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
 from engine.runtime.relspill import RelatedSpill, spillable
@@ -310,9 +311,12 @@ def _describe(flow: FlowPlan, endpoints: dict, outcomes: Iterator[Outcome], limi
         if outcome.skipped:
             result.skipped += 1
             continue
-        try:
-            requests = [endpoints[flow.target_endpoint].describe_write(flow.target_operation, outcome.payload,
-                                                                        outcome.values)]
+        try:  # the reservation first (a flow's `reserve`), then the document
+            requests = describe_reserve(endpoints, flow, outcome.record) + [endpoints[
+                flow.target_endpoint].describe_write(flow.target_operation, outcome.payload, outcome.values)]
+        except (RecordError, TransformError) as exc:
+            result.failures.append(failure(flow, outcome.key, exc, "reserve", flow.item.loc("reserve")))
+            continue
         except EndpointError as exc:
             result.failures.append(failure(flow, outcome.key, exc, "", flow.item.loc("target")))
             continue

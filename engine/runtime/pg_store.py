@@ -35,7 +35,7 @@ from engine.runtime.pg_events import PgEvents
 from engine.runtime.pg_schema import StoreError, check, connect, execute, masked
 from engine.runtime.removal_store import RemovalRows
 from engine.runtime.run_store import RunRecord
-from engine.runtime.state import ACKED, DONE, ENTRY_COLUMNS, UPDATE_FAILED, Entry, RecordClaimed, payload_hash, \
+from engine.runtime.state import ACKED, DONE, ENTRY_COLUMNS, PENDING, UPDATE_FAILED, Entry, RecordClaimed, payload_hash, \
     update_refused
 from engine.runtime.xref_store import Pair, StoreXref, XrefRow, rows
 from engine.spec.env import scrub
@@ -44,8 +44,8 @@ from engine.util.sqlwhere import filtered
 ENTRY_SELECT = "SELECT " + ", ".join(ENTRY_COLUMNS) + " FROM passerelle.ledger WHERE project = %s"
 INTEND = ("WITH claim AS (SELECT {claim} AS ok), written AS ("
           "INSERT INTO passerelle.ledger (project, flow, key, status, payload_hash, attempts, payload, record, "
-          "target_with, updated_at) SELECT %s, %s, %s, 'pending', %s, 1, %s, %s, %s, %s FROM claim WHERE claim.ok "
-          "ON CONFLICT (project, flow, key) DO UPDATE SET status = 'pending', payload_hash = excluded.payload_hash, "
+          "target_with, updated_at) SELECT %s, %s, %s, %s, %s, 1, %s, %s, %s, %s FROM claim WHERE claim.ok "
+          "ON CONFLICT (project, flow, key) DO UPDATE SET status = excluded.status, payload_hash = excluded.payload_hash, "
           "attempts = ledger.attempts + 1, payload = excluded.payload, record = COALESCE(excluded.record, "
           "ledger.record), target_with = excluded.target_with, reason = NULL, loc = NULL, "
           "updated_at = excluded.updated_at{only_new} RETURNING 1) "
@@ -138,15 +138,15 @@ class PostgresStore:
         return Entry(*found[0]) if found else None
 
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None, creating: bool = False) -> None:
+               with_json: str | None = None, creating: bool = False, status: str = PENDING) -> None:
         key = str(key)
         held = self._claims.setdefault(flow, set())
         lock = lock_id(self.project, "record", flow, key)
         claim = ("%s::boolean", (True,)) if key in held else ("pg_try_advisory_lock(%s)", (lock,))
         sql = INTEND.format(claim=claim[0], only_new=" WHERE ledger.status NOT IN ('done', 'acked')" if creating else "")
         digest = payload_hash(payload_json + (with_json or ""))
-        ((claimed, written),) = self._exec(sql, claim[1] + (self.project, flow, key, digest, payload_json, record_json,
-                                                            with_json, time.time()))
+        ((claimed, written),) = self._exec(sql, claim[1] + (self.project, flow, key, status, digest, payload_json,
+                                                            record_json, with_json, time.time()))
         if not claimed:  # another connection holds the key: a writer between its intent and its settle
             raise RecordClaimed(flow, key, live=True)
         held.add(key)

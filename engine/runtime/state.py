@@ -49,6 +49,7 @@ from engine.util.jsonout import dumps
 from engine.util.sqlwhere import filtered
 
 PENDING, DONE, ACKED, FAILED = "pending", "done", "acked", "failed"
+RESERVING, REFUSING, REFUSED = "reserving", "refusing", "refused"  # a flow's `reserve` (runtime/reserve.py)
 
 
 @dataclass
@@ -92,8 +93,8 @@ def entries_query(select: str, flow: str | None = None, status: str | None = Non
 
 
 INTEND = ("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payload, record, target_with, updated_at) "
-          "VALUES (?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
-          "status = 'pending', payload_hash = excluded.payload_hash, attempts = ledger.attempts + 1, "
+          "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
+          "status = excluded.status, payload_hash = excluded.payload_hash, attempts = ledger.attempts + 1, "
           "payload = excluded.payload, record = COALESCE(excluded.record, ledger.record), "
           "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at")
 NOT_CREATED = " WHERE ledger.status NOT IN ('done', 'acked') RETURNING 1"  # intend(creating=True)
@@ -124,10 +125,11 @@ class StateStore(TokenStore, Protocol):
     def set_cursor(self, flow: str, value: str) -> None: ...
     def entry(self, flow: str, key: str) -> Entry | None: ...
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None, creating: bool = False) -> None:
+               with_json: str | None = None, creating: bool = False, status: str = PENDING) -> None:
         """The intent, committed before the write. ``creating``: the write creates the document, so a
         record the ledger holds created already (another writer, meanwhile) raises RecordClaimed; the
-        PostgreSQL store also refuses a key another live writer has intended and not yet settled."""
+        PostgreSQL store also refuses a key another live writer has intended and not yet settled.
+        ``status``: ``reserving`` before a flow's reservation (runtime/reserve.py), else ``pending``."""
         ...
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
                pair: Pair | None = None, ack: tuple[str, str | None] | None = None) -> None:
@@ -248,11 +250,11 @@ class SqliteStore:
         return Entry(*rows[0]) if rows else None
 
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None, creating: bool = False) -> None:
+               with_json: str | None = None, creating: bool = False, status: str = PENDING) -> None:
         now = time.time()
         digest = payload_hash(payload_json + (with_json or ""))
         done = self._exec(INTEND + (NOT_CREATED if creating else ""),
-                          (flow, str(key), digest, payload_json, record_json, with_json, now))
+                          (flow, str(key), status, digest, payload_json, record_json, with_json, now))
         if creating and not done:
             raise RecordClaimed(flow, key)
 

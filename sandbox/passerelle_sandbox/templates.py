@@ -44,6 +44,7 @@ TEMPLATES: dict[str, tuple[tuple[str, ...], dict[str, dict[str, Any]], bool]] = 
     "sage100sql-prestashop": (("prestashop",), {}, False),
     "shop-gsauftrag": (("prestashop",), {}, False),
     "woocommerce-sage100": (("woocommerce", "sage100"), _SAGE100_LINES, False),
+    "woocommerce-sage100-reserve": (("woocommerce", "sage100"), _SAGE100_LINES, False),
     "sage100-shopify": (("shopify", "sage100"), _SAGE100_LINES, False),
     "magento-sage100": (("magento", "sage100"), _SAGE100_LINES, False),
     "smartstore-sage100": (("smartstore", "sage100"), _SAGE100_LINES, False),
