@@ -14,12 +14,15 @@ body, bounded, and calls :meth:`Intake.receive`):
 5. a delivery older than the flow's ``max_age`` (by the connector's ``sent_at_header``) → 200, ignored
    (logged ``webhook_stale``): the safety-net poll brings the record's current state anyway;
 6. the event is committed to the durable queue (:mod:`engine.runtime.event_store`); a delivery id
-   already there is a replay → 200, ignored (``webhook_duplicate``). Only then the 200 is sent.
+   already there is a replay → 200, ignored (``webhook_duplicate``). Only then the 200 is sent; a state
+   database that cannot take it (a full disk, a read-only state) → 503 (``webhook_unavailable``), so
+   that the shop delivers it again later.
 """
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -124,7 +127,12 @@ class Intake:
         except (UnicodeDecodeError, ValueError) as exc:
             self.log("webhook_invalid", flow=name, topic=topic, reason=str(exc))
             return 400, {"error": str(exc)}
-        queued = event_store.enqueue(self.queue.run, name, delivery, topic, text, sent_at)
+        try:
+            queued = event_store.enqueue(self.queue.run, name, delivery, topic, text, sent_at)
+        except (sqlite3.Error, OSError) as exc:  # a full disk, a read-only state: the shop must retry later
+            self.log("webhook_unavailable", flow=name, topic=topic, delivery=delivery,
+                     error=f"the state database did not take the event: {exc}")
+            return 503, {"error": "the state database cannot take the event now: retry later"}
         if queued is None:
             self.log("webhook_duplicate", flow=name, topic=topic, delivery=delivery)
             return 200, {"ignored": "duplicate"}

@@ -1,0 +1,66 @@
+"""The webhook intake when the state database cannot take the event (issue 15): the disk is full, or the
+state is read-only. The shop must get a non-2xx answer (so it retries later: a 2xx would lose the event)
+and the operator a log line saying why — never a 500 with a traceback."""
+from __future__ import annotations
+
+import json
+
+from engine.runtime.event_store import EventQueue
+from engine.runtime.session import Session
+from engine.runtime.webhook_intake import Intake
+from webhook_support import SECRET, webhook_project, woo_headers
+
+FLOW = "orders_to_sage"
+ENV = {"ACME_WC_URL": "http://127.0.0.1:9", "ACME_WC_KEY": "ck_x", "ACME_WC_SECRET": "cs_x",
+       "ACME_WC_HOOK_SECRET": SECRET, "ACME_SAGE_URL": "http://127.0.0.1:9/WebServices100/X",
+       "ACME_SAGE_TOKEN": "t"}
+
+
+def _order(oid: int, size: int = 0) -> bytes:
+    return json.dumps({"id": oid, "status": "processing", "date_modified_gmt": "2026-01-02T03:04:05",
+                       "customer_note": "x" * size}).encode()
+
+
+def _intake(tmp_path, events):
+    session = Session(webhook_project(tmp_path), state_dir=tmp_path / "state", environ=ENV)
+    queue = EventQueue(session.state_dir / "state.db")
+    log = lambda event, **fields: events.append({"event": event, **fields})  # noqa: E731
+    return session, queue, Intake(session.live.current, queue, environ=ENV, log=log)
+
+
+def _deliver(intake, body: bytes):
+    headers = woo_headers(body, topic="order.created")
+    return intake.receive(FLOW, headers.get, body, "application/json")
+
+
+def test_a_full_disk_is_answered_503_and_logged_so_the_shop_retries(tmp_path):
+    events: list[dict] = []
+    session, queue, intake = _intake(tmp_path, events)
+    try:
+        assert _deliver(intake, _order(1))[0] == 200
+        pages = queue.run("PRAGMA page_count")[0][0]
+        queue.run(f"PRAGMA max_page_count = {pages}")  # the disk is full: no page more
+        status, answer = _deliver(intake, _order(2, size=200_000))
+        assert status == 503 and "state" in answer["error"]
+        refused = [e for e in events if e["event"] == "webhook_unavailable"]
+        assert len(refused) == 1 and "full" in refused[0]["error"] and refused[0]["flow"] == FLOW
+        assert "x" * 50 not in json.dumps(refused)  # never the body
+        queue.run("PRAGMA max_page_count = 1073741823")  # space again: the shop's retry is taken
+        assert _deliver(intake, _order(2, size=200_000))[0] == 200
+    finally:
+        queue.close()
+        session.close()
+
+
+def test_a_read_only_state_is_answered_503_and_logged(tmp_path):
+    events: list[dict] = []
+    session, queue, intake = _intake(tmp_path, events)
+    try:
+        queue.run("PRAGMA query_only = 1")  # what a read-only mount gives every write
+        status, _ = _deliver(intake, _order(3))
+        assert status == 503
+        assert [e["event"] for e in events] == ["webhook_unavailable"]
+        assert "readonly" in events[0]["error"].replace("-", "").replace(" ", "")
+    finally:
+        queue.close()
+        session.close()
