@@ -7,6 +7,7 @@ intake, the thread processing the queue, and the server; all stopped when serve 
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
 import time
@@ -35,6 +36,17 @@ def parse_listen(text: str) -> tuple[str, int]:
     if match is None or int(match.group("port")) > 65535:
         raise ValueError(f"--listen {text!r}: expected HOST:PORT or PORT (e.g. 127.0.0.1:8080)")
     return (match.group("host") or "127.0.0.1").strip("[]"), int(match.group("port"))
+
+
+def exposed(host: str) -> bool:
+    """Does listening on ``host`` make the server reachable from other machines? Any address but a
+    loopback one: ``0.0.0.0`` and ``::`` are every interface, a host name may resolve to anything."""
+    if host.lower() == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 def parse_size(text: Any) -> int:
@@ -114,6 +126,10 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
         queue.close()
         raise
     session.log("listening", url=server.url, webhooks=f"{server.url}/webhooks/<flow>", max_body=limit)
+    if exposed(host):
+        session.log("listening_exposed", url=server.url, warning=(
+            f"{host} is reachable from the network: the dashboard and /metrics answer only with the token, "
+            "but over plain HTTP; put an HTTPS reverse proxy in front, or listen on 127.0.0.1 behind one"))
     worker.start()
     wake.set()  # events left from before (a restart): processed at once
     try:
@@ -125,4 +141,4 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
         queue.close()
 
 
-__all__ = ["Server", "build_app", "parse_listen", "parse_size", "serving"]
+__all__ = ["Server", "build_app", "exposed", "parse_listen", "parse_size", "serving"]
