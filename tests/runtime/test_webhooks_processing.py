@@ -203,3 +203,21 @@ def test_an_event_older_than_what_the_poll_settled_is_discarded(wired):
     assert intake.receive(FLOW, woo_headers(older).get, older, "application/json")[0] == 200
     processor.work_off()
     assert _statuses(processor) == ["stale"] and _refs(sb).count(f"WC-{oid}") == 1
+
+
+def test_events_queued_for_a_flow_that_no_longer_takes_webhooks_are_settled_and_logged(wired):
+    """The webhooks: section removed by a hot reload while events were queued: they are not processed
+    (the flow takes none now; the poll brings the records) but each is logged, never dropped silently."""
+    sb, session, intake, processor, events, clock = wired
+    shop = sb.sim("woocommerce")
+    oid = _new_order(shop, clock)
+    assert _deliver(intake, shop, oid, "order.created")[0] == 200
+    orders = session.project_dir / "orders_to_sage.yaml"
+    text = orders.read_text()
+    orders.write_text(text.replace("    webhooks:\n      topics: [order.created, order.updated]\n", ""))
+    assert session.live.check() and session.live.current().flows[FLOW].webhooks is None
+    processor.work_off()
+    assert _statuses(processor) == ["ignored"] and _refs(sb).count(f"WC-{oid}") == 0
+    ignored = [e for e in events if e["event"] == "webhook_ignored"]
+    assert len(ignored) == 1 and ignored[0]["flow"] == FLOW and ignored[0]["delivery"]
+    assert "takes no webhooks any more" in ignored[0]["reason"]
