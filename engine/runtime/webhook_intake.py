@@ -3,7 +3,8 @@
 In this order, for ``POST /webhooks/<flow>`` (the HTTP side, :mod:`engine.web.webhooks`, reads the raw
 body, bounded, and calls :meth:`Intake.receive`):
 
-1. a flow of the live plan that takes webhooks (one of ``serve --flow``, when given), else 404;
+1. a flow of the live plan that takes webhooks (one of ``serve --flow``, when given), else 404 — logged
+   ``webhook_not_served`` when the flow takes webhooks but is left out of ``--flow``;
 2. the connector's unsigned ping (a form body with its one field, WooCommerce's ``webhook_id=N`` when a
    webhook is created) is answered 200 and kept nowhere;
 3. the signature is checked over the RAW body, in constant time, with the secret of the source
@@ -92,8 +93,11 @@ class Intake:
 
     def receive(self, name: str, header: Headers, body: bytes, content_type: str = "") -> tuple[int, dict]:
         plan = self.plan()
-        flow = plan.flows.get(name) if self.flows is None or name in self.flows else None
+        flow = plan.flows.get(name)
         hooks = getattr(flow, "webhooks", None)
+        if hooks is not None and self.flows is not None and name not in self.flows:
+            self.log("webhook_not_served", flow=name, served=sorted(self.flows))
+            return 404, {"error": f"flow '{name}' takes webhooks but is not served here (serve --flow)"}
         if hooks is None:
             return 404, {"error": f"no flow '{name}' takes webhooks"}
         decl = hooks.decl

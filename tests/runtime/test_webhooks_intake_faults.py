@@ -64,3 +64,23 @@ def test_a_read_only_state_is_answered_503_and_logged(tmp_path):
     finally:
         queue.close()
         session.close()
+
+
+def test_a_flow_left_out_of_serve_flow_is_refused_with_why_and_logged(tmp_path):
+    """`serve --flow customers_to_sage` while the shop delivers to /webhooks/orders_to_sage: a 404 that
+    says the flow is not served by this process, and a line in the log (the operator's mistake is seen)."""
+    events: list[dict] = []
+    session = Session(webhook_project(tmp_path), state_dir=tmp_path / "state", environ=ENV)
+    queue = EventQueue(session.state_dir / "state.db")
+    log = lambda event, **fields: events.append({"event": event, **fields})  # noqa: E731
+    intake = Intake(session.live.current, queue, environ=ENV, log=log, flows=["customers_to_sage"])
+    try:
+        status, answer = _deliver(intake, _order(4))
+        assert status == 404 and "not served" in answer["error"] and "--flow" in answer["error"]
+        assert [(e["event"], e["flow"]) for e in events] == [("webhook_not_served", FLOW)]
+        assert events[0]["served"] == ["customers_to_sage"]
+        status, answer = intake.receive("no_such_flow", woo_headers(b"{}").get, b"{}", "application/json")
+        assert status == 404 and len(events) == 1  # a name no flow has: no line (scanners probe URLs)
+    finally:
+        queue.close()
+        session.close()
