@@ -221,3 +221,28 @@ def test_events_queued_for_a_flow_that_no_longer_takes_webhooks_are_settled_and_
     ignored = [e for e in events if e["event"] == "webhook_ignored"]
     assert len(ignored) == 1 and ignored[0]["flow"] == FLOW and ignored[0]["delivery"]
     assert "takes no webhooks any more" in ignored[0]["reason"]
+
+
+def test_replaying_a_webhook_record_the_source_no_longer_gives_says_so(wired):
+    """A record set aside from a webhook body, then gone from the shop (deleted, or not read by the flow's
+    where any more): `replay` reads the source again by key, finds nothing, and says so — it used to
+    answer '0 read' and nothing else, the record still in the dead letter without a word why."""
+    import json
+
+    from engine.runtime.replay import replay
+
+    sb, session, intake, processor, events, clock = wired
+    shop = sb.sim("woocommerce")
+    record = json.loads(order_body(shop, _new_order(shop, clock)))
+    record.update(id=990001, number="990001", currency="GBP")  # the flow sets it aside (EUR only)
+    body = json.dumps(record).encode()
+    headers = woo_headers(body, topic="order.created")
+    assert intake.receive(FLOW, headers.get, body, "application/json")[0] == 200
+    processor.work_off()
+    assert session.state.entry(FLOW, "990001").status == "failed"
+    summaries, unknown = replay(session, FLOW, ["990001"])
+    assert unknown == [] and summaries[0].read == 0
+    missing = [e for e in events if e["event"] == "replay_not_found"]
+    assert [(e["flow"], e["key"]) for e in missing] == [(FLOW, "990001")]
+    assert "stays set aside" in missing[0]["reason"]
+    assert session.state.entry(FLOW, "990001").status == "failed"
