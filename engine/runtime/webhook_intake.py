@@ -80,15 +80,19 @@ class Intake:
         self.flows = frozenset(flows) if flows else None  # `serve --flow`: only these take webhooks
         self.wake = wake or threading.Event()
         self.clock = clock
-        self._secrets: dict[tuple[int, str], str] = {}  # (id of the plan, endpoint) -> secret
+        # the secrets of one plan, by endpoint; the plan itself is held (never its id(): a freed plan's
+        # address is given to the next one, and the old secret would go on checking the deliveries)
+        self._secrets: tuple[Any, dict[str, str]] = (None, {})
 
     def secret(self, plan: Any, endpoint: str, setting: str) -> str:
-        cached = self._secrets.get((id(plan), endpoint))
+        held, secrets = self._secrets
+        if held is not plan:
+            secrets = {}
+        cached = secrets.get(endpoint)
         if cached is None:
             value: Any = resolve_settings(plan, endpoint, self.environ).get(setting)
             cached = value.reveal() if isinstance(value, Secret) else str(value or "")
-            self._secrets = {(id(plan), endpoint): cached, **{k: v for k, v in self._secrets.items()
-                                                              if k[0] == id(plan)}}
+            self._secrets = (plan, {**secrets, endpoint: cached})
         return cached
 
     def receive(self, name: str, header: Headers, body: bytes, content_type: str = "") -> tuple[int, dict]:

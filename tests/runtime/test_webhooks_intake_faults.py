@@ -84,3 +84,27 @@ def test_a_flow_left_out_of_serve_flow_is_refused_with_why_and_logged(tmp_path):
     finally:
         queue.close()
         session.close()
+
+
+def test_a_reload_that_changes_the_secret_variable_is_followed_even_when_the_new_plan_reuses_an_address(
+        tmp_path, monkeypatch):
+    """The secrets were cached by id(plan): once the old plan is freed, CPython may give the new one the
+    same address, and the old secret would go on checking every delivery. Simulated by an id() that
+    answers the same for every plan."""
+    from engine.runtime import webhook_intake
+
+    env = {**ENV, "OTHER_SECRET": "another-secret-0123456789"}
+    session = Session(webhook_project(tmp_path), state_dir=tmp_path / "state", environ=env)
+    queue = EventQueue(session.state_dir / "state.db")
+    intake = Intake(session.live.current, queue, environ=env)
+    monkeypatch.setattr(webhook_intake, "id", lambda obj: 1, raising=False)
+    try:
+        first = session.live.current()
+        assert intake.secret(first, "shop", "webhook_secret") == SECRET
+        endpoints = session.project_dir / "endpoints.yaml"
+        endpoints.write_text(endpoints.read_text().replace("ACME_WC_HOOK_SECRET", "OTHER_SECRET"))
+        assert session.live.check()
+        assert intake.secret(session.live.current(), "shop", "webhook_secret") == "another-secret-0123456789"
+    finally:
+        queue.close()
+        session.close()
