@@ -8,6 +8,7 @@ intake, the thread processing the queue, and the server; all stopped when serve 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import threading
 import time
@@ -61,6 +62,20 @@ def build_app(routes: Iterable[BaseRoute], extra_routes: Iterable[Sequence[BaseR
     return Starlette(routes=[*routes, *(route for more in extra_routes for route in more)])
 
 
+class _StartupErrors(logging.Filter):
+    """Keeps (and holds back) the errors uvicorn logs while it starts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            self.errors.append(record.getMessage())
+            return False
+        return True
+
+
 class Server:
     """uvicorn serving ``app`` in a daemon thread; :attr:`port` is the bound one (``PORT`` 0: any free)."""
 
@@ -70,16 +85,29 @@ class Server:
         self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                                      lifespan="off", timeout_graceful_shutdown=5)
         self.server = uvicorn.Server(self.config)
-        self.thread = threading.Thread(target=self.server.run, name="passerelle-http", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="passerelle-http", daemon=True)
         self.host, self.port = host, port
 
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn's way of giving up a bind: start() says why
+            pass
+
     def start(self, timeout: float = 10.0) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise OSError(f"cannot listen on {self.host}:{self.port} (in use, or not an address of this host)")
-            time.sleep(0.01)
+        startup = _StartupErrors()  # uvicorn logs a bind failure itself: said once, in the OSError
+        logger = logging.getLogger("uvicorn.error")
+        logger.addFilter(startup)
+        try:
+            self.thread.start()
+            deadline = time.monotonic() + timeout
+            while not self.server.started:
+                if not self.thread.is_alive() or time.monotonic() > deadline:
+                    why = startup.errors[-1] if startup.errors else "in use, or not an address of this host"
+                    raise OSError(f"cannot listen on {self.host}:{self.port} ({why})")
+                time.sleep(0.01)
+        finally:
+            logger.removeFilter(startup)
         sockets = [s for server in getattr(self.server, "servers", []) for s in server.sockets]
         if sockets:
             self.port = sockets[0].getsockname()[1]

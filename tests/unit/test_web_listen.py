@@ -21,3 +21,27 @@ def test_a_loopback_address_is_not_exposed(host):
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "10.0.0.5", "shop-sync.example.test"])
 def test_every_other_address_is_exposed(host):
     assert exposed(host)
+
+
+def test_a_port_in_use_is_one_clear_error_not_uvicorn_s_own_line(capfd):
+    """uvicorn logs its bind failure itself ("ERROR:    [Errno 98] ..."): serve said it again as
+    error[listen]. Now the one OSError says why, and uvicorn's line is not printed."""
+    import socket
+
+    from starlette.applications import Starlette
+
+    from engine.web.server import Server
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        server = Server(Starlette(), "127.0.0.1", port)
+        with pytest.raises(OSError) as caught:
+            server.start()
+    finally:
+        taken.close()
+    assert f"cannot listen on 127.0.0.1:{port}" in str(caught.value)
+    assert "address already in use" in str(caught.value)
+    assert "ERROR:" not in capfd.readouterr().err
