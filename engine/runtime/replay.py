@@ -71,7 +71,8 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
                     found.add(outcome.key)
                     runner.summary.read += 1
                     runner.process(outcome)
-            for key in sorted(wanted - found):  # read again by key, and the source gave nothing for it
+            runner.summary.not_found = sorted(wanted - found)  # read again by key: the source gave nothing
+            for key in runner.summary.not_found:
                 session.log("replay_not_found", flow=flow.name, key=key,
                             reason="the source no longer gives this record (deleted, or its flow's source.where "
                                    "does not read it any more): it stays set aside")

@@ -63,6 +63,7 @@ class Summary:
     found: int = 0  # find-or-create: records found in the target (not created)
     removed: int = 0  # target.remove: documents removed because their record left the source
     error: str | None = None  # the flow could not run to its end
+    not_found: list[str] = field(default_factory=list)  # replay: keys the source no longer gives
     started: float = field(default_factory=time.monotonic)
     duration: float = 0.0
 

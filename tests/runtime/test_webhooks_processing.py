@@ -246,3 +246,7 @@ def test_replaying_a_webhook_record_the_source_no_longer_gives_says_so(wired):
     assert [(e["flow"], e["key"]) for e in missing] == [(FLOW, "990001")]
     assert "stays set aside" in missing[0]["reason"]
     assert session.state.entry(FLOW, "990001").status == "failed"
+    from engine.web.dashboard_replay import replay_from_page
+
+    page = replay_from_page(session, FLOW, "990001")  # the dashboard's Replay button says it too
+    assert not page.ok and any("990001" in p and "no longer gives it" in p for p in page.problems)
