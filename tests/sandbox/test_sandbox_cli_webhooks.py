@@ -21,6 +21,7 @@ import httpx
 
 from engine.connectors.http.flows import OAuth1Auth
 from passerelle_sandbox.cli import main
+from sandbox_helpers import started_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,11 +68,7 @@ def test_the_sandbox_subscribes_the_urls_and_prints_the_signing_secrets():
         cwd=ROOT, env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandbox")])},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = []
-        while not lines or "Ctrl-C" not in lines[-1]:
-            line = process.stdout.readline()
-            assert line, process.stderr.read()
-            lines.append(line.strip())
+        lines = started_lines(process)
         settings = {line.split()[0]: dict(re.findall(r"(\w+)=(\S+)", line)) for line in lines if " url=" in line}
         woo, shop = settings["woocommerce"], settings["shopify"]
         assert woo["webhook_secret"] and shop["webhook_secret"] and woo["webhook_secret"] != shop["webhook_secret"]
