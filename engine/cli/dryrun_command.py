@@ -30,11 +30,16 @@ def add_parser(sub) -> None:
                    help="related files (joined onto the source) totalling at most this are indexed in memory, "
                         "larger ones on disk in a temporary file (memory bounded whatever their size); "
                         "default 32MB (the index takes about 2-3 times the files' size), 0: always on disk")
-    p.add_argument("--parallel-read", action="store_true",
-                   help="parse each input file of 1 MB or more in a second process while this one maps (same "
-                        "output; less wall time when a core is free, a little more CPU time)")
-    p.add_argument("--state", type=Path, metavar="DIR",
-                   help="the state folder (default PROJECT/.passerelle): its cross-references are read (never "
+    p.add_argument("--parallel-read", action=argparse.BooleanOptionalAction, default=None,
+                   help="each input file of 1 MB or more is parsed in a child process, the source file's "
+                        "reading ahead while the related files are indexed (same output; less wall time "
+                        "when a core is free, a little more CPU time). Default: files of 8 MB or more, where "
+                        "fork exists, there are several cores and one is free; --no-parallel-read: all in "
+                        "this process")
+    from engine.util.state_url import state_arg
+
+    p.add_argument("--state", type=state_arg, metavar="DIR|URL",
+                   help="the state folder (default PROJECT/.passerelle) or a postgresql:// URL: its cross-references are read (never "
                         "written) for the xref transform; live: a rotated refresh token is kept there")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json: one JSON array of payloads on stdout")
@@ -149,26 +154,28 @@ def _budget(text: str) -> int:
 
 def _memory(args) -> dict:
     given = {} if args.related_memory is None else {"related_memory": args.related_memory}
-    return {**given, "workers": True} if args.parallel_read else given
+    return {**given, "workers": args.parallel_read}  # None: files of 8 MB or more, where there are cores
 
 
 def _live_dry_run(plan, flow, args) -> int:
     from engine.connectors.errors import EndpointError
     from engine.runtime.dryrun import live_dry_run
-    from engine.runtime.state import StateError, TokenKeeper, state_database
+    from engine.runtime.pg_schema import StoreError
+    from engine.runtime.state import StateError
+    from engine.runtime.store_open import locate, token_keeper
     from engine.util.jsonout import dumps
     from engine.runtime.endpoints import ConfigError
 
     try:
         # a rotated refresh token a server issues is kept where runs find it (the only state touched)
-        db = state_database(args.project, plan.settings, args.state)
-        tokens = TokenKeeper(db)
+        location = locate(args.project, plan.settings, args.state)
+        tokens = token_keeper(location)
         try:
             with _xref(plan, args):
-                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens, state_db=db)
+                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens, state=location)
         finally:
             tokens.close()
-    except (ConfigError, EndpointError, StateError) as exc:
+    except (ConfigError, EndpointError, StateError, StoreError) as exc:
         print(f"error[live] {exc}", file=sys.stderr)
         return EXIT_FAIL
     if args.format == "json":
@@ -227,10 +234,9 @@ def _removals_summary(flow: str, removals, form: str) -> str:
 def _xref(plan, args):
     """The project's cross-reference store for the `xref` transform, read-only (never created)."""
     from engine.lang.xref import bound
-    from engine.runtime.state import state_database
-    from engine.runtime.state_read import read_only_xref
+    from engine.runtime.store_open import locate, read_only_xref
 
-    resolver = read_only_xref(state_database(args.project, plan.settings, args.state), plan)
+    resolver = read_only_xref(locate(args.project, plan.settings, args.state), plan)
     try:
         with bound(resolver):
             yield

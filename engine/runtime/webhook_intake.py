@@ -14,10 +14,10 @@ body, bounded, and calls :meth:`Intake.receive`):
    retry it;
 5. a delivery older than the flow's ``max_age`` (by the connector's ``sent_at_header``) → 200, ignored
    (logged ``webhook_stale``): the safety-net poll brings the record's current state anyway;
-6. the event is committed to the durable queue (:mod:`engine.runtime.event_store`); a delivery id
+6. the event is committed to the durable queue (the state store's, :mod:`engine.runtime.event_store`); a delivery id
    already there is a replay → 200, ignored (``webhook_duplicate``). Only then the 200 is sent; a state
-   database that cannot take it (a full disk, a read-only state) → 503 (``webhook_unavailable``), so
-   that the shop delivers it again later.
+   store that cannot take it (a full disk, a read-only state, an unreachable PostgreSQL) → 503
+   (``webhook_unavailable``), so that the shop delivers it again later.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from engine.connectors.webhook_schemes import verify
-from engine.runtime import event_store
+from engine.errors import OperatorError
 from engine.runtime.endpoints import ConfigError, resolve_settings
 from engine.spec.env import Secret
 
@@ -70,8 +70,9 @@ def _fast_loads(text: str) -> Any:
 
 
 class Intake:
-    """Decides the answer to each delivery and queues the accepted ones. ``plan`` gives the live plan
-    (hot reload applies to the next delivery); ``wake`` is set when an event was queued."""
+    """Decides the answer to each delivery and queues the accepted ones in ``queue`` (an EventRows: the
+    state store's ``events()``). ``plan`` gives the live plan (hot reload applies to the next delivery);
+    ``wake`` is set when an event was queued."""
 
     def __init__(self, plan: Callable[[], Any], queue: Any, *, environ: Mapping[str, str] | None = None,
                  log: Callable[..., None] = lambda event, **fields: None, wake: threading.Event | None = None,
@@ -136,11 +137,11 @@ class Intake:
             self.log("webhook_invalid", flow=name, topic=topic, reason=str(exc))
             return 400, {"error": str(exc)}
         try:
-            queued = event_store.enqueue(self.queue.run, name, delivery, topic, text, sent_at)
-        except (sqlite3.Error, OSError) as exc:  # a full disk, a read-only state: the shop must retry later
+            queued = self.queue.enqueue(name, delivery, topic, text, sent_at)
+        except (sqlite3.Error, OSError, OperatorError) as exc:  # a full disk, a read-only state: retried later
             self.log("webhook_unavailable", flow=name, topic=topic, delivery=delivery,
-                     error=f"the state database did not take the event: {exc}")
-            return 503, {"error": "the state database cannot take the event now: retry later"}
+                     error=f"the state store did not take the event: {exc}")
+            return 503, {"error": "the state store cannot take the event now: retry later"}
         if queued is None:
             self.log("webhook_duplicate", flow=name, topic=topic, delivery=delivery)
             return 200, {"ignored": "duplicate"}

@@ -2,8 +2,9 @@
 
 :func:`build_app` assembles the routes: the webhook intake's, then every list in ``extra_routes`` (an
 operator page, ``/healthz``, ``/metrics`` — each a function of the session returning Starlette routes).
-:func:`serving` is what ``passerelle serve --listen`` runs around the scheduler: the durable queue, the
-intake, the thread processing the queue, and the server; all stopped when serve stops.
+:func:`serving` is what ``passerelle serve --listen`` runs around the scheduler: the durable queue (the
+state store's, so that a shared state's events are processed by any serve of the project), the intake,
+the thread processing the queue, and the server; all stopped when serve stops.
 """
 from __future__ import annotations
 
@@ -19,8 +20,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from engine.runtime import event_store
-from engine.runtime.event_store import EventQueue
+from engine.runtime.event_store import EventRows
 from engine.runtime.webhook_intake import Intake
 from engine.runtime.webhook_run import EventProcessor
 from engine.web.dashboard import DashboardContext, dashboard_routes
@@ -122,10 +122,10 @@ class Server:
         self.thread.join(timeout=10)
 
 
-def queue_status(queue: EventQueue) -> Callable[[], tuple[int, float | None]]:
+def queue_status(queue: EventRows) -> Callable[[], tuple[int, float | None]]:
     """The dashboard's view of the queue: events waiting, and the age in seconds of the oldest."""
     def status() -> tuple[int, float | None]:
-        waiting, oldest = event_store.depth(queue.run)
+        waiting, oldest = queue.depth()
         return waiting, None if oldest is None else max(0.0, time.time() - oldest)
     return status
 
@@ -139,7 +139,7 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
     host, port = parse_listen(listen)
     settings = session.live.current().settings.get("serve") or {}
     limit = max_body if max_body is not None else parse_size(settings.get("max_body"))
-    queue = EventQueue(session.state_dir / "state.db")
+    queue = session.state.events()  # the store's: any serve on a shared (PostgreSQL) state processes it
     wake = threading.Event()
     intake = Intake(session.live.current, queue, environ=session.environ, log=session.log, wake=wake, flows=flows)
     processor = EventProcessor(session, queue, wake, flows=flows)
@@ -148,11 +148,7 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
     pages = [dashboard_routes(DashboardContext(session, queue_status=queue_status(queue)))]
     server = Server(build_app(webhook_routes(intake, limit), [*pages, *(source(session) for source in extra_routes)]),
                     host, port)
-    try:
-        server.start()
-    except OSError:
-        queue.close()
-        raise
+    server.start()
     session.log("listening", url=server.url, webhooks=f"{server.url}/webhooks/<flow>", max_body=limit)
     if exposed(host):
         session.log("listening_exposed", url=server.url, warning=(
@@ -165,8 +161,7 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
     finally:
         server.stop()
         session.stop.set()
-        worker.join(timeout=30)
-        queue.close()
+        worker.join(timeout=30)  # the queue closes with the session's store
 
 
 __all__ = ["Server", "build_app", "exposed", "parse_listen", "parse_size", "serving"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from engine.runtime.event_store import EventQueue
 from engine.runtime.session import Session
 from engine.runtime.webhook_intake import Intake
 from webhook_support import SECRET, webhook_project, woo_headers
@@ -23,7 +22,7 @@ def _order(oid: int, size: int = 0) -> bytes:
 
 def _intake(tmp_path, events):
     session = Session(webhook_project(tmp_path), state_dir=tmp_path / "state", environ=ENV)
-    queue = EventQueue(session.state_dir / "state.db")
+    queue = session.state.events()
     log = lambda event, **fields: events.append({"event": event, **fields})  # noqa: E731
     return session, queue, Intake(session.live.current, queue, environ=ENV, log=log)
 
@@ -48,7 +47,6 @@ def test_a_full_disk_is_answered_503_and_logged_so_the_shop_retries(tmp_path):
         queue.run("PRAGMA max_page_count = 1073741823")  # space again: the shop's retry is taken
         assert _deliver(intake, _order(2, size=200_000))[0] == 200
     finally:
-        queue.close()
         session.close()
 
 
@@ -62,7 +60,6 @@ def test_a_read_only_state_is_answered_503_and_logged(tmp_path):
         assert [e["event"] for e in events] == ["webhook_unavailable"]
         assert "readonly" in events[0]["error"].replace("-", "").replace(" ", "")
     finally:
-        queue.close()
         session.close()
 
 
@@ -71,7 +68,7 @@ def test_a_flow_left_out_of_serve_flow_is_refused_with_why_and_logged(tmp_path):
     says the flow is not served by this process, and a line in the log (the operator's mistake is seen)."""
     events: list[dict] = []
     session = Session(webhook_project(tmp_path), state_dir=tmp_path / "state", environ=ENV)
-    queue = EventQueue(session.state_dir / "state.db")
+    queue = session.state.events()
     log = lambda event, **fields: events.append({"event": event, **fields})  # noqa: E731
     intake = Intake(session.live.current, queue, environ=ENV, log=log, flows=["customers_to_sage"])
     try:
@@ -82,7 +79,6 @@ def test_a_flow_left_out_of_serve_flow_is_refused_with_why_and_logged(tmp_path):
         status, answer = intake.receive("no_such_flow", woo_headers(b"{}").get, b"{}", "application/json")
         assert status == 404 and len(events) == 1  # a name no flow has: no line (scanners probe URLs)
     finally:
-        queue.close()
         session.close()
 
 
@@ -95,7 +91,7 @@ def test_a_reload_that_changes_the_secret_variable_is_followed_even_when_the_new
 
     env = {**ENV, "OTHER_SECRET": "another-secret-0123456789"}
     session = Session(webhook_project(tmp_path), state_dir=tmp_path / "state", environ=env)
-    queue = EventQueue(session.state_dir / "state.db")
+    queue = session.state.events()
     intake = Intake(session.live.current, queue, environ=env)
     monkeypatch.setattr(webhook_intake, "id", lambda obj: 1, raising=False)
     try:
@@ -106,5 +102,4 @@ def test_a_reload_that_changes_the_secret_variable_is_followed_even_when_the_new
         assert session.live.check()
         assert intake.secret(session.live.current(), "shop", "webhook_secret") == "another-secret-0123456789"
     finally:
-        queue.close()
         session.close()

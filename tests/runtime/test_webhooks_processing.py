@@ -8,8 +8,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.runtime import event_store
-from engine.runtime.event_store import EventQueue
 from engine.runtime.session import Session
 from engine.runtime.webhook_intake import Intake
 from engine.runtime.webhook_run import EventProcessor
@@ -46,14 +44,13 @@ def wired(tmp_path, request):
         events: list[dict] = []
         session = Session(webhook_project(tmp_path, coalesce=coalesce), state_dir=tmp_path / "state",
                           environ=woo_env(sb), log=lambda event, **f: events.append({"event": event, **f}))
-        queue = EventQueue(session.state_dir / "state.db")
+        queue = session.state.events()
         intake = Intake(session.live.current, queue, environ=woo_env(sb), log=session.log)
         processor = EventProcessor(session, queue)
         try:
             yield sb, session, intake, processor, events, clock
         finally:
             processor.close()
-            queue.close()
             session.close()
 
 
@@ -160,7 +157,7 @@ def test_a_coalescing_flow_sends_only_the_latest_event_of_a_burst(wired):
     assert len(sent) == 1 and _refs(sb).count(f"WC-{oid}") == 1
     done = processor.queue.run("SELECT delivery FROM webhook_events WHERE status = 'done'")[0][0]
     assert done.endswith(shop.orders[oid]["date_modified_gmt"])  # the latest state
-    assert event_store.depth(processor.queue.run) == (0, None)
+    assert processor.queue.depth() == (0, None)
 
 
 def test_a_record_the_flow_rejects_goes_to_the_dead_letter_and_its_event_is_settled(wired):
