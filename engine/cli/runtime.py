@@ -233,7 +233,7 @@ def cmd_replay(args) -> int:
 def cmd_check(args) -> int:
     from engine.plan.load import load_plan
     from engine.project.load import ConnectorStore
-    from engine.runtime.probe import check_endpoints
+    from engine.runtime.probe import check_endpoints, field_warnings
 
     from engine.runtime.store_open import locate, token_keeper
 
@@ -242,10 +242,13 @@ def cmd_check(args) -> int:
     tokens = token_keeper(locate(args.project, plan.settings, getattr(args, "state", None)))
     try:
         results = check_endpoints(plan, token_store=tokens)
+        warnings = field_warnings(plan, token_store=tokens) if all(ok for _, ok, _ in results) else []
     finally:
         tokens.close()
     for name, ok, message in results:
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {message}")
+    for flow, message in warnings:  # a misspelt source field reads null on every record, silently
+        print(f"warn {flow}: {message}")
     return EXIT_OK if all(ok for _, ok, _ in results) else EXIT_FAIL
 
 

@@ -21,6 +21,7 @@ from jmespath.visitor import TreeInterpreter
 
 from engine.errors import TransformError
 from engine.lang.closures import closure_of
+from engine.lang.exprmemo import parse_remembered
 from engine.lang.indexpath import indexed_path_of, steps_search
 from engine.lang.values import show
 
@@ -227,7 +228,7 @@ class CompiledExpr:
         if deep is not None:
             raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep", deep)
         try:
-            self._parsed = jmespath.compile(text)
+            self._parsed = parse_remembered(text)
         except jexc.ParseError as exc:
             offset = exc.lex_position if isinstance(exc.lex_position, int) else 0
             raise ExprError(_parse_message(exc), max(0, min(offset, len(text)))) from None

@@ -37,6 +37,7 @@ from engine.plan.usage import related_types, restrict_types, used_fields
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
 from engine.spec.yamlsrc import format_path
+from engine.util.suggest import hint_for
 
 if TYPE_CHECKING:  # the plan's classes are built only when a Plan is (validate never imports them)
     from engine.plan.model import EndpointPlan, FlowPlan, Plan
@@ -137,9 +138,9 @@ class _FlowCompiler:
     def __init__(self, item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic],
                  project_pairs: dict[tuple[str, str], tuple[str, ...]] | None = None, check_only: bool = False):
         self.item, self.project, self.diags, self.check_only = item, project, diags, check_only
-        context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing(),
-                                xrefs=project_pairs)
-        self.builder = MappingBuilder(item.doc, item.path, registry, context, diags)
+        self.context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing(),
+                                     xrefs=project_pairs)
+        self.builder = MappingBuilder(item.doc, item.path, registry, self.context, diags)
         self.types: dict[str, Callable] = {}
 
     def expr(self, text: Any, path: tuple, what: str, allowed: frozenset[str] | None = None) -> CompiledExpr | None:
@@ -229,6 +230,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     data = item.data
     start = len(diags)
     fc = _FlowCompiler(item, project, lookups, registry, diags, pairs, check_only)
+    run_after = _declared_after(item, project, diags)
     fc.builder.scope_names = fc.builder.names = scope_names(data)  # fan-out/grouping: _index, _position, _key
     source = data.get("source") or {}
     target = data.get("target") or {}
@@ -304,7 +306,21 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group,
                     find=find, xref_type=xref_type(target, resource_name), source_fields=used,
                     related_fields=MappingProxyType({name: used for name in restricted if used is not None}),
-                    remove=remove, webhooks=webhooks)
+                    remove=remove, webhooks=webhooks,
+                    after=tuple(sorted(set(run_after) | {flow for used in fc.context.xrefs_used
+                                                         for flow in (pairs or {}).get(used, ()) if flow != item.name})))
+
+
+def _declared_after(item: Item, project: Project, diags: list[Diagnostic]) -> list[str]:
+    """The flows of `after:`; a name no flow has is an `unknown-flow` error at its place."""
+    names = item.data.get("after")
+    if not isinstance(names, list):
+        return []
+    for index, name in enumerate(names):
+        if isinstance(name, str) and name not in project.flows:
+            diags.append(Diagnostic("unknown-flow", f"no flow named '{name}' to run after", item.loc("after", index),
+                                    format_path(item.path + ("after", index)), hint_for(name, project.flows, "flows")))
+    return [name for name in names if isinstance(name, str) and name in project.flows and name != item.name]
 
 
 __all__ = ["compile_project"]

@@ -220,7 +220,8 @@ class PostgresStore:
         return rows(self._exec(*pg_rows.xref_select(self.project, type_, source_system)))
 
     def xref_resolver(self, flows_for: dict[tuple[str, str], list[str]]) -> StoreXref:
-        return StoreXref(self._exec, flows_for, sql=pg_rows.xref_translate(self.project))
+        return StoreXref(self._exec, flows_for, sql=pg_rows.xref_translate(self.project),
+                         any_sql=pg_rows.xref_recorded(self.project))
 
     def removals(self) -> RemovalRows:
         return pg_rows.PgRemovals(self._exec, self.project)

@@ -29,7 +29,8 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list
     plan = session.live.current()
     summaries = []
     seen: set[str] = set()
-    for name, flow in plan.flows.items():
+    for name in plan.run_order():  # the categories set aside before the products filed in them
+        flow = plan.flows[name]
         if flow_name and name != flow_name:
             continue
         entries = [e for e in session.state.entries(name, FAILED) if not keys or e.key in keys]

@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         threading.main_thread() else None
     try:
         with Sandbox(systems, dataset=dataset, host=args.host, ports=ports,
-                     options=templates.options(args.template)) as sandbox:
+                     options=templates.options(args.template)) as sandbox, \
+                templates.sage_database(args.template) as database:
             made = templates.prepare(sandbox, args.template)  # what the consultant makes by hand in Sage
             made += cli_webhooks.subscribe(sandbox, systems, hooks, args.seed)  # ... and in the shop's admin
             for system in systems:
@@ -84,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
                     settings["webhook_secret"] = cli_webhooks.secret(sandbox, system, args.seed)
                 secrets = " ".join(f"{k}={v}" for k, v in settings.items())
                 print(f"{system} url={sandbox.url(system)} {secrets} api={sandbox.api_url(system)}", flush=True)
+            if database is not None:  # a sage100sql template reads Sage's SQL database, not a simulator
+                print(f"sage100-sql connection={database.connection} dialect=sqlite media={database.media}", flush=True)
+                folder = templates.MEDIA_FOLDERS.get(str(args.template))
+                made.append(f"sage100-sql: a seeded Sage 100c database (SQLite ODBC driver, quote the connection in "
+                            f".env: it holds ';')" + (f"; copy its media share into the project: cp -r "
+                                                       f"{database.media}/. PROJECT/{folder}/" if folder else ""))
             for line in made:
                 print(f"made {line}", flush=True)
             print(f"{len(dataset.orders)} orders, seed {args.seed}. Ctrl-C to stop.", flush=True)
