@@ -65,6 +65,7 @@ class Summary:
     removed: int = 0  # target.remove: documents removed because their record left the source
     refused: int = 0  # reserve: records whose reservation the target refused (runtime/reserve.py)
     error: str | None = None  # the flow could not run to its end
+    not_found: list[str] = field(default_factory=list)  # replay: keys the source no longer gives
     started: float = field(default_factory=time.monotonic)
     duration: float = 0.0
 
