@@ -180,7 +180,7 @@ class FlowRunner:
         flow = self.flow
         cursor = self.store.get_cursor(flow.name)
         since = (flow.since, _lookback(cursor, flow.lookback)) if flow.since and cursor else None
-        spool = Spool(self.spool_dir)
+        spool = Spool(self.spool_dir, held=flow.group is not None)  # groups are mapped from the whole read
         try:
             for page in self.endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
                                                                   since=since, page_size=flow.page_size):
