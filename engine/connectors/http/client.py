@@ -148,7 +148,7 @@ class HttpEndpoint(HttpTransport):
                 return response, None
             wait = bucket.observe(query, body) if bucket is not None else None
             if wait is None:
-                response.parsed_json = body  # type: ignore[attr-defined]  # read once (_body, decode)
+                response.parsed_json = body  # read once (_body, decode)
                 return response, body
             if attempt + 1 >= attempts or not self.retry.wait(wait):
                 break
