@@ -69,8 +69,7 @@ MUTATION = """mutation SetProduct($identifier: ProductSetIdentifiers, $input: Pr
 """
 # the connector's `variants` SQL (settings: variant_tariff a01, stock_formula forward, subtract_preparing no)
 HAND_SQL = """SELECT e."cbMarq", e."AR_Ref", e."AE_Ref", e."AE_CodeBarre", e."AE_Sommeil", e."AG_No1", e."AG_No2",
-ROUND(COALESCE((SELECT t."TG_Prix" FROM "F_TARIFGAM" t WHERE t."AR_Ref" = e."AR_Ref" AND t."AG_No1" = e."AG_No1"
-AND t."AG_No2" = e."AG_No2" AND t."TG_RefCF" = 'a01'), a."AR_PrixVen"), 6) AS "price",
+ROUND(COALESCE(t."TG_Prix", a."AR_PrixVen"), 6) AS "price",
 p1."G_Intitule" AS "axis1", g1."EG_Enumere" AS "value1", p2."G_Intitule" AS "axis2", g2."EG_Enumere" AS "value2",
 (SELECT SUM(s."GS_QteSto" + s."GS_QteCom" - s."GS_QteRes") FROM "F_GAMSTOCK" s WHERE s."AR_Ref" = e."AR_Ref"
 AND s."AG_No1" = e."AG_No1" AND s."AG_No2" = e."AG_No2") AS "stock",
@@ -79,7 +78,9 @@ FROM "F_ARTENUMREF" e JOIN "F_ARTICLE" a ON a."AR_Ref" = e."AR_Ref"
 JOIN "F_ARTGAMME" g1 ON g1."AG_No" = e."AG_No1"
 LEFT JOIN "F_ARTGAMME" g2 ON g2."AG_No" = e."AG_No2"
 LEFT JOIN "P_GAMME" p1 ON p1."cbIndice" = a."AR_Gamme1"
-LEFT JOIN "P_GAMME" p2 ON p2."cbIndice" = a."AR_Gamme2" AND e."AG_No2" <> 0"""
+LEFT JOIN "P_GAMME" p2 ON p2."cbIndice" = a."AR_Gamme2" AND e."AG_No2" <> 0
+LEFT JOIN "F_TARIFGAM" t ON t."AR_Ref" = e."AR_Ref" AND t."AG_No1" = e."AG_No1" AND t."AG_No2" = e."AG_No2"
+AND t."TG_RefCF" = 'a01'"""
 
 
 # -- the Sage database ---------------------------------------------------------------------------------
