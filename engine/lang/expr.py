@@ -20,7 +20,7 @@ from jmespath import functions as jfunc
 from jmespath.visitor import TreeInterpreter
 
 from engine.errors import TransformError
-from engine.lang.indexpath import indexed_path_of, projection_search, steps_search
+from engine.lang.indexpath import indexed_path_of, steps_search
 from engine.lang.values import show
 
 
@@ -256,8 +256,6 @@ class CompiledExpr:
             self._search = steps_search(steps)
         elif tree.get("type") == "not_expression" and (steps := indexed_path_of(tree["children"][0])) is not None:
             self._search = _negated(steps_search(steps))  # `!(detail.associations.taxes[0])`, on every row
-        elif (projected := projection_search(tree)) is not None:  # `variants[].{name: value1}`
-            self._search = projected
 
     @property
     def tree(self) -> dict:

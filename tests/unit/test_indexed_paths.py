@@ -76,13 +76,11 @@ def test_a_projection_of_paths_is_the_interpreter_s(path, right, star, value):
     shown = ("" if isinstance(inner[0], int) else ".") + _text(inner) if kind == "path" else \
         ".{" + ", ".join(f"{k}: {_text(p)}" for k, p in inner) + "}"
     expr = compile_expression(_text(path) + star + shown)
-    assert expr._search.__qualname__.startswith("projection_search")
     assert expr.search(value) == _INTERPRETER.visit(expr.tree, value)
 
 
-def test_the_option_values_of_a_product_skip_the_interpreter():
+def test_the_option_values_of_a_product():
     expr = compile_expression("variants[].{name: value1}")
-    assert expr._search.__qualname__.startswith("projection_search")
     scope = {"variants": [{"value1": "S"}, [{"value1": "M"}], None, "L", {"other": 1}]}
     assert expr.search(scope) == [{"name": "S"}, {"name": "M"}, {"name": None}, {"name": None}]
     assert expr.search({"variants": {"value1": "S"}}) is None  # a projection needs a list
