@@ -138,6 +138,7 @@ bench: system-deps $(STAMP)
 	$(PY) bench/odbc.py
 	$(PY) bench/catalogue.py
 	$(PY) bench/files.py
+	$(PY) bench/webhooks.py
 	$(PY) bench/crash_long.py --kills 20
 
 clean:

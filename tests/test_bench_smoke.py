@@ -22,6 +22,8 @@ SCRIPTS = [
     ("odbc.py", ["--rows", "60", "--rounds", "1"]),
     ("files.py", ["--lines", "50", "--rounds", "1"]),
     ("catalogue.py", ["--articles", "20", "--rounds", "1"]),
+    ("webhooks.py", ["--seconds", "2", "--rate", "10", "--intake-seconds", "1", "--rounds", "1"]),
+    ("state_store.py", ["--records", "20", "--rounds", "1", "--writers", "2"]),
 ]
 
 

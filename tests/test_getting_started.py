@@ -170,7 +170,6 @@ def test_every_marked_block_is_found_and_every_sh_block_is_marked():
 
 @pytest.mark.slow
 def test_the_guide_works_on_a_fresh_copy(tmp_path):
-    started = time.monotonic()
     copy = _fresh_copy(tmp_path)
     base = _free_ports()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "VIRTUAL_ENV")) and
@@ -221,4 +220,3 @@ def test_the_guide_works_on_a_fresh_copy(tmp_path):
     assert (project / "mapping" / "index.html").is_file()
     assert (project / ".env.example").is_file() and (project / ".passerelle").is_dir()
     assert "ACME Bougies" in (project / "endpoints.yaml").read_text(encoding="utf-8")
-    assert time.monotonic() - started < 60, "the guide's test should stay fast"

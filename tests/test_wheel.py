@@ -131,6 +131,7 @@ def test_the_product_wheel_carries_the_data_and_not_the_simulators(wheels):
     assert expected <= names, sorted(expected - names)
     assert "engine/cli/main.py" in names and "engine/util/resources.py" in names
     assert "engine/mapdoc/style.css" in names  # inlined in the HTML mapping document (passerelle docs)
+    assert {"engine/web/dashboard.css", "engine/web/dashboard.js"} <= names  # served by the operator dashboard
     assert not [n for n in names if n.startswith("passerelle_sandbox")]
     with zipfile.ZipFile(sandbox) as archive:
         assert "passerelle_sandbox/cli.py" in archive.namelist()

@@ -30,11 +30,16 @@ def add_parser(sub) -> None:
                    help="related files (joined onto the source) totalling at most this are indexed in memory, "
                         "larger ones on disk in a temporary file (memory bounded whatever their size); "
                         "default 32MB (the index takes about 2-3 times the files' size), 0: always on disk")
-    p.add_argument("--parallel-read", action="store_true",
-                   help="parse each input file of 1 MB or more in a second process while this one maps (same "
-                        "output; less wall time when a core is free, a little more CPU time)")
-    p.add_argument("--state", type=Path, metavar="DIR",
-                   help="the state folder (default PROJECT/.passerelle): its cross-references are read (never "
+    p.add_argument("--parallel-read", action=argparse.BooleanOptionalAction, default=None,
+                   help="each input file of 1 MB or more is parsed in a child process, the source file's "
+                        "reading ahead while the related files are indexed (same output; less wall time "
+                        "when a core is free, a little more CPU time). Default: files of 8 MB or more, where "
+                        "fork exists, there are several cores and one is free; --no-parallel-read: all in "
+                        "this process")
+    from engine.util.state_url import state_arg
+
+    p.add_argument("--state", type=state_arg, metavar="DIR|URL",
+                   help="the state folder (default PROJECT/.passerelle) or a postgresql:// URL: its cross-references are read (never "
                         "written) for the xref transform; live: a rotated refresh token is kept there")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json: one JSON array of payloads on stdout")
@@ -149,25 +154,28 @@ def _budget(text: str) -> int:
 
 def _memory(args) -> dict:
     given = {} if args.related_memory is None else {"related_memory": args.related_memory}
-    return {**given, "workers": True} if args.parallel_read else given
+    return {**given, "workers": args.parallel_read}  # None: files of 8 MB or more, where there are cores
 
 
 def _live_dry_run(plan, flow, args) -> int:
     from engine.connectors.errors import EndpointError
     from engine.runtime.dryrun import live_dry_run
-    from engine.runtime.state import TokenKeeper, state_database
+    from engine.runtime.pg_schema import StoreError
+    from engine.runtime.state import StateError
+    from engine.runtime.store_open import locate, token_keeper
     from engine.util.jsonout import dumps
     from engine.runtime.endpoints import ConfigError
 
     try:
         # a rotated refresh token a server issues is kept where runs find it (the only state touched)
-        tokens = TokenKeeper(state_database(args.project, plan.settings, args.state))
+        location = locate(args.project, plan.settings, args.state)
+        tokens = token_keeper(location)
         try:
             with _xref(plan, args):
-                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens)
+                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens, state=location)
         finally:
             tokens.close()
-    except (ConfigError, EndpointError) as exc:
+    except (ConfigError, EndpointError, StateError, StoreError) as exc:
         print(f"error[live] {exc}", file=sys.stderr)
         return EXIT_FAIL
     if args.format == "json":
@@ -176,28 +184,59 @@ def _live_dry_run(plan, flow, args) -> int:
         for key, requests in result.requests:
             print(f"# {flow.name} record {key}")
             for request in requests:
-                print(f"{request['method']} {request['url']}")
-                for name, value in request["headers"].items():
-                    print(f"{name}: {value}")
-                if request["body"] is not None:
-                    print()
-                    print(request["body"])
-                print()
+                _print_request(request)
+        if result.removals is not None:
+            _print_removals(flow.name, result.removals)
     for failure in result.failures:
         print(failure.line(), file=sys.stderr)
+    removing = "" if result.removals is None else _removals_summary(flow.name, result.removals, args.format)
     print(f"{flow.name}: {result.read} read live, {len(result.payloads)} mapped, {result.skipped} skipped, "
-          f"{len(result.failures)} failed (nothing was written)", file=sys.stderr)
+          f"{len(result.failures)} failed{removing} (nothing was written)", file=sys.stderr)
     return EXIT_RECORDS if result.failures else EXIT_OK
+
+
+def _print_request(request: dict) -> None:
+    print(f"{request['method']} {request['url']}")
+    for name, value in request["headers"].items():
+        print(f"{name}: {value}")
+    if request["body"] is not None:
+        print()
+        print(request["body"])
+    print()
+
+
+def _print_removals(flow: str, removals) -> None:
+    """The removals a run would send (target.remove), each marked, then the safety limit's verdict."""
+    from engine.runtime.dryrun_removals import GONE
+
+    for key, why, request, error in removals.requests:
+        held = " (HELD: not sent, see below)" if removals.held and why == GONE else ""
+        print(f"# {flow} REMOVE {key}: {why}{held}")
+        if request is not None:
+            _print_request(request)
+        else:
+            print(f"# cannot be described: {error}\n")
+    print(f"# {flow} removals: {removals.verdict}")
+    print()
+
+
+def _removals_summary(flow: str, removals, form: str) -> str:
+    """The summary line's part on removals; with --format json (stdout: the payloads) the verdict on stderr."""
+    from engine.runtime.dryrun_removals import GONE
+
+    if form == "json":
+        print(f"{flow} removals: {removals.verdict}", file=sys.stderr)
+    count = sum(1 for request in removals.requests if request[1] == GONE)
+    return f", {count} to remove" + (" (held by the safety limit)" if removals.held else "")
 
 
 @contextmanager
 def _xref(plan, args):
     """The project's cross-reference store for the `xref` transform, read-only (never created)."""
     from engine.lang.xref import bound
-    from engine.runtime.state import state_database
-    from engine.runtime.state_read import read_only_xref
+    from engine.runtime.store_open import locate, read_only_xref
 
-    resolver = read_only_xref(state_database(args.project, plan.settings, args.state), plan)
+    resolver = read_only_xref(locate(args.project, plan.settings, args.state), plan)
     try:
         with bound(resolver):
             yield

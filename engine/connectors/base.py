@@ -84,6 +84,7 @@ class ConnectorPlan:
     detail: Any = None
     summary: str | None = None
     source: Mapping[str, Any] = field(default_factory=dict)  # the definition as written, for display
+    webhooks: Any = None  # the webhooks it sends (engine.connectors.webhooks.WebhookDecl), None: none
 
     def setting_names(self) -> list[str]:
         return list(self.settings)

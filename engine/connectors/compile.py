@@ -17,6 +17,7 @@ from engine.connectors.context import ConnectorCompiler, Locate
 from engine.connectors.contract import compile_contract
 from engine.connectors.errors import ConnectorError
 from engine.connectors.registry import open_endpoint, protocol
+from engine.connectors.webhooks import compile_webhooks
 from engine.errors import Diagnostic
 from engine.util.suggest import hint_for
 
@@ -94,7 +95,7 @@ def compile_connector(data: Mapping[str, Any], locate: Locate) -> tuple[Connecto
                       "{reference}", ("operations", op_name, "find"))
     plan = ConnectorPlan(name, spec.name, MappingProxyType(ctx.settings), MappingProxyType(resources),
                          MappingProxyType(operations), detail, data.get("summary"),
-                         MappingProxyType(dict(data)))
+                         MappingProxyType(dict(data)), compile_webhooks(data, ctx))
     return plan, ctx.diagnostics
 
 

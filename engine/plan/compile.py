@@ -32,6 +32,7 @@ from engine.plan.acks import AckCompiler
 from engine.plan.match import compile_match
 from engine.plan.rejects import compile_rejects
 from engine.plan.removal import compile_remove
+from engine.plan.webhooks import compile_flow_webhooks
 from engine.plan.usage import related_types, restrict_types, used_fields
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
@@ -267,6 +268,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                                 item.loc("target", "lookup_before_create"), f"flows.{item.name}.target.lookup_before_create",
                                 "declare target.reference (the payload's document reference), or remove the key"))
     target_values = fc.values(target.get("with"), ("target", "with"))
+    webhooks = compile_flow_webhooks(item, project, data.get("webhooks"), diags)  # events also come pushed
     if isinstance(data.get("schedule"), str):
         try:
             schedule_interval(data["schedule"])
@@ -302,7 +304,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group,
                     find=find, xref_type=xref_type(target, resource_name), source_fields=used,
                     related_fields=MappingProxyType({name: used for name in restricted if used is not None}),
-                    remove=remove)
+                    remove=remove, webhooks=webhooks)
 
 
 __all__ = ["compile_project"]

@@ -12,6 +12,7 @@ from engine.plan.expand import FanOut, Grouping
 from engine.plan.find import FindPlan
 from engine.plan.related import RelatedSpec
 from engine.plan.removal import RemovePlan
+from engine.plan.webhooks import FlowWebhooks
 from engine.project.load import Item, Project
 from engine.util.records import frozen
 
@@ -79,6 +80,7 @@ class FlowPlan:
     # related resources read only through these top-level fields (plan/usage.py); absent: every field
     related_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
     remove: RemovePlan | None = None  # a record gone from the source is removed from the target (plan/removal.py)
+    webhooks: FlowWebhooks | None = None  # records also pushed by the source's webhooks (plan/webhooks.py)
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""

@@ -13,6 +13,7 @@ records still come out.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from itertools import chain, islice
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +29,15 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
-from engine.runtime.decodeworker import available, decoded_elsewhere
+from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
 from engine.runtime.relspill import RelatedSpill, spillable
 from engine.util.jsonout import OutputError, dumps
 
 PAGE = 100
 WORKER_BYTES = 1_000_000  # a smaller file is read here: a second process would cost more than it saves
+AUTO_WORKER_BYTES = 8_000_000  # by default (workers=None), only a file this large: at 1,000 orders (3.7 MB) the
+# second process saved no wall time, at 10,000 (37 MB) it did
 RELATED_MEMORY = 32_000_000  # related files up to this size (bytes, all together) are indexed in memory
 
 
@@ -95,7 +98,7 @@ class DryRunCounts:
 
 def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
             max_input_bytes: int | None = None, related_memory: int = RELATED_MEMORY,
-            workers: bool = False) -> DryRunResult:
+            workers: bool | None = False) -> DryRunResult:
     counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes, related_memory=related_memory,
                                       workers=workers)
     result = DryRunResult(flow.name, flow.target)
@@ -107,15 +110,16 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
 def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
                    max_input_bytes: int | None = None, declared: Any = None,
                    related_memory: int = RELATED_MEMORY,
-                   workers: bool = False) -> tuple[DryRunCounts, Iterator[Outcome]]:
+                   workers: bool | None = False) -> tuple[DryRunCounts, Iterator[Outcome]]:
     """The mapped records of a file dry-run as they come: the source file is read page by page (in
     constant memory), related files are read and typed first - indexed in memory when their files
     total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
     size); of an XML list, only the elements the flow may read are decoded (plan/readfields.py).
     ``counts`` is filled as the outcomes are consumed; an :class:`InputError` may come from either call.
-    ``workers``: each file of WORKER_BYTES or more is read in a child process while this one types,
-    joins and maps (decodeworker.py: same records, same errors; where fork exists and there are
-    several cores)."""
+    ``workers``: each file of WORKER_BYTES or more (None: AUTO_WORKER_BYTES, when a core is free now) is
+    read in a child process, all of them started at once: the related files while this one indexes
+    them, the source file ahead at a lower priority, then while this one types, joins and maps
+    (decodeworker.py: same records, same errors; where fork exists and there are several cores)."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
@@ -132,12 +136,17 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
             if singular.get(resource, resource) != flow.source_resource:
                 related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
-    fork = workers and available()
+    fork = workers is not False and available() and (workers or core_free())
+    smallest = WORKER_BYTES if workers else AUTO_WORKER_BYTES
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
         rows = chain.from_iterable(by_resource[resource])
-        return decoded_elsewhere(rows) if fork and _size(files[resource]) >= WORKER_BYTES else rows
+        if not fork or _size(files[resource]) < smallest:
+            return rows
+        return decoded_elsewhere(rows, spare=resource == flow.source_resource and len(by_resource) > 1)
 
+    # every reader starts now: the source file's child reads ahead while the related files are indexed
+    source = elsewhere(flow.source_resource) if flow.source_resource in by_resource else iter(())
     others = {r: elsewhere(r) for r in by_resource if r != flow.source_resource}
     on_disk = spillable(flow) and _size(related_files) > related_memory
     spill = RelatedSpill(flow) if on_disk else None  # joined page by page from disk
@@ -154,11 +163,18 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     except BaseException:
         if spill is not None:
             spill.close()
+        for rows in (source, *others.values()):
+            _close(rows)  # a child still reading is stopped
         raise
-    source = elsewhere(flow.source_resource)
     if spill is None:
         return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
     return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
+
+
+def _close(rows: Iterator[dict]) -> None:
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
 
 
 def _size(paths: set[Path]) -> float:
@@ -200,6 +216,7 @@ def _outcomes(flow: FlowPlan, counts: DryRunCounts, rows: Iterator[dict], joiner
                 counts.mapped += 1
                 yield outcome
     finally:
+        _close(rows)  # a child still reading (the consumer stopped early) is stopped
         if spill is not None:
             spill.close()
 
@@ -233,56 +250,78 @@ class LiveDryRun:
     failures: list[RecordError] = field(default_factory=list)
     skipped: int = 0
     read: int = 0
+    removals: Any = None  # target.remove: a dryrun_removals.RemovalPreview (the whole source was read)
 
 
 def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
-                 token_store: TokenStore | None = None) -> LiveDryRun:
+                 token_store: TokenStore | None = None, state: Any = None) -> LiveDryRun:
     """Read up to ``limit`` records through the live source endpoint (reads only), map them, and
-    describe the writes a run would send — target and acknowledgements — without sending them."""
+    describe the writes a run would send — target and acknowledgements — without sending them. A flow
+    with ``target.remove`` is read whole, and the removals a run would send are described from a
+    private copy of the project's state (``state``: its store_open.StateLocation; dryrun_removals.py);
+    ``limit`` bounds the writes shown."""
+    from engine.runtime.dryrun_removals import preview, state_copy, tracked
     from engine.runtime.endpoints import open_endpoints
     from engine.runtime.runner import FlowRunner
     from engine.runtime.state import SqliteStore
 
     endpoints = open_endpoints(plan, flow.endpoint_names(), environ, token_store=token_store)
     result = LiveDryRun(flow.name)
-    scratch = SqliteStore(":memory:")  # nothing on disk: a dry-run touches no state
-    try:
-        reader = FlowRunner(plan, flow, endpoints, scratch)  # reads and joins exactly as a run does
-
-        def first_pages() -> Iterator[list]:
-            left = limit if flow.group is None else 1 << 62  # a group needs all its members: read them all
-            for page in endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
-                                                              page_size=min(limit, flow.page_size or limit)):
-                yield page[:left]
-                left -= len(page[:left])
-                if left <= 0:
-                    return
-
-        for outcome in records(flow, first_pages(), reader.joiner, reader.unique_keys):
-            result.read += 1
-            if outcome.error is not None:
-                result.failures.append(outcome.error)
-                continue
-            if outcome.skipped:
-                result.skipped += 1
-                continue
-            try:
-                requests = [endpoints[flow.target_endpoint].describe_write(flow.target_operation, outcome.payload,
-                                                                            outcome.values)]
-            except EndpointError as exc:
-                result.failures.append(failure(flow, outcome.key, exc, "", flow.item.loc("target")))
-                continue
-            if flow.acks:
-                try:  # every acknowledgement due for the record, in order
-                    requests.extend(describe_acks(endpoints, flow, outcome.record))
-                except (RecordError, TransformError, EndpointError) as exc:
-                    result.failures.append(failure(flow, outcome.key, exc, "acknowledge",
-                                                   flow.item.loc("acknowledge")))
-                    continue
-            result.payloads.append((outcome.key, outcome.payload))
-            result.requests.append((outcome.key, requests))
-    finally:
-        scratch.close()
+    removing = flow.remove is not None
+    with ExitStack() as stack:
         for endpoint in endpoints.values():
-            endpoint.close()
+            stack.callback(endpoint.close)
+        # nothing on disk: a dry-run touches no state (removals: a private copy of it, deleted after)
+        scratch = stack.enter_context(state_copy(state, flow.name)) if removing else SqliteStore(":memory:")
+        if not removing:
+            stack.callback(scratch.close)
+        reader = FlowRunner(plan, flow, endpoints, scratch)  # reads and joins exactly as a run does
+        if removing:  # what is gone is told by the complete read: every record, `limit` of them shown
+            pages = endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
+                                                         page_size=flow.page_size)
+            _describe(flow, endpoints, tracked(reader, flow, pages), limit, result)
+            result.removals = preview(reader, flow, endpoints[flow.target_endpoint])
+        else:
+            _describe(flow, endpoints, records(flow, _first_pages(flow, endpoints, limit), reader.joiner,
+                                               reader.unique_keys), None, result)
     return result
+
+
+def _first_pages(flow: FlowPlan, endpoints: dict, limit: int) -> Iterator[list]:
+    left = limit if flow.group is None else 1 << 62  # a group needs all its members: read them all
+    for page in endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
+                                                      page_size=min(limit, flow.page_size or limit)):
+        yield page[:left]
+        left -= len(page[:left])
+        if left <= 0:
+            return
+
+
+def _describe(flow: FlowPlan, endpoints: dict, outcomes: Iterator[Outcome], limit: int | None,
+              result: LiveDryRun) -> None:
+    """The writes of the records described (``limit``: of the first ones only, the others only read)."""
+    for outcome in outcomes:
+        result.read += 1
+        if limit is not None and result.read > limit:
+            continue
+        if outcome.error is not None:
+            result.failures.append(outcome.error)
+            continue
+        if outcome.skipped:
+            result.skipped += 1
+            continue
+        try:
+            requests = [endpoints[flow.target_endpoint].describe_write(flow.target_operation, outcome.payload,
+                                                                        outcome.values)]
+        except EndpointError as exc:
+            result.failures.append(failure(flow, outcome.key, exc, "", flow.item.loc("target")))
+            continue
+        if flow.acks:
+            try:  # every acknowledgement due for the record, in order
+                requests.extend(describe_acks(endpoints, flow, outcome.record))
+            except (RecordError, TransformError, EndpointError) as exc:
+                result.failures.append(failure(flow, outcome.key, exc, "acknowledge",
+                                               flow.item.loc("acknowledge")))
+                continue
+        result.payloads.append((outcome.key, outcome.payload))
+        result.requests.append((outcome.key, requests))

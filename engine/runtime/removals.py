@@ -34,7 +34,6 @@ from typing import Any
 
 from engine.connectors.errors import EndpointError
 from engine.plan.model import FlowPlan
-from engine.runtime import removal_store
 from engine.runtime.expansion import expand
 from engine.runtime.removal_store import REMOVE_FAILED, REMOVED, REMOVING
 from engine.runtime.state import ACKED, DONE, Entry, from_json, to_json
@@ -84,42 +83,46 @@ class Removals:
         if plan is None or runner.stop.is_set():
             return
         self.resume()
-        run = runner.store.removals()
-        gone: set[str] = set()
-        if flow.fan_out is not None:
-            before = removal_store.children(run, flow.name, set(self.given) | self.failed)
-            for parent, now in self.given.items():
-                gone.update(before.get(parent, set()) - now)
-            protected = {key for parent in self.failed for key in before.get(parent, ())}
-        if plan.whole_read and complete:
-            created = [key for status in (DONE, ACKED) for key in runner.store.keys(flow.name, status)]
-            gone.update(key for key in created if key not in self.seen)
-        if flow.fan_out is not None:
-            gone -= protected
-        gone -= self.seen  # given by another record this run
-        entries = [entry for entry in (runner.store.entry(flow.name, key) for key in sorted(gone))
-                   if entry is not None and entry.status in (DONE, ACKED)]
+        entries, total = self.due(complete)
         if flow.fan_out is not None:  # which record gives which item, as read now
-            removal_store.keep_children(run, flow.name, self.given, [])
+            runner.store.removals().keep_children(flow.name, self.given, [])
         if not entries:
             return
-        counts = runner.store.counts(flow.name)
-        total = counts.get(DONE, 0) + counts.get(ACKED, 0)
         if plan.held(len(entries), total):
-            why = (f"removal held: this run would remove {len(entries)} of the flow's {total} created records, more "
-                   f"than `target.remove.max_percent` ({plan.max_percent} %): nothing removed. If the source "
-                   "really lost them, raise max_percent for one run; else check the source's read "
-                   "(`where`, `filter`, the connection)")
+            why = held_reason(plan, len(entries), total)
             runner.summary.error = why
             runner.log("removals_held", flow=flow.name, count=len(entries), total=total, reason=why)
             return
+        run = runner.store.removals()
         for entry in entries:
             if runner.stop.is_set():
                 return
             values = plan.write_values(entry.target_id, from_json(entry.payload) if entry.payload else None,
                                        entry.key)
-            removal_store.intend(run, flow.name, entry.key, to_json(values))
+            run.intend(flow.name, entry.key, to_json(values))
             self.send(entry.key, entry.target_id, values)
+
+    def due(self, complete: bool) -> tuple[list[Entry], int]:
+        """The created entries whose records this read no longer gives (``complete``: the whole source
+        was read and processed), and how many records the flow has created; reads the state only."""
+        flow, runner = self.flow, self.runner
+        run = runner.store.removals()
+        gone: set[str] = set()
+        protected: set[str] = set()
+        if flow.fan_out is not None:
+            before = run.children(flow.name, set(self.given) | self.failed)
+            for parent, now in self.given.items():
+                gone.update(before.get(parent, set()) - now)
+            protected = {key for parent in self.failed for key in before.get(parent, ())}
+        if flow.remove is not None and flow.remove.whole_read and complete:
+            created = [key for status in (DONE, ACKED) for key in runner.store.keys(flow.name, status)]
+            gone.update(key for key in created if key not in self.seen)
+        gone -= protected
+        gone -= self.seen  # given by another record this run
+        entries = [entry for entry in (runner.store.entry(flow.name, key) for key in sorted(gone))
+                   if entry is not None and entry.status in (DONE, ACKED)]
+        counts = runner.store.counts(flow.name)
+        return entries, counts.get(DONE, 0) + counts.get(ACKED, 0)
 
     # -- open removals --------------------------------------------------------------------------------
     def resume(self) -> None:
@@ -169,6 +172,14 @@ class Removals:
         return True
 
 
+def held_reason(plan: Any, count: int, total: int) -> str:
+    """Why the safety limit holds ``count`` removals of the flow's ``total`` created records."""
+    return (f"removal held: this run would remove {count} of the flow's {total} created records, more "
+            f"than `target.remove.max_percent` ({plan.max_percent} %): nothing removed. If the source "
+            "really lost them, raise max_percent for one run; else check the source's read "
+            "(`where`, `filter`, the connection)")
+
+
 def returned(runner: Any, entry: Entry) -> bool:
     """A key whose removal is not confirmed is in the source again: held (not final). A refused removal
     left the document in place: the entry is created again (``done``), so the next run updates it."""
@@ -188,4 +199,4 @@ def replay(runner: Any, keys: list[str] | None) -> list[str]:
     return [entry.key for entry in entries]
 
 
-__all__ = ["REMOVED", "REMOVING", "Removals", "replay", "returned"]
+__all__ = ["REMOVED", "REMOVING", "Removals", "held_reason", "replay", "returned"]

@@ -11,6 +11,8 @@ again whole (an item's or a group's key is not a source key) and sends only the 
 """
 from __future__ import annotations
 
+import time
+
 from engine.connectors.errors import EndpointError
 from engine.errors import TransformError
 from engine.plan.model import FlowPlan
@@ -18,7 +20,7 @@ from engine.runtime.pipeline import records
 from engine.runtime import removals
 from engine.runtime.removals import REMOVING
 from engine.runtime.runner import FlowRunner, Summary
-from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, from_json, update_refused
+from engine.runtime.state import FAILED, PENDING, Entry, from_json
 
 
 def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list[Summary], list[str]]:
@@ -32,8 +34,7 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list
             continue
         entries = [e for e in session.state.entries(name, FAILED) if not keys or e.key in keys]
         # created, but the target refused an update: mapped again and the update sent again
-        entries += [e for status in (DONE, ACKED) for e in session.state.entries(name, status)
-                    if update_refused(e) and (not keys or e.key in keys)]
+        entries += [e for e in session.state.refused_updates(name) if not keys or e.key in keys]
         # a pending record whose outcome nobody can check is sent again only when named: the operator
         # looked at the target and says it is not there
         resend = [e for e in session.state.entries(name, PENDING) if keys and e.key in keys]
@@ -45,6 +46,9 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list
         with session.flow_lease(name):
             summaries.append(_replay_flow(session, plan, flow, entries + resend, frozenset(e.key for e in resend),
                                           removing))
+        keep = getattr(session, "record_run", None)  # a Session keeps its run history (run_store.py)
+        if keep is not None:
+            keep(summaries[-1], "replay")
     return summaries, [k for k in dict.fromkeys(keys or ()) if k not in seen]
 
 
@@ -68,6 +72,7 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
         except (EndpointError, TransformError) as exc:  # as a run reports it: the flow stops, the rest goes on
             runner.summary.error = str(exc)
             session.log("flow_error", flow=flow.name, error=str(exc))
+        runner.summary.duration = time.monotonic() - runner.summary.started
         return runner.summary
     finally:
         for endpoint in endpoints.values():

@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, ContextManager
 
 
 from engine.checks.schedule import schedule_interval
@@ -19,15 +19,16 @@ from engine.plan.model import FlowPlan, Plan
 from engine.project.load import ConnectorStore
 from engine.runtime.endpoints import open_endpoints
 from engine.runtime.runner import FlowRunner, Summary
-from engine.runtime.lease import Busy, Lease
-from engine.runtime.state import SqliteStore, state_database
+from engine.runtime.lease import Busy, Held
+from engine.runtime.run_store import from_summary
+from engine.runtime.store_open import locate, open_store
 from engine.runtime.watch import LivePlan
 
 SERVE_TURN_WAIT = 900.0  # how long a run waits for a serve to finish the flow it is running
 
 
 class Session:
-    def __init__(self, project_dir: Path, *, state_dir: Path | None = None, environ=None,
+    def __init__(self, project_dir: Path, *, state_dir: Path | str | None = None, environ=None,
                  log: Callable[..., None] = lambda event, **f: None, store: ConnectorStore | None = None,
                  endpoint_options: dict | None = None, runner_options: dict | None = None,
                  wait: float = 0.0, settle: float | None = None):
@@ -40,8 +41,9 @@ class Session:
         self.runner_options = runner_options or {}
         self.live = LivePlan(project_dir, self._build, log, settle=settle)
         plan = self.live.current()
-        self.state_dir = state_database(project_dir, plan.settings, state_dir).parent
-        self.state = SqliteStore(self.state_dir / "state.db")
+        self.location = locate(project_dir, plan.settings, state_dir, environ)  # SQLite or PostgreSQL
+        self.state_dir = self.location.folder
+        self.state = open_store(self.location)
         self.stop = threading.Event()
 
     def _build(self) -> Plan:
@@ -66,7 +68,7 @@ class Session:
         return open_endpoints(plan, flow.endpoint_names(), self.environ, token_store=self.state,
                               **self.endpoint_options)
 
-    def flow_lease(self, name: str, wait: float | None = None) -> Lease:
+    def flow_lease(self, name: str, wait: float | None = None) -> Held:
         """The lease of one flow's ledger and cursor (raises Busy naming the holder)."""
         return self.state.lease(f"flow-{name}", f"flow '{name}' of {self.project_dir}",
                                 self.wait if wait is None else wait)
@@ -107,7 +109,13 @@ class Session:
             for endpoint in endpoints.values():
                 endpoint.close()
         self.log("flow_summary", **summary.as_dict())
+        self.record_run(summary, "run")
         return summary
+
+    def record_run(self, summary: Summary, kind: str) -> None:
+        """Keep a flow run (``run``) or replay (``replay``) that ended in the run history
+        (:mod:`engine.runtime.run_store`), with the version of the plan live now."""
+        self.state.record_run(from_summary(summary, kind, self.live.version or None))
 
     def _live_flow(self, name: str, fallback: FlowPlan) -> Callable[[], FlowPlan]:
         """The flow as the live plan has it now (hot reload), or as it was if a reload removed it."""
@@ -115,11 +123,16 @@ class Session:
             return self.live.current().flows.get(name, fallback)
         return current
 
-    def serve(self, names: list[str] | None = None, tick: float = 0.2, busy_retry: float = 5.0) -> list[Summary]:
+    def serve(self, names: list[str] | None = None, tick: float = 0.2, busy_retry: float = 5.0,
+              around: Callable[["Session"], ContextManager] | None = None) -> list[Summary]:
         """Run flows on their schedules until stopped; returns the last summary of each flow. One
-        serve per project (its lease); a flow another process is running gets its turn a little later."""
+        serve per project (its lease); a flow another process is running gets its turn a little later.
+        ``around``: what runs beside the scheduler while it serves (the HTTP side: engine.web.server)."""
         with self.state.lease("serve", f"serving {self.project_dir}", self.wait):
-            return self._serve(names, tick, busy_retry)
+            if around is None:
+                return self._serve(names, tick, busy_retry)
+            with around(self):
+                return self._serve(names, tick, busy_retry)
 
     def _serve(self, names: list[str] | None, tick: float, busy_retry: float) -> list[Summary]:
         self.live.start(control=self.state_dir)  # `passerelle reload --accept` reaches it there

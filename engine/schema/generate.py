@@ -2,7 +2,8 @@
 
 * ``schemas/transforms.schema.json`` — every transform with its argument schema (transform registry);
 * ``schemas/protocols.schema.json`` — the protocols, HTTP auth styles (each with its arguments),
-  pagination styles and body formats (connector registry); ``connector.schema.json`` refers to it.
+  pagination styles, body formats (connector registry) and webhook signature schemes;
+  ``connector.schema.json`` refers to it.
 
 ``passerelle schema --write`` rewrites them, and ``docs/connectors.md`` with a page per shipped connector
 in ``docs/connectors/`` (settings, resources, operations, contracts: :mod:`engine.schema.connectors_doc`);
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine.connectors import registry as connectors
+from engine.connectors.webhook_schemes import schemes as webhook_schemes
 from engine.lang.builtins import default_registry
 from engine.schema.connectors_doc import stale_docs, write_docs
 from engine.lang.registry import Registry
@@ -94,6 +96,8 @@ def protocols_schema() -> dict:
                          + "; ".join(f"{n} ({p.summary})" for n, p in protocols.items())},
             "body": {"enum": list(bodies), "description": "How the mapped payload is sent: "
                      + "; ".join(f"{n} ({b.summary})" for n, b in bodies.items())},
+            "webhookSignature": {"enum": list(webhook_schemes()), "description": "How webhook deliveries are "
+                                 "signed: " + "; ".join(f"{n} ({s.summary})" for n, s in webhook_schemes().items())},
             **_styled("auth", "How requests authenticate.", auth, {}),
             **_styled("pagination", "How lists are paged.", paging,
                       {"page_size": {"type": "integer", "minimum": 1, "description": "records per page"}}),

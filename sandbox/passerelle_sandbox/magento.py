@@ -60,6 +60,7 @@ from passerelle_sandbox.magento_sales import SALES_ACL, SalesState, sales_routes
 from passerelle_sandbox.magento_search import MagentoError, parse_criteria, required, search
 from passerelle_sandbox.ps_query import php_params
 from passerelle_sandbox.magento_catalogue import CatalogueState, catalogue_routes
+from passerelle_sandbox.magento_stores import in_store, store_views
 
 __all__ = ["MagentoSim"]
 
@@ -73,7 +74,7 @@ TWO_FACTOR = "Please use the 2fa provider-specific endpoints to obtain a token."
 ACL = {"orders": "Magento_Sales::actions_view", "comments": "Magento_Sales::comment",
        "products": "Magento_Catalog::products", "stock": "Magento_CatalogInventory::cataloginventory",
        "customers": "Magento_Customer::customer", "categories": "Magento_Catalog::categories",
-       "inventory": "Magento_InventoryApi::source", **SALES_ACL}
+       "inventory": "Magento_InventoryApi::source", "stores": "Magento_Backend::store", **SALES_ACL}
 
 
 def _columns(rows: Iterable[dict[str, Any]], extra: Iterable[str] = ()) -> frozenset[str]:
@@ -99,6 +100,7 @@ class MagentoSim(Simulator):
         two_factor: bool = False,
         two_factor_status: int = 401,
         store_codes: tuple[str, ...] = ("default", "all"),
+        store_views: tuple[str | tuple[str, str], ...] = ("default",),
         past_end: str = "last",
         configurable_children: bool = True,
         missing_status: str = "null",
@@ -121,7 +123,10 @@ class MagentoSim(Simulator):
         self.password = password or "Pw-" + "".join(rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(13))
         self.token_lifetime = token_lifetime
         self.two_factor, self.two_factor_status = two_factor, two_factor_status
-        self.store_codes = tuple(store_codes)
+        self.store_views = [(v, "Default Store View" if v == "default" else v) if isinstance(v, str) else tuple(v)
+                            for v in store_views]  # (code, name): magento_stores
+        self.store_codes = tuple(dict.fromkeys((*store_codes, *(code for code, _ in self.store_views))))
+        self.store = "default"  # the store code of the request being answered (under the lock)
         self.past_end = past_end
         self.missing_status = missing_status
         self.comment_sets_status = comment_sets_status
@@ -186,13 +191,13 @@ class MagentoSim(Simulator):
         if segments[:1] != ["rest"] or len(segments) < 2:
             raise MagentoError(404, NO_ROUTE)
         if segments[1] == "V1":
-            route = segments[2:]
+            route, self.store = segments[2:], "default"
         else:
             if len(segments) < 3 or segments[2] != "V1":
                 raise MagentoError(404, NO_ROUTE)
             if segments[1] not in self.store_codes:
                 raise MagentoError(404, "Requested store is not found")
-            route = segments[3:]
+            route, self.store = segments[3:], segments[1]
         method = request.method.upper()
         if method == "POST" and route == ["integration", "admin", "token"]:
             return self._token(request)
@@ -215,6 +220,7 @@ class MagentoSim(Simulator):
              "stock", route[1:4:2]),
             (method == "GET" and head == "stockItems" and n == 2, self._get_stock, "stock", route[1:]),
             (method == "GET" and route == ["customers", "search"], self._list_customers, "customers", []),
+            (method == "GET" and route == ["store", "storeViews"], lambda r: (200, store_views(self)), "stores", []),
             (method == "GET" and head == "customers" and n == 2, self._get_customer, "customers", route[1:]),
         ]
         for ok, handler, acl, args in table:
@@ -314,7 +320,7 @@ class MagentoSim(Simulator):
 
     # -- catalogue and stock -------------------------------------------------------------------------
     def _list_products(self, request: Request) -> tuple[int, Any]:
-        rows = sorted(self.products.values(), key=lambda p: p["id"])
+        rows = [in_store(self, p) for p in sorted(self.products.values(), key=lambda p: p["id"])]
         return self._list(rows, self.product_columns, request)
 
     def _find_product(self, sku: str) -> dict[str, Any]:
@@ -324,7 +330,7 @@ class MagentoSim(Simulator):
         return product
 
     def _get_product(self, request: Request, sku: str) -> tuple[int, Any]:
-        return 200, self._find_product(sku)
+        return 200, in_store(self, self._find_product(sku))
 
     def _get_stock(self, request: Request, sku: str) -> tuple[int, Any]:
         return 200, self._find_product(sku)["extension_attributes"]["stock_item"]

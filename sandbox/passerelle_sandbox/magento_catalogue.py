@@ -23,7 +23,9 @@ required…``); ``status`` is 1 (enabled) or 2 (disabled), ``visibility`` 1–4.
 it names: ``tier_prices`` (``customer_group_id`` an existing group, ``qty`` > 0, ``value`` or
 ``extension_attributes.percentage_value``) replaces the product's whole tier list, as the Advanced
 Pricing screen does; ``custom_attributes`` are merged by ``attribute_code`` (``special_price``,
-``special_from_date``, ``special_to_date``, ``tax_class_id``, ``ean``, ``color``, ``size``);
+``special_from_date``, ``special_to_date``, ``tax_class_id``, ``ean``, ``color``, ``size``), a ``null``
+value removing the attribute's value (how a promotion gone from the ERP is taken off); a save through a
+store view keeps the name and texts for that store view (:mod:`.magento_stores`);
 ``extension_attributes.category_links`` must name existing categories; a configurable product's
 ``configurable_product_options`` name select attributes and their option ids (``value_index``) and its
 ``configurable_product_links`` existing simple products, each holding one of those values for every
@@ -43,6 +45,7 @@ from typing import Any
 from passerelle_sandbox.magento_gallery import (NO_PRODUCT, add_media, list_media, member, number, plain, put_media,
                                                 save_source_items)
 from passerelle_sandbox.magento_search import MagentoError, required
+from passerelle_sandbox.magento_stores import split_scoped
 
 __all__ = ["CatalogueState", "catalogue_routes"]
 
@@ -62,7 +65,8 @@ class CatalogueState:
     source_items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     media: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # sku -> entries (with content sha)
     attributes: dict[str, tuple[int, dict[str, int]]] = field(default_factory=lambda: dict(ATTRIBUTES))
-    writes: list[tuple[str, str]] = field(default_factory=list)
+    writes: list[tuple[str, str]] = field(default_factory=list)  # through another store view: "<code>:<route>"
+    store_values: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (sku, store) -> values
     next_product: int = 5000
     next_category: int = 3
     next_media: int = 1
@@ -177,6 +181,7 @@ def _configurable(sim: Any, product: dict[str, Any], ext: dict[str, Any]) -> Non
 def save_product(sim: Any, sku: str, data: dict[str, Any]) -> dict[str, Any]:
     """Create or update the product ``sku`` from a ``product`` payload (see the module docstring)."""
     state: CatalogueState = sim.catalogue
+    data = split_scoped(sim, sku, data)  # a store view's own name and texts (magento_stores)
     product = sim.products.get(sku)
     if product is None:
         for name in ("name", "attribute_set_id", "price"):
@@ -303,7 +308,8 @@ def catalogue_routes(sim: Any, method: str, route: list[str]) -> list[Route]:
 
     def write(handler: Callable[..., tuple[int, Any]]) -> Callable[..., tuple[int, Any]]:
         def counted(request: Any, *args: str) -> tuple[int, Any]:
-            state.writes.append((method, "/".join(route)))
+            scope = "" if sim.store in ("all", "admin", "default") else f"{sim.store}:"
+            state.writes.append((method, scope + "/".join(route)))
             return handler(sim, request, *args)
         return counted
 

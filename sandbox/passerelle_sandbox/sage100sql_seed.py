@@ -6,8 +6,9 @@ match too), deterministically: families, 40 articles with cp1252-era accents ("B
 article (``TS01``: Taille × Couleur, nine enumerated refs, one dormant, stock per variant in
 ``F_GAMSTOCK``) and a single-range one (``NAPPE-LIN``: ``AG_No2 = 0``), two depots with physical,
 reserved and on-order stock, tax codes (20 %, 5.5 %, exempt) with ``F_ARTCOMPTA`` per article except
-``THE-EARLGREY`` (its family's ``F_FAMCOMPTA`` applies), tariff categories with category prices, one
-customer-specific price, quantity tiers, customers with delivery addresses, carriers in
+``THE-EARLGREY`` (its family's ``F_FAMCOMPTA`` applies), tariff categories with category prices,
+customer-specific prices of three customers (``F_ARTCLIENT`` rows with ``CT_Num``: net prices and a
+coefficient), quantity tiers, customers with delivery addresses, carriers in
 ``P_EXPEDITION`` with blank unused slots, payment modes in ``P_REGLEMENT``, and ``F_DOCCURRENTPIECE`` at
 ``BC00042``; what the shops' catalogues need besides (families as a tree, the catalogue tree, translations,
 images and a PDF, variant prices, promotions, a third depot) is described in
@@ -195,6 +196,10 @@ def catalogue() -> list[Rows]:
                None) for a in _ARTICLES if a[2] != "CADEAU"]
     prices += [(a[0], 3, None, D(0), D("2.2"), 0, 0, None) for a in _ARTICLES if a[2] == "TABLE"]
     prices.append(("THEIERE-08", 0, "CL-DUPONT", D("39.9"), D(0), 0, 0, "DUP-TH08"))
+    # customers' own prices ("tarif client", AC_Categorie 0): a net price, a coefficient on the purchase price
+    prices += [("BOUG-VANILLE", 0, "CL-DUPONT", D("9.9"), D(0), 0, 0, "DUP-BV"),
+               ("TASSE-GRES", 0, "CL-ETOILE", D(0), D("1.9"), 0, 0, None),
+               ("PLAID-MERINOS", 0, "CL-LEFEVRE", D("84"), D(0), 0, 0, None)]
     add("F_ARTCLIENT", "AR_Ref AC_Categorie CT_Num AC_PrixVen AC_Coef AC_PrixTTC AC_QteMont AC_RefClient", prices)
     add("F_TARIFQTE", "AR_Ref TQ_RefCF TQ_BorneSup TQ_Remise01REM_Valeur TQ_Remise01REM_Type TQ_PrixNet", [
         ("BOUG-VANILLE", "a02", D(9), D(0), 1, D(0)), ("BOUG-VANILLE", "a02", D(99), D(10), 1, D(0)),

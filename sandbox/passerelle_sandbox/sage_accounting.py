@@ -10,7 +10,8 @@ POST    ``/oauth/token``                    form-encoded; ``grant_type=refresh_t
                                             2678400, token_type: "bearer"}``; refused → 400
                                             ``{"error": "invalid_grant"}`` (``invalid_client``,
                                             ``unsupported_grant_type``, ``invalid_request``)
-GET     ``/v3.1/{resource}``                contacts, products, stock_items (:mod:`.sbca_stock`), tax_rates, ledger_accounts,
+GET     ``/v3.1/{resource}``                contacts, products (price bands: :mod:`.sbca_price_bands`),
+                                            product_sales_price_types, stock_items (:mod:`.sbca_stock`), tax_rates, ledger_accounts,
                                             sales_invoices, sales_quotes, sales_credit_notes,
                                             contact_payments, bank_accounts: ``{"$total", "$page", "$next",
                                             "$back", "$itemsPerPage", "$items"}``
@@ -56,14 +57,15 @@ from passerelle_sandbox.dataset import Dataset
 from passerelle_sandbox.faults import Faults
 from passerelle_sandbox.sbca_data import LEDGER_ACCOUNTS, TAX_KINDS, Table, build_tables, iso, sage_id
 from passerelle_sandbox.sbca_invoices import error
-from passerelle_sandbox.sbca_routes import CREATES, NOT_SIMULATED, seed_bank_accounts
+from passerelle_sandbox.sbca_routes import CREATES, NOT_SIMULATED, WRITES_NOT_SIMULATED, seed_bank_accounts
+from passerelle_sandbox.sbca_price_bands import add_price_bands, price_bands_table
 from passerelle_sandbox.sbca_stock import stock_items_table
 from passerelle_sandbox.sbca_updates import UPDATES
 
 __all__ = ["SageAccountingSim"]
 
-RESOURCES = ("contacts", "products", "stock_items", "tax_rates", "ledger_accounts", "sales_invoices", "sales_quotes",
-             "sales_credit_notes", "contact_payments", "bank_accounts")
+RESOURCES = ("contacts", "products", "product_sales_price_types", "stock_items", "tax_rates", "ledger_accounts",
+             "sales_invoices", "sales_quotes", "sales_credit_notes", "contact_payments", "bank_accounts")
 BASE_ATTRIBUTES = ("id", "displayed_as", "$path")
 
 
@@ -143,6 +145,8 @@ class SageAccountingSim(Simulator):
         self.created_payments: list[dict[str, Any]] = []  # POST /contact_payments (sbca_payments)
         self.created_credit_notes: list[dict[str, Any]] = []  # POST /sales_credit_notes (sbca_credit_notes)
         seed_bank_accounts(self)
+        self.tables["product_sales_price_types"] = price_bands_table(dataset.seed)  # sbca_price_bands
+        add_price_bands(dataset.seed, self.tables["products"], self.tables["product_sales_price_types"])
         self.tables["stock_items"] = stock_items_table(self.tables["products"])  # sbca_stock
         self.token_requests: list[dict[str, Any]] = []
         self.rejected_tokens = 0  # API calls refused for an unknown or expired access token
@@ -315,7 +319,7 @@ class SageAccountingSim(Simulator):
         resource, ident = parts[0], (parts[1] if len(parts) == 2 else None)
         if resource == "businesses":
             return self._businesses(ident) if method == "GET" else self._not_allowed(method)
-        if resource in NOT_SIMULATED:
+        if resource in NOT_SIMULATED or (method != "GET" and resource in WRITES_NOT_SIMULATED):
             return self._respond(501, {"message": f"not simulated: /{resource} (Sage Accounting simulator)"})
         if resource not in RESOURCES:
             return self._respond(404, [error(f"No route matches /{resource}", code="RecordNotFound")])

@@ -10,6 +10,7 @@ GET      ``/api1/x3/erp/<folder>/BPCUSTOMER?representation=BPCUSTOMER.$query``  
          ``&count=N[&key=gt.<last BPCNUM>][&where=…][&orderBy=…]``            paging, filter, sort
 GET      ``/api1/x3/erp/<folder>/ITMMASTER`` and ``/ITMMVT`` (``…$query``)     products and stock per site
                                                                          (:mod:`.x3_catalogue`), the same way
+GET      ``/api1/x3/erp/<folder>/SPRICLIST`` (``…$query``)                     price list lines (:mod:`.x3_prices`)
 =======  =====================================================================  ==========================
 
 SOAP methods (:mod:`.x3_soap` for the wire format): ``save`` (create), ``read`` (``objectKeys``) and
@@ -100,12 +101,14 @@ class SageX3Sim(Simulator):
         self.customers: dict[str, dict[str, Any]] = customers_from(dataset, currency)
         self.articles: dict[str, dict[str, Any]] = articles_from(dataset)
         self.sdata = SDataQuery(REST_PREFIX, folder, "BPCUSTOMER", "BPCNUM", self.customers, rest_max_count)
-        self.catalogue = X3Catalogue(dataset)  # ITMMASTER + ITMMVT, read like BPCUSTOMER
+        self.catalogue = X3Catalogue(dataset, currency)  # ITMMASTER + ITMMVT + SPRICLIST, read like BPCUSTOMER
         self.classes = {"BPCUSTOMER": self.sdata,
                         "ITMMASTER": SDataQuery(REST_PREFIX, folder, "ITMMASTER", "ITMREF", self.catalogue.items,
                                                 rest_max_count),
                         "ITMMVT": SDataQuery(REST_PREFIX, folder, "ITMMVT", "KEY", self.catalogue.stock,
-                                             rest_max_count)}
+                                             rest_max_count),
+                        "SPRICLIST": SDataQuery(REST_PREFIX, folder, "SPRICLIST", "KEY", self.catalogue.prices.lines,
+                                                rest_max_count)}
         self.book = CustomerBook(self.customers, currency, tuple(customer_categories))  # BPC save (x3_customers)
         self.sales = SalesOrders(self.customers, self.articles, tuple(sites), tuple(order_types), currency,
                                  number_format, reject_unknown_fields, self.book)

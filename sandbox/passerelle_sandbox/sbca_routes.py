@@ -11,7 +11,7 @@ from passerelle_sandbox.sbca_invoices import create_invoice
 from passerelle_sandbox.sbca_payments import bank_account, post_payment
 from passerelle_sandbox.sbca_updates import read_body
 
-__all__ = ["CREATES", "NOT_SIMULATED", "seed_bank_accounts"]
+__all__ = ["CREATES", "NOT_SIMULATED", "WRITES_NOT_SIMULATED", "seed_bank_accounts"]
 
 
 def post_invoice(sim: Any, request: Request) -> Response:
@@ -38,3 +38,5 @@ CREATES = {"sales_invoices": post_invoice, "contacts": post_contact, "contact_pa
            "sales_credit_notes": post_credit_note}
 # resources of the real API the flows may meet that the simulator does not hold (answered 501)
 NOT_SIMULATED = frozenset({"contact_allocations", "other_payments", "purchase_invoices", "purchase_credit_notes"})
+# the catalogue is read-only here: its writes (POST, PUT, DELETE) are answered 501
+WRITES_NOT_SIMULATED = frozenset({"products", "product_sales_price_types", "stock_items"})

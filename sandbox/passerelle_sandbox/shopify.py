@@ -60,6 +60,7 @@ from passerelle_sandbox.shopify_rest import RestOrders
 from passerelle_sandbox.shopify_schema import SCHEMA
 from passerelle_sandbox.shopify_search import OrderIndex
 from passerelle_sandbox.shopify_shop import derive_token, not_simulated, unsimulated_root
+from passerelle_sandbox.shopify_webhooks import ShopifyWebhooks
 
 __all__ = ["ShopifySim"]
 
@@ -81,7 +82,8 @@ class ShopifySim(Simulator):
                  graphql_bucket: float = 2000.0, restore_rate: float = 100.0, max_query_cost: int | None = 1000,
                  throttle_status: int = 200, limit_over_max: str = "clamp", read_all_orders: bool = True,
                  closed_every: int = 0, money_2dp: bool = False,
-                 clock: Callable[[], datetime] | None = None, faults: Faults | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, faults: Faults | None = None,
+                 webhooks: dict[str, Any] | None = None) -> None:
         super().__init__(faults)
         if limit_over_max not in ("clamp", "error"):
             raise ValueError("limit_over_max must be 'clamp' or 'error'")
@@ -108,7 +110,7 @@ class ShopifySim(Simulator):
         self._metafield_seq = 0
         self.requests_429 = 0
         self.throttled = 0
-        self.rest = RestOrders(self)
+        self.rest, self.hooks = RestOrders(self), ShopifyWebhooks(self, **(webhooks or {}))
         self.products = build_products(dataset)
         self.customers = build_customers(dataset, currency)
         self.price_lists = build_price_lists(currency)
@@ -268,6 +270,7 @@ class ShopifySim(Simulator):
         rec["_updated"] = moment
         rec["updated_at"] = rest_time(moment, self.tz)
         self._indexes.pop("_updated", None)
+        self.hooks.changed("orders/updated", rec)  # Shopify fires orders/updated on every change
 
     def set_tags(self, rec: dict[str, Any], tags: list[str], touch: bool = True) -> None:
         rec["tags"] = ", ".join(tags)
@@ -314,7 +317,8 @@ class ShopifySim(Simulator):
             if request.method.upper() != "GET":
                 self.write_requests.append(f"{request.method.upper()} {match.group('rest')}")
             images = rest_images(self, request, match.group("rest"), headers + [limit])
-            return images or self.rest.handle(request, match.group("rest"), version, headers + [limit])
+            hooks = images or self.hooks.rest(request, match.group("rest"), headers + [limit])
+            return hooks or self.rest.handle(request, match.group("rest"), version, headers + [limit])
 
     @staticmethod
     def json(status: int, body: Any, headers: list[tuple[str, str]]) -> Response:

@@ -186,6 +186,17 @@ def _product_variants(parent: Any, args: dict[str, Any], ctx: Any) -> Connection
     return list_connection(items, args)
 
 
+def _fixed_prices(parent: Any, args: dict[str, Any], ctx: Any) -> Connection:
+    """A price list's fixed prices (``pricesToAdd``); only ``originType: FIXED`` (or none) is simulated."""
+    from passerelle_sandbox.shopify_schema import list_connection
+
+    if args.get("originType") not in (None, "FIXED"):
+        raise GqlError("prices(originType: RELATIVE) is not simulated (the simulator's lists hold fixed prices)",
+                       code="NOT_SIMULATED")
+    prices = parent.get("prices") or {}
+    return list_connection([{"variant_id": k, **prices[k]} for k in sorted(prices)], args, lambda x: x["variant_id"])
+
+
 def _products(parent: Any, args: dict[str, Any], ctx: Any) -> Connection:
     from passerelle_sandbox.shopify_schema import list_connection
 
@@ -237,7 +248,13 @@ CATALOGUE_TYPES: dict[str, dict[str, F]] = {
                       "values": F("String", _a("values"), list=True)},
     "SelectedOption": {"name": F("String", _a("name")), "value": F("String", _a("value"))},
     "PriceList": {"id": F("ID", _a("gid")), "name": F("String", _a("name")),
-                  "currency": F("CurrencyCode", _a("currency"))},
+                  "currency": F("CurrencyCode", _a("currency")),
+                  "prices": F("PriceListPriceConnection", _fixed_prices, connection=True,
+                              args=("first", "last", "after", "before", "reverse", "originType"))},
+    "PriceListPrice": {"originType": F("PriceListPriceOriginType", lambda p, args, ctx: "FIXED"),
+                       "price": F("MoneyV2", lambda p, args, ctx: {"amount": p["amount"],
+                                                                  "currency_code": p["currencyCode"]}),
+                       "variant": F("ProductVariant", lambda p, args, ctx: ctx.variant_by_id(p["variant_id"]))},
     "QuantityPriceBreak": {"id": F("ID", _a("id")), "minimumQuantity": F("Int", _a("minimumQuantity")),
                            "price": F("MoneyV2", lambda p, args, ctx: {"amount": p["price"]["amount"],
                                                                       "currency_code": p["price"]["currencyCode"]}),

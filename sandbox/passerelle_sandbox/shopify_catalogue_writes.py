@@ -21,10 +21,14 @@
 userErrors carry ``field`` and ``message`` (the simulator's wording); their ``code`` is null (the
 reference gives no ``ProductSetUserErrorCode`` for these cases).
 
-``quantityPricingByVariantUpdate(priceListId, input)``: only ``quantityPriceBreaksToAdd``
+``quantityPricingByVariantUpdate(priceListId, input)``: ``quantityPriceBreaksToAdd``
 (``[{variantId, price: {amount, currencyCode}, minimumQuantity}]``) and ``quantityPriceBreaksToDelete``
-(break ids) and ``quantityPriceBreaksToDeleteByVariantId`` (every break of those variants; 2024-04+)
-are simulated (fixed prices and quantity rules answer ``NOT_SIMULATED``). All-or-nothing:
+(break ids) and ``quantityPriceBreaksToDeleteByVariantId`` (every break of those variants; 2024-04+), and
+the list's fixed prices ``pricesToAdd`` (``[{variantId, price}]``) and ``pricesToDeleteByVariantId``
+(``PRICE_ADD_VARIANT_NOT_FOUND``, ``PRICE_ADD_CURRENCY_MISMATCH``, ``PRICE_ADD_DUPLICATE_INPUT_FOR_VARIANT``,
+``PRICE_DELETE_VARIANT_NOT_FOUND``; ``PRICE_DELETE_PRICE_NOT_FIXED`` for a variant without a fixed price
+on the list [verified codes; when each is given is unverified]; a negative amount ``INVALID``
+[unverified]) are simulated (quantity rules answer ``NOT_SIMULATED``). All-or-nothing:
 every row is checked before anything changes; deletes run before adds. Codes: ``PRICE_LIST_NOT_FOUND``,
 ``QUANTITY_PRICE_BREAK_ADD_CURRENCY_MISMATCH``, ``QUANTITY_PRICE_BREAK_ADD_DUPLICATE_INPUT_FOR_VARIANT_AND_MIN``,
 ``QUANTITY_PRICE_BREAK_ADD_INVALID`` (a minimum quantity below 2 or a price not above 0 — the bounds are
@@ -156,10 +160,11 @@ def _product_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
 def _quantity_pricing(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
     data = args.get("input") or {}
     other = [k for k, v in data.items() if v and k not in ("quantityPriceBreaksToAdd", "quantityPriceBreaksToDelete",
-                                                           "quantityPriceBreaksToDeleteByVariantId")]
+                                                           "quantityPriceBreaksToDeleteByVariantId", "pricesToAdd",
+                                                           "pricesToDeleteByVariantId")]
     if other:
         raise GqlError(f"quantityPricingByVariantUpdate {', '.join(sorted(other))} is not simulated "
-                       "(only quantityPriceBreaksToAdd / quantityPriceBreaksToDelete)", code="NOT_SIMULATED")
+                       "(only quantity price breaks and fixed prices)", code="NOT_SIMULATED")
     plist = ctx.price_list_by_gid(args.get("priceListId"))
     if plist is None:
         return {"productVariants": None,
@@ -206,9 +211,15 @@ def _quantity_pricing(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, 
             continue
         seen.add((variant["id"], minimum))
         adds.append((variant, minimum, f"{amount:.2f}"))
+    unfixed, fixed = _fixed_prices(plist, data, ctx, errors)
     if errors:
         return {"productVariants": None, "userErrors": errors}
     with ctx.lock:
+        prices = plist.setdefault("prices", {})
+        for variant_id in unfixed:
+            prices.pop(variant_id, None)
+        for variant, amount in fixed:
+            prices[variant["id"]] = {"amount": amount, "currencyCode": plist["currency"]}
         plist["breaks"] = [b for b in plist["breaks"] if b["id"] not in set(deletes) and b["variant_id"] not in by_variant]
         for variant, minimum, amount in adds:
             plist["breaks"] = [b for b in plist["breaks"]
@@ -217,8 +228,49 @@ def _quantity_pricing(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, 
             plist["breaks"].append({"id": gid("QuantityPriceBreak", 9001000 + ctx.break_seq),
                                     "variant_id": variant["id"], "minimumQuantity": minimum,
                                     "price": {"amount": amount, "currencyCode": plist["currency"]}})
-    variants = list({v["id"]: v for v, _, _ in adds}.values())
+    variants = list({v["id"]: v for v in [a[0] for a in adds] + [f[0] for f in fixed]}.values())
     return {"productVariants": variants, "userErrors": []}
+
+
+def _fixed_prices(plist: dict[str, Any], data: dict[str, Any], ctx: Any, errors: list) -> tuple[list, list]:
+    """``pricesToDeleteByVariantId`` (variant ids whose fixed price goes) and ``pricesToAdd``
+    (``[{variantId, price: {amount, currencyCode}}]``), checked; errors appended to ``errors``."""
+    unfixed, fixed, seen = [], [], set()
+    prices = plist.get("prices") or {}
+    for index, ident in enumerate(data.get("pricesToDeleteByVariantId") or []):
+        variant = ctx.variant_by_gid(ident)
+        where = ["input", "pricesToDeleteByVariantId", str(index)]
+        if variant is None:
+            errors.append(_error(where, "Fixed price's variant not found.", "PRICE_DELETE_VARIANT_NOT_FOUND"))
+        elif variant["id"] not in prices:
+            errors.append(_error(where, "Price is not fixed.", "PRICE_DELETE_PRICE_NOT_FIXED"))
+        else:
+            unfixed.append(variant["id"])
+    for index, row in enumerate(data.get("pricesToAdd") or []):
+        where = ["input", "pricesToAdd", str(index)]
+        variant = ctx.variant_by_gid(row.get("variantId"))
+        price = row.get("price") or {}
+        if variant is None:
+            errors.append(_error([*where, "variantId"], "Fixed price's variant not found.", "PRICE_ADD_VARIANT_NOT_FOUND"))
+            continue
+        if price.get("currencyCode") != plist["currency"]:
+            errors.append(_error([*where, "price", "currencyCode"], "Price list and fixed price currency mismatch.",
+                                 "PRICE_ADD_CURRENCY_MISMATCH"))
+            continue
+        if variant["id"] in seen:
+            errors.append(_error(where, "Prices to add inputs must be unique by variant id.",
+                                 "PRICE_ADD_DUPLICATE_INPUT_FOR_VARIANT"))
+            continue
+        try:
+            amount = Decimal(str(price.get("amount")))
+        except InvalidOperation:
+            amount = Decimal(-1)
+        if amount < 0:
+            errors.append(_error([*where, "price", "amount"], "Invalid fixed price.", "INVALID"))  # [unverified]
+            continue
+        seen.add(variant["id"])
+        fixed.append((variant, f"{amount:.2f}"))
+    return unfixed, fixed
 
 
 def _a(key: str) -> Any:

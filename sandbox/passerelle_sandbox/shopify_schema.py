@@ -331,7 +331,7 @@ SCHEMA["Customer"].update(CUSTOMER_FIELDS)
 SCHEMA["ProductVariant"].update(VARIANT_FIELDS)
 SCHEMA.update(CATALOGUE_TYPES)
 SCHEMA.update(CATALOGUE_PAYLOADS)
-_connection_types(SCHEMA, "Customer", "ProductVariant", "Product")
+_connection_types(SCHEMA, "Customer", "ProductVariant", "Product", "PriceListPrice")
 
 # collections, product details, several locations (shopify_catalogue_more.py)
 from passerelle_sandbox.shopify_catalogue_more import (  # noqa: E402

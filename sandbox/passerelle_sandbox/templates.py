@@ -42,6 +42,11 @@ TEMPLATES: dict[str, tuple[tuple[str, ...], dict[str, dict[str, Any]], bool]] = 
     "smartstore-sage100": (("smartstore", "sage100"), _SAGE100_LINES, False),
     "magento-sagex3": (("magento", "sagex3"), {}, False),
     "shopify-sage-accounting": (("shopify", "sage-accounting"), _UK, True),
+    "sage100sql-woocommerce": (("woocommerce",), {}, False),
+    # the MSI sources of lookups.yaml `depots` and the store views endpoints.yaml's shop_en / shop_de write
+    "sage100sql-magento": (("magento",), {"magento": {"sources": ("default", "lyon", "saint-etienne", "vieux-lyon"),
+                                                      "store_views": ("default", ("en", "English"),
+                                                                      ("de", "Deutsch"))}}, False),
 }
 
 

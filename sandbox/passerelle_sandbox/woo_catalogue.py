@@ -5,14 +5,17 @@ Facts (WooCommerce REST API docs, https://woocommerce.github.io/woocommerce-rest
 
 * a product's ``type`` is simple, grouped, external or variable (grouped and external: 501 here);
   ``status`` one of draft, pending, private, publish; ``regular_price``/``sale_price`` are strings;
-  ``date_on_sale_from``/``_to`` local ISO 8601 datetimes; ``weight`` a string; ``global_unique_id`` (GTIN,
+  the sale dates as :mod:`.woo_sales` applies them; ``weight`` a string; ``global_unique_id`` (GTIN,
   UPC, EAN or ISBN, WooCommerce 9.2+) digits and hyphens, unique → 400 ``product_invalid_global_unique_id``
   "Invalid or duplicated GTIN, UPC, EAN or ISBN.";
 * ``tax_class``: a slug of the shop's tax classes; ``standard`` and an unknown class give ``""`` (the
   standard class), silently (``WC_Product::set_tax_class``; a variation also takes ``parent``);
 * ``categories: [{id}]``: an id that is no product category is silently left out (``wp_set_object_terms``
   skips unknown integer term ids); ``images: [{src}|{id}]``: a ``src`` is side-loaded from its URL (here:
-  kept as given, ids assigned; a src that is not an http(s) URL → 400 ``woocommerce_product_image_upload_error``);
+  kept as given, ids assigned; a src that is not an http(s) URL → 400 ``woocommerce_product_image_upload_error``),
+  an ``id`` names a media-library attachment (:mod:`.wp_media`), refused when it is none or no image (400
+  ``woocommerce_product_invalid_image_id`` "#N is an invalid image ID.", ``set_product_images``); the list
+  replaces the product's images, the first one its featured image;
 * ``attributes: [{name, position, visible, variation, options}]`` (local attributes, id 0) on a variable
   product; a variation's ``attributes: [{name, option}]`` naming no variation attribute of its parent is
   silently left out (``prepare_object_for_database``);
@@ -33,6 +36,7 @@ from typing import Any
 
 from passerelle_sandbox.woo_data import TAX_CLASSES, money
 from passerelle_sandbox.woo_query import Args, WcError
+from passerelle_sandbox.woo_sales import apply_sale_dates
 
 __all__ = ["apply_product_fields", "category_routes", "create_category", "create_variation", "list_categories",
            "slugify", "update_category", "with_fields"]
@@ -67,16 +71,6 @@ def _price(body: dict[str, Any], name: str) -> str | None:
     return money(Decimal(text))
 
 
-def _date(body: dict[str, Any], name: str) -> str | None:
-    text = _text(body, name)
-    if text:
-        try:
-            datetime.fromisoformat(text)
-        except ValueError:
-            raise _invalid(name, "Invalid date.") from None
-    return text
-
-
 def _check_gtin(sim: Any, record: dict[str, Any], value: str) -> None:
     if value and not re.fullmatch(r"[0-9-]+", value):
         raise WcError(400, "product_invalid_global_unique_id", "Invalid or duplicated GTIN, UPC, EAN or ISBN.")
@@ -91,8 +85,12 @@ def _images(sim: Any, posted: Any) -> list[dict[str, Any]]:
     out = []
     for position, image in enumerate(posted):
         src = str(image.get("src") or "") if isinstance(image, dict) else ""
-        if isinstance(image, dict) and isinstance(image.get("id"), int) and image["id"] in sim.media:
-            out.append({**sim.media[image["id"]], "alt": str(image.get("alt") or "")})
+        ident = image.get("id") if isinstance(image, dict) else None
+        if isinstance(ident, int) and ident:  # an attachment: it must be an image (wp_attachment_is_image)
+            if ident not in sim.media or sim.media[ident].get("image") is False:
+                raise WcError(400, "woocommerce_product_invalid_image_id", f"#{ident} is an invalid image ID.")
+            known = {k: v for k, v in sim.media[ident].items() if k != "image"}
+            out.append({**known, "position": position, "alt": str(image.get("alt") or "")})
             continue
         if not re.match(r"https?://", src):
             raise WcError(400, "woocommerce_product_image_upload_error", f"Error getting remote image {src}.")
@@ -150,9 +148,7 @@ def apply_product_fields(sim: Any, record: dict[str, Any], body: dict[str, Any],
     if gtin is not None:
         _check_gtin(sim, record, gtin)
         record["global_unique_id"] = gtin
-    for name in ("date_on_sale_from", "date_on_sale_to"):
-        if name in body:
-            record[name] = _date(body, name) or None
+    apply_sale_dates(sim, record, body)
     for name in ("regular_price", "sale_price"):
         price = _price(body, name)
         if price is not None and not (record["type"] == "variable"):

@@ -19,6 +19,7 @@ from typing import Any
 from passerelle_sandbox._http import Request
 from passerelle_sandbox.woo_data import STATUSES
 from passerelle_sandbox.woo_query import Args, WcError, apply_fields, column_text, page_of
+from passerelle_sandbox.woo_sales import sale_view
 
 __all__ = ["ListsMixin"]
 
@@ -32,7 +33,8 @@ class ListsMixin:
     # -- rendering ------------------------------------------------------------------------------------
     def _render(self, record: dict[str, Any], site: str, params: dict[str, Any]) -> dict[str, Any]:
         api = f"{site}{PREFIX}"
-        out = dict(record)
+        out = {k: v for k, v in record.items() if not k.startswith("_sale_")}
+        out.update(sale_view(record, self.clock()))
         if isinstance(out.get("permalink"), str) and out["permalink"].startswith("/"):
             out["permalink"] = site + out["permalink"]
         if "refunded_payment" in out:

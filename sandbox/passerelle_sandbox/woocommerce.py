@@ -10,6 +10,7 @@ GET            ``products`` (``sku``), ``products/<id>``; PUT ``products/<id>`` 
 POST           ``products/batch``, ``products/<pid>/variations/batch``
 GET/PUT        ``products/<pid>/variations[/<id>]``
 GET            ``customers[/<id>]``, ``taxes[/<id>]``, ``shipping_methods[/<id>]``
+POST/GET       ``/wp-json/wp/v2/media[/<id>]`` WordPress' media library, files under ``/wp-content/uploads/``
 ==========================================  ====================================================
 
 Authentication: the server is plain HTTP, so only OAuth 1.0a one-legged signatures count
@@ -27,7 +28,9 @@ answers ``woocommerce_rest_cannot_view``; "per_route": view/edit/create/batch co
 ``link_rels``. Others: ``consumer_key``/``consumer_secret`` (derived from the seed), ``permissions``,
 ``keys`` (extra ``{ck: (cs, permissions)}``), ``relax_http_auth`` (accept Basic/query keys like HTTPS),
 ``site_url`` (the URL WordPress believes it has; default from the Host header), ``timezone_name``,
-``status_map`` (PrestaShop state → status), ``batch_limit``, ``version``, ``clock`` (aware UTC datetime).
+``status_map`` (PrestaShop state → status), ``batch_limit``, ``version``, ``clock`` (aware UTC datetime),
+``wp_users`` (``{login: (application password, role)}``) and ``application_passwords`` for WordPress' media
+library under ``/wp-json/wp/v2/media`` (:mod:`.wp_media`).
 """
 from __future__ import annotations
 
@@ -53,6 +56,8 @@ from passerelle_sandbox.woo_records import create_customer, create_product
 from passerelle_sandbox.woo_refunds import create_refund, list_refunds, seed_refunds
 from passerelle_sandbox.woo_refunds_all import refunds_route
 from passerelle_sandbox.woo_writes import add_note, batch, update_order, update_stock_item
+from passerelle_sandbox.woo_webhooks import WooWebhooks
+from passerelle_sandbox.wp_media import API as WP_API, UPLOADERS, UPLOADS, MediaLibrary, media_response
 
 __all__ = ["WooCommerceSim"]
 
@@ -110,8 +115,10 @@ class WooCommerceSim(ListsMixin, Simulator):
                  meta_null_deletes: bool = True, sku_matches_variations: bool = True, orderby_modified: bool = True,
                  line_price: str = "subtotal", link_rels: tuple[str, ...] = ("first", "prev", "next", "last"),
                  batch_limit: int = 100, version: str = "8.8.3", clock: Callable[[], datetime] | None = None,
-                 faults: Faults | None = None) -> None:
+                 wp_users: dict[str, tuple[str, str]] | None = None, application_passwords: bool = True,
+                 faults: Faults | None = None, webhooks: dict[str, Any] | None = None) -> None:
         super().__init__(faults)
+        self.hooks, self.webhook_pings = WooWebhooks(self, **(webhooks or {})), []  # type: ignore[var-annotated]
         if anonymous_error not in ("view", "per_route") or line_price not in ("subtotal", "total"):
             raise ValueError("anonymous_error must be view|per_route and line_price subtotal|total")
         self.dataset = dataset
@@ -152,6 +159,9 @@ class WooCommerceSim(ListsMixin, Simulator):
                                                            "image": None, "menu_order": 0, "count": 0}}
         self.media: dict[int, dict[str, Any]] = {}
         self.media_id = 5000
+        # the WordPress media library (wp_media): users with their application passwords
+        self.wp = MediaLibrary(wp_users or {"shop-sync": (_derive(dataset.seed, "wp")[3:27], "shop_manager")},
+                               application_passwords)
         seed_refunds(self, dataset)  # the data set's partial refunds, through the refund endpoint's code
 
     def next_item_id(self) -> int:
@@ -171,7 +181,10 @@ class WooCommerceSim(ListsMixin, Simulator):
         return f"{root}{PREFIX}"
 
     def credentials(self) -> dict[str, str]:
-        return {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret}
+        """The REST API keys, and the first WordPress user with its application password (media uploads)."""
+        login = next((u for u in sorted(self.wp.users) if self.wp.users[u][1] in UPLOADERS), sorted(self.wp.users)[0])
+        return {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret, "wp_user": login,
+                "wp_application_password": self.wp.users[login][0]}
 
     def meta(self, order_id: int, key: str) -> Any:
         """The value of an order's meta entry (None when absent)."""
@@ -185,6 +198,8 @@ class WooCommerceSim(ListsMixin, Simulator):
     def handle(self, request: Request) -> Response:
         site = self.site_url or f"http://{request.header('Host') or '127.0.0.1'}"
         method = request.method.upper()
+        if request.path.startswith((WP_API, UPLOADS)):  # WordPress' own REST API and uploads (wp_media)
+            return media_response(self, request, site)
         try:
             user = self._authenticate(request, site, method)
             status, body, headers = self._route(request, method, user, site)
@@ -251,7 +266,7 @@ class WooCommerceSim(ListsMixin, Simulator):
             raise WcError(404, "rest_no_route", "No route was found matching the URL and request method.")
         parts = path[len(PREFIX):].strip("/").split("/")
         params = wp_params(request.params)
-        routes = self._routes(parts)
+        routes = self.hooks.routes(parts) if parts[0] == "webhooks" else self._routes(parts)
         if routes is None or (method not in routes and not (method == "HEAD" and "GET" in routes)):
             if _real_route(parts, method):
                 raise WcError(501, "passerelle_sandbox_not_simulated",
@@ -267,8 +282,8 @@ class WooCommerceSim(ListsMixin, Simulator):
                 body = json.loads(request.body or b"{}", parse_float=Decimal)
             except ValueError:
                 raise WcError(400, "rest_invalid_json", "Invalid JSON body passed.") from None
-        with self.lock:
-            return handler(params=params, body=body, site=site, request=request)
+        with self.lock:  # a stored change fires its webhooks (woo_webhooks)
+            return self.hooks.after(parts, method, handler(params=params, body=body, site=site, request=request))
 
     def _routes(self, parts: list[str]) -> dict[str, tuple[str, Callable[..., tuple[int, Any, list]]]] | None:
         """method → (permission kind, handler) for a path below ``/wp-json/wc/v3/``."""

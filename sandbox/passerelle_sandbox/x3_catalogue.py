@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from passerelle_sandbox.dataset import Dataset
+from passerelle_sandbox.x3_prices import X3PriceLists
 
 __all__ = ["X3Catalogue", "STOCK_SITES"]
 
@@ -31,9 +32,10 @@ def _stamp(when: datetime) -> str:
 
 
 class X3Catalogue:
-    """``items`` (ITMMASTER rows by ITMREF) and ``stock`` (ITMMVT rows by ``ITMREF~STOFCY``)."""
+    """``items`` (ITMMASTER rows by ITMREF), ``stock`` (ITMMVT rows by ``ITMREF~STOFCY``) and ``prices``
+    (the SPRICLIST lines, :mod:`.x3_prices`)."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, currency: str = "EUR") -> None:
         self.items: dict[str, dict[str, Any]] = {}
         self.stock: dict[str, dict[str, Any]] = {}
         self._clock = _EPOCH
@@ -52,6 +54,7 @@ class X3Catalogue:
                 self.stock[f"{article.reference}~{site}"] = {
                     "ITMREF": article.reference, "STOFCY": site, "PHYSTO": Decimal(quantity),
                     "KEY": f"{article.reference}~{site}", "UPDDATTIM": stamp}
+        self.prices = X3PriceLists(self.items, currency, self._tick)
 
     def _tick(self) -> str:
         """A stamp later than every seeded one and than the previous change."""

@@ -98,9 +98,13 @@ def test_category_and_customer_prices_and_quantity_tiers(sage):
     assert len(prices) == 37 + 11 and not any(ref.startswith("CARTE") for ref, _ in prices)
     assert sorted(r["AR_Ref"] for r in read(sage, "category_prices", where={"AC_Categorie": 3})) == sorted(
         ref for ref, cat in prices if cat == 3)
-    (own,) = read(sage, "customer_prices")
-    assert (own["AR_Ref"], own["CT_Num"], own["price"], own["AC_RefClient"]) == \
-        ("THEIERE-08", "CL-DUPONT", Decimal("39.9"), "DUP-TH08")
+    own = sorted((r["AR_Ref"], r["CT_Num"], r["price"], r["AC_RefClient"], r["CT_EMail"], r["CT_Sommeil"])
+                 for r in read(sage, "customer_prices"))
+    assert own == [("BOUG-VANILLE", "CL-DUPONT", Decimal("9.9"), "DUP-BV", "cl-dupont@exemple.fr", 0),
+                   ("PLAID-MERINOS", "CL-LEFEVRE", Decimal("84"), None, "cl-lefevre@exemple.fr", 0),
+                   ("TASSE-GRES", "CL-ETOILE", Decimal("4.56"), None, "cl-etoile@exemple.fr", 0),  # 2.40 × 1.9
+                   ("THEIERE-08", "CL-DUPONT", Decimal("39.9"), "DUP-TH08", "cl-dupont@exemple.fr", 0)]
+    assert [r["AR_Ref"] for r in read(sage, "customer_prices", where={"CT_Num": "CL-ETOILE"})] == ["TASSE-GRES"]
     tiers = [(t["AR_Ref"], t["TQ_RefCF"], t["min_quantity"], t["TQ_BorneSup"], t["TQ_Remise01REM_Valeur"],
               t["TQ_Remise01REM_Type"], t["TQ_PrixNet"]) for t in read(sage, "quantity_tiers")]
     assert sorted(tiers) == [

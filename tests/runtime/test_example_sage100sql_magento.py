@@ -1,14 +1,17 @@
 """The Sage 100 SQL -> Magento catalogue template (specs/examples/sage100sql-magento/) run end to end with
 ``passerelle run``: the seeded Sage 100c database read through the SQLite ODBC driver, the Magento
 simulator starting empty. The first run builds the whole catalogue — categories, simple products with
-their tier and group prices, range references as children of configurable products, MSI stock per source,
-images — read back through the simulator's REST API; a second run writes nothing; then one price tier,
-one stock quantity and one image changed in Sage (or in the images folder) send exactly those changes."""
+their tier and group prices and special prices, range references as children of configurable products,
+MSI stock per source, images, English and German names per store view — read back through the
+simulator's REST API; a second run writes nothing; then one price tier, one stock quantity, one image,
+one promotion date and one translation changed in Sage (or in the images folder) send exactly those
+changes."""
 from __future__ import annotations
 
 import re
 import shutil
 import sys
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,11 +29,12 @@ pytestmark = pytest.mark.slow
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-magento"
 FLOWS = ("categories_to_shop", "subcategories_to_shop", "products_to_shop", "variants_to_shop", "configurables_to_shop", "stock_to_shop",
-         "variant_stock_to_shop", "images_to_shop")
+         "variant_stock_to_shop", "images_to_shop", "translations_en_to_shop", "translations_de_to_shop")
 SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
                      r"(?P<skipped>\d+) skipped, (?P<failed>\d+) failed", re.M)
 SOURCES = ("default", "lyon", "saint-etienne", "vieux-lyon")
 DEPOTS = {1: "lyon", 2: "saint-etienne", 3: "vieux-lyon"}  # lookups.yaml `depots`: Sage DE_No -> MSI source
+STORE_VIEWS = ("default", ("en", "English"), ("de", "Deutsch"))  # the codes endpoints.yaml's shop_en / shop_de name
 
 
 @pytest.fixture()
@@ -38,7 +42,7 @@ def running(sage_database, tmp_path):
     db = sage_database("sqlite")
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
-    with Sandbox(systems=("magento",), seed=1, orders=3, options={"magento": {"sources": SOURCES}}) as sb:
+    with Sandbox(systems=("magento",), seed=1, orders=3, options={"magento": {"sources": SOURCES, "store_views": STORE_VIEWS}}) as sb:
         shop = sb.sim("magento")
         creds = sb.credentials("magento")
         env = {"ACME_SAGE_ODBC": db.connection_string, "ACME_SAGE_DIALECT": "sqlite",
@@ -47,8 +51,12 @@ def running(sage_database, tmp_path):
         api = httpx.Client(base_url=shop.api_root(sb.url("magento")), timeout=30)
         token = api.post("integration/admin/token", json=creds).json()
         api.headers["Authorization"] = f"Bearer {token}"
+        api.views = {code: httpx.Client(base_url=f"{sb.url('magento')}/rest/{code}/V1/", timeout=30,
+                                        headers={"Authorization": f"Bearer {token}"}) for code in ("en", "de")}
         yield db, shop, api, project, str(tmp_path / "state"), env
         api.close()
+        for view in api.views.values():
+            view.close()
 
 
 def _run(project: Path, state: str, env: dict, monkeypatch, flow: str, code: int = 0) -> dict:
@@ -71,7 +79,14 @@ def _read_back(api: httpx.Client) -> dict:
     stock = {(i["sku"], i["source_code"]): Decimal(str(i["quantity"])) for i in api.get(
         "inventory/source-items", params={"searchCriteria[pageSize]": 1000}).json()["items"]}
     media = {sku: api.get(f"products/{sku}/media").json() for sku in ("BOUG-VANILLE", "THEIERE-08", "TS01")}
-    return {"products": products, "categories": categories, "stock": stock, "media": media}
+    # each product's name and description as its English and German store views show them
+    views = {code: {p["sku"]: (p["name"], _attr(p, "description")) for p in view.get(
+        "products", params={"searchCriteria[pageSize]": 500}).json()["items"]} for code, view in api.views.items()}
+    return {"products": products, "categories": categories, "stock": stock, "media": media, "views": views}
+
+
+def _special(product: dict) -> tuple:
+    return tuple(_attr(product, code) for code in ("special_price", "special_from_date", "special_to_date"))
 
 
 def _attr(product: dict, code: str):
@@ -147,6 +162,36 @@ def test_first_run_builds_the_catalogue_and_the_second_sends_nothing(running, mo
     assert {sku: [(m["media_type"], m["types"]) for m in entries] for sku, entries in got["media"].items()} == {
         sku: [("image", ["image", "small_image", "thumbnail"])] for sku in ("BOUG-VANILLE", "THEIERE-08", "TS01")}
 
+    # promotions: the article's or its family's dated scheme (public) as the special price with its dates
+    prices = {ref: Decimal(str(p)) for ref, p in db.rows('SELECT "AR_Ref", "AR_PrixVen" FROM "F_ARTICLE"')}
+    candles = [ref for (ref,) in db.rows('SELECT "AR_Ref" FROM "F_ARTICLE" WHERE "FA_CodeFamille" = ?', "BOUGIES")]
+
+    def off(ref: str, percent: int) -> Decimal:
+        return (prices[ref] * (100 - percent) / 100).quantize(Decimal("0.01"))
+
+    specials = {sku: _special(p) for sku, p in got["products"].items() if _special(p) != (None, None, None)}
+    assert {sku: (Decimal(str(v[0])), *v[1:]) for sku, v in specials.items()} == {
+        **{ref: (off(ref, 20), "2023-01-11 00:00:00", "2023-02-07 00:00:00") for ref in ("THEIERE-08", *candles)},
+        **{ref: (off(ref, 10), "2024-01-01 00:00:00", "2099-12-31 00:00:00") for ref in ("THE-SENCHA", "THE-MATCHA")},
+        "PLAID-MERINOS": (off("PLAID-MERINOS", 25), "2099-01-01 00:00:00", "2099-03-31 00:00:00")}
+
+    # translations: the English and German store views show Sage's AR_Langue1 / AR_Langue2 and the glossary
+    # texts of those languages; the default store view keeps French; an untranslated name shows the French one
+    assert got["views"]["en"]["THEIERE-08"] == ("Cast iron teapot 0.8 L",
+                                                "Cast iron teapot, enamelled inside, removable stainless steel infuser.")
+    assert got["views"]["de"]["THEIERE-08"] == \
+        ("Teekanne Gusseisen 0,8 L", "Teekanne aus Gusseisen, innen emailliert, herausnehmbares Edelstahlsieb.")
+    assert (got["products"]["THEIERE-08"]["name"], _attr(got["products"]["THEIERE-08"], "description")) == \
+        ("Théière fonte 0,8 L", None)
+    assert got["views"]["en"]["TS01"] == ("Organic cotton T-shirt", "Organic cotton T-shirt, straight cut, round neck.")
+    assert got["views"]["de"]["TS01"] == ("T-Shirt Bio-Baumwolle", None)  # no German glossary text
+    assert got["views"]["de"]["THE-MATCHA"] == (got["products"]["THE-MATCHA"]["name"], None)  # no German name
+    translated = dict(db.rows('SELECT "AR_Ref", "AR_Langue1" FROM "F_ARTICLE" WHERE "AR_Langue1" IS NOT NULL'))
+    assert {sku: v[0] for sku, v in got["views"]["en"].items() if sku in translated} == translated
+    assert (first["translations_en_to_shop"]["updated"] + first["translations_en_to_shop"]["created"],
+            first["translations_de_to_shop"]["updated"] + first["translations_de_to_shop"]["created"]) == \
+        (len(translated), len(translated) - 1)
+
     # the second run writes nothing at all
     writes = len(shop.catalogue.writes)
     again = _run_all(project, state, env, monkeypatch)
@@ -166,19 +211,29 @@ def test_changes_in_sage_send_exactly_those_changes(running, monkeypatch):
         conn.execute('UPDATE "F_ARTICLE" SET "cbModification" = CURRENT_TIMESTAMP WHERE "AR_Ref" = ?', "BOUG-VANILLE")
         conn.execute('UPDATE "F_ARTSTOCK" SET "AS_QteSto" = "AS_QteSto" + 5, "cbModification" = CURRENT_TIMESTAMP '
                      'WHERE "AR_Ref" = ? AND "DE_No" = 2', "TASSE-GRES")
+        # one promotion date (the throw's launch offer ends a month later) and one English name
+        conn.execute('UPDATE "F_TARIF" SET "TF_Fin" = ?, "cbModification" = CURRENT_TIMESTAMP WHERE "TF_No" = 3',
+                     datetime(2099, 4, 30))
+        conn.execute('UPDATE "F_ARTICLE" SET "AR_Langue1" = ?, "cbModification" = CURRENT_TIMESTAMP WHERE "AR_Ref" = ?',
+                     "Fig candle", "BOUG-FIGUE")
     image = project / "images" / "THEIERE-08.jpg"
     image.write_bytes(image.read_bytes()[:-2] + b"\x00\x01\xff\xd9")
     start = len(shop.catalogue.writes)
     again = _run_all(project, state, env, monkeypatch)
     sent = shop.catalogue.writes[start:]
     assert sorted(sent) == sorted([("PUT", "products/BOUG-VANILLE"), ("POST", "inventory/source-items"),
-                                   ("PUT", f"products/THEIERE-08/media/{before['media']['THEIERE-08'][0]['id']}")])
+                                   ("PUT", f"products/THEIERE-08/media/{before['media']['THEIERE-08'][0]['id']}"),
+                                   ("PUT", "products/PLAID-MERINOS"), ("PUT", "en:products/BOUG-FIGUE")])
     assert all(s["failed"] == 0 for s in again.values()), again
     after = _read_back(api)
     tiers = sorted((t["qty"], t["extension_attributes"].get("percentage_value"))
                    for t in after["products"]["BOUG-VANILLE"]["tier_prices"])
     assert tiers == [(1, None), (10, 10), (100, 20)]
     assert after["stock"][("TASSE-GRES", "saint-etienne")] == before["stock"][("TASSE-GRES", "saint-etienne")] + 5
+    assert _special(after["products"]["PLAID-MERINOS"])[1:] == ("2099-01-01 00:00:00", "2099-04-30 00:00:00")
+    assert after["views"]["en"]["BOUG-FIGUE"][0] == "Fig candle"
+    assert after["views"]["de"]["BOUG-FIGUE"] == before["views"]["de"]["BOUG-FIGUE"]
+    assert after["products"]["BOUG-FIGUE"]["name"] == before["products"]["BOUG-FIGUE"]["name"]  # French kept
     assert {k for k in after["stock"] if after["stock"][k] != before["stock"][k]} == {("TASSE-GRES", "saint-etienne")}
     entry = shop.catalogue.media["THEIERE-08"][0]
     assert entry["content"]["size"] == len(image.read_bytes()) and len(shop.catalogue.media["THEIERE-08"]) == 1
@@ -189,3 +244,16 @@ def test_changes_in_sage_send_exactly_those_changes(running, monkeypatch):
     _run(project, state, env, monkeypatch, "products_to_shop")
     tiers = api.get("products/BOUG-VANILLE").json()["tier_prices"]
     assert sorted(t["qty"] for t in tiers) == [1, 10]
+
+
+def test_a_promotion_gone_from_sage_takes_the_special_price_off(running, monkeypatch):
+    db, shop, api, project, state, env = running
+    for flow in ("categories_to_shop", "subcategories_to_shop", "products_to_shop"):
+        _run(project, state, env, monkeypatch, flow)
+    assert _special(api.get("products/PLAID-MERINOS").json())[1:] == ("2099-01-01 00:00:00", "2099-03-31 00:00:00")
+    with db.connect() as conn:  # the throw leaves its scheme
+        conn.execute('DELETE FROM "F_TARIFSELECT" WHERE "TF_No" = 3')
+    start = len(shop.catalogue.writes)
+    assert _run(project, state, env, monkeypatch, "products_to_shop")["updated"] == 1
+    assert shop.catalogue.writes[start:] == [("PUT", "products/PLAID-MERINOS")]
+    assert _special(api.get("products/PLAID-MERINOS").json()) == (None, None, None)

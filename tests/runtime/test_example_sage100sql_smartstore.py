@@ -190,6 +190,7 @@ def test_changes_in_sage_send_exactly_those_changes(running, monkeypatch):
         conn.execute('UPDATE "F_TARIF" SET "TF_Fin" = ?, "cbModification" = CURRENT_TIMESTAMP WHERE "TF_No" = 3',
                      datetime(2099, 4, 30))
     image = project / "media" / "articles" / "nappe-lin.jpg"
+    before_bytes, kept = image.read_bytes(), dict(shop.media_bytes)
     image.write_bytes(image.read_bytes()[:-2] + b"\x00\x01\xff\xd9")
     start = len(shop.catalogue_writes)
     again = _run_all(project, state, env, monkeypatch)
@@ -204,8 +205,13 @@ def test_changes_in_sage_send_exactly_those_changes(running, monkeypatch):
     assert [t[1:] for t in after["tiers"] if t[0] == "BOUG-VANILLE"][-1] == (5, 100, Decimal("20"), "Percental")
     assert after["products"]["TASSE-GRES"]["StockQuantity"] == before["products"]["TASSE-GRES"]["StockQuantity"] + 5
     assert after["products"]["PLAID-MERINOS"]["SpecialPriceEndDateTimeUtc"] == "2099-04-29T22:00:00Z"
-    nappe = [shop.media_bytes[m] for sku, m in after["files"] if sku == "NAPPE-LIN"]
-    assert nappe[-1] == image.read_bytes()
+    # the changed picture replaced in place: the same media file (and assignment), the new content
+    assert after["files"] == before["files"]
+    (nappe,) = [m for sku, m in after["files"] if sku == "NAPPE-LIN"]
+    assert shop.media_bytes[nappe] == image.read_bytes() != before_bytes
+    assert after["media"][nappe]["Size"] == len(image.read_bytes())
+    # the other pictures kept their content (not sent again)
+    assert all(shop.media_bytes[m] == kept[m] for m in kept if m != nappe)
     # a tier removed in Sage is removed in the shop
     with db.connect() as conn:
         conn.execute('DELETE FROM "F_TARIFQTE" WHERE "AR_Ref" = ? AND "TQ_BorneSup" = 999999', "BOUG-VANILLE")

@@ -1,13 +1,16 @@
 """The Sage 100 SQL -> WooCommerce catalogue template (specs/examples/sage100sql-woocommerce/) run end to end
 with ``passerelle run``: the seeded Sage 100c database read through the SQLite ODBC driver, the WooCommerce
 simulator read back through its REST API after the first run (categories, simple and variable products,
-variations, prices, stock); a second run sends nothing; a changed price, stock quantity and range stock in
-Sage send exactly those changes."""
+variations, prices, promotions as dated sale prices, stock); a second run sends nothing; a changed price,
+stock quantity, range stock, price tier and promotion date in Sage send exactly those changes."""
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import sys
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -20,11 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "odbc"))  # the Sag
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sandbox"))
 from odbc_support import _sage_templates, sage_database  # noqa: E402,F401 (fixtures)
 from passerelle_sandbox import Sandbox  # noqa: E402
+from passerelle_sandbox.sage100sql_media import write_media  # noqa: E402
 from test_sandbox_woocommerce import woo_client  # noqa: E402
 
 EXAMPLE = ROOT / "specs" / "examples" / "sage100sql-woocommerce"
 FLOWS = ("categories_to_shop", "subcategories_to_shop", "products_to_shop", "variations_to_shop", "stock_to_shop", "category_prices_to_shop",
-         "tier_prices_to_shop")
+         "tier_prices_to_shop", "media_to_shop", "images_to_shop")
+# the seeded articles' image files (AR_Photo first, then F_ARTICLEMEDIA pictures), under the media share
+IMAGES = {"BOUG-VANILLE": ["articles/bougie-vanille.png"],
+          "THEIERE-08": ["articles/theiere-fonte-08.jpg", "articles/theiere-fonte-08-dos.jpg"],
+          "TS01": ["articles/tshirt-bio.png", "articles/tshirt-bio-rouge.png"], "NAPPE-LIN": ["articles/nappe-lin.jpg"]}
 RANGES = ("TS01", "NAPPE-LIN")  # the Sage range articles (the simulator's own variable products are left out)
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 SUMMARY = re.compile(r"^(?P<flow>\w+): (?P<read>\d+) read, (?P<created>\d+) created, (?P<updated>\d+) updated, "
@@ -36,11 +44,13 @@ def running(sage_database, tmp_path):
     db = sage_database("sqlite")
     project = tmp_path / "project"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".passerelle"))
+    write_media(project / "images")  # the Sage media share (\\SAGE-SRV\Medias\) as the project's images/
     with Sandbox(systems=("woocommerce",), seed=1, orders=1) as sb:
         creds = sb.credentials("woocommerce")
         env = {"ACME_SAGE_ODBC": db.connection_string, "ACME_SAGE_DIALECT": "sqlite",
                "ACME_WC_URL": sb.url("woocommerce"), "ACME_WC_KEY": creds["consumer_key"],
-               "ACME_WC_SECRET": creds["consumer_secret"]}
+               "ACME_WC_SECRET": creds["consumer_secret"], "ACME_WP_USER": creds["wp_user"],
+               "ACME_WP_APP_PASSWORD": creds["wp_application_password"]}
         yield db, sb, project, str(tmp_path / "state"), env
 
 
@@ -123,6 +133,36 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
                                ("wholesale_customer", "10", "99", "percent-price", "10.00"),
                                ("wholesale_customer", "100", "", "percent-price", "15.00")]
     assert _meta(shop["products"]["TASSE-GRES"], "wwpp_post_meta_quantity_discount_rule_mapping") is None  # customer tiers
+    # promotions: each article's dated Sage scheme (its own or its family's) as a sale price with its dates in UTC
+    prices = {ref: Decimal(str(p)) for ref, p in db.rows('SELECT "AR_Ref", "AR_PrixVen" FROM "F_ARTICLE"')}
+
+    def off(ref: str, percent: int) -> str:
+        return str((prices[ref] * (100 - percent) / 100).quantize(Decimal("0.01")))
+
+    def regular(ref: str) -> str:
+        return str(prices[ref].quantize(Decimal("0.01")))
+
+    candles = [ref for (ref,) in db.rows('SELECT "AR_Ref" FROM "F_ARTICLE" WHERE "FA_CodeFamille" = ?', "BOUGIES")]
+    assert len(candles) > 2
+    winter = ("2023-01-10T23:00:00", "2023-02-07T22:59:59")  # 2023-01-11 00:00 to 2023-02-07 23:59:59 in Paris
+    assert {sku: _sale(p) for sku, p in shop["products"].items() if p["sale_price"]} == {
+        # winter sales 2023, 20 %: the teapot and the BOUGIES family; ended, so not on sale
+        **{ref: (off(ref, 20), *winter, False, regular(ref))
+           for ref in ("THEIERE-08", *candles)},
+        # green teas -10 % for tariff category 1 (the public), from 2024 to the end of 2099: on sale now
+        **{ref: (off(ref, 10), "2023-12-31T23:00:00", "2099-12-31T22:59:59", True, off(ref, 10))
+           for ref in ("THE-SENCHA", "THE-MATCHA")},
+        # the throw's launch offer, 25 % in 2099: not started
+        "PLAID-MERINOS": (off("PLAID-MERINOS", 25), "2098-12-31T23:00:00", "2099-03-31T21:59:59", False,
+                          regular("PLAID-MERINOS"))}
+    assert {v["sale_price"] for v in shop["variations"].values()} == {""}  # no scheme on a range yet
+
+    # images: each file uploaded once to the media library, the product's images in Sage's order (the photo
+    # first: the featured image), each served with the bytes of its file
+    media = project / "images"
+    assert {sku: [_sha(sb, i["src"]) for i in p["images"]] for sku, p in shop["products"].items() if p.get("images")} == \
+        {sku: [hashlib.sha256((media / f).read_bytes()).hexdigest() for f in files] for sku, files in IMAGES.items()}
+    assert len(sim.wp.attachments) == 6 and first["media_to_shop"]["created"] == 6
 
     # a second run sends nothing at all
     sim.requests.clear()
@@ -144,6 +184,11 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
                      'AND "AG_No1" = (SELECT "AG_No1" FROM "F_ARTENUMREF" WHERE "AE_Ref" = ?) '
                      'AND "AG_No2" = (SELECT "AG_No2" FROM "F_ARTENUMREF" WHERE "AE_Ref" = ?)',
                      "TS01", "TS01-M-RO", "TS01-M-RO")
+        # one promotion date: the throw's launch offer ends a month later
+        conn.execute('UPDATE "F_TARIF" SET "TF_Fin" = ?, "cbModification" = CURRENT_TIMESTAMP WHERE "TF_No" = 3',
+                     datetime(2099, 4, 30))
+    photo = media / IMAGES["THEIERE-08"][0]  # one image: the teapot's photo (the JPEG's last bytes)
+    photo.write_bytes(photo.read_bytes()[:-2] + b"\x00\x01\xff\xd9")
     sim.requests.clear()
     for flow in FLOWS:
         _run(project, state, env, monkeypatch, flow)
@@ -151,6 +196,8 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
     assert sorted(_writes(sim)) == sorted([
         ("PUT", f"/wp-json/wc/v3/products/{ids['BOUG-FIGUE']}"),
         ("PUT", f"/wp-json/wc/v3/products/{ids['BOUG-VANILLE']}"),
+        ("PUT", f"/wp-json/wc/v3/products/{ids['PLAID-MERINOS']}"),
+        ("POST", "/wp-json/wp/v2/media"), ("PUT", f"/wp-json/wc/v3/products/{ids['THEIERE-08']}"),
         ("PUT", f"/wp-json/wc/v3/products/{ids['TASSE-GRES']}"),
         ("PUT", f"/wp-json/wc/v3/products/{ids['TS01']}/variations/{ids['TS01-M-RO']}")])
     after = _read_back(wc)
@@ -158,6 +205,48 @@ def test_the_whole_catalogue_once_then_nothing_then_only_the_changes(running, mo
     assert after["products"]["TASSE-GRES"]["stock_quantity"] == shop["products"]["TASSE-GRES"]["stock_quantity"] + 5
     assert after["variations"]["TS01-M-RO"]["stock_quantity"] == shop["variations"]["TS01-M-RO"]["stock_quantity"] + 2
     assert _tiers(after["products"]["BOUG-VANILLE"])[1] == ("wholesale_customer", "10", "99", "percent-price", "12.00")
+    assert _sale(after["products"]["PLAID-MERINOS"])[1:3] == ("2098-12-31T23:00:00", "2099-04-30T21:59:59")
+    # the changed photo replaces the old one in place: a new attachment first, the back view unchanged
+    old, new = shop["products"]["THEIERE-08"]["images"], after["products"]["THEIERE-08"]["images"]
+    assert len(new) == 2 and new[0]["id"] != old[0]["id"] and new[1]["id"] == old[1]["id"]
+    assert _sha(sb, new[0]["src"]) == hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert {sku: p.get("images") for sku, p in after["products"].items() if sku != "THEIERE-08"} == \
+        {sku: p.get("images") for sku, p in shop["products"].items() if sku != "THEIERE-08"}
+
+
+def test_a_range_in_a_promotion_puts_its_variations_on_sale_and_a_removed_one_ends_it(running, monkeypatch):
+    db, sb, project, state, env = running
+    for flow in ("categories_to_shop", "subcategories_to_shop", "products_to_shop", "variations_to_shop"):
+        _run(project, state, env, monkeypatch, flow)
+    with db.connect() as conn:  # the T-shirt joins the green teas' scheme (-10 %, 2024 to 2099)
+        conn.execute('INSERT INTO "F_TARIFSELECT" ("TF_No", "TS_Interes", "TS_Ref") VALUES (2, 1, ?)', "TS01")
+    sim = sb.sim("woocommerce")
+    sim.requests.clear()
+    again = {flow: _run(project, state, env, monkeypatch, flow) for flow in ("products_to_shop", "variations_to_shop")}
+    assert (again["products_to_shop"]["updated"], again["variations_to_shop"]["updated"]) == (0, 9)
+    with woo_client(sb) as wc:
+        shop = _read_back(wc)
+    assert {_sale(v) for sku, v in shop["variations"].items() if sku.startswith("TS01-")} == \
+        {("22.41", "2023-12-31T23:00:00", "2099-12-31T22:59:59", True, "22.41")}  # 24.90 less 10 %
+    with db.connect() as conn:  # the scheme loses the T-shirt again: its sale ends (sale_price "")
+        conn.execute('DELETE FROM "F_TARIFSELECT" WHERE "TF_No" = 2 AND "TS_Ref" = ?', "TS01")
+    assert _run(project, state, env, monkeypatch, "variations_to_shop")["updated"] == 9
+    with woo_client(sb) as wc:
+        shop = _read_back(wc)
+    assert {_sale(v) for sku, v in shop["variations"].items() if sku.startswith("TS01-")} == \
+        {("", None, None, False, "24.90")}
+
+
+def _sha(sb, url: str) -> str:
+    """The SHA-256 of a media file as the site serves it at its ``source_url``."""
+    got = httpx.get(url, timeout=10)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("image/")
+    return hashlib.sha256(got.content).hexdigest()
+
+
+def _sale(record: dict) -> tuple:
+    return (record["sale_price"], record["date_on_sale_from_gmt"], record["date_on_sale_to_gmt"], record["on_sale"],
+            record["price"])
 
 
 def test_a_tier_removed_in_sage_is_removed_in_the_shop(running, monkeypatch):

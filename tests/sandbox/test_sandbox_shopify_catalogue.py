@@ -164,9 +164,9 @@ def test_quantity_price_breaks_are_all_or_nothing(sb):
     assert [b["minimumQuantity"] for b in sim.price_breaks("MUG-CLASSIC")] == [25]  # deleted, then added
 
 
-def test_fixed_prices_and_quantity_rules_are_not_simulated(sb):
+def test_quantity_rules_are_not_simulated(sb):  # fixed prices are: test_sandbox_shopify_catalogue_more.py
     body = _gql(sb, "mutation { quantityPricingByVariantUpdate(priceListId: \"" + PRICE_LIST + "\", input: "
-                    "{pricesToAdd: [{variantId: \"x\", price: {amount: \"1\", currencyCode: EUR}}]}) "
+                    "{quantityRulesToAdd: [{variantId: \"x\", minimum: 2, maximum: 10, increment: 2}]}) "
                     "{ userErrors { code } } }")
     assert body["errors"][0]["extensions"]["code"] == "NOT_SIMULATED"
 

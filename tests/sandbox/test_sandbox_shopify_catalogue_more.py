@@ -166,6 +166,47 @@ def test_price_breaks_deleted_by_variant_before_the_adds(sb):
         {"code": "QUANTITY_PRICE_BREAK_DELETE_NOT_FOUND"}]
 
 
+def test_fixed_prices_on_a_price_list_added_replaced_deleted_all_or_nothing(sb):
+    shop = sb.sim("shopify")
+    first, second = shop.products[0]["variants"][0], shop.products[1]["variants"][0]
+    one, two = ("gid://shopify/ProductVariant/%d" % v["id"] for v in (first, second))
+    mutation = ("mutation Q($priceListId: ID!, $input: QuantityPricingByVariantUpdateInput!) { "
+                "quantityPricingByVariantUpdate(priceListId: $priceListId, input: $input) { "
+                "productVariants { id } userErrors { code field } } }")
+    read = ('{ priceList(id: "gid://shopify/PriceList/1003") { prices(first: 10) { nodes { originType '
+            'variant { id } price { amount currencyCode } } } } }')
+    plist = "gid://shopify/PriceList/1003"
+
+    def update(**given) -> dict:
+        return _gql(sb, mutation, {"priceListId": plist, "input": given})["data"]["quantityPricingByVariantUpdate"]
+
+    def prices() -> dict:
+        nodes = _gql(sb, read)["data"]["priceList"]["prices"]["nodes"]
+        assert {(n["originType"], n["price"]["currencyCode"]) for n in nodes} <= {("FIXED", "EUR")}
+        return {n["variant"]["id"]: n["price"]["amount"] for n in nodes}
+
+    eur = lambda amount: {"amount": amount, "currencyCode": "EUR"}  # noqa: E731
+    assert update(pricesToAdd=[{"variantId": one, "price": eur("9.90")}])["productVariants"] == [{"id": one}]
+    assert prices() == {one: "9.9"}
+    # deletes run before adds: a fixed price replaced in one call
+    assert update(pricesToDeleteByVariantId=[one], pricesToAdd=[{"variantId": one, "price": eur("8.5")}])[
+        "userErrors"] == []
+    assert prices() == {one: "8.5"}
+    # all or nothing: one bad row and nothing changes
+    bad = update(pricesToAdd=[{"variantId": two, "price": eur("3")}, {"variantId": two, "price": eur("4")},
+                              {"variantId": one, "price": {"amount": "1", "currencyCode": "USD"}},
+                              {"variantId": "gid://shopify/ProductVariant/1", "price": eur("1")}],
+                 pricesToDeleteByVariantId=[two])
+    assert [e["code"] for e in bad["userErrors"]] == [
+        "PRICE_DELETE_PRICE_NOT_FIXED", "PRICE_ADD_DUPLICATE_INPUT_FOR_VARIANT", "PRICE_ADD_CURRENCY_MISMATCH",
+        "PRICE_ADD_VARIANT_NOT_FOUND"]
+    assert prices() == {one: "8.5"}
+    assert update(pricesToDeleteByVariantId=[one])["userErrors"] == [] and prices() == {}
+    unserved = _gql(sb, '{ priceList(id: "gid://shopify/PriceList/1003") { prices(first: 5, originType: RELATIVE) '
+                        '{ nodes { originType } } } }')
+    assert unserved["errors"][0]["extensions"]["code"] == "NOT_SIMULATED"
+
+
 REGISTER = ("mutation R($resourceId: ID!, $translations: [TranslationInput!]!) { translationsRegister(resourceId: "
             "$resourceId, translations: $translations) { translations { key locale } userErrors { field code } } }")
 

@@ -52,7 +52,9 @@ def test_a_simple_product_with_its_catalogue_members(wc: httpx.Client, sb: Sandb
     changed = wc.put(f"products/{product['id']}", json={"status": "draft", "sale_price": "7.5",
                                                          "date_on_sale_from": "2024-12-01T00:00:00",
                                                          "date_on_sale_to": "2024-12-31T23:59:59"}).json()
-    assert (changed["status"], changed["price"], changed["date_on_sale_to"]) == ("draft", "7.50", "2024-12-31T23:59:59")
+    # the sale starts after the simulator's clock (2024-06-01): not on sale yet, the regular price holds
+    assert (changed["status"], changed["price"], changed["on_sale"], changed["date_on_sale_to"]) == \
+        ("draft", "9.90", False, "2024-12-31T23:59:59")
     assert err(wc.put(f"products/{product['id']}", json={"date_on_sale_from": "demain"})) == (400, "rest_invalid_param")
     assert sb.sim("woocommerce").products[product["id"]]["date_on_sale_from"] == "2024-12-01T00:00:00"
 

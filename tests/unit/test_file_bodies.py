@@ -89,13 +89,36 @@ def test_file_name_template_type_and_escaping(project):
     assert b'filename="a%22b-front.png"\r\nContent-Type: image/png\r\n' in wire
 
 
+def test_disposition_parameters_only_when_the_write_knows_them(project):
+    # Smartstore's SaveFiles replaces a media file when its id is the part's `fileId`
+    op = {**UPLOAD, "files": {"image": {"disposition": {"fileId": "{target_id}"}}}}
+    with shop(project, upload=op) as ep:
+        update = b"".join(ep.build_write("upload", {"image": {"file": "images/A1.jpg"}},
+                                         {"product_id": 1, "target_id": 6166})["content"])
+        create = b"".join(ep.build_write("upload", {"image": {"file": "images/A1.jpg"}}, {"product_id": 1})["content"])
+        odd = b"".join(ep.build_write("upload", {"image": {"file": "images/A1.jpg"}},
+                                      {"product_id": 1, "target_id": 'x"y'})["content"])
+    assert b'name="image"; filename="A1.jpg"; fileId="6166"\r\nContent-Type: image/jpeg\r\n' in update
+    assert b'name="image"; filename="A1.jpg"\r\nContent-Type: image/jpeg\r\n' in create  # nothing to replace
+    assert b'fileId="x%22y"' in odd
+
+
 def test_binary_body_is_the_file_alone(project):
     op = {"method": "PUT", "path": "/media/{product_id}", "body": "binary", "files": {"image": {}}}
     with shop(project, put=op) as ep:
         req = ep.build_write("put", {"image": {"file": "images/A1.jpg"}}, {"product_id": 3})
         shown = ep.describe_write("put", {"image": {"file": "images/A1.jpg"}}, {"product_id": 3})
-    assert req["content"] == JPEG and req["headers"] == {"Content-Type": "image/jpeg"}
+    assert req["content"] == JPEG and req["headers"] == {"Content-Type": "image/jpeg",
+                                                         "Content-Disposition": 'attachment; filename="A1.jpg"'}
     assert shown["body"] == f"<{len(JPEG)} bytes, sha256 {hashlib.sha256(JPEG).hexdigest()}>"
+
+
+def test_binary_body_names_a_non_ascii_file_both_ways(project):
+    op = {"method": "POST", "path": "/media", "body": "binary", "files": {"image": {}}}
+    with shop(project, put=op) as ep:
+        req = ep.build_write("put", {"image": {"file": "images/A1.jpg", "name": 'théière "08".jpg'}}, {})
+    assert req["headers"]["Content-Disposition"] == \
+        'attachment; filename="th_i_re %2208%22.jpg"; filename*=UTF-8\'\'th%C3%A9i%C3%A8re%20%2208%22.jpg'
 
 
 def test_json_body_sends_declared_files_as_base64(project):
@@ -198,6 +221,10 @@ def test_the_request_sent_carries_the_file_once_with_its_length(project):
     ({"body": "multipart", "files": {"image": {"folder": "{settings.nope}"}}},
      "{settings.nope} is not a setting of connector 'shop'"),
     ({"body": "multipart"}, "`body: multipart` needs `files`"),
+    ({"body": "binary", "files": {"a": {"disposition": {"fileId": "{target_id}"}}}},
+     "`disposition` is a multipart part's header"),
+    ({"body": "multipart", "files": {"a": {"disposition": {"fileId": "{settings.nope}"}}}},
+     "{settings.nope} is not a setting of connector 'shop'"),
 ])
 def test_bad_file_declarations_are_located(op, message):
     _, diags = compile_connector(definition(upload={"method": "POST", "path": "/x", **op}), lambda path: None)

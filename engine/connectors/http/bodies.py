@@ -39,7 +39,10 @@ def _xml(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tupl
 
 
 def _graphql(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
-    # variable "*": the payload object is the whole variables object (tagsAdd(id:, tags:))
+    # variable "*": the payload object is the whole variables object (tagsAdd(id:, tags:)); a write
+    # without payload (a `target.remove`) sends its values (`with`) as the variables
+    if payload is None and op.variable == "*":
+        payload = {name: value for name, value in context.items() if name != "settings"}
     variables = payload if op.variable == "*" else {op.variable: payload}
     return dumps_bytes({"query": op.graphql or "", "variables": variables}), {"Content-Type": JSON_TYPE}
 
@@ -51,7 +54,7 @@ def _soap(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tup
 
 
 def _multipart(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[Any, dict]:
-    return multipart_body(op.files, payload)
+    return multipart_body(op.files, payload, context)
 
 
 def _binary(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[Any, dict]:

@@ -54,6 +54,7 @@ class FileDecl:
     content_type: str | None = None  # None: guessed from the file name
     max_bytes: int = DEFAULT_MAX_BYTES
     folder: Template | None = None  # over {settings.*}; None: the project folder
+    disposition: tuple[tuple[str, Template], ...] = ()  # a multipart part's extra Content-Disposition parameters
 
     @property
     def label(self) -> str:

@@ -10,7 +10,11 @@ order of ``files`` — the file last, as staged-upload targets (S3 forms) requir
     \r\n
     <bytes>\r\n
 
-and the body ends with ``--BOUNDARY--\r\n``. The boundary is derived from the parts' hashes (the same
+A file declaration's ``disposition`` adds parameters to its part's Content-Disposition, templates over
+the write's values (Smartstore's ``fileId="{target_id}"`` replaces that media file in place); a
+parameter whose value is not known (no ``target_id`` on a create) or empty is left out.
+
+The body ends with ``--BOUNDARY--\r\n``. The boundary is derived from the parts' hashes (the same
 payload gives the same bytes, which dry-run output and tests rely on) and checked absent from every
 part. The body is sent as a sequence of chunks — the file's bytes are never copied into a second
 buffer — with its exact ``Content-Length``.
@@ -27,16 +31,18 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from engine.connectors.http.files import (
     DEFAULT_MAX_BYTES, NAME_PLACEHOLDERS, FileContent, FileDecl, get_member, set_member,
 )
+from engine.connectors.templates import TemplateError, text_of
 from engine.util.jsonout import dumps_bytes, number_text
 
 FILE_BODIES = ("multipart", "binary", "json")  # the body formats that read `files`
 
 
-def compile_files(spec: Any, body: str, ctx, path: tuple) -> tuple[FileDecl, ...]:
+def compile_files(spec: Any, body: str, ctx, path: tuple, needs: set | None = None) -> tuple[FileDecl, ...]:
     """The operation's `files:` (schema-valid shape), every mistake a located `bad-files`."""
     if not spec:
         return ()
@@ -57,8 +63,15 @@ def compile_files(spec: Any, body: str, ctx, path: tuple) -> tuple[FileDecl, ...
                       "name the member itself (e.g. `image`); a nested member is for base64 in a json body")
         filename = ctx.template(decl.get("filename"), where + ("filename",), allowed=NAME_PLACEHOLDERS)
         folder = ctx.template(decl.get("folder"), where + ("folder",))
+        disposition = decl.get("disposition") or {}
+        if disposition and body != "multipart":
+            ctx.error("bad-files", f"`disposition` is a multipart part's header: `body: {body}` has none",
+                      where + ("disposition",), "remove it, or use `body: multipart`")
+        params = tuple((str(name), ctx.template(str(text), where + ("disposition", name), needs=needs))
+                       for name, text in disposition.items())
         decls.append(FileDecl(parts, filename, decl.get("content_type"),
-                              int(decl.get("max_bytes", DEFAULT_MAX_BYTES)), folder))
+                              int(decl.get("max_bytes", DEFAULT_MAX_BYTES)), folder,
+                              tuple((name, t) for name, t in params if t is not None)))
     return tuple(decls)
 
 
@@ -110,7 +123,21 @@ def _field_text(value: Any) -> str:
     raise TypeError(f"a form field is text, a number or a boolean, not {type(value).__name__}")
 
 
-def multipart_body(decls: tuple[FileDecl, ...], payload: Any) -> tuple[MultipartBody, dict]:
+def _disposition(decl: FileDecl | None, context: dict) -> str:
+    """The declared extra Content-Disposition parameters whose values the write knows."""
+    out = ""
+    for name, template in decl.disposition if decl is not None else ():
+        try:
+            value = text_of(template.render(context, reveal=True), reveal=True)
+        except TemplateError:  # e.g. {target_id} on a create: nothing to replace yet
+            continue
+        if value:
+            out += f'; {_quoted(name)}="{_quoted(value)}"'
+    return out
+
+
+def multipart_body(decls: tuple[FileDecl, ...], payload: Any, context: dict | None = None
+                   ) -> tuple[MultipartBody, dict]:
     if not isinstance(payload, Mapping):
         raise TypeError("a multipart body is built from an object of fields and files")
     files = {decl.member[0] for decl in decls}
@@ -124,10 +151,12 @@ def multipart_body(decls: tuple[FileDecl, ...], payload: Any) -> tuple[Multipart
         for item in value if isinstance(value, (list, tuple)) else [value]:
             fields.append((name, _field_text(item).encode("utf-8")))
     parts: list[tuple[str, Any]] = [(n, v) for n, v in fields]
+    declared: dict[str, FileDecl] = {}
     for decl in decls:
         content = payload.get(decl.member[0])
         if content is not None:
             parts.append((decl.member[0], content))
+            declared[decl.member[0]] = decl
     digest = hashlib.sha256()
     for name, value in parts:
         digest.update(name.encode() + b"\0" + (value.sha256.encode() if isinstance(value, FileContent) else value))
@@ -138,17 +167,25 @@ def multipart_body(decls: tuple[FileDecl, ...], payload: Any) -> tuple[Multipart
     for name, value in parts:
         head = f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"'
         if isinstance(value, FileContent):
-            head += f'; filename="{_quoted(value.name)}"\r\nContent-Type: {value.content_type}'
+            head += (f'; filename="{_quoted(value.name)}"{_disposition(declared.get(name), context or {})}'
+                     f'\r\nContent-Type: {value.content_type}')
         chunks.append(((head + "\r\n\r\n").encode("utf-8"), value))
     body = MultipartBody(chunks, boundary)
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(len(body))}
 
 
 def binary_body(decls: tuple[FileDecl, ...], payload: Any) -> tuple[bytes, dict]:
+    """The file's bytes as the body, its type and name in the headers: ``Content-Disposition: attachment;
+    filename="…"`` (RFC 6266; WordPress' media endpoint refuses an upload without it), an ASCII name with
+    ``filename*`` (RFC 8187) for one that is not."""
     content = get_member(payload, decls[0].member) if decls else None
     if not isinstance(content, FileContent):
         raise TypeError(f"the payload has no file at {decls[0].label if decls else '(no file declared)'}")
-    return content.data, {"Content-Type": content.content_type}
+    plain = content.name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    disposition = f'attachment; filename="{_quoted(plain)}"'
+    if plain != content.name:
+        disposition += f"; filename*=UTF-8''{quote(content.name, safe='')}"
+    return content.data, {"Content-Type": content.content_type, "Content-Disposition": disposition}
 
 
 def json_with_files(decls: tuple[FileDecl, ...], payload: Any) -> bytes:

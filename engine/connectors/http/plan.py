@@ -219,4 +219,4 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Http
         ctx.expression(op.get("result"), path + ("result",), "result"),
         ctx.expression(op.get("failure"), path + ("failure",), "failure"),
         ctx.expression(op.get("records"), path + ("records",), "records"), op.get("id_field"),
-        compile_files(op.get("files"), body.name, ctx, path))
+        compile_files(op.get("files"), body.name, ctx, path, needs))

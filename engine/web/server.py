@@ -1,0 +1,128 @@
+"""The Starlette application of ``serve`` and its uvicorn server, run in a thread of the serve process.
+
+:func:`build_app` assembles the routes: the webhook intake's, then every list in ``extra_routes`` (an
+operator page, ``/healthz``, ``/metrics`` — each a function of the session returning Starlette routes).
+:func:`serving` is what ``passerelle serve --listen`` runs around the scheduler: the durable queue, the
+intake, the thread processing the queue, and the server; all stopped when serve stops.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute
+
+from engine.runtime import event_store
+from engine.runtime.event_store import EventQueue
+from engine.runtime.webhook_intake import Intake
+from engine.runtime.webhook_run import EventProcessor
+from engine.web.dashboard import DashboardContext, dashboard_routes
+from engine.web.webhooks import DEFAULT_MAX_BODY, webhook_routes
+
+RouteSource = Callable[[Any], Sequence[BaseRoute]]  # session -> routes (extra pages of the server)
+_LISTEN = re.compile(r"(?:(?P<host>[A-Za-z0-9.:\[\]-]+):)?(?P<port>[0-9]{1,5})")
+_SIZE = re.compile(r"([0-9]{1,9})(B|KB|MB)")
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` or ``PORT`` (127.0.0.1); ValueError with why."""
+    match = _LISTEN.fullmatch(text.strip())
+    if match is None or int(match.group("port")) > 65535:
+        raise ValueError(f"--listen {text!r}: expected HOST:PORT or PORT (e.g. 127.0.0.1:8080)")
+    return (match.group("host") or "127.0.0.1").strip("[]"), int(match.group("port"))
+
+
+def parse_size(text: Any) -> int:
+    match = _SIZE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return DEFAULT_MAX_BODY
+    return int(match.group(1)) * {"B": 1, "KB": 1024, "MB": 1024 * 1024}[match.group(2)]
+
+
+def build_app(routes: Iterable[BaseRoute], extra_routes: Iterable[Sequence[BaseRoute]] = ()) -> Starlette:
+    """The application: ``routes`` (the webhook intake), then each extra list, in order."""
+    return Starlette(routes=[*routes, *(route for more in extra_routes for route in more)])
+
+
+class Server:
+    """uvicorn serving ``app`` in a daemon thread; :attr:`port` is the bound one (``PORT`` 0: any free)."""
+
+    def __init__(self, app: Starlette, host: str, port: int):
+        import uvicorn
+
+        self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                                     lifespan="off", timeout_graceful_shutdown=5)
+        self.server = uvicorn.Server(self.config)
+        self.thread = threading.Thread(target=self.server.run, name="passerelle-http", daemon=True)
+        self.host, self.port = host, port
+
+    def start(self, timeout: float = 10.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise OSError(f"cannot listen on {self.host}:{self.port} (in use, or not an address of this host)")
+            time.sleep(0.01)
+        sockets = [s for server in getattr(self.server, "servers", []) for s in server.sockets]
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def queue_status(queue: EventQueue) -> Callable[[], tuple[int, float | None]]:
+    """The dashboard's view of the queue: events waiting, and the age in seconds of the oldest."""
+    def status() -> tuple[int, float | None]:
+        waiting, oldest = event_store.depth(queue.run)
+        return waiting, None if oldest is None else max(0.0, time.time() - oldest)
+    return status
+
+
+@contextmanager
+def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Sequence[str] | None = None,
+            extra_routes: Iterable[RouteSource] = ()) -> Iterator[Server]:
+    """The HTTP side of serve around the scheduler: queue, intake, processing thread and server, with the
+    operator dashboard, ``/healthz`` and ``/metrics`` (engine.web.dashboard).
+    ``flows`` (``serve --flow``): only these take webhooks; ``extra_routes``: more pages of the server."""
+    host, port = parse_listen(listen)
+    settings = session.live.current().settings.get("serve") or {}
+    limit = max_body if max_body is not None else parse_size(settings.get("max_body"))
+    queue = EventQueue(session.state_dir / "state.db")
+    wake = threading.Event()
+    intake = Intake(session.live.current, queue, environ=session.environ, log=session.log, wake=wake, flows=flows)
+    processor = EventProcessor(session, queue, wake, flows=flows)
+    worker = threading.Thread(target=processor.run_forever, args=(session.stop,), name="passerelle-webhooks",
+                              daemon=True)
+    pages = [dashboard_routes(DashboardContext(session, queue_status=queue_status(queue)))]
+    server = Server(build_app(webhook_routes(intake, limit), [*pages, *(source(session) for source in extra_routes)]),
+                    host, port)
+    try:
+        server.start()
+    except OSError:
+        queue.close()
+        raise
+    session.log("listening", url=server.url, webhooks=f"{server.url}/webhooks/<flow>", max_body=limit)
+    worker.start()
+    wake.set()  # events left from before (a restart): processed at once
+    try:
+        yield server
+    finally:
+        server.stop()
+        session.stop.set()
+        worker.join(timeout=30)
+        queue.close()
+
+
+__all__ = ["Server", "build_app", "parse_listen", "parse_size", "serving"]
