@@ -212,3 +212,13 @@ def test_woocommerce_stock_change_of_a_product_or_variation_delivers_product_upd
                for headers, body in hook.requests[1:]]
         assert got == [("product.updated", vid, 4), ("product.updated", simple, 9)]
         assert all(h["x-wc-webhook-signature"] == _hmac("k", b) for h, b in hook.requests[1:])
+        oid, line = next((o, line) for o, rec in shop.orders.items() for line in rec["line_items"]
+                         if (shop.variations.get(line["variation_id"]) or shop.products.get(line["product_id"]) or
+                             {}).get("manage_stock") is True)
+        stocked = line["variation_id"] or line["product_id"]
+        refund = httpx.post(f"{api}/orders/{oid}/refunds", auth=auth, json={
+            "api_refund": False, "line_items": [{"id": line["id"], "quantity": 1, "refund_total": 1}]})
+        assert refund.status_code == 201, refund.text
+        hook.wait(4)  # the restock saved the product: product.updated with its new stock
+        headers, body = hook.requests[3]
+        assert headers["x-wc-webhook-topic"] == "product.updated" and json.loads(body)["id"] == stocked
