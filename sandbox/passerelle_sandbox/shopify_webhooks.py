@@ -3,7 +3,7 @@
 * ``POST webhooks.json`` ``{"webhook": {"topic", "address", "format": "json"}}`` → 201 ``{"webhook": {...}}``;
   ``GET webhooks.json``, ``GET|DELETE webhooks/<id>.json``. Simulated topics: ``orders/create``,
   ``orders/updated``, ``products/update`` (fired by ``productSet``), ``inventory_levels/update`` (fired by
-  ``inventorySetQuantities``, one per changed item and location); another → 501 not simulated. Real Shopify wants an HTTPS address; the simulator
+  ``inventorySetQuantities`` and REST ``inventory_levels/set.json``, one per changed item and location); another → 501 not simulated. Real Shopify wants an HTTPS address; the simulator
   also takes ``http://`` (its deliveries go to a local receiver) and signs them all the same.
 * A delivery: ``POST`` JSON, body = the REST representation of the order, product or inventory level when
   the event fired (:mod:`.shopify_hook_payloads`; retries carry that same payload); headers ``X-Shopify-Topic``, ``X-Shopify-Hmac-Sha256`` (base64 HMAC-SHA256 of

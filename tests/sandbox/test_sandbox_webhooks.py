@@ -187,6 +187,17 @@ def test_shopify_sends_signed_inventory_levels_and_products_updates(receiver):
         mug = next(v for v in rest["variants"] if v["sku"] == "MUG-CLASSIC")
         assert mug["inventory_item_id"] == item["id"] and mug["inventory_quantity"] >= 17
         assert len(levels.requests) == 1  # a product change is no inventory level change
+        rest = httpx.post(f"{api}/inventory_levels/set.json", headers=token, json={
+            "location_id": shop.location["id"], "inventory_item_id": item["id"], "available": 3})
+        assert rest.status_code == 200 and rest.json()["inventory_level"]["available"] == 3
+        levels.wait(2)
+        assert json.loads(levels.requests[1][1])["available"] == 3
+        listed = httpx.get(f"{api}/inventory_levels.json", headers=token,
+                           params={"inventory_item_ids": str(item["id"]), "location_ids": str(shop.location["id"])})
+        assert listed.json()["inventory_levels"] == [json.loads(levels.requests[1][1])]  # the webhook's shape
+        assert httpx.get(f"{api}/inventory_levels.json", headers=token).status_code == 501
+        missing = httpx.post(f"{api}/inventory_levels/set.json", headers=token, json={"location_id": 1})
+        assert missing.status_code == 400 and "inventory_item_id" in missing.json()["errors"]
 
 
 def test_woocommerce_stock_change_of_a_product_or_variation_delivers_product_updated(receiver):
