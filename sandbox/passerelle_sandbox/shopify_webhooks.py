@@ -92,13 +92,20 @@ class ShopifyWebhooks:
         return self.sender.fire(topic, rec)
 
     def product_changed(self, product: dict[str, Any]) -> int:
+        if not self.wanted("products/update"):  # the body is built only for a subscriber (catalogue imports)
+            return 0
         with self.sim.lock:
             body = rest_product(self.sim, product)
         return self.sender.fire("products/update", {"ready": body})
 
     def level_changed(self, item: dict[str, Any], location_id: int, available: int) -> int:
+        if not self.wanted("inventory_levels/update"):
+            return 0
         return self.sender.fire("inventory_levels/update",
                                 {"ready": inventory_level(self.sim, item, location_id, available, self.sim.now())})
+
+    def wanted(self, topic: str) -> bool:
+        return any(s.topic == topic and s.status == "active" for s in list(self.sender.subscriptions.values()))
 
     def build(self, sub: Subscription, topic: str, rec: dict[str, Any]) -> tuple[bytes, list[tuple[str, str]]]:
         with self.sim.lock:
