@@ -114,7 +114,7 @@ def _to_int(value: object) -> object:
 def _to_decimal(value: object) -> Decimal | None:
     if value.__class__ is str and _PLAIN_DECIMAL(value):  # the common case first: 12.500000
         return Decimal(value)  # at most 40 digits: never beyond the exponent limit below
-    number = _decimal(value)
+    number = value if value.__class__ is Decimal and value.is_finite() else _decimal(value)  # a driver's Decimal
     if number is not None and number and abs(number.adjusted()) > 60:
         raise _Fail(value, "decimal")  # an amount or a quantity, not 1e999999
     return number

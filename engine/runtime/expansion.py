@@ -10,12 +10,12 @@ step is the identity.
 * grouping: groups come out in the order their first member was read; a member that failed (typing,
   join) fails its whole group, naming the member; a record whose group key is null is set aside alone.
 
-Outcomes are derived with :func:`dataclasses.replace` so this module needs nothing of the pipeline.
+Outcomes are derived by copying (:func:`_derived`) so this module needs nothing of the pipeline.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from copy import copy
 from typing import Any
 
 from engine.errors import RecordError
@@ -62,7 +62,7 @@ def _fan_out(flow: FlowPlan, outcomes: list) -> list:
             out.append(outcome)
             continue
         for key, scope in items:
-            out.append(replace(outcome, key=key, record=scope, enriched=scope))
+            out.append(_derived(outcome, key=key, record=scope, enriched=scope))
     return out
 
 
@@ -99,12 +99,21 @@ def _group(flow: FlowPlan, key: str, members: list) -> Any:
     if bad is not None:
         error = RecordError(f"member {bad.key} failed: {bad.error.detail}", flow.name, key, "group",
                             bad.error.loc)
-        return replace(first, key=key, raw=raws, record=None, enriched=None, error=error)
+        return _derived(first, key=key, raw=raws, record=None, enriched=None, error=error)
     try:
         scope = flow.group.scope(key, [member.enriched for member in members])  # type: ignore[union-attr]
     except RecordError as exc:
-        return replace(first, key=key, raw=raws, record=None, enriched=None, error=_located(flow, key, exc))
-    return replace(first, key=key, raw=raws, record=scope, enriched=scope)
+        return _derived(first, key=key, raw=raws, record=None, enriched=None, error=_located(flow, key, exc))
+    return _derived(first, key=key, raw=raws, record=scope, enriched=scope)
+
+
+def _derived(outcome: Any, **changes: Any) -> Any:
+    """A copy of ``outcome`` with ``changes`` (what :func:`dataclasses.replace` gives, without running
+    ``__init__`` again: one group per product of a catalogue)."""
+    new = copy(outcome)
+    for name, value in changes.items():
+        setattr(new, name, value)
+    return new
 
 
 __all__ = ["expand", "whole"]

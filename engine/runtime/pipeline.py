@@ -77,22 +77,35 @@ Fetch = Callable[[RelatedSpec, list], Iterable[list]]  # (spec, key values) -> p
 class Joiner:
     """Joins related records onto pages of typed records. Reference lists (``reference: true``) are
     read once and indexed for the whole run; other resources are fetched by key for each page
-    (``fetch``), or come preloaded (a file dry-run gives every related record at once)."""
+    (``fetch``), or come preloaded (a file dry-run gives every related record at once).
+
+    Each entry joins on its own rows: a reference entry on the whole list, an entry fetched by key on
+    the page's fetched rows — even when both read the same resource (the fetched rows never stand in
+    for the whole list). An entry by key on a resource this run already holds whole (a reference entry
+    of the same endpoint, typed alike) joins on that list without a request."""
 
     def __init__(self, read_all: Callable[[RelatedSpec], Iterable[list]] | None = None,
                  fetch: Fetch | None = None, preloaded: RelatedData | None = None):
         self.read_all, self.fetch = read_all, fetch
         self.reference = preloaded or RelatedData()
         self.preloaded = preloaded is not None
-        self._loaded: dict[str, frozenset] = {}  # reference lists read, by the fields they were typed on
+        self._loaded: dict[str, tuple[str, frozenset]] = {}  # reference lists read: endpoint, fields typed
 
     def join(self, flow: FlowPlan, outcomes: list[Outcome], unique_keys: Callable[[RelatedSpec], bool]) -> None:
         data = RelatedData(parent=self.reference)  # reference lists stay indexed across pages
         owned: list[dict] = [{} for _ in outcomes] if flow.related else []  # per record: copied once for all specs
+        if not self.preloaded:
+            for spec in flow.related:
+                if spec.reference:
+                    self._load(flow, spec)
         for spec in flow.related:
+            rows = data
             if not self.preloaded:
-                self._gather(flow, spec, outcomes, data, unique_keys(spec))
-            index = data.index(spec.resource, spec.fields, spec.theirs)  # once per page, not per record
+                if spec.reference or self._whole(flow, spec):
+                    rows = self.reference
+                else:
+                    self._gather(flow, spec, outcomes, data, unique_keys(spec))
+            index = rows.index(spec.resource, spec.fields, spec.theirs)  # once per page, not per record
             for outcome, copies in zip(outcomes, owned):
                 if outcome.error is not None:
                     continue
@@ -101,17 +114,26 @@ class Joiner:
                 except RecordError as exc:
                     outcome.error = failure(flow, outcome.key, exc, f"related.{spec.name}", spec.loc)
 
+    @staticmethod
+    def _typing(flow: FlowPlan, spec: RelatedSpec) -> tuple[str, frozenset]:
+        return spec.endpoint, frozenset(getattr(flow.types.get(spec.resource), "fields", ()))
+
+    def _load(self, flow: FlowPlan, spec: RelatedSpec) -> None:
+        """A reference list, read whole once (again when a reloaded plan types other fields of it)."""
+        typing = self._typing(flow, spec)
+        if self._loaded.get(spec.resource) != typing and self.read_all is not None:
+            self.reference.records.pop(spec.resource, None)
+            self.reference.add(spec.resource, typed_rows(flow.types.get(spec.resource),
+                                                         (r for page in self.read_all(spec) for r in page)))
+            self._loaded[spec.resource] = typing
+
+    def _whole(self, flow: FlowPlan, spec: RelatedSpec) -> bool:
+        """This run holds ``spec``'s resource whole, from the same endpoint and typed alike."""
+        return self._loaded.get(spec.resource) == self._typing(flow, spec)
+
     def _gather(self, flow: FlowPlan, spec: RelatedSpec, outcomes: list[Outcome], data: RelatedData,
                 unique: bool) -> None:
         coerce = flow.types.get(spec.resource)
-        if spec.reference:
-            typing = frozenset(getattr(coerce, "fields", ()))  # a plan reloaded may type other fields of it
-            if self._loaded.get(spec.resource) != typing and self.read_all is not None:
-                self.reference.records.pop(spec.resource, None)
-                self.reference.add(spec.resource, typed_rows(coerce, (r for page in self.read_all(spec)
-                                                                       for r in page)))
-                self._loaded[spec.resource] = typing
-            return
         values: list = []
         seen: set = set()  # dedupe without the quadratic `not in list` scan
         for outcome in outcomes:

@@ -31,6 +31,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
 from engine.runtime import acks, files, inbox_positions, parallel, reserve
 from engine.runtime.finder import find_first, pair, search_again
+from engine.runtime.heap import paused_collector
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import whole
 from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
@@ -65,6 +66,7 @@ class Summary:
     removed: int = 0  # target.remove: documents removed because their record left the source
     refused: int = 0  # reserve: records whose reservation the target refused (runtime/reserve.py)
     error: str | None = None  # the flow could not run to its end
+    not_found: list[str] = field(default_factory=list)  # replay: keys the source no longer gives
     started: float = field(default_factory=time.monotonic)
     duration: float = 0.0
 
@@ -183,7 +185,7 @@ class FlowRunner:
         flow = self.flow
         cursor = self.store.get_cursor(flow.name)
         since = (flow.since, _lookback(cursor, flow.lookback)) if flow.since and cursor else None
-        spool = Spool(self.spool_dir)
+        spool = Spool(self.spool_dir, held=flow.group is not None)  # groups are mapped from the whole read
         try:
             for page in self.endpoints[flow.source_endpoint].read(flow.source_resource, where=dict(flow.where) or None,
                                                                   since=since, page_size=flow.page_size):
@@ -217,8 +219,9 @@ class FlowRunner:
             current = self.current()  # hot reload: a new plan applies from the next page on
             if (current.group is None) != (flow.group is None):  # pages were cut for the other plan:
                 break  # a group from one page would lack members; the rest next run, read whole
-            prepared = self.removals.expand(current, prepare(current, page, self.joiner, self.unique_keys))  # items, groups
-            outcomes = [evaluate(current, outcome) for outcome in prepared]
+            with paused_collector(flow.group is not None):  # the whole read: no GC walks meanwhile (heap.py)
+                prepared = self.removals.expand(current, prepare(current, page, self.joiner, self.unique_keys))
+                outcomes = [evaluate(current, outcome) for outcome in prepared]  # items, groups
             self.ahead = search_ahead(current, self.target(), self.store, outcomes)
             left: list = []  # the raw records whose outcome is not final
             for outcome, finished in self.each(outcomes):

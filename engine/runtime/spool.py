@@ -71,15 +71,23 @@ def _private_file(folder: Path | None) -> IO[bytes]:
 
 
 class Spool:
-    """Pages written once, then read back in order, one page in memory at a time."""
+    """Pages written once, then read back in order, one page in memory at a time. ``held``: the pages
+    stay in memory instead (a grouping flow maps its whole read at once: a group needs every member,
+    so writing the pages to disk and reading them all back would only add the pickling)."""
 
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, folder: Path | None = None, held: bool = False):
         self.folder = folder
-        self.file: IO[bytes] | None = _private_file(folder)
+        self.held: list[list] | None = [] if held else None
+        self.file: IO[bytes] | None = None if held else _private_file(folder)
         self.pages = 0
         self.records = 0
 
     def add(self, page: list) -> None:
+        if self.held is not None:
+            self.held.append(page)
+            self.pages += 1
+            self.records += len(page)
+            return
         assert self.file is not None, "spool closed"
         try:
             pickle.dump(page, self.file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -89,6 +97,9 @@ class Spool:
         self.records += len(page)
 
     def __iter__(self) -> Iterator[list]:
+        if self.held is not None:
+            yield from self.held
+            return
         file = self.file
         assert file is not None, "spool closed"
         try:
@@ -100,6 +111,7 @@ class Spool:
             yield pickle.load(file)
 
     def close(self) -> None:
+        self.held = [] if self.held is not None else None
         if self.file is not None:
             self.file.close()
             self.file = None

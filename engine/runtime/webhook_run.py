@@ -96,9 +96,11 @@ class EventProcessor:
         session, queue = self.session, self.queue
         plan = session.live.current()
         flow = plan.flows.get(name)
-        if flow is None or flow.webhooks is None:
+        if flow is None or flow.webhooks is None:  # a reload took its webhooks away: the poll brings them
+            why = "the flow takes no webhooks any more" if flow is not None else "the flow is no longer in the plan"
             for event in queue.queued(name, self.batch):
-                queue.settle(event.id, events.IGNORED, "the flow takes no webhooks any more")
+                queue.settle(event.id, events.IGNORED, why)
+                self.log("webhook_ignored", flow=name, topic=event.topic, delivery=event.delivery, reason=why)
             return None
         try:
             lease = session.flow_lease(name, self.lease_wait)

@@ -8,6 +8,8 @@ the thread processing the queue, and the server; all stopped when serve stops.
 """
 from __future__ import annotations
 
+import ipaddress
+import logging
 import re
 import threading
 import time
@@ -37,6 +39,17 @@ def parse_listen(text: str) -> tuple[str, int]:
     return (match.group("host") or "127.0.0.1").strip("[]"), int(match.group("port"))
 
 
+def exposed(host: str) -> bool:
+    """Does listening on ``host`` make the server reachable from other machines? Any address but a
+    loopback one: ``0.0.0.0`` and ``::`` are every interface, a host name may resolve to anything."""
+    if host.lower() == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 def parse_size(text: Any) -> int:
     match = _SIZE.fullmatch(text) if isinstance(text, str) else None
     if match is None:
@@ -49,6 +62,20 @@ def build_app(routes: Iterable[BaseRoute], extra_routes: Iterable[Sequence[BaseR
     return Starlette(routes=[*routes, *(route for more in extra_routes for route in more)])
 
 
+class _StartupErrors(logging.Filter):
+    """Keeps (and holds back) the errors uvicorn logs while it starts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            self.errors.append(record.getMessage())
+            return False
+        return True
+
+
 class Server:
     """uvicorn serving ``app`` in a daemon thread; :attr:`port` is the bound one (``PORT`` 0: any free)."""
 
@@ -58,16 +85,29 @@ class Server:
         self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                                      lifespan="off", timeout_graceful_shutdown=5)
         self.server = uvicorn.Server(self.config)
-        self.thread = threading.Thread(target=self.server.run, name="passerelle-http", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="passerelle-http", daemon=True)
         self.host, self.port = host, port
 
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn's way of giving up a bind: start() says why
+            pass
+
     def start(self, timeout: float = 10.0) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise OSError(f"cannot listen on {self.host}:{self.port} (in use, or not an address of this host)")
-            time.sleep(0.01)
+        startup = _StartupErrors()  # uvicorn logs a bind failure itself: said once, in the OSError
+        logger = logging.getLogger("uvicorn.error")
+        logger.addFilter(startup)
+        try:
+            self.thread.start()
+            deadline = time.monotonic() + timeout
+            while not self.server.started:
+                if not self.thread.is_alive() or time.monotonic() > deadline:
+                    why = startup.errors[-1] if startup.errors else "in use, or not an address of this host"
+                    raise OSError(f"cannot listen on {self.host}:{self.port} ({why})")
+                time.sleep(0.01)
+        finally:
+            logger.removeFilter(startup)
         sockets = [s for server in getattr(self.server, "servers", []) for s in server.sockets]
         if sockets:
             self.port = sockets[0].getsockname()[1]
@@ -110,6 +150,10 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
                     host, port)
     server.start()
     session.log("listening", url=server.url, webhooks=f"{server.url}/webhooks/<flow>", max_body=limit)
+    if exposed(host):
+        session.log("listening_exposed", url=server.url, warning=(
+            f"{host} is reachable from the network: the dashboard and /metrics answer only with the token, "
+            "but over plain HTTP; put an HTTPS reverse proxy in front, or listen on 127.0.0.1 behind one"))
     worker.start()
     wake.set()  # events left from before (a restart): processed at once
     try:
@@ -120,4 +164,4 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
         worker.join(timeout=30)  # the queue closes with the session's store
 
 
-__all__ = ["Server", "build_app", "parse_listen", "parse_size", "serving"]
+__all__ = ["Server", "build_app", "exposed", "parse_listen", "parse_size", "serving"]

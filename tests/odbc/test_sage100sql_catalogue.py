@@ -58,6 +58,22 @@ def test_variants_carry_their_price_impact_and_stock_per_depot(sage, db):
     assert sum(v["stock"] for v in variants.values()) == by(read(sage, "stock"), "AR_Ref")["TS01"]["stock"]
 
 
+def test_variant_prices_keep_their_decimals_whatever_the_first_row(sage, db):
+    # the SQLite ODBC driver types an expression's column from the first row it reads: the variants of
+    # NAPPE-LIN come first, at 79 (an integer in SQLite); a variant price of 12.35 after it must stay 12.35
+    with db.connect() as conn:
+        conn.execute('UPDATE "F_TARIFGAM" SET "TG_Prix" = 12.35 WHERE "AR_Ref" = ? AND "TG_RefCF" = ?', "TS01", "a01")
+        conn.commit()
+    variants = read(sage, "variants", keys=("AR_Ref", ["NAPPE-LIN", "TS01"]))
+    if db.engine == "sqlite":  # the case this is about (PostgreSQL gives its rows in another order)
+        assert variants[0]["AR_Ref"] == "NAPPE-LIN" and variants[0]["price"] == 79
+    prices = {v["AE_Ref"]: (v["price"], v["price_impact"]) for v in variants if v["AR_Ref"] == "TS01"}
+    assert prices["TS01-L-BL"] == (Decimal("12.35"), Decimal("-12.55")) and prices["TS01-S-BL"][0] == Decimal("24.9")
+    assert all(isinstance(price, (Decimal, int)) for price, _ in prices.values())
+    tariff = {(p["AE_Ref"], p["TG_RefCF"]): p["TG_Prix"] for p in read(sage, "variant_prices")}
+    assert tariff[("TS01-L-BL", "a01")] == Decimal("12.35")
+
+
 def test_variant_prices_per_tariff(sage):
     prices = {(p["AE_Ref"], p["TG_RefCF"]): (p["TG_Prix"], p["price_impact"]) for p in read(sage, "variant_prices")}
     assert prices == {("TS01-L-BL", "a01"): (Decimal("26.9"), 2), ("TS01-L-RO", "a01"): (Decimal("26.9"), 2),

@@ -64,3 +64,24 @@ def test_the_tax_exempt_test_of_the_reference_flow_skips_the_interpreter():
     assert expr.search({"detail": {"associations": {"taxes": []}}}) is True
     assert expr.search({"detail": {"associations": {"taxes": [{"id": "1"}]}}}) is False
     assert expr.search({"detail": {"associations": {"taxes": [0]}}}) is True  # zero is false, as everywhere
+
+
+@settings(max_examples=500, deadline=None)
+@given(steps, st.one_of(steps.map(lambda p: ("path", p)),
+                        st.lists(st.tuples(st.sampled_from(["k", "name"]), steps), min_size=1, max_size=3)
+                        .map(lambda pairs: ("hash", pairs))),
+       st.sampled_from(["[]", "[*]"]), values)
+def test_a_projection_of_paths_is_the_interpreter_s(path, right, star, value):
+    kind, inner = right
+    shown = ("" if isinstance(inner[0], int) else ".") + _text(inner) if kind == "path" else \
+        ".{" + ", ".join(f"{k}: {_text(p)}" for k, p in inner) + "}"
+    expr = compile_expression(_text(path) + star + shown)
+    assert expr.search(value) == _INTERPRETER.visit(expr.tree, value)
+
+
+def test_the_option_values_of_a_product():
+    expr = compile_expression("variants[].{name: value1}")
+    scope = {"variants": [{"value1": "S"}, [{"value1": "M"}], None, "L", {"other": 1}]}
+    assert expr.search(scope) == [{"name": "S"}, {"name": "M"}, {"name": None}, {"name": None}]
+    assert expr.search({"variants": {"value1": "S"}}) is None  # a projection needs a list
+    assert compile_expression("variants[*].value1").search(scope) == ["S"]  # no flatten, None left out

@@ -91,7 +91,7 @@ class HttpEndpoint(HttpTransport):
         def fetch(url, page_params, page_variables):
             if res.graphql is not None:
                 payload = jsonlib.dumps({"query": res.graphql, "variables": page_variables or {}})
-                return self.graphql(url or path, page_params, payload)
+                return self.graphql(url or path, page_params, payload, query=res.graphql)
             return self.send(res.method, url or path, params=None if url else page_params)
 
         last: list = [None, None]  # the response decoded last and its records
@@ -114,31 +114,47 @@ class HttpEndpoint(HttpTransport):
         """A nested connection's follow-up query, sent where the resource is read (its fixed params)."""
         def fetch(query: str, variables: dict) -> Any:
             payload = jsonlib.dumps({"query": query, "variables": variables}, default=str)
-            return jsonlib.loads(self.graphql(path, params, payload).content, parse_float=Decimal)
+            return jsonlib.loads(self.graphql(path, params, payload, query=query).content, parse_float=Decimal)
         return fetch
 
-    def graphql(self, path: str, params: dict | None, payload: str, attempts: int = 8) -> httpx.Response:
-        """A GraphQL request. Errors come with HTTP 200: they raise, except a cost throttle, which waits
-        until the bucket holds the requested cost (from ``extensions.cost``) and tries again."""
+    def graphql(self, path: str, params: dict | None, payload: str, attempts: int = 8,
+                query: str = "") -> httpx.Response:
+        """A GraphQL read. Errors come with HTTP 200: they raise, except a refusal of the connector's
+        `cost_limit` (a throttled query, not run), which waits and tries again (:meth:`costed`)."""
+        response, body = self.costed(lambda: self.send("POST", path, params=params, content=payload,
+                                                        headers={"Content-Type": "application/json"}, graphql=True),
+                                     query or payload, attempts)
+        if body is None:
+            return response
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not errors:
+            return response
+        messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+        raise self.fail(f"POST {self.safe_url(response.request.url)}: GraphQL errors: {self.short(messages)}",
+                        response.status_code)
+
+    def costed(self, send, query: str, attempts: int = 8) -> tuple[httpx.Response, Any]:
+        """A GraphQL request and its parsed answer (None when it is not JSON), within the connector's
+        `cost_limit` when it declares one: sent once the points ``query`` cost last time are back, and
+        sent again after a refusal (a throttled query was not run) once the answer's wait is over."""
+        bucket = self.costs
         for attempt in range(attempts):
-            response = self.send("POST", path, params=params, content=payload,
-                                 headers={"Content-Type": "application/json"})
+            if bucket is not None and (due := bucket.due(query)) > 0 and self.retry.wait(due):
+                bucket.waited += due
+            response = send()
             try:
                 body = jsonlib.loads(response.content, parse_float=Decimal)
             except ValueError:
-                return response
-            errors = body.get("errors") if isinstance(body, dict) else None
-            if not errors:
-                response.parsed_json = body  # type: ignore[attr-defined]  # decode reads it: parsed once
-                return response
-            codes = {(e.get("extensions") or {}).get("code") for e in errors if isinstance(e, dict)}
-            if "THROTTLED" in codes and attempt + 1 < attempts:
-                if self.retry.wait(_graphql_wait(body)):
-                    continue
-            messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
-            raise self.fail(f"POST {self.safe_url(response.request.url)}: GraphQL errors: {self.short(messages)}",
-                            response.status_code, transient="THROTTLED" in codes)
-        raise self.fail(f"POST {path}: GraphQL still throttled after {attempts} attempts", transient=True)
+                return response, None
+            wait = bucket.observe(query, body) if bucket is not None else None
+            if wait is None:
+                response.parsed_json = body  # read once (_body, decode)
+                return response, body
+            if attempt + 1 >= attempts or not self.retry.wait(wait):
+                break
+        raise self.fail(f"POST {self.safe_url(response.request.url)}: the query is still refused by the "
+                        f"server's cost limit after {attempt + 1} attempt(s){self._spent()}", response.status_code,
+                        transient=True)
 
     def _apply(self, spec: FilterPlan | None, kind: str, params: dict, variables: dict, field: str, value,
                index: int, filled: dict[str, tuple[str, str]], combine: tuple = ()) -> None:
@@ -208,8 +224,7 @@ class HttpEndpoint(HttpTransport):
         req = self.build_write(operation, payload, values)
         op, decl = req["op"], self.plan.operations[operation]
         idempotent = decl.idempotent and not decl.creates
-        response = self.send(req["method"], req["path"], params=req["params"] or None,
-                             content=req["content"], headers=req["headers"], idempotent=idempotent)
+        response = self._exchange(req, op, idempotent)
         if op.failure is None:  # nothing to check: the answer is decoded when read (acknowledgements never are)
             return LazyAnswer(response.status_code, lambda: self._answer(response, op))
         body = self._body(response, op)
@@ -218,6 +233,16 @@ class HttpEndpoint(HttpTransport):
             raise self.fail(f"{req['method']} {self.safe_url(response.request.url)}: the answer reports a "
                             f"failure: {self.short(failed)}", response.status_code)
         return WriteResult(response.status_code, body, op.result.search(body) if op.result is not None else None)
+
+    def _exchange(self, req: dict, op: HttpOperation, idempotent: bool = True) -> httpx.Response:
+        """An operation's request; a GraphQL one within the connector's `cost_limit` (a refused query was
+        not run, so it is sent again, a mutation too)."""
+        graphql = op.graphql is not None
+
+        def send() -> httpx.Response:
+            return self.send(req["method"], req["path"], params=req["params"] or None, content=req["content"],
+                             headers=req["headers"], idempotent=idempotent, graphql=graphql)
+        return self.costed(send, op.graphql or "")[0] if graphql and self.costs is not None else send()
 
     def _answer(self, response: httpx.Response, op: HttpOperation) -> tuple[Any, Any]:
         body = self._body(response, op)
@@ -232,8 +257,7 @@ class HttpEndpoint(HttpTransport):
         if op.body.name == "none":
             response = self.send(op.method, req["path"], params=req["params"] or None)
             return self.decode(response, op.records)
-        response = self.send(op.method, req["path"], params=req["params"] or None, content=req["content"],
-                             headers=req["headers"])
+        response = self._exchange(req, op)
         body = self._body(response, op)
         if op.failure is not None and op.failure.search(body):
             raise self.fail(f"{req['method']} {self.safe_url(response.request.url)}: the look-up reports a "
@@ -251,6 +275,9 @@ class HttpEndpoint(HttpTransport):
         if response.content.lstrip()[:1] == b"<":
             records = self.decode(response)
             return records[0] if len(records) == 1 else records
+        parsed = getattr(response, "parsed_json", None)
+        if parsed is not None:  # a GraphQL answer its cost limit read already
+            return parsed
         try:
             return jsonlib.loads(response.content, parse_float=Decimal)
         except ValueError:
@@ -273,18 +300,6 @@ class HttpEndpoint(HttpTransport):
 
 
 _NOT_SHOWN = ("user-agent", "accept-encoding", "connection")
-
-
-def _graphql_wait(body: dict) -> float:
-    """Seconds until a cost-throttled query fits: (requested - available) / restore rate."""
-    cost = ((body.get("extensions") or {}).get("cost") or {}) if isinstance(body, dict) else {}
-    status = cost.get("throttleStatus") or {}
-    try:
-        missing = float(cost.get("requestedQueryCost") or 0) - float(status.get("currentlyAvailable") or 0)
-        rate = float(status.get("restoreRate") or 0)
-    except (TypeError, ValueError):
-        return 1.0
-    return min(60.0, max(0.1, missing / rate)) if rate > 0 else 1.0
 
 
 def _with_id(payload: Mapping[str, Any], path: list[str], ident: Any) -> dict:

@@ -14,6 +14,7 @@ from engine.connectors.codecs.xmlcodec import XmlOptions
 from engine.connectors.context import ConnectorCompiler, filter_support
 from engine.connectors.http.auth import STYLES as AUTH_STYLES, AuthPlan
 from engine.connectors.http.bodies import FORMATS, BodyFormat
+from engine.connectors.http.costlimit import CostLimitPlan, compile_cost_limit
 from engine.connectors.http.files import FileDecl
 from engine.connectors.http.multipart import compile_files
 from engine.connectors.http.nested import NestedPlan, compile_nested
@@ -71,6 +72,7 @@ class HttpConnector:
     error_message: CompiledExpr | None
     format: str
     xml: XmlOptions
+    cost_limit: CostLimitPlan | None = None  # a GraphQL server's query-cost budget (costlimit.py)
 
 
 @frozen
@@ -181,7 +183,8 @@ def compile_connector(data: Mapping, ctx: ConnectorCompiler) -> HttpConnector:
         _query(http.get("query"), ctx, path + ("query",)), float(http.get("timeout", 30)),
         dict(http.get("retry") or {}), http.get("rate_limit"),
         ctx.expression(http.get("error_message"), path + ("error_message",), "error_message"),
-        fmt.get("type", "json"), xml_options(fmt))
+        fmt.get("type", "json"), xml_options(fmt),
+        compile_cost_limit(http.get("cost_limit"), ctx.expression, path + ("cost_limit",)))
 
 
 def compile_resource(name: str, res: Mapping, ctx: ConnectorCompiler, conn: HttpConnector

@@ -21,6 +21,7 @@ from engine.connectors.codecs.soap import soap_fault_message
 from engine.connectors.codecs.xmlcodec import XmlError, xml_error_messages, xml_to_records
 from engine.connectors.errors import EndpointError, HttpError
 from engine.connectors.http.auth import AuthArgs
+from engine.connectors.http.costlimit import CostBucket
 from engine.connectors.http.plan import HttpConnector
 from engine.connectors.http.retry import RateLimiter, RetryPolicy
 from engine.connectors.secrets import settings_scrubber
@@ -57,6 +58,9 @@ class HttpTransport:
         limit = self.http.rate_limit or {}
         self.limiter = RateLimiter(limit["rate"], limit.get("burst", 1)) if limit.get("rate") else None
         self.call_limit_header = limit.get("call_limit_header")
+        applies = limit.get("applies_to", "all")  # `rest`: GraphQL requests have their own budget (cost_limit)
+        self.limits = {False: applies in ("all", "rest"), True: applies in ("all", "graphql")}  # by "is GraphQL"
+        self.costs = CostBucket(self.http.cost_limit) if self.http.cost_limit is not None else None
         self.masked_params = set(self.http.auth.masked().get("params", {}))
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._client_args = dict(timeout=self.http.timeout, transport=transport)
@@ -126,12 +130,14 @@ class HttpTransport:
 
     # -- requests ------------------------------------------------------------------------------------
     def send(self, method: str, url: str, *, params=None, content=None, headers=None,
-             idempotent: bool = True) -> httpx.Response:
-        """One logical request, retried with backoff when that is safe."""
+             idempotent: bool = True, graphql: bool = False) -> httpx.Response:
+        """One logical request, retried with backoff when that is safe. ``graphql``: a GraphQL request
+        (the `rate_limit` counts it unless it `applies_to: rest`)."""
         retry = 0
+        limited = self.limiter is not None and self.limits[graphql]
         while True:
-            if self.limiter:
-                self.limiter.acquire()
+            if limited:
+                self.limiter.acquire()  # type: ignore[union-attr]
             try:
                 response = self.client.request(method, self.request_url(url), params=params, content=content,
                                                headers=headers)
@@ -155,7 +161,8 @@ class HttpTransport:
             except UNSENDABLE as exc:  # nothing was sent
                 raise self.fail(f"{method} {self.where(url)}: the request cannot be sent: "
                                 f"{type(exc).__name__}: {exc}") from None
-            self._observe(response)
+            if limited:
+                self._observe(response)
             if response.status_code in self.retry.statuses and idempotent and retry + 1 < self.retry.attempts \
                     and self.retry.wait(self.retry.delay(retry, response.headers.get("retry-after"))):
                 retry += 1
