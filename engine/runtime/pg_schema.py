@@ -95,6 +95,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             project TEXT NOT NULL, flow TEXT NOT NULL, key TEXT NOT NULL, changed DOUBLE PRECISION NOT NULL,
             PRIMARY KEY (project, flow, key));
     """ + isolated("webhook_events", "webhook_keys")),
+    (5, "the run history counts the records whose reservation was refused (runs.refused)", """
+        ALTER TABLE passerelle.runs ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+    """),
 ]
 LATEST = MIGRATIONS[-1][0]
 

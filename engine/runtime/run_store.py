@@ -21,7 +21,8 @@ Run = Callable[[str, tuple], list]
 
 KEEP = 200  # runs kept per flow
 
-COUNTS = ("read", "created", "updated", "skipped", "failed", "acked", "ack_failed", "pending", "found", "removed")
+COUNTS = ("read", "created", "updated", "skipped", "failed", "acked", "ack_failed", "pending", "found", "removed",
+          "refused")  # refused: records whose reservation the target refused (engine/runtime/reserve.py)
 
 SCHEMA = """
     CREATE TABLE IF NOT EXISTS runs (
@@ -30,9 +31,11 @@ SCHEMA = """
         read INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0,
         skipped INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0,
         ack_failed INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0, found INTEGER NOT NULL DEFAULT 0,
-        removed INTEGER NOT NULL DEFAULT 0);
+        removed INTEGER NOT NULL DEFAULT 0, refused INTEGER NOT NULL DEFAULT 0);
     CREATE INDEX IF NOT EXISTS runs_flow ON runs (flow, ended);
 """
+ADDED = (("runs", "refused", "ALTER TABLE runs ADD COLUMN refused INTEGER NOT NULL DEFAULT 0"),)  # (table, column,
+# its ALTER): columns newer than the table, added to a state file written before them
 
 _COLUMNS = ("flow", "kind", "started", "ended", "plan_version", "outcome", "error") + COUNTS
 
@@ -97,4 +100,4 @@ def from_row(row: tuple) -> RunRecord:
     return RunRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], dict(zip(COUNTS, row[7:])))
 
 
-__all__ = ["COUNTS", "KEEP", "RunRecord", "SCHEMA", "from_row", "from_summary", "recent", "record"]
+__all__ = ["ADDED", "COUNTS", "KEEP", "RunRecord", "SCHEMA", "from_row", "from_summary", "recent", "record"]

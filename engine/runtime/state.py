@@ -222,11 +222,11 @@ class SqliteStore:
             CREATE INDEX IF NOT EXISTS ledger_reasons ON ledger (flow, status) WHERE reason IS NOT NULL;
             CREATE TABLE IF NOT EXISTS tokens (
                 name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
-        """ + ack_store.SCHEMA + xref_store.SCHEMA + removal_store.SCHEMA
-                              + run_store.SCHEMA)
-        columns = {row[1] for row in self.db.execute("PRAGMA table_info(ledger)")}
-        if "target_with" not in columns:  # state files written before this column existed
-            self.db.execute("ALTER TABLE ledger ADD COLUMN target_with TEXT")
+        """ + ack_store.SCHEMA + xref_store.SCHEMA + removal_store.SCHEMA + run_store.SCHEMA)
+        for table, column, alter in (("ledger", "target_with", "ALTER TABLE ledger ADD COLUMN target_with TEXT"),
+                                     *run_store.ADDED):  # state files written before these columns existed
+            if column not in {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}:
+                self.db.execute(alter)
 
     def _exec(self, sql: str, args: tuple = ()) -> list:
         with self._lock:

@@ -97,7 +97,7 @@ def counts(run: RunRecord | None) -> str:
     parts += [f"{run.count(name)} {words}" for name, words in (
         ("updated", "updated"), ("found", "found"), ("skipped", "skipped"), ("failed", "failed"),
         ("pending", "pending"), ("acked", "acknowledged"), ("ack_failed", "acks to retry"),
-        ("removed", "removed")) if run.count(name)]
+        ("removed", "removed"), ("refused", "refused (reservation)")) if run.count(name)]
     return escape(", ".join(parts))
 
 

@@ -60,6 +60,7 @@ from passerelle_sandbox.shopify_rest import RestOrders
 from passerelle_sandbox.shopify_schema import SCHEMA
 from passerelle_sandbox.shopify_search import OrderIndex
 from passerelle_sandbox.shopify_shop import derive_token, not_simulated, unsimulated_root
+from passerelle_sandbox.shopify_levels import rest_levels
 from passerelle_sandbox.shopify_webhooks import ShopifyWebhooks
 
 __all__ = ["ShopifySim"]
@@ -317,7 +318,8 @@ class ShopifySim(Simulator):
             if request.method.upper() != "GET":
                 self.write_requests.append(f"{request.method.upper()} {match.group('rest')}")
             images = rest_images(self, request, match.group("rest"), headers + [limit])
-            hooks = images or self.hooks.rest(request, match.group("rest"), headers + [limit])
+            hooks = images or self.hooks.rest(request, match.group("rest"), headers + [limit]) \
+                or rest_levels(self, request, match.group("rest"), headers + [limit])
             return hooks or self.rest.handle(request, match.group("rest"), version, headers + [limit])
 
     @staticmethod

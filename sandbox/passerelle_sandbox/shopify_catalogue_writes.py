@@ -121,6 +121,7 @@ def _product_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
         errors.append(_error(["input", "title"], "Title can't be blank"))
     if errors:
         return {"product": None, "productSetOperation": None, "userErrors": errors}
+    existed = product is not None
     with ctx.lock:
         if product is None:
             handle = data.get("handle") or (identifier or {}).get("handle") or \
@@ -154,6 +155,8 @@ def _product_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any]:
         apply_extras(ctx, product, data)
         product["_updated"] = ctx.now()
         ctx.product_writes.append(product["id"])
+    if existed:  # products/update; a new product would be products/create, not simulated
+        ctx.hooks.product_changed(product)
     return {"product": product, "productSetOperation": None, "userErrors": []}
 
 

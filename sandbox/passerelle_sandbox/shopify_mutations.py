@@ -11,7 +11,8 @@
   quantities: [{inventoryItemId, locationId, quantity, compareQuantity}]})``: compare-and-set unless
   ``ignoreCompareQuantity``; all rows are checked before any is applied. Error codes:
   ``INVALID_NAME``, ``INVALID_REASON``, ``INVALID_INVENTORY_ITEM``, ``INVALID_LOCATION``,
-  ``COMPARE_QUANTITY_REQUIRED``, ``COMPARE_QUANTITY_STALE``, ``INVALID_QUANTITY_NEGATIVE``.
+  ``COMPARE_QUANTITY_REQUIRED``, ``COMPARE_QUANTITY_STALE``, ``INVALID_QUANTITY_NEGATIVE``. Each row applied
+  fires ``inventory_levels/update`` (:mod:`.shopify_levels`).
 
 Every change to an order moves its ``updatedAt`` to the simulator clock. userError texts are the
 simulator's own wording (the reference gives shapes, not messages).
@@ -23,6 +24,7 @@ from typing import Any
 from passerelle_sandbox.shopify_catalogue_more import quantities_at
 from passerelle_sandbox.shopify_data import gql_time
 from passerelle_sandbox.shopify_gql import F, Typed
+from passerelle_sandbox.shopify_levels import changed as level_changed
 
 __all__ = ["MUTATION_TYPES"]
 
@@ -171,12 +173,12 @@ def _inventory_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any
                 errors.append(_error([*where, "compareQuantity"], "The compareQuantity argument no longer "
                                      "matches the persisted quantity.", "COMPARE_QUANTITY_STALE"))
                 continue
-        rows.append((item, quantity, quantities))
+        rows.append((item, quantity, quantities, row.get("locationId")))
     if errors:
         return {"inventoryAdjustmentGroup": None, "userErrors": errors}
     changes = []
     with ctx.lock:
-        for item, quantity, quantities in rows:
+        for item, quantity, quantities, _where in rows:
             delta = quantity - quantities.get(name, 0)
             quantities["available"] = quantities.get("available", 0) + delta
             quantities["on_hand"] = quantities.get("on_hand", 0) + delta
@@ -188,6 +190,9 @@ def _inventory_set(parent: Any, args: dict[str, Any], ctx: Any) -> dict[str, Any
         ctx.adjustments.append({"reason": data.get("reason"), "name": name,
                                 "referenceDocumentUri": data.get("referenceDocumentUri"),
                                 "changes": [(c["item"]["sku"], c["name"], c["delta"]) for c in changes]})
+    for item, _, quantities, where in rows:  # inventory_levels/update, one per item and location
+        level_changed(ctx, item, next(loc["id"] for loc in ctx.locations if loc["gid"] == where),
+                      quantities.get("available", 0))
     group = {"id": f"gid://shopify/InventoryAdjustmentGroup/{len(ctx.adjustments)}",
              "createdAt": gql_time(ctx.now()), "reason": data.get("reason"),
              "referenceDocumentUri": data.get("referenceDocumentUri"), "changes": changes}

@@ -13,8 +13,8 @@
   also ``note``, ``note_attributes`` (replaced), ``email``, ``metafields`` (created/updated).
   A body without ``order`` → 400 ``{"errors":{"order":"Required parameter missing or invalid"}}``.
 * ``POST orders/<id>/close.json`` / ``open.json`` set / clear ``closed_at``; ``GET shop.json``
-  (:mod:`.shopify_shop`). Other REST routes and methods (create, delete, cancel, products,
-  inventory_levels, fulfillments…) answer 501 "… is not simulated", never a genuine-looking 404.
+  (:mod:`.shopify_shop`); ``inventory_levels`` in :mod:`.shopify_levels`. Other REST routes and methods
+  (create, delete, cancel, products, fulfillments…) answer 501 "… is not simulated", never a genuine-looking 404.
 """
 from __future__ import annotations
 

@@ -2,10 +2,11 @@
 
 * ``POST webhooks.json`` ``{"webhook": {"topic", "address", "format": "json"}}`` → 201 ``{"webhook": {...}}``;
   ``GET webhooks.json``, ``GET|DELETE webhooks/<id>.json``. Simulated topics: ``orders/create``,
-  ``orders/updated``; another → 501 not simulated. Real Shopify wants an HTTPS address; the simulator
+  ``orders/updated``, ``products/update`` (fired by ``productSet``), ``inventory_levels/update`` (fired by
+  ``inventorySetQuantities`` and REST ``inventory_levels/set.json``, one per changed item and location); another → 501 not simulated. Real Shopify wants an HTTPS address; the simulator
   also takes ``http://`` (its deliveries go to a local receiver) and signs them all the same.
-* A delivery: ``POST`` JSON, body = the REST representation of the order when the event fired (retries
-  carry that same payload); headers ``X-Shopify-Topic``, ``X-Shopify-Hmac-Sha256`` (base64 HMAC-SHA256 of
+* A delivery: ``POST`` JSON, body = the REST representation of the order, product or inventory level when
+  the event fired (:mod:`.shopify_hook_payloads`; retries carry that same payload); headers ``X-Shopify-Topic``, ``X-Shopify-Hmac-Sha256`` (base64 HMAC-SHA256 of
   the raw body with the app's client secret), ``X-Shopify-Shop-Domain``, ``X-Shopify-API-Version``,
   ``X-Shopify-Webhook-Id`` (one per delivery, kept by its retries), ``X-Shopify-Event-Id``,
   ``X-Shopify-Triggered-At``.
@@ -26,12 +27,13 @@ import re
 import uuid
 from typing import Any
 
+from passerelle_sandbox.shopify_hook_payloads import inventory_level, rest_product
 from passerelle_sandbox.shopify_shop import not_simulated
 from passerelle_sandbox.webhooks import Subscription, WebhookSender
 
 __all__ = ["ShopifyWebhooks"]
 
-SIMULATED = ("orders/create", "orders/updated")
+SIMULATED = ("orders/create", "orders/updated", "products/update", "inventory_levels/update")
 RETRIES = tuple(60.0 * 2 ** n for n in range(8))
 
 
@@ -86,11 +88,29 @@ class ShopifyWebhooks:
                 "private_metafield_namespaces": []}
 
     def changed(self, topic: str, rec: dict[str, Any]) -> int:
+        """An order changed (``orders/*``): its REST form is the body."""
         return self.sender.fire(topic, rec)
+
+    def product_changed(self, product: dict[str, Any]) -> int:
+        if not self.wanted("products/update"):  # the body is built only for a subscriber (catalogue imports)
+            return 0
+        with self.sim.lock:
+            body = rest_product(self.sim, product)
+        return self.sender.fire("products/update", {"ready": body})
+
+    def level_changed(self, item: dict[str, Any], location_id: int, available: int) -> int:
+        if not self.wanted("inventory_levels/update"):
+            return 0
+        return self.sender.fire("inventory_levels/update",
+                                {"ready": inventory_level(self.sim, item, location_id, available, self.sim.now())})
+
+    def wanted(self, topic: str) -> bool:
+        return any(s.topic == topic and s.status == "active" for s in list(self.sender.subscriptions.values()))
 
     def build(self, sub: Subscription, topic: str, rec: dict[str, Any]) -> tuple[bytes, list[tuple[str, str]]]:
         with self.sim.lock:
-            body = json.dumps(self.sim.rest.render(rec), ensure_ascii=False, separators=(",", ":")).encode()
+            payload = rec["ready"] if "ready" in rec else self.sim.rest.render(rec)  # a catalogue body / an order
+            body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
             fired = self.sim.now()
         signature = base64.b64encode(hmac.new(sub.secret.encode(), body, hashlib.sha256).digest()).decode()
         return body, [("Content-Type", "application/json"), ("X-Shopify-Topic", topic),

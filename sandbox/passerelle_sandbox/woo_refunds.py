@@ -139,6 +139,8 @@ def _restock(sim: Any, line: dict[str, Any], quantity: int) -> None:
     if record is not None and record.get("manage_stock") is True and record.get("stock_quantity") is not None:
         record["stock_quantity"] += quantity
         record["stock_status"] = sim.builder.stock_status(True, record["stock_quantity"])
+        # wc_update_product_stock saves the product: product.updated, as its variation when it is one
+        sim.hooks.changed("product.updated", line["variation_id"] or line["product_id"])
 
 
 def seed_refunds(sim: Any, dataset: Any) -> None:

@@ -120,7 +120,10 @@ class WooWebhooks:
     # -- deliveries -----------------------------------------------------------------------------------
     def after(self, parts: list[str], method: str, answer: tuple[int, Any, list]) -> tuple[int, Any, list]:
         """A REST write answered: ``POST orders|products`` fires ``<resource>.created``, a write to
-        ``orders/<id>`` or ``products/<id>`` fires ``<resource>.updated``. Returns the answer."""
+        ``orders/<id>`` or ``products/<id>`` fires ``<resource>.updated``; so does a write to a variation
+        (``products/<id>/variations/<vid>``: ``woocommerce_update_product_variation`` is a hook of
+        ``product.updated``, payload = ``products/<vid>``), and each updated item of ``products/batch`` or
+        ``products/<id>/variations/batch`` (stock changes included). Returns the answer."""
         resource = {"orders": "order", "products": "product"}.get(parts[0])
         if resource is None or method not in ("POST", "PUT", "PATCH") or not isinstance(answer[1], dict):
             return answer
@@ -128,6 +131,12 @@ class WooWebhooks:
             self.changed(f"{resource}.created", answer[1]["id"])
         elif len(parts) == 2 and parts[1].isdigit():
             self.changed(f"{resource}.updated", answer[1]["id"])
+        elif resource == "product" and parts[-1] == "batch" and len(parts) in (2, 4):
+            for item in answer[1].get("update") or []:
+                if isinstance(item, dict) and "error" not in item and "id" in item:
+                    self.changed("product.updated", item["id"])
+        elif resource == "product" and len(parts) == 4 and parts[2] == "variations" and parts[3].isdigit():
+            self.changed("product.updated", answer[1]["id"])
         return answer
 
     def changed(self, topic: str, record_id: int) -> int:
@@ -137,8 +146,9 @@ class WooWebhooks:
     def build(self, sub: Subscription, topic: str, record_id: Any) -> tuple[bytes, list[tuple[str, str]]]:
         resource, _, event = topic.partition(".")
         table = self.sim.orders if resource == "order" else self.sim.products
-        with self.sim.lock:
-            payload = self.sim._render(table[record_id], self.site or "http://127.0.0.1", {})
+        with self.sim.lock:  # GET products/<id> answers a variation's id with the variation
+            record = table[record_id] if record_id in table or resource == "order" else self.sim.variations[record_id]
+            payload = self.sim._render(record, self.site or "http://127.0.0.1", {})
             body = _json.dumps(payload, escape_slashes=True).strip().encode("utf-8")
         signature = base64.b64encode(hmac.new(sub.secret.encode(), body, hashlib.sha256).digest()).decode()
         site = (self.site or "http://127.0.0.1").rstrip("/") + "/"

@@ -23,7 +23,7 @@ def api() -> Iterator[httpx.Client]:
 @pytest.mark.parametrize("method, path", [
     ("GET", "products.json"), ("GET", "customers/1.json"), ("POST", "orders.json"),
     ("DELETE", "orders/5829173215423.json"), ("POST", "orders/5829173215423/cancel.json"),
-    ("GET", "orders/5829173215423/fulfillment_orders.json"), ("POST", "inventory_levels/set.json"),
+    ("GET", "orders/5829173215423/fulfillment_orders.json"), ("POST", "inventory_levels/adjust.json"),
     ("PUT", "shop.json"),
 ])
 def test_an_unsimulated_rest_route_answers_501_naming_it(api: httpx.Client, method: str, path: str) -> None:

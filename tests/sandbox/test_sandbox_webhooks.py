@@ -137,3 +137,99 @@ def test_fault_injection_duplicates_and_reverses_deliveries(receiver):
         hook.wait(4)
         notes = [json.loads(body)["customer_note"] for _, body in hook.requests]
         assert notes == ["second", "second", "first", "first"]
+
+
+def _shopify_hook(sb, topic: str, url: str) -> tuple[str, dict]:
+    shop = sb.sim("shopify")
+    api = sb.url("shopify") + f"/admin/api/{shop.api_version}"
+    token = {"X-Shopify-Access-Token": shop.access_token}
+    made = httpx.post(f"{api}/webhooks.json", headers=token, json={"webhook": {"topic": topic, "address": url}})
+    assert made.status_code == 201 and made.json()["webhook"]["topic"] == topic
+    return api, token
+
+
+def test_shopify_sends_signed_inventory_levels_and_products_updates(receiver):
+    levels, products = receiver(), receiver()
+    with Sandbox(systems=("shopify",), dataset=generate(seed=1, orders=2, cases=False)) as sb:
+        shop = sb.sim("shopify")
+        api, token = _shopify_hook(sb, "inventory_levels/update", levels.url)
+        _shopify_hook(sb, "products/update", products.url)
+        item = shop.inventory_by_sku("MUG-CLASSIC")
+        rows = [{"inventoryItemId": f"gid://shopify/InventoryItem/{item['id']}", "locationId": shop.location["gid"],
+                 "quantity": 17}]
+        answer = httpx.post(f"{api}/graphql.json", headers=token, json={
+            "query": "mutation M($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) "
+                     "{ userErrors { code } } }",
+            "variables": {"input": {"name": "available", "reason": "correction", "ignoreCompareQuantity": True,
+                                    "quantities": rows}}})
+        assert answer.json()["data"]["inventorySetQuantities"]["userErrors"] == []
+        levels.wait(1)
+        headers, body = levels.requests[0]
+        assert headers["x-shopify-topic"] == "inventory_levels/update"
+        assert headers["x-shopify-hmac-sha256"] == _hmac(shop.hooks.client_secret, body)
+        level = json.loads(body)
+        assert (level["inventory_item_id"], level["location_id"], level["available"]) == \
+            (item["id"], shop.location["id"], 17)
+        assert level["admin_graphql_api_id"] == \
+            f"gid://shopify/InventoryLevel/{shop.location['id']}?inventory_item_id={item['id']}"
+        variant = shop.variant_by_sku("MUG-CLASSIC")
+        product = shop.product_of_variant(variant["id"])
+        answer = httpx.post(f"{sb.url('shopify')}/admin/api/2025-04/graphql.json", headers=token, json={
+            "query": "mutation { productSet(identifier: {handle: \"%s\"}, input: {title: \"Mug renamed\"}) "
+                     "{ userErrors { message } } }" % product["handle"]})
+        assert answer.json()["data"]["productSet"]["userErrors"] == []
+        products.wait(1)
+        headers, body = products.requests[0]
+        assert headers["x-shopify-topic"] == "products/update" and "x-shopify-webhook-id" in headers
+        assert headers["x-shopify-hmac-sha256"] == _hmac(shop.hooks.client_secret, body)
+        rest = json.loads(body)
+        assert rest["id"] == product["id"] and rest["title"] == "Mug renamed" and rest["status"] == "active"
+        mug = next(v for v in rest["variants"] if v["sku"] == "MUG-CLASSIC")
+        assert mug["inventory_item_id"] == item["id"] and mug["inventory_quantity"] >= 17
+        assert len(levels.requests) == 1  # a product change is no inventory level change
+        rest = httpx.post(f"{api}/inventory_levels/set.json", headers=token, json={
+            "location_id": shop.location["id"], "inventory_item_id": item["id"], "available": 3})
+        assert rest.status_code == 200 and rest.json()["inventory_level"]["available"] == 3
+        levels.wait(2)
+        assert json.loads(levels.requests[1][1])["available"] == 3
+        listed = httpx.get(f"{api}/inventory_levels.json", headers=token,
+                           params={"inventory_item_ids": str(item["id"]), "location_ids": str(shop.location["id"])})
+        assert listed.json()["inventory_levels"] == [json.loads(levels.requests[1][1])]  # the webhook's shape
+        assert httpx.get(f"{api}/inventory_levels.json", headers=token).status_code == 501
+        missing = httpx.post(f"{api}/inventory_levels/set.json", headers=token, json={"location_id": 1})
+        assert missing.status_code == 400 and "inventory_item_id" in missing.json()["errors"]
+
+
+def test_woocommerce_stock_change_of_a_product_or_variation_delivers_product_updated(receiver):
+    hook = receiver()
+    with Sandbox(systems=("woocommerce",), dataset=generate(seed=1, orders=2, cases=False),
+                 options={"woocommerce": {"relax_http_auth": True}}) as sb:
+        shop = sb.sim("woocommerce")
+        creds = sb.credentials("woocommerce")
+        auth, api = (creds["consumer_key"], creds["consumer_secret"]), f"{sb.url('woocommerce')}/wp-json/wc/v3"
+        made = httpx.post(f"{api}/webhooks", auth=auth, json={"topic": "product.updated", "delivery_url": hook.url,
+                                                              "secret": "k"})
+        assert made.status_code == 201
+        hook.wait(1)  # the ping
+        pid = next(p for p, rec in shop.products.items() if rec["variations"])
+        vid = shop.products[pid]["variations"][0]
+        simple = next(p for p, rec in shop.products.items() if not rec["variations"])
+        assert httpx.put(f"{api}/products/{pid}/variations/{vid}", auth=auth,
+                         json={"stock_quantity": 4}).status_code == 200
+        assert httpx.post(f"{api}/products/batch", auth=auth,
+                          json={"update": [{"id": simple, "stock_quantity": 9}]}).status_code == 200
+        hook.wait(3)
+        got = [(headers["x-wc-webhook-topic"], json.loads(body)["id"], json.loads(body)["stock_quantity"])
+               for headers, body in hook.requests[1:]]
+        assert got == [("product.updated", vid, 4), ("product.updated", simple, 9)]
+        assert all(h["x-wc-webhook-signature"] == _hmac("k", b) for h, b in hook.requests[1:])
+        oid, line = next((o, line) for o, rec in shop.orders.items() for line in rec["line_items"]
+                         if (shop.variations.get(line["variation_id"]) or shop.products.get(line["product_id"]) or
+                             {}).get("manage_stock") is True)
+        stocked = line["variation_id"] or line["product_id"]
+        refund = httpx.post(f"{api}/orders/{oid}/refunds", auth=auth, json={
+            "api_refund": False, "line_items": [{"id": line["id"], "quantity": 1, "refund_total": 1}]})
+        assert refund.status_code == 201, refund.text
+        hook.wait(4)  # the restock saved the product: product.updated with its new stock
+        headers, body = hook.requests[3]
+        assert headers["x-wc-webhook-topic"] == "product.updated" and json.loads(body)["id"] == stocked

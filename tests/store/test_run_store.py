@@ -37,3 +37,33 @@ def test_a_summary_becomes_a_run_with_its_outcome_and_a_scrubbed_error(store):
     assert runs[20.0].outcome == "records" and runs[20.0].count("failed") == 1
     assert runs[30.0].outcome == "error" and runs[30.0].error == "HTTP 401: token *** refused"
     assert runs[30.0].plan_version == "v9"
+
+
+def test_the_refused_count_of_the_reserve_step_is_kept(store):
+    summary = Summary("orders", read=5, created=3, refused=2, duration=1.0)
+    store.record_run(from_summary(summary, "run", "v1", ended=50.0))
+    assert store.runs("orders")[0].count("refused") == 2
+
+
+def test_a_state_file_written_before_the_refused_column_gains_it(tmp_path):
+    import sqlite3
+
+    from engine.runtime.state import SqliteStore
+
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as db:  # the runs table as an older Passerelle created it, one run in it
+        db.execute("CREATE TABLE runs (flow TEXT NOT NULL, kind TEXT NOT NULL, started REAL NOT NULL, ended REAL "
+                   "NOT NULL, plan_version TEXT, outcome TEXT NOT NULL, error TEXT, read INTEGER NOT NULL DEFAULT 0, "
+                   "created INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL "
+                   "DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, acked INTEGER NOT NULL DEFAULT 0, ack_failed "
+                   "INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL DEFAULT 0, found INTEGER NOT NULL DEFAULT 0, "
+                   "removed INTEGER NOT NULL DEFAULT 0)")
+        db.execute("INSERT INTO runs (flow, kind, started, ended, outcome, read) VALUES ('orders', 'run', 1, 2, 'ok', 4)")
+    db.close()
+    store = SqliteStore(path)
+    try:
+        store.record_run(from_summary(Summary("orders", read=1, refused=1, duration=1.0), "run", "v2", ended=9.0))
+        runs = store.runs("orders")
+    finally:
+        store.close()
+    assert [(r.count("read"), r.count("refused")) for r in runs] == [(1, 1), (4, 0)]

@@ -79,3 +79,10 @@ def test_the_login_page_never_carries_a_token_and_keeps_only_local_targets():
     (form,) = [a for t, a in parsed.tags if t == "form"]
     assert form["action"] == "/login?next=/flows/x%22%3E%3Cb%3E%3Fa%3D1%26b%3D2" and ("b", {}) not in parsed.tags
     assert [a.get("type") for t, a in parsed.tags if t == "input"] == ["password"]
+
+
+def test_the_refused_reservations_of_a_run_are_shown():
+    run = RunRecord("orders", "run", 100.0, 101.0, "v1", "ok", None, {"read": 5, "created": 3, "refused": 2})
+    assert "5 read, 3 created, 2 refused (reservation)" in " ".join(_parsed(runs_table([run])).text)
+    quiet = RunRecord("orders", "run", 100.0, 101.0, "v1", "ok", None, {"read": 1, "created": 1})
+    assert "refused" not in " ".join(_parsed(runs_table([quiet])).text)

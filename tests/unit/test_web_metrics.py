@@ -58,7 +58,8 @@ def test_label_values_are_escaped():
 def test_run_durations_are_a_cumulative_histogram_and_counters_count_each_run_once():
     metrics = RunMetrics(since=100.0)
     runs = [_run("orders", 99.0, 1.0, created=50),  # ended before the process started: not counted
-            _run("orders", 101.0, 0.05, created=2, read=3), _run("orders", 102.0, 7.0, "records", failed=1, read=1),
+            _run("orders", 101.0, 0.05, created=2, read=3, refused=1),
+            _run("orders", 102.0, 7.0, "records", failed=1, read=1),
             _run("stock", 103.0, 5000.0, "error")]
     metrics.take(lambda since: [r for r in runs if r.ended > since][::-1])
     metrics.take(lambda since: [r for r in runs if r.ended > since][::-1])  # a second scrape: nothing new
@@ -69,6 +70,7 @@ def test_run_durations_are_a_cumulative_histogram_and_counters_count_each_run_on
     assert runs_total == {("orders", "ok"): 1, ("orders", "records"): 1, ("stock", "error"): 1}
     records = {(l["flow"], l["result"]): v for l, v in samples["passerelle_run_records_total"]}
     assert records[("orders", "created")] == 2 and records[("orders", "read")] == 4 and records[("orders", "failed")] == 1
+    assert records[("orders", "refused")] == 1 and records[("stock", "refused")] == 0  # the reserve step's refusals
     buckets = [(l["le"], v) for l, v in samples["passerelle_run_duration_seconds_bucket"] if l["flow"] == "orders"]
     assert [le for le, _ in buckets] == [repr(b) for b in BUCKETS] + ["+Inf"]
     values = [v for _, v in buckets]
