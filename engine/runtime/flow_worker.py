@@ -1,0 +1,65 @@
+"""What a worker does with one job: run one flow of one project, as ``passerelle run --flow`` would.
+
+The project's latest clean plan (:class:`~engine.runtime.project_pool.ProjectPool`), its own
+environment, its own state store (the factory every command uses: the SQLite file in the project's
+state folder, or the database its ``state:`` setting names), the flow's lease taken without waiting:
+held by a process outside the queue, the job raises :class:`~engine.runtime.flow_jobs.FlowBusy` and is
+retried a little later. A flow that stops on an endpoint error ends its job normally: the error is in
+the run history and the logs, and the next scheduled run tries again.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from engine.runtime.flow_jobs import FlowBusy
+from engine.runtime.project_pool import ProjectPool
+
+
+class FlowWorker:
+    """Runs the jobs of one worker process (thread-safe: each job has its own session)."""
+
+    def __init__(self, projects: Path, log: Callable[..., None], connector_dirs: list[Path] | None = None):
+        self.pool = ProjectPool(projects, log, connector_dirs)
+        self.log = log
+        self.stop = threading.Event()
+        self._sessions: set[Any] = set()
+        self._lock = threading.Lock()
+
+    def run_flow(self, project: str, flow: str) -> dict:
+        """One job; what it did (the flow's summary) for procrastinate's job result."""
+        from engine.runtime.session import Session
+
+        live = self.pool.live(project)  # SpecError when it never built clean: the job fails, located
+        if flow not in live.current().flows:
+            self.log("flow_gone", project=project, flow=flow)
+            return {"project": project, "flow": flow, "skipped": "no such flow in the live plan"}
+        session = Session(self.pool.project(project).path, environ=self.pool.environ(project),
+                          log=self.pool.logger(project), live=live)
+        with self._lock:
+            self._sessions.add(session)
+            if self.stop.is_set():
+                session.stop.set()
+        try:
+            summaries = session.run_flows([flow], skip_busy=True)
+        finally:
+            with self._lock:
+                self._sessions.discard(session)
+            session.close()
+        if not summaries:
+            if session.stop.is_set():
+                return {"project": project, "flow": flow, "stopped": True}
+            raise FlowBusy(f"flow '{flow}' of project {project} is running outside the queue")
+        return {"project": project, **summaries[0].as_dict()}
+
+    def stop_all(self) -> None:
+        """Every flow in hand stops at its next record (state saved); no new one starts."""
+        self.stop.set()
+        with self._lock:
+            for session in self._sessions:
+                session.stop.set()
+
+
+__all__ = ["FlowWorker"]
