@@ -13,8 +13,9 @@ standard input (``quit`` or end of input stops it):
 * per project: the order references Sage holds (``documents``), how many are distinct, the
   references the shop's paid orders expect (``expected``), and ``overlaps``: pairs of requests the
   project's two simulators had in flight at the same time. A flow run sends its requests one after
-  the other (endpoint ``concurrency`` 1), so two overlapping requests of one project mean two runs of
-  its flow at once.
+  the other (endpoint ``concurrency`` 1) but for its searches ahead (``GET Documents?Reference=``, a
+  page's lookups a few at a time: engine/runtime/lookups.py), which are left out; so two overlapping
+  requests of one project mean two runs of its flow at once.
 
 The simulators run in their own process so that a benchmark measures the workers, not the
 simulators sharing their cores.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -35,20 +37,31 @@ FLOW_FILES = ("orders_to_sage", "prices_to_shop", "stock_to_shop")
 PAID = (2, 3)  # the order states orders_to_sage reads
 
 
-def write_project(folder: Path, urls: dict[str, str], flows: tuple[str, ...]) -> None:
-    """The template's specs (the flows given) and the project's own ``.env``."""
+def write_project(folder: Path, urls: dict[str, str], flows: tuple[str, ...], schedule: str | None = None) -> None:
+    """The template's specs (the flows given; their ``schedule:`` replaced when given) and the
+    project's own ``.env``."""
     skipped = [f"{name}.yaml" for name in FLOW_FILES if name not in flows]
     shutil.copytree(examples_dir() / TEMPLATE, folder, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("samples", "tests", ".passerelle", *skipped))
+    if schedule:
+        for name in flows:
+            path = folder / f"{name}.yaml"
+            text = re.sub(r"(?m)^(\s+schedule:).*$", lambda m: f"{m.group(1)} {schedule}", path.read_text("utf-8"))
+            path.write_text(text, encoding="utf-8")
     (folder / ".env").write_text("".join(f"{k}={v}\n" for k, v in urls.items()), encoding="utf-8")
+
+
+def searching_ahead(request: tuple) -> bool:
+    """A run's searches ahead of its creates, the only requests it sends several at a time."""
+    return request[2] == "GET" and "/Documents?Reference=" in request[3]
 
 
 def overlaps(timeline: list[tuple]) -> list[tuple]:
     """Pairs of requests in flight at the same time: (start, end, method, path, status) sorted by start,
-    each compared with the one ending last before it."""
+    each compared with the one ending last before it (searches ahead left out)."""
     found = []
     latest: tuple | None = None
-    for request in sorted(timeline):
+    for request in sorted(r for r in timeline if not searching_ahead(r)):
         if latest is not None and request[0] < latest[1]:
             found.append((latest, request))
         if latest is None or request[1] > latest[1]:
@@ -60,8 +73,9 @@ class Farm:
     """The projects and their simulators, in this process."""
 
     def __init__(self, root: Path, count: int, orders: int = 8, flows: tuple[str, ...] = ("orders_to_sage",),
-                 latency_ms: int = 0, seed: int = 1):
+                 latency_ms: int = 0, seed: int = 1, schedule: str | None = None):
         self.root, self.count, self.orders, self.flows = Path(root), count, orders, flows
+        self.schedule = schedule
         self.latency_ms, self.seed = latency_ms, seed
         self.sandboxes: dict[str, Any] = {}
         self.expected: dict[str, list[str]] = {}
@@ -84,7 +98,8 @@ class Farm:
             self.expected[name] = sorted(f"PS_{o['id']}" for o in orders if int(o["current_state"]) in PAID)
             write_project(self.root / name, {
                 "ACME_PS_URL": sb.url("prestashop"), "ACME_PS_KEY": sb.credentials("prestashop")["key"],
-                "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}, self.flows)
+                "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}, self.flows,
+                self.schedule)
         return self
 
     def report(self) -> dict[str, dict]:
@@ -113,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flows", default="orders_to_sage")
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--schedule", help="the flows' schedule in every project (e.g. 'every 2s')")
     args = parser.parse_args(argv)
-    farm = Farm(args.root, args.count, args.orders, tuple(args.flows.split(",")), args.latency_ms, args.seed).start()
+    farm = Farm(args.root, args.count, args.orders, tuple(args.flows.split(",")), args.latency_ms, args.seed,
+                args.schedule).start()
     try:
         print("ready", flush=True)
         for line in sys.stdin:
@@ -131,12 +148,13 @@ class FarmProcess:
     """A farm in a child process (for the callers that must not share its cores)."""
 
     def __init__(self, root: Path, count: int, orders: int = 8, latency_ms: int = 0, python: str | None = None,
-                 env: dict | None = None, flows: str = "orders_to_sage"):
+                 env: dict | None = None, flows: str = "orders_to_sage", schedule: str | None = None):
         import subprocess
 
         self.process = subprocess.Popen(
             [python or sys.executable, "-m", "engine.cli.cluster_farm", "--root", str(root), "--count", str(count),
-             "--orders", str(orders), "--latency-ms", str(latency_ms), "--flows", flows],
+             "--orders", str(orders), "--latency-ms", str(latency_ms), "--flows", flows]
+            + (["--schedule", schedule] if schedule else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()

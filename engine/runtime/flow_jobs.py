@@ -98,16 +98,26 @@ def enqueue(app: Any, project: str, flow: str) -> bool:
 
 
 async def recover_stalled(app: Any, stalled_after: float, log: Callable[..., None]) -> int:
-    """Put back in the queue the jobs of workers silent for ``stalled_after`` seconds; how many."""
+    """Take over the jobs of workers silent for ``stalled_after`` seconds; how many. A stalled job goes
+    back to the queue; when a run of its flow is queued already (the scheduler's next turn: the
+    queueing lock allows one), the stalled job is ended as failed instead and the queued run does the
+    work — either way its lock is free again and the ledger makes the new run create nothing twice."""
     procrastinate = _procrastinate()
     taken = 0
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after, task_name=TASK):
         try:
             await app.job_manager.retry_job(job)
+            how = "queued again"
+        except procrastinate.exceptions.UniqueViolation:  # a run of the flow is queued: that one takes over
+            try:
+                await app.job_manager.finish_job(job, procrastinate.jobs.Status.FAILED, delete_job=False)
+            except procrastinate.exceptions.ProcrastinateException:
+                continue
+            how = "ended: the run queued after it takes over"
         except procrastinate.exceptions.ProcrastinateException:  # another worker's sweep took it first
             continue
         taken += 1
-        log("job_taken_over", job=job.id, lock=job.lock, attempts=job.attempts)
+        log("job_taken_over", job=job.id, lock=job.lock, attempts=job.attempts, worker=job.worker_id, how=how)
     return taken
 
 

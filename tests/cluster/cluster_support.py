@@ -1,0 +1,88 @@
+"""Workers, schedulers and the simulators' farm as child processes, for the cluster tests."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from odbc.pg_support import start_cluster, unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandbox")])}
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    try:
+        cluster = start_cluster()
+    except RuntimeError as exc:
+        unavailable(f"the temporary cluster did not start: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def jobs_database(pg_cluster) -> str:
+    """A fresh database with procrastinate's tables; its URL."""
+    import psycopg
+
+    name = f"jobs_{uuid.uuid4().hex[:10]}"
+    admin = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/{name}"
+    done = cli("jobs", "upgrade", "--database", url)
+    assert done.returncode == 0, done.stderr
+    return url
+
+
+def cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "engine", *args], env=env or ENV, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def start_worker(projects: Path, url: str, log: Path, concurrency: int = 2, stalled_after: float = 2.0,
+                 env: dict | None = None) -> subprocess.Popen:
+    with open(log, "a") as stream:
+        return subprocess.Popen([sys.executable, "-m", "engine", "worker", "--projects", str(projects), "--database",
+                                 url, "--concurrency", str(concurrency), "--stalled-after", str(stalled_after)],
+                                env=env or ENV, stdout=stream, stderr=stream)
+
+
+def start_scheduler(projects: Path, url: str, log: Path, tick: float = 0.5) -> subprocess.Popen:
+    with open(log, "a") as stream:
+        return subprocess.Popen([sys.executable, "-m", "engine", "schedule", "--projects", str(projects), "--database",
+                                 url, "--tick", str(tick)], env=ENV, stdout=stream, stderr=stream)
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def queue_counts(url: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return dict(conn.execute("SELECT status::text, count(*) FROM procrastinate_jobs GROUP BY status").fetchall())
+
+
+def wait_until(predicate, timeout: float, step: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(step)
