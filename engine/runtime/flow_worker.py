@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.runtime.endpoints import ConfigError
 from engine.runtime.flow_jobs import FlowBusy
 from engine.runtime.project_pool import ProjectPool
 
@@ -44,6 +45,9 @@ class FlowWorker:
                 session.stop.set()
         try:
             summaries = session.run_flows([flow], skip_busy=True)
+        except ConfigError as exc:  # a setting missing from the project's environment: located, no retry
+            self.log("flow_config_error", project=project, flow=flow, error=str(exc))
+            return {"project": project, "flow": flow, "error": str(exc), "created": 0}
         finally:
             with self._lock:
                 self._sessions.discard(session)
