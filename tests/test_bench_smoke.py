@@ -23,6 +23,7 @@ SCRIPTS = [
     ("files.py", ["--lines", "50", "--rounds", "1"]),
     ("catalogue.py", ["--articles", "20", "--rounds", "1"]),
     ("webhooks.py", ["--seconds", "2", "--rate", "10", "--intake-seconds", "1", "--rounds", "1"]),
+    ("state_store.py", ["--records", "20", "--rounds", "1", "--writers", "2"]),
 ]
 
 

@@ -33,8 +33,10 @@ def add_parser(sub) -> None:
     p.add_argument("--parallel-read", action="store_true",
                    help="parse each input file of 1 MB or more in a second process while this one maps (same "
                         "output; less wall time when a core is free, a little more CPU time)")
-    p.add_argument("--state", type=Path, metavar="DIR",
-                   help="the state folder (default PROJECT/.passerelle): its cross-references are read (never "
+    from engine.util.state_url import state_arg
+
+    p.add_argument("--state", type=state_arg, metavar="DIR|URL",
+                   help="the state folder (default PROJECT/.passerelle) or a postgresql:// URL: its cross-references are read (never "
                         "written) for the xref transform; live: a rotated refresh token is kept there")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="json: one JSON array of payloads on stdout")
@@ -155,20 +157,22 @@ def _memory(args) -> dict:
 def _live_dry_run(plan, flow, args) -> int:
     from engine.connectors.errors import EndpointError
     from engine.runtime.dryrun import live_dry_run
-    from engine.runtime.state import StateError, TokenKeeper, state_database
+    from engine.runtime.pg_schema import StoreError
+    from engine.runtime.state import StateError
+    from engine.runtime.store_open import locate, token_keeper
     from engine.util.jsonout import dumps
     from engine.runtime.endpoints import ConfigError
 
     try:
         # a rotated refresh token a server issues is kept where runs find it (the only state touched)
-        db = state_database(args.project, plan.settings, args.state)
-        tokens = TokenKeeper(db)
+        location = locate(args.project, plan.settings, args.state)
+        tokens = token_keeper(location)
         try:
             with _xref(plan, args):
-                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens, state_db=db)
+                result = live_dry_run(plan, flow, limit=args.limit, token_store=tokens, state=location)
         finally:
             tokens.close()
-    except (ConfigError, EndpointError, StateError) as exc:
+    except (ConfigError, EndpointError, StateError, StoreError) as exc:
         print(f"error[live] {exc}", file=sys.stderr)
         return EXIT_FAIL
     if args.format == "json":
@@ -227,10 +231,9 @@ def _removals_summary(flow: str, removals, form: str) -> str:
 def _xref(plan, args):
     """The project's cross-reference store for the `xref` transform, read-only (never created)."""
     from engine.lang.xref import bound
-    from engine.runtime.state import state_database
-    from engine.runtime.state_read import read_only_xref
+    from engine.runtime.store_open import locate, read_only_xref
 
-    resolver = read_only_xref(state_database(args.project, plan.settings, args.state), plan)
+    resolver = read_only_xref(locate(args.project, plan.settings, args.state), plan)
     try:
         with bound(resolver):
             yield

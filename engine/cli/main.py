@@ -58,6 +58,8 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     add_reload_parser(sub)
     from engine.cli.xref import add_parser as add_xref_parser
     add_xref_parser(sub)
+    from engine.cli.db import add_parser as add_db_parser
+    add_db_parser(sub)
     from engine.cli.docs_command import add_parser as add_docs_parser
     from engine.cli.spectest import add_parser as add_test_parser
     add_docs_parser(sub)
@@ -191,12 +193,13 @@ def _commands(name: str | None = None) -> dict:
         return {**own, **DRY_RUN}
     from engine.cli.reload import COMMANDS as RELOAD
     from engine.cli.xref import COMMANDS as XREF
+    from engine.cli.db import COMMANDS as DB
     from engine.cli.runtime import COMMANDS
     from engine.cli.docs_command import COMMANDS as DOCS
     from engine.cli.spectest import COMMANDS as SPECTEST
     from engine.cli.init_command import COMMANDS as INIT
     from engine.cli.cluster import COMMANDS as CLUSTER
-    return {**own, **DRY_RUN, **COMMANDS, **RELOAD, **XREF, **DOCS, **SPECTEST, **INIT} | CLUSTER
+    return {**own, **DRY_RUN, **COMMANDS, **RELOAD, **XREF, **DB, **DOCS, **SPECTEST, **INIT} | CLUSTER
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -31,7 +31,7 @@ def add_parsers(sub) -> None:
     p.add_argument("project", **common)
     p.add_argument("--flow")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--state", type=Path, metavar="DIR", help="state folder (default PROJECT/.passerelle)")
+    _state_option(p)
 
     p = sub.add_parser("replay", help="map failed records again with the current spec and send them")
     p.add_argument("project", **common)
@@ -41,13 +41,20 @@ def add_parsers(sub) -> None:
 
     p = sub.add_parser("check", help="test each endpoint's connection and credentials")
     p.add_argument("project", **common)
-    p.add_argument("--state", type=Path, metavar="DIR",
-                   help="state folder, where a rotated refresh token is kept (default PROJECT/.passerelle)")
+    _state_option(p, "state folder, where a rotated refresh token is kept (default PROJECT/.passerelle), or a "
+                     "postgresql:// URL")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
 
 
+def _state_option(p, text: str = "state folder (default: the project's `state`, else PROJECT/.passerelle), or a "
+                                  "postgresql:// URL") -> None:
+    from engine.util.state_url import state_arg
+
+    p.add_argument("--state", type=state_arg, metavar="DIR|URL", help=text)
+
+
 def _runtime_options(p) -> None:
-    p.add_argument("--state", type=Path, metavar="DIR", help="state folder (default PROJECT/.passerelle)")
+    _state_option(p)
     p.add_argument("--log-format", choices=("text", "json"), default="text",
                    help="json: one JSON object per line (for headless runs)")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
@@ -159,32 +166,25 @@ def cmd_serve(args) -> int:
 
 
 def cmd_failures(args) -> int:
-    import sqlite3
-
     from engine.runtime.removal_store import REMOVING
-    from engine.runtime.state import ACKED, DONE, FAILED, StateError, state_database, update_refused
-    from engine.runtime.state_read import connect_read_only, read_entries
+    from engine.runtime.state import ACKED, DONE, FAILED, update_refused
+    from engine.runtime.store_open import locate, reading
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
     from engine.project.load import load_project
 
-    db = state_database(args.project, {} if args.state else load_project(args.project).settings, args.state)
-    entries, unacked, removing = [], [], []
-    if db.exists():  # read-only: listing never creates, changes or migrates the state
-        connection = connect_read_only(db)
-        try:
-            entries = read_entries(connection, args.flow, FAILED)
-            created = read_entries(connection, args.flow, DONE) + read_entries(connection, args.flow, ACKED)
+    settings = {} if isinstance(args.state, Path) else load_project(args.project).settings
+    entries, refused, unacked, removing = [], [], [], []
+    with reading(locate(args.project, settings, args.state)) as state:  # never created, changed, migrated
+        if state is not None:
+            entries = state.entries(args.flow, FAILED)
+            created = state.entries(args.flow, DONE) + state.entries(args.flow, ACKED)
             # created, but the target refused an update: `replay` sends it again
             refused = [e for e in created if update_refused(e)]
             # created, but an acknowledgement failed (its reason names which): retried by the next run
             unacked = [e for e in created if e.status == DONE and e.reason and not update_refused(e)]
-            removing = read_entries(connection, args.flow, REMOVING)  # removals refused or not confirmed yet
-        except sqlite3.Error as exc:
-            raise StateError(db, exc) from None
-        finally:
-            connection.close()
+            removing = state.entries(args.flow, REMOVING)  # removals refused or not confirmed yet
     if args.format == "json":
         print(dumps([{"flow": e.flow, "key": e.key, "reason": e.reason, "spec": e.loc, "attempts": e.attempts,
                       "payload": e.payload} for e in entries]
@@ -235,11 +235,11 @@ def cmd_check(args) -> int:
     from engine.project.load import ConnectorStore
     from engine.runtime.probe import check_endpoints
 
-    from engine.runtime.state import TokenKeeper, state_database
+    from engine.runtime.store_open import locate, token_keeper
 
     plan = load_plan(args.project, ConnectorStore(extra_dirs=args.connectors))
     # a server that rotates refresh tokens spends the kept one: the new one goes to the run state
-    tokens = TokenKeeper(state_database(args.project, plan.settings, getattr(args, "state", None)))
+    tokens = token_keeper(locate(args.project, plan.settings, getattr(args, "state", None)))
     try:
         results = check_endpoints(plan, token_store=tokens)
     finally:

@@ -238,11 +238,12 @@ class LiveDryRun:
 
 
 def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
-                 token_store: TokenStore | None = None, state_db: Path | None = None) -> LiveDryRun:
+                 token_store: TokenStore | None = None, state: Any = None) -> LiveDryRun:
     """Read up to ``limit`` records through the live source endpoint (reads only), map them, and
     describe the writes a run would send — target and acknowledgements — without sending them. A flow
     with ``target.remove`` is read whole, and the removals a run would send are described from a
-    private copy of the state ``state_db`` (dryrun_removals.py); ``limit`` bounds the writes shown."""
+    private copy of the project's state (``state``: its store_open.StateLocation; dryrun_removals.py);
+    ``limit`` bounds the writes shown."""
     from engine.runtime.dryrun_removals import preview, state_copy, tracked
     from engine.runtime.endpoints import open_endpoints
     from engine.runtime.runner import FlowRunner
@@ -255,7 +256,7 @@ def live_dry_run(plan: Plan, flow: FlowPlan, environ=None, limit: int = 20,
         for endpoint in endpoints.values():
             stack.callback(endpoint.close)
         # nothing on disk: a dry-run touches no state (removals: a private copy of it, deleted after)
-        scratch = stack.enter_context(state_copy(state_db)) if removing else SqliteStore(":memory:")
+        scratch = stack.enter_context(state_copy(state, flow.name)) if removing else SqliteStore(":memory:")
         if not removing:
             stack.callback(scratch.close)
         reader = FlowRunner(plan, flow, endpoints, scratch)  # reads and joins exactly as a run does

@@ -1,8 +1,8 @@
 """What a run would remove (``target.remove``), as a live dry-run shows it: nothing sent, the state untouched.
 
 The run's own removal logic (:class:`engine.runtime.removals.Removals`) works on a throwaway copy of the
-project's state (the state itself is only read, :func:`engine.runtime.state_read.connect_read_only`;
-the copy lives in a private temporary folder, deleted at the end), fed by the dry-run's read of the
+project's state (the state itself is only read, :func:`engine.runtime.state_read.connect_read_only`, or
+the flow's rows of a PostgreSQL state; the copy lives in a private temporary folder, deleted at the end), fed by the dry-run's read of the
 WHOLE source — what is gone is told by a complete read, so a flow with ``target.remove`` is read to its
 end, ``--limit`` bounding only the writes shown. It gives:
 
@@ -48,12 +48,13 @@ class RemovalPreview:
 
 
 @contextmanager
-def state_copy(db: Path | None) -> Iterator[SqliteStore]:
-    """A store on a private copy of the state ``db`` (an empty one when there is none yet)."""
+def state_copy(state: Any, flow: str) -> Iterator[SqliteStore]:
+    """A store on a private copy of the project's state (``state``: a store_open.StateLocation, None: an
+    empty one): the SQLite file copied whole; from a PostgreSQL state, the flow's ledger and items."""
     with tempfile.TemporaryDirectory(prefix="passerelle-dry-run-") as folder:
         path = Path(folder) / "state.db"
-        if db is not None and db.exists():
-            source = connect_read_only(db)
+        if state is not None and state.url is None and state.database.exists():
+            source = connect_read_only(state.database)
             try:
                 copy = sqlite3.connect(path)
                 try:
@@ -64,9 +65,27 @@ def state_copy(db: Path | None) -> Iterator[SqliteStore]:
                 source.close()
         store = SqliteStore(path)
         try:
+            if state is not None and state.url is not None:
+                _copy_flow(state, flow, store)
             yield store
         finally:
             store.close()
+
+
+def _copy_flow(state: Any, flow: str, copy: SqliteStore) -> None:
+    """The flow's ledger entries and items, read from the PostgreSQL state into the private copy."""
+    from engine.runtime.state import ENTRY_COLUMNS
+    from engine.runtime.store_open import open_store
+
+    source = open_store(state)
+    try:
+        marks = ", ".join("?" * len(ENTRY_COLUMNS))
+        copy.db.executemany(f"INSERT INTO ledger ({', '.join(ENTRY_COLUMNS)}) VALUES ({marks})",
+                            [tuple(getattr(entry, name) for name in ENTRY_COLUMNS) for entry in source.entries(flow)])
+        copy.db.executemany("INSERT INTO items (flow, key, parent) VALUES (?, ?, ?)",
+                            [(flow, key, parent) for key, parent in source.removals().items(flow)])
+    finally:
+        source.close()
 
 
 def tracked(reader: Any, flow: FlowPlan, pages: Iterable[list]) -> Iterator[Outcome]:

@@ -21,6 +21,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -28,13 +29,21 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 class Busy(Exception):
     """The lease is held by another process; ``holder`` says who (as far as its lock file tells)."""
 
-    def __init__(self, what: str, path: Path, holder: dict):
+    def __init__(self, what: str, path: Path | str, holder: dict, place: str = "lock file"):
         self.what, self.path, self.holder = what, path, holder
         who = holder.get("command") or "another process"
         details = ", ".join(f"{k} {holder[k]}" for k in ("pid", "host", "since") if holder.get(k))
         self.serving = " serve " in f" {who} "  # a serve lets go of a flow at the end of its run
         super().__init__(f"{what} is in use by `{who}`" + (f" ({details})" if details else "")
-                         + f"; lock file {path}")
+                         + f"; {place} {path}")
+
+
+class Held(Protocol):
+    """A held lease, whatever keeps it (a file lock here, an advisory lock in PostgreSQL)."""
+
+    def release(self) -> None: ...
+    def __enter__(self) -> "Held": ...
+    def __exit__(self, *exc) -> None: ...
 
 
 @dataclass

@@ -10,12 +10,14 @@ State files written before this table existed hold no rows: the first run of a f
 ``remove`` fills it and removes nothing of the records it had not seen yet.
 
 The functions take the store's ``run(sql, args) -> rows`` (one committed statement each), as
-:mod:`engine.runtime.ack_store` does.
+:mod:`engine.runtime.ack_store` does; a store hands them out as :class:`RemovalRows` (the PostgreSQL
+store has its own, scoped to its project: :mod:`engine.runtime.pg_rows`).
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 Run = Callable[[str, tuple], list]
 
@@ -59,4 +61,35 @@ def keep_children(run: Run, flow: str, given: dict[str, set[str]], gone: Iterabl
         run("DELETE FROM items WHERE flow = ? AND key = ?", (flow, key))
 
 
-__all__ = ["REMOVED", "REMOVE_FAILED", "REMOVING", "SCHEMA", "children", "intend", "keep_children"]
+class RemovalRows(Protocol):
+    """What :mod:`engine.runtime.removals` asks of a store (``StateStore.removals()``); each call commits."""
+
+    def intend(self, flow: str, key: str, with_json: str) -> None: ...
+    def children(self, flow: str, parents: Iterable[str]) -> dict[str, set[str]]: ...
+    def keep_children(self, flow: str, given: dict[str, set[str]], gone: Iterable[str]) -> None: ...
+    def items(self, flow: str) -> list[tuple[str, str]]:
+        """Every (item key, parent) of the flow (a dry-run's private copy of the state)."""
+        ...
+
+
+class SqlRemovals:
+    """:class:`RemovalRows` on a store's ``run(sql, args) -> rows`` (the SQLite store's)."""
+
+    def __init__(self, run: Run):
+        self.run = run
+
+    def intend(self, flow: str, key: str, with_json: str) -> None:
+        intend(self.run, flow, key, with_json)
+
+    def children(self, flow: str, parents: Iterable[str]) -> dict[str, set[str]]:
+        return children(self.run, flow, parents)
+
+    def keep_children(self, flow: str, given: dict[str, set[str]], gone: Iterable[str]) -> None:
+        keep_children(self.run, flow, given, gone)
+
+    def items(self, flow: str) -> list[tuple[str, str]]:
+        return [(key, parent) for key, parent in self.run("SELECT key, parent FROM items WHERE flow = ?", (flow,))]
+
+
+__all__ = ["REMOVED", "REMOVE_FAILED", "REMOVING", "RemovalRows", "SCHEMA", "SqlRemovals", "children", "intend",
+           "keep_children"]

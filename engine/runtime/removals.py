@@ -34,7 +34,6 @@ from typing import Any
 
 from engine.connectors.errors import EndpointError
 from engine.plan.model import FlowPlan
-from engine.runtime import removal_store
 from engine.runtime.expansion import expand
 from engine.runtime.removal_store import REMOVE_FAILED, REMOVED, REMOVING
 from engine.runtime.state import ACKED, DONE, Entry, from_json, to_json
@@ -86,7 +85,7 @@ class Removals:
         self.resume()
         entries, total = self.due(complete)
         if flow.fan_out is not None:  # which record gives which item, as read now
-            removal_store.keep_children(runner.store.removals(), flow.name, self.given, [])
+            runner.store.removals().keep_children(flow.name, self.given, [])
         if not entries:
             return
         if plan.held(len(entries), total):
@@ -100,7 +99,7 @@ class Removals:
                 return
             values = plan.write_values(entry.target_id, from_json(entry.payload) if entry.payload else None,
                                        entry.key)
-            removal_store.intend(run, flow.name, entry.key, to_json(values))
+            run.intend(flow.name, entry.key, to_json(values))
             self.send(entry.key, entry.target_id, values)
 
     def due(self, complete: bool) -> tuple[list[Entry], int]:
@@ -111,7 +110,7 @@ class Removals:
         gone: set[str] = set()
         protected: set[str] = set()
         if flow.fan_out is not None:
-            before = removal_store.children(run, flow.name, set(self.given) | self.failed)
+            before = run.children(flow.name, set(self.given) | self.failed)
             for parent, now in self.given.items():
                 gone.update(before.get(parent, set()) - now)
             protected = {key for parent in self.failed for key in before.get(parent, ())}

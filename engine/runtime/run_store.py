@@ -89,9 +89,12 @@ def recent(run: Run, flow: str | None = None, limit: int = 50, since: float | No
     if since is not None:
         sql += " AND ended > ?"
         args.append(since)
-    rows = run(sql + " ORDER BY ended DESC LIMIT ?", (*args, limit))
-    return [RunRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], dict(zip(COUNTS, row[7:])))
-            for row in rows]
+    return [from_row(row) for row in run(sql + " ORDER BY ended DESC LIMIT ?", (*args, limit))]
 
 
-__all__ = ["COUNTS", "KEEP", "RunRecord", "SCHEMA", "from_summary", "recent", "record"]
+def from_row(row: tuple) -> RunRecord:
+    """A ``runs`` row (its columns in the order of ``_COLUMNS``) as a record."""
+    return RunRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], dict(zip(COUNTS, row[7:])))
+
+
+__all__ = ["COUNTS", "KEEP", "RunRecord", "SCHEMA", "from_row", "from_summary", "recent", "record"]

@@ -37,7 +37,7 @@ from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.removals import REMOVING, Removals, returned
 from engine.runtime.lookback import lookback as _lookback
 from engine.runtime.spool import SinceTally, Spool, spool_folder
-from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, StateStore, from_json, to_json
+from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, RecordClaimed, StateStore, from_json, to_json
 from engine.runtime.updates import already_done
 
 NOT_SENT = "not sent"  # the reason of a pending record known not to be in the target: no search before resending
@@ -135,7 +135,7 @@ class FlowRunner:
                 self.resume()
                 if not self.stop.is_set():
                     self.read_and_process()
-        except (EndpointError, TransformError) as exc:
+        except (EndpointError, TransformError, RecordClaimed) as exc:  # claimed: another writer has the record
             self.summary.error = str(exc)
             self.log("flow_error", flow=self.flow.name, error=str(exc))
         self.summary.duration = time.monotonic() - self.summary.started
@@ -297,7 +297,7 @@ class FlowRunner:
                     self.log("record_found", flow=flow.name, key=key, target_id=found)
                 self.confirmed(key, found, record, created=resumed, how="created" if resumed else "found")
                 return True
-        self.store.intend(flow.name, key, payload_json, record_json, with_json)
+        self.store.intend(flow.name, key, payload_json, record_json, with_json, creating=True)
         last = ""
         for attempt in range(self.create_attempts):
             if self.stop.is_set() and attempt:

@@ -19,16 +19,16 @@ from engine.plan.model import FlowPlan, Plan
 from engine.project.load import ConnectorStore
 from engine.runtime.endpoints import open_endpoints
 from engine.runtime.runner import FlowRunner, Summary
-from engine.runtime.lease import Busy, Lease
+from engine.runtime.lease import Busy, Held
 from engine.runtime.run_store import from_summary
-from engine.runtime.state import SqliteStore, state_database
+from engine.runtime.store_open import locate, open_store
 from engine.runtime.watch import LivePlan
 
 SERVE_TURN_WAIT = 900.0  # how long a run waits for a serve to finish the flow it is running
 
 
 class Session:
-    def __init__(self, project_dir: Path, *, state_dir: Path | None = None, environ=None,
+    def __init__(self, project_dir: Path, *, state_dir: Path | str | None = None, environ=None,
                  log: Callable[..., None] = lambda event, **f: None, store: ConnectorStore | None = None,
                  endpoint_options: dict | None = None, runner_options: dict | None = None,
                  wait: float = 0.0, settle: float | None = None, live: LivePlan | None = None):
@@ -42,8 +42,9 @@ class Session:
         # ``live``: a plan kept by the caller across sessions (a worker's per-project cache)
         self.live = live or LivePlan(project_dir, self._build, log, settle=settle)
         plan = self.live.current()
-        self.state_dir = state_database(project_dir, plan.settings, state_dir).parent
-        self.state = SqliteStore(self.state_dir / "state.db")
+        self.location = locate(project_dir, plan.settings, state_dir, environ)  # SQLite or PostgreSQL
+        self.state_dir = self.location.folder
+        self.state = open_store(self.location)
         self.stop = threading.Event()
 
     def _build(self) -> Plan:
@@ -68,7 +69,7 @@ class Session:
         return open_endpoints(plan, flow.endpoint_names(), self.environ, token_store=self.state,
                               **self.endpoint_options)
 
-    def flow_lease(self, name: str, wait: float | None = None) -> Lease:
+    def flow_lease(self, name: str, wait: float | None = None) -> Held:
         """The lease of one flow's ledger and cursor (raises Busy naming the holder)."""
         return self.state.lease(f"flow-{name}", f"flow '{name}' of {self.project_dir}",
                                 self.wait if wait is None else wait)

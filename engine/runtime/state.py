@@ -32,19 +32,20 @@ import time
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from engine.connectors.base import TokenStore
 from engine.errors import OperatorError
 from engine.runtime import ack_store, removal_store, run_store, vault
 from engine.runtime.ack_store import AckState
-from engine.runtime.lease import Lease, acquire
+from engine.runtime.lease import Held, Lease, acquire
+from engine.runtime.removal_store import RemovalRows
 from engine.runtime.run_store import RunRecord
 from engine.runtime import xref_store
 from engine.runtime.xref_store import Pair, StoreXref, XrefRow
 from engine.spec.env import scrub
 from engine.util.jsonout import dumps
+from engine.util.sqlwhere import filtered
 
 PENDING, DONE, ACKED, FAILED = "pending", "done", "acked", "failed"
 
@@ -82,18 +83,32 @@ def entries_query(select: str, flow: str | None = None, status: str | None = Non
                   reason_prefix: str | None = None) -> tuple[str, tuple]:
     """The ledger's entries (of ``flow``, with ``status``, whose reason starts with ``reason_prefix``) in
     the order ``entries`` gives them."""
-    sql = f"SELECT {select} FROM ledger WHERE 1 = 1"
-    args: list[Any] = []
-    if flow:
-        sql += " AND flow = ?"
-        args.append(flow)
-    if status:
-        sql += " AND status = ?"
-        args.append(status)
+    sql, args = filtered(f"SELECT {select} FROM ledger WHERE 1 = 1", [], {"flow": flow, "status": status})
     if reason_prefix:
         sql += " AND reason IS NOT NULL AND substr(reason, 1, ?) = ?"  # the index of rows with a reason
         args += [len(reason_prefix), reason_prefix]
     return sql + " ORDER BY flow, updated_at", tuple(args)
+
+
+INTEND = ("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payload, record, target_with, updated_at) "
+          "VALUES (?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
+          "status = 'pending', payload_hash = excluded.payload_hash, attempts = ledger.attempts + 1, "
+          "payload = excluded.payload, record = COALESCE(excluded.record, ledger.record), "
+          "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at")
+NOT_CREATED = " WHERE ledger.status NOT IN ('done', 'acked') RETURNING 1"  # intend(creating=True)
+
+
+class RecordClaimed(OperatorError):
+    """Another writer holds the record: it created it meanwhile, or (PostgreSQL) is writing it now."""
+
+    code = "claimed"
+
+    def __init__(self, flow: str, key: str, live: bool = False):
+        doing = "is being written by another worker right now" if live else "was created by another writer meanwhile"
+        super().__init__(f"flow {flow} record {key} {doing}: nothing sent for it here (the next run finds it "
+                         "in the ledger)\n  hint: two processes ran the same flow at once; each flow takes its "
+                         "lease in the state, check that every worker uses the same `state:`")
+        self.flow, self.key = flow, key
 
 
 def payload_hash(payload_json: str) -> str:
@@ -108,7 +123,11 @@ class StateStore(TokenStore, Protocol):
     def set_cursor(self, flow: str, value: str) -> None: ...
     def entry(self, flow: str, key: str) -> Entry | None: ...
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None) -> None: ...
+               with_json: str | None = None, creating: bool = False) -> None:
+        """The intent, committed before the write. ``creating``: the write creates the document, so a
+        record the ledger holds created already (another writer, meanwhile) raises RecordClaimed; the
+        PostgreSQL store also refuses a key another live writer has intended and not yet settled."""
+        ...
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
                pair: Pair | None = None, ack: tuple[str, str | None] | None = None) -> None:
         """``pair``: kept in the cross-reference store in the same commit (xref_store.py); ``ack``:
@@ -129,12 +148,12 @@ class StateStore(TokenStore, Protocol):
     def ack_result(self, flow: str, key: str, ack: str, target_id: Any, reason: str | None) -> None:
         """One acknowledgement sent for document ``target_id``: confirmed (no reason) or failed."""
         ...
-    def removals(self) -> Callable[[str, tuple], list]:
-        """Runs one committed statement on the ledger and the ``items`` table (runtime/removal_store.py)."""
+    def removals(self) -> RemovalRows:
+        """The removals' rows: intents, and which record gave which item (runtime/removal_store.py)."""
         ...
     def record_run(self, entry: RunRecord) -> None: ...  # a run that ended, kept in the history (run_store.py)
     def runs(self, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]: ...
-    def lease(self, name: str, what: str, wait: float = 0.0) -> Lease:
+    def lease(self, name: str, what: str, wait: float = 0.0) -> Held:
         """An exclusive lease (a flow's, the serve's) that a killed holder cannot leave behind;
         raises Busy naming the holder when it is not free within ``wait`` seconds."""
         ...
@@ -227,15 +246,13 @@ class SqliteStore:
         return Entry(*rows[0]) if rows else None
 
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None) -> None:
+               with_json: str | None = None, creating: bool = False) -> None:
         now = time.time()
         digest = payload_hash(payload_json + (with_json or ""))
-        self._exec("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payload, record, target_with, "
-                   "updated_at) VALUES (?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
-                   "status = 'pending', payload_hash = excluded.payload_hash, attempts = attempts + 1, "
-                   "payload = excluded.payload, record = COALESCE(excluded.record, record), "
-                   "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at",
-                   (flow, str(key), digest, payload_json, record_json, with_json, now))
+        done = self._exec(INTEND + (NOT_CREATED if creating else ""),
+                          (flow, str(key), digest, payload_json, record_json, with_json, now))
+        if creating and not done:
+            raise RecordClaimed(flow, key)
 
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
                pair: Pair | None = None, ack: tuple[str, str | None] | None = None) -> None:
@@ -311,9 +328,9 @@ class SqliteStore:
     def ack_result(self, flow: str, key: str, ack: str, target_id: Any, reason: str | None) -> None:
         ack_store.record(self._exec, flow, key, ack, target_id, _clean(reason))
 
-    def removals(self) -> Callable[[str, tuple], list]:
-        """The statement runner :mod:`engine.runtime.removal_store` works through (one commit each)."""
-        return self._exec
+    def removals(self) -> RemovalRows:
+        """The removals' rows through this store's connection (one commit each)."""
+        return removal_store.SqlRemovals(self._exec)
 
     def record_run(self, entry: RunRecord) -> None:
         run_store.record(self._exec, replace(entry, error=_clean(entry.error)))
@@ -353,33 +370,6 @@ class SqliteStore:
 
 def _clean(reason: str | None) -> str | None:
     return scrub(reason) if reason else reason
-
-
-class TokenKeeper:
-    """The run state as a :class:`TokenStore` for commands that keep no record state (``check``, a live
-    dry-run): the database is opened only when a server hands out a token to keep (or one is kept)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._store: SqliteStore | None = None
-
-    def _opened(self) -> SqliteStore:
-        if self._store is None:
-            self._store = SqliteStore(self.path)
-        return self._store
-
-    def get(self, name: str) -> str | None:
-        if self.path.exists():
-            return self._opened().get(name)
-        vault.cipher()  # no token kept yet, but one will be: stop now if it could not be (no key)
-        return None
-
-    def set(self, name: str, value: str) -> None:
-        self._opened().set(name, value)
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
 
 
 def state_database(project_dir: Path, settings: Any, folder: Path | None = None) -> Path:

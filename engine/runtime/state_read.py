@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.runtime.state import ENTRY_COLUMNS, Entry, StateError, entries_query
-from engine.runtime.xref_store import StoreXref, flows_by_type
+from engine.runtime.xref_store import StoreXref, XrefRow, flows_by_type, rows, select
 
 
 def connect_read_only(db: Path) -> sqlite3.Connection:
@@ -67,4 +67,30 @@ def read_only_xref(db: Path, plan: Any) -> StoreXref | None:
     return StoreXref(query, flows_by_type(plan), connection.close)
 
 
-__all__ = ["connect_read_only", "read_entries", "read_only_xref"]
+class ReadOnlyState:
+    """A SQLite state opened read-only, read as a store is (``entries``, ``xrefs``): what ``failures`` and
+    ``xref`` list, whichever store holds the state (:func:`engine.runtime.store_open.reading`)."""
+
+    def __init__(self, db: Path):
+        self.db = db
+        self.connection = connect_read_only(db)
+
+    def entries(self, flow: str | None = None, status: str | None = None) -> list[Entry]:
+        try:
+            return read_entries(self.connection, flow, status)
+        except sqlite3.Error as exc:
+            raise StateError(self.db, exc) from None
+
+    def xrefs(self, type_: str | None = None, source_system: str | None = None) -> list[XrefRow]:
+        try:
+            return rows(self.connection.execute(*select(type_, source_system)).fetchall())
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):  # a state from before the store: no pair yet
+                return []
+            raise StateError(self.db, exc) from None
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+__all__ = ["ReadOnlyState", "connect_read_only", "read_entries", "read_only_xref"]

@@ -69,9 +69,10 @@ def seal(fernet: Any, value: str) -> str:
     return PREFIX + fernet.encrypt(value.encode()).decode()
 
 
-def unseal(fernet: Any, stored: str, where: str) -> tuple[str, bool]:
+def unseal(fernet: Any, stored: str, where: str, forget: str | None = None) -> tuple[str, bool]:
     """``(value, sealed)`` of a stored value: decrypted, or a value an earlier version wrote in clear
-    (``sealed`` False: write it again). VaultError when it cannot be decrypted."""
+    (``sealed`` False: write it again). VaultError when it cannot be decrypted; ``forget``: the command
+    deleting the kept tokens (default: the SQLite state's)."""
     if not stored.startswith(PREFIX):
         return stored, False
     from cryptography.fernet import InvalidToken
@@ -82,6 +83,6 @@ def unseal(fernet: Any, stored: str, where: str) -> tuple[str, bool]:
         raise VaultError(f"the refresh token kept in {where} cannot be decrypted with {KEY_VARIABLE} (it was "
                          "kept with another key?): set the key it was kept with (NEW,OLD to move to a new "
                          f"one); or, to start again from the configured refresh_token, delete it: "
-                         f'sqlite3 {where} "DELETE FROM tokens"') from None
+                         + (forget or f'sqlite3 {where} "DELETE FROM tokens"')) from None
     register(value)
     return value, True

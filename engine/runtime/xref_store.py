@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.lang.xref import XrefMissing
+from engine.util.sqlwhere import filtered
 
 SCHEMA = """
     CREATE TABLE IF NOT EXISTS xref (
@@ -69,14 +70,7 @@ def upsert(pair: Pair, target_id: Any) -> tuple[str, tuple]:
 
 
 def select(type_: str | None = None, source_system: str | None = None) -> tuple[str, tuple]:
-    sql = f"SELECT {COLUMNS} FROM xref WHERE 1 = 1"
-    args: list = []
-    if type_:
-        sql += " AND type = ?"
-        args.append(type_)
-    if source_system:
-        sql += " AND source_system = ?"
-        args.append(source_system)
+    sql, args = filtered(f"SELECT {COLUMNS} FROM xref WHERE 1 = 1", [], {"type": type_, "source_system": source_system})
     return sql + " ORDER BY source_system, type, target_system, source_id", tuple(args)
 
 
@@ -101,8 +95,10 @@ class StoreXref:
     """The ``xref`` transform's resolver for one run: ``query(sql, args) -> rows`` is the store's; answers
     found are cached (a pair does not change during a run), misses are asked again (cheap: indexed)."""
 
-    def __init__(self, query, flows_for: dict[tuple[str, str], list[str]] | None = None, close=lambda: None):
+    def __init__(self, query, flows_for: dict[tuple[str, str], list[str]] | None = None, close=lambda: None,
+                 sql=None):
         self.query, self.close = query, close
+        self.sql = sql or translate_sql  # the statement of one translation (the PostgreSQL store's is scoped)
         self.flows = flows_for or {}
         self.cache: dict[tuple, str] = {}
 
@@ -111,7 +107,7 @@ class StoreXref:
         if key in self.cache:
             return self.cache[key]
         try:
-            found = self.query(*translate_sql(system, type_, value, to, reverse))
+            found = self.query(*self.sql(system, type_, value, to, reverse))
         except sqlite3.OperationalError as exc:  # a state older than the table: nothing recorded yet
             if "no such table" not in str(exc):
                 raise

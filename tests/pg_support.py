@@ -1,6 +1,7 @@
 """A temporary PostgreSQL cluster the tests start themselves, reached through pyodbc + psqlODBC.
 
-``postgres_cluster`` (session-scoped; registered by ``tests/odbc/conftest.py``) runs ``initdb`` in a
+``postgres_cluster`` (session-scoped; registered by ``tests/odbc/conftest.py``; ``pg_state_cluster``, the same
+without the ODBC driver, for the state store's tests: ``tests/store/conftest.py``) runs ``initdb`` in a
 fresh temporary directory (``--no-sync``, ``fsync=off``: nothing here needs to survive a crash), starts
 the server on 127.0.0.1 and a free port, and stops it (immediate shutdown) and removes the
 directory at the end of the session, also when tests fail or the process exits early (``atexit``).
@@ -83,8 +84,22 @@ class Cluster:
 
     root: Path
     port: int
-    driver: str
+    driver: str | None
     process: subprocess.Popen | None = None
+
+    def url(self, database: str = "postgres", user: str = SUPERUSER, password: str = "") -> str:
+        """A libpq URL (psycopg) to ``database``."""
+        secret = f":{password}" if password else ""
+        return f"postgresql://{user}{secret}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        """A new empty database (dropped first if a run left one); its URL."""
+        import psycopg
+
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
 
     def connection_string(self, database: str = "postgres") -> str:
         return (f"DRIVER={{{self.driver}}};Servername=127.0.0.1;Port={self.port};Database={database};"
@@ -146,15 +161,16 @@ def _wait_ready(cluster: Cluster, timeout: float = 60) -> None:
     raise RuntimeError(f"postgres not ready after {timeout} s")
 
 
-def start_cluster() -> Cluster:
-    """initdb, then the server as a child process, in a new temporary directory; the caller stops it."""
+def start_cluster(odbc: bool = True) -> Cluster:
+    """initdb, then the server as a child process, in a new temporary directory; the caller stops it.
+    ``odbc``: the tests reach it through pyodbc (the driver must be registered)."""
     bin_dir = pg_bin_dir()
     if bin_dir is None or not (bin_dir / "postgres").exists():
         unavailable("the PostgreSQL server programs (initdb, postgres) are not installed")
     driver = pg_driver()
-    if driver is None:
+    if driver is None and odbc:
         unavailable("the PostgreSQL ODBC driver (PostgreSQL Unicode) is not registered with unixODBC")
-    assert driver is not None and bin_dir is not None
+    assert bin_dir is not None
     root = Path(tempfile.mkdtemp(prefix="passerelle-pg-"))
     cluster = Cluster(root, _free_port(), driver)
     atexit.register(cluster.stop)
@@ -168,7 +184,7 @@ def start_cluster() -> Cluster:
             raise RuntimeError(f"initdb failed ({done.returncode}): {done.stderr.strip()}")
         settings = {"port": cluster.port, "listen_addresses": "127.0.0.1", "unix_socket_directories": root,
                     "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-                    "max_connections": 40}
+                    "max_connections": 60}
         argv = prefix + [str(bin_dir / "postgres"), "-D", str(data)]
         for name, value in settings.items():
             argv += ["-c", f"{name}={value}"]
@@ -185,8 +201,18 @@ def start_cluster() -> Cluster:
 @pytest.fixture(scope="session")
 def postgres_cluster():
     """One temporary PostgreSQL cluster for the session (for this xdist worker), removed at the end."""
+    yield from _cluster(odbc=True)
+
+
+@pytest.fixture(scope="session")
+def pg_state_cluster():
+    """The same for the state store's tests (psycopg; no ODBC driver needed)."""
+    yield from _cluster(odbc=False)
+
+
+def _cluster(odbc: bool):
     try:
-        cluster = start_cluster()
+        cluster = start_cluster(odbc)
     except RuntimeError as exc:
         unavailable(f"the temporary cluster did not start: {exc}")
     try:
