@@ -37,9 +37,11 @@ FLOW_FILES = ("orders_to_sage", "prices_to_shop", "stock_to_shop")
 PAID = (2, 3)  # the order states orders_to_sage reads
 
 
-def write_project(folder: Path, urls: dict[str, str], flows: tuple[str, ...], schedule: str | None = None) -> None:
+def write_project(folder: Path, urls: dict[str, str], flows: tuple[str, ...], schedule: str | None = None,
+                  state: str | None = None) -> None:
     """The template's specs (the flows given; their ``schedule:`` replaced when given) and the
-    project's own ``.env``."""
+    project's own ``.env``; with ``state`` (a postgresql:// URL), the project keeps its run state there
+    (``state: "${env:PASSERELLE_STATE}"``, the URL in its ``.env``)."""
     skipped = [f"{name}.yaml" for name in FLOW_FILES if name not in flows]
     shutil.copytree(examples_dir() / TEMPLATE, folder, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("samples", "tests", ".passerelle", *skipped))
@@ -48,6 +50,11 @@ def write_project(folder: Path, urls: dict[str, str], flows: tuple[str, ...], sc
             path = folder / f"{name}.yaml"
             text = re.sub(r"(?m)^(\s+schedule:).*$", lambda m: f"{m.group(1)} {schedule}", path.read_text("utf-8"))
             path.write_text(text, encoding="utf-8")
+    if state:
+        endpoints = folder / "endpoints.yaml"
+        text = endpoints.read_text("utf-8").replace("project:\n", 'project:\n  state: "${env:PASSERELLE_STATE}"\n', 1)
+        endpoints.write_text(text, encoding="utf-8")
+        urls = {**urls, "PASSERELLE_STATE": state}
     (folder / ".env").write_text("".join(f"{k}={v}\n" for k, v in urls.items()), encoding="utf-8")
 
 
@@ -73,9 +80,9 @@ class Farm:
     """The projects and their simulators, in this process."""
 
     def __init__(self, root: Path, count: int, orders: int = 8, flows: tuple[str, ...] = ("orders_to_sage",),
-                 latency_ms: int = 0, seed: int = 1, schedule: str | None = None):
+                 latency_ms: int = 0, seed: int = 1, schedule: str | None = None, state: str | None = None):
         self.root, self.count, self.orders, self.flows = Path(root), count, orders, flows
-        self.schedule = schedule
+        self.schedule, self.state = schedule, state
         self.latency_ms, self.seed = latency_ms, seed
         self.sandboxes: dict[str, Any] = {}
         self.expected: dict[str, list[str]] = {}
@@ -99,7 +106,7 @@ class Farm:
             write_project(self.root / name, {
                 "ACME_PS_URL": sb.url("prestashop"), "ACME_PS_KEY": sb.credentials("prestashop")["key"],
                 "ACME_SAGE_URL": sb.url("sage100"), "ACME_SAGE_TOKEN": sb.credentials("sage100")["token"]}, self.flows,
-                self.schedule)
+                self.schedule, self.state)
         return self
 
     def report(self) -> dict[str, dict]:
@@ -129,9 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--schedule", help="the flows' schedule in every project (e.g. 'every 2s')")
+    parser.add_argument("--state", help="a postgresql:// URL: the projects' run state (default: SQLite each)")
     args = parser.parse_args(argv)
     farm = Farm(args.root, args.count, args.orders, tuple(args.flows.split(",")), args.latency_ms, args.seed,
-                args.schedule).start()
+                args.schedule, args.state).start()
     try:
         print("ready", flush=True)
         for line in sys.stdin:
@@ -148,13 +156,14 @@ class FarmProcess:
     """A farm in a child process (for the callers that must not share its cores)."""
 
     def __init__(self, root: Path, count: int, orders: int = 8, latency_ms: int = 0, python: str | None = None,
-                 env: dict | None = None, flows: str = "orders_to_sage", schedule: str | None = None):
+                 env: dict | None = None, flows: str = "orders_to_sage", schedule: str | None = None,
+                 state: str | None = None):
         import subprocess
 
         self.process = subprocess.Popen(
             [python or sys.executable, "-m", "engine.cli.cluster_farm", "--root", str(root), "--count", str(count),
              "--orders", str(orders), "--latency-ms", str(latency_ms), "--flows", flows]
-            + (["--schedule", schedule] if schedule else []),
+            + (["--schedule", schedule] if schedule else []) + (["--state", state] if state else []),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()

@@ -60,16 +60,24 @@ def job_rows(connection: Any) -> tuple[dict[str, list[tuple]], dict[str, float]]
 
 
 @contextmanager
-def _state(project_dir: Path, plan: Any) -> Iterator[Any]:
-    """The project's state to read, or None when it has none yet."""
-    from engine.runtime.state import state_database
+def _state(project_dir: Path, plan: Any, environ: Any) -> Iterator[Any]:
+    """The project's state to read (its SQLite file, or its rows of the PostgreSQL its ``state:``
+    names), or None when it has none yet."""
     from engine.runtime.state_read import connect_read_only
+    from engine.runtime.store_open import locate, open_store
 
-    database = state_database(project_dir, plan.settings, None)
-    if not database.exists():
+    location = locate(project_dir, plan.settings, None, environ)
+    if location.url is not None:
+        store = open_store(location)
+        try:
+            yield store
+        finally:
+            store.close()
+        return
+    if not location.database.exists():
         yield None
         return
-    connection = connect_read_only(database)
+    connection = connect_read_only(location.database)
     try:
         yield _SqliteReader(connection)
     finally:
@@ -103,7 +111,7 @@ def collect(pool: ProjectPool, connection: Any, now: float | None = None) -> lis
     live, queued = job_rows(connection)
     rows = []
     for project, plan in pool.plans():
-        with _state(pool.project(project).path, plan) as state:
+        with _state(pool.project(project).path, plan, pool.environ(project)) as state:
             for name, flow in plan.flows.items():
                 row = FlowStatus(project, name, flow.schedule)
                 if state is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from odbc.pg_support import start_cluster, unavailable
+from pg_support import start_cluster, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandbox")])}
@@ -19,7 +19,7 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandb
 @pytest.fixture(scope="session")
 def pg_cluster():
     try:
-        cluster = start_cluster()
+        cluster = start_cluster(odbc=False)
     except RuntimeError as exc:
         unavailable(f"the temporary cluster did not start: {exc}")
     try:
@@ -30,16 +30,12 @@ def pg_cluster():
 
 @pytest.fixture
 def jobs_database(pg_cluster) -> str:
-    """A fresh database with procrastinate's tables; its URL."""
-    import psycopg
-
-    name = f"jobs_{uuid.uuid4().hex[:10]}"
-    admin = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/{name}"
-    done = cli("jobs", "upgrade", "--database", url)
-    assert done.returncode == 0, done.stderr
+    """A fresh database holding both procrastinate's job tables and the projects' run state (one
+    PostgreSQL for the cluster), each created by its command; its URL."""
+    url = pg_cluster.create_database(f"cluster_{uuid.uuid4().hex[:10]}")
+    for command in (("jobs", "upgrade", "--database", url), ("db", "upgrade", "--state", url)):
+        done = cli(*command)
+        assert done.returncode == 0, done.stderr
     return url
 
 

@@ -1,6 +1,7 @@
 """The cluster kill test: 3 worker processes over 50 client projects (generated from the
 prestashop-sage100 template, each against its own PrestaShop and Sage 100 simulators, each with its
-own ``.env`` under the same variable names), a scheduler enqueuing every project's orders flow every
+own ``.env`` under the same variable names, every project's run state in the PostgreSQL that also
+holds the job queue: ``state: ${env:PASSERELLE_STATE}``), a scheduler enqueuing every project's orders flow every
 2 s, and random workers SIGKILLed while they run flows, then restarted.
 
 Afterwards, for every project: every paid order is in its Sage exactly once (and nothing from
@@ -29,7 +30,7 @@ def _all_in(farm: FarmProcess) -> dict | None:
 @pytest.mark.slow
 def test_killed_workers_create_every_order_once_and_never_run_a_flow_twice_at_once(jobs_database, tmp_path):
     projects = tmp_path / "projects"
-    farm = FarmProcess(projects, PROJECTS, orders=ORDERS, latency_ms=15, env=None, schedule="every 2s")
+    farm = FarmProcess(projects, PROJECTS, orders=ORDERS, latency_ms=15, schedule="every 2s", state=jobs_database)
     log = tmp_path / "cluster.log"
     workers, scheduler, kills = [], None, 0
     rng = random.Random(16)
@@ -63,3 +64,8 @@ def test_killed_workers_create_every_order_once_and_never_run_a_flow_twice_at_on
         assert project["overlaps"] == [], (name, project["overlaps"])
         assert project["errors"] == 0, name
     assert sum(p["requests"] for p in report.values()) > PROJECTS * 10  # the flows ran, many times
+    import psycopg
+
+    with psycopg.connect(jobs_database) as conn:  # every project's ledger is in PostgreSQL (no SQLite file)
+        assert conn.execute("SELECT count(DISTINCT project) FROM passerelle.ledger").fetchone()[0] == PROJECTS
+    assert not list(projects.glob("*/.passerelle/state.db"))

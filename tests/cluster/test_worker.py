@@ -31,7 +31,17 @@ def _sage_refs(farm, name):
     return sorted(d["Reference"] for d in farm.sandboxes[name].sim("sage100").documents)
 
 
-def test_a_worker_runs_queued_flows_of_each_project_and_status_shows_them(farm, jobs_database, tmp_path):
+@pytest.fixture
+def pg_farm(tmp_path, jobs_database):
+    """Two projects whose run state is in the cluster's PostgreSQL (``state:`` from their .env)."""
+    farm = Farm(tmp_path / "projects", 2, orders=3, state=jobs_database).start()
+    yield farm
+    farm.stop()
+
+
+@pytest.mark.slow
+def test_a_worker_runs_queued_flows_of_each_project_and_status_shows_them(pg_farm, jobs_database, tmp_path):
+    farm = pg_farm
     projects = farm.root
     worker = start_worker(projects, jobs_database, tmp_path / "worker.log")
     try:
@@ -52,6 +62,7 @@ def test_a_worker_runs_queued_flows_of_each_project_and_status_shows_them(farm, 
     assert row["last_outcome"] == "ok" and row["last_counts"]["created"] == len(farm.expected["client001"])
     assert row["ledger"]["acked"] == len(farm.expected["client001"]) and row["failures"] == 0
     assert isinstance(row["next_run"], float) and row["worker"] is None
+    assert not (projects / "client001" / ".passerelle" / "state.db").exists()  # the state is in PostgreSQL
     table = cli("status", "--projects", str(projects), "--database", jobs_database)
     assert "client002" in table.stdout and "next run" in table.stdout.splitlines()[0]
     assert "postgres@" not in table.stdout + table.stderr
