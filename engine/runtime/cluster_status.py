@@ -149,7 +149,8 @@ def table(rows: list[FlowStatus]) -> str:
     head = ("project", "flow", "last run", "outcome", "last counts", "next run", "created", "failures", "running on")
     lines = [head]
     for r in rows:
-        counts = ", ".join(f"{k} {v}" for k, v in (r.last_counts or {}).items()) or "-"
+        counts = ", ".join(f"{k} {v}" for k, v in (r.last_counts or {}).items()) or \
+            ("nothing new" if r.last_run is not None else "-")
         created = sum(v for k, v in (r.ledger or {}).items() if k in ("done", "acked"))
         lines.append((r.project, r.flow, _when(r.last_run), r.last_outcome or "-", counts, _when(r.next_run),
                       str(created), str(r.failures), r.worker or "-"))
