@@ -80,8 +80,9 @@ class Farm:
     """The projects and their simulators, in this process."""
 
     def __init__(self, root: Path, count: int, orders: int = 8, flows: tuple[str, ...] = ("orders_to_sage",),
-                 latency_ms: int = 0, seed: int = 1, schedule: str | None = None, state: str | None = None):
-        self.root, self.count, self.orders, self.flows = Path(root), count, orders, flows
+                 latency_ms: int = 0, seed: int = 1, schedule: str | None = None, state: str | None = None,
+                 offset: int = 0):
+        self.root, self.count, self.orders, self.flows, self.offset = Path(root), count, orders, flows, offset
         self.schedule, self.state = schedule, state
         self.latency_ms, self.seed = latency_ms, seed
         self.sandboxes: dict[str, Any] = {}
@@ -92,7 +93,7 @@ class Farm:
         from passerelle_sandbox.templates import prepare
 
         self.root.mkdir(parents=True, exist_ok=True)
-        for i in range(self.count):
+        for i in range(self.offset, self.offset + self.count):
             name = f"client{i + 1:03d}"
             faults = sandbox.Faults(latency_ms=self.latency_ms) if self.latency_ms else None
             dataset = sandbox.generate(seed=self.seed + i, orders=self.orders, cases=False)
@@ -137,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--schedule", help="the flows' schedule in every project (e.g. 'every 2s')")
     parser.add_argument("--state", help="a postgresql:// URL: the projects' run state (default: SQLite each)")
+    parser.add_argument("--offset", type=int, default=0, help="number the projects from offset + 1")
     args = parser.parse_args(argv)
     farm = Farm(args.root, args.count, args.orders, tuple(args.flows.split(",")), args.latency_ms, args.seed,
-                args.schedule, args.state).start()
+                args.schedule, args.state, args.offset).start()
     try:
         print("ready", flush=True)
         for line in sys.stdin:
@@ -157,13 +159,14 @@ class FarmProcess:
 
     def __init__(self, root: Path, count: int, orders: int = 8, latency_ms: int = 0, python: str | None = None,
                  env: dict | None = None, flows: str = "orders_to_sage", schedule: str | None = None,
-                 state: str | None = None):
+                 state: str | None = None, offset: int = 0):
         import subprocess
 
         self.process = subprocess.Popen(
             [python or sys.executable, "-m", "engine.cli.cluster_farm", "--root", str(root), "--count", str(count),
              "--orders", str(orders), "--latency-ms", str(latency_ms), "--flows", flows]
-            + (["--schedule", schedule] if schedule else []) + (["--state", state] if state else []),
+            + (["--schedule", schedule] if schedule else []) + (["--state", state] if state else [])
+            + ["--offset", str(offset)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
