@@ -130,6 +130,20 @@ async def _sweep(app: Any, stalled_after: float, log: Callable[..., None]) -> No
             log("sweep_failed", reason=f"{type(exc).__name__}: {exc}")
 
 
+class _ToRunLog(logging.Handler):
+    """procrastinate's warnings and errors (a job failed, the database lost) as one log event each, the
+    exception's message without its traceback (a project's spec errors are located already)."""
+
+    def __init__(self, log: Callable[..., None]):
+        super().__init__(logging.WARNING)
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        self.log("queue_" + record.levelname.lower(), message=record.getMessage(),
+                 **({"error": f"{type(error).__name__}: {error}"} if error is not None else {}))
+
+
 def run_worker(app: Any, concurrency: int, stalled_after: float, log: Callable[..., None],
                name: str | None = None, on_stop: Callable[[], None] | None = None) -> None:
     """Run a procrastinate worker until SIGTERM/SIGINT, sweeping for stalled jobs beside it. On a signal
@@ -139,7 +153,10 @@ def run_worker(app: Any, concurrency: int, stalled_after: float, log: Callable[.
 
     from procrastinate.worker import Worker
 
-    logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    logger = logging.getLogger("procrastinate")
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    logger.addHandler(_ToRunLog(log))
 
     async def main() -> None:
         async with app.open_async():

@@ -14,9 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.errors import SpecError, format_diagnostics, sort_diagnostics
 from engine.runtime.endpoints import ConfigError
 from engine.runtime.flow_jobs import FlowBusy
 from engine.runtime.project_pool import ProjectPool
+
+
+class ProjectInvalid(Exception):
+    """A job's project has no clean plan to run (its errors, located)."""
 
 
 class FlowWorker:
@@ -33,7 +38,12 @@ class FlowWorker:
         """One job; what it did (the flow's summary) for procrastinate's job result."""
         from engine.runtime.session import Session
 
-        live = self.pool.live(project)  # SpecError when it never built clean: the job fails, located
+        try:
+            live = self.pool.live(project)
+        except SpecError as exc:  # it never built clean: nothing runs, the job fails with the located errors
+            details = format_diagnostics(sort_diagnostics([d for d in exc.diagnostics if d.is_error]))
+            self.log("project_invalid", project=project, flow=flow, details=details)
+            raise ProjectInvalid(f"project {project} has never built clean:\n{details}") from None
         if flow not in live.current().flows:
             self.log("flow_gone", project=project, flow=flow)
             return {"project": project, "flow": flow, "skipped": "no such flow in the live plan"}
@@ -66,4 +76,4 @@ class FlowWorker:
                 session.stop.set()
 
 
-__all__ = ["FlowWorker"]
+__all__ = ["FlowWorker", "ProjectInvalid"]

@@ -9,8 +9,7 @@ import pytest
 
 from cluster_support import cli, queue_counts, start_worker, stop, wait_until
 from engine.cli.cluster_farm import Farm
-from engine.errors import SpecError
-from engine.runtime.flow_worker import FlowWorker
+from engine.runtime.flow_worker import FlowWorker, ProjectInvalid
 
 FLOW = "orders_to_sage"
 
@@ -127,7 +126,9 @@ def test_a_project_that_never_built_clean_runs_nothing(farm):
     spec = farm.root / "client002" / "orders_to_sage.yaml"
     spec.write_text(spec.read_text().replace("    key: id\n", "    key: id\n    bogus_field: 1\n"))
     worker = FlowWorker(farm.root, Events())
-    with pytest.raises(SpecError):
+    events = worker.log
+    with pytest.raises(ProjectInvalid, match=r"client002 has never built clean:\n.*orders_to_sage.yaml:\d+:\d+"):
         worker.run_flow("client002", FLOW)
+    assert [e["project"] for e in events if e["event"] == "project_invalid"] == ["client002"]
     assert farm.sandboxes["client002"].sim("sage100").documents == []
     assert worker.run_flow("client001", FLOW)["created"] == 3
