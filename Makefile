@@ -142,6 +142,7 @@ bench: system-deps $(STAMP)
 	$(PY) bench/run_scale.py --sizes 2000,20000
 	$(PY) bench/reload.py
 	$(PY) bench/odbc.py
+	$(PY) bench/cluster.py
 	$(PY) bench/catalogue.py
 	$(PY) bench/files.py
 	$(PY) bench/webhooks.py

@@ -47,6 +47,17 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (the PostgreSQL server and its backends)."""
+    total = _cpu(pid)
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            total += _cpu(int(child))
+        except OSError:  # ended meanwhile
+            pass
+    return total
+
+
 def _farms(root: Path, projects: int, orders: int, parts: int, state: str | None):
     from engine.cli.cluster_farm import FarmProcess
 
@@ -75,7 +86,8 @@ def _measure_sqlite(args, work: Path) -> tuple[float, int, float]:
                               text=True, timeout=900)
         if done.returncode != 0:
             raise SystemExit(done.stderr[-3000:])
-        elapsed = float(done.stdout.split()[-1])
+        elapsed, cpu_used = (float(x) for x in done.stdout.split()[-2:])
+        CPU["sqlite"] = (cpu_used / (args.projects * args.orders) * 1000, 0.0)
         farm_cpu = max(_cpu(f.process.pid) - c for f, c in zip(farms, cpu)) / elapsed
         return elapsed, _check(farms), farm_cpu
     finally:
@@ -89,7 +101,7 @@ def _sqlite_run(projects: Path) -> None:
     from engine.runtime.project_pool import project_dirs
     from engine.runtime.session import Session
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for folder in project_dirs(projects):
         session = Session(folder, environ=project_environ(folder), settle=0)
         try:
@@ -98,10 +110,11 @@ def _sqlite_run(projects: Path) -> None:
                     raise SystemExit(f"{folder.name}: {summary.line()}")
         finally:
             session.close()
-    print(f"elapsed {time.perf_counter() - start:.4f}")
+    print(f"elapsed {time.perf_counter() - start:.4f} {time.process_time() - cpu:.4f}")
 
 
 DATABASE: dict[str, tuple[float, float, int]] = {}  # per run: commits/s, commits per order, connections
+CPU: dict[str, tuple[float, float]] = {}  # per run: CPU seconds per 1000 orders of the workers, of PostgreSQL
 
 
 def _commits(conn) -> int:
@@ -133,6 +146,7 @@ def _measure_workers(args, work: Path, cluster, workers: int, tag: str) -> tuple
             connections = 0
             app = make_app(url)
             cpu = [_cpu(f.process.pid) for f in farms]
+            own = [_cpu(p.pid) for p in processes] + [_tree_cpu(cluster.process.pid)]
             commits = _commits(conn)
             start = time.perf_counter()
             with app.open():
@@ -147,9 +161,11 @@ def _measure_workers(args, work: Path, cluster, workers: int, tag: str) -> tuple
                 time.sleep(0.02)
             elapsed = time.perf_counter() - start
             commits = _commits(conn) - commits
+            own = [a - b for a, b in zip([_cpu(p.pid) for p in processes] + [_tree_cpu(cluster.process.pid)], own)]
         farm_cpu = max(_cpu(f.process.pid) - c for f, c in zip(farms, cpu)) / elapsed
         orders = _check(farms)
         DATABASE[tag] = (commits / elapsed, commits / orders, connections)
+        CPU[tag] = (sum(own[:-1]) / orders * 1000, own[-1] / orders * 1000)
         return elapsed, orders, farm_cpu
     finally:
         for process in processes:
@@ -209,9 +225,13 @@ def main() -> int:
     for n in counts:
         runs = [v for k, v in DATABASE.items() if k.startswith(f"{n}_")]
         if runs:
+            cpu = [v for k, v in CPU.items() if k.startswith(f"{n}_")]
             print(f"  PostgreSQL with {n} worker(s): {statistics.median(r[0] for r in runs):.0f} commits/s, "
                   f"{statistics.median(r[1] for r in runs):.1f} commits per order, up to "
-                  f"{max(r[2] for r in runs)} connections")
+                  f"{max(r[2] for r in runs)} connections; CPU per 1000 orders: workers "
+                  f"{statistics.median(c[0] for c in cpu):.1f} s, PostgreSQL {statistics.median(c[1] for c in cpu):.1f} s")
+    if "sqlite" in CPU:
+        print(f"  sqlite: CPU per 1000 orders {CPU['sqlite'][0]:.1f} s (the one process, last round)")
     one = rate.get("1 workers")
     for config in rate:
         if config != "sqlite":

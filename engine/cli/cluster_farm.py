@@ -89,8 +89,11 @@ class Farm:
         self.expected: dict[str, list[str]] = {}
 
     def start(self) -> "Farm":
-        import passerelle_sandbox as sandbox
-        from passerelle_sandbox.templates import prepare
+        from engine.cli.demo import simulators
+
+        sandbox = simulators()
+        if sandbox is None:
+            raise SystemExit(1)
 
         self.root.mkdir(parents=True, exist_ok=True)
         for i in range(self.offset, self.offset + self.count):
@@ -99,7 +102,6 @@ class Farm:
             dataset = sandbox.generate(seed=self.seed + i, orders=self.orders, cases=False)
             sb = sandbox.Sandbox(systems=("prestashop", "sage100"), dataset=dataset, faults=faults).start()
             self.sandboxes[name] = sb
-            prepare(sb)
             for system in sb.systems:
                 sb.sim(system).timeline = []
             orders = sb.sim("prestashop").tables["orders"].values()

@@ -9,10 +9,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from engine.checks.schedule import schedule_interval
@@ -59,59 +56,17 @@ def job_rows(connection: Any) -> tuple[dict[str, list[tuple]], dict[str, float]]
     return live, queued
 
 
-@contextmanager
-def _state(project_dir: Path, plan: Any, environ: Any) -> Iterator[Any]:
-    """The project's state to read (its SQLite file, or its rows of the PostgreSQL its ``state:``
-    names), or None when it has none yet."""
-    from engine.runtime.state_read import connect_read_only
-    from engine.runtime.store_open import locate, open_store
-
-    location = locate(project_dir, plan.settings, None, environ)
-    if location.url is not None:
-        store = open_store(location)
-        try:
-            yield store
-        finally:
-            store.close()
-        return
-    if not location.database.exists():
-        yield None
-        return
-    connection = connect_read_only(location.database)
-    try:
-        yield _SqliteReader(connection)
-    finally:
-        connection.close()
-
-
-class _SqliteReader:
-    def __init__(self, connection: Any):
-        self.connection = connection
-
-    def _exec(self, sql: str, args: tuple) -> list:
-        return self.connection.execute(sql, args).fetchall()
-
-    def counts(self, flow: str) -> dict[str, int]:
-        return dict(self._exec("SELECT status, COUNT(*) FROM ledger WHERE flow = ? GROUP BY status", (flow,)))
-
-    def runs(self, flow: str, limit: int = 1) -> list:
-        from engine.runtime import run_store
-
-        try:
-            return run_store.recent(self._exec, flow, limit)
-        except Exception:  # a state written before the run history: no runs to show
-            return []
-
-
 def collect(pool: ProjectPool, connection: Any, now: float | None = None) -> list[FlowStatus]:
     from engine.runtime.flow_jobs import job_lock
     from engine.runtime.state import FAILED
+    from engine.runtime.store_open import locate, reading
 
     now = time.time() if now is None else now
     live, queued = job_rows(connection)
     rows = []
     for project, plan in pool.plans():
-        with _state(pool.project(project).path, plan, pool.environ(project)) as state:
+        location = locate(pool.project(project).path, plan.settings, None, pool.environ(project))
+        with reading(location) as state:  # read only: never created, changed or migrated
             for name, flow in plan.flows.items():
                 row = FlowStatus(project, name, flow.schedule)
                 if state is not None:

@@ -10,29 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from pg_support import start_cluster, unavailable
+from pg_support import pg_state_cluster  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "sandbox")])}
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    try:
-        cluster = start_cluster(odbc=False)
-    except RuntimeError as exc:
-        unavailable(f"the temporary cluster did not start: {exc}")
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
-
-
 @pytest.fixture
-def jobs_database(pg_cluster) -> str:
+def jobs_database(pg_state_cluster) -> str:  # noqa: F811
     """A fresh database holding both procrastinate's job tables and the projects' run state (one
     PostgreSQL for the cluster), each created by its command; its URL."""
-    url = pg_cluster.create_database(f"cluster_{uuid.uuid4().hex[:10]}")
+    url = pg_state_cluster.create_database(f"cluster_{uuid.uuid4().hex[:10]}")
     for command in (("jobs", "upgrade", "--database", url), ("db", "upgrade", "--state", url)):
         done = cli(*command)
         assert done.returncode == 0, done.stderr
