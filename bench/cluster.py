@@ -48,8 +48,10 @@ def _cpu(pid: int) -> float:
 
 
 def _tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and its children (the PostgreSQL server and its backends)."""
-    total = _cpu(pid)
+    """CPU seconds of a process, of its children that ended (waited for: the backends of closed
+    connections) and of those running (the PostgreSQL server and its backends)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    total = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime, stime, cutime, cstime
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
         try:
             total += _cpu(int(child))

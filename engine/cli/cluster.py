@@ -72,10 +72,10 @@ def _projects(args) -> Path:
     return args.projects
 
 
-def _app(args, run_flow=None):
+def _app(args, run_flow=None, pool: int = 2):
     from engine.runtime.flow_jobs import make_app
 
-    return make_app(database_url(args), run_flow)
+    return make_app(database_url(args), run_flow, pool)
 
 
 def cmd_jobs(args) -> int:
@@ -96,7 +96,7 @@ def cmd_worker(args) -> int:
 
     log = RunLog(args.log_format, progress=False)
     worker = FlowWorker(_projects(args), log, args.connectors)
-    app = _app(args, worker.run_flow)
+    app = _app(args, worker.run_flow, pool=max(1, args.concurrency) + 2)
     with app.open():
         require_schema(app, _masked(database_url(args)))
     name = f"{os.uname().nodename}:{os.getpid()}"

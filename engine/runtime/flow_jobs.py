@@ -50,11 +50,13 @@ def _procrastinate() -> Any:
     return procrastinate
 
 
-def make_app(url: str, run_flow: Callable[[str, str], Any] | None = None) -> Any:
+def make_app(url: str, run_flow: Callable[[str, str], Any] | None = None, pool: int = 4) -> Any:
     """The procrastinate app on the jobs database ``url``, with the flow task (``run_flow(project,
-    flow)`` runs it; a scheduler or ``status`` that only enqueue or read pass None)."""
+    flow)`` runs it; a scheduler or ``status`` that only enqueue or read pass None). ``pool``: the
+    most connections its pool opens (one is held for LISTEN; fetching, heartbeats, the sweep and
+    finishing jobs share the others); it starts with one."""
     procrastinate = _procrastinate()
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=pool))
 
     def task(project: str, flow: str) -> Any:
         if run_flow is None:
