@@ -115,7 +115,7 @@ def _sqlite_run(projects: Path) -> None:
     print(f"elapsed {time.perf_counter() - start:.4f} {time.process_time() - cpu:.4f}")
 
 
-DATABASE: dict[str, tuple[float, float, int]] = {}  # per run: commits/s, commits per order, connections
+DATABASE: dict[str, tuple[float, float, int]] = {}  # per run: transactions/s, per order, connections
 CPU: dict[str, tuple[float, float]] = {}  # per run: CPU seconds per 1000 orders of the workers, of PostgreSQL
 
 
@@ -228,8 +228,8 @@ def main() -> int:
         runs = [v for k, v in DATABASE.items() if k.startswith(f"{n}_")]
         if runs:
             cpu = [v for k, v in CPU.items() if k.startswith(f"{n}_")]
-            print(f"  PostgreSQL with {n} worker(s): {statistics.median(r[0] for r in runs):.0f} commits/s, "
-                  f"{statistics.median(r[1] for r in runs):.1f} commits per order, up to "
+            print(f"  PostgreSQL with {n} worker(s): {statistics.median(r[0] for r in runs):.0f} transactions/s, "
+                  f"{statistics.median(r[1] for r in runs):.1f} per order, up to "
                   f"{max(r[2] for r in runs)} connections; CPU per 1000 orders: workers "
                   f"{statistics.median(c[0] for c in cpu):.1f} s, PostgreSQL {statistics.median(c[1] for c in cpu):.1f} s")
     if "sqlite" in CPU:
