@@ -72,10 +72,27 @@ def _projects(args) -> Path:
     return args.projects
 
 
+def _reachable(url: str) -> None:
+    """Connect once, so that a wrong URL or a database down is one clear line (the pools would retry
+    for 30 s, logging each attempt)."""
+    try:
+        import psycopg
+    except ImportError:
+        raise OperatorError("the cluster commands need the `cluster` extra: pip install 'passerelle[cluster]' "
+                            "(procrastinate and psycopg)") from None
+    try:
+        psycopg.connect(url, connect_timeout=10).close()
+    except psycopg.Error as exc:
+        reason = str(exc).replace(url, _masked(url)).strip().splitlines()[0]
+        raise OperatorError(f"{_masked(url)}: cannot connect to the jobs database: {_masked(reason)}") from None
+
+
 def _app(args, run_flow=None, pool: int = 2):
     from engine.runtime.flow_jobs import make_app
 
-    return make_app(database_url(args), run_flow, pool)
+    url = database_url(args)
+    _reachable(url)
+    return make_app(url, run_flow, pool)
 
 
 def cmd_jobs(args) -> int:
@@ -136,14 +153,15 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_status(args) -> int:
-    import psycopg
-
     from engine.runtime.cluster_status import collect, table
     from engine.runtime.project_pool import ProjectPool
     from engine.util.jsonout import dumps
 
     pool = ProjectPool(_projects(args), lambda event, **f: None, args.connectors)
     url = database_url(args)
+    _reachable(url)
+    import psycopg
+
     try:
         with psycopg.connect(url) as connection:
             rows = collect(pool, connection)

@@ -60,3 +60,15 @@ def test_status_table_aligns_one_line_per_flow():
     assert "read 3, created 3" in lines[1] and "queued" in lines[1] and "worker 4 since 10:00:00" in lines[1]
     assert lines[2].split()[2:4] == ["-", "-"]
     assert lines[1].index("orders_to_sage") == lines[2].index("stock_to_shop")
+
+
+@pytest.mark.parametrize("command", ["worker", "schedule", "status"])
+def test_a_jobs_database_out_of_reach_is_one_clear_line_without_the_password(tmp_path, command):
+    from cluster_support import cli
+
+    done = cli(command, "--projects", str(tmp_path), "--database", "postgresql://agency:s3cret@127.0.0.1:1/jobs",
+               timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error[setup] postgresql://***@127.0.0.1:1/jobs: cannot connect to the jobs database")
+    assert "s3cret" not in done.stderr + done.stdout and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

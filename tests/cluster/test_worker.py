@@ -67,6 +67,13 @@ def test_a_worker_runs_queued_flows_of_each_project_and_status_shows_them(pg_far
     assert "postgres@" not in table.stdout + table.stderr
 
 
+def test_a_worker_on_a_database_without_job_tables_says_which_command_makes_them(pg_state_cluster, tmp_path):
+    url = pg_state_cluster.create_database("no_job_tables")
+    done = cli("worker", "--projects", str(tmp_path), "--database", url, timeout=60)
+    assert done.returncode == 1 and "has no job tables: run `passerelle jobs upgrade" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_queue_refuses_a_second_run_of_a_flow_while_one_waits(jobs_database):
     from engine.runtime.flow_jobs import enqueue, make_app
 
