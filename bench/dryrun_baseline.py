@@ -5,7 +5,9 @@ lxml ``iterparse`` on the record elements with ``clear()`` (constant memory for 
 related files indexed keeping only the fields the mapping uses, ``datetime.fromisoformat``, Decimal
 money, the strict tax table (a detail with no tax at all - a tax-exempt product - is EXO, as the flow
 says), and the JSON written straight from the known payload shape with the standard library's C
-string encoder. Same stdout bytes as ``passerelle dry-run ... --format json`` (orders the engine sets
+string encoder. Every rule of the flow is applied: an order in another currency or with a reference
+longer than 19 characters is set aside, a guest's order goes to CLIENT-WEB, gift wrapping is an
+EMBALLAGE line. Same stdout bytes as ``passerelle dry-run ... --format json`` (orders the engine sets
 aside are left out).
 
 With ``--dicts`` each payload is built as data (dicts, lists, Decimal money) and encoded by one call
@@ -82,8 +84,8 @@ def tax(rate: Decimal | None) -> str:
 def main(orders: str, details: str, customers: str, carriers: str, taxes: str, dicts: bool = False) -> int:
     rates = {el.findtext("id"): Decimal(el.findtext("rate")) for el in records(taxes, "tax")}
     carrier_names = {el.findtext("id"): el.findtext("name") for el in records(carriers, "carrier")}
-    contacts = {el.findtext("id"): f"{el.findtext('firstname') or ''} {el.findtext('lastname') or ''}".strip()
-                for el in records(customers, "customer")}
+    contacts = {el.findtext("id"): (f"{el.findtext('firstname') or ''} {el.findtext('lastname') or ''}".strip(),
+                                    el.findtext("is_guest") == "1") for el in records(customers, "customer")}
     lines_of = {}
     for el in records(details, "order_detail"):
         tax_id = el.findtext("associations/taxes/tax/id")
@@ -126,14 +128,33 @@ def ms_date_value(text: str) -> str | None:
     return f"/Date({(instant - EPOCH) // ONE_MS}{sign}{hours:02d}{minutes:02d})/"
 
 
+def checked(el, contacts):
+    """The flow's rejects and its customer join: ``(rows, contact, guest)``, or SetAside."""
+    rows = list(el.iterfind("associations/order_rows/order_row"))
+    for row in rows:
+        reference = row.findtext("product_reference")
+        if reference and len(reference) > 19:
+            raise SetAside("reference longer than Sage's 19 characters")
+    currency = el.findtext("id_currency")
+    if currency and int(currency) not in (0, 1):
+        raise SetAside("another currency than EUR")
+    found = contacts.get(el.findtext("id_customer"))
+    if found is None:
+        raise SetAside("customer")
+    return rows, found[0], found[1]
+
+
+def wrapping(get) -> Decimal | None:
+    text = get("total_wrapping_tax_excl")
+    return Decimal(text) if text and Decimal(text) > 0 else None
+
+
 def order_data(el, lines_of, contacts, carrier_names) -> dict:
     """The payload as data (the ``--dicts`` contender)."""
     get = el.findtext
-    contact = contacts.get(get("id_customer"))
-    if contact is None:
-        raise SetAside("customer")
+    rows, contact, guest = checked(el, contacts)
     lines = []
-    for row in el.iterfind("associations/order_rows/order_row"):
+    for row in rows:
         found = lines_of.get(row.findtext("id"))
         if found is None or found[1] is None:
             raise SetAside("detail, or a tax id the tax table does not hold")
@@ -148,13 +169,17 @@ def order_data(el, lines_of, contacts, carrier_names) -> dict:
     if shipping > 0:
         lines.append({"__type": LINE_TYPE, "RefArticle": "PORT", "Quantite": 1, "PrixUnitaire": shipping,
                       "CodeTaxe": tax(Decimal(get("carrier_tax_rate"))), "EstValorise": 1})
+    wrap = wrapping(get)
+    if wrap is not None:
+        lines.append({"__type": LINE_TYPE, "RefArticle": "EMBALLAGE", "Quantite": 1, "PrixUnitaire": wrap,
+                      "CodeTaxe": "S_20", "EstValorise": 1})
     discounts = Decimal(get("total_discounts_tax_excl"))
     if discounts > 0:
         lines.append({"__type": LINE_TYPE, "RefArticle": "REMISE", "Quantite": 1, "PrixUnitaire": -discounts,
                       "CodeTaxe": "S_20", "EstValorise": 1})
     carrier = carrier_names.get(get("id_carrier"))
     return {"doc": {"__type": DOC_TYPE, "TypeDocument": 1, "Date": ms_date_value(get("date_add")),
-                    "Reference": "PS_" + get("id"), "NumeroTiers": "WEB" + get("id_customer").rjust(6, "0"),
+                    "Reference": "PS_" + get("id"), "NumeroTiers": "CLIENT-WEB" if guest else "WEB" + get("id_customer").rjust(6, "0"),
                     "Statut": 0, "Contact": contact, "ModeExpedition": CARRIERS.get(carrier, CARRIER_DEFAULT),
                     "ModeReglement": PAYMENTS.get(get("module"), PAYMENT_DEFAULT),
                     "TotalTTC": Decimal(get("total_paid_tax_incl"))},
@@ -163,11 +188,9 @@ def order_data(el, lines_of, contacts, carrier_names) -> dict:
 
 def order_text(el, lines_of, contacts, carrier_names) -> str:
     get = el.findtext
-    contact = contacts.get(get("id_customer"))
-    if contact is None:
-        raise SetAside("customer")
+    rows, contact, guest = checked(el, contacts)
     lines = []
-    for row in el.iterfind("associations/order_rows/order_row"):
+    for row in rows:
         found = lines_of.get(row.findtext("id"))
         if found is None or found[1] is None:
             raise SetAside("detail, or a tax id the tax table does not hold")
@@ -186,6 +209,11 @@ def order_text(el, lines_of, contacts, carrier_names) -> str:
                      f'        "PrixUnitaire": {number(shipping)},\n'
                      f'        "CodeTaxe": {_string(tax(Decimal(get("carrier_tax_rate"))))},\n'
                      f'        "EstValorise": 1\n      }}')
+    wrap = wrapping(get)
+    if wrap is not None:
+        lines.append(f'      {{\n        "__type": {LINE},\n        "RefArticle": "EMBALLAGE",\n        "Quantite": 1,\n'
+                     f'        "PrixUnitaire": {number(wrap)},\n        "CodeTaxe": "S_20",\n'
+                     f'        "EstValorise": 1\n      }}')
     discounts = Decimal(get("total_discounts_tax_excl"))
     if discounts > 0:
         lines.append(f'      {{\n        "__type": {LINE},\n        "RefArticle": "REMISE",\n        "Quantite": 1,\n'
@@ -194,7 +222,8 @@ def order_text(el, lines_of, contacts, carrier_names) -> str:
     carrier = carrier_names.get(get("id_carrier"))
     return (f'  {{\n    "doc": {{\n      "__type": {DOC},\n      "TypeDocument": 1,\n'
             f'      "Date": {ms_date(get("date_add"))},\n      "Reference": {_string("PS_" + get("id"))},\n'
-            f'      "NumeroTiers": {_string("WEB" + get("id_customer").rjust(6, "0"))},\n      "Statut": 0,\n'
+            f'      "NumeroTiers": {_string("CLIENT-WEB" if guest else "WEB" + get("id_customer").rjust(6, "0"))},\n'
+            f'      "Statut": 0,\n'
             f'      "Contact": {_string(contact)},\n'
             f'      "ModeExpedition": {_string(CARRIERS.get(carrier, CARRIER_DEFAULT))},\n'
             f'      "ModeReglement": {_string(PAYMENTS.get(get("module"), PAYMENT_DEFAULT))},\n'

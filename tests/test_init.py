@@ -196,3 +196,23 @@ def test_the_editor_modelines_point_at_the_installed_schemas(tmp_path):
     for line in modelines:
         schema = Path(line.split("$schema=", 1)[1])
         assert schema.is_absolute() and schema.is_file() and schema.name.endswith(".schema.json"), line
+
+
+def test_env_example_says_to_quote_a_connection_string_the_shell_would_cut(tmp_path):
+    """sage100sql templates: `ACME_SAGE_ODBC=DRIVER={SQLite3};Database=…` unquoted in .env, exported with
+    the `set -a; . ./.env; set +a` the file tells to use, gave the connector `DRIVER={SQLite3}` alone: SQLite
+    opened an empty database and `check` said "no such table: F_FAMILLE". The file now says to quote."""
+    import subprocess
+
+    target = tmp_path / "client"
+    assert run_cli(["init", str(target), "--template", "sage100sql-prestashop"], tmp_path)[0] == 0
+    text = (target / ".env.example").read_text(encoding="utf-8")
+    (advice,) = [line for line in text.splitlines() if "single quotes" in line]
+    example = re.search(r"\((NAME='[^']*')\)", text)[1]
+    assert ";" in advice and ";" in example
+    value = example.split("=", 1)[1].strip("'")
+    for line, expected in ((example, value), (example.replace("'", ""), value.split(";")[0])):
+        (target / ".env").write_text(line + "\n", encoding="utf-8")
+        shell = subprocess.run(["sh", "-c", 'set -a; . ./.env; set +a; printf %s "$NAME"'], cwd=target,
+                               capture_output=True, text=True)
+        assert shell.stdout == expected, (line, shell.stdout, shell.stderr)

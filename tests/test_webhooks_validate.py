@@ -45,6 +45,24 @@ def test_a_topic_of_another_resource_is_refused(tmp_path):
     _, code, out = _with_topics(tmp_path, "[product.updated]")
     assert code == 1 and "error[topic-resource]" in out, out
     assert "topic 'product.updated' gives 'products' records, but the flow reads 'orders'" in out, out
+    # the way out, said: the records the shop sends are of another read, with its own shape
+    assert "hint: its webhooks send 'products' records: a flow taking them reads `read: products`" in out, out
+
+
+def test_the_shopify_template_orders_flow_reading_graphql_is_told_how_to_take_webhooks(tmp_path):
+    """sage100-shopify's orders flow reads the GraphQL `orders`; Shopify's webhooks send REST orders."""
+    project = tmp_path / "shop"
+    shutil.copytree(ROOT / "specs" / "examples" / "sage100-shopify", project,
+                    ignore=shutil.ignore_patterns(".passerelle", "tests"))
+    orders = project / "orders_to_sage.yaml"
+    orders.write_text(orders.read_text().replace("    schedule: every 5m\n", "    schedule: every 5m\n"
+                                                 "    webhooks: { topics: [orders/updated] }\n", 1))
+    endpoints = project / "endpoints.yaml"
+    endpoints.write_text(endpoints.read_text().replace('      api_version: "2025-04"\n', '      api_version: '
+                                                       '"2025-04"\n      webhook_secret: "${env:HOOK_SECRET}"\n'))
+    code, out = _validate(project)
+    assert code == 1 and out.count("error[") == 1 and "error[topic-resource]" in out, out
+    assert "reads `read: orders_rest`" in out and "mapping written for that shape" in out, out
 
 
 def test_the_secret_must_be_set_on_the_endpoint_and_from_the_environment(tmp_path):

@@ -30,9 +30,12 @@ def add_parser(sub) -> None:
                    help="related files (joined onto the source) totalling at most this are indexed in memory, "
                         "larger ones on disk in a temporary file (memory bounded whatever their size); "
                         "default 32MB (the index takes about 2-3 times the files' size), 0: always on disk")
-    p.add_argument("--parallel-read", action="store_true",
-                   help="parse each input file of 1 MB or more in a second process while this one maps (same "
-                        "output; less wall time when a core is free, a little more CPU time)")
+    p.add_argument("--parallel-read", action=argparse.BooleanOptionalAction, default=None,
+                   help="each input file of 1 MB or more is parsed in a child process, the source file's "
+                        "reading ahead while the related files are indexed (same output; less wall time "
+                        "when a core is free, a little more CPU time). Default: files of 8 MB or more, where "
+                        "fork exists, there are several cores and one is free; --no-parallel-read: all in "
+                        "this process")
     from engine.util.state_url import state_arg
 
     p.add_argument("--state", type=state_arg, metavar="DIR|URL",
@@ -151,7 +154,7 @@ def _budget(text: str) -> int:
 
 def _memory(args) -> dict:
     given = {} if args.related_memory is None else {"related_memory": args.related_memory}
-    return {**given, "workers": True} if args.parallel_read else given
+    return {**given, "workers": args.parallel_read}  # None: files of 8 MB or more, where there are cores
 
 
 def _live_dry_run(plan, flow, args) -> int:

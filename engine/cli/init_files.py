@@ -13,6 +13,8 @@ def env_example(variables, project_name: str) -> str:
     lines = [f"# Environment of the Passerelle project {project_name!s}: every ${{env:…}} its specs name.",
              "# Copy to .env (never commit it), fill in the values, then export them before run, serve,",
              "# check or a live dry-run:  set -a; . ./.env; set +a",
+             "# The shell reads this file: put a value holding ; & $ ` ( ) spaces or quotes between single quotes",
+             "# (NAME='DRIVER={SQLite3};Database=/srv/sage.db'): unquoted, it stops at the first ; or space.",
              "# validate, test, docs and a dry-run from files need none of them."]
     if not variables:
         lines.append("# (this project names no environment variable)")

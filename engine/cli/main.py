@@ -37,6 +37,9 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="warnings count as errors")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR",
                    help="extra folder of connector definitions (also PASSERELLE_CONNECTORS)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="parse every file again, neither reading nor writing the cache of parsed files "
+                        "(PASSERELLE_CACHE_DIR, else XDG_CACHE_HOME/passerelle or ~/.cache/passerelle)")
     if command == "validate":
         return parser
 
@@ -146,9 +149,12 @@ def cmd_validate(args) -> int:
     from engine.plan.validate import validate_paths
     from engine.project.load import ConnectorStore
 
+    from engine.spec import yamlcache
     from engine.cli.oneshot import running
 
-    report = validate_paths(args.paths, ConnectorStore(extra_dirs=args.connectors), fork=running("validate"))
+    cache = None if args.no_cache else yamlcache.DocCache(yamlcache.default_dir())
+    with yamlcache.using(cache):
+        report = validate_paths(args.paths, ConnectorStore(extra_dirs=args.connectors), fork=running("validate"))
     output = format_diagnostics(report.diagnostics, args.format)
     if output:
         print(output)

@@ -3,7 +3,7 @@
 Editors and CI start ``validate`` constantly; argparse and what building its parser loads (gettext,
 locale, shutil for the terminal width) are ~4 ms of each start (issue 10, start-up). A command line
 made only of the exact words ``validate``, paths, ``--strict``, ``--format text|json|github`` and
-``--connectors DIR`` is read here into the same values argparse gives; anything else — ``--help``,
+``--connectors DIR``, ``--no-cache`` is read here into the same values argparse gives; anything else — ``--help``,
 an abbreviation, ``--format=json``, an unknown option, a value starting with ``-``, a path after an
 option that follows the paths, no path — returns None, and argparse reads it (and says what is
 wrong, as before). ``tests/unit/test_quickargs.py`` compares both on many command lines.
@@ -22,13 +22,15 @@ def validate_args(argv: list[str]) -> SimpleNamespace | None:
         return None
     paths: list[Path] = []
     connectors: list[Path] = []
-    found = SimpleNamespace(command="validate", paths=paths, format="text", strict=False, connectors=connectors)
+    found = SimpleNamespace(command="validate", paths=paths, format="text", strict=False, connectors=connectors,
+                            no_cache=False)
     closed = False  # an option came after the paths: argparse takes no more paths
     index = 1
     while index < len(argv):
         token = argv[index]
-        if token == "--strict":
-            found.strict, closed = True, bool(paths)
+        if token in ("--strict", "--no-cache"):
+            setattr(found, token[2:].replace("-", "_"), True)
+            closed = bool(paths)
         elif token in ("--format", "--connectors"):
             value = argv[index + 1] if index + 1 < len(argv) else None
             if value is None or value.startswith("-") or (token == "--format" and value not in FORMATS):

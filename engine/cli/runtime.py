@@ -167,7 +167,7 @@ def cmd_serve(args) -> int:
 
 def cmd_failures(args) -> int:
     from engine.runtime.removal_store import REMOVING
-    from engine.runtime.state import ACKED, DONE, FAILED, update_refused
+    from engine.runtime.state import ACKED, DONE, FAILED, REFUSING, update_refused
     from engine.runtime.store_open import locate, reading
 
     if not args.project.is_dir():
@@ -175,7 +175,7 @@ def cmd_failures(args) -> int:
     from engine.project.load import load_project
 
     settings = {} if isinstance(args.state, Path) else load_project(args.project).settings
-    entries, refused, unacked, removing = [], [], [], []
+    entries, refused, unacked, removing, refusing = [], [], [], [], []
     with reading(locate(args.project, settings, args.state)) as state:  # never created, changed, migrated
         if state is not None:
             entries = state.entries(args.flow, FAILED)
@@ -185,6 +185,7 @@ def cmd_failures(args) -> int:
             # created, but an acknowledgement failed (its reason names which): retried by the next run
             unacked = [e for e in created if e.status == DONE and e.reason and not update_refused(e)]
             removing = state.entries(args.flow, REMOVING)  # removals refused or not confirmed yet
+            refusing = state.entries(args.flow, REFUSING)  # refused, an `on_refused` write still to send
     if args.format == "json":
         print(dumps([{"flow": e.flow, "key": e.key, "reason": e.reason, "spec": e.loc, "attempts": e.attempts,
                       "payload": e.payload} for e in entries]
@@ -194,7 +195,9 @@ def cmd_failures(args) -> int:
                         "spec": None}
                        for e in unacked]
                     + [{"flow": e.flow, "key": e.key, "status": REMOVING, "target_id": e.target_id, "reason": e.reason,
-                        "spec": None} for e in removing], indent=2))
+                        "spec": None} for e in removing]
+                    + [{"flow": e.flow, "key": e.key, "status": REFUSING, "target_id": None, "reason": e.reason,
+                        "spec": None} for e in refusing], indent=2))
     else:
         for e in entries:
             where = f"{e.loc}: " if e.loc else ""
@@ -206,10 +209,14 @@ def cmd_failures(args) -> int:
         for e in removing:
             print(f"error[remove] flow {e.flow} record {e.key} (created as {e.target_id}): "
                   f"{e.reason or 'the removal was not confirmed'}")
+        for e in refusing:
+            print(f"warning[refusal] flow {e.flow} record {e.key} (reservation refused: {e.reason}): a write of "
+                  "`on_refused` is still to be sent (next run)")
         print(f"{len(entries)} record(s) set aside" + (f", {len(refused)} update(s) refused (`replay` sends them "
                                                        "again)" if refused else "")
               + (f", {len(unacked)} with an acknowledgement to retry (next run)" if unacked else "")
-              + (f", {len(removing)} removal(s) to send again (`replay`)" if removing else ""), file=sys.stderr)
+              + (f", {len(removing)} removal(s) to send again (`replay`)" if removing else "")
+              + (f", {len(refusing)} refusal(s) still to write back (next run)" if refusing else ""), file=sys.stderr)
     return EXIT_OK
 
 
@@ -233,7 +240,7 @@ def cmd_replay(args) -> int:
 def cmd_check(args) -> int:
     from engine.plan.load import load_plan
     from engine.project.load import ConnectorStore
-    from engine.runtime.probe import check_endpoints
+    from engine.runtime.probe import check_endpoints, field_warnings
 
     from engine.runtime.store_open import locate, token_keeper
 
@@ -242,10 +249,13 @@ def cmd_check(args) -> int:
     tokens = token_keeper(locate(args.project, plan.settings, getattr(args, "state", None)))
     try:
         results = check_endpoints(plan, token_store=tokens)
+        warnings = field_warnings(plan, token_store=tokens) if all(ok for _, ok, _ in results) else []
     finally:
         tokens.close()
     for name, ok, message in results:
         print(f"{'ok  ' if ok else 'FAIL'} {name}: {message}")
+    for flow, message in warnings:  # a misspelt source field reads null on every record, silently
+        print(f"warn {flow}: {message}")
     return EXIT_OK if all(ok for _, ok, _ in results) else EXIT_FAIL
 
 

@@ -70,6 +70,7 @@ class OperationPlan:
     description: str | None = None
     detail: Any = None
     contract: Any = None  # engine.connectors.contract.Contract: the payload it accepts (`accepts:`)
+    refused: frozenset[int] = frozenset()  # a reservation's answers (statuses) that mean "refused" (`refused:`)
 
 
 @frozen

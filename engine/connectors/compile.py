@@ -86,7 +86,8 @@ def compile_connector(data: Mapping[str, Any], locate: Locate) -> tuple[Connecto
                                             bool(op.get("idempotent")), find,
                                             ctx.expression(op.get("find_id"), path + ("find_id",), "find_id"),
                                             op.get("find_key"), op.get("description"), op_detail,
-                                            _contract(ctx, op, path, str(data.get("system") or name)))
+                                            _contract(ctx, op, path, str(data.get("system") or name)),
+                                            frozenset(op.get("refused") or ()))
     for op_name, op in operations.items():  # a look-up gets only the reference
         found = operations.get(op.find) if op.find else None
         if found is not None and found.needs - {"reference"}:

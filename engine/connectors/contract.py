@@ -15,13 +15,8 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property, lru_cache
 from typing import Any
 
-jsonschema_rs: Any
-try:  # optional accelerator for the common case (a valid payload); jsonschema is the reference
-    import jsonschema_rs
-except ImportError:  # pragma: no cover - exercised only where the wheel is missing
-    jsonschema_rs = None
-
 from engine.connectors.contract_words import describe, field_path
+from engine.spec.fastcheck import passes, rs  # jsonschema-rs: the accelerator; jsonschema is the reference
 from engine.util.suggest import hint_for
 
 # The keywords a contract may use; anything else is a mistake (JSON Schema would ignore a misspelt
@@ -71,13 +66,8 @@ def contract_validator(schema: Mapping[str, Any]) -> Any:
 def contract_errors(schema: Mapping[str, Any], value: Any) -> Iterator[Any]:
     """The reference validator's errors for ``value`` — none, without loading it, when jsonschema-rs
     accepts the value (Decimal values, which it cannot read, always go to the reference)."""
-    fast = _fast(schema)
-    if fast is not None:
-        try:
-            if fast.is_valid(value):
-                return iter(())
-        except Exception:  # a value the accelerator cannot read: the reference validator decides
-            pass
+    if passes("contract", (schema, value), lambda: _fast(schema).is_valid(value)):
+        return iter(())
     return contract_validator(schema).iter_errors(value)
 
 
@@ -204,22 +194,18 @@ def compile_contract(schema: Any, system: str, report: Report) -> Contract | Non
 def _meta_errors(schema: dict) -> list[Any]:
     """The schema's errors against the draft 2020-12 meta-schema; jsonschema-rs answers first (a valid
     schema, the common case, never loads python-jsonschema), the reference explains a refusal."""
-    if jsonschema_rs is not None and "$schema" not in schema:  # `$schema` would pick another draft
-        try:
-            if jsonschema_rs.meta.is_valid(schema):
-                return []
-        except Exception:  # a value the accelerator cannot read: the reference decides
-            pass
+    if "$schema" not in schema and passes("meta", schema, lambda: rs().meta.is_valid(schema)):
+        return []  # (`$schema` would pick another draft)
     from jsonschema import Draft202012Validator
 
     return list(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema))
 
 
 def _fast(schema: Mapping[str, Any]) -> Any:
-    if jsonschema_rs is None:  # pragma: no cover - the wheel is a dependency
+    if rs() is None:  # pragma: no cover - the wheel is a dependency
         return None
     try:
-        return jsonschema_rs.validator_for(dict(schema))
+        return rs().validator_for(dict(schema))
     except Exception:  # pragma: no cover - a schema the accelerator refuses is checked by jsonschema alone
         return None
 

@@ -7,8 +7,11 @@ class EndpointError(Exception):
     secret: endpoints scrub every message they raise."""
 
     def __init__(self, message: str, status: int | None = None, transient: bool = False,
-                 outcome_unknown: bool = False, unreachable: bool = False):
+                 outcome_unknown: bool = False, unreachable: bool = False, refused: bool = False,
+                 vendor: str | None = None):
         super().__init__(message)
+        self.refused = refused  # a reservation the system refused (not enough stock): a business outcome
+        self.vendor = vendor  # the system's own words alone (no URL, no status): what a customer may be told
         self.message, self.status = message, status
         self.transient = transient  # a 5xx/429/timeout/lock: worth another try later
         self.outcome_unknown = outcome_unknown  # the system may have applied a write

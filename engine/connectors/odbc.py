@@ -68,6 +68,7 @@ class Statement:
     sql: Variants
     each: tuple[str, ...] | None = None  # a list in the payload: the statement runs once per element
     fetch: str | None = None  # a SELECT whose first row later statements bind as {NAME.COLUMN}
+    refuse: str | None = None  # `refuse_unless_rows`: no row changed refuses the write with this text
 
 
 @frozen
@@ -79,6 +80,11 @@ class OdbcOperation:
     result: Variants | None
     where: str = ""
     result_value: tuple[str, ...] | None = None  # `result: "{piece.DC_Piece}"`: a fetched value
+
+    @property
+    def refuses(self) -> bool:
+        """A reservation: one of its statements refuses the write when it changes no row."""
+        return any(statement.refuse is not None for statement in self.statements)
 
 
 def _pipes(sql: SqlText, ctx: ConnectorCompiler, path: tuple) -> SqlText | None:
@@ -199,8 +205,10 @@ def compile_operation(name: str, op: Mapping, ctx: ConnectorCompiler, conn: Odbc
         elif isinstance(entry, Mapping) and "sql" in entry:
             each = entry.get("each")
             compiled = sql(entry.get("sql"), where + ("sql",), *(("item",) if each else ()))
+            refuse = entry.get("refuse_unless_rows")
             if compiled is not None:
-                statements.append(Statement(compiled, tuple(each.split(".")) if isinstance(each, str) else None))
+                statements.append(Statement(compiled, tuple(each.split(".")) if isinstance(each, str) else None,
+                                            refuse=refuse if isinstance(refuse, str) else None))
         else:
             compiled = sql(entry, where)
             statements += [Statement(compiled)] if compiled is not None else []

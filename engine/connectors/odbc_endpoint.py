@@ -10,6 +10,7 @@ leaves the ``outcome_unknown`` (the runner looks the document up before writing 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -208,20 +209,21 @@ class OdbcEndpoint:
         op = self._op(operation)
         return f"operation '{operation}'" + (f" ({op.where})" if op.where else "") + f" on {self.location()}"
 
-    def _statements(self, operation: str, scope: dict, reveal: bool) -> Iterator[tuple[Any, str, list]]:
-        """Each statement of a write, as (statement, text, bound values): once per element of its
-        ``each`` list. Bound lazily, so a statement binds the rows fetched before it (``scope``)."""
+    def _statements(self, operation: str, scope: dict, reveal: bool) -> Iterator[tuple[Any, str, list, dict]]:
+        """Each statement of a write, as (statement, text, bound values, its scope): once per element of
+        its ``each`` list. Bound lazily, so a statement binds the rows fetched before it (``scope``)."""
         for statement in self._op(operation).statements:
             sql = statement.sql.pick(self.dialect)
             try:
                 if statement.each is None:
-                    yield statement, sql.text, bind_values(sql, scope, reveal)
+                    yield statement, sql.text, bind_values(sql, scope, reveal), scope
                     continue
                 items = value_at(scope, ("payload",) + statement.each)
                 if not isinstance(items, list):
                     raise ValueError(f"`each: {'.'.join(statement.each)}` is not a list in the payload")
                 for item in items:
-                    yield statement, sql.text, bind_values(sql, {**scope, "item": item}, reveal)
+                    bound = {**scope, "item": item}
+                    yield statement, sql.text, bind_values(sql, bound, reveal), bound
             except (ValueError, TypeError, TransformError) as exc:
                 raise EncodeError(self.scrub(f"operation '{operation}': the payload cannot be written: {exc}")) from None
 
@@ -249,10 +251,13 @@ class OdbcEndpoint:
             if conn.autocommit:  # a write is one transaction
                 conn.autocommit = False
             cursor = conn.cursor()
-            for statement, text, params in self._statements(operation, scope, reveal=True):
+            for statement, text, params, bound in self._statements(operation, scope, reveal=True):
                 cursor.execute(text, params)
                 if statement.fetch is None:
                     rows += max(cursor.rowcount, 0)
+                    if statement.refuse is not None and cursor.rowcount == 0:  # a reservation: all or none
+                        said = self.scrub(refusal(statement.refuse, bound))
+                        raise EndpointError(f"{what}: refused: {said}", refused=True, vendor=said)
                     continue
                 found = cursor.fetchone()
                 if found is None:
@@ -313,7 +318,7 @@ class OdbcEndpoint:
         a value a ``fetch`` step would read is shown as ``<fetched: piece.DC_Piece>``."""
         scope: dict = {**(values or {}), "payload": payload, "settings": self.settings}
         lines = []
-        for statement, text, params in self._statements(operation, scope, reveal=False):
+        for statement, text, params, _ in self._statements(operation, scope, reveal=False):
             if statement.fetch is not None:
                 lines.append(f"-- fetch {statement.fetch}, in the transaction:")
                 scope[statement.fetch] = Fetched(statement.fetch)
@@ -336,3 +341,13 @@ def _close(cursor, pyodbc) -> None:
             cursor.close()
         except pyodbc.Error:
             pass
+
+
+def refusal(text: str, scope: dict) -> str:
+    """A reservation's refusal text with its ``{item.FIELD}`` / ``{payload.FIELD}`` placeholders filled."""
+    def value(match: re.Match) -> str:
+        try:
+            return str(value_at(scope, tuple(match[1].split("."))))
+        except (KeyError, TypeError, ValueError, IndexError, TransformError):
+            return match[0]
+    return re.sub(r"\{((?:item|payload)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\}", value, text)

@@ -24,10 +24,12 @@ class SimpleContext:
         self.missing_ok = missing_ok  # a file that could not be read may define the table
         # (source system, type) -> the flows of the project that record such pairs; None: not known here
         self.xrefs = xrefs
+        self.xrefs_used: set[tuple[str, str]] = set()  # the pairs the `xref` transforms compiled here read
 
     def xref_recorded(self, system: str, kind: str) -> None:
         """Raise ArgError when no flow of the project records (``system``, ``kind``) pairs: a misspelt
         `from` or `type` would otherwise never find a pair (and silently give its `default`)."""
+        self.xrefs_used.add((system, kind))
         if self.xrefs is None or self.missing_ok or (system, kind) in self.xrefs:
             return
         systems = sorted({s for s, _ in self.xrefs})

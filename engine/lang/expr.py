@@ -20,6 +20,8 @@ from jmespath import functions as jfunc
 from jmespath.visitor import TreeInterpreter
 
 from engine.errors import TransformError
+from engine.lang.closures import closure_of
+from engine.lang.exprmemo import parse_remembered
 from engine.lang.indexpath import indexed_path_of, steps_search
 from engine.lang.values import show
 
@@ -168,15 +170,15 @@ class DecimalFunctions(jfunc.Functions):
 class Interpreter(TreeInterpreter):
     """One truth rule everywhere (``when``, ``filter``, ``&&``, ``||``, ``!``, ``[?...]``): null, false,
     empty text/list/object and the number zero are false. (Plain JMESPath counts 0 as true except
-    under ``!``; specs read more naturally when a zero shipping amount is "no shipping".)"""
+    under ``!``; specs read more naturally when a zero shipping amount is "no shipping".)
+    ``_is_true`` is JMESPath's own: ``not _is_false(value)``."""
+
+    ZERO_IS_FALSE = True  # engine/lang/closures.py tests truth with `not value` for plain kinds
 
     def _is_false(self, value):
         if value is None or value is False or value == "" or value == [] or value == {}:
             return True
         return value.__class__ in (int, float, Decimal) and value == 0
-
-    def _is_true(self, value):
-        return not self._is_false(value)
 
     def visit_not_expression(self, node, value):
         return self._is_false(self.visit(node["children"][0], value))
@@ -226,7 +228,7 @@ class CompiledExpr:
         if deep is not None:
             raise ExprError(f"expression nested more than {MAX_DEPTH} levels deep", deep)
         try:
-            self._parsed = jmespath.compile(text)
+            self._parsed = parse_remembered(text)
         except jexc.ParseError as exc:
             offset = exc.lex_position if isinstance(exc.lex_position, int) else 0
             raise ExprError(_parse_message(exc), max(0, min(offset, len(text)))) from None
@@ -247,9 +249,10 @@ class CompiledExpr:
         except RecursionError:  # a JSON literal nested hundreds of levels deep
             raise ExprError(f"a literal nested more than {MAX_DEPTH} levels deep", 0) from None
         self.simple_path = simple_path_of(self._parsed.parsed)
-        # jmespath's ParsedResult.search builds an interpreter per call; keep one instead
-        visit, tree = _INTERPRETER.visit, self._parsed.parsed
-        self._search = lambda value, options=None: visit(tree, value)
+        # jmespath's ParsedResult.search builds an interpreter per call; closures of the interpreter's
+        # steps instead, built at the first evaluation (validate evaluates nothing)
+        tree = self._parsed.parsed
+        self._search = self._first_search
         if self.simple_path:
             self._search = _path_search(self.simple_path)
         elif (steps := indexed_path_of(self._parsed.parsed)) is not None:  # `associations.taxes[0].id`
@@ -268,9 +271,13 @@ class CompiledExpr:
         clone.text = self.text
         clone.simple_path = None
         clone._parsed = type(self._parsed)(self.text, node)
-        visit = _INTERPRETER.visit
-        clone._search = lambda value, options=None: visit(node, value)
+        clone._search = clone._first_search
         return clone
+
+    def _first_search(self, value: Any, options: Any = None) -> Any:
+        evaluate = closure_of(self._parsed.parsed, _INTERPRETER)  # the interpreter's steps, no dispatch
+        self._search = lambda value, options=None: evaluate(value)
+        return evaluate(value)
 
     def search(self, scope: Any) -> Any:
         try:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from jmespath import exceptions as jexc
 from jmespath import parser as jparser
 
 from engine.lang import names
+from engine.spec import yamlcache
 from engine.util.suggest import closest
 
 # the first child continues the parent's path, on the same value (`a` in `a.b`, `a[0]`, `a | b`)
@@ -104,6 +107,12 @@ def spanned_tree(text: str) -> dict | None:
     Trees are shared between callers (one parse per text): read them, never change them."""
     if isinstance(text, str) and text in _TREES:
         return _TREES[text]
+    cache = yamlcache.active() if isinstance(text, str) else None
+    memo = None if cache is None else cache.memo("spanned", _memo_stamp())
+    tree = None if memo is None else memo.get(text)
+    if isinstance(tree, dict):  # parsed in an earlier `validate` (engine/spec/yamlcache.py)
+        _TREES[text] = tree
+        return tree
     try:
         tree = _SpanningParser().parse(text).parsed
     except RecursionError:
@@ -115,7 +124,15 @@ def spanned_tree(text: str) -> dict | None:
     if len(_TREES) >= _TREES_MAX:
         _TREES.clear()
     _TREES[text] = tree
+    if memo is not None and tree is not None:
+        memo.put(text, tree)
     return tree
+
+
+@lru_cache(maxsize=1)
+def _memo_stamp() -> bytes:
+    """What a spanned tree depends on besides its text: jmespath's files and this module's source."""
+    return f"spanned 1|{yamlcache.package_stamp('jmespath')}|".encode() + Path(__file__).read_bytes()
 
 
 @dataclass(frozen=True)
@@ -156,6 +173,7 @@ _WHERE = {
     names.TARGET: "only in `acknowledge` (its `map` and `with`)",
     names.KEY: "only in a fan-out or grouped flow",
     names.PAYLOAD: "only in `target.remove.with`",
+    names.REFUSED: "only in `reserve.on_refused` (its `when`, `map` and `with`)",
 }
 
 

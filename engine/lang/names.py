@@ -11,7 +11,8 @@ POSITION = "_position"  # the same, 1-based (Sage numbers lines 1000, 2000, ...:
 KEY = "_key"            # a fan-out item's or a group's ledger key
 TARGET = "_target"      # in `acknowledge`: what the target answered (`_target.id`); in `target.remove.with`
 PAYLOAD = "_payload"    # in `target.remove.with`: the last payload sent for the removed record
+REFUSED = "_refused"    # in `reserve.on_refused`: the refusal (`_refused.reason`, as the system stated it)
 
-RESERVED = frozenset({PARENT, INDEX, POSITION, KEY, TARGET, PAYLOAD})
+RESERVED = frozenset({PARENT, INDEX, POSITION, KEY, TARGET, PAYLOAD, REFUSED})
 
-__all__ = ["INDEX", "KEY", "PARENT", "PAYLOAD", "POSITION", "RESERVED", "TARGET"]
+__all__ = ["INDEX", "KEY", "PARENT", "PAYLOAD", "POSITION", "REFUSED", "RESERVED", "TARGET"]

@@ -14,11 +14,12 @@ from typing import Protocol
 
 
 class XrefMissing(Exception):
-    """No pair for the value (``flows``: the flows that record that type), or ``detail`` says why not one."""
+    """No pair for the value (``flows``: the flows that record that type; ``others``: they recorded
+    other values of it, so they ran), or ``detail`` says why not one."""
 
-    def __init__(self, flows: list[str], detail: str | None = None):
+    def __init__(self, flows: list[str], detail: str | None = None, others: bool = False):
         super().__init__(detail or "no cross-reference")
-        self.flows, self.detail = flows, detail
+        self.flows, self.detail, self.others = flows, detail, others
 
 
 class XrefResolver(Protocol):

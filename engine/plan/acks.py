@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 KEY = "acknowledge"
 
 
-def ack_blocks(given: Any) -> list[tuple[tuple, dict]]:
-    """``(path, block)`` of every acknowledgement written under ``acknowledge`` (a mapping or a list)."""
+def ack_blocks(given: Any, at: tuple = (KEY,)) -> list[tuple[tuple, dict]]:
+    """``(path, block)`` of every acknowledgement written under ``at`` (a mapping or a list)."""
     if isinstance(given, dict):
-        return [((KEY,), given)]
+        return [(at, given)]
     if isinstance(given, list):
-        return [((KEY, index), block) for index, block in enumerate(given) if isinstance(block, dict)]
+        return [(at + (index,), block) for index, block in enumerate(given) if isinstance(block, dict)]
     return []
 
 
@@ -58,16 +58,19 @@ class _Part:
 
 class AckCompiler:
     """Checks every acknowledgement of one flow (``fc`` is the flow's compiler: ``write``, ``values``,
-    ``expr`` and ``builder``); ``broken`` when one names an operation that does not exist."""
+    ``expr`` and ``builder``); ``broken`` when one names an operation that does not exist. ``at`` and
+    ``extra``: where the writes are and the name their scope adds to the record (``reserve.on_refused``
+    writes see ``_refused``, :mod:`engine.plan.reserve`)."""
 
-    def __init__(self, fc: Any, given: Any, diags: list[Diagnostic]):
+    def __init__(self, fc: Any, given: Any, diags: list[Diagnostic], at: tuple = (KEY,),
+                 extra: str = names.TARGET, what: str = "acknowledgements"):
         self.fc, self.parts, self.broken = fc, [], False
         item = fc.item
         seen: dict[str, tuple] = {}
-        for path, block in ack_blocks(given):
+        for path, block in ack_blocks(given, at):
             _, op = fc.write(block, path, "write")
-            scope = fc.builder.scope_names | {names.TARGET}  # the record, and what the target answered
-            root = fc.builder.build_root(block.get("map") or {}, path + ("map",), frozenset({names.TARGET}))
+            scope = fc.builder.scope_names | {extra}  # the record, and what the target answered
+            root = fc.builder.build_root(block.get("map") or {}, path + ("map",), frozenset({extra}))
             values = fc.values(block.get("with"), path + ("with",), scope)
             when = fc.expr(block.get("when"), path + ("when",), "condition", scope) if "when" in block else None
             name = identity(block)
@@ -75,7 +78,7 @@ class AckCompiler:
                 at = path + ("name",) if "name" in block else path
                 first = format_path(seen[name])
                 diags.append(Diagnostic(
-                    "duplicate-name", f"two acknowledgements are named '{name}' (the first at {first}): the "
+                    "duplicate-name", f"two {what} are named '{name}' (the first at {first}): the "
                     "ledger could not tell which one was confirmed", item.loc(*at),
                     format_path(("flows", item.name) + at),
                     "give each acknowledgement its own `name:` (e.g. `name: sage_number`, `name: note`)"))

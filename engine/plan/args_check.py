@@ -10,6 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from engine.spec.fastcheck import passes, rs
+
 _VALIDATORS: dict[int, ArgsValidator] = {}
 
 
@@ -26,22 +28,22 @@ class ArgsValidator:
     def __init__(self, schema: Any):
         self.schema = schema
         self.reference: Any = None  # python-jsonschema's validator, built for the first refusal
-        self.fast: Any = None
-        try:
-            import jsonschema_rs
+        self._fast: Any = None  # jsonschema-rs's, built when first asked (a warm `validate` never asks)
 
-            self.fast = jsonschema_rs.validator_for(schema)
-        except Exception:  # pragma: no cover - no wheel, or a schema the accelerator refuses
-            self.fast = None
+    @property
+    def fast(self) -> Any:
+        if self._fast is None and rs() is not None:
+            try:
+                self._fast = rs().validator_for(self.schema)
+            except Exception:  # pragma: no cover - a schema the accelerator refuses
+                self._fast = False
+        return self._fast or None
 
     def iter_errors(self, args: Any) -> Any:
-        """python-jsonschema's errors for ``args`` (none without asking it when the fast path agrees)."""
-        if self.fast is not None and not _has_decimal(args):
-            try:
-                if self.fast.is_valid(args):
-                    return iter(())
-            except Exception:  # a value the accelerator cannot read: the reference decides
-                pass
+        """python-jsonschema's errors for ``args`` (none without asking it when the fast path agrees;
+        a ``validate`` with its cache remembers that it agreed: engine/spec/fastcheck.py)."""
+        if not _has_decimal(args) and passes("args", (self.schema, args), lambda: self.fast.is_valid(args)):
+            return iter(())
         if self.reference is None:
             import jsonschema
 

@@ -29,6 +29,7 @@ from engine.plan.find import compile_find, xref_type
 from engine.plan.contracts import check_contract
 from engine.plan.mapping import MappingBuilder
 from engine.plan.acks import AckCompiler
+from engine.plan.reserve import ReserveCompiler
 from engine.plan.match import compile_match
 from engine.plan.rejects import compile_rejects
 from engine.plan.removal import compile_remove
@@ -37,6 +38,7 @@ from engine.plan.usage import related_types, restrict_types, used_fields
 from engine.plan.related import RelatedSpec, compile_enricher
 from engine.project.load import Connector, Item, Project
 from engine.spec.yamlsrc import format_path
+from engine.util.suggest import hint_for
 
 if TYPE_CHECKING:  # the plan's classes are built only when a Plan is (validate never imports them)
     from engine.plan.model import EndpointPlan, FlowPlan, Plan
@@ -137,9 +139,9 @@ class _FlowCompiler:
     def __init__(self, item: Item, project: Project, lookups: dict, registry: Registry, diags: list[Diagnostic],
                  project_pairs: dict[tuple[str, str], tuple[str, ...]] | None = None, check_only: bool = False):
         self.item, self.project, self.diags, self.check_only = item, project, diags, check_only
-        context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing(),
-                                xrefs=project_pairs)
-        self.builder = MappingBuilder(item.doc, item.path, registry, context, diags)
+        self.context = SimpleContext(lookups, item.base_dir, missing_ok=project.names_may_be_missing(),
+                                     xrefs=project_pairs)
+        self.builder = MappingBuilder(item.doc, item.path, registry, self.context, diags)
         self.types: dict[str, Callable] = {}
 
     def expr(self, text: Any, path: tuple, what: str, allowed: frozenset[str] | None = None) -> CompiledExpr | None:
@@ -229,6 +231,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     data = item.data
     start = len(diags)
     fc = _FlowCompiler(item, project, lookups, registry, diags, pairs, check_only)
+    run_after = _declared_after(item, project, diags)
     fc.builder.scope_names = fc.builder.names = scope_names(data)  # fan-out/grouping: _index, _position, _key
     source = data.get("source") or {}
     target = data.get("target") or {}
@@ -252,11 +255,16 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
     if target.get("update") is not None:
         _, update_op = fc.write(target, ("target",), "update", provided=("target_id",))
     acks = AckCompiler(fc, data.get("acknowledge"), diags)
+    reserve = ReserveCompiler(fc, data.get("reserve"), diags)  # stock held before the document (plan/reserve.py)
     find = compile_find(fc, item, project, target, diags)
     remove = compile_remove(fc, item, data, target, diags)  # a record gone from the source: removed (plan/removal.py)
     diags.extend(check_contract(item, root, data.get("map"), ("map",), getattr(target_op, "contract", None),
                                 f"{target.get('endpoint')}.{target.get('write')}"))
-    for part in acks.parts:  # what each acknowledgement writes back is checked the same way
+    if reserve.root is not None:
+        diags.extend(check_contract(item, reserve.root, data["reserve"].get("map"), ("reserve", "map"),
+                                    getattr(reserve.op, "contract", None),
+                                    f"{data['reserve'].get('endpoint')}.{data['reserve'].get('write')}"))
+    for part in acks.parts + (reserve.refused.parts if reserve.refused else []):  # writes back: checked the same way
         diags.extend(check_contract(item, part.root, part.block.get("map"), part.path + ("map",),
                                     getattr(part.op, "contract", None),
                                     f"{part.block.get('endpoint')}.{part.block.get('write')}"))
@@ -277,7 +285,7 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                                     "e.g. `every 5m`, `every 1h`, or cron `*/10 8-19 * * 1-5` (UTC)"))
     if len(diags) > start and any(d.is_error for d in diags[start:]):
         return None
-    if resource is None or target_op is None or root is None or acks.broken:
+    if resource is None or target_op is None or root is None or acks.broken or reserve.broken:
         return None  # a broken connector: its own diagnostics say why
     if check_only:
         return None
@@ -304,7 +312,21 @@ def _compile_flow(item: Item, project: Project, lookups: dict, registry: Registr
                     and target_op.find is not None, lets=lets, reject=rejects, fan_out=fan_out, group=group,
                     find=find, xref_type=xref_type(target, resource_name), source_fields=used,
                     related_fields=MappingProxyType({name: used for name in restricted if used is not None}),
-                    remove=remove, webhooks=webhooks)
+                    remove=remove, reserve=reserve.plan(item.name), webhooks=webhooks,
+                    after=tuple(sorted(set(run_after) | {flow for used in fc.context.xrefs_used
+                                                         for flow in (pairs or {}).get(used, ()) if flow != item.name})))
+
+
+def _declared_after(item: Item, project: Project, diags: list[Diagnostic]) -> list[str]:
+    """The flows of `after:`; a name no flow has is an `unknown-flow` error at its place."""
+    names = item.data.get("after")
+    if not isinstance(names, list):
+        return []
+    for index, name in enumerate(names):
+        if isinstance(name, str) and name not in project.flows:
+            diags.append(Diagnostic("unknown-flow", f"no flow named '{name}' to run after", item.loc("after", index),
+                                    format_path(item.path + ("after", index)), hint_for(name, project.flows, "flows")))
+    return [name for name in names if isinstance(name, str) and name in project.flows and name != item.name]
 
 
 __all__ = ["compile_project"]

@@ -41,6 +41,15 @@ AckPlan = WritePlan  # what is written back to the source once the target confir
 
 
 @frozen
+class ReservePlan:
+    """A flow's ``reserve`` (plan/reserve.py): its write (``map`` over the source record) and the writes
+    of a refusal (``on_refused``), in the order written, each recorded under its name."""
+
+    write: WritePlan
+    on_refused: tuple[WritePlan, ...]
+
+
+@frozen
 class FlowPlan:
     """One compiled flow. ``map(record)`` raises RecordError (without flow and key)."""
 
@@ -80,12 +89,16 @@ class FlowPlan:
     # related resources read only through these top-level fields (plan/usage.py); absent: every field
     related_fields: Mapping[str, frozenset[str]] = field(default_factory=dict)
     remove: RemovePlan | None = None  # a record gone from the source is removed from the target (plan/removal.py)
+    reserve: ReservePlan | None = None  # stock held in the target before the document (plan/reserve.py)
+    after: tuple[str, ...] = ()  # its `after:` flows and those keeping the cross-references its `xref` transforms read
     webhooks: FlowWebhooks | None = None  # records also pushed by the source's webhooks (plan/webhooks.py)
 
     def endpoint_names(self) -> list[str]:
         """Every endpoint a run of this flow talks to (source, target, joins, acknowledgements)."""
         names = {self.source_endpoint, self.target_endpoint, *(spec.endpoint for spec in self.related)}
         names.update(ack.endpoint for ack in self.acks)
+        if self.reserve is not None:
+            names.update(w.endpoint for w in (self.reserve.write, *self.reserve.on_refused))
         return sorted(names)
 
     def write_values(self, enriched: dict) -> dict:
@@ -126,3 +139,27 @@ class Plan:
     connectors: Mapping[str, ConnectorPlan]  # by endpoint name
     endpoints: Mapping[str, EndpointPlan] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)  # the project's own (`project:`)
+
+    def run_order(self) -> list[str]:
+        """Every flow, each after the flows it needs, else by name: its `after:` flows and those keeping the
+        cross-references its `xref` transforms read (``FlowPlan.after``: the categories before the products),
+        and the flows finding or creating the items of a resource it reads (`target.find`: the products
+        before the stock and prices a flow joins to them). Flows needing each other in a cycle run by name."""
+        makers: dict[tuple[str, str], set[str]] = {}
+        for name, flow in self.flows.items():
+            if flow.find is not None:
+                makers.setdefault((flow.target_endpoint, flow.find.resource), set()).add(name)
+        waiting: dict[str, set[str]] = {}
+        for name, flow in self.flows.items():
+            reads = {(spec.endpoint, spec.resource) for spec in flow.related}
+            reads.add((flow.source_endpoint, flow.source_resource))
+            waiting[name] = ({a for a in flow.after if a in self.flows}
+                             | {maker for read in reads for maker in makers.get(read, ())}) - {name}
+        order: list[str] = []
+        while waiting:  # the first by name whose needs ran: as close to name order as the needs allow
+            name = next((n for n in sorted(waiting) if not waiting[n]), None) or min(waiting)
+            del waiting[name]
+            order.append(name)
+            for needs in waiting.values():
+                needs.discard(name)
+        return order

@@ -9,6 +9,7 @@ from engine.plan.compile import compile_project
 from engine.errors import Diagnostic, Loc, sort_diagnostics
 from engine.plan.forked import can_fork, in_child
 from engine.project.load import ConnectorStore, discover, display, is_connector_doc, load_project, project_files
+from engine.spec import yamlcache
 from engine.spec.yamlsrc import load_file
 from engine.util.records import mutable
 
@@ -49,9 +50,9 @@ def validate_paths(paths: list[Path], store: ConnectorStore | None = None, fork:
     theirs: Callable[[], Report] | None = None
     if fork and len(projects) > 1 and can_fork():
         half = len(projects) // 2
-        theirs = in_child(lambda: _projects(projects[half:], store, Report()))
+        theirs = in_child(lambda: _flushed(_projects(projects[half:], store, Report())))
         projects = projects[:half]
-    _projects(projects, store, report)
+    _flushed(_projects(projects, store, report))
     if theirs is not None:
         other = theirs()
         report.diagnostics += other.diagnostics
@@ -63,6 +64,14 @@ def validate_paths(paths: list[Path], store: ConnectorStore | None = None, fork:
                 "nothing-to-validate", "no project or connector files (*.yaml) here", Loc(str(path), 1, 1),
                 hint="point validate at a project folder, or at a folder holding projects"))
     report.diagnostics = sort_diagnostics(report.diagnostics)
+    return report
+
+
+def _flushed(report: Report) -> Report:
+    """``report``, once what this process learnt is in the cache of parsed files (if one is used)."""
+    cache = yamlcache.active()
+    if cache is not None:
+        cache.flush()
     return report
 
 

@@ -61,7 +61,9 @@ def compile_flow_webhooks(item: Item, project: Project, data: Any, diags: list[D
                   f"{', '.join(decl.topics)})", ("topics", index), hint_for(topic, decl.topics, "topics"))
         elif found.resource != resource:
             error("topic-resource", f"topic '{topic}' gives '{found.resource}' records, but the flow reads "
-                  f"'{resource}'", ("topics", index))
+                  f"'{resource}'", ("topics", index),
+                  f"its webhooks send '{found.resource}' records: a flow taking them reads `read: "
+                  f"{found.resource}`, its mapping written for that shape; else leave this flow to its poll")
     endpoint_item = project.endpoints.get(str(endpoint))
     given = endpoint_item.data.get("settings") if endpoint_item is not None and isinstance(endpoint_item.data,
                                                                                             dict) else None

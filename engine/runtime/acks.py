@@ -49,12 +49,27 @@ def finish(runner: Any, key: str, record: dict, target_id: Any) -> None:
     """Send the acknowledgements still missing for document ``target_id`` and settle the record:
     ``acked`` when none is missing, else ``done`` with why."""
     flow, store = runner.flow, runner.store
+    problems, last = send_missing(runner, key, flow.acks, scope_of(record, target_id), target_id)
+    if problems:
+        runner.summary.ack_failed += 1
+        store.settle(flow.name, key, target_id, DONE, "; ".join(problems), ack=last)
+    else:
+        runner.summary.acked += 1
+        store.settle(flow.name, key, target_id, ACKED, ack=last)
+
+
+def send_missing(runner: Any, key: str, writes: tuple, scope: dict, target_id: Any, prefix: str = ""
+                 ) -> tuple[list[str], tuple[str, str | None] | None]:
+    """Send each of ``writes`` not yet confirmed for ``target_id``, in order, each result committed
+    before the next one is sent; (the problems, the last result — for the caller's settle). ``prefix``:
+    put before each write's name in the ledger (a refusal's writes: ``refused:``)."""
+    flow, store = runner.flow, runner.store
     known = store.ack_states(flow.name, key)
-    scope = scope_of(record, target_id)
     problems = []
     last: tuple[str, str | None] | None = None  # the latest result, recorded with the next send or the settle
-    for ack in flow.acks:
-        state = known.get(ack.name)
+    for ack in writes:
+        name = prefix + ack.name
+        state = known.get(name)
         if state is not None and state.done_for(target_id):
             continue  # confirmed earlier for this document: never sent twice
         problem: str | None = None
@@ -67,16 +82,11 @@ def finish(runner: Any, key: str, record: dict, target_id: Any) -> None:
             store.ack_result(flow.name, key, last[0], target_id, last[1])
         if problem is None:
             problem = send(runner, ack, scope)
-        last = (ack.name, problem)
+        last = (name, problem)
         if problem is not None:
             problems.append(problem)
-            runner.log("ack_failed", flow=flow.name, key=key, ack=ack.name, reason=problem)
-    if problems:
-        runner.summary.ack_failed += 1
-        store.settle(flow.name, key, target_id, DONE, "; ".join(problems), ack=last)
-    else:
-        runner.summary.acked += 1
-        store.settle(flow.name, key, target_id, ACKED, ack=last)
+            runner.log("ack_failed", flow=flow.name, key=key, ack=name, reason=problem)
+    return problems, last
 
 
 def send(runner: Any, ack: WritePlan, scope: dict) -> str | None:
@@ -109,4 +119,4 @@ def describe(endpoints: dict, flow: Any, record: dict) -> list:
             for ack in flow.acks if ack.when is None or ack.when(scope)]
 
 
-__all__ = ["confirmed", "describe", "finish", "scope_of", "send"]
+__all__ = ["confirmed", "describe", "finish", "scope_of", "send", "send_missing"]

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import signal
 import struct
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 PAGE = 256  # records per message
+AHEAD = 64  # messages the child may hold while the parent does not read (~16,000 records)
 _HEADER = struct.Struct("!q")
 _DONE, _FAILED = -1, -2
 _PIPE_BYTES = 1 << 20  # Linux's F_SETPIPE_SZ (the default is 64 KiB: a page or less)
@@ -34,11 +37,35 @@ def available() -> bool:
     return hasattr(os, "fork") and (os.cpu_count() or 1) > 1
 
 
-def decoded_elsewhere(rows: Iterator[Any]) -> Iterator[Any]:
-    """``rows`` as they come, read by a child process (when forking is possible; else in this one)."""
+def core_free() -> bool:
+    """Whether a second process would find a core to run on now: the load of the last minute is below
+    the number of cores, and so are the tasks runnable at this instant besides this one (Linux's
+    /proc/loadavg; where the system does not say, yes). On a machine with no free core a second
+    process costs more CPU time (the records cross a pipe) and saves no wall time."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        if os.getloadavg()[0] >= cores:  # a benchmark alternating runs on an idle machine: about 1-1.7
+            return False
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = int(handle.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError, AttributeError):
+        return True
+    return running - 1 < cores
+
+
+def decoded_elsewhere(rows: Iterator[Any], spare: bool = False) -> Iterator[Any]:
+    """``rows`` as they come, read by a child process forked now (when forking is possible; else in
+    this one): it reads ahead - up to AHEAD pages - while this process is still busy elsewhere (the
+    source file is read while the related files are indexed). ``spare``: the child runs at a lower
+    priority (nice 10), on the CPU time the processes reading what is needed first leave."""
     if not available():
-        yield from rows
-        return
+        return rows
+    received = _received(rows, spare)
+    next(received)  # forks the child now; the generator's `finally` reaps it however it ends
+    return received
+
+
+def _received(rows: Iterator[Any], spare: bool) -> Iterator[Any]:
     read_end, write_end = os.pipe()
     try:
         import fcntl
@@ -48,11 +75,13 @@ def decoded_elsewhere(rows: Iterator[Any]) -> Iterator[Any]:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (its coverage is not collected); it never returns
         os.close(read_end)
-        _child(rows, write_end)
+        _child(rows, write_end, spare)
     os.close(write_end)
     received = 0
     try:
+        yield None  # started (decoded_elsewhere primes the generator)
         with os.fdopen(read_end, "rb", buffering=1 << 16) as pipe:
+            read_end = -1
             while True:
                 header = pipe.read(_HEADER.size)
                 size = _HEADER.unpack(header)[0] if len(header) == _HEADER.size else _FAILED
@@ -71,38 +100,61 @@ def decoded_elsewhere(rows: Iterator[Any]) -> Iterator[Any]:
             if position >= received:
                 yield row
     finally:
+        if read_end >= 0:
+            os.close(read_end)
         if pid:
             _reap(pid, kill=True)
 
 
-def _child(rows: Iterator[Any], fd: int) -> None:  # pragma: no cover - runs in the forked child
+def _child(rows: Iterator[Any], fd: int, spare: bool) -> None:  # pragma: no cover - the forked child
+    """Reads ``rows`` into pickled pages; a thread writes them to the pipe, so that reading goes on,
+    up to AHEAD pages, while the parent does not read yet."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent decides (and kills this one)
-    code = 0
+    if spare:
+        try:
+            os.nice(10)
+        except OSError:
+            pass
+    pages: queue.Queue = queue.Queue(maxsize=AHEAD)
+    writer = threading.Thread(target=_writer, args=(pages, fd), daemon=True)
+    writer.start()
+    page: list = []
     try:
-        with os.fdopen(fd, "wb", buffering=1 << 16) as pipe:
-            try:
-                page: list = []
-                for row in rows:
-                    page.append(row)
-                    if len(page) >= PAGE:
-                        _send(pipe, page)
-                        page = []
-                _send(pipe, page)
-                pipe.write(_HEADER.pack(_DONE))
-            except BaseException:  # noqa: BLE001 - the parent meets it again itself, located
-                _send(pipe, page)
-                pipe.write(_HEADER.pack(_FAILED))
+        for row in rows:
+            page.append(row)
+            if len(page) >= PAGE:
+                pages.put(_packed(page))
+                page = []
+        pages.put(_packed(page))
+        pages.put(_HEADER.pack(_DONE))
+    except BaseException:  # noqa: BLE001 - the parent meets it again itself, located
+        try:
+            pages.put(_packed(page))
+        except BaseException:  # noqa: BLE001 - a record the pipe cannot carry: the parent reads it
+            pass
+        pages.put(_HEADER.pack(_FAILED))
+    writer.join()
+    os._exit(0)
+
+
+def _writer(pages: queue.Queue, fd: int) -> None:  # pragma: no cover - runs in the forked child
+    try:
+        with os.fdopen(fd, "wb", buffering=0) as pipe:
+            while True:
+                message = pages.get()
+                pipe.write(message)
+                if len(message) == _HEADER.size and _HEADER.unpack(message)[0] < 0:
+                    return  # done, or failed: the parent takes it from here
     except BaseException:  # noqa: BLE001 - the parent is gone or stopped reading
-        code = 1
-    os._exit(code)
+        os._exit(1)
 
 
-def _send(pipe: Any, page: list) -> None:
-    if page:
-        body = pickle.dumps(page, pickle.HIGHEST_PROTOCOL)
-        pipe.write(_HEADER.pack(len(body)))
-        pipe.write(body)
-        pipe.flush()
+def _packed(page: list) -> bytes:
+    """A page as one message: its size, then its pickle (nothing for an empty page)."""
+    if not page:
+        return b""
+    body = pickle.dumps(page, pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(body)) + body
 
 
 def _reap(pid: int, kill: bool) -> None:

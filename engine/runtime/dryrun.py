@@ -29,13 +29,16 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.acks import describe as describe_acks
-from engine.runtime.decodeworker import available, decoded_elsewhere
+from engine.runtime.reserve import describe as describe_reserve
+from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
 from engine.runtime.relspill import RelatedSpill, spillable
 from engine.util.jsonout import OutputError, dumps
 
 PAGE = 100
 WORKER_BYTES = 1_000_000  # a smaller file is read here: a second process would cost more than it saves
+AUTO_WORKER_BYTES = 8_000_000  # by default (workers=None), only a file this large: at 1,000 orders (3.7 MB) the
+# second process saved no wall time, at 10,000 (37 MB) it did
 RELATED_MEMORY = 32_000_000  # related files up to this size (bytes, all together) are indexed in memory
 
 
@@ -96,7 +99,7 @@ class DryRunCounts:
 
 def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
             max_input_bytes: int | None = None, related_memory: int = RELATED_MEMORY,
-            workers: bool = False) -> DryRunResult:
+            workers: bool | None = False) -> DryRunResult:
     counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes, related_memory=related_memory,
                                       workers=workers)
     result = DryRunResult(flow.name, flow.target)
@@ -108,15 +111,16 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
 def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
                    max_input_bytes: int | None = None, declared: Any = None,
                    related_memory: int = RELATED_MEMORY,
-                   workers: bool = False) -> tuple[DryRunCounts, Iterator[Outcome]]:
+                   workers: bool | None = False) -> tuple[DryRunCounts, Iterator[Outcome]]:
     """The mapped records of a file dry-run as they come: the source file is read page by page (in
     constant memory), related files are read and typed first - indexed in memory when their files
     total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
     size); of an XML list, only the elements the flow may read are decoded (plan/readfields.py).
     ``counts`` is filled as the outcomes are consumed; an :class:`InputError` may come from either call.
-    ``workers``: each file of WORKER_BYTES or more is read in a child process while this one types,
-    joins and maps (decodeworker.py: same records, same errors; where fork exists and there are
-    several cores)."""
+    ``workers``: each file of WORKER_BYTES or more (None: AUTO_WORKER_BYTES, when a core is free now) is
+    read in a child process, all of them started at once: the related files while this one indexes
+    them, the source file ahead at a lower priority, then while this one types, joins and maps
+    (decodeworker.py: same records, same errors; where fork exists and there are several cores)."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
@@ -133,12 +137,17 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
             if singular.get(resource, resource) != flow.source_resource:
                 related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
-    fork = workers and available()
+    fork = workers is not False and available() and (workers or core_free())
+    smallest = WORKER_BYTES if workers else AUTO_WORKER_BYTES
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
         rows = chain.from_iterable(by_resource[resource])
-        return decoded_elsewhere(rows) if fork and _size(files[resource]) >= WORKER_BYTES else rows
+        if not fork or _size(files[resource]) < smallest:
+            return rows
+        return decoded_elsewhere(rows, spare=resource == flow.source_resource and len(by_resource) > 1)
 
+    # every reader starts now: the source file's child reads ahead while the related files are indexed
+    source = elsewhere(flow.source_resource) if flow.source_resource in by_resource else iter(())
     others = {r: elsewhere(r) for r in by_resource if r != flow.source_resource}
     on_disk = spillable(flow) and _size(related_files) > related_memory
     spill = RelatedSpill(flow) if on_disk else None  # joined page by page from disk
@@ -155,11 +164,18 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     except BaseException:
         if spill is not None:
             spill.close()
+        for rows in (source, *others.values()):
+            _close(rows)  # a child still reading is stopped
         raise
-    source = elsewhere(flow.source_resource)
     if spill is None:
         return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
     return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
+
+
+def _close(rows: Iterator[dict]) -> None:
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
 
 
 def _size(paths: set[Path]) -> float:
@@ -201,6 +217,7 @@ def _outcomes(flow: FlowPlan, counts: DryRunCounts, rows: Iterator[dict], joiner
                 counts.mapped += 1
                 yield outcome
     finally:
+        _close(rows)  # a child still reading (the consumer stopped early) is stopped
         if spill is not None:
             spill.close()
 
@@ -294,9 +311,12 @@ def _describe(flow: FlowPlan, endpoints: dict, outcomes: Iterator[Outcome], limi
         if outcome.skipped:
             result.skipped += 1
             continue
-        try:
-            requests = [endpoints[flow.target_endpoint].describe_write(flow.target_operation, outcome.payload,
-                                                                        outcome.values)]
+        try:  # the reservation first (a flow's `reserve`), then the document
+            requests = describe_reserve(endpoints, flow, outcome.record) + [endpoints[
+                flow.target_endpoint].describe_write(flow.target_operation, outcome.payload, outcome.values)]
+        except (RecordError, TransformError) as exc:
+            result.failures.append(failure(flow, outcome.key, exc, "reserve", flow.item.loc("reserve")))
+            continue
         except EndpointError as exc:
             result.failures.append(failure(flow, outcome.key, exc, "", flow.item.loc("target")))
             continue

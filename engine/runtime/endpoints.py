@@ -28,11 +28,21 @@ def resolve_settings(plan: Plan, name: str, environ: Mapping[str, str] | None = 
             try:
                 value = resolve(value, environ, secret=endpoint.connector.settings[key].secret)
             except MissingEnv as exc:
+                guess = _set_nearby(exc.name, os.environ if environ is None else environ)
                 raise ConfigError(f"{endpoint.locs[key]}: endpoint '{name}' setting '{key}': "
-                                  f"environment variable {exc.name} is not set") from None
+                                  f"environment variable {exc.name} is not set"
+                                  + (f" (did you mean {guess}, which is?)" if guess else "")) from None
             _check_not_empty(endpoint, name, key, value)
         settings[key] = value
     return settings
+
+
+def _set_nearby(name: str, environ: Mapping[str, str]) -> str | None:
+    """The variable set in the environment whose name is one slip from ``name`` (ACME_PS_KYE: ACME_PS_KEY)."""
+    import difflib
+
+    found = difflib.get_close_matches(name, list(environ), n=1, cutoff=0.85)
+    return found[0] if found else None
 
 
 def _check_not_empty(endpoint, name: str, key: str, value: Any) -> None:

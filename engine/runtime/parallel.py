@@ -37,7 +37,7 @@ from typing import Any, Iterator
 from engine.errors import RecordError, TransformError
 from engine.runtime.pipeline import Outcome
 
-COUNTERS = ("created", "updated", "skipped", "failed", "acked", "ack_failed", "pending", "found")
+COUNTERS = ("created", "updated", "skipped", "failed", "acked", "ack_failed", "pending", "found", "refused")
 
 
 def width(runner: Any) -> int:
@@ -49,6 +49,8 @@ def width(runner: Any) -> int:
     if wanted <= 1:
         return 1
     names = {flow.target_endpoint, *(ack.endpoint for ack in flow.acks)}
+    if flow.reserve is not None:
+        names.update(w.endpoint for w in (flow.reserve.write, *flow.reserve.on_refused))
     serial = sorted(n for n in names if not getattr(runner.endpoints.get(n), "concurrent", False))
     if serial:
         if not getattr(runner, "_told_serial", False):

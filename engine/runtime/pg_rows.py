@@ -62,6 +62,14 @@ def xref_translate(project: str) -> Callable[..., tuple[str, tuple]]:
     return sql
 
 
+def xref_recorded(project: str) -> Callable[[str, str], tuple[str, tuple]]:
+    """Whether any pair of (system, type) is kept in ``project`` (StoreXref's ``any_sql``)."""
+    def sql(system: str, type_: str) -> tuple[str, tuple]:
+        return ("SELECT 1 FROM passerelle.xref WHERE project = %s AND source_system = %s AND type = %s LIMIT 1",
+                (project, system, type_))
+    return sql
+
+
 RUN_COLUMNS = ("flow", "kind", "started", "ended", "plan_version", "outcome", "error") + COUNTS
 
 
@@ -118,4 +126,4 @@ class PgRemovals:
                      (self.project, flow, key))
 
 
-__all__ = ["PgRemovals", "ack_states", "recent_runs", "run_statements", "ack_statement", "xref_select", "xref_translate", "xref_upsert"]
+__all__ = ["PgRemovals", "ack_states", "recent_runs", "run_statements", "ack_statement", "xref_recorded", "xref_select", "xref_translate", "xref_upsert"]

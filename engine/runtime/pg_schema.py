@@ -25,6 +25,18 @@ SCHEMA = "passerelle"
 UPGRADE_LOCK = 0x7061737365726C  # the advisory lock `db upgrade` holds ("passerl")
 PROJECT_TABLES = ("cursors", "ledger", "tokens", "acks", "xref", "items", "leases")
 
+
+def isolated(*tables: str) -> str:
+    """Row-level security on ``tables``: a connection sees and writes only its project's rows."""
+    return "".join(f"""
+        ALTER TABLE passerelle.{table} ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE passerelle.{table} FORCE ROW LEVEL SECURITY;
+        CREATE POLICY one_project ON passerelle.{table}
+            USING (project = current_setting('passerelle.project', true))
+            WITH CHECK (project = current_setting('passerelle.project', true));
+    """ for table in tables)
+
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "ledger, cursors, tokens, acknowledgements, cross-references, items, leases", """
         CREATE TABLE passerelle.cursors (
@@ -57,13 +69,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             project TEXT NOT NULL, name TEXT NOT NULL, holder TEXT NOT NULL, backend INTEGER NOT NULL,
             since TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (project, name));
     """),
-    (2, "row-level security: a connection sees only its project's rows", "".join(f"""
-        ALTER TABLE passerelle.{table} ENABLE ROW LEVEL SECURITY;
-        ALTER TABLE passerelle.{table} FORCE ROW LEVEL SECURITY;
-        CREATE POLICY one_project ON passerelle.{table}
-            USING (project = current_setting('passerelle.project', true))
-            WITH CHECK (project = current_setting('passerelle.project', true));
-    """ for table in PROJECT_TABLES)),
+    (2, "row-level security: a connection sees only its project's rows", isolated(*PROJECT_TABLES)),
     (3, "run history (runs), the index of the ledger's rows with a reason", """
         CREATE TABLE passerelle.runs (
             project TEXT NOT NULL, flow TEXT NOT NULL, kind TEXT NOT NULL, started DOUBLE PRECISION NOT NULL,
@@ -74,12 +80,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             found INTEGER NOT NULL DEFAULT 0, removed INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX runs_flow ON passerelle.runs (project, flow, ended);
         CREATE INDEX ledger_reasons ON passerelle.ledger (project, flow, status) WHERE reason IS NOT NULL;
-        ALTER TABLE passerelle.runs ENABLE ROW LEVEL SECURITY;
-        ALTER TABLE passerelle.runs FORCE ROW LEVEL SECURITY;
-        CREATE POLICY one_project ON passerelle.runs
-            USING (project = current_setting('passerelle.project', true))
-            WITH CHECK (project = current_setting('passerelle.project', true));
-    """),
+    """ + isolated("runs")),
+    (4, "the webhook event queue (webhook_events) and the last change processed per record (webhook_keys)", """
+        CREATE TABLE passerelle.webhook_events (
+            project TEXT NOT NULL, id TEXT NOT NULL, flow TEXT NOT NULL, delivery TEXT NOT NULL, topic TEXT NOT NULL,
+            body TEXT, sent_at DOUBLE PRECISION, received_at DOUBLE PRECISION NOT NULL, status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, updated_at DOUBLE PRECISION NOT NULL, taken_by INTEGER,
+            PRIMARY KEY (project, id), UNIQUE (project, flow, delivery));
+        CREATE INDEX webhook_events_queue ON passerelle.webhook_events (project, flow, received_at)
+            WHERE status = 'queued';
+        CREATE INDEX webhook_events_settled ON passerelle.webhook_events (project, updated_at)
+            WHERE status <> 'queued';
+        CREATE TABLE passerelle.webhook_keys (
+            project TEXT NOT NULL, flow TEXT NOT NULL, key TEXT NOT NULL, changed DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (project, flow, key));
+    """ + isolated("webhook_events", "webhook_keys")),
 ]
 LATEST = MIGRATIONS[-1][0]
 
@@ -104,6 +119,16 @@ def connect(url: str, project: str | None = None) -> Any:
     if project is not None:
         connection.execute("SELECT set_config('passerelle.project', %s, false)", (project,))
     return connection
+
+
+def execute(connection: Any, lock: Any, url: str, sql: str, args: tuple = ()) -> list:
+    """One statement on ``connection`` (autocommit) under ``lock``: its rows; a StoreError when it fails."""
+    with lock:
+        try:
+            cursor = connection.execute(sql, args)
+            return cursor.fetchall() if cursor.description else []
+        except psycopg_error() as exc:
+            raise StoreError(url, exc) from None
 
 
 def psycopg_error() -> type[Exception]:
@@ -184,5 +209,5 @@ def status(connection: Any) -> tuple[int | None, list[tuple[int, str, Any]]]:
     return have, [tuple(row) for row in rows]
 
 
-__all__ = ["LATEST", "MIGRATIONS", "StoreError", "check", "connect", "masked", "psycopg_error", "status", "upgrade",
-           "version"]
+__all__ = ["LATEST", "MIGRATIONS", "StoreError", "check", "connect", "execute", "isolated", "masked", "psycopg_error",
+           "status", "upgrade", "version"]

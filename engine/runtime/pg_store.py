@@ -31,10 +31,11 @@ from typing import Any
 from engine.runtime import pg_rows, vault
 from engine.runtime.ack_store import AckState
 from engine.runtime.lease import Busy, command_line
-from engine.runtime.pg_schema import StoreError, check, connect, masked
+from engine.runtime.pg_events import PgEvents
+from engine.runtime.pg_schema import StoreError, check, connect, execute, masked
 from engine.runtime.removal_store import RemovalRows
 from engine.runtime.run_store import RunRecord
-from engine.runtime.state import ACKED, DONE, ENTRY_COLUMNS, UPDATE_FAILED, Entry, RecordClaimed, payload_hash, \
+from engine.runtime.state import ACKED, DONE, ENTRY_COLUMNS, PENDING, UPDATE_FAILED, Entry, RecordClaimed, payload_hash, \
     update_refused
 from engine.runtime.xref_store import Pair, StoreXref, XrefRow, rows
 from engine.spec.env import scrub
@@ -43,8 +44,8 @@ from engine.util.sqlwhere import filtered
 ENTRY_SELECT = "SELECT " + ", ".join(ENTRY_COLUMNS) + " FROM passerelle.ledger WHERE project = %s"
 INTEND = ("WITH claim AS (SELECT {claim} AS ok), written AS ("
           "INSERT INTO passerelle.ledger (project, flow, key, status, payload_hash, attempts, payload, record, "
-          "target_with, updated_at) SELECT %s, %s, %s, 'pending', %s, 1, %s, %s, %s, %s FROM claim WHERE claim.ok "
-          "ON CONFLICT (project, flow, key) DO UPDATE SET status = 'pending', payload_hash = excluded.payload_hash, "
+          "target_with, updated_at) SELECT %s, %s, %s, %s, %s, 1, %s, %s, %s, %s FROM claim WHERE claim.ok "
+          "ON CONFLICT (project, flow, key) DO UPDATE SET status = excluded.status, payload_hash = excluded.payload_hash, "
           "attempts = ledger.attempts + 1, payload = excluded.payload, record = COALESCE(excluded.record, "
           "ledger.record), target_with = excluded.target_with, reason = NULL, loc = NULL, "
           "updated_at = excluded.updated_at{only_new} RETURNING 1) "
@@ -92,6 +93,7 @@ class PostgresStore:
         self._lock = threading.Lock()
         self._claims: dict[str, set[str]] = {}  # flow -> keys intended and not settled (advisory locks held)
         self._leases: set[str] = set()
+        self._events: PgEvents | None = None
         self.db = connect(url, project)
         try:
             check(self.db, url)
@@ -100,12 +102,7 @@ class PostgresStore:
             raise
 
     def _exec(self, sql: str, args: tuple = ()) -> list:
-        with self._lock:
-            try:
-                cursor = self.db.execute(sql, args)
-                return cursor.fetchall() if cursor.description else []
-            except self._error as exc:
-                raise StoreError(self.url, exc) from None
+        return execute(self.db, self._lock, self.url, sql, args)
 
     def _together(self, statements: list[tuple[str, tuple]], then: list[tuple[str, tuple]] | None = None) -> None:
         """``statements`` as one statement (the first ones as data-modifying ``WITH`` parts of the last: all
@@ -141,15 +138,15 @@ class PostgresStore:
         return Entry(*found[0]) if found else None
 
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None, creating: bool = False) -> None:
+               with_json: str | None = None, creating: bool = False, status: str = PENDING) -> None:
         key = str(key)
         held = self._claims.setdefault(flow, set())
         lock = lock_id(self.project, "record", flow, key)
         claim = ("%s::boolean", (True,)) if key in held else ("pg_try_advisory_lock(%s)", (lock,))
         sql = INTEND.format(claim=claim[0], only_new=" WHERE ledger.status NOT IN ('done', 'acked')" if creating else "")
         digest = payload_hash(payload_json + (with_json or ""))
-        ((claimed, written),) = self._exec(sql, claim[1] + (self.project, flow, key, digest, payload_json, record_json,
-                                                            with_json, time.time()))
+        ((claimed, written),) = self._exec(sql, claim[1] + (self.project, flow, key, status, digest, payload_json,
+                                                            record_json, with_json, time.time()))
         if not claimed:  # another connection holds the key: a writer between its intent and its settle
             raise RecordClaimed(flow, key, live=True)
         held.add(key)
@@ -223,10 +220,17 @@ class PostgresStore:
         return rows(self._exec(*pg_rows.xref_select(self.project, type_, source_system)))
 
     def xref_resolver(self, flows_for: dict[tuple[str, str], list[str]]) -> StoreXref:
-        return StoreXref(self._exec, flows_for, sql=pg_rows.xref_translate(self.project))
+        return StoreXref(self._exec, flows_for, sql=pg_rows.xref_translate(self.project),
+                         any_sql=pg_rows.xref_recorded(self.project))
 
     def removals(self) -> RemovalRows:
         return pg_rows.PgRemovals(self._exec, self.project)
+
+    def events(self) -> PgEvents:
+        """The webhook queue of the project (pg_events.py), on a connection of its own."""
+        if self._events is None:
+            self._events = PgEvents(self.url, self.project)
+        return self._events
 
     def record_run(self, entry: RunRecord) -> None:
         for statement in pg_rows.run_statements(self.project, replace(entry, error=_clean(entry.error))):
@@ -295,6 +299,8 @@ class PostgresStore:
             self._exec("SELECT pg_advisory_unlock(%s)", (lock_id(self.project, "lease", name),))
 
     def close(self) -> None:
+        if self._events is not None:
+            self._events.close()
         with self._lock:
             self.db.close()  # every advisory lock (leases, claims) goes with the connection
 

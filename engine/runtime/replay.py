@@ -29,7 +29,8 @@ def replay(session, flow_name: str | None, keys: list[str] | None) -> tuple[list
     plan = session.live.current()
     summaries = []
     seen: set[str] = set()
-    for name, flow in plan.flows.items():
+    for name in plan.run_order():  # the categories set aside before the products filed in them
+        flow = plan.flows[name]
         if flow_name and name != flow_name:
             continue
         entries = [e for e in session.state.entries(name, FAILED) if not keys or e.key in keys]
@@ -59,6 +60,7 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
         runner = FlowRunner(plan, flow, endpoints, session.state, log=session.log, stop=session.stop,
                             resend=resend, **session.runner_options)
         wanted = {e.key for e in entries}
+        found: set[str] = set()
         try:
             with runner.xref_bound():
                 if removing:
@@ -67,8 +69,14 @@ def _replay_flow(session, plan, flow: FlowPlan, entries: list[Entry], resend: fr
                 for outcome in records(flow, pages, runner.joiner, runner.unique_keys):
                     if (flow.fan_out or flow.group) and outcome.key not in wanted:
                         continue  # another item of the record, another group: not asked for
+                    found.add(outcome.key)
                     runner.summary.read += 1
                     runner.process(outcome)
+            runner.summary.not_found = sorted(wanted - found)  # read again by key: the source gave nothing
+            for key in runner.summary.not_found:
+                session.log("replay_not_found", flow=flow.name, key=key,
+                            reason="the source no longer gives this record (deleted, or its flow's source.where "
+                                   "does not read it any more): it stays set aside")
         except (EndpointError, TransformError) as exc:  # as a run reports it: the flow stops, the rest goes on
             runner.summary.error = str(exc)
             session.log("flow_error", flow=flow.name, error=str(exc))

@@ -29,7 +29,7 @@ from engine.errors import RecordError, TransformError
 from engine.lang.xref import bound
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
-from engine.runtime import acks, files, inbox_positions, parallel
+from engine.runtime import acks, files, inbox_positions, parallel, reserve
 from engine.runtime.finder import find_first, pair, search_again
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import whole
@@ -37,7 +37,8 @@ from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
 from engine.runtime.removals import REMOVING, Removals, returned
 from engine.runtime.lookback import lookback as _lookback
 from engine.runtime.spool import SinceTally, Spool, spool_folder
-from engine.runtime.state import ACKED, DONE, FAILED, PENDING, Entry, RecordClaimed, StateStore, from_json, to_json
+from engine.runtime.state import ACKED, DONE, FAILED, PENDING, RESERVING, REFUSED, REFUSING, Entry, RecordClaimed, \
+    StateStore, from_json, to_json
 from engine.runtime.updates import already_done
 
 NOT_SENT = "not sent"  # the reason of a pending record known not to be in the target: no search before resending
@@ -62,13 +63,15 @@ class Summary:
     pending: int = 0
     found: int = 0  # find-or-create: records found in the target (not created)
     removed: int = 0  # target.remove: documents removed because their record left the source
+    refused: int = 0  # reserve: records whose reservation the target refused (runtime/reserve.py)
     error: str | None = None  # the flow could not run to its end
+    not_found: list[str] = field(default_factory=list)  # replay: keys the source no longer gives
     started: float = field(default_factory=time.monotonic)
     duration: float = 0.0
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in ("flow", "read", "created", "updated", "skipped", "failed",
-                                              "acked", "ack_failed", "pending", "found", "removed", "error")} | \
+                                              "acked", "ack_failed", "pending", "found", "removed", "refused", "error")} | \
             {"duration_s": round(self.duration, 3)}
 
     def line(self) -> str:
@@ -76,7 +79,7 @@ class Summary:
                 f"{self.skipped} skipped, {self.failed} failed, {self.acked} acknowledged")
         if self.found:
             text += f", {self.found} found"
-        text += f", {self.removed} removed" if self.removed else ""
+        text += (f", {self.removed} removed" if self.removed else "") + (f", {self.refused} refused" if self.refused else "")
         if self.ack_failed:
             text += f", {self.ack_failed} acknowledgements to retry"
         if self.pending:
@@ -155,6 +158,7 @@ class FlowRunner:
                 return
             if self.flow.acks and entry.record:  # only the acknowledgements still missing
                 acks.finish(self, entry.key, self.stored_record(entry.record), entry.target_id)
+        reserve.resume(self)  # reservations without an answer, refusals still to write (runtime/reserve.py)
 
     def stored_record(self, text: str | None) -> Any:
         """A record kept in the state, typed again with the plan of the day: it was typed with the fields
@@ -260,6 +264,8 @@ class FlowRunner:
             outcome.values or {}
         if entry is not None and entry.status in (DONE, ACKED):
             return already_done(self, entry, payload, payload_json, record, values)
+        if entry is not None and entry.status in (RESERVING, REFUSING, REFUSED):  # reserve: where it stopped
+            return reserve.again(self, entry)
         if entry is not None and entry.status == REMOVING:  # back in the source before its removal is settled
             return returned(self, entry)
         if entry is not None and entry.status == PENDING:  # unknown outcome earlier: resend the stored intent
@@ -270,6 +276,8 @@ class FlowRunner:
             found = find_first(self, outcome, entry)
             if found is not None:
                 return found
+        if flow.reserve is not None:  # the goods held in the target first, then the document
+            return reserve.first(self, key, payload, payload_json, record, values)
         return self.create(key, payload, payload_json, record, values)
 
     def target(self):

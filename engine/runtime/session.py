@@ -78,7 +78,7 @@ class Session:
         """Run flows once, each under its lease. A flow another process is running raises Busy, or
         with ``skip_busy`` (serve) waits for its next turn."""
         plan = self.live.current()
-        names = names or list(plan.flows)
+        names = names or plan.run_order()
         summaries = []
         for name in names:
             if self.stop.is_set():
@@ -143,7 +143,7 @@ class Session:
             while not self.stop.is_set():
                 plan = self.live.current()
                 now = time.time()
-                for name in names or list(plan.flows):
+                for name in names or plan.run_order():
                     flow = plan.flows.get(name)
                     if flow is None:
                         continue

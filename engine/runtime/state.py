@@ -38,6 +38,7 @@ from engine.connectors.base import TokenStore
 from engine.errors import OperatorError
 from engine.runtime import ack_store, removal_store, run_store, vault
 from engine.runtime.ack_store import AckState
+from engine.runtime.event_store import EventRows, SqliteEvents
 from engine.runtime.lease import Held, Lease, acquire
 from engine.runtime.removal_store import RemovalRows
 from engine.runtime.run_store import RunRecord
@@ -48,6 +49,7 @@ from engine.util.jsonout import dumps
 from engine.util.sqlwhere import filtered
 
 PENDING, DONE, ACKED, FAILED = "pending", "done", "acked", "failed"
+RESERVING, REFUSING, REFUSED = "reserving", "refusing", "refused"  # a flow's `reserve` (runtime/reserve.py)
 
 
 @dataclass
@@ -91,8 +93,8 @@ def entries_query(select: str, flow: str | None = None, status: str | None = Non
 
 
 INTEND = ("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payload, record, target_with, updated_at) "
-          "VALUES (?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
-          "status = 'pending', payload_hash = excluded.payload_hash, attempts = ledger.attempts + 1, "
+          "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT(flow, key) DO UPDATE SET "
+          "status = excluded.status, payload_hash = excluded.payload_hash, attempts = ledger.attempts + 1, "
           "payload = excluded.payload, record = COALESCE(excluded.record, ledger.record), "
           "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at")
 NOT_CREATED = " WHERE ledger.status NOT IN ('done', 'acked') RETURNING 1"  # intend(creating=True)
@@ -123,10 +125,11 @@ class StateStore(TokenStore, Protocol):
     def set_cursor(self, flow: str, value: str) -> None: ...
     def entry(self, flow: str, key: str) -> Entry | None: ...
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None, creating: bool = False) -> None:
+               with_json: str | None = None, creating: bool = False, status: str = PENDING) -> None:
         """The intent, committed before the write. ``creating``: the write creates the document, so a
         record the ledger holds created already (another writer, meanwhile) raises RecordClaimed; the
-        PostgreSQL store also refuses a key another live writer has intended and not yet settled."""
+        PostgreSQL store also refuses a key another live writer has intended and not yet settled.
+        ``status``: ``reserving`` before a flow's reservation (runtime/reserve.py), else ``pending``."""
         ...
     def settle(self, flow: str, key: str, target_id: Any, status: str, reason: str | None = None,
                pair: Pair | None = None, ack: tuple[str, str | None] | None = None) -> None:
@@ -151,6 +154,7 @@ class StateStore(TokenStore, Protocol):
     def removals(self) -> RemovalRows:
         """The removals' rows: intents, and which record gave which item (runtime/removal_store.py)."""
         ...
+    def events(self) -> EventRows: ...  # the webhook queue (event_store.py), on a connection of its own
     def record_run(self, entry: RunRecord) -> None: ...  # a run that ended, kept in the history (run_store.py)
     def runs(self, flow: str | None = None, limit: int = 50, since: float | None = None) -> list[RunRecord]: ...
     def lease(self, name: str, what: str, wait: float = 0.0) -> Held:
@@ -184,7 +188,7 @@ class SqliteStore:
     """The default store. Thread-safe; every method commits before returning."""
 
     def __init__(self, path: str | Path, busy_timeout: float = 10.0):
-        self.path = Path(path)
+        self.path, self._events = Path(path), None  # type: Path, SqliteEvents | None
         self._lock = threading.Lock()
         try:
             if str(path) != ":memory:":
@@ -246,11 +250,11 @@ class SqliteStore:
         return Entry(*rows[0]) if rows else None
 
     def intend(self, flow: str, key: str, payload_json: str, record_json: str | None = None,
-               with_json: str | None = None, creating: bool = False) -> None:
+               with_json: str | None = None, creating: bool = False, status: str = PENDING) -> None:
         now = time.time()
         digest = payload_hash(payload_json + (with_json or ""))
         done = self._exec(INTEND + (NOT_CREATED if creating else ""),
-                          (flow, str(key), digest, payload_json, record_json, with_json, now))
+                          (flow, str(key), status, digest, payload_json, record_json, with_json, now))
         if creating and not done:
             raise RecordClaimed(flow, key)
 
@@ -332,6 +336,11 @@ class SqliteStore:
         """The removals' rows through this store's connection (one commit each)."""
         return removal_store.SqlRemovals(self._exec)
 
+    def events(self) -> SqliteEvents:
+        if self._events is None:  # its own connection: the intake does not wait for the ledger's writes
+            self._events = SqliteEvents(self.path)
+        return self._events
+
     def record_run(self, entry: RunRecord) -> None:
         run_store.record(self._exec, replace(entry, error=_clean(entry.error)))
 
@@ -364,6 +373,8 @@ class SqliteStore:
         return acquire(self.path.parent / "locks", name, what, wait)
 
     def close(self) -> None:
+        if self._events is not None:
+            self._events.close()
         with self._lock:
             self.db.close()
 

@@ -3,7 +3,8 @@
 In this order, for ``POST /webhooks/<flow>`` (the HTTP side, :mod:`engine.web.webhooks`, reads the raw
 body, bounded, and calls :meth:`Intake.receive`):
 
-1. a flow of the live plan that takes webhooks (one of ``serve --flow``, when given), else 404;
+1. a flow of the live plan that takes webhooks (one of ``serve --flow``, when given), else 404 — logged
+   ``webhook_not_served`` when the flow takes webhooks but is left out of ``--flow``;
 2. the connector's unsigned ping (a form body with its one field, WooCommerce's ``webhook_id=N`` when a
    webhook is created) is answered 200 and kept nowhere;
 3. the signature is checked over the RAW body, in constant time, with the secret of the source
@@ -13,13 +14,16 @@ body, bounded, and calls :meth:`Intake.receive`):
    retry it;
 5. a delivery older than the flow's ``max_age`` (by the connector's ``sent_at_header``) → 200, ignored
    (logged ``webhook_stale``): the safety-net poll brings the record's current state anyway;
-6. the event is committed to the durable queue (:mod:`engine.runtime.event_store`); a delivery id
-   already there is a replay → 200, ignored (``webhook_duplicate``). Only then the 200 is sent.
+6. the event is committed to the durable queue (the state store's, :mod:`engine.runtime.event_store`); a delivery id
+   already there is a replay → 200, ignored (``webhook_duplicate``). Only then the 200 is sent; a state
+   store that cannot take it (a full disk, a read-only state, an unreachable PostgreSQL) → 503
+   (``webhook_unavailable``), so that the shop delivers it again later.
 """
 from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -29,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from engine.connectors.webhook_schemes import verify
-from engine.runtime import event_store
+from engine.errors import OperatorError
 from engine.runtime.endpoints import ConfigError, resolve_settings
 from engine.spec.env import Secret
 
@@ -66,8 +70,9 @@ def _fast_loads(text: str) -> Any:
 
 
 class Intake:
-    """Decides the answer to each delivery and queues the accepted ones. ``plan`` gives the live plan
-    (hot reload applies to the next delivery); ``wake`` is set when an event was queued."""
+    """Decides the answer to each delivery and queues the accepted ones in ``queue`` (an EventRows: the
+    state store's ``events()``). ``plan`` gives the live plan (hot reload applies to the next delivery);
+    ``wake`` is set when an event was queued."""
 
     def __init__(self, plan: Callable[[], Any], queue: Any, *, environ: Mapping[str, str] | None = None,
                  log: Callable[..., None] = lambda event, **fields: None, wake: threading.Event | None = None,
@@ -76,21 +81,28 @@ class Intake:
         self.flows = frozenset(flows) if flows else None  # `serve --flow`: only these take webhooks
         self.wake = wake or threading.Event()
         self.clock = clock
-        self._secrets: dict[tuple[int, str], str] = {}  # (id of the plan, endpoint) -> secret
+        # the secrets of one plan, by endpoint; the plan itself is held (never its id(): a freed plan's
+        # address is given to the next one, and the old secret would go on checking the deliveries)
+        self._secrets: tuple[Any, dict[str, str]] = (None, {})
 
     def secret(self, plan: Any, endpoint: str, setting: str) -> str:
-        cached = self._secrets.get((id(plan), endpoint))
+        held, secrets = self._secrets
+        if held is not plan:
+            secrets = {}
+        cached = secrets.get(endpoint)
         if cached is None:
             value: Any = resolve_settings(plan, endpoint, self.environ).get(setting)
             cached = value.reveal() if isinstance(value, Secret) else str(value or "")
-            self._secrets = {(id(plan), endpoint): cached, **{k: v for k, v in self._secrets.items()
-                                                              if k[0] == id(plan)}}
+            self._secrets = (plan, {**secrets, endpoint: cached})
         return cached
 
     def receive(self, name: str, header: Headers, body: bytes, content_type: str = "") -> tuple[int, dict]:
         plan = self.plan()
-        flow = plan.flows.get(name) if self.flows is None or name in self.flows else None
+        flow = plan.flows.get(name)
         hooks = getattr(flow, "webhooks", None)
+        if hooks is not None and self.flows is not None and name not in self.flows:
+            self.log("webhook_not_served", flow=name, served=sorted(self.flows))
+            return 404, {"error": f"flow '{name}' takes webhooks but is not served here (serve --flow)"}
         if hooks is None:
             return 404, {"error": f"no flow '{name}' takes webhooks"}
         decl = hooks.decl
@@ -124,7 +136,12 @@ class Intake:
         except (UnicodeDecodeError, ValueError) as exc:
             self.log("webhook_invalid", flow=name, topic=topic, reason=str(exc))
             return 400, {"error": str(exc)}
-        queued = event_store.enqueue(self.queue.run, name, delivery, topic, text, sent_at)
+        try:
+            queued = self.queue.enqueue(name, delivery, topic, text, sent_at)
+        except (sqlite3.Error, OSError, OperatorError) as exc:  # a full disk, a read-only state: retried later
+            self.log("webhook_unavailable", flow=name, topic=topic, delivery=delivery,
+                     error=f"the state store did not take the event: {exc}")
+            return 503, {"error": "the state store cannot take the event now: retry later"}
         if queued is None:
             self.log("webhook_duplicate", flow=name, topic=topic, delivery=delivery)
             return 200, {"ignored": "duplicate"}

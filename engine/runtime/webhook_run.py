@@ -83,22 +83,24 @@ class EventProcessor:
     def work_off(self, stop: threading.Event | None = None) -> None:
         """Process every flow with queued events once (a flow held back waits for its time)."""
         now = time.monotonic()
-        for name in events.flows_waiting(self.queue.run):
+        for name in self.queue.flows_waiting():
             if (stop is not None and stop.is_set()) or self.not_before.get(name, 0.0) > now \
                     or (self.flows is not None and name not in self.flows):
                 continue
             self.process_flow(name)
         if time.time() - self._pruned > 3600:
-            events.prune(self.queue.run)
+            self.queue.prune()
             self._pruned = time.time()
 
     def process_flow(self, name: str) -> Summary | None:
-        session, run = self.session, self.queue.run
+        session, queue = self.session, self.queue
         plan = session.live.current()
         flow = plan.flows.get(name)
-        if flow is None or flow.webhooks is None:
-            for event in events.queued(run, name, self.batch):
-                events.settle(run, event.id, events.IGNORED, "the flow takes no webhooks any more")
+        if flow is None or flow.webhooks is None:  # a reload took its webhooks away: the poll brings them
+            why = "the flow takes no webhooks any more" if flow is not None else "the flow is no longer in the plan"
+            for event in queue.queued(name, self.batch):
+                queue.settle(event.id, events.IGNORED, why)
+                self.log("webhook_ignored", flow=name, topic=event.topic, delivery=event.delivery, reason=why)
             return None
         try:
             lease = session.flow_lease(name, self.lease_wait)
@@ -106,30 +108,33 @@ class EventProcessor:
             self.not_before[name] = time.monotonic() + 0.2
             return None
         with lease:
-            rounds = self.ordered(flow, events.queued(run, name, self.batch))
-            if not rounds:
-                return None
             try:
-                endpoints, joiner = self.opened(plan, flow)
-            except ConfigError as exc:
-                self.log("flow_error", flow=name, error=str(exc))
-                self.not_before[name] = time.monotonic() + self.retry
-                return None
-            runner = FlowRunner(plan, flow, endpoints, session.state, log=self.log, stop=session.stop,
-                                plan_source=lambda: session.live.current().flows.get(name, flow),
-                                live_plan=session.live.current, **session.runner_options)
-            if joiner is not None:
-                runner.joiner = joiner  # the reference lists read for the events before
-            kept = self.kept[name]
-            self.kept[name] = (kept[0], kept[1], runner.joiner, kept[3])
-            try:
-                with runner.xref_bound():
-                    for items in rounds:
-                        self.process_round(runner, items)
-            except (EndpointError, TransformError) as exc:
-                runner.summary.error = str(exc)
-                self.log("flow_error", flow=name, error=str(exc))
-                self.drop(name)
+                rounds = self.ordered(flow, queue.queued(name, self.batch))
+                if not rounds:
+                    return None
+                try:
+                    endpoints, joiner = self.opened(plan, flow)
+                except ConfigError as exc:
+                    self.log("flow_error", flow=name, error=str(exc))
+                    self.not_before[name] = time.monotonic() + self.retry
+                    return None
+                runner = FlowRunner(plan, flow, endpoints, session.state, log=self.log, stop=session.stop,
+                                    plan_source=lambda: session.live.current().flows.get(name, flow),
+                                    live_plan=session.live.current, **session.runner_options)
+                if joiner is not None:
+                    runner.joiner = joiner  # the reference lists read for the events before
+                kept = self.kept[name]
+                self.kept[name] = (kept[0], kept[1], runner.joiner, kept[3])
+                try:
+                    with runner.xref_bound():
+                        for items in rounds:
+                            self.process_round(runner, items)
+                except (EndpointError, TransformError) as exc:
+                    runner.summary.error = str(exc)
+                    self.log("flow_error", flow=name, error=str(exc))
+                    self.drop(name)
+            finally:
+                queue.release(name)  # the events taken and not settled: back to any worker
         summary = runner.summary
         summary.duration = time.monotonic() - summary.started
         if summary.error or summary.pending:
@@ -160,7 +165,7 @@ class EventProcessor:
     def ordered(self, flow: FlowPlan, queued: list[events.Event]) -> list[list[Item]]:
         """The events as rounds of at most one per key, each key's in its source's change order; the
         ones that are not to be processed settled here with why."""
-        run, hooks = self.queue.run, flow.webhooks
+        hooks = flow.webhooks
         assert hooks is not None
         by_key: dict[str, list[Item]] = {}
         for event in queued:
@@ -186,7 +191,7 @@ class EventProcessor:
         for key, items in by_key.items():
             items.sort(key=lambda item: (item.changed, item.event.received_at))
             path = hooks.decl.topics[items[0].event.topic].changed
-            known = [events.last_changed(run, flow.name, key), self.ledger_changed(flow, key, path)]
+            known = [self.queue.last_changed(flow.name, key), self.ledger_changed(flow, key, path)]
             last = max((moment for moment in known if moment is not None), default=None)
             for item in items:
                 if last is not None and item.changed < last:
@@ -218,17 +223,17 @@ class EventProcessor:
         status): ignored, as the poll would, and counted as this record's latest state seen."""
         if selected(flow, item.record):
             return item
-        events.processed(self.queue.run, flow.name, item.key, item.changed)
+        self.queue.processed(flow.name, item.key, item.changed)
         self.set_aside(flow, item.event, events.IGNORED, "a record the flow's source.where does not read", item.key)
         return None
 
     def set_aside(self, flow: FlowPlan, event: events.Event, status: str, reason: str, key: str | None = None) -> None:
-        events.settle(self.queue.run, event.id, status, reason)
+        self.queue.settle(event.id, status, reason)
         self.log("webhook_" + status, flow=flow.name, topic=event.topic, delivery=event.delivery, key=key,
                  reason=reason)
 
     def process_round(self, runner: FlowRunner, items: list[Item]) -> None:
-        flow, run = runner.current(), self.queue.run
+        flow, queue = runner.current(), self.queue
         by_key = {item.key: item for item in items}
         prepared = prepare(flow, [item.record for item in items], runner.joiner, runner.unique_keys)
         outcomes = [evaluate(flow, outcome) for outcome in prepared]
@@ -238,13 +243,13 @@ class EventProcessor:
             if item is None:
                 continue
             if finished:
-                events.processed(run, flow.name, item.key, item.changed)
-                events.settle(run, item.event.id, events.DONE)
+                queue.processed(flow.name, item.key, item.changed)
+                queue.settle(item.event.id, events.DONE)
                 self.log("webhook_done", flow=flow.name, key=item.key, delivery=item.event.delivery,
                          latency_s=round(time.time() - item.event.received_at, 3))
             else:
                 entry = runner.store.entry(flow.name, item.key)
-                events.retry_later(run, item.event.id, (entry.reason if entry else None) or "not final yet")
+                queue.retry_later(item.event.id, (entry.reason if entry else None) or "not final yet")
 
 
 __all__ = ["EventProcessor", "selected"]

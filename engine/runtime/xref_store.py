@@ -84,6 +84,11 @@ def translate_sql(system: str, type_: str, value: str, to: str | None, reverse: 
     return sql, args
 
 
+def recorded_sql(system: str, type_: str) -> tuple[str, tuple]:
+    """Whether any pair of (system, type) is kept (the hint of a missing one: its flow ran)."""
+    return "SELECT 1 FROM xref WHERE source_system = ? AND type = ? LIMIT 1", (system, type_)
+
+
 def rows(found: Iterable[tuple]) -> list[XrefRow]:
     return [XrefRow(*row) for row in found]
 
@@ -96,11 +101,22 @@ class StoreXref:
     found are cached (a pair does not change during a run), misses are asked again (cheap: indexed)."""
 
     def __init__(self, query, flows_for: dict[tuple[str, str], list[str]] | None = None, close=lambda: None,
-                 sql=None):
+                 sql=None, any_sql=None):
         self.query, self.close = query, close
         self.sql = sql or translate_sql  # the statement of one translation (the PostgreSQL store's is scoped)
+        self.any_sql = any_sql or recorded_sql  # whether any pair of a type is kept (idem)
         self.flows = flows_for or {}
         self.cache: dict[tuple, str] = {}
+        self.recorded: dict[tuple[str, str], bool] = {}  # (system, type) -> any pair of it at all
+
+    def _recorded_any(self, system: str, type_: str) -> bool:
+        if (system, type_) not in self.recorded:
+            try:
+                found = self.query(*self.any_sql(system, type_))
+            except Exception:  # noqa: BLE001 - only a hint: a state older than the table, a store gone away
+                found = []
+            self.recorded[(system, type_)] = bool(found)
+        return self.recorded[(system, type_)]
 
     def translate(self, system: str, type_: str, value: str, to: str | None, reverse: bool) -> str:
         key = (system, type_, value, to, reverse)
@@ -113,7 +129,8 @@ class StoreXref:
                 raise
             found = []
         if not found:
-            raise XrefMissing(self.flows.get((system, type_), []))
+            flows = self.flows.get((system, type_), [])
+            raise XrefMissing(flows, others=bool(flows) and self._recorded_any(system, type_))
         answers = sorted({str(row[0]) for row in found})
         if len(answers) > 1:
             systems = sorted({str(row[1]) for row in found})
@@ -134,4 +151,4 @@ def flows_by_type(plan: Any) -> dict[tuple[str, str], list[str]]:
     return out
 
 
-__all__ = ["Pair", "StoreXref", "XrefRow", "flows_by_type", "rows", "select", "upsert"]
+__all__ = ["Pair", "StoreXref", "XrefRow", "flows_by_type", "recorded_sql", "rows", "select", "upsert"]

@@ -8,6 +8,7 @@ on — all errors at once.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import Diagnostic
 from engine.util.resources import schemas_dir
 from engine.util.suggest import closest, hint_for, known_list
+from engine.spec import yamlcache
+from engine.spec.fastcheck import passes, rs  # jsonschema-rs, the accelerator; the python validator is the reference
 from engine.spec.yamlsrc import YamlDoc, format_path
 
 if TYPE_CHECKING:  # python-jsonschema is imported only to explain an invalid document (start-up time)
@@ -26,11 +29,6 @@ _BASE = "https://passerelle.invalid/schemas/"
 SCHEMA_FILES = ("project.schema.json", "connector.schema.json", "transforms.schema.json",
                 "protocols.schema.json")
 
-jsonschema_rs: Any
-try:  # optional accelerator; the python validator is the reference
-    import jsonschema_rs
-except ImportError:  # pragma: no cover - exercised only where the wheel is missing
-    jsonschema_rs = None
 
 
 def schema_dir() -> Path:
@@ -65,29 +63,56 @@ def python_validator(name: str) -> jsonschema.Draft202012Validator:
 
 @lru_cache(maxsize=None)
 def _fast_validator(name: str):
-    if jsonschema_rs is None:
+    if rs() is None:
         return None
-    registry = jsonschema_rs.Registry([(_BASE + n, load_schema(n)) for n in SCHEMA_FILES])
-    return jsonschema_rs.validator_for(load_schema(name), registry=registry, base_uri=_BASE + name)
+    registry = rs().Registry([(_BASE + n, load_schema(n)) for n in SCHEMA_FILES])
+    return rs().validator_for(load_schema(name), registry=registry, base_uri=_BASE + name)
 
 
 def schema_errors(schema_name: str, data: Any) -> list:
     """The reference validator's errors for ``data`` (none without asking it when jsonschema-rs
     accepts the document: the common case needs neither the python validator nor its import)."""
-    fast = _fast_validator(schema_name)
-    if fast is not None:
-        try:
-            if fast.is_valid(data):
-                return []
-        except Exception:  # values the accelerator cannot take: fall back to the reference
-            pass
+    if passes("spec schema", (_check_stamp(schema_name), data), lambda: _fast_valid(schema_name, data)):
+        return []  # (under `validate`'s cache, remembered when it passed before: engine/spec/fastcheck.py)
     return list(python_validator(schema_name).iter_errors(data))
 
 
+def _fast_valid(schema_name: str, data: Any) -> bool:
+    """jsonschema-rs accepts ``data`` (False: refused, or a value it cannot take, or not installed)."""
+    fast = _fast_validator(schema_name)
+    if fast is not None:
+        try:
+            return bool(fast.is_valid(data))
+        except Exception:  # values the accelerator cannot take: the reference decides
+            pass
+    return False
+
+
+@lru_cache(maxsize=None)
+def _check_stamp(schema_name: str) -> bytes:
+    """Everything jsonschema-rs's verdict on a document depends on besides the document: the schemas'
+    bytes, this module's source, the validator's binary (the cache of parsed files keeps verdicts)."""
+    digest = hashlib.blake2b(schema_name.encode(), digest_size=32)
+    for name in sorted({*SCHEMA_FILES, schema_name}):
+        digest.update((schemas_dir() / name).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    digest.update(yamlcache.package_stamp("jsonschema_rs").encode())
+    return digest.digest()
+
+
 def validate_doc(doc: YamlDoc, schema_name: str, skip=None) -> list[Diagnostic]:
-    """Validate a parsed document; ``skip(error)`` may drop errors reported better elsewhere."""
+    """Validate a parsed document; ``skip(error)`` may drop errors reported better elsewhere.
+    ``doc`` is as it was parsed (a document read through the cache of parsed files may have its
+    passed check remembered there)."""
     if doc.data is None and not doc.ok:
         return []
+    cache = yamlcache.active() if doc.digest is not None else None
+    if cache is not None and doc.digest is not None:
+        if cache.knows_valid(doc.digest, _check_stamp(schema_name)):
+            return []
+        if _fast_valid(schema_name, doc.data):
+            cache.remember_valid(doc.digest, _check_stamp(schema_name))
+            return []
     diags = []
     for error in schema_errors(schema_name, doc.data):
         if skip is not None and skip(error):

@@ -23,6 +23,9 @@ class YamlDoc:
     key_locs: dict = field(default_factory=dict)
     styles: dict = field(default_factory=dict)  # path -> scalar style for quoted/block strings
     diagnostics: list = field(default_factory=list)
+    # the key of the parse in the cache of parsed files when read or stored there
+    # (engine/spec/yamlcache.py): a schema check of this very document may be remembered under it
+    digest: str | None = None
 
     def loc(self, path: Path_) -> Loc:
         """The location of the value at ``path``, or of its nearest located ancestor."""

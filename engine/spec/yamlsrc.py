@@ -19,16 +19,27 @@ location of the key that holds it in ``YamlDoc.key_locs``.
 from __future__ import annotations
 
 from pathlib import Path
-
-import yaml
+from typing import Any
 
 from engine.errors import Diagnostic, Loc
 from engine.util.fileio import read_bytes
-from engine.spec.yamlbuild import MAX_DEPTH, _Abort, _Builder  # noqa: F401  (MAX_DEPTH re-exported)
-from engine.spec.yamldepth import _CUT_TRIES, _deep_flow_cut, _line_end  # noqa: F401
+from engine.spec import yamlcache
 from engine.spec.yamldoc import Path_, YamlDoc, format_path  # noqa: F401  (re-exported)
 
 MAX_FILE_BYTES = 5_000_000
+# PyYAML, the builder and the depth scan are imported when a text is parsed: a ``validate`` whose
+# files all come from the cache (engine/spec/yamlcache.py) never imports them
+_LAZY = {"MAX_DEPTH": "engine.spec.yamlbuild", "_deep_flow_cut": "engine.spec.yamldepth",
+         "_CUT_TRIES": "engine.spec.yamldepth", "_line_end": "engine.spec.yamldepth"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
 
 
 def load_file(path: str | Path, display_name: str | None = None) -> YamlDoc:
@@ -51,10 +62,19 @@ def load_bytes(raw: bytes, name: str, doc: YamlDoc | None = None) -> YamlDoc:
             "file-too-large", f"spec file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}",
             Loc(name, 1, 1), hint="split the project into several smaller files"))
         return doc
+    cache = yamlcache.active()
+    if cache is not None and not doc.diagnostics and doc.data is None:
+        cached = cache.get(raw, name)
+        if cached is not None:
+            doc.data, doc.locs, doc.key_locs, doc.styles = cached.data, cached.locs, cached.key_locs, cached.styles
+            doc.diagnostics, doc.digest = cached.diagnostics, cached.digest
+            return doc
     text = _decode(raw, doc)
-    if text is None:
-        return doc
-    return load_text(text, name, doc)
+    if text is not None:
+        load_text(text, name, doc)
+    if cache is not None:
+        cache.put(raw, name, doc)
+    return doc
 
 
 def _decode(raw: bytes, doc: YamlDoc) -> str | None:
@@ -83,6 +103,8 @@ def load_text(text: str, name: str, doc: YamlDoc | None = None) -> YamlDoc:
     # libyaml stopped the parse. If it did so while looking ahead through flow collections nested
     # deeper than we allow, the first too-deep place lies before where it stopped: parse the text only
     # up to just past that place's opener, and let the builder say `too-deep` there.
+    from engine.spec.yamldepth import _CUT_TRIES, _deep_flow_cut, _line_end
+
     end = _line_end(text, stopped_at.line)
     start = 0
     for _ in range(_CUT_TRIES):
@@ -102,6 +124,10 @@ def load_text(text: str, name: str, doc: YamlDoc | None = None) -> YamlDoc:
 
 def _parse(text: str, name: str, doc: YamlDoc) -> Loc | None:
     """Build ``doc`` from ``text``; returns where libyaml stopped with an error of its own, if it did."""
+    import yaml
+
+    from engine.spec.yamlbuild import _Abort, _Builder
+
     builder = _Builder(doc)
     try:
         builder.run(text)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +31,13 @@ TOKEN_ENV = "PASSERELLE_DASHBOARD_TOKEN"
 MIN_LENGTH = 16
 COOKIE = "passerelle_dashboard"
 COOKIE_AGE = 12 * 3600  # seconds a login lasts
+_ASCII_DIGITS = re.compile(r"[0-9]{1,12}")  # str.isdigit() takes `²`, which int() refuses
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time equality of what a browser sent (any text: headers come as latin-1, forms as UTF-8)
+    and an ASCII value of ours; hmac.compare_digest raises on non-ASCII text, so bytes are compared."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("ascii"))
 
 
 class DashboardDisabled(OperatorError):
@@ -88,9 +96,9 @@ class Guard:
     def valid_session(self, value: str, now: float | None = None) -> bool:
         """A cookie this dashboard made, not expired (the server checks the time, not only the browser)."""
         expires, _, _ = value.partition(".")
-        if not expires.isdigit() or len(expires) > 12 or int(expires) < (time.time() if now is None else now):
+        if not _ASCII_DIGITS.fullmatch(expires) or int(expires) < (time.time() if now is None else now):
             return False
-        return hmac.compare_digest(value, self.session_value(int(expires)))
+        return _same(value, self.session_value(int(expires)))
 
     def log_in(self, response: Response, request: Request) -> None:
         value = self.session_value(int(time.time()) + COOKIE_AGE)
@@ -106,7 +114,7 @@ class Guard:
         origin = request.headers.get("origin")
         if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
             return False
-        return hmac.compare_digest(form.get("csrf", ""), self.csrf)
+        return _same(form.get("csrf", ""), self.csrf)
 
 
 __all__ = ["COOKIE", "DashboardDisabled", "Guard", "MIN_LENGTH", "TOKEN_ENV", "dashboard_token", "token_variable"]

@@ -42,6 +42,9 @@ def replay_from_page(session, flow: str, key: str | None) -> ReplayOutcome:
         outcome.failed += summary.failed
         if summary.error:
             outcome.problems.append(scrub(f"flow {summary.flow} stopped: {summary.error}"))
+        outcome.problems += [scrub(f"record {k} of flow {summary.flow}: the source no longer gives it (deleted, or "
+                                   "not read by the flow's source.where any more): it stays set aside")
+                             for k in summary.not_found]
     outcome.problems += [f"no record '{k}' is set aside or pending in flow {flow}: nothing replayed for it"
                          for k in unknown]
     if not summaries and not unknown:

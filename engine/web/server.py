@@ -2,11 +2,14 @@
 
 :func:`build_app` assembles the routes: the webhook intake's, then every list in ``extra_routes`` (an
 operator page, ``/healthz``, ``/metrics`` — each a function of the session returning Starlette routes).
-:func:`serving` is what ``passerelle serve --listen`` runs around the scheduler: the durable queue, the
-intake, the thread processing the queue, and the server; all stopped when serve stops.
+:func:`serving` is what ``passerelle serve --listen`` runs around the scheduler: the durable queue (the
+state store's, so that a shared state's events are processed by any serve of the project), the intake,
+the thread processing the queue, and the server; all stopped when serve stops.
 """
 from __future__ import annotations
 
+import ipaddress
+import logging
 import re
 import threading
 import time
@@ -17,8 +20,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from engine.runtime import event_store
-from engine.runtime.event_store import EventQueue
+from engine.runtime.event_store import EventRows
 from engine.runtime.webhook_intake import Intake
 from engine.runtime.webhook_run import EventProcessor
 from engine.web.dashboard import DashboardContext, dashboard_routes
@@ -37,6 +39,17 @@ def parse_listen(text: str) -> tuple[str, int]:
     return (match.group("host") or "127.0.0.1").strip("[]"), int(match.group("port"))
 
 
+def exposed(host: str) -> bool:
+    """Does listening on ``host`` make the server reachable from other machines? Any address but a
+    loopback one: ``0.0.0.0`` and ``::`` are every interface, a host name may resolve to anything."""
+    if host.lower() == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 def parse_size(text: Any) -> int:
     match = _SIZE.fullmatch(text) if isinstance(text, str) else None
     if match is None:
@@ -49,6 +62,20 @@ def build_app(routes: Iterable[BaseRoute], extra_routes: Iterable[Sequence[BaseR
     return Starlette(routes=[*routes, *(route for more in extra_routes for route in more)])
 
 
+class _StartupErrors(logging.Filter):
+    """Keeps (and holds back) the errors uvicorn logs while it starts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            self.errors.append(record.getMessage())
+            return False
+        return True
+
+
 class Server:
     """uvicorn serving ``app`` in a daemon thread; :attr:`port` is the bound one (``PORT`` 0: any free)."""
 
@@ -58,16 +85,29 @@ class Server:
         self.config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                                      lifespan="off", timeout_graceful_shutdown=5)
         self.server = uvicorn.Server(self.config)
-        self.thread = threading.Thread(target=self.server.run, name="passerelle-http", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="passerelle-http", daemon=True)
         self.host, self.port = host, port
 
+    def _run(self) -> None:
+        try:
+            self.server.run()
+        except SystemExit:  # uvicorn's way of giving up a bind: start() says why
+            pass
+
     def start(self, timeout: float = 10.0) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise OSError(f"cannot listen on {self.host}:{self.port} (in use, or not an address of this host)")
-            time.sleep(0.01)
+        startup = _StartupErrors()  # uvicorn logs a bind failure itself: said once, in the OSError
+        logger = logging.getLogger("uvicorn.error")
+        logger.addFilter(startup)
+        try:
+            self.thread.start()
+            deadline = time.monotonic() + timeout
+            while not self.server.started:
+                if not self.thread.is_alive() or time.monotonic() > deadline:
+                    why = startup.errors[-1] if startup.errors else "in use, or not an address of this host"
+                    raise OSError(f"cannot listen on {self.host}:{self.port} ({why})")
+                time.sleep(0.01)
+        finally:
+            logger.removeFilter(startup)
         sockets = [s for server in getattr(self.server, "servers", []) for s in server.sockets]
         if sockets:
             self.port = sockets[0].getsockname()[1]
@@ -82,10 +122,10 @@ class Server:
         self.thread.join(timeout=10)
 
 
-def queue_status(queue: EventQueue) -> Callable[[], tuple[int, float | None]]:
+def queue_status(queue: EventRows) -> Callable[[], tuple[int, float | None]]:
     """The dashboard's view of the queue: events waiting, and the age in seconds of the oldest."""
     def status() -> tuple[int, float | None]:
-        waiting, oldest = event_store.depth(queue.run)
+        waiting, oldest = queue.depth()
         return waiting, None if oldest is None else max(0.0, time.time() - oldest)
     return status
 
@@ -99,7 +139,7 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
     host, port = parse_listen(listen)
     settings = session.live.current().settings.get("serve") or {}
     limit = max_body if max_body is not None else parse_size(settings.get("max_body"))
-    queue = EventQueue(session.state_dir / "state.db")
+    queue = session.state.events()  # the store's: any serve on a shared (PostgreSQL) state processes it
     wake = threading.Event()
     intake = Intake(session.live.current, queue, environ=session.environ, log=session.log, wake=wake, flows=flows)
     processor = EventProcessor(session, queue, wake, flows=flows)
@@ -108,12 +148,12 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
     pages = [dashboard_routes(DashboardContext(session, queue_status=queue_status(queue)))]
     server = Server(build_app(webhook_routes(intake, limit), [*pages, *(source(session) for source in extra_routes)]),
                     host, port)
-    try:
-        server.start()
-    except OSError:
-        queue.close()
-        raise
+    server.start()
     session.log("listening", url=server.url, webhooks=f"{server.url}/webhooks/<flow>", max_body=limit)
+    if exposed(host):
+        session.log("listening_exposed", url=server.url, warning=(
+            f"{host} is reachable from the network: the dashboard and /metrics answer only with the token, "
+            "but over plain HTTP; put an HTTPS reverse proxy in front, or listen on 127.0.0.1 behind one"))
     worker.start()
     wake.set()  # events left from before (a restart): processed at once
     try:
@@ -121,8 +161,7 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
     finally:
         server.stop()
         session.stop.set()
-        worker.join(timeout=30)
-        queue.close()
+        worker.join(timeout=30)  # the queue closes with the session's store
 
 
-__all__ = ["Server", "build_app", "parse_listen", "parse_size", "serving"]
+__all__ = ["Server", "build_app", "exposed", "parse_listen", "parse_size", "serving"]

@@ -1,15 +1,20 @@
 """``POST /webhooks/<flow>``: the raw body read bounded (a larger one is answered 413 before it is all
-read), then :meth:`engine.runtime.webhook_intake.Intake.receive` decides and queues — the body is never
-parsed before its signature is checked, and the answer is sent only once the event is committed."""
+read) and within ``body_timeout`` seconds (a body that never ends — a client gone quiet, a slowloris —
+is answered 408 and its connection freed; a client that hangs up mid-body is logged), then
+:meth:`engine.runtime.webhook_intake.Intake.receive` decides and queues — the body is never parsed
+before its signature is checked, and the answer is sent only once the event is committed."""
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
+import asyncio
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from engine.runtime.webhook_intake import Intake
 
 DEFAULT_MAX_BODY = 1024 * 1024
+BODY_TIMEOUT = 30.0  # seconds for the whole body: the shops give up on a delivery after 5 s
 
 
 class TooLarge(Exception):
@@ -29,13 +34,22 @@ async def read_bounded(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def webhook_routes(intake: Intake, max_body: int = DEFAULT_MAX_BODY) -> list[Route]:
-    async def receive(request: Request) -> JSONResponse:
+def webhook_routes(intake: Intake, max_body: int = DEFAULT_MAX_BODY, body_timeout: float = BODY_TIMEOUT) -> list[Route]:
+    async def receive(request: Request) -> Response:
         try:
-            body = await read_bounded(request, max_body)
+            body = await asyncio.wait_for(read_bounded(request, max_body), body_timeout)
         except TooLarge:
             intake.log("webhook_too_large", flow=request.path_params["flow"], max_body=max_body)
             return JSONResponse({"error": f"the body is larger than {max_body} bytes"}, status_code=413)
+        except ClientDisconnect:  # nothing was accepted: the shop's retry (if any) brings it again
+            intake.log("webhook_incomplete", flow=request.path_params["flow"],
+                       reason="the client closed the connection before the end of the body")
+            return Response(status_code=400)
+        except asyncio.TimeoutError:
+            intake.log("webhook_incomplete", flow=request.path_params["flow"],
+                       reason=f"the body did not arrive within {body_timeout:g} s")
+            return JSONResponse({"error": f"the body did not arrive within {body_timeout:g} s"}, status_code=408,
+                                headers={"Connection": "close"})
         status, answer = intake.receive(request.path_params["flow"], request.headers.get, body,
                                         request.headers.get("content-type", ""))
         return JSONResponse(answer, status_code=status)
@@ -43,4 +57,4 @@ def webhook_routes(intake: Intake, max_body: int = DEFAULT_MAX_BODY) -> list[Rou
     return [Route("/webhooks/{flow}", receive, methods=["POST"])]
 
 
-__all__ = ["DEFAULT_MAX_BODY", "webhook_routes"]
+__all__ = ["BODY_TIMEOUT", "DEFAULT_MAX_BODY", "webhook_routes"]

@@ -7,7 +7,9 @@ a Sage 100c SQL database instead (:mod:`passerelle_sandbox.sage100sql_cli`).
 
 ``--port-base P`` gives the i-th system port P+i (0 = ephemeral ports). ``--write-dataset DIR`` also
 writes the data set as JSON fixtures. Output lines are ``<system> url=<base_url> <name>=<secret>
-api=<api root>`` (``url`` is the connector's ``base_url`` setting) so a script can grep them.
+api=<api root>`` (``url`` is the connector's ``base_url`` setting) so a script can grep them; a shop's
+line carries ``webhook_secret``, and ``--webhook TOPIC=URL`` subscribes URL to that shop's topic
+(:mod:`passerelle_sandbox.cli_webhooks`).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import signal
 import sys
 import threading
 
-from passerelle_sandbox import SIMULATORS, SYSTEMS, Sandbox, templates
+from passerelle_sandbox import SIMULATORS, SYSTEMS, Sandbox, cli_webhooks, templates
 from passerelle_sandbox.dataset import generate
 
 __all__ = ["main"]
@@ -34,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port-base", type=int, default=0, help="first port (0 = ephemeral)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--write-dataset", metavar="DIR", help="also write the data set as JSON files")
+    parser.add_argument("--webhook", action="append", default=[], metavar="TOPIC=URL",
+                        help="subscribe URL to the shop simulator's webhook TOPIC (repeatable; e.g. order.created="
+                             "http://127.0.0.1:8080/webhooks/orders_to_sage), signed with the webhook_secret printed")
     return parser
 
 
@@ -55,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.orders < 1:
         print("error: --orders must be at least 1", file=sys.stderr)
         return 2
+    try:
+        hooks = cli_webhooks.parse(args.webhook)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     dataset = generate(seed=args.seed, orders=args.orders)
     if args.write_dataset:
         for path in dataset.write(args.write_dataset):
@@ -65,12 +75,22 @@ def main(argv: list[str] | None = None) -> int:
         threading.main_thread() else None
     try:
         with Sandbox(systems, dataset=dataset, host=args.host, ports=ports,
-                     options=templates.options(args.template)) as sandbox:
+                     options=templates.options(args.template)) as sandbox, \
+                templates.sage_database(args.template) as database:
             made = templates.prepare(sandbox, args.template)  # what the consultant makes by hand in Sage
+            made += cli_webhooks.subscribe(sandbox, systems, hooks, args.seed)  # ... and in the shop's admin
             for system in systems:
                 settings = {**sandbox.credentials(system), **templates.extra_settings(sandbox, system)}
+                if system in cli_webhooks.TOPICS:
+                    settings["webhook_secret"] = cli_webhooks.secret(sandbox, system, args.seed)
                 secrets = " ".join(f"{k}={v}" for k, v in settings.items())
                 print(f"{system} url={sandbox.url(system)} {secrets} api={sandbox.api_url(system)}", flush=True)
+            if database is not None:  # a sage100sql template reads Sage's SQL database, not a simulator
+                print(f"sage100-sql connection={database.connection} dialect=sqlite media={database.media}", flush=True)
+                folder = templates.MEDIA_FOLDERS.get(str(args.template))
+                made.append(f"sage100-sql: a seeded Sage 100c database (SQLite ODBC driver, quote the connection in "
+                            f".env: it holds ';')" + (f"; copy its media share into the project: cp -r "
+                                                       f"{database.media}/. PROJECT/{folder}/" if folder else ""))
             for line in made:
                 print(f"made {line}", flush=True)
             print(f"{len(dataset.orders)} orders, seed {args.seed}. Ctrl-C to stop.", flush=True)
@@ -79,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                     pass
             except KeyboardInterrupt:
                 pass
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:

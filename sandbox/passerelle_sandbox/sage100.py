@@ -23,7 +23,7 @@ GET      ``ArticleService/rest/Articles`` / ``…/{Reference}``  articles with `
                                                           ``?TypeArticle=``, ``?Gamme=``, ``?CodeFamille=``
 GET      ``TaxeService/rest/Taxes``                      tax codes (``Code``, ``Taux``)
 GET      ``ModeExpeditionService/rest/ModesExpedition``  shipping modes (``Id``, ``Intitule``)
-…        delivery addresses, settlements, payment modes  :mod:`.sage_flow_routes` (credit notes, BC → BL
+…        addresses, settlements, payment modes, reservations  :mod:`.sage_flow_routes` (credit notes, BC → BL
          and the documents list's filters: :mod:`.sage_documents_flow`)
 =======  ==============================================  ==============================================
 
@@ -67,6 +67,7 @@ from passerelle_sandbox.sage_clients import handle_clients
 from passerelle_sandbox import sage_documents_flow as flow
 from passerelle_sandbox.sage_addresses import seed_addresses
 from passerelle_sandbox.sage_flow_routes import flow_routes
+from passerelle_sandbox.sage_reservations import Reservations
 from passerelle_sandbox.sage_settlements import PAYMENT_MODES, VALEUR_TYPES, VOID
 
 __all__ = ["Sage100Sim", "wcf_date", "parse_wcf_date"]
@@ -170,6 +171,7 @@ class Sage100Sim(Simulator):
         self.addresses = seed_addresses(self.clients)
         self.settlements: list[dict[str, Any]] = []
         self.settlement_count = 0
+        self.reservations = Reservations()  # stock held for web orders (sage_reservations.py)
 
     # -- reference data ---------------------------------------------------------------------------
     def _local(self, text: str) -> str:

@@ -23,7 +23,7 @@ from passerelle_sandbox.sage100sql import DIALECTS, create_statements, drop_stat
 from passerelle_sandbox.sage100sql_media import MEDIA_ROOT, write_media
 from passerelle_sandbox.sage100sql_seed import seed
 
-__all__ = ["main", "odbc_connection_string"]
+__all__ = ["create_sqlite", "main", "odbc_connection_string"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,7 +54,8 @@ def odbc_connection_string(dsn: str, driver: str = "PostgreSQL Unicode") -> str:
     return ";".join(parts)
 
 
-def _sqlite(path: Path, articles: int, replace: bool) -> dict[str, int]:
+def create_sqlite(path: Path, articles: int = 0, replace: bool = False) -> dict[str, int]:
+    """The Sage 100c schema and seeded catalogue in a new SQLite file: the rows written per table."""
     if path.exists() and not replace:
         raise FileExistsError(f"{path} exists (use --replace)")
     if path.exists():
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.sqlite:
-            counts = _sqlite(Path(args.sqlite), args.articles, args.replace)
+            counts = create_sqlite(Path(args.sqlite), args.articles, args.replace)
             where = args.sqlite
         else:
             counts = _postgresql(args.postgresql, args.driver, args.articles, args.replace)

@@ -11,7 +11,8 @@ discount schemes ("barèmes") ``F_TARIF`` / ``F_TARIFSELECT`` / ``F_TARIFREMISE`
 column names are those of Sage 100c's generated data models (PrestaConnect's
 ``PRESTACONNECT/Model/Sage/SAGE_VERSION_21/DataClassesSage.dbml``) and integrators' entities (``F_TARIF``);
 ``GL_Langue`` (a glossary text's language: 0 none, 1 and 2 the company's languages 1 and 2) and
-``AGL_Num`` are not verified.
+``AGL_Num`` are not verified. ``PASSERELLE_RESERVATION`` is not Sage's: the table an integrator adds for the
+``reserve_stock`` operation of ``sage100-sql`` (one row per reservation, by the order's reference).
 """
 from __future__ import annotations
 
@@ -345,4 +346,7 @@ F_ARTGLOSS (AR_Ref, GL_No)
   AR_Ref V19 ! ->F_ARTICLE
   GL_No I ! ->F_GLOSSAIRE
   AGL_Num I ! =0
+PASSERELLE_RESERVATION (RS_Ref)
+  RS_Ref V17 !
+  RS_Date D
 """

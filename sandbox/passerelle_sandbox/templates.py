@@ -11,12 +11,19 @@
   ``GB_*`` tax rate ids, and the shop's orders at UK VAT rates; the Sage 100 article lines FRAIS and AVOIR).
 * :func:`extra_settings`: the settings a connector needs beyond ``credentials()`` (Sage Accounting's
   OAuth2 ``token_url`` and ``business_id``), printed beside them.
+* :func:`sage_database`: the seeded Sage 100c SQL database (SQLite) and media share a ``sage100sql-*``
+  template reads, made in a temporary folder for the sandbox's lifetime.
 """
 from __future__ import annotations
 
-from typing import Any
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
 
-__all__ = ["TEMPLATES", "extra_settings", "options", "prepare", "systems"]
+__all__ = ["MEDIA_FOLDERS", "TEMPLATES", "SageDatabase", "extra_settings", "options", "prepare", "sage_database",
+           "systems"]
 
 GENERIC_SBCA_CONTACT = "5a0fe8d3c7b44d3a9c2f6e1b7a4d0c11"  # shopify-sage-accounting/orders_to_sage.yaml
 UK_LEDGERS = ((4000, "Sales Type A", "SALES"), (4905, "Distribution and carriage", "SALES"),
@@ -37,17 +44,58 @@ TEMPLATES: dict[str, tuple[tuple[str, ...], dict[str, dict[str, Any]], bool]] = 
     "sage100sql-prestashop": (("prestashop",), {}, False),
     "shop-gsauftrag": (("prestashop",), {}, False),
     "woocommerce-sage100": (("woocommerce", "sage100"), _SAGE100_LINES, False),
+    "woocommerce-sage100-reserve": (("woocommerce", "sage100"), _SAGE100_LINES, False),
     "sage100-shopify": (("shopify", "sage100"), _SAGE100_LINES, False),
     "magento-sage100": (("magento", "sage100"), _SAGE100_LINES, False),
     "smartstore-sage100": (("smartstore", "sage100"), _SAGE100_LINES, False),
     "magento-sagex3": (("magento", "sagex3"), {}, False),
     "shopify-sage-accounting": (("shopify", "sage-accounting"), _UK, True),
     "sage100sql-woocommerce": (("woocommerce",), {}, False),
+    "sage100sql-shopify": (("shopify",), {}, False),
+    "sage100sql-smartstore": (("smartstore",), {}, False),
+    "sagex3-woocommerce": (("sagex3", "woocommerce"), {}, False),
+    "sage-accounting-shopify": (("sage-accounting", "shopify"), {}, False),
     # the MSI sources of lookups.yaml `depots` and the store views endpoints.yaml's shop_en / shop_de write
     "sage100sql-magento": (("magento",), {"magento": {"sources": ("default", "lyon", "saint-etienne", "vieux-lyon"),
                                                       "store_views": ("default", ("en", "English"),
                                                                       ("de", "Deutsch"))}}, False),
 }
+
+
+# sage100sql template -> the project folder its flows read Sage's media share from (the others ship their images)
+MEDIA_FOLDERS = {"sage100sql-prestashop": "images", "sage100sql-woocommerce": "images", "sage100sql-smartstore": "media"}
+# sage100sql-shopify/lookups.yaml customer_price_lists: the B2B catalogs' price lists made once in the admin
+SHOPIFY_CUSTOMER_LISTS = {"CL-DUPONT": 1004, "CL-ETOILE": 1005}
+
+
+class SageDatabase(NamedTuple):
+    connection: str  # the sage100-sql connector's `connection` setting
+    media: Path  # the media share (\\SAGE-SRV\Medias\) the seeded paths name
+
+
+def _sqlite_driver() -> str:
+    try:
+        import pyodbc
+    except ImportError:  # only the connection string is printed: Debian's libsqliteodbc name
+        return "SQLite3"
+    return next((d for d in ("SQLite3", "SQLite3 ODBC Driver") if d in pyodbc.drivers()), "SQLite3")
+
+
+@contextmanager
+def sage_database(template: str | None) -> Iterator[SageDatabase | None]:
+    """For a ``sage100sql-*`` template, a seeded Sage 100c database (SQLite) and its media share in a
+    temporary folder removed when the sandbox stops; None for the others."""
+    if not (template or "").startswith("sage100sql-"):
+        yield None
+        return
+    from passerelle_sandbox.sage100sql_cli import create_sqlite
+    from passerelle_sandbox.sage100sql_media import write_media
+
+    with tempfile.TemporaryDirectory(prefix="passerelle-sage100sql-") as folder:
+        database, media = Path(folder) / "sage100.db", Path(folder) / "media"
+        create_sqlite(database)
+        write_media(media)
+        yield SageDatabase(f"DRIVER={{{_sqlite_driver()}}};Database={database};FKSupport=1", media)
 
 
 def systems(template: str) -> tuple[str, ...]:
@@ -81,6 +129,19 @@ def prepare(sandbox: Any, template: str | None = None) -> list[str]:
                           "contact_types": [{"id": "CUSTOMER", "displayed_as": "Customer"}], "email": "",
                           "created_at": "2023-01-01T00:00:00Z", "updated_at": "2023-01-01T00:00:00Z"})
         made.append(f"sage-accounting: generic contact WEBSHOP (id {GENERIC_SBCA_CONTACT})")
+    if template == "sagex3-woocommerce" and "woocommerce" in running:
+        shop = sandbox.sim("woocommerce")
+        shop.products.clear()  # the simulator's own catalogue sells the X3 item codes as variations
+        shop.variations.clear()
+        made.append("woocommerce: an empty catalogue (a new shop the X3 products are created in)")
+    if template == "sage100sql-shopify" and "shopify" in running:
+        shop = sandbox.sim("shopify")
+        for customer, number in SHOPIFY_CUSTOMER_LISTS.items():
+            gid = f"gid://shopify/PriceList/{number}"
+            if not shop.price_list_by_gid(gid):
+                shop.price_lists.append({"id": number, "gid": gid, "name": f"{customer} EUR", "currency": "EUR",
+                                         "breaks": []})
+        made.append("shopify: the B2B price lists of customer_price_lists (CL-DUPONT 1004, CL-ETOILE 1005)")
     if template and TEMPLATES[template][2] and "shopify" in running:
         for order in sandbox.sim("shopify").orders:
             for line in order["line_items"] + order["shipping_lines"]:

@@ -35,7 +35,7 @@ def sandbox(*argv: str):
                 break
             if line.startswith("made "):
                 made.append(line[5:].strip())
-            elif " url=" in line:
+            elif SETTING.search(line):  # `SYSTEM url=…`, or `sage100-sql connection=… dialect=… media=…`
                 name, rest = line.split(" ", 1)
                 systems[name] = dict(SETTING.findall(rest))
         else:

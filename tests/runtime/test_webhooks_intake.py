@@ -152,6 +152,7 @@ def test_the_project_settings_say_where_to_listen_and_how_large_a_body_may_be(tm
     serve = Serve(project, tmp_path / "state", woo_env(sb), listen=None)
     try:
         assert serve.wait_for("listening")["max_body"] == 2048
+        assert not any(e["event"] == "listening_exposed" for e in serve.events)  # 127.0.0.1: no warning
         shop = sb.sim("woocommerce")
         body = order_body(shop, next(iter(shop.orders)))
         assert len(body) > 2048
@@ -165,3 +166,17 @@ def test_the_project_settings_say_where_to_listen_and_how_large_a_body_may_be(tm
 def test_a_wrong_listen_address_is_said_before_anything_runs(tmp_path):
     code, _, err = run_cli(["serve", str(webhook_project(tmp_path)), "--listen", "localhost:http"], tmp_path)
     assert code == 1 and "error[listen] --listen 'localhost:http': expected HOST:PORT or PORT" in err, err
+
+
+def test_listening_on_every_interface_warns_that_the_dashboard_is_reachable(tmp_path):
+    project = webhook_project(tmp_path)
+    env = {"ACME_WC_URL": "http://127.0.0.1:9", "ACME_WC_KEY": "ck", "ACME_WC_SECRET": "cs",
+           "ACME_WC_HOOK_SECRET": SECRET, "ACME_SAGE_URL": "http://127.0.0.1:9/WebServices100/X",
+           "ACME_SAGE_TOKEN": "t", "PASSERELLE_DASHBOARD_TOKEN": "a-long-enough-dashboard-token"}
+    serve = Serve(project, tmp_path / "state", env, listen="0.0.0.0:0")
+    try:
+        warning = serve.wait_for("listening_exposed")
+        assert "reachable from the network" in warning["warning"] and "HTTPS reverse proxy" in warning["warning"]
+        assert "a-long-enough-dashboard-token" not in "".join(serve.lines)
+    finally:
+        serve.stop()

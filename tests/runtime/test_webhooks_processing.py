@@ -8,8 +8,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.runtime import event_store
-from engine.runtime.event_store import EventQueue
 from engine.runtime.session import Session
 from engine.runtime.webhook_intake import Intake
 from engine.runtime.webhook_run import EventProcessor
@@ -46,14 +44,13 @@ def wired(tmp_path, request):
         events: list[dict] = []
         session = Session(webhook_project(tmp_path, coalesce=coalesce), state_dir=tmp_path / "state",
                           environ=woo_env(sb), log=lambda event, **f: events.append({"event": event, **f}))
-        queue = EventQueue(session.state_dir / "state.db")
+        queue = session.state.events()
         intake = Intake(session.live.current, queue, environ=woo_env(sb), log=session.log)
         processor = EventProcessor(session, queue)
         try:
             yield sb, session, intake, processor, events, clock
         finally:
             processor.close()
-            queue.close()
             session.close()
 
 
@@ -160,7 +157,7 @@ def test_a_coalescing_flow_sends_only_the_latest_event_of_a_burst(wired):
     assert len(sent) == 1 and _refs(sb).count(f"WC-{oid}") == 1
     done = processor.queue.run("SELECT delivery FROM webhook_events WHERE status = 'done'")[0][0]
     assert done.endswith(shop.orders[oid]["date_modified_gmt"])  # the latest state
-    assert event_store.depth(processor.queue.run) == (0, None)
+    assert processor.queue.depth() == (0, None)
 
 
 def test_a_record_the_flow_rejects_goes_to_the_dead_letter_and_its_event_is_settled(wired):
@@ -203,3 +200,50 @@ def test_an_event_older_than_what_the_poll_settled_is_discarded(wired):
     assert intake.receive(FLOW, woo_headers(older).get, older, "application/json")[0] == 200
     processor.work_off()
     assert _statuses(processor) == ["stale"] and _refs(sb).count(f"WC-{oid}") == 1
+
+
+def test_events_queued_for_a_flow_that_no_longer_takes_webhooks_are_settled_and_logged(wired):
+    """The webhooks: section removed by a hot reload while events were queued: they are not processed
+    (the flow takes none now; the poll brings the records) but each is logged, never dropped silently."""
+    sb, session, intake, processor, events, clock = wired
+    shop = sb.sim("woocommerce")
+    oid = _new_order(shop, clock)
+    assert _deliver(intake, shop, oid, "order.created")[0] == 200
+    orders = session.project_dir / "orders_to_sage.yaml"
+    text = orders.read_text()
+    orders.write_text(text.replace("    webhooks:\n      topics: [order.created, order.updated]\n", ""))
+    assert session.live.check() and session.live.current().flows[FLOW].webhooks is None
+    processor.work_off()
+    assert _statuses(processor) == ["ignored"] and _refs(sb).count(f"WC-{oid}") == 0
+    ignored = [e for e in events if e["event"] == "webhook_ignored"]
+    assert len(ignored) == 1 and ignored[0]["flow"] == FLOW and ignored[0]["delivery"]
+    assert "takes no webhooks any more" in ignored[0]["reason"]
+
+
+def test_replaying_a_webhook_record_the_source_no_longer_gives_says_so(wired):
+    """A record set aside from a webhook body, then gone from the shop (deleted, or not read by the flow's
+    where any more): `replay` reads the source again by key, finds nothing, and says so — it used to
+    answer '0 read' and nothing else, the record still in the dead letter without a word why."""
+    import json
+
+    from engine.runtime.replay import replay
+
+    sb, session, intake, processor, events, clock = wired
+    shop = sb.sim("woocommerce")
+    record = json.loads(order_body(shop, _new_order(shop, clock)))
+    record.update(id=990001, number="990001", currency="GBP")  # the flow sets it aside (EUR only)
+    body = json.dumps(record).encode()
+    headers = woo_headers(body, topic="order.created")
+    assert intake.receive(FLOW, headers.get, body, "application/json")[0] == 200
+    processor.work_off()
+    assert session.state.entry(FLOW, "990001").status == "failed"
+    summaries, unknown = replay(session, FLOW, ["990001"])
+    assert unknown == [] and summaries[0].read == 0
+    missing = [e for e in events if e["event"] == "replay_not_found"]
+    assert [(e["flow"], e["key"]) for e in missing] == [(FLOW, "990001")]
+    assert "stays set aside" in missing[0]["reason"]
+    assert session.state.entry(FLOW, "990001").status == "failed"
+    from engine.web.dashboard_replay import replay_from_page
+
+    page = replay_from_page(session, FLOW, "990001")  # the dashboard's Replay button says it too
+    assert not page.ok and any("990001" in p and "no longer gives it" in p for p in page.problems)

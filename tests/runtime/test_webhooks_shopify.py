@@ -11,7 +11,7 @@ import pytest
 
 from engine.plan.webhooks import FlowWebhooks
 from engine.project.load import ConnectorStore
-from engine.runtime.event_store import EventQueue
+from engine.runtime.event_store import SqliteEvents
 from engine.runtime.webhook_intake import Intake
 from engine.util.resources import shipped_connectors_dir
 from passerelle_sandbox import Sandbox, generate
@@ -32,7 +32,7 @@ def shopify(tmp_path):
     decl = ConnectorStore().plan(shipped_connectors_dir() / "shopify.yaml").webhooks
     hooks = FlowWebhooks("shop", decl, frozenset({"orders/create", "orders/updated"}), max_age=decl.max_age)
     plan = SimpleNamespace(flows={"orders": SimpleNamespace(webhooks=hooks)})
-    queue = EventQueue(tmp_path / "state.db")
+    queue = SqliteEvents(tmp_path / "state.db")
     with Sandbox(systems=("shopify",), dataset=generate(seed=1, orders=2, cases=False)) as sb:
         shop = sb.sim("shopify")
         try:

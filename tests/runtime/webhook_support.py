@@ -63,13 +63,14 @@ def woo_headers(body: bytes, topic: str = "order.created", webhook_id: int = 7, 
 
 
 class Serve:
-    """`passerelle serve PROJECT --listen 127.0.0.1:0 --log-format json` in a subprocess; its log read
-    in a thread (events by name), its URL from the `listening` event."""
+    """`passerelle serve PROJECT --listen 127.0.0.1:0 --log-format json` in a subprocess (``state`` None:
+    the project's own); its log read in a thread (events by name), its URL from the `listening` event."""
 
-    def __init__(self, project: Path, state: Path, env: dict, flows: tuple[str, ...] = ("orders_to_sage",),
+    def __init__(self, project: Path, state: Path | None, env: dict, flows: tuple[str, ...] = ("orders_to_sage",),
                  listen: str | None = "127.0.0.1:0"):
-        args = [sys.executable, "-m", "engine", "serve", str(project), "--state", str(state), "--log-format",
-                "json", *(("--listen", listen) if listen else ()), *[a for f in flows for a in ("--flow", f)]]
+        args = [sys.executable, "-m", "engine", "serve", str(project), *(("--state", str(state)) if state else ()),
+                "--log-format", "json", *(("--listen", listen) if listen else ()),
+                *[a for f in flows for a in ("--flow", f)]]
         self.process = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True)
         self.events: list[dict] = []

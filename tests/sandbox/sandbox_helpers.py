@@ -60,3 +60,13 @@ def order_body(reference: str = "PS_1042") -> dict[str, Any]:
             {"__type": line, "RefArticle": "REMISE", "Quantite": 1, "PrixUnitaire": -3.0, "EstValorise": True},
         ],
     }
+
+
+def started_lines(process: Any) -> list[str]:
+    """The lines ``passerelle sandbox`` (a child process, stdout piped as text) prints until it is ready."""
+    lines: list[str] = []
+    while not lines or "Ctrl-C" not in lines[-1]:
+        line = process.stdout.readline()
+        assert line, process.stderr.read()
+        lines.append(line.strip())
+    return lines

@@ -14,6 +14,7 @@ import pytest
 
 from passerelle_sandbox import Sandbox, generate
 from passerelle_sandbox.cli import main
+from sandbox_helpers import started_lines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,11 +70,7 @@ def test_cli_serves_until_interrupted(tmp_path: Path) -> None:
         [sys.executable, "-m", "passerelle_sandbox", "--orders", "5", "--seed", "2", "--write-dataset", str(tmp_path)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = []
-        while not lines or "Ctrl-C" not in lines[-1]:
-            line = process.stdout.readline()
-            assert line, process.stderr.read()
-            lines.append(line.strip())
+        lines = started_lines(process)
         urls = {m.group(1): (m.group(2), m.group(3), m.group(4)) for m in
                 (re.match(r"(\w+) url=(\S+) \w+=(\S+) api=(\S+)", l) for l in lines) if m}
         ps_root, key, ps_url = urls["prestashop"]

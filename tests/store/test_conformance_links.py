@@ -56,7 +56,11 @@ def test_cross_references_are_listed_filtered_and_translated_both_ways(store):
     assert resolver.translate("shop", "customers", "CLI001", "sage", True) == "C1"
     with pytest.raises(XrefMissing) as missing:
         resolver.translate("shop", "customers", "C9", None, False)
-    assert missing.value.flows == ["customers"]
+    assert missing.value.flows == ["customers"] and missing.value.others  # its flow ran: C9 may be gone
+    resolver = store.xref_resolver({("shop", "carts"): ["carts"]})
+    with pytest.raises(XrefMissing) as missing:
+        resolver.translate("shop", "carts", "K1", None, False)
+    assert missing.value.flows == ["carts"] and not missing.value.others  # never ran: run it first
 
 
 def test_the_latest_pair_wins_and_two_targets_are_ambiguous_without_to(store):

@@ -3,6 +3,7 @@ order, and an error of the reader is met after the same records, with its own te
 from __future__ import annotations
 
 import os
+import time
 from decimal import Decimal
 
 import pytest
@@ -70,3 +71,30 @@ def test_without_fork_the_records_are_read_here(monkeypatch):
     forks: list = []
     monkeypatch.setattr(os, "fork", lambda: forks.append(1))
     assert list(decoded_elsewhere(iter([{"id": "1"}]))) == [{"id": "1"}] and not forks
+
+
+def _marking(path, count):
+    """Rows whose reader notes in ``path`` (in the child) how many it has read, and its niceness."""
+    for number in range(count):
+        yield {"id": str(number)}
+    path.write_text(f"{count} {os.nice(0)}")
+
+
+def test_the_child_reads_ahead_before_anything_is_asked(tmp_path):
+    marker = tmp_path / "read"
+    rows = decoded_elsewhere(_marking(marker, 3000))  # 3,000 records: several pages, within AHEAD
+    for _ in range(1000):  # the child reads on its own: nothing has been asked of `rows` yet
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.01)
+    assert marker.read_text().split()[0] == "3000"
+    assert [row["id"] for row in rows] == [str(n) for n in range(3000)]
+
+
+def test_a_spare_reader_runs_at_a_lower_priority(tmp_path):
+    marker = tmp_path / "read"
+    mine = os.nice(0)
+    assert len(list(decoded_elsewhere(_marking(marker, 10), spare=True))) == 10
+    assert int(marker.read_text().split()[1]) == min(mine + 10, 19)
+    assert len(list(decoded_elsewhere(_marking(marker, 10)))) == 10
+    assert int(marker.read_text().split()[1]) == mine

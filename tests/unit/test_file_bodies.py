@@ -152,6 +152,14 @@ def test_the_dry_run_shows_files_by_name_size_and_hash(project):
     assert "\xff" not in shown["body"]
 
 
+def test_a_missing_file_names_the_folder_it_was_looked_for_in(project):
+    """A consultant who copied the media share to the wrong place sees where the file was looked for."""
+    with shop(project, upload=UPLOAD) as ep:
+        with pytest.raises(EncodeError) as caught:
+            ep.build_write("upload", {"image": {"file": "images/missing.jpg"}}, {"product_id": 1})
+    assert f"'images/missing.jpg' does not exist in {str(project)!r}" in str(caught.value)
+
+
 @pytest.mark.parametrize("ref, message", [
     ({"file": "images/missing.jpg"}, "image: 'images/missing.jpg' does not exist"),
     ({"file": "../outside.jpg"}, "is outside the folder files are read from"),

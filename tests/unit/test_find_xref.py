@@ -158,11 +158,23 @@ def test_the_xref_transform_translates_through_the_bound_store():
         with pytest.raises(TransformError) as info:
             strict(99)
         assert str(info.value) == ("shop customers 99 has no cross-reference yet: run the flow that creates it "
-                                   "(customers_to_sage) first")
+                                   "(customers_to_sage) first (it recorded other shop customers: if it ran since, "
+                                   "is 99 still in what it reads, not deleted there, nor set aside: "
+                                   "`passerelle failures`?)")
         with pytest.raises(TransformError, match="no flow of this project records shop carts"):
             _xref({"from": "shop", "type": "carts"})(1)
     with pytest.raises(TransformError, match="no cross-reference store yet"):
         strict(56)  # outside the run: nothing bound
+
+
+def test_before_its_flow_ever_ran_a_missing_pair_only_says_to_run_it(tmp_path):
+    """The hint about a deleted or set-aside id (a Sage family deleted while products point at it) comes
+    only once the flow recorded other pairs of the type: before, running it is the whole answer."""
+    with bound(SqliteStore(tmp_path / "state.db").xref_resolver({("shop", "customers"): ["customers_to_sage"]})):
+        with pytest.raises(TransformError) as info:
+            _xref({"from": "shop", "type": "customers"})(99)
+    assert str(info.value) == ("shop customers 99 has no cross-reference yet: run the flow that creates it "
+                               "(customers_to_sage) first")
 
 
 def test_a_null_id_takes_the_default_or_stays_null():

@@ -30,6 +30,8 @@ CASES = [
     ["validate", "--format", "json", "a"],
     ["validate", "a", "--format", "github", "--strict", "--connectors", "x", "--connectors", "y"],
     ["validate", "--connectors", "x", "a", "b"],
+    ["validate", "--no-cache", "a"],
+    ["validate", "a", "--strict", "--no-cache", "--format", "json"],
     ["validate", "--format", "text", "--format", "json", "a"],
 ]
 
@@ -51,7 +53,7 @@ def test_anything_else_is_left_to_argparse(argv):
     assert validate_args(argv) is None
 
 
-WORDS = st.sampled_from(["a", "b/c", "--strict", "--format", "json", "text", "github", "xml", "--connectors",
+WORDS = st.sampled_from(["a", "b/c", "--strict", "--no-cache", "--format", "json", "text", "github", "xml", "--connectors",
                          "-x", "--", "-", "--str", "--format=json", "-h", "validate", ""])
 
 

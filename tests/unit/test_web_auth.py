@@ -42,3 +42,24 @@ def test_the_login_cookie_expires_and_cannot_be_forged():
         assert not guard.valid_session(junk, now=0)
     assert guard.csrf != other.csrf and len(guard.csrf) == 64 and TOKEN not in guard.csrf
     assert guard.valid_token(TOKEN) and not guard.valid_token(TOKEN[:-1]) and not guard.valid_token("")
+
+
+def test_a_cookie_or_form_token_out_of_ascii_is_refused_not_a_crash():
+    """Header values arrive as latin-1 text: `²` is a digit to str.isdigit but not to int(), and
+    hmac.compare_digest raises on non-ASCII text — either was a 500 with a traceback in serve's log."""
+    with secrets_scope():
+        guard = Guard(dashboard_token({TOKEN_ENV: TOKEN}, {}))
+    for junk in ("\xb2.aa", "99999999999.\xe9", "\u0661\u0662.aa", "99999999999." + "\xe9" * 64):
+        assert not guard.valid_session(junk, now=0)
+    assert not guard.valid_token("\xe9\xe9")
+
+
+def test_a_form_whose_csrf_token_is_out_of_ascii_is_refused():
+    from starlette.requests import Request
+
+    with secrets_scope():
+        guard = Guard(dashboard_token({TOKEN_ENV: TOKEN}, {}))
+    request = Request({"type": "http", "method": "POST", "scheme": "http", "server": ("127.0.0.1", 80),
+                       "path": "/replay", "headers": [(b"host", b"127.0.0.1")]})
+    assert not guard.form_allowed(request, {"csrf": "\xe9"})
+    assert guard.form_allowed(request, {"csrf": guard.csrf})

@@ -7,8 +7,6 @@ import hmac
 import pytest
 
 from engine.connectors.webhook_schemes import schemes, verify
-from engine.runtime import event_store
-from engine.runtime.event_store import EventQueue
 from engine.runtime.webhook_intake import instant
 
 
@@ -39,23 +37,3 @@ def test_instant_reads_offsets_z_nanoseconds_and_naive_gmt():
     assert instant("2026-03-02T10:00:00Z") == instant("2026-03-02T11:00:00+01:00") == instant("2026-03-02T10:00:00")
     assert instant("2026-03-02T10:00:00.123456789Z") == pytest.approx(instant("2026-03-02T10:00:00Z") + 0.123456)
     assert instant("not a date") is None and instant(None) is None and instant("") is None
-
-
-def test_the_queue_refuses_a_replayed_delivery_and_keeps_the_latest_change(tmp_path):
-    queue = EventQueue(tmp_path / "state.db")
-    try:
-        first = event_store.enqueue(queue.run, "f", "d1", "t", "{}", None)
-        assert first is not None
-        assert event_store.enqueue(queue.run, "f", "d1", "t", "{}", None) is None  # a replay
-        assert event_store.enqueue(queue.run, "g", "d1", "t", "{}", None) is not None  # another flow's
-        assert event_store.depth(queue.run, "f")[0] == 1 and sorted(event_store.flows_waiting(queue.run)) == ["f", "g"]
-        event_store.processed(queue.run, "f", "k", 20.0)
-        event_store.processed(queue.run, "f", "k", 10.0)  # older: the later change stays
-        assert event_store.last_changed(queue.run, "f", "k") == 20.0
-        event_store.settle(queue.run, first, event_store.DONE)
-        assert event_store.queued(queue.run, "f") == []
-        assert queue.run("SELECT body FROM webhook_events WHERE id = ?", (first,)) == [(None,)]  # body dropped
-        event_store.prune(queue.run, now=10 ** 10)  # past the retention: the settled row goes
-        assert event_store.enqueue(queue.run, "f", "d1", "t", "{}", None) is not None
-    finally:
-        queue.close()

@@ -178,7 +178,8 @@ def _read_file(decl: FileDecl, relative: str, folder: Path) -> bytes:
     except NotRegularFile as exc:
         raise FileRefError(f"{label}: {relative!r} {exc}") from None
     except FileNotFoundError:
-        raise FileRefError(f"{label}: {relative!r} does not exist (in the folder files are read from)") from None
+        raise FileRefError(f"{label}: {relative!r} does not exist in {str(folder)!r} (the folder this operation "
+                           "reads files from)") from None
     except OSError as exc:
         raise FileRefError(f"{label}: {relative!r} cannot be read: {exc.strerror or exc}") from None
 

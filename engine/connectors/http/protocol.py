@@ -19,4 +19,4 @@ PROTOCOL = ProtocolSpec(
     plan.compile_connector, plan.compile_resource, plan.compile_operation, open_endpoint,
     frozenset({"path", "params", "records", "query", "pagination", "method", "graphql", "nested"}),
     frozenset({"method", "path", "body", "item", "params", "records", "result", "failure", "graphql", "variable",
-               "soap", "id_field", "files"}), concurrent=True)
+               "soap", "id_field", "files", "refused"}), concurrent=True)

@@ -164,7 +164,8 @@ class HttpTransport:
                 status = response.status_code
                 raise self.fail(self.describe_failure(response) + self._spent(), status,
                                 transient=status in self.retry.statuses,
-                                outcome_unknown=not idempotent and status >= 500)
+                                outcome_unknown=not idempotent and status >= 500,
+                                vendor=self.scrub(self.vendor_message(response)) or None)
             return response
 
     def request_url(self, url: str) -> httpx.URL:

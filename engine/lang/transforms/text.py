@@ -148,9 +148,8 @@ def register(reg: Registry) -> None:
                              E({"pattern": "^(\\d{2})/(\\d{2})/(\\d{4})$", "replace": "\\3-\\2-\\1"},
                                "14/05/2024", "2024-05-14")])
     def regex_replace(arg: dict, ctx: CompileContext):
-        regex = BoundedPattern(arg["pattern"])  # run with a time bound: see engine.lang.patterns
-        template = arg["replace"]
-        regex.check_replacement(template)
+        template = arg["replace"]  # checked with the pattern (see engine.lang.patterns)
+        regex = BoundedPattern(arg["pattern"], replacement=template)  # run with a time bound
         return _on_text(lambda text: regex.sub(template, text))
 
     @reg.transform("join", category=CATEGORY, args=_text("Separator put between the items."),

@@ -73,6 +73,9 @@ def register(reg: Registry) -> None:
                     raise TransformError(f"{what}: {missing.detail}") from None
                 run = (f"run the flow that creates it ({', '.join(missing.flows)}) first" if missing.flows
                        else f"no flow of this project records {system} {kind}")
+                if missing.others:  # they ran: the id may be gone from their source, or set aside there
+                    run += (f" (it recorded other {system} {kind}: if it ran since, is {text} still in what it "
+                            "reads, not deleted there, nor set aside: `passerelle failures`?)")
                 raise TransformError(f"{what} has no cross-reference yet: {run}") from None
 
         return translate
