@@ -140,6 +140,7 @@ def cmd_schedule(args) -> int:
         scheduler = Scheduler(app, ProjectPool(_projects(args), log, args.connectors), log)
         if args.once:
             queued = scheduler.tick()
+            scheduler.close()
             print(f"{len(queued)} flow run(s) queued", file=sys.stderr)
             return EXIT_OK
 

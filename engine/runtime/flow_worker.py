@@ -55,6 +55,8 @@ class FlowWorker:
                 session.stop.set()
         try:
             summaries = session.run_flows([flow], skip_busy=True)
+            if summaries and live.current().flows[flow].webhooks is not None and not session.stop.is_set():
+                self._work_off_events(session, flow)
         except ConfigError as exc:  # a setting missing from the project's environment: located, no retry
             self.log("flow_config_error", project=project, flow=flow, error=str(exc))
             return {"project": project, "flow": flow, "error": str(exc), "created": 0}
@@ -67,6 +69,19 @@ class FlowWorker:
                 return {"project": project, "flow": flow, "stopped": True}
             raise FlowBusy(f"flow '{flow}' of project {project} is running outside the queue")
         return {"project": project, **summaries[0].as_dict()}
+
+    def _work_off_events(self, session: Any, flow: str) -> None:
+        """The flow's webhook events a ``serve --listen`` front end committed to the project's queue (in
+        its state: shared when PostgreSQL), through the same ledger, under the flow's lease."""
+        from engine.runtime.webhook_run import EventProcessor
+
+        queue = session.state.events()
+        processor = EventProcessor(session, queue, lease_wait=0.0)
+        try:
+            processor.process_flow(flow)
+        finally:
+            processor.close()
+            queue.close()
 
     def stop_all(self) -> None:
         """Every flow in hand stops at its next record (state saved); no new one starts."""
