@@ -4,7 +4,6 @@ its schedule, and the worker's job processes them through the same ledger after 
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta, timezone
 
 from passerelle_sandbox import Sandbox, generate
 from passerelle_sandbox.templates import prepare
@@ -15,24 +14,14 @@ from engine.runtime.flow_worker import FlowWorker
 from engine.runtime.session import Session
 from engine.runtime.webhook_intake import Intake
 from passerelle_sandbox.woo_create import create_order
-from runtime.webhook_support import order_body, webhook_project, woo_env, woo_headers
+from runtime.webhook_support import Clock, order_body, webhook_project, woo_env, woo_headers
 
 FLOW = "orders_to_sage"
 
 
-class Clock:
-    """The shop's clock (its OAuth check allows a few minutes)."""
-
-    def __init__(self):
-        self.now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
-
-    def __call__(self):
-        return self.now
-
-
 def _new_paid_order(shop, clock) -> int:
     sku = next(iter(shop.orders.values()))["line_items"][0]["sku"]
-    clock.now += timedelta(seconds=60)
+    clock.tick()
     with shop.lock:
         return create_order(shop, {"customer_id": 0, "set_paid": True, "payment_method": "bacs",
                                    "billing": {"first_name": "Web", "last_name": "Hook", "email": "w@x.test",
