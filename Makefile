@@ -15,7 +15,7 @@ WORKERS ?= auto
 PYTEST  := -m pytest -q -n $(WORKERS) --dist worksteal
 APT_PACKAGES := unixodbc libsqliteodbc postgresql odbc-postgresql chromium
 
-.PHONY: all test test-latest lock demo validate bench schema clean system-deps
+.PHONY: all test test-latest lock demo demo-cluster validate bench schema clean system-deps
 
 all: test
 
@@ -117,6 +117,12 @@ demo: $(STAMP)
 	    "table: it is set aside with its reason while the other orders go through)"; \
 	  elif [ $$code -ne 0 ]; then exit $$code; fi
 
+# Many client projects on several workers: a PostgreSQL started for the demo (jobs and run state),
+# 20 projects generated from the prestashop-sage100 template against their own simulators, a
+# scheduler and 3 workers (one killed and restarted midway), the status table printed as they run.
+demo-cluster: system-deps $(STAMP)
+	$(PY) -m engine.cli.demo_cluster
+
 validate: $(STAMP)
 	$(PY) -m engine validate specs/
 
@@ -136,6 +142,7 @@ bench: system-deps $(STAMP)
 	$(PY) bench/run_scale.py --sizes 2000,20000
 	$(PY) bench/reload.py
 	$(PY) bench/odbc.py
+	$(PY) bench/cluster.py
 	$(PY) bench/catalogue.py
 	$(PY) bench/files.py
 	$(PY) bench/webhooks.py

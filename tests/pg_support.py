@@ -1,4 +1,5 @@
-"""A temporary PostgreSQL cluster the tests start themselves, reached through pyodbc + psqlODBC.
+"""A temporary PostgreSQL cluster the tests start themselves (``engine.cli.pg_temp``), reached through
+psycopg or pyodbc + psqlODBC.
 
 ``postgres_cluster`` (session-scoped; registered by ``tests/odbc/conftest.py``; ``pg_state_cluster``, the same
 without the ODBC driver, for the state store's tests: ``tests/store/conftest.py``) runs ``initdb`` in a
@@ -18,22 +19,15 @@ When PostgreSQL or the driver is missing, the fixture fails with what to install
 """
 from __future__ import annotations
 
-import atexit
-import glob
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
+from engine.cli import pg_temp
+from engine.cli.pg_temp import SUPERUSER, pg_bin_dir  # noqa: F401 (used by the ODBC tests)
+
 INSTALL = "apt-get install postgresql odbc-postgresql (or `make system-deps` as root)"
-SUPERUSER = "postgres"
 
 
 def required() -> bool:
@@ -49,16 +43,6 @@ def unavailable(reason: str):
     pytest.skip(message)
 
 
-def pg_bin_dir() -> Path | None:
-    """The directory holding ``initdb`` and ``postgres`` (the newest version installed)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
-    if found:
-        return Path(found[-1]).parent
-    on_path = shutil.which("initdb")
-    return Path(on_path).parent if on_path else None
-
-
 def pg_driver() -> str | None:
     """The registered name of the PostgreSQL ODBC driver (Unicode), or None."""
     try:
@@ -72,34 +56,12 @@ def pg_driver() -> str | None:
     return next((d for d in drivers if "postgres" in d.lower() and "unicode" in d.lower()), None)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
-class Cluster:
-    """A running temporary cluster: ``connection_string(database)`` for pyodbc."""
+class Cluster(pg_temp.TempCluster):
+    """A running temporary cluster (``engine.cli.pg_temp``): ``url(database)`` for psycopg,
+    ``connection_string(database)`` for pyodbc."""
 
-    root: Path
-    port: int
-    driver: str | None
-    process: subprocess.Popen | None = None
-
-    def url(self, database: str = "postgres", user: str = SUPERUSER, password: str = "") -> str:
-        """A libpq URL (psycopg) to ``database``."""
-        secret = f":{password}" if password else ""
-        return f"postgresql://{user}{secret}@127.0.0.1:{self.port}/{database}"
-
-    def create_database(self, name: str) -> str:
-        """A new empty database (dropped first if a run left one); its URL."""
-        import psycopg
-
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
+    driver: str | None = None
 
     def connection_string(self, database: str = "postgres") -> str:
         return (f"DRIVER={{{self.driver}}};Servername=127.0.0.1;Port={self.port};Database={database};"
@@ -113,53 +75,6 @@ class Cluster:
             for statement in statements:
                 conn.execute(statement)
 
-    def stop(self) -> None:
-        """Immediate shutdown, waited for (the server is our child: no orphan, no zombie); files removed."""
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.send_signal(signal.SIGQUIT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _as_owner(root: Path) -> list[str]:
-    """The command prefix running PostgreSQL's programs: as root, ``setpriv`` to the ``postgres`` user (or
-    ``nobody``), made owner of ``root``; it execs, so the server stays our direct child. ``--pdeathsig``
-    stops the server (SIGQUIT) even when the test process is killed outright."""
-    setpriv = ["setpriv", "--pdeathsig=QUIT"] if shutil.which("setpriv") else []
-    if os.geteuid() != 0:
-        return setpriv + ["--"] if setpriv else []
-    import pwd
-
-    try:
-        owner = pwd.getpwnam(SUPERUSER)
-    except KeyError:
-        owner = pwd.getpwnam("nobody")
-    os.chown(root, owner.pw_uid, owner.pw_gid)
-    return (setpriv or ["setpriv"]) + [f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--clear-groups", "--"]
-
-
-def _wait_ready(cluster: Cluster, timeout: float = 60) -> None:
-    """Until ``postmaster.pid`` says ``ready`` (PostgreSQL 10+), or the server exits."""
-    pid_file = cluster.root / "data" / "postmaster.pid"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert cluster.process is not None
-        if cluster.process.poll() is not None:
-            log = (cluster.root / "server.log").read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"postgres exited with {cluster.process.returncode}: {log}")
-        try:
-            if pid_file.read_text().split("\n")[7].strip() == "ready":
-                return
-        except (OSError, IndexError):
-            pass
-        time.sleep(0.02)
-    raise RuntimeError(f"postgres not ready after {timeout} s")
-
 
 def start_cluster(odbc: bool = True) -> Cluster:
     """initdb, then the server as a child process, in a new temporary directory; the caller stops it.
@@ -170,31 +85,11 @@ def start_cluster(odbc: bool = True) -> Cluster:
     driver = pg_driver()
     if driver is None and odbc:
         unavailable("the PostgreSQL ODBC driver (PostgreSQL Unicode) is not registered with unixODBC")
-    assert bin_dir is not None
-    root = Path(tempfile.mkdtemp(prefix="passerelle-pg-"))
-    cluster = Cluster(root, _free_port(), driver)
-    atexit.register(cluster.stop)
     try:
-        prefix = _as_owner(root)
-        data = root / "data"
-        done = subprocess.run(prefix + [str(bin_dir / "initdb"), "-D", str(data), "--no-sync", "-A", "trust",
-                                        "-U", SUPERUSER, "-E", "UTF8", "--locale=C"],
-                              capture_output=True, text=True, timeout=120, cwd=root)
-        if done.returncode != 0:
-            raise RuntimeError(f"initdb failed ({done.returncode}): {done.stderr.strip()}")
-        settings = {"port": cluster.port, "listen_addresses": "127.0.0.1", "unix_socket_directories": root,
-                    "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-                    "max_connections": 60}
-        argv = prefix + [str(bin_dir / "postgres"), "-D", str(data)]
-        for name, value in settings.items():
-            argv += ["-c", f"{name}={value}"]
-        with open(root / "server.log", "wb") as log:
-            cluster.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=root,
-                                               stdin=subprocess.DEVNULL)
-        _wait_ready(cluster)
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-        cluster.stop()
-        raise RuntimeError(str(exc)) from None
+        cluster = pg_temp.start(Cluster(None, 0, driver=driver))  # type: ignore[arg-type]
+    except pg_temp.Unavailable as exc:
+        unavailable(str(exc))
+    assert isinstance(cluster, Cluster)
     return cluster
 
 

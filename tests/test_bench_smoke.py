@@ -24,6 +24,7 @@ SCRIPTS = [
     ("catalogue.py", ["--articles", "20", "--rounds", "1"]),
     ("webhooks.py", ["--seconds", "2", "--rate", "10", "--intake-seconds", "1", "--rounds", "1"]),
     ("state_store.py", ["--records", "20", "--rounds", "1", "--writers", "2"]),
+    ("cluster.py", ["--orders", "3", "--projects", "2", "--farms", "1", "--rounds", "1", "--workers", "1,2"]),
 ]
 
 

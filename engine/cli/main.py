@@ -68,6 +68,8 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     add_docs_parser(sub)
     add_test_parser(sub)
     from engine.cli.init_command import add_parser as add_init_parser; add_init_parser(sub)
+    from engine.cli.cluster import add_parsers as add_cluster_parsers
+    add_cluster_parsers(sub)
     return parser
 
 
@@ -202,7 +204,8 @@ def _commands(name: str | None = None) -> dict:
     from engine.cli.docs_command import COMMANDS as DOCS
     from engine.cli.spectest import COMMANDS as SPECTEST
     from engine.cli.init_command import COMMANDS as INIT
-    return {**own, **DRY_RUN, **COMMANDS, **RELOAD, **XREF, **DB, **DOCS, **SPECTEST, **INIT}
+    from engine.cli.cluster import COMMANDS as CLUSTER
+    return {**own, **DRY_RUN, **COMMANDS, **RELOAD, **XREF, **DB, **DOCS, **SPECTEST, **INIT} | CLUSTER
 
 
 def run() -> None:  # pragma: no cover - console entry point

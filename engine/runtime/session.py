@@ -31,7 +31,7 @@ class Session:
     def __init__(self, project_dir: Path, *, state_dir: Path | str | None = None, environ=None,
                  log: Callable[..., None] = lambda event, **f: None, store: ConnectorStore | None = None,
                  endpoint_options: dict | None = None, runner_options: dict | None = None,
-                 wait: float = 0.0, settle: float | None = None):
+                 wait: float = 0.0, settle: float | None = None, live: LivePlan | None = None):
         self.project_dir = project_dir
         self.wait = wait  # seconds to wait for a lease another process holds (0: refuse at once)
         self.environ = environ
@@ -39,7 +39,8 @@ class Session:
         self.connector_store = store
         self.endpoint_options = endpoint_options or {}
         self.runner_options = runner_options or {}
-        self.live = LivePlan(project_dir, self._build, log, settle=settle)
+        # ``live``: a plan kept by the caller across sessions (a worker's per-project cache)
+        self.live = live or LivePlan(project_dir, self._build, log, settle=settle)
         plan = self.live.current()
         self.location = locate(project_dir, plan.settings, state_dir, environ)  # SQLite or PostgreSQL
         self.state_dir = self.location.folder

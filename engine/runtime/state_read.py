@@ -89,6 +89,25 @@ class ReadOnlyState:
                 return []
             raise StateError(self.db, exc) from None
 
+    def counts(self, flow: str) -> dict[str, int]:
+        """The flow's ledger records by status (``status``)."""
+        try:
+            return dict(self.connection.execute("SELECT status, COUNT(*) FROM ledger WHERE flow = ? GROUP BY status",
+                                                (flow,)).fetchall())
+        except sqlite3.Error as exc:
+            raise StateError(self.db, exc) from None
+
+    def runs(self, flow: str | None = None, limit: int = 50) -> list:
+        """The run history, newest first (none in a state from before it)."""
+        from engine.runtime import run_store
+
+        try:
+            return run_store.recent(lambda sql, args: self.connection.execute(sql, args).fetchall(), flow, limit)
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise StateError(self.db, exc) from None
+
     def close(self) -> None:
         self.connection.close()
 

@@ -80,6 +80,9 @@ class Simulator:
         self.lock = threading.RLock()
         self.requests: deque[tuple[str, str, int]] = deque(maxlen=20000)
         self.errors: list[str] = []
+        # when a list: (start, end, method, path, status) of every request, on the wall clock
+        # (time.time(), comparable across the simulators of a process): when each was in flight
+        self.timeline: list[tuple[float, float, str, str, int]] | None = None
 
     def handle(self, request: Request) -> Response:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -161,6 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _drop(self, reset: bool) -> None:
         """Close the socket without answering (RST when ``reset``, else a plain FIN)."""
         self.close_connection = True
+        self.answered_at = time.time()
         try:
             if reset:
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -171,6 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _send(self, response: Response, truncate: bool = False) -> None:
+        # before the first byte: the client's next request cannot start before this instant
+        self.answered_at = time.time()
         body = response.body
         self.send_response(response.status)
         has_type = False
@@ -194,6 +200,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- dispatch ---------------------------------------------------------------------------------
     def _dispatch(self) -> None:
+        started, self.status_sent, self.answered_at = time.time(), 0, 0.0
+        try:
+            self._answer()
+        finally:
+            sim = self.server.sim
+            if sim.timeline is not None:  # the end is taken before the answer leaves (see _send)
+                sim.timeline.append((started, self.answered_at or time.time(), self.command, self.path,
+                                     self.status_sent))
+
+    def _answer(self) -> None:
         sim = self.server.sim
         try:
             body = self._read_body()
@@ -221,6 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
                 sim.errors.append(traceback.format_exc())
                 response = _plain(500)
         sim.requests.append((self.command, self.path, response.status))
+        self.status_sent = response.status
         if decision.lose_reply:
             self._drop(reset=False)
             return

@@ -4,7 +4,6 @@ events go in the source's change order and an older one after a newer one is dis
 flow sends only the latest of a burst; a record the flow's `where` would not read is ignored."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -15,22 +14,9 @@ from passerelle_sandbox import Faults, Sandbox, generate
 from passerelle_sandbox.templates import prepare
 from passerelle_sandbox.woo_create import create_order
 from passerelle_sandbox.woo_writes import update_order
-from webhook_support import order_body, webhook_project, woo_env, woo_headers
+from webhook_support import Clock, order_body, webhook_project, woo_env, woo_headers
 
 FLOW = "orders_to_sage"
-
-
-class Clock:
-    """The shop's clock, moved by the test (by minutes: its OAuth check allows a few of them)."""
-
-    def __init__(self):
-        self.now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
-
-    def __call__(self):
-        return self.now
-
-    def tick(self, seconds: int = 60):
-        self.now += timedelta(seconds=seconds)
 
 
 @pytest.fixture()

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,19 @@ from support import ROOT
 
 EXAMPLE = ROOT / "specs" / "examples" / "woocommerce-sage100"
 SECRET = "whsec1234567890abcdef"
+
+
+class Clock:
+    """The shop's clock, moved by the test (by minutes: its OAuth check allows a few of them)."""
+
+    def __init__(self):
+        self.now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=5)
+
+    def __call__(self):
+        return self.now
+
+    def tick(self, seconds: int = 60):
+        self.now += timedelta(seconds=seconds)
 
 
 def webhook_project(tmp_path: Path, coalesce: bool = False) -> Path:
