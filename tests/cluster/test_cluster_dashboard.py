@@ -116,3 +116,18 @@ def test_the_command_serves_until_stopped_and_warns_when_other_machines_can_reac
         rest = process.stderr.read()
         process.stderr.close()
     assert "Traceback" not in rest and "postgres@" not in started + rest
+
+
+def test_the_status_table_escapes_what_it_shows_and_says_what_waits():
+    from engine.runtime.cluster_status import FlowStatus
+    from engine.web.cluster_dashboard import status_table
+
+    rows = [FlowStatus("<script>alert(1)</script>", "orders&more", "every 5m", last_run=1_700_000_000.0,
+                       last_outcome="records", last_counts={"created": 2, "failed": 1}, next_run="queued",
+                       ledger={"acked": 2, "failed": 1}, failures=1, worker="worker 3 since 10:00:00"),
+            FlowStatus("beta", "stock", None)]
+    page = status_table(rows)
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "orders&amp;more" in page
+    assert "2 created, 1 failed" in page and "records set aside" in page and ">queued<" in page
+    assert '<span class="num bad">1</span>' in page and "worker 3 since 10:00:00" in page
+    assert "never ran" in page and "Flows of 2 projects" in page
