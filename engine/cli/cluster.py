@@ -43,6 +43,8 @@ def add_parsers(sub) -> None:
     common(p)
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
+    p.add_argument("--listen", metavar="HOST:PORT", help="serve the status as a web page (/) and JSON (/status.json) "
+                   "on HOST:PORT (PORT alone: 127.0.0.1), behind the dashboard token ($PASSERELLE_DASHBOARD_TOKEN)")
 
     p = sub.add_parser("jobs", help="create the job tables (procrastinate's schema) in the jobs database")
     p.add_argument("action", choices=("upgrade",))
@@ -153,21 +155,76 @@ def cmd_schedule(args) -> int:
     return EXIT_OK
 
 
+def _status_rows(pool, url: str):
+    import psycopg
+
+    from engine.runtime.cluster_status import collect
+
+    try:
+        with psycopg.connect(url, connect_timeout=10) as connection:
+            return collect(pool, connection)
+    except psycopg.Error as exc:
+        raise OperatorError(f"{_masked(url)}: {exc}".replace(url, _masked(url))) from None
+
+
+def status_server(projects: Path, url: str, listen: str, connectors=(), environ=None):
+    """The started server of ``status --listen`` (:mod:`engine.web.cluster_dashboard`); the caller stops it.
+    No usable token (:mod:`engine.web.auth`'s rules): nothing listens, a clear error."""
+    import psycopg
+
+    from engine.runtime.project_pool import ProjectPool
+    from engine.web.auth import Guard, dashboard_token
+    from engine.web.cluster_dashboard import cluster_routes, database_health
+    from engine.web.server import Server, build_app, parse_listen
+
+    try:
+        host, port = parse_listen(listen)
+    except ValueError as exc:
+        raise OperatorError(str(exc)) from None
+    guard = Guard(dashboard_token(os.environ if environ is None else environ, None))
+    pool = ProjectPool(projects, lambda event, **f: None, list(connectors))
+    routes = cluster_routes(lambda: _status_rows(pool, url), database_health(
+        lambda: psycopg.connect(url, connect_timeout=5)), guard)
+    server = Server(build_app(routes), host, port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise OperatorError(str(exc)) from None
+    return server
+
+
+def _serve_status(args, url: str) -> int:
+    import signal
+    import threading
+
+    from engine.web.server import exposed
+
+    server = status_server(_projects(args), url, args.listen, args.connectors)
+    print(f"status of {args.projects} on {server.url}/ (JSON: {server.url}/status.json); Ctrl-C stops",
+          file=sys.stderr)
+    if exposed(server.host):
+        print(f"warning: {server.url} is reachable from other machines, behind the dashboard token but over plain "
+              "HTTP; put an HTTPS reverse proxy in front, or listen on 127.0.0.1 behind one", file=sys.stderr)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: done.set())
+    while not done.wait(1.0):
+        pass
+    server.stop()
+    return EXIT_OK
+
+
 def cmd_status(args) -> int:
-    from engine.runtime.cluster_status import collect, table
+    from engine.runtime.cluster_status import table
     from engine.runtime.project_pool import ProjectPool
     from engine.util.jsonout import dumps
 
-    pool = ProjectPool(_projects(args), lambda event, **f: None, args.connectors)
     url = database_url(args)
     _reachable(url)
-    import psycopg
-
-    try:
-        with psycopg.connect(url) as connection:
-            rows = collect(pool, connection)
-    except psycopg.Error as exc:
-        raise OperatorError(f"{_masked(url)}: {exc}".replace(url, _masked(url))) from None
+    if args.listen:
+        return _serve_status(args, url)
+    pool = ProjectPool(_projects(args), lambda event, **f: None, args.connectors)
+    rows = _status_rows(pool, url)
     if args.format == "json":
         print(dumps([r.as_json() for r in rows], indent=2))
     else:
