@@ -19,10 +19,9 @@ import json
 from collections.abc import Callable
 from html import escape
 from typing import Any
-from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from engine.errors import OperatorError
@@ -30,7 +29,7 @@ from engine.runtime.cluster_status import FlowStatus
 from engine.util.jsonout import dumps
 from engine.web import dashboard_html as html
 from engine.web.auth import Guard
-from engine.web.dashboard import HEADERS, _form, _static
+from engine.web.dashboard import HEADERS, sign_in_routes
 from engine.web.dashboard_pages import login_page
 
 TITLE = "Cluster status"
@@ -122,31 +121,8 @@ def cluster_routes(rows: Callable[[], list[FlowStatus]], healthy: Callable[[], t
         return Response(json.dumps(checks), 200 if ok else 503, media_type="application/json",
                         headers={"Cache-Control": "no-store"})
 
-    async def login(request: Request) -> Response:
-        if request.method == "GET":
-            return HTMLResponse(html.layout("Log in", login_page("/"), project=SCOPE, signed_in=False),
-                                headers=HEADERS)
-        form = await _form(request)
-        if guard.valid_token(form.get("token", "")):
-            response = RedirectResponse("/", 303, headers=HEADERS)
-            guard.log_in(response, request)
-            return response
-        return HTMLResponse(html.layout("Log in", login_page("/", "This token is not the dashboard's."),
-                                        project=SCOPE, signed_in=False), 401, headers=HEADERS)
-
-    async def logout(request: Request) -> Response:
-        form = await _form(request)
-        if not guard.form_allowed(request, form):
-            return PlainTextResponse("CSRF check failed: reload the page\n", 403, headers=HEADERS)
-        response = RedirectResponse(f"/login?next={quote('/', safe='')}", 303, headers=HEADERS)
-        guard.log_out(response)
-        return response
-
     return [Route("/healthz", healthz, methods=["GET"]), Route("/", page, methods=["GET"]),
-            Route("/status.json", as_json, methods=["GET"]), Route("/login", login, methods=["GET", "POST"]),
-            Route("/logout", logout, methods=["POST"]),
-            Route("/static/dashboard.css", _static("dashboard.css", "text/css"), methods=["GET"]),
-            Route("/static/dashboard.js", _static("dashboard.js", "text/javascript"), methods=["GET"])]
+            Route("/status.json", as_json, methods=["GET"]), *sign_in_routes(guard, lambda: SCOPE)]
 
 
 def database_health(connect: Callable[[], Any]) -> Callable[[], tuple[bool, dict]]:

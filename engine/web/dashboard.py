@@ -114,6 +114,41 @@ async def _form(request: Request) -> dict[str, str]:
     return {name: values[0] for name, values in fields.items()}
 
 
+def sign_in_routes(guard: Guard, project: Callable[[], str],
+                   log: Callable[..., None] = lambda event, **fields: None) -> list[BaseRoute]:
+    """``/login`` (GET the form, POST the token: a cookie, then back to ``?next=``, a page of this
+    dashboard only; a wrong token costs half a second and is logged), ``/logout`` (CSRF-checked) and the
+    page's style and script — shared by the project dashboard and the status across projects."""
+    async def login(request: Request) -> Response:
+        target = request.query_params.get("next") or "/"
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"  # only a page of this dashboard
+        if request.method == "GET":
+            return HTMLResponse(html.layout("Log in", login_page(target), project=project(), signed_in=False),
+                                headers=HEADERS)
+        form = await _form(request)
+        if guard.valid_token(form.get("token", "")):
+            response = RedirectResponse(target, 303, headers=HEADERS)
+            guard.log_in(response, request)
+            return response
+        await asyncio.sleep(0.5)  # a wrong token costs time: guessing is slow
+        log("dashboard_login_refused", client=request.client.host if request.client else None)
+        return HTMLResponse(html.layout("Log in", login_page(target, "This token is not the dashboard's."),
+                                        project=project(), signed_in=False), 401, headers=HEADERS)
+
+    async def logout(request: Request) -> Response:
+        form = await _form(request)
+        if not guard.form_allowed(request, form):
+            return PlainTextResponse("CSRF check failed: reload the page\n", 403, headers=HEADERS)
+        response = RedirectResponse("/login", 303, headers=HEADERS)
+        guard.log_out(response)
+        return response
+
+    return [Route("/login", login, methods=["GET", "POST"]), Route("/logout", logout, methods=["POST"]),
+            Route("/static/dashboard.css", _static("dashboard.css", "text/css"), methods=["GET"]),
+            Route("/static/dashboard.js", _static("dashboard.js", "text/javascript"), methods=["GET"])]
+
+
 class _Dashboard:
     def __init__(self, context: DashboardContext, guard: Guard):
         self.context, self.session, self.guard = context, context.session, guard
@@ -124,10 +159,7 @@ class _Dashboard:
                 Route("/dead-letter", self.guarded(self.dead_letter), methods=["GET"]),
                 Route("/replay", self.replay, methods=["POST"]),
                 Route("/metrics", self.metrics, methods=["GET"]),
-                Route("/login", self.login, methods=["GET", "POST"]),
-                Route("/logout", self.logout, methods=["POST"]),
-                Route("/static/dashboard.css", _static("dashboard.css", "text/css"), methods=["GET"]),
-                Route("/static/dashboard.js", _static("dashboard.js", "text/javascript"), methods=["GET"])]
+                *sign_in_routes(self.guard, lambda: self.project, self.session.log)]
 
     # -- pages ------------------------------------------------------------------------------------
     @property
@@ -197,30 +229,5 @@ class _Dashboard:
         text = exposition(self.session, self.context.queue_status, self.context.metrics)
         return Response(text, media_type=CONTENT_TYPE, headers={"Cache-Control": "no-store"})
 
-    async def login(self, request: Request) -> Response:
-        target = request.query_params.get("next") or "/"
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/"  # only a page of this dashboard
-        if request.method == "GET":
-            return HTMLResponse(html.layout("Log in", login_page(target), project=self.project, signed_in=False),
-                                headers=HEADERS)
-        form = await _form(request)
-        if self.guard.valid_token(form.get("token", "")):
-            response = RedirectResponse(target, 303, headers=HEADERS)
-            self.guard.log_in(response, request)
-            return response
-        await asyncio.sleep(0.5)  # a wrong token costs time: guessing is slow
-        self.session.log("dashboard_login_refused", client=request.client.host if request.client else None)
-        return HTMLResponse(html.layout("Log in", login_page(target, "This token is not the dashboard's."),
-                                        project=self.project, signed_in=False), 401, headers=HEADERS)
 
-    async def logout(self, request: Request) -> Response:
-        form = await _form(request)
-        if not self.guard.form_allowed(request, form):
-            return PlainTextResponse("CSRF check failed: reload the page\n", 403, headers=HEADERS)
-        response = RedirectResponse("/login", 303, headers=HEADERS)
-        self.guard.log_out(response)
-        return response
-
-
-__all__ = ["DashboardContext", "dashboard_routes"]
+__all__ = ["DashboardContext", "dashboard_routes", "sign_in_routes"]
