@@ -18,7 +18,7 @@ class Intake:
     def log(self, event: str, **fields) -> None:
         self.logged.append((event, fields))
 
-    def receive(self, flow, header, body, content_type=""):
+    async def areceive(self, flow, header, body, content_type=""):
         self.received.append(body)
         return 200, {"queued": "x"}
 
