@@ -180,3 +180,16 @@ def test_the_setting_is_checked_with_clear_messages_that_never_quote_the_url(mon
     monkeypatch.setitem(__import__("sys").modules, "aio_pika", None)  # the extra not installed
     with pytest.raises(OperatorError, match=r"passerelle\[rabbitmq\]"):
         amqp_queue.client()
+
+
+def test_validate_refuses_a_url_written_in_the_project_without_showing_its_password(tmp_path):
+    from support import run_cli
+
+    project = broker_project(tmp_path, "q")
+    endpoints = project / "endpoints.yaml"
+    endpoints.write_text(endpoints.read_text().replace("${env:AMQP_URL}", f"amqp://u:{CANARY}@broker/"))
+    code, out, err = run_cli(["validate", str(project)], tmp_path)
+    assert code == 1 and "project.webhook_queue.amqp_url" in out + err
+    assert CANARY not in out + err
+    endpoints.write_text(endpoints.read_text().replace(f"amqp://u:{CANARY}@broker/", "${env:AMQP_URL}"))
+    assert run_cli(["validate", str(project)], tmp_path)[0] == 0
