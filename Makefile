@@ -148,7 +148,7 @@ bench: system-deps $(STAMP)
 	$(PY) bench/cluster.py
 	$(PY) bench/catalogue.py
 	$(PY) bench/files.py
-	$(PY) bench/webhooks.py
+	$(PY) bench/webhooks.py --amqp
 	$(PY) bench/crash_long.py --kills 20
 
 clean:

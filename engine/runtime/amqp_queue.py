@@ -151,7 +151,9 @@ class Publisher:
         except Exception as exc:
             await self._drop()
             raise BrokerUnavailable(f"the broker did not take the event ({why(exc)})") from None
-        if type(confirm).__name__ != "Ack":  # a nack, or returned unroutable (the queue deleted meanwhile)
+        from pamqp.commands import Basic  # aio-pika's own protocol library
+
+        if not isinstance(confirm, Basic.Ack):  # a nack, or returned unroutable (the queue deleted meanwhile)
             await self._drop()
             raise BrokerUnavailable("the broker did not confirm the event")
 

@@ -18,7 +18,9 @@ class Intake:
     def log(self, event: str, **fields) -> None:
         self.logged.append((event, fields))
 
-    async def areceive(self, flow, header, body, content_type=""):
+    broker = None  # the state store's queue: receive() answers
+
+    def receive(self, flow, header, body, content_type=""):
         self.received.append(body)
         return 200, {"queued": "x"}
 
