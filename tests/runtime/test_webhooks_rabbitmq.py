@@ -16,22 +16,12 @@ import uuid
 import httpx
 import pytest
 
-from passerelle_sandbox import Sandbox, generate
-from passerelle_sandbox.templates import prepare
 from rabbitmq_support import rabbitmq_broker  # noqa: F401 (the session's broker)
-from webhook_support import Serve, order_body, queue_rows, webhook_project, woo_env, woo_headers
+from webhook_support import (Serve, order_body, queue_rows, shop_and_sage,  # noqa: F401 (a fixture)
+                             webhook_project, woo_env, woo_headers)
 
 FLOW = "orders_to_sage"
 CANARY = "Canary-amqp-7f3d9b21"  # the broker password of the canary test: never in the log
-
-
-@pytest.fixture()
-def shop_and_sage():
-    with Sandbox(systems=("woocommerce", "sage100"), dataset=generate(seed=1, orders=4, cases=False),
-                 options={"woocommerce": {"line_price": "total"},
-                          "sage100": {"special_articles": ("PORT", "REMISE", "FRAIS")}}) as sb:
-        prepare(sb)
-        yield sb
 
 
 def broker_project(tmp_path, queue: str):
