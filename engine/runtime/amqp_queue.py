@@ -34,6 +34,7 @@ from engine.spec.env import MissingEnv, Secret, has_reference, resolve, scrub
 SETTING = "webhook_queue"
 DEFAULT_TIMEOUT = 3.0  # seconds to connect and be confirmed: the shops give up on a delivery after 5 s
 DEFAULT_PREFETCH = 100
+CLOSE_TIMEOUT = 0.5  # seconds to close a connection that failed before the 503 is answered
 INSTALL = "pip install 'passerelle[rabbitmq]'"
 # what the intake found in the delivery, carried as message headers
 FLOW, TOPIC, DELIVERY, SENT_AT = "x-passerelle-flow", "x-passerelle-topic", "x-passerelle-delivery", "x-passerelle-sent-at"
@@ -126,11 +127,13 @@ class Publisher:
             return self._channel
 
     async def _drop(self) -> None:
+        """Forget the connection; closing it is bounded (a blocked broker may never answer the close)."""
         connection, self._connection, self._channel = self._connection, None, None
         if connection is not None:
             try:
-                await connection.close()
-            except Exception:  # already gone: nothing to close
+                async with asyncio.timeout(CLOSE_TIMEOUT):
+                    await connection.close()
+            except Exception:  # already gone, or not answering: the socket is dropped with it
                 pass
 
     async def publish(self, flow: str, delivery: str, topic: str, body: bytes, sent_at: float | None,

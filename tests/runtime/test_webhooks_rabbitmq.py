@@ -183,3 +183,30 @@ def test_validate_refuses_a_url_written_in_the_project_without_showing_its_passw
     assert CANARY not in out + err
     endpoints.write_text(endpoints.read_text().replace(f"amqp://u:{CANARY}@broker/", "${env:AMQP_URL}"))
     assert run_cli(["validate", str(project)], tmp_path)[0] == 0
+
+
+def test_a_broker_that_does_not_confirm_in_time_is_unavailable_and_the_next_delivery_goes_through(rabbitmq_broker):
+    """A memory alarm makes RabbitMQ block publishers: no confirm comes, the intake gives up after its
+    timeout (the shop gets a 503) instead of holding the shop until it gives up itself."""
+    import asyncio
+
+    from engine.runtime.amqp_queue import AmqpSettings, BrokerUnavailable, Publisher
+    from engine.spec.env import Secret
+
+    broker, queue = rabbitmq_broker, f"test.{uuid.uuid4().hex[:8]}"
+    publisher = Publisher(AmqpSettings(Secret(broker.url), queue, timeout=1.0))
+
+    async def deliveries() -> str:
+        await publisher.publish(FLOW, "d1", "order.created", b"{}", None)
+        broker.ctl("set_vm_memory_high_watermark", "0")  # the alarm: publishers blocked
+        try:
+            with pytest.raises(BrokerUnavailable) as refused:
+                await asyncio.wait_for(publisher.publish(FLOW, "d2", "order.created", b"{}", None), 30)
+        finally:
+            broker.ctl("set_vm_memory_high_watermark", "0.4")
+        await publisher.publish(FLOW, "d3", "order.created", b"{}", 1.5)  # reconnected
+        await publisher._drop()
+        return str(refused.value)
+
+    assert "no answer in time" in asyncio.run(deliveries())
+    assert broker.queue_depth(queue) >= 2  # d1 and d3 (d2 may be kept too once unblocked: a retry is a duplicate)
