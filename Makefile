@@ -13,7 +13,7 @@ UV_VERSION := 0.13.9
 # and tests marked slow start first (tests/conftest.py), so no long test runs alone at the end
 WORKERS ?= auto
 PYTEST  := -m pytest -q -n $(WORKERS) --dist worksteal
-APT_PACKAGES := unixodbc libsqliteodbc postgresql odbc-postgresql chromium
+APT_PACKAGES := unixodbc libsqliteodbc postgresql odbc-postgresql chromium rabbitmq-server
 
 .PHONY: all test test-latest lock demo demo-cluster validate bench schema clean system-deps
 
@@ -23,7 +23,10 @@ all: test
 # (installed when missing): the tests start their own temporary PostgreSQL cluster (tests/odbc/pg_support.py)
 # as the postgres user; with CI=true or PASSERELLE_REQUIRE_PG=1 a missing PostgreSQL fails them instead of
 # skipping them. chromium renders the HTML mapping document in tests/test_docs_command_browser.py (a missing
-# chromium fails it under CI=true, skips it elsewhere).
+# chromium fails it under CI=true, skips it elsewhere). rabbitmq-server: the RabbitMQ webhook queue is tested
+# against a real broker, which the tests start themselves in a temporary folder on free ports
+# (tests/rabbitmq_support.py; its service, if the package starts one, is not used) — missing, it fails
+# them under CI=true and skips them elsewhere.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -145,7 +148,7 @@ bench: system-deps $(STAMP)
 	$(PY) bench/cluster.py
 	$(PY) bench/catalogue.py
 	$(PY) bench/files.py
-	$(PY) bench/webhooks.py
+	$(PY) bench/webhooks.py --amqp
 	$(PY) bench/crash_long.py --kills 20
 
 clean:

@@ -16,8 +16,13 @@ bare endpoint, side by side.
    requests answered per CPU second of the server (its own CPU time, read with ``getrusage``: on a shared
    machine the wall-clock rate is bound by the load and the client, and varies several-fold between
    rounds); the median ratio must be ≥ 0.7. The wall-clock rates are printed too.
+3. With ``--amqp`` (Debian's ``rabbitmq-server`` installed): (c) the same intake publishing to RabbitMQ
+   (``webhook_queue``: durable queue, persistent messages, the 200 after the publisher confirm) — a broker
+   started for the run as the tests start theirs (tests/rabbitmq_support.py) — measured in the same
+   rounds, its ratio to the bare endpoint printed (not judged: the broker's own CPU is not the server's,
+   and the confirm's round trip is the point).
 
-    .venv/bin/python bench/webhooks.py [--seconds 60] [--rate 50] [--intake-seconds 5] [--clients 16] [--rounds 3] [--strict]
+    .venv/bin/python bench/webhooks.py [--seconds 60] [--rate 50] [--intake-seconds 5] [--clients 16] [--rounds 3] [--amqp] [--strict]
 """
 from __future__ import annotations
 
@@ -121,8 +126,15 @@ def serve_intake(state: Path, project: Path) -> None:
            "ACME_WC_HOOK_SECRET": os.environ["BENCH_SECRET"], "ACME_SAGE_URL": "http://127.0.0.1:9",
            "ACME_SAGE_TOKEN": "t"}
     session = Session(project, state_dir=state, environ=env)
-    intake = Intake(session.live.current, session.state.events(), environ=env)
-    _run(build_app(webhook_routes(intake)))
+    broker = None
+    if os.environ.get("BENCH_AMQP_URL"):
+        from engine.runtime.amqp_queue import AmqpSettings, Publisher
+        from engine.spec.env import Secret
+
+        broker = Publisher(AmqpSettings(Secret(os.environ["BENCH_AMQP_URL"]), f"bench.{os.getpid()}"))
+    options = {"broker": broker} if broker is not None else {}  # (none: the same call as before RabbitMQ)
+    intake = Intake(session.live.current, session.state.events(), environ=env, **options)
+    _run(build_app(webhook_routes(intake)), broker.close if broker is not None else None)
 
 
 def serve_bare(state: Path) -> None:
@@ -157,7 +169,7 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run(app) -> None:
+def _run(app, closing=None) -> None:
     from engine.web.server import Server
 
     server = Server(app, "127.0.0.1", 0)
@@ -166,6 +178,8 @@ def _run(app) -> None:
     start = _cpu()
     sys.stdin.read()  # until the parent closes it
     print(_cpu() - start, flush=True)  # the CPU the server spent answering
+    if closing is not None:
+        closing()  # the broker's connection, on the server's loop while it runs
     server.stop()
 
 
@@ -184,12 +198,14 @@ async def _hammer(url: str, body: bytes, seconds: float, clients: int) -> int:
     return done
 
 
-def intake_rate(kind: str, project: Path, body: bytes, seconds: float, clients: int) -> tuple[float, float]:
+def intake_rate(kind: str, project: Path, body: bytes, seconds: float, clients: int,
+                amqp_url: str = "") -> tuple[float, float]:
     """(answered per second of wall time, answered per CPU second of the server)."""
     state = Path(tempfile.mkdtemp(prefix=f"bench-intake-{kind}-"))
     child = subprocess.Popen([sys.executable, __file__, "--server", kind, "--state", str(state), "--project",
                               str(project)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "BENCH_SECRET": "whsec1234567890abcdef"}, cwd=ROOT)
+                             env={**os.environ, "BENCH_SECRET": "whsec1234567890abcdef", "BENCH_AMQP_URL": amqp_url},
+                             cwd=ROOT)
     try:
         port = int(child.stdout.readline())
         url = f"http://127.0.0.1:{port}/webhooks/{FLOW}"
@@ -205,6 +221,16 @@ def intake_rate(kind: str, project: Path, body: bytes, seconds: float, clients: 
         shutil.rmtree(state, ignore_errors=True)
 
 
+def _broker():
+    """A RabbitMQ broker for the run (tests/rabbitmq_support.py), or None when it is not installed."""
+    import rabbitmq_support
+
+    if rabbitmq_support.tool("rabbitmq-server") is None:
+        print("--amqp: rabbitmq-server is not installed, the RabbitMQ intake is not measured")
+        return None
+    return rabbitmq_support.start_broker()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -213,6 +239,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--strict", action="store_true", help="exit 1 when the intake target is missed")
+    parser.add_argument("--amqp", action="store_true", help="also the intake publishing to RabbitMQ")
     parser.add_argument("--server", choices=("intake", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--state", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
@@ -230,6 +257,7 @@ def main() -> int:
           f"{found['created_rate']:.1f}/s; webhook -> Sage document p50 {found['p50_ms']:.0f} ms, "
           f"p99 {found['p99_ms']:.0f} ms, max {found['max_ms']:.0f} ms; each order exactly once: {found['once']}")
     tmp = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
+    broker = _broker() if args.amqp else None
     try:
         from passerelle_sandbox import Sandbox, generate
 
@@ -246,8 +274,15 @@ def main() -> int:
             print(f"intake round {n + 1}: serve's intake {intake:.0f}/s wall, {intake_cpu:.0f} per server CPU second; "
                   f"bare uvicorn + SQLite insert {bare:.0f}/s wall, {bare_cpu:.0f} per server CPU second; ratio "
                   f"{intake_cpu / bare_cpu:.2f} (wall {intake / bare:.2f})")
+            if broker is not None:
+                amqp, amqp_cpu = intake_rate("intake", project, body, args.intake_seconds, args.clients, broker.url)
+                print(f"  with RabbitMQ (publisher confirms): {amqp:.0f}/s wall, {amqp_cpu:.0f} per server CPU "
+                      f"second; ratio to bare {amqp_cpu / bare_cpu:.2f} (wall {amqp / bare:.2f}), to the store's "
+                      f"intake {amqp_cpu / intake_cpu:.2f} (wall {amqp / intake:.2f})")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if broker is not None:
+            broker.stop()
     ratio = statistics.median(ratios)
     ok = ratio >= TARGET and found["once"]
     print(f"target intake >= {TARGET}x the bare endpoint (answered per server CPU second, the wall rate being "

@@ -17,7 +17,9 @@ body, bounded, and calls :meth:`Intake.receive`):
 6. the event is committed to the durable queue (the state store's, :mod:`engine.runtime.event_store`); a delivery id
    already there is a replay → 200, ignored (``webhook_duplicate``). Only then the 200 is sent; a state
    store that cannot take it (a full disk, a read-only state, an unreachable PostgreSQL) → 503
-   (``webhook_unavailable``), so that the shop delivers it again later.
+   (``webhook_unavailable``), so that the shop delivers it again later. With a RabbitMQ broker
+   (:mod:`engine.runtime.amqp_queue`) the event is published there instead, and the 200 waits for the
+   broker's confirm (a replay is then recognised when the event moves on to the state store's queue).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -69,15 +72,28 @@ def _fast_loads(text: str) -> Any:
     return orjson.loads(text)
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """A delivery to queue: checked, and its identity found."""
+    flow: str
+    delivery: str
+    topic: str
+    text: str
+    sent_at: float | None
+
+
 class Intake:
     """Decides the answer to each delivery and queues the accepted ones in ``queue`` (an EventRows: the
-    state store's ``events()``). ``plan`` gives the live plan (hot reload applies to the next delivery);
-    ``wake`` is set when an event was queued."""
+    state store's ``events()``), or publishes them to ``broker`` (an
+    :class:`engine.runtime.amqp_queue.Publisher`, awaited by :meth:`areceive`) when the project has one.
+    ``plan`` gives the live plan (hot reload applies to the next delivery); ``wake`` is set when an
+    event was queued."""
 
     def __init__(self, plan: Callable[[], Any], queue: Any, *, environ: Mapping[str, str] | None = None,
                  log: Callable[..., None] = lambda event, **fields: None, wake: threading.Event | None = None,
-                 clock: Callable[[], float] = time.time, flows: Collection[str] | None = None):
+                 clock: Callable[[], float] = time.time, flows: Collection[str] | None = None, broker: Any = None):
         self.plan, self.queue, self.environ, self.log = plan, queue, environ, log
+        self.broker = broker
         self.flows = frozenset(flows) if flows else None  # `serve --flow`: only these take webhooks
         self.wake = wake or threading.Event()
         self.clock = clock
@@ -97,6 +113,30 @@ class Intake:
         return cached
 
     def receive(self, name: str, header: Headers, body: bytes, content_type: str = "") -> tuple[int, dict]:
+        """The answer to one delivery, the accepted event committed to the state store's queue."""
+        decided = self.decide(name, header, body, content_type)
+        return decided if isinstance(decided, tuple) else self.commit(decided)
+
+    async def areceive(self, name: str, header: Headers, body: bytes, content_type: str = "") -> tuple[int, dict]:
+        """The same, on the HTTP server's event loop: with a broker, the accepted event is published there
+        (confirmed before the answer) instead of committed to the state store."""
+        decided = self.decide(name, header, body, content_type)
+        if isinstance(decided, tuple):
+            return decided
+        if self.broker is None:
+            return self.commit(decided)
+        try:
+            await self.broker.publish(decided.flow, decided.delivery, decided.topic, body, decided.sent_at,
+                                      content_type)
+        except OperatorError as exc:  # engine.runtime.amqp_queue.BrokerUnavailable: its message is scrubbed
+            self.log("webhook_unavailable", flow=decided.flow, topic=decided.topic, delivery=decided.delivery,
+                     error=str(exc))
+            return 503, {"error": "the queue cannot take the event now: retry later"}
+        self.log("webhook_queued", flow=decided.flow, topic=decided.topic, delivery=decided.delivery, via="amqp")
+        return 200, {"queued": decided.delivery}
+
+    def decide(self, name: str, header: Headers, body: bytes, content_type: str = "") -> tuple[int, dict] | Accepted:
+        """Steps 1 to 5: the answer when the delivery is not to be queued, else what to queue."""
         plan = self.plan()
         flow = plan.flows.get(name)
         hooks = getattr(flow, "webhooks", None)
@@ -136,8 +176,13 @@ class Intake:
         except (UnicodeDecodeError, ValueError) as exc:
             self.log("webhook_invalid", flow=name, topic=topic, reason=str(exc))
             return 400, {"error": str(exc)}
+        return Accepted(name, delivery, topic, text, sent_at)
+
+    def commit(self, event: Accepted) -> tuple[int, dict]:
+        """Step 6 with the state store's queue."""
+        name, topic, delivery = event.flow, event.topic, event.delivery
         try:
-            queued = self.queue.enqueue(name, delivery, topic, text, sent_at)
+            queued = self.queue.enqueue(name, delivery, topic, event.text, event.sent_at)
         except (sqlite3.Error, OSError, OperatorError) as exc:  # a full disk, a read-only state: retried later
             self.log("webhook_unavailable", flow=name, topic=topic, delivery=delivery,
                      error=f"the state store did not take the event: {exc}")
@@ -168,4 +213,4 @@ class Intake:
         return "|".join(parts)
 
 
-__all__ = ["Intake", "body_value", "instant", "parse_body"]
+__all__ = ["Accepted", "Intake", "body_value", "instant", "parse_body"]

@@ -4,7 +4,9 @@
 operator page, ``/healthz``, ``/metrics`` — each a function of the session returning Starlette routes).
 :func:`serving` is what ``passerelle serve --listen`` runs around the scheduler: the durable queue (the
 state store's, so that a shared state's events are processed by any serve of the project), the intake,
-the thread processing the queue, and the server; all stopped when serve stops.
+the thread processing the queue, and the server; all stopped when serve stops. With a RabbitMQ broker
+(``webhook_queue:``, :mod:`engine.runtime.amqp_queue`) the intake publishes there and one more thread
+moves the broker's messages into the store's queue.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from engine.runtime.amqp_queue import Consumer, Publisher, amqp_settings
 from engine.runtime.event_store import EventRows
 from engine.runtime.webhook_intake import Intake
 from engine.runtime.webhook_run import EventProcessor
@@ -141,10 +144,17 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
     limit = max_body if max_body is not None else parse_size(settings.get("max_body"))
     queue = session.state.events()  # the store's: any serve on a shared (PostgreSQL) state processes it
     wake = threading.Event()
-    intake = Intake(session.live.current, queue, environ=session.environ, log=session.log, wake=wake, flows=flows)
+    amqp = amqp_settings(session.live.current().settings, session.location.project, session.environ)
+    broker = Publisher(amqp) if amqp is not None else None
+    intake = Intake(session.live.current, queue, environ=session.environ, log=session.log, wake=wake, flows=flows,
+                    broker=broker)
     processor = EventProcessor(session, queue, wake, flows=flows)
     worker = threading.Thread(target=processor.run_forever, args=(session.stop,), name="passerelle-webhooks",
                               daemon=True)
+    consumer = None
+    if amqp is not None:  # the broker's messages move into the store's queue, then processed as above
+        consumer = threading.Thread(target=Consumer(amqp, queue, wake, session.log).run_forever,
+                                    args=(session.stop,), name="passerelle-amqp", daemon=True)
     pages = [dashboard_routes(DashboardContext(session, queue_status=queue_status(queue)))]
     server = Server(build_app(webhook_routes(intake, limit), [*pages, *(source(session) for source in extra_routes)]),
                     host, port)
@@ -155,12 +165,18 @@ def serving(session: Any, listen: str, *, max_body: int | None = None, flows: Se
             f"{host} is reachable from the network: the dashboard and /metrics answer only with the token, "
             "but over plain HTTP; put an HTTPS reverse proxy in front, or listen on 127.0.0.1 behind one"))
     worker.start()
+    if consumer is not None:
+        consumer.start()
     wake.set()  # events left from before (a restart): processed at once
     try:
         yield server
     finally:
+        if broker is not None:
+            broker.close()  # on the server's loop, while it still runs
         server.stop()
         session.stop.set()
+        if consumer is not None:
+            consumer.join(timeout=10)
         worker.join(timeout=30)  # the queue closes with the session's store
 
 

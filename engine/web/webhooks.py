@@ -51,8 +51,12 @@ def webhook_routes(intake: Intake, max_body: int = DEFAULT_MAX_BODY, body_timeou
                        reason=f"the body did not arrive within {body_timeout:g} s")
             return JSONResponse({"error": f"the body did not arrive within {body_timeout:g} s"}, status_code=408,
                                 headers={"Connection": "close"})
-        status, answer = intake.receive(request.path_params["flow"], request.headers.get, body,
-                                        request.headers.get("content-type", ""))
+        if intake.broker is None:  # the state store's queue: committed right here, no coroutine more
+            status, answer = intake.receive(request.path_params["flow"], request.headers.get, body,
+                                            request.headers.get("content-type", ""))
+        else:  # RabbitMQ: the 200 waits for the broker's confirm, without holding the event loop
+            status, answer = await intake.areceive(request.path_params["flow"], request.headers.get, body,
+                                                   request.headers.get("content-type", ""))
         return JSONResponse(answer, status_code=status)
 
     return [Route("/webhooks/{flow}", receive, methods=["POST"])]

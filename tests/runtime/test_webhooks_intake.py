@@ -11,21 +11,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from passerelle_sandbox import Faults, Sandbox, generate
-from passerelle_sandbox.templates import prepare
+from passerelle_sandbox import Faults
 from support import run_cli
-from webhook_support import SECRET, Serve, order_body, queue_rows, webhook_project, woo_env, woo_headers
+from webhook_support import (SECRET, Serve, order_body, queue_rows, shop_and_sage,  # noqa: F401 (a fixture)
+                             webhook_project, woo_env, woo_headers)
 
 FLOW = "orders_to_sage"
-
-
-@pytest.fixture()
-def shop_and_sage():
-    with Sandbox(systems=("woocommerce", "sage100"), dataset=generate(seed=1, orders=4, cases=False),
-                 options={"woocommerce": {"line_price": "total"},
-                          "sage100": {"special_articles": ("PORT", "REMISE", "FRAIS")}}) as sb:
-        prepare(sb)
-        yield sb
 
 
 def _sage_refs(sb) -> list[str]:

@@ -17,6 +17,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
+import pytest
+from passerelle_sandbox import Sandbox, generate
+from passerelle_sandbox.templates import prepare
 from passerelle_sandbox.webhooks import Subscription
 
 from support import ROOT
@@ -58,6 +61,16 @@ def webhook_project(tmp_path: Path, coalesce: bool = False) -> Path:
     assert address in text  # the order's own address comes from another flow: delivered to the account's
     orders.write_text(text.replace(address, ""))
     return project
+
+
+@pytest.fixture()
+def shop_and_sage():
+    """The WooCommerce and Sage 100 simulators, four orders in the shop, set up as the example expects."""
+    with Sandbox(systems=("woocommerce", "sage100"), dataset=generate(seed=1, orders=4, cases=False),
+                 options={"woocommerce": {"line_price": "total"},
+                          "sage100": {"special_articles": ("PORT", "REMISE", "FRAIS")}}) as sb:
+        prepare(sb)
+        yield sb
 
 
 def woo_env(sb) -> dict:

@@ -18,6 +18,8 @@ class Intake:
     def log(self, event: str, **fields) -> None:
         self.logged.append((event, fields))
 
+    broker = None  # the state store's queue: receive() answers
+
     def receive(self, flow, header, body, content_type=""):
         self.received.append(body)
         return 200, {"queued": "x"}
