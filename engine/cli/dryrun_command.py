@@ -115,6 +115,9 @@ def cmd_dry_run(args) -> int:
         print(failure.line(), file=sys.stderr)
     print(f"{flow.name}: {counts.read} read, {mapped} mapped, {len(counts.skipped)} skipped "
           f"by filter, {len(counts.failures)} failed (nothing was sent)", file=sys.stderr)
+    from engine.cli.oneshot import completed
+
+    completed()  # every record read (readers and the disk index closed): a one-shot process may end at once
     return EXIT_RECORDS if counts.failures else EXIT_OK
 
 
