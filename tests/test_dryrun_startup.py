@@ -28,6 +28,7 @@ NOT_FOR_FILE_DRY_RUN = (
     "engine.cli.runtime", "engine.cli.reload", "engine.cli.xref", "engine.cli.db", "engine.cli.cluster",
     "engine.cli.docs_command", "engine.cli.spectest", "engine.cli.init_command",
     "engine.connectors.odbc", "engine.connectors.file",  # the project's connectors are HTTP ones
+    "engine.runtime.inputformat", "engine.connectors.codecs.csvfile",  # no --input-format given
 )
 # nor once its spec files were parsed before (by validate or another dry-run)
 WARM_NOT_FOR_FILE_DRY_RUN = ("yaml", "_yaml", "engine.spec.yamlbuild", "engine.spec.yamldepth", "regex")

@@ -134,7 +134,6 @@ def _load(args, load_plan, store):
 def _input_format(args, plan, flow):
     """The format given by --input-format and its options (None: the source's own, or detected)."""
     from engine.connectors.codecs.records import InputError
-    from engine.runtime.inputformat import input_format
 
     given = {key: getattr(args, key) for key in ("delimiter", "quote", "encoding", "decimal", "root", "record")
              if getattr(args, key) is not None}
@@ -147,6 +146,8 @@ def _input_format(args, plan, flow):
             raise InputError(f"{', '.join('--' + k.replace('_', '-') for k in given)} describe the --input file's "
                              "format: give --input-format csv (or xml) with them")
         return None
+    from engine.runtime.inputformat import input_format  # (with the CSV and XML file readers: when given)
+
     connector = plan.connectors.get(flow.source_endpoint)
     resource = connector.resources.get(flow.source_resource) if connector is not None else None
     return input_format({"type": args.input_format, **given}, resource.types if resource is not None else {})
