@@ -15,7 +15,7 @@ _ONE: dict[str, ProtocolSpec] = {}  # the protocols imported so far, by name
 
 def _imported(name: str) -> ProtocolSpec | None:
     """One protocol's spec, its module imported on first use: a project of HTTP connectors (and a
-    file dry-run of it) does not load the ODBC and file protocols' modules (CSV, glob, zoneinfo...)."""
+    file dry-run of it) does not load the ODBC and file protocols' modules (their SQL and file codecs)."""
     found = _ONE.get(name)
     if found is None:
         if name == "http":
