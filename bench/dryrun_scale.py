@@ -23,7 +23,11 @@ is a third contender, printed, not judged. Compare the CPU ratios too: a second 
 Targets (issue 10): time ≥ 0.8× the baseline (baseline time / engine time) at every size; peak RSS at
 the largest size ≤ 2× the baseline's there and ≤ 1.2× the engine's own at 10k orders (constant memory).
 
-    python bench/dryrun_scale.py [--sizes 1000,10000,100000] [--rounds 3] [--keep DIR] [--strict]
+``--against DIR`` adds the engine of another checkout (``DIR``'s ``engine`` package on the same inputs,
+e.g. ``main`` beside a branch) as one more contender in the same alternating rounds, printed beside
+this one: a change's before and after measured side by side, under the same load (not judged).
+
+    python bench/dryrun_scale.py [--sizes 1000,10000,100000] [--rounds 3] [--keep DIR] [--strict] [--against DIR]
 """
 from __future__ import annotations
 
@@ -46,18 +50,19 @@ PROJECT = ROOT / "specs" / "examples" / "prestashop-sage100"
 FILES = ("orders", "order_details", "customers", "carriers", "taxes")
 
 
-def child_env(pycache: str) -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "sandbox"), os.environ.get("PYTHONPATH", "")]))
+def child_env(pycache: str, root: Path = ROOT) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), str(root / "sandbox"), os.environ.get("PYTHONPATH", "")]))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = pycache
     return env
 
 
-def run(argv: list[str], out: Path, env: dict[str, str]) -> tuple[float, float, float, int]:
-    """(wall seconds, CPU seconds, peak RSS MiB, exit code) of one child process writing stdout to ``out``."""
+def run(argv: list[str], out: Path, env: dict[str, str], cwd: Path = ROOT) -> tuple[float, float, float, int]:
+    """(wall seconds, CPU seconds, peak RSS MiB, exit code) of one child process writing stdout to ``out``
+    (``cwd``: where ``python -m engine`` finds the engine package first)."""
     with open(out, "wb") as handle:
         start = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=handle, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+        child = subprocess.Popen(argv, stdout=handle, stderr=subprocess.DEVNULL, cwd=cwd, env=env)
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -72,14 +77,20 @@ def digest(path: Path) -> tuple[str, int]:
     return sha.hexdigest(), path.stat().st_size
 
 
-def contenders(folder: Path) -> dict[str, list[str]]:
+def contenders(folder: Path, against: Path | None = None) -> dict[str, list[str]]:
     files = [str(folder / f"{name}.xml") for name in FILES]
-    engine = [sys.executable, "-m", "engine", "dry-run", str(PROJECT), "--flow", "orders_to_sage", "--format", "json"]
-    for file in files:
-        engine += ["--input", file]
+    inputs = [arg for file in files for arg in ("--input", file)]
+
+    def engine(root: Path) -> list[str]:
+        project = root / PROJECT.relative_to(ROOT)
+        return [sys.executable, "-m", "engine", "dry-run", str(project), "--flow", "orders_to_sage", "--format", "json",
+                *inputs]
     script = [sys.executable, str(ROOT / "bench" / "dryrun_baseline.py")]
-    return {"engine": engine, "baseline": [*script, "--dicts", *files], "templates": [*script, *files],
-            "one process": [*engine, "--no-parallel-read"]}
+    found = {"engine": engine(ROOT), "baseline": [*script, "--dicts", *files], "templates": [*script, *files],
+             "one process": [*engine(ROOT), "--no-parallel-read"]}
+    if against is not None:
+        found["against"] = engine(against)
+    return found
 
 
 def main() -> int:
@@ -88,11 +99,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate (or reuse) the input files in this folder")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--against", type=Path, metavar="DIR", help="another checkout whose engine runs beside "
+                        "this one (before/after a change), printed, not judged")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     base = args.keep or Path(tempfile.mkdtemp(prefix="dryrun-scale-"))
     pycache = tempfile.mkdtemp(prefix="passerelle-pyc-")
     env = child_env(pycache)
+    envs = {"against": child_env(pycache, args.against.resolve())} if args.against else {}
+    where = {"against": args.against.resolve()} if args.against else {}
     results: dict[int, dict[str, tuple[float, float, float]]] = {}
     try:
         for size in sizes:
@@ -100,17 +115,18 @@ def main() -> int:
             if not (folder / "taxes.xml").exists():
                 write(folder, size)
             mib = sum((folder / f"{n}.xml").stat().st_size for n in FILES) / 2**20
-            times: dict[str, list[float]] = {name: [] for name in contenders(folder)}
-            cpus: dict[str, list[float]] = {name: [] for name in contenders(folder)}
-            peaks: dict[str, float] = {name: 0.0 for name in contenders(folder)}
+            runs = contenders(folder, args.against and args.against.resolve())
+            times: dict[str, list[float]] = {name: [] for name in runs}
+            cpus: dict[str, list[float]] = {name: [] for name in runs}
+            peaks: dict[str, float] = {name: 0.0 for name in runs}
             outputs: dict[str, tuple[str, int]] = {}
             if size == sizes[0]:
-                for name, argv in contenders(folder).items():  # warm-up, untimed: fills the bytecode cache
-                    run(argv, folder / f"{name}.json", env)
+                for name, argv in runs.items():  # warm-up, untimed: fills the bytecode cache
+                    run(argv, folder / f"{name}.json", envs.get(name, env), where.get(name, ROOT))
             for _ in range(args.rounds):
-                for name, argv in contenders(folder).items():  # alternating: noise hits both alike
+                for name, argv in runs.items():  # alternating: noise hits both alike
                     out = folder / f"{name}.json"
-                    wall, cpu, peak, code = run(argv, out, env)
+                    wall, cpu, peak, code = run(argv, out, envs.get(name, env), where.get(name, ROOT))
                     if code not in (0, 3):
                         print(f"{name} failed at {size} orders (exit {code})")
                         return 2
@@ -118,7 +134,7 @@ def main() -> int:
                     cpus[name].append(cpu)
                     peaks[name] = max(peaks[name], peak)
                     outputs[name] = digest(out)  # never the bytes: a child's peak RSS counts its parent's
-            for other in ("baseline", "templates", "one process"):
+            for other in [name for name in runs if name != "engine"]:
                 if outputs["engine"] != outputs[other]:
                     print(f"DISAGREE at {size} orders: outputs differ ({folder}/engine.json vs {other}.json)")
                     return 2
@@ -134,6 +150,11 @@ def main() -> int:
             o = results[size]["one process"]
             print(f"{'':>7}         engine in one process {o[0]:6.2f} s (CPU {o[2]:6.2f} s) {o[1]:6.1f} MiB | "
                   f"time ratio {b[0] / o[0]:.2f}x (CPU {b[2] / o[2]:.2f}x), not a target", flush=True)
+            if "against" in results[size]:
+                a = results[size]["against"]
+                print(f"{'':>7}         engine of {args.against} {a[0]:6.2f} s (CPU {a[2]:6.2f} s) {a[1]:6.1f} MiB | "
+                      f"time ratio {b[0] / a[0]:.2f}x (CPU {b[2] / a[2]:.2f}x); this engine's time / its: "
+                      f"{e[0] / a[0]:.2f} (CPU {e[2] / a[2]:.2f}), not a target", flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)

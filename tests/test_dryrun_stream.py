@@ -78,8 +78,10 @@ def both_ways(monkeypatch, inputs):
     plan = load_plan(EXAMPLE, ConnectorStore(extra_dirs=[]))
     flow = select_flow(plan, "orders_to_sage")
     spilled = dryrun.dry_run(plan, flow, inputs, related_memory=0)  # on disk whatever their size
+    from engine.runtime import relspill
+
     with monkeypatch.context() as patch:
-        patch.setattr(dryrun, "spillable", lambda flow: False)
+        patch.setattr(relspill, "spillable", lambda flow: False)
         in_memory = dryrun.dry_run(plan, flow, inputs)
     assert spilled.payloads == in_memory.payloads
     assert [f.line() for f in spilled.failures] == [f.line() for f in in_memory.failures]
@@ -131,8 +133,10 @@ def test_related_files_within_the_memory_budget_are_indexed_in_memory(monkeypatc
     inputs = [(None, path) for path in SAMPLES.values()]
     expected = dryrun.dry_run(plan, flow, inputs, related_memory=0)
     opened: list = []
-    real = dryrun.RelatedSpill
-    monkeypatch.setattr(dryrun, "RelatedSpill", lambda flow: opened.append(flow) or real(flow))
+    from engine.runtime import relspill
+
+    real = relspill.RelatedSpill
+    monkeypatch.setattr(relspill, "RelatedSpill", lambda flow: opened.append(flow) or real(flow))
     result = dryrun.dry_run(plan, flow, inputs, **({} if budget is None else {"related_memory": budget}))
     assert bool(opened) is on_disk  # the sample's related files total ~6 kB
     assert result.payloads == expected.payloads and result.read == expected.read

@@ -53,6 +53,10 @@ def add_parser(sub) -> None:
                          ("--root", "xml: the document element"), ("--record", "xml: the record element")):
         p.add_argument(option, help=text)
     p.add_argument("--no-header", action="store_true", help="csv: the file has no header line (give --columns)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="parse and check every spec file again, neither reading nor writing the cache that "
+                        "`validate` and dry-runs share (PASSERELLE_CACHE_DIR, else XDG_CACHE_HOME/passerelle "
+                        "or ~/.cache/passerelle)")
 
 
 def cmd_dry_run(args) -> int:
@@ -64,7 +68,7 @@ def cmd_dry_run(args) -> int:
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
-    plan = load_plan(args.project, ConnectorStore(extra_dirs=args.connectors))
+    plan = _load(args, load_plan, ConnectorStore(extra_dirs=args.connectors))
     flow = select_flow(plan, args.flow)
     if not args.input:
         return _live_dry_run(plan, flow, args)
@@ -111,13 +115,25 @@ def cmd_dry_run(args) -> int:
         print(failure.line(), file=sys.stderr)
     print(f"{flow.name}: {counts.read} read, {mapped} mapped, {len(counts.skipped)} skipped "
           f"by filter, {len(counts.failures)} failed (nothing was sent)", file=sys.stderr)
+    from engine.cli.oneshot import completed
+
+    completed()  # every record read (readers and the disk index closed): a one-shot process may end at once
     return EXIT_RECORDS if counts.failures else EXIT_OK
+
+
+def _load(args, load_plan, store):
+    """The compiled plan, its spec files parsed and checked through the cache ``validate`` fills (the
+    same entries: a file that did not change is neither parsed nor schema-checked again)."""
+    from engine.spec import yamlcache
+
+    cache = None if args.no_cache else yamlcache.DocCache(yamlcache.default_dir())
+    with yamlcache.using(cache):
+        return load_plan(args.project, store)
 
 
 def _input_format(args, plan, flow):
     """The format given by --input-format and its options (None: the source's own, or detected)."""
     from engine.connectors.codecs.records import InputError
-    from engine.runtime.inputformat import input_format
 
     given = {key: getattr(args, key) for key in ("delimiter", "quote", "encoding", "decimal", "root", "record")
              if getattr(args, key) is not None}
@@ -130,6 +146,8 @@ def _input_format(args, plan, flow):
             raise InputError(f"{', '.join('--' + k.replace('_', '-') for k in given)} describe the --input file's "
                              "format: give --input-format csv (or xml) with them")
         return None
+    from engine.runtime.inputformat import input_format  # (with the CSV and XML file readers: when given)
+
     connector = plan.connectors.get(flow.source_endpoint)
     resource = connector.resources.get(flow.source_resource) if connector is not None else None
     return input_format({"type": args.input_format, **given}, resource.types if resource is not None else {})

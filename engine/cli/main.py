@@ -19,8 +19,9 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RECORDS = 0, 1, 2, 3
 
 
 def _parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The command line's parser; for ``validate`` (started constantly by editors and CI) its own
-    sub-parser only: the others, and the modules declaring them, are not needed to parse it."""
+    """The command line's parser; for ``validate`` (started constantly by editors and CI) and ``dry-run``
+    (a file dry-run's start-up is part of its time) their own sub-parsers only: the others, and the
+    modules declaring them, are not needed to parse them (the chosen sub-parser reports every error)."""
     import argparse  # not for an ordinary `validate` (engine/cli/quickargs.py)
 
     from engine.cli.quickargs import FORMATS as VALIDATE_FORMATS
@@ -45,6 +46,8 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
 
     from engine.cli.dryrun_command import add_parser as add_dry_run_parser
     add_dry_run_parser(sub)
+    if command == "dry-run":
+        return parser
 
     p = sub.add_parser("schema", help="generate the registry-derived JSON Schema fragments")
     p.add_argument("--write", action="store_true", help="write the generated schemas and docs/connectors.md, docs/connectors/*.md")

@@ -1,13 +1,19 @@
-"""The process of a one-shot command: ``passerelle validate``, which editors and CI start constantly.
+"""The process of a one-shot command: ``passerelle validate``, which editors and CI start constantly, and
+a file dry-run (``dry-run --input ...``), whose start-up and exit are a large part of its time on a
+file of a thousand records.
 
-Its objects (parsed specs, compiled connectors, the modules) all live until the command ends, so
+Their objects (parsed specs, compiled connectors, the modules) all live until the command ends (a file
+dry-run's records are freed as they are written, by reference counting), so
 
 * the cyclic garbage collector's young generation is collected every 100,000 allocations instead of
   every 700: each collection would walk objects that are all still alive (mypy's ``main`` raises the
   same threshold for the same reason);
 * the process ends with ``os._exit`` once its output is flushed, instead of freeing every object one
   by one at interpreter exit (mypy's ``hard_exit``). Nothing is left to finish: validate starts no
-  thread, opens no file it keeps, and registers no ``atexit`` handler;
+  thread, opens no file it keeps, and registers no ``atexit`` handler; a file dry-run ends this way
+  only once it has said it finished (:func:`completed`: every record read, so its reader processes
+  and its temporary index are closed), any other ending (an unreadable input, a closed pipe, an
+  interruption) ends as Python ends;
 * half of the projects are validated by a forked child on the other core (engine/plan/forked.py).
 
 Only the console entry points (``passerelle``, ``python -m engine``) call these, never ``main()`` itself,
@@ -22,6 +28,7 @@ import sys
 ONE_SHOT = frozenset({"validate"})
 YOUNG_THRESHOLD = 100_000
 _started: list[str] = []  # the one-shot command this process was started for (at most one)
+_completed: list[bool] = []  # a file dry-run's "every record was read" (completed())
 
 
 def running(command: str) -> bool:
@@ -30,7 +37,17 @@ def running(command: str) -> bool:
 
 
 def is_one_shot(argv: list[str]) -> bool:
-    return bool(argv) and argv[0] in ONE_SHOT
+    return bool(argv) and (argv[0] in ONE_SHOT or _file_dry_run(argv))
+
+
+def _file_dry_run(argv: list[str]) -> bool:
+    """``dry-run ... --input FILE``: reads files (a live dry-run holds connections and a token store)."""
+    return argv[0] == "dry-run" and any(arg == "--input" or arg.startswith("--input=") for arg in argv[1:])
+
+
+def completed() -> None:
+    """Said by a one-shot file dry-run whose work ended as planned: its process may end at once."""
+    _completed.append(True)
 
 
 def start(argv: list[str]) -> None:
@@ -43,7 +60,7 @@ def start(argv: list[str]) -> None:
 
 def finish(argv: list[str], code: int) -> None:
     """End the process with ``code``: at once for a one-shot command, its output flushed first."""
-    if is_one_shot(argv):
+    if is_one_shot(argv) and (argv[0] == "validate" or _completed):
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

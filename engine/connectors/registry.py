@@ -6,26 +6,42 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.connectors import file as file_protocol
-from engine.connectors import odbc as odbc_protocol
 from engine.connectors.base import ConnectorPlan, Endpoint, ProtocolSpec
 from engine.connectors.http import auth, bodies, pagination
-from engine.connectors.http import protocol as http_protocol
-
 
 _PROTOCOLS: dict[str, ProtocolSpec] | None = None
+_ONE: dict[str, ProtocolSpec] = {}  # the protocols imported so far, by name
+
+
+def _imported(name: str) -> ProtocolSpec | None:
+    """One protocol's spec, its module imported on first use: a project of HTTP connectors (and a
+    file dry-run of it) does not load the ODBC and file protocols' modules (their SQL and file codecs)."""
+    found = _ONE.get(name)
+    if found is None:
+        if name == "http":
+            from engine.connectors.http import protocol as http_protocol
+            found = http_protocol.PROTOCOL
+        elif name == "odbc":
+            from engine.connectors import odbc as odbc_protocol
+            found = odbc_protocol.PROTOCOL
+        elif name == "file":
+            from engine.connectors import file as file_protocol
+            found = file_protocol.PROTOCOL
+        else:
+            return None
+        _ONE[name] = found
+    return found
 
 
 def protocols() -> dict[str, ProtocolSpec]:
     global _PROTOCOLS
     if _PROTOCOLS is None:
-        _PROTOCOLS = {spec.name: spec for spec in (http_protocol.PROTOCOL, odbc_protocol.PROTOCOL,
-                                                    file_protocol.PROTOCOL)}
+        _PROTOCOLS = {spec.name: spec for spec in map(_imported, ("http", "odbc", "file")) if spec is not None}
     return _PROTOCOLS
 
 
 def protocol(name: str) -> ProtocolSpec | None:
-    return protocols().get(name)
+    return _imported(name) if isinstance(name, str) else None
 
 
 def auth_styles() -> Mapping[str, auth.AuthStyle]:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from itertools import chain, islice
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.connectors.codecs.instream import stream_input
 from engine.connectors.codecs.records import InputError, read_input
@@ -28,12 +28,13 @@ from engine.errors import RecordError, TransformError
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
-from engine.runtime.acks import describe as describe_acks
-from engine.runtime.reserve import describe as describe_reserve
 from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
-from engine.runtime.relspill import RelatedSpill, spillable
 from engine.util.jsonout import OutputError, dumps
+from engine.util.records import mutable  # (no code compiled at import: a dry-run's start-up counts)
+
+if TYPE_CHECKING:  # imported when the related files are too large for memory (SQLite, tempfile)
+    from engine.runtime.relspill import RelatedSpill
 
 PAGE = 100
 WORKER_BYTES = 1_000_000  # a smaller file is read here: a second process would cost more than it saves
@@ -42,7 +43,7 @@ AUTO_WORKER_BYTES = 8_000_000  # by default (workers=None), only a file this lar
 RELATED_MEMORY = 32_000_000  # related files up to this size (bytes, all together) are indexed in memory
 
 
-@dataclass
+@mutable
 class DryRunResult:
     flow: str
     target: str
@@ -86,7 +87,7 @@ def read_inputs(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]
     return by_resource
 
 
-@dataclass
+@mutable
 class DryRunCounts:
     """What a streaming file dry-run has done so far (complete once its outcomes are consumed)."""
     flow: str
@@ -149,8 +150,7 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     # every reader starts now: the source file's child reads ahead while the related files are indexed
     source = elsewhere(flow.source_resource) if flow.source_resource in by_resource else iter(())
     others = {r: elsewhere(r) for r in by_resource if r != flow.source_resource}
-    on_disk = spillable(flow) and _size(related_files) > related_memory
-    spill = RelatedSpill(flow) if on_disk else None  # joined page by page from disk
+    spill = _spill(flow) if _size(related_files) > related_memory else None  # joined page by page from disk
     related = RelatedData()
     try:  # related files first: an unreadable one is reported before anything is printed
         for resource, rows in others.items():
@@ -170,6 +170,13 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     if spill is None:
         return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
     return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
+
+
+def _spill(flow: FlowPlan) -> RelatedSpill | None:
+    """An index on disk for the related files of ``flow``, None when its joins need them in memory."""
+    from engine.runtime import relspill
+
+    return relspill.RelatedSpill(flow) if relspill.spillable(flow) else None
 
 
 def _close(rows: Iterator[dict]) -> None:
@@ -243,7 +250,7 @@ def _counted(counts: DryRunCounts, rows: Iterator[dict], size: int = PAGE) -> It
         yield page
 
 
-@dataclass
+@mutable
 class LiveDryRun:
     flow: str
     requests: list = field(default_factory=list)  # (key, [request dicts]) in read order
@@ -301,6 +308,9 @@ def _first_pages(flow: FlowPlan, endpoints: dict, limit: int) -> Iterator[list]:
 def _describe(flow: FlowPlan, endpoints: dict, outcomes: Iterator[Outcome], limit: int | None,
               result: LiveDryRun) -> None:
     """The writes of the records described (``limit``: of the first ones only, the others only read)."""
+    from engine.runtime.acks import describe as describe_acks  # (with the run state's module: live only)
+    from engine.runtime.reserve import describe as describe_reserve
+
     for outcome in outcomes:
         result.read += 1
         if limit is not None and result.read > limit:

@@ -383,15 +383,6 @@ def _clean(reason: str | None) -> str | None:
     return scrub(reason) if reason else reason
 
 
-def state_database(project_dir: Path, settings: Any, folder: Path | None = None) -> Path:
-    """Where a project's state lives: ``--state DIR`` when given, else the project's ``state_dir``
-    (a folder of the project), else ``PROJECT/.passerelle``."""
-    if folder is None:
-        chosen = settings.get("state_dir") if hasattr(settings, "get") else None
-        folder = project_dir / (chosen if isinstance(chosen, str) and chosen else ".passerelle")
-    return Path(folder) / "state.db"
-
-
 def to_json(payload: Any) -> str:
     return dumps(payload)
 

@@ -18,24 +18,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import OperatorError
 from engine.connectors.base import TokenStore
 from engine.runtime import vault
-from engine.runtime.state import SqliteStore, StateStore, state_database
 from engine.spec.env import MissingEnv, has_reference, resolve
 from engine.util.state_url import is_url, state_arg
+from engine.util.records import frozen
 from engine.util.urls import mask_userinfo
+
+if TYPE_CHECKING:  # the store's module (SQLite, the lease, the ledger) is imported when a store is opened:
+    from engine.runtime.state import StateStore  # a file dry-run only locates the state, if it reads it at all
+
 
 def project_id(project_dir: Path) -> str:
     """The project's identity in a shared state: its folder's name."""
     return Path(project_dir).resolve().name
 
 
-@dataclass(frozen=True)
+@frozen
 class StateLocation:
     folder: Path  # the local state folder (the SQLite file, the spool, a serve's reload control)
     url: str | None  # the PostgreSQL URL (password included: never shown), None for SQLite
@@ -72,6 +75,15 @@ def configured_url(settings: Any, environ: Mapping[str, str] | None = None) -> s
     return url
 
 
+def state_database(project_dir: Path, settings: Any, folder: Path | None = None) -> Path:
+    """Where a project's state lives: ``--state DIR`` when given, else the project's ``state_dir``
+    (a folder of the project), else ``PROJECT/.passerelle``."""
+    if folder is None:
+        chosen = settings.get("state_dir") if hasattr(settings, "get") else None
+        folder = project_dir / (chosen if isinstance(chosen, str) and chosen else ".passerelle")
+    return Path(folder) / "state.db"
+
+
 def locate(project_dir: Path, settings: Any, given: Path | str | None = None,
            environ: Mapping[str, str] | None = None) -> StateLocation:
     """Where ``project_dir``'s state is: ``--state`` (a folder or a URL) first, then its settings."""
@@ -85,6 +97,8 @@ def locate(project_dir: Path, settings: Any, given: Path | str | None = None,
 def open_store(location: StateLocation) -> StateStore:
     """The project's store: SQLite (created when missing) or PostgreSQL (migrated, else refused)."""
     if location.url is None:
+        from engine.runtime.state import SqliteStore
+
         return SqliteStore(location.database)
     from engine.runtime.pg_store import PostgresStore
 
@@ -102,6 +116,8 @@ class TokenKeeper:
 
     def _opened(self) -> Any:
         if self._store is None:
+            from engine.runtime.state import SqliteStore
+
             self._store = self.opener() if self.opener is not None else SqliteStore(self.path)
         return self._store
 
@@ -151,11 +167,14 @@ def reading(location: StateLocation) -> Iterator[Any]:
 
 def read_only_xref(location: StateLocation, plan: Any) -> Any:
     """The ``xref`` transform's resolver on the project's state, read-only (dry-runs); None when none."""
-    from engine.runtime.state_read import read_only_xref as sqlite_xref
+    if location.url is None:
+        if not location.database.exists():  # no state yet: nothing to read, no SQLite to load
+            return None
+        from engine.runtime.state_read import read_only_xref as sqlite_xref
+
+        return sqlite_xref(location.database, plan)
     from engine.runtime.xref_store import flows_by_type
 
-    if location.url is None:
-        return sqlite_xref(location.database, plan)
     store = open_store(location)
     resolver = store.xref_resolver(flows_by_type(plan))
     resolver.close = store.close
@@ -163,4 +182,4 @@ def read_only_xref(location: StateLocation, plan: Any) -> Any:
 
 
 __all__ = ["StateLocation", "TokenKeeper", "read_only_xref", "configured_url", "is_url", "locate", "open_store", "project_id", "reading",
-           "state_arg", "token_keeper"]
+           "state_arg", "state_database", "token_keeper"]

@@ -1,6 +1,7 @@
-"""``passerelle validate`` as a one-shot process (engine/cli/oneshot.py): a lazier garbage collector
-while it runs and an immediate exit after its output is flushed — the same exit code, every line of
-its output, whether a terminal, a file or a closed pipe reads it. Other commands are untouched."""
+"""``passerelle validate`` and a file dry-run as one-shot processes (engine/cli/oneshot.py): a lazier
+garbage collector while they run and an immediate exit after their output is flushed — the same exit
+code, every line of their output, whether a terminal, a file or a closed pipe reads it. Other commands
+are untouched."""
 from __future__ import annotations
 
 import gc
@@ -13,9 +14,12 @@ from engine.cli import oneshot
 from support import ROOT
 
 
-def test_only_validate_is_one_shot():
+def test_only_validate_and_a_file_dry_run_are_one_shot():
     assert oneshot.is_one_shot(["validate", "specs/"])
-    for argv in ([], ["run", "x"], ["dry-run", "validate"], ["serve"], ["--help"]):
+    assert oneshot.is_one_shot(["dry-run", "p", "--flow", "f", "--input", "orders.xml"])
+    assert oneshot.is_one_shot(["dry-run", "p", "--flow", "f", "--input=orders.xml"])
+    for argv in ([], ["run", "x"], ["dry-run", "validate"], ["dry-run", "p", "--flow", "f", "--limit", "5"],
+                 ["dry-run", "p", "--input-format", "csv"], ["serve"], ["--help"], ["run", "--input", "x"]):
         assert not oneshot.is_one_shot(argv)
 
 
@@ -60,4 +64,31 @@ def test_validate_keeps_its_exit_code_and_all_of_its_output(entry, tmp_path):
 def test_validate_into_a_closed_pipe_ends_quietly():
     done = subprocess.run(f"{sys.executable} -m engine validate tests/cases/invalid | head -c 10",
                           shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr and len(done.stdout) == 10
+
+
+DRY_RUN = ["dry-run", "specs/examples/prestashop-sage100", "--flow", "orders_to_sage", "--format", "json",
+           *[arg for name in ("orders", "order_details", "carriers", "customers", "taxes")
+             for arg in ("--input", f"specs/examples/prestashop-sage100/samples/{name}.xml")]]
+GOLDEN = ROOT / "tests" / "cases" / "dry_run" / "reference_example" / "expected"
+
+
+@pytest.mark.parametrize("entry", ["module", "console"])
+def test_a_file_dry_run_keeps_its_exit_code_and_all_of_its_output(entry, tmp_path):
+    done = _passerelle(*DRY_RUN, entry=entry)
+    assert done.returncode == 3  # one record fails, the others are printed
+    assert done.stdout == (GOLDEN / "stdout.json").read_text(encoding="utf-8")
+    assert done.stderr == (GOLDEN / "stderr.txt").read_text(encoding="utf-8")
+    orders = (ROOT / DRY_RUN[7]).read_text(encoding="utf-8")
+    (tmp_path / "orders.xml").write_text(orders[:len(orders) // 2], encoding="utf-8")  # cut in the middle
+    argv = [*DRY_RUN]
+    argv[7] = str(tmp_path / "orders.xml")
+    unreadable = _passerelle(*argv, entry=entry)  # not completed: ends as Python ends
+    assert unreadable.returncode == 1 and "error[input]" in unreadable.stderr and "Traceback" not in unreadable.stderr
+    assert unreadable.stdout.rstrip().endswith("]")
+
+
+def test_a_file_dry_run_into_a_closed_pipe_ends_quietly():
+    command = " ".join([sys.executable, "-m", "engine", *DRY_RUN, "| head -c 10"])
+    done = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr and len(done.stdout) == 10
