@@ -24,6 +24,7 @@ state store bound (``xref``: a database connection is not carried across a fork)
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -44,10 +45,12 @@ def split_pages(rows: Iterator[Any], skip: Skip, size: int, work: Work,
     worked by a child forked at the first ``next`` (``reopen``: what the child does first, such as
     opening its own connection to a database). ``rows`` must not have been started."""
     read_end, write_end = open_pipe()
-    pid = os.fork()
+    gc.freeze()  # the objects made so far (the related index...): the child's collections leave them,
+    pid = os.fork()  # and so their memory, shared (not copied page by page as a collection visits them)
     if pid == 0:  # pragma: no cover - the forked child (its coverage is not collected); never returns
         os.close(read_end)
         _child(rows, skip, size, work, reopen, write_end)
+    gc.unfreeze()
     os.close(write_end)
     try:
         with os.fdopen(read_end, "rb", buffering=1 << 16) as pipe:
