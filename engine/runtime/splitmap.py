@@ -46,11 +46,13 @@ def split_pages(rows: Iterator[Any], skip: Skip, size: int, work: Work,
     opening its own connection to a database). ``rows`` must not have been started."""
     read_end, write_end = open_pipe()
     gc.freeze()  # the objects made so far (the related index...): the child's collections leave them,
-    pid = os.fork()  # and so their memory, shared (not copied page by page as a collection visits them)
-    if pid == 0:  # pragma: no cover - the forked child (its coverage is not collected); never returns
-        os.close(read_end)
-        _child(rows, skip, size, work, reopen, write_end)
-    gc.unfreeze()
+    try:  # and so their memory, shared (not copied page by page as a collection visits them)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the forked child (its coverage is not collected); never returns
+            os.close(read_end)
+            _child(rows, skip, size, work, reopen, write_end)
+    finally:
+        gc.unfreeze()  # here (the child never returns)
     os.close(write_end)
     try:
         with os.fdopen(read_end, "rb", buffering=1 << 16) as pipe:
