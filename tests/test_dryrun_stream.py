@@ -193,12 +193,42 @@ def test_parallel_read_option_gives_the_same_output(tmp_path):
     assert run_cli(args, ROOT) == single  # the default (files under 8 MB: read here)
 
 
+@pytest.mark.parametrize("memory", ["0", "32MB"])
+@pytest.mark.parametrize("broken", ["none", "repeated", "malformed"])
+def test_pages_mapped_in_two_processes_give_the_output_of_one(tmp_path, memory, broken):
+    """--parallel-read maps every other page of the source in a child (splitmap.py): same bytes, same
+    errors; a record the child cannot read (a repeated field, malformed XML) in one of its pages is met
+    by this process itself, after the same payloads. Related records on disk or in memory."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from gen_orders import write
+
+    files = write(tmp_path, 450)  # 1.7 MB of orders: above WORKER_BYTES; pages 1 and 3 are the child's
+    text = files["orders"].read_text(encoding="utf-8")
+    at = text.index("<order>", text.index("<id><![CDATA[10150]]>") - 20)  # the 151st order: page 1
+    if broken == "repeated":
+        text = text[:at] + "<order><module>x</module>" + text[at + len("<order>"):]
+    elif broken == "malformed":
+        text = text[:at] + "<order><oops>" + text[at + len("<order>"):]
+    files["orders"].write_text(text, encoding="utf-8")
+    args = ["dry-run", str(EXAMPLE), "--flow", "orders_to_sage", "--format", "json", "--related-memory", memory]
+    for path in files.values():
+        args += ["--input", str(path)]
+    forked, single = run_cli([*args, "--parallel-read"], ROOT), run_cli([*args, "--no-parallel-read"], ROOT)
+    assert forked == single
+    if broken == "none":
+        assert forked[0] == 3 and "450 read" in forked[2] and len(json.loads(forked[1])) > 400
+    else:
+        assert forked[0] == 1 and "error[input]" in forked[2] and 100 <= len(json.loads(forked[1])) <= 150
+
+
 def test_by_default_large_files_are_read_in_child_processes_when_a_core_is_free(monkeypatch):
     """The default forks for files of AUTO_WORKER_BYTES or more only, and only when a core is free;
-    --parallel-read forks whatever the load, --no-parallel-read never."""
+    --parallel-read forks whatever the load, --no-parallel-read never. The related files are read in
+    children; the source's pages are mapped in two processes (splitmap.py)."""
     started: list = []
-    real = dryrun.decoded_elsewhere
+    real, real_split = dryrun.decoded_elsewhere, dryrun.split_pages
     monkeypatch.setattr(dryrun, "decoded_elsewhere", lambda rows, spare=False: started.append(spare) or real(rows, spare))
+    monkeypatch.setattr(dryrun, "split_pages", lambda *a, **k: started.append("split") or real_split(*a, **k))
     monkeypatch.setattr(dryrun, "core_free", lambda: True)
     monkeypatch.setattr(dryrun, "available", lambda: True)
     args = argv(SAMPLES["orders"])
@@ -206,7 +236,7 @@ def test_by_default_large_files_are_read_in_child_processes_when_a_core_is_free(
     assert not started  # the samples are small
     monkeypatch.setattr(dryrun, "AUTO_WORKER_BYTES", 0)
     assert run_cli(args, ROOT) == expected
-    assert len(started) > 1 and sorted(started) == [False] * (len(started) - 1) + [True]  # the source: spare time
+    assert len(started) > 2 and started == [False] * (len(started) - 1) + ["split"]  # related files, then the source
     started.clear()
     assert run_cli([*args, "--no-parallel-read"], ROOT) == expected and not started
     monkeypatch.setattr(dryrun, "core_free", lambda: False)  # a busy machine: one process by default

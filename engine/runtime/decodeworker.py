@@ -27,8 +27,8 @@ from typing import Any
 
 PAGE = 256  # records per message
 AHEAD = 64  # messages the child may hold while the parent does not read (~16,000 records)
-_HEADER = struct.Struct("!q")
-_DONE, _FAILED = -1, -2
+HEADER = struct.Struct("!q")
+DONE, FAILED = -1, -2
 _PIPE_BYTES = 1 << 20  # Linux's F_SETPIPE_SZ (the default is 64 KiB: a page or less)
 
 
@@ -66,12 +66,7 @@ def decoded_elsewhere(rows: Iterator[Any], spare: bool = False) -> Iterator[Any]
 
 
 def _received(rows: Iterator[Any], spare: bool) -> Iterator[Any]:
-    read_end, write_end = os.pipe()
-    try:
-        import fcntl
-        fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
-    except (ImportError, OSError):
-        pass  # the default pipe size: less slack, same records
+    read_end, write_end = open_pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (its coverage is not collected); it never returns
         os.close(read_end)
@@ -83,10 +78,9 @@ def _received(rows: Iterator[Any], spare: bool) -> Iterator[Any]:
         with os.fdopen(read_end, "rb", buffering=1 << 16) as pipe:
             read_end = -1
             while True:
-                header = pipe.read(_HEADER.size)
-                size = _HEADER.unpack(header)[0] if len(header) == _HEADER.size else _FAILED
-                if size == _DONE:
-                    _reap(pid, kill=False)
+                size = message_size(pipe)
+                if size == DONE:
+                    reap(pid, kill=False)
                     pid = 0
                     return
                 if size < 0:  # the child met an exception (or died): meet it here, after the same records
@@ -94,7 +88,7 @@ def _received(rows: Iterator[Any], spare: bool) -> Iterator[Any]:
                 page = pickle.loads(pipe.read(size))  # noqa: S301 - our own child's records
                 received += len(page)
                 yield from page
-        _reap(pid, kill=True)
+        reap(pid, kill=True)
         pid = 0
         for position, row in enumerate(rows):
             if position >= received:
@@ -103,7 +97,34 @@ def _received(rows: Iterator[Any], spare: bool) -> Iterator[Any]:
         if read_end >= 0:
             os.close(read_end)
         if pid:
-            _reap(pid, kill=True)
+            reap(pid, kill=True)
+
+
+def open_pipe() -> tuple[int, int]:
+    """``(read end, write end)`` of a pipe holding about a megabyte (where the system allows)."""
+    read_end, write_end = os.pipe()
+    try:
+        import fcntl
+        fcntl.fcntl(write_end, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+    except (ImportError, OSError):
+        pass  # the default pipe size: less slack, same records
+    return read_end, write_end
+
+
+def message_size(pipe: Any) -> int:
+    """The size of the next message's body read from ``pipe``; DONE, or FAILED (also when the child
+    is gone: nothing more to read)."""
+    header = pipe.read(HEADER.size)
+    return HEADER.unpack(header)[0] if len(header) == HEADER.size else FAILED
+
+
+def start_writer(fd: int) -> tuple[queue.Queue, threading.Thread]:
+    """In a child: a thread writing the messages put in the queue (up to AHEAD waiting) to ``fd``,
+    up to and including the DONE or FAILED header."""
+    pages: queue.Queue = queue.Queue(maxsize=AHEAD)
+    writer = threading.Thread(target=_writer, args=(pages, fd), daemon=True)
+    writer.start()
+    return pages, writer
 
 
 def _child(rows: Iterator[Any], fd: int, spare: bool) -> None:  # pragma: no cover - the forked child
@@ -115,24 +136,22 @@ def _child(rows: Iterator[Any], fd: int, spare: bool) -> None:  # pragma: no cov
             os.nice(10)
         except OSError:
             pass
-    pages: queue.Queue = queue.Queue(maxsize=AHEAD)
-    writer = threading.Thread(target=_writer, args=(pages, fd), daemon=True)
-    writer.start()
+    pages, writer = start_writer(fd)
     page: list = []
     try:
         for row in rows:
             page.append(row)
             if len(page) >= PAGE:
-                pages.put(_packed(page))
+                pages.put(packed(page))
                 page = []
-        pages.put(_packed(page))
-        pages.put(_HEADER.pack(_DONE))
+        pages.put(packed(page))
+        pages.put(HEADER.pack(DONE))
     except BaseException:  # noqa: BLE001 - the parent meets it again itself, located
         try:
-            pages.put(_packed(page))
+            pages.put(packed(page))
         except BaseException:  # noqa: BLE001 - a record the pipe cannot carry: the parent reads it
             pass
-        pages.put(_HEADER.pack(_FAILED))
+        pages.put(HEADER.pack(FAILED))
     writer.join()
     os._exit(0)
 
@@ -143,21 +162,21 @@ def _writer(pages: queue.Queue, fd: int) -> None:  # pragma: no cover - runs in 
             while True:
                 message = pages.get()
                 pipe.write(message)
-                if len(message) == _HEADER.size and _HEADER.unpack(message)[0] < 0:
+                if len(message) == HEADER.size and HEADER.unpack(message)[0] < 0:
                     return  # done, or failed: the parent takes it from here
     except BaseException:  # noqa: BLE001 - the parent is gone or stopped reading
         os._exit(1)
 
 
-def _packed(page: list) -> bytes:
+def packed(page: list) -> bytes:
     """A page as one message: its size, then its pickle (nothing for an empty page)."""
     if not page:
         return b""
     body = pickle.dumps(page, pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(body)) + body
+    return HEADER.pack(len(body)) + body
 
 
-def _reap(pid: int, kill: bool) -> None:
+def reap(pid: int, kill: bool) -> None:
     try:
         if kill:
             os.kill(pid, signal.SIGKILL)

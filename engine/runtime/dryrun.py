@@ -12,7 +12,7 @@ records still come out.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from itertools import chain, islice
 from dataclasses import field
@@ -22,14 +22,17 @@ from typing import TYPE_CHECKING, Any
 from engine.connectors.codecs.instream import stream_input
 from engine.connectors.codecs.records import InputError, read_input
 from engine.connectors.codecs.xmlcodec import XmlOptions
+from engine.connectors.codecs.xmlstream import Skip
 from engine.connectors.base import ConnectorPlan, TokenStore
 from engine.connectors.errors import EndpointError
 from engine.errors import RecordError, TransformError
+from engine.lang.xref import current as xref_resolver
 from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
+from engine.runtime.splitmap import split_pages
 from engine.util.jsonout import OutputError, dumps
 from engine.util.records import mutable  # (no code compiled at import: a dry-run's start-up counts)
 
@@ -102,7 +105,7 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
             max_input_bytes: int | None = None, related_memory: int = RELATED_MEMORY,
             workers: bool | None = False) -> DryRunResult:
     counts, outcomes = stream_dry_run(plan, flow, inputs, max_input_bytes, related_memory=related_memory,
-                                      workers=workers)
+                                      workers=workers, split=False)
     result = DryRunResult(flow.name, flow.target)
     result.payloads = [(outcome.key, outcome.payload) for outcome in outcomes]
     result.failures, result.skipped, result.read = counts.failures, counts.skipped, counts.read
@@ -112,7 +115,7 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
 def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
                    max_input_bytes: int | None = None, declared: Any = None,
                    related_memory: int = RELATED_MEMORY,
-                   workers: bool | None = False) -> tuple[DryRunCounts, Iterator[Outcome]]:
+                   workers: bool | None = False, split: bool = True) -> tuple[DryRunCounts, Iterator[Outcome]]:
     """The mapped records of a file dry-run as they come: the source file is read page by page (in
     constant memory), related files are read and typed first - indexed in memory when their files
     total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
@@ -121,18 +124,23 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     ``workers``: each file of WORKER_BYTES or more (None: AUTO_WORKER_BYTES, when a core is free now) is
     read in a child process, all of them started at once: the related files while this one indexes
     them, the source file ahead at a lower priority, then while this one types, joins and maps
-    (decodeworker.py: same records, same errors; where fork exists and there are several cores)."""
+    (decodeworker.py: same records, same errors; where fork exists and there are several cores).
+    With ``split`` too, a large source file of a flow mapped record by record is not read ahead but
+    mapped in two processes, page by page (splitmap.py): the outcomes of the child's pages then carry
+    the key and ``payload_json`` only, no ``payload`` object."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
     by_resource: dict[str, list[Iterator[dict]]] = {}
+    skip = Skip()  # the source pages another process maps are parsed here, not decoded
     related_files: set[Path] = set()
     files: dict[str, set[Path]] = {}
     for name, path in inputs:
         for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
                                            xml_options=options, max_bytes=max_input_bytes,
                                            fields=lambda found: fields_read(flow, singular.get(found, found)),
-                                           text=_declared(declared, connector, name, flow.source_resource)):
+                                           text=_declared(declared, connector, name, flow.source_resource),
+                                           skip=skip):
             by_resource.setdefault(singular.get(resource, resource), []).append(rows)
             files.setdefault(singular.get(resource, resource), set()).add(path)
             if singular.get(resource, resource) != flow.source_resource:
@@ -140,10 +148,12 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     counts = DryRunCounts(flow.name, flow.target)
     fork = workers is not False and available() and (workers or core_free())
     smallest = WORKER_BYTES if workers else AUTO_WORKER_BYTES
+    split = split and fork and flow.group is None and xref_resolver() is None and \
+        flow.source_resource in files and _size(files[flow.source_resource]) >= smallest
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
         rows = chain.from_iterable(by_resource[resource])
-        if not fork or _size(files[resource]) < smallest:
+        if not fork or _size(files[resource]) < smallest or (split and resource == flow.source_resource):
             return rows
         return decoded_elsewhere(rows, spare=resource == flow.source_resource and len(by_resource) > 1)
 
@@ -167,9 +177,12 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
         for rows in (source, *others.values()):
             _close(rows)  # a child still reading is stopped
         raise
-    if spill is None:
-        return counts, _outcomes(flow, counts, source, Joiner(preloaded=related), None)
-    return counts, _outcomes(flow, counts, source, Joiner(read_all=spill.read_all, fetch=spill.fetch), spill)
+    joiner = Joiner(preloaded=related) if spill is None else Joiner(read_all=spill.read_all, fetch=spill.fetch)
+    if split:
+        pages = split_pages(source, skip, PAGE, lambda page: list(_mapped(flow, (page,), joiner)),
+                            spill.reopen if spill is not None else None)
+        return counts, _tallied(counts, pages, source, spill)
+    return counts, _outcomes(flow, counts, source, joiner, spill)
 
 
 def _spill(flow: FlowPlan) -> RelatedSpill | None:
@@ -179,7 +192,7 @@ def _spill(flow: FlowPlan) -> RelatedSpill | None:
     return relspill.RelatedSpill(flow) if relspill.spillable(flow) else None
 
 
-def _close(rows: Iterator[dict]) -> None:
+def _close(rows: Iterator[Any]) -> None:
     close = getattr(rows, "close", None)
     if close is not None:
         close()
@@ -207,21 +220,46 @@ def _check_present(flow: FlowPlan, by_resource: dict[str, list[Iterator[dict]]])
                          f"--input {missing[0]}=FILE)")
 
 
+def _mapped(flow: FlowPlan, pages: Iterable[list], joiner: Joiner) -> Iterator[Outcome]:
+    for outcome in records(flow, pages, joiner, render=False):
+        if outcome.ok:  # rendered once, as shown (`payload_json` holds the indented text here)
+            try:
+                outcome.payload_json = dumps(outcome.payload, indent=2)
+            except OutputError as exc:  # a value with no JSON form (a date left unformatted...)
+                outcome.error = failure(flow, outcome.key, exc, "map", flow.item.loc("map"))
+        yield outcome
+
+
+def _tally(counts: DryRunCounts, outcome: Outcome) -> bool:
+    """Counts the outcome; whether it is a payload to show."""
+    if outcome.error is not None:
+        counts.failures.append(_detached(outcome.error))
+    elif outcome.skipped:
+        counts.skipped.append(outcome.key)
+    else:
+        counts.mapped += 1
+        return True
+    return False
+
+
+def _tallied(counts: DryRunCounts, pages: Iterator[tuple[int, list[Outcome]]], rows: Iterator[dict],
+             spill: RelatedSpill | None) -> Iterator[Outcome]:
+    try:
+        for read, outcomes in pages:
+            counts.read += read
+            yield from (outcome for outcome in outcomes if _tally(counts, outcome))
+    finally:
+        _close(pages)  # the child mapping the other pages is stopped
+        _close(rows)
+        if spill is not None:
+            spill.close()
+
+
 def _outcomes(flow: FlowPlan, counts: DryRunCounts, rows: Iterator[dict], joiner: Joiner,
               spill: RelatedSpill | None) -> Iterator[Outcome]:
     try:
-        for outcome in records(flow, _counted(counts, rows), joiner, render=False):
-            if outcome.ok:  # rendered once, as shown (`payload_json` holds the indented text here)
-                try:
-                    outcome.payload_json = dumps(outcome.payload, indent=2)
-                except OutputError as exc:  # a value with no JSON form (a date left unformatted...)
-                    outcome.error = failure(flow, outcome.key, exc, "map", flow.item.loc("map"))
-            if outcome.error is not None:
-                counts.failures.append(_detached(outcome.error))
-            elif outcome.skipped:
-                counts.skipped.append(outcome.key)
-            else:
-                counts.mapped += 1
+        for outcome in _mapped(flow, _counted(counts, rows), joiner):
+            if _tally(counts, outcome):
                 yield outcome
     finally:
         _close(rows)  # a child still reading (the consumer stopped early) is stopped

@@ -1,8 +1,9 @@
 """Related records of a file dry-run held on disk, fetched by key page by page (constant memory).
 
 A file dry-run joins other ``--input`` files onto the source records. Held in memory, an export of
-250,000 order details costs gigabytes; here each related record is written once to a private
-temporary SQLite database (deleted when closed) under the normalised value of the field it is
+250,000 order details costs gigabytes; here each related record is written once to a temporary
+SQLite database (a file of its own, deleted when closed; a forked child mapping pages opens it
+again: :meth:`RelatedSpill.reopen`) under the normalised value of the field it is
 matched on, and the :class:`~engine.runtime.pipeline.Joiner` fetches, for each page of source
 records, only the records its join values name — as a run fetches them from a shop. Records are
 typed when fetched, as a run types them.
@@ -73,7 +74,7 @@ class SpillError(OperatorError):
 
     code = "disk"
 
-    def __init__(self, where: str, exc: sqlite3.Error):
+    def __init__(self, where: str, exc: sqlite3.Error | OSError):
         super().__init__(f"cannot hold the related records of this dry-run on disk in {where}: {exc}\n"
                          "  hint: a file dry-run keeps the related files' records in a temporary file (about "
                          "their size): free space there, or set TMPDIR to a folder with room")
@@ -89,7 +90,7 @@ def _folder() -> str:
 def _disk(where: str):
     try:
         yield
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, OSError) as exc:
         raise SpillError(where, exc) from None
 
 
@@ -107,14 +108,24 @@ class RelatedSpill:
         self.loose: dict[tuple[str, str], list[dict]] = {}  # rows whose key is null
         self.tables: dict[tuple[str, str], str] = {}
         self.where = _folder()
+        self.path, self.owner = "", os.getpid()
         with _disk(self.where):
-            self.db = sqlite3.connect("")  # a private temporary database on disk, deleted on close
-            self.db.execute("PRAGMA journal_mode=OFF")
-            self.db.execute("PRAGMA synchronous=OFF")
-            for position, pair in enumerate(sorted((r, f) for r, names in self.fields.items() for f in names)):
-                self.tables[pair] = f"t{position}"  # one table by resource and join field: body beside its key
-                self.db.execute(f"CREATE TABLE t{position}(k TEXT, id INTEGER, body BLOB)")
+            handle, self.path = tempfile.mkstemp(prefix="passerelle-related-", suffix=".db", dir=self.where)
+            os.close(handle)
+            try:
+                self.db = sqlite3.connect(self.path)
+                self._create()
+            except BaseException:
+                self.close()
+                raise
         self.next_id = 0
+
+    def _create(self) -> None:
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        for position, pair in enumerate(sorted((r, f) for r, names in self.fields.items() for f in names)):
+            self.tables[pair] = f"t{position}"  # one table by resource and join field: body beside its key
+            self.db.execute(f"CREATE TABLE t{position}(k TEXT, id INTEGER, body BLOB)")
 
     def load(self, resource: str, rows: Iterable[dict], coerce: Callable[[dict], dict] | None = None) -> None:
         """Keep the rows of ``resource`` as its joins need them (nothing for a resource no join reads).
@@ -163,6 +174,13 @@ class RelatedSpill:
         with _disk(self.where):
             for table in self.tables.values():
                 self.db.execute(f"CREATE INDEX {table}_k ON {table}(k)")
+            self.db.commit()  # on disk for a forked child's own connection
+
+    def reopen(self) -> None:
+        """In a forked child: a connection of its own to the same (complete) database, which it only
+        reads (a connection is not used across a fork); the parent's stays untouched, and so does the file."""
+        with _disk(self.where):
+            self.db = sqlite3.connect(self.path)
 
     def read_all(self, spec: RelatedSpec) -> Iterator[list]:
         yield self.reference_rows.get(spec.resource, [])
@@ -180,4 +198,13 @@ class RelatedSpill:
         yield self.loose.get((spec.resource, spec.fields[0]), []) + rows
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            db = getattr(self, "db", None)
+            if db is not None:
+                db.close()
+        finally:
+            if os.getpid() == self.owner:
+                try:
+                    os.unlink(self.path)
+                except OSError:
+                    pass

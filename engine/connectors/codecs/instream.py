@@ -34,7 +34,7 @@ from engine.connectors.codecs import records as whole
 from engine.connectors.codecs.records import InputError, _kind, _loads, _reason
 from engine.connectors.codecs.textformat import TextFormat
 from engine.connectors.codecs.xmlcodec import XmlError, XmlOptions
-from engine.connectors.codecs.xmlstream import Fields, PrunedRecordError, stream_xml
+from engine.connectors.codecs.xmlstream import Fields, PrunedRecordError, Skip, stream_xml
 
 HEAD = 1 << 16
 CHUNK = 1 << 20
@@ -56,12 +56,14 @@ def read_head(path: Path) -> bytes:
 
 def stream_input(path: Path, *, name: str | None = None, default_resource: str,
                  xml_options: XmlOptions | None, max_bytes: int | None = None,
-                 fields: Fields | None = None, text: Any = None) -> list[tuple[str, Iterator[dict]]]:
+                 fields: Fields | None = None, text: Any = None,
+                 skip: Skip | None = None) -> list[tuple[str, Iterator[dict]]]:
     """The record sets of one input file, as ``[(resource name, records), ...]``, each ``records``
     an iterator read from the file as it is consumed; ``fields``: resource name -> the top-level
     fields of its records to decode (``None``: all), for a streamed XML list; ``text``: the declared
     CSV / fixed-width format of the file, or its XML file format (``xmlfile.XmlFileFormat``); a
-    ``.csv`` file without one is read as plain CSV."""
+    ``.csv`` file without one is read as plain CSV; ``skip``: while on, a streamed XML list hands out
+    its records as ``None``, undecoded (``xmlstream.Skip``; the other formats decode every record)."""
     path = Path(path)
     size = _check_file(path, max_bytes)
     try:
@@ -96,7 +98,7 @@ def stream_input(path: Path, *, name: str | None = None, default_resource: str,
     if first == b"<":
         try:
             found = stream_xml(path, xml_options or XmlOptions(root=None),
-                               None if fields is None else lambda resource: fields(name or resource))
+                               None if fields is None else lambda resource: fields(name or resource), skip)
         except XmlError as exc:
             raise _first_error(InputError(exc.message, path, exc.line, exc.col), read_whole, size) from None
         if found is not None:

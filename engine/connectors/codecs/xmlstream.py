@@ -17,6 +17,10 @@ touches the network, and the document's DOCTYPE is checked again on its first el
 ``fields`` (a file dry-run's): the resource name -> the top-level fields of its records to keep
 (``None``: all); the others are never decoded (:mod:`~engine.connectors.codecs.xmlprune`), and an
 error decoding a record of such a resource is a :class:`PrunedRecordError`.
+
+``skip`` (a :class:`Skip`): while its ``on`` is true, records are parsed, checked for their place and
+counted but not decoded - each is handed out as ``None`` (a process that leaves those records to
+another one: ``engine/runtime/splitmap.py``).
 """
 from __future__ import annotations
 
@@ -37,6 +41,18 @@ _SAFE: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dt
 _DOCTYPE = "DOCTYPE and ENTITY declarations are not allowed (refused for safety)"
 Fields = Callable[[str], "frozenset[str] | None"]  # resource name -> top-level fields kept (None: all)
 Decode = Callable[[etree._Element], object]
+
+
+class Skip:
+    """A switch the reader looks at before decoding each record (see the module's docstring)."""
+
+    __slots__ = ("on",)
+
+    def __init__(self) -> None:
+        self.on = False
+
+
+_NEVER = Skip()
 
 
 class PrunedRecordError(XmlError):
@@ -60,7 +76,8 @@ def _check_doctype(el: etree._Element) -> None:
         raise XmlError(_DOCTYPE)
 
 
-def stream_xml(path: Path, options: XmlOptions, fields: Fields | None = None) -> tuple[str, Iterator[dict]] | None:
+def stream_xml(path: Path, options: XmlOptions, fields: Fields | None = None,
+               skip: Skip | None = None) -> tuple[str, Iterator[dict]] | None:
     """``(resource name, records)`` of a list document, records read lazily; ``None`` when the
     document is not a list this reader streams (read it whole instead). Raises :class:`XmlError`."""
     with open(path, "rb") as handle:
@@ -76,7 +93,7 @@ def stream_xml(path: Path, options: XmlOptions, fields: Fields | None = None) ->
     name, tag, depth, as_list = probe
     keep = fields(name) if fields is not None else None
     decode: Decode = (lambda el: record_value(el, options)) if keep is None else pruned_record(options, keep)
-    return name, _records(path, decode, keep is not None, name, tag, depth, as_list)
+    return name, _records(path, decode, keep is not None, name, tag, depth, as_list, skip or _NEVER)
 
 
 def _probe(path: Path, options: XmlOptions) -> tuple[str, str, int, bool] | None:
@@ -113,9 +130,9 @@ def _probe(path: Path, options: XmlOptions) -> tuple[str, str, int, bool] | None
 
 
 def _records(path: Path, decode: Decode, pruned: bool, name: str, tag: str, resource_depth: int,
-             as_list: bool) -> Iterator[dict]:
+             as_list: bool, skip: Skip) -> Iterator[dict]:
     try:
-        yield from _walk(path, _decoder(decode, pruned, name), name, tag, resource_depth, as_list)
+        yield from _walk(path, _decoder(decode, pruned, name), name, tag, resource_depth, as_list, skip)
     except etree.XMLSyntaxError as exc:
         raise _syntax(exc) from None
     except ValueError as exc:
@@ -157,7 +174,7 @@ def _others(resource: etree._Element, upto: etree._Element | None, tag: str, rec
 
 
 def _walk(path: Path, record: Callable[[etree._Element], dict], name: str, tag: str, resource_depth: int,
-          as_list: bool) -> Iterator[dict]:
+          as_list: bool, skip: Skip = _NEVER) -> Iterator[Any]:  # dicts (None: skipped)
     resource = None
     events = etree.iterparse(str(path), events=("end",), tag=tag, **_SAFE)
     for _, el in events:
@@ -174,7 +191,7 @@ def _walk(path: Path, record: Callable[[etree._Element], dict], name: str, tag: 
             continue
         if el.getprevious() is not None:
             yield from _others(resource, el, tag, record, name, as_list)
-        value = record(el)
+        value = None if skip.on else record(el)
         el.clear(keep_tail=False)
         while el.getprevious() is not None:
             del resource[0]
