@@ -31,11 +31,11 @@ def add_parser(sub) -> None:
                         "larger ones on disk in a temporary file (memory bounded whatever their size); "
                         "default 32MB (the index takes about 2-3 times the files' size), 0: always on disk")
     p.add_argument("--parallel-read", action=argparse.BooleanOptionalAction, default=None,
-                   help="each input file of 1 MB or more is parsed in a child process, the source file's "
-                        "reading ahead while the related files are indexed (same output; less wall time "
-                        "when a core is free, a little more CPU time). Default: files of 8 MB or more, where "
-                        "fork exists, there are several cores and one is free; --no-parallel-read: all in "
-                        "this process")
+                   help="each input file of 1 MB or more is parsed in a child process while the related "
+                        "files are indexed, then the source's pages are mapped in two processes, every other "
+                        "page by a forked child (same output and errors; less wall time when a core is free, "
+                        "10-40%% more CPU time). Default: files of 8 MB or more, where fork exists, there are "
+                        "several cores and one is free; --no-parallel-read: all in this process")
     from engine.util.state_url import state_arg
 
     p.add_argument("--state", type=state_arg, metavar="DIR|URL",
