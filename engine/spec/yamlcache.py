@@ -194,16 +194,10 @@ class Memo:
         for text, blob in self._learnt.items():
             merged[text] = True if blob is None else pickle.loads(blob)
         self._learnt = {}
-        payload = pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
-        _write(self.path, FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
+        write_entry(self.path, merged)
 
     def _read(self) -> dict[str, object]:
-        try:
-            with open(self.path, "rb") as handle:
-                found = _checked(handle.read())
-            value = None if found is None else _Unpickler(io.BytesIO(found)).load()
-        except Exception:  # noqa: BLE001 - missing, damaged: start afresh
-            value = None
+        value = read_entry(self.path)  # missing, damaged: start afresh
         if not isinstance(value, dict):
             return {}
         return {k: v for k, v in value.items() if isinstance(k, str)}
@@ -259,6 +253,27 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def write_entry(target: Path, value: object) -> None:
+    """``value`` pickled into the entry ``target``, behind a digest of its content (written whole or
+    not at all; nothing when it cannot be pickled or written): engine/plan/resultcache.py's entries."""
+    try:
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing to store
+        return
+    _write(target, FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
+
+
+def read_entry(path: Path) -> object | None:
+    """What :func:`write_entry` stored in ``path``, or None when it is missing, damaged or holds a
+    class a parsed document is not made of."""
+    try:
+        with open(path, "rb") as handle:
+            found = _checked(handle.read())
+        return None if found is None else _Unpickler(io.BytesIO(found)).load()
+    except Exception:  # noqa: BLE001 - missing, unreadable, truncated, corrupted: as if absent
+        return None
+
+
 def _decode(blob: bytes) -> YamlDoc | None:
     payload = _checked(blob)
     if payload is None:
@@ -310,4 +325,4 @@ def using(cache: DocCache | None) -> Iterator[None]:
             cache.flush()
 
 
-__all__ = ["DocCache", "Memo", "active", "default_dir", "package_stamp", "using"]
+__all__ = ["DocCache", "Memo", "active", "default_dir", "package_stamp", "read_entry", "using", "write_entry"]
