@@ -32,7 +32,6 @@ reads nor writes them.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -40,6 +39,7 @@ from pathlib import Path
 from engine.errors import Diagnostic
 from engine.spec.yamlcache import package_stamp, read_entry, write_entry
 from engine.util import readlog
+from engine.util.digest import blake2b
 from engine.util.resources import schemas_dir, shipped_connectors_dir
 
 FORMAT = b"passerelle-validate-results 1\n"
@@ -73,7 +73,7 @@ class ResultCache:
 
     def key(self, unit: Unit) -> str:
         kind, path = unit
-        digest = hashlib.blake2b(self.context(), digest_size=32)
+        digest = blake2b(self.context(), digest_size=32)
         _text(digest, kind, str(path), readlog.real_path(str(path)))
         if kind == "project":
             _text(digest, repr(readlog.folder_state(str(path / "connectors"))))
@@ -123,7 +123,7 @@ class ResultCache:
     def context(self) -> bytes:
         """The part of every key that is not the unit's own (computed once per process)."""
         if self._context is None:
-            digest = hashlib.blake2b(FORMAT, digest_size=32)
+            digest = blake2b(FORMAT, digest_size=32)
             _text(digest, sys.version, sys.implementation.cache_tag, os.path.realpath(os.getcwd()))
             _text(digest, _engine_stamp(), *(package_stamp(name) for name in LIBRARIES), _zones_stamp())
             for schema in sorted(schemas_dir().glob("*.json")):
@@ -161,14 +161,15 @@ def _engine_stamp() -> str:
 
 
 def _zones_stamp() -> str:
-    """The time-zone database's folders (and their sub-folders: Europe/, America/...) as dated."""
-    from zoneinfo import TZPATH
+    """The time-zone database's folders (and their sub-folders: Europe/, America/...) as dated, found
+    where ``zoneinfo`` looks (``PYTHONTZPATH``, else the build's ``TZPATH``) without importing it."""
+    import sysconfig
 
-    stamp: list[str] = []
-    for top in TZPATH:
+    listed = os.environ.get("PYTHONTZPATH") or sysconfig.get_config_var("TZPATH") or ""
+    stamp: list[str] = [f"PYTHONTZPATH={os.environ.get('PYTHONTZPATH')}"]
+    for top in listed.split(os.pathsep):
         try:
-            info = os.stat(top)
-            stamp.append(f"{top}:{info.st_mtime_ns}")
+            stamp.append(f"{top}:{os.stat(top).st_mtime_ns}")
             with os.scandir(top) as entries:
                 stamp += sorted(f"{e.name}:{e.stat().st_mtime_ns}" for e in entries if e.is_dir())
         except OSError:

@@ -35,7 +35,6 @@ folder at any time to reclaim the space.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
@@ -47,6 +46,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from engine.spec.yamldoc import YamlDoc
+from engine.util.digest import blake2b
 
 FORMAT = b"passerelle-yaml-cache 1\n"
 _DIGEST = 32  # bytes of a BLAKE2b digest, for the key and for an entry's content
@@ -79,7 +79,7 @@ class DocCache:
         """The values of a pure function remembered under ``kind`` (``stamp``: what it depends on)."""
         found = self._memos.get((kind, stamp))
         if found is None:
-            name = f"{kind}-{hashlib.blake2b(stamp, digest_size=16).hexdigest()}.pickle"
+            name = f"{kind}-{blake2b(stamp, digest_size=16).hexdigest()}.pickle"
             found = self._memos[(kind, stamp)] = Memo(self.folder.parent / "memo-1" / name)
         return found
 
@@ -89,7 +89,7 @@ class DocCache:
             memo.flush()
 
     def key(self, raw: bytes, name: str) -> str:
-        digest = hashlib.blake2b(self.parser_fingerprint(), digest_size=_DIGEST)
+        digest = blake2b(self.parser_fingerprint(), digest_size=_DIGEST)
         encoded = name.encode("utf-8", "surrogatepass")
         digest.update(len(encoded).to_bytes(8, "little"))
         digest.update(encoded)
@@ -100,7 +100,7 @@ class DocCache:
         """What a parse depends on besides the file (computed once per process); empty when the
         parser's sources cannot be read (an install without them): documents are then not cached."""
         if self._parser is None:
-            digest = hashlib.blake2b(FORMAT, digest_size=_DIGEST)
+            digest = blake2b(FORMAT, digest_size=_DIGEST)
             digest.update(f"{sys.version}|{sys.implementation.cache_tag}\n".encode())
             try:
                 for relative in _PARSER_SOURCES:
@@ -140,7 +140,7 @@ class DocCache:
         except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing to store
             return
         doc.digest = self.key(raw, name)
-        _write(self._path(doc.digest), FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
+        _write(self._path(doc.digest), FORMAT + blake2b(payload, digest_size=_DIGEST).digest() + payload)
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.pickle"
@@ -239,7 +239,7 @@ def _checked(blob: bytes) -> memoryview | None:
     if len(blob) <= head or not blob.startswith(FORMAT):
         return None
     payload = memoryview(blob)[head:]
-    if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != blob[len(FORMAT):head]:
+    if blake2b(payload, digest_size=_DIGEST).digest() != blob[len(FORMAT):head]:
         return None
     return payload
 
@@ -260,7 +260,7 @@ def write_entry(target: Path, value: object) -> None:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing to store
         return
-    _write(target, FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
+    _write(target, FORMAT + blake2b(payload, digest_size=_DIGEST).digest() + payload)
 
 
 def read_entry(path: Path) -> object | None:

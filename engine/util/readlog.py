@@ -18,12 +18,13 @@ once, and does nothing outside :func:`logging_reads`.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from engine.util.digest import blake2b
 
 State = tuple
 MAX_BYTES = 64 << 20  # a larger file is not digested: the work that read it is not kept
@@ -125,7 +126,7 @@ def file_state(path: str) -> State:
             return ("other", real)
         if info.st_size > MAX_BYTES:
             return ("large", real)
-        digest = hashlib.blake2b(digest_size=32)
+        digest = blake2b(digest_size=32)
         while chunk := os.read(fd, 1 << 20):
             digest.update(chunk)
         return ("file", real, digest.digest())
@@ -153,7 +154,7 @@ def folder_state(path: str) -> State:
         return ("error", exc.errno)
     finally:
         os.close(fd)
-    return ("listing", hashlib.blake2b(repr(found).encode("utf-8", "surrogatepass"), digest_size=32).digest())
+    return ("listing", blake2b(repr(found).encode("utf-8", "surrogatepass"), digest_size=32).digest())
 
 
 def real_path(path: str) -> str:
