@@ -25,10 +25,11 @@ depends on changed:
 Options that only change how the outcome is shown (``--format``, ``--strict``) are not in the key:
 what is stored is the diagnostics (with their locations) and the counts, which the command formats
 as for a fresh run. A unit whose files changed while it was validated is not stored, nor one that
-read a file too large to digest. Entries are written as the parse cache's are (a digest of the
-content first, a temporary file renamed; engine/spec/yamlcache.py): a damaged one is ignored and
-written again. One entry per unit, replaced when the unit changes. ``validate --no-cache`` neither
-reads nor writes them.
+read a file too large to digest. The outcomes known under one context (everything in the key but
+the unit) are kept in one entry (a ``Memo`` of engine/spec/yamlcache.py: read with one unpickling,
+written once per run, merged with what another run wrote meanwhile; a digest of the content first,
+a temporary file renamed): a damaged entry is ignored and written again; a unit's outcome is
+replaced when the unit changes. ``validate --no-cache`` neither reads nor writes them.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ import sys
 from pathlib import Path
 
 from engine.errors import Diagnostic
-from engine.spec.yamlcache import package_stamp, read_entry, write_entry
+from engine.spec.yamlcache import Memo, package_stamp
 from engine.util import readlog
 from engine.util.digest import blake2b
 from engine.util.resources import schemas_dir, shipped_connectors_dir
@@ -68,6 +69,7 @@ class ResultCache:
         self.folder = folder / FOLDER
         self.extra_dirs = list(extra_dirs)  # engine.project.discover.extra_connector_dirs
         self._context: bytes | None = None
+        self._memo: Memo | None = None
         self._states: dict[tuple[str, str], object] = {}  # states taken this run (shared by units)
         self.hits = self.misses = 0
 
@@ -80,14 +82,21 @@ class ResultCache:
         return digest.hexdigest()
 
     def ignored(self) -> tuple[str, ...]:
-        """Where reads are not noted: this cache, the interpreter and libraries, the engine's code (all
-        in the key otherwise)."""
-        prefixes = {self.cache_folder, Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), _ENGINE}
+        """Where reads are not noted: this cache, the engine's code, Python's standard library and the
+        installed libraries (the key covers them otherwise)."""
+        import site
+        import sysconfig
+
+        installed = sysconfig.get_paths()
+        prefixes = {str(self.cache_folder), str(_ENGINE), *site.getsitepackages(), site.getusersitepackages(),
+                    *(installed[name] for name in ("stdlib", "platstdlib", "purelib", "platlib") if name in installed)}
+        if sys.pycache_prefix:
+            prefixes.add(sys.pycache_prefix)  # (PYTHONPYCACHEPREFIX: the bytecode of the above)
         return tuple(sorted({os.path.join(os.path.realpath(p), "") for p in prefixes}
                             | {os.path.join(os.path.abspath(p), "") for p in prefixes}))
 
     def get(self, key: str) -> Outcome | None:
-        outcome = _outcome(read_entry(self._path(key)))
+        outcome = _outcome(self.memo().get(key))
         if outcome is None or not self._still(outcome.reads):
             self.misses += 1
             return None
@@ -98,8 +107,19 @@ class ResultCache:
         log = outcome.reads
         if log is None or log.unsteady:
             return
-        write_entry(self._path(key), (list(outcome.diagnostics), outcome.projects, outcome.connectors,
-                                      log.files, log.folders, log.confined))
+        self.memo().put(key, (list(outcome.diagnostics), outcome.projects, outcome.connectors,
+                              log.files, log.folders, log.confined))
+
+    def flush(self) -> None:
+        """Write what was learnt (merged with what another run wrote meanwhile)."""
+        if self._memo is not None:
+            self._memo.flush()
+
+    def memo(self) -> Memo:
+        """The outcomes known under this context: one entry, read with one unpickling."""
+        if self._memo is None:
+            self._memo = Memo(self.folder / f"outcomes-{self.context().hex()[:32]}.pickle")
+        return self._memo
 
     def _still(self, log: readlog.ReadLog | None) -> bool:
         """Whether everything ``log`` noted is as it was."""
@@ -116,9 +136,6 @@ class ResultCache:
                 return False
         return all(confine_answer(Path(folder), relative) == answer
                    for (folder, relative), answer in log.confined.items())
-
-    def _path(self, key: str) -> Path:
-        return self.folder / f"{key}.pickle"
 
     def context(self) -> bytes:
         """The part of every key that is not the unit's own (computed once per process)."""

@@ -62,6 +62,8 @@ def validate_paths(paths: list[Path], store: ConnectorStore | None = None, fork:
             key = keys[i]
             if results is not None and key is not None and results.key(units[i]) == key:
                 results.put(key, fresh)  # (not when the folders `use:` searches changed meanwhile)
+        if results is not None:
+            results.flush()
     for outcome in outcomes:
         assert outcome is not None
         report.diagnostics += outcome.diagnostics

@@ -16,7 +16,7 @@ from engine.plan import resultcache
 from engine.plan.resultcache import ResultCache
 from engine.plan.validate import validate_paths
 from engine.project.discover import extra_connector_dirs
-from engine.spec.yamlcache import write_entry
+from engine.spec.yamlcache import read_entry, write_entry
 
 from support import ROOT
 
@@ -57,7 +57,7 @@ def test_no_cache_neither_reads_nor_writes_outcomes(tmp_path):
     _console([str(project)], cache)
     [entry] = (cache / "results-1").iterdir()
     planted = Diagnostic("planted", "a stored outcome, not a fresh one", Loc("x.yaml", 1, 1))
-    write_entry(entry, ([planted], 1, 0, {}, {}, {}))  # an entry for the same key, with other news
+    write_entry(entry, {key: ([planted], 1, 0, {}, {}, {}) for key in read_entry(entry)})  # other news
     assert "planted" in _console([str(project)], cache).stdout  # replayed as stored
     before = {path: path.read_bytes() for path in cache.rglob("*") if path.is_file()}
     off = _console(["--no-cache", str(project)], cache)
@@ -207,13 +207,15 @@ def test_a_file_changed_while_it_was_validated_is_not_stored(project, tmp_path, 
     assert not (tmp_path / "c" / "results-1").exists() or not list((tmp_path / "c" / "results-1").iterdir())
 
 
-@pytest.mark.parametrize("damage", ["truncated", "flipped", "garbage", "empty", "other shape"])
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "garbage", "empty", "other shape", "not a mapping"])
 def test_a_damaged_entry_is_ignored_and_written_again(project, tmp_path, damage):
     _known(project, tmp_path / "c")
     [entry] = (tmp_path / "c" / "results-1").iterdir()
     blob = entry.read_bytes()
     if damage == "other shape":
-        write_entry(entry, ("diagnostics", 1, 0))
+        write_entry(entry, {key: ("diagnostics", 1, 0) for key in read_entry(entry)})
+    elif damage == "not a mapping":
+        write_entry(entry, [("diagnostics", 1, 0)])
     else:
         entry.write_bytes({"truncated": blob[: len(blob) // 2], "flipped": blob[:-1] + bytes([blob[-1] ^ 1]),
                            "garbage": b"\x00" * 100, "empty": b""}[damage])
