@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
 from engine.errors import OperatorError, SpecError, format_diagnostics, sort_diagnostics
 
+TYPE_CHECKING = False  # (as typing's: importing typing is start-up time a known validate need not pay)
 if TYPE_CHECKING:
     import argparse
+    from typing import Any
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RECORDS = 0, 1, 2, 3
 

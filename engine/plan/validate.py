@@ -2,27 +2,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from engine.errors import Diagnostic, Loc, sort_diagnostics
 from engine.plan.resultcache import Outcome, ResultCache, Unit
 from engine.project.discover import discover, display, project_files
 from engine.util.readlog import logging_reads
-from engine.util.records import mutable
 
+TYPE_CHECKING = False  # (as typing's: importing typing is start-up time a known validate need not pay)
 if TYPE_CHECKING:
     from engine.project.load import ConnectorStore
 
 
-@mutable
 class Report:
     """What `passerelle validate` found: the diagnostics, and how many projects and connectors."""
 
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    projects: int = 0
-    connectors: int = 0
+    __slots__ = ("diagnostics", "projects", "connectors")
+
+    def __init__(self, diagnostics: list[Diagnostic] | None = None, projects: int = 0, connectors: int = 0):
+        self.diagnostics = list(diagnostics or [])
+        self.projects, self.connectors = projects, connectors
+
+    def __repr__(self) -> str:
+        return f"Report(diagnostics={self.diagnostics!r}, projects={self.projects}, connectors={self.connectors})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Report) and (self.diagnostics, self.projects, self.connectors) == (
+            other.diagnostics, other.projects, other.connectors)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it was
 
     @property
     def errors(self) -> int:

@@ -45,8 +45,11 @@ from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
-from engine.spec.yamldoc import YamlDoc
 from engine.util.digest import blake2b
+
+TYPE_CHECKING = False  # (as typing's: a validate whose outcomes are all known imports neither typing nor YamlDoc)
+if TYPE_CHECKING:
+    from engine.spec.yamldoc import YamlDoc
 
 FORMAT = b"passerelle-yaml-cache 1\n"
 _DIGEST = 32  # bytes of a BLAKE2b digest, for the key and for an entry's content
@@ -275,6 +278,8 @@ def read_entry(path: Path) -> object | None:
 
 
 def _decode(blob: bytes) -> YamlDoc | None:
+    from engine.spec.yamldoc import YamlDoc  # (not for a validate whose outcomes are all known)
+
     payload = _checked(blob)
     if payload is None:
         return None
