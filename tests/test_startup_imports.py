@@ -27,7 +27,8 @@ WARM_NOT_FOR_VALIDATE = ("yaml", "_yaml", "engine.spec.yamlbuild", "engine.spec.
                          "jsonschema_rs")  # what it accepted before is remembered (engine/spec/fastcheck.py)
 # nor by one whose every project's outcome is known (engine/plan/resultcache.py)
 KNOWN_NOT_FOR_VALIDATE = ("engine.plan.compile", "engine.project.load", "engine.checks", "engine.connectors",
-                          "engine.lang", "engine.schema", "engine.spec.yamlsrc", "engine.plan.forked", "jmespath")
+                          "engine.lang", "engine.schema", "engine.spec.yamlsrc", "engine.plan.forked", "jmespath",
+                          "engine.util.records", "engine.spec.yamldoc")
 
 
 def _imported(argv: list[str], cwd=ROOT, cache: Path | None = None) -> tuple[set[str], subprocess.CompletedProcess]:
