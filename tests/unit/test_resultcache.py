@@ -234,3 +234,37 @@ def test_connector_files_given_on_their_own_are_units_too(tmp_path, monkeypatch)
     _edit(folder / "shopify.yaml", "name: shopify", "name: shop")
     report, hits, misses = _validate([tmp_path / "defs"], tmp_path / "c")
     assert (hits, misses) == (0, 1) and any(d.code == "connector-name" for d in report.diagnostics)
+
+
+def test_validate_reads_no_environment_value_but_the_one_in_the_key(monkeypatch):
+    """The key holds PASSERELLE_CONNECTORS's value (and PYTHONTZPATH's, which zoneinfo reads); any
+    other variable the engine read while validating could make a stored outcome stale: none is
+    (``${env:NAME}`` references are checked as names)."""
+    engine = str(ROOT / "engine")
+    read: set[str] = set()
+
+    class Watched(dict):
+        def _note(self, name):
+            caller = sys._getframe(2)
+            if caller.f_code.co_filename.endswith(("os.py", "<frozen os>")) and caller.f_back:
+                caller = caller.f_back  # os.getenv(NAME)
+            if caller.f_code.co_filename.startswith(engine):  # the engine's reads only
+                read.add(name)
+
+        def __getitem__(self, name):
+            self._note(name)
+            return super().__getitem__(name)
+
+        def get(self, name, default=None):
+            self._note(name)
+            return super().get(name, default)
+
+        def __contains__(self, name):
+            self._note(name)
+            return super().__contains__(name)
+
+    monkeypatch.setattr(os, "environ", Watched(os.environ))
+    report = validate_paths([ROOT / "specs", ROOT / "tests" / "cases" / "invalid"])
+    monkeypatch.undo()
+    assert report.errors and report.projects > 20
+    assert read == {"PASSERELLE_CONNECTORS"}, read
