@@ -68,10 +68,10 @@ def test_validate_of_the_shipped_specs_imports_nothing_it_does_not_need(tmp_path
     assert _forbidden(names, NOT_FOR_VALIDATE + WARM_NOT_FOR_VALIDATE + KNOWN_NOT_FOR_VALIDATE) == []
 
 
-def test_the_console_script_entry_point_imports_nothing_more():
+def test_the_console_script_entry_point_imports_nothing_more(tmp_path):
     code = ("import sys; from engine.cli.main import run; sys.argv = ['passerelle', 'validate', 'specs/']; "
             "run()")
-    names, done = _imported(["-c", code])
+    names, done = _imported(["-c", code], cache=tmp_path)  # (a cache of its own: nothing known yet)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "engine.plan.compile" in names
     assert _forbidden(names) == []
