@@ -6,6 +6,7 @@ not when they are compiled). Not a timing test: ``bench/startup.py`` times it.""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,10 @@ NOT_FOR_VALIDATE = ("httpx", "httpcore", "h11", "sqlite3", "_sqlite3", "watchfil
 WARM_NOT_FOR_VALIDATE = ("yaml", "_yaml", "engine.spec.yamlbuild", "engine.spec.yamldepth",
                          "regex",  # its patterns checked before too (engine/lang/patterns.py)
                          "jsonschema_rs")  # what it accepted before is remembered (engine/spec/fastcheck.py)
+# nor by one whose every project's outcome is known (engine/plan/resultcache.py)
+KNOWN_NOT_FOR_VALIDATE = ("engine.plan.compile", "engine.project.load", "engine.checks", "engine.connectors",
+                          "engine.lang", "engine.schema", "engine.spec.yamlsrc", "engine.plan.forked", "jmespath",
+                          "engine.util.records", "engine.spec.yamldoc")
 
 
 def _imported(argv: list[str], cwd=ROOT, cache: Path | None = None) -> tuple[set[str], subprocess.CompletedProcess]:
@@ -47,18 +52,26 @@ def test_validate_of_the_shipped_specs_imports_nothing_it_does_not_need(tmp_path
     assert " 0 error(s)" in done.stderr
     assert "engine.plan.compile" in names and "yaml" in names  # the measure did see the imports
     assert _forbidden(names) == []
-    # again, every file's parse now in the cache (engine/spec/yamlcache.py): PyYAML and the YAML
-    # builder are not even imported, nor `regex` (its one pattern was checked in the first run)
+    # again without the projects' known outcomes, every file's parse now in the cache
+    # (engine/spec/yamlcache.py): PyYAML and the YAML builder are not even imported, nor `regex`
+    # (its one pattern was checked in the first run)
+    shutil.rmtree(tmp_path / "results-1")
     names, done = _imported(["-m", "engine", "validate", "specs/"], cache=tmp_path)
     assert done.returncode == 0 and " 0 error(s)" in done.stderr, done.stderr[-2000:]
     assert "engine.plan.compile" in names
     assert _forbidden(names, NOT_FOR_VALIDATE + WARM_NOT_FOR_VALIDATE) == []
+    # and again: every project's outcome is known (engine/plan/resultcache.py), nothing is loaded,
+    # checked or compiled
+    names, done = _imported(["-m", "engine", "validate", "specs/"], cache=tmp_path)
+    assert done.returncode == 0 and " 0 error(s)" in done.stderr, done.stderr[-2000:]
+    assert "engine.plan.resultcache" in names
+    assert _forbidden(names, NOT_FOR_VALIDATE + WARM_NOT_FOR_VALIDATE + KNOWN_NOT_FOR_VALIDATE) == []
 
 
-def test_the_console_script_entry_point_imports_nothing_more():
+def test_the_console_script_entry_point_imports_nothing_more(tmp_path):
     code = ("import sys; from engine.cli.main import run; sys.argv = ['passerelle', 'validate', 'specs/']; "
             "run()")
-    names, done = _imported(["-c", code])
+    names, done = _imported(["-c", code], cache=tmp_path)  # (a cache of its own: nothing known yet)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "engine.plan.compile" in names
     assert _forbidden(names) == []

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
 from engine.errors import OperatorError, SpecError, format_diagnostics, sort_diagnostics
 
+TYPE_CHECKING = False  # (as typing's: importing typing is start-up time a known validate need not pay)
 if TYPE_CHECKING:
     import argparse
+    from typing import Any
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RECORDS = 0, 1, 2, 3
 
@@ -39,8 +39,9 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR",
                    help="extra folder of connector definitions (also PASSERELLE_CONNECTORS)")
     p.add_argument("--no-cache", action="store_true",
-                   help="parse every file again, neither reading nor writing the cache of parsed files "
-                        "(PASSERELLE_CACHE_DIR, else XDG_CACHE_HOME/passerelle or ~/.cache/passerelle)")
+                   help="validate and parse every file again, neither reading nor writing the cache of "
+                        "outcomes and parsed files (PASSERELLE_CACHE_DIR, else XDG_CACHE_HOME/passerelle "
+                        "or ~/.cache/passerelle)")
     if command == "validate":
         return parser
 
@@ -149,15 +150,22 @@ def _sandbox(argv: list[str]) -> int:
 
 
 def cmd_validate(args) -> int:
-    from engine.plan.validate import validate_paths
-    from engine.project.load import ConnectorStore
-
-    from engine.spec import yamlcache
     from engine.cli.oneshot import running
+    from engine.plan.resultcache import ResultCache
+    from engine.plan.validate import validate_paths
+    from engine.project.discover import extra_connector_dirs
+    from engine.spec import yamlcache
 
-    cache = None if args.no_cache else yamlcache.DocCache(yamlcache.default_dir())
-    with yamlcache.using(cache):
-        report = validate_paths(args.paths, ConnectorStore(extra_dirs=args.connectors), fork=running("validate"))
+    folder = None if args.no_cache else yamlcache.default_dir()
+    cache = None if folder is None else yamlcache.DocCache(folder)
+    # outcomes are replayed in the console's own process only: one that calls main() many times (the
+    # tests) may change the engine's behaviour without changing its files
+    results = None
+    if folder is not None and running("validate"):
+        results = ResultCache(folder, extra_connector_dirs(args.connectors))
+    with yamlcache.using(cache):  # a unit's known outcome (results) skips even the parse
+        report = validate_paths(args.paths, fork=running("validate"), results=results,
+                                connector_dirs=args.connectors)
     output = format_diagnostics(report.diagnostics, args.format)
     if output:
         print(output)

@@ -9,16 +9,15 @@ Files whose top-level key is ``connector`` are connector definitions, not projec
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from engine.connectors.base import ConnectorPlan
 from engine.connectors.compile import compile_connector
 from engine.errors import Diagnostic, Loc
-from engine.util.fileio import OutsideFolder, confine
+from engine.project.discover import (  # noqa: F401  (discover and display: re-exported)
+    confined, discover, display, extra_connector_dirs, project_files)
 from engine.util.resources import shipped_connectors_dir
 from engine.schema.validate import error_to_diagnostics, schema_errors, validate_doc
 from engine.util.suggest import hint_for
@@ -27,7 +26,6 @@ from engine.util.fileio import read_bytes
 from engine.util.records import mutable
 
 SECTIONS = ("endpoints", "lookups", "flows")
-_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".passerelle", ".hypothesis"}
 
 
 @mutable
@@ -101,9 +99,7 @@ class ConnectorStore:
     """Loads and caches connector definition files (each validated once)."""
 
     def __init__(self, extra_dirs: list[Path] | None = None):
-        self.extra_dirs = list(extra_dirs or [])
-        env = os.environ.get("PASSERELLE_CONNECTORS", "")
-        self.extra_dirs += [Path(p) for p in env.split(os.pathsep) if p]
+        self.extra_dirs = extra_connector_dirs(extra_dirs)
         self._cache: dict[Path, tuple[Any, YamlDoc, ConnectorPlan | None]] = {}  # path -> (bytes, doc, plan)
 
     def search_dirs(self, project_root: Path) -> list[Path]:
@@ -180,26 +176,8 @@ def compile_definition(connector: Connector) -> list[Diagnostic]:
     return diags
 
 
-def display(path: Path) -> str:
-    """A path as shown in messages: relative to the working directory when possible."""
-    try:
-        return str(path.resolve().relative_to(_real_cwd(os.getcwd())))
-    except ValueError:
-        return str(path)
-
-
-@lru_cache(maxsize=4)
-def _real_cwd(cwd: str) -> Path:
-    """The working directory, links resolved once per directory (not once per file shown)."""
-    return Path(cwd).resolve()
-
-
 def is_connector_doc(doc: YamlDoc) -> bool:
     return isinstance(doc.data, dict) and "connector" in doc.data
-
-
-def project_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
 def load_project(root: Path, docs: list[YamlDoc] | None = None,
@@ -246,7 +224,7 @@ def _merge(project: Project, doc: YamlDoc, schema_diags: list[Diagnostic]) -> No
     if isinstance(settings, dict):
         project.settings.update(settings)
         state_dir = settings.get("state_dir")
-        if isinstance(state_dir, str) and state_dir and not _confined(project.root, project.root / state_dir):
+        if isinstance(state_dir, str) and state_dir and not confined(project.root, project.root / state_dir):
             project.diagnostics.append(Diagnostic(
                 "outside-project", f"state_dir '{state_dir}' is outside the project folder (symbolic links "
                 "followed)", doc.loc(("project", "state_dir")), "project.state_dir",
@@ -290,7 +268,7 @@ def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -
             "unknown-connector", f"no connector definition named '{name}'", endpoint.loc("use"),
             f"endpoints.{endpoint.name}.use", hint_for(name, store.available(project.root), "connectors")))
         return None
-    if path.parent == project.root / "connectors" and not _confined(project.root, path):
+    if path.parent == project.root / "connectors" and not confined(project.root, path):
         project.diagnostics.append(Diagnostic(
             "outside-project", f"connectors/{path.name} is a link leading outside the project folder: refused",
             endpoint.loc("use"), f"endpoints.{endpoint.name}.use",
@@ -323,15 +301,6 @@ def resolve_connector(endpoint: Item, project: Project, store: ConnectorStore) -
     return connector
 
 
-def _confined(root: Path, path: Path) -> bool:
-    """Whether ``path`` (joined to ``root``) is really in ``root`` once symbolic links are followed."""
-    try:
-        confine(root, path.relative_to(root) if path.is_relative_to(root) else path)
-    except (OutsideFolder, OSError):
-        return False
-    return True
-
-
 def deep_merge(base: Any, override: Any) -> Any:
     """A new value: ``override`` merged into ``base`` (mappings recursively; other values replace)."""
     if isinstance(base, dict) and isinstance(override, dict):
@@ -340,36 +309,3 @@ def deep_merge(base: Any, override: Any) -> Any:
             result[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
         return result
     return copy.deepcopy(override)
-
-
-def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """Split the given paths into project folders and standalone connector files."""
-    projects: list[Path] = []
-    connectors: list[Path] = []
-    seen: set[Path] = set()
-
-    def visit_dir(folder: Path) -> None:
-        yaml_files = project_files(folder)
-        if yaml_files:
-            is_connector_dir = folder.name == "connectors"
-            if is_connector_dir:  # a project's definitions; one linked from outside it is not read
-                # (a `use:` naming it is refused, with the reason)
-                connectors.extend(p for p in yaml_files if _confined(folder.parent, p))
-            elif folder.resolve() not in seen:
-                seen.add(folder.resolve())
-                projects.append(folder)
-        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-            if sub.name not in _SKIP_DIRS and not sub.name.startswith(".") and not (yaml_files and sub.name == "tests"):
-                visit_dir(sub)  # a project's tests/ holds `passerelle test` files (spectest.schema.json), not specs
-
-    for path in paths:
-        if path.is_dir():
-            visit_dir(path)
-        elif path.parent.name == "connectors":
-            connectors.append(path)
-        elif path.parent.name == "tests" and project_files(path.parent.parent):
-            continue  # a test file of a project (`passerelle test` checks it)
-        elif path.resolve().parent not in seen:
-            seen.add(path.resolve().parent)
-            projects.append(path.parent)
-    return projects, connectors

@@ -35,7 +35,6 @@ folder at any time to reclaim the space.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
@@ -46,7 +45,11 @@ from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
-from engine.spec.yamldoc import YamlDoc
+from engine.util.digest import blake2b
+
+TYPE_CHECKING = False  # (as typing's: a validate whose outcomes are all known imports neither typing nor YamlDoc)
+if TYPE_CHECKING:
+    from engine.spec.yamldoc import YamlDoc
 
 FORMAT = b"passerelle-yaml-cache 1\n"
 _DIGEST = 32  # bytes of a BLAKE2b digest, for the key and for an entry's content
@@ -79,7 +82,7 @@ class DocCache:
         """The values of a pure function remembered under ``kind`` (``stamp``: what it depends on)."""
         found = self._memos.get((kind, stamp))
         if found is None:
-            name = f"{kind}-{hashlib.blake2b(stamp, digest_size=16).hexdigest()}.pickle"
+            name = f"{kind}-{blake2b(stamp, digest_size=16).hexdigest()}.pickle"
             found = self._memos[(kind, stamp)] = Memo(self.folder.parent / "memo-1" / name)
         return found
 
@@ -89,7 +92,7 @@ class DocCache:
             memo.flush()
 
     def key(self, raw: bytes, name: str) -> str:
-        digest = hashlib.blake2b(self.parser_fingerprint(), digest_size=_DIGEST)
+        digest = blake2b(self.parser_fingerprint(), digest_size=_DIGEST)
         encoded = name.encode("utf-8", "surrogatepass")
         digest.update(len(encoded).to_bytes(8, "little"))
         digest.update(encoded)
@@ -100,7 +103,7 @@ class DocCache:
         """What a parse depends on besides the file (computed once per process); empty when the
         parser's sources cannot be read (an install without them): documents are then not cached."""
         if self._parser is None:
-            digest = hashlib.blake2b(FORMAT, digest_size=_DIGEST)
+            digest = blake2b(FORMAT, digest_size=_DIGEST)
             digest.update(f"{sys.version}|{sys.implementation.cache_tag}\n".encode())
             try:
                 for relative in _PARSER_SOURCES:
@@ -140,7 +143,7 @@ class DocCache:
         except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing to store
             return
         doc.digest = self.key(raw, name)
-        _write(self._path(doc.digest), FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
+        _write(self._path(doc.digest), FORMAT + blake2b(payload, digest_size=_DIGEST).digest() + payload)
 
     def _path(self, key: str) -> Path:
         return self.folder / f"{key}.pickle"
@@ -194,16 +197,10 @@ class Memo:
         for text, blob in self._learnt.items():
             merged[text] = True if blob is None else pickle.loads(blob)
         self._learnt = {}
-        payload = pickle.dumps(merged, protocol=pickle.HIGHEST_PROTOCOL)
-        _write(self.path, FORMAT + hashlib.blake2b(payload, digest_size=_DIGEST).digest() + payload)
+        write_entry(self.path, merged)
 
     def _read(self) -> dict[str, object]:
-        try:
-            with open(self.path, "rb") as handle:
-                found = _checked(handle.read())
-            value = None if found is None else _Unpickler(io.BytesIO(found)).load()
-        except Exception:  # noqa: BLE001 - missing, damaged: start afresh
-            value = None
+        value = read_entry(self.path)  # missing, damaged: start afresh
         if not isinstance(value, dict):
             return {}
         return {k: v for k, v in value.items() if isinstance(k, str)}
@@ -245,7 +242,7 @@ def _checked(blob: bytes) -> memoryview | None:
     if len(blob) <= head or not blob.startswith(FORMAT):
         return None
     payload = memoryview(blob)[head:]
-    if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != blob[len(FORMAT):head]:
+    if blake2b(payload, digest_size=_DIGEST).digest() != blob[len(FORMAT):head]:
         return None
     return payload
 
@@ -259,7 +256,30 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def write_entry(target: Path, value: object) -> None:
+    """``value`` pickled into the entry ``target``, behind a digest of its content (written whole or
+    not at all; nothing when it cannot be pickled or written): engine/plan/resultcache.py's entries."""
+    try:
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a value pickle cannot take: nothing to store
+        return
+    _write(target, FORMAT + blake2b(payload, digest_size=_DIGEST).digest() + payload)
+
+
+def read_entry(path: Path) -> object | None:
+    """What :func:`write_entry` stored in ``path``, or None when it is missing, damaged or holds a
+    class a parsed document is not made of."""
+    try:
+        with open(path, "rb") as handle:
+            found = _checked(handle.read())
+        return None if found is None else _Unpickler(io.BytesIO(found)).load()
+    except Exception:  # noqa: BLE001 - missing, unreadable, truncated, corrupted: as if absent
+        return None
+
+
 def _decode(blob: bytes) -> YamlDoc | None:
+    from engine.spec.yamldoc import YamlDoc  # (not for a validate whose outcomes are all known)
+
     payload = _checked(blob)
     if payload is None:
         return None
@@ -310,4 +330,4 @@ def using(cache: DocCache | None) -> Iterator[None]:
             cache.flush()
 
 
-__all__ = ["DocCache", "Memo", "active", "default_dir", "package_stamp", "using"]
+__all__ = ["DocCache", "Memo", "active", "default_dir", "package_stamp", "read_entry", "using", "write_entry"]

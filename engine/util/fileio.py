@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from engine.util import readlog
+
 _PINNED: ContextVar[Mapping[str, bytes] | None] = ContextVar("passerelle_pinned_files", default=None)
 
 
@@ -73,7 +75,27 @@ def inside(path: Path, folder: Path) -> bool:
 def confine(folder: Path, relative: str | Path) -> Path:
     """The real path (links followed) of ``relative`` taken from ``folder``; OutsideFolder when it is
     not inside ``folder`` (itself resolved first). Nothing is opened: a path outside is refused
-    whether or not it exists."""
+    whether or not it exists. The answer depends on the links on disk: it is noted in the log of
+    reads, if one is kept (engine/util/readlog.py)."""
+    log = readlog.active()
+    if log is None:
+        return _confine(folder, relative)
+    answer = confine_answer(folder, relative)
+    log.note_confine(str(folder), str(relative), answer)
+    return _confine(folder, relative)
+
+
+def confine_answer(folder: Path, relative: str | Path) -> str:
+    """:func:`confine`'s answer as text: the real path, or why it refused."""
+    try:
+        return str(_confine(folder, relative))
+    except OutsideFolder as exc:
+        return f"outside: {exc.why}"
+    except OSError as exc:
+        return f"error: {exc.errno}"
+
+
+def _confine(folder: Path, relative: str | Path) -> Path:
     if "\x00" in str(relative):
         raise OutsideFolder("holds a NUL character")
     try:

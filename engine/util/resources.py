@@ -9,7 +9,8 @@ top-level ``schemas/`` and ``specs/`` folders (one copy in git); the wheel build
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # (as typing's, without importing it: every command's start-up)
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable

@@ -50,7 +50,7 @@ def test_a_large_result_crosses_the_pipe():
 @pytest.mark.parametrize("argv", [["specs/"], ["--format", "json", "specs/", "tests/cases/invalid"],
                                   ["tests/cases/invalid"], ["--strict", "--format", "github", "tests/cases/invalid"]])
 def test_the_console_validate_reports_what_one_process_reports(argv):
-    forked_run = subprocess.run([sys.executable, "-m", "engine", "validate", *argv], cwd=ROOT,
+    forked_run = subprocess.run([sys.executable, "-m", "engine", "validate", "--no-cache", *argv], cwd=ROOT,
                                 capture_output=True, text=True, timeout=300)
     code = f"import sys; sys.argv = ['passerelle', 'validate', *{argv!r}]; from engine.cli.main import main; " \
            "sys.exit(main())"  # main() itself: no one-shot process, no fork
