@@ -9,12 +9,22 @@ frees; :func:`paused_collector` turns the cyclic collector off while the page is
 and mapped (no request is sent meanwhile), and back on before the writes (whatever cycle the mapping
 left, e.g. an exception's traceback, is collected then). The pause is bounded by the page, which the
 flow holds in memory whole anyway.
+
+:func:`frozen_heap` keeps what existed before a run (the plan, the modules, the endpoints' clients)
+out of the collector's walks while the run lasts (``gc.freeze``), for every flow: a full collection
+during a run of 1,000 orders walked that whole heap twice for nothing (~30 ms each), since it is all
+alive. Nothing is kept longer: at the end of the last run in the process these objects go back to the
+collector (``gc.unfreeze``), so garbage among them (an old plan after a reload) is collected as before.
 """
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_lock = threading.Lock()
+_runs = [0]  # runs of this process inside frozen_heap (serve runs several flows at once)
 
 
 @contextmanager
@@ -31,4 +41,21 @@ def paused_collector(whole_read: bool) -> Iterator[None]:
         gc.enable()
 
 
-__all__ = ["paused_collector"]
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The objects alive when the first of the process's current runs began are left out of the
+    collector's walks until the last of them ends; objects the runs make are collected as usual."""
+    with _lock:
+        _runs[0] += 1
+        if _runs[0] == 1:
+            gc.freeze()
+    try:
+        yield
+    finally:
+        with _lock:
+            _runs[0] -= 1
+            if _runs[0] == 0:
+                gc.unfreeze()
+
+
+__all__ = ["frozen_heap", "paused_collector"]

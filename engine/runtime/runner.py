@@ -31,7 +31,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.related import RelatedSpec
 from engine.runtime import acks, files, inbox_positions, parallel, reserve
 from engine.runtime.finder import find_first, pair, search_again
-from engine.runtime.heap import paused_collector
+from engine.runtime.heap import frozen_heap, paused_collector
 from engine.runtime.lookups import CANNOT_SEARCH, Unknown, search, search_ahead
 from engine.runtime.expansion import whole
 from engine.runtime.pipeline import Joiner, Outcome, evaluate, prepare
@@ -135,7 +135,7 @@ class FlowRunner:
     # -- the run ------------------------------------------------------------------------------------
     def run(self) -> Summary:
         try:
-            with self.xref_bound():
+            with frozen_heap(), self.xref_bound():  # what existed before the run is not walked by the GC
                 self.resume()
                 if not self.stop.is_set():
                     self.read_and_process()

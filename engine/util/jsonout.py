@@ -27,6 +27,16 @@ class OutputError(TypeError):
 
 
 def number_text(value: Decimal) -> str:
+    text = str(value)  # plain digits unless the exponent is positive or the number tiny (then "E")
+    if "E" not in text and value.is_finite():  # neither scientific nor NaN/Infinity: the common case
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")  # 12.500000 -> 12.5, 100.00 -> 100
+        return "0" if text == "-0" else text
+    return _number_text(value)
+
+
+def _number_text(value: Decimal) -> str:
+    """The general case (and the reference :func:`number_text` is tested against)."""
     if not value.is_finite():
         raise OutputError(f"{value} is not a JSON number")
     if value == 0:

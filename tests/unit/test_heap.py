@@ -27,3 +27,37 @@ def test_a_collector_already_off_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_what_existed_before_a_run_is_left_out_of_the_walks_while_it_runs():
+    from engine.runtime.heap import frozen_heap
+
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():
+        assert gc.get_freeze_count() > 0  # the heap of before the run
+        with frozen_heap():  # a second run meanwhile (serve): still frozen, and ...
+            pass
+        assert gc.get_freeze_count() > 0  # ... still when it ends before the first
+    assert gc.get_freeze_count() == 0  # back to the collector after the last run
+    with pytest.raises(ValueError), frozen_heap():
+        raise ValueError("a run that fails")
+    assert gc.get_freeze_count() == 0
+
+
+def test_garbage_of_before_the_run_is_collected_once_the_run_ends():
+    import weakref
+
+    from engine.runtime.heap import frozen_heap
+
+    class Node:
+        pass
+
+    node = Node()
+    node.itself = node  # a cycle: only the collector frees it
+    gone = weakref.ref(node)
+    with frozen_heap():
+        del node
+        gc.collect()
+        assert gone() is not None  # frozen: not walked during the run
+    gc.collect()
+    assert gone() is None  # not kept beyond it
