@@ -41,8 +41,8 @@ if TYPE_CHECKING:  # imported when the related files are too large for memory (S
 
 PAGE = 100
 WORKER_BYTES = 1_000_000  # a smaller file is read here: a second process would cost more than it saves
-AUTO_WORKER_BYTES = 8_000_000  # by default (workers=None), only a file this large: at 1,000 orders (3.7 MB) the
-# second process saved no wall time, at 10,000 (37 MB) it did
+SPLIT_BYTES = 8_000_000  # a smaller source file is read ahead by a child, not mapped in two processes: at
+# 1,000 orders (3.7 MB) parsing the source twice cost more than the second mapper saved
 RELATED_MEMORY = 32_000_000  # related files up to this size (bytes, all together) are indexed in memory
 
 
@@ -121,13 +121,13 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
     size); of an XML list, only the elements the flow may read are decoded (plan/readfields.py).
     ``counts`` is filled as the outcomes are consumed; an :class:`InputError` may come from either call.
-    ``workers``: each file of WORKER_BYTES or more (None: AUTO_WORKER_BYTES, when a core is free now) is
-    read in a child process, all of them started at once: the related files while this one indexes
-    them, the source file ahead at a lower priority, then while this one types, joins and maps
+    ``workers``: each file of WORKER_BYTES or more is read in a child process (True: whatever the load;
+    None: when a core is free now), all of them started at once: the related files while this one
+    indexes them, the source file ahead at a lower priority, then while this one types, joins and maps
     (decodeworker.py: same records, same errors; where fork exists and there are several cores).
-    With ``split`` too, a large source file of a flow mapped record by record is not read ahead but
-    mapped in two processes, page by page (splitmap.py): the outcomes of the child's pages then carry
-    the key and ``payload_json`` only, no ``payload`` object."""
+    With ``split`` too, a source file of SPLIT_BYTES or more of a flow mapped record by record is not
+    read ahead but mapped in two processes, page by page (splitmap.py): the outcomes of the child's
+    pages then carry the key and ``payload_json`` only, no ``payload`` object."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
@@ -147,13 +147,12 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
                 related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
     fork = workers is not False and available() and (workers or core_free())
-    smallest = WORKER_BYTES if workers else AUTO_WORKER_BYTES
     split = split and fork and flow.group is None and xref_resolver() is None and \
-        flow.source_resource in files and _size(files[flow.source_resource]) >= smallest
+        flow.source_resource in files and _size(files[flow.source_resource]) >= SPLIT_BYTES
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
         rows = chain.from_iterable(by_resource[resource])
-        if not fork or _size(files[resource]) < smallest or (split and resource == flow.source_resource):
+        if not fork or _size(files[resource]) < WORKER_BYTES or (split and resource == flow.source_resource):
             return rows
         return decoded_elsewhere(rows, spare=resource == flow.source_resource and len(by_resource) > 1)
 
