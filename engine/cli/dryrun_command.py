@@ -32,9 +32,9 @@ def add_parser(sub) -> None:
                         "default 32MB (the index takes about 2-3 times the files' size), 0: always on disk")
     p.add_argument("--parallel-read", action=argparse.BooleanOptionalAction, default=None,
                    help="each input file of 1 MB or more is parsed in a child process while the related "
-                        "files are indexed; a source file of 8 MB or more then has its pages mapped in two "
-                        "processes, every other page by a forked child (same output and errors; less wall time "
-                        "when a core is free, 10-40%% more CPU time). Default: so where fork exists, there are "
+                        "files are indexed, then the source's pages are mapped in two processes, every other "
+                        "page by a forked child (same output and errors; less wall time when a core is free, "
+                        "10-40%% more CPU time). Default: so where fork exists, there are "
                         "several cores and one is free; --no-parallel-read: all in this process")
     from engine.util.state_url import state_arg
 

@@ -31,6 +31,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
+from engine.runtime.fedmap import fed_pages
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
 from engine.runtime.splitmap import split_pages
 from engine.util.jsonout import OutputError, dumps
@@ -125,9 +126,11 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     None: when a core is free now), all of them started at once: the related files while this one
     indexes them, the source file ahead at a lower priority, then while this one types, joins and maps
     (decodeworker.py: same records, same errors; where fork exists and there are several cores).
-    With ``split`` too, a source file of SPLIT_BYTES or more of a flow mapped record by record is not
-    read ahead but mapped in two processes, page by page (splitmap.py): the outcomes of the child's
-    pages then carry the key and ``payload_json`` only, no ``payload`` object."""
+    With ``split`` too, a flow mapped record by record has its source's pages mapped in two processes:
+    a source file of SPLIT_BYTES or more is not read ahead, each process parses it (splitmap.py); a
+    smaller one read by a child has every other page handed to a mapper child (fedmap.py; related rows
+    in memory). The outcomes of the child's pages carry the key and ``payload_json`` only, no
+    ``payload`` object."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
@@ -147,8 +150,8 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
                 related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
     fork = workers is not False and available() and (workers or core_free())
-    split = split and fork and flow.group is None and xref_resolver() is None and \
-        flow.source_resource in files and _size(files[flow.source_resource]) >= SPLIT_BYTES
+    two = split and fork and flow.group is None and xref_resolver() is None and flow.source_resource in files
+    split = two and _size(files[flow.source_resource]) >= SPLIT_BYTES
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
         rows = chain.from_iterable(by_resource[resource])
@@ -180,6 +183,9 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     if split:
         pages = split_pages(source, skip, PAGE, lambda page: list(_mapped(flow, (page,), joiner)),
                             spill.reopen if spill is not None else None)
+        return counts, _tallied(counts, pages, source, spill)
+    if two and spill is None and _size(files[flow.source_resource]) >= WORKER_BYTES:  # read by a child
+        pages = fed_pages(source, PAGE, lambda page: list(_mapped(flow, (page,), joiner)))
         return counts, _tallied(counts, pages, source, spill)
     return counts, _outcomes(flow, counts, source, joiner, spill)
 
