@@ -190,18 +190,23 @@ def test_parallel_read_option_gives_the_same_output(tmp_path):
         args += ["--input", str(path)]
     forked, single = run_cli([*args, "--parallel-read"], ROOT), run_cli([*args, "--no-parallel-read"], ROOT)
     assert forked == single and forked[0] == 1 and "malformed XML" in forked[2]
-    assert run_cli(args, ROOT) == single  # the default (files under 8 MB: read here)
+    assert run_cli(args, ROOT) == single  # the default (a core free: read by children, else here)
 
 
+@pytest.mark.parametrize("mode", ["split", "fed"])
 @pytest.mark.parametrize("memory", ["0", "32MB"])
 @pytest.mark.parametrize("broken", ["none", "repeated", "malformed"])
-def test_pages_mapped_in_two_processes_give_the_output_of_one(tmp_path, memory, broken):
-    """--parallel-read maps every other page of the source in a child (splitmap.py): same bytes, same
-    errors; a record the child cannot read (a repeated field, malformed XML) in one of its pages is met
-    by this process itself, after the same payloads. Related records on disk or in memory."""
+def test_pages_mapped_in_two_processes_give_the_output_of_one(tmp_path, monkeypatch, mode, memory, broken):
+    """--parallel-read maps every other page of the source in a child: same bytes, same errors. Split
+    (splitmap.py, from SPLIT_BYTES): a record the child cannot read (a repeated field, malformed XML)
+    in one of its pages is met by this process itself, after the same payloads. Fed (fedmap.py,
+    below): the source read by a reader child, its pages handed to the mapper child from here (with the
+    related records in memory; on disk, one mapper). Related records on disk or in memory."""
     sys.path.insert(0, str(ROOT / "bench"))
     from gen_orders import write
 
+    if mode == "split":
+        monkeypatch.setattr(dryrun, "SPLIT_BYTES", dryrun.WORKER_BYTES)  # split below SPLIT_BYTES too
     files = write(tmp_path, 450)  # 1.7 MB of orders: above WORKER_BYTES; pages 1 and 3 are the child's
     text = files["orders"].read_text(encoding="utf-8")
     at = text.index("<order>", text.index("<id><![CDATA[10150]]>") - 20)  # the 151st order: page 1
@@ -222,26 +227,35 @@ def test_pages_mapped_in_two_processes_give_the_output_of_one(tmp_path, memory, 
 
 
 def test_by_default_large_files_are_read_in_child_processes_when_a_core_is_free(monkeypatch):
-    """The default forks for files of AUTO_WORKER_BYTES or more only, and only when a core is free;
+    """The default forks for files of WORKER_BYTES or more only, and only when a core is free;
     --parallel-read forks whatever the load, --no-parallel-read never. The related files are read in
-    children; the source's pages are mapped in two processes (splitmap.py)."""
+    children; a source file of SPLIT_BYTES or more has its pages mapped in two processes (splitmap.py),
+    a smaller one is read ahead by a child at a lower priority, its pages then mapped in two processes
+    too (fedmap.py: with the related records in memory)."""
     started: list = []
-    real, real_split = dryrun.decoded_elsewhere, dryrun.split_pages
+    real, real_split, real_fed = dryrun.decoded_elsewhere, dryrun.split_pages, dryrun.fed_pages
     monkeypatch.setattr(dryrun, "decoded_elsewhere", lambda rows, spare=False: started.append(spare) or real(rows, spare))
     monkeypatch.setattr(dryrun, "split_pages", lambda *a, **k: started.append("split") or real_split(*a, **k))
+    monkeypatch.setattr(dryrun, "fed_pages", lambda *a, **k: started.append("fed") or real_fed(*a, **k))
     monkeypatch.setattr(dryrun, "core_free", lambda: True)
     monkeypatch.setattr(dryrun, "available", lambda: True)
     args = argv(SAMPLES["orders"])
     expected = run_cli(args, ROOT)
     assert not started  # the samples are small
-    monkeypatch.setattr(dryrun, "AUTO_WORKER_BYTES", 0)
+    monkeypatch.setattr(dryrun, "WORKER_BYTES", 0)
+    assert run_cli(args, ROOT) == expected  # a small source: read ahead (first, "spare"), not split,
+    assert len(started) > 3 and started == [True] + [False] * (len(started) - 2) + ["fed"]  # mapped in two
+    started.clear()
+    assert run_cli([*args, "--related-memory", "0"], ROOT) == expected  # related rows on disk: one mapper
+    assert len(started) > 2 and started == [True] + [False] * (len(started) - 1)
+    started.clear()
+    monkeypatch.setattr(dryrun, "SPLIT_BYTES", 0)
     assert run_cli(args, ROOT) == expected
     assert len(started) > 2 and started == [False] * (len(started) - 1) + ["split"]  # related files, then the source
     started.clear()
     assert run_cli([*args, "--no-parallel-read"], ROOT) == expected and not started
     monkeypatch.setattr(dryrun, "core_free", lambda: False)  # a busy machine: one process by default
     assert run_cli(args, ROOT) == expected and not started
-    monkeypatch.setattr(dryrun, "WORKER_BYTES", 0)
     assert run_cli([*args, "--parallel-read"], ROOT) == expected and started
 
 

@@ -34,7 +34,7 @@ def add_parser(sub) -> None:
                    help="each input file of 1 MB or more is parsed in a child process while the related "
                         "files are indexed, then the source's pages are mapped in two processes, every other "
                         "page by a forked child (same output and errors; less wall time when a core is free, "
-                        "10-40%% more CPU time). Default: files of 8 MB or more, where fork exists, there are "
+                        "10-40%% more CPU time). Default: so where fork exists, there are "
                         "several cores and one is free; --no-parallel-read: all in this process")
     from engine.util.state_url import state_arg
 
@@ -172,7 +172,7 @@ def _budget(text: str) -> int:
 
 def _memory(args) -> dict:
     given = {} if args.related_memory is None else {"related_memory": args.related_memory}
-    return {**given, "workers": args.parallel_read}  # None: files of 8 MB or more, where there are cores
+    return {**given, "workers": args.parallel_read}  # None: when a core is free
 
 
 def _live_dry_run(plan, flow, args) -> int:

@@ -31,6 +31,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
+from engine.runtime.fedmap import fed_pages
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
 from engine.runtime.splitmap import split_pages
 from engine.util.jsonout import OutputError, dumps
@@ -41,8 +42,8 @@ if TYPE_CHECKING:  # imported when the related files are too large for memory (S
 
 PAGE = 100
 WORKER_BYTES = 1_000_000  # a smaller file is read here: a second process would cost more than it saves
-AUTO_WORKER_BYTES = 8_000_000  # by default (workers=None), only a file this large: at 1,000 orders (3.7 MB) the
-# second process saved no wall time, at 10,000 (37 MB) it did
+SPLIT_BYTES = 8_000_000  # a smaller source file is read ahead by a child, not mapped in two processes: at
+# 1,000 orders (3.7 MB) parsing the source twice cost more than the second mapper saved
 RELATED_MEMORY = 32_000_000  # related files up to this size (bytes, all together) are indexed in memory
 
 
@@ -121,13 +122,15 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
     size); of an XML list, only the elements the flow may read are decoded (plan/readfields.py).
     ``counts`` is filled as the outcomes are consumed; an :class:`InputError` may come from either call.
-    ``workers``: each file of WORKER_BYTES or more (None: AUTO_WORKER_BYTES, when a core is free now) is
-    read in a child process, all of them started at once: the related files while this one indexes
-    them, the source file ahead at a lower priority, then while this one types, joins and maps
+    ``workers``: each file of WORKER_BYTES or more is read in a child process (True: whatever the load;
+    None: when a core is free now), all of them started at once: the related files while this one
+    indexes them, the source file ahead at a lower priority, then while this one types, joins and maps
     (decodeworker.py: same records, same errors; where fork exists and there are several cores).
-    With ``split`` too, a large source file of a flow mapped record by record is not read ahead but
-    mapped in two processes, page by page (splitmap.py): the outcomes of the child's pages then carry
-    the key and ``payload_json`` only, no ``payload`` object."""
+    With ``split`` too, a flow mapped record by record has its source's pages mapped in two processes:
+    a source file of SPLIT_BYTES or more is not read ahead, each process parses it (splitmap.py); a
+    smaller one read by a child has every other page handed to a mapper child (fedmap.py; related rows
+    in memory). The outcomes of the child's pages carry the key and ``payload_json`` only, no
+    ``payload`` object."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
@@ -147,13 +150,12 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
                 related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
     fork = workers is not False and available() and (workers or core_free())
-    smallest = WORKER_BYTES if workers else AUTO_WORKER_BYTES
-    split = split and fork and flow.group is None and xref_resolver() is None and \
-        flow.source_resource in files and _size(files[flow.source_resource]) >= smallest
+    two = split and fork and flow.group is None and xref_resolver() is None and flow.source_resource in files
+    split = two and _size(files[flow.source_resource]) >= SPLIT_BYTES
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
         rows = chain.from_iterable(by_resource[resource])
-        if not fork or _size(files[resource]) < smallest or (split and resource == flow.source_resource):
+        if not fork or _size(files[resource]) < WORKER_BYTES or (split and resource == flow.source_resource):
             return rows
         return decoded_elsewhere(rows, spare=resource == flow.source_resource and len(by_resource) > 1)
 
@@ -181,6 +183,9 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     if split:
         pages = split_pages(source, skip, PAGE, lambda page: list(_mapped(flow, (page,), joiner)),
                             spill.reopen if spill is not None else None)
+        return counts, _tallied(counts, pages, source, spill)
+    if two and spill is None and _size(files[flow.source_resource]) >= WORKER_BYTES:  # read by a child
+        pages = fed_pages(source, PAGE, lambda page: list(_mapped(flow, (page,), joiner)))
         return counts, _tallied(counts, pages, source, spill)
     return counts, _outcomes(flow, counts, source, joiner, spill)
 

@@ -1,6 +1,7 @@
-"""Pages mapped in two processes (engine/runtime/splitmap.py) give the outcomes of one process: same
-outcomes in the same order, and an error - of the reader or of the work - met after the same outcomes,
-with its own text; the XML stream hands out skipped records undecoded (xmlstream.Skip)."""
+"""Pages mapped in two processes (engine/runtime/splitmap.py, and fedmap.py: the records handed to the
+child from here) give the outcomes of one process: same outcomes in the same order, and an error - of
+the reader or of the work - met after the same outcomes, with its own text; the XML stream hands out
+skipped records undecoded (xmlstream.Skip)."""
 from __future__ import annotations
 
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from engine.connectors.codecs.xmlstream import Skip, stream_xml
 from engine.errors import Loc, RecordError
 from engine.runtime import decodeworker
 from engine.runtime.pipeline import Outcome
+from engine.runtime.fedmap import fed_pages
 from engine.runtime.splitmap import split_pages
 
 pytestmark = pytest.mark.skipif(not decodeworker.available(), reason="no fork or a single core")
@@ -80,11 +82,11 @@ def serial(items: list, size: int, work, fail_at: int | None) -> tuple[list, lis
         return got, counts, exc
 
 
-def split(items: list, size: int, work, fail_at: int | None) -> tuple[list, list, Exception | None]:
+def collected(pages) -> tuple[list, list, Exception | None]:
+    """The outcomes and counts of ``pages`` (``(count, outcomes)`` pairs), and the Broken it ended with."""
     got, counts = [], []
-    skip = Skip()
     try:
-        for count, outcomes in split_pages(reader(items, skip, fail_at), skip, size, work):
+        for count, outcomes in pages:
             counts.append(count)
             got.extend(outcomes)
     except Broken as exc:
@@ -92,14 +94,25 @@ def split(items: list, size: int, work, fail_at: int | None) -> tuple[list, list
     return got, counts, None
 
 
+def split(items: list, size: int, work, fail_at: int | None) -> tuple[list, list, Exception | None]:
+    skip = Skip()
+    return collected(split_pages(reader(items, skip, fail_at), skip, size, work))
+
+
+def fed(items: list, size: int, work, fail_at: int | None) -> tuple[list, list, Exception | None]:
+    """The pages mapped by fedmap.py: the records handed to the child from here."""
+    return collected(fed_pages(reader(items, Skip(), fail_at), size, work))
+
+
+@pytest.mark.parametrize("two", [split, fed])
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 60), st.integers(1, 7), st.one_of(st.none(), st.integers(0, 60)),
        st.sets(st.integers(0, 60), max_size=6), st.one_of(st.none(), st.integers(0, 60)))
-def test_two_processes_give_the_outcomes_and_the_error_of_one(n, size, fail_at, bad_at, raise_at):
+def test_two_processes_give_the_outcomes_and_the_error_of_one(two, n, size, fail_at, bad_at, raise_at):
     items = [{"n": i} for i in range(n)]
     work = work_of(bad_at, raise_at)
     expected, expected_counts, expected_error = serial(items, size, work, fail_at)
-    got, counts, error = split(items, size, work, fail_at)
+    got, counts, error = two(items, size, work, fail_at)
     assert shown(got) == shown(expected)
     assert counts == expected_counts
     assert str(error) == str(expected_error)
@@ -142,7 +155,11 @@ def test_the_xml_stream_hands_out_skipped_records_undecoded(tmp_path):
     assert got == [row if i % 2 == 0 else None for i, row in enumerate(whole)]
 
 
-def test_the_child_works_the_odd_pages():
+@pytest.mark.parametrize(("two", "ours"), [(split, [*range(10), *range(20, 30), *range(40, 45)]),
+                                           (fed, [*range(10, 20), *range(30, 40)])])
+def test_the_child_works_every_other_page(two, ours):
+    """splitmap.py's child works the odd pages; fedmap.py's the even ones (the first one: its records are
+    handed to it while this process works the next page)."""
     here: list = []
     work = work_of(set(), None)
 
@@ -150,6 +167,6 @@ def test_the_child_works_the_odd_pages():
         here.extend(record["n"] for record in page)  # only this process's list: the child has its copy
         return work(page)
 
-    got, counts, error = split([{"n": i} for i in range(45)], 10, noted, None)
+    got, counts, error = two([{"n": i} for i in range(45)], 10, noted, None)
     assert [o.key for o in got] == [str(i) for i in range(45)] and counts == [10, 10, 10, 10, 5]
-    assert here == [*range(10), *range(20, 30), *range(40, 45)] and error is None
+    assert here == ours and error is None
