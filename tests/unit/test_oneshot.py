@@ -28,6 +28,8 @@ def test_start_raises_the_young_threshold_for_validate_only():
     try:
         oneshot.start(["run", "p"])
         assert gc.get_threshold() == before
+        oneshot.start(["dry-run", "p", "--flow", "f", "--input", "orders.xml"])  # records come and go
+        assert gc.get_threshold() == before
         oneshot.start(["validate", "p"])
         assert gc.get_threshold() == (oneshot.YOUNG_THRESHOLD, before[1], before[2])
     finally:
