@@ -74,6 +74,7 @@ def test_fifty_orders_by_webhook_for_the_last_ten_items(tmp_path):
             while sum(ledger(state).get(s, 0) for s in ("acked", "refused")) < 50:
                 assert time.monotonic() < deadline, (ledger(state), "".join(serve.lines[-30:]))
                 time.sleep(0.1)
+            serve.wait_for("webhook_duplicate", count=12)  # the log is read in a thread, behind the answers
             assert len([e for e in serve.events if e.get("event") == "webhook_duplicate"]) == 12
             serve.wait_for("webhook_done", count=50)  # every order's newest state settled, once
             assert len([e for e in serve.events if e.get("event") == "webhook_stale"]) == 8  # the older ones
