@@ -23,7 +23,7 @@ from itertools import islice
 from typing import Any
 
 from engine.runtime.decodeworker import DONE, HEADER, message_size, open_pipe, reap
-from engine.runtime.splitmap import Work, _message, _outcome, _wire
+from engine.runtime.splitmap import Work, from_wire, read_message, to_wire
 
 
 def fed_pages(rows: Iterator[Any], size: int, work: Work) -> Iterator[tuple[int, list]]:
@@ -60,15 +60,15 @@ def fed_pages(rows: Iterator[Any], size: int, work: Work) -> Iterator[tuple[int,
                     page = list(islice(rows, size))
                     ours = work(page) if page else []
                 except BaseException:
-                    yield len(sent), _back(pipe, sent, work)  # the page before the error first
+                    back = _back(pipe)  # the page before the error first
+                    yield len(sent), work(sent) if back is None else back
                     raise
-                found = _message(pipe)
-                if found is None or found is DONE:
+                back = _back(pipe)
+                if back is None:  # the child could not work it: stopped, its page and the rest worked here
                     reap(pid, kill=True)
                     pid = 0
-                    yield len(sent), work(sent)
-                else:
-                    yield len(sent), [_outcome(item) for item in found]
+                    back = work(sent)
+                yield len(sent), back
                 if not page:
                     return
                 yield len(page), ours
@@ -91,12 +91,12 @@ def _sent(pid: int, fd: int, page: list) -> int:
         return 0
 
 
-def _back(pipe: Any, page: list, work: Work) -> list:
-    """The outcomes of the page in the child's hands (worked here when the child cannot say them)."""
-    found = _message(pipe)
+def _back(pipe: Any) -> list | None:
+    """The outcomes of the page in the child's hands, None when the child cannot say them."""
+    found = read_message(pipe)
     if found is None or found is DONE:
-        return work(page)
-    return [_outcome(item) for item in found]
+        return None
+    return [from_wire(item) for item in found]
 
 
 def _write(fd: int, data: bytes) -> None:
@@ -116,7 +116,7 @@ def _child(fd_in: int, fd_out: int, work: Work) -> None:  # pragma: no cover - r
                 body = pipe.read(size)
                 if len(body) != size:
                     break
-                outcomes = [_wire(outcome) for outcome in work(pickle.loads(body))]  # noqa: S301 - ours
+                outcomes = [to_wire(outcome) for outcome in work(pickle.loads(body))]  # noqa: S301 - ours
                 answer = pickle.dumps(outcomes, pickle.HIGHEST_PROTOCOL)
                 _write(fd_out, HEADER.pack(len(answer)) + answer)
     except BaseException:  # noqa: BLE001 - the parent works the page itself and meets it again

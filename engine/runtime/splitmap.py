@@ -60,7 +60,7 @@ def split_pages(rows: Iterator[Any], skip: Skip, size: int, work: Work,
             index, alone = 0, False
             while True:
                 if index & 1 and not alone:  # the child's page
-                    found = _message(pipe)
+                    found = read_message(pipe)
                     if found is DONE:
                         return
                     if found is not None:
@@ -69,7 +69,7 @@ def split_pages(rows: Iterator[Any], skip: Skip, size: int, work: Work,
                             count = sum(1 for _ in islice(rows, size))
                         finally:
                             skip.on = False
-                        yield count, [_outcome(item) for item in found]
+                        yield count, [from_wire(item) for item in found]
                         index += 1
                         continue
                     alone = True  # the child stopped before this page: it is worked here, as are the rest
@@ -88,7 +88,7 @@ def split_pages(rows: Iterator[Any], skip: Skip, size: int, work: Work,
             reap(pid, kill=True)
 
 
-def _message(pipe: Any) -> Any:
+def read_message(pipe: Any) -> Any:
     """The child's next page (its wire outcomes), DONE, or None when it stopped (failed or gone)."""
     size = message_size(pipe)
     if size == DONE:
@@ -101,7 +101,7 @@ def _message(pipe: Any) -> Any:
     return pickle.loads(body)  # noqa: S301 - our own child's outcomes
 
 
-def _outcome(item: tuple) -> Outcome:
+def from_wire(item: tuple) -> Outcome:
     kind, key, value = item
     if kind == "o":
         return Outcome(key, None, payload_json=value)
@@ -110,7 +110,7 @@ def _outcome(item: tuple) -> Outcome:
     return Outcome(key, None, error=value)
 
 
-def _wire(outcome: Outcome) -> tuple:
+def to_wire(outcome: Outcome) -> tuple:
     """An outcome as it crosses the pipe: ("o", key, JSON text), ("s", key, None) or ("e", key, error).
     An error that would not read back the same (an exception class pickle cannot rebuild) raises."""
     if outcome.error is not None:
@@ -141,7 +141,7 @@ def _child(rows: Iterator[Any], skip: Skip, size: int, work: Work, reopen: Calla
                 pages.put(HEADER.pack(DONE))
                 break
             if mine:
-                body = pickle.dumps([_wire(outcome) for outcome in work(page)], pickle.HIGHEST_PROTOCOL)
+                body = pickle.dumps([to_wire(outcome) for outcome in work(page)], pickle.HIGHEST_PROTOCOL)
                 pages.put(HEADER.pack(len(body)) + body)
             index += 1
     except BaseException:  # noqa: BLE001 - the parent works this page itself and meets it again, located
