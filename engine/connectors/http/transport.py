@@ -8,8 +8,11 @@ base64) and :meth:`safe_url` (auth parameters and user info masked).
 """
 from __future__ import annotations
 
+import functools
 import json as jsonlib
+import os
 import re
+import ssl
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -63,7 +66,7 @@ class HttpTransport:
         self.costs = CostBucket(self.http.cost_limit) if self.http.cost_limit is not None else None
         self.masked_params = set(self.http.auth.masked().get("params", {}))
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-        self._client_args = dict(timeout=self.http.timeout, transport=transport)
+        self._client_args = dict(timeout=self.http.timeout, transport=transport, verify=tls_context())
         headers = {}
         for header, template in self.http.headers:
             value = template.text_for(self.ctx, reveal=True)
@@ -259,6 +262,20 @@ class HttpTransport:
         if found is None or found == []:
             return []
         return found if isinstance(found, list) else [found]
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings every endpoint's client verifies servers with: the ones httpx makes by default
+    (certifi's CA bundle, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), made once per process and per such
+    setting. httpx makes a new one for each client, and loading the CA bundle takes ~25 ms of CPU: two
+    endpoints paid 50 ms each time a flow opened them (every run of `serve`). Clients only read it
+    (httpcore sets the same ALPN protocol, HTTP/1.1, on every connection)."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context()  # reads those variables itself
 
 
 class LeanCookies(httpx.Cookies):
