@@ -55,7 +55,8 @@ from engine.connectors.compile import compile_connector  # noqa: E402
 from engine.connectors.registry import open_endpoint  # noqa: E402
 from engine.spec.env import Secret  # noqa: E402
 from engine.project.load import ConnectorStore  # noqa: E402
-from sync import LocalSims, RemoteSims  # noqa: E402  (simulators in a child process, shared with sync.py)
+from sync import LocalSims, RemoteSims, bare_tls  # noqa: E402  (simulators in a child process, shared with sync.py;
+#                                                         bare_tls: TLS settings made once, as the engine makes them)
 
 CONNECTORS = ROOT / "specs" / "connectors"
 TARGET = 0.9  # wall and client CPU, every row
@@ -103,8 +104,8 @@ def page_size_of(definition: dict, resource: str = "orders") -> int:
 def hand_prestashop(sims, definition: dict) -> list[dict]:
     size = page_size_of(definition)
     records: list[dict] = []
-    with httpx.Client(base_url=sims.api_url("prestashop"), auth=(sims.credentials("prestashop")["key"], ""),
-                      timeout=30) as client:
+    with httpx.Client(verify=bare_tls(), base_url=sims.api_url("prestashop"),
+                      auth=(sims.credentials("prestashop")["key"], ""), timeout=30) as client:
         offset = 0
         while True:
             response = client.get("orders", params={"display": "full", "limit": f"{offset},{size}"})
@@ -123,7 +124,7 @@ def hand_woocommerce(sims, definition: dict) -> list[dict]:
     size = page_size_of(definition)
     auth = engine_auth("woocommerce", definition, sims)
     records: list[dict] = []
-    with httpx.Client(base_url=sims.api_url("woocommerce").rstrip("/") + "/", auth=auth, timeout=30,
+    with httpx.Client(verify=bare_tls(), base_url=sims.api_url("woocommerce").rstrip("/") + "/", auth=auth, timeout=30,
                       headers={"Accept": "application/json"}) as client:
         page = 1
         while True:
@@ -140,7 +141,7 @@ def hand_magento(sims, definition: dict) -> list[dict]:
     auth = engine_auth("magento", definition, sims)
     params = dict(definition["resources"]["orders"].get("params") or {})
     records: list[dict] = []
-    with httpx.Client(base_url=sims.api_url("magento"), auth=auth, timeout=60,
+    with httpx.Client(verify=bare_tls(), base_url=sims.api_url("magento"), auth=auth, timeout=60,
                       headers={"Accept": "application/json"}) as client:
         page = 1
         while True:
@@ -158,7 +159,7 @@ def hand_shopify(sims, definition: dict) -> list[dict]:
     size = page_size_of(definition)
     query = definition["resources"]["orders"]["graphql"]
     records: list[dict] = []
-    with httpx.Client(base_url=sims.api_url("shopify"), timeout=30,
+    with httpx.Client(verify=bare_tls(), base_url=sims.api_url("shopify"), timeout=30,
                       headers={"Accept": "application/json", "Content-Type": "application/json",
                                "X-Shopify-Access-Token": sims.credentials("shopify")["access_token"]}) as client:
         cursor = None
