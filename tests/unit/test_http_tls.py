@@ -3,8 +3,9 @@
 httpx makes a new TLS context for every client, loading the CA bundle each time (~25 ms of CPU), and a
 flow opens its endpoints at every run. The engine hands every client the context httpx would make by
 default, made once per ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` setting. Against a real TLS server on
-127.0.0.1: a certificate nobody vouches for is refused, and the same server is accepted once
-``SSL_CERT_FILE`` names its certificate (the variable is honoured, the context is not a stale one).
+127.0.0.1: a certificate nobody vouches for is refused at once (no retry: waiting does not make it
+trusted) with what to do, and the same server is accepted once ``SSL_CERT_FILE`` names its certificate
+(the variable is honoured, the context is not a stale one).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import datetime as dt
 import ipaddress
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -83,9 +85,13 @@ def test_an_unknown_certificate_is_refused_then_accepted_when_named(tls_server, 
     base_url, cert_file = tls_server
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    started = time.monotonic()
     with pytest.raises(EndpointError) as refused:
         read_orders(base_url)
-    assert "CERTIFICATE_VERIFY_FAILED" in refused.value.message
+    assert time.monotonic() - started < 2  # not retried: waiting does not make a certificate trusted
+    message = refused.value.message
+    assert "TLS certificate is not trusted (self-signed certificate)" in message and "SSL_CERT_FILE" in message
+    assert refused.value.unreachable  # the flow stops: every request would fail the same
     monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
     assert read_orders(base_url) == [{"id": 1}]
 

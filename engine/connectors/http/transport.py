@@ -145,6 +145,11 @@ class HttpTransport:
                 response = self.client.request(method, self.request_url(url), params=params, content=content,
                                                headers=headers)
             except NOT_CONNECTED as exc:  # refused, no such host: nothing was sent, whatever the method
+                untrusted = _untrusted(exc)
+                if untrusted is not None:  # a certificate does not become trusted by waiting
+                    raise self.fail(f"{method} {self.where(url)}: the server's TLS certificate is not trusted "
+                                    f"({untrusted}); if your own authority signed it, set SSL_CERT_FILE to its "
+                                    "certificate (PEM) in the environment", transient=True, unreachable=True) from None
                 if retry + 1 < min(self.retry.connect_attempts, self.retry.attempts) \
                         and self.retry.wait(self.retry.delay(retry)):
                     retry += 1
@@ -262,6 +267,18 @@ class HttpTransport:
         if found is None or found == []:
             return []
         return found if isinstance(found, list) else [found]
+
+
+def _untrusted(exc: BaseException) -> str | None:
+    """OpenSSL's reason when a connection failed on the server's certificate (None: another cause)."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # httpx wraps httpcore's error, which wraps the ssl module's
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or seen.reason or "certificate verify failed"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def tls_context() -> ssl.SSLContext:
