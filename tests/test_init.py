@@ -184,18 +184,33 @@ def test_name_is_set_keeping_comments_or_added(tmp_path):
     assert yaml.safe_load((tmp_path / "endpoints.yaml").read_text(encoding="utf-8"))["project"] == {"name": "X"}
 
 
-def test_the_editor_modelines_point_at_the_installed_schemas(tmp_path):
+def test_the_editor_modelines_point_at_the_projects_copy_of_the_schemas(tmp_path):
     """A template's `# yaml-language-server: $schema=../../../schemas/…` leads nowhere from the client's
-    folder: init points each at the schema the installed package carries."""
+    folder, and a path into one machine's installation leads nowhere on a colleague's machine or in CI:
+    init copies the installed schemas into the project (`.schemas/`) and points each modeline at them by
+    a path relative to the file, so the project works for the editor wherever it is cloned."""
+    from engine.util.resources import schemas_dir
+
     target = tmp_path / "client"
     code, _, err = run_cli(["init", str(target), "--template", "prestashop-sage100"], tmp_path)
     assert code == 0, err
-    lines = [p.read_text(encoding="utf-8").splitlines()[0] for p in sorted(target.rglob("*.yaml"))]
-    modelines = [line for line in lines if line.startswith("# yaml-language-server: $schema=")]
-    assert modelines and len(modelines) == len(lines)
-    for line in modelines:
-        schema = Path(line.split("$schema=", 1)[1])
-        assert schema.is_absolute() and schema.is_file() and schema.name.endswith(".schema.json"), line
+    moved = tmp_path / "elsewhere" / "clone"
+    shutil.copytree(target, moved)  # as a colleague's clone would be
+    shutil.rmtree(target)
+    files = sorted(p for p in moved.rglob("*.yaml") if ".github" not in p.parts)
+    lines = {p: p.read_text(encoding="utf-8").splitlines()[0] for p in files}
+    assert any(p.parent.name == "tests" for p in lines)  # spec tests too, one folder down
+    for path, line in lines.items():
+        assert line.startswith("# yaml-language-server: $schema="), path
+        pointed = line.split("$schema=", 1)[1]
+        assert not Path(pointed).is_absolute(), line
+        schema = (path.parent / pointed).resolve()
+        assert schema.parent == (moved / ".schemas").resolve(), line
+        assert schema.read_bytes() == (schemas_dir() / schema.name).read_bytes(), line
+    copied = sorted(p.name for p in (moved / ".schemas").iterdir())
+    assert copied == sorted(p.name for p in schemas_dir().glob("*.schema.json"))  # they refer to each other
+    code, out, err = run_cli(["validate", str(moved)], tmp_path)
+    assert code == 0, out + err
 
 
 def test_env_example_says_to_quote_a_connection_string_the_shell_would_cut(tmp_path):

@@ -5,7 +5,8 @@ their systems and flows.
 The project gets the template's files (no run state, no caches), ``.env.example`` naming every
 ``${env:…}`` the compiled project needs (with the setting's description, never a value), ``tests/`` with
 the template's spec tests (or a first passing one), ``.github/workflows/passerelle.yml`` running
-``validate --format github`` and ``test --format junit``, and a short README. Exit 0; 1 when the
+``validate --format github`` and ``test --format junit``, ``.schemas/`` (the installed JSON Schemas,
+which each file's editor modeline points at by a relative path), and a short README. Exit 0; 1 when the
 template is unknown, the folder is not empty (without ``--force``) or the result does not validate.
 """
 from __future__ import annotations
@@ -71,6 +72,7 @@ class Created:
         return (f"created {t} from the template {self.template.name} ({len(self.template.flows)} flow(s))\n"
                 f"  .env.example   the environment variables to set: {names}\n"
                 f"  tests/         {tests}\n"
+                f"  .schemas/      the spec language's JSON Schemas, for your editor's completion (see docs)\n"
                 f"  .github/workflows/passerelle.yml  CI: validate --format github, test --format junit\n"
                 f"next: passerelle validate {quote(str(t))} && passerelle test {quote(str(t))}")
 

@@ -6,6 +6,7 @@ endpoints and the connectors they use) and its flows (name and the first sentenc
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -93,26 +94,34 @@ def copy_template(template: Template, target: Path) -> list[Path]:
                             + (f" ({exc.filename})" if exc.filename and str(exc.filename) != str(target) else "")
                             + "\n  hint: choose a folder you can write into (its parent must be a folder)") from None
     files = sorted(p for p in target.rglob("*") if p.is_file())
-    _point_modelines(files)
-    return files
+    _point_modelines(files, target)
+    return sorted(p for p in target.rglob("*") if p.is_file())
 
 
 _MODELINE = re.compile(r"^(# yaml-language-server: \$schema=)\S*?(?P<name>[\w.-]+\.schema\.json)[ \t]*$", re.M)
+SCHEMA_COPY = ".schemas"  # the project's copy of the schemas its files' modelines point at
 
 
-def _point_modelines(files: list[Path]) -> None:
-    """The editor's ``# yaml-language-server: $schema=`` line of each copied spec pointed at the installed
-    schema (the template's relative path leads nowhere from the client's folder)."""
+def _point_modelines(files: list[Path], target: Path) -> None:
+    """The editor's ``# yaml-language-server: $schema=`` line of each copied spec pointed at the project's
+    own copy of the schemas (``.schemas/``, copied from the installed package), by a path relative to the
+    file: the template's relative path leads nowhere from the client's folder, and a path into one
+    machine's installation leads nowhere on a colleague's machine or in CI once the project is in git."""
     from engine.util.resources import schemas_dir
 
-    schemas = schemas_dir()
+    copy = target / SCHEMA_COPY
+    pointed = False
     for path in files:
         if path.suffix not in (".yaml", ".yml"):
             continue
         text = path.read_text(encoding="utf-8")
-        fixed = _MODELINE.sub(lambda m: m.group(1) + (schemas / m.group("name")).as_posix(), text)
+        where = Path(os.path.relpath(copy, path.parent)).as_posix()
+        fixed = _MODELINE.sub(lambda m: f"{m.group(1)}{where}/{m.group('name')}", text)
         if fixed != text:
             path.write_text(fixed, encoding="utf-8")
+            pointed = True
+    if pointed:  # every schema: they refer to each other (transforms, protocols)
+        shutil.copytree(schemas_dir(), copy, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.md", "__pycache__"))
 
 
 _NAME_LINE = re.compile(r"^(?P<indent>[ \t]+)name:[ \t]*(?P<value>[^#\n]*?)(?P<comment>[ \t]+#.*)?$", re.M)
