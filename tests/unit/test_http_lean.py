@@ -1,6 +1,7 @@
 """The HTTP write path's lean parts (issue 10): what they skip must never change what is sent or kept.
 
-* request URLs are built once per path, exactly as httpx joins a path to the base URL;
+* request URLs are built once per path, exactly as httpx joins a path to the base URL, and each request
+  is the one ``Client.build_request`` makes (headers merged once per set of extra ones);
 * the cookie jar skips answers without ``Set-Cookie``, and keeps every cookie an answer sets;
 * a write's answer is decoded when read: a create's ``result`` is there, an undecodable answer still
   fails where it is read, and an answer nobody reads (an acknowledgement's) is never parsed.
@@ -51,6 +52,29 @@ def test_request_urls_are_the_ones_httpx_builds(base_url, path):
         shop.send("GET", path, params={"a": "1"})
         shop.send("GET", path, params={"a": "1"})  # the second from the cache
     assert [r.url for r in recorder.requests] == [expected, expected]
+
+
+@pytest.mark.parametrize("method,path,params,content,headers", [
+    ("GET", "/orders", {"display": "full", "filter[id]": "[1|2]", "limit": "0,100"}, None, None),
+    ("GET", "orders?date=1", {"a": "é b"}, None, {"Accept": "application/xml"}),
+    ("POST", "/order_histories", None, b"<x>1</x>", {"Content-Type": "text/xml; charset=utf-8"}),
+    ("PUT", "/orders/42", {}, b'{"a": 1}', {"Content-Type": "application/json", "X-Two": "1"}),
+    ("DELETE", "http://other.test/x?y=1", None, None, {"accept": "*/*"}),
+])
+@pytest.mark.parametrize("cookie", [False, True])
+def test_each_request_is_the_one_httpx_builds(method, path, params, content, headers, cookie):
+    recorder = Recorder(lambda request: httpx.Response(200, headers={"Set-Cookie": "s=1; Path=/"} if cookie else {},
+                                                       content=b"[]"))
+    with opened(recorder) as shop:
+        shop.client.headers["X-Client"] = "kept"
+        shop.send("GET", "/login")  # sets the cookie, or not
+        for _ in range(2):  # the second from the caches
+            expected = shop.client.build_request(method, path, params=params, content=content, headers=headers)
+            built = shop.build(method, path, params, content, headers)
+            assert (built.method, built.url, built.extensions) == (expected.method, expected.url, expected.extensions)
+            assert list(built.headers.multi_items()) == list(expected.headers.multi_items())
+            assert built.read() == expected.read()
+            assert ("s=1" in built.headers.get("cookie", "")) is (cookie and "other.test" not in path)
 
 
 def test_the_url_cache_is_bounded(monkeypatch):
