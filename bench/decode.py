@@ -1,8 +1,9 @@
 """XML -> records: the engine's decoder vs a hand-written lxml loop producing the same dicts.
 
-Pages of PrestaShop orders and order_details (``display=full``, 100 a page) are read once from the PrestaShop simulator
-(in this process), then two contenders turn the same bytes into the same list of dicts, timed in one
-run, round-robin (the starting contender alternates), ``gc`` disabled inside a timing:
+Pages of PrestaShop orders and of order_details (``display=full``, 100 a page) are read once from
+the PrestaShop simulator (in this process), then, per resource, two contenders turn the same bytes
+into the same list of dicts, timed in one run, round-robin (the starting contender alternates),
+``gc`` disabled inside a timing:
 
 * engine — ``xml_to_records(page, options)`` with the shipped connector's XML options
            (``specs/connectors/prestashop.yaml``): prolog check, safe parse, the general reading
@@ -11,8 +12,8 @@ run, round-robin (the starting contender alternates), ``gc`` disabled inside a t
            parser (``remove_blank_text``, no entities, no network) and two nested comprehensions
            (leaf element -> text, ``associations`` -> lists of dicts), nothing checked.
 
-Two rows: the whole step (bytes -> dicts), and the conversion alone (trees parsed beforehand: the
-engine's ``Reader.fast`` after its once-per-document check, vs the comprehensions). Identical
+Per resource, two rows: the whole step (bytes -> dicts), and the conversion alone (trees parsed
+beforehand: the engine's ``Reader.fast`` after its once-per-document check, vs the comprehensions). Identical
 records are asserted first. Target: engine >= 1.0x hand (records/s) for the whole step; the
 conversion row is reported.
 
@@ -134,13 +135,14 @@ def main(argv=None) -> int:
 
 
 def compare(resource: str, bodies: list[bytes], opts: XmlOptions, rounds: int) -> bool:
-    """Print the two rows of one resource; False when the contenders differ or the target is missed."""
+    """Print the two rows of one resource; False when the target is missed (exit 2 when the contenders
+    read different records)."""
     docs = [etree.fromstring(body, PARSER) for body in bodies]
     expected = hand(bodies)
     if engine(bodies, opts) != expected or engine_convert(docs, opts) != expected or \
             [r for d in docs for r in hand_convert(d)] != expected:
         print(f"{resource}: the contenders read different records", file=sys.stderr)
-        return False
+        raise SystemExit(2)
     n = len(expected)
     rows = {"bytes -> dicts": race({"engine": lambda: engine(bodies, opts), "hand": lambda: hand(bodies)}, rounds),
             "tree -> dicts": race({"engine": lambda: engine_convert(docs, opts),
