@@ -98,6 +98,8 @@ INTEND = ("INSERT INTO ledger (flow, key, status, payload_hash, attempts, payloa
           "payload = excluded.payload, record = COALESCE(excluded.record, ledger.record), "
           "target_with = excluded.target_with, reason = NULL, loc = NULL, updated_at = excluded.updated_at")
 NOT_CREATED = " WHERE ledger.status NOT IN ('done', 'acked') RETURNING 1"  # intend(creating=True)
+WAL_PAGES = 10_000  # checkpoint interval in pages of 4 KB (40 MB of log): 1,000 orders in 2 checkpoints, not 15
+WAL_LIMIT = 64 * 1024 * 1024  # bytes the log file keeps after a checkpoint (it is reused from its start)
 
 
 class RecordClaimed(OperatorError):
@@ -210,6 +212,11 @@ class SqliteStore:
     def _schema(self) -> None:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
+        # the log is copied into the database (with two fsyncs) every WAL_PAGES pages rather than SQLite's
+        # 1,000: a run's records update the same ledger and index pages again and again, copied once per
+        # checkpoint; durability is the commit's (above), whatever the interval
+        self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
+        self.db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")  # the log file cut back to this after one
         self.db.executescript("""
             CREATE TABLE IF NOT EXISTS cursors (
                 flow TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
