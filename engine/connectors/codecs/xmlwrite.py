@@ -180,7 +180,7 @@ def _fast(out: list[str], name: str, value: Any, options: XmlOptions) -> None:
             _fast(out, key, child, options)
         out.append(close_tag)
     elif isinstance(value, (list, tuple)):
-        if options.i18n_element and value and all(_is_i18n_pair(v) for v in value):
+        if options.i18n_element and value and all(map(_is_pair, value)):
             _fast_translations(out, name, value, options.i18n_element)
             return
         item = _item_name(name, options, "")
@@ -193,6 +193,13 @@ def _fast(out: list[str], name: str, value: Any, options: XmlOptions) -> None:
         out.append(close_tag)
     else:
         out += (open_tag, _escaped(_scalar_text(value, ""), _TEXT_SPECIAL, _TEXT_REFS), close_tag)
+
+
+def _is_pair(value: object) -> bool:
+    """``_is_i18n_pair``, a dict's keys checked without building a set."""
+    if type(value) is dict:
+        return len(value) == 2 and "id" in value and "value" in value
+    return _is_i18n_pair(value)
 
 
 def _fast_translations(out: list[str], name: str, pairs: list | tuple, element: str) -> None:
