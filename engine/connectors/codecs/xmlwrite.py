@@ -121,8 +121,8 @@ _UNWRITABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
 _TEXT_SPECIAL = re.compile(f"[&<>\r{_UNWRITABLE}]")
 _ATTR_SPECIAL = re.compile(f"[&<>\"\r\n\t{_UNWRITABLE}]")
 _UNWRITABLE_CHAR = re.compile(f"[{_UNWRITABLE}]")
-_TEXT_REFS = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_ATTR_REFS = {**_TEXT_REFS, **str.maketrans({'"': "&quot;", "\n": "&#10;", "\t": "&#9;"})}
+_TEXT_REFS = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
+_ATTR_REFS = (*_TEXT_REFS, ('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"))
 _TAGS: dict[str, tuple[str, str, str]] = {}
 _MAX_TAGS = 4096
 
@@ -143,13 +143,16 @@ def _tags(name: object) -> tuple[str, str, str]:
     return tags
 
 
-def _escaped(text: str, special: re.Pattern[str], references: dict[int, str]) -> str:
+def _escaped(text: str, special: re.Pattern[str], references: tuple[tuple[str, str], ...]) -> str:
     """``text`` with the characters libxml2 escapes in this place as references."""
     if special.search(text) is None:
         return text
     if _UNWRITABLE_CHAR.search(text) is not None:
         raise _Unusual
-    return text.translate(references)
+    for char, reference in references:  # "&" first: the references hold one
+        if char in text:
+            text = text.replace(char, reference)
+    return text
 
 
 def _fast_xml(item: str, record: Mapping, options: XmlOptions) -> bytes:
@@ -207,7 +210,9 @@ def _fast_translations(out: list[str], name: str, pairs: list | tuple, element: 
     lang_open, lang_close, _ = _tags(element)
     out.append(open_tag)
     for pair in pairs:
-        lang_id = _escaped(_scalar_text(pair["id"], ""), _ATTR_SPECIAL, _ATTR_REFS)
+        lang_id = pair["id"]
+        lang_id = (str(lang_id) if type(lang_id) is int
+                   else _escaped(_scalar_text(lang_id, ""), _ATTR_SPECIAL, _ATTR_REFS))
         text = _escaped(_scalar_text(pair["value"], ""), _TEXT_SPECIAL, _TEXT_REFS)
         out += (f'{lang_open[:-1]} id="{lang_id}">', text, lang_close)
     out.append(close_tag)
