@@ -65,19 +65,20 @@ def test_same_bytes_or_same_error_as_lxml(options, item, record):
 
 # Plain names (a list's name ends in "s" so its items can be named) and writable text: the
 # direct writer itself must write these, not hand them to lxml.
+LIST_NAMES = PLAIN_NAMES.map(lambda n: n + "s")
 PLAIN_RECORDS = st.recursive(
     SAFE_SCALARS,
     lambda children: st.one_of(
         st.dictionaries(PLAIN_NAMES, children, max_size=4),
-        st.dictionaries(PLAIN_NAMES.map(lambda n: n + "s"), st.lists(children, max_size=3),
-                        min_size=1, max_size=2),
-        st.dictionaries(PLAIN_NAMES.map(lambda n: n + "s"), _pairs(st.integers(0, 9) | SAFE_TEXTS, SAFE_SCALARS),
+        st.dictionaries(LIST_NAMES, st.lists(children, max_size=3), min_size=1, max_size=2),
+        st.dictionaries(LIST_NAMES, _pairs(st.integers(0, 9) | SAFE_TEXTS, SAFE_SCALARS),
                         min_size=1, max_size=2)),
     max_leaves=12)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(OPTIONS), PLAIN_NAMES, st.dictionaries(PLAIN_NAMES, PLAIN_RECORDS, max_size=5))
+@given(st.sampled_from(OPTIONS), PLAIN_NAMES,
+       st.dictionaries(PLAIN_NAMES, PLAIN_RECORDS, max_size=5))
 def test_common_records_are_written_directly_as_lxml_writes_them(options, item, record):
     assert xmlwrite._fast_xml(item, record, options) == xmlwrite._lxml_xml(item, record, options)
 
