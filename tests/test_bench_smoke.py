@@ -17,6 +17,7 @@ SCRIPTS = [
     ("sync_concurrency.py", ["--orders", "12", "--rounds", "1", "--latency", "5"]),
     ("startup.py", ["--runs", "1", "--imports", "3"]),
     ("decode.py", ["--orders", "30", "--rounds", "1"]),
+    ("xmlwrite.py", ["--calls", "20", "--rounds", "1"]),
     ("dryrun_scale.py", ["--sizes", "30,60", "--rounds", "1"]),
     ("run_scale.py", ["--sizes", "12,40"]),
     ("odbc.py", ["--rows", "60", "--rounds", "1"]),
