@@ -146,6 +146,21 @@ class _ToRunLog(logging.Handler):
                  **({"error": f"{type(error).__name__}: {error}"} if error is not None else {}))
 
 
+def loop_errors(log: Callable[..., None]) -> Callable[[Any, dict], None]:
+    """The event loop's handler of errors nobody awaited, as one log event without a traceback. One case
+    a worker meets: a job taken over while its worker, slowed past ``stalled_after``, still ran it; that
+    worker's "job finished" is then refused ("Job was not found or not in 'doing' or 'todo' status")
+    inside a task procrastinate shields, and asyncio would print the traceback when the worker stops."""
+    def handler(loop: Any, context: dict) -> None:
+        error = context.get("exception")
+        cause = error
+        while cause is not None and cause.__cause__ is not None:  # the database's own words
+            cause = cause.__cause__
+        log("queue_error", message=str(context.get("message", "")).strip(),
+            **({"error": f"{type(cause).__name__}: {str(cause).strip()}"} if cause is not None else {}))
+    return handler
+
+
 def run_worker(app: Any, concurrency: int, stalled_after: float, log: Callable[..., None],
                name: str | None = None, on_stop: Callable[[], None] | None = None) -> None:
     """Run a procrastinate worker until SIGTERM/SIGINT, sweeping for stalled jobs beside it. On a signal
@@ -174,6 +189,7 @@ def run_worker(app: Any, concurrency: int, stalled_after: float, log: Callable[.
                 worker.stop()
 
             loop = asyncio.get_running_loop()
+            loop.set_exception_handler(loop_errors(log))
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stopping, sig)
             sweep = asyncio.create_task(_sweep(app, stalled_after, log))
@@ -186,4 +202,4 @@ def run_worker(app: Any, concurrency: int, stalled_after: float, log: Callable[.
 
 
 __all__ = ["FlowBusy", "QUEUE", "STALLED_AFTER", "TASK", "enqueue", "install_schema", "job_lock", "make_app",
-           "recover_stalled", "require_schema", "run_worker", "schema_installed"]
+           "loop_errors", "recover_stalled", "require_schema", "run_worker", "schema_installed"]

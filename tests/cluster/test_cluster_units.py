@@ -72,3 +72,33 @@ def test_a_jobs_database_out_of_reach_is_one_clear_line_without_the_password(tmp
     assert done.stderr.startswith("error[setup] postgresql://***@127.0.0.1:1/jobs: cannot connect to the jobs database")
     assert "s3cret" not in done.stderr + done.stdout and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_an_error_nobody_awaited_is_one_log_event_without_a_traceback():
+    """A worker slowed past --stalled-after sees its job taken over; its "job finished" is then refused in
+    a task procrastinate shields, and asyncio printed the traceback when the worker stopped (the cluster
+    kill test saw one under load). The loop's handler logs the database's own words instead."""
+    import asyncio
+    import gc
+
+    from engine.runtime.flow_jobs import loop_errors
+
+    events: list[tuple[str, dict]] = []
+
+    async def finish_refused() -> None:
+        try:
+            raise RuntimeError('Job was not found or not in "doing" or "todo" status (job id: 13)')
+        except RuntimeError as exc:
+            raise ConnectionError("\n    Database error.\n    ") from exc
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(loop_errors(lambda event, **f: events.append((event, f))))
+        task = asyncio.ensure_future(finish_refused())
+        await asyncio.sleep(0.01)
+        del task  # never awaited: asyncio reports it when the task goes
+        gc.collect()
+
+    asyncio.run(main())
+    assert events == [("queue_error", {"message": "Task exception was never retrieved",
+                                       "error": 'RuntimeError: Job was not found or not in "doing" or "todo" '
+                                                "status (job id: 13)"})]
