@@ -94,6 +94,9 @@ class Simulator:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5: a burst of new connections on a loaded machine overflows
+    # it and clients see resets or stalled connects; a real web server queues far more
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], sim: Simulator) -> None:
         self.sim = sim
