@@ -111,6 +111,7 @@ def test_every_endpoint_shares_the_context_httpx_would_make(monkeypatch):
             shared = transport_module.tls_context()
             held = [c.client._transport._pool._ssl_context for c in (first, second)]  # httpcore's pool
             assert held[0] is shared and held[1] is shared
+            assert all(c.direct.pool._ssl_context is shared for c in (first, second))  # direct.py's pool too
             assert shared.verify_mode == ssl.CERT_REQUIRED and shared.check_hostname
             assert len(made) == 1
         finally:

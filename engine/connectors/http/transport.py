@@ -25,6 +25,7 @@ from engine.connectors.codecs.xmlcodec import XmlError, xml_error_messages, xml_
 from engine.connectors.errors import EndpointError, HttpError
 from engine.connectors.http.auth import AuthArgs
 from engine.connectors.http.costlimit import CostBucket
+from engine.connectors.http.direct import direct_sender
 from engine.connectors.http.plan import HttpConnector
 from engine.connectors.http.retry import RateLimiter, RetryPolicy
 from engine.connectors.secrets import settings_scrubber
@@ -80,6 +81,7 @@ class HttpTransport:
         except UNSENDABLE as exc:  # httpx quotes the URL or header it refuses
             raise self.fail(f"endpoint '{name}' cannot be opened: {type(exc).__name__}: {exc}") from None
         self.client._cookies = LeanCookies(self.client.cookies)  # see LeanCookies (no public way to set the class)
+        self.direct = direct_sender(auth, self.client.cookies, limits, tls_context(), transport)  # see direct.py
         self._urls: dict[str, httpx.URL] = {}  # path -> the request URL httpx would build (see request_url)
         self._headers: dict[tuple | None, httpx.Headers] = {}  # extra headers -> merged with the client's (build)
         self._timeout = self.client.timeout.as_dict()
@@ -88,6 +90,9 @@ class HttpTransport:
         return httpx.Client(**self._client_args)
 
     def close(self) -> None:
+        if self.direct is not None:
+            self.direct.close()
+            self.direct = None  # httpx's client, closed, refuses what is sent after
         self.client.close()
 
     def __enter__(self):
@@ -144,7 +149,8 @@ class HttpTransport:
             if limited:
                 self.limiter.acquire()  # type: ignore[union-attr]
             try:
-                response = self.client.send(self.build(method, url, params, content, headers))
+                request = self.build(method, url, params, content, headers)
+                response = self.client.send(request) if self.direct is None else self.direct.send(request)
             except NOT_CONNECTED as exc:  # refused, no such host: nothing was sent, whatever the method
                 untrusted = _untrusted(exc)
                 if untrusted is not None:  # a certificate does not become trusted by waiting
