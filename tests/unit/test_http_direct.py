@@ -78,12 +78,18 @@ def definition(base_url: str, auth) -> dict:
             "resources": {"orders": {"path": "/orders", "records": "orders"}}}
 
 
-def exchange(shop) -> None:
-    shop.send("GET", "/orders", params={"display": "full", "filter[id]": "[1|2]", "limit": "0,100"})
-    shop.send("POST", "order_histories", content=b"<x>\xc3\xa9</x>", headers={"Content-Type": "text/xml; charset=utf-8"},
-              idempotent=False)
-    shop.send("PUT", "/orders/42", content=b'{"a": 1}')
-    shop.send("DELETE", "/orders/42")
+def exchange(shop) -> list:
+    """Reads with and without parameters, writes with bodies of several lengths (the second to a host
+    reuses the headers built for the first), an empty body, extra headers: what each answer says it sent."""
+    xml = {"Content-Type": "text/xml; charset=utf-8"}
+    answers = [shop.send("GET", "/orders", params={"display": "full", "filter[id]": "[1|2]", "limit": "0,100"}),
+               shop.send("GET", "/orders/7"), shop.send("GET", "/orders/8"),
+               shop.send("POST", "order_histories", content=b"<x>\xc3\xa9</x>", headers=xml, idempotent=False),
+               shop.send("POST", "order_histories", content=b"<x>" + b"y" * 5000 + b"</x>", headers=xml,
+                         idempotent=False),
+               shop.send("POST", "/empty", content=b"", idempotent=False), shop.send("POST", "/none", idempotent=False),
+               shop.send("PUT", "/orders/42", content=b'{"a": 1}'), shop.send("DELETE", "/orders/42")]
+    return [(a.request.method, str(a.request.url), a.request.headers.raw, a.request.content) for a in answers]
 
 
 @pytest.mark.parametrize("auth", sorted(AUTHS))
@@ -92,15 +98,16 @@ def test_the_bytes_sent_are_the_ones_httpx_sends(auth):
     try:
         with open_connector("shop", definition(server.url, AUTHS[auth]), {}) as shop:
             assert shop.direct is not None
-            exchange(shop)
+            said_directly = exchange(shop)
         sent_directly = list(server.received)
         server.received.clear()
         with open_connector("shop", definition(server.url, AUTHS[auth]), {}) as shop:
             shop.direct.close()
             shop.direct = None  # httpx's Client.send
-            exchange(shop)
+            said = exchange(shop)
         assert server.received == sent_directly
-        assert len(sent_directly) == 4
+        assert said_directly == said  # the answers' requests, built only when asked for, are httpx's
+        assert len(sent_directly) == 9
         if auth != "none":
             assert all((b"X-Token: s3cret-token" if auth == "header" else b"Authorization: Basic S0VZMTIzOg==")
                        in request for request in sent_directly)

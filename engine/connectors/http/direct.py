@@ -5,10 +5,12 @@ generator, a redirect loop with event hooks, a timer and a bound stream around t
 line — and reads the answer through a chain of stream wrappers: ~190 of ~720 µs of client CPU per
 POST on a local server (bench/README.md, seventh sitting). For an endpoint whose auth is a fixed
 header (none, a header, HTTP Basic) and that no proxy stands in front of, :class:`DirectSender`
-sends the very ``httpx.Request`` the transport built (URL, headers, cookies, body, timeouts) through
-an ``httpcore.ConnectionPool`` set up as httpx sets up its own, and hands back an ``httpx.Response``
+sends the request httpx builds (URL, headers, cookies, body, timeouts) through an
+``httpcore.ConnectionPool`` set up as httpx sets up its own, and hands back an ``httpx.Response``
 read as httpx reads it (the body decoded by its ``Content-Encoding``, the cookies it sets kept in
-the client's jar). httpcore's errors become httpx's errors of the same name, the cause kept, as httpx
+the client's jar). A request with a body of bytes or none, no parameters and no cookie — every write —
+reuses the headers httpx built for the first such request to the same host (only its Content-Length
+changes), and its ``httpx.Request`` is built only when the answer's ``request`` is read (messages). httpcore's errors become httpx's errors of the same name, the cause kept, as httpx
 maps them. Anything else (a token flow, OAuth signing, query-parameter auth, a proxy, a transport
 given by a test) keeps httpx's ``Client.send``: :func:`direct_sender` returns None.
 """
@@ -27,6 +29,8 @@ from engine.connectors.http import flows
 CORE_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, httpcore.ProxyError,
                httpcore.UnsupportedProtocol)
 PROBE_URL = "http://probe.invalid/"
+TEMPLATES = 64  # header templates an endpoint keeps (per method, host, extra headers and body or none)
+Build = Callable[..., httpx.Request]  # HttpTransport.build: (method, path, params, content, headers)
 
 
 def fixed_header(auth: httpx.Auth) -> tuple[str, str] | None | Literal[False]:
@@ -50,28 +54,65 @@ def proxied() -> bool:
 
 
 def direct_sender(auth: httpx.Auth, cookies: httpx.Cookies, limits: httpx.Limits, tls: ssl.SSLContext,
-                  injected: object | None) -> "DirectSender | None":
+                  injected: object | None, extensions: dict | None = None) -> "DirectSender | None":
+    """The endpoint's direct sender, or None when its requests must go through httpx's ``Client.send``.
+    ``extensions``: what every request carries to httpcore (the client's timeouts)."""
     header = fixed_header(auth)
     if header is False or injected is not None or proxied():
         return None
-    return DirectSender(header, cookies, limits, tls)
+    return DirectSender(header, cookies, limits, tls, extensions or {})
 
 
 class DirectSender:
     def __init__(self, header: tuple[str, str] | None, cookies: httpx.Cookies, limits: httpx.Limits,
-                 tls: ssl.SSLContext):
-        self.header, self.cookies = header, cookies
+                 tls: ssl.SSLContext, extensions: dict):
+        self.header, self.cookies, self.extensions = header, cookies, extensions  # extensions: the timeouts
         self.pool = httpcore.ConnectionPool(ssl_context=tls, max_connections=limits.max_connections,
                                             max_keepalive_connections=limits.max_keepalive_connections,
                                             keepalive_expiry=limits.keepalive_expiry, http1=True, http2=False)
+        # (method, host, extra headers, has a body) -> the headers httpx sends and where its Content-Length is
+        self.templates: dict[tuple, tuple[list[tuple[bytes, bytes]], int | None]] = {}
 
     def send(self, request: httpx.Request) -> httpx.Response:
+        """Send the request httpx built (any body, parameters or cookies)."""
+        self.authorise(request)
+        url = request.url
+        return self.exchange(request.method, url, request.headers.raw, request.stream, request.extensions,
+                             lambda: request)
+
+    def send_bytes(self, method: str, path: str, url: httpx.URL, content: bytes | None, headers: dict | None,
+                   build: Build) -> httpx.Response:
+        """A request without parameters whose body is bytes (or none), the cookie jar empty: its headers
+        are the ones httpx built for the first such request to this host (only Content-Length differs),
+        and the ``httpx.Request`` itself is built only if the answer's ``request`` is asked for."""
+        key = (method, url.netloc, None if not headers else tuple(headers.items()), not content)
+        known = self.templates.get(key)
+        if known is None:
+            probe = self.authorise(build(method, path, None, b"\0" if content else None, headers))
+            raw = list(probe.headers.raw)
+            position = raw.index((b"Content-Length", b"1")) if (b"Content-Length", b"1") in raw else None
+            if content and position is None:  # its extra headers set the length themselves: as httpx does
+                return self.send(build(method, path, None, content, headers))
+            if len(self.templates) >= TEMPLATES:
+                self.templates.clear()
+            known = self.templates[key] = raw, position
+        raw, position = known
+        if content:
+            raw = raw.copy()
+            raw[position] = (b"Content-Length", b"%d" % len(content))  # type: ignore[index]
+        return self.exchange(method, url, raw, content, self.extensions,
+                             lambda: self.authorise(build(method, path, None, content, headers)))
+
+    def authorise(self, request: httpx.Request) -> httpx.Request:
         if self.header is not None:
             request.headers[self.header[0]] = self.header[1]  # where the auth flow puts it
-        url = request.url
-        core = httpcore.Request(request.method, httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
-                                                             target=url.raw_path),
-                                headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+        return request
+
+    def exchange(self, method: str, url: httpx.URL, headers: list, content, extensions: dict,
+                 request: Callable[[], httpx.Request]) -> httpx.Response:
+        core = httpcore.Request(method, httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                                                     target=url.raw_path),
+                                headers=headers, content=content, extensions=extensions)
         try:
             answer = self.pool.handle_request(core)
             try:
@@ -80,14 +121,30 @@ class DirectSender:
                 answer.close()
         except CORE_ERRORS as exc:
             raise _as_httpx(exc) from exc
-        response = httpx.Response(answer.status, headers=answer.headers, stream=httpx.ByteStream(body),
-                                  extensions=answer.extensions, request=request)
+        response = DirectResponse(answer.status, headers=answer.headers, stream=httpx.ByteStream(body),
+                                  extensions=answer.extensions)
+        response.rebuild = request
         response.read()  # decoded by its Content-Encoding, as Client.send reads it
         self.cookies.extract_cookies(response)
         return response
 
     def close(self) -> None:
         self.pool.close()
+
+
+class DirectResponse(httpx.Response):
+    """httpx's answer; its ``request`` (only messages read it) built when first asked for."""
+    rebuild: Callable[[], httpx.Request]
+
+    @property
+    def request(self) -> httpx.Request:
+        if self._request is None:
+            self._request = self.rebuild()
+        return self._request
+
+    @request.setter
+    def request(self, value: httpx.Request) -> None:
+        self._request = value
 
 
 def _as_httpx(exc: Exception) -> httpx.TransportError:

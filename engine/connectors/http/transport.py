@@ -81,10 +81,11 @@ class HttpTransport:
         except UNSENDABLE as exc:  # httpx quotes the URL or header it refuses
             raise self.fail(f"endpoint '{name}' cannot be opened: {type(exc).__name__}: {exc}") from None
         self.client._cookies = LeanCookies(self.client.cookies)  # see LeanCookies (no public way to set the class)
-        self.direct = direct_sender(auth, self.client.cookies, limits, tls_context(), transport)  # see direct.py
         self._urls: dict[str, httpx.URL] = {}  # path -> the request URL httpx would build (see request_url)
         self._headers: dict[tuple | None, httpx.Headers] = {}  # extra headers -> merged with the client's (build)
         self._timeout = self.client.timeout.as_dict()
+        self.direct = direct_sender(auth, self.client.cookies, limits, tls_context(), transport,  # see direct.py
+                                    {"timeout": self._timeout})
 
     def _bare_client(self) -> httpx.Client:
         return httpx.Client(**self._client_args)
@@ -149,8 +150,13 @@ class HttpTransport:
             if limited:
                 self.limiter.acquire()  # type: ignore[union-attr]
             try:
-                request = self.build(method, url, params, content, headers)
-                response = self.client.send(request) if self.direct is None else self.direct.send(request)
+                direct = self.direct
+                if direct is None:
+                    response = self.client.send(self.build(method, url, params, content, headers))
+                elif params is None and (content is None or type(content) is bytes) and not self.client.cookies:
+                    response = direct.send_bytes(method, url, self.request_url(url), content, headers, self.build)
+                else:
+                    response = direct.send(self.build(method, url, params, content, headers))
             except NOT_CONNECTED as exc:  # refused, no such host: nothing was sent, whatever the method
                 untrusted = _untrusted(exc)
                 if untrusted is not None:  # a certificate does not become trusted by waiting
