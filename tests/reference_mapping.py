@@ -145,6 +145,10 @@ def map_order(order: dict) -> dict:
     if shipping is not None and shipping > 0:
         lines.append({"__type": LINE_TYPE, "RefArticle": "PORT", "Quantite": 1, "PrixUnitaire": shipping,
                       "CodeTaxe": tax_code(order["carrier_tax_rate"]), "EstValorise": 1})
+    wrapping = order.get("total_wrapping_tax_excl")  # gift wrapping: PrestaShop's only order fee
+    if wrapping is not None and wrapping > 0:
+        lines.append({"__type": LINE_TYPE, "RefArticle": "EMBALLAGE", "Quantite": 1, "PrixUnitaire": wrapping,
+                      "CodeTaxe": "S_20", "EstValorise": 1})
     discounts = order["total_discounts_tax_excl"]
     if discounts is not None and discounts > 0:
         lines.append({"__type": LINE_TYPE, "RefArticle": "REMISE", "Quantite": 1,
@@ -155,7 +159,9 @@ def map_order(order: dict) -> dict:
             "TypeDocument": 1,
             "Date": ms_json_date(order["date_add"]),
             "Reference": f"PS_{order['id']}",
-            "NumeroTiers": None if id_customer is None else f"WEB{str(id_customer).rjust(6, '0')}",
+            # a guest checkout goes to the generic client (is_guest is text in the connector)
+            "NumeroTiers": "CLIENT-WEB" if customer is not None and customer.get("is_guest") == "1" else
+            None if id_customer is None else f"WEB{str(id_customer).rjust(6, '0')}",
             "Statut": 0,
             "Contact": None if customer is None else
             f"{customer.get('firstname') or ''} {customer.get('lastname') or ''}".strip(),

@@ -98,6 +98,10 @@ def _variants(record: dict):
     yield dict(record, id_customer=1234567, id=7, date_add="2025-03-30 02:15:00")
     yield dict(record, date_add="2024-10-27 02:59:59")
     yield dict(record, date_add="0000-00-00 00:00:00")
+    # a guest's order (the generic client) with gift wrapping (the EMBALLAGE line), and their opposites
+    yield dict(record, customer=dict(record["customer"], is_guest="1"), total_wrapping_tax_excl=Decimal("2.500000"))
+    yield dict(record, customer=dict(record["customer"], is_guest="0"), total_wrapping_tax_excl=Decimal("0"))
+    yield dict(record, customer=None, total_wrapping_tax_excl=None)
     yield with_rows(reduction_percent=Decimal("12.50"))
     yield with_rows(reduction_percent=None)
     yield with_rows(reduction_percent=Decimal("-1"))

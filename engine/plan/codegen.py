@@ -13,8 +13,9 @@ Semantics kept identical to the interpreter one would write by hand:
   (0-based) and ``_position`` (1-based) read the item's place in its list. A loop numbers its items
   (``enumerate``) only when an expression within it names them: a mapping without them pays nothing;
 * conditions of the form ``path OP literal`` (and ``&&``, ``||``, ``!`` of them) are inlined when the
-  value is a number; otherwise they fall back to the full JMESPath evaluation, so a text compared
-  with a number raises a located error instead of silently being false;
+  value is a number (a text for ``==``/``!=`` a text); otherwise they fall back to the full JMESPath
+  evaluation, so a text compared with a number raises a located error instead of silently being
+  false (codegen_cond.py);
 * a condition is true unless it is null, false, empty text/list/object or the number zero.
 """
 from __future__ import annotations
@@ -26,13 +27,13 @@ from typing import Any, Callable
 from engine.errors import OperatorError, RecordError, TransformError
 from engine.lang.expr import CompiledExpr, simple_path_of
 from engine.plan.fuse import fuse_steps, inline_call
+from engine.plan.codegen_cond import Conditions
 from engine.plan.codegen_rt import NUM, Relocate, iter_list, missing, render_field, truthy, with_parent
 from engine.plan.mapping import OMIT, ListNode, ObjNode, ValueNode
 from engine.plan.positions import POSITIONS, names_position, uses_position, with_position
 
-_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "==", "ne": "!="}
 
-class CodeGen:
+class CodeGen(Conditions):
     """Generates the mapper. The fast variant carries no per-field bookkeeping; on the first failure
     a *traced* twin (``F = n`` before each field) is generated from the same nodes and re-run on the
     record to name the field, its spec location and the list position (mappings are pure, so the
@@ -273,70 +274,6 @@ class CodeGen:
         if index is not None and rest and rest[0] in POSITIONS:
             return (index if rest[0] == "_index" else f"({index} + 1)"), rest[1:]
         return base, rest
-
-    # -- conditions ----------------------------------------------------------------------------
-    def gen_condition(self, expr: CompiledExpr, scopes: list[str], indent: int) -> str:
-        var = self.tmp("c")
-        parsed = expr.tree
-        if not self._inline_condition(parsed, var, expr, scopes, indent):
-            self.emit(indent, f"{var} = TRUTHY({self.bind(expr)}.search({self.scope_expr(expr, scopes)}))")
-        return var
-
-    def _inline_condition(self, node: dict, var: str, expr: CompiledExpr, scopes, indent) -> bool:
-        kind = node.get("type")
-        if kind in ("and_expression", "or_expression"):
-            left, right = node["children"]
-            if not (self._inlinable(left, scopes) and self._inlinable(right, scopes)):
-                return False
-            self._inline_condition(left, var, expr, scopes, indent)
-            self.emit(indent, f"if {var}:" if kind == "and_expression" else f"if not {var}:")
-            self._inline_condition(right, var, expr, scopes, indent + 1)
-            return True
-        if kind == "not_expression":
-            if not self._inlinable(node["children"][0], scopes):
-                return False
-            self._inline_condition(node["children"][0], var, expr, scopes, indent)
-            self.emit(indent, f"{var} = not {var}")
-            return True
-        if not self._inlinable(node, scopes):
-            return False
-        if kind == "comparator":
-            left, right = node["children"]
-            value = self._read_path(left, scopes, indent)
-            literal = self.bind(right["value"])
-            op = _OPS[node["value"]]
-            if node["value"] in ("eq", "ne"):
-                self.emit(indent, f"if {value}.__class__ in NUM and {literal}.__class__ in NUM:")
-                self.emit(indent + 1, f"{var} = {value} {op} {literal}")
-                self.emit(indent, "else:")
-                self.emit(indent + 1, f"{var} = TRUTHY({self.bind(expr.sub(node))}.search("
-                                      f"{self.scope_expr(expr, scopes)}))")
-                return True
-            self.emit(indent, f"if {value}.__class__ in NUM:")
-            self.emit(indent + 1, f"{var} = {value} {op} {literal}")
-            self.emit(indent, f"elif {value} is None:")
-            self.emit(indent + 1, f"{var} = False")
-            self.emit(indent, "else:")
-            self.emit(indent + 1, f"{var} = TRUTHY({self.bind(expr.sub(node))}.search("
-                                  f"{self.scope_expr(expr, scopes)}))")
-            return True
-        self.emit(indent, f"{var} = TRUTHY({self._read_path(node, scopes, indent)})")
-        return True
-
-    def _inlinable(self, node: dict, scopes) -> bool:
-        kind = node.get("type")
-        if kind in ("and_expression", "or_expression"):
-            return all(self._inlinable(c, scopes) for c in node["children"])
-        if kind == "not_expression":
-            return self._inlinable(node["children"][0], scopes)
-        if kind == "comparator":
-            left, right = node["children"]
-            left_path = simple_path_of(left)
-            return (left_path is not None and right.get("type") == "literal"
-                    and right["value"].__class__ in (int, Decimal)
-                    and self._resolve(left_path, scopes)[0] is not None)
-        path = simple_path_of(node)
-        return path is not None and self._resolve(path, scopes)[0] is not None
 
     def _read_path(self, node: dict, scopes: list[str], indent: int) -> str:
         path = simple_path_of(node)
