@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from engine.errors import OperatorError, RecordError, TransformError
-from engine.lang.expr import CompiledExpr, simple_path_of
+from engine.lang.expr import CompiledExpr
 from engine.plan.fuse import fuse_steps, inline_call
 from engine.plan.codegen_cond import Conditions
 from engine.plan.codegen_rt import NUM, Relocate, iter_list, missing, render_field, truthy, with_parent
@@ -274,13 +274,6 @@ class CodeGen(Conditions):
         if index is not None and rest and rest[0] in POSITIONS:
             return (index if rest[0] == "_index" else f"({index} + 1)"), rest[1:]
         return base, rest
-
-    def _read_path(self, node: dict, scopes: list[str], indent: int) -> str:
-        path = simple_path_of(node)
-        assert path is not None  # only plain paths are inlined (_inlinable)
-        base, rest = self._resolve(path, scopes)
-        assert base is not None
-        return self._path_value(base, rest, indent)
 
     def _is_dict(self, value: str, indent: int) -> str:
         """A variable telling whether ``value`` is an object, tested once per block."""

@@ -29,7 +29,6 @@ class Conditions:
         def bind(self, value: object) -> str: ...
         def scope_expr(self, expr: CompiledExpr, scopes: list[str]) -> str: ...
         def _resolve(self, path: tuple, scopes: list[str]) -> tuple: ...
-        def _read_path(self, node: dict, scopes: list[str], indent: int) -> str: ...
         def _path_value(self, base: str, rest: tuple, indent: int) -> str: ...
 
     def gen_condition(self, expr: CompiledExpr, scopes: list[str], indent: int) -> str:
@@ -59,7 +58,7 @@ class Conditions:
             return False
         if kind == "comparator":
             left, right = node["children"]
-            value = self._read_path(left, scopes, indent)
+            value = self._read_path(left, scopes, indent)  # a plain path (_inlinable)
             literal = self.bind(right["value"])
             op = _OPS[node["value"]]
             fallback = f"{var} = TRUTHY({self.bind(expr.sub(node))}.search({self.scope_expr(expr, scopes)}))"
@@ -79,7 +78,7 @@ class Conditions:
             self.emit(indent, "else:")
             self.emit(indent + 1, fallback)
             return True
-        self.emit(indent, f"{var} = TRUTHY({self._read_indexed(node, scopes, indent)})")
+        self.emit(indent, f"{var} = TRUTHY({self._read_path(node, scopes, indent)})")
         return True
 
     def _inlinable(self, node: dict, scopes) -> bool:
@@ -101,7 +100,7 @@ class Conditions:
         named = _named_prefix(steps)
         return self._resolve(named, scopes)[0] is not None
 
-    def _read_indexed(self, node: dict, scopes: list[str], indent: int) -> str:
+    def _read_path(self, node: dict, scopes: list[str], indent: int) -> str:
         """A variable holding the value of the path ``node`` (fields and indexes >= 0; _inlinable): its
         leading fields read (and remembered) as any path, then each step as the interpreter takes it —
         a field of an object, an index of a list, null past its end or on anything else."""
@@ -109,6 +108,7 @@ class Conditions:
         assert steps
         named = _named_prefix(steps)
         base, rest = self._resolve(named, scopes)
+        assert base is not None
         value = self._path_value(base, rest, indent)
         for step in steps[len(named):]:
             var, key = self.tmp("p"), self.bind(step)
