@@ -8,13 +8,13 @@ on — all errors at once.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import Diagnostic
+from engine.util.digest import blake2b
 from engine.util.resources import schemas_dir
 from engine.util.suggest import closest, hint_for, known_list
 from engine.spec import yamlcache
@@ -92,7 +92,7 @@ def _fast_valid(schema_name: str, data: Any) -> bool:
 def _check_stamp(schema_name: str) -> bytes:
     """Everything jsonschema-rs's verdict on a document depends on besides the document: the schemas'
     bytes, this module's source, the validator's binary (the cache of parsed files keeps verdicts)."""
-    digest = hashlib.blake2b(schema_name.encode(), digest_size=32)
+    digest = blake2b(schema_name.encode(), digest_size=32)
     for name in sorted({*SCHEMA_FILES, schema_name}):
         digest.update((schemas_dir() / name).read_bytes())
     digest.update(Path(__file__).read_bytes())

@@ -10,13 +10,13 @@ never remembered: the reference validator explains it every time, as before.
 """
 from __future__ import annotations
 
-import hashlib
 import pickle
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from engine.spec import yamlcache
+from engine.util.digest import blake2b
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +41,7 @@ def passes(kind: str, subject: Any, check: Callable[[], bool]) -> bool:
     if cache is None:
         return _asked(check)
     try:
-        digest = hashlib.blake2b(pickle.dumps(subject, protocol=pickle.HIGHEST_PROTOCOL),
+        digest = blake2b(pickle.dumps(subject, protocol=pickle.HIGHEST_PROTOCOL),
                                  digest_size=32).hexdigest()
     except Exception:  # noqa: BLE001 - a value pickle cannot take: checked, not remembered
         return _asked(check)

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine.connectors.codecs.xmlcodec import XmlOptions
-from engine.connectors.codecs.xmlwrite import records_to_xml
-from engine.connectors.http.multipart import binary_body, json_with_files, multipart_body
+from typing import TYPE_CHECKING
+
 from engine.util.jsonout import dumps_bytes
 from engine.util.records import frozen
+
+if TYPE_CHECKING:  # the encoders' modules are imported when a request first needs them (start-up time)
+    from engine.connectors.codecs.xmlcodec import XmlOptions
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -30,11 +32,15 @@ class BodyFormat:
 
 def _json(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
     if op.files:  # declared file members travel as base64 text (multipart.py)
+        from engine.connectors.http.multipart import json_with_files
+
         return json_with_files(op.files, payload), {"Content-Type": JSON_TYPE}
     return dumps_bytes(payload), {"Content-Type": JSON_TYPE}
 
 
 def _xml(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[bytes | None, dict]:
+    from engine.connectors.codecs.xmlwrite import records_to_xml
+
     return records_to_xml(op.item or "item", payload, xml), {"Content-Type": "text/xml; charset=utf-8"}
 
 
@@ -54,10 +60,14 @@ def _soap(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tup
 
 
 def _multipart(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[Any, dict]:
+    from engine.connectors.http.multipart import multipart_body
+
     return multipart_body(op.files, payload, context)
 
 
 def _binary(op, payload: Any, context: dict, xml: XmlOptions, reveal: bool) -> tuple[Any, dict]:
+    from engine.connectors.http.multipart import binary_body
+
     return binary_body(op.files, payload)
 
 
