@@ -58,7 +58,9 @@ def test_what_is_not_a_reservation_is_rejected_with_why(sage: httpx.Client, fres
 
 
 def test_concurrent_reservations_never_oversell() -> None:
-    with Sandbox(seed=1, orders=1, options={"sage100": {"latency_ms": 5}}) as sb:
+    # 40 ms per answer: the 16 clients' requests overlap even on a loaded machine (at 5 ms, under a full
+    # `make test` on 2 cores, only 2 were once in flight at the same time)
+    with Sandbox(seed=1, orders=1, options={"sage100": {"latency_ms": 40}}) as sb:
         sim = sb.sim("sage100")
         sim.set_stock("LIVRE-003", 10)
 
