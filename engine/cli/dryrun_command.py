@@ -32,7 +32,8 @@ def add_parser(sub) -> None:
                         "default 32MB (the index takes about 2-3 times the files' size), 0: always on disk")
     p.add_argument("--parallel-read", action=argparse.BooleanOptionalAction, default=None,
                    help="each input file of 1 MB or more is parsed in a child process while the related "
-                        "files are indexed, then the source's pages are mapped in two processes, every other "
+                        "files are indexed (from a flow's second dry-run on, while its plan is compiled: the "
+                        "cache keeps how its files are read), then the source's pages are mapped in two processes, every other "
                         "page by a forked child (same output and errors; less wall time when a core is free, "
                         "10-40%% more CPU time). Default: so where fork exists, there are "
                         "several cores and one is free; --no-parallel-read: all in this process")
@@ -60,29 +61,52 @@ def add_parser(sub) -> None:
 
 
 def cmd_dry_run(args) -> int:
-    from engine.plan.load import load_plan, select_flow
-    from engine.project.load import ConnectorStore
-    from engine.runtime.dryrun import stream_dry_run
     from engine.errors import Diagnostic, Loc
-    from engine.connectors.codecs.records import InputError
 
     if not args.project.is_dir():
         raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
-    plan = _load(args, load_plan, ConnectorStore(extra_dirs=args.connectors))
-    flow = select_flow(plan, args.flow)
-    if not args.input:
-        return _live_dry_run(plan, flow, args)
     inputs = []
-    for text in args.input:
+    for text in args.input or ():
         name, sep, file = text.partition("=")
         inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
+    early = _early(args, inputs)  # large files read by children while the plan is compiled
+    try:
+        return _dry_run(args, inputs, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _early(args, inputs):
+    if not inputs:
+        return None
+    from engine.runtime.earlyread import start
+    from engine.spec import yamlcache
+
+    return start(args.project, args.flow, inputs, args.max_input_bytes, args.parallel_read,
+                 None if args.no_cache else yamlcache.default_dir(), args.related_memory)
+
+
+def _dry_run(args, inputs, early) -> int:
+    from engine.plan.load import load_plan, select_flow
+    from engine.project.load import ConnectorStore
+    from engine.runtime.dryrun import stream_dry_run
+    from engine.connectors.codecs.records import InputError
+
+    plan = _load(args, load_plan, ConnectorStore(extra_dirs=args.connectors))
+    flow = select_flow(plan, args.flow)
+    from engine.cli.oneshot import compiled
+
+    compiled()
+    if not inputs:
+        return _live_dry_run(plan, flow, args)
     out = _Chunks(sys.stdout)  # written in large chunks, not one write (a syscall unbuffered) per record
     as_json, started, mapped, counts = args.format == "json", False, 0, None
     from engine.util.progress import DryRunProgress  # a bar on stderr for a person watching; else nothing
     try:
         with _xref(plan, args), DryRunProgress(flow.name, sys.stdout, sys.stderr) as bar:
             counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes, _input_format(args, plan, flow),
-                                              **_memory(args))
+                                              early=early, **_memory(args))
             if as_json:
                 out.write("[")
                 started = True

@@ -320,4 +320,5 @@ def compile_types(types: dict[str, str]) -> Callable[[dict], dict]:
         assert isinstance(typed, dict)
         return typed
     apply_types.fields = fields  # type: ignore[attr-defined]  # one top-level field's converter, by name
+    apply_types.declared = dict(types)  # type: ignore[attr-defined]  # as given (a dry-run's early readers compile it too)
     return apply_types

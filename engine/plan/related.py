@@ -87,6 +87,17 @@ class BadRow:
         return self.raw.get(field, default)
 
 
+def typed_row(coerce: Callable[[Any], Any] | None, row: Any) -> Any:
+    """A related row typed by ``coerce`` (None: as it is); one that cannot be typed stays as a BadRow
+    (its joiners fail with why)."""
+    if coerce is None:
+        return row
+    try:
+        return coerce(row)
+    except TransformError as exc:
+        return BadRow(row if isinstance(row, dict) else {}, str(exc))
+
+
 class RelatedData:
     """Records of related resources, indexed lazily by join fields."""
 

@@ -60,21 +60,35 @@ def decoded_elsewhere(rows: Iterator[Any], spare: bool = False) -> Iterator[Any]
     priority (nice 10), on the CPU time the processes reading what is needed first leave."""
     if not available():
         return rows
-    received = _received(rows, spare)
-    next(received)  # forks the child now; the generator's `finally` reaps it however it ends
-    return received
+    return received(*forked_reader(rows, spare), rows)
 
 
-def _received(rows: Iterator[Any], spare: bool) -> Iterator[Any]:
+def forked_reader(rows: Iterator[Any], spare: bool) -> tuple[int, int]:
+    """``(pid, read end)``: a child forked now iterating ``rows`` (a fork's copy of it; a generator not
+    started yet runs its first line there) and sending the records through the pipe."""
     read_end, write_end = open_pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (its coverage is not collected); it never returns
         os.close(read_end)
         _child(rows, write_end, spare)
     os.close(write_end)
+    return pid, read_end
+
+
+def received(pid: int, read_end: int, rows: Iterator[Any]) -> Iterator[Any]:
+    """The records the reader child ``pid`` sends through ``read_end``; when it met an exception (or
+    died), ``rows`` - this process's own copy of what the child iterated - after the records received,
+    so that the error is met here, after the same records. However the iterator ends (exhausted,
+    closed, collected), the child is reaped."""
+    found = _received(pid, read_end, rows)
+    next(found)  # started: its `finally` reaps the child even if nothing more is read
+    return found
+
+
+def _received(pid: int, read_end: int, rows: Iterator[Any]) -> Iterator[Any]:
     received = 0
     try:
-        yield None  # started (decoded_elsewhere primes the generator)
+        yield None  # started (see received())
         with os.fdopen(read_end, "rb", buffering=1 << 16) as pipe:
             read_end = -1
             while True:

@@ -31,8 +31,9 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
+from engine.runtime.earlyread import SPLIT_BYTES, WORKER_BYTES, EarlyReaders, recipe
 from engine.runtime.fedmap import fed_pages
-from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows
+from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows, warm
 from engine.runtime.splitmap import split_pages
 from engine.util.jsonout import OutputError, dumps
 from engine.util.records import mutable  # (no code compiled at import: a dry-run's start-up counts)
@@ -41,9 +42,7 @@ if TYPE_CHECKING:  # imported when the related files are too large for memory (S
     from engine.runtime.relspill import RelatedSpill
 
 PAGE = 100
-WORKER_BYTES = 1_000_000  # a smaller file is read here: a second process would cost more than it saves
-SPLIT_BYTES = 8_000_000  # a smaller source file is read ahead by a child, not mapped in two processes: at
-# 1,000 orders (3.7 MB) parsing the source twice cost more than the second mapper saved
+# WORKER_BYTES and SPLIT_BYTES: earlyread.py (the readers forked before the plan is compiled follow them too)
 RELATED_MEMORY = 32_000_000  # related files up to this size (bytes, all together) are indexed in memory
 
 
@@ -116,7 +115,8 @@ def dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
 def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Path]],
                    max_input_bytes: int | None = None, declared: Any = None,
                    related_memory: int = RELATED_MEMORY,
-                   workers: bool | None = False, split: bool = True) -> tuple[DryRunCounts, Iterator[Outcome]]:
+                   workers: bool | None = False, split: bool = True,
+                   early: EarlyReaders | None = None) -> tuple[DryRunCounts, Iterator[Outcome]]:
     """The mapped records of a file dry-run as they come: the source file is read page by page (in
     constant memory), related files are read and typed first - indexed in memory when their files
     total at most ``related_memory`` bytes, else on disk (relspill.py: memory bounded whatever their
@@ -130,26 +130,32 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     a source file of SPLIT_BYTES or more is not read ahead, each process parses it (splitmap.py); a
     smaller one read by a child has every other page handed to a mapper child (fedmap.py; related rows
     in memory). The outcomes of the child's pages carry the key and ``payload_json`` only, no
-    ``payload`` object."""
+    ``payload`` object. ``early``: the readers started before the plan was compiled (earlyread.py),
+    whose records are taken for the files they read as this function would read them."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
     options = record_options(connector)
+    if early is not None:
+        early.agree(recipe(flow, options, singular))  # a child reading by another recipe is stopped now
     by_resource: dict[str, list[Iterator[dict]]] = {}
     skip = Skip()  # the source pages another process maps are parsed here, not decoded
     related_files: set[Path] = set()
     files: dict[str, set[Path]] = {}
+    by_recipe: set[Path] = set()  # files read as an early reader reads them: one record set, no declared format
     for name, path in inputs:
-        for resource, rows in stream_input(path, name=name, default_resource=flow.source_resource,
-                                           xml_options=options, max_bytes=max_input_bytes,
-                                           fields=lambda found: fields_read(flow, singular.get(found, found)),
-                                           text=_declared(declared, connector, name, flow.source_resource),
-                                           skip=skip):
+        text = _declared(declared, connector, name, flow.source_resource)
+        found = stream_input(path, name=name, default_resource=flow.source_resource, xml_options=options,
+                             max_bytes=max_input_bytes, fields=lambda found: fields_read(flow, singular.get(found, found)),
+                             text=text, skip=skip)
+        if text is None and len(found) == 1:
+            by_recipe.add(path)
+        for resource, rows in found:
             by_resource.setdefault(singular.get(resource, resource), []).append(rows)
             files.setdefault(singular.get(resource, resource), set()).add(path)
             if singular.get(resource, resource) != flow.source_resource:
                 related_files.add(path)
     counts = DryRunCounts(flow.name, flow.target)
-    fork = workers is not False and available() and (workers or core_free())
+    fork = workers is not False and available() and (workers or (early is not None and early.reading) or core_free())
     two = split and fork and flow.group is None and xref_resolver() is None and flow.source_resource in files
     split = two and _size(files[flow.source_resource]) >= SPLIT_BYTES
 
@@ -157,19 +163,27 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
         rows = chain.from_iterable(by_resource[resource])
         if not fork or _size(files[resource]) < WORKER_BYTES or (split and resource == flow.source_resource):
             return rows
-        return decoded_elsewhere(rows, spare=resource == flow.source_resource and len(by_resource) > 1)
+        path = next(iter(files[resource]))
+        ahead = early.claim(path, resource, rows, flow.types.get(resource)) if early is not None and \
+            len(by_resource[resource]) == 1 and path in by_recipe else None
+        return ahead or decoded_elsewhere(rows, spare=resource == flow.source_resource and len(by_resource) > 1)
 
     # every reader starts now: the source file's child reads ahead while the related files are indexed
     source = elsewhere(flow.source_resource) if flow.source_resource in by_resource else iter(())
     others = {r: elsewhere(r) for r in by_resource if r != flow.source_resource}
+    if early is not None:
+        early.close()  # the early readers of files read otherwise (a format given...) stop now
     spill = _spill(flow) if _size(related_files) > related_memory else None  # joined page by page from disk
     related = RelatedData()
+    if fork:
+        warm(flow)  # the first record's loading done while the children parse
     try:  # related files first: an unreadable one is reported before anything is printed
         for resource, rows in others.items():
+            coerce = None if early is not None and resource in early.typed else flow.types.get(resource)
             if spill is not None:
-                spill.load(resource, rows, flow.types.get(resource))
+                spill.load(resource, rows, coerce)
             else:
-                related.add(resource, typed_rows(flow.types.get(resource), rows))
+                related.add(resource, typed_rows(coerce, rows))
         _check_present(flow, by_resource)
         if spill is not None:
             spill.ready()
@@ -185,6 +199,7 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
                             spill.reopen if spill is not None else None)
         return counts, _tallied(counts, pages, source, spill)
     if two and spill is None and _size(files[flow.source_resource]) >= WORKER_BYTES:  # read by a child
+        joiner.ready(flow)  # indexed once, before the mapper child is forked
         pages = fed_pages(source, PAGE, lambda page: list(_mapped(flow, (page,), joiner)))
         return counts, _tallied(counts, pages, source, spill)
     return counts, _outcomes(flow, counts, source, joiner, spill)

@@ -16,9 +16,9 @@ from engine.connectors.base import IncompleteRecord
 from engine.errors import RecordError, TransformError
 from engine.plan.coerce import SourceTypeError
 from engine.plan.model import FlowPlan
-from engine.plan.related import BadRow, RelatedData, RelatedSpec, enrich_step, join_values
+from engine.plan.related import BadRow, RelatedData, RelatedSpec, enrich_step, join_values, typed_row
 from engine.runtime.expansion import expand, whole
-from engine.util.jsonout import OutputError, dumps
+from engine.util.jsonout import OutputError, dumps, ready
 
 KEY_CHUNK = 100
 
@@ -56,19 +56,8 @@ def failure(flow: FlowPlan, key: str, exc: Exception, field: str, loc=None) -> R
 
 def typed_rows(coerce: Callable | None, rows: Iterable[Any]) -> list:
     """Related rows typed; a row that cannot be typed stays as a BadRow (its joiners fail with why)."""
-    out: list = []
-    for row in rows:
-        if isinstance(row, IncompleteRecord):  # never joined as if whole: its joiners fail with why
-            out.append(BadRow(row, row.reason))
-            continue
-        if coerce is None:
-            out.append(row)
-            continue
-        try:
-            out.append(coerce(row))
-        except TransformError as exc:
-            out.append(BadRow(row if isinstance(row, dict) else {}, str(exc)))
-    return out
+    # an incomplete record is never joined as if whole: its joiners fail with why
+    return [BadRow(row, row.reason) if isinstance(row, IncompleteRecord) else typed_row(coerce, row) for row in rows]
 
 
 Fetch = Callable[[RelatedSpec, list], Iterable[list]]  # (spec, key values) -> pages of raw rows
@@ -113,6 +102,13 @@ class Joiner:
                     outcome.enriched = enrich_step(outcome.enriched, spec, data, copies, index)
                 except RecordError as exc:
                     outcome.error = failure(flow, outcome.key, exc, f"related.{spec.name}", spec.loc)
+
+    def ready(self, flow: FlowPlan) -> None:
+        """Builds now the indexes the first page would build on the preloaded related records (before a
+        second process is forked: built once, shared by both)."""
+        if self.preloaded:
+            for spec in flow.related:
+                self.reference.index(spec.resource, spec.fields, spec.theirs)
 
     @staticmethod
     def _typing(flow: FlowPlan, spec: RelatedSpec) -> tuple[str, frozenset]:
@@ -159,6 +155,15 @@ class Joiner:
                 found += len(page)
                 if unique and found >= len(chunk):
                     break  # one record per key: no request for the empty page after a full one
+
+
+def warm(flow: FlowPlan) -> None:
+    """Loads now what the first record would load: the target's contract validator (with its library)
+    and the JSON encoder - in a dry-run, while its child processes parse the input files."""
+    contract = flow.target_op.contract
+    if contract is not None:
+        contract.fast  # noqa: B018 - a cached property, built here
+    ready()
 
 
 def prepare(flow: FlowPlan, page: list, joiner: Joiner, unique_keys: Callable[[RelatedSpec], bool]) -> list[Outcome]:

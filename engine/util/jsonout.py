@@ -75,6 +75,13 @@ _orjson: Any = None  # imported on first use (with uuid, ~5 ms): `validate` writ
 _options: tuple[int, int] = (0, 0)  # (compact, indent=2)
 
 
+def ready() -> None:
+    """Loads the fast encoder now rather than on the first payload (a dry-run does it while its
+    reader processes parse the input files)."""
+    if _orjson is None:
+        _load()
+
+
 def _load() -> Any:
     global _orjson, _options
     import orjson

@@ -23,17 +23,23 @@ def test_only_validate_and_a_file_dry_run_are_one_shot():
         assert not oneshot.is_one_shot(argv)
 
 
-def test_start_raises_the_young_threshold_for_validate_only():
+def test_start_raises_the_young_threshold_for_validate_and_for_a_file_dry_run_until_compiled():
     before = gc.get_threshold()
     try:
         oneshot.start(["run", "p"])
-        assert gc.get_threshold() == before
-        oneshot.start(["dry-run", "p", "--flow", "f", "--input", "orders.xml"])  # records come and go
-        assert gc.get_threshold() == before
-        oneshot.start(["validate", "p"])
+        oneshot.compiled()
+        assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+        oneshot.start(["dry-run", "p", "--flow", "f", "--input", "orders.xml"])  # its plan: all alive
         assert gc.get_threshold() == (oneshot.YOUNG_THRESHOLD, before[1], before[2])
+        oneshot.compiled()  # its records come and go: the default again, the plan left out of collections
+        assert gc.get_threshold() == before and gc.get_freeze_count() > 0
+        gc.unfreeze()
+        oneshot.start(["validate", "p"])
+        oneshot.compiled()  # (validate's objects all stay alive to the end)
+        assert gc.get_threshold() == (oneshot.YOUNG_THRESHOLD, before[1], before[2]) and gc.get_freeze_count() == 0
     finally:
         gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def test_finish_of_another_command_exits_as_python_does():

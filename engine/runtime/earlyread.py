@@ -1,0 +1,177 @@
+"""A file dry-run's large input files read while its plan is still being compiled.
+
+Before a file dry-run maps anything it imports the compiler, loads and compiles the project: about
+0.2 s, on one core. Reading its input files (lxml's parse, elements -> dicts) needs only a few facts
+of that plan - the flow's source resource, the XML reading options of its connector, the names of its
+list elements, the top-level fields of each resource the flow may read (plan/readfields.py) - and
+those facts are the same from one dry-run of a flow to the next as long as its specs are. So the last
+dry-run of the same project and flow leaves them, as a *recipe*, in the cache of parsed specs
+(``PASSERELLE_CACHE_DIR``, ``reads-1/``; ``--no-cache`` neither reads nor writes it), and the next one
+forks, before compiling anything, one reader child per large input file (decodeworker.py's: pages of
+records through a pipe) that reads it by that recipe while this process compiles.
+
+Nothing rests on the recipe being current: once the plan is compiled, the dry-run works the recipe out
+again (:func:`recipe`) and takes a child's records only when both are the same and the file was asked
+to be read as the child read it (:meth:`EarlyReaders.claim`); otherwise the children are stopped and
+every file is read as without them, and the recipe of the day is kept for the next run. A claimed
+child is one of decodeworker's readers: same records in the same order, and an error met in the file
+is met again by this process, with its own text, after the same records.
+
+Children are forked only where the dry-run would read in children anyway (``--parallel-read`` not
+refused, ``fork`` available, several cores, one free) and for the inputs it would give a child
+(``WORKER_BYTES`` or more) when all of them together stay below ``SPLIT_BYTES`` (from there the
+source's pages are mapped by two processes each parsing it: splitmap.py). The source's reader gives
+way (nice 10) to this process's compile and to the related files' readers, whose records are needed
+first. Whatever happens to the dry-run - a spec error, an unreadable file, an interruption, a file
+read otherwise - :meth:`EarlyReaders.close` stops and reaps every child not claimed.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import fields as dataclass_fields
+from pathlib import Path
+from typing import Any
+
+from engine.runtime.decodeworker import available, core_free, forked_reader, reap, received
+from engine.spec.yamlcache import read_entry, write_entry
+from engine.util.digest import blake2b
+
+WORKER_BYTES = 1_000_000  # a smaller file is read in the dry-run's process: a second one costs more than it saves
+# a smaller source file is read ahead by a child, not mapped by two processes each parsing it (splitmap.py): at
+# 1,000 orders (3.7 MB) parsing the source twice cost more than the second mapper saved
+SPLIT_BYTES = 8_000_000
+FOLDER = "reads-1"
+VERSION = 1
+Recipe = dict  # plain values only: the cache's reader unpickles nothing else
+
+
+class NotStreamed(Exception):
+    """The file is not one list of records read one at a time: this process reads it itself."""
+
+
+def recipe(flow: Any, options: Any, singular: dict[str, str]) -> Recipe:
+    """What reading an input file of ``flow`` depends on, as plain values: its source resource, its
+    connector's XML options (``None``: not XML by the connector), the resource names of its singular
+    list elements, the fields of each resource the flow may read (any other: all of them), and the
+    type declarations of the related resources (their rows are typed by their reader: plan/coerce.py)."""
+    from engine.plan.readfields import fields_read  # (once the plan is compiled: not before the fork)
+
+    names = {flow.source_resource, *singular.values(), *flow.related_fields,
+             *(spec.resource for spec in flow.related)}
+    declared = {name: getattr(flow.types.get(name), "declared", None) for name in sorted(names - {flow.source_resource})}
+    return {"version": VERSION, "source": flow.source_resource, "singular": dict(singular),
+            "xml": None if options is None else {f.name: _plain(getattr(options, f.name))
+                                                 for f in dataclass_fields(options)},
+            "fields": {name: fields_read(flow, name) for name in sorted(names)},
+            "types": {name: types for name, types in declared.items() if types is not None}}
+
+
+def _plain(value: Any) -> Any:
+    return dict(value) if hasattr(value, "keys") else value  # the item names' read-only mapping
+
+
+def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_bytes: int | None,
+          workers: bool | None, cache: Path | None, related_memory: int | None = None) -> EarlyReaders | None:
+    """The readers of the files of a dry-run of ``flow`` started now from the recipe its last dry-run
+    left in the folder ``cache`` (``None``: no cache, no readers, nothing kept); none when the inputs
+    may exceed ``related_memory`` (``--related-memory``: related rows indexed on disk, from raw rows)."""
+    if cache is None:
+        return None
+    key = blake2b(f"{project.resolve()}\0{flow}".encode(), digest_size=16).hexdigest()
+    entry = cache / FOLDER / f"{key}.pickle"
+    found = read_entry(entry)
+    early = EarlyReaders(entry, found if isinstance(found, dict) and found.get("version") == VERSION else None)
+    if early.recipe is None or workers is False or not available():
+        return early
+    try:
+        sizes = [os.stat(path).st_size for _, path in inputs]
+    except (OSError, ValueError):
+        return early  # reported by the dry-run itself
+    total = sum(sizes)
+    if total >= SPLIT_BYTES or (related_memory is not None and total > related_memory) or not (workers or core_free()):
+        return early
+    import engine.connectors.codecs.instream  # noqa: F401 - the readers' modules, loaded once for all (needed here later)
+    for (name, path), size in zip(inputs, sizes):
+        if size >= WORKER_BYTES and str(path) not in early.children:
+            early.children[str(path)] = forked_reader(_records(early.recipe, name, path, max_bytes,
+                                                               len(inputs) > 1), False)
+    return early
+
+
+def _records(recipe: Recipe, name: str | None, path: Path, max_bytes: int | None, others: bool) -> Iterator[dict]:
+    """The records of one input file read by ``recipe`` (a generator: it starts in the child). The
+    source's records are needed last when ``others`` (files) are joined to them: their reader then
+    gives way (nice 10) to this process's compile and the related files' readers."""
+    from engine.connectors.codecs.instream import stream_input
+    from engine.connectors.codecs.xmlcodec import XmlOptions
+
+    fields, singular = recipe["fields"], recipe["singular"]
+    found = stream_input(path, name=name, default_resource=recipe["source"],
+                         xml_options=None if recipe["xml"] is None else XmlOptions(**recipe["xml"]),
+                         max_bytes=max_bytes, fields=lambda found: fields.get(singular.get(found, found)))
+    if len(found) != 1:
+        raise NotStreamed(str(path))
+    resource, rows = found[0]
+    resource = singular.get(resource, resource)
+    if others and resource == recipe["source"]:
+        try:
+            os.nice(10)
+        except OSError:
+            pass
+    elif resource != recipe["source"] and resource in recipe["types"]:
+        from engine.plan.coerce import compile_types
+        from engine.plan.related import typed_row
+
+        coerce = compile_types(recipe["types"][resource])
+        rows = (typed_row(coerce, row) for row in rows)
+    yield from rows
+
+
+class EarlyReaders:
+    """The readers started for one dry-run, by path, and the recipe they read by."""
+
+    def __init__(self, entry: Path, recipe: Recipe | None):
+        self.entry, self.recipe = entry, recipe
+        self.children: dict[str, tuple[int, int]] = {}  # path -> (pid, read end), not claimed yet
+        self.typed: set[str] = set()  # the related resources whose claimed rows come typed
+
+    @property
+    def reading(self) -> bool:
+        """Whether children read for this dry-run (the choice to read in several processes is made)."""
+        return bool(self.children)
+
+    def agree(self, current: Recipe) -> None:
+        """The recipe of the compiled plan: the children stop when they read by another one (before
+        the dry-run forks its own), and it is kept for the next run when it is new."""
+        if current == self.recipe:
+            return
+        self.close()
+        self.recipe = current
+        write_entry(self.entry, current)
+
+    def claim(self, path: Path, resource: str, rows: Iterator[dict], coerce: Any) -> Iterator[dict] | None:
+        """The records of ``path`` as its child reads them, or None without a child; ``rows``: this
+        process's own reader of the file, asked exactly as the child's, for an error to be met here.
+        A related resource's rows come typed (by ``coerce``, the plan's typing of ``resource``, when they
+        are read here): its name is then in :attr:`typed`."""
+        found = self.children.pop(str(path), None)
+        if found is None:
+            return None
+        recipe = self.recipe or {}  # (set: children were started by it)
+        if resource != recipe.get("source") and resource in recipe.get("types", ()):
+            from engine.plan.related import typed_row
+
+            self.typed.add(resource)
+            rows = (typed_row(coerce, row) for row in rows)
+        return received(*found, rows)
+
+    def close(self) -> None:
+        """Stops and reaps every child not claimed."""
+        for pid, read_end in self.children.values():
+            os.close(read_end)
+            reap(pid, kill=True)
+        self.children.clear()
+
+
+__all__ = ["EarlyReaders", "SPLIT_BYTES", "WORKER_BYTES", "recipe", "start"]
