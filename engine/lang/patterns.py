@@ -21,7 +21,6 @@ installed files), and ``regex`` itself is then compiled — and imported — on 
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import sys
 from functools import lru_cache
@@ -31,6 +30,7 @@ from typing import Any
 from engine.errors import TransformError
 from engine.lang.registry import ArgError
 from engine.spec import yamlcache
+from engine.util.digest import blake2b
 
 TIMEOUT = 0.25  # seconds one pattern may run on one value
 
@@ -44,7 +44,7 @@ class BoundedPattern:
         self.timeout = timeout
         self._compiled: Any = None
         cache = yamlcache.active()
-        passed = "" if cache is None else hashlib.blake2b(
+        passed = "" if cache is None else blake2b(
             f"{pattern}\0{replacement}".encode("utf-8", "surrogatepass"), digest_size=32).hexdigest()
         if cache is not None and cache.knows_valid(passed, _checks_stamp()):
             return  # checked in an earlier run: compiled when first used

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import mimetypes
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -68,6 +66,8 @@ class FileContent:
 
     def __init__(self, name: str, content_type: str, data: bytes, source: str | None, encoded: str | None = None):
         self.name, self.content_type, self.data = name, content_type, data
+        import hashlib  # (when a file is sent: a dry-run or a validate compiling file members loads neither)
+
         self.sha256 = hashlib.sha256(data).hexdigest()
         self.source, self.encoded = source, encoded  # the path as written, or the base64 text as read
 
@@ -158,6 +158,8 @@ def read_ref(decl: FileDecl, ref: Any, folder_of: Callable[[FileDecl], Path]) ->
         stem, dot, suffix = name.rpartition(".")
         parts = {"name": name, "stem": stem if dot else name, "suffix": suffix if dot else ""}
         name = decl.filename.text_for(parts, reveal=True)
+    import mimetypes
+
     kind = ref.get("type") or decl.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     if not isinstance(kind, str) or any(c in kind for c in "\r\n"):
         raise FileRefError(f"{label}: `type` must be a content type on one line")

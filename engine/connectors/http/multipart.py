@@ -27,7 +27,6 @@ A ``json`` body whose operation declares ``files`` sends each file member as its
 from __future__ import annotations
 
 import base64
-import hashlib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -157,6 +156,8 @@ def multipart_body(decls: tuple[FileDecl, ...], payload: Any, context: dict | No
         if content is not None:
             parts.append((decl.member[0], content))
             declared[decl.member[0]] = decl
+    import hashlib  # (when a multipart body is written: compiling `files` loads no OpenSSL binding)
+
     digest = hashlib.sha256()
     for name, value in parts:
         digest.update(name.encode() + b"\0" + (value.sha256.encode() if isinstance(value, FileContent) else value))
