@@ -36,12 +36,14 @@ def seen(monkeypatch, tmp_path):
     monkeypatch.setenv("PASSERELLE_CACHE_DIR", str(tmp_path / "cache"))
     for module in (earlyread, dryrun):
         monkeypatch.setattr(module, "core_free", lambda: True)
-    found: dict[str, list] = {"early": [], "claimed": [], "late": [], "typed": []}
+    found: dict[str, list] = {"early": [], "claimed": [], "late": [], "typed": [], "pids": []}
     forked, claim, late = earlyread.forked_reader, earlyread.EarlyReaders.claim, dryrun.decoded_elsewhere
 
     def forked_reader(rows, spare):
         found["early"].append(rows.gi_frame.f_locals["path"].name)
-        return forked(rows, spare)
+        child = forked(rows, spare)
+        found["pids"].append(child[0])
+        return child
 
     def claimed(self, path, *args):
         got = claim(self, path, *args)
@@ -54,8 +56,9 @@ def seen(monkeypatch, tmp_path):
     monkeypatch.setattr(earlyread.EarlyReaders, "claim", claimed)
     monkeypatch.setattr(dryrun, "decoded_elsewhere", lambda rows, spare=False: found["late"].append(1) or late(rows, spare))
     yield found
-    with pytest.raises(ChildProcessError):  # every child reaped
-        os.waitpid(-1, os.WNOHANG)
+    for pid in found["pids"]:  # every early reader reaped (other tests' children may live in this process)
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
 
 
 def argv(project: Path, files: dict[str, Path], *extra: str) -> list[str]:

@@ -232,12 +232,13 @@ def test_customers_payments_and_refunds_twice_create_nothing_twice(tmp_path, mon
 
         counts = (len(sage.clients), len(sage.documents), len(sage.settlements))
         for flow in ("customers_to_sage", "orders_to_sage", "payments_to_sage", "refunds_to_sage"):
-            # the two refunds set aside are read again and set aside again: they stay in sight until handled
-            # (the seeded ones are older than the cursor: not read again)
-            set_aside = 2 if flow == "refunds_to_sage" else 0
-            again = run_flow(project, state, env, monkeypatch, flow, code=3 if set_aside else 0)
-            assert (again["created"], again["updated"], again["acked"], again["failed"]) == (0, 0, 0, set_aside), (
-                flow, again)
+            # the refunds set aside within the cursor's lookback (1 s) are read again and set aside again: the
+            # last one at least, both when they were posted within a second (on a loaded machine, not always);
+            # the seeded ones are older than the cursor: not read again
+            refunds = flow == "refunds_to_sage"
+            again = run_flow(project, state, env, monkeypatch, flow, code=3 if refunds else 0)
+            assert (again["created"], again["updated"], again["acked"]) == (0, 0, 0), (flow, again)
+            assert again["failed"] in ((1, 2) if refunds else (0,)), (flow, again)
         assert (len(sage.clients), len(sage.documents), len(sage.settlements)) == counts
 
         # the partial refund completed: now the credit note of the whole refunded amount is made, once
