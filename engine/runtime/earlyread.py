@@ -119,13 +119,18 @@ def _records(recipe: Recipe, name: str | None, path: Path, max_bytes: int | None
             os.nice(10)
         except OSError:
             pass
-    elif resource != recipe["source"] and resource in recipe["types"]:
+    elif _typed_by_reader(recipe, resource):
         from engine.plan.coerce import compile_types
         from engine.plan.related import typed_row
 
         coerce = compile_types(recipe["types"][resource])
         rows = (typed_row(coerce, row) for row in rows)
     yield from rows
+
+
+def _typed_by_reader(recipe: Recipe, resource: str) -> bool:
+    """Whether a reader of ``resource``'s file types its rows (a related resource the plan types)."""
+    return resource != recipe.get("source") and resource in recipe.get("types", ())
 
 
 class EarlyReaders:
@@ -158,8 +163,7 @@ class EarlyReaders:
         found = self.children.pop(str(path), None)
         if found is None:
             return None
-        recipe = self.recipe or {}  # (set: children were started by it)
-        if resource != recipe.get("source") and resource in recipe.get("types", ()):
+        if _typed_by_reader(self.recipe or {}, resource):  # (the recipe is set: children were started by it)
             from engine.plan.related import typed_row
 
             self.typed.add(resource)
