@@ -80,6 +80,33 @@ def test_the_second_dry_run_reads_while_compiling_and_prints_the_same(files, see
     assert run_cli(argv(EXAMPLE, files, "--no-parallel-read"), ROOT) == first
 
 
+def test_readers_started_before_the_command_line_is_parsed_are_taken_for_the_same_arguments(files, seen):
+    """The console entry points start the readers of a plain command line first (quickargs.py,
+    earlyread.prestart); the dry-run takes them when argparse reads the same arguments."""
+    from engine.cli.quickargs import start_dry_run_readers
+
+    first = run_cli(argv(EXAMPLE, files), ROOT)
+    seen["late"].clear()
+    start_dry_run_readers(argv(EXAMPLE, files))
+    assert sorted(seen["early"]) == ["order_details.xml", "orders.xml"]  # before main() runs
+    assert run_cli(argv(EXAMPLE, files), ROOT) == first
+    assert len(seen["early"]) == 2 and sorted(seen["claimed"]) == ["order_details.xml", "orders.xml"]
+    assert seen["late"] == [] and earlyread._prestarted == []
+
+
+def test_readers_started_for_other_arguments_are_stopped(files, seen):
+    from engine.cli.quickargs import start_dry_run_readers
+
+    first = run_cli(argv(EXAMPLE, files), ROOT)
+    start_dry_run_readers(argv(EXAMPLE, files))
+    assert len(seen["early"]) == 2
+    assert run_cli(argv(EXAMPLE, files, "--max-input-bytes", "1GB"), ROOT) == first  # read with a limit
+    assert len(seen["early"]) == 4 and len(seen["claimed"]) == 2  # stopped (reaped: the fixture), started again
+    start_dry_run_readers(argv(EXAMPLE, files))
+    code, _, err = run_cli(argv(EXAMPLE, files) + ["--flow", "nope"], ROOT)
+    assert code == 1 and "no flow named 'nope'" in err and earlyread._prestarted == []
+
+
 def test_a_recipe_that_is_not_the_plans_is_never_used(files, seen, tmp_path):
     first = run_cli(argv(EXAMPLE, files), ROOT)
     [entry] = (tmp_path / "cache" / earlyread.FOLDER).iterdir()

@@ -61,16 +61,15 @@ def add_parser(sub) -> None:
 
 
 def cmd_dry_run(args) -> int:
-    from engine.errors import Diagnostic, Loc
+    from engine.cli.quickargs import input_pairs
 
-    if not args.project.is_dir():
-        raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
-    inputs = []
-    for text in args.input or ():
-        name, sep, file = text.partition("=")
-        inputs.append((name, Path(file)) if sep and name and not Path(text).exists() else (None, Path(text)))
-    early = _early(args, inputs)  # large files read by children while the plan is compiled
+    inputs = input_pairs(args.input or [])
+    early = _early(args, inputs)  # large files read by children while the plan is compiled (or since the start)
     try:
+        if not args.project.is_dir():
+            from engine.errors import Diagnostic, Loc
+
+            raise SpecError([Diagnostic("not-found", "no such project folder", Loc(str(args.project), 1, 1))])
         return _dry_run(args, inputs, early)
     finally:
         if early is not None:

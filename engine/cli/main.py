@@ -221,8 +221,10 @@ def _commands(name: str | None = None) -> dict:
 
 def run() -> None:  # pragma: no cover - console entry point
     from engine.cli import oneshot
+    from engine.cli.quickargs import start_dry_run_readers
 
     oneshot.start(sys.argv[1:])
+    start_dry_run_readers(sys.argv[1:])  # a file dry-run's large inputs read while the rest loads
     oneshot.finish(sys.argv[1:], main())
 
 

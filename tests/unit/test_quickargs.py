@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from engine.cli.main import _parser
-from engine.cli.quickargs import validate_args
+from engine.cli.quickargs import dry_run_files, input_pairs, validate_args
 
 
 def _argparse(argv: list[str]) -> dict | None:
@@ -68,3 +68,59 @@ def test_random_command_lines_agree_with_argparse(rest):
 
 def test_paths_are_paths():
     assert validate_args(["validate", "x/y"]).paths == [Path("x/y")]
+
+
+# -- dry-run: the command lines whose input files are read before argparse runs (engine/runtime/earlyread.py)
+
+def _early_fields(values: dict) -> dict:
+    """What the early readers are started from, as argparse reads it."""
+    return {"project": values["project"], "flow": values["flow"], "inputs": values["input"] or [],
+            "workers": values["parallel_read"], "no_cache": values["no_cache"]}
+
+
+DRY_RUNS = [
+    ["dry-run", "p", "--flow", "f", "--input", "a.xml"],
+    ["dry-run", "--flow", "f", "p", "--input", "a.xml", "--input", "orders=b.json", "--format", "json"],
+    ["dry-run", "p", "--input", "a", "--flow", "f", "--no-cache", "--parallel-read", "--connectors", "c"],
+    ["dry-run", "p", "--flow", "f", "--flow", "g", "--input", "a", "--parallel-read", "--no-parallel-read"],
+    ["dry-run", "p", "--flow", "f", "--input", "a", "--format", "text"],
+]
+
+
+@pytest.mark.parametrize("argv", DRY_RUNS)
+def test_plain_file_dry_runs_are_read_as_argparse_reads_them(argv):
+    quick = dry_run_files(argv)
+    assert quick is not None
+    assert vars(quick) == _early_fields(_argparse(argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["dry-run", "p", "--flow", "f"],  # live: nothing to read early
+    ["dry-run", "--flow", "f", "--input", "a"], ["dry-run", "p", "--input", "a"],
+    ["dry-run", "p", "--flow", "f", "--input", "a", "--max-input-bytes", "1GB"],  # any other option: argparse's
+    ["dry-run", "p", "--flow", "f", "--input=a"], ["dry-run", "p", "--flow", "f", "--inp", "a"],
+    ["dry-run", "p", "--flow", "f", "--input", "-a"], ["dry-run", "p", "--flow", "f", "--input"],
+    ["dry-run", "p", "q", "--flow", "f", "--input", "a"], ["dry-run", "-h"], ["validate", "p"], [],
+])
+def test_other_dry_run_command_lines_start_nothing_before_argparse(argv):
+    assert dry_run_files(argv) is None
+
+
+DRY_WORDS = st.sampled_from(["p", "q", "--flow", "f", "--input", "a.xml", "k=v", "--no-cache", "--parallel-read",
+                             "--no-parallel-read", "--format", "json", "--connectors", "-x", "--", "--inp", "-h", ""])
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(rest=st.lists(DRY_WORDS, max_size=9))
+def test_random_dry_run_command_lines_agree_with_argparse(rest):
+    argv = ["dry-run", *rest]
+    quick = dry_run_files(argv)
+    if quick is not None:  # readers started for arguments argparse reads otherwise would be stopped: still, none is
+        assert vars(quick) == _early_fields(_argparse(argv))
+
+
+def test_input_pairs_name_the_records_unless_the_file_exists(tmp_path):
+    odd = tmp_path / "a=b.xml"
+    odd.write_text("<x/>", encoding="utf-8")
+    assert input_pairs(["orders=o.xml", "o.xml", str(odd), "=o.xml"]) == [
+        ("orders", Path("o.xml")), (None, Path("o.xml")), (None, odd), (None, Path("=o.xml"))]
