@@ -78,27 +78,25 @@ def _plain(value: Any) -> Any:
 def prestart(project: Path, flow: str, inputs: list[tuple[str | None, Path]], workers: bool | None,
              cache: Path | None) -> None:
     """A console entry point's :func:`start`, from a plain command line read before the CLI's modules are
-    imported (engine/cli/quickargs.py): the readers begin ~50 ms sooner, each child loading the
-    readers' modules itself. The dry-run's own :func:`start` takes them when it asks for the same
-    arguments, and stops them otherwise."""
+    imported (engine/cli/quickargs.py): the readers begin ~35 ms sooner (the readers' modules are loaded
+    first, here: each child loading them itself cost more CPU time than it saved). The dry-run's own
+    :func:`start` takes them when it asks for the same arguments, and stops them otherwise."""
     _prestarted.append(((project, flow, tuple(inputs), None, workers, cache, None),
                         start(project, flow, inputs, None, workers, cache)))
 
 
 def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_bytes: int | None,
-          workers: bool | None, cache: Path | None, related_memory: int | None = None,
-          preload: bool = True) -> EarlyReaders | None:
+          workers: bool | None, cache: Path | None, related_memory: int | None = None) -> EarlyReaders | None:
     """The readers of the files of a dry-run of ``flow`` started now from the recipe its last dry-run
     left in the folder ``cache`` (``None``: no cache, no readers, nothing kept); none when the inputs
     may exceed ``related_memory`` (``--related-memory``: related rows indexed on disk, from raw rows).
-    Those :func:`prestart` started for the same arguments, if any. ``preload``: the readers' modules
-    are loaded here before forking (this process needs them later)."""
+    Those :func:`prestart` started for the same arguments, if any."""
     if _prestarted:
         asked, early = _prestarted.pop()
         if early is not None and early.reading and \
                 asked == (project, flow, tuple(inputs), max_bytes, workers, cache, related_memory):
             return early
-        if early is not None:  # (none started - no core was free then: asked again now)
+        if early is not None:  # other arguments, or none started (no core was free then): asked again now
             early.close()
     if cache is None:
         return None
@@ -115,8 +113,7 @@ def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_b
     total = sum(sizes)
     if total >= SPLIT_BYTES or (related_memory is not None and total > related_memory) or not (workers or core_free()):
         return early
-    if preload:
-        import engine.connectors.codecs.instream  # noqa: F401 - the readers' modules, loaded once for all (needed here later)
+    import engine.connectors.codecs.instream  # noqa: F401 - the readers' modules, loaded once for all (needed here later)
     for (name, path), size in zip(inputs, sizes):
         if size >= WORKER_BYTES and str(path) not in early.children:
             early.children[str(path)] = forked_reader(_records(early.recipe, name, path, max_bytes,
