@@ -8,11 +8,11 @@ client's settings; the runtime talks to HTTP, ODBC and file endpoints through th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from engine.lang.expr import CompiledExpr
-from engine.util.records import frozen
+from engine.util.records import frozen, mutable
 
 
 @frozen
@@ -104,7 +104,7 @@ class IncompleteRecord(dict):
         self.reason, self.field = reason, field
 
 
-@dataclass
+@mutable
 class WriteResult:
     """What one write gave back: the HTTP status (if any), the body, the created id."""
 

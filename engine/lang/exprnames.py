@@ -13,7 +13,6 @@ right side of a pipe, a ``&expr`` argument.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from jmespath import parser as jparser
 
 from engine.lang import names
 from engine.spec import yamlcache
+from engine.util.records import frozen
 from engine.util.suggest import closest
 
 # the first child continues the parent's path, on the same value (`a` in `a.b`, `a[0]`, `a | b`)
@@ -135,7 +135,7 @@ def _memo_stamp() -> bytes:
     return f"spanned 1|{yamlcache.package_stamp('jmespath')}|".encode() + Path(__file__).read_bytes()
 
 
-@dataclass(frozen=True)
+@frozen
 class RootName:
     """A name read at the start of a path, where it is written."""
 

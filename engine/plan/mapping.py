@@ -6,7 +6,7 @@ diagnostic pointing at the spec. The node tree is then turned into one Python fu
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable
 
 from engine.checks.expr_lint import check_expression
@@ -16,6 +16,7 @@ from engine.lang.expr import CompiledExpr, ExprError, compile_expression
 from engine.lang.registry import ArgError, Registry
 from engine.plan.args_check import args_validator
 from engine.schema.validate import FIELD_SPEC_KEYS
+from engine.util.records import mutable
 from engine.util.suggest import hint_for
 from engine.spec.yamlsrc import YamlDoc, format_path
 
@@ -24,7 +25,7 @@ MAX_NESTING = 48  # values within values: `map` in `map`, `when` in `else`, list
 MAX_LIST_NESTING = 12  # lists made with `each` within each other (the mapper nests a loop per level)
 
 
-@dataclass
+@mutable
 class Transform:
     """One transform step of a value: its name and the function applying it."""
 
@@ -34,7 +35,7 @@ class Transform:
     reads: str = ""  # what a transform reading the scope was given (its `from`), for the code generator
 
 
-@dataclass
+@mutable
 class ValueNode:
     """One produced value: a source (expression, constant or nested object) and what follows."""
 
@@ -50,7 +51,7 @@ class ValueNode:
     omit_null: bool = False
 
 
-@dataclass
+@mutable
 class ListItemNode:
     """One entry of a list spec: a value, or one value per element of ``each``."""
 
@@ -58,7 +59,7 @@ class ListItemNode:
     each: CompiledExpr | None = None
 
 
-@dataclass
+@mutable
 class ListNode:
     """A produced list: its entries, in order."""
 
@@ -67,7 +68,7 @@ class ListNode:
     items: list[ListItemNode]
 
 
-@dataclass
+@mutable
 class ObjNode:
     """A produced object: its fields, in order."""
 

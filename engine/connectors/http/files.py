@@ -27,12 +27,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from engine.connectors.templates import Template
 from engine.util.fileio import FileTooLarge, NotRegularFile, OutsideFolder, confine, read_limited
+from engine.util.records import frozen
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # no operation takes more in one request
 NAME_PLACEHOLDERS = ("name", "stem", "suffix")
@@ -43,7 +43,7 @@ class FileRefError(ValueError):
     """A file reference that cannot be sent (the message names the member, never the content)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class FileDecl:
     """One payload member holding a file."""
 
