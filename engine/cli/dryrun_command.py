@@ -2,7 +2,6 @@
 record) or read live from the source (the requests a run would send); nothing is ever written."""
 from __future__ import annotations
 
-import argparse
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,10 @@ EXIT_OK, EXIT_FAIL, EXIT_RECORDS = 0, 1, 3
 
 
 def add_parser(sub) -> None:
+    import argparse  # (not for a plain file dry-run: engine/cli/quickargs.py)
+
+    from engine.cli.quickargs import DRY_RUN_FORMATS
+
     p = sub.add_parser("dry-run", help="map records from files and print what the target would get")
     p.add_argument("project", type=Path, metavar="PROJECT")
     p.add_argument("--flow", required=True, help="the flow to run")
@@ -42,7 +45,7 @@ def add_parser(sub) -> None:
     p.add_argument("--state", type=state_arg, metavar="DIR|URL",
                    help="the state folder (default PROJECT/.passerelle) or a postgresql:// URL: its cross-references are read (never "
                         "written) for the xref transform; live: a rotated refresh token is kept there")
-    p.add_argument("--format", choices=("text", "json"), default="text",
+    p.add_argument("--format", choices=DRY_RUN_FORMATS, default="text",
                    help="json: one JSON array of payloads on stdout")
     p.add_argument("--connectors", type=Path, action="append", default=[], metavar="DIR")
     p.add_argument("--input-format", choices=("csv", "xml"), help="the format of the source's --input file when "
@@ -184,6 +187,8 @@ def _size(text: str) -> int:
             number, unit = number[:-len(suffix)].strip(), factor
             break
     if not number.isdigit() or int(number) <= 0:
+        import argparse  # (called by argparse only)
+
         raise argparse.ArgumentTypeError(f"expected a positive number of bytes (e.g. 500MB), got {text!r}")
     return int(number) * unit
 

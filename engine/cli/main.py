@@ -110,9 +110,9 @@ def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["sandbox"]:
         return _sandbox(argv[1:])
-    from engine.cli.quickargs import validate_args
+    from engine.cli.quickargs import dry_run_args, validate_args
 
-    args: Any = validate_args(argv)
+    args: Any = validate_args(argv) or dry_run_args(argv)
     if args is None:
         parser = _parser(argv[0] if argv else None)
         args = parser.parse_args(argv)

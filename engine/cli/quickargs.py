@@ -1,4 +1,4 @@
-"""``passerelle validate``'s ordinary command lines read without argparse.
+"""``passerelle validate``'s and a plain file dry-run's command lines read without argparse.
 
 Editors and CI start ``validate`` constantly; argparse and what building its parser loads (gettext,
 locale, shutil for the terminal width) are ~4 ms of each start (issue 10, start-up). A command line
@@ -6,7 +6,9 @@ made only of the exact words ``validate``, paths, ``--strict``, ``--format text|
 ``--connectors DIR``, ``--no-cache`` is read here into the same values argparse gives; anything else — ``--help``,
 an abbreviation, ``--format=json``, an unknown option, a value starting with ``-``, a path after an
 option that follows the paths, no path — returns None, and argparse reads it (and says what is
-wrong, as before). ``tests/unit/test_quickargs.py`` compares both on many command lines.
+wrong, as before). The same for a file dry-run, whose start-up is part of its time
+(:func:`dry_run_args`): its few everyday options, every other one at argparse's default.
+``tests/unit/test_quickargs.py`` compares both on many command lines.
 """
 from __future__ import annotations
 
@@ -48,9 +50,15 @@ def validate_args(argv: list[str]) -> SimpleNamespace | None:
     return found if paths else None
 
 
-_DRY_RUN_FLAGS = {"--no-cache": ("no_cache", True), "--parallel-read": ("workers", True),
-                  "--no-parallel-read": ("workers", False)}
+# dry-run: the options of a plain file dry-run and argparse's values for every option left out
+_DRY_RUN_FLAGS = {"--no-cache": ("no_cache", True), "--parallel-read": ("parallel_read", True),
+                  "--no-parallel-read": ("parallel_read", False)}
 _DRY_RUN_VALUES = ("--flow", "--input", "--format", "--connectors")
+_DRY_RUN_DEFAULTS = {"limit": 20, "max_input_bytes": None, "related_memory": None, "parallel_read": None,
+                     "state": None, "format": "text", "input_format": None, "delimiter": None, "quote": None,
+                     "encoding": None, "decimal": None, "columns": None, "root": None, "record": None,
+                     "no_header": False, "no_cache": False}
+DRY_RUN_FORMATS = ("text", "json")  # as `dry-run --format` declares them (engine/cli/dryrun_command.py)
 
 
 def input_pairs(texts: list[str]) -> list[tuple[str | None, Path]]:
@@ -63,15 +71,15 @@ def input_pairs(texts: list[str]) -> list[tuple[str | None, Path]]:
     return pairs
 
 
-def dry_run_files(argv: list[str]) -> SimpleNamespace | None:
-    """``dry-run PROJECT --flow NAME --input FILE ...`` read for its input files' early readers
-    (engine/runtime/earlyread.py): ``project``, ``flow``, ``inputs`` (texts), ``workers`` (None, True,
-    False) and ``no_cache``; None for any other command line (an option not listed above, a value
-    starting with ``-``, ``--option=value``). What argparse reads later is what counts: readers started
-    for arguments it reads otherwise are stopped."""
+def dry_run_args(argv: list[str]) -> SimpleNamespace | None:
+    """The parsed arguments of a plain file dry-run, ``dry-run PROJECT --flow NAME --input FILE ...``
+    with ``--format text|json``, ``--connectors DIR``, ``--no-cache``, ``--[no-]parallel-read``, as
+    argparse gives them; None for any other command line (another option, a value starting with ``-``,
+    ``--option=value``, a second project, no input): argparse reads it. A file dry-run's start-up is part
+    of its time: argparse and what building its parser loads are ~5 ms of it."""
     if argv[:1] != ["dry-run"]:
         return None
-    found = SimpleNamespace(project=None, flow=None, inputs=[], workers=None, no_cache=False)
+    found = SimpleNamespace(command="dry-run", project=None, flow=None, input=[], connectors=[], **_DRY_RUN_DEFAULTS)
     index = 1
     while index < len(argv):
         token = argv[index]
@@ -79,29 +87,29 @@ def dry_run_files(argv: list[str]) -> SimpleNamespace | None:
             setattr(found, *_DRY_RUN_FLAGS[token])
         elif token in _DRY_RUN_VALUES:
             value = argv[index + 1] if index + 1 < len(argv) else ""
-            if not value or value.startswith("-"):
+            if not value or value.startswith("-") or (token == "--format" and value not in DRY_RUN_FORMATS):
                 return None
-            if token == "--flow":
-                found.flow = value
-            elif token == "--input":
-                found.inputs.append(value)
+            if token in ("--flow", "--format"):
+                setattr(found, token[2:], value)
+            else:
+                getattr(found, token[2:]).append(Path(value) if token == "--connectors" else value)
             index += 1
         elif token.startswith("-") or not token or found.project is not None:
             return None
         else:
             found.project = Path(token)
         index += 1
-    return found if found.project is not None and found.flow and found.inputs else None
+    return found if found.project is not None and found.flow and found.input else None
 
 
 def start_dry_run_readers(argv: list[str]) -> None:
     """A console entry point's first step: a file dry-run's large inputs start being read now, while the
     CLI's modules load and the plan compiles (earlyread.prestart), when its command line is plain."""
-    found = dry_run_files(argv)
+    found = dry_run_args(argv)
     if found is None:
         return
     from engine.runtime.earlyread import prestart
     from engine.spec.yamlcache import default_dir
 
-    prestart(found.project, found.flow, input_pairs(found.inputs), found.workers,
+    prestart(found.project, found.flow, input_pairs(found.input), found.parallel_read,
              None if found.no_cache else default_dir())

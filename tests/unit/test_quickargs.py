@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from engine.cli.main import _parser
-from engine.cli.quickargs import dry_run_files, input_pairs, validate_args
+from engine.cli.quickargs import dry_run_args, input_pairs, validate_args
 
 
 def _argparse(argv: list[str]) -> dict | None:
@@ -70,13 +70,7 @@ def test_paths_are_paths():
     assert validate_args(["validate", "x/y"]).paths == [Path("x/y")]
 
 
-# -- dry-run: the command lines whose input files are read before argparse runs (engine/runtime/earlyread.py)
-
-def _early_fields(values: dict) -> dict:
-    """What the early readers are started from, as argparse reads it."""
-    return {"project": values["project"], "flow": values["flow"], "inputs": values["input"] or [],
-            "workers": values["parallel_read"], "no_cache": values["no_cache"]}
-
+# -- dry-run: a plain file dry-run (its input files' readers start before the CLI's modules load)
 
 DRY_RUNS = [
     ["dry-run", "p", "--flow", "f", "--input", "a.xml"],
@@ -89,9 +83,9 @@ DRY_RUNS = [
 
 @pytest.mark.parametrize("argv", DRY_RUNS)
 def test_plain_file_dry_runs_are_read_as_argparse_reads_them(argv):
-    quick = dry_run_files(argv)
+    quick = dry_run_args(argv)
     assert quick is not None
-    assert vars(quick) == _early_fields(_argparse(argv))
+    assert vars(quick) == _argparse(argv)
 
 
 @pytest.mark.parametrize("argv", [
@@ -101,22 +95,24 @@ def test_plain_file_dry_runs_are_read_as_argparse_reads_them(argv):
     ["dry-run", "p", "--flow", "f", "--input=a"], ["dry-run", "p", "--flow", "f", "--inp", "a"],
     ["dry-run", "p", "--flow", "f", "--input", "-a"], ["dry-run", "p", "--flow", "f", "--input"],
     ["dry-run", "p", "q", "--flow", "f", "--input", "a"], ["dry-run", "-h"], ["validate", "p"], [],
+    ["dry-run", "p", "--flow", "f", "--input", "a", "--format", "yaml"], ["dry-run", "p", "--flow", "f", "--input", "a", "--limit", "5"],
 ])
-def test_other_dry_run_command_lines_start_nothing_before_argparse(argv):
-    assert dry_run_files(argv) is None
+def test_other_dry_run_command_lines_are_left_to_argparse(argv):
+    assert dry_run_args(argv) is None
 
 
 DRY_WORDS = st.sampled_from(["p", "q", "--flow", "f", "--input", "a.xml", "k=v", "--no-cache", "--parallel-read",
-                             "--no-parallel-read", "--format", "json", "--connectors", "-x", "--", "--inp", "-h", ""])
+                             "--no-parallel-read", "--format", "json", "text", "xml", "--connectors", "-x", "--", "--inp",
+                             "-h", "", "--limit", "3"])
 
 
 @settings(max_examples=400, derandomize=True, deadline=None)
 @given(rest=st.lists(DRY_WORDS, max_size=9))
 def test_random_dry_run_command_lines_agree_with_argparse(rest):
     argv = ["dry-run", *rest]
-    quick = dry_run_files(argv)
-    if quick is not None:  # readers started for arguments argparse reads otherwise would be stopped: still, none is
-        assert vars(quick) == _early_fields(_argparse(argv))
+    quick = dry_run_args(argv)
+    if quick is not None:  # when it reads one, it reads it as argparse does
+        assert vars(quick) == _argparse(argv)
 
 
 def test_input_pairs_name_the_records_unless_the_file_exists(tmp_path):
