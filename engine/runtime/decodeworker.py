@@ -30,6 +30,9 @@ AHEAD = 64  # messages the child may hold while the parent does not read (~16,00
 HEADER = struct.Struct("!q")
 DONE, FAILED = -1, -2
 _PIPE_BYTES = 1 << 20  # Linux's F_SETPIPE_SZ (the default is 64 KiB: a page or less)
+# a reader whose records are needed last runs at the lowest priority: 1k-order dry-runs ~3 % faster at nice 19
+# than at 10 (less CPU time too: the processes needed first contend less with it), alternated 2 x 25 rounds
+SPARE_NICE = 19
 
 
 def available() -> bool:
@@ -57,7 +60,7 @@ def decoded_elsewhere(rows: Iterator[Any], spare: bool = False) -> Iterator[Any]
     """``rows`` as they come, read by a child process forked now (when forking is possible; else in
     this one): it reads ahead - up to AHEAD pages - while this process is still busy elsewhere (the
     source file is read while the related files are indexed). ``spare``: the child runs at a lower
-    priority (nice 10), on the CPU time the processes reading what is needed first leave."""
+    priority (nice 19), on the CPU time the processes reading what is needed first leave."""
     if not available():
         return rows
     return received(*forked_reader(rows, spare), rows)
@@ -147,7 +150,7 @@ def _child(rows: Iterator[Any], fd: int, spare: bool) -> None:  # pragma: no cov
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent decides (and kills this one)
     if spare:
         try:
-            os.nice(10)
+            os.nice(SPARE_NICE)
         except OSError:
             pass
     pages, writer = start_writer(fd)

@@ -21,7 +21,7 @@ Children are forked only where the dry-run would read in children anyway (``--pa
 refused, ``fork`` available, several cores, one free) and for the inputs it would give a child
 (``WORKER_BYTES`` or more) when all of them together stay below ``SPLIT_BYTES`` (from there the
 source's pages are mapped by two processes each parsing it: splitmap.py). The source's reader gives
-way (nice 10) to this process's compile and to the related files' readers, whose records are needed
+way (nice 19) to this process's compile and to the related files' readers, whose records are needed
 first. Whatever happens to the dry-run - a spec error, an unreadable file, an interruption, a file
 read otherwise - :meth:`EarlyReaders.close` stops and reaps every child not claimed.
 """
@@ -30,7 +30,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from engine.runtime.decodeworker import available, core_free, forked_reader, reap, received
+from engine.runtime.decodeworker import SPARE_NICE, available, core_free, forked_reader, reap, received
 from engine.spec.yamlcache import read_entry, write_entry
 from engine.util.digest import blake2b
 
@@ -124,7 +124,7 @@ def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_b
 def _records(recipe: Recipe, name: str | None, path: Path, max_bytes: int | None, others: bool) -> Iterator[dict]:
     """The records of one input file read by ``recipe`` (a generator: it starts in the child). The
     source's records are needed last when ``others`` (files) are joined to them: their reader then
-    gives way (nice 10) to this process's compile and the related files' readers."""
+    gives way (nice 19) to this process's compile and the related files' readers."""
     from engine.connectors.codecs.instream import stream_input
     from engine.connectors.codecs.xmlcodec import XmlOptions
 
@@ -138,7 +138,7 @@ def _records(recipe: Recipe, name: str | None, path: Path, max_bytes: int | None
     resource = singular.get(resource, resource)
     if others and resource == recipe["source"]:
         try:
-            os.nice(10)
+            os.nice(SPARE_NICE)
         except OSError:
             pass
     elif _typed_by_reader(recipe, resource):

@@ -95,6 +95,6 @@ def test_a_spare_reader_runs_at_a_lower_priority(tmp_path):
     marker = tmp_path / "read"
     mine = os.nice(0)
     assert len(list(decoded_elsewhere(_marking(marker, 10), spare=True))) == 10
-    assert int(marker.read_text().split()[1]) == min(mine + 10, 19)
+    assert int(marker.read_text().split()[1]) == min(mine + decodeworker.SPARE_NICE, 19)
     assert len(list(decoded_elsewhere(_marking(marker, 10)))) == 10
     assert int(marker.read_text().split()[1]) == mine
