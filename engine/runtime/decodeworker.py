@@ -2,7 +2,7 @@
 
 Parsing and decoding a file's records (lxml's parse, elements -> dicts) is about half of a file
 dry-run's CPU; it needs nothing of the mapping. :func:`decoded_elsewhere` runs a record iterator in a
-forked child process that sends the records to this one page by page through a pipe (pickled: plain
+forked child process that sends the records to this one page by page through a pipe (:func:`dumped`: plain
 dicts of texts), so that the file is read while the records before are typed, joined and mapped.
 Same records in the same order: the child iterates the very iterator this process would have
 iterated (a fork's copy of it, not started yet). Errors stay exactly those of the reader, at the same
@@ -16,6 +16,7 @@ little more (pickling the records), the wall time lower when a core is free.
 """
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import queue
@@ -102,7 +103,7 @@ def _received(pid: int, read_end: int, rows: Iterator[Any]) -> Iterator[Any]:
                     return
                 if size < 0:  # the child met an exception (or died): meet it here, after the same records
                     break
-                page = pickle.loads(pipe.read(size))  # noqa: S301 - our own child's records
+                page = loaded(pipe.read(size))
                 received += len(page)
                 yield from page
         reap(pid, kill=True)
@@ -189,8 +190,25 @@ def packed(page: list) -> bytes:
     """A page as one message: its size, then its pickle (nothing for an empty page)."""
     if not page:
         return b""
-    body = pickle.dumps(page, pickle.HIGHEST_PROTOCOL)
+    body = dumped(page)
     return HEADER.pack(len(body)) + body
+
+
+def dumped(value: Any) -> bytes:
+    """``value`` as the body of a message to a forked process of the same interpreter: marshal's when it
+    takes every value (it keeps every type exactly and refuses any other - a subclass, a Decimal, a
+    date: ValueError; records of texts ~3x faster to write than pickle's, ~20 % faster to read), else
+    pickle's. The first byte says which."""
+    try:
+        return b"M" + marshal.dumps(value)
+    except ValueError:
+        return b"P" + pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def loaded(body: bytes) -> Any:
+    """What :func:`dumped` wrote (a message of this process's own child)."""
+    view = memoryview(body)[1:]
+    return marshal.loads(view) if body[:1] == b"M" else pickle.loads(view)  # noqa: S301 - our own child's
 
 
 def reap(pid: int, kill: bool) -> None:

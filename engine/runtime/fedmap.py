@@ -3,7 +3,7 @@
 Below ``dryrun.SPLIT_BYTES`` the source file is read ahead by a reader child (decodeworker.py), and by
 the time the related files are indexed most of its pages are decoded: what is left is typing, joining,
 mapping and encoding them, in this process alone. :func:`fed_pages` forks a mapper child then and
-hands it every other page's records through a pipe (pickled: the records as the reader decoded them);
+hands it every other page's records through a pipe (decodeworker.dumped: the records as the reader decoded them);
 the child sends back each record's key and JSON text, its error or that the filter skipped it (as
 splitmap.py's child does), and this process hands out every page's outcomes in order. Unlike
 splitmap.py, the source file is parsed once: this process holds every page, so a page the child
@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import signal
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
-from engine.runtime.decodeworker import DONE, HEADER, message_size, open_pipe, reap
+from engine.runtime.decodeworker import DONE, HEADER, dumped, loaded, message_size, open_pipe, reap
 from engine.runtime.splitmap import Work, from_wire, read_message, to_wire
 
 
@@ -83,7 +82,7 @@ def fed_pages(rows: Iterator[Any], size: int, work: Work) -> Iterator[tuple[int,
 def _sent(pid: int, fd: int, page: list) -> int:
     """Hands ``page`` to the child; its pid, or 0 when it cannot take it (it is then stopped)."""
     try:
-        body = pickle.dumps(page, pickle.HIGHEST_PROTOCOL)
+        body = dumped(page)
         _write(fd, HEADER.pack(len(body)) + body)
         return pid
     except Exception:  # noqa: BLE001 - a record pickle cannot carry, the child gone: worked here
@@ -116,8 +115,7 @@ def _child(fd_in: int, fd_out: int, work: Work) -> None:  # pragma: no cover - r
                 body = pipe.read(size)
                 if len(body) != size:
                     break
-                outcomes = [to_wire(outcome) for outcome in work(pickle.loads(body))]  # noqa: S301 - ours
-                answer = pickle.dumps(outcomes, pickle.HIGHEST_PROTOCOL)
+                answer = dumped([to_wire(outcome) for outcome in work(loaded(body))])
                 _write(fd_out, HEADER.pack(len(answer)) + answer)
     except BaseException:  # noqa: BLE001 - the parent works the page itself and meets it again
         pass

@@ -33,7 +33,7 @@ from itertools import islice
 from typing import Any
 
 from engine.connectors.codecs.xmlstream import Skip
-from engine.runtime.decodeworker import DONE, FAILED, HEADER, message_size, open_pipe, reap, start_writer
+from engine.runtime.decodeworker import DONE, FAILED, HEADER, dumped, loaded, message_size, open_pipe, reap, start_writer
 from engine.runtime.pipeline import Outcome
 
 Work = Callable[[list], list[Outcome]]  # a page of source records -> its outcomes (payload_json set when ok)
@@ -98,7 +98,7 @@ def read_message(pipe: Any) -> Any:
     body = pipe.read(size)
     if len(body) != size:
         return None  # the child died mid-message
-    return pickle.loads(body)  # noqa: S301 - our own child's outcomes
+    return loaded(body)
 
 
 def from_wire(item: tuple) -> Outcome:
@@ -141,7 +141,7 @@ def _child(rows: Iterator[Any], skip: Skip, size: int, work: Work, reopen: Calla
                 pages.put(HEADER.pack(DONE))
                 break
             if mine:
-                body = pickle.dumps([to_wire(outcome) for outcome in work(page)], pickle.HIGHEST_PROTOCOL)
+                body = dumped([to_wire(outcome) for outcome in work(page)])
                 pages.put(HEADER.pack(len(body)) + body)
             index += 1
     except BaseException:  # noqa: BLE001 - the parent works this page itself and meets it again, located
