@@ -26,8 +26,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-PAGE = 256  # records per message
-AHEAD = 64  # messages the child may hold while the parent does not read (~16,000 records)
+PAGE = 100  # records per message: a dry-run maps pages of 100 (1k orders: 3 % less wall time than 256, 3 x 25 rounds)
+AHEAD = 160  # messages the child may hold while the parent does not read (~16,000 records)
 HEADER = struct.Struct("!q")
 DONE, FAILED = -1, -2
 _PIPE_BYTES = 1 << 20  # Linux's F_SETPIPE_SZ (the default is 64 KiB: a page or less)
