@@ -190,3 +190,25 @@ def test_a_recipe_reads_as_the_plan_reads():
     assert XmlOptions(**found["xml"]) == options and found["source"] == "orders"
     assert found["fields"]["order_details"] == dryrun.fields_read(flow, "order_details")
     assert found == earlyread.recipe(flow, options, singular)  # the same plan, the same recipe
+
+
+def test_a_start_that_cannot_fork_leaves_no_reader_and_the_dry_run_runs(files, seen, monkeypatch):
+    """No process left (EAGAIN) when the second reader is forked at the start: the first is stopped, nothing is
+    printed, and the dry-run reads as without early readers."""
+    from engine.cli.quickargs import start_dry_run_readers
+
+    first = run_cli(argv(EXAMPLE, files), ROOT)
+    forked, calls = earlyread.forked_reader, []
+
+    def failing(rows, spare):
+        calls.append(1)
+        if len(calls) == 2:
+            rows.close()
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return forked(rows, spare)
+
+    monkeypatch.setattr(earlyread, "forked_reader", failing)
+    start_dry_run_readers(argv(EXAMPLE, files))
+    assert len(seen["pids"]) == 1 and earlyread._prestarted == []  # the one forked is stopped (reaped: the fixture)
+    monkeypatch.setattr(earlyread, "forked_reader", forked)
+    assert run_cli(argv(EXAMPLE, files), ROOT) == first

@@ -111,5 +111,8 @@ def start_dry_run_readers(argv: list[str]) -> None:
     from engine.runtime.earlyread import prestart
     from engine.spec.yamlcache import default_dir
 
-    prestart(found.project, found.flow, input_pairs(found.input), found.parallel_read,
-             None if found.no_cache else default_dir())
+    try:
+        prestart(found.project, found.flow, input_pairs(found.input), found.parallel_read,
+                 None if found.no_cache else default_dir())
+    except Exception:  # noqa: BLE001 - no home folder, no process left...: the dry-run starts as without
+        return  # (and meets the problem itself, reported as it reports it)

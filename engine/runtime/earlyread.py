@@ -114,10 +114,14 @@ def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_b
     if total >= SPLIT_BYTES or (related_memory is not None and total > related_memory) or not (workers or core_free()):
         return early
     import engine.connectors.codecs.instream  # noqa: F401 - the readers' modules, loaded once for all (needed here later)
-    for (name, path), size in zip(inputs, sizes):
-        if size >= WORKER_BYTES and str(path) not in early.children:
-            early.children[str(path)] = forked_reader(_records(early.recipe, name, path, max_bytes,
-                                                               len(inputs) > 1), False)
+    try:
+        for (name, path), size in zip(inputs, sizes):
+            if size >= WORKER_BYTES and str(path) not in early.children:
+                early.children[str(path)] = forked_reader(_records(early.recipe, name, path, max_bytes,
+                                                                   len(inputs) > 1), False)
+    except BaseException:  # no pipe or process left (too many open files...): none left behind either
+        early.close()
+        raise
     return early
 
 
