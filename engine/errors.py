@@ -7,11 +7,10 @@ the target field and the spec location of that field.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
-from engine.util.records import frozen
 
-
-@frozen  # (its methods shared, not compiled: every command's start-up)
+@dataclass(frozen=True, slots=True)
 class Loc:
     """A position in a spec file (1-based line and column)."""
 
@@ -26,7 +25,7 @@ class Loc:
         return Loc(self.file, self.line, self.col + columns)
 
 
-@frozen
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One finding of validation: an error or a warning, with where and why."""
 
