@@ -12,7 +12,7 @@ the error itself - with its file, line and column - after the same records. The 
 two: the child never runs far ahead (memory stays bounded), and stops when this process stops reading.
 
 Used where ``os.fork`` exists and the machine has more than one core; the CPU time is the same or a
-little more (pickling the records), the wall time lower when a core is free.
+little more (the records written to the pipe and read back), the wall time lower when a core is free.
 """
 from __future__ import annotations
 
@@ -187,7 +187,7 @@ def _writer(pages: queue.Queue, fd: int) -> None:  # pragma: no cover - runs in 
 
 
 def packed(page: list) -> bytes:
-    """A page as one message: its size, then its pickle (nothing for an empty page)."""
+    """A page as one message: its size, then its :func:`dumped` bytes (nothing for an empty page)."""
     if not page:
         return b""
     body = dumped(page)
