@@ -36,21 +36,23 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("argv", CASES)
-def test_ordinary_command_lines_are_read_as_argparse_reads_them(argv):
-    quick = validate_args(argv)
-    assert quick is not None
-    assert vars(quick) == _argparse(argv)
-
-
-@pytest.mark.parametrize("argv", [
+OTHERS = [
     ["validate"], ["validate", "--strict"], ["validate", "-h", "a"], ["validate", "--help"],
     ["validate", "--str", "a"], ["validate", "--format=json", "a"], ["validate", "--format", "xml", "a"],
     ["validate", "--format"], ["validate", "a", "--strict", "b"], ["validate", "--connectors", "-x", "a"],
     ["validate", "--", "a"], ["validate", "-"], ["dry-run", "a"], [], ["validate", "a", "--unknown"],
-])
-def test_anything_else_is_left_to_argparse(argv):
-    assert validate_args(argv) is None
+]
+
+
+def _quick(argv: list[str]):
+    """What engine/cli/main.py reads without argparse."""
+    return validate_args(argv) or dry_run_args(argv)
+
+
+def _agrees(argv: list[str]) -> None:
+    quick = _quick(argv)
+    if quick is not None:  # when it reads one, it reads it as argparse does
+        assert vars(quick) == _argparse(argv)
 
 
 WORDS = st.sampled_from(["a", "b/c", "--strict", "--no-cache", "--format", "json", "text", "github", "xml", "--connectors",
@@ -60,10 +62,7 @@ WORDS = st.sampled_from(["a", "b/c", "--strict", "--no-cache", "--format", "json
 @settings(max_examples=400, derandomize=True, deadline=None)
 @given(rest=st.lists(WORDS, max_size=7))
 def test_random_command_lines_agree_with_argparse(rest):
-    argv = ["validate", *rest]
-    quick = validate_args(argv)
-    if quick is not None:  # when it reads one, it reads it as argparse does
-        assert vars(quick) == _argparse(argv)
+    _agrees(["validate", *rest])
 
 
 def test_paths_are_paths():
@@ -81,24 +80,24 @@ DRY_RUNS = [
 ]
 
 
-@pytest.mark.parametrize("argv", DRY_RUNS)
-def test_plain_file_dry_runs_are_read_as_argparse_reads_them(argv):
-    quick = dry_run_args(argv)
+@pytest.mark.parametrize("argv", CASES + DRY_RUNS)
+def test_ordinary_command_lines_are_read_as_argparse_reads_them(argv):
+    quick = _quick(argv)
     assert quick is not None
     assert vars(quick) == _argparse(argv)
 
 
-@pytest.mark.parametrize("argv", [
+@pytest.mark.parametrize("argv", OTHERS + [
     ["dry-run", "p", "--flow", "f"],  # live: nothing to read early
     ["dry-run", "--flow", "f", "--input", "a"], ["dry-run", "p", "--input", "a"],
     ["dry-run", "p", "--flow", "f", "--input", "a", "--max-input-bytes", "1GB"],  # any other option: argparse's
     ["dry-run", "p", "--flow", "f", "--input=a"], ["dry-run", "p", "--flow", "f", "--inp", "a"],
     ["dry-run", "p", "--flow", "f", "--input", "-a"], ["dry-run", "p", "--flow", "f", "--input"],
-    ["dry-run", "p", "q", "--flow", "f", "--input", "a"], ["dry-run", "-h"], ["validate", "p"], [],
+    ["dry-run", "p", "q", "--flow", "f", "--input", "a"], ["dry-run", "-h"],
     ["dry-run", "p", "--flow", "f", "--input", "a", "--format", "yaml"], ["dry-run", "p", "--flow", "f", "--input", "a", "--limit", "5"],
 ])
-def test_other_dry_run_command_lines_are_left_to_argparse(argv):
-    assert dry_run_args(argv) is None
+def test_anything_else_is_left_to_argparse(argv):
+    assert _quick(argv) is None
 
 
 DRY_WORDS = st.sampled_from(["p", "q", "--flow", "f", "--input", "a.xml", "k=v", "--no-cache", "--parallel-read",
@@ -109,10 +108,7 @@ DRY_WORDS = st.sampled_from(["p", "q", "--flow", "f", "--input", "a.xml", "k=v",
 @settings(max_examples=400, derandomize=True, deadline=None)
 @given(rest=st.lists(DRY_WORDS, max_size=9))
 def test_random_dry_run_command_lines_agree_with_argparse(rest):
-    argv = ["dry-run", *rest]
-    quick = dry_run_args(argv)
-    if quick is not None:  # when it reads one, it reads it as argparse does
-        assert vars(quick) == _argparse(argv)
+    _agrees(["dry-run", *rest])
 
 
 def test_input_pairs_name_the_records_unless_the_file_exists(tmp_path):
