@@ -1,5 +1,6 @@
 """The command line: formats, exit codes, messages, and what dry-run never shows."""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -109,3 +110,24 @@ def test_console_entry_points():
     result = subprocess.run([sys.executable, "-m", "engine", "validate", "specs/"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "0 error(s)" in result.stderr
+
+
+@pytest.mark.parametrize("module", ["engine.cli.main", "engine.runtime.earlyread"])
+def test_ctrl_c_while_the_command_loads_ends_quietly_with_130(module, tmp_path):
+    """Ctrl-C before the command runs (its modules still loading, a dry-run's readers being started) ends
+    as it does once the command runs: exit 130, no traceback. The interruption is raised by an import hook
+    at the import of ``module``, the moment a person's Ctrl-C may land."""
+    script = (
+        "import importlib.abc, runpy, sys\n"
+        "class Stop(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {module!r}:\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Stop())\n"
+        "sys.argv = ['passerelle', 'dry-run', 'p', '--flow', 'f', '--input', 'orders.xml']\n"
+        "runpy.run_module('engine', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "sandbox")]),
+                                   PASSERELLE_CACHE_DIR=str(tmp_path / "cache")))
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr and "KeyboardInterrupt" not in done.stderr
