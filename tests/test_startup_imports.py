@@ -69,7 +69,7 @@ def test_validate_of_the_shipped_specs_imports_nothing_it_does_not_need(tmp_path
 
 
 def test_the_console_script_entry_point_imports_nothing_more(tmp_path):
-    code = ("import sys; from engine.cli.main import run; sys.argv = ['passerelle', 'validate', 'specs/']; "
+    code = ("import sys; from engine.cli.console import run; sys.argv = ['passerelle', 'validate', 'specs/']; "
             "run()")
     names, done = _imported(["-c", code], cache=tmp_path)  # (a cache of its own: nothing known yet)
     assert done.returncode == 0, done.stderr[-2000:]

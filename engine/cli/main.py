@@ -219,16 +219,4 @@ def _commands(name: str | None = None) -> dict:
     return {**own, **DRY_RUN, **COMMANDS, **RELOAD, **XREF, **DB, **DOCS, **SPECTEST, **INIT} | CLUSTER
 
 
-def run() -> None:  # pragma: no cover - console entry point
-    from engine.cli import oneshot
-    from engine.cli.quickargs import start_dry_run_readers
-
-    try:  # Ctrl-C before main() runs ends as it does once it runs: 130, no traceback
-        oneshot.start(sys.argv[1:])
-        start_dry_run_readers(sys.argv[1:])  # a file dry-run's large inputs read while the rest loads
-    except KeyboardInterrupt:
-        sys.exit(130)
-    oneshot.finish(sys.argv[1:], main())
-
-
-__all__ = ["main", "run"]
+__all__ = ["main"]

@@ -81,8 +81,13 @@ def prestart(project: Path, flow: str, inputs: list[tuple[str | None, Path]], wo
     imported (engine/cli/quickargs.py): the readers begin ~35 ms sooner (the readers' modules are loaded
     first, here: each child loading them itself cost more CPU time than it saved). The dry-run's own
     :func:`start` takes them when it asks for the same arguments, and stops them otherwise."""
-    _prestarted.append(((project, flow, tuple(inputs), None, workers, cache, None),
+    _prestarted.append((_arguments(project, flow, inputs, None, workers, cache, None),
                         start(project, flow, inputs, None, workers, cache)))
+
+
+def _arguments(*given: Any) -> tuple:
+    """:func:`start`'s arguments as one value (what a prestart is taken for), the inputs' list as a tuple."""
+    return tuple(tuple(value) if isinstance(value, list) else value for value in given)
 
 
 def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_bytes: int | None,
@@ -94,7 +99,7 @@ def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_b
     if _prestarted:
         asked, early = _prestarted.pop()
         if early is not None and early.reading and \
-                asked == (project, flow, tuple(inputs), max_bytes, workers, cache, related_memory):
+                asked == _arguments(project, flow, inputs, max_bytes, workers, cache, related_memory):
             return early
         if early is not None:  # other arguments, or none started (no core was free then): asked again now
             early.close()

@@ -51,9 +51,9 @@ def test_finish_of_another_command_exits_as_python_does():
 def _passerelle(*argv: str, entry: str = "module") -> subprocess.CompletedProcess:
     if entry == "module":
         command = [sys.executable, "-m", "engine", *argv]
-    else:  # the console script `passerelle` (engine.cli.main:run)
+    else:  # the console script `passerelle` (engine.cli.console:run)
         command = [sys.executable, "-c", f"import sys; sys.argv = ['passerelle', *{list(argv)!r}]; "
-                   "from engine.cli.main import run; run()"]
+                   "from engine.cli.console import run; run()"]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
