@@ -97,9 +97,6 @@ def _dry_run(args, inputs, early) -> int:
 
     plan = _load(args, load_plan, ConnectorStore(extra_dirs=args.connectors))
     flow = select_flow(plan, args.flow)
-    from engine.cli.oneshot import compiled
-
-    compiled()
     if not inputs:
         return _live_dry_run(plan, flow, args)
     out = _Chunks(sys.stdout)  # written in large chunks, not one write (a syscall unbuffered) per record
@@ -109,6 +106,9 @@ def _dry_run(args, inputs, early) -> int:
         with _xref(plan, args), DryRunProgress(flow.name, sys.stdout, sys.stderr) as bar:
             counts, outcomes = stream_dry_run(plan, flow, inputs, args.max_input_bytes, _input_format(args, plan, flow),
                                               early=early, **_memory(args))
+            from engine.cli.oneshot import compiled
+
+            compiled()  # the plan and the related records indexed: all alive to the end
             if as_json:
                 out.write("[")
                 started = True

@@ -7,10 +7,14 @@ Validate's objects (parsed specs, compiled connectors, the modules) all live unt
 * for validate, the cyclic garbage collector's young generation is collected every 100,000 allocations
   instead of every 700: each collection would walk objects that are all still alive (mypy's ``main``
   raises the same threshold for the same reason). A file dry-run too, but only until its plan is
-  compiled (:func:`compiled`; ~10 ms of collections on the example project): its records come and go,
-  and with the raised threshold a dry-run mapping its source in two processes grew by ~0.8 KB per record
-  in each (100,000 orders: 38 -> 137 MiB) where the default thresholds keep it flat (48 MiB). The
-  readers it forks before (engine/runtime/earlyread.py: small inputs only) keep the raised one;
+  compiled and its related records indexed (:func:`compiled`): its source records come and go, and with
+  the raised threshold a dry-run mapping its source in two processes grew by ~0.8 KB per record in each
+  (100,000 orders: 38 -> 137 MiB) where the default thresholds keep it flat. What is alive then (the
+  modules, the plan, the related index) stays alive to the end: it is frozen, out of every later
+  collection (the mapper processes forked after keep it so: runtime/fedmap.py, splitmap.py); while the
+  index was given back to the collector, two full collections walked it at 10,000 orders (~140 ms of
+  a parent's 230 ms of collections; 68 ms left). The readers it forks before (engine/runtime/earlyread.py:
+  small inputs only) keep the raised threshold;
 * the process ends with ``os._exit`` once its output is flushed, instead of freeing every object one
   by one at interpreter exit (mypy's ``hard_exit``). Nothing is left to finish: validate starts no
   thread, opens no file it keeps, and registers no ``atexit`` handler; a file dry-run ends this way
@@ -55,9 +59,10 @@ def completed() -> None:
 
 
 def compiled() -> None:
-    """A one-shot file dry-run's plan is compiled: the default thresholds again for its records, and
-    every object alive now (modules, plan) is left out of later collections (``gc.freeze``): none of
-    them is garbage. (Until now its objects all stayed alive, as validate's: see the module.)"""
+    """A one-shot file dry-run's plan is compiled and its related records indexed: the default
+    thresholds again for its records, and every object alive now (modules, plan, index) is left out
+    of later collections (``gc.freeze``): none of them is garbage.
+    (Until now its objects all stayed alive, as validate's: see the module.)"""
     if _raised:
         _, middle, old = gc.get_threshold()
         gc.set_threshold(_raised.pop(), middle, old)

@@ -31,6 +31,7 @@ def fed_pages(rows: Iterator[Any], size: int, work: Work) -> Iterator[tuple[int,
     the first page is worked: each process builds the join indexes, at the same time.)"""
     to_child, from_here = open_pipe()
     from_child, to_here = open_pipe()
+    frozen = gc.get_freeze_count()  # (objects frozen by the caller stay frozen here: see splitmap.py)
     gc.freeze()  # the related index and the plan: left shared with the child (see splitmap.py)
     try:
         pid = os.fork()
@@ -39,7 +40,8 @@ def fed_pages(rows: Iterator[Any], size: int, work: Work) -> Iterator[tuple[int,
             os.close(from_child)
             _child(to_child, to_here, work)
     finally:
-        gc.unfreeze()
+        if not frozen:
+            gc.unfreeze()
     os.close(to_child)
     os.close(to_here)
     try:

@@ -45,6 +45,7 @@ def split_pages(rows: Iterator[Any], skip: Skip, size: int, work: Work,
     worked by a child forked at the first ``next`` (``reopen``: what the child does first, such as
     opening its own connection to a database). ``rows`` must not have been started."""
     read_end, write_end = open_pipe()
+    frozen = gc.get_freeze_count()
     gc.freeze()  # the objects made so far (the related index...): the child's collections leave them,
     try:  # and so their memory, shared (not copied page by page as a collection visits them)
         pid = os.fork()
@@ -52,7 +53,8 @@ def split_pages(rows: Iterator[Any], skip: Skip, size: int, work: Work,
             os.close(read_end)
             _child(rows, skip, size, work, reopen, write_end)
     finally:
-        gc.unfreeze()  # here (the child never returns)
+        if not frozen:  # here (the child never returns); objects the caller froze (a one-shot dry-run's
+            gc.unfreeze()  # plan and index: engine/cli/oneshot.py) stay out of this process's collections too
     os.close(write_end)
     try:
         with os.fdopen(read_end, "rb", buffering=1 << 16) as pipe:

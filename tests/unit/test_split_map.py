@@ -4,6 +4,8 @@ the reader or of the work - met after the same outcomes, with its own text; the 
 skipped records undecoded (xmlstream.Skip)."""
 from __future__ import annotations
 
+import gc
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 import pytest
@@ -170,3 +172,26 @@ def test_the_child_works_every_other_page(two, ours):
     got, counts, error = two([{"n": i} for i in range(45)], 10, noted, None)
     assert [o.key for o in got] == [str(i) for i in range(45)] and counts == [10, 10, 10, 10, 5]
     assert here == ours and error is None
+
+
+@pytest.mark.parametrize("two", [split, fed])
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_the_heap_frozen_for_the_fork_is_given_back_unless_the_caller_froze_it(two, frozen_before):
+    """Both modules freeze this process's objects while they fork (the child's collections then leave
+    them, and their memory shared). Where nothing was frozen before, they go back to the collector at
+    once; where the caller froze its heap (a one-shot dry-run: its plan and related index, alive to the
+    end), it stays frozen, new objects included: a full collection would walk the whole index again."""
+    gc.unfreeze()
+    try:
+        if frozen_before:
+            gc.freeze()
+        made_since = [{"n": n} for n in range(1000)]  # alive across the fork, made after any freeze
+        items = [{"n": i} for i in range(40)]
+        got, counts, error = two(items, 10, work_of(set(), None), None)
+        assert counts == [10] * 4 and error is None and len(got) == 40
+        if frozen_before:
+            assert gc.get_freeze_count() >= len(made_since)
+        else:
+            assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
