@@ -66,7 +66,9 @@ def compiled() -> None:
     if _raised:
         _, middle, old = gc.get_threshold()
         gc.set_threshold(_raised.pop(), middle, old)
-        gc.freeze()
+        from engine.runtime.heap import freeze_for_good
+
+        freeze_for_good()
 
 
 def start(argv: list[str]) -> None:

@@ -14,7 +14,6 @@ process. One page at most is in the child's hands: neither pipe can fill while t
 """
 from __future__ import annotations
 
-import gc
 import os
 import signal
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from itertools import islice
 from typing import Any
 
 from engine.runtime.decodeworker import DONE, HEADER, dumped, loaded, message_size, open_pipe, reap
+from engine.runtime.heap import frozen_for_fork
 from engine.runtime.splitmap import Work, from_wire, read_message, to_wire
 
 
@@ -31,17 +31,12 @@ def fed_pages(rows: Iterator[Any], size: int, work: Work) -> Iterator[tuple[int,
     the first page is worked: each process builds the join indexes, at the same time.)"""
     to_child, from_here = open_pipe()
     from_child, to_here = open_pipe()
-    frozen = gc.get_freeze_count()  # (objects frozen by the caller stay frozen here: see splitmap.py)
-    gc.freeze()  # the related index and the plan: left shared with the child (see splitmap.py)
-    try:
+    with frozen_for_fork():  # the related index and the plan: left shared with the child
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the forked child; never returns
             os.close(from_here)
             os.close(from_child)
             _child(to_child, to_here, work)
-    finally:
-        if not frozen:
-            gc.unfreeze()
     os.close(to_child)
     os.close(to_here)
     try:

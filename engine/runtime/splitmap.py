@@ -24,7 +24,6 @@ state store bound (``xref``: a database connection is not carried across a fork)
 """
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import signal
@@ -34,6 +33,7 @@ from typing import Any
 
 from engine.connectors.codecs.xmlstream import Skip
 from engine.runtime.decodeworker import DONE, FAILED, HEADER, dumped, loaded, message_size, open_pipe, reap, start_writer
+from engine.runtime.heap import frozen_for_fork
 from engine.runtime.pipeline import Outcome
 
 Work = Callable[[list], list[Outcome]]  # a page of source records -> its outcomes (payload_json set when ok)
@@ -45,16 +45,11 @@ def split_pages(rows: Iterator[Any], skip: Skip, size: int, work: Work,
     worked by a child forked at the first ``next`` (``reopen``: what the child does first, such as
     opening its own connection to a database). ``rows`` must not have been started."""
     read_end, write_end = open_pipe()
-    frozen = gc.get_freeze_count()
-    gc.freeze()  # the objects made so far (the related index...): the child's collections leave them,
-    try:  # and so their memory, shared (not copied page by page as a collection visits them)
+    with frozen_for_fork():  # the objects made so far (the related index...): shared with the child
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the forked child (its coverage is not collected); never returns
             os.close(read_end)
             _child(rows, skip, size, work, reopen, write_end)
-    finally:
-        if not frozen:  # here (the child never returns); objects the caller froze (a one-shot dry-run's
-            gc.unfreeze()  # plan and index: engine/cli/oneshot.py) stay out of this process's collections too
     os.close(write_end)
     try:
         with os.fdopen(read_end, "rb", buffering=1 << 16) as pipe:

@@ -4,6 +4,7 @@ import gc
 
 import pytest
 
+from engine.runtime import heap
 from engine.runtime.heap import paused_collector
 
 
@@ -61,3 +62,15 @@ def test_garbage_of_before_the_run_is_collected_once_the_run_ends():
         assert gone() is not None  # frozen: not walked during the run
     gc.collect()
     assert gone() is None  # not kept beyond it
+
+
+def test_a_fork_inside_a_run_leaves_the_runs_heap_frozen():
+    assert gc.get_freeze_count() == 0
+    with heap.frozen_for_fork():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0  # given back: nothing was frozen for longer
+    with heap.frozen_heap():
+        with heap.frozen_for_fork():
+            pass
+        assert gc.get_freeze_count() > 0  # the run's heap is not given back by the fork
+    assert gc.get_freeze_count() == 0

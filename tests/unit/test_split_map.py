@@ -15,6 +15,7 @@ from engine.connectors.codecs.xmlstream import Skip, stream_xml
 from engine.errors import Loc, RecordError
 from engine.runtime import decodeworker
 from engine.runtime.pipeline import Outcome
+from engine.runtime import heap
 from engine.runtime.fedmap import fed_pages
 from engine.runtime.splitmap import split_pages
 
@@ -184,7 +185,7 @@ def test_the_heap_frozen_for_the_fork_is_given_back_unless_the_caller_froze_it(t
     gc.unfreeze()
     try:
         if frozen_before:
-            gc.freeze()
+            heap.freeze_for_good()
         made_since = [{"n": n} for n in range(1000)]  # alive across the fork, made after any freeze
         items = [{"n": i} for i in range(40)]
         got, counts, error = two(items, 10, work_of(set(), None), None)
@@ -195,3 +196,4 @@ def test_the_heap_frozen_for_the_fork_is_given_back_unless_the_caller_froze_it(t
             assert gc.get_freeze_count() == 0
     finally:
         gc.unfreeze()
+        heap._for_good[0] = False
