@@ -162,10 +162,26 @@ def test_no_cache_and_no_parallel_read_start_no_reader(files, seen, tmp_path):
     assert seen["early"] == []
 
 
-def test_inputs_from_the_split_size_on_are_not_read_early(files, seen, monkeypatch):
-    monkeypatch.setattr(earlyread, "SPLIT_BYTES", 3_000_000)  # the source's pages parsed by two mappers
+def test_inputs_whose_related_files_go_to_disk_are_not_read_early(files, seen, monkeypatch):
+    monkeypatch.setattr(earlyread, "RELATED_MEMORY", 1_000_000)  # all but the largest file: 1.3 MB
     expected = run_cli(argv(EXAMPLE, files), ROOT)
     assert run_cli(argv(EXAMPLE, files), ROOT) == expected and seen["early"] == []
+
+
+def test_a_related_file_larger_than_the_source_read_early_is_not_taken_for_the_disk(files, seen):
+    """The readers are started when all files but the largest fit the related budget, the largest taken
+    as the source. Where a related file is the largest and the related rows go to disk after all, its
+    reader (typing rows the disk takes raw) is not taken: only the source's is."""
+    details = files["order_details"].read_text(encoding="utf-8")
+    at = details.rindex("</order_details>")
+    files["order_details"].write_text(details[:at] + " " * 1_500_000 + details[at:], encoding="utf-8")  # 2.7 MB
+    assert os.path.getsize(files["order_details"]) > os.path.getsize(files["orders"])
+    expected = run_cli(argv(EXAMPLE, files, "--no-parallel-read"), ROOT)
+    budget = ["--related-memory", "2500KB"]  # guessed related: orders (2.2 MB) + small ones; really: 2.7 MB + ...
+    assert run_cli(argv(EXAMPLE, files, *budget), ROOT) == expected  # (leaves the recipe)
+    seen["early"].clear(), seen["claimed"].clear()
+    assert run_cli(argv(EXAMPLE, files, *budget), ROOT) == expected
+    assert sorted(seen["early"]) == ["order_details.xml", "orders.xml"] and seen["claimed"] == ["orders.xml"]
 
 
 def test_related_rows_indexed_on_disk_are_not_read_early(files, seen):

@@ -193,15 +193,14 @@ def test_parallel_read_option_gives_the_same_output(tmp_path):
     assert run_cli(args, ROOT) == single  # the default (a core free: read by children, else here)
 
 
-@pytest.mark.parametrize("mode", ["split", "fed"])
-@pytest.mark.parametrize("memory", ["0", "32MB"])
+@pytest.mark.parametrize(("mode", "memory"), [("split", "0"), ("fed", "0"), ("fed", "32MB")])
 @pytest.mark.parametrize("broken", ["none", "repeated", "malformed"])
 def test_pages_mapped_in_two_processes_give_the_output_of_one(tmp_path, monkeypatch, mode, memory, broken):
     """--parallel-read maps every other page of the source in a child: same bytes, same errors. Split
-    (splitmap.py, from SPLIT_BYTES): a record the child cannot read (a repeated field, malformed XML)
-    in one of its pages is met by this process itself, after the same payloads. Fed (fedmap.py,
-    below): the source read by a reader child, its pages handed to the mapper child from here (with the
-    related records in memory; on disk, one mapper). Related records on disk or in memory."""
+    (splitmap.py: related records on disk, from SPLIT_BYTES): a record the child cannot read (a repeated
+    field, malformed XML) in one of its pages is met by this process itself, after the same payloads.
+    Fed (fedmap.py): the source read by a reader child, its pages handed to the mapper child from here
+    (with the related records in memory; on disk, below SPLIT_BYTES, one mapper)."""
     sys.path.insert(0, str(ROOT / "bench"))
     from gen_orders import write
 
@@ -229,9 +228,10 @@ def test_pages_mapped_in_two_processes_give_the_output_of_one(tmp_path, monkeypa
 def test_by_default_large_files_are_read_in_child_processes_when_a_core_is_free(monkeypatch):
     """The default forks for files of WORKER_BYTES or more only, and only when a core is free;
     --parallel-read forks whatever the load, --no-parallel-read never. The related files are read in
-    children; a source file of SPLIT_BYTES or more has its pages mapped in two processes (splitmap.py),
-    a smaller one is read ahead by a child at a lower priority, its pages then mapped in two processes
-    too (fedmap.py: with the related records in memory)."""
+    children; with the related records in memory the source is read ahead by a child at a lower
+    priority, its pages then mapped in two processes (fedmap.py); with them on disk, a source file of
+    SPLIT_BYTES or more has its pages mapped by two processes each parsing it (splitmap.py), a smaller
+    one is read ahead and mapped in one."""
     started: list = []
     real, real_split, real_fed = dryrun.decoded_elsewhere, dryrun.split_pages, dryrun.fed_pages
     monkeypatch.setattr(dryrun, "decoded_elsewhere", lambda rows, spare=False: started.append(spare) or real(rows, spare))
@@ -250,7 +250,10 @@ def test_by_default_large_files_are_read_in_child_processes_when_a_core_is_free(
     assert len(started) > 2 and started == [True] + [False] * (len(started) - 1)
     started.clear()
     monkeypatch.setattr(dryrun, "SPLIT_BYTES", 0)
-    assert run_cli(args, ROOT) == expected
+    assert run_cli(args, ROOT) == expected  # related rows in memory: fed pages whatever the source's size
+    assert len(started) > 3 and started == [True] + [False] * (len(started) - 2) + ["fed"]
+    started.clear()
+    assert run_cli([*args, "--related-memory", "0"], ROOT) == expected  # on disk, from SPLIT_BYTES: split
     assert len(started) > 2 and started == [False] * (len(started) - 1) + ["split"]  # related files, then the source
     started.clear()
     assert run_cli([*args, "--no-parallel-read"], ROOT) == expected and not started

@@ -31,7 +31,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
-from engine.runtime.earlyread import SPLIT_BYTES, WORKER_BYTES, EarlyReaders, recipe
+from engine.runtime.earlyread import RELATED_MEMORY, SPLIT_BYTES, WORKER_BYTES, EarlyReaders, recipe
 from engine.runtime.fedmap import fed_pages
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows, warm
 from engine.runtime.splitmap import split_pages
@@ -42,8 +42,7 @@ if TYPE_CHECKING:  # imported when the related files are too large for memory (S
     from engine.runtime.relspill import RelatedSpill
 
 PAGE = 100
-# WORKER_BYTES and SPLIT_BYTES: earlyread.py (the readers forked before the plan is compiled follow them too)
-RELATED_MEMORY = 32_000_000  # related files up to this size (bytes, all together) are indexed in memory
+# WORKER_BYTES, SPLIT_BYTES, RELATED_MEMORY: earlyread.py (the readers forked before the compile follow them)
 
 
 @mutable
@@ -127,10 +126,11 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     indexes them, the source file ahead at a lower priority, then while this one types, joins and maps
     (decodeworker.py: same records, same errors; where fork exists and there are several cores).
     With ``split`` too, a flow mapped record by record has its source's pages mapped in two processes:
-    a source file of SPLIT_BYTES or more is not read ahead, each process parses it (splitmap.py); a
-    smaller one read by a child has every other page handed to a mapper child (fedmap.py; related rows
-    in memory). The outcomes of the child's pages carry the key and ``payload_json`` only, no
-    ``payload`` object. ``early``: the readers started before the plan was compiled (earlyread.py),
+    related rows in memory, the source read ahead by a child has every other page handed to a mapper
+    child (fedmap.py; at 10k orders 0.87 of the split's time, which leaves a core idle while the related
+    files are read); on disk, a source of SPLIT_BYTES or more is parsed by both (splitmap.py: less CPU
+    than two mappers reading the disk), a smaller one read ahead. The child's outcomes carry the key and
+    ``payload_json`` only. ``early``: the readers started before the plan was compiled (earlyread.py),
     whose records are taken for the files they read as this function would read them."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
@@ -157,23 +157,24 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     counts = DryRunCounts(flow.name, flow.target)
     fork = workers is not False and available() and (workers or (early is not None and early.reading) or core_free())
     two = split and fork and flow.group is None and xref_resolver() is None and flow.source_resource in files
-    split = two and _size(files[flow.source_resource]) >= SPLIT_BYTES
+    on_disk = _size(related_files) > related_memory  # (indexed from raw rows: no early reader of theirs)
+    split = two and on_disk and _size(files[flow.source_resource]) >= SPLIT_BYTES
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
-        rows = chain.from_iterable(by_resource[resource])
-        if not fork or _size(files[resource]) < WORKER_BYTES or (split and resource == flow.source_resource):
+        rows, mine = chain.from_iterable(by_resource[resource]), resource == flow.source_resource
+        if not fork or _size(files[resource]) < WORKER_BYTES or (split and mine):
             return rows
         path = next(iter(files[resource]))
-        ahead = early.claim(path, resource, rows, flow.types.get(resource)) if early is not None and \
-            len(by_resource[resource]) == 1 and path in by_recipe else None
-        return ahead or decoded_elsewhere(rows, spare=resource == flow.source_resource and len(by_resource) > 1)
+        ahead = early.claim(path, resource, rows, flow.types.get(resource)) if early is not None and len(
+            by_resource[resource]) == 1 and path in by_recipe and (mine or not on_disk) else None
+        return ahead or decoded_elsewhere(rows, spare=mine and len(by_resource) > 1)
 
     # every reader starts now: the source file's child reads ahead while the related files are indexed
     source = elsewhere(flow.source_resource) if flow.source_resource in by_resource else iter(())
     others = {r: elsewhere(r) for r in by_resource if r != flow.source_resource}
     if early is not None:
         early.close()  # the early readers of files read otherwise (a format given...) stop now
-    spill = _spill(flow) if _size(related_files) > related_memory else None  # joined page by page from disk
+    spill = _spill(flow) if on_disk else None  # joined page by page from disk
     related = RelatedData()
     if fork:
         warm(flow)  # the first record's loading done while the children parse

@@ -19,8 +19,11 @@ is met again by this process, with its own text, after the same records.
 
 Children are forked only where the dry-run would read in children anyway (``--parallel-read`` not
 refused, ``fork`` available, several cores, one free) and for the inputs it would give a child
-(``WORKER_BYTES`` or more) when all of them together stay below ``SPLIT_BYTES`` (from there the
-source's pages are mapped by two processes each parsing it: splitmap.py). The source's reader gives
+(``WORKER_BYTES`` or more) when the related files will be indexed in memory: all but the largest (taken
+as the source) within ``RELATED_MEMORY`` (or ``--related-memory``). Rows indexed on disk go there raw, and
+such a source is mapped by two processes each parsing it (splitmap.py): a reader started early for them
+would not be taken (a related file read early is not taken then either, whatever the guess said). The
+source's reader gives
 way (nice 19) to this process's compile and to the related files' readers, whose records are needed
 first. Whatever happens to the dry-run - a spec error, an unreadable file, an interruption, a file
 read otherwise - :meth:`EarlyReaders.close` stops and reaps every child not claimed.
@@ -35,9 +38,13 @@ from engine.spec.yamlcache import read_entry, write_entry
 from engine.util.digest import blake2b
 
 WORKER_BYTES = 1_000_000  # a smaller file is read in the dry-run's process: a second one costs more than it saves
-# a smaller source file is read ahead by a child, not mapped by two processes each parsing it (splitmap.py): at
-# 1,000 orders (3.7 MB) parsing the source twice cost more than the second mapper saved
+# with the related rows on disk, a source file this size or more is mapped by two processes each parsing it
+# (splitmap.py), a smaller one read ahead by a child: at 1,000 orders (3.7 MB) parsing it twice cost more
+# than the second mapper saved (with the related rows in memory, a source is always read ahead: fedmap.py)
 SPLIT_BYTES = 8_000_000
+# related files up to this size (bytes, all together) are indexed in memory, larger ones on disk (a dry-run's
+# --related-memory); readers are started early only where they will be in memory (their rows come typed)
+RELATED_MEMORY = 32_000_000
 FOLDER = "reads-1"
 VERSION = 1
 Recipe = dict  # plain values only: the cache's reader unpickles nothing else
@@ -115,9 +122,9 @@ def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_b
         sizes = [os.stat(path).st_size for _, path in inputs]
     except (OSError, ValueError):
         return early  # reported by the dry-run itself
-    total = sum(sizes)
-    if total >= SPLIT_BYTES or (related_memory is not None and total > related_memory) or not (workers or core_free()):
-        return early
+    budget = RELATED_MEMORY if related_memory is None else related_memory
+    if sum(sizes) - max(sizes) > budget or not (workers or core_free()):
+        return early  # (the largest file taken as the source: the others are the related ones)
     import engine.connectors.codecs.instream  # noqa: F401 - the readers' modules, loaded once for all (needed here later)
     try:
         for (name, path), size in zip(inputs, sizes):
@@ -209,4 +216,4 @@ class EarlyReaders:
         self.children.clear()
 
 
-__all__ = ["EarlyReaders", "SPLIT_BYTES", "WORKER_BYTES", "prestart", "recipe", "start"]
+__all__ = ["EarlyReaders", "RELATED_MEMORY", "SPLIT_BYTES", "WORKER_BYTES", "prestart", "recipe", "start"]
