@@ -18,8 +18,9 @@ engine can do for any spec; its ratio is printed, not judged.
 
 The engine runs as shipped: from 1 MB up, its input files are parsed in child processes when a core
 is free (the related files while they are indexed), then the source's pages are mapped in two
-processes, every other page by a forked child (fed the records from the source's reader child below
-8 MB, parsing the source itself from 8 MB up): ``--parallel-read``'s default on a machine of several
+processes, every other page by a forked child (fed the records from the source's reader child with the
+related records in memory, as at 1k and 10k here; with them on disk, as at 100k, parsing the source
+itself from 8 MB up): ``--parallel-read``'s default on a machine of several
 cores, one process on a busy one; its CPU time counts those children (``wait4`` includes the descendants it
 reaped). The same engine in one process (``--no-parallel-read``) and forced to fork
 (``--parallel-read``, whatever the load: on a busy machine the default is one process) are two more

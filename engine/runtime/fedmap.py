@@ -1,7 +1,7 @@
 """Mapping a file dry-run's source pages in two processes when the source is read by a child already.
 
-Below ``dryrun.SPLIT_BYTES`` the source file is read ahead by a reader child (decodeworker.py), and by
-the time the related files are indexed most of its pages are decoded: what is left is typing, joining,
+With the related rows in memory the source file is read ahead by a reader child (decodeworker.py), and
+by the time the related files are indexed many of its pages are decoded: what is left is typing, joining,
 mapping and encoding them, in this process alone. :func:`fed_pages` forks a mapper child then and
 hands it every other page's records through a pipe (decodeworker.dumped: the records as the reader decoded them);
 the child sends back each record's key and JSON text, its error or that the filter skipped it (as
