@@ -23,9 +23,8 @@ refused, ``fork`` available, several cores, one free) and for the inputs it woul
 as the source) within ``RELATED_MEMORY`` (or ``--related-memory``). Rows indexed on disk go there raw, and
 such a source is mapped by two processes each parsing it (splitmap.py): a reader started early for them
 would not be taken (a related file read early is not taken then either, whatever the guess said). The
-source's reader gives
-way (nice 19) to this process's compile and to the related files' readers, whose records are needed
-first. Whatever happens to the dry-run - a spec error, an unreadable file, an interruption, a file
+source's reader gives way (nice 19) to this process's compile and to the related files' readers, whose
+records are needed first. Whatever happens to the dry-run - a spec error, an unreadable file, an interruption, a file
 read otherwise - :meth:`EarlyReaders.close` stops and reaps every child not claimed.
 """
 from __future__ import annotations

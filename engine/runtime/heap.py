@@ -15,6 +15,12 @@ out of the collector's walks while the run lasts (``gc.freeze``), for every flow
 during a run of 1,000 orders walked that whole heap twice for nothing (~30 ms each), since it is all
 alive. Nothing is kept longer: at the end of the last run in the process these objects go back to the
 collector (``gc.unfreeze``), so garbage among them (an old plan after a reload) is collected as before.
+
+A one-shot file dry-run freezes its plan and related index for good once they are built
+(:func:`freeze_for_good`: the process ends with them), and its mapper processes are forked with
+everything frozen (:func:`frozen_for_fork`: a child's collections then leave the shared objects, and
+their memory, alone); the fork gives them back to the collector only where nothing froze them for
+longer. Given back, the index was walked by two full collections at 10,000 orders (~140 ms).
 """
 from __future__ import annotations
 
