@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.runtime import dryrun
+from engine.runtime import dryrun, earlyread
 from support import ROOT, run_cli
 
 EXAMPLE = ROOT / "specs" / "examples" / "prestashop-sage100"
@@ -205,7 +205,7 @@ def test_pages_mapped_in_two_processes_give_the_output_of_one(tmp_path, monkeypa
     from gen_orders import write
 
     if mode == "split":
-        monkeypatch.setattr(dryrun, "SPLIT_BYTES", dryrun.WORKER_BYTES)  # split below SPLIT_BYTES too
+        monkeypatch.setattr(earlyread, "SPLIT_BYTES", dryrun.WORKER_BYTES)  # split below SPLIT_BYTES too
     files = write(tmp_path, 450)  # 1.7 MB of orders: above WORKER_BYTES; pages 1 and 3 are the child's
     text = files["orders"].read_text(encoding="utf-8")
     at = text.index("<order>", text.index("<id><![CDATA[10150]]>") - 20)  # the 151st order: page 1
@@ -239,22 +239,29 @@ def test_by_default_large_files_are_read_in_child_processes_when_a_core_is_free(
     monkeypatch.setattr(dryrun, "fed_pages", lambda *a, **k: started.append("fed") or real_fed(*a, **k))
     monkeypatch.setattr(dryrun, "core_free", lambda: True)
     monkeypatch.setattr(dryrun, "available", lambda: True)
+    monkeypatch.setattr(earlyread, "core_free", lambda: False)  # no reader before the compile: the dry-run's own
     args = argv(SAMPLES["orders"])
     expected = run_cli(args, ROOT)
     assert not started  # the samples are small
-    monkeypatch.setattr(dryrun, "WORKER_BYTES", 0)
+    for module in (dryrun, earlyread):
+        monkeypatch.setattr(module, "WORKER_BYTES", 0)
     assert run_cli(args, ROOT) == expected  # a small source: read ahead (first, "spare"), not split,
     assert len(started) > 3 and started == [True] + [False] * (len(started) - 2) + ["fed"]  # mapped in two
     started.clear()
     assert run_cli([*args, "--related-memory", "0"], ROOT) == expected  # related rows on disk: one mapper
     assert len(started) > 2 and started == [True] + [False] * (len(started) - 1)
     started.clear()
-    monkeypatch.setattr(dryrun, "SPLIT_BYTES", 0)
-    assert run_cli(args, ROOT) == expected  # related rows in memory: fed pages whatever the source's size
-    assert len(started) > 3 and started == [True] + [False] * (len(started) - 2) + ["fed"]
+    monkeypatch.setattr(earlyread, "SPLIT_BYTES", 0)
+    assert run_cli(args, ROOT) == expected  # related rows in memory, read by children: fed pages whatever the
+    assert len(started) > 3 and started == [True] + [False] * (len(started) - 2) + ["fed"]  # source's size
     started.clear()
     assert run_cli([*args, "--related-memory", "0"], ROOT) == expected  # on disk, from SPLIT_BYTES: split
     assert len(started) > 2 and started == [False] * (len(started) - 1) + ["split"]  # related files, then the source
+    started.clear()
+    monkeypatch.setattr(earlyread, "WORKER_BYTES", 10**9)  # related files too small to be worth a child: split
+    assert run_cli(args, ROOT) == expected
+    assert len(started) > 2 and started == [False] * (len(started) - 1) + ["split"]
+    monkeypatch.setattr(earlyread, "WORKER_BYTES", 0)
     started.clear()
     assert run_cli([*args, "--no-parallel-read"], ROOT) == expected and not started
     monkeypatch.setattr(dryrun, "core_free", lambda: False)  # a busy machine: one process by default

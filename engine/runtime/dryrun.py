@@ -31,7 +31,7 @@ from engine.plan.model import FlowPlan, Plan
 from engine.plan.readfields import fields_read
 from engine.plan.related import RelatedData
 from engine.runtime.decodeworker import available, core_free, decoded_elsewhere
-from engine.runtime.earlyread import RELATED_MEMORY, SPLIT_BYTES, WORKER_BYTES, EarlyReaders, recipe
+from engine.runtime.earlyread import RELATED_MEMORY, SPLIT_BYTES, WORKER_BYTES, EarlyReaders, fed, recipe
 from engine.runtime.fedmap import fed_pages
 from engine.runtime.pipeline import Joiner, Outcome, failure, records, typed_rows, warm
 from engine.runtime.splitmap import split_pages
@@ -126,11 +126,10 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     indexes them, the source file ahead at a lower priority, then while this one types, joins and maps
     (decodeworker.py: same records, same errors; where fork exists and there are several cores).
     With ``split`` too, a flow mapped record by record has its source's pages mapped in two processes:
-    related rows in memory, the source read ahead by a child has every other page handed to a mapper
-    child (fedmap.py; at 10k orders 0.87 of the split's time, which leaves a core idle while the related
-    files are read); on disk, a source of SPLIT_BYTES or more is parsed by both (splitmap.py: less CPU
-    than two mappers reading the disk), a smaller one read ahead. The child's outcomes carry the key and
-    ``payload_json`` only. ``early``: the readers started before the plan was compiled (earlyread.py),
+    related rows in memory and read by children, the source read ahead by a child has every other page
+    handed to a mapper child (fedmap.py); else a source of SPLIT_BYTES or more is parsed by both
+    (splitmap.py: less CPU than two mappers reading the disk), a smaller one read ahead (earlyread.fed).
+    The child's outcomes carry the key and ``payload_json`` only. ``early``: the readers started before the plan was compiled (earlyread.py),
     whose records are taken for the files they read as this function would read them."""
     connector = plan.connectors.get(flow.source_endpoint)
     singular = {r.item: name for name, r in connector.resources.items() if r.item} if connector else {}
@@ -158,7 +157,7 @@ def stream_dry_run(plan: Plan, flow: FlowPlan, inputs: list[tuple[str | None, Pa
     fork = workers is not False and available() and (workers or (early is not None and early.reading) or core_free())
     two = split and fork and flow.group is None and xref_resolver() is None and flow.source_resource in files
     on_disk = _size(related_files) > related_memory  # (indexed from raw rows: no early reader of theirs)
-    split = two and on_disk and _size(files[flow.source_resource]) >= SPLIT_BYTES
+    split = two and not fed(_size(files[flow.source_resource]), None if on_disk else _size(related_files))
 
     def elsewhere(resource: str) -> Iterator[dict]:  # a file worth a second process: read there
         rows, mine = chain.from_iterable(by_resource[resource]), resource == flow.source_resource

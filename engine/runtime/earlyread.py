@@ -37,9 +37,8 @@ from engine.spec.yamlcache import read_entry, write_entry
 from engine.util.digest import blake2b
 
 WORKER_BYTES = 1_000_000  # a smaller file is read in the dry-run's process: a second one costs more than it saves
-# with the related rows on disk, a source file this size or more is mapped by two processes each parsing it
-# (splitmap.py), a smaller one read ahead by a child: at 1,000 orders (3.7 MB) parsing it twice cost more
-# than the second mapper saved (with the related rows in memory, a source is always read ahead: fedmap.py)
+# a source file this size or more may be mapped by two processes each parsing it (splitmap.py; see fed()), a
+# smaller one is read ahead by a child: at 1,000 orders (3.7 MB) parsing it twice cost more than it saved
 SPLIT_BYTES = 8_000_000
 # related files up to this size (bytes, all together) are indexed in memory, larger ones on disk (a dry-run's
 # --related-memory); readers are started early only where they will be in memory (their rows come typed)
@@ -79,6 +78,15 @@ def recipe(flow: Any, options: Any, singular: dict[str, str]) -> Recipe:
 
 def _plain(value: Any) -> Any:
     return dict(value) if hasattr(value, "keys") else value  # the item names' read-only mapping
+
+
+def fed(source: float, related: float | None) -> bool:
+    """Whether a source file of ``source`` bytes is read ahead by a child (feeding a mapper child,
+    fedmap.py, where its related rows are in memory), not parsed by two processes (splitmap.py): when it is
+    below SPLIT_BYTES, or when its related files (``related`` bytes in memory; None: on disk) are read by
+    children meanwhile (WORKER_BYTES or more: at 10,000 orders the split took 1/0.87 the time, one core
+    idle while they were read)."""
+    return source < SPLIT_BYTES or (related is not None and related >= WORKER_BYTES)
 
 
 def prestart(project: Path, flow: str, inputs: list[tuple[str | None, Path]], workers: bool | None,
@@ -121,9 +129,10 @@ def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_b
         sizes = [os.stat(path).st_size for _, path in inputs]
     except (OSError, ValueError):
         return early  # reported by the dry-run itself
-    budget = RELATED_MEMORY if related_memory is None else related_memory
-    if sum(sizes) - max(sizes) > budget or not (workers or core_free()):
-        return early  # (the largest file taken as the source: the others are the related ones)
+    related = sum(sizes) - max(sizes)  # (the largest file taken as the source: the others are the related ones)
+    if related > (RELATED_MEMORY if related_memory is None else related_memory) or \
+            not fed(max(sizes), related) or not (workers or core_free()):
+        return early
     import engine.connectors.codecs.instream  # noqa: F401 - the readers' modules, loaded once for all (needed here later)
     try:
         for (name, path), size in zip(inputs, sizes):
@@ -215,4 +224,4 @@ class EarlyReaders:
         self.children.clear()
 
 
-__all__ = ["EarlyReaders", "RELATED_MEMORY", "SPLIT_BYTES", "WORKER_BYTES", "prestart", "recipe", "start"]
+__all__ = ["EarlyReaders", "RELATED_MEMORY", "SPLIT_BYTES", "WORKER_BYTES", "fed", "prestart", "recipe", "start"]
