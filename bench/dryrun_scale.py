@@ -34,6 +34,8 @@ e.g. ``main`` beside a branch) as one more contender in the same alternating rou
 this one: a change's before and after measured side by side, under the same load (not judged).
 
     python bench/dryrun_scale.py [--sizes 1000,10000,100000] [--rounds 3] [--keep DIR] [--strict] [--against DIR]
+
+Without ``--rounds``, sizes of 2,000 orders or fewer (sub-second runs) are run 9 times, the others 3.
 """
 from __future__ import annotations
 
@@ -99,10 +101,16 @@ def contenders(folder: Path, against: Path | None = None) -> dict[str, list[str]
     return found
 
 
+# rounds when --rounds is not given: a size whose runs take well under a second is run SHORT_ROUNDS times (this
+# machine's speed swings up to 2x between minutes, and the median of 3 sub-second runs fell anywhere in that
+# swing: 1k at 0.67x in one full run, 0.86x over 25 alternated rounds right after it)
+ROUNDS, SHORT, SHORT_ROUNDS = 3, 2000, 9
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="order counts, comma-separated")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, help=f"per size (default {ROUNDS}; {SHORT_ROUNDS} up to {SHORT} orders)")
     parser.add_argument("--keep", type=Path, help="generate (or reuse) the input files in this folder")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--against", type=Path, metavar="DIR", help="another checkout whose engine runs beside "
@@ -129,7 +137,7 @@ def main() -> int:
             if size == sizes[0]:
                 for name, argv in runs.items():  # warm-up, untimed: fills the bytecode cache
                     run(argv, folder / f"{name}.json", envs.get(name, env), where.get(name, ROOT))
-            for _ in range(args.rounds):
+            for _ in range(args.rounds or (SHORT_ROUNDS if size <= SHORT else ROUNDS)):
                 for name, argv in runs.items():  # alternating: noise hits both alike
                     out = folder / f"{name}.json"
                     wall, cpu, peak, code = run(argv, out, envs.get(name, env), where.get(name, ROOT))
