@@ -33,7 +33,7 @@ the largest size ≤ 2× the baseline's there and ≤ 1.2× the engine's own at 
 e.g. ``main`` beside a branch) as one more contender in the same alternating rounds, printed beside
 this one: a change's before and after measured side by side, under the same load (not judged).
 
-    python bench/dryrun_scale.py [--sizes 1000,10000,100000] [--rounds 3] [--keep DIR] [--strict] [--against DIR]
+    python bench/dryrun_scale.py [--sizes 1000,10000,100000] [--rounds N] [--keep DIR] [--strict] [--against DIR]
 
 Without ``--rounds``, sizes of 2,000 orders or fewer (sub-second runs) are run 9 times, the others 3.
 """

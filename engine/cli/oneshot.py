@@ -13,8 +13,8 @@ Validate's objects (parsed specs, compiled connectors, the modules) all live unt
   modules, the plan, the related index) stays alive to the end: it is frozen, out of every later
   collection (the mapper processes forked after keep it so: runtime/fedmap.py, splitmap.py); while the
   index was given back to the collector, two full collections walked it at 10,000 orders (~140 ms of
-  a parent's 230 ms of collections; 68 ms left). The readers it forks before (engine/runtime/earlyread.py:
-  small inputs only) keep the raised threshold;
+  a parent's 230 ms of collections; 68 ms left). The readers it forks before (engine/runtime/earlyread.py)
+  keep the raised threshold;
 * the process ends with ``os._exit`` once its output is flushed, instead of freeing every object one
   by one at interpreter exit (mypy's ``hard_exit``). Nothing is left to finish: validate starts no
   thread, opens no file it keeps, and registers no ``atexit`` handler; a file dry-run ends this way
