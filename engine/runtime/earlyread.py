@@ -24,8 +24,8 @@ as the source) within ``RELATED_MEMORY`` (or ``--related-memory``). Rows indexed
 such a source is mapped by two processes each parsing it (splitmap.py): a reader started early for them
 would not be taken (a related file read early is not taken then either, whatever the guess said). The
 source's reader gives way (nice 19) to this process's compile and to the related files' readers, whose
-records are needed first. Whatever happens to the dry-run - a spec error, an unreadable file, an interruption, a file
-read otherwise - :meth:`EarlyReaders.close` stops and reaps every child not claimed.
+records are needed first. Whatever happens to the dry-run - a spec error, an unreadable file, an
+interruption, a file read otherwise - :meth:`EarlyReaders.close` stops and reaps every child not claimed.
 """
 from __future__ import annotations
 
@@ -129,9 +129,10 @@ def start(project: Path, flow: str, inputs: list[tuple[str | None, Path]], max_b
         sizes = [os.stat(path).st_size for _, path in inputs]
     except (OSError, ValueError):
         return early  # reported by the dry-run itself
-    related = sum(sizes) - max(sizes)  # (the largest file taken as the source: the others are the related ones)
+    source = max(sizes)  # (the largest file taken as the source: the others are the related ones)
+    related = sum(sizes) - source
     if related > (RELATED_MEMORY if related_memory is None else related_memory) or \
-            not fed(max(sizes), related) or not (workers or core_free()):
+            not fed(source, related) or not (workers or core_free()):
         return early
     import engine.connectors.codecs.instream  # noqa: F401 - the readers' modules, loaded once for all (needed here later)
     try:
